@@ -1,0 +1,7 @@
+// The published JSON Schemas, keyed by their file name under docs/.
+import { z } from "zod";
+import { Results } from "../src/core/results.js";
+
+export const schemas: Record<string, unknown> = {
+  "results.schema.json": { title: "profgate results, schema version 1", ...z.toJSONSchema(Results) },
+};

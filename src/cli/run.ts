@@ -1,0 +1,84 @@
+/** `profgate run`: measure the benchmarks and print a summary. */
+import type { ParseArgsConfig } from "node:util";
+import { applyRunValues, resolveRunSettings, type RunSettings } from "../core/config.js";
+import { runHarness } from "../adapters/harness.js";
+import { loadProjectConfig } from "../adapters/project.js";
+import { renderRunSummary } from "../report/terminal.js";
+import { createProgress } from "./progress.js";
+import { UsageError, type CommandContext } from "./context.js";
+
+export const DEFAULT_OUT = ".profgate";
+
+export const RUN_OPTIONS = {
+  out: { type: "string" },
+  python: { type: "string" },
+  pythonpath: { type: "string", multiple: true },
+  filter: { type: "string" },
+  processes: { type: "string" },
+  values: { type: "string" },
+  timeout: { type: "string" },
+  "min-time": { type: "string" },
+  "profile-iterations": { type: "string" },
+  gc: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+} satisfies ParseArgsConfig["options"];
+
+export const RUN_HELP = `Usage: profgate run [PATH...] [options]
+
+Runs the Python benchmarks under PATH (default: "benchmarks", or [tool.profgate] benchmarks in pyproject.toml):
+files named bench_*.py, functions named bench_*. Each benchmark runs in fresh worker processes, in a timing pass,
+a cProfile pass and a tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
+
+Options (flags win over [tool.profgate] in pyproject.toml):
+  --out DIR               where to write results (default ${DEFAULT_OUT})
+  --python CMD            the project's Python interpreter (default python3)
+  --pythonpath DIR        make DIR importable, e.g. src (repeatable)
+  --filter SUBSTRING      only benchmarks whose id contains SUBSTRING
+  --processes N           timing worker processes per benchmark (default 10)
+  --values N              timed values per process (default 5)
+  --min-time SECONDS      shortest duration of one timed value (default 0.02)
+  --timeout SECONDS       kill a worker after this long (default 60)
+  --profile-iterations N  iterations measured by the cProfile pass (default 5)
+  --gc                    keep the garbage collector on while timing
+  -q, --quiet             no progress on stderr
+
+Exit codes: 0 every benchmark ran, 1 some failed (results are still written), 2 usage error.
+`;
+
+/** Merges defaults, pyproject.toml and flags into the settings of one run. */
+export async function runSettingsFrom(values: Record<string, unknown>, positionals: string[], cwd: string): Promise<RunSettings> {
+  const project = await loadProjectConfig(cwd);
+  const flags: Partial<RunSettings> = {};
+  applyRunValues(
+    flags,
+    {
+      benchmarks: positionals.length > 0 ? positionals : undefined,
+      python: values.python,
+      pythonpath: values.pythonpath,
+      filter: values.filter,
+      processes: values.processes,
+      values: values.values,
+      timeout: values.timeout,
+      "min-time": values["min-time"],
+      "profile-iterations": values["profile-iterations"],
+      gc: values.gc === true ? true : undefined,
+    },
+    (name) => `--${name === "benchmarks" ? "PATH" : name}`,
+  );
+  return resolveRunSettings(project.run, flags);
+}
+
+/** Runs `profgate run`. */
+export async function runCommand(values: Record<string, unknown>, positionals: string[], context: CommandContext): Promise<number> {
+  const settings = await runSettingsFrom(values, positionals, context.cwd);
+  const out = typeof values.out === "string" ? values.out : DEFAULT_OUT;
+  const progress = values.quiet === true ? undefined : createProgress(context.stderr, context.colour);
+  const run = await runHarness({ cwd: context.cwd, out, settings, onEvent: progress });
+  if (run.results.benchmarks.length === 0) {
+    throw new UsageError(
+      `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*; pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`,
+    );
+  }
+  context.stdout.write(`${renderRunSummary(run.results, context.colour)}\n\nResults: ${run.resultsPath}\n`);
+  return run.exitCode;
+}

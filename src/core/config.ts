@@ -1,0 +1,245 @@
+/**
+ * Settings: named defaults, `[tool.profgate]` from pyproject.toml, then command-line flags or Action inputs.
+ * Every value is checked here, once, and every error names where the value came from, quotes it and says what
+ * is allowed.
+ */
+import { parse as parseToml, TomlError } from "smol-toml";
+
+/** How `profgate run` measures; the names mirror the harness's flags. */
+export interface RunSettings {
+  paths: string[];
+  python: string;
+  pythonpath: string[];
+  filter: string | null;
+  processes: number;
+  values: number;
+  warmups: number;
+  minTime: number;
+  timeout: number;
+  gc: boolean;
+  hashSeed: number;
+  profileIterations: number;
+  profileWarmups: number;
+  memoryWarmups: number;
+}
+
+/** Gate thresholds as users write them: percentages and bytes, all optional. */
+export interface ThresholdSettings {
+  timeThreshold?: number;
+  memoryThreshold?: number;
+  memoryFloor?: number;
+  noiseMargin?: number;
+  interleavedMargin?: number;
+  level?: number;
+  callThreshold?: number | null;
+}
+
+/** What pyproject.toml's `[tool.profgate]` says; per-benchmark threshold overrides keyed by id or glob. */
+export interface ProjectConfig {
+  run: Partial<RunSettings>;
+  thresholds: ThresholdSettings;
+  overrides: Record<string, ThresholdSettings>;
+}
+
+export const DEFAULT_RUN_SETTINGS: Readonly<RunSettings> = Object.freeze({
+  paths: ["benchmarks"],
+  python: "python3",
+  pythonpath: [],
+  filter: null,
+  processes: 10,
+  values: 5,
+  warmups: 1,
+  minTime: 0.02,
+  timeout: 60,
+  gc: false,
+  hashSeed: 0,
+  profileIterations: 5,
+  profileWarmups: 1,
+  memoryWarmups: 1,
+});
+
+/** A setting with a bad value; the message is complete and meant for the user as it is. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Kind = "positive-int" | "nonnegative-int" | "positive-number" | "string" | "paths" | "boolean" | "percent" | "bytes" | "level";
+
+interface Key<T> {
+  kind: Kind;
+  set: (target: T, value: never) => void;
+}
+
+const RUN_KEYS: Record<string, Key<Partial<RunSettings>>> = {
+  benchmarks: { kind: "paths", set: (t, v: string[]) => (t.paths = v) },
+  python: { kind: "string", set: (t, v: string) => (t.python = v) },
+  pythonpath: { kind: "paths", set: (t, v: string[]) => (t.pythonpath = v) },
+  filter: { kind: "string", set: (t, v: string) => (t.filter = v) },
+  processes: { kind: "positive-int", set: (t, v: number) => (t.processes = v) },
+  values: { kind: "positive-int", set: (t, v: number) => (t.values = v) },
+  warmups: { kind: "nonnegative-int", set: (t, v: number) => (t.warmups = v) },
+  "min-time": { kind: "positive-number", set: (t, v: number) => (t.minTime = v) },
+  timeout: { kind: "positive-number", set: (t, v: number) => (t.timeout = v) },
+  gc: { kind: "boolean", set: (t, v: boolean) => (t.gc = v) },
+  "hash-seed": { kind: "nonnegative-int", set: (t, v: number) => (t.hashSeed = v) },
+  "profile-iterations": { kind: "positive-int", set: (t, v: number) => (t.profileIterations = v) },
+  "profile-warmups": { kind: "nonnegative-int", set: (t, v: number) => (t.profileWarmups = v) },
+  "memory-warmups": { kind: "nonnegative-int", set: (t, v: number) => (t.memoryWarmups = v) },
+};
+
+const THRESHOLD_KEYS: Record<string, Key<ThresholdSettings>> = {
+  "time-threshold": { kind: "percent", set: (t, v: number) => (t.timeThreshold = v) },
+  "memory-threshold": { kind: "percent", set: (t, v: number) => (t.memoryThreshold = v) },
+  "memory-floor": { kind: "bytes", set: (t, v: number) => (t.memoryFloor = v) },
+  "noise-margin": { kind: "percent", set: (t, v: number) => (t.noiseMargin = v) },
+  "interleaved-margin": { kind: "percent", set: (t, v: number) => (t.interleavedMargin = v) },
+  level: { kind: "level", set: (t, v: number) => (t.level = v) },
+  "call-threshold": { kind: "percent", set: (t, v: number) => (t.callThreshold = v) },
+};
+
+const ALLOWED: Record<Kind, string> = {
+  "positive-int": "a whole number of at least 1",
+  "nonnegative-int": "a whole number of at least 0",
+  "positive-number": "a number greater than 0",
+  string: "a string",
+  paths: "a list of paths (or one path)",
+  boolean: "true or false",
+  percent: "a percentage of at least 0, e.g. 5 or \"5%\"",
+  bytes: "a size in bytes, e.g. 65536 or \"64KiB\"",
+  level: "a confidence level between 50 and 99.99 (percent), e.g. 99",
+};
+
+const SIZE_SUFFIX: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1000, kib: 1024, m: 1024 ** 2, mb: 1e6, mib: 1024 ** 2, g: 1024 ** 3, gb: 1e9, gib: 1024 ** 3 };
+
+/**
+ * Converts one raw value (from TOML, a flag or an Action input) to its typed form; `where` names its origin
+ * in the error, e.g. `--processes` or `[tool.profgate] processes`. Percentages become fractions.
+ */
+export function convertValue(kind: Kind, raw: unknown, where: string): unknown {
+  const fail = (): never => {
+    throw new ConfigError(`${where}: ${JSON.stringify(raw)} is not allowed; expected ${ALLOWED[kind]}`);
+  };
+  const asNumber = (): number => {
+    const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw.trim().replace(/%$/, "")) : NaN;
+    return Number.isFinite(n) ? n : fail();
+  };
+  switch (kind) {
+    case "positive-int": {
+      const n = asNumber();
+      return Number.isInteger(n) && n >= 1 ? n : fail();
+    }
+    case "nonnegative-int": {
+      const n = asNumber();
+      return Number.isInteger(n) && n >= 0 ? n : fail();
+    }
+    case "positive-number": {
+      const n = asNumber();
+      return n > 0 ? n : fail();
+    }
+    case "percent": {
+      const n = asNumber();
+      return n >= 0 ? n / 100 : fail();
+    }
+    case "level": {
+      const n = asNumber();
+      return n >= 50 && n <= 99.99 ? n / 100 : fail();
+    }
+    case "bytes": {
+      if (typeof raw === "number") return Number.isInteger(raw) && raw >= 0 ? raw : fail();
+      const match = typeof raw === "string" ? /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(raw) : null;
+      const factor = match ? SIZE_SUFFIX[match[2]!.toLowerCase()] : undefined;
+      return match && factor !== undefined ? Math.round(Number(match[1]) * factor) : fail();
+    }
+    case "boolean":
+      if (typeof raw === "boolean") return raw;
+      if (raw === "true" || raw === "false") return raw === "true";
+      return fail();
+    case "string":
+      return typeof raw === "string" && raw !== "" ? raw : fail();
+    case "paths": {
+      const list = typeof raw === "string" ? raw.split(/[\n,]/).map((s) => s.trim()).filter((s) => s !== "") : raw;
+      return Array.isArray(list) && list.length > 0 && list.every((p) => typeof p === "string" && p !== "") ? list : fail();
+    }
+  }
+}
+
+function applyKeys<T>(keys: Record<string, Key<T>>, table: Record<string, unknown>, target: T, where: string, skip: ReadonlySet<string>): void {
+  for (const [name, raw] of Object.entries(table)) {
+    if (skip.has(name)) continue;
+    const key = keys[name];
+    if (key === undefined) {
+      const allowed = Object.keys(keys).concat([...skip]).sort().join(", ");
+      throw new ConfigError(`${where}: unknown key "${name}"; allowed keys are ${allowed}`);
+    }
+    key.set(target, convertValue(key.kind, raw, `${where} ${name}`) as never);
+  }
+}
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/** Reads `[tool.profgate]` from the text of a pyproject.toml; `source` names the file in errors. */
+export function parseProjectConfig(text: string, source: string): ProjectConfig {
+  let document: Record<string, unknown>;
+  try {
+    document = parseToml(text) as Record<string, unknown>;
+  } catch (error) {
+    const detail = error instanceof TomlError ? error.message.split("\n")[0] : String(error);
+    throw new ConfigError(`${source}: not valid TOML: ${detail}`);
+  }
+  const config: ProjectConfig = { run: {}, thresholds: {}, overrides: {} };
+  const tool = document.tool;
+  if (!isTable(tool) || tool.profgate === undefined) return config;
+  const section = tool.profgate;
+  const where = `${source} [tool.profgate]`;
+  if (!isTable(section)) throw new ConfigError(`${where}: expected a table`);
+
+  const overrides = section.overrides;
+  if (overrides !== undefined && !isTable(overrides)) {
+    throw new ConfigError(`${where} overrides: expected a table of benchmark ids or globs, e.g. [tool.profgate.overrides."benchmarks/bench_io.py::*"]`);
+  }
+  const runTable = Object.fromEntries(Object.entries(section).filter(([k]) => k in RUN_KEYS));
+  const thresholdTable = Object.fromEntries(Object.entries(section).filter(([k]) => !(k in RUN_KEYS)));
+  applyKeys(RUN_KEYS, runTable, config.run, where, new Set());
+  applyKeys(THRESHOLD_KEYS, thresholdTable, config.thresholds, where, new Set(["overrides", ...Object.keys(RUN_KEYS)]));
+  for (const [pattern, table] of Object.entries(overrides ?? {})) {
+    const overrideWhere = `${where.replace("[tool.profgate]", `[tool.profgate.overrides."${pattern}"]`)}`;
+    if (!isTable(table)) throw new ConfigError(`${overrideWhere}: expected a table of thresholds`);
+    const thresholds: ThresholdSettings = {};
+    applyKeys(THRESHOLD_KEYS, table, thresholds, overrideWhere, new Set());
+    config.overrides[pattern] = thresholds;
+  }
+  return config;
+}
+
+/** The kind of value each run setting takes, for flags and Action inputs that share these checks. */
+export const RUN_SETTING_KINDS: Readonly<Record<string, Kind>> = Object.fromEntries(Object.entries(RUN_KEYS).map(([k, v]) => [k, v.kind]));
+
+/** The kind of value each threshold takes. */
+export const THRESHOLD_KINDS: Readonly<Record<string, Kind>> = Object.fromEntries(Object.entries(THRESHOLD_KEYS).map(([k, v]) => [k, v.kind]));
+
+/** Applies kebab-case raw values (flags or inputs) to run settings; `where(name)` names each origin in errors. */
+export function applyRunValues(target: Partial<RunSettings>, raw: Record<string, unknown>, where: (name: string) => string): void {
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    const key = RUN_KEYS[name];
+    if (key === undefined) throw new ConfigError(`unknown setting "${name}"`);
+    key.set(target, convertValue(key.kind, value, where(name)) as never);
+  }
+}
+
+/** Applies kebab-case raw threshold values (flags or inputs). */
+export function applyThresholdValues(target: ThresholdSettings, raw: Record<string, unknown>, where: (name: string) => string): void {
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    const key = THRESHOLD_KEYS[name];
+    if (key === undefined) throw new ConfigError(`unknown threshold "${name}"`);
+    key.set(target, convertValue(key.kind, value, where(name)) as never);
+  }
+}
+
+/** Defaults, then the project's config, then explicit values: later layers win key by key. */
+export function resolveRunSettings(...layers: Partial<RunSettings>[]): RunSettings {
+  return Object.assign({}, DEFAULT_RUN_SETTINGS, ...layers) as RunSettings;
+}
