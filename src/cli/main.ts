@@ -5,12 +5,16 @@ import { ResultsError } from "../core/results.js";
 import { HarnessError } from "../adapters/harness.js";
 import { VERSION } from "../version.js";
 import { runCommand, RUN_OPTIONS, RUN_HELP } from "./run.js";
+import { compareCommand, COMPARE_HELP, COMPARE_OPTIONS } from "./compare.js";
+import { demoCommand, DEMO_HELP, DEMO_OPTIONS } from "./demo.js";
 import { UsageError, type CommandContext } from "./context.js";
 
 const HELP = `profgate ${VERSION}: a performance gate for Python pull requests
 
 Usage:
   profgate run [PATH...] [options]     run the benchmarks: timing, cProfile and tracemalloc passes
+  profgate compare BASE HEAD [options] compare two runs: verdicts, slower functions, allocating lines
+  profgate demo                        the example project before and after a planted regression, compared
   profgate help COMMAND                help for one command
 
 Exit codes: 0 no regression and every benchmark ran, 1 a regression or a failed benchmark, 2 a usage or input error.
@@ -24,6 +28,8 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   run: { options: RUN_OPTIONS, help: RUN_HELP, run: runCommand },
+  compare: { options: COMPARE_OPTIONS, help: COMPARE_HELP, run: compareCommand },
+  demo: { options: DEMO_OPTIONS, help: DEMO_HELP, run: demoCommand },
 };
 
 /** Runs the CLI with `argv` (without node and the script) and returns the exit code. */

@@ -58,7 +58,7 @@ const VERDICT_ICON: Record<Verdict, string> = {
 export function escapeText(text: string): string {
   return text
     .replace(/[\r\n\t]+/g, " ")
-    .replace(/[&<>"'|`*_[\]\\~#!:()]/g, (c) => `&#${c.charCodeAt(0)};`)
+    .replace(/[&<>"'|`*[\]\\~#:]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c) => `&#${c.charCodeAt(0)};`)
     .replace(/@/g, "@\u200b");
 }
 
@@ -137,7 +137,7 @@ function functionRows(context: MarkdownContext, functions: readonly FunctionChan
       `${formatCount(f.calls.base)} → ${formatCount(f.calls.head)}`,
       `${perCall(f.per_call.base)} → ${perCall(f.per_call.head)}`,
       `${formatDuration(f.time.base)} → ${formatDuration(f.time.head)}`,
-      `${f.delta >= 0 ? "+" : "−"}${formatDuration(Math.abs(f.delta))} (${share})`,
+      `${signedDuration(f.delta)} (${share})`,
       explainChange(f),
     ];
   });
@@ -146,10 +146,13 @@ function functionRows(context: MarkdownContext, functions: readonly FunctionChan
 function explainChange(f: FunctionChange): string {
   if (f.presence === "new") return "new in head";
   if (f.presence === "gone") return "gone in head";
-  const callShare = Math.abs(f.call_effect);
-  const perCallShare = Math.abs(f.per_call_effect);
-  if (callShare === 0 && perCallShare === 0) return "—";
-  return callShare >= perCallShare ? "more calls" : "slower per call";
+  if (f.call_effect === 0 && f.per_call_effect === 0) return "—";
+  if (Math.abs(f.call_effect) >= Math.abs(f.per_call_effect)) return f.call_effect > 0 ? "more calls" : "fewer calls";
+  return f.per_call_effect > 0 ? "slower per call" : "faster per call";
+}
+
+function signedDuration(seconds: number): string {
+  return `${seconds >= 0 ? "+" : "-"}${formatDuration(Math.abs(seconds))}`;
 }
 
 function lineRows(context: MarkdownContext, lines: readonly LineChange[]): string[][] {
@@ -197,7 +200,7 @@ function benchmarkDetails(context: MarkdownContext, bench: BenchmarkComparison, 
               f.charged_to === null ? "—" : location(context, f.charged_to.file, f.charged_to.line),
               `${formatCount(f.calls.base)} → ${formatCount(f.calls.head)}`,
               `${formatDuration(f.time.base)} → ${formatDuration(f.time.head)}`,
-              `${f.delta >= 0 ? "+" : "−"}${formatDuration(Math.abs(f.delta))}`,
+              signedDuration(f.delta),
             ]),
           ],
           { alignDelimiters: false, align: ["l", "l", "r", "r", "r"] },

@@ -2,9 +2,10 @@
  * Terminal rendering: aligned tables with optional ANSI colour. Whether colour is on is decided by the caller
  * (a TTY without NO_COLOR), so these stay pure.
  */
+import type { Comparison, LineChange, MemoryMetric, Timing as ComparisonTiming, Verdict } from "../core/comparison.js";
 import type { Results } from "../core/results.js";
 import { median } from "../core/stats.js";
-import { formatBytes, formatDuration, formatPercent } from "./format.js";
+import { formatBytes, formatCount, formatDuration, formatPercent, formatRatio } from "./format.js";
 
 export type Colour = "red" | "green" | "yellow" | "dim" | "bold" | "cyan";
 
@@ -107,4 +108,104 @@ export function renderRunSummary(results: Results, colour: boolean): string {
     for (const line of tail) lines.push(paint(`    ${sanitize(line)}`, "dim", colour));
   }
   return lines.join("\n");
+}
+
+const VERDICT_COLOUR: Record<Verdict, Colour> = {
+  regressed: "red",
+  improved: "green",
+  unchanged: "dim",
+  inconclusive: "yellow",
+  new: "cyan",
+  removed: "dim",
+  failed: "red",
+};
+
+function ratioCell(timing: ComparisonTiming | null): string {
+  if (timing === null || timing.ratio === null) return "—";
+  const lower = timing.lower === null ? "0" : formatRatio(timing.lower);
+  const upper = timing.upper === null ? "∞" : formatRatio(timing.upper);
+  return `${formatRatio(timing.ratio)} (${lower}–${upper})${timing.caveat ? " !" : ""}`;
+}
+
+function memoryDelta(metric: MemoryMetric | undefined): string {
+  if (metric === undefined) return "—";
+  if (metric.delta === 0) return "=";
+  return `${formatBytes(metric.delta, true)}${metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`}`;
+}
+
+/** The comparison as `profgate compare` prints it: verdict line, benchmark table, then what changed and where. */
+export function renderComparison(comparison: Comparison, colour: boolean, detailRows = 5): string {
+  const { summary } = comparison;
+  const lines: string[] = [];
+  const c = summary.counts;
+  const counts = Object.entries(c).filter(([, n]) => n > 0).map(([verdict, n]) => `${n} ${verdict}`).join(", ");
+  lines.push(
+    summary.verdict === "fail"
+      ? paint(`✗ ${summary.gating_regressions} benchmark${summary.gating_regressions === 1 ? "" : "s"} regressed past the thresholds (${counts})`, "red", colour)
+      : paint(`✓ no regression past the thresholds (${counts})`, "green", colour),
+    "",
+  );
+  for (const caveat of comparison.caveats) lines.push(paint(`! ${sanitize(caveat.message)}`, "yellow", colour));
+  if (comparison.caveats.length > 0) lines.push("");
+  const header = ["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"].map((h) => paint(h, "bold", colour));
+  const rows = comparison.benchmarks.map((b) => [
+    sanitize(b.id),
+    ratioCell(b.timing),
+    memoryDelta(b.memory?.peak),
+    memoryDelta(b.memory?.retained),
+    paint(b.verdict + (b.verdict === "regressed" && !b.gating ? " (not significant)" : ""), VERDICT_COLOUR[b.verdict], colour),
+  ]);
+  lines.push(renderTable([header, ...rows], { align: "lrrrl" }));
+
+  for (const bench of comparison.benchmarks) {
+    const functions = bench.attribution?.functions ?? null;
+    const allocations = bench.attribution?.allocations ?? null;
+    if (bench.verdict !== "regressed" || (functions === null && allocations === null)) continue;
+    lines.push("", paint(`${sanitize(bench.id)}`, "bold", colour));
+    if (functions !== null && functions.project.length > 0) {
+      lines.push(`  functions, time per iteration ${formatDuration(functions.time.base)} → ${formatDuration(functions.time.head)}:`);
+      const fnRows = functions.project.slice(0, detailRows).map((f) => [
+        `    ${sanitize(f.name)}${f.presence === "new" ? " (new)" : f.presence === "gone" ? " (gone)" : ""}`,
+        sanitize(`${f.file}:${f.line}`),
+        `${formatCount(f.calls.base)} → ${formatCount(f.calls.head)} calls`,
+        `${formatDuration(f.time.base)} → ${formatDuration(f.time.head)}`,
+        paint(`${f.delta >= 0 ? "+" : "-"}${formatDuration(Math.abs(f.delta))}`, f.delta > 0 ? "red" : "green", colour),
+      ]);
+      lines.push(renderTable(fnRows, { align: "llrrr" }));
+    }
+    const atPeak = allocations?.at_peak.filter((l) => l.size.delta !== 0).slice(0, detailRows) ?? [];
+    if (allocations !== null && atPeak.length > 0) {
+      lines.push(`  memory live at the peak ${formatBytes(allocations.peak.base)} → ${formatBytes(allocations.peak.head)}, by line:`);
+      lines.push(renderTable(atPeak.map((l) => lineRow(l, colour)), { align: "lllr" }));
+    }
+    const retained = allocations?.retained_lines.filter((l) => l.size.delta !== 0).slice(0, detailRows) ?? [];
+    if (allocations !== null && retained.length > 0) {
+      lines.push(`  retained after an iteration ${formatBytes(allocations.retained.base)} → ${formatBytes(allocations.retained.head)}, by line:`);
+      lines.push(renderTable(retained.map((l) => lineRow(l, colour)), { align: "lllr" }));
+    }
+  }
+  for (const bench of comparison.benchmarks.filter((b) => b.failures.length > 0)) {
+    for (const failure of bench.failures) {
+      lines.push("", paint(`✗ ${sanitize(bench.id)} (${failure.side}): ${failure.status}${failure.pass === null ? "" : ` in the ${failure.pass} pass`}: ${sanitize(failure.message)}`, "red", colour));
+    }
+  }
+  const m = comparison.method;
+  lines.push(
+    "",
+    paint(
+      `${m.mode === "separate" ? "separate runs" : "interleaved on one machine"}; ${m.head.processes} processes per side; bounds one-sided at ${formatPercent(m.level, 0).replace("+", "")}; regressed above ${formatPercent(m.thresholds.time_threshold, 0)} with the lower bound above ${formatPercent(m.margin, 0)}; memory above ${formatPercent(m.thresholds.memory_threshold, 0)} and ${formatBytes(m.thresholds.memory_floor)}`,
+      "dim",
+      colour,
+    ),
+  );
+  return lines.join("\n");
+}
+
+function lineRow(l: LineChange, colour: boolean): string[] {
+  return [
+    `    ${sanitize(`${l.file}:${l.line.head ?? l.line.base ?? "?"}`)}`,
+    sanitize(l.function),
+    sanitize(l.source.length > 60 ? `${l.source.slice(0, 57)}...` : l.source),
+    paint(formatBytes(l.size.delta, true), l.size.delta > 0 ? "red" : "green", colour),
+  ];
 }
