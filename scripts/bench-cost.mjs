@@ -1,0 +1,91 @@
+// What a `profgate run` costs: runs the harness on the example project and prints, per pass, the wall time the
+// pass took against the time the benchmarks themselves were measured for. Not a test: figures go in the README.
+//   node scripts/bench-cost.mjs [--processes N] [--repeat N]
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const { values } = parseArgs({ options: { processes: { type: "string", default: "10" }, repeat: { type: "string", default: "3" } } });
+const demo = join(root, "examples", "demo");
+
+function runOnce(out) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(
+      "python3",
+      ["-m", "profgate", "run", "benchmarks", "--pythonpath", "src", "--out", out, "--processes", values.processes, "--events-fd", "3"],
+      { cwd: demo, env: { ...process.env, PYTHONPATH: join(root, "python") }, stdio: ["ignore", "ignore", "inherit", "pipe"] },
+    );
+    const passes = { timing: 0, profile: 0, memory: 0 };
+    let current = null;
+    let buffer = "";
+    const mark = (now) => {
+      if (current !== null) passes[current.pass] += now - current.at;
+    };
+    child.stdio[3].on("data", (chunk) => {
+      buffer += chunk;
+      let newline;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const event = JSON.parse(buffer.slice(0, newline));
+        buffer = buffer.slice(newline + 1);
+        const now = performance.now();
+        if (event.event === "pass") {
+          mark(now);
+          current = { pass: event.pass, at: now };
+        } else if (event.event === "done" || event.event === "finished") {
+          mark(now);
+          current = null;
+        }
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve({ total: performance.now() - started, passes }) : reject(new Error(`harness exited ${code}`))));
+  });
+}
+
+function measured(results) {
+  let timing = 0;
+  let profile = 0;
+  let memoryIterations = 0;
+  for (const bench of results.benchmarks) {
+    for (const process of bench.timing?.processes ?? []) timing += process.wall.reduce((a, b) => a + b, 0) * bench.timing.loops;
+    if (bench.profile !== null) profile += bench.profile.total_time * bench.profile.iterations;
+    if (bench.memory !== null) memoryIterations += 1;
+  }
+  return { timing, profile, memoryIterations, count: results.benchmarks.length };
+}
+
+const rows = [];
+for (let i = 0; i < Number(values.repeat); i++) {
+  const out = await mkdtemp(join(tmpdir(), "profgate-cost-"));
+  try {
+    const run = await runOnce(out);
+    const results = JSON.parse(await readFile(join(out, "results.json"), "utf8"));
+    rows.push({ ...run, measured: measured(results) });
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const first = rows[0].measured;
+console.log(`profgate run on examples/demo: ${first.count} benchmarks, ${values.processes} timing processes each, median of ${rows.length} runs`);
+console.log("");
+console.log("pass      wall time   benchmark measured for   wall / measured");
+const timingWall = median(rows.map((r) => r.passes.timing));
+const timingMeasured = median(rows.map((r) => r.measured.timing)) * 1000;
+const profileWall = median(rows.map((r) => r.passes.profile));
+const profileMeasured = median(rows.map((r) => r.measured.profile)) * 1000;
+const memoryWall = median(rows.map((r) => r.passes.memory));
+console.log(`timing    ${s(timingWall).padStart(9)}   ${s(timingMeasured).padStart(22)}   ${(timingWall / timingMeasured).toFixed(2).padStart(15)}×`);
+console.log(`cProfile  ${s(profileWall).padStart(9)}   ${s(profileMeasured).padStart(22)}   ${(profileWall / profileMeasured).toFixed(2).padStart(15)}×`);
+console.log(`memory    ${s(memoryWall).padStart(9)}   ${`${first.memoryIterations} traced iterations`.padStart(22)}   ${"—".padStart(15)}`);
+const total = median(rows.map((r) => r.total));
+console.log(`total     ${s(total).padStart(9)}   ${s(timingMeasured + profileMeasured).padStart(22)}   ${(total / (timingMeasured + profileMeasured)).toFixed(2).padStart(15)}×`);
+console.log("");
+console.log(`(collection, process start-up and writing results make up the rest: ${s(total - timingWall - profileWall - memoryWall)})`);

@@ -1,0 +1,382 @@
+/**
+ * The Python harness run for real: `python3 -m profgate run` on the fixture suites in test/fixtures/suites, its
+ * results validated by the same schema that guards artifacts. The facts asserted (call counts, byte counts, file
+ * and line numbers, statuses) come from what the fixture code does, so a harness that guessed could not pass.
+ */
+import { execa } from "execa";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { delimiter, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseResults, type Benchmark, type MemoryLine, type Results } from "../../src/core/results.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const harnessPath = join(root, "python");
+const suites = join(root, "test", "fixtures", "suites");
+const python = "python3";
+// Small settings: the tests check what is measured, not how precisely.
+const quick = ["--processes", "2", "--values", "2", "--min-time", "0.001", "--profile-iterations", "3"];
+
+const scratch = mkdtempSync(join(tmpdir(), "profgate-harness-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface HarnessRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  events: Record<string, unknown>[];
+  out: string;
+}
+
+let runs = 0;
+
+async function harness(suite: string, args: readonly string[], interpreter = python): Promise<HarnessRun> {
+  runs += 1;
+  const out = join(scratch, `run-${runs}`);
+  const result = await execa(interpreter, ["-m", "profgate", "run", "--out", out, "--events-fd", "3", ...args], {
+    cwd: join(suites, suite),
+    env: { PYTHONPATH: harnessPath, PYTHONDONTWRITEBYTECODE: "1" },
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+    reject: false,
+  });
+  const events = String(result.stdio[3] ?? "")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, events, out };
+}
+
+function results(run: HarnessRun): Results {
+  return parseResults(JSON.parse(readFileSync(join(run.out, "results.json"), "utf8")), run.out);
+}
+
+function bench(document: Results, id: string): Benchmark {
+  const found = document.benchmarks.find((b) => b.id === id);
+  if (found === undefined) throw new Error(`no benchmark ${id} in ${document.benchmarks.map((b) => b.id).join(", ")}`);
+  return found;
+}
+
+/** `file:line:name` → calls per iteration, for comparing runs. */
+function callCounts(benchmark: Benchmark): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const f of benchmark.profile?.functions ?? []) counts[`${f.file}:${f.line}:${f.name}`] = f.calls;
+  return counts;
+}
+
+function where(line: MemoryLine | undefined): string {
+  return line === undefined ? "nothing" : `${line.file}:${line.line} ${line.function}`;
+}
+
+const calls = "benchmarks/bench_calls.py";
+const memory = "benchmarks/bench_memory.py";
+const measureIds = [
+  `${calls}::bench_three_squares`,
+  `${calls}::bench_sum_of_squares[n=10,reverse=False]`,
+  `${calls}::bench_sum_of_squares[n=10,reverse=True]`,
+  `${calls}::bench_sum_of_squares[n=100,reverse=False]`,
+  `${calls}::bench_sum_of_squares[n=100,reverse=True]`,
+  `${calls}::bench_label[label='a']`,
+  `${calls}::bench_label[label='b c']`,
+  `${memory}::bench_megabyte`,
+  `${memory}::bench_leak`,
+  `${memory}::bench_deepcopy`,
+];
+
+describe("the harness on a suite that works", () => {
+  let run: HarnessRun;
+  let document: Results;
+  let again: Results;
+
+  beforeAll(async () => {
+    run = await harness("measure", ["--pythonpath", "src", ...quick]);
+    document = results(run);
+    again = results(await harness("measure", ["--pythonpath", "src", ...quick, "--passes", "profile"]));
+  });
+
+  it("exits 0, writes valid results and nothing on stdout", () => {
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toBe("");
+    const packageVersion = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
+    expect(document.environment.tool_version).toBe(packageVersion);
+    expect(document.settings).toMatchObject({ paths: ["benchmarks"], pythonpath: ["src"], processes: 2, values: 2, profile_iterations: 3, hash_seed: 0, gc: false });
+    expect(document.benchmarks.every((b) => b.status === "ok" && b.failure === null)).toBe(true);
+  });
+
+  it("gives parametrised benchmarks exact ids in declaration order, with typed params and the declared clock", () => {
+    expect(document.benchmarks.map((b) => b.id)).toEqual(measureIds);
+    const sum = bench(document, `${calls}::bench_sum_of_squares[n=100,reverse=True]`);
+    expect(sum).toMatchObject({ file: calls, name: "bench_sum_of_squares", params: { n: 100, reverse: true }, clock: "cpu" });
+    expect(bench(document, `${calls}::bench_label[label='b c']`)).toMatchObject({ params: { label: "b c" }, clock: "wall" });
+  });
+
+  it("reports progress events on the given file descriptor", () => {
+    expect(run.events[0]).toEqual({ event: "collected", count: measureIds.length });
+    const done = run.events.filter((e) => e.event === "done");
+    expect(done.map((e) => e.id)).toEqual(measureIds);
+    expect(done.map((e) => e.index)).toEqual(measureIds.map((_, i) => i + 1));
+    const passes = run.events.filter((e) => e.event === "pass" && e.index === 1).map((e) => e.pass);
+    expect(passes).toEqual(["timing", "profile", "memory"]);
+    expect(run.events.at(-1)).toMatchObject({ event: "finished" });
+  });
+
+  it("keeps every timed value per process, per iteration", () => {
+    for (const b of document.benchmarks) {
+      const timing = b.timing;
+      expect(timing?.processes).toHaveLength(2);
+      for (const process of timing?.processes ?? []) {
+        expect(process.cpu).toHaveLength(2);
+        expect(process.wall).toHaveLength(2);
+        expect(process.wall.every((seconds) => seconds > 0 && seconds < 0.1)).toBe(true);
+      }
+    }
+  });
+
+  it("counts exactly the calls an iteration makes, keyed by file, line and name", () => {
+    const three = bench(document, `${calls}::bench_three_squares`).profile;
+    const functions = three?.functions ?? [];
+    const square = functions.findIndex((f) => f.file === "src/calc/ops.py" && f.line === 4 && f.name === "square");
+    const caller = functions.findIndex((f) => f.file === calls && f.line === 6 && f.name === "bench_three_squares");
+    expect(functions[square]).toMatchObject({ calls: 3, primitive_calls: 3 });
+    expect(functions[caller]).toMatchObject({ calls: 1 });
+    expect(three?.edges).toContainEqual(expect.objectContaining({ caller, callee: square, calls: 3 }));
+
+    const counts = callCounts(bench(document, `${calls}::bench_sum_of_squares[n=100,reverse=False]`));
+    expect(counts["src/calc/ops.py:4:square"]).toBe(100);
+    expect(counts["src/calc/ops.py:9:<genexpr>"]).toBe(101);
+    expect(counts["~:0:<built-in method builtins.sorted>"]).toBe(1);
+  });
+
+  it("leaves the harness's own frames out of profiles and names the standard library portably", () => {
+    for (const b of document.benchmarks) {
+      for (const f of b.profile?.functions ?? []) {
+        expect(f.file.startsWith("/") || f.file.includes("profgate/") || f.name.includes("_lsprof")).toBe(false);
+      }
+    }
+    const deepcopy = bench(document, `${memory}::bench_deepcopy`);
+    expect(callCounts(deepcopy)["<stdlib>/copy.py:128:deepcopy"]).toBeGreaterThan(10_000);
+  });
+
+  it("writes a raw profile per benchmark that pstats can open", async () => {
+    const profile = bench(document, `${calls}::bench_three_squares`).profile;
+    expect(profile?.pstats).toMatch(/^profiles\/.+\.pstats$/);
+    const path = join(run.out, profile?.pstats ?? "");
+    const opened = await execa(python, ["-c", "import pstats, sys; pstats.Stats(sys.argv[1]).print_stats()", path]);
+    expect(opened.stdout).toContain("square");
+    expect(readdirSync(join(run.out, "profiles"))).toHaveLength(measureIds.length);
+  });
+
+  it("measures a briefly held megabyte as the peak, at the line that allocates it", () => {
+    const megabyte = bench(document, `${memory}::bench_megabyte`).memory;
+    expect(megabyte?.peak).toBeGreaterThanOrEqual(1_000_000);
+    expect(megabyte?.peak).toBeLessThan(1_200_000);
+    expect(where(megabyte?.at_peak[0])).toBe(`${memory}:10 hold`);
+    expect(megabyte?.at_peak[0]).toMatchObject({ source: "block = bytearray(size)" });
+    expect(megabyte?.at_peak[0]?.size).toBeGreaterThanOrEqual(1_000_000);
+    expect(megabyte?.peak_captured).toBeGreaterThanOrEqual(1_000_000);
+    expect(megabyte?.retained).toBe(0);
+  });
+
+  it("charges memory allocated inside the standard library to the project line that called it", () => {
+    const deepcopy = bench(document, `${memory}::bench_deepcopy`).memory;
+    expect(where(deepcopy?.at_peak[0])).toBe(`${memory}:23 bench_deepcopy`);
+    // 200 lists of 50 pointers and the outer list: at least 80 KB live at the peak.
+    expect(deepcopy?.at_peak[0]?.size).toBeGreaterThan(80_000);
+  });
+
+  it("reports what an iteration leaves behind at the line that keeps it", () => {
+    const leak = bench(document, `${memory}::bench_leak`).memory;
+    expect(leak?.retained).toBeGreaterThanOrEqual(10_000);
+    expect(leak?.retained).toBeLessThan(11_000);
+    expect(where(leak?.retained_lines[0])).toBe(`${memory}:19 bench_leak`);
+    expect(leak?.retained_lines[0]?.size).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it("gives identical ids and call counts in a separate run", () => {
+    expect(again.benchmarks.map((b) => b.id)).toEqual(measureIds);
+    for (const b of document.benchmarks) expect(callCounts(bench(again, b.id))).toEqual(callCounts(b));
+    expect(again.benchmarks.every((b) => b.timing === null && b.memory === null && b.profile !== null)).toBe(true);
+  });
+});
+
+describe("the harness on a suite whose benchmarks fail in every way", () => {
+  const file = "benchmarks/bench_failures.py";
+  let run: HarnessRun;
+  let document: Results;
+
+  beforeAll(async () => {
+    run = await harness("failures", [...quick, "--timeout", "2"]);
+    document = results(run);
+  });
+
+  it("exits 1 with complete, valid results and keeps benchmark output off its own stdout", () => {
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(document.benchmarks.map((b) => [b.id, b.status])).toEqual([
+      ["benchmarks/bench_broken_import.py", "error"],
+      [`${file}::bench_ok`, "ok"],
+      [`${file}::bench_raises`, "error"],
+      [`${file}::bench_exits`, "exit"],
+      [`${file}::bench_os_exit`, "crash"],
+      [`${file}::bench_segfault`, "crash"],
+      [`${file}::bench_hangs`, "timeout"],
+      [`${file}::bench_prints`, "ok"],
+      [`${file}::bench_ok_too`, "ok"],
+    ]);
+  });
+
+  it("measures the benchmarks that work in full", () => {
+    for (const id of [`${file}::bench_ok`, `${file}::bench_prints`, `${file}::bench_ok_too`]) {
+      const b = bench(document, id);
+      expect(b.failure).toBeNull();
+      expect(b.timing?.processes).toHaveLength(2);
+      expect(b.profile?.functions.length).toBeGreaterThan(0);
+      expect(b.memory).not.toBeNull();
+    }
+  });
+
+  it("records a module that fails to import as one collect failure with its traceback", () => {
+    const broken = bench(document, "benchmarks/bench_broken_import.py");
+    expect(broken).toMatchObject({ file: "benchmarks/bench_broken_import.py", name: "", timing: null, profile: null, memory: null });
+    expect(broken.failure).toMatchObject({ pass: "collect", message: "ModuleNotFoundError: No module named 'profgate_fixture_module_that_does_not_exist'" });
+    expect(broken.failure?.output).toContain("bench_broken_import.py\", line 3, in <module>");
+  });
+
+  it("records an exception with its message and the benchmark's traceback", () => {
+    const raises = bench(document, `${file}::bench_raises`);
+    expect(raises.failure).toMatchObject({ pass: "timing", message: "ValueError: boom from the benchmark" });
+    expect(raises.failure?.output).toContain(`raise ValueError("boom from the benchmark")`);
+    expect(raises.failure?.output).not.toContain("profgate/worker.py");
+    expect(raises.timing).toBeNull();
+  });
+
+  it("records sys.exit, os._exit, a fatal signal and a hang, each with the reason and output tail", () => {
+    expect(bench(document, `${file}::bench_exits`).failure).toMatchObject({ pass: "timing", message: "SystemExit: exit code 3" });
+    const exited = bench(document, `${file}::bench_os_exit`).failure;
+    expect(exited?.message).toContain("exited with code 7");
+    expect(exited?.output).toContain("leaving through os._exit");
+    const segfault = bench(document, `${file}::bench_segfault`).failure;
+    expect(segfault?.message).toContain("SIGSEGV");
+    expect(segfault?.output).toContain("Segmentation fault");
+    expect(segfault?.output).toContain("in bench_segfault");
+    expect(bench(document, `${file}::bench_hangs`).failure).toMatchObject({ pass: "timing", message: expect.stringContaining("timed out after 2 s") as string });
+  });
+
+  it("records what a benchmark prints without failing it", () => {
+    const prints = bench(document, `${file}::bench_prints`);
+    expect(prints.output).toContain("hello from the benchmark");
+    expect(prints.output).toContain("and from its stderr");
+    expect(bench(document, `${file}::bench_ok`).output).toBe("");
+  });
+
+  it("says in the done events how each benchmark ended", () => {
+    const done = run.events.filter((e) => e.event === "done").map((e) => [e.id, e.status]);
+    expect(done).toEqual(document.benchmarks.map((b) => [b.id, b.status]));
+  });
+});
+
+describe("the harness's command line", () => {
+  it("writes an empty benchmark list for a path without benchmarks", async () => {
+    const run = await harness("measure", ["src", ...quick]);
+    expect(run.exitCode).toBe(0);
+    expect(results(run).benchmarks).toEqual([]);
+  });
+
+  it.each([
+    [["--processes", "0"], "--processes", "'0' is not allowed"],
+    [["--timeout", "-1"], "--timeout", "above 0"],
+    [["--passes", "timing,bogus"], "--passes", "timing, profile, memory"],
+    [["no-such-dir"], "'no-such-dir' does not exist", "bench_*.py"],
+    [["--pythonpath", "missing"], "--pythonpath 'missing'", "not a directory"],
+  ])("rejects %j with exit 2, naming the flag", async (args, flag, allowed) => {
+    const run = await harness("measure", args);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(flag);
+    expect(run.stderr).toContain(allowed);
+    expect(existsSync(join(run.out, "results.json"))).toBe(false);
+  });
+
+  it("prints its docstring as help", async () => {
+    const help = await execa(python, ["-m", "profgate", "--help"], { env: { PYTHONPATH: harnessPath } });
+    expect(help.stdout).toContain("python -m profgate run [PATH ...] --out DIR");
+    expect(help.stdout).toContain('{"event": "done"');
+  });
+});
+
+describe("the harness's portability", () => {
+  it("imports with the standard library alone (python -I -S)", async () => {
+    const script = [
+      "import json, sys",
+      `sys.path.insert(0, ${JSON.stringify(harnessPath)})`,
+      "import profgate, profgate.__main__, profgate.worker, profgate.memory, profgate.profiling",
+      "names = getattr(sys, 'stdlib_module_names', None)",
+      "outside = sorted({m.split('.')[0] for m in sys.modules} - set(names) - {'__main__', 'profgate'}) if names else []",
+      "print(json.dumps({'version': profgate.__version__, 'outside': outside}))",
+    ].join("\n");
+    const checked = await execa(python, ["-I", "-S", "-c", script]);
+    expect(JSON.parse(checked.stdout)).toEqual({ version: "0.1.0", outside: [] });
+  });
+
+  it("uses no syntax or annotation newer than Python 3.9", async () => {
+    const script = [
+      "import ast, pathlib, sys",
+      "problems = []",
+      "for path in sorted(pathlib.Path(sys.argv[1]).rglob('*.py')):",
+      "    source = path.read_text()",
+      "    try:",
+      "        tree = ast.parse(source, str(path), feature_version=(3, 9))",
+      "    except SyntaxError as error:",
+      "        problems.append(f'{path}: {error}')",
+      "        continue",
+      "    for node in ast.walk(tree):",
+      "        annotations = [a.annotation for a in ast.walk(node) if isinstance(a, ast.arg) and a.annotation] if isinstance(node, ast.arguments) else []",
+      "        annotations += [node.returns] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns else []",
+      "        annotations += [node.annotation] if isinstance(node, ast.AnnAssign) else []",
+      "        if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr) for a in annotations for n in ast.walk(a)):",
+      "            problems.append(f'{path}:{node.lineno}: X | Y annotation')",
+      "        if isinstance(node, ast.keyword) and node.arg == 'strict':",
+      "            problems.append(f'{path}:{node.lineno}: zip(strict=) is 3.10+')",
+      "print('\\n'.join(problems))",
+    ].join("\n");
+    const checked = await execa(python, ["-c", script, join(harnessPath, "profgate")]);
+    expect(checked.stdout).toBe("");
+  });
+
+  const debian = "/usr/bin/python3";
+  it.skipIf(!existsSync(debian))("runs under the system interpreter, /usr/bin/python3", async () => {
+    const run = await harness("measure", ["--pythonpath", "src", ...quick, "--filter", "bench_megabyte"], debian);
+    expect(run.exitCode).toBe(0);
+    const document = results(run);
+    expect(document.benchmarks.map((b) => b.status)).toEqual(["ok"]);
+    expect(where(document.benchmarks[0]?.memory?.at_peak[0])).toBe(`${memory}:10 hold`);
+  });
+
+  // A Python 3.9 interpreter, when this machine has one (PROFGATE_PYTHON39, on PATH, or installed by pyenv).
+  const python39 = process.env.PROFGATE_PYTHON39 ?? [...onPath("python3.9"), ...pyenvInterpreters("3.9")][0];
+  it.skipIf(python39 === undefined)("runs under Python 3.9", async () => {
+    const run = await harness("measure", ["--pythonpath", "src", ...quick, "--filter", "bench_three_squares"], python39);
+    expect(run.exitCode).toBe(0);
+    const document = results(run);
+    expect(document.environment.python.version).toMatch(/^3\.9\./);
+    expect(callCounts(document.benchmarks[0] as Benchmark)["src/calc/ops.py:4:square"]).toBe(3);
+  });
+});
+
+function pyenvInterpreters(version: string): string[] {
+  const versions = join(process.env.PYENV_ROOT ?? join(homedir(), ".pyenv"), "versions");
+  if (!existsSync(versions)) return [];
+  return readdirSync(versions)
+    .filter((name) => name.startsWith(`${version}.`))
+    .map((name) => join(versions, name, "bin", `python${version}`))
+    .filter((path) => existsSync(path) && statSync(path).isFile());
+}
+
+/** `name` in the PATH directories, except pyenv's shims, which fail for versions that are not selected. */
+function onPath(name: string): string[] {
+  return (process.env.PATH ?? "")
+    .split(delimiter)
+    .filter((dir) => dir !== "" && !dir.endsWith("shims"))
+    .map((dir) => join(dir, name))
+    .filter((path) => existsSync(path));
+}
