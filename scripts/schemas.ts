@@ -1,7 +1,9 @@
 // The published JSON Schemas, keyed by their file name under docs/.
 import { z } from "zod";
+import { Comparison } from "../src/core/comparison.js";
 import { Results } from "../src/core/results.js";
 
 export const schemas: Record<string, unknown> = {
   "results.schema.json": { title: "profgate results, schema version 1", ...z.toJSONSchema(Results) },
+  "comparison.schema.json": { title: "profgate comparison, schema version 1", ...z.toJSONSchema(Comparison) },
 };

@@ -183,7 +183,7 @@ function isTable(value: unknown): value is Record<string, unknown> {
 export function parseProjectConfig(text: string, source: string): ProjectConfig {
   let document: Record<string, unknown>;
   try {
-    document = parseToml(text) as Record<string, unknown>;
+    document = parseToml(text);
   } catch (error) {
     const detail = error instanceof TomlError ? error.message.split("\n")[0] : String(error);
     throw new ConfigError(`${source}: not valid TOML: ${detail}`);

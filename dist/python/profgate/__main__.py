@@ -1,0 +1,261 @@
+"""profgate's benchmark harness: measure a repository's Python benchmarks in fresh worker processes.
+
+Usage:
+    python -m profgate run [PATH ...] --out DIR [options]
+
+PATHs (default: benchmarks) are directories searched recursively for bench_*.py files, or single files, relative to
+the working directory, which is the repository root and is importable by the benchmarks.
+
+Benchmarks are the module-level functions named bench_* of those files; one call is one iteration.
+  bench_sort.params = {"n": [100, 10_000]}   one benchmark per combination: benchmarks/bench_sort.py::bench_sort[n=100]
+  bench_sort.clock = "wall"                  compare wall time instead of CPU time (I/O-bound or threaded code)
+  def setup(): / def teardown():             module-level, run once per worker process, outside every measurement
+
+Each benchmark runs, one at a time, in fresh worker processes: a timing pass (gc off while timing, loops calibrated
+once, PROCESSES processes of WARMUPS discarded and VALUES recorded values), a cProfile pass and a tracemalloc pass.
+A benchmark that raises, exits, crashes, hangs past the timeout or fails to import is recorded as failed, and the
+rest still run.
+
+Options:
+  --out DIR                 write DIR/results.json (docs/results-schema.md) and DIR/profiles/*.pstats (required)
+  --pythonpath DIR          also importable by the benchmarks, after the working directory (repeatable)
+  --filter SUBSTRING        only benchmarks whose id contains SUBSTRING
+  --processes N             timing worker processes per benchmark (default: 10)
+  --values N                timed values per process (default: 5)
+  --warmups N               values discarded at the start of each process (default: 1)
+  --min-time SECONDS        calibration: one value lasts at least this long (default: 0.02)
+  --loops N                 iterations per value, skipping calibration
+  --timeout SECONDS         a worker running longer is killed and its benchmark recorded as timeout (default: 60)
+  --gc                      keep the garbage collector enabled while timing
+  --hash-seed N             PYTHONHASHSEED of every worker, 0 to 4294967295 (default: 0)
+  --profile-iterations N    iterations measured by the cProfile pass (default: 5)
+  --profile-warmups N       iterations run before the cProfile pass measures (default: 1)
+  --memory-warmups N        iterations run before the tracemalloc pass measures (default: 1)
+  --passes LIST             comma-separated passes to run: timing, profile, memory (default: all three)
+  --events-fd FD            write progress as JSON lines to file descriptor FD instead of text on stderr
+  -h, --help                show this help
+
+Results are never written to stdout: the benchmarks may print there. With --events-fd, progress is one JSON object
+per line ("index" counts from 1):
+  {"event": "collected", "count": N}                                   benchmarks found (after --filter)
+  {"event": "pass", "index": I, "count": N, "id": ID, "pass": PASS}    a pass (timing, profile, memory) starts
+  {"event": "done", "index": I, "count": N, "id": ID, "status": STATUS, "elapsed": SECONDS}
+                                                                       a benchmark finished: ok, error, exit, crash
+                                                                       or timeout
+  {"event": "finished", "elapsed": SECONDS}                            results.json is about to be written
+
+Exit status: 0 every benchmark ran, 1 some failed (results.json is still complete), 2 usage error.
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import sys
+
+from profgate import environment
+from profgate.normalise import clip
+from profgate.suite import PASSES, Suite
+
+DEFAULT_PATHS = ("benchmarks",)
+DEFAULT_PROCESSES = 10
+DEFAULT_VALUES = 5
+DEFAULT_WARMUPS = 1
+DEFAULT_MIN_TIME = 0.02
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_HASH_SEED = 0
+DEFAULT_PROFILE_ITERATIONS = 5
+DEFAULT_PROFILE_WARMUPS = 1
+DEFAULT_MEMORY_WARMUPS = 1
+
+MAX_HASH_SEED = 4294967295
+
+RESULTS_SCHEMA = "profgate/results"
+RESULTS_SCHEMA_VERSION = 1
+
+
+class UsageError(Exception):
+    """A bad command line; the message names the flag or value and what is allowed."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _whole(minimum, maximum=None):
+    allowed = "a whole number from {} to {}".format(minimum, maximum) if maximum is not None else "a whole number of {} or more".format(minimum)
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError("{!r} is not allowed; give {}".format(text, allowed))
+        return value
+
+    return parse
+
+
+def _seconds(positive):
+    allowed = "a number of seconds above 0" if positive else "a number of seconds, 0 or more"
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or value < 0 or (positive and value == 0):
+            raise argparse.ArgumentTypeError("{!r} is not allowed; give {}".format(text, allowed))
+        return value
+
+    return parse
+
+
+def _passes(text):
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in PASSES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError("{!r} is not allowed; give a comma-separated list of {}".format(text, ", ".join(PASSES)))
+    # Passes always run in the same order: timing is never measured after a profiler has warmed things up.
+    return [name for name in PASSES if name in names]
+
+
+def _parser():
+    parser = _Parser(prog="python -m profgate run", add_help=False)
+    parser.add_argument("paths", nargs="*", metavar="PATH")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--pythonpath", action="append", default=[])
+    parser.add_argument("--filter", default=None)
+    parser.add_argument("--processes", type=_whole(1), default=DEFAULT_PROCESSES)
+    parser.add_argument("--values", type=_whole(1), default=DEFAULT_VALUES)
+    parser.add_argument("--warmups", type=_whole(0), default=DEFAULT_WARMUPS)
+    parser.add_argument("--min-time", type=_seconds(positive=False), default=DEFAULT_MIN_TIME)
+    parser.add_argument("--loops", type=_whole(1), default=None)
+    parser.add_argument("--timeout", type=_seconds(positive=True), default=DEFAULT_TIMEOUT)
+    parser.add_argument("--gc", action="store_true")
+    parser.add_argument("--hash-seed", type=_whole(0, MAX_HASH_SEED), default=DEFAULT_HASH_SEED)
+    parser.add_argument("--profile-iterations", type=_whole(1), default=DEFAULT_PROFILE_ITERATIONS)
+    parser.add_argument("--profile-warmups", type=_whole(0), default=DEFAULT_PROFILE_WARMUPS)
+    parser.add_argument("--memory-warmups", type=_whole(0), default=DEFAULT_MEMORY_WARMUPS)
+    parser.add_argument("--passes", type=_passes, default=list(PASSES))
+    parser.add_argument("--events-fd", type=_whole(0), default=None)
+    return parser
+
+
+def _relative(cwd, path):
+    return os.path.relpath(os.path.join(cwd, path), cwd).replace(os.sep, "/")
+
+
+def parse_arguments(argv, cwd):
+    """The options of ``run``, checked against the file system; raises UsageError."""
+    if not argv or argv[0] != "run":
+        given = "no command" if not argv else "unknown command {!r}".format(argv[0])
+        raise UsageError("{}; the harness has one: python -m profgate run [PATH ...] --out DIR".format(given))
+    options = _parser().parse_args(argv[1:])
+    options.paths = [_relative(cwd, path) for path in options.paths or DEFAULT_PATHS]
+    for path in options.paths:
+        if not os.path.exists(os.path.join(cwd, path)):
+            raise UsageError("PATH {!r} does not exist in {}; give benchmark directories or bench_*.py files".format(path, cwd))
+    options.pythonpath = [_relative(cwd, path) for path in options.pythonpath]
+    for path in options.pythonpath:
+        if not os.path.isdir(os.path.join(cwd, path)):
+            raise UsageError("--pythonpath {!r} is not a directory in {}".format(path, cwd))
+    if options.events_fd is not None:
+        try:
+            os.fstat(options.events_fd)
+        except OSError:
+            raise UsageError("--events-fd {}: not an open file descriptor".format(options.events_fd)) from None
+    options.out = os.path.abspath(os.path.join(cwd, options.out))
+    try:
+        os.makedirs(os.path.join(options.out, "profiles"), exist_ok=True)
+    except OSError as error:
+        raise UsageError("--out {!r}: cannot create the directory: {}".format(options.out, error.strerror)) from None
+    return options
+
+
+class Progress:
+    """Progress events: JSON lines to a file descriptor, or a line of text per event on stderr."""
+
+    def __init__(self, fd):
+        self.fd = fd
+
+    def __call__(self, event):
+        if self.fd is None:
+            sys.stderr.write(_describe(event) + "\n")
+            sys.stderr.flush()
+            return
+        try:
+            os.write(self.fd, (json.dumps(event) + "\n").encode("utf-8"))
+        except OSError:
+            # A reader that went away must not cost the results.
+            self.fd = None
+
+
+def _describe(event):
+    kind = event["event"]
+    if kind == "collected":
+        return "profgate: {} benchmark{} found".format(event["count"], "" if event["count"] == 1 else "s")
+    if kind == "pass":
+        return "[{}/{}] {}: {} pass".format(event["index"], event["count"], event["id"], event["pass"])
+    if kind == "done":
+        return "[{}/{}] {}: {} ({:.2f} s)".format(event["index"], event["count"], event["id"], event["status"], event["elapsed"])
+    return "profgate: finished in {:.2f} s".format(event["elapsed"])
+
+
+def _settings(options):
+    return {
+        "paths": [clip(path) for path in options.paths],
+        "pythonpath": [clip(path) for path in options.pythonpath],
+        "filter": clip(options.filter) if options.filter is not None else None,
+        "processes": options.processes,
+        "values": options.values,
+        "warmups": options.warmups,
+        "min_time": options.min_time,
+        "timeout": options.timeout,
+        "gc": options.gc,
+        "hash_seed": options.hash_seed,
+        "profile_iterations": options.profile_iterations,
+        "profile_warmups": options.profile_warmups,
+        "memory_warmups": options.memory_warmups,
+    }
+
+
+def _write_json(path, document):
+    # Written aside and renamed, so a reader never sees half a results file.
+    partial = path + ".partial"
+    with open(partial, "w", encoding="utf-8") as file:
+        json.dump(document, file, indent=1, allow_nan=False)
+        file.write("\n")
+    os.replace(partial, path)
+
+
+def main(argv=None):
+    """Runs the command line ``argv`` (default: ``sys.argv[1:]``) and returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in ("-h", "--help") or argv[1:2] in (["-h"], ["--help"]):
+        sys.stdout.write(__doc__)
+        return 0
+    cwd = os.getcwd()
+    try:
+        options = parse_arguments(argv, cwd)
+    except UsageError as error:
+        sys.stderr.write("python -m profgate: error: {}\n(python -m profgate --help describes the options)\n".format(error))
+        return 2
+    benchmarks = Suite(options, cwd, options.out, Progress(options.events_fd)).run()
+    created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    _write_json(os.path.join(options.out, "results.json"), {
+        "schema": RESULTS_SCHEMA,
+        "schema_version": RESULTS_SCHEMA_VERSION,
+        "created": created,
+        "environment": environment.describe(cwd),
+        "settings": _settings(options),
+        "benchmarks": benchmarks,
+    })
+    return 0 if all(entry["status"] == "ok" for entry in benchmarks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+// Bundles src/core on the fly so benchmark scripts call the same compare() the CLI and the Action use.
+import { build } from "esbuild";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Imports src/core/compare.ts and src/core/results.ts, bundled to a temporary ES module. */
+export async function loadCore() {
+  const outfile = join(tmpdir(), `profgate-core-${process.pid}.mjs`);
+  await build({
+    stdin: {
+      contents: 'export { compare } from "./src/core/compare.ts"; export { parseResults } from "./src/core/results.ts";',
+      resolveDir: root,
+      loader: "ts",
+    },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile,
+    logLevel: "warning",
+  });
+  try {
+    return await import(pathToFileURL(outfile).href);
+  } finally {
+    await rm(outfile, { force: true });
+  }
+}

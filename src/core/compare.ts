@@ -1,0 +1,301 @@
+/**
+ * Base results against head results: a verdict per benchmark, the pass/fail decision, and the facts the
+ * report's footer states. Pure: commit SHAs and configuration come in as arguments.
+ *
+ * Timing: per-process medians (CPU time; wall time for `clock == "wall"`), compared on the log scale with the
+ * Hodges–Lehmann ratio and its one-sided Mann–Whitney bounds at `level`:
+ *   regressed     ratio > 1 + threshold        and lower bound > 1 + margin
+ *   improved      ratio < 1 / (1 + threshold)  and upper bound < 1 / (1 + margin)
+ *   unchanged     ratio within those thresholds and both bounds within [1 / (1 + w), 1 + w], w = max(threshold, margin):
+ *                 the samples rule out any change the gate could flag
+ *   inconclusive  anything else (too few processes, too much noise, or a change within the noise margin)
+ * The margin is `noiseMargin` for separate runs, `interleavedMargin` for runs interleaved on one machine. For the
+ * pass/fail decision, Holm's procedure over every benchmark with a timing test controls the family-wise error at
+ * 1 − level, using the one-sided p-value for head/base > 1 + margin: a timing regression that does not survive
+ * keeps the verdict `regressed` (the benchmark's own evidence) with `timing.significant = false` and
+ * `gating = false`.
+ *
+ * Memory is compared exactly: a regression when head − base exceeds both the floor and threshold × |base|
+ * (an improvement, symmetrically, when base − head exceeds the floor and threshold × |head|).
+ */
+import { attributeAllocations, attributeFunctions, compareCalls, DEFAULT_LIMITS, matchFunctions, type AttributionLimits } from "./attribution.js";
+import {
+  COMPARISON_SCHEMA_NAME,
+  COMPARISON_SCHEMA_VERSION,
+  type BenchmarkComparison,
+  type BenchmarkFailure,
+  type Calls,
+  type Caveat,
+  type Comparison,
+  type Memory,
+  type MemoryMetric,
+  type Metric,
+  type MetricVerdict,
+  type Mode,
+  type RunFacts,
+  type Timing,
+  type Verdict,
+} from "./comparison.js";
+import type { Benchmark, Results } from "./results.js";
+import { holm, median, shiftInterval, shiftTest } from "./stats.js";
+import { thresholdResolver, type ThresholdConfig, type Thresholds } from "./thresholds.js";
+
+/** What `compare` needs besides the two results documents. */
+export interface CompareOptions {
+  /** `separate`: base and head from different runs (a baseline artifact); `interleaved`: `profgate ab`. */
+  mode: Mode;
+  /** Threshold configuration (defaults when absent). */
+  thresholds?: ThresholdConfig;
+  /** Sizes of the ranked attribution lists (defaults when absent). */
+  limits?: Partial<AttributionLimits>;
+  /** Commits to report, when known better than the results' own `environment.git` (e.g. the PR's head SHA). */
+  commits?: { base?: string | null; head?: string | null };
+}
+
+interface Pending {
+  entry: BenchmarkComparison;
+  /** Both sides present and ok: metrics were compared and the verdict is still to be decided. */
+  compared: boolean;
+  thresholds: Thresholds;
+  base: Benchmark | undefined;
+  head: Benchmark | undefined;
+}
+
+function failuresOf(side: "base" | "head", bench: Benchmark | undefined): BenchmarkFailure[] {
+  if (bench === undefined || bench.status === "ok") return [];
+  return [{ side, status: bench.status, pass: bench.failure?.pass ?? null, message: bench.failure?.message ?? bench.status }];
+}
+
+function processMedians(bench: Benchmark, clock: "cpu" | "wall"): number[] {
+  return (bench.timing?.processes ?? []).map((p) => p[clock]).filter((values) => values.length > 0).map(median);
+}
+
+function compareTiming(base: Benchmark, head: Benchmark, t: Thresholds, mode: Mode, caveat: boolean): Timing {
+  const clock = head.clock;
+  const margin = mode === "separate" ? t.noiseMargin : t.interleavedMargin;
+  const before = processMedians(base, clock);
+  const after = processMedians(head, clock);
+  const timing: Timing = {
+    verdict: "inconclusive",
+    clock,
+    processes: { base: before.length, head: after.length },
+    median: { base: before.length > 0 ? median(before) : 0, head: after.length > 0 ? median(after) : 0 },
+    ratio: null,
+    lower: null,
+    upper: null,
+    level: t.level,
+    method: null,
+    threshold: t.timeThreshold,
+    margin,
+    p: null,
+    p_adjusted: null,
+    significant: false,
+    caveat,
+    note: base.clock === head.clock ? null : `base measured ${base.clock} time, head ${head.clock} time; compared on ${clock} time`,
+  };
+  if (before.length === 0 || after.length === 0) return { ...timing, note: "no timing values on one side" };
+  if (![...before, ...after].every((v) => v > 0)) return { ...timing, note: "a process measured zero time per iteration" };
+  const logBefore = before.map(Math.log);
+  const logAfter = after.map(Math.log);
+  const interval = shiftInterval(logBefore, logAfter, t.level);
+  const test = shiftTest(logBefore, logAfter, Math.log1p(margin));
+  const ratio = Math.exp(interval.estimate);
+  const lower = Number.isFinite(interval.lower) ? Math.exp(interval.lower) : null;
+  const upper = Number.isFinite(interval.upper) ? Math.exp(interval.upper) : null;
+  const widest = Math.max(t.timeThreshold, margin);
+  let verdict: MetricVerdict = "inconclusive";
+  if (ratio > 1 + t.timeThreshold && lower !== null && lower > 1 + margin) verdict = "regressed";
+  else if (ratio < 1 / (1 + t.timeThreshold) && upper !== null && upper < 1 / (1 + margin)) verdict = "improved";
+  else if (
+    ratio <= 1 + t.timeThreshold &&
+    ratio >= 1 / (1 + t.timeThreshold) &&
+    lower !== null &&
+    upper !== null &&
+    lower >= 1 / (1 + widest) &&
+    upper <= 1 + widest
+  ) {
+    verdict = "unchanged";
+  }
+  return { ...timing, verdict, ratio, lower, upper, method: interval.method, p: test.p };
+}
+
+function compareMemoryMetric(base: number, head: number, t: Thresholds): MemoryMetric {
+  const delta = head - base;
+  let verdict: MetricVerdict = "unchanged";
+  if (delta > t.memoryFloor && delta > t.memoryThreshold * Math.abs(base)) verdict = "regressed";
+  else if (-delta > t.memoryFloor && -delta > t.memoryThreshold * Math.abs(head)) verdict = "improved";
+  return { verdict, base, head, delta, relative: base === 0 ? null : delta / Math.abs(base) };
+}
+
+function compareMemory(base: Benchmark, head: Benchmark, t: Thresholds): Memory | null {
+  if (base.memory === null || head.memory === null) return null;
+  return {
+    peak: compareMemoryMetric(base.memory.peak, head.memory.peak, t),
+    retained: compareMemoryMetric(base.memory.retained, head.memory.retained, t),
+    threshold: t.memoryThreshold,
+    floor: t.memoryFloor,
+  };
+}
+
+function metricsWith(verdict: MetricVerdict, timing: Timing | null, memory: Memory | null, calls: Calls | null): Metric[] {
+  const metrics: Metric[] = [];
+  if (timing?.verdict === verdict) metrics.push("time");
+  if (memory?.peak.verdict === verdict) metrics.push("peak_memory");
+  if (memory?.retained.verdict === verdict) metrics.push("retained_memory");
+  if (calls?.verdict === verdict) metrics.push("calls");
+  return metrics;
+}
+
+const CAVEAT_FIELDS: readonly { field: string; read: (r: Results) => string; what: string }[] = [
+  { field: "python.version", read: (r) => r.environment.python.version, what: "Python version" },
+  { field: "python.implementation", read: (r) => r.environment.python.implementation, what: "Python implementation" },
+  { field: "platform.system", read: (r) => r.environment.platform.system, what: "operating system" },
+  { field: "platform.machine", read: (r) => r.environment.platform.machine, what: "machine architecture" },
+  { field: "platform.cpu_model", read: (r) => r.environment.platform.cpu_model, what: "CPU model" },
+  { field: "settings.hash_seed", read: (r) => String(r.settings.hash_seed), what: "hash seed (call counts and memory may differ)" },
+  { field: "settings.gc", read: (r) => String(r.settings.gc), what: "garbage collector setting while timing" },
+];
+
+/** Differences between the two sides' environments and settings that make timings less comparable. */
+export function environmentCaveats(base: Results, head: Results): Caveat[] {
+  return CAVEAT_FIELDS.flatMap(({ field, read, what }) => {
+    const before = read(base);
+    const after = read(head);
+    return before === after ? [] : [{ field, base: before, head: after, message: `${what} differs: ${before} (base) vs ${after} (head)` }];
+  });
+}
+
+function runFacts(results: Results, commit: string | null | undefined): RunFacts {
+  const { environment: env, settings } = results;
+  return {
+    created: results.created,
+    commit: commit ?? env.git?.commit ?? null,
+    branch: env.git?.branch ?? null,
+    dirty: env.git?.dirty ?? null,
+    processes: settings.processes,
+    values: settings.values,
+    profile_iterations: settings.profile_iterations,
+    hash_seed: settings.hash_seed,
+    gc: settings.gc,
+    tool_version: env.tool_version,
+    python: env.python.version,
+    implementation: env.python.implementation,
+    system: env.platform.system,
+    machine: env.platform.machine,
+    cpu_model: env.platform.cpu_model,
+    cpu_count: env.platform.cpu_count,
+  };
+}
+
+function emptyEntry(bench: Benchmark, verdict: Verdict, failures: BenchmarkFailure[]): BenchmarkComparison {
+  return {
+    id: bench.id,
+    file: bench.file,
+    name: bench.name,
+    params: bench.params,
+    verdict,
+    gating: false,
+    regressions: [],
+    improvements: [],
+    failures,
+    timing: null,
+    memory: null,
+    calls: null,
+    attribution: null,
+  };
+}
+
+/** Compares base and head results benchmark by benchmark (matched by id) and decides pass or fail. */
+export function compare(base: Results, head: Results, options: CompareOptions): Comparison {
+  const resolver = thresholdResolver(options.thresholds ?? {});
+  const limits: AttributionLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const caveats = environmentCaveats(base, head);
+  const baseById = new Map(base.benchmarks.map((b) => [b.id, b]));
+  const headIds = new Set(head.benchmarks.map((b) => b.id));
+  const pending: Pending[] = [];
+
+  for (const after of head.benchmarks) {
+    const before = baseById.get(after.id);
+    const thresholds = resolver.forBenchmark(after.id);
+    const failures = [...failuresOf("base", before), ...failuresOf("head", after)];
+    if (failures.length > 0) {
+      pending.push({ entry: emptyEntry(after, "failed", failures), compared: false, thresholds, base: before, head: after });
+    } else if (before === undefined) {
+      pending.push({ entry: emptyEntry(after, "new", []), compared: false, thresholds, base: before, head: after });
+    } else {
+      const entry = emptyEntry(after, "unchanged", []);
+      entry.timing = after.timing !== null && before.timing !== null ? compareTiming(before, after, thresholds, options.mode, caveats.length > 0) : null;
+      entry.memory = compareMemory(before, after, thresholds);
+      pending.push({ entry, compared: true, thresholds, base: before, head: after });
+    }
+  }
+  for (const before of base.benchmarks) {
+    if (!headIds.has(before.id)) {
+      pending.push({ entry: emptyEntry(before, "removed", []), compared: false, thresholds: resolver.forBenchmark(before.id), base: before, head: undefined });
+    }
+  }
+
+  const tested = pending.filter((p) => p.entry.timing?.p != null);
+  const adjusted = holm(tested.map((p) => p.entry.timing?.p ?? 1));
+  tested.forEach((p, i) => {
+    const timing = p.entry.timing;
+    if (timing === null) return;
+    timing.p_adjusted = adjusted[i] ?? 1;
+    timing.significant = timing.verdict === "regressed" && timing.p_adjusted <= 1 - p.thresholds.level;
+  });
+
+  for (const { entry, compared, thresholds, base: before, head: after } of pending) {
+    if (!compared || before === undefined || after === undefined) continue;
+    const pairs = before.profile !== null && after.profile !== null ? matchFunctions(before.profile.functions, after.profile.functions) : null;
+    if (pairs !== null && before.profile !== null && after.profile !== null) {
+      entry.calls = compareCalls(before.profile, after.profile, pairs, thresholds.callThreshold, limits.calls);
+    }
+    const { timing, memory, calls } = entry;
+    entry.regressions = metricsWith("regressed", timing, memory, calls);
+    entry.improvements = metricsWith("improved", timing, memory, calls);
+    if (entry.regressions.length > 0) entry.verdict = "regressed";
+    else if (entry.improvements.length > 0) entry.verdict = "improved";
+    else if (timing?.verdict === "inconclusive") entry.verdict = "inconclusive";
+    entry.gating = entry.regressions.some((metric) => metric !== "time" || timing?.significant === true);
+    if (entry.verdict === "regressed" || entry.verdict === "improved") {
+      entry.attribution = {
+        functions:
+          pairs !== null && before.profile !== null && after.profile !== null && timing?.ratio != null && timing.median.base > 0
+            ? attributeFunctions(before.profile, after.profile, pairs, { baseTime: timing.median.base, ratio: timing.ratio }, limits)
+            : null,
+        allocations: before.memory !== null && after.memory !== null ? attributeAllocations(before.memory, after.memory, limits.lines) : null,
+      };
+    }
+  }
+
+  const benchmarks = pending.map((p) => p.entry);
+  const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0 };
+  for (const b of benchmarks) counts[b.verdict]++;
+  const gatingRegressions = benchmarks.filter((b) => b.gating).length;
+  const global = resolver.global;
+  return {
+    schema: COMPARISON_SCHEMA_NAME,
+    schema_version: COMPARISON_SCHEMA_VERSION,
+    summary: { verdict: gatingRegressions > 0 ? "fail" : "pass", gating_regressions: gatingRegressions, counts },
+    method: {
+      mode: options.mode,
+      level: global.level,
+      family: tested.length,
+      thresholds: {
+        time_threshold: global.timeThreshold,
+        noise_margin: global.noiseMargin,
+        interleaved_margin: global.interleavedMargin,
+        memory_threshold: global.memoryThreshold,
+        memory_floor: global.memoryFloor,
+        call_threshold: global.callThreshold,
+        level: global.level,
+      },
+      margin: options.mode === "separate" ? global.noiseMargin : global.interleavedMargin,
+      overridden: pending.filter((p) => resolver.isOverridden(p.entry.id)).length,
+      base: runFacts(base, options.commits?.base),
+      head: runFacts(head, options.commits?.head),
+    },
+    caveats,
+    benchmarks,
+  };
+}

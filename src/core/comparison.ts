@@ -1,0 +1,297 @@
+/**
+ * The comparison document (`profgate compare --json`): what `compare` returns and what the reports render.
+ * This zod schema is its one source of truth, documented in docs/comparison-schema.md; the types are inferred.
+ * Times are seconds per iteration, sizes bytes, ratios head/base; an unbounded interval side is `null`.
+ */
+import { z } from "zod";
+import { BenchmarkStatus, ParamValue, Pass } from "./results.js";
+
+export const COMPARISON_SCHEMA_NAME = "profgate/comparison";
+export const COMPARISON_SCHEMA_VERSION = 1;
+
+/** A benchmark's verdict; these exact words are published. */
+export const Verdict = z.enum(["regressed", "improved", "unchanged", "inconclusive", "new", "removed", "failed"]);
+export type Verdict = z.infer<typeof Verdict>;
+
+/** The verdict of one compared metric. */
+export const MetricVerdict = z.enum(["regressed", "improved", "unchanged", "inconclusive"]);
+export type MetricVerdict = z.infer<typeof MetricVerdict>;
+
+/** The metrics a benchmark can regress or improve on. */
+export const Metric = z.enum(["time", "peak_memory", "retained_memory", "calls"]);
+export type Metric = z.infer<typeof Metric>;
+
+/** How base and head were measured: in separate runs, or interleaved on one machine (`profgate ab`). */
+export const Mode = z.enum(["separate", "interleaved"]);
+export type Mode = z.infer<typeof Mode>;
+
+const Side = z.enum(["base", "head"]);
+const Pair = z.strictObject({ base: z.number(), head: z.number() });
+const NullablePair = z.strictObject({ base: z.number().nullable(), head: z.number().nullable() });
+
+export const Timing = z.strictObject({
+  verdict: MetricVerdict,
+  clock: z.enum(["cpu", "wall"]),
+  /** Per-process medians that entered the test, per side. */
+  processes: Pair,
+  /** Median of the per-process medians, seconds per iteration. */
+  median: Pair,
+  /** Hodges–Lehmann estimate of head/base (exp of the shift of log values); null when not computable. */
+  ratio: z.number().nullable(),
+  /** One-sided lower bound on the ratio at `level`; null when the samples cannot bound it. */
+  lower: z.number().nullable(),
+  /** One-sided upper bound on the ratio at `level`. */
+  upper: z.number().nullable(),
+  level: z.number(),
+  method: z.enum(["exact", "normal"]).nullable(),
+  threshold: z.number(),
+  /** The noise margin that applied (separate or interleaved). */
+  margin: z.number(),
+  /** One-sided Mann–Whitney p-value for head/base > 1 + margin. */
+  p: z.number().nullable(),
+  /** Holm-adjusted p over every benchmark with a timing test. */
+  p_adjusted: z.number().nullable(),
+  /** Whether a timing regression survives Holm at 1 − level and so counts for the gate. */
+  significant: z.boolean(),
+  /** The environments differ (see `caveats`): timing across machines or interpreters is less comparable. */
+  caveat: z.boolean(),
+  /** Why the timing could not be tested, when it could not. */
+  note: z.string().nullable(),
+});
+export type Timing = z.infer<typeof Timing>;
+
+export const MemoryMetric = z.strictObject({
+  verdict: MetricVerdict,
+  base: z.number(),
+  head: z.number(),
+  delta: z.number(),
+  /** delta / |base|; null when base is 0. */
+  relative: z.number().nullable(),
+});
+export type MemoryMetric = z.infer<typeof MemoryMetric>;
+
+export const Memory = z.strictObject({
+  peak: MemoryMetric,
+  retained: MemoryMetric,
+  threshold: z.number(),
+  floor: z.number(),
+});
+export type Memory = z.infer<typeof Memory>;
+
+/** Where a function is: file, line and name as in pstats; `base_line` when the line moved between versions. */
+const FunctionPlace = {
+  file: z.string(),
+  line: z.number(),
+  name: z.string(),
+  base_line: z.number().nullable(),
+};
+
+export const Presence = z.enum(["both", "new", "gone"]);
+export type Presence = z.infer<typeof Presence>;
+
+export const CallChange = z.strictObject({
+  ...FunctionPlace,
+  presence: Presence,
+  calls: Pair,
+  /** head/base − 1; null for a function new in head or gone from it. */
+  relative: z.number().nullable(),
+});
+export type CallChange = z.infer<typeof CallChange>;
+
+export const Calls = z.strictObject({
+  verdict: MetricVerdict,
+  threshold: z.number().nullable(),
+  /** Functions in both versions called more, or fewer, times per iteration. */
+  increased: z.number(),
+  decreased: z.number(),
+  new: z.number(),
+  gone: z.number(),
+  /** The largest changes in calls per iteration, new and gone functions included. */
+  top: z.array(CallChange),
+});
+export type Calls = z.infer<typeof Calls>;
+
+export const FunctionRef = z.strictObject({ file: z.string(), line: z.number(), name: z.string() });
+export type FunctionRef = z.infer<typeof FunctionRef>;
+
+export const FunctionChange = z.strictObject({
+  ...FunctionPlace,
+  presence: Presence,
+  /** Whether the file lies inside the project (not `~`, `<stdlib>/…`, `<site-packages>/…` or an absolute path). */
+  project: z.boolean(),
+  calls: Pair,
+  /**
+   * Time per iteration this row is ranked on: for a project function its own time plus the builtin and
+   * non-project time charged to it; for any other function its own time.
+   */
+  time: Pair,
+  /** `time` per call; null when not called on that side. */
+  per_call: NullablePair,
+  /** Own time per iteration (pstats tottime). */
+  own: Pair,
+  /** Cumulative time per iteration (pstats cumtime). */
+  cumulative: Pair,
+  /** time.head − time.base = call_effect + per_call_effect. */
+  delta: z.number(),
+  /** (calls.head − calls.base) × per_call.base. */
+  call_effect: z.number(),
+  /** calls.head × (per_call.head − per_call.base). */
+  per_call_effect: z.number(),
+  /** For a non-project function: the project function most of its time is charged to. */
+  charged_to: FunctionRef.nullable(),
+});
+export type FunctionChange = z.infer<typeof FunctionChange>;
+
+export const FunctionAttribution = z.strictObject({
+  /** The timing estimates the profile shares are scaled to: base median, and base median × ratio. */
+  time: Pair,
+  ratio: z.number(),
+  /** Profiled seconds per iteration (raw, with profiler overhead), for reference only. */
+  profiled: Pair,
+  /** Project functions ranked by |delta|; their `time` sums (with `unattributed`) to `time`. */
+  project: z.array(FunctionChange),
+  project_count: z.number(),
+  /** Non-project functions (builtins, standard library, packages) ranked by |delta| of their own time. */
+  external: z.array(FunctionChange),
+  external_count: z.number(),
+  /** Non-project time with no project function on its call path. */
+  unattributed: Pair,
+});
+export type FunctionAttribution = z.infer<typeof FunctionAttribution>;
+
+export const LineChange = z.strictObject({
+  file: z.string(),
+  function: z.string(),
+  source: z.string(),
+  line: NullablePair,
+  size: z.strictObject({ base: z.number(), head: z.number(), delta: z.number() }),
+  count: z.strictObject({ base: z.number(), head: z.number(), delta: z.number() }),
+});
+export type LineChange = z.infer<typeof LineChange>;
+
+const Delta = z.strictObject({ base: z.number(), head: z.number(), delta: z.number() });
+
+export const AllocationAttribution = z.strictObject({
+  peak: Delta,
+  retained: Delta,
+  retained_blocks: Delta,
+  /** Lines by change in memory live at the peak, largest |size.delta| first. */
+  at_peak: z.array(LineChange),
+  at_peak_count: z.number(),
+  /** Lines by change in retained memory, largest |size.delta| first. */
+  retained_lines: z.array(LineChange),
+  retained_count: z.number(),
+});
+export type AllocationAttribution = z.infer<typeof AllocationAttribution>;
+
+export const Attribution = z.strictObject({
+  functions: FunctionAttribution.nullable(),
+  allocations: AllocationAttribution.nullable(),
+});
+export type Attribution = z.infer<typeof Attribution>;
+
+export const BenchmarkFailure = z.strictObject({
+  side: Side,
+  status: BenchmarkStatus,
+  pass: Pass.nullable(),
+  message: z.string(),
+});
+export type BenchmarkFailure = z.infer<typeof BenchmarkFailure>;
+
+export const BenchmarkComparison = z.strictObject({
+  id: z.string(),
+  file: z.string(),
+  name: z.string(),
+  params: z.record(z.string(), ParamValue),
+  verdict: Verdict,
+  /** This benchmark fails the gate. A timing-only regression that does not survive Holm is `regressed` but not gating. */
+  gating: z.boolean(),
+  regressions: z.array(Metric),
+  improvements: z.array(Metric),
+  failures: z.array(BenchmarkFailure),
+  timing: Timing.nullable(),
+  memory: Memory.nullable(),
+  calls: Calls.nullable(),
+  /** Present for regressed and improved benchmarks. */
+  attribution: Attribution.nullable(),
+});
+export type BenchmarkComparison = z.infer<typeof BenchmarkComparison>;
+
+export const Caveat = z.strictObject({
+  field: z.string(),
+  base: z.string(),
+  head: z.string(),
+  message: z.string(),
+});
+export type Caveat = z.infer<typeof Caveat>;
+
+const ThresholdsJson = z.strictObject({
+  time_threshold: z.number(),
+  noise_margin: z.number(),
+  interleaved_margin: z.number(),
+  memory_threshold: z.number(),
+  memory_floor: z.number(),
+  call_threshold: z.number().nullable(),
+  level: z.number(),
+});
+
+export const RunFacts = z.strictObject({
+  created: z.string(),
+  commit: z.string().nullable(),
+  branch: z.string().nullable(),
+  dirty: z.boolean().nullable(),
+  processes: z.number(),
+  values: z.number(),
+  profile_iterations: z.number(),
+  hash_seed: z.number(),
+  gc: z.boolean(),
+  tool_version: z.string(),
+  python: z.string(),
+  implementation: z.string(),
+  system: z.string(),
+  machine: z.string(),
+  cpu_model: z.string(),
+  cpu_count: z.number(),
+});
+export type RunFacts = z.infer<typeof RunFacts>;
+
+export const Method = z.strictObject({
+  mode: Mode,
+  level: z.number(),
+  /** Benchmarks with a timing test: Holm's family. */
+  family: z.number(),
+  /** The global thresholds; `overridden` benchmarks have per-benchmark entries. */
+  thresholds: ThresholdsJson,
+  /** The noise margin for `mode`. */
+  margin: z.number(),
+  overridden: z.number(),
+  base: RunFacts,
+  head: RunFacts,
+});
+export type Method = z.infer<typeof Method>;
+
+export const Summary = z.strictObject({
+  /** `fail` when at least one benchmark is gating. */
+  verdict: z.enum(["fail", "pass"]),
+  gating_regressions: z.number(),
+  counts: z.strictObject({
+    regressed: z.number(),
+    improved: z.number(),
+    unchanged: z.number(),
+    inconclusive: z.number(),
+    new: z.number(),
+    removed: z.number(),
+    failed: z.number(),
+  }),
+});
+export type Summary = z.infer<typeof Summary>;
+
+export const Comparison = z.strictObject({
+  schema: z.literal(COMPARISON_SCHEMA_NAME),
+  schema_version: z.literal(COMPARISON_SCHEMA_VERSION),
+  summary: Summary,
+  method: Method,
+  caveats: z.array(Caveat),
+  benchmarks: z.array(BenchmarkComparison),
+});
+export type Comparison = z.infer<typeof Comparison>;
