@@ -1,19 +1,46 @@
 /** Every Action input, read once into one typed object; each error names the input and what it allows. */
 import * as core from "@actions/core";
-import { applyRunValues, type RunSettings } from "../core/config.js";
+import { applyRunValues, applyThresholdValues, ConfigError, type RunSettings, type ThresholdSettings } from "../core/config.js";
+
+export type ActionMode = "run" | "comment";
 
 export interface ActionInputs {
+  /** `run`: measure, upload, compare, report. `comment`: the fork-safe second stage, from a workflow_run event. */
+  mode: ActionMode;
   /** Run settings given as inputs; they win over pyproject.toml's [tool.profgate]. */
   run: Partial<RunSettings>;
+  /** Thresholds given as inputs; they win over pyproject.toml. */
+  thresholds: ThresholdSettings;
+  failOnRegression: boolean;
+  comment: boolean;
+  artifactName: string;
+  /** Where baselines come from; null: the repository's default branch. */
+  baselineBranch: string | null;
+  token: string;
   workingDirectory: string;
 }
 
-/** Reads and checks the Action's inputs. */
+const ARTIFACT_NAME = /^[^"<>|*?\\/:\r\n]{1,200}$/;
+
+/** Reads and checks the Action's inputs; `getInput` is injectable for tests. */
 export function parseInputs(getInput: (name: string) => string = (name) => core.getInput(name)): ActionInputs {
   const optional = (name: string): string | undefined => {
     const value = getInput(name).trim();
     return value === "" ? undefined : value;
   };
+  const where = (name: string): string => `input "${name}"`;
+  const boolean = (name: string, fallback: boolean): boolean => {
+    const value = optional(name);
+    if (value === undefined) return fallback;
+    if (/^(true|yes|on)$/i.test(value)) return true;
+    if (/^(false|no|off)$/i.test(value)) return false;
+    throw new ConfigError(`${where(name)}: ${JSON.stringify(value)} is not allowed; expected true or false`);
+  };
+
+  const mode = optional("mode") ?? "run";
+  if (mode !== "run" && mode !== "comment") {
+    throw new ConfigError(`${where("mode")}: ${JSON.stringify(mode)} is not allowed; expected "run" (measure and report) or "comment" (the fork-safe workflow_run stage)`);
+  }
   const run: Partial<RunSettings> = {};
   applyRunValues(
     run,
@@ -23,8 +50,31 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
       pythonpath: optional("pythonpath"),
       processes: optional("processes"),
       timeout: optional("timeout"),
+      suite: optional("suite"),
     },
-    (name) => `input "${name === "benchmarks" ? "benchmarks" : name}"`,
+    where,
   );
-  return { run, workingDirectory: optional("working-directory") ?? "." };
+  const thresholds: ThresholdSettings = {};
+  applyThresholdValues(thresholds, { "time-threshold": optional("time-threshold"), "memory-threshold": optional("memory-threshold") }, where);
+
+  const artifactName = optional("artifact-name") ?? "profgate-results";
+  if (!ARTIFACT_NAME.test(artifactName)) {
+    throw new ConfigError(`${where("artifact-name")}: ${JSON.stringify(artifactName)} is not allowed; artifact names cannot contain " < > | * ? \\ / : or line breaks`);
+  }
+  const token = optional("github-token");
+  if (token === undefined) {
+    throw new ConfigError(`${where("github-token")}: is empty; leave it unset to use the workflow's token, or pass a token with actions: read and pull-requests: write`);
+  }
+  core.setSecret(token);
+  return {
+    mode,
+    run,
+    thresholds,
+    failOnRegression: boolean("fail-on-regression", true),
+    comment: boolean("comment", true),
+    artifactName,
+    baselineBranch: optional("baseline-branch") ?? null,
+    token,
+    workingDirectory: optional("working-directory") ?? ".",
+  };
 }

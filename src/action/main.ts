@@ -1,31 +1,141 @@
-/** The Action: run the benchmarks, report, set outputs; every failure ends in setFailed with a clear message. */
+/**
+ * The Action. `mode: run` measures this commit, stores the results as an artifact and, on a pull request,
+ * compares them with the baseline and reports. `mode: comment` is the fork-safe second stage: from a workflow_run
+ * event it downloads the PR run's results, compares, comments and sets a commit status, never running PR code.
+ */
 import * as core from "@actions/core";
-import { resolve } from "node:path";
-import { resolveRunSettings } from "../core/config.js";
+import { readdir } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import { compare } from "../core/compare.js";
+import type { Comparison } from "../core/comparison.js";
+import { resolveRunSettings, type ProjectConfig } from "../core/config.js";
+import type { Results } from "../core/results.js";
+import { Artifacts } from "../adapters/artifacts.js";
+import { GitHubApi } from "../adapters/github.js";
 import { runHarness } from "../adapters/harness.js";
 import { loadProjectConfig } from "../adapters/project.js";
-import { parseInputs } from "./inputs.js";
+import { parseInputs, type ActionInputs } from "./inputs.js";
+import { fetchBaseline, fetchRunResults, type BaselineOutcome } from "./baseline.js";
+import { publish, type Report } from "./publish.js";
+import { readRunner, type Runner } from "./runner.js";
+
+/** The outside systems the Action talks to, built once. */
+export interface Services {
+  github: GitHubApi;
+  artifacts: Artifacts;
+}
 
 /** Entry point of dist/index.js. */
 export async function run(): Promise<void> {
   try {
     const inputs = parseInputs();
-    const cwd = resolve(inputs.workingDirectory);
-    const project = await loadProjectConfig(cwd);
-    const settings = resolveRunSettings(project.run, inputs.run);
-    const harness = await runHarness({
-      cwd,
-      out: ".profgate",
-      settings,
-      onEvent: (event) => {
-        if (event.event === "done") core.info(`[${event.index}/${event.count}] ${event.id}: ${event.status}`);
-      },
-    });
-    core.setOutput("results", harness.resultsPath);
-    const failed = harness.results.benchmarks.filter((b) => b.status !== "ok");
-    for (const bench of failed) core.warning(`${bench.id}: ${bench.status}${bench.failure ? `: ${bench.failure.message}` : ""}`);
-    if (failed.length > 0) core.setFailed(`${failed.length} benchmark(s) failed to run`);
+    const runner = readRunner(process.env);
+    const services: Services = {
+      github: new GitHubApi({ token: inputs.token, owner: runner.owner, repo: runner.repo, baseUrl: runner.apiUrl }),
+      artifacts: new Artifacts(),
+    };
+    const report = inputs.mode === "run" ? await runMode(inputs, runner, services) : await commentMode(inputs, runner, services);
+    if (report !== null) await publish(report, inputs, runner, services);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
+}
+
+function compareWith(project: ProjectConfig, inputs: ActionInputs, base: Results, head: Results, commits: { base: string; head: string }): Comparison {
+  return compare(base, head, {
+    mode: "separate",
+    thresholds: { global: project.thresholds, benchmarks: project.overrides, flags: inputs.thresholds },
+    commits,
+  });
+}
+
+async function listFiles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => relative(root, join(e.parentPath, e.name)));
+}
+
+async function runMode(inputs: ActionInputs, runner: Runner, services: Services): Promise<Report> {
+  const cwd = resolve(inputs.workingDirectory);
+  const project = await loadProjectConfig(cwd);
+  const settings = resolveRunSettings(project.run, inputs.run);
+  const out = join(runner.tempDir, "profgate", `run-${runner.runId}`, "results");
+  core.info(`profgate: running the benchmarks in ${settings.paths.join(", ")} with ${settings.python}`);
+  const harness = await runHarness({
+    cwd,
+    out,
+    settings,
+    onEvent: (event) => {
+      if (event.event === "done") core.info(`[${event.index}/${event.count}] ${event.id}: ${event.status} (${event.elapsed.toFixed(1)} s)`);
+    },
+  });
+  if (harness.results.benchmarks.length === 0) {
+    throw new Error(`no benchmarks found in ${settings.paths.join(", ")} (under ${cwd}): expected files named bench_*.py with functions named bench_*; set the "benchmarks" input or [tool.profgate] benchmarks`);
+  }
+  const pr = runner.pullRequest;
+  let baseline: BaselineOutcome | null = null;
+  let comparison: Comparison | null = null;
+  if (pr !== null) {
+    const branch = inputs.baselineBranch ?? runner.defaultBranch ?? (await services.github.defaultBranch());
+    if (runner.workflowFile === null) throw new Error("GITHUB_WORKFLOW_REF is not set, so the workflow that stores baselines is unknown");
+    baseline = await fetchBaseline(services, runner, inputs, { workflow: runner.workflowFile, branch, baseSha: pr.baseSha });
+    if (baseline.results !== null) {
+      comparison = compareWith(project, inputs, baseline.results, harness.results, { base: baseline.baseline.run.headSha, head: pr.headSha });
+    }
+  }
+  return {
+    head: harness.results,
+    resultsDir: out,
+    uploadFiles: await listFiles(out),
+    comparison,
+    baseline,
+    pullRequest: pr === null ? null : { number: pr.number, headSha: pr.headSha },
+    headSha: pr?.headSha ?? runner.sha,
+    upload: true,
+    headArtifactUrl: null,
+    workingDirectory: relative(process.cwd(), cwd),
+    statusSha: null,
+  };
+}
+
+async function commentMode(inputs: ActionInputs, runner: Runner, services: Services): Promise<Report | null> {
+  const trigger = runner.workflowRun;
+  if (trigger === null) {
+    throw new Error(`mode "comment" runs on workflow_run events (this is a ${runner.eventName} event): see the fork-safe setup in the README`);
+  }
+  if (trigger.event !== "pull_request" && trigger.event !== "pull_request_target") {
+    core.info(`profgate: the triggering run was a ${trigger.event} event, not a pull request: nothing to comment on`);
+    return null;
+  }
+  const dir = join(runner.tempDir, "profgate", `comment-${runner.runId}`);
+  const head = await fetchRunResults(services, runner, inputs, trigger.id, join(dir, "head"));
+  if (head.results === null) {
+    core.warning(`profgate: ${head.note}`);
+    return null;
+  }
+  const pull =
+    trigger.pullRequests[0] !== undefined
+      ? await services.github.findPullRequest(trigger.headSha)
+      : await services.github.findPullRequest(trigger.headSha, trigger.headOwner === null ? undefined : { owner: trigger.headOwner, branch: trigger.headBranch });
+  if (pull === null) {
+    core.info(`profgate: no open pull request has head ${trigger.headSha}: nothing to comment on`);
+    return null;
+  }
+  const project = await loadProjectConfig(resolve(inputs.workingDirectory));
+  const branch = inputs.baselineBranch ?? runner.defaultBranch ?? (await services.github.defaultBranch());
+  const baseline = await fetchBaseline(services, runner, inputs, { workflow: trigger.workflowId, branch, baseSha: pull.baseSha });
+  const comparison =
+    baseline.results === null ? null : compareWith(project, inputs, baseline.results, head.results, { base: baseline.baseline.run.headSha, head: pull.headSha });
+  return {
+    head: head.results,
+    resultsDir: join(dir, "head"),
+    uploadFiles: [],
+    comparison,
+    baseline,
+    pullRequest: { number: pull.number, headSha: pull.headSha },
+    headSha: pull.headSha,
+    upload: false,
+    headArtifactUrl: `${runner.serverUrl}/${runner.owner}/${runner.repo}/actions/runs/${trigger.id}/artifacts/${head.artifactId}`,
+    workingDirectory: "",
+    statusSha: pull.headSha,
+  };
 }

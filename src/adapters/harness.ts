@@ -57,6 +57,8 @@ function harnessArgs(settings: RunSettings, out: string, passes: readonly string
   const args = ["-m", "profgate", "run", ...settings.paths, "--out", out];
   for (const dir of settings.pythonpath) args.push("--pythonpath", dir);
   if (settings.filter !== null) args.push("--filter", settings.filter);
+  args.push("--suite", settings.suite);
+  if (settings.select !== null) args.push("--select", settings.select);
   args.push(
     "--processes", String(settings.processes),
     "--values", String(settings.values),

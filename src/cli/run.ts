@@ -14,6 +14,8 @@ export const RUN_OPTIONS = {
   python: { type: "string" },
   pythonpath: { type: "string", multiple: true },
   filter: { type: "string" },
+  suite: { type: "string" },
+  select: { type: "string", short: "k" },
   processes: { type: "string" },
   values: { type: "string" },
   timeout: { type: "string" },
@@ -26,14 +28,19 @@ export const RUN_OPTIONS = {
 export const RUN_HELP = `Usage: profgate run [PATH...] [options]
 
 Runs the Python benchmarks under PATH (default: "benchmarks", or [tool.profgate] benchmarks in pyproject.toml):
-files named bench_*.py, functions named bench_*. Each benchmark runs in fresh worker processes, in a timing pass,
-a cProfile pass and a tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
+files named bench_*.py, functions named bench_*, or a suite written for pytest-benchmark or pytest-codspeed (tests
+using the benchmark fixture or marker, run with the project's own pytest). Each benchmark runs in fresh worker
+processes, in a timing pass, a cProfile pass and a tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
 
 Options (flags win over [tool.profgate] in pyproject.toml):
   --out DIR               where to write results (default ${DEFAULT_OUT})
   --python CMD            the project's Python interpreter (default python3)
   --pythonpath DIR        make DIR importable, e.g. src (repeatable)
   --filter SUBSTRING      only benchmarks whose id contains SUBSTRING
+  --suite KIND            native (bench_*.py), pytest (pytest-benchmark/pytest-codspeed tests) or auto (default:
+                          native if PATH holds bench_*.py files, else pytest if its tests use the benchmark
+                          fixture or marker)
+  -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
   --processes N           timing worker processes per benchmark (default 10)
   --values N              timed values per process (default 5)
   --min-time SECONDS      shortest duration of one timed value (default 0.02)
@@ -56,6 +63,8 @@ export async function runSettingsFrom(values: Record<string, unknown>, positiona
       python: values.python,
       pythonpath: values.pythonpath,
       filter: values.filter,
+      suite: values.suite,
+      select: values.select,
       processes: values.processes,
       values: values.values,
       timeout: values.timeout,
@@ -76,7 +85,7 @@ export async function runCommand(values: Record<string, unknown>, positionals: s
   const run = await runHarness({ cwd: context.cwd, out, settings, onEvent: progress });
   if (run.results.benchmarks.length === 0) {
     throw new UsageError(
-      `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*; pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`,
+      `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`,
     );
   }
   context.stdout.write(`${renderRunSummary(run.results, context.colour)}\n\nResults: ${run.resultsPath}\n`);

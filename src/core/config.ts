@@ -5,12 +5,20 @@
  */
 import { parse as parseToml, TomlError } from "smol-toml";
 
+/** The kinds of benchmark suite the harness runs (`--suite`). */
+export const SUITE_KINDS = ["native", "pytest", "auto"] as const;
+export type SuiteKind = (typeof SUITE_KINDS)[number];
+
 /** How `profgate run` measures; the names mirror the harness's flags. */
 export interface RunSettings {
   paths: string[];
   python: string;
   pythonpath: string[];
   filter: string | null;
+  /** Which kind of suite the paths hold: profgate's own, pytest-benchmark/pytest-codspeed tests, or detected. */
+  suite: SuiteKind;
+  /** A pytest `-k` expression selecting the tests of a pytest suite. */
+  select: string | null;
   processes: number;
   values: number;
   warmups: number;
@@ -46,6 +54,8 @@ export const DEFAULT_RUN_SETTINGS: Readonly<RunSettings> = Object.freeze({
   python: "python3",
   pythonpath: [],
   filter: null,
+  suite: "auto",
+  select: null,
   processes: 10,
   values: 5,
   warmups: 1,
@@ -63,7 +73,7 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-type Kind = "positive-int" | "nonnegative-int" | "positive-number" | "string" | "paths" | "boolean" | "percent" | "bytes" | "level";
+type Kind = "positive-int" | "nonnegative-int" | "positive-number" | "string" | "paths" | "boolean" | "percent" | "bytes" | "level" | "suite";
 
 interface Key<T> {
   kind: Kind;
@@ -75,6 +85,8 @@ const RUN_KEYS: Record<string, Key<Partial<RunSettings>>> = {
   python: { kind: "string", set: (t, v: string) => (t.python = v) },
   pythonpath: { kind: "paths", set: (t, v: string[]) => (t.pythonpath = v) },
   filter: { kind: "string", set: (t, v: string) => (t.filter = v) },
+  suite: { kind: "suite", set: (t, v: SuiteKind) => (t.suite = v) },
+  select: { kind: "string", set: (t, v: string) => (t.select = v) },
   processes: { kind: "positive-int", set: (t, v: number) => (t.processes = v) },
   values: { kind: "positive-int", set: (t, v: number) => (t.values = v) },
   warmups: { kind: "nonnegative-int", set: (t, v: number) => (t.warmups = v) },
@@ -107,6 +119,7 @@ const ALLOWED: Record<Kind, string> = {
   percent: "a percentage of at least 0, e.g. 5 or \"5%\"",
   bytes: "a size in bytes, e.g. 65536 or \"64KiB\"",
   level: "a confidence level between 50 and 99.99 (percent), e.g. 99",
+  suite: `one of ${SUITE_KINDS.join(", ")}`,
 };
 
 const SIZE_SUFFIX: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1000, kib: 1024, m: 1024 ** 2, mb: 1e6, mib: 1024 ** 2, g: 1024 ** 3, gb: 1e9, gib: 1024 ** 3 };
@@ -156,6 +169,8 @@ export function convertValue(kind: Kind, raw: unknown, where: string): unknown {
       return fail();
     case "string":
       return typeof raw === "string" && raw !== "" ? raw : fail();
+    case "suite":
+      return SUITE_KINDS.find((kind) => kind === raw) ?? fail();
     case "paths": {
       const list = typeof raw === "string" ? raw.split(/[\n,]/).map((s) => s.trim()).filter((s) => s !== "") : raw;
       return Array.isArray(list) && list.length > 0 && list.every((p) => typeof p === "string" && p !== "") ? list : fail();

@@ -1,0 +1,109 @@
+// profgate against pytest-benchmark on the same pytest-benchmark suite (test/fixtures/suites/pytest-benchmark): the
+// wall time of each tool's whole run, their ratio, and per benchmark each tool's timing spread (IQR over median of
+// the per-iteration wall times it recorded, both computed here by one method). Not a test: figures go in reports.
+//   node scripts/bench-pytest.mjs [--python /usr/bin/python3] [--repeat N] [--processes N]
+// pytest-benchmark runs with its defaults (--benchmark-only; --benchmark-enable undoes the suite's addopts, which
+// disable it for ordinary test runs); profgate runs with its defaults, all three passes. The test that fails on
+// purpose is deselected in both.
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const suite = join(root, "test", "fixtures", "suites", "pytest-benchmark");
+const { values } = parseArgs({
+  options: { python: { type: "string", default: "/usr/bin/python3" }, repeat: { type: "string", default: "1" }, processes: { type: "string" } },
+});
+const select = "not broken";
+
+function timed(command, args, env) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { cwd: suite, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve((performance.now() - started) / 1000) : reject(new Error(`${command} ${args.join(" ")} exited ${code}\n${stderr}`))));
+  });
+}
+
+/** Linear-interpolation quantile of sorted values. */
+function quantile(sorted, q) {
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return sorted[low] + (sorted[high] - sorted[low]) * (at - low);
+}
+
+function spread(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return (quantile(sorted, 0.75) - quantile(sorted, 0.25)) / quantile(sorted, 0.5);
+}
+
+async function pytestBenchmark(scratch) {
+  const json = join(scratch, "pytest-benchmark.json");
+  const wall = await timed(values.python, [
+    "-m", "pytest", "tests", "-k", select, "-p", "no:cacheprovider",
+    "--benchmark-only", "--benchmark-enable", `--benchmark-json=${json}`, `--benchmark-storage=file://${join(scratch, "storage")}`,
+  ]);
+  const report = JSON.parse(await readFile(json, "utf8"));
+  const spreads = new Map(report.benchmarks.map((b) => [b.fullname, { spread: spread(b.stats.data), rounds: b.stats.rounds }]));
+  return { wall, spreads };
+}
+
+async function profgate(scratch) {
+  const out = join(scratch, "profgate");
+  const extra = values.processes === undefined ? [] : ["--processes", values.processes];
+  const wall = await timed(values.python, ["-m", "profgate", "run", "tests", "--suite", "pytest", "-k", select, "--out", out, ...extra], { PYTHONPATH: join(root, "python") });
+  const results = JSON.parse(await readFile(join(out, "results.json"), "utf8"));
+  const spreads = new Map(
+    results.benchmarks.map((b) => {
+      const samples = b.timing.processes.flatMap((p) => p.wall);
+      return [b.id, { spread: spread(samples), cpuSpread: spread(b.timing.processes.flatMap((p) => p.cpu)), rounds: samples.length }];
+    }),
+  );
+  return { wall, spreads };
+}
+
+const median = (list) => quantile([...list].sort((a, b) => a - b), 0.5);
+const percent = (x) => `${(100 * x).toFixed(2)}%`;
+
+const scratch = await mkdtemp(join(tmpdir(), "profgate-bench-pytest-"));
+try {
+  const pb = [];
+  const pg = [];
+  for (let i = 0; i < Number(values.repeat); i += 1) {
+    // Interleaved, so drift on the machine falls on both tools alike.
+    pb.push(await pytestBenchmark(scratch));
+    pg.push(await profgate(scratch));
+  }
+  const pbWall = median(pb.map((r) => r.wall));
+  const pgWall = median(pg.map((r) => r.wall));
+  console.log(`suite: ${suite} (-k "${select}"), python: ${values.python}, runs per tool: ${values.repeat}`);
+  console.log(`pytest-benchmark (defaults, --benchmark-only): ${pbWall.toFixed(2)} s`);
+  console.log(`profgate (defaults, timing + cProfile + tracemalloc): ${pgWall.toFixed(2)} s`);
+  console.log(`ratio profgate / pytest-benchmark: ${(pgWall / pbWall).toFixed(2)}x (target <= 1.5x)`);
+  console.log("");
+  console.log("spread = IQR / median of per-iteration wall times (last run of each tool)");
+  const last = { pb: pb.at(-1).spreads, pg: pg.at(-1).spreads };
+  const rows = [["benchmark", "pytest-benchmark", "rounds", "profgate wall", "values", "profgate cpu", "no wider"]];
+  for (const [id, ours] of last.pg) {
+    const theirs = last.pb.get(id);
+    rows.push([
+      id,
+      theirs === undefined ? "-" : percent(theirs.spread),
+      theirs === undefined ? "-" : String(theirs.rounds),
+      percent(ours.spread),
+      String(ours.rounds),
+      percent(ours.cpuSpread),
+      theirs === undefined ? "-" : ours.spread <= theirs.spread ? "yes" : "NO",
+    ]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const row of rows) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  "));
+} finally {
+  await rm(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,54 @@
+/**
+ * The report when there is nothing to compare with (a push that stores the baseline, or a PR without one): what
+ * was measured, and why there is no verdict.
+ */
+import { markdownTable } from "markdown-table";
+import type { Results } from "../core/results.js";
+import { median } from "../core/stats.js";
+import { formatBytes, formatDuration } from "./format.js";
+import { escapeText, reportMarker } from "./markdown.js";
+
+export interface ResultsMarkdownContext {
+  /** The heading, e.g. "stored as the baseline" or "no baseline to compare with". Plain text; escaped here. */
+  title: string;
+  notes?: readonly string[];
+  runUrl?: string;
+  artifactUrl?: string;
+  marker?: string;
+}
+
+/** Renders results alone as Markdown: one row per benchmark with its time, memory and status. */
+export function renderResultsMarkdown(results: Results, context: ResultsMarkdownContext): string {
+  const failed = results.benchmarks.filter((b) => b.status !== "ok").length;
+  const rows = results.benchmarks.map((bench) => {
+    const perProcess = bench.timing?.processes.map((p) => median(bench.clock === "wall" ? p.wall : p.cpu)) ?? [];
+    return [
+      `<code>${escapeText(bench.id)}</code>`,
+      perProcess.length > 0 ? formatDuration(median(perProcess)) : "—",
+      bench.memory === null ? "—" : formatBytes(bench.memory.peak),
+      bench.memory === null ? "—" : formatBytes(bench.memory.retained, true),
+      bench.status === "ok" ? "ok" : `❌ ${bench.status}${bench.failure === null ? "" : `: ${escapeText(bench.failure.message)}`}`,
+    ];
+  });
+  const out = [
+    reportMarker(context.marker),
+    `### profgate: ${results.benchmarks.length} benchmarks measured${failed > 0 ? `, ${failed} failed` : ""} — ${escapeText(context.title)}`,
+    "",
+  ];
+  for (const note of context.notes ?? []) out.push(`> ${escapeText(note)}`, "");
+  out.push(
+    markdownTable([["benchmark", "time/iter", "peak memory", "retained", "status"], ...rows], { alignDelimiters: false, align: ["l", "r", "r", "r", "l"] }),
+    "",
+  );
+  const env = results.environment;
+  const links: string[] = [];
+  if (context.runUrl !== undefined) links.push(`[workflow run](${context.runUrl})`);
+  if (context.artifactUrl !== undefined) links.push(`[results and profiles](${context.artifactUrl})`);
+  out.push(
+    `<sub>${results.settings.processes} processes × ${results.settings.values} values per benchmark · ${escapeText(`${env.python.implementation} ${env.python.version} on ${env.platform.system} ${env.platform.machine}`)} · profgate ${escapeText(env.tool_version)}${links.length > 0 ? ` · ${links.join(" · ")}` : ""}</sub>`,
+  );
+  // Comment-sized suites are the norm; a huge one is cut at a row boundary rather than refused by GitHub.
+  const text = `${out.join("\n")}\n`;
+  if (text.length <= 65_000) return text;
+  return `${text.slice(0, text.lastIndexOf("\n", 64_000))}\n\n<sub>Truncated: the full results are in the artifact.</sub>\n`;
+}

@@ -1,0 +1,310 @@
+/**
+ * The built Action (dist/index.js) run as the runner runs it: a child process with INPUT_* variables, an event
+ * payload file, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, and GitHub's REST and artifact services played by a
+ * fake on 127.0.0.1 that the real Octokit and @actions/artifact clients talk to.
+ */
+import { execa } from "execa";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeGitHub, sha } from "../support/fake-github.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const ACTION = join(root, "dist", "index.js");
+const DEMO = join(root, "examples", "demo");
+
+// Enough processes for the exact 99% bounds to clear the noise margin on a planted 2× slowdown, few enough values
+// and iterations to keep each run to seconds.
+const FAST_CONFIG = `
+[tool.profgate]
+benchmarks = ["benchmarks"]
+pythonpath = ["src"]
+processes = 6
+values = 2
+min-time = 0.002
+profile-iterations = 2
+`;
+
+interface ActionRun {
+  code: number;
+  stdout: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+let fake: FakeGitHub;
+let work: string;
+let baseTree: string;
+let headTree: string;
+const BASE = sha("base");
+const HEAD = sha("head");
+
+async function prepareTree(target: string, regressed: boolean): Promise<void> {
+  await cp(DEMO, target, { recursive: true, filter: (p) => !p.includes(`${join(DEMO, "variants")}`) && !p.includes("__pycache__") });
+  if (regressed) await cp(join(DEMO, "variants", "regressed"), target, { recursive: true });
+  await writeFile(join(target, "pyproject.toml"), FAST_CONFIG);
+}
+
+function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const pattern = /^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (const match of text.matchAll(pattern)) outputs[match[1]!] = match[3]!;
+  return outputs;
+}
+
+async function runAction(runId: number, options: { cwd: string; inputs?: Record<string, string>; payload: object; env?: Record<string, string> }): Promise<ActionRun> {
+  const dir = await mkdtemp(join(work, "runner-"));
+  const files = { event: join(dir, "event.json"), output: join(dir, "output"), summary: join(dir, "summary.md"), temp: join(dir, "temp") };
+  await mkdir(files.temp);
+  await writeFile(files.event, JSON.stringify(options.payload));
+  await writeFile(files.output, "");
+  await writeFile(files.summary, "");
+  const inputs = { "github-token": fake.token, ...options.inputs };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? dir,
+    ...fake.runnerEnv(runId),
+    GITHUB_EVENT_PATH: files.event,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_WORKSPACE: options.cwd,
+    RUNNER_TEMP: files.temp,
+    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    ...options.env,
+  };
+  const child = await execa("node", [ACTION], { cwd: options.cwd, env, extendEnv: false, reject: false, all: true });
+  return {
+    code: child.exitCode ?? -1,
+    stdout: child.all,
+    outputs: parseOutputs(await readFile(files.output, "utf8")),
+    summary: await readFile(files.summary, "utf8"),
+  };
+}
+
+function pullRequestPayload(number: number, headSha: string, baseSha: string) {
+  return {
+    action: "synchronize",
+    number,
+    pull_request: { number, head: { sha: headSha, ref: "feature" }, base: { sha: baseSha, ref: "main" } },
+    repository: { default_branch: "main", full_name: fake.fullName },
+  };
+}
+
+function workflowRunPayload(run: { id: number; headSha: string }, headOwner: string) {
+  return {
+    action: "completed",
+    workflow_run: {
+      id: run.id,
+      workflow_id: 1,
+      event: "pull_request",
+      head_sha: run.headSha,
+      head_branch: "feature",
+      head_repository: { full_name: `${headOwner}/demo`, owner: { login: headOwner } },
+      html_url: `https://github.com/${fake.fullName}/actions/runs/${run.id}`,
+      pull_requests: [],
+    },
+    repository: { default_branch: "main", full_name: fake.fullName },
+  };
+}
+
+/** The text a reader sees: character references decoded (GitHub renders them as the characters), zero-width spaces gone. */
+function rendered(markdown: string): string {
+  return markdown.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))).replace(/\u200b/g, "");
+}
+
+/** The results.json a run uploaded, parsed. */
+function uploadedResults(runId: number): { benchmarks: { id: string; profile: { functions: { name: string }[] } | null }[] } {
+  const artifact = fake.artifactsOf(runId)[0];
+  if (artifact === undefined) throw new Error(`run ${runId} uploaded nothing`);
+  return JSON.parse(fake.artifactFiles(artifact.id).get("results.json")!.toString("utf8")) as ReturnType<typeof uploadedResults>;
+}
+
+beforeAll(async () => {
+  fake = await FakeGitHub.start({ owner: "acme", repo: "demo", defaultBranch: "main" });
+  work = await mkdtemp(join(tmpdir(), "profgate-e2e-"));
+  baseTree = join(work, "base");
+  headTree = join(work, "head");
+  await prepareTree(baseTree, false);
+  await prepareTree(headTree, true);
+  fake.addLinearHistory([sha("root"), BASE]);
+});
+
+afterAll(async () => {
+  await fake.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("the Action against a fake GitHub", () => {
+  let pushRun: number;
+
+  it("a push to the default branch stores the baseline artifact and writes the job summary", async () => {
+    pushRun = fake.addRun({ headSha: BASE, event: "push" }).id;
+    const result = await runAction(pushRun, { cwd: baseTree, payload: { ref: "refs/heads/main", after: BASE, repository: { default_branch: "main" } } });
+    expect(result.code, result.stdout).toBe(0);
+    const [artifact] = fake.artifactsOf(pushRun);
+    expect(artifact?.name).toBe("profgate-results");
+    const files = [...fake.artifactFiles(artifact!.id).keys()];
+    expect(files).toContain("results.json");
+    expect(files).toContain("report.md");
+    expect(files.filter((f) => f.startsWith("profiles/") && f.endsWith(".pstats"))).toHaveLength(5);
+    expect(result.summary).toContain("5 benchmarks measured");
+    expect(result.summary).toContain("stored as the baseline");
+    expect(result.outputs.verdict).toBe("no-baseline");
+    expect(fake.requestsTo("POST", /\/comments$/)).toHaveLength(0);
+  });
+
+  it("a pull request with a planted regression gets one comment naming the culprit, annotations, and fails", async () => {
+    fake.addPullRequest({ number: 5, headSha: HEAD, headRef: "feature", baseSha: BASE });
+    const prRun = fake.addRun({ headSha: HEAD, headBranch: "feature", event: "pull_request", pullRequests: [5] }).id;
+    const result = await runAction(prRun, { cwd: headTree, payload: pullRequestPayload(5, HEAD, BASE) });
+    expect(result.code, result.stdout).toBe(1);
+    const comments = fake.comments(5);
+    expect(comments).toHaveLength(1);
+    const body = comments[0]!.body;
+    expect(body).toContain("<!-- profgate:report profgate-results -->");
+    expect(body).toMatch(/regressed past the thresholds/);
+    expect(body).toMatch(/is(_|&#95;)stop(_|&#95;)word/);
+    expect(body).toContain(`https://github.com/acme/demo/blob/${HEAD}/src/wordfreq/text.py#L`);
+    expect(rendered(body)).toMatch(/Baseline: run #\d+ of [0-9a-f]{7}, the base commit of this pull request/);
+    expect(body).toMatch(new RegExp(`/actions/runs/${prRun}/artifacts/\\d+`));
+    expect(result.stdout).toMatch(/::warning title=profgate%3A [^,\n]+ regressed,file=src\/wordfreq\/text\.py,line=\d+::/);
+    expect(result.stdout).toMatch(/::error::profgate: \d benchmarks? regressed past the thresholds/);
+    expect(result.outputs.verdict).toBe("fail");
+    expect(Number(result.outputs.regressions)).toBeGreaterThan(0);
+    expect(result.outputs["comment-url"]).toContain(String(comments[0]!.id));
+    expect(result.summary).toContain("regressed past the thresholds");
+    const uploaded = uploadedResults(prRun);
+    expect(uploaded.benchmarks).toHaveLength(5);
+    expect(fake.requestsTo("GET", /\/actions\/artifacts\/\d+\/zip$/).length).toBeGreaterThan(0);
+  });
+
+  it("a second run on the pull request updates the same comment instead of adding one", async () => {
+    fake.clearRequests();
+    const prRun = fake.addRun({ headSha: HEAD, headBranch: "feature", event: "pull_request", pullRequests: [5] }).id;
+    const result = await runAction(prRun, { cwd: headTree, payload: pullRequestPayload(5, HEAD, BASE) });
+    expect(result.code, result.stdout).toBe(1);
+    expect(fake.comments(5)).toHaveLength(1);
+    expect(fake.requestsTo("PATCH", /\/issues\/comments\/\d+$/)).toHaveLength(1);
+    expect(fake.requestsTo("POST", /\/issues\/5\/comments$/)).toHaveLength(0);
+    expect(fake.comments(5)[0]!.body).toContain(`/actions/runs/${prRun}`);
+  });
+
+  it("a pull request with no baseline passes and says so", async () => {
+    fake.addPullRequest({ number: 6, headSha: HEAD, headRef: "other", baseSha: BASE });
+    const prRun = fake.addRun({ headSha: HEAD, headBranch: "other", event: "pull_request", pullRequests: [6] }).id;
+    const result = await runAction(prRun, { cwd: headTree, inputs: { "artifact-name": "nightly-results" }, payload: pullRequestPayload(6, HEAD, BASE) });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.outputs.verdict).toBe("no-baseline");
+    const [comment] = fake.comments(6);
+    expect(rendered(comment?.body ?? "")).toContain("No baseline yet");
+    expect(rendered(comment?.body ?? "")).toContain("no baseline to compare with");
+    expect(rendered(result.summary)).toContain("No baseline yet");
+  });
+
+  it("when the token may not comment, the report goes to the job summary with a warning naming the fix", async () => {
+    fake.addPullRequest({ number: 8, headSha: HEAD, headRef: "readonly", baseSha: BASE });
+    const prRun = fake.addRun({ headSha: HEAD, headBranch: "readonly", event: "pull_request", pullRequests: [8] }).id;
+    fake.readOnly = true;
+    try {
+      const result = await runAction(prRun, { cwd: headTree, payload: pullRequestPayload(8, HEAD, BASE) });
+      expect(result.code, result.stdout).toBe(1);
+      expect(fake.comments(8)).toHaveLength(0);
+      expect(result.stdout).toMatch(/::warning::profgate could not comment on pull request #8 .*pull-requests: write.*fork-safe setup/);
+      expect(result.summary).toContain("regressed past the thresholds");
+      // The runner masks the token once told to (::add-mask::); it must appear nowhere else.
+      const logged = result.stdout.split("\n").filter((line) => !line.startsWith("::add-mask::"));
+      expect(logged.join("\n")).not.toContain(fake.token);
+      expect(result.summary).not.toContain(fake.token);
+    } finally {
+      fake.readOnly = false;
+    }
+  });
+
+  describe("fork-safe mode", () => {
+    let forkRun: number;
+    const FORK_HEAD = sha("fork-head");
+
+    it("the pull_request stage runs with comment: false and uploads its results", async () => {
+      fake.addPullRequest({ number: 7, headSha: FORK_HEAD, headRef: "feature", baseSha: BASE, forkOwner: "mallory" });
+      forkRun = fake.addRun({ headSha: FORK_HEAD, headBranch: "feature", event: "pull_request", headRepository: "mallory/demo", pullRequests: [] }).id;
+      const result = await runAction(forkRun, { cwd: headTree, inputs: { comment: "false" }, payload: pullRequestPayload(7, FORK_HEAD, BASE) });
+      expect(result.code, result.stdout).toBe(1);
+      expect(fake.comments(7)).toHaveLength(0);
+      expect(fake.artifactsOf(forkRun)).toHaveLength(1);
+    });
+
+    it("the workflow_run stage compares, comments and sets a failing status without running any Python", async () => {
+      const commentRun = fake.addRun({ headSha: BASE, event: "workflow_run" }).id;
+      const emptyCheckout = await mkdtemp(join(work, "checkout-"));
+      const result = await runAction(commentRun, {
+        cwd: emptyCheckout,
+        // No interpreter exists by this name: the stage must not need one.
+        inputs: { mode: "comment", python: "no-such-python-anywhere" },
+        payload: workflowRunPayload({ id: forkRun, headSha: FORK_HEAD }, "mallory"),
+      });
+      expect(result.code, result.stdout).toBe(1);
+      const [comment] = fake.comments(7);
+      expect(comment?.body).toContain("regressed past the thresholds");
+      expect(comment?.body).toMatch(new RegExp(`/actions/runs/${forkRun}/artifacts/\\d+`));
+      const [status] = fake.statuses(FORK_HEAD);
+      expect(status).toMatchObject({ state: "failure", context: "profgate" });
+      expect(status?.targetUrl).toBe(result.outputs["comment-url"]);
+    });
+
+    it("escapes markup and mentions a fork planted in its results", async () => {
+      const planted = uploadedResults(forkRun);
+      const hostile = "<img src=x onerror=alert(1)> @octocat | [x](javascript:alert(1)) <!--";
+      for (const bench of planted.benchmarks) {
+        for (const fn of bench.profile?.functions ?? []) if (fn.name === "is_stop_word") fn.name = hostile;
+      }
+      const pr = fake.addPullRequest({ number: 9, headSha: sha("hostile"), headRef: "evil", baseSha: BASE, forkOwner: "mallory" });
+      const run = fake.addRun({ headSha: pr.headSha, headBranch: "evil", event: "pull_request", headRepository: "mallory/demo" });
+      fake.addArtifact(run.id, { name: "profgate-results", files: { "results.json": JSON.stringify(planted) } });
+      const commentRun = fake.addRun({ headSha: BASE, event: "workflow_run" }).id;
+      const result = await runAction(commentRun, { cwd: work, inputs: { mode: "comment" }, payload: workflowRunPayload(run, "mallory") });
+      expect(result.code, result.stdout).toBe(1);
+      const body = fake.comments(9)[0]?.body ?? "";
+      expect(body).toContain("&#60;img src=x onerror=alert(1)&#62; @\u200boctocat");
+      expect(body).not.toContain("<img");
+      expect(body).not.toMatch(/@octocat/);
+      expect(body).not.toContain("](javascript:");
+      expect(body.match(/<!--/g)).toHaveLength(1);
+    });
+
+    it("refuses a head artifact with an unknown schema, and one too large to download", async () => {
+      const bad = fake.addRun({ headSha: sha("bad"), headBranch: "bad", event: "pull_request", headRepository: "mallory/demo" });
+      fake.addPullRequest({ number: 10, headSha: bad.headSha, headRef: "bad", baseSha: BASE, forkOwner: "mallory" });
+      fake.addArtifact(bad.id, { name: "profgate-results", files: { "results.json": JSON.stringify({ schema: "profgate/results", schema_version: 99 }) } });
+      let result = await runAction(fake.addRun({ headSha: BASE, event: "workflow_run" }).id, { cwd: work, inputs: { mode: "comment" }, payload: workflowRunPayload(bad, "mallory") });
+      expect(result.code, result.stdout).toBe(0);
+      expect(result.stdout).toMatch(/::warning::profgate: .*schema_version 99 is not known/);
+      expect(fake.comments(10)).toHaveLength(0);
+
+      const huge = fake.addRun({ headSha: sha("huge"), headBranch: "huge", event: "pull_request", headRepository: "mallory/demo" });
+      fake.addPullRequest({ number: 11, headSha: huge.headSha, headRef: "huge", baseSha: BASE, forkOwner: "mallory" });
+      fake.addArtifact(huge.id, { name: "profgate-results", files: { "results.json": "{}" }, sizeInBytes: 5 * 1024 ** 3 });
+      result = await runAction(fake.addRun({ headSha: BASE, event: "workflow_run" }).id, { cwd: work, inputs: { mode: "comment" }, payload: workflowRunPayload(huge, "mallory") });
+      expect(result.code, result.stdout).toBe(0);
+      expect(result.stdout).toMatch(/::warning::profgate: .*(large|limit)/i);
+      expect(fake.requestsTo("GET", new RegExp(`/actions/artifacts/${fake.artifactsOf(huge.id)[0]!.id}/zip$`))).toHaveLength(0);
+    });
+
+    it("treats a baseline with an invalid document as no baseline and says why", async () => {
+      const badBase = sha("bad-base");
+      fake.addCommit({ sha: badBase, parents: [BASE], branch: "main" });
+      const basePush = fake.addRun({ headSha: badBase, event: "push" });
+      fake.addArtifact(basePush.id, { name: "profgate-results", files: { "results.json": JSON.stringify({ schema: "profgate/results", schema_version: 1, benchmarks: "none" }) } });
+      const pr = fake.addPullRequest({ number: 12, headSha: sha("fork-head-2"), headRef: "feature2", baseSha: badBase, forkOwner: "mallory" });
+      const run = fake.addRun({ headSha: pr.headSha, headBranch: "feature2", event: "pull_request", headRepository: "mallory/demo" });
+      fake.addArtifact(run.id, { name: "profgate-results", files: { "results.json": JSON.stringify(uploadedResults(forkRun)) } });
+      const result = await runAction(fake.addRun({ headSha: badBase, event: "workflow_run" }).id, { cwd: work, inputs: { mode: "comment" }, payload: { ...workflowRunPayload(run, "mallory"), workflow_run: { ...workflowRunPayload(run, "mallory").workflow_run, head_branch: "feature2" } } });
+      expect(result.code, result.stdout).toBe(0);
+      const body = fake.comments(12)[0]?.body ?? "";
+      expect(rendered(body)).toContain("was refused");
+      expect(rendered(body)).toContain("no baseline to compare with");
+      expect(fake.statuses(pr.headSha).at(-1)).toMatchObject({ state: "success" });
+    });
+  });
+});

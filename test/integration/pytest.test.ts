@@ -1,0 +1,225 @@
+/**
+ * Suites written for pytest-benchmark and pytest-codspeed, run unchanged by the harness (`--suite pytest`). The
+ * pytest-benchmark suite also runs under Debian's pytest with the real pytest-benchmark installed, which proves it
+ * is a genuine pytest-benchmark suite rather than one shaped to profgate. Call counts come from what the fixture
+ * code does (a key function called once per element), so a harness that measured the wrong thing could not pass.
+ */
+import { execa } from "execa";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseResults, type Benchmark, type Results } from "../../src/core/results.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const harnessPath = join(root, "python");
+const suites = join(root, "test", "fixtures", "suites");
+// Debian's interpreter has python3-pytest and python3-pytest-benchmark. An interpreter without pytest: python3, or
+// when it has pytest (pyenv's may), python3 -S, which leaves site-packages and pytest with them out.
+const debian = ["/usr/bin/python3"];
+const pathHasPytest = (await execa("python3", ["-c", "import pytest"], { reject: false })).exitCode === 0;
+const withoutPytest = pathHasPytest ? ["python3", "-S"] : ["python3"];
+// Small settings: the tests check what is measured, not how precisely.
+const quick = ["--processes", "1", "--values", "2", "--min-time", "0.001", "--profile-iterations", "3"];
+const env = { PYTHONPATH: harnessPath, PYTHONDONTWRITEBYTECODE: "1" };
+
+const scratch = mkdtempSync(join(tmpdir(), "profgate-pytest-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const hasPytestBenchmark = existsSync("/usr/bin/python3") && (await execa("/usr/bin/python3", ["-c", "import pytest, pytest_benchmark"], { reject: false })).exitCode === 0;
+
+interface HarnessRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  events: Record<string, unknown>[];
+  out: string;
+}
+
+let runs = 0;
+
+async function harness(suite: string, args: readonly string[], interpreter: readonly string[] = debian): Promise<HarnessRun> {
+  runs += 1;
+  const out = join(scratch, `run-${runs}`);
+  const [command = "python3", ...options] = interpreter;
+  const result = await execa(command, [...options, "-m", "profgate", "run", "--out", out, "--events-fd", "3", ...args], {
+    cwd: join(suites, suite),
+    env,
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+    reject: false,
+  });
+  const events = String(result.stdio[3] ?? "")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, events, out };
+}
+
+function results(run: HarnessRun): Results {
+  return parseResults(JSON.parse(readFileSync(join(run.out, "results.json"), "utf8")), run.out);
+}
+
+function bench(document: Results, id: string): Benchmark {
+  const found = document.benchmarks.find((b) => b.id === id);
+  if (found === undefined) throw new Error(`no benchmark ${id} in ${document.benchmarks.map((b) => b.id).join(", ")}`);
+  return found;
+}
+
+/** `file:name` → calls per iteration. */
+function callCounts(benchmark: Benchmark): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const f of benchmark.profile?.functions ?? []) counts[`${f.file}:${f.name}`] = f.calls;
+  return counts;
+}
+
+const sorting = "tests/test_sorting.py";
+const benchmarkIds = [
+  `${sorting}::test_sort_numbers`,
+  `${sorting}::test_sort_sizes[10]`,
+  `${sorting}::test_sort_sizes[100]`,
+  `${sorting}::test_pedantic_setup`,
+  `${sorting}::test_squares`,
+  `${sorting}::TestKwargs::test_keyword_arguments`,
+  `${sorting}::test_broken`,
+];
+
+describe.skipIf(!hasPytestBenchmark)("a suite written for pytest-benchmark", () => {
+  let real: { exitCode: number; stdout: string };
+  let run: HarnessRun;
+  let document: Results;
+
+  beforeAll(async () => {
+    // The storage option keeps pytest-benchmark from creating .benchmarks in the fixture directory.
+    const storage = `--benchmark-storage=file://${join(scratch, "benchmarks")}`;
+    const pytest = await execa("/usr/bin/python3", ["-m", "pytest", "-rA", "-p", "no:cacheprovider", storage], { cwd: join(suites, "pytest-benchmark"), env: { PYTHONDONTWRITEBYTECODE: "1" }, reject: false });
+    real = { exitCode: pytest.exitCode ?? -1, stdout: pytest.stdout };
+    run = await harness("pytest-benchmark", ["tests", "--suite", "pytest", ...quick]);
+    document = results(run);
+  });
+
+  it("is a genuine pytest-benchmark suite: the real plugin runs it, and only the broken test fails", () => {
+    expect(real.stdout).toMatch(/^plugins: .*benchmark-\d/m);
+    const outcome = (word: string): string[] => [...real.stdout.matchAll(new RegExp(`^${word} (\\S+)`, "gm"))].map((m) => m[1] ?? "");
+    expect(outcome("FAILED")).toEqual([`${sorting}::test_broken`]);
+    expect(outcome("PASSED")).toEqual([...benchmarkIds.slice(0, -1), `${sorting}::test_not_a_benchmark`]);
+    expect(real.exitCode).toBe(1);
+  });
+
+  it("measures every test that uses the fixture, under pytest's node ids, and no other test", () => {
+    expect(document.benchmarks.map((b) => b.id)).toEqual(benchmarkIds);
+    expect(bench(document, `${sorting}::test_sort_sizes[100]`)).toMatchObject({ file: sorting, name: "test_sort_sizes", params: { n: 100 }, clock: "cpu" });
+    expect(bench(document, `${sorting}::TestKwargs::test_keyword_arguments`)).toMatchObject({ name: "TestKwargs::test_keyword_arguments", params: {} });
+    expect(run.events[0]).toEqual({ event: "collected", count: benchmarkIds.length });
+  });
+
+  it("runs every pass on each benchmark, which gets its test's return values back", () => {
+    // Each test asserts on what the fixture returned: a passing test is a value that flowed back.
+    for (const b of document.benchmarks.slice(0, -1)) {
+      expect(b.status, b.id).toBe("ok");
+      expect(b.timing?.processes).toHaveLength(1);
+      expect(b.timing?.processes[0]?.cpu).toHaveLength(2);
+      expect(b.memory?.peak, b.id).toBeGreaterThan(0);
+      expect(b.output).toBe("");
+    }
+  });
+
+  it("counts exactly the calls one iteration makes, leaving out the test's own preparation", () => {
+    for (const [id, n] of [[`${sorting}::test_sort_numbers`, 50], [`${sorting}::test_sort_sizes[10]`, 10], [`${sorting}::test_sort_sizes[100]`, 100]] as const) {
+      const counts = callCounts(bench(document, id));
+      expect(counts["sortlib.py:descending"], id).toBe(n);
+      expect(counts["sortlib.py:sort_desc"], id).toBe(1);
+      // make_data runs in the test body or a conftest fixture, before the benchmark is called.
+      expect(counts["sortlib.py:scramble"], id).toBeUndefined();
+    }
+    expect(callCounts(bench(document, `${sorting}::test_squares`))["sortlib.py:square"]).toBe(3);
+    expect(callCounts(bench(document, `${sorting}::TestKwargs::test_keyword_arguments`))).toEqual({ "sortlib.py:square": 1 });
+  });
+
+  it("keeps pedantic's setup outside the measurement and its loop count at `iterations`", () => {
+    const pedantic = bench(document, `${sorting}::test_pedantic_setup`);
+    const counts = callCounts(pedantic);
+    expect(counts["sortlib.py:descending"]).toBe(200);
+    // setup calls scramble 200 times per iteration; none of them may be charged to the iteration.
+    expect(counts["sortlib.py:scramble"]).toBeUndefined();
+    expect(counts["sortlib.py:make_data"]).toBeUndefined();
+    expect(pedantic.timing?.loops).toBe(1);
+    expect(pedantic.memory?.at_peak.map((line) => line.function)).not.toContain("make_data");
+  });
+
+  it("records the failing test as a failed benchmark with pytest's report, and still runs the rest", () => {
+    const broken = bench(document, `${sorting}::test_broken`);
+    expect(broken.status).toBe("error");
+    expect(broken.failure).toMatchObject({ pass: "timing", message: "ValueError: cannot sort 50 values" });
+    expect(broken.failure?.output).toContain("sortlib.py:25: ValueError");
+    // The harness's frames are left out of the report, as they are for native benchmarks.
+    expect(broken.failure?.output).not.toContain("profgate/worker.py");
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toBe("");
+  });
+
+  it("selects tests with pytest's -k and ids with --filter", async () => {
+    const selected = results(await harness("pytest-benchmark", ["tests", "-k", "sizes or squares", "--filter", "[1", "--passes", "profile"]));
+    expect(selected.benchmarks.map((b) => b.id)).toEqual([`${sorting}::test_sort_sizes[10]`, `${sorting}::test_sort_sizes[100]`]);
+    expect(selected.benchmarks.every((b) => b.status === "ok")).toBe(true);
+  });
+
+  it("reports pytest's rejection of a -k expression as a usage error", async () => {
+    const rejected = await harness("pytest-benchmark", ["tests", "-k", "sizes and (", "--passes", "profile"]);
+    expect(rejected.exitCode).toBe(2);
+    expect(rejected.stderr).toContain("-k");
+    expect(rejected.stderr).toContain("pytest could not collect the suite");
+  });
+});
+
+// Another pytest (pyenv's python3 may have pytest 9, Debian's is 7): the plugin relies on no version's internals.
+it.skipIf(!pathHasPytest)("runs the pytest-benchmark suite alike with the pytest of python3 on PATH", async () => {
+  const other = results(await harness("pytest-benchmark", ["tests", "--passes", "profile"], ["python3"]));
+  expect(other.benchmarks.map((b) => b.id)).toEqual(benchmarkIds);
+  expect(other.benchmarks.map((b) => b.status)).toEqual([...benchmarkIds.slice(0, -1).map(() => "ok"), "error"]);
+  expect(callCounts(bench(other, `${sorting}::test_pedantic_setup`))["sortlib.py:descending"]).toBe(200);
+});
+
+describe.skipIf(!hasPytestBenchmark)("a suite written for pytest-codspeed's marker", () => {
+  let run: HarnessRun;
+  let document: Results;
+  const shapes = "tests/test_shapes.py";
+
+  beforeAll(async () => {
+    // No --suite: the marker and the fixture are detected.
+    run = await harness("pytest-codspeed", ["tests", ...quick]);
+    document = results(run);
+  });
+
+  it("measures marked tests whole and fixture calls alone, skipping skipped and unmarked tests", () => {
+    expect(run.exitCode).toBe(0);
+    expect(document.benchmarks.map((b) => b.id)).toEqual([`${shapes}::test_total_area`, `${shapes}::test_one_area[2]`, `${shapes}::test_one_area[3]`, `${shapes}::test_fixture`]);
+    expect(document.benchmarks.every((b) => b.status === "ok" && b.timing !== null && b.memory !== null)).toBe(true);
+  });
+
+  it("calls the test function with its fixture values, set up once outside the measurement", () => {
+    const counts = callCounts(bench(document, `${shapes}::test_total_area`));
+    expect(counts[`${shapes}:test_total_area`]).toBe(1);
+    expect(counts["shapes.py:area"]).toBe(20);
+    expect(counts["shapes.py:make_sides"]).toBeUndefined();
+    expect(callCounts(bench(document, `${shapes}::test_fixture`))).toEqual({ "shapes.py:area": 1 });
+    expect(bench(document, `${shapes}::test_one_area[3]`).params).toEqual({ side: 3 });
+  });
+});
+
+describe("a pytest suite without pytest", () => {
+  it("exits 2, saying pytest is the project's dependency and how to install it", async () => {
+    const missing = await harness("pytest-benchmark", ["tests", "--suite", "pytest"], withoutPytest);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain("pytest is not installed for");
+    expect(missing.stderr).toContain("pytest is the project's dependency");
+    expect(missing.stderr).toContain("-m pip install pytest");
+    expect(existsSync(join(missing.out, "results.json"))).toBe(false);
+  });
+
+  it("also when the suite kind is detected", async () => {
+    const detected = await harness("pytest-codspeed", ["tests"], withoutPytest);
+    expect(detected.exitCode).toBe(2);
+    expect(detected.stderr).toContain("pytest is not installed for");
+  });
+});
