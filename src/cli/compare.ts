@@ -8,12 +8,14 @@ import { applyThresholdValues, type ProjectConfig, type ThresholdSettings } from
 import type { Results } from "../core/results.js";
 import type { ThresholdConfig } from "../core/thresholds.js";
 import { loadProjectConfig, readResults } from "../adapters/project.js";
+import { renderHtml } from "../report/html.js";
 import { renderMarkdown } from "../report/markdown.js";
 import { renderComparison } from "../report/terminal.js";
 import { UsageError, type CommandContext } from "./context.js";
 
 export const COMPARE_OPTIONS = {
   markdown: { type: "string" },
+  html: { type: "string" },
   json: { type: "string" },
   "time-threshold": { type: "string" },
   "memory-threshold": { type: "string" },
@@ -29,6 +31,7 @@ allocate more. Thresholds come from [tool.profgate] in ./pyproject.toml; flags w
 
 Options:
   --markdown FILE          also write the report as Markdown (the PR comment)
+  --html FILE              also write the report as one self-contained HTML page (every table, no size limit)
   --json FILE              also write the full comparison as JSON (docs/comparison-schema.md)
   --time-threshold PCT     a slowdown must exceed this to regress (default 5)
   --memory-threshold PCT   peak or retained memory growth that regresses (default 10, and at least 64 KiB)
@@ -57,6 +60,7 @@ export function thresholdFlags(values: Record<string, unknown>): ThresholdSettin
 /** Writes the optional report files and prints the comparison; returns the exit code. */
 export async function reportComparison(comparison: Comparison, values: Record<string, unknown>, context: CommandContext): Promise<number> {
   if (typeof values.markdown === "string") await writeOut(resolve(context.cwd, values.markdown), renderMarkdown(comparison));
+  if (typeof values.html === "string") await writeOut(resolve(context.cwd, values.html), renderHtml(comparison));
   if (typeof values.json === "string") await writeOut(resolve(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}\n`);
   context.stdout.write(`${renderComparison(comparison, context.colour)}\n`);
   return comparison.summary.verdict === "fail" && values["no-fail"] !== true ? 1 : 0;

@@ -8,6 +8,7 @@ import { compare } from "../core/compare.js";
 import { resolveRunSettings } from "../core/config.js";
 import { runHarness } from "../adapters/harness.js";
 import { loadProjectConfig } from "../adapters/project.js";
+import { renderHtml } from "../report/html.js";
 import { renderMarkdown } from "../report/markdown.js";
 import { renderComparison } from "../report/terminal.js";
 import { createProgress } from "./progress.js";
@@ -24,7 +25,8 @@ export const DEMO_HELP = `Usage: profgate demo [--out DIR] [--processes N]
 
 Runs the example project (examples/demo) at two versions — as on the default branch, and as in a pull request
 that makes tokenize() slower and count_words() allocate more — and prints the comparison. Writes both results,
-the profiles, the comparison (comparison.json) and the PR comment (report.md) under DIR (default .profgate/demo).
+the profiles, the comparison (comparison.json), the PR comment (report.md) and the full report as a web page
+(report.html) under DIR (default .profgate/demo).
 `;
 
 function demoDirectory(): string {
@@ -64,12 +66,14 @@ export async function demoCommand(values: Record<string, unknown>, _positionals:
   const comparison = compare(base.results, head.results, { mode: "separate", thresholds: thresholdConfig(project, {}) });
   const report = join(out, "report.md");
   await writeFile(report, renderMarkdown(comparison));
+  const page = join(out, "report.html");
+  await writeFile(page, renderHtml(comparison));
   await writeFile(join(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}\n`);
   const shown = (path: string): string => relative(context.cwd, path) || path;
   context.stdout.write(`\n${renderComparison(comparison, context.colour)}\n\n`);
   context.stdout.write(
     [
-      `The PR comment profgate would post: ${shown(report)}`,
+      `The PR comment profgate would post: ${shown(report)}; the full report as a web page: ${shown(page)}`,
       `Full comparison: ${shown(join(out, "comparison.json"))}; raw profiles: ${shown(join(sides.head, "results", "profiles"))} (python -m pstats FILE)`,
       comparison.summary.verdict === "fail"
         ? "On a pull request this build would fail (exit code 1); the demo itself exits 0."

@@ -17,7 +17,8 @@ Usage:
   profgate demo                        the example project before and after a planted regression, compared
   profgate help COMMAND                help for one command
 
-Exit codes: 0 no regression and every benchmark ran, 1 a regression or a failed benchmark, 2 a usage or input error.
+Exit codes: 0 no regression and every benchmark ran, 1 a regression or a failed benchmark, 2 a usage or input error
+(or profgate itself failed).
 `;
 
 interface Command {
@@ -70,7 +71,9 @@ export async function main(argv: string[], context: CommandContext = defaultCont
       context.stderr.write(`profgate ${name}: ${error.message}\n`);
       return 2;
     }
-    throw error;
+    // Exit code 1 means "regression": an unexpected failure must not be mistaken for one.
+    context.stderr.write(`profgate ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 2;
   }
 }
 

@@ -1,0 +1,161 @@
+/**
+ * What the Markdown and HTML reports share: where they link to, the verdict sentence, the method sentence and
+ * the order benchmarks are listed in, so the two reports never disagree. Everything here returns plain text;
+ * each renderer escapes for its own format.
+ */
+import { isProjectFile } from "../core/attribution.js";
+import type { BenchmarkComparison, Comparison, FunctionChange, MemoryMetric, RunFacts, Timing, Verdict } from "../core/comparison.js";
+import { formatBytes, formatDuration, formatPercent, formatRatio } from "./format.js";
+
+/** Where a report links to, when known. All optional: the CLI knows none of them. */
+export interface ReportContext {
+  /** `owner/name`, with `serverUrl` and `sha` for links to the head commit's source lines. */
+  repository?: string;
+  serverUrl?: string;
+  sha?: string;
+  /** This workflow run, and the artifact with the raw results and profiles. */
+  runUrl?: string;
+  artifactUrl?: string;
+  /** Sentences shown under the verdict, e.g. how the baseline was found. Plain text; escaped by the renderer. */
+  notes?: readonly string[];
+}
+
+export const VERDICT_ICON: Record<Verdict, string> = {
+  regressed: "🔴",
+  improved: "🟢",
+  unchanged: "⚪",
+  inconclusive: "🟡",
+  new: "🆕",
+  removed: "➖",
+  failed: "❌",
+};
+
+/**
+ * A link to `file` at the head commit, or undefined when the file is not a plain path inside the repository:
+ * builtins (`~`), `<stdlib>/…`, absolute paths and paths climbing out with `..` have no page to link to.
+ */
+export function sourceUrl(context: ReportContext, file: string, line: number | null): string | undefined {
+  if (context.repository === undefined || context.sha === undefined) return undefined;
+  const segments = file.split("/");
+  if (!isProjectFile(file) || file === "" || file.includes("\\") || segments.includes("..")) return undefined;
+  const server = (context.serverUrl ?? "https://github.com").replace(/\/+$/, "");
+  const path = segments.map(encodePart).join("/");
+  return `${server}/${context.repository}/blob/${encodePart(context.sha)}/${path}${line !== null && line > 0 ? `#L${line}` : ""}`;
+}
+
+/** encodeURIComponent plus the characters it leaves alone that end a Markdown link or an HTML attribute: ( ) ' ! *. */
+function encodePart(part: string): string {
+  return encodeURIComponent(part).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Shortens text to at most `max` UTF-16 units by cutting out its middle, so both ends stay recognisable. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const keep = max - 1;
+  let end = Math.ceil(keep / 2);
+  let start = text.length - (keep - end);
+  // Never split a surrogate pair: a lone half would render as garbage.
+  if (isLowSurrogate(text.charCodeAt(end))) end -= 1;
+  if (isLowSurrogate(text.charCodeAt(start))) start += 1;
+  return `${text.slice(0, end)}…${text.slice(start)}`;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+const ORDER: readonly Verdict[] = ["regressed", "failed", "inconclusive", "improved", "new", "removed", "unchanged"];
+
+/** Benchmarks other than unchanged, most important first: gating regressions, then by verdict. */
+export function changedBenchmarks(comparison: Comparison): BenchmarkComparison[] {
+  return comparison.benchmarks
+    .filter((b) => b.verdict !== "unchanged")
+    .sort((a, b) => Number(b.gating) - Number(a.gating) || ORDER.indexOf(a.verdict) - ORDER.indexOf(b.verdict));
+}
+
+/** The benchmark's name with its parameters, as in its id but without the file. */
+export function displayName(bench: BenchmarkComparison): string {
+  const params = Object.entries(bench.params);
+  return bench.name + (params.length > 0 ? `[${params.map(([k, v]) => `${k}=${String(v)}`).join(",")}]` : "");
+}
+
+/** The report's first line, as an icon and a sentence. */
+export function verdictLine(comparison: Comparison): { icon: string; text: string } {
+  const { summary } = comparison;
+  const c = summary.counts;
+  const total = comparison.benchmarks.length;
+  const rest: string[] = [];
+  const ungated = c.regressed - summary.gating_regressions;
+  if (summary.verdict === "fail" && ungated > 0) rest.push(`${ungated} more look slower, but not significantly`);
+  if (c.improved > 0) rest.push(`${c.improved} improved`);
+  if (c.inconclusive > 0) rest.push(`${c.inconclusive} inconclusive`);
+  if (c.failed > 0) rest.push(`${c.failed} failed`);
+  if (c.new > 0) rest.push(`${c.new} new`);
+  if (c.removed > 0) rest.push(`${c.removed} removed`);
+  const tail = rest.length > 0 ? `; ${rest.join(", ")}` : "";
+  if (summary.verdict === "fail") {
+    return { icon: "❌", text: `profgate: ${summary.gating_regressions} of ${total} benchmarks regressed past the thresholds${tail}` };
+  }
+  if (c.regressed > 0) return { icon: "⚠️", text: `profgate: ${c.regressed} of ${total} benchmarks look slower, but not past the thresholds${tail}` };
+  return { icon: "✅", text: `profgate: no regression in ${total} benchmarks${tail}` };
+}
+
+/** "1.23× (1.15×–1.31×)": the ratio with its one-sided bounds, ⚠️ when environments differ; else why there is none. */
+export function timingText(timing: Timing | null): string {
+  if (timing === null) return "—";
+  if (timing.ratio === null) return timing.note ?? "—";
+  const lower = timing.lower === null ? "0" : formatRatio(timing.lower);
+  const upper = timing.upper === null ? "∞" : formatRatio(timing.upper);
+  return `${formatRatio(timing.ratio)} (${lower}–${upper})${timing.caveat ? " ⚠️" : ""}`;
+}
+
+/** A memory change as a signed size and percentage, or the size itself when unchanged. */
+export function memoryText(metric: MemoryMetric | undefined): string {
+  if (metric === undefined) return "—";
+  if (metric.delta === 0) return formatBytes(metric.head);
+  const relative = metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`;
+  return `${formatBytes(metric.delta, true)}${relative}`;
+}
+
+/** "🔴 regressed (time, peak memory)", noting a regression that does not gate. */
+export function verdictText(bench: BenchmarkComparison): string {
+  const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
+  const metrics = what.length > 0 ? ` (${what.map((m) => m.replace("_", " ")).join(", ")})` : "";
+  const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
+  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}`;
+}
+
+/** A duration with its sign, "+1.20 ms" or "-300 µs". */
+export function signedDuration(seconds: number): string {
+  return `${seconds >= 0 ? "+" : "-"}${formatDuration(Math.abs(seconds))}`;
+}
+
+/** How a function's change splits: the larger of its call-count and per-call effects, or its presence. */
+export function explainChange(f: FunctionChange): string {
+  if (f.presence === "new") return "new in head";
+  if (f.presence === "gone") return "gone in head";
+  if (f.call_effect === 0 && f.per_call_effect === 0) return "—";
+  if (Math.abs(f.call_effect) >= Math.abs(f.per_call_effect)) return f.call_effect > 0 ? "more calls" : "fewer calls";
+  return f.per_call_effect > 0 ? "slower per call" : "faster per call";
+}
+
+/** The statistics and thresholds behind the verdicts, in one paragraph. */
+export function methodText(comparison: Comparison): string {
+  const { method } = comparison;
+  const t = method.thresholds;
+  const level = formatPercent(method.level, 0).replace("+", "");
+  const mode = method.mode === "separate" ? "base and head from separate runs" : "base and head interleaved on the same machine";
+  const { base, head } = method;
+  const samples =
+    base.processes === head.processes && base.values === head.values
+      ? `${head.processes} processes × ${head.values} values per side`
+      : `${base.processes} processes × ${base.values} values for base, ${head.processes} × ${head.values} for head`;
+  return `Timing: Hodges–Lehmann estimate of head/base over per-process median CPU time (wall time where a benchmark asks for it), with exact Mann–Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
+}
+
+/** One side's environment: commit, interpreter, platform and CPU, each field passed through `escape`. */
+export function describeRun(facts: RunFacts, escape: (text: string) => string, commit: (sha: string) => string): string {
+  const cpu = facts.cpu_model === "" ? "" : `, ${facts.cpu_model}`;
+  const sha = facts.commit === null ? "?" : facts.commit.slice(0, 7);
+  return `${commit(sha)} ${escape(`${facts.implementation} ${facts.python} on ${facts.system} ${facts.machine}${cpu}`)} (${facts.cpu_count} CPUs)`;
+}
