@@ -841,8 +841,8 @@ var require_scan = __commonJS({
       CHAR_RIGHT_SQUARE_BRACKET
       /* ] */
     } = require_constants();
-    var isPathSeparator = (code2) => {
-      return code2 === CHAR_FORWARD_SLASH || code2 === CHAR_BACKWARD_SLASH;
+    var isPathSeparator = (code3) => {
+      return code3 === CHAR_FORWARD_SLASH || code3 === CHAR_BACKWARD_SLASH;
     };
     var depth = (token) => {
       if (token.isPrefix !== true) {
@@ -872,38 +872,38 @@ var require_scan = __commonJS({
       let finished7 = false;
       let braces = 0;
       let prev;
-      let code2;
+      let code3;
       let token = { value: "", depth: 0, isGlob: false };
       const eos = () => index >= length;
       const peek = () => str.charCodeAt(index + 1);
       const advance = () => {
-        prev = code2;
+        prev = code3;
         return str.charCodeAt(++index);
       };
       while (index < length) {
-        code2 = advance();
+        code3 = advance();
         let next;
-        if (code2 === CHAR_BACKWARD_SLASH) {
+        if (code3 === CHAR_BACKWARD_SLASH) {
           backslashes = token.backslashes = true;
-          code2 = advance();
-          if (code2 === CHAR_LEFT_CURLY_BRACE) {
+          code3 = advance();
+          if (code3 === CHAR_LEFT_CURLY_BRACE) {
             braceEscaped = true;
           }
           continue;
         }
-        if (braceEscaped === true || code2 === CHAR_LEFT_CURLY_BRACE) {
+        if (braceEscaped === true || code3 === CHAR_LEFT_CURLY_BRACE) {
           braces++;
-          while (eos() !== true && (code2 = advance())) {
-            if (code2 === CHAR_BACKWARD_SLASH) {
+          while (eos() !== true && (code3 = advance())) {
+            if (code3 === CHAR_BACKWARD_SLASH) {
               backslashes = token.backslashes = true;
               advance();
               continue;
             }
-            if (code2 === CHAR_LEFT_CURLY_BRACE) {
+            if (code3 === CHAR_LEFT_CURLY_BRACE) {
               braces++;
               continue;
             }
-            if (braceEscaped !== true && code2 === CHAR_DOT && (code2 = advance()) === CHAR_DOT) {
+            if (braceEscaped !== true && code3 === CHAR_DOT && (code3 = advance()) === CHAR_DOT) {
               isBrace = token.isBrace = true;
               isGlob = token.isGlob = true;
               finished7 = true;
@@ -912,7 +912,7 @@ var require_scan = __commonJS({
               }
               break;
             }
-            if (braceEscaped !== true && code2 === CHAR_COMMA) {
+            if (braceEscaped !== true && code3 === CHAR_COMMA) {
               isBrace = token.isBrace = true;
               isGlob = token.isGlob = true;
               finished7 = true;
@@ -921,7 +921,7 @@ var require_scan = __commonJS({
               }
               break;
             }
-            if (code2 === CHAR_RIGHT_CURLY_BRACE) {
+            if (code3 === CHAR_RIGHT_CURLY_BRACE) {
               braces--;
               if (braces === 0) {
                 braceEscaped = false;
@@ -936,7 +936,7 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (code2 === CHAR_FORWARD_SLASH) {
+        if (code3 === CHAR_FORWARD_SLASH) {
           slashes.push(index);
           tokens.push(token);
           token = { value: "", depth: 0, isGlob: false };
@@ -949,27 +949,27 @@ var require_scan = __commonJS({
           continue;
         }
         if (opts.noext !== true) {
-          const isExtglobChar = code2 === CHAR_PLUS || code2 === CHAR_AT || code2 === CHAR_ASTERISK || code2 === CHAR_QUESTION_MARK || code2 === CHAR_EXCLAMATION_MARK;
+          const isExtglobChar = code3 === CHAR_PLUS || code3 === CHAR_AT || code3 === CHAR_ASTERISK || code3 === CHAR_QUESTION_MARK || code3 === CHAR_EXCLAMATION_MARK;
           if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
             isGlob = token.isGlob = true;
             isExtglob = token.isExtglob = true;
             finished7 = true;
-            if (code2 === CHAR_EXCLAMATION_MARK && index === start) {
+            if (code3 === CHAR_EXCLAMATION_MARK && index === start) {
               negatedExtglob = true;
             }
             if (scanToEnd === true) {
               let parens = 0;
-              while (eos() !== true && (code2 = advance())) {
-                if (code2 === CHAR_BACKWARD_SLASH) {
+              while (eos() !== true && (code3 = advance())) {
+                if (code3 === CHAR_BACKWARD_SLASH) {
                   backslashes = token.backslashes = true;
                   advance();
                   continue;
                 }
-                if (code2 === CHAR_LEFT_PARENTHESES) {
+                if (code3 === CHAR_LEFT_PARENTHESES) {
                   parens++;
                   continue;
                 }
-                if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                if (code3 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
                   finished7 = true;
                   break;
                 }
@@ -979,7 +979,7 @@ var require_scan = __commonJS({
             break;
           }
         }
-        if (code2 === CHAR_ASTERISK) {
+        if (code3 === CHAR_ASTERISK) {
           if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
           isGlob = token.isGlob = true;
           finished7 = true;
@@ -988,7 +988,7 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (code2 === CHAR_QUESTION_MARK) {
+        if (code3 === CHAR_QUESTION_MARK) {
           isGlob = token.isGlob = true;
           finished7 = true;
           if (scanToEnd === true) {
@@ -996,7 +996,7 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (code2 === CHAR_LEFT_SQUARE_BRACKET) {
+        if (code3 === CHAR_LEFT_SQUARE_BRACKET) {
           while (eos() !== true && (next = advance())) {
             if (next === CHAR_BACKWARD_SLASH) {
               backslashes = token.backslashes = true;
@@ -1015,26 +1015,26 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (opts.nonegate !== true && code2 === CHAR_EXCLAMATION_MARK && index === start) {
+        if (opts.nonegate !== true && code3 === CHAR_EXCLAMATION_MARK && index === start) {
           negated = token.negated = true;
           start++;
           continue;
         }
-        if (opts.noparen !== true && code2 === CHAR_LEFT_PARENTHESES) {
+        if (opts.noparen !== true && code3 === CHAR_LEFT_PARENTHESES) {
           isGlob = token.isGlob = true;
           if (scanToEnd === true) {
             let parens = 1;
-            while (eos() !== true && (code2 = advance())) {
-              if (code2 === CHAR_BACKWARD_SLASH) {
+            while (eos() !== true && (code3 = advance())) {
+              if (code3 === CHAR_BACKWARD_SLASH) {
                 backslashes = token.backslashes = true;
                 advance();
                 continue;
               }
-              if (code2 === CHAR_LEFT_PARENTHESES) {
+              if (code3 === CHAR_LEFT_PARENTHESES) {
                 parens++;
                 continue;
               }
-              if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+              if (code3 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
                 finished7 = true;
                 break;
               }
@@ -1099,7 +1099,7 @@ var require_scan = __commonJS({
       };
       if (opts.tokens === true) {
         state.maxDepth = 0;
-        if (!isPathSeparator(code2)) {
+        if (!isPathSeparator(code3)) {
           tokens.push(token);
         }
         state.tokens = tokens;
@@ -2930,8 +2930,8 @@ function parseArray(ctx) {
 }
 
 // node_modules/smol-toml/dist/parse.js
-function peekTable(ctx, key, table, meta3, type) {
-  let t = table;
+function peekTable(ctx, key, table2, meta3, type) {
+  let t = table2;
   let m = meta3;
   let k;
   let hasOwn = false;
@@ -3076,11 +3076,14 @@ function parse(toml, options = {}) {
 var HAS_WELLFORMED = !!"".isWellFormed;
 
 // src/core/config.ts
+var SUITE_KINDS = ["native", "pytest", "auto"];
 var DEFAULT_RUN_SETTINGS = Object.freeze({
   paths: ["benchmarks"],
   python: "python3",
   pythonpath: [],
   filter: null,
+  suite: "auto",
+  select: null,
   processes: 10,
   values: 5,
   warmups: 1,
@@ -3100,6 +3103,8 @@ var RUN_KEYS = {
   python: { kind: "string", set: (t, v) => t.python = v },
   pythonpath: { kind: "paths", set: (t, v) => t.pythonpath = v },
   filter: { kind: "string", set: (t, v) => t.filter = v },
+  suite: { kind: "suite", set: (t, v) => t.suite = v },
+  select: { kind: "string", set: (t, v) => t.select = v },
   processes: { kind: "positive-int", set: (t, v) => t.processes = v },
   values: { kind: "positive-int", set: (t, v) => t.values = v },
   warmups: { kind: "nonnegative-int", set: (t, v) => t.warmups = v },
@@ -3129,7 +3134,8 @@ var ALLOWED = {
   boolean: "true or false",
   percent: 'a percentage of at least 0, e.g. 5 or "5%"',
   bytes: 'a size in bytes, e.g. 65536 or "64KiB"',
-  level: "a confidence level between 50 and 99.99 (percent), e.g. 99"
+  level: "a confidence level between 50 and 99.99 (percent), e.g. 99",
+  suite: `one of ${SUITE_KINDS.join(", ")}`
 };
 var SIZE_SUFFIX = { "": 1, b: 1, k: 1024, kb: 1e3, kib: 1024, m: 1024 ** 2, mb: 1e6, mib: 1024 ** 2, g: 1024 ** 3, gb: 1e9, gib: 1024 ** 3 };
 function convertValue(kind, raw, where) {
@@ -3173,14 +3179,16 @@ function convertValue(kind, raw, where) {
       return fail();
     case "string":
       return typeof raw === "string" && raw !== "" ? raw : fail();
+    case "suite":
+      return SUITE_KINDS.find((kind2) => kind2 === raw) ?? fail();
     case "paths": {
       const list = typeof raw === "string" ? raw.split(/[\n,]/).map((s) => s.trim()).filter((s) => s !== "") : raw;
       return Array.isArray(list) && list.length > 0 && list.every((p) => typeof p === "string" && p !== "") ? list : fail();
     }
   }
 }
-function applyKeys(keys, table, target, where, skip) {
-  for (const [name, raw] of Object.entries(table)) {
+function applyKeys(keys, table2, target, where, skip) {
+  for (const [name, raw] of Object.entries(table2)) {
     if (skip.has(name)) continue;
     const key = keys[name];
     if (key === void 0) {
@@ -3215,11 +3223,11 @@ function parseProjectConfig(text2, source) {
   const thresholdTable = Object.fromEntries(Object.entries(section).filter(([k]) => !(k in RUN_KEYS)));
   applyKeys(RUN_KEYS, runTable, config2.run, where, /* @__PURE__ */ new Set());
   applyKeys(THRESHOLD_KEYS, thresholdTable, config2.thresholds, where, /* @__PURE__ */ new Set(["overrides", ...Object.keys(RUN_KEYS)]));
-  for (const [pattern, table] of Object.entries(overrides ?? {})) {
+  for (const [pattern, table2] of Object.entries(overrides ?? {})) {
     const overrideWhere = `${where.replace("[tool.profgate]", `[tool.profgate.overrides."${pattern}"]`)}`;
-    if (!isTable(table)) throw new ConfigError(`${overrideWhere}: expected a table of thresholds`);
+    if (!isTable(table2)) throw new ConfigError(`${overrideWhere}: expected a table of thresholds`);
     const thresholds = {};
-    applyKeys(THRESHOLD_KEYS, table, thresholds, overrideWhere, /* @__PURE__ */ new Set());
+    applyKeys(THRESHOLD_KEYS, table2, thresholds, overrideWhere, /* @__PURE__ */ new Set());
     config2.overrides[pattern] = thresholds;
   }
   return config2;
@@ -4568,9 +4576,9 @@ var Class = class {
   constructor(..._args) {
   }
 };
-function members(proto, table) {
-  for (const key in table) {
-    const desc = Object.getOwnPropertyDescriptor(table, key);
+function members(proto, table2) {
+  for (const key in table2) {
+    const desc = Object.getOwnPropertyDescriptor(table2, key);
     if (desc.get)
       Object.defineProperty(proto, key, { ...desc, enumerable: false });
     else
@@ -4585,10 +4593,10 @@ function hide(inst, key, value) {
   return own(inst, key, value, false);
 }
 // @__NO_SIDE_EFFECTS__
-function derived(computes, table) {
+function derived(computes, table2) {
   for (const key in computes) {
     const compute = computes[key];
-    Object.defineProperty(table, key, {
+    Object.defineProperty(table2, key, {
       configurable: true,
       enumerable: true,
       get() {
@@ -4599,7 +4607,7 @@ function derived(computes, table) {
       }
     });
   }
-  return table;
+  return table2;
 }
 function defineBound(proto, key, fn) {
   Object.defineProperty(proto, key, {
@@ -6347,12 +6355,12 @@ function isIso7064Mod97(iban3) {
   let remainder = 0;
   const len = iban3.length;
   for (let i2 = 4; i2 < len; i2++) {
-    const code2 = iban3.charCodeAt(i2);
-    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
+    const code3 = iban3.charCodeAt(i2);
+    remainder = (code3 >= 65 ? remainder * 100 + (code3 - 55) : remainder * 10 + (code3 - 48)) % 97;
   }
   for (let i2 = 0; i2 < 4; i2++) {
-    const code2 = iban3.charCodeAt(i2);
-    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
+    const code3 = iban3.charCodeAt(i2);
+    remainder = (code3 >= 65 ? remainder * 100 + (code3 - 55) : remainder * 10 + (code3 - 48)) % 97;
   }
   return remainder === 1;
 }
@@ -16298,12 +16306,12 @@ function compileFn(schema, options) {
   doc.write(outputAccessor === null ? `return true;` : `return ${outputAccessor};`);
   const constantNames = ["INVALID", ...ctx.constants.keys()];
   const constantValues = [INVALID, ...ctx.constants.values()];
-  const code2 = doc.content.join("\n");
+  const code3 = doc.content.join("\n");
   const fullCode = options?.debug ? constantNames.length > 0 ? `// Constants: ${constantNames.join(", ")}
-${code2}` : code2 : "";
+${code3}` : code3 : "";
   const F = Function;
   const factoryCode = `return (input) => {
-${code2}
+${code3}
 }`;
   let fn;
   try {
@@ -24685,7 +24693,7 @@ var handleSerializationError = ({ error: error62, methodName, isSubprocess, mess
     throw new Error(`${getMethodName(methodName, isSubprocess)}'s argument type is invalid: the message cannot be serialized: ${String(message)}.`, { cause: error62 });
   }
 };
-var isSerializationError = ({ code: code2, message }) => SERIALIZATION_ERROR_CODES.has(code2) || SERIALIZATION_ERROR_MESSAGES.some((serializationErrorMessage) => message.includes(serializationErrorMessage));
+var isSerializationError = ({ code: code3, message }) => SERIALIZATION_ERROR_CODES.has(code3) || SERIALIZATION_ERROR_MESSAGES.some((serializationErrorMessage) => message.includes(serializationErrorMessage));
 var SERIALIZATION_ERROR_CODES = /* @__PURE__ */ new Set([
   // Message is `undefined`
   "ERR_MISSING_ARGS",
@@ -28429,17 +28437,17 @@ var Emitter = class {
       list.splice(i2, 1);
     }
   }
-  emit(ev, code2, signal) {
+  emit(ev, code3, signal) {
     if (this.emitted[ev]) {
       return false;
     }
     this.emitted[ev] = true;
     let ret = false;
     for (const fn of this.listeners[ev]) {
-      ret = fn(code2, signal) === true || ret;
+      ret = fn(code3, signal) === true || ret;
     }
     if (ev === "exit") {
-      ret = this.emit("afterExit", code2, signal) || ret;
+      ret = this.emit("afterExit", code3, signal) || ret;
     }
     return ret;
   }
@@ -28539,8 +28547,8 @@ var SignalExit = class extends SignalExitBase {
     this.#process.emit = (ev, ...a2) => {
       return this.#processEmit(ev, ...a2);
     };
-    this.#process.reallyExit = (code2) => {
-      return this.#processReallyExit(code2);
+    this.#process.reallyExit = (code3) => {
+      return this.#processReallyExit(code3);
     };
   }
   unload() {
@@ -28562,11 +28570,11 @@ var SignalExit = class extends SignalExitBase {
     this.#process.reallyExit = this.#originalProcessReallyExit;
     this.#emitter.count -= 1;
   }
-  #processReallyExit(code2) {
+  #processReallyExit(code3) {
     if (!processOk(this.#process)) {
       return 0;
     }
-    this.#process.exitCode = code2 || 0;
+    this.#process.exitCode = code3 || 0;
     this.#emitter.emit("exit", this.#process.exitCode, null);
     return this.#originalProcessReallyExit.call(this.#process, this.#process.exitCode);
   }
@@ -29984,6 +29992,8 @@ function harnessArgs(settings, out, passes, loops) {
   const args = ["-m", "profgate", "run", ...settings.paths, "--out", out];
   for (const dir of settings.pythonpath) args.push("--pythonpath", dir);
   if (settings.filter !== null) args.push("--filter", settings.filter);
+  args.push("--suite", settings.suite);
+  if (settings.select !== null) args.push("--select", settings.select);
   args.push(
     "--processes",
     String(settings.processes),
@@ -30474,9 +30484,9 @@ function renderTable(rows, options) {
   const columns = Math.max(0, ...rows.map((r) => r.length));
   const widths = Array.from({ length: columns }, (_, c3) => Math.max(0, ...rows.map((r) => width(r[c3] ?? ""))));
   return rows.map(
-    (row) => row.map((cell, c3) => {
-      const pad = " ".repeat((widths[c3] ?? 0) - width(cell));
-      return options.align[c3] === "r" ? pad + cell : cell + pad;
+    (row) => row.map((cell2, c3) => {
+      const pad = " ".repeat((widths[c3] ?? 0) - width(cell2));
+      return options.align[c3] === "r" ? pad + cell2 : cell2 + pad;
     }).join("  ").trimEnd()
   ).join("\n");
 }
@@ -30661,6 +30671,8 @@ var RUN_OPTIONS = {
   python: { type: "string" },
   pythonpath: { type: "string", multiple: true },
   filter: { type: "string" },
+  suite: { type: "string" },
+  select: { type: "string", short: "k" },
   processes: { type: "string" },
   values: { type: "string" },
   timeout: { type: "string" },
@@ -30672,14 +30684,19 @@ var RUN_OPTIONS = {
 var RUN_HELP = `Usage: profgate run [PATH...] [options]
 
 Runs the Python benchmarks under PATH (default: "benchmarks", or [tool.profgate] benchmarks in pyproject.toml):
-files named bench_*.py, functions named bench_*. Each benchmark runs in fresh worker processes, in a timing pass,
-a cProfile pass and a tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
+files named bench_*.py, functions named bench_*, or a suite written for pytest-benchmark or pytest-codspeed (tests
+using the benchmark fixture or marker, run with the project's own pytest). Each benchmark runs in fresh worker
+processes, in a timing pass, a cProfile pass and a tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
 
 Options (flags win over [tool.profgate] in pyproject.toml):
   --out DIR               where to write results (default ${DEFAULT_OUT})
   --python CMD            the project's Python interpreter (default python3)
   --pythonpath DIR        make DIR importable, e.g. src (repeatable)
   --filter SUBSTRING      only benchmarks whose id contains SUBSTRING
+  --suite KIND            native (bench_*.py), pytest (pytest-benchmark/pytest-codspeed tests) or auto (default:
+                          native if PATH holds bench_*.py files, else pytest if its tests use the benchmark
+                          fixture or marker)
+  -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
   --processes N           timing worker processes per benchmark (default 10)
   --values N              timed values per process (default 5)
   --min-time SECONDS      shortest duration of one timed value (default 0.02)
@@ -30700,6 +30717,8 @@ async function runSettingsFrom(values, positionals, cwd) {
       python: values.python,
       pythonpath: values.pythonpath,
       filter: values.filter,
+      suite: values.suite,
+      select: values.select,
       processes: values.processes,
       values: values.values,
       timeout: values.timeout,
@@ -30718,7 +30737,7 @@ async function runCommand(values, positionals, context) {
   const run = await runHarness({ cwd: context.cwd, out, settings, onEvent: progress });
   if (run.results.benchmarks.length === 0) {
     throw new UsageError(
-      `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*; pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`
+      `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`
     );
   }
   context.stdout.write(`${renderRunSummary(run.results, context.colour)}
@@ -31660,11 +31679,320 @@ function compare(base, head, options) {
   };
 }
 
+// src/report/common.ts
+var VERDICT_ICON = {
+  regressed: "\u{1F534}",
+  improved: "\u{1F7E2}",
+  unchanged: "\u26AA",
+  inconclusive: "\u{1F7E1}",
+  new: "\u{1F195}",
+  removed: "\u2796",
+  failed: "\u274C"
+};
+function sourceUrl(context, file2, line) {
+  if (context.repository === void 0 || context.sha === void 0) return void 0;
+  const segments = file2.split("/");
+  if (!isProjectFile(file2) || file2 === "" || file2.includes("\\") || segments.includes("..")) return void 0;
+  const server = (context.serverUrl ?? "https://github.com").replace(/\/+$/, "");
+  const path6 = segments.map(encodePart).join("/");
+  return `${server}/${context.repository}/blob/${encodePart(context.sha)}/${path6}${line !== null && line > 0 ? `#L${line}` : ""}`;
+}
+function encodePart(part) {
+  return encodeURIComponent(part).replace(/[!'()*]/g, (c3) => `%${c3.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+function clip(text2, max) {
+  if (text2.length <= max) return text2;
+  const keep = max - 1;
+  let end = Math.ceil(keep / 2);
+  let start = text2.length - (keep - end);
+  if (isLowSurrogate(text2.charCodeAt(end))) end -= 1;
+  if (isLowSurrogate(text2.charCodeAt(start))) start += 1;
+  return `${text2.slice(0, end)}\u2026${text2.slice(start)}`;
+}
+function isLowSurrogate(code3) {
+  return code3 >= 56320 && code3 <= 57343;
+}
+var ORDER = ["regressed", "failed", "inconclusive", "improved", "new", "removed", "unchanged"];
+function changedBenchmarks(comparison) {
+  return comparison.benchmarks.filter((b) => b.verdict !== "unchanged").sort((a2, b) => Number(b.gating) - Number(a2.gating) || ORDER.indexOf(a2.verdict) - ORDER.indexOf(b.verdict));
+}
+function displayName(bench) {
+  const params = Object.entries(bench.params);
+  return bench.name + (params.length > 0 ? `[${params.map(([k, v]) => `${k}=${String(v)}`).join(",")}]` : "");
+}
+function verdictLine(comparison) {
+  const { summary } = comparison;
+  const c3 = summary.counts;
+  const total = comparison.benchmarks.length;
+  const rest = [];
+  const ungated = c3.regressed - summary.gating_regressions;
+  if (summary.verdict === "fail" && ungated > 0) rest.push(`${ungated} more look slower, but not significantly`);
+  if (c3.improved > 0) rest.push(`${c3.improved} improved`);
+  if (c3.inconclusive > 0) rest.push(`${c3.inconclusive} inconclusive`);
+  if (c3.failed > 0) rest.push(`${c3.failed} failed`);
+  if (c3.new > 0) rest.push(`${c3.new} new`);
+  if (c3.removed > 0) rest.push(`${c3.removed} removed`);
+  const tail = rest.length > 0 ? `; ${rest.join(", ")}` : "";
+  if (summary.verdict === "fail") {
+    return { icon: "\u274C", text: `profgate: ${summary.gating_regressions} of ${total} benchmarks regressed past the thresholds${tail}` };
+  }
+  if (c3.regressed > 0) return { icon: "\u26A0\uFE0F", text: `profgate: ${c3.regressed} of ${total} benchmarks look slower, but not past the thresholds${tail}` };
+  return { icon: "\u2705", text: `profgate: no regression in ${total} benchmarks${tail}` };
+}
+function timingText(timing) {
+  if (timing === null) return "\u2014";
+  if (timing.ratio === null) return timing.note ?? "\u2014";
+  const lower = timing.lower === null ? "0" : formatRatio(timing.lower);
+  const upper = timing.upper === null ? "\u221E" : formatRatio(timing.upper);
+  return `${formatRatio(timing.ratio)} (${lower}\u2013${upper})${timing.caveat ? " \u26A0\uFE0F" : ""}`;
+}
+function memoryText(metric) {
+  if (metric === void 0) return "\u2014";
+  if (metric.delta === 0) return formatBytes(metric.head);
+  const relative3 = metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`;
+  return `${formatBytes(metric.delta, true)}${relative3}`;
+}
+function verdictText(bench) {
+  const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
+  const metrics = what.length > 0 ? ` (${what.map((m) => m.replace("_", " ")).join(", ")})` : "";
+  const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
+  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}`;
+}
+function signedDuration(seconds2) {
+  return `${seconds2 >= 0 ? "+" : "-"}${formatDuration(Math.abs(seconds2))}`;
+}
+function explainChange(f) {
+  if (f.presence === "new") return "new in head";
+  if (f.presence === "gone") return "gone in head";
+  if (f.call_effect === 0 && f.per_call_effect === 0) return "\u2014";
+  if (Math.abs(f.call_effect) >= Math.abs(f.per_call_effect)) return f.call_effect > 0 ? "more calls" : "fewer calls";
+  return f.per_call_effect > 0 ? "slower per call" : "faster per call";
+}
+function methodText(comparison) {
+  const { method } = comparison;
+  const t = method.thresholds;
+  const level = formatPercent(method.level, 0).replace("+", "");
+  const mode = method.mode === "separate" ? "base and head from separate runs" : "base and head interleaved on the same machine";
+  const { base, head } = method;
+  const samples = base.processes === head.processes && base.values === head.values ? `${head.processes} processes \xD7 ${head.values} values per side` : `${base.processes} processes \xD7 ${base.values} values for base, ${head.processes} \xD7 ${head.values} for head`;
+  return `Timing: Hodges\u2013Lehmann estimate of head/base over per-process median CPU time (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
+}
+function describeRun(facts, escape, commit) {
+  const cpu = facts.cpu_model === "" ? "" : `, ${facts.cpu_model}`;
+  const sha = facts.commit === null ? "?" : facts.commit.slice(0, 7);
+  return `${commit(sha)} ${escape(`${facts.implementation} ${facts.python} on ${facts.system} ${facts.machine}${cpu}`)} (${facts.cpu_count} CPUs)`;
+}
+
+// src/report/html.ts
+var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+function escapeHtml(text2) {
+  return text2.replace(/[&<>"']/g, (c3) => ENTITIES[c3] ?? c3);
+}
+var STYLE = `
+:root { color-scheme: light dark; --fg: #1f2328; --bg: #fff; --muted: #59636e; --line: #d1d9e0; --head: #f6f8fa;
+  --red: #cf222e; --green: #1a7f37; --yellow: #9a6700; }
+@media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --line: #3d444d;
+  --head: #151b23; --red: #ff7b72; --green: #3fb950; --yellow: #d29922; } }
+body { font: 14px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--fg); background: var(--bg);
+  max-width: 1280px; margin: 2em auto; padding: 0 1em; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid var(--line); }
+h3 { font-size: 1.05em; margin: 1.2em 0 .4em; }
+table { border-collapse: collapse; margin: .5em 0 1em; }
+th, td { border: 1px solid var(--line); padding: 4px 8px; vertical-align: top; text-align: left; }
+th { background: var(--head); } td.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+a { color: inherit; } .muted, footer { color: var(--muted); } footer { margin-top: 3em; font-size: .9em; }
+.regressed, .failed, .fail { color: var(--red); } .improved, .pass { color: var(--green); }
+.inconclusive, .warn { color: var(--yellow); } blockquote { margin: .5em 0; padding: 0 1em; border-left: 4px solid var(--line); }
+summary { cursor: pointer; font-weight: 600; } details { margin: 1em 0; }
+`;
+function code(text2) {
+  return `<code>${escapeHtml(text2)}</code>`;
+}
+function cell(content, numeric = false) {
+  return numeric ? `<td class="n">${content}</td>` : `<td>${content}</td>`;
+}
+function table(headers, rows, numeric = []) {
+  const head = `<tr>${headers.map((h2) => `<th>${escapeHtml(h2)}</th>`).join("")}</tr>`;
+  const body = rows.map((row) => `<tr>${row.map((c3, i2) => cell(c3, numeric.includes(i2))).join("")}</tr>`);
+  return `<table>
+<thead>${head}</thead>
+<tbody>
+${body.join("\n")}
+</tbody>
+</table>`;
+}
+function location(context, file2, line) {
+  const label = code(line !== null && line > 0 ? `${file2}:${line}` : file2);
+  const url2 = sourceUrl(context, file2, line);
+  return url2 === void 0 ? label : `<a href="${escapeHtml(url2)}">${label}</a>`;
+}
+function benchmarkRows(benches) {
+  return benches.map((b) => {
+    const medians = b.timing === null ? "\u2014" : `${formatDuration(b.timing.median.base)} \u2192 ${formatDuration(b.timing.median.head)}`;
+    const p = b.timing?.p_adjusted ?? null;
+    return [
+      code(b.id),
+      medians,
+      escapeHtml(timingText(b.timing)),
+      p === null ? "\u2014" : p.toPrecision(2),
+      memoryText(b.memory?.peak),
+      memoryText(b.memory?.retained),
+      `<span class="${b.verdict}">${escapeHtml(verdictText(b))}</span>`
+    ];
+  });
+}
+var BENCHMARK_HEADERS = ["benchmark", "time per iteration", "head/base (bounds)", "Holm p", "peak memory", "retained", "verdict"];
+var BENCHMARK_NUMERIC = [1, 2, 3, 4, 5];
+function functionsSection(context, functions) {
+  const change = functions.time.head - functions.time.base;
+  const perCall = (side) => side === null ? "\u2014" : formatDuration(side);
+  const parts = [
+    `<h3>Functions</h3>`,
+    `<p>Time per iteration ${formatDuration(functions.time.base)} \u2192 ${formatDuration(functions.time.head)} (${formatRatio(functions.ratio)}), from the timing pass; profile shares are scaled to it. Time in builtins and libraries is charged to the project function that calls it. ${functions.project_count} project functions, ${functions.external_count} others.</p>`,
+    table(
+      ["function", "location", "calls/iter", "per call", "time/iter", "own/iter", "cumulative/iter", "change (share)", "why"],
+      functions.project.map((f) => [
+        `${code(f.name)}${f.presence === "new" ? " <strong>new</strong>" : f.presence === "gone" ? " <em>gone</em>" : ""}`,
+        location(context, f.file, f.line),
+        `${formatCount(f.calls.base)} \u2192 ${formatCount(f.calls.head)}`,
+        `${perCall(f.per_call.base)} \u2192 ${perCall(f.per_call.head)}`,
+        `${formatDuration(f.time.base)} \u2192 ${formatDuration(f.time.head)}`,
+        `${formatDuration(f.own.base)} \u2192 ${formatDuration(f.own.head)}`,
+        `${formatDuration(f.cumulative.base)} \u2192 ${formatDuration(f.cumulative.head)}`,
+        `${signedDuration(f.delta)} (${change !== 0 ? formatPercent(f.delta / change, 0) : "\u2014"})`,
+        escapeHtml(explainChange(f))
+      ]),
+      [2, 3, 4, 5, 6, 7]
+    )
+  ];
+  if (functions.external.length > 0) {
+    parts.push(
+      `<h3>Builtins and libraries</h3>`,
+      table(
+        ["function", "location", "charged to", "calls/iter", "time/iter", "change"],
+        functions.external.map((f) => [
+          code(f.name),
+          location(context, f.file, f.line),
+          f.charged_to === null ? "\u2014" : `${code(f.charged_to.name)} ${location(context, f.charged_to.file, f.charged_to.line)}`,
+          `${formatCount(f.calls.base)} \u2192 ${formatCount(f.calls.head)}`,
+          `${formatDuration(f.time.base)} \u2192 ${formatDuration(f.time.head)}`,
+          signedDuration(f.delta)
+        ]),
+        [3, 4, 5]
+      )
+    );
+  }
+  return parts.join("\n");
+}
+function lineTable(context, lines) {
+  return table(
+    ["line", "function", "source", "size", "change", "blocks"],
+    lines.map((l) => [
+      location(context, l.file, l.line.head ?? l.line.base),
+      code(l.function),
+      code(l.source),
+      `${formatBytes(l.size.base)} \u2192 ${formatBytes(l.size.head)}`,
+      formatBytes(l.size.delta, true),
+      `${l.count.delta > 0 ? "+" : ""}${formatCount(l.count.delta)}`
+    ]),
+    [3, 4, 5]
+  );
+}
+function benchmarkSection(context, bench) {
+  const parts = [`<details${bench.gating ? " open" : ""}>`, `<summary class="${bench.verdict}">${escapeHtml(verdictText(bench))}: ${code(displayName(bench))} <span class="muted">${escapeHtml(bench.file)}</span></summary>`];
+  const functions = bench.attribution?.functions ?? null;
+  const allocations = bench.attribution?.allocations ?? null;
+  if (functions !== null) parts.push(functionsSection(context, functions));
+  const calls = bench.calls;
+  if (calls !== null && calls.top.length > 0) {
+    parts.push(
+      `<h3>Calls per iteration</h3>`,
+      `<p>${calls.increased} functions called more often, ${calls.decreased} less often, ${calls.new} new, ${calls.gone} gone.</p>`,
+      table(
+        ["function", "location", "calls/iter", "change"],
+        calls.top.map((c3) => [
+          code(c3.name),
+          location(context, c3.file, c3.line),
+          `${formatCount(c3.calls.base)} \u2192 ${formatCount(c3.calls.head)}`,
+          c3.relative === null ? escapeHtml(c3.presence === "new" ? "new in head" : "gone in head") : formatPercent(c3.relative)
+        ]),
+        [2, 3]
+      )
+    );
+  }
+  if (allocations !== null) {
+    parts.push(
+      `<h3>Memory</h3>`,
+      `<p>Peak ${formatBytes(allocations.peak.base)} \u2192 ${formatBytes(allocations.peak.head)} (${formatBytes(allocations.peak.delta, true)}); retained after an iteration ${formatBytes(allocations.retained.base)} \u2192 ${formatBytes(allocations.retained.head)} (${formatBytes(allocations.retained.delta, true)}, ${formatCount(allocations.retained_blocks.delta)} blocks).</p>`
+    );
+    const atPeak = allocations.at_peak.filter((l) => l.size.delta !== 0);
+    const retained = allocations.retained_lines.filter((l) => l.size.delta !== 0);
+    if (atPeak.length > 0) parts.push(`<p>Live at the peak, change by line (${allocations.at_peak_count} lines changed):</p>`, lineTable(context, atPeak));
+    if (retained.length > 0) parts.push(`<p>Retained after the iteration, change by line (${allocations.retained_count} lines changed):</p>`, lineTable(context, retained));
+  }
+  for (const failure2 of bench.failures) {
+    parts.push(`<p class="failed">${failure2.side}: ${escapeHtml(failure2.status)}${failure2.pass === null ? "" : ` in the ${failure2.pass} pass`}: ${code(failure2.message)}</p>`);
+  }
+  parts.push("</details>");
+  return parts.join("\n");
+}
+function environmentRow(side, facts) {
+  return `<li>${side}: ${describeRun(facts, escapeHtml, code)}, ${facts.processes} processes \xD7 ${facts.values} values, profgate ${escapeHtml(facts.tool_version)}, measured ${escapeHtml(facts.created)}</li>`;
+}
+function footer(comparison, context) {
+  const links = [];
+  if (context.runUrl !== void 0) links.push(`<a href="${escapeHtml(context.runUrl)}">workflow run</a>`);
+  if (context.artifactUrl !== void 0) links.push(`<a href="${escapeHtml(context.artifactUrl)}">results and profiles</a>`);
+  return [
+    "<footer>",
+    `<h2>Method</h2>`,
+    `<p>${escapeHtml(methodText(comparison))}</p>`,
+    `<ul>${environmentRow("Base", comparison.method.base)}${environmentRow("Head", comparison.method.head)}</ul>`,
+    links.length > 0 ? `<p>${links.join(" \xB7 ")}</p>` : "",
+    "</footer>"
+  ].join("\n");
+}
+function renderHtml(comparison, context = {}) {
+  const { icon, text: text2 } = verdictLine(comparison);
+  const changed = changedBenchmarks(comparison);
+  const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
+  const verdictClass = comparison.summary.verdict === "fail" ? "fail" : comparison.summary.counts.regressed > 0 ? "warn" : "pass";
+  const body = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text2)}</h1>`];
+  for (const note of context.notes ?? []) body.push(`<blockquote>${escapeHtml(note)}</blockquote>`);
+  for (const caveat of comparison.caveats) body.push(`<blockquote class="warn">\u26A0\uFE0F ${escapeHtml(caveat.message)}</blockquote>`);
+  body.push(`<h2>Benchmarks</h2>`);
+  if (changed.length > 0) body.push(table(BENCHMARK_HEADERS, benchmarkRows(changed), BENCHMARK_NUMERIC));
+  if (unchanged.length > 0) {
+    body.push(`<details><summary>${unchanged.length} unchanged</summary>`, table(BENCHMARK_HEADERS, benchmarkRows(unchanged), BENCHMARK_NUMERIC), "</details>");
+  }
+  const explained = changed.filter((b) => b.attribution !== null && (b.verdict === "regressed" || b.verdict === "improved") || b.failures.length > 0);
+  if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b)));
+  body.push(footer(comparison, context));
+  return [
+    "<!doctype html>",
+    '<html lang="en">',
+    "<head>",
+    '<meta charset="utf-8">',
+    // No script, no outside request: the page is opened from a downloaded artifact a fork may have filled.
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(text2)}</title>`,
+    `<style>${STYLE}</style>`,
+    "</head>",
+    "<body>",
+    ...body,
+    "</body>",
+    "</html>",
+    ""
+  ].join("\n");
+}
+
 // node_modules/markdown-table/index.js
 function defaultStringLength(value) {
   return value.length;
 }
-function markdownTable(table, options) {
+function markdownTable(table2, options) {
   const settings = options || {};
   const align = (settings.align || []).concat();
   const stringLength = settings.stringLength || defaultStringLength;
@@ -31674,23 +32002,23 @@ function markdownTable(table, options) {
   const longestCellByColumn = [];
   let mostCellsPerRow = 0;
   let rowIndex = -1;
-  while (++rowIndex < table.length) {
+  while (++rowIndex < table2.length) {
     const row2 = [];
     const sizes2 = [];
     let columnIndex2 = -1;
-    if (table[rowIndex].length > mostCellsPerRow) {
-      mostCellsPerRow = table[rowIndex].length;
+    if (table2[rowIndex].length > mostCellsPerRow) {
+      mostCellsPerRow = table2[rowIndex].length;
     }
-    while (++columnIndex2 < table[rowIndex].length) {
-      const cell = serialize2(table[rowIndex][columnIndex2]);
+    while (++columnIndex2 < table2[rowIndex].length) {
+      const cell2 = serialize2(table2[rowIndex][columnIndex2]);
       if (settings.alignDelimiters !== false) {
-        const size = stringLength(cell);
+        const size = stringLength(cell2);
         sizes2[columnIndex2] = size;
         if (longestCellByColumn[columnIndex2] === void 0 || size > longestCellByColumn[columnIndex2]) {
           longestCellByColumn[columnIndex2] = size;
         }
       }
-      row2.push(cell);
+      row2.push(cell2);
     }
     cellMatrix[rowIndex] = row2;
     sizeMatrix[rowIndex] = sizes2;
@@ -31701,31 +32029,31 @@ function markdownTable(table, options) {
       alignments[columnIndex] = toAlignment(align[columnIndex]);
     }
   } else {
-    const code2 = toAlignment(align);
+    const code3 = toAlignment(align);
     while (++columnIndex < mostCellsPerRow) {
-      alignments[columnIndex] = code2;
+      alignments[columnIndex] = code3;
     }
   }
   columnIndex = -1;
   const row = [];
   const sizes = [];
   while (++columnIndex < mostCellsPerRow) {
-    const code2 = alignments[columnIndex];
+    const code3 = alignments[columnIndex];
     let before = "";
     let after = "";
-    if (code2 === 99) {
+    if (code3 === 99) {
       before = ":";
       after = ":";
-    } else if (code2 === 108) {
+    } else if (code3 === 108) {
       before = ":";
-    } else if (code2 === 114) {
+    } else if (code3 === 114) {
       after = ":";
     }
     let size = settings.alignDelimiters === false ? 1 : Math.max(
       1,
       longestCellByColumn[columnIndex] - before.length - after.length
     );
-    const cell = before + "-".repeat(size) + after;
+    const cell2 = before + "-".repeat(size) + after;
     if (settings.alignDelimiters !== false) {
       size = before.length + size + after.length;
       if (size > longestCellByColumn[columnIndex]) {
@@ -31733,7 +32061,7 @@ function markdownTable(table, options) {
       }
       sizes[columnIndex] = size;
     }
-    row[columnIndex] = cell;
+    row[columnIndex] = cell2;
   }
   cellMatrix.splice(1, 0, row);
   sizeMatrix.splice(1, 0, sizes);
@@ -31746,15 +32074,15 @@ function markdownTable(table, options) {
     columnIndex = -1;
     const line = [];
     while (++columnIndex < cellsInRow) {
-      const cell = row2[columnIndex] || "";
+      const cell2 = row2[columnIndex] || "";
       let before = "";
       let after = "";
       if (settings.alignDelimiters !== false) {
         const size = longestCellByColumn[columnIndex] - (sizes2[columnIndex] || 0);
-        const code2 = alignments[columnIndex];
-        if (code2 === 114) {
+        const code3 = alignments[columnIndex];
+        if (code3 === 114) {
           before = " ".repeat(size);
-        } else if (code2 === 99) {
+        } else if (code3 === 99) {
           const half = size / 2;
           if (size % 2) {
             before = " ".repeat(half + 0.5);
@@ -31772,13 +32100,13 @@ function markdownTable(table, options) {
       }
       if (settings.padding !== false && // Don’t add the opening space if we’re not aligning and the cell is
       // empty: there will be a closing space.
-      !(settings.alignDelimiters === false && cell === "") && (settings.delimiterStart !== false || columnIndex)) {
+      !(settings.alignDelimiters === false && cell2 === "") && (settings.delimiterStart !== false || columnIndex)) {
         line.push(" ");
       }
       if (settings.alignDelimiters !== false) {
         line.push(before);
       }
-      line.push(cell);
+      line.push(cell2);
       if (settings.alignDelimiters !== false) {
         line.push(after);
       }
@@ -31799,8 +32127,8 @@ function serialize2(value) {
   return value === null || value === void 0 ? "" : String(value);
 }
 function toAlignment(value) {
-  const code2 = typeof value === "string" ? value.codePointAt(0) : 0;
-  return code2 === 67 || code2 === 99 ? 99 : code2 === 76 || code2 === 108 ? 108 : code2 === 82 || code2 === 114 ? 114 : 0;
+  const code3 = typeof value === "string" ? value.codePointAt(0) : 0;
+  return code3 === 67 || code3 === 99 ? 99 : code3 === 76 || code3 === 108 ? 108 : code3 === 82 || code3 === 114 ? 114 : 0;
 }
 
 // src/report/markdown.ts
@@ -31808,78 +32136,35 @@ var COMMENT_LIMIT = 65536;
 function reportMarker(key = "profgate") {
   return `<!-- profgate:report ${escapeText(key).replace(/--/g, "")} -->`;
 }
-var VERDICT_ICON = {
-  regressed: "\u{1F534}",
-  improved: "\u{1F7E2}",
-  unchanged: "\u26AA",
-  inconclusive: "\u{1F7E1}",
-  new: "\u{1F195}",
-  removed: "\u2796",
-  failed: "\u274C"
-};
 function escapeText(text2) {
-  return text2.replace(/[\r\n\t]+/g, " ").replace(/[&<>"'|`*[\]\\~#:]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c3) => `&#${c3.charCodeAt(0)};`).replace(/@/g, "@\u200B");
+  return text2.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/[&<>"'|`*[\]\\~#:$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c3) => `&#${c3.charCodeAt(0)};`).replace(/@|&#35;/g, "$&\u200B");
 }
-function code(text2) {
-  return `<code>${escapeText(text2)}</code>`;
-}
-function blobUrl(context, file2, line) {
-  if (context.repository === void 0 || context.sha === void 0) return void 0;
-  if (!isRelativeProjectPath(file2)) return void 0;
-  const server = (context.serverUrl ?? "https://github.com").replace(/\/+$/, "");
-  const path6 = file2.split("/").map(encodeURIComponent).join("/");
-  return `${server}/${context.repository}/blob/${encodeURIComponent(context.sha)}/${path6}${line !== null && line > 0 ? `#L${line}` : ""}`;
-}
-function isRelativeProjectPath(file2) {
-  return file2 !== "~" && !file2.startsWith("<") && !file2.startsWith("/") && !/^[A-Za-z]:/.test(file2) && !file2.split("/").includes("..");
+var MAX_NAME = 160;
+var MAX_MESSAGE = 500;
+function code2(text2) {
+  return `<code>${escapeText(clip(text2, MAX_NAME))}</code>`;
 }
 function link(text2, url2) {
   return url2 === void 0 ? text2 : `[${text2}](${url2})`;
 }
-function location(context, file2, line) {
+function location2(context, file2, line) {
   const label = line !== null && line > 0 ? `${file2}:${line}` : file2;
-  return link(code(label), blobUrl(context, file2, line));
-}
-function shortSha(sha) {
-  return sha === null ? "?" : sha.slice(0, 7);
-}
-function timeCell(timing) {
-  if (timing === null) return "\u2014";
-  if (timing.ratio === null) return timing.note === null ? "\u2014" : escapeText(timing.note);
-  const lower = timing.lower === null ? "0" : formatRatio(timing.lower);
-  const upper = timing.upper === null ? "\u221E" : formatRatio(timing.upper);
-  const caveat = timing.caveat ? " \u26A0\uFE0F" : "";
-  return `${formatRatio(timing.ratio)} (${lower}\u2013${upper})${caveat}`;
-}
-function memoryCell(metric) {
-  if (metric === void 0) return "\u2014";
-  if (metric.delta === 0) return formatBytes(metric.head);
-  const relative3 = metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`;
-  return `${formatBytes(metric.delta, true)}${relative3}`;
-}
-function verdictCell(bench) {
-  const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
-  const metrics = what.length > 0 ? ` (${what.map((m) => m.replace("_", " ")).join(", ")})` : "";
-  const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
-  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}`;
+  return link(code2(label), sourceUrl(context, file2, line));
 }
 function benchmarkTable(benches) {
-  const rows = benches.map((b) => [code(b.id), timeCell(b.timing), memoryCell(b.memory?.peak), memoryCell(b.memory?.retained), verdictCell(b)]);
+  const rows = benches.map((b) => [code2(b.id), escapeText(timingText(b.timing)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
   return markdownTable([["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"], ...rows], {
     alignDelimiters: false,
     align: ["l", "r", "r", "r", "l"]
   });
 }
-function anchorName(bench) {
-  return bench.name + (Object.keys(bench.params).length > 0 ? `[${Object.entries(bench.params).map(([k, v]) => `${k}=${String(v)}`).join(",")}]` : "");
-}
 function functionRows(context, functions, total) {
   return functions.map((f) => {
     const presence = f.presence === "new" ? " \u{1F195}" : f.presence === "gone" ? " (gone)" : "";
     const perCall = (side) => side === null ? "\u2014" : formatDuration(side);
-    const share = total > 0 ? formatPercent(f.delta / total, 0) : "\u2014";
+    const share = total !== 0 ? formatPercent(f.delta / total, 0) : "\u2014";
     return [
-      `${code(f.name)}${presence}<br>${location(context, f.file, f.line)}`,
+      `${code2(f.name)}${presence}<br>${location2(context, f.file, f.line)}`,
       `${formatCount(f.calls.base)} \u2192 ${formatCount(f.calls.head)}`,
       `${perCall(f.per_call.base)} \u2192 ${perCall(f.per_call.head)}`,
       `${formatDuration(f.time.base)} \u2192 ${formatDuration(f.time.head)}`,
@@ -31888,21 +32173,11 @@ function functionRows(context, functions, total) {
     ];
   });
 }
-function explainChange(f) {
-  if (f.presence === "new") return "new in head";
-  if (f.presence === "gone") return "gone in head";
-  if (f.call_effect === 0 && f.per_call_effect === 0) return "\u2014";
-  if (Math.abs(f.call_effect) >= Math.abs(f.per_call_effect)) return f.call_effect > 0 ? "more calls" : "fewer calls";
-  return f.per_call_effect > 0 ? "slower per call" : "faster per call";
-}
-function signedDuration(seconds2) {
-  return `${seconds2 >= 0 ? "+" : "-"}${formatDuration(Math.abs(seconds2))}`;
-}
 function lineRows(context, lines) {
   return lines.map((l) => [
-    location(context, l.file, l.line.head ?? l.line.base),
-    code(l.function),
-    code(l.source),
+    location2(context, l.file, l.line.head ?? l.line.base),
+    code2(l.function),
+    code2(l.source),
     formatBytes(l.size.delta, true),
     `${l.count.delta > 0 ? "+" : ""}${formatCount(l.count.delta)}`
   ]);
@@ -31932,8 +32207,8 @@ function benchmarkDetails(context, bench, limits, open2) {
           [
             ["function", "charged to", "calls/iter", "time/iter", "change"],
             ...external.map((f) => [
-              code(f.name),
-              f.charged_to === null ? "\u2014" : location(context, f.charged_to.file, f.charged_to.line),
+              code2(f.name),
+              f.charged_to === null ? "\u2014" : location2(context, f.charged_to.file, f.charged_to.line),
               `${formatCount(f.calls.base)} \u2192 ${formatCount(f.calls.head)}`,
               `${formatDuration(f.time.base)} \u2192 ${formatDuration(f.time.head)}`,
               signedDuration(f.delta)
@@ -31962,39 +32237,18 @@ function benchmarkDetails(context, bench, limits, open2) {
   if (bench.calls !== null && bench.calls.verdict === "regressed" && functions === null) {
     parts.push("", `Calls: ${bench.calls.increased} functions called more often, ${bench.calls.new} new.`);
   }
-  for (const failure2 of bench.failures) parts.push("", `${failure2.side}: ${escapeText(failure2.status)}${failure2.pass === null ? "" : ` in the ${failure2.pass} pass`}: ${escapeText(failure2.message)}`);
-  if (parts.length === 0) return "";
-  return [`<details${open2 ? " open" : ""}><summary>${VERDICT_ICON[bench.verdict]} ${code(anchorName(bench))} \u2014 ${escapeText(bench.file)}</summary>`, "", ...parts, "", "</details>"].join("\n");
-}
-function headline(comparison) {
-  const { summary } = comparison;
-  const c3 = summary.counts;
-  const total = comparison.benchmarks.length;
-  const rest = [];
-  if (c3.improved > 0) rest.push(`${c3.improved} improved`);
-  if (c3.inconclusive > 0) rest.push(`${c3.inconclusive} inconclusive`);
-  if (c3.failed > 0) rest.push(`${c3.failed} failed`);
-  if (c3.new > 0) rest.push(`${c3.new} new`);
-  if (c3.removed > 0) rest.push(`${c3.removed} removed`);
-  const tail = rest.length > 0 ? `; ${rest.join(", ")}` : "";
-  if (summary.verdict === "fail") {
-    return `### \u274C profgate: ${summary.gating_regressions} of ${total} benchmarks regressed past the thresholds${tail}`;
+  for (const failure2 of bench.failures) {
+    parts.push("", `${failure2.side}: ${escapeText(failure2.status)}${failure2.pass === null ? "" : ` in the ${failure2.pass} pass`}: ${escapeText(clip(failure2.message, MAX_MESSAGE))}`);
   }
-  if (c3.regressed > 0) return `### \u26A0\uFE0F profgate: ${c3.regressed} of ${total} benchmarks look slower, but not past the thresholds${tail}`;
-  return `### \u2705 profgate: no regression in ${total} benchmarks${tail}`;
+  if (parts.length === 0) return "";
+  return [`<details${open2 ? " open" : ""}><summary>${VERDICT_ICON[bench.verdict]} ${code2(displayName(bench))} \u2014 ${escapeText(clip(bench.file, MAX_NAME))}</summary>`, "", ...parts, "", "</details>"].join("\n");
 }
-function describeRun(facts) {
-  const cpu = facts.cpu_model === "" ? "" : `, ${facts.cpu_model}`;
-  return `${code(shortSha(facts.commit))} ${facts.implementation} ${facts.python} on ${facts.system} ${facts.machine}${escapeText(cpu)} (${facts.cpu_count} CPUs)`;
-}
-function footer(comparison, context) {
+function footer2(comparison, context) {
   const { method } = comparison;
-  const t = method.thresholds;
-  const level = formatPercent(method.level, 0).replace("+", "");
-  const mode = method.mode === "separate" ? "base and head from separate runs" : "base and head interleaved on the same machine";
+  const commit = (sha) => code2(sha);
   const lines = [
-    `Timing: Hodges\u2013Lehmann estimate of head/base over per-process median CPU time (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${method.head.processes} processes \xD7 ${method.head.values} values per side; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`,
-    `Base ${describeRun(method.base)} \xB7 Head ${describeRun(method.head)} \xB7 profgate ${escapeText(method.head.tool_version)}`
+    methodText(comparison),
+    `Base ${describeRun(method.base, escapeText, commit)} \xB7 Head ${describeRun(method.head, escapeText, commit)} \xB7 profgate ${escapeText(method.head.tool_version)}`
   ];
   const links = [];
   if (context.runUrl !== void 0) links.push(`[workflow run](${context.runUrl})`);
@@ -32002,16 +32256,27 @@ function footer(comparison, context) {
   if (links.length > 0) lines.push(links.join(" \xB7 "));
   return lines.map((l) => `<sub>${l}</sub>`).join("<br>\n");
 }
-function build(comparison, context, budget, dropped) {
-  const benches = comparison.benchmarks;
-  const changed = benches.filter((b) => b.verdict !== "unchanged");
-  const unchanged = benches.filter((b) => b.verdict === "unchanged");
-  const order = ["regressed", "failed", "inconclusive", "improved", "new", "removed", "unchanged"];
-  changed.sort((a2, b) => Number(b.gating) - Number(a2.gating) || order.indexOf(a2.verdict) - order.indexOf(b.verdict));
-  const out = [reportMarker(context.marker), headline(comparison), ""];
+function explainable(changed, budget) {
+  const explained = changed.filter((b) => b.attribution !== null && (b.verdict === "regressed" || budget.improvedDetails && b.verdict === "improved"));
+  return [...explained, ...changed.filter((b) => b.verdict === "failed")];
+}
+function countsText(benches) {
+  const counts = /* @__PURE__ */ new Map();
+  for (const b of benches) counts.set(b.verdict, (counts.get(b.verdict) ?? 0) + 1);
+  return [...counts].map(([verdict, n2]) => `${n2} ${verdict}`).join(", ");
+}
+function build(comparison, context, budget, dropped, detailsOf) {
+  const changed = changedBenchmarks(comparison);
+  const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
+  const { icon, text: text2 } = verdictLine(comparison);
+  const out = [reportMarker(context.marker), `### ${icon} ${text2}`, ""];
   for (const note of context.notes ?? []) out.push(`> ${escapeText(note)}`, "");
   for (const caveat of comparison.caveats) out.push(`> \u26A0\uFE0F ${escapeText(caveat.message)}`, "");
-  if (changed.length > 0) out.push(benchmarkTable(changed), "");
+  if (changed.length > 0) {
+    out.push(benchmarkTable(changed.slice(0, budget.rows)), "");
+    const hidden2 = changed.slice(budget.rows);
+    if (hidden2.length > 0) out.push(`\u2026and ${hidden2.length} more changed benchmarks (${countsText(hidden2)}), not shown.`, "");
+  }
   if (unchanged.length > 0) {
     if (budget.unchangedTable) {
       out.push(`<details><summary>${unchanged.length} unchanged</summary>`, "", benchmarkTable(unchanged), "", "</details>", "");
@@ -32019,12 +32284,10 @@ function build(comparison, context, budget, dropped) {
       out.push(`${unchanged.length} unchanged.`, "");
     }
   }
-  const explained = changed.filter((b) => b.attribution !== null && (b.verdict === "regressed" || budget.improvedDetails && b.verdict === "improved"));
-  const failed = changed.filter((b) => b.verdict === "failed");
   let shown = 0;
-  for (const bench of [...explained, ...failed]) {
+  for (const bench of explainable(changed, budget)) {
     if (shown >= budget.detailed) break;
-    const details = benchmarkDetails(context, bench, budget.details, bench.gating);
+    const details = detailsOf(bench);
     if (details !== "") {
       out.push(details, "");
       shown += 1;
@@ -32033,36 +32296,69 @@ function build(comparison, context, budget, dropped) {
   if (dropped.length > 0) {
     out.push(`<sub>Shortened to fit GitHub's comment limit: ${dropped.join("; ")}. The full report is in the results artifact.</sub>`, "");
   }
-  out.push(footer(comparison, context));
+  out.push(footer2(comparison, context));
   return `${out.join("\n")}
 `;
 }
+function largestFitting(high, fits) {
+  let lo = 0;
+  let hi = high;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
 function renderMarkdown(comparison, context = {}) {
   const limit = context.limit ?? COMMENT_LIMIT;
-  const budget = { details: { functions: 10, external: 5, lines: 8 }, detailed: Number.MAX_SAFE_INTEGER, improvedDetails: true, unchangedTable: true };
+  const budget = {
+    details: { functions: 10, external: 5, lines: 8 },
+    detailed: Number.MAX_SAFE_INTEGER,
+    improvedDetails: true,
+    unchangedTable: true,
+    rows: Number.MAX_SAFE_INTEGER
+  };
   const dropped = [];
+  const cache = /* @__PURE__ */ new Map();
+  const detailsOf = (bench) => {
+    const hit = cache.get(bench);
+    if (hit?.limits === budget.details) return hit.text;
+    const text3 = benchmarkDetails(context, bench, budget.details, bench.gating);
+    cache.set(bench, { limits: budget.details, text: text3 });
+    return text3;
+  };
   const steps = [
-    ["library functions", () => budget.details.external > 0 && (budget.details.external = 0, true)],
+    ["library functions", () => budget.details.external > 0 && (budget.details = { ...budget.details, external: 0 }, true)],
     ["details of improved benchmarks", () => budget.improvedDetails && !(budget.improvedDetails = false)],
     ["the table of unchanged benchmarks", () => budget.unchangedTable && !(budget.unchangedTable = false)],
     ["rows beyond the top 5 functions and lines", () => budget.details.functions > 5 && (budget.details = { functions: 5, external: 0, lines: 5 }, true)],
     ["rows beyond the top 3 functions and lines", () => budget.details.functions > 3 && (budget.details = { functions: 3, external: 0, lines: 3 }, true)]
   ];
-  let text2 = build(comparison, context, budget, dropped);
+  let text2 = build(comparison, context, budget, dropped, detailsOf);
   for (const [what, apply] of steps) {
     if (text2.length <= limit) return text2;
     if (apply()) {
       dropped.push(what);
-      text2 = build(comparison, context, budget, dropped);
+      text2 = build(comparison, context, budget, dropped, detailsOf);
     }
   }
-  const explainable = comparison.benchmarks.filter((b) => b.attribution !== null || b.verdict === "failed").length;
-  let detailed = explainable;
-  while (text2.length > limit && detailed > 0) {
-    detailed = Math.floor(detailed / 2);
-    budget.detailed = detailed;
-    text2 = build(comparison, context, budget, [...dropped, `details of ${explainable - detailed} benchmarks`]);
-  }
+  if (text2.length <= limit) return text2;
+  const changed = changedBenchmarks(comparison);
+  const candidates = explainable(changed, budget).length;
+  const withDetails = (n2) => {
+    budget.detailed = n2;
+    return build(comparison, context, budget, n2 < candidates ? [...dropped, `details of ${candidates - n2} of ${candidates} benchmarks`] : dropped, detailsOf);
+  };
+  const detailed = largestFitting(candidates, (n2) => withDetails(n2).length <= limit);
+  text2 = withDetails(detailed);
+  if (text2.length <= limit) return text2;
+  if (candidates > 0) dropped.push(`details of all ${candidates} benchmarks`);
+  const withRows = (n2) => {
+    budget.rows = n2;
+    return build(comparison, context, budget, dropped, detailsOf);
+  };
+  text2 = withRows(largestFitting(changed.length, (n2) => withRows(n2).length <= limit));
   if (text2.length > limit) {
     const note = "\n\n<sub>Truncated to fit GitHub's comment limit. The full report is in the results artifact.</sub>\n";
     const cut = text2.lastIndexOf("\n", limit - note.length);
@@ -32074,6 +32370,7 @@ function renderMarkdown(comparison, context = {}) {
 // src/cli/compare.ts
 var COMPARE_OPTIONS = {
   markdown: { type: "string" },
+  html: { type: "string" },
   json: { type: "string" },
   "time-threshold": { type: "string" },
   "memory-threshold": { type: "string" },
@@ -32088,6 +32385,7 @@ allocate more. Thresholds come from [tool.profgate] in ./pyproject.toml; flags w
 
 Options:
   --markdown FILE          also write the report as Markdown (the PR comment)
+  --html FILE              also write the report as one self-contained HTML page (every table, no size limit)
   --json FILE              also write the full comparison as JSON (docs/comparison-schema.md)
   --time-threshold PCT     a slowdown must exceed this to regress (default 5)
   --memory-threshold PCT   peak or retained memory growth that regresses (default 10, and at least 64 KiB)
@@ -32110,6 +32408,7 @@ function thresholdFlags(values) {
 }
 async function reportComparison(comparison, values, context) {
   if (typeof values.markdown === "string") await writeOut(resolve2(context.cwd, values.markdown), renderMarkdown(comparison));
+  if (typeof values.html === "string") await writeOut(resolve2(context.cwd, values.html), renderHtml(comparison));
   if (typeof values.json === "string") await writeOut(resolve2(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}
 `);
   context.stdout.write(`${renderComparison(comparison, context.colour)}
@@ -32147,7 +32446,8 @@ var DEMO_HELP = `Usage: profgate demo [--out DIR] [--processes N]
 
 Runs the example project (examples/demo) at two versions \u2014 as on the default branch, and as in a pull request
 that makes tokenize() slower and count_words() allocate more \u2014 and prints the comparison. Writes both results,
-the profiles, the comparison (comparison.json) and the PR comment (report.md) under DIR (default .profgate/demo).
+the profiles, the comparison (comparison.json), the PR comment (report.md) and the full report as a web page
+(report.html) under DIR (default .profgate/demo).
 `;
 function demoDirectory() {
   const here = dirname3(fileURLToPath4(import.meta.url));
@@ -32182,6 +32482,8 @@ async function demoCommand(values, _positionals, context) {
   const comparison = compare(base.results, head.results, { mode: "separate", thresholds: thresholdConfig(project, {}) });
   const report = join3(out, "report.md");
   await writeFile2(report, renderMarkdown(comparison));
+  const page = join3(out, "report.html");
+  await writeFile2(page, renderHtml(comparison));
   await writeFile2(join3(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
   const shown = (path6) => relative2(context.cwd, path6) || path6;
@@ -32191,7 +32493,7 @@ ${renderComparison(comparison, context.colour)}
 `);
   context.stdout.write(
     [
-      `The PR comment profgate would post: ${shown(report)}`,
+      `The PR comment profgate would post: ${shown(report)}; the full report as a web page: ${shown(page)}`,
       `Full comparison: ${shown(join3(out, "comparison.json"))}; raw profiles: ${shown(join3(sides2.head, "results", "profiles"))} (python -m pstats FILE)`,
       comparison.summary.verdict === "fail" ? "On a pull request this build would fail (exit code 1); the demo itself exits 0." : "No regression was found this time: on a very noisy machine the timing verdicts can be inconclusive.",
       ""
@@ -32209,7 +32511,8 @@ Usage:
   profgate demo                        the example project before and after a planted regression, compared
   profgate help COMMAND                help for one command
 
-Exit codes: 0 no regression and every benchmark ran, 1 a regression or a failed benchmark, 2 a usage or input error.
+Exit codes: 0 no regression and every benchmark ran, 1 a regression or a failed benchmark, 2 a usage or input error
+(or profgate itself failed).
 `;
 var COMMANDS = {
   run: { options: RUN_OPTIONS, help: RUN_HELP, run: runCommand },
@@ -32256,7 +32559,9 @@ async function main(argv, context = defaultContext()) {
 `);
       return 2;
     }
-    throw error62;
+    context.stderr.write(`profgate ${name}: ${error62 instanceof Error ? error62.stack ?? error62.message : String(error62)}
+`);
+    return 2;
   }
 }
 function defaultContext() {

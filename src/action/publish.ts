@@ -8,6 +8,7 @@ import { join, posix } from "node:path";
 import type { BenchmarkComparison, Comparison } from "../core/comparison.js";
 import type { Results } from "../core/results.js";
 import { PermissionError } from "../adapters/github.js";
+import { renderHtml } from "../report/html.js";
 import { renderMarkdown, reportMarker } from "../report/markdown.js";
 import { renderResultsMarkdown } from "../report/summary.js";
 import type { BaselineOutcome } from "./baseline.js";
@@ -90,7 +91,11 @@ export async function publish(report: Report, inputs: ActionInputs, runner: Runn
     await writeFile(reportPath, render(undefined));
     if (comparison !== null) {
       await writeFile(join(report.resultsDir, "comparison.json"), `${JSON.stringify(comparison, null, 2)}\n`);
-      files.push("comparison.json");
+      await writeFile(
+        join(report.resultsDir, "report.html"),
+        renderHtml(comparison, { repository: `${runner.owner}/${runner.repo}`, serverUrl: runner.serverUrl, sha: report.headSha, runUrl: runner.runUrl, notes }),
+      );
+      files.push("comparison.json", "report.html");
     }
     const uploaded = await services.artifacts.upload(inputs.artifactName, report.resultsDir, files);
     artifactUrl = `${runner.serverUrl}/${runner.owner}/${runner.repo}/actions/runs/${runner.runId}/artifacts/${uploaded.id}`;

@@ -175,6 +175,8 @@ describe("the Action against a fake GitHub", () => {
     expect(Number(result.outputs.regressions)).toBeGreaterThan(0);
     expect(result.outputs["comment-url"]).toContain(String(comments[0]!.id));
     expect(result.summary).toContain("regressed past the thresholds");
+    const uploadedFiles = [...fake.artifactFiles(fake.artifactsOf(prRun)[0]!.id).keys()];
+    expect(uploadedFiles).toEqual(expect.arrayContaining(["results.json", "comparison.json", "report.md", "report.html"]));
     const uploaded = uploadedResults(prRun);
     expect(uploaded.benchmarks).toHaveLength(5);
     expect(fake.requestsTo("GET", /\/actions\/artifacts\/\d+\/zip$/).length).toBeGreaterThan(0);

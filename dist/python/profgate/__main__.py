@@ -11,6 +11,14 @@ Benchmarks are the module-level functions named bench_* of those files; one call
   bench_sort.clock = "wall"                  compare wall time instead of CPU time (I/O-bound or threaded code)
   def setup(): / def teardown():             module-level, run once per worker process, outside every measurement
 
+A suite written for pytest-benchmark or pytest-codspeed runs unchanged with --suite pytest: the PATHs go to the
+project's own pytest (run in the working directory, with its conftest.py and configuration), and its benchmarks are
+the tests that use the benchmark fixture or carry the benchmark marker, with pytest's node ids as ids
+(tests/test_sort.py::test_sort[100]). profgate's plugin stands in for pytest-benchmark and pytest-codspeed, which
+are disabled when installed; see profgate/pytest_plugin.py. --suite auto (the default) picks native when the PATHs
+hold bench_*.py files, else pytest when a Python file under them has a function parameter named benchmark or uses
+mark.benchmark, else native.
+
 Each benchmark runs, one at a time, in fresh worker processes: a timing pass (gc off while timing, loops calibrated
 once, PROCESSES processes of WARMUPS discarded and VALUES recorded values), a cProfile pass and a tracemalloc pass.
 A benchmark that raises, exits, crashes, hangs past the timeout or fails to import is recorded as failed, and the
@@ -20,6 +28,9 @@ Options:
   --out DIR                 write DIR/results.json (docs/results-schema.md) and DIR/profiles/*.pstats (required)
   --pythonpath DIR          also importable by the benchmarks, after the working directory (repeatable)
   --filter SUBSTRING        only benchmarks whose id contains SUBSTRING
+  --suite KIND              native, pytest or auto (default: auto)
+  -k EXPRESSION, --select EXPRESSION
+                            pytest suites: only tests matching pytest's -k EXPRESSION
   --processes N             timing worker processes per benchmark (default: 10)
   --values N                timed values per process (default: 5)
   --warmups N               values discarded at the start of each process (default: 1)
@@ -44,11 +55,13 @@ per line ("index" counts from 1):
                                                                        or timeout
   {"event": "finished", "elapsed": SECONDS}                            results.json is about to be written
 
-Exit status: 0 every benchmark ran, 1 some failed (results.json is still complete), 2 usage error.
+Exit status: 0 every benchmark ran, 1 some failed (results.json is still complete), 2 usage error (pytest missing
+for a pytest suite, or pytest rejecting the suite's configuration or -k expression, among them).
 """
 
 import argparse
 import datetime
+import importlib.util
 import json
 import math
 import os
@@ -56,7 +69,7 @@ import sys
 
 from profgate import environment
 from profgate.normalise import clip
-from profgate.suite import PASSES, Suite
+from profgate.suite import PASSES, Suite, SuiteError, detect
 
 DEFAULT_PATHS = ("benchmarks",)
 DEFAULT_PROCESSES = 10
@@ -68,6 +81,7 @@ DEFAULT_HASH_SEED = 0
 DEFAULT_PROFILE_ITERATIONS = 5
 DEFAULT_PROFILE_WARMUPS = 1
 DEFAULT_MEMORY_WARMUPS = 1
+SUITES = ("native", "pytest", "auto")
 
 MAX_HASH_SEED = 4294967295
 
@@ -129,6 +143,8 @@ def _parser():
     parser.add_argument("--out", required=True)
     parser.add_argument("--pythonpath", action="append", default=[])
     parser.add_argument("--filter", default=None)
+    parser.add_argument("--suite", choices=SUITES, default="auto")
+    parser.add_argument("-k", "--select", default=None)
     parser.add_argument("--processes", type=_whole(1), default=DEFAULT_PROCESSES)
     parser.add_argument("--values", type=_whole(1), default=DEFAULT_VALUES)
     parser.add_argument("--warmups", type=_whole(0), default=DEFAULT_WARMUPS)
@@ -158,7 +174,19 @@ def parse_arguments(argv, cwd):
     options.paths = [_relative(cwd, path) for path in options.paths or DEFAULT_PATHS]
     for path in options.paths:
         if not os.path.exists(os.path.join(cwd, path)):
-            raise UsageError("PATH {!r} does not exist in {}; give benchmark directories or bench_*.py files".format(path, cwd))
+            raise UsageError("PATH {!r} does not exist in {}; give benchmark directories or bench_*.py files, or a pytest suite's test paths".format(path, cwd))
+    if options.suite == "auto":
+        options.suite = detect(cwd, options.paths)
+    if options.select is not None and options.suite != "pytest":
+        raise UsageError("-k/--select {!r} selects tests of a pytest suite, and {} holds a native one; use --filter".format(options.select, ", ".join(options.paths)))
+    if options.suite == "pytest" and importlib.util.find_spec("pytest") is None:
+        raise UsageError(
+            "{} is a pytest suite, and pytest is not installed for {}. pytest is the project's dependency, not "
+            "profgate's: install it where the project's dependencies live (e.g. {} -m pip install pytest), or run "
+            "profgate with the interpreter that has it (profgate run --python CMD, Action input python)".format(
+                ", ".join(options.paths), sys.executable, sys.executable,
+            )
+        )
     options.pythonpath = [_relative(cwd, path) for path in options.pythonpath]
     for path in options.pythonpath:
         if not os.path.isdir(os.path.join(cwd, path)):
@@ -244,7 +272,11 @@ def main(argv=None):
     except UsageError as error:
         sys.stderr.write("python -m profgate: error: {}\n(python -m profgate --help describes the options)\n".format(error))
         return 2
-    benchmarks = Suite(options, cwd, options.out, Progress(options.events_fd)).run()
+    try:
+        benchmarks = Suite(options, cwd, options.out, Progress(options.events_fd)).run()
+    except SuiteError as error:
+        sys.stderr.write("{}python -m profgate: error: {}\n".format(error.output, error))
+        return 2
     created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     _write_json(os.path.join(options.out, "results.json"), {
         "schema": RESULTS_SCHEMA,

@@ -36,6 +36,9 @@ import tracemalloc
 
 from profgate.normalise import clip, is_harness_file
 
+# pytest leaves the harness's frames out of the report of a benchmark test that fails while measured.
+__tracebackhide__ = True
+
 # Deep enough that an allocation inside the standard library still reaches the project frame that caused it.
 TRACEBACK_FRAMES = 30
 MAX_LINES = 200
@@ -54,24 +57,31 @@ def start():
     tracemalloc.start(TRACEBACK_FRAMES)
 
 
-def measure(call, warmups, normaliser, timeout):
-    """The schema's ``memory`` object for one benchmark whose worker may run ``timeout`` seconds."""
+def measure(call, warmups, normaliser, timeout, prepare=None):
+    """The schema's ``memory`` object for one benchmark whose worker may run ``timeout`` seconds.
+
+    With ``prepare``, an iteration is the callable ``prepare()`` returns, prepared before the iteration's first
+    snapshot: what it prepares is live in both snapshots, so only what the iteration itself adds is counted.
+    """
+    iteration = (lambda: call) if prepare is None else prepare
     for _ in range(warmups):
-        call()
+        iteration()()
     charge = _Charger(normaliser)
 
+    run = iteration()
     gc.collect()
     before = tracemalloc.take_snapshot()
     traced_before = tracemalloc.get_traced_memory()[0]
     tracemalloc.reset_peak()
-    call()
+    run()
     peak = tracemalloc.get_traced_memory()[1] - traced_before
     gc.collect()
     after = tracemalloc.take_snapshot()
     retained = _difference(charge.lines(after), charge.lines(before))
+    del run
 
-    highest = _highest_event(call, time.perf_counter() + OBSERVE_SHARE * timeout)
-    base, at_highest, hook_frames = _snapshot_at(call, highest)
+    highest = _highest_event(iteration(), time.perf_counter() + OBSERVE_SHARE * timeout)
+    base, at_highest, hook_frames = _snapshot_at(iteration(), highest)
     at_peak = _difference(charge.lines(at_highest), charge.lines(base))
     for traceback, size in hook_frames:
         place = charge.place(traceback)

@@ -9,18 +9,33 @@ import cProfile
 
 from profgate.normalise import clip, is_harness_file
 
+# pytest leaves the harness's frames out of the report of a benchmark test that fails while measured.
+__tracebackhide__ = True
 
-def profile(call, iterations, warmups, pstats_path, normaliser):
-    """Profiles ``iterations`` calls of ``call`` after ``warmups``; dumps the raw profile to ``pstats_path``."""
+
+def profile(call, iterations, warmups, pstats_path, normaliser, prepare=None):
+    """Profiles ``iterations`` calls of ``call`` after ``warmups``; dumps the raw profile to ``pstats_path``.
+
+    With ``prepare``, an iteration is the callable ``prepare()`` returns, prepared with the profiler off.
+    """
     for _ in range(warmups):
-        call()
+        (call if prepare is None else prepare())()
     profiler = cProfile.Profile()
-    profiler.enable()
-    try:
+    if prepare is None:
+        profiler.enable()
+        try:
+            for _ in range(iterations):
+                call()
+        finally:
+            profiler.disable()
+    else:
         for _ in range(iterations):
-            call()
-    finally:
-        profiler.disable()
+            run = prepare()
+            profiler.enable()
+            try:
+                run()
+            finally:
+                profiler.disable()
     profiler.create_stats()
     profiler.dump_stats(pstats_path)
     return convert(profiler.stats, iterations, normaliser)

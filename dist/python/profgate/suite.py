@@ -1,9 +1,12 @@
-"""Running a suite: find ``bench_*.py`` files, collect their benchmarks in workers, run each benchmark's passes.
+"""Running a suite: collect its benchmarks in workers, run each benchmark's passes.
 
-Benchmarks run one after another (never concurrently: they would perturb each other's timings); the first pass
-that fails stops that benchmark and is recorded, and the suite goes on.
+A suite is ``native`` (``bench_*`` functions of ``bench_*.py`` files) or ``pytest`` (tests written for
+pytest-benchmark or pytest-codspeed, see ``profgate.pytest_plugin``). Benchmarks run one after another (never
+concurrently: they would perturb each other's timings); the first pass that fails stops that benchmark and is
+recorded, and the suite goes on.
 """
 
+import ast
 import hashlib
 import os
 import re
@@ -17,9 +20,9 @@ PASSES = ("timing", "profile", "memory")
 _SKIPPED_DIRS = ("__pycache__", "node_modules")
 
 
-def find_files(cwd, paths):
-    """Benchmark files under ``paths`` (files, or directories searched recursively), relative and ``/``-separated,
-    in a stable order without duplicates."""
+def _walk(cwd, paths, wanted):
+    """Files under ``paths`` (files, or directories searched recursively for names ``wanted`` accepts), relative and
+    ``/``-separated, in a stable order without duplicates."""
     found = []
     seen = set()
     for path in paths:
@@ -28,7 +31,7 @@ def find_files(cwd, paths):
             candidates = []
             for directory, subdirectories, files in os.walk(full):
                 subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and d not in _SKIPPED_DIRS)
-                candidates.extend(os.path.join(directory, f) for f in sorted(files) if f.startswith("bench_") and f.endswith(".py"))
+                candidates.extend(os.path.join(directory, f) for f in sorted(files) if wanted(f))
         else:
             candidates = [full]
         for candidate in candidates:
@@ -37,6 +40,43 @@ def find_files(cwd, paths):
                 seen.add(real)
                 found.append(os.path.relpath(candidate, cwd).replace(os.sep, "/"))
     return found
+
+
+def find_files(cwd, paths):
+    """Benchmark files (``bench_*.py``) under ``paths``."""
+    return _walk(cwd, paths, lambda name: name.startswith("bench_") and name.endswith(".py"))
+
+
+def detect(cwd, paths):
+    """The kind of suite under ``paths``: ``native`` when they hold ``bench_*.py`` files; else ``pytest`` when a
+    Python file under them uses the ``benchmark`` fixture (a function parameter named ``benchmark``) or marker
+    (``mark.benchmark``); else ``native``, which then finds no benchmarks."""
+    if find_files(cwd, paths):
+        return "native"
+    for file in _walk(cwd, paths, lambda name: name.endswith(".py")):
+        try:
+            with open(os.path.join(cwd, file), "rb") as handle:
+                source = handle.read()
+        except OSError:
+            continue
+        if b"benchmark" in source and _uses_benchmark(source):
+            return "pytest"
+    return "native"
+
+
+def _uses_benchmark(source):
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arguments):
+            if any(argument.arg == "benchmark" for argument in node.posonlyargs + node.args + node.kwonlyargs):
+                return True
+        elif isinstance(node, ast.Attribute) and node.attr == "benchmark":
+            if isinstance(node.value, ast.Attribute) and node.value.attr == "mark":
+                return True
+    return False
 
 
 def profile_slug(benchmark_id):
@@ -64,6 +104,15 @@ def _entry(benchmark_id, file, name, params, clock):
 def _fail(entry, pass_name, status, message, output):
     entry["status"] = status
     entry["failure"] = {"pass": pass_name, "message": message, "output": output}
+
+
+class SuiteError(Exception):
+    """The suite cannot be collected at all (pytest rejected its configuration or arguments): a usage error, with
+    the ``output`` that explains it."""
+
+    def __init__(self, message, output):
+        super().__init__(message)
+        self.output = output
 
 
 class Suite:
@@ -105,6 +154,8 @@ class Suite:
         return module_failed and benchmark_id in wanted
 
     def _collect(self):
+        if self.options.suite == "pytest":
+            return self._collect_pytest()
         entries = []
         for file in find_files(self.cwd, self.options.paths):
             outcome = self.manager.run({"kind": "collect", "file": file})
@@ -126,11 +177,28 @@ class Suite:
                 entries.append(entry)
         return entries
 
+    def _collect_pytest(self):
+        outcome = self.manager.run({"kind": "collect", "suite": "pytest", "paths": self.options.paths, "select": self.options.select})
+        if not outcome.ok:
+            raise SuiteError(outcome.message, outcome.output)
+        entries = []
+        for found in outcome.data["benchmarks"]:
+            if not self._selected(found["id"], module_failed="error" in found):
+                continue
+            if "error" in found:
+                entry = _entry(found["id"], found["file"], found["name"], {}, "cpu")
+                _fail(entry, "collect", "error", found["error"], found["output"])
+                entry["output"] = found["output"]
+            else:
+                entry = _entry(found["id"], found["file"], found["name"], found["params"], found["clock"])
+            entries.append(entry)
+        return entries
+
     def _run_benchmark(self, entry, index, count):
         output = ""
         for pass_name in self.options.passes:
             self.emit({"event": "pass", "index": index, "count": count, "id": entry["id"], "pass": pass_name})
-            job = {"file": entry["file"], "id": entry["id"]}
+            job = {"suite": self.options.suite, "file": entry["file"], "id": entry["id"]}
             outcomes, value = self._passes[pass_name](job)
             for outcome in outcomes:
                 output = tail(output + outcome.output)

@@ -1,0 +1,369 @@
+"""Suites written for pytest-benchmark or pytest-codspeed: the pytest side of a worker.
+
+A worker job with ``"suite": "pytest"`` comes here. It runs the project's own pytest in-process, in the repository
+root, so the project's configuration applies (rootdir, ini file, ``addopts``, conftest.py, markers), with this module
+as a plugin and any installed pytest-benchmark or pytest-codspeed plugin disabled:
+
+- a ``collect`` job runs ``--collect-only`` on the job's paths and ``-k`` expression and lists the benchmarks: test
+  functions that use the ``benchmark`` fixture (directly or through another fixture) or carry the ``benchmark``
+  marker, without a skip mark that applies. Their ids are pytest's node ids;
+- a pass job (``calibrate``, ``timing``, ``profile``, ``memory``) runs exactly one node id. The ``benchmark``
+  fixture hands the callable it is given to the harness's routine for that pass (``profgate.worker``), then calls it
+  once more, unmeasured, for the value it returns to the test. A test with the marker and without the fixture is
+  measured whole: one iteration is one call of the test function with the fixture values pytest set up for it, set
+  up once per worker process like every fixture.
+
+``benchmark.pedantic(target, args, kwargs, setup, teardown, rounds, warmup_rounds, iterations)`` fixes the loop
+count at ``iterations`` (no calibration) and runs ``setup`` before and ``teardown`` after each iteration, outside
+the measurement; ``rounds`` and ``warmup_rounds`` give way to profgate's processes, values and warm-ups.
+
+A test that fails, errors in a fixture or is skipped at run time is a failed benchmark: its report goes to the
+worker's output (pytest's own terminal output is switched off) and the job ends as ``error``, or ``exit`` for
+``SystemExit``. pytest-benchmark's and pytest-codspeed's command-line options are accepted and ignored, so a
+project's ``addopts`` that name them still parse.
+"""
+
+import functools
+import importlib.util
+import inspect
+import os
+import platform
+import sys
+
+import pytest
+
+from profgate import worker
+from profgate.benchmarks import json_value
+from profgate.normalise import one_line, tail
+
+# pytest leaves the harness's frames out of the report of a benchmark test that fails while measured.
+__tracebackhide__ = True
+
+# Plugin names of the tools whose fixture and marker this module stands in for.
+_REPLACED_PLUGINS = ("benchmark", "codspeed")
+
+# Their command-line options (pytest-benchmark 3 to 5, pytest-codspeed 2 to 4) by how many values each takes, so
+# that an ``addopts`` naming them parses exactly as it did with the real plugin.
+_FLAG, _VALUE, _OPTIONAL, _SEVERAL = "flag", "value", "optional", "several"
+_IGNORED_OPTIONS = (
+    ("--benchmark-min-time", _VALUE),
+    ("--benchmark-max-time", _VALUE),
+    ("--benchmark-min-rounds", _VALUE),
+    ("--benchmark-timer", _VALUE),
+    ("--benchmark-calibration-precision", _VALUE),
+    ("--benchmark-warmup", _OPTIONAL),
+    ("--benchmark-warmup-iterations", _VALUE),
+    ("--benchmark-disable-gc", _FLAG),
+    ("--benchmark-skip", _FLAG),
+    ("--benchmark-disable", _FLAG),
+    ("--benchmark-enable", _FLAG),
+    ("--benchmark-only", _FLAG),
+    ("--benchmark-save", _VALUE),
+    ("--benchmark-autosave", _FLAG),
+    ("--benchmark-save-data", _FLAG),
+    ("--benchmark-json", _VALUE),
+    ("--benchmark-compare", _OPTIONAL),
+    ("--benchmark-compare-fail", _SEVERAL),
+    ("--benchmark-cprofile", _VALUE),
+    ("--benchmark-cprofile-loops", _VALUE),
+    ("--benchmark-cprofile-top", _VALUE),
+    ("--benchmark-cprofile-dump", _OPTIONAL),
+    ("--benchmark-time-unit", _VALUE),
+    ("--benchmark-storage", _VALUE),
+    ("--benchmark-netrc", _OPTIONAL),
+    ("--benchmark-verbose", _FLAG),
+    ("--benchmark-quiet", _FLAG),
+    ("--benchmark-sort", _VALUE),
+    ("--benchmark-group-by", _VALUE),
+    ("--benchmark-columns", _VALUE),
+    ("--benchmark-name", _VALUE),
+    ("--benchmark-histogram", _OPTIONAL),
+    ("--benchmark-csv", _OPTIONAL),
+    ("--codspeed", _FLAG),
+    ("--codspeed-mode", _VALUE),
+    ("--codspeed-warmup-time", _VALUE),
+    ("--codspeed-max-time", _VALUE),
+    ("--codspeed-max-rounds", _VALUE),
+)
+
+
+class _State:
+    """What one worker job asked for and what its pytest session produced."""
+
+    def __init__(self, job):
+        self.job = job
+        self.found = []
+        self.data = None
+        self.selected = False
+        self.failure = None
+        self.exited = False
+
+
+_state = _State(None)
+
+
+def run_job(job):
+    """Runs one worker job of a pytest suite in this process and returns its result data."""
+    global _state
+    _state = _State(job)
+    if job["kind"] == "collect":
+        arguments = ["--collect-only"] + list(job["paths"]) + (["-k", job["select"]] if job["select"] else [])
+    else:
+        arguments = [_node_argument(job)]
+    arguments += ["-s", "-o", "cache_dir=" + os.path.join(os.path.dirname(job["result"]), "pytest-cache")]
+    for name in _REPLACED_PLUGINS:
+        arguments += ["-p", "no:" + name]
+    if _has_xdist():
+        # One test in this process, or the measurement would happen in an xdist worker out of reach.
+        arguments += ["-n", "0"]
+    code = pytest.main(arguments, plugins=[sys.modules[__name__]])
+    if job["kind"] == "collect":
+        if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+            raise worker.Reported("error", "pytest could not collect the suite (exit code {}); its message is above".format(int(code)))
+        return {"benchmarks": _state.found}
+    if _state.failure is not None:
+        raise worker.Reported("exit" if _state.exited else "error", _state.failure)
+    if _state.data is None:
+        if code != pytest.ExitCode.OK:
+            raise worker.Reported("error", "pytest stopped before the test ran (exit code {}); its message is above".format(int(code)))
+        if not _state.selected:
+            raise worker.Reported("error", "pytest no longer collects {}".format(job["id"]))
+        raise worker.Reported("error", "the test requested the benchmark fixture but never called it")
+    return _state.data
+
+
+def _node_argument(job):
+    """The job's node id as a command-line argument: its file relative to the working directory, which is pytest's
+    rootdir in the common case, and the rest of the node id."""
+    node_id = job["id"]
+    return job["file"] + node_id[node_id.index("::"):] if "::" in node_id else node_id
+
+
+def _has_xdist():
+    return not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") and importlib.util.find_spec("xdist") is not None
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("profgate", "pytest-benchmark and pytest-codspeed options (accepted, ignored by profgate)")
+    for name, takes in _IGNORED_OPTIONS:
+        if takes == _FLAG:
+            group.addoption(name, action="store_true", help="ignored")
+        elif takes == _VALUE:
+            group.addoption(name, action="store", help="ignored")
+        elif takes == _OPTIONAL:
+            group.addoption(name, action="store", nargs="?", const=True, help="ignored")
+        else:
+            group.addoption(name, action="store", nargs="+", help="ignored")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    config.addinivalue_line("markers", "benchmark: a benchmark; without the benchmark fixture, the whole test is measured")
+    # The worker's output is what the benchmark printed plus the failure reports this module writes; pytest's
+    # progress and summary lines would be noise in every benchmark's output.
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        config.pluginmanager.unregister(reporter)
+
+
+def _is_benchmark(item):
+    return isinstance(item, pytest.Function) and ("benchmark" in item.fixturenames or item.get_closest_marker("benchmark") is not None)
+
+
+def _skipped(item):
+    """Whether a skip or skipif mark applies, decided as pytest decides it, so a benchmark skipped on this machine is
+    not collected (and then failed) as a benchmark."""
+    if item.get_closest_marker("skip") is not None:
+        return True
+    for mark in item.iter_markers("skipif"):
+        conditions = (mark.kwargs["condition"],) if "condition" in mark.kwargs else mark.args
+        if not conditions:
+            return True
+        for condition in conditions:
+            if isinstance(condition, str):
+                namespace = {"os": os, "sys": sys, "platform": platform, "config": item.config}
+                namespace.update(getattr(item.obj, "__globals__", {}))
+                try:
+                    condition = eval(condition, namespace)
+                except Exception:
+                    # pytest reports the bad condition when the test runs; the benchmark then fails with it.
+                    return False
+            if condition:
+                return True
+    return False
+
+
+def _describe(item, cwd):
+    path = str(getattr(item, "path", None) or item.fspath)
+    callspec = getattr(item, "callspec", None)
+    return {
+        "id": item.nodeid,
+        "file": os.path.relpath(path, cwd).replace(os.sep, "/"),
+        "name": item.nodeid.split("::", 1)[-1].split("[", 1)[0],
+        "params": {name: json_value(value) for name, value in callspec.params.items()} if callspec is not None else {},
+        "clock": "cpu",
+    }
+
+
+def _message(report):
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return one_line(crash.message)
+    text = report.longreprtext
+    for line in text.splitlines():
+        if line.startswith("E "):
+            return one_line(line[1:])
+    return one_line(text)
+
+
+def pytest_collectreport(report):
+    if not report.failed:
+        return
+    if _state.job["kind"] == "collect":
+        path = report.nodeid.split("::", 1)[0]
+        _state.found.append({"id": report.nodeid, "file": path, "name": "", "error": _message(report), "output": tail(report.longreprtext)})
+    else:
+        _fail(report)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    if _state.job["kind"] == "collect":
+        return
+    wanted = [item for item in items if item.nodeid == _state.job["id"]]
+    _state.selected = bool(wanted)
+    config.hook.pytest_deselected(items=[item for item in items if item.nodeid != _state.job["id"]])
+    items[:] = wanted
+
+
+def pytest_collection_finish(session):
+    if _state.job["kind"] == "collect":
+        cwd = _state.job["cwd"]
+        _state.found.extend(_describe(item, cwd) for item in session.items if _is_benchmark(item) and not _skipped(item))
+
+
+def pytest_exception_interact(node, call, report):
+    _state.exited = call.excinfo is not None and call.excinfo.errisinstance(SystemExit)
+
+
+def pytest_runtest_logreport(report):
+    if report.failed:
+        _fail(report)
+    elif report.skipped and _state.failure is None:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _state.failure = one_line("the test was skipped: " + reason.replace("Skipped: ", "", 1))
+
+
+def _fail(report):
+    sys.stderr.write(report.longreprtext + "\n")
+    if _state.failure is None:
+        _state.failure = _message(report)
+
+
+def _measure(call, prepare=None, loops=None):
+    """Runs this worker's pass on one benchmark; ``loops`` fixes the loop count instead of calibrating it."""
+    job = _state.job
+    if job["kind"] == "calibrate":
+        _state.data = {"loops": loops if loops is not None else worker.calibrate(call, job)}
+        return
+    if job["kind"] == "memory":
+        from profgate import memory
+
+        # Started here rather than before pytest starts (as a native worker does before its import): every snapshot
+        # would otherwise hold pytest's thousands of blocks, and charging them takes seconds. The figures are
+        # differences across an iteration, which blocks allocated before tracing cannot change.
+        memory.start()
+    _state.data = worker.measure(job, call, prepare)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """Measures a test with the ``benchmark`` marker and without the fixture: the test function is the benchmark."""
+    if "benchmark" in pyfuncitem.fixturenames or pyfuncitem.get_closest_marker("benchmark") is None:
+        return None
+    function = pyfuncitem.obj
+    if inspect.iscoroutinefunction(function):
+        raise TypeError("{} is a coroutine function; profgate measures synchronous tests only".format(pyfuncitem.name))
+    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    # functools.partial adds no Python frame, so profiles and timings see only the test.
+    _measure(functools.partial(function, **arguments))
+    return True
+
+
+class BenchmarkFixture:
+    """pytest-benchmark's ``benchmark`` fixture, measured by profgate: ``benchmark(fn, *args, **kwargs)`` and
+    ``benchmark.pedantic(...)`` return ``fn``'s result; ``name``, ``fullname``, ``group``, ``param``, ``params`` and
+    ``extra_info`` are there for tests that read or set them."""
+
+    def __init__(self, node, options):
+        callspec = getattr(node, "callspec", None)
+        self.name = node.name
+        self.fullname = node.nodeid
+        self.group = options.get("group")
+        self.param = callspec.id if callspec is not None else None
+        self.params = dict(callspec.params) if callspec is not None else None
+        self.extra_info = {}
+        self.disabled = False
+        self._used = False
+
+    def _claim(self):
+        if self._used:
+            raise RuntimeError("the benchmark fixture can be used only once per test")
+        self._used = True
+
+    def __call__(self, function_to_benchmark, *args, **kwargs):
+        self._claim()
+        call = functools.partial(function_to_benchmark, *args, **kwargs)
+        _measure(call)
+        return call()
+
+    def pedantic(self, target, args=(), kwargs=None, setup=None, teardown=None, rounds=1, warmup_rounds=0, iterations=1):
+        self._claim()
+        # pytest-benchmark's checks and messages, so a suite valid there is valid here and the reverse.
+        if not isinstance(iterations, int) or iterations < 1:
+            raise ValueError("Must have positive int for `iterations`.")
+        if not isinstance(rounds, int) or rounds < 1:
+            raise ValueError("Must have positive int for `rounds`.")
+        if not isinstance(warmup_rounds, int) or warmup_rounds < 0:
+            raise ValueError("Must have positive int for `warmup_rounds`.")
+        if iterations > 1 and setup is not None:
+            raise ValueError("Can't use more than 1 `iterations` with a `setup` function.")
+        kwargs = kwargs or {}
+        if setup is None and teardown is None:
+            call = functools.partial(target, *args, **kwargs)
+            _measure(call, loops=iterations)
+            return call()
+        if iterations > 1:
+            raise ValueError("Can't use more than 1 `iterations` with a `teardown` function.")
+        pending = []
+
+        def tear_down():
+            while pending:
+                done_args, done_kwargs = pending.pop()
+                teardown(*done_args, **done_kwargs)
+
+        def prepare():
+            # The previous iteration's teardown runs here, outside the measurement like the setup.
+            tear_down()
+            call_args, call_kwargs = args, kwargs
+            if setup is not None:
+                prepared = setup()
+                if prepared is not None:
+                    if args or kwargs:
+                        raise TypeError("Can't use `args` or `kwargs` if `setup` returns the arguments.")
+                    call_args, call_kwargs = prepared
+            if teardown is not None:
+                pending.append((call_args, call_kwargs))
+            return functools.partial(target, *call_args, **call_kwargs)
+
+        _measure(None, prepare, loops=iterations)
+        result = prepare()()
+        tear_down()
+        return result
+
+
+@pytest.fixture
+def benchmark(request):
+    """pytest-benchmark's ``benchmark`` fixture; ``@pytest.mark.benchmark(group=...)`` names its group."""
+    marker = request.node.get_closest_marker("benchmark")
+    return BenchmarkFixture(request.node, marker.kwargs if marker is not None else {})
