@@ -546,16 +546,39 @@ function* eachTotal(totals: LineTotals): Generator<LineTotal> {
 
 const findTotal = (totals: LineTotals, t: LineTotal): LineTotal | undefined => totals.get(t.file)?.get(t.function)?.get(t.source);
 
-/** Lines whose size or block count changed, largest |size change| first (tracemalloc `compare_to` style). */
-function lineChanges(base: readonly MemoryLine[], head: readonly MemoryLine[], limit: number): { rows: LineChange[]; count: number } {
-  const before = totalsByLine(base);
-  const after = totalsByLine(head);
-  const changed: [LineTotal | undefined, LineTotal | undefined][] = [];
+/**
+ * Pairs base and head lines: the same (file, function, source text) first; then, within one function, a single
+ * line left over on each side is the same line rewritten (an edit changes its text, not what it allocates for).
+ */
+function pairLines(before: LineTotals, after: LineTotals): [LineTotal | undefined, LineTotal | undefined][] {
+  const pairs: [LineTotal | undefined, LineTotal | undefined][] = [];
+  const matched = new Set<LineTotal>();
+  const leftover = new Map<string, { base: LineTotal[]; head: LineTotal[] }>();
+  const slot = (t: LineTotal) => {
+    const key = `${t.file}\u0000${t.function}`;
+    let entry = leftover.get(key);
+    if (entry === undefined) leftover.set(key, (entry = { base: [], head: [] }));
+    return entry;
+  };
   for (const h of eachTotal(after)) {
     const b = findTotal(before, h);
-    if (h.size !== (b?.size ?? 0) || h.count !== (b?.count ?? 0)) changed.push([b, h]);
+    if (b === undefined) slot(h).head.push(h);
+    else {
+      matched.add(b);
+      pairs.push([b, h]);
+    }
   }
-  for (const b of eachTotal(before)) if (findTotal(after, b) === undefined && (b.size !== 0 || b.count !== 0)) changed.push([b, undefined]);
+  for (const b of eachTotal(before)) if (!matched.has(b)) slot(b).base.push(b);
+  for (const { base, head } of leftover.values()) {
+    if (base.length === 1 && head.length === 1) pairs.push([base[0], head[0]]);
+    else pairs.push(...base.map((b): [LineTotal, undefined] => [b, undefined]), ...head.map((h): [undefined, LineTotal] => [undefined, h]));
+  }
+  return pairs;
+}
+
+/** Lines whose size or block count changed, largest |size change| first (tracemalloc `compare_to` style). */
+function lineChanges(base: readonly MemoryLine[], head: readonly MemoryLine[], limit: number): { rows: LineChange[]; count: number } {
+  const changed = pairLines(totalsByLine(base), totalsByLine(head)).filter(([b, h]) => (h?.size ?? 0) !== (b?.size ?? 0) || (h?.count ?? 0) !== (b?.count ?? 0));
   const sizeChange = (i: number): number => {
     const [b, h] = changed[i] ?? [];
     return Math.abs((h?.size ?? 0) - (b?.size ?? 0));
@@ -569,6 +592,7 @@ function lineChanges(base: readonly MemoryLine[], head: readonly MemoryLine[], l
         file: where.file,
         function: where.function,
         source: where.source,
+        base_source: b !== undefined && h !== undefined && b.source !== h.source ? b.source : null,
         line: { base: b?.line ?? null, head: h?.line ?? null },
         size: { base: b?.size ?? 0, head: h?.size ?? 0, delta: (h?.size ?? 0) - (b?.size ?? 0) },
         count: { base: b?.count ?? 0, head: h?.count ?? 0, delta: (h?.count ?? 0) - (b?.count ?? 0) },

@@ -162,7 +162,10 @@ export type FunctionAttribution = z.infer<typeof FunctionAttribution>;
 export const LineChange = z.strictObject({
   file: z.string(),
   function: z.string(),
+  /** The line's text in head (in base for a line gone from head). */
   source: z.string(),
+  /** The line's text in base when the line was rewritten (matched as the one changed line of its function). */
+  base_source: z.string().nullable(),
   line: NullablePair,
   size: z.strictObject({ base: z.number(), head: z.number(), delta: z.number() }),
   count: z.strictObject({ base: z.number(), head: z.number(), delta: z.number() }),

@@ -135,7 +135,7 @@ function lineTable(context: ReportContext, lines: readonly LineChange[]): string
     lines.map((l) => [
       location(context, l.file, l.line.head ?? l.line.base),
       code(l.function),
-      code(l.source),
+      l.base_source === null ? code(l.source) : `${code(l.source)}<br>rewritten from ${code(l.base_source)}`,
       `${formatBytes(l.size.base)} → ${formatBytes(l.size.head)}`,
       formatBytes(l.size.delta, true),
       `${l.count.delta > 0 ? "+" : ""}${formatCount(l.count.delta)}`,

@@ -101,7 +101,7 @@ function lineRows(context: MarkdownContext, lines: readonly LineChange[]): strin
   return lines.map((l) => [
     location(context, l.file, l.line.head ?? l.line.base),
     code(l.function),
-    code(l.source),
+    l.base_source === null ? code(l.source) : `${code(l.source)}<br>rewritten from ${code(l.base_source)}`,
     formatBytes(l.size.delta, true),
     `${l.count.delta > 0 ? "+" : ""}${formatCount(l.count.delta)}`,
   ]);

@@ -205,7 +205,7 @@ function lineRow(l: LineChange, colour: boolean): string[] {
   return [
     `    ${sanitize(`${l.file}:${l.line.head ?? l.line.base ?? "?"}`)}`,
     sanitize(l.function),
-    sanitize(l.source.length > 60 ? `${l.source.slice(0, 57)}...` : l.source),
+    sanitize((l.base_source === null ? "" : "(rewritten) ") + (l.source.length > 60 ? `${l.source.slice(0, 57)}...` : l.source)),
     paint(formatBytes(l.size.delta, true), l.size.delta > 0 ? "red" : "green", colour),
   ];
 }

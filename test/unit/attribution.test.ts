@@ -243,12 +243,33 @@ describe("allocation attribution", () => {
       file: "src/app.py",
       function: "build",
       source: rows,
+      base_source: null,
       line: { base: 20, head: 22 },
       size: { base: 100_000, head: 300_000, delta: 200_000 },
       count: { base: 1_000, head: 3_000, delta: 2_000 },
     });
     expect(result.at_peak[1]).toMatchObject({ source: "buf = bytearray(n)", line: { base: null, head: 40 }, size: { delta: 50_000 } });
     expect(result.retained_lines[0]).toMatchObject({ size: { base: 1_000, head: -200, delta: -1_200 }, count: { delta: -5 } });
+  });
+
+  it("pairs the one rewritten line of a function, and leaves ambiguous rewrites unpaired", () => {
+    const base = memory(10, 0, [line("a.py", 5, "tokenize", "return [n(w) for w in ws]", 600), line("a.py", 9, "g", "a = []", 10), line("a.py", 10, "g", "b = []", 20)]);
+    const head = memory(10, 0, [line("a.py", 6, "tokenize", "return [n(w) for w in ws if keep(w)]", 550), line("a.py", 9, "g", "a = [0]", 30), line("a.py", 10, "g", "b = [0]", 40)]);
+    const result = attributeAllocations(base, head, 10);
+    const tokenize = result.at_peak.filter((l) => l.function === "tokenize");
+    expect(tokenize).toEqual([
+      {
+        file: "a.py",
+        function: "tokenize",
+        source: "return [n(w) for w in ws if keep(w)]",
+        base_source: "return [n(w) for w in ws]",
+        line: { base: 5, head: 6 },
+        size: { base: 600, head: 550, delta: -50 },
+        count: { base: 1, head: 1, delta: 0 },
+      },
+    ]);
+    // Two rewritten lines in g: which became which is a guess, so each side is reported on its own.
+    expect(result.at_peak.filter((l) => l.function === "g")).toHaveLength(4);
   });
 
   it("sums repeated entries of one line and keeps lines that went away", () => {
