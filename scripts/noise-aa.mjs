@@ -24,7 +24,7 @@ function run(out) {
       stdio: ["ignore", "ignore", "ignore"],
     });
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`harness exited ${code}`))));
+    child.on("close", (code) => resolve(code));
   });
 }
 
@@ -36,8 +36,11 @@ const ratios = [];
 try {
   for (let i = 0; i <= Number(values.comparisons); i++) {
     const out = join(work, `run-${i}`);
-    await run(out);
+    const code = await run(out);
+    if (code !== 0 && code !== 1) throw new Error(`the harness exited ${code}`);
     const results = parseResults(JSON.parse(await readFile(join(out, "results.json"), "utf8")), out);
+    const failed = results.benchmarks.filter((b) => b.status !== "ok");
+    if (failed.length > 0) throw new Error(`run ${i}: ${failed.map((b) => `${b.id}: ${b.status}: ${b.failure?.message}`).join("; ")}`);
     if (previous !== null) {
       const comparison = compare(previous, results, { mode: "separate", thresholds });
       tally.comparisons += 1;
