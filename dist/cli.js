@@ -30623,7 +30623,7 @@ function lineRow(l, colour) {
   return [
     `    ${sanitize(`${l.file}:${l.line.head ?? l.line.base ?? "?"}`)}`,
     sanitize(l.function),
-    sanitize(l.source.length > 60 ? `${l.source.slice(0, 57)}...` : l.source),
+    sanitize((l.base_source === null ? "" : "(rewritten) ") + (l.source.length > 60 ? `${l.source.slice(0, 57)}...` : l.source)),
     paint(formatBytes(l.size.delta, true), l.size.delta > 0 ? "red" : "green", colour)
   ];
 }
@@ -31150,15 +31150,33 @@ function* eachTotal(totals) {
   for (const functions of totals.values()) for (const sources of functions.values()) yield* sources.values();
 }
 var findTotal = (totals, t) => totals.get(t.file)?.get(t.function)?.get(t.source);
-function lineChanges(base, head, limit) {
-  const before = totalsByLine(base);
-  const after = totalsByLine(head);
-  const changed = [];
+function pairLines(before, after) {
+  const pairs = [];
+  const matched = /* @__PURE__ */ new Set();
+  const leftover = /* @__PURE__ */ new Map();
+  const slot = (t) => {
+    const key = `${t.file}\0${t.function}`;
+    let entry = leftover.get(key);
+    if (entry === void 0) leftover.set(key, entry = { base: [], head: [] });
+    return entry;
+  };
   for (const h2 of eachTotal(after)) {
     const b = findTotal(before, h2);
-    if (h2.size !== (b?.size ?? 0) || h2.count !== (b?.count ?? 0)) changed.push([b, h2]);
+    if (b === void 0) slot(h2).head.push(h2);
+    else {
+      matched.add(b);
+      pairs.push([b, h2]);
+    }
   }
-  for (const b of eachTotal(before)) if (findTotal(after, b) === void 0 && (b.size !== 0 || b.count !== 0)) changed.push([b, void 0]);
+  for (const b of eachTotal(before)) if (!matched.has(b)) slot(b).base.push(b);
+  for (const { base, head } of leftover.values()) {
+    if (base.length === 1 && head.length === 1) pairs.push([base[0], head[0]]);
+    else pairs.push(...base.map((b) => [b, void 0]), ...head.map((h2) => [void 0, h2]));
+  }
+  return pairs;
+}
+function lineChanges(base, head, limit) {
+  const changed = pairLines(totalsByLine(base), totalsByLine(head)).filter(([b, h2]) => (h2?.size ?? 0) !== (b?.size ?? 0) || (h2?.count ?? 0) !== (b?.count ?? 0));
   const sizeChange = (i2) => {
     const [b, h2] = changed[i2] ?? [];
     return Math.abs((h2?.size ?? 0) - (b?.size ?? 0));
@@ -31172,6 +31190,7 @@ function lineChanges(base, head, limit) {
         file: where.file,
         function: where.function,
         source: where.source,
+        base_source: b !== void 0 && h2 !== void 0 && b.source !== h2.source ? b.source : null,
         line: { base: b?.line ?? null, head: h2?.line ?? null },
         size: { base: b?.size ?? 0, head: h2?.size ?? 0, delta: (h2?.size ?? 0) - (b?.size ?? 0) },
         count: { base: b?.count ?? 0, head: h2?.count ?? 0, delta: (h2?.count ?? 0) - (b?.count ?? 0) }
@@ -31318,7 +31337,10 @@ var FunctionAttribution = external_exports.strictObject({
 var LineChange = external_exports.strictObject({
   file: external_exports.string(),
   function: external_exports.string(),
+  /** The line's text in head (in base for a line gone from head). */
   source: external_exports.string(),
+  /** The line's text in base when the line was rewritten (matched as the one changed line of its function). */
+  base_source: external_exports.string().nullable(),
   line: NullablePair,
   size: external_exports.strictObject({ base: external_exports.number(), head: external_exports.number(), delta: external_exports.number() }),
   count: external_exports.strictObject({ base: external_exports.number(), head: external_exports.number(), delta: external_exports.number() })
@@ -31891,7 +31913,7 @@ function lineTable(context, lines) {
     lines.map((l) => [
       location(context, l.file, l.line.head ?? l.line.base),
       code(l.function),
-      code(l.source),
+      l.base_source === null ? code(l.source) : `${code(l.source)}<br>rewritten from ${code(l.base_source)}`,
       `${formatBytes(l.size.base)} \u2192 ${formatBytes(l.size.head)}`,
       formatBytes(l.size.delta, true),
       `${l.count.delta > 0 ? "+" : ""}${formatCount(l.count.delta)}`
@@ -32177,7 +32199,7 @@ function lineRows(context, lines) {
   return lines.map((l) => [
     location2(context, l.file, l.line.head ?? l.line.base),
     code2(l.function),
-    code2(l.source),
+    l.base_source === null ? code2(l.source) : `${code2(l.source)}<br>rewritten from ${code2(l.base_source)}`,
     formatBytes(l.size.delta, true),
     `${l.count.delta > 0 ? "+" : ""}${formatCount(l.count.delta)}`
   ]);
