@@ -135,12 +135,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve4, reject) {
+        return new Promise(function(resolve5, reject) {
           isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve4(is);
+              resolve5(is);
             }
           });
         });
@@ -206,27 +206,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve4, reject) => {
+      const step = (i2) => new Promise((resolve5, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve4(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve5(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve4(subStep(p, i2, 0));
+        resolve5(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve4, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve5, reject) => {
         if (ii === pathExt.length)
-          return resolve4(step(i2 + 1));
+          return resolve5(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve4(p + ext);
+              return resolve5(p + ext);
           }
-          return resolve4(subStep(p, i2, ii + 1));
+          return resolve5(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -8321,7 +8321,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve4) {
+function isRecursive(inst, stack, resolve5) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -8331,7 +8331,7 @@ function isRecursive(inst, stack, resolve4) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve4);
+      const answer = isRecursive(child, stack, resolve5);
       if (answer > result)
         result = answer;
     }
@@ -8342,7 +8342,7 @@ function isRecursive(inst, stack, resolve4) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve4) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -8406,7 +8406,7 @@ function isRecursive(inst, stack, resolve4) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve4 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -24720,8 +24720,8 @@ var disconnect = (anyProcess) => {
 // node_modules/execa/lib/utils/deferred.js
 var createDeferred = () => {
   const methods = {};
-  const promise2 = new Promise((resolve4, reject) => {
-    Object.assign(methods, { resolve: resolve4, reject });
+  const promise2 = new Promise((resolve5, reject) => {
+    Object.assign(methods, { resolve: resolve5, reject });
   });
   return Object.assign(promise2, methods);
 };
@@ -29372,11 +29372,11 @@ var addConcurrentStream = (concurrentStreams, stream, waitName) => {
   const promises = weakMap.get(stream);
   const promise2 = createDeferred();
   promises.push(promise2);
-  const resolve4 = promise2.resolve.bind(promise2);
-  return { resolve: resolve4, promises };
+  const resolve5 = promise2.resolve.bind(promise2);
+  return { resolve: resolve5, promises };
 };
-var waitForConcurrentStreams = async ({ resolve: resolve4, promises }, subprocess) => {
-  resolve4();
+var waitForConcurrentStreams = async ({ resolve: resolve5, promises }, subprocess) => {
+  resolve5();
   const [isSubprocessExit] = await Promise.race([
     Promise.allSettled([true, subprocess]),
     Promise.all([false, ...promises])
@@ -29963,7 +29963,7 @@ var {
 
 // src/adapters/harness.ts
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath as fileURLToPath3 } from "node:url";
@@ -29988,15 +29988,13 @@ function splitCommand(command) {
   for (const match of command.matchAll(pattern)) parts.push(match[1] ?? match[2] ?? match[3] ?? "");
   return parts;
 }
-function harnessArgs(settings, out, passes, loops) {
-  const args = ["-m", "profgate", "run", ...settings.paths, "--out", out];
+function commonArgs(settings, out) {
+  const args = [...settings.paths, "--out", out];
   for (const dir of settings.pythonpath) args.push("--pythonpath", dir);
   if (settings.filter !== null) args.push("--filter", settings.filter);
   args.push("--suite", settings.suite);
   if (settings.select !== null) args.push("--select", settings.select);
   args.push(
-    "--processes",
-    String(settings.processes),
     "--values",
     String(settings.values),
     "--warmups",
@@ -30007,6 +30005,17 @@ function harnessArgs(settings, out, passes, loops) {
     String(settings.timeout),
     "--hash-seed",
     String(settings.hashSeed),
+    "--events-fd",
+    "3"
+  );
+  if (settings.gc) args.push("--gc");
+  return args;
+}
+function harnessArgs(settings, out, passes, loops) {
+  const args = ["-m", "profgate", "run", ...commonArgs(settings, out)];
+  args.push(
+    "--processes",
+    String(settings.processes),
     "--profile-iterations",
     String(settings.profileIterations),
     "--profile-warmups",
@@ -30014,27 +30023,23 @@ function harnessArgs(settings, out, passes, loops) {
     "--memory-warmups",
     String(settings.memoryWarmups)
   );
-  if (settings.gc) args.push("--gc");
   if (passes !== void 0) args.push("--passes", passes.join(","));
   if (loops !== void 0) args.push("--loops", String(loops));
-  args.push("--events-fd", "3");
   return args;
 }
-async function runHarness(options) {
-  const [command, ...prefix] = splitCommand(options.settings.python);
+async function launch(cwd, python, args, onEvent, env) {
+  const [command, ...prefix] = splitCommand(python);
   if (command === void 0) throw new HarnessError(`python: the command is empty; pass the interpreter, e.g. --python python3`, true);
-  const out = resolve(options.cwd, options.out);
   const harness = harnessDirectory();
   const pythonPath = [harness, process.env.PYTHONPATH].filter((p) => p !== void 0 && p !== "").join(delimiter);
-  const child = execa(command, [...prefix, ...harnessArgs(options.settings, out, options.passes, options.loops)], {
-    cwd: options.cwd,
-    env: { ...options.env, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: "1" },
+  const child = execa(command, [...prefix, ...args], {
+    cwd,
+    env: { ...env, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: "1" },
     stdio: ["ignore", "pipe", "pipe", "pipe"],
     reject: false,
     all: true
   });
-  if (options.onEvent !== void 0) {
-    const onEvent = options.onEvent;
+  if (onEvent !== void 0) {
     const lines = createInterface({ input: child.stdio[3] });
     lines.on("line", (line) => {
       try {
@@ -30048,7 +30053,7 @@ async function runHarness(options) {
   if (result.failed && result.exitCode === void 0) {
     const notFound = /ENOENT/.test(result.message ?? "");
     throw new HarnessError(
-      notFound ? `python: ${JSON.stringify(options.settings.python)} was not found; install Python 3.9 or newer, or name the interpreter with --python (Action input "python")` : `python: could not run ${JSON.stringify(options.settings.python)}: ${result.shortMessage ?? "unknown error"}`,
+      notFound ? `python: ${JSON.stringify(python)} was not found; install Python 3.9 or newer, or name the interpreter with --python (Action input "python")` : `python: could not run ${JSON.stringify(python)}: ${result.shortMessage ?? "unknown error"}`,
       true
     );
   }
@@ -30057,15 +30062,49 @@ async function runHarness(options) {
     throw new HarnessError(`the harness failed (exit code ${String(result.exitCode)}):
 ${output2.slice(-4e3)}`, false);
   }
-  const resultsPath = join(out, "results.json");
-  let data;
+  return { exitCode: result.exitCode === 0 ? 0 : 1, output: output2 };
+}
+async function readJson(path6, output2) {
   try {
-    data = JSON.parse(await readFile(resultsPath, "utf8"));
+    return JSON.parse(await readFile(path6, "utf8"));
   } catch (error62) {
-    throw new HarnessError(`the harness wrote no readable ${resultsPath}: ${String(error62)}
+    throw new HarnessError(`the harness wrote no readable ${path6}: ${String(error62)}
 ${output2.slice(-4e3)}`, false);
   }
-  return { results: parseResults(data, resultsPath), resultsPath, exitCode: result.exitCode === 0 ? 0 : 1 };
+}
+async function runHarness(options) {
+  const out = resolve(options.cwd, options.out);
+  const { exitCode, output: output2 } = await launch(options.cwd, options.settings.python, harnessArgs(options.settings, out, options.passes, options.loops), options.onEvent, options.env);
+  const resultsPath = join(out, "results.json");
+  return { results: parseResults(await readJson(resultsPath, output2), resultsPath), resultsPath, exitCode };
+}
+async function runAbHarness(options) {
+  const out = resolve(options.out);
+  await mkdir(out, { recursive: true });
+  const args = ["-m", "profgate", "ab", ...commonArgs(options.settings, out)];
+  args.push("--base", resolve(options.baseTree), "--head", resolve(options.headTree), "--rounds", String(options.rounds), "--seed", String(options.seed));
+  if (options.loops !== void 0) {
+    await writeFile(join(out, "loops-in.json"), JSON.stringify(options.loops));
+    args.push("--loops-json", join(out, "loops-in.json"));
+  }
+  if (options.ids !== void 0) {
+    await writeFile(join(out, "ids.json"), JSON.stringify(options.ids));
+    args.push("--ids", join(out, "ids.json"));
+  }
+  const { exitCode, output: output2 } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env);
+  const [base, head] = await Promise.all(
+    ["base", "head"].map(async (side) => {
+      const path6 = join(out, side, "results.json");
+      return parseResults(await readJson(path6, output2), path6);
+    })
+  );
+  const record2 = await readJson(join(out, "interleave.json"), output2);
+  const loops = record2.loops;
+  if (base === void 0 || head === void 0 || typeof loops !== "object" || loops === null) {
+    throw new HarnessError(`the harness wrote an incomplete ${join(out, "interleave.json")}
+${output2.slice(-4e3)}`, false);
+  }
+  return { base, head, loops, exitCode };
 }
 
 // package.json
@@ -30748,7 +30787,7 @@ Results: ${run.resultsPath}
 }
 
 // src/cli/compare.ts
-import { writeFile, mkdir } from "node:fs/promises";
+import { writeFile as writeFile2, mkdir as mkdir2 } from "node:fs/promises";
 import { dirname as dirname2, resolve as resolve2 } from "node:path";
 
 // src/core/attribution.ts
@@ -31382,7 +31421,12 @@ var BenchmarkComparison = external_exports.strictObject({
   memory: Memory2.nullable(),
   calls: Calls.nullable(),
   /** Present for regressed and improved benchmarks. */
-  attribution: Attribution.nullable()
+  attribution: Attribution.nullable(),
+  /**
+   * The timing (and so the verdict) was confirmed on the runner itself: base and head re-measured in interleaved
+   * rounds (`confirmTiming`), replacing the timing of a separate-runs comparison. False otherwise, `profgate ab` included.
+   */
+  confirmed: external_exports.boolean()
 });
 var Caveat = external_exports.strictObject({
   field: external_exports.string(),
@@ -31611,8 +31655,31 @@ function emptyEntry(bench, verdict, failures) {
     timing: null,
     memory: null,
     calls: null,
-    attribution: null
+    attribution: null,
+    confirmed: false
   };
+}
+function decideVerdict(entry) {
+  const { timing, memory, calls } = entry;
+  entry.regressions = metricsWith("regressed", timing, memory, calls);
+  entry.improvements = metricsWith("improved", timing, memory, calls);
+  if (entry.regressions.length > 0) entry.verdict = "regressed";
+  else if (entry.improvements.length > 0) entry.verdict = "improved";
+  else if (timing?.verdict === "inconclusive") entry.verdict = "inconclusive";
+  else entry.verdict = "unchanged";
+  entry.gating = entry.regressions.some((metric) => metric !== "time" || timing?.significant === true);
+}
+function attribute(before, after, timing, limits = DEFAULT_LIMITS, pairs = before.profile !== null && after.profile !== null ? matchFunctions(before.profile.functions, after.profile.functions) : null) {
+  return {
+    functions: pairs !== null && before.profile !== null && after.profile !== null && timing?.ratio != null && timing.median.base > 0 ? attributeFunctions(before.profile, after.profile, pairs, { baseTime: timing.median.base, ratio: timing.ratio }, limits) : null,
+    allocations: before.memory !== null && after.memory !== null ? attributeAllocations(before.memory, after.memory, limits.lines) : null
+  };
+}
+function summarize(benchmarks) {
+  const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0 };
+  for (const b of benchmarks) counts[b.verdict]++;
+  const gatingRegressions = benchmarks.filter((b) => b.gating).length;
+  return { verdict: gatingRegressions > 0 ? "fail" : "pass", gating_regressions: gatingRegressions, counts };
 }
 function compare(base, head, options) {
   const resolver = thresholdResolver(options.thresholds ?? {});
@@ -31655,29 +31722,15 @@ function compare(base, head, options) {
     if (pairs !== null && before.profile !== null && after.profile !== null) {
       entry.calls = compareCalls(before.profile, after.profile, pairs, thresholds.callThreshold, limits.calls);
     }
-    const { timing, memory, calls } = entry;
-    entry.regressions = metricsWith("regressed", timing, memory, calls);
-    entry.improvements = metricsWith("improved", timing, memory, calls);
-    if (entry.regressions.length > 0) entry.verdict = "regressed";
-    else if (entry.improvements.length > 0) entry.verdict = "improved";
-    else if (timing?.verdict === "inconclusive") entry.verdict = "inconclusive";
-    entry.gating = entry.regressions.some((metric) => metric !== "time" || timing?.significant === true);
-    if (entry.verdict === "regressed" || entry.verdict === "improved") {
-      entry.attribution = {
-        functions: pairs !== null && before.profile !== null && after.profile !== null && timing?.ratio != null && timing.median.base > 0 ? attributeFunctions(before.profile, after.profile, pairs, { baseTime: timing.median.base, ratio: timing.ratio }, limits) : null,
-        allocations: before.memory !== null && after.memory !== null ? attributeAllocations(before.memory, after.memory, limits.lines) : null
-      };
-    }
+    decideVerdict(entry);
+    if (entry.verdict === "regressed" || entry.verdict === "improved") entry.attribution = attribute(before, after, entry.timing, limits, pairs);
   }
   const benchmarks = pending.map((p) => p.entry);
-  const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0 };
-  for (const b of benchmarks) counts[b.verdict]++;
-  const gatingRegressions = benchmarks.filter((b) => b.gating).length;
   const global3 = resolver.global;
   return {
     schema: COMPARISON_SCHEMA_NAME,
     schema_version: COMPARISON_SCHEMA_VERSION,
-    summary: { verdict: gatingRegressions > 0 ? "fail" : "pass", gating_regressions: gatingRegressions, counts },
+    summary: summarize(benchmarks),
     method: {
       mode: options.mode,
       level: global3.level,
@@ -32438,8 +32491,8 @@ async function reportComparison(comparison, values, context) {
   return comparison.summary.verdict === "fail" && values["no-fail"] !== true ? 1 : 0;
 }
 async function writeOut(path6, text2) {
-  await mkdir(dirname2(path6), { recursive: true });
-  await writeFile(path6, text2);
+  await mkdir2(dirname2(path6), { recursive: true });
+  await writeFile2(path6, text2);
 }
 async function compareCommand(values, positionals, context) {
   if (positionals.length !== 2) {
@@ -32456,7 +32509,7 @@ async function compareCommand(values, positionals, context) {
 
 // src/cli/demo.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { cp, mkdir as mkdir2, rm, writeFile as writeFile2 } from "node:fs/promises";
+import { cp, mkdir as mkdir3, rm, writeFile as writeFile3 } from "node:fs/promises";
 import { dirname as dirname3, join as join3, relative as relative2, resolve as resolve3, sep } from "node:path";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 var DEMO_OPTIONS = {
@@ -32491,7 +32544,7 @@ async function demoCommand(values, _positionals, context) {
   const source = demoDirectory();
   const out = resolve3(context.cwd, typeof values.out === "string" ? values.out : join3(".profgate", "demo"));
   const sides2 = { base: join3(out, "base"), head: join3(out, "head") };
-  await mkdir2(out, { recursive: true });
+  await mkdir3(out, { recursive: true });
   await prepareTree(source, sides2.base, null);
   await prepareTree(source, sides2.head, join3(source, "variants", "regressed"));
   const project = await loadProjectConfig(sides2.base);
@@ -32503,10 +32556,10 @@ async function demoCommand(values, _positionals, context) {
   const head = await runHarness({ cwd: sides2.head, out: "results", settings, onEvent: quiet ? void 0 : createProgress(context.stderr, context.colour, "head") });
   const comparison = compare(base.results, head.results, { mode: "separate", thresholds: thresholdConfig(project, {}) });
   const report = join3(out, "report.md");
-  await writeFile2(report, renderMarkdown(comparison));
+  await writeFile3(report, renderMarkdown(comparison));
   const page = join3(out, "report.html");
-  await writeFile2(page, renderHtml(comparison));
-  await writeFile2(join3(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
+  await writeFile3(page, renderHtml(comparison));
+  await writeFile3(join3(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
   const shown = (path6) => relative2(context.cwd, path6) || path6;
   context.stdout.write(`
@@ -32524,12 +32577,428 @@ ${renderComparison(comparison, context.colour)}
   return 0;
 }
 
+// src/cli/ab.ts
+import { existsSync as existsSync3 } from "node:fs";
+import { mkdir as mkdir4, writeFile as writeFile4 } from "node:fs/promises";
+import { join as join6, resolve as resolve4 } from "node:path";
+
+// src/core/sequential.ts
+var DEFAULT_ROUND_PLAN = Object.freeze({ initialRounds: 15, batch: 10, maxRounds: 55, budgetSeconds: 300 });
+function maxLooks(plan) {
+  return 1 + Math.ceil(Math.max(0, plan.maxRounds - plan.initialRounds) / plan.batch);
+}
+function lookLevel(level, looks) {
+  return 1 - (1 - level) / looks;
+}
+function minimumRounds(level) {
+  let n2 = 1;
+  while (mannWhitneyCdf(0, n2, n2) > 1 - level) n2++;
+  return n2;
+}
+function checkPlan(plan, level, names) {
+  for (const key of ["initialRounds", "batch", "maxRounds"]) {
+    if (!Number.isInteger(plan[key]) || plan[key] < 1) throw new ConfigError(`${names[key]}: ${plan[key]} is not allowed; expected a whole number of at least 1`);
+  }
+  if (!(plan.budgetSeconds > 0)) throw new ConfigError(`${names.budgetSeconds}: ${plan.budgetSeconds} is not allowed; expected a number of seconds greater than 0`);
+  const capped = { ...plan, initialRounds: Math.min(plan.initialRounds, plan.maxRounds) };
+  const perLook = lookLevel(level, maxLooks(capped));
+  const needed = minimumRounds(perLook);
+  if (capped.initialRounds < needed) {
+    const key = plan.maxRounds < needed ? "maxRounds" : "initialRounds";
+    throw new ConfigError(
+      `${names[key]}: ${plan[key]} rounds cannot bound a ratio at the level each of the ${maxLooks(capped)} looks tests at (${perLook.toFixed(5)}); give at least ${needed}`
+    );
+  }
+  return capped;
+}
+function spendLevel(config2, looks) {
+  const spend = (layer) => layer?.level === void 0 ? layer : { ...layer, level: lookLevel(layer.level, looks) };
+  return {
+    global: { ...config2.global, level: lookLevel(config2.global?.level ?? DEFAULT_THRESHOLDS.level, looks) },
+    benchmarks: config2.benchmarks === void 0 ? void 0 : Object.fromEntries(Object.entries(config2.benchmarks).map(([k, v]) => [k, spend(v) ?? {}])),
+    flags: spend(config2.flags)
+  };
+}
+function undecided(comparison) {
+  return comparison.benchmarks.filter((b) => b.verdict !== "failed" && b.timing !== null && b.timing.p !== null).filter((b) => b.timing?.verdict === "inconclusive" || b.timing?.verdict === "regressed" && !b.timing.significant).map((b) => b.id);
+}
+function nextBatch(plan, state) {
+  if (state.looks >= maxLooks(plan)) return 0;
+  const room = plan.maxRounds - state.rounds;
+  const affordable = state.secondsPerRound > 0 ? Math.floor((plan.budgetSeconds - state.elapsedSeconds) / state.secondsPerRound) : room;
+  return Math.max(0, Math.min(plan.batch, room, affordable));
+}
+function mergeBenchmark(before, after) {
+  if (after.status !== "ok" || before.status !== "ok" || before.timing === null || after.timing === null) return before.status !== "ok" ? before : after;
+  if (before.timing.loops !== after.timing.loops) {
+    throw new RangeError(`${after.id}: a batch timed ${after.timing.loops} loops per value, an earlier one ${before.timing.loops}; batches must share loop counts`);
+  }
+  return { ...after, timing: { ...after.timing, processes: [...before.timing.processes, ...after.timing.processes] } };
+}
+function mergeBatches(previous, batch) {
+  if (previous === null) return batch;
+  const merged = new Map(previous.benchmarks.map((b) => [b.id, b]));
+  for (const bench of batch.benchmarks) {
+    const before = merged.get(bench.id);
+    merged.set(bench.id, before === void 0 ? bench : mergeBenchmark(before, bench));
+  }
+  const benchmarks = [...merged.values()];
+  const processes = Math.max(1, ...benchmarks.map((b) => b.timing?.processes.length ?? 0));
+  return { ...previous, settings: { ...previous.settings, processes }, benchmarks };
+}
+
+// src/adapters/ab.ts
+import { randomInt } from "node:crypto";
+import { mkdtemp, rm as rm2 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join as join4 } from "node:path";
+async function runInterleaved(options) {
+  const thresholds = options.thresholds ?? {};
+  const level = thresholdResolver(thresholds).global.level;
+  const plan = checkPlan(
+    {
+      initialRounds: options.initialRounds ?? DEFAULT_ROUND_PLAN.initialRounds,
+      batch: options.batch ?? DEFAULT_ROUND_PLAN.batch,
+      maxRounds: options.maxRounds ?? DEFAULT_ROUND_PLAN.maxRounds,
+      budgetSeconds: options.budgetSeconds ?? DEFAULT_ROUND_PLAN.budgetSeconds
+    },
+    level,
+    { initialRounds: "initialRounds", batch: "batch", maxRounds: "maxRounds", budgetSeconds: "budgetSeconds" }
+  );
+  const looksAllowed = maxLooks(plan);
+  const spent = spendLevel(thresholds, looksAllowed);
+  const started = Date.now();
+  const elapsed = () => (Date.now() - started) / 1e3;
+  const scratch = await mkdtemp(join4(tmpdir(), "profgate-ab-"));
+  const seeds = [];
+  let base = null;
+  let head = null;
+  let loops = {};
+  let ids = options.ids;
+  let rounds = plan.initialRounds;
+  let done = 0;
+  let looks = 0;
+  let comparison;
+  let stopped = "decided";
+  try {
+    for (; ; ) {
+      const seed = seeds.length === 0 ? options.seed ?? randomInt(2 ** 32) : ((seeds[seeds.length - 1] ?? 0) + 1) % 2 ** 32;
+      seeds.push(seed);
+      options.onEvent?.({ event: "batch", look: looks + 1, rounds, ids: ids ?? null });
+      const batchStarted = Date.now();
+      const batch = await runAbHarness({
+        baseTree: options.baseTree,
+        headTree: options.headTree,
+        out: join4(scratch, `batch-${seeds.length}`),
+        settings: options.settings,
+        rounds,
+        seed,
+        loops,
+        ids,
+        onEvent: options.onEvent,
+        env: options.env
+      });
+      const secondsPerRound = (Date.now() - batchStarted) / 1e3 / rounds;
+      const batchSize = batch.head.benchmarks.length + batch.base.benchmarks.filter((b) => !batch.head.benchmarks.some((h2) => h2.id === b.id)).length;
+      loops = { ...loops, ...batch.loops };
+      base = mergeBatches(base, batch.base);
+      head = mergeBatches(head, batch.head);
+      done += rounds;
+      looks += 1;
+      comparison = compare(base, head, { mode: "interleaved", thresholds: spent, commits: options.commits });
+      const pending = undecided(comparison);
+      options.onEvent?.({ event: "look", look: looks, maxLooks: looksAllowed, rounds: done, undecided: pending.length, elapsed: elapsed() });
+      if (pending.length === 0) break;
+      rounds = nextBatch(plan, { looks, rounds: done, elapsedSeconds: elapsed(), secondsPerRound: secondsPerRound * pending.length / Math.max(1, batchSize) });
+      if (rounds === 0) {
+        stopped = done >= plan.maxRounds || looks >= looksAllowed ? "max-rounds" : "budget";
+        break;
+      }
+      ids = pending;
+    }
+  } finally {
+    await rm2(scratch, { recursive: true, force: true });
+  }
+  if (base === null || head === null || comparison === void 0) throw new Error("unreachable: the first look always runs");
+  const roundsById = {};
+  for (const bench of [...base.benchmarks, ...head.benchmarks]) roundsById[bench.id] = bench.timing?.processes.length ?? 0;
+  return {
+    base,
+    head,
+    comparison,
+    rounds: roundsById,
+    loops,
+    looks,
+    maxLooks: looksAllowed,
+    level: lookLevel(level, looksAllowed),
+    plan,
+    seeds,
+    stopped,
+    elapsedSeconds: elapsed()
+  };
+}
+
+// src/adapters/git.ts
+import { mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join5 } from "node:path";
+var GitError = class extends Error {
+  name = "GitError";
+};
+var LOCAL_TIMEOUT_MS = 6e4;
+var FETCH_TIMEOUT_MS = 3e5;
+var Git = class {
+  constructor(cwd) {
+    this.cwd = cwd;
+  }
+  cwd;
+  async run(args, timeout = LOCAL_TIMEOUT_MS) {
+    const result = await execa("git", args, { cwd: this.cwd, reject: false, timeout, stdin: "ignore", env: { GIT_TERMINAL_PROMPT: "0" } });
+    if (result.failed && result.exitCode === void 0) {
+      const reason = /ENOENT/.test(result.message ?? "") ? "git is not installed (or not on PATH)" : result.shortMessage ?? "unknown error";
+      throw new GitError(`git ${args[0] ?? ""}: ${reason}`);
+    }
+    return { ok: result.exitCode === 0, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
+  }
+  /** The repository's top-level directory; throws when `cwd` is not inside a git repository. */
+  async root() {
+    const result = await this.run(["rev-parse", "--show-toplevel"]);
+    if (!result.ok) throw new GitError(`${this.cwd} is not in a git repository (git: ${result.stderr || "rev-parse failed"}); run profgate ab inside the repository whose commits it compares`);
+    return result.stdout;
+  }
+  /** Where `cwd` lies inside the repository, relative to its top level ("" at the top, else ending in "/"). */
+  async prefix() {
+    await this.root();
+    return (await this.run(["rev-parse", "--show-prefix"])).stdout;
+  }
+  /** The full SHA of the commit `ref` names (a branch, tag, SHA, `HEAD~1`…); throws naming the ref when unknown. */
+  async resolveCommit(ref) {
+    await this.root();
+    if (ref.startsWith("-")) throw new GitError(`unknown ref "${ref}": a ref cannot start with "-"`);
+    const result = await this.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+    if (!result.ok) {
+      throw new GitError(`unknown ref "${ref}": no such commit, branch or tag in ${await this.root()} (a commit missing from a shallow clone can be fetched first: git fetch --depth=1 origin SHA)`);
+    }
+    return result.stdout;
+  }
+  /** Whether the repository has the commit `sha` (e.g. after a shallow checkout of another one). */
+  async hasCommit(sha) {
+    if (sha.startsWith("-")) return false;
+    return (await this.run(["cat-file", "-e", "--end-of-options", `${sha}^{commit}`])).ok;
+  }
+  /** Fetches the one commit `sha` from `remote` without history or tags, as actions/checkout's shallow clone needs. */
+  async fetchCommit(sha, remote = "origin") {
+    if (!/^[0-9a-f]{7,64}$/i.test(sha)) throw new GitError(`fetch: "${sha}" is not a commit SHA`);
+    const result = await this.run(["fetch", "--no-tags", "--depth=1", remote, sha], FETCH_TIMEOUT_MS);
+    if (!result.ok || !await this.hasCommit(sha)) {
+      throw new GitError(`could not fetch commit ${sha} from ${remote}: ${result.stderr || "the commit is still missing after the fetch"}`);
+    }
+  }
+  /** Checks `ref` out, detached, in a new temporary directory. */
+  async addWorktree(ref) {
+    const commit = await this.resolveCommit(ref);
+    const parent = await mkdtemp2(join5(tmpdir2(), "profgate-tree-"));
+    const path6 = join5(parent, commit.slice(0, 12));
+    const result = await this.run(["worktree", "add", "--detach", "--quiet", path6, commit]);
+    if (!result.ok) {
+      await rm3(parent, { recursive: true, force: true });
+      throw new GitError(`could not check out ${ref} (${commit}) in ${path6}: ${result.stderr}`);
+    }
+    return {
+      path: path6,
+      commit,
+      remove: async () => {
+        await this.run(["worktree", "remove", "--force", path6]);
+        await rm3(parent, { recursive: true, force: true });
+        await this.run(["worktree", "prune"]);
+      }
+    };
+  }
+};
+
+// src/cli/ab.ts
+var DEFAULT_AB_OUT = ".profgate/ab";
+var AB_OPTIONS = {
+  out: { type: "string" },
+  python: { type: "string" },
+  pythonpath: { type: "string", multiple: true },
+  filter: { type: "string" },
+  values: { type: "string" },
+  "min-time": { type: "string" },
+  "max-rounds": { type: "string" },
+  budget: { type: "string" },
+  markdown: { type: "string" },
+  html: { type: "string" },
+  json: { type: "string" },
+  "time-threshold": { type: "string" },
+  "memory-threshold": { type: "string" },
+  "no-fail": { type: "boolean" },
+  quiet: { type: "boolean", short: "q" }
+};
+var AB_HELP = `Usage: profgate ab BASE_REF [HEAD_REF] [PATH...] [options]
+
+Times two versions of the project on this machine in interleaved rounds and compares them. BASE_REF (and HEAD_REF,
+default: the working tree as it is, uncommitted changes included) is any commit git knows: a branch, a tag, a SHA,
+HEAD~1. Each is checked out as a temporary git worktree; every worker runs in its version's tree, which is first on
+the import path, so pure-Python projects need nothing installed per version.
+
+In each round every benchmark runs one base and one head timing process, back to back, in random order and with the
+same hash seed; the loop count is calibrated once and fixed for both. Machine drift then falls on both sides alike,
+so the comparison uses the narrow same-machine margin (1%) instead of the separate-runs one. After ${DEFAULT_ROUND_PLAN.initialRounds} rounds,
+benchmarks whose timing is still inconclusive get ${DEFAULT_ROUND_PLAN.batch} more rounds at a time, up to --max-rounds and --budget; the
+error rate is split across these looks, so looking again does not raise the false-alarm rate. A cProfile and a
+tracemalloc pass then run once per version, for attribution and the memory and call-count verdicts.
+
+PATHs (default: "benchmarks", or [tool.profgate] benchmarks in ./pyproject.toml) and --pythonpath are relative to
+each version's tree. Writes DIR/base/results.json, DIR/head/results.json (with profiles) and DIR/comparison.json.
+
+Options (flags win over [tool.profgate] in pyproject.toml):
+  --out DIR                where to write results (default ${DEFAULT_AB_OUT})
+  --python CMD             the project's Python interpreter (default python3)
+  --pythonpath DIR         make DIR of each tree importable, e.g. src (repeatable)
+  --filter SUBSTRING       only benchmarks whose id contains SUBSTRING
+  --values N               timed values per process (default 5)
+  --min-time SECONDS       shortest duration of one timed value (default 0.02)
+  --max-rounds N           most rounds any benchmark gets (default ${DEFAULT_ROUND_PLAN.maxRounds})
+  --budget SECONDS         start no batch of rounds that would end later than this (default ${DEFAULT_ROUND_PLAN.budgetSeconds}); the first
+                           ${DEFAULT_ROUND_PLAN.initialRounds} rounds always run
+  --markdown FILE          also write the report as Markdown (the PR comment)
+  --html FILE              also write the report as one self-contained HTML page
+  --json FILE              also write the comparison as JSON (docs/comparison-schema.md)
+  --time-threshold PCT     a slowdown must exceed this to regress (default 5)
+  --memory-threshold PCT   peak or retained memory growth that regresses (default 10, and at least 64 KiB)
+  --no-fail                exit 0 even when a benchmark regressed
+  -q, --quiet              no progress on stderr
+
+Exit codes: 0 no regression, 1 regression, 2 usage or input error (not a git repository, an unknown ref).
+`;
+function withPasses(timed, passes) {
+  if (timed.status !== "ok" || passes === void 0) return timed;
+  return { ...passes, timing: timed.timing };
+}
+function joinPasses(timed, passes) {
+  const byId = new Map(passes.benchmarks.map((b) => [b.id, b]));
+  return {
+    ...timed,
+    settings: { ...passes.settings, processes: timed.settings.processes },
+    benchmarks: timed.benchmarks.map((b) => withPasses(b, byId.get(b.id)))
+  };
+}
+function interleavedProgress(stream) {
+  const live = stream.isTTY === true;
+  return (event) => {
+    switch (event.event) {
+      case "collected":
+        break;
+      case "batch":
+        stream.write(`interleaved: ${event.rounds} rounds of ${event.ids === null ? "every benchmark" : `${event.ids.length} undecided benchmark${event.ids.length === 1 ? "" : "s"}`}
+`);
+        break;
+      case "round":
+        if (live) stream.write(`\r\x1B[2Kround ${event.round}/${event.rounds}`);
+        break;
+      case "look":
+        stream.write(
+          `${live ? "\r\x1B[2K" : ""}look ${event.look}/${event.maxLooks} after ${event.rounds} rounds: ${event.undecided} undecided (${formatDuration(event.elapsed)})
+`
+        );
+        break;
+      case "pass":
+      case "done":
+      case "finished":
+        break;
+    }
+  };
+}
+function numberFlag(values, name, kind) {
+  return values[name] === void 0 ? void 0 : convertValue(kind, values[name], `--${name}`);
+}
+async function abCommand(values, positionals, context) {
+  const [baseRef, ...rest] = positionals;
+  if (baseRef === void 0) throw new UsageError("expected BASE_REF, the commit to compare with (a branch, tag, SHA or e.g. HEAD~1)");
+  const headRef = rest[0] !== void 0 && !existsSync3(resolve4(context.cwd, rest[0])) ? rest.shift() : void 0;
+  const settings = await runSettingsFrom(values, rest, context.cwd);
+  const project = await loadProjectConfig(context.cwd);
+  const thresholds = thresholdConfig(project, thresholdFlags(values));
+  const maxRounds = numberFlag(values, "max-rounds", "positive-int") ?? DEFAULT_ROUND_PLAN.maxRounds;
+  const budgetSeconds = numberFlag(values, "budget", "positive-number") ?? DEFAULT_ROUND_PLAN.budgetSeconds;
+  checkPlan({ ...DEFAULT_ROUND_PLAN, maxRounds, budgetSeconds }, thresholdResolver(thresholds).global.level, {
+    initialRounds: "--max-rounds",
+    batch: "--max-rounds",
+    maxRounds: "--max-rounds",
+    budgetSeconds: "--budget"
+  });
+  const out = resolve4(context.cwd, typeof values.out === "string" ? values.out : DEFAULT_AB_OUT);
+  const stderr = values.quiet === true ? void 0 : context.stderr;
+  const git = new Git(context.cwd);
+  const trees = [];
+  try {
+    let prefix;
+    let headCommit = null;
+    try {
+      prefix = await git.prefix();
+      const baseCommit = await git.resolveCommit(baseRef);
+      if (headRef !== void 0) headCommit = await git.resolveCommit(headRef);
+      trees.push(await git.addWorktree(baseCommit));
+      if (headRef !== void 0) trees.push(await git.addWorktree(headRef));
+    } catch (error62) {
+      if (error62 instanceof GitError) throw new UsageError(error62.message);
+      throw error62;
+    }
+    const [baseWorktree, headWorktree] = trees;
+    if (baseWorktree === void 0) throw new Error("unreachable: the base worktree was just added");
+    const baseTree = join6(baseWorktree.path, prefix);
+    const headTree = headWorktree === void 0 ? context.cwd : join6(headWorktree.path, prefix);
+    const commits = { base: baseWorktree.commit, head: headCommit };
+    const run = await runInterleaved({
+      baseTree,
+      headTree,
+      settings,
+      thresholds,
+      maxRounds,
+      budgetSeconds,
+      commits,
+      onEvent: stderr === void 0 ? void 0 : interleavedProgress(stderr)
+    });
+    if (run.head.benchmarks.length === 0 && run.base.benchmarks.length === 0) {
+      throw new UsageError(`no benchmarks found in ${settings.paths.join(", ")} of either version: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker`);
+    }
+    stderr?.write(
+      `interleaved rounds ${run.stopped === "decided" ? "decided every benchmark" : `stopped at the ${run.stopped === "budget" ? "time budget" : "cap on rounds"}`} after ${run.looks} look${run.looks === 1 ? "" : "s"} (${formatDuration(run.elapsedSeconds)})
+`
+    );
+    const sides2 = { base: { tree: baseTree, timed: run.base }, head: { tree: headTree, timed: run.head } };
+    const joined = {};
+    for (const side of ["base", "head"]) {
+      const passes = await runHarness({
+        cwd: sides2[side].tree,
+        out: join6(out, side),
+        settings,
+        passes: ["profile", "memory"],
+        onEvent: stderr === void 0 ? void 0 : createProgress(stderr, context.colour, side)
+      });
+      joined[side] = joinPasses(sides2[side].timed, passes.results);
+      await writeFile4(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}
+`);
+    }
+    if (joined.base === void 0 || joined.head === void 0) throw new Error("unreachable: both sides ran");
+    const comparison = compare(joined.base, joined.head, { mode: "interleaved", thresholds: spendLevel(thresholds, run.maxLooks), commits });
+    await mkdir4(out, { recursive: true });
+    await writeFile4(join6(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
+`);
+    return await reportComparison(comparison, values, context);
+  } finally {
+    for (const tree of trees) await tree.remove();
+  }
+}
+
 // src/cli/main.ts
 var HELP = `profgate ${VERSION}: a performance gate for Python pull requests
 
 Usage:
   profgate run [PATH...] [options]     run the benchmarks: timing, cProfile and tracemalloc passes
   profgate compare BASE HEAD [options] compare two runs: verdicts, slower functions, allocating lines
+  profgate ab BASE_REF [HEAD_REF]      time two commits interleaved on this machine, and compare them
   profgate demo                        the example project before and after a planted regression, compared
   profgate help COMMAND                help for one command
 
@@ -32539,7 +33008,8 @@ Exit codes: 0 no regression and every benchmark ran, 1 a regression or a failed 
 var COMMANDS = {
   run: { options: RUN_OPTIONS, help: RUN_HELP, run: runCommand },
   compare: { options: COMPARE_OPTIONS, help: COMPARE_HELP, run: compareCommand },
-  demo: { options: DEMO_OPTIONS, help: DEMO_HELP, run: demoCommand }
+  demo: { options: DEMO_OPTIONS, help: DEMO_HELP, run: demoCommand },
+  ab: { options: AB_OPTIONS, help: AB_HELP, run: abCommand }
 };
 async function main(argv, context = defaultContext()) {
   const [name, ...rest] = argv;

@@ -101,7 +101,8 @@ def _entry(benchmark_id, file, name, params, clock):
     }
 
 
-def _fail(entry, pass_name, status, message, output):
+def fail(entry, pass_name, status, message, output):
+    """Records on a result entry that ``pass_name`` ended with ``status``."""
     entry["status"] = status
     entry["failure"] = {"pass": pass_name, "message": message, "output": output}
 
@@ -129,7 +130,7 @@ class Suite:
     def run(self):
         """Runs everything and returns the ``benchmarks`` list of the results."""
         started = time.perf_counter()
-        entries = self._collect()
+        entries = self.collect()
         self.emit({"event": "collected", "count": len(entries)})
         for index, entry in enumerate(entries, 1):
             benchmark_started = time.perf_counter()
@@ -153,7 +154,8 @@ class Suite:
         # A module that failed to import may hold the wanted benchmarks: keep it when the filter names its file.
         return module_failed and benchmark_id in wanted
 
-    def _collect(self):
+    def collect(self):
+        """The result entries of the selected benchmarks, those that failed to collect already recorded as failed."""
         if self.options.suite == "pytest":
             return self._collect_pytest()
         entries = []
@@ -162,7 +164,7 @@ class Suite:
             if not outcome.ok:
                 if self._selected(file, module_failed=True):
                     entry = _entry(file, file, "", {}, "cpu")
-                    _fail(entry, "collect", outcome.status, outcome.message, outcome.output)
+                    fail(entry, "collect", outcome.status, outcome.message, outcome.output)
                     entry["output"] = outcome.output
                     entries.append(entry)
                 continue
@@ -171,7 +173,7 @@ class Suite:
                     continue
                 if "error" in found:
                     entry = _entry(found["id"], file, found["name"], {}, "cpu")
-                    _fail(entry, "collect", "error", found["error"], "")
+                    fail(entry, "collect", "error", found["error"], "")
                 else:
                     entry = _entry(found["id"], file, found["name"], found["params"], found["clock"])
                 entries.append(entry)
@@ -187,7 +189,7 @@ class Suite:
                 continue
             if "error" in found:
                 entry = _entry(found["id"], found["file"], found["name"], {}, "cpu")
-                _fail(entry, "collect", "error", found["error"], found["output"])
+                fail(entry, "collect", "error", found["error"], found["output"])
                 entry["output"] = found["output"]
             else:
                 entry = _entry(found["id"], found["file"], found["name"], found["params"], found["clock"])
@@ -198,31 +200,41 @@ class Suite:
         output = ""
         for pass_name in self.options.passes:
             self.emit({"event": "pass", "index": index, "count": count, "id": entry["id"], "pass": pass_name})
-            job = {"suite": self.options.suite, "file": entry["file"], "id": entry["id"]}
-            outcomes, value = self._passes[pass_name](job)
+            outcomes, value = self._passes[pass_name](self.job(entry))
             for outcome in outcomes:
                 output = tail(output + outcome.output)
             last = outcomes[-1]
             if not last.ok:
-                _fail(entry, pass_name, last.status, last.message, last.output)
+                fail(entry, pass_name, last.status, last.message, last.output)
                 break
             entry[pass_name] = value
         entry["output"] = output
+
+    def job(self, entry):
+        """The part of every worker job that names the benchmark of a result entry."""
+        return {"suite": self.options.suite, "file": entry["file"], "id": entry["id"]}
+
+    def calibrate(self, job):
+        """Runs a calibration worker: its outcome's data holds ``loops``."""
+        return self.manager.run(dict(job, kind="calibrate", gc=self.options.gc, min_time=self.options.min_time))
+
+    def time_process(self, job, loops):
+        """Runs one timing worker with a fixed loop count: its outcome's data holds ``cpu`` and ``wall`` values."""
+        options = self.options
+        return self.manager.run(dict(job, kind="timing", gc=options.gc, loops=loops, warmups=options.warmups, values=options.values))
 
     def _timing(self, job):
         options = self.options
         outcomes = []
         loops = options.loops
         if loops is None:
-            outcomes.append(self.manager.run(dict(job, kind="calibrate", gc=options.gc, min_time=options.min_time)))
+            outcomes.append(self.calibrate(job))
             if not outcomes[-1].ok:
                 return outcomes, None
             loops = outcomes[-1].data["loops"]
         processes = []
         for _ in range(options.processes):
-            outcomes.append(self.manager.run(dict(
-                job, kind="timing", gc=options.gc, loops=loops, warmups=options.warmups, values=options.values,
-            )))
+            outcomes.append(self.time_process(job, loops))
             if not outcomes[-1].ok:
                 return outcomes, None
             processes.append({"cpu": outcomes[-1].data["cpu"], "wall": outcomes[-1].data["wall"]})

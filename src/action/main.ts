@@ -71,6 +71,9 @@ async function runMode(inputs: ActionInputs, runner: Runner, services: Services)
   if (harness.results.benchmarks.length === 0) {
     throw new Error(`no benchmarks found in ${settings.paths.join(", ")} (under ${cwd}): expected files named bench_*.py with functions named bench_*; set the "benchmarks" input or [tool.profgate] benchmarks`);
   }
+  for (const bench of harness.results.benchmarks) {
+    if (bench.status !== "ok") core.warning(`profgate: ${bench.id} failed (${bench.status}${bench.failure === null ? "" : ` in the ${bench.failure.pass} pass: ${bench.failure.message}`}); its output is in the results artifact`);
+  }
   const pr = runner.pullRequest;
   let baseline: BaselineOutcome | null = null;
   let comparison: Comparison | null = null;

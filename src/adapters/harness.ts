@@ -1,10 +1,10 @@
 /**
- * The Python harness as seen from Node: starts `python -m profgate run` with the project's interpreter, streams
- * its progress events, and reads back the validated results file.
+ * The Python harness as seen from Node: starts `python -m profgate run` (or `ab`, interleaved rounds of two trees)
+ * with the project's interpreter, streams its progress events, and reads back the validated results files.
  */
 import { execa } from "execa";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -53,27 +53,35 @@ export function splitCommand(command: string): string[] {
   return parts;
 }
 
-function harnessArgs(settings: RunSettings, out: string, passes: readonly string[] | undefined, loops: number | undefined): string[] {
-  const args = ["-m", "profgate", "run", ...settings.paths, "--out", out];
+/** The options `run` and `ab` share. */
+function commonArgs(settings: RunSettings, out: string): string[] {
+  const args = [...settings.paths, "--out", out];
   for (const dir of settings.pythonpath) args.push("--pythonpath", dir);
   if (settings.filter !== null) args.push("--filter", settings.filter);
   args.push("--suite", settings.suite);
   if (settings.select !== null) args.push("--select", settings.select);
   args.push(
-    "--processes", String(settings.processes),
     "--values", String(settings.values),
     "--warmups", String(settings.warmups),
     "--min-time", String(settings.minTime),
     "--timeout", String(settings.timeout),
     "--hash-seed", String(settings.hashSeed),
+    "--events-fd", "3",
+  );
+  if (settings.gc) args.push("--gc");
+  return args;
+}
+
+function harnessArgs(settings: RunSettings, out: string, passes: readonly string[] | undefined, loops: number | undefined): string[] {
+  const args = ["-m", "profgate", "run", ...commonArgs(settings, out)];
+  args.push(
+    "--processes", String(settings.processes),
     "--profile-iterations", String(settings.profileIterations),
     "--profile-warmups", String(settings.profileWarmups),
     "--memory-warmups", String(settings.memoryWarmups),
   );
-  if (settings.gc) args.push("--gc");
   if (passes !== undefined) args.push("--passes", passes.join(","));
   if (loops !== undefined) args.push("--loops", String(loops));
-  args.push("--events-fd", "3");
   return args;
 }
 
@@ -89,26 +97,30 @@ export interface HarnessOptions {
   env?: Record<string, string>;
 }
 
-/** Runs the harness once and returns its validated results. */
-export async function runHarness(options: HarnessOptions): Promise<HarnessRun> {
-  const [command, ...prefix] = splitCommand(options.settings.python);
+/** Starts the harness with `args` in `cwd`, relays its events, and returns its exit code (0 or 1) and output. */
+async function launch<Event>(
+  cwd: string,
+  python: string,
+  args: readonly string[],
+  onEvent: ((event: Event) => void) | undefined,
+  env: Record<string, string> | undefined,
+): Promise<{ exitCode: 0 | 1; output: string }> {
+  const [command, ...prefix] = splitCommand(python);
   if (command === undefined) throw new HarnessError(`python: the command is empty; pass the interpreter, e.g. --python python3`, true);
-  const out = resolve(options.cwd, options.out);
   const harness = harnessDirectory();
   const pythonPath = [harness, process.env.PYTHONPATH].filter((p) => p !== undefined && p !== "").join(delimiter);
-  const child = execa(command, [...prefix, ...harnessArgs(options.settings, out, options.passes, options.loops)], {
-    cwd: options.cwd,
-    env: { ...options.env, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: "1" },
+  const child = execa(command, [...prefix, ...args], {
+    cwd,
+    env: { ...env, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: "1" },
     stdio: ["ignore", "pipe", "pipe", "pipe"],
     reject: false,
     all: true,
   });
-  if (options.onEvent !== undefined) {
-    const onEvent = options.onEvent;
+  if (onEvent !== undefined) {
     const lines = createInterface({ input: child.stdio[3] });
     lines.on("line", (line) => {
       try {
-        onEvent(JSON.parse(line) as HarnessEvent);
+        onEvent(JSON.parse(line) as Event);
       } catch {
         // A malformed progress line only costs a progress update.
       }
@@ -120,8 +132,8 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessRun> {
     const notFound = /ENOENT/.test(result.message ?? "");
     throw new HarnessError(
       notFound
-        ? `python: ${JSON.stringify(options.settings.python)} was not found; install Python 3.9 or newer, or name the interpreter with --python (Action input "python")`
-        : `python: could not run ${JSON.stringify(options.settings.python)}: ${result.shortMessage ?? "unknown error"}`,
+        ? `python: ${JSON.stringify(python)} was not found; install Python 3.9 or newer, or name the interpreter with --python (Action input "python")`
+        : `python: could not run ${JSON.stringify(python)}: ${result.shortMessage ?? "unknown error"}`,
       true,
     );
   }
@@ -129,12 +141,80 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessRun> {
   if (result.exitCode !== 0 && result.exitCode !== 1) {
     throw new HarnessError(`the harness failed (exit code ${String(result.exitCode)}):\n${output.slice(-4_000)}`, false);
   }
-  const resultsPath = join(out, "results.json");
-  let data: unknown;
+  return { exitCode: result.exitCode === 0 ? 0 : 1, output };
+}
+
+async function readJson(path: string, output: string): Promise<unknown> {
   try {
-    data = JSON.parse(await readFile(resultsPath, "utf8"));
+    return JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
-    throw new HarnessError(`the harness wrote no readable ${resultsPath}: ${String(error)}\n${output.slice(-4_000)}`, false);
+    throw new HarnessError(`the harness wrote no readable ${path}: ${String(error)}\n${output.slice(-4_000)}`, false);
   }
-  return { results: parseResults(data, resultsPath), resultsPath, exitCode: result.exitCode === 0 ? 0 : 1 };
+}
+
+/** Runs the harness once and returns its validated results. */
+export async function runHarness(options: HarnessOptions): Promise<HarnessRun> {
+  const out = resolve(options.cwd, options.out);
+  const { exitCode, output } = await launch(options.cwd, options.settings.python, harnessArgs(options.settings, out, options.passes, options.loops), options.onEvent, options.env);
+  const resultsPath = join(out, "results.json");
+  return { results: parseResults(await readJson(resultsPath, output), resultsPath), resultsPath, exitCode };
+}
+
+/** A progress event of `python -m profgate ab`: those of `run`, and the start of each round. */
+export type AbHarnessEvent = HarnessEvent | { event: "round"; round: number; rounds: number };
+
+export interface AbHarnessOptions {
+  baseTree: string;
+  headTree: string;
+  /** A scratch directory for this batch: the two results, interleave.json and the files passed to the harness. */
+  out: string;
+  /** Paths and --pythonpath are relative to each tree; `processes`, the profile and memory settings do not apply. */
+  settings: RunSettings;
+  rounds: number;
+  /** Seed of the random order of sides within each round. */
+  seed: number;
+  /** Loop counts fixed by an earlier batch; benchmarks without one are calibrated (on the head tree). */
+  loops?: Readonly<Record<string, number>>;
+  /** Only these benchmarks (ids). */
+  ids?: readonly string[];
+  onEvent?: (event: AbHarnessEvent) => void;
+  env?: Record<string, string>;
+}
+
+export interface AbHarnessRun {
+  base: Results;
+  head: Results;
+  /** The loop count of every benchmark that was timed, to pass to the next batch. */
+  loops: Record<string, number>;
+  /** 0 every benchmark ran on both sides, 1 some failed (results are complete either way). */
+  exitCode: 0 | 1;
+}
+
+/** Runs one batch of interleaved rounds (`python -m profgate ab`) and returns both sides' validated results. */
+export async function runAbHarness(options: AbHarnessOptions): Promise<AbHarnessRun> {
+  const out = resolve(options.out);
+  await mkdir(out, { recursive: true });
+  const args = ["-m", "profgate", "ab", ...commonArgs(options.settings, out)];
+  args.push("--base", resolve(options.baseTree), "--head", resolve(options.headTree), "--rounds", String(options.rounds), "--seed", String(options.seed));
+  if (options.loops !== undefined) {
+    await writeFile(join(out, "loops-in.json"), JSON.stringify(options.loops));
+    args.push("--loops-json", join(out, "loops-in.json"));
+  }
+  if (options.ids !== undefined) {
+    await writeFile(join(out, "ids.json"), JSON.stringify(options.ids));
+    args.push("--ids", join(out, "ids.json"));
+  }
+  const { exitCode, output } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env);
+  const [base, head] = await Promise.all(
+    (["base", "head"] as const).map(async (side) => {
+      const path = join(out, side, "results.json");
+      return parseResults(await readJson(path, output), path);
+    }),
+  );
+  const record = await readJson(join(out, "interleave.json"), output);
+  const loops = (record as { loops?: unknown }).loops;
+  if (base === undefined || head === undefined || typeof loops !== "object" || loops === null) {
+    throw new HarnessError(`the harness wrote an incomplete ${join(out, "interleave.json")}\n${output.slice(-4_000)}`, false);
+  }
+  return { base, head, loops: loops as Record<string, number>, exitCode };
 }

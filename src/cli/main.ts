@@ -7,6 +7,7 @@ import { VERSION } from "../version.js";
 import { runCommand, RUN_OPTIONS, RUN_HELP } from "./run.js";
 import { compareCommand, COMPARE_HELP, COMPARE_OPTIONS } from "./compare.js";
 import { demoCommand, DEMO_HELP, DEMO_OPTIONS } from "./demo.js";
+import { abCommand, AB_HELP, AB_OPTIONS } from "./ab.js";
 import { UsageError, type CommandContext } from "./context.js";
 
 const HELP = `profgate ${VERSION}: a performance gate for Python pull requests
@@ -14,6 +15,7 @@ const HELP = `profgate ${VERSION}: a performance gate for Python pull requests
 Usage:
   profgate run [PATH...] [options]     run the benchmarks: timing, cProfile and tracemalloc passes
   profgate compare BASE HEAD [options] compare two runs: verdicts, slower functions, allocating lines
+  profgate ab BASE_REF [HEAD_REF]      time two commits interleaved on this machine, and compare them
   profgate demo                        the example project before and after a planted regression, compared
   profgate help COMMAND                help for one command
 
@@ -31,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   run: { options: RUN_OPTIONS, help: RUN_HELP, run: runCommand },
   compare: { options: COMPARE_OPTIONS, help: COMPARE_HELP, run: compareCommand },
   demo: { options: DEMO_OPTIONS, help: DEMO_HELP, run: demoCommand },
+  ab: { options: AB_OPTIONS, help: AB_HELP, run: abCommand },
 };
 
 /** Runs the CLI with `argv` (without node and the script) and returns the exit code. */

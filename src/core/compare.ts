@@ -22,6 +22,7 @@ import { attributeAllocations, attributeFunctions, compareCalls, DEFAULT_LIMITS,
 import {
   COMPARISON_SCHEMA_NAME,
   COMPARISON_SCHEMA_VERSION,
+  type Attribution,
   type BenchmarkComparison,
   type BenchmarkFailure,
   type Calls,
@@ -33,6 +34,7 @@ import {
   type MetricVerdict,
   type Mode,
   type RunFacts,
+  type Summary,
   type Timing,
   type Verdict,
 } from "./comparison.js";
@@ -202,7 +204,51 @@ function emptyEntry(bench: Benchmark, verdict: Verdict, failures: BenchmarkFailu
     memory: null,
     calls: null,
     attribution: null,
+    confirmed: false,
   };
+}
+
+/**
+ * Sets a compared benchmark's `regressions`, `improvements`, `verdict` and `gating` from its metrics (`timing`
+ * with Holm's `significant` already decided, `memory`, `calls`).
+ */
+export function decideVerdict(entry: BenchmarkComparison): void {
+  const { timing, memory, calls } = entry;
+  entry.regressions = metricsWith("regressed", timing, memory, calls);
+  entry.improvements = metricsWith("improved", timing, memory, calls);
+  if (entry.regressions.length > 0) entry.verdict = "regressed";
+  else if (entry.improvements.length > 0) entry.verdict = "improved";
+  else if (timing?.verdict === "inconclusive") entry.verdict = "inconclusive";
+  else entry.verdict = "unchanged";
+  entry.gating = entry.regressions.some((metric) => metric !== "time" || timing?.significant === true);
+}
+
+/**
+ * The attribution of a regressed or improved benchmark: its functions' time scaled to `timing`'s estimates, and
+ * its allocating lines. `pairs` are the matched functions when already computed.
+ */
+export function attribute(
+  before: Benchmark,
+  after: Benchmark,
+  timing: Timing | null,
+  limits: AttributionLimits = DEFAULT_LIMITS,
+  pairs = before.profile !== null && after.profile !== null ? matchFunctions(before.profile.functions, after.profile.functions) : null,
+): Attribution {
+  return {
+    functions:
+      pairs !== null && before.profile !== null && after.profile !== null && timing?.ratio != null && timing.median.base > 0
+        ? attributeFunctions(before.profile, after.profile, pairs, { baseTime: timing.median.base, ratio: timing.ratio }, limits)
+        : null,
+    allocations: before.memory !== null && after.memory !== null ? attributeAllocations(before.memory, after.memory, limits.lines) : null,
+  };
+}
+
+/** The decision and the counts per verdict over a comparison's benchmarks. */
+export function summarize(benchmarks: readonly BenchmarkComparison[]): Summary {
+  const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0 };
+  for (const b of benchmarks) counts[b.verdict]++;
+  const gatingRegressions = benchmarks.filter((b) => b.gating).length;
+  return { verdict: gatingRegressions > 0 ? "fail" : "pass", gating_regressions: gatingRegressions, counts };
 }
 
 /** Compares base and head results benchmark by benchmark (matched by id) and decides pass or fail. */
@@ -250,33 +296,16 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
     if (pairs !== null && before.profile !== null && after.profile !== null) {
       entry.calls = compareCalls(before.profile, after.profile, pairs, thresholds.callThreshold, limits.calls);
     }
-    const { timing, memory, calls } = entry;
-    entry.regressions = metricsWith("regressed", timing, memory, calls);
-    entry.improvements = metricsWith("improved", timing, memory, calls);
-    if (entry.regressions.length > 0) entry.verdict = "regressed";
-    else if (entry.improvements.length > 0) entry.verdict = "improved";
-    else if (timing?.verdict === "inconclusive") entry.verdict = "inconclusive";
-    entry.gating = entry.regressions.some((metric) => metric !== "time" || timing?.significant === true);
-    if (entry.verdict === "regressed" || entry.verdict === "improved") {
-      entry.attribution = {
-        functions:
-          pairs !== null && before.profile !== null && after.profile !== null && timing?.ratio != null && timing.median.base > 0
-            ? attributeFunctions(before.profile, after.profile, pairs, { baseTime: timing.median.base, ratio: timing.ratio }, limits)
-            : null,
-        allocations: before.memory !== null && after.memory !== null ? attributeAllocations(before.memory, after.memory, limits.lines) : null,
-      };
-    }
+    decideVerdict(entry);
+    if (entry.verdict === "regressed" || entry.verdict === "improved") entry.attribution = attribute(before, after, entry.timing, limits, pairs);
   }
 
   const benchmarks = pending.map((p) => p.entry);
-  const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0 };
-  for (const b of benchmarks) counts[b.verdict]++;
-  const gatingRegressions = benchmarks.filter((b) => b.gating).length;
   const global = resolver.global;
   return {
     schema: COMPARISON_SCHEMA_NAME,
     schema_version: COMPARISON_SCHEMA_VERSION,
-    summary: { verdict: gatingRegressions > 0 ? "fail" : "pass", gating_regressions: gatingRegressions, counts },
+    summary: summarize(benchmarks),
     method: {
       mode: options.mode,
       level: global.level,

@@ -217,6 +217,11 @@ export const BenchmarkComparison = z.strictObject({
   calls: Calls.nullable(),
   /** Present for regressed and improved benchmarks. */
   attribution: Attribution.nullable(),
+  /**
+   * The timing (and so the verdict) was confirmed on the runner itself: base and head re-measured in interleaved
+   * rounds (`confirmTiming`), replacing the timing of a separate-runs comparison. False otherwise, `profgate ab` included.
+   */
+  confirmed: z.boolean(),
 });
 export type BenchmarkComparison = z.infer<typeof BenchmarkComparison>;
 

@@ -2,6 +2,7 @@
 
 Usage:
     python -m profgate run [PATH ...] --out DIR [options]
+    python -m profgate ab [PATH ...] --base DIR --head DIR --out DIR [options]
 
 PATHs (default: benchmarks) are directories searched recursively for bench_*.py files, or single files, relative to
 the working directory, which is the repository root and is importable by the benchmarks.
@@ -46,6 +47,25 @@ Options:
   --events-fd FD            write progress as JSON lines to file descriptor FD instead of text on stderr
   -h, --help                show this help
 
+The ab command times two versions of the project in interleaved rounds on this machine, so that both sides see the
+same machine state (RMIT, Abedi & Brecht). --base and --head are two trees (e.g. git worktrees); every worker of a
+side runs with that tree as its working directory, so each side imports its own source first, and PATHs and
+--pythonpath are relative to each tree. The loop count is calibrated once per benchmark (on the head tree) and fixed
+for both sides; then each round runs, per benchmark, one base and one head timing process in an order drawn from a
+seeded random generator. It writes DIR/base/results.json and DIR/head/results.json (timing only: each round is one
+process of each side; profile and memory are null) and DIR/interleave.json ({"seed", "rounds", "loops": {ID: N},
+"order": [[ROUND, ID, FIRST_SIDE], ...]}). A benchmark that fails on either side stops there on both.
+
+Options of ab (besides --pythonpath, --filter, --suite, -k, --values, --warmups, --min-time, --loops, --timeout,
+--gc, --hash-seed and --events-fd as above):
+  --base DIR, --head DIR    the two trees (required)
+  --out DIR                 where to write the two results (required)
+  --rounds N                rounds to run (default: 15)
+  --loops-json FILE         loop counts to reuse, {ID: N} as in interleave.json of an earlier batch; benchmarks it
+                            lacks are calibrated
+  --ids FILE                only the benchmarks whose ids the JSON list in FILE holds
+  --seed N                  seed of the random order, 0 to 4294967295 (default: drawn at random, and recorded)
+
 Results are never written to stdout: the benchmarks may print there. With --events-fd, progress is one JSON object
 per line ("index" counts from 1):
   {"event": "collected", "count": N}                                   benchmarks found (after --filter)
@@ -53,6 +73,7 @@ per line ("index" counts from 1):
   {"event": "done", "index": I, "count": N, "id": ID, "status": STATUS, "elapsed": SECONDS}
                                                                        a benchmark finished: ok, error, exit, crash
                                                                        or timeout
+  {"event": "round", "round": R, "rounds": N}                          ab: a round starts
   {"event": "finished", "elapsed": SECONDS}                            results.json is about to be written
 
 Exit status: 0 every benchmark ran, 1 some failed (results.json is still complete), 2 usage error (pytest missing
@@ -65,9 +86,10 @@ import importlib.util
 import json
 import math
 import os
+import random
 import sys
 
-from profgate import environment
+from profgate import environment, interleave
 from profgate.normalise import clip
 from profgate.suite import PASSES, Suite, SuiteError, detect
 
@@ -81,6 +103,7 @@ DEFAULT_HASH_SEED = 0
 DEFAULT_PROFILE_ITERATIONS = 5
 DEFAULT_PROFILE_WARMUPS = 1
 DEFAULT_MEMORY_WARMUPS = 1
+DEFAULT_ROUNDS = 15
 SUITES = ("native", "pytest", "auto")
 
 MAX_HASH_SEED = 4294967295
@@ -137,15 +160,14 @@ def _passes(text):
     return [name for name in PASSES if name in names]
 
 
-def _parser():
-    parser = _Parser(prog="python -m profgate run", add_help=False)
+def _parser(command):
+    parser = _Parser(prog="python -m profgate " + command, add_help=False)
     parser.add_argument("paths", nargs="*", metavar="PATH")
     parser.add_argument("--out", required=True)
     parser.add_argument("--pythonpath", action="append", default=[])
     parser.add_argument("--filter", default=None)
     parser.add_argument("--suite", choices=SUITES, default="auto")
     parser.add_argument("-k", "--select", default=None)
-    parser.add_argument("--processes", type=_whole(1), default=DEFAULT_PROCESSES)
     parser.add_argument("--values", type=_whole(1), default=DEFAULT_VALUES)
     parser.add_argument("--warmups", type=_whole(0), default=DEFAULT_WARMUPS)
     parser.add_argument("--min-time", type=_seconds(positive=False), default=DEFAULT_MIN_TIME)
@@ -153,11 +175,20 @@ def _parser():
     parser.add_argument("--timeout", type=_seconds(positive=True), default=DEFAULT_TIMEOUT)
     parser.add_argument("--gc", action="store_true")
     parser.add_argument("--hash-seed", type=_whole(0, MAX_HASH_SEED), default=DEFAULT_HASH_SEED)
-    parser.add_argument("--profile-iterations", type=_whole(1), default=DEFAULT_PROFILE_ITERATIONS)
-    parser.add_argument("--profile-warmups", type=_whole(0), default=DEFAULT_PROFILE_WARMUPS)
-    parser.add_argument("--memory-warmups", type=_whole(0), default=DEFAULT_MEMORY_WARMUPS)
-    parser.add_argument("--passes", type=_passes, default=list(PASSES))
     parser.add_argument("--events-fd", type=_whole(0), default=None)
+    if command == "run":
+        parser.add_argument("--processes", type=_whole(1), default=DEFAULT_PROCESSES)
+        parser.add_argument("--profile-iterations", type=_whole(1), default=DEFAULT_PROFILE_ITERATIONS)
+        parser.add_argument("--profile-warmups", type=_whole(0), default=DEFAULT_PROFILE_WARMUPS)
+        parser.add_argument("--memory-warmups", type=_whole(0), default=DEFAULT_MEMORY_WARMUPS)
+        parser.add_argument("--passes", type=_passes, default=list(PASSES))
+    else:
+        parser.add_argument("--base", required=True)
+        parser.add_argument("--head", required=True)
+        parser.add_argument("--rounds", type=_whole(1), default=DEFAULT_ROUNDS)
+        parser.add_argument("--loops-json", default=None)
+        parser.add_argument("--ids", default=None)
+        parser.add_argument("--seed", type=_whole(0, MAX_HASH_SEED), default=None)
     return parser
 
 
@@ -166,17 +197,18 @@ def _relative(cwd, path):
 
 
 def parse_arguments(argv, cwd):
-    """The options of ``run``, checked against the file system; raises UsageError."""
-    if not argv or argv[0] != "run":
+    """The options of ``run`` or ``ab`` (``options.command``), checked against the file system; raises UsageError."""
+    if not argv or argv[0] not in ("run", "ab"):
         given = "no command" if not argv else "unknown command {!r}".format(argv[0])
-        raise UsageError("{}; the harness has one: python -m profgate run [PATH ...] --out DIR".format(given))
-    options = _parser().parse_args(argv[1:])
+        raise UsageError("{}; the harness has two: python -m profgate run [PATH ...] --out DIR, and python -m profgate ab [PATH ...] --base DIR --head DIR --out DIR".format(given))
+    options = _parser(argv[0]).parse_args(argv[1:])
+    options.command = argv[0]
     options.paths = [_relative(cwd, path) for path in options.paths or DEFAULT_PATHS]
-    for path in options.paths:
-        if not os.path.exists(os.path.join(cwd, path)):
-            raise UsageError("PATH {!r} does not exist in {}; give benchmark directories or bench_*.py files, or a pytest suite's test paths".format(path, cwd))
-    if options.suite == "auto":
-        options.suite = detect(cwd, options.paths)
+    options.pythonpath = [_relative(cwd, path) for path in options.pythonpath]
+    if options.command == "run":
+        _check_tree(options, cwd, cwd)
+    else:
+        _check_trees(options, cwd)
     if options.select is not None and options.suite != "pytest":
         raise UsageError("-k/--select {!r} selects tests of a pytest suite, and {} holds a native one; use --filter".format(options.select, ", ".join(options.paths)))
     if options.suite == "pytest" and importlib.util.find_spec("pytest") is None:
@@ -187,21 +219,68 @@ def parse_arguments(argv, cwd):
                 ", ".join(options.paths), sys.executable, sys.executable,
             )
         )
-    options.pythonpath = [_relative(cwd, path) for path in options.pythonpath]
-    for path in options.pythonpath:
-        if not os.path.isdir(os.path.join(cwd, path)):
-            raise UsageError("--pythonpath {!r} is not a directory in {}".format(path, cwd))
     if options.events_fd is not None:
         try:
             os.fstat(options.events_fd)
         except OSError:
             raise UsageError("--events-fd {}: not an open file descriptor".format(options.events_fd)) from None
     options.out = os.path.abspath(os.path.join(cwd, options.out))
+    directories = [os.path.join(options.out, "profiles")] if options.command == "run" else [os.path.join(options.out, side) for side in interleave.SIDES]
     try:
-        os.makedirs(os.path.join(options.out, "profiles"), exist_ok=True)
+        for directory in directories:
+            os.makedirs(directory, exist_ok=True)
     except OSError as error:
         raise UsageError("--out {!r}: cannot create the directory: {}".format(options.out, error.strerror)) from None
     return options
+
+
+def _check_tree(options, tree, where):
+    """Checks PATHs and --pythonpath against one tree and detects its kind of suite."""
+    for path in options.paths:
+        if not os.path.exists(os.path.join(tree, path)):
+            raise UsageError("PATH {!r} does not exist in {}; give benchmark directories or bench_*.py files, or a pytest suite's test paths".format(path, where))
+    for path in options.pythonpath:
+        if not os.path.isdir(os.path.join(tree, path)):
+            raise UsageError("--pythonpath {!r} is not a directory in {}".format(path, where))
+    if options.suite == "auto":
+        options.suite = detect(tree, options.paths)
+
+
+def _check_trees(options, cwd):
+    """The checks of ``ab``: two trees, each holding PATHs and --pythonpath, and the JSON files it reads."""
+    options.trees = {}
+    for side in interleave.SIDES:
+        tree = os.path.abspath(os.path.join(cwd, getattr(options, side)))
+        if not os.path.isdir(tree):
+            raise UsageError("--{} {!r} is not a directory; give the {} version's tree".format(side, getattr(options, side), side))
+        options.trees[side] = tree
+    # The head tree decides the kind of suite: it is the version under test.
+    _check_tree(options, options.trees["head"], "the head tree {}".format(options.trees["head"]))
+    _check_tree(options, options.trees["base"], "the base tree {}".format(options.trees["base"]))
+    options.loops_given = {}
+    if options.loops_json is not None:
+        loops = _read_json(options.loops_json, cwd, "--loops-json")
+        if not isinstance(loops, dict) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in loops.values()):
+            raise UsageError("--loops-json {!r}: expected a JSON object of benchmark ids to whole numbers of at least 1".format(options.loops_json))
+        options.loops_given = loops
+    options.id_list = None
+    if options.ids is not None:
+        ids = _read_json(options.ids, cwd, "--ids")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise UsageError("--ids {!r}: expected a JSON list of benchmark ids (strings)".format(options.ids))
+        options.id_list = ids
+    if options.seed is None:
+        options.seed = random.SystemRandom().randrange(MAX_HASH_SEED + 1)
+
+
+def _read_json(path, cwd, flag):
+    try:
+        with open(os.path.join(cwd, path), encoding="utf-8") as file:
+            return json.load(file)
+    except OSError as error:
+        raise UsageError("{} {!r}: cannot read it: {}".format(flag, path, error.strerror)) from None
+    except ValueError as error:
+        raise UsageError("{} {!r}: not valid JSON: {}".format(flag, path, error)) from None
 
 
 class Progress:
@@ -230,24 +309,41 @@ def _describe(event):
         return "[{}/{}] {}: {} pass".format(event["index"], event["count"], event["id"], event["pass"])
     if kind == "done":
         return "[{}/{}] {}: {} ({:.2f} s)".format(event["index"], event["count"], event["id"], event["status"], event["elapsed"])
+    if kind == "round":
+        return "profgate: round {}/{}".format(event["round"], event["rounds"])
     return "profgate: finished in {:.2f} s".format(event["elapsed"])
 
 
 def _settings(options):
+    # An ab round is one timing process per side; ab runs no profile or memory pass, so their settings are the
+    # defaults a later run of those passes would use.
+    run = options.command == "run"
     return {
         "paths": [clip(path) for path in options.paths],
         "pythonpath": [clip(path) for path in options.pythonpath],
         "filter": clip(options.filter) if options.filter is not None else None,
-        "processes": options.processes,
+        "processes": options.processes if run else options.rounds,
         "values": options.values,
         "warmups": options.warmups,
         "min_time": options.min_time,
         "timeout": options.timeout,
         "gc": options.gc,
         "hash_seed": options.hash_seed,
-        "profile_iterations": options.profile_iterations,
-        "profile_warmups": options.profile_warmups,
-        "memory_warmups": options.memory_warmups,
+        "profile_iterations": options.profile_iterations if run else DEFAULT_PROFILE_ITERATIONS,
+        "profile_warmups": options.profile_warmups if run else DEFAULT_PROFILE_WARMUPS,
+        "memory_warmups": options.memory_warmups if run else DEFAULT_MEMORY_WARMUPS,
+    }
+
+
+def _results(options, tree, benchmarks):
+    created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return {
+        "schema": RESULTS_SCHEMA,
+        "schema_version": RESULTS_SCHEMA_VERSION,
+        "created": created,
+        "environment": environment.describe(tree),
+        "settings": _settings(options),
+        "benchmarks": benchmarks,
     }
 
 
@@ -272,21 +368,21 @@ def main(argv=None):
     except UsageError as error:
         sys.stderr.write("python -m profgate: error: {}\n(python -m profgate --help describes the options)\n".format(error))
         return 2
+    progress = Progress(options.events_fd)
     try:
-        benchmarks = Suite(options, cwd, options.out, Progress(options.events_fd)).run()
+        if options.command == "run":
+            sides = {None: (cwd, Suite(options, cwd, options.out, progress).run())}
+        else:
+            run = interleave.Interleaved(options, progress).run()
+            sides = {side: (options.trees[side], run.benchmarks[side]) for side in interleave.SIDES}
+            _write_json(os.path.join(options.out, "interleave.json"), run.record())
     except SuiteError as error:
         sys.stderr.write("{}python -m profgate: error: {}\n".format(error.output, error))
         return 2
-    created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    _write_json(os.path.join(options.out, "results.json"), {
-        "schema": RESULTS_SCHEMA,
-        "schema_version": RESULTS_SCHEMA_VERSION,
-        "created": created,
-        "environment": environment.describe(cwd),
-        "settings": _settings(options),
-        "benchmarks": benchmarks,
-    })
-    return 0 if all(entry["status"] == "ok" for entry in benchmarks) else 1
+    for side, (tree, benchmarks) in sides.items():
+        out = options.out if side is None else os.path.join(options.out, side)
+        _write_json(os.path.join(out, "results.json"), _results(options, tree, benchmarks))
+    return 0 if all(entry["status"] == "ok" for _, benchmarks in sides.values() for entry in benchmarks) else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,100 @@
+/**
+ * git, for measuring another commit beside the working tree: resolve refs, fetch a commit a shallow checkout lacks,
+ * and check a commit out as a detached worktree in a temporary directory (sharing the repository's objects, so
+ * nothing is cloned), removed afterwards.
+ */
+import { execa } from "execa";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A git command failed; the message says what was asked and git's own words. */
+export class GitError extends Error {
+  override name = "GitError";
+}
+
+/** A commit checked out in a temporary directory; `remove()` deletes it and unregisters it from the repository. */
+export interface Worktree {
+  path: string;
+  commit: string;
+  remove(): Promise<void>;
+}
+
+// Fetching can take a while on a big repository; local commands should be instant.
+const LOCAL_TIMEOUT_MS = 60_000;
+const FETCH_TIMEOUT_MS = 300_000;
+
+/** git in one repository (the one holding `cwd`). */
+export class Git {
+  constructor(readonly cwd: string) {}
+
+  private async run(args: readonly string[], timeout = LOCAL_TIMEOUT_MS): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+    const result = await execa("git", args, { cwd: this.cwd, reject: false, timeout, stdin: "ignore", env: { GIT_TERMINAL_PROMPT: "0" } });
+    if (result.failed && result.exitCode === undefined) {
+      const reason = /ENOENT/.test(result.message ?? "") ? "git is not installed (or not on PATH)" : (result.shortMessage ?? "unknown error");
+      throw new GitError(`git ${args[0] ?? ""}: ${reason}`);
+    }
+    return { ok: result.exitCode === 0, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
+  }
+
+  /** The repository's top-level directory; throws when `cwd` is not inside a git repository. */
+  async root(): Promise<string> {
+    const result = await this.run(["rev-parse", "--show-toplevel"]);
+    if (!result.ok) throw new GitError(`${this.cwd} is not in a git repository (git: ${result.stderr || "rev-parse failed"}); run profgate ab inside the repository whose commits it compares`);
+    return result.stdout;
+  }
+
+  /** Where `cwd` lies inside the repository, relative to its top level ("" at the top, else ending in "/"). */
+  async prefix(): Promise<string> {
+    await this.root();
+    return (await this.run(["rev-parse", "--show-prefix"])).stdout;
+  }
+
+  /** The full SHA of the commit `ref` names (a branch, tag, SHA, `HEAD~1`…); throws naming the ref when unknown. */
+  async resolveCommit(ref: string): Promise<string> {
+    await this.root();
+    if (ref.startsWith("-")) throw new GitError(`unknown ref "${ref}": a ref cannot start with "-"`);
+    const result = await this.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+    if (!result.ok) {
+      throw new GitError(`unknown ref "${ref}": no such commit, branch or tag in ${await this.root()} (a commit missing from a shallow clone can be fetched first: git fetch --depth=1 origin SHA)`);
+    }
+    return result.stdout;
+  }
+
+  /** Whether the repository has the commit `sha` (e.g. after a shallow checkout of another one). */
+  async hasCommit(sha: string): Promise<boolean> {
+    if (sha.startsWith("-")) return false;
+    return (await this.run(["cat-file", "-e", "--end-of-options", `${sha}^{commit}`])).ok;
+  }
+
+  /** Fetches the one commit `sha` from `remote` without history or tags, as actions/checkout's shallow clone needs. */
+  async fetchCommit(sha: string, remote = "origin"): Promise<void> {
+    if (!/^[0-9a-f]{7,64}$/i.test(sha)) throw new GitError(`fetch: "${sha}" is not a commit SHA`);
+    const result = await this.run(["fetch", "--no-tags", "--depth=1", remote, sha], FETCH_TIMEOUT_MS);
+    if (!result.ok || !(await this.hasCommit(sha))) {
+      throw new GitError(`could not fetch commit ${sha} from ${remote}: ${result.stderr || "the commit is still missing after the fetch"}`);
+    }
+  }
+
+  /** Checks `ref` out, detached, in a new temporary directory. */
+  async addWorktree(ref: string): Promise<Worktree> {
+    const commit = await this.resolveCommit(ref);
+    const parent = await mkdtemp(join(tmpdir(), "profgate-tree-"));
+    const path = join(parent, commit.slice(0, 12));
+    const result = await this.run(["worktree", "add", "--detach", "--quiet", path, commit]);
+    if (!result.ok) {
+      await rm(parent, { recursive: true, force: true });
+      throw new GitError(`could not check out ${ref} (${commit}) in ${path}: ${result.stderr}`);
+    }
+    return {
+      path,
+      commit,
+      remove: async () => {
+        await this.run(["worktree", "remove", "--force", path]);
+        await rm(parent, { recursive: true, force: true });
+        // Unregisters the worktree even when `remove` failed after the directory was gone.
+        await this.run(["worktree", "prune"]);
+      },
+    };
+  }
+}
