@@ -30612,7 +30612,7 @@ function renderComparison(comparison, colour, detailRows = 5) {
     ratioCell(b.timing),
     memoryDelta(b.memory?.peak),
     memoryDelta(b.memory?.retained),
-    paint(b.verdict + (b.verdict === "regressed" && !b.gating ? " (not significant)" : ""), VERDICT_COLOUR[b.verdict], colour)
+    paint(b.verdict + (b.verdict === "regressed" && !b.gating ? " (not significant)" : "") + (b.confirmed ? " (same runner)" : ""), VERDICT_COLOUR[b.verdict], colour)
   ]);
   lines.push(renderTable([header, ...rows], { align: "lrrrl" }));
   for (const bench of comparison.benchmarks) {
@@ -31831,7 +31831,8 @@ function verdictText(bench) {
   const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
   const metrics = what.length > 0 ? ` (${what.map((m) => m.replace("_", " ")).join(", ")})` : "";
   const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
-  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}`;
+  const confirmed = bench.confirmed ? " \xB7 timing confirmed on the same runner" : "";
+  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}`;
 }
 function signedDuration(seconds2) {
   return `${seconds2 >= 0 ? "+" : "-"}${formatDuration(Math.abs(seconds2))}`;

@@ -1,5 +1,6 @@
 /** Every Action input, read once into one typed object; each error names the input and what it allows. */
 import * as core from "@actions/core";
+import type { ConfirmMode } from "./confirm.js";
 import { applyRunValues, applyThresholdValues, ConfigError, type RunSettings, type ThresholdSettings } from "../core/config.js";
 
 export type ActionMode = "run" | "comment";
@@ -18,6 +19,10 @@ export interface ActionInputs {
   baselineBranch: string | null;
   token: string;
   workingDirectory: string;
+  /** Which artifact verdicts to confirm on this runner, base and head interleaved. */
+  confirm: ConfirmMode;
+  /** Shell command run in the base and head trees before confirming. */
+  setup: string | null;
 }
 
 const ARTIFACT_NAME = /^[^"<>|*?\\/:\r\n]{1,200}$/;
@@ -61,6 +66,10 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
   if (!ARTIFACT_NAME.test(artifactName)) {
     throw new ConfigError(`${where("artifact-name")}: ${JSON.stringify(artifactName)} is not allowed; artifact names cannot contain " < > | * ? \\ / : or line breaks`);
   }
+  const confirm = optional("confirm") ?? "auto";
+  if (confirm !== "auto" && confirm !== "all" && confirm !== "off") {
+    throw new ConfigError(`${where("confirm")}: ${JSON.stringify(confirm)} is not allowed; expected "auto" (re-measure flagged timings on this runner), "all" or "off"`);
+  }
   const token = optional("github-token");
   if (token === undefined) {
     throw new ConfigError(`${where("github-token")}: is empty; leave it unset to use the workflow's token, or pass a token with actions: read and pull-requests: write`);
@@ -76,5 +85,7 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
     baselineBranch: optional("baseline-branch") ?? null,
     token,
     workingDirectory: optional("working-directory") ?? ".",
+    confirm,
+    setup: optional("setup") ?? null,
   };
 }

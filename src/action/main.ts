@@ -10,11 +10,13 @@ import { compare } from "../core/compare.js";
 import type { Comparison } from "../core/comparison.js";
 import { resolveRunSettings, type ProjectConfig } from "../core/config.js";
 import type { Results } from "../core/results.js";
+import type { ThresholdConfig } from "../core/thresholds.js";
 import { Artifacts } from "../adapters/artifacts.js";
 import { GitHubApi } from "../adapters/github.js";
 import { runHarness } from "../adapters/harness.js";
 import { loadProjectConfig } from "../adapters/project.js";
 import { parseInputs, type ActionInputs } from "./inputs.js";
+import { confirmOnRunner } from "./confirm.js";
 import { fetchBaseline, fetchRunResults, type BaselineOutcome } from "./baseline.js";
 import { publish, type Report } from "./publish.js";
 import { readRunner, type Runner } from "./runner.js";
@@ -41,12 +43,12 @@ export async function run(): Promise<void> {
   }
 }
 
+function thresholdsOf(project: ProjectConfig, inputs: ActionInputs): ThresholdConfig {
+  return { global: project.thresholds, benchmarks: project.overrides, flags: inputs.thresholds };
+}
+
 function compareWith(project: ProjectConfig, inputs: ActionInputs, base: Results, head: Results, commits: { base: string; head: string }): Comparison {
-  return compare(base, head, {
-    mode: "separate",
-    thresholds: { global: project.thresholds, benchmarks: project.overrides, flags: inputs.thresholds },
-    commits,
-  });
+  return compare(base, head, { mode: "separate", thresholds: thresholdsOf(project, inputs), commits });
 }
 
 async function listFiles(root: string): Promise<string[]> {
@@ -83,6 +85,19 @@ async function runMode(inputs: ActionInputs, runner: Runner, services: Services)
     baseline = await fetchBaseline(services, runner, inputs, { workflow: runner.workflowFile, branch, baseSha: pr.baseSha });
     if (baseline.results !== null) {
       comparison = compareWith(project, inputs, baseline.results, harness.results, { base: baseline.baseline.run.headSha, head: pr.headSha });
+      const confirmed = await confirmOnRunner({
+        mode: inputs.confirm,
+        setup: inputs.setup,
+        cwd,
+        baseSha: pr.baseSha,
+        headSha: pr.headSha,
+        settings,
+        thresholds: thresholdsOf(project, inputs),
+        comparison,
+        results: { base: baseline.results, head: harness.results },
+      });
+      comparison = confirmed.comparison;
+      if (confirmed.note !== null) baseline = { ...baseline, note: `${baseline.note} ${confirmed.note}` };
     }
   }
   return {

@@ -122,7 +122,8 @@ export function verdictText(bench: BenchmarkComparison): string {
   const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
   const metrics = what.length > 0 ? ` (${what.map((m) => m.replace("_", " ")).join(", ")})` : "";
   const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
-  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}`;
+  const confirmed = bench.confirmed ? " · timing confirmed on the same runner" : "";
+  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}`;
 }
 
 /** A duration with its sign, "+1.20 ms" or "-300 µs". */

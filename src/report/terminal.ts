@@ -153,7 +153,7 @@ export function renderComparison(comparison: Comparison, colour: boolean, detail
     ratioCell(b.timing),
     memoryDelta(b.memory?.peak),
     memoryDelta(b.memory?.retained),
-    paint(b.verdict + (b.verdict === "regressed" && !b.gating ? " (not significant)" : ""), VERDICT_COLOUR[b.verdict], colour),
+    paint(b.verdict + (b.verdict === "regressed" && !b.gating ? " (not significant)" : "") + (b.confirmed ? " (same runner)" : ""), VERDICT_COLOUR[b.verdict], colour),
   ]);
   lines.push(renderTable([header, ...rows], { align: "lrrrl" }));
 

@@ -173,6 +173,8 @@ describe("the Action against a fake GitHub", () => {
     expect(result.stdout).toMatch(/::error::profgate: \d benchmarks? regressed past the thresholds/);
     expect(result.outputs.verdict).toBe("fail");
     expect(Number(result.outputs.regressions)).toBeGreaterThan(0);
+    // This tree is no git checkout: confirmation is skipped with a warning, and the artifact verdicts stand.
+    expect(result.stdout).toMatch(/::warning::profgate: could not check out the base commit to confirm on this runner/);
     expect(result.outputs["comment-url"]).toContain(String(comments[0]!.id));
     expect(result.summary).toContain("regressed past the thresholds");
     const uploadedFiles = [...fake.artifactFiles(fake.artifactsOf(prRun)[0]!.id).keys()];
@@ -307,6 +309,45 @@ describe("the Action against a fake GitHub", () => {
       expect(rendered(body)).toContain("was refused");
       expect(rendered(body)).toContain("no baseline to compare with");
       expect(fake.statuses(pr.headSha).at(-1)).toMatchObject({ state: "success" });
+    });
+  });
+
+  describe("same-runner confirmation", () => {
+    const git = (cwd: string, ...args: string[]) =>
+      execa("git", ["-c", "user.name=profgate", "-c", "user.email=ci@example.invalid", "-c", "init.defaultBranch=main", ...args], { cwd });
+
+    it("fetches the base commit a shallow checkout lacks and takes the timing verdict from the interleaved runs", async () => {
+      const origin = join(work, "origin");
+      await prepareTree(origin, false);
+      await git(origin, "init", "-q");
+      await git(origin, "add", "-A");
+      await git(origin, "commit", "-qm", "base");
+      const baseSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+      await cp(join(DEMO, "variants", "regressed"), origin, { recursive: true });
+      await git(origin, "commit", "-qam", "head: a stop-word list");
+      const headSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+
+      const pushRun = fake.addRun({ headSha: baseSha, event: "push" }).id;
+      const baseCheckout = join(work, "base-checkout");
+      await git(work, "clone", "-q", origin, baseCheckout);
+      await git(baseCheckout, "checkout", "-q", baseSha);
+      const push = await runAction(pushRun, { cwd: baseCheckout, inputs: { "artifact-name": "confirm-results" }, payload: { ref: "refs/heads/main", after: baseSha, repository: { default_branch: "main" } } });
+      expect(push.code, push.stdout).toBe(0);
+
+      // actions/checkout fetches the one commit under test.
+      const checkout = join(work, "pr-checkout");
+      await git(work, "clone", "-q", "--depth=1", `file://${origin}`, checkout);
+      await expect(git(checkout, "cat-file", "-e", `${baseSha}^{commit}`)).rejects.toThrow();
+
+      fake.addPullRequest({ number: 20, headSha, headRef: "stop-words", baseSha });
+      const prRun = fake.addRun({ headSha, headBranch: "stop-words", event: "pull_request", pullRequests: [20] }).id;
+      const result = await runAction(prRun, { cwd: checkout, inputs: { "artifact-name": "confirm-results" }, payload: pullRequestPayload(20, headSha, baseSha) });
+      expect(result.code, result.stdout).toBe(1);
+      expect(result.stdout).toContain(`profgate: fetching the base commit ${baseSha}`);
+      const body = rendered(fake.comments(20)[0]?.body ?? "");
+      expect(body).toMatch(/Timing of \d+ benchmarks? confirmed on this runner: base [0-9a-f]{7} and head measured interleaved/);
+      expect(body).toMatch(/regressed \(time[^)]*\) · timing confirmed on the same runner/);
+      expect(result.outputs.verdict).toBe("fail");
     });
   });
 });

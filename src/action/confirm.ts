@@ -1,0 +1,103 @@
+/**
+ * Same-runner confirmation: the artifact comparison's timing compares two machines at two times, so the benchmarks
+ * whose timing it flags (or, with `confirm: all`, every one) are measured again on this runner, base and head
+ * interleaved, and the final timing verdict comes from that. Calls and memory are deterministic and stay as they were.
+ */
+import * as core from "@actions/core";
+import { execa } from "execa";
+import { join } from "node:path";
+import { confirmTiming } from "../core/confirm.js";
+import type { Comparison } from "../core/comparison.js";
+import type { RunSettings } from "../core/config.js";
+import type { Results } from "../core/results.js";
+import type { ThresholdConfig } from "../core/thresholds.js";
+import { runInterleaved } from "../adapters/ab.js";
+import { Git } from "../adapters/git.js";
+
+export type ConfirmMode = "auto" | "all" | "off";
+
+export interface ConfirmRequest {
+  mode: ConfirmMode;
+  /** Shell command run in each tree before measuring (e.g. installing it into its own virtual environment). */
+  setup: string | null;
+  /** The project directory of the checkout (the head tree). */
+  cwd: string;
+  baseSha: string;
+  headSha: string;
+  settings: RunSettings;
+  thresholds: ThresholdConfig;
+  comparison: Comparison;
+  results: { base: Results; head: Results };
+}
+
+export interface ConfirmOutcome {
+  comparison: Comparison;
+  /** A sentence for the report, or null when nothing was confirmed. */
+  note: string | null;
+}
+
+/** The benchmarks whose timing the same runner should settle. */
+export function benchmarksToConfirm(comparison: Comparison, mode: ConfirmMode): string[] {
+  if (mode === "off") return [];
+  return comparison.benchmarks
+    .filter((b) => b.timing !== null && b.verdict !== "failed")
+    .filter((b) => mode === "all" || b.timing?.verdict === "regressed" || b.timing?.verdict === "inconclusive")
+    .map((b) => b.id);
+}
+
+async function runSetup(command: string, cwd: string, side: string): Promise<void> {
+  core.info(`profgate: setup in the ${side} tree: ${command}`);
+  const result = await execa("bash", ["-c", command], { cwd, reject: false, all: true });
+  if (result.exitCode !== 0) {
+    throw new Error(`input "setup" failed in the ${side} tree (exit code ${String(result.exitCode)}):\n${result.all.slice(-4_000)}`);
+  }
+}
+
+/**
+ * Confirms the flagged benchmarks on this runner. Anything that stops the confirmation (a base commit that cannot
+ * be fetched, a failing setup) is a warning: the artifact comparison still stands, and the report says so.
+ */
+export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmOutcome> {
+  const ids = benchmarksToConfirm(request.comparison, request.mode);
+  if (ids.length === 0) return { comparison: request.comparison, note: null };
+  const git = new Git(request.cwd);
+  let worktree;
+  try {
+    if (!(await git.hasCommit(request.baseSha))) {
+      core.info(`profgate: fetching the base commit ${request.baseSha}`);
+      await git.fetchCommit(request.baseSha);
+    }
+    worktree = await git.addWorktree(request.baseSha);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    core.warning(`profgate: could not check out the base commit to confirm on this runner (${message}); the verdicts come from the baseline artifact alone`);
+    return { comparison: request.comparison, note: `Timing was not confirmed on this runner: ${message}` };
+  }
+  try {
+    const baseTree = join(worktree.path, await git.prefix());
+    if (request.setup !== null) {
+      await runSetup(request.setup, baseTree, "base");
+      await runSetup(request.setup, request.cwd, "head");
+    }
+    core.info(`profgate: confirming ${ids.length} benchmark(s) on this runner, base ${request.baseSha.slice(0, 7)} and head interleaved`);
+    const run = await runInterleaved({
+      baseTree,
+      headTree: request.cwd,
+      settings: request.settings,
+      ids,
+      thresholds: request.thresholds,
+      commits: { base: request.baseSha, head: request.headSha },
+      onEvent: (event) => {
+        if (event.event === "look") core.info(`profgate: look ${event.look} of at most ${event.maxLooks}: ${event.rounds} rounds, ${event.undecided} undecided`);
+      },
+    });
+    const comparison = confirmTiming(request.comparison, run.comparison, { results: request.results });
+    const confirmed = comparison.benchmarks.filter((b) => b.confirmed).length;
+    const rounds = Object.values(run.rounds);
+    const range = rounds.length === 0 ? "0" : Math.min(...rounds) === Math.max(...rounds) ? String(rounds[0]) : `${Math.min(...rounds)}–${Math.max(...rounds)}`;
+    const note = `Timing of ${confirmed} benchmark${confirmed === 1 ? "" : "s"} confirmed on this runner: base ${request.baseSha.slice(0, 7)} and head measured interleaved in ${range} rounds (noise margin ${(request.comparison.method.thresholds.interleaved_margin * 100).toFixed(0)}%); the other verdicts come from the baseline artifact.`;
+    return { comparison, note };
+  } finally {
+    await worktree.remove();
+  }
+}
