@@ -30197,599 +30197,6 @@ async function readResults(path6) {
   return parseResults(data, file2);
 }
 
-// src/core/stats.ts
-var EXACT_MAX_PAIRS = 1e4;
-var RELATIVE_SLACK = 1e-9;
-function sortedCopy(values) {
-  return Float64Array.from(values).sort();
-}
-function at(values, index) {
-  const value = values[index];
-  if (value === void 0) throw new RangeError(`index ${index} outside 0..${values.length - 1}`);
-  return value;
-}
-function requireSample(values, what) {
-  if (values.length === 0) throw new RangeError(`${what}: no values`);
-  if (!values.every(Number.isFinite)) throw new RangeError(`${what}: values must be finite numbers`);
-}
-function median(values) {
-  requireSample(values, "median");
-  const sorted = sortedCopy(values);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? at(sorted, mid) : (at(sorted, mid - 1) + at(sorted, mid)) / 2;
-}
-function countAtMost(xs, ys, t) {
-  let count3 = 0;
-  let j = 0;
-  for (const x of xs) {
-    while (j < ys.length && at(ys, j) - x <= t) j++;
-    count3 += j;
-  }
-  return count3;
-}
-function differencesBetween(xs, ys, lo, hi) {
-  const out = [];
-  let jLo = 0;
-  let jHi = 0;
-  for (const x of xs) {
-    while (jLo < ys.length && at(ys, jLo) - x <= lo) jLo++;
-    while (jHi < ys.length && at(ys, jHi) - x <= hi) jHi++;
-    for (let j = jLo; j < jHi; j++) out.push(at(ys, j) - x);
-  }
-  return Float64Array.from(out).sort();
-}
-function kthDifference(xs, ys, k) {
-  const n2 = xs.length;
-  const m = ys.length;
-  let lo = at(ys, 0) - at(xs, n2 - 1);
-  let countLo = countAtMost(xs, ys, lo);
-  if (k <= countLo) return lo;
-  let hi = at(ys, m - 1) - at(xs, 0);
-  let countHi = n2 * m;
-  const few = Math.max(n2 + m, 1024);
-  while (countHi - countLo > few) {
-    const mid = lo + (hi - lo) / 2;
-    if (mid <= lo || mid >= hi) return hi;
-    const count3 = countAtMost(xs, ys, mid);
-    if (count3 >= k) {
-      hi = mid;
-      countHi = count3;
-    } else {
-      lo = mid;
-      countLo = count3;
-    }
-  }
-  return at(differencesBetween(xs, ys, lo, hi), k - countLo - 1);
-}
-function hlFromSorted(xs, ys) {
-  const pairs = xs.length * ys.length;
-  if (pairs % 2 === 1) return kthDifference(xs, ys, (pairs + 1) / 2);
-  return (kthDifference(xs, ys, pairs / 2) + kthDifference(xs, ys, pairs / 2 + 1)) / 2;
-}
-var distributions = /* @__PURE__ */ new Map();
-function lowerCdf(n2, m) {
-  const small = Math.min(n2, m);
-  const large = Math.max(n2, m);
-  const key = `${small}x${large}`;
-  const cached2 = distributions.get(key);
-  if (cached2 !== void 0) return cached2;
-  const half = Math.floor(n2 * m / 2);
-  const rows = [];
-  for (let j = 0; j <= small; j++) rows.push(Float64Array.of(1));
-  for (let i2 = 1; i2 <= large; i2++) {
-    for (let j = 1; j <= small; j++) {
-      const above = rows[j];
-      const left = rows[j - 1];
-      if (above === void 0 || left === void 0) throw new Error("unreachable: rows cover 0..small");
-      const length = Math.min(i2 * j, half) + 1;
-      const next = new Float64Array(length);
-      const wAbove = i2 / (i2 + j);
-      const wLeft = j / (i2 + j);
-      for (let u2 = 0; u2 < length; u2++) {
-        const fromAbove = u2 - j >= 0 && u2 - j < above.length ? above[u2 - j] ?? 0 : 0;
-        const fromLeft = u2 < left.length ? left[u2] ?? 0 : 0;
-        next[u2] = wAbove * fromAbove + wLeft * fromLeft;
-      }
-      rows[j] = next;
-    }
-  }
-  const pmf = rows[small] ?? Float64Array.of(1);
-  const cdf = new Float64Array(half + 1);
-  let sum = 0;
-  for (let u2 = 0; u2 <= half; u2++) {
-    sum += pmf[u2] ?? 0;
-    cdf[u2] = sum;
-  }
-  distributions.set(key, cdf);
-  return cdf;
-}
-function mannWhitneyCdf(u2, n2, m) {
-  const total = n2 * m;
-  const k = Math.floor(u2);
-  if (k < 0) return 0;
-  if (k >= total) return 1;
-  const lower = lowerCdf(n2, m);
-  if (k < lower.length) return at(lower, k);
-  return 1 - at(lower, total - k - 1);
-}
-function normalCdf(x) {
-  const z2 = Math.abs(x);
-  let tail;
-  if (z2 > 37) {
-    tail = 0;
-  } else {
-    const e = Math.exp(-z2 * z2 / 2);
-    if (z2 < 7.07106781186547) {
-      let num = 0.0352624965998911 * z2 + 0.700383064443688;
-      num = num * z2 + 6.37396220353165;
-      num = num * z2 + 33.912866078383;
-      num = num * z2 + 112.079291497871;
-      num = num * z2 + 221.213596169931;
-      num = num * z2 + 220.206867912376;
-      let den = 0.0883883476483184 * z2 + 1.75566716318264;
-      den = den * z2 + 16.064177579207;
-      den = den * z2 + 86.7807322029461;
-      den = den * z2 + 296.564248779674;
-      den = den * z2 + 637.333633378831;
-      den = den * z2 + 793.826512519948;
-      den = den * z2 + 440.413735824752;
-      tail = e * num / den;
-    } else {
-      const fraction = z2 + 1 / (z2 + 2 / (z2 + 3 / (z2 + 4 / (z2 + 0.65))));
-      tail = e / fraction / 2.506628274631;
-    }
-  }
-  return x > 0 ? 1 - tail : tail;
-}
-var ACKLAM_A = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-var ACKLAM_B = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-var ACKLAM_C = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-var ACKLAM_D = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-function poly(coefficients, x) {
-  return coefficients.reduce((acc, c3) => acc * x + c3, 0);
-}
-function normalQuantile(p) {
-  if (!(p > 0 && p < 1)) throw new RangeError(`normalQuantile: ${p} is not in (0, 1)`);
-  const low = 0.02425;
-  let x;
-  if (p < low || p > 1 - low) {
-    const q = Math.sqrt(-2 * Math.log(p < low ? p : 1 - p));
-    const value = poly(ACKLAM_C, q) / (poly(ACKLAM_D, q) * q + 1);
-    x = p < low ? value : -value;
-  } else {
-    const q = p - 0.5;
-    const r = q * q;
-    x = poly(ACKLAM_A, r) * q / (poly(ACKLAM_B, r) * r + 1);
-  }
-  const error62 = normalCdf(x) - p;
-  const u2 = error62 * Math.sqrt(2 * Math.PI) * Math.exp(x * x / 2);
-  return x - u2 / (1 + x * u2 / 2);
-}
-function boundRank(n2, m, level, method) {
-  const alpha = 1 - level;
-  switch (method) {
-    case "exact": {
-      const lower = lowerCdf(n2, m);
-      let k = 0;
-      while (k < lower.length && at(lower, k) <= alpha * (1 + RELATIVE_SLACK)) k++;
-      return k;
-    }
-    case "normal": {
-      const mean = n2 * m / 2;
-      const sd = Math.sqrt(n2 * m * (n2 + m + 1) / 12);
-      return Math.max(0, Math.floor(mean + normalQuantile(alpha) * sd + 0.5));
-    }
-  }
-}
-function methodFor(n2, m) {
-  return n2 * m <= EXACT_MAX_PAIRS ? "exact" : "normal";
-}
-function shiftInterval(base, head, level) {
-  requireSample(base, "base");
-  requireSample(head, "head");
-  if (!(level > 0.5 && level < 1)) throw new RangeError(`level ${level} is not in (0.5, 1)`);
-  const xs = sortedCopy(base);
-  const ys = sortedCopy(head);
-  const pairs = xs.length * ys.length;
-  const method = methodFor(xs.length, ys.length);
-  const k = Math.min(boundRank(xs.length, ys.length, level, method), pairs);
-  return {
-    estimate: hlFromSorted(xs, ys),
-    lower: k === 0 ? -Infinity : kthDifference(xs, ys, k),
-    upper: k === 0 ? Infinity : kthDifference(xs, ys, pairs + 1 - k),
-    level,
-    method
-  };
-}
-function shiftTest(base, head, shift) {
-  requireSample(base, "base");
-  requireSample(head, "head");
-  const xs = sortedCopy(base);
-  const ys = Float64Array.from(head, (y) => y - shift).sort();
-  const n2 = xs.length;
-  const m = ys.length;
-  let u2 = 0;
-  let below = 0;
-  let atOrBelow = 0;
-  for (const y of ys) {
-    while (below < n2 && at(xs, below) < y) below++;
-    while (atOrBelow < n2 && at(xs, atOrBelow) <= y) atOrBelow++;
-    u2 += below + (atOrBelow - below) / 2;
-  }
-  const method = methodFor(n2, m);
-  switch (method) {
-    case "exact":
-      return { u: u2, p: Math.min(1, mannWhitneyCdf(n2 * m - Math.floor(u2), n2, m)), method };
-    case "normal": {
-      const total = n2 + m;
-      const sd = Math.sqrt(n2 * m / 12 * (total + 1 - tieTerm(xs, ys) / (total * (total - 1))));
-      const z2 = (u2 - n2 * m / 2 - 0.5) / sd;
-      return { u: u2, p: sd > 0 ? normalCdf(-z2) : 1, method };
-    }
-  }
-}
-function tieTerm(xs, ys) {
-  const pooled = new Float64Array(xs.length + ys.length);
-  pooled.set(xs);
-  pooled.set(ys, xs.length);
-  pooled.sort();
-  let term = 0;
-  let run = 1;
-  for (let i2 = 1; i2 <= pooled.length; i2++) {
-    if (i2 < pooled.length && pooled[i2] === pooled[i2 - 1]) {
-      run++;
-    } else {
-      term += run * run * run - run;
-      run = 1;
-    }
-  }
-  return term;
-}
-function holm(pValues) {
-  const count3 = pValues.length;
-  const order = pValues.map((_, i2) => i2).sort((a2, b) => (pValues[a2] ?? 1) - (pValues[b] ?? 1));
-  const adjusted = new Array(count3).fill(1);
-  let running = 0;
-  order.forEach((index, rank) => {
-    running = Math.max(running, Math.min(1, (count3 - rank) * (pValues[index] ?? 1)));
-    adjusted[index] = running;
-  });
-  return adjusted;
-}
-
-// src/report/format.ts
-var TIME_UNITS = [
-  [1, "s"],
-  [1e-3, "ms"],
-  [1e-6, "\xB5s"],
-  [1e-9, "ns"]
-];
-function formatDuration(seconds2) {
-  if (!Number.isFinite(seconds2)) return "\u2014";
-  if (seconds2 === 0) return "0 s";
-  const abs = Math.abs(seconds2);
-  const [scale, unit] = TIME_UNITS.find(([s]) => abs >= s) ?? TIME_UNITS[TIME_UNITS.length - 1];
-  return `${(seconds2 / scale).toPrecision(3)} ${unit}`;
-}
-var SIZE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
-function formatBytes(bytes2, signed = false) {
-  if (!Number.isFinite(bytes2)) return "\u2014";
-  const sign = bytes2 < 0 ? "-" : signed && bytes2 > 0 ? "+" : "";
-  let value = Math.abs(bytes2);
-  let unit = 0;
-  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const digits = unit === 0 ? value.toFixed(0) : value.toFixed(1);
-  return `${sign}${digits} ${SIZE_UNITS[unit]}`;
-}
-function formatPercent(fraction, digits = 1) {
-  if (!Number.isFinite(fraction)) return "\u2014";
-  const sign = fraction > 0 ? "+" : "";
-  return `${sign}${(fraction * 100).toFixed(digits)}%`;
-}
-function formatRatio(ratio) {
-  if (!Number.isFinite(ratio)) return "\u2014";
-  return `${ratio.toFixed(ratio >= 10 ? 1 : 3)}\xD7`;
-}
-function formatCount(n2) {
-  if (!Number.isFinite(n2)) return "\u2014";
-  return Number.isInteger(n2) ? String(n2) : n2.toPrecision(4);
-}
-
-// src/report/terminal.ts
-var CODES = {
-  red: [31, 39],
-  green: [32, 39],
-  yellow: [33, 39],
-  cyan: [36, 39],
-  dim: [2, 22],
-  bold: [1, 22]
-};
-function paint(text2, colour, enabled) {
-  if (!enabled) return text2;
-  const [open2, close] = CODES[colour];
-  return `\x1B[${open2}m${text2}\x1B[${close}m`;
-}
-var ANSI = /\u001b\[[0-9;]*m/g;
-function width(text2) {
-  return [...text2.replace(ANSI, "")].length;
-}
-function sanitize(text2) {
-  return text2.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c3) => `\\x${c3.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
-function renderTable(rows, options) {
-  const columns = Math.max(0, ...rows.map((r) => r.length));
-  const widths = Array.from({ length: columns }, (_, c3) => Math.max(0, ...rows.map((r) => width(r[c3] ?? ""))));
-  return rows.map(
-    (row) => row.map((cell2, c3) => {
-      const pad = " ".repeat((widths[c3] ?? 0) - width(cell2));
-      return options.align[c3] === "r" ? pad + cell2 : cell2 + pad;
-    }).join("  ").trimEnd()
-  ).join("\n");
-}
-function relativeSpread(values) {
-  if (values.length < 2) return NaN;
-  const sorted = [...values].sort((a2, b) => a2 - b);
-  const at2 = (q) => {
-    const pos = (sorted.length - 1) * q;
-    const lo = Math.floor(pos);
-    const hi = Math.ceil(pos);
-    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-  };
-  const mid = at2(0.5);
-  return mid > 0 ? (at2(0.75) - at2(0.25)) / mid : NaN;
-}
-function renderRunSummary(results, colour) {
-  const header = ["benchmark", "status", "time/iter", "spread", "processes", "peak memory", "retained"];
-  const rows = results.benchmarks.map((bench) => {
-    const status = bench.status === "ok" ? paint("ok", "green", colour) : paint(bench.status, "red", colour);
-    let time3 = "\u2014";
-    let spread = "\u2014";
-    let processes = "\u2014";
-    if (bench.timing !== null) {
-      const perProcess = bench.timing.processes.map((p) => median(bench.clock === "wall" ? p.wall : p.cpu));
-      time3 = formatDuration(median(perProcess));
-      spread = Number.isFinite(relativeSpread(perProcess)) ? `\xB1${formatPercent(relativeSpread(perProcess) / 2).slice(1)}` : "\u2014";
-      processes = `${bench.timing.processes.length}\xD7${bench.timing.processes[0]?.cpu.length ?? 0}`;
-    }
-    const memory = bench.memory;
-    return [
-      sanitize(bench.id),
-      status,
-      time3,
-      spread,
-      processes,
-      memory === null ? "\u2014" : formatBytes(memory.peak),
-      memory === null ? "\u2014" : formatBytes(memory.retained, true)
-    ];
-  });
-  const lines = [renderTable([header.map((h2) => paint(h2, "bold", colour)), ...rows], { align: "llrrrrr" })];
-  const failed = results.benchmarks.filter((b) => b.status !== "ok");
-  for (const bench of failed) {
-    const failure2 = bench.failure;
-    lines.push("", paint(`\u2717 ${sanitize(bench.id)}: ${bench.status}${failure2 ? ` in the ${failure2.pass} pass: ${sanitize(failure2.message)}` : ""}`, "red", colour));
-    const tail = failure2?.output.trim().split("\n").slice(-8) ?? [];
-    for (const line of tail) lines.push(paint(`    ${sanitize(line)}`, "dim", colour));
-  }
-  return lines.join("\n");
-}
-var VERDICT_COLOUR = {
-  regressed: "red",
-  improved: "green",
-  unchanged: "dim",
-  inconclusive: "yellow",
-  new: "cyan",
-  removed: "dim",
-  failed: "red"
-};
-function ratioCell(timing) {
-  if (timing === null || timing.ratio === null) return "\u2014";
-  const lower = timing.lower === null ? "0" : formatRatio(timing.lower);
-  const upper = timing.upper === null ? "\u221E" : formatRatio(timing.upper);
-  return `${formatRatio(timing.ratio)} (${lower}\u2013${upper})${timing.caveat ? " !" : ""}`;
-}
-function memoryDelta(metric) {
-  if (metric === void 0) return "\u2014";
-  if (metric.delta === 0) return "=";
-  return `${formatBytes(metric.delta, true)}${metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`}`;
-}
-function renderComparison(comparison, colour, detailRows = 5) {
-  const { summary } = comparison;
-  const lines = [];
-  const c3 = summary.counts;
-  const counts = Object.entries(c3).filter(([, n2]) => n2 > 0).map(([verdict, n2]) => `${n2} ${verdict}`).join(", ");
-  lines.push(
-    summary.verdict === "fail" ? paint(`\u2717 ${summary.gating_regressions} benchmark${summary.gating_regressions === 1 ? "" : "s"} regressed past the thresholds (${counts})`, "red", colour) : paint(`\u2713 no regression past the thresholds (${counts})`, "green", colour),
-    ""
-  );
-  for (const caveat of comparison.caveats) lines.push(paint(`! ${sanitize(caveat.message)}`, "yellow", colour));
-  if (comparison.caveats.length > 0) lines.push("");
-  const header = ["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"].map((h2) => paint(h2, "bold", colour));
-  const rows = comparison.benchmarks.map((b) => [
-    sanitize(b.id),
-    ratioCell(b.timing),
-    memoryDelta(b.memory?.peak),
-    memoryDelta(b.memory?.retained),
-    paint(b.verdict + (b.verdict === "regressed" && !b.gating ? " (not significant)" : "") + (b.confirmed ? " (same runner)" : ""), VERDICT_COLOUR[b.verdict], colour)
-  ]);
-  lines.push(renderTable([header, ...rows], { align: "lrrrl" }));
-  for (const bench of comparison.benchmarks) {
-    const functions = bench.attribution?.functions ?? null;
-    const allocations = bench.attribution?.allocations ?? null;
-    if (bench.verdict !== "regressed" || functions === null && allocations === null) continue;
-    lines.push("", paint(`${sanitize(bench.id)}`, "bold", colour));
-    if (functions !== null && functions.project.length > 0) {
-      lines.push(`  functions, time per iteration ${formatDuration(functions.time.base)} \u2192 ${formatDuration(functions.time.head)}:`);
-      const fnRows = functions.project.slice(0, detailRows).map((f) => [
-        `    ${sanitize(f.name)}${f.presence === "new" ? " (new)" : f.presence === "gone" ? " (gone)" : ""}`,
-        sanitize(`${f.file}:${f.line}`),
-        `${formatCount(f.calls.base)} \u2192 ${formatCount(f.calls.head)} calls`,
-        `${formatDuration(f.time.base)} \u2192 ${formatDuration(f.time.head)}`,
-        paint(`${f.delta >= 0 ? "+" : "-"}${formatDuration(Math.abs(f.delta))}`, f.delta > 0 ? "red" : "green", colour)
-      ]);
-      lines.push(renderTable(fnRows, { align: "llrrr" }));
-    }
-    const atPeak = allocations?.at_peak.filter((l) => l.size.delta !== 0).slice(0, detailRows) ?? [];
-    if (allocations !== null && atPeak.length > 0) {
-      lines.push(`  memory live at the peak ${formatBytes(allocations.peak.base)} \u2192 ${formatBytes(allocations.peak.head)}, by line:`);
-      lines.push(renderTable(atPeak.map((l) => lineRow(l, colour)), { align: "lllr" }));
-    }
-    const retained = allocations?.retained_lines.filter((l) => l.size.delta !== 0).slice(0, detailRows) ?? [];
-    if (allocations !== null && retained.length > 0) {
-      lines.push(`  retained after an iteration ${formatBytes(allocations.retained.base)} \u2192 ${formatBytes(allocations.retained.head)}, by line:`);
-      lines.push(renderTable(retained.map((l) => lineRow(l, colour)), { align: "lllr" }));
-    }
-  }
-  for (const bench of comparison.benchmarks.filter((b) => b.failures.length > 0)) {
-    for (const failure2 of bench.failures) {
-      lines.push("", paint(`\u2717 ${sanitize(bench.id)} (${failure2.side}): ${failure2.status}${failure2.pass === null ? "" : ` in the ${failure2.pass} pass`}: ${sanitize(failure2.message)}`, "red", colour));
-    }
-  }
-  const m = comparison.method;
-  lines.push(
-    "",
-    paint(
-      `${m.mode === "separate" ? "separate runs" : "interleaved on one machine"}; ${m.head.processes} processes per side; bounds one-sided at ${formatPercent(m.level, 0).replace("+", "")}; regressed above ${formatPercent(m.thresholds.time_threshold, 0)} with the lower bound above ${formatPercent(m.margin, 0)}; memory above ${formatPercent(m.thresholds.memory_threshold, 0)} and ${formatBytes(m.thresholds.memory_floor)}`,
-      "dim",
-      colour
-    )
-  );
-  return lines.join("\n");
-}
-function lineRow(l, colour) {
-  return [
-    `    ${sanitize(`${l.file}:${l.line.head ?? l.line.base ?? "?"}`)}`,
-    sanitize(l.function),
-    sanitize((l.base_source === null ? "" : "(rewritten) ") + (l.source.length > 60 ? `${l.source.slice(0, 57)}...` : l.source)),
-    paint(formatBytes(l.size.delta, true), l.size.delta > 0 ? "red" : "green", colour)
-  ];
-}
-
-// src/cli/progress.ts
-function createProgress(stream, colour, label = "") {
-  const live = stream.isTTY === true;
-  const prefix = label === "" ? "" : `${label} `;
-  const started = Date.now();
-  const elapsed = () => formatDuration((Date.now() - started) / 1e3);
-  return (event) => {
-    switch (event.event) {
-      case "collected":
-        stream.write(`${prefix}${event.count} benchmark${event.count === 1 ? "" : "s"} found
-`);
-        break;
-      case "pass":
-        if (live) stream.write(`\r\x1B[2K${prefix}[${event.index}/${event.count}] ${sanitize(event.id)} \xB7 ${event.pass} pass \xB7 ${elapsed()}`);
-        break;
-      case "done": {
-        const status = event.status === "ok" ? paint("ok", "green", colour) : paint(event.status, "red", colour);
-        const line = `${prefix}[${event.index}/${event.count}] ${sanitize(event.id)} ${status} (${formatDuration(event.elapsed)})`;
-        stream.write(live ? `\r\x1B[2K${line}
-` : `${line}
-`);
-        break;
-      }
-      case "finished":
-        stream.write(`${prefix}finished in ${formatDuration(event.elapsed)}
-`);
-        break;
-    }
-  };
-}
-
-// src/cli/context.ts
-var UsageError = class extends Error {
-  name = "UsageError";
-};
-
-// src/cli/run.ts
-var DEFAULT_OUT = ".profgate";
-var RUN_OPTIONS = {
-  out: { type: "string" },
-  python: { type: "string" },
-  pythonpath: { type: "string", multiple: true },
-  filter: { type: "string" },
-  suite: { type: "string" },
-  select: { type: "string", short: "k" },
-  processes: { type: "string" },
-  values: { type: "string" },
-  timeout: { type: "string" },
-  "min-time": { type: "string" },
-  "profile-iterations": { type: "string" },
-  gc: { type: "boolean" },
-  quiet: { type: "boolean", short: "q" }
-};
-var RUN_HELP = `Usage: profgate run [PATH...] [options]
-
-Runs the Python benchmarks under PATH (default: "benchmarks", or [tool.profgate] benchmarks in pyproject.toml):
-files named bench_*.py, functions named bench_*, or a suite written for pytest-benchmark or pytest-codspeed (tests
-using the benchmark fixture or marker, run with the project's own pytest). Each benchmark runs in fresh worker
-processes, in a timing pass, a cProfile pass and a tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
-
-Options (flags win over [tool.profgate] in pyproject.toml):
-  --out DIR               where to write results (default ${DEFAULT_OUT})
-  --python CMD            the project's Python interpreter (default python3)
-  --pythonpath DIR        make DIR importable, e.g. src (repeatable)
-  --filter SUBSTRING      only benchmarks whose id contains SUBSTRING
-  --suite KIND            native (bench_*.py), pytest (pytest-benchmark/pytest-codspeed tests) or auto (default:
-                          native if PATH holds bench_*.py files, else pytest if its tests use the benchmark
-                          fixture or marker)
-  -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
-  --processes N           timing worker processes per benchmark (default 10)
-  --values N              timed values per process (default 5)
-  --min-time SECONDS      shortest duration of one timed value (default 0.02)
-  --timeout SECONDS       kill a worker after this long (default 60)
-  --profile-iterations N  iterations measured by the cProfile pass (default 5)
-  --gc                    keep the garbage collector on while timing
-  -q, --quiet             no progress on stderr
-
-Exit codes: 0 every benchmark ran, 1 some failed (results are still written), 2 usage error.
-`;
-async function runSettingsFrom(values, positionals, cwd) {
-  const project = await loadProjectConfig(cwd);
-  const flags = {};
-  applyRunValues(
-    flags,
-    {
-      benchmarks: positionals.length > 0 ? positionals : void 0,
-      python: values.python,
-      pythonpath: values.pythonpath,
-      filter: values.filter,
-      suite: values.suite,
-      select: values.select,
-      processes: values.processes,
-      values: values.values,
-      timeout: values.timeout,
-      "min-time": values["min-time"],
-      "profile-iterations": values["profile-iterations"],
-      gc: values.gc === true ? true : void 0
-    },
-    (name) => `--${name === "benchmarks" ? "PATH" : name}`
-  );
-  return resolveRunSettings(project.run, flags);
-}
-async function runCommand(values, positionals, context) {
-  const settings = await runSettingsFrom(values, positionals, context.cwd);
-  const out = typeof values.out === "string" ? values.out : DEFAULT_OUT;
-  const progress = values.quiet === true ? void 0 : createProgress(context.stderr, context.colour);
-  const run = await runHarness({ cwd: context.cwd, out, settings, onEvent: progress });
-  if (run.results.benchmarks.length === 0) {
-    throw new UsageError(
-      `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`
-    );
-  }
-  context.stdout.write(`${renderRunSummary(run.results, context.colour)}
-
-Results: ${run.resultsPath}
-`);
-  return run.exitCode;
-}
-
-// src/cli/compare.ts
-import { writeFile as writeFile2, mkdir as mkdir2 } from "node:fs/promises";
-import { dirname as dirname2, resolve as resolve2 } from "node:path";
-
 // src/core/attribution.ts
 var DEFAULT_LIMITS = Object.freeze({ functions: 15, external: 10, lines: 10, calls: 10 });
 function isProjectFile(file2) {
@@ -31497,6 +30904,266 @@ var Comparison = external_exports.strictObject({
   benchmarks: external_exports.array(BenchmarkComparison)
 });
 
+// src/core/stats.ts
+var EXACT_MAX_PAIRS = 1e4;
+var RELATIVE_SLACK = 1e-9;
+function sortedCopy(values) {
+  return Float64Array.from(values).sort();
+}
+function at(values, index) {
+  const value = values[index];
+  if (value === void 0) throw new RangeError(`index ${index} outside 0..${values.length - 1}`);
+  return value;
+}
+function requireSample(values, what) {
+  if (values.length === 0) throw new RangeError(`${what}: no values`);
+  if (!values.every(Number.isFinite)) throw new RangeError(`${what}: values must be finite numbers`);
+}
+function median(values) {
+  requireSample(values, "median");
+  const sorted = sortedCopy(values);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? at(sorted, mid) : (at(sorted, mid - 1) + at(sorted, mid)) / 2;
+}
+function countAtMost(xs, ys, t) {
+  let count3 = 0;
+  let j = 0;
+  for (const x of xs) {
+    while (j < ys.length && at(ys, j) - x <= t) j++;
+    count3 += j;
+  }
+  return count3;
+}
+function differencesBetween(xs, ys, lo, hi) {
+  const out = [];
+  let jLo = 0;
+  let jHi = 0;
+  for (const x of xs) {
+    while (jLo < ys.length && at(ys, jLo) - x <= lo) jLo++;
+    while (jHi < ys.length && at(ys, jHi) - x <= hi) jHi++;
+    for (let j = jLo; j < jHi; j++) out.push(at(ys, j) - x);
+  }
+  return Float64Array.from(out).sort();
+}
+function kthDifference(xs, ys, k) {
+  const n2 = xs.length;
+  const m = ys.length;
+  let lo = at(ys, 0) - at(xs, n2 - 1);
+  let countLo = countAtMost(xs, ys, lo);
+  if (k <= countLo) return lo;
+  let hi = at(ys, m - 1) - at(xs, 0);
+  let countHi = n2 * m;
+  const few = Math.max(n2 + m, 1024);
+  while (countHi - countLo > few) {
+    const mid = lo + (hi - lo) / 2;
+    if (mid <= lo || mid >= hi) return hi;
+    const count3 = countAtMost(xs, ys, mid);
+    if (count3 >= k) {
+      hi = mid;
+      countHi = count3;
+    } else {
+      lo = mid;
+      countLo = count3;
+    }
+  }
+  return at(differencesBetween(xs, ys, lo, hi), k - countLo - 1);
+}
+function hlFromSorted(xs, ys) {
+  const pairs = xs.length * ys.length;
+  if (pairs % 2 === 1) return kthDifference(xs, ys, (pairs + 1) / 2);
+  return (kthDifference(xs, ys, pairs / 2) + kthDifference(xs, ys, pairs / 2 + 1)) / 2;
+}
+var distributions = /* @__PURE__ */ new Map();
+function lowerCdf(n2, m) {
+  const small = Math.min(n2, m);
+  const large = Math.max(n2, m);
+  const key = `${small}x${large}`;
+  const cached2 = distributions.get(key);
+  if (cached2 !== void 0) return cached2;
+  const half = Math.floor(n2 * m / 2);
+  const rows = [];
+  for (let j = 0; j <= small; j++) rows.push(Float64Array.of(1));
+  for (let i2 = 1; i2 <= large; i2++) {
+    for (let j = 1; j <= small; j++) {
+      const above = rows[j];
+      const left = rows[j - 1];
+      if (above === void 0 || left === void 0) throw new Error("unreachable: rows cover 0..small");
+      const length = Math.min(i2 * j, half) + 1;
+      const next = new Float64Array(length);
+      const wAbove = i2 / (i2 + j);
+      const wLeft = j / (i2 + j);
+      for (let u2 = 0; u2 < length; u2++) {
+        const fromAbove = u2 - j >= 0 && u2 - j < above.length ? above[u2 - j] ?? 0 : 0;
+        const fromLeft = u2 < left.length ? left[u2] ?? 0 : 0;
+        next[u2] = wAbove * fromAbove + wLeft * fromLeft;
+      }
+      rows[j] = next;
+    }
+  }
+  const pmf = rows[small] ?? Float64Array.of(1);
+  const cdf = new Float64Array(half + 1);
+  let sum = 0;
+  for (let u2 = 0; u2 <= half; u2++) {
+    sum += pmf[u2] ?? 0;
+    cdf[u2] = sum;
+  }
+  distributions.set(key, cdf);
+  return cdf;
+}
+function mannWhitneyCdf(u2, n2, m) {
+  const total = n2 * m;
+  const k = Math.floor(u2);
+  if (k < 0) return 0;
+  if (k >= total) return 1;
+  const lower = lowerCdf(n2, m);
+  if (k < lower.length) return at(lower, k);
+  return 1 - at(lower, total - k - 1);
+}
+function normalCdf(x) {
+  const z2 = Math.abs(x);
+  let tail;
+  if (z2 > 37) {
+    tail = 0;
+  } else {
+    const e = Math.exp(-z2 * z2 / 2);
+    if (z2 < 7.07106781186547) {
+      let num = 0.0352624965998911 * z2 + 0.700383064443688;
+      num = num * z2 + 6.37396220353165;
+      num = num * z2 + 33.912866078383;
+      num = num * z2 + 112.079291497871;
+      num = num * z2 + 221.213596169931;
+      num = num * z2 + 220.206867912376;
+      let den = 0.0883883476483184 * z2 + 1.75566716318264;
+      den = den * z2 + 16.064177579207;
+      den = den * z2 + 86.7807322029461;
+      den = den * z2 + 296.564248779674;
+      den = den * z2 + 637.333633378831;
+      den = den * z2 + 793.826512519948;
+      den = den * z2 + 440.413735824752;
+      tail = e * num / den;
+    } else {
+      const fraction = z2 + 1 / (z2 + 2 / (z2 + 3 / (z2 + 4 / (z2 + 0.65))));
+      tail = e / fraction / 2.506628274631;
+    }
+  }
+  return x > 0 ? 1 - tail : tail;
+}
+var ACKLAM_A = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+var ACKLAM_B = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+var ACKLAM_C = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+var ACKLAM_D = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+function poly(coefficients, x) {
+  return coefficients.reduce((acc, c3) => acc * x + c3, 0);
+}
+function normalQuantile(p) {
+  if (!(p > 0 && p < 1)) throw new RangeError(`normalQuantile: ${p} is not in (0, 1)`);
+  const low = 0.02425;
+  let x;
+  if (p < low || p > 1 - low) {
+    const q = Math.sqrt(-2 * Math.log(p < low ? p : 1 - p));
+    const value = poly(ACKLAM_C, q) / (poly(ACKLAM_D, q) * q + 1);
+    x = p < low ? value : -value;
+  } else {
+    const q = p - 0.5;
+    const r = q * q;
+    x = poly(ACKLAM_A, r) * q / (poly(ACKLAM_B, r) * r + 1);
+  }
+  const error62 = normalCdf(x) - p;
+  const u2 = error62 * Math.sqrt(2 * Math.PI) * Math.exp(x * x / 2);
+  return x - u2 / (1 + x * u2 / 2);
+}
+function boundRank(n2, m, level, method) {
+  const alpha = 1 - level;
+  switch (method) {
+    case "exact": {
+      const lower = lowerCdf(n2, m);
+      let k = 0;
+      while (k < lower.length && at(lower, k) <= alpha * (1 + RELATIVE_SLACK)) k++;
+      return k;
+    }
+    case "normal": {
+      const mean = n2 * m / 2;
+      const sd = Math.sqrt(n2 * m * (n2 + m + 1) / 12);
+      return Math.max(0, Math.floor(mean + normalQuantile(alpha) * sd + 0.5));
+    }
+  }
+}
+function methodFor(n2, m) {
+  return n2 * m <= EXACT_MAX_PAIRS ? "exact" : "normal";
+}
+function shiftInterval(base, head, level) {
+  requireSample(base, "base");
+  requireSample(head, "head");
+  if (!(level > 0.5 && level < 1)) throw new RangeError(`level ${level} is not in (0.5, 1)`);
+  const xs = sortedCopy(base);
+  const ys = sortedCopy(head);
+  const pairs = xs.length * ys.length;
+  const method = methodFor(xs.length, ys.length);
+  const k = Math.min(boundRank(xs.length, ys.length, level, method), pairs);
+  return {
+    estimate: hlFromSorted(xs, ys),
+    lower: k === 0 ? -Infinity : kthDifference(xs, ys, k),
+    upper: k === 0 ? Infinity : kthDifference(xs, ys, pairs + 1 - k),
+    level,
+    method
+  };
+}
+function shiftTest(base, head, shift) {
+  requireSample(base, "base");
+  requireSample(head, "head");
+  const xs = sortedCopy(base);
+  const ys = Float64Array.from(head, (y) => y - shift).sort();
+  const n2 = xs.length;
+  const m = ys.length;
+  let u2 = 0;
+  let below = 0;
+  let atOrBelow = 0;
+  for (const y of ys) {
+    while (below < n2 && at(xs, below) < y) below++;
+    while (atOrBelow < n2 && at(xs, atOrBelow) <= y) atOrBelow++;
+    u2 += below + (atOrBelow - below) / 2;
+  }
+  const method = methodFor(n2, m);
+  switch (method) {
+    case "exact":
+      return { u: u2, p: Math.min(1, mannWhitneyCdf(n2 * m - Math.floor(u2), n2, m)), method };
+    case "normal": {
+      const total = n2 + m;
+      const sd = Math.sqrt(n2 * m / 12 * (total + 1 - tieTerm(xs, ys) / (total * (total - 1))));
+      const z2 = (u2 - n2 * m / 2 - 0.5) / sd;
+      return { u: u2, p: sd > 0 ? normalCdf(-z2) : 1, method };
+    }
+  }
+}
+function tieTerm(xs, ys) {
+  const pooled = new Float64Array(xs.length + ys.length);
+  pooled.set(xs);
+  pooled.set(ys, xs.length);
+  pooled.sort();
+  let term = 0;
+  let run = 1;
+  for (let i2 = 1; i2 <= pooled.length; i2++) {
+    if (i2 < pooled.length && pooled[i2] === pooled[i2 - 1]) {
+      run++;
+    } else {
+      term += run * run * run - run;
+      run = 1;
+    }
+  }
+  return term;
+}
+function holm(pValues) {
+  const count3 = pValues.length;
+  const order = pValues.map((_, i2) => i2).sort((a2, b) => (pValues[a2] ?? 1) - (pValues[b] ?? 1));
+  const adjusted = new Array(count3).fill(1);
+  let running = 0;
+  order.forEach((index, rank) => {
+    running = Math.max(running, Math.min(1, (count3 - rank) * (pValues[index] ?? 1)));
+    adjusted[index] = running;
+  });
+  return adjusted;
+}
+
 // src/core/thresholds.ts
 var import_picomatch = __toESM(require_picomatch2(), 1);
 var DEFAULT_THRESHOLDS = Object.freeze({
@@ -31536,7 +31203,7 @@ function failuresOf(side, bench) {
   if (bench === void 0 || bench.status === "ok") return [];
   return [{ side, status: bench.status, pass: bench.failure?.pass ?? null, message: bench.failure?.message ?? bench.status }];
 }
-function processMedians(bench, clock) {
+function processMedians(bench, clock = bench.clock) {
   return (bench.timing?.processes ?? []).map((p) => p[clock]).filter((values) => values.length > 0).map(median);
 }
 function compareTiming(base, head, t, mode, caveat) {
@@ -31753,6 +31420,340 @@ function compare(base, head, options) {
     benchmarks
   };
 }
+
+// src/report/format.ts
+var TIME_UNITS = [
+  [1, "s"],
+  [1e-3, "ms"],
+  [1e-6, "\xB5s"],
+  [1e-9, "ns"]
+];
+function formatDuration(seconds2) {
+  if (!Number.isFinite(seconds2)) return "\u2014";
+  if (seconds2 === 0) return "0 s";
+  const abs = Math.abs(seconds2);
+  const [scale, unit] = TIME_UNITS.find(([s]) => abs >= s) ?? TIME_UNITS[TIME_UNITS.length - 1];
+  return `${(seconds2 / scale).toPrecision(3)} ${unit}`;
+}
+var SIZE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
+function formatBytes(bytes2, signed = false) {
+  if (!Number.isFinite(bytes2)) return "\u2014";
+  const sign = bytes2 < 0 ? "-" : signed && bytes2 > 0 ? "+" : "";
+  let value = Math.abs(bytes2);
+  let unit = 0;
+  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const digits = unit === 0 ? value.toFixed(0) : value.toFixed(1);
+  return `${sign}${digits} ${SIZE_UNITS[unit]}`;
+}
+function formatPercent(fraction, digits = 1) {
+  if (!Number.isFinite(fraction)) return "\u2014";
+  const sign = fraction > 0 ? "+" : "";
+  return `${sign}${(fraction * 100).toFixed(digits)}%`;
+}
+function formatRatio(ratio) {
+  if (!Number.isFinite(ratio)) return "\u2014";
+  return `${ratio.toFixed(ratio >= 10 ? 1 : 3)}\xD7`;
+}
+function formatCount(n2) {
+  if (!Number.isFinite(n2)) return "\u2014";
+  return Number.isInteger(n2) ? String(n2) : n2.toPrecision(4);
+}
+
+// src/report/terminal.ts
+var CODES = {
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  cyan: [36, 39],
+  dim: [2, 22],
+  bold: [1, 22]
+};
+function paint(text2, colour, enabled) {
+  if (!enabled) return text2;
+  const [open2, close] = CODES[colour];
+  return `\x1B[${open2}m${text2}\x1B[${close}m`;
+}
+var ANSI = /\u001b\[[0-9;]*m/g;
+function width(text2) {
+  return [...text2.replace(ANSI, "")].length;
+}
+function sanitize(text2) {
+  return text2.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c3) => `\\x${c3.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+function renderTable(rows, options) {
+  const columns = Math.max(0, ...rows.map((r) => r.length));
+  const widths = Array.from({ length: columns }, (_, c3) => Math.max(0, ...rows.map((r) => width(r[c3] ?? ""))));
+  return rows.map(
+    (row) => row.map((cell2, c3) => {
+      const pad = " ".repeat((widths[c3] ?? 0) - width(cell2));
+      return options.align[c3] === "r" ? pad + cell2 : cell2 + pad;
+    }).join("  ").trimEnd()
+  ).join("\n");
+}
+function relativeSpread(values) {
+  if (values.length < 2) return NaN;
+  const sorted = [...values].sort((a2, b) => a2 - b);
+  const at2 = (q) => {
+    const pos = (sorted.length - 1) * q;
+    const lo = Math.floor(pos);
+    const hi = Math.ceil(pos);
+    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+  };
+  const mid = at2(0.5);
+  return mid > 0 ? (at2(0.75) - at2(0.25)) / mid : NaN;
+}
+function renderRunSummary(results, colour) {
+  const header = ["benchmark", "status", "time/iter", "spread", "processes", "peak memory", "retained"];
+  const rows = results.benchmarks.map((bench) => {
+    const status = bench.status === "ok" ? paint("ok", "green", colour) : paint(bench.status, "red", colour);
+    let time3 = "\u2014";
+    let spread = "\u2014";
+    let processes = "\u2014";
+    if (bench.timing !== null) {
+      const perProcess = processMedians(bench);
+      const relative3 = relativeSpread(perProcess);
+      time3 = perProcess.length > 0 ? formatDuration(median(perProcess)) : "\u2014";
+      spread = Number.isFinite(relative3) ? `\xB1${formatPercent(relative3 / 2).slice(1)}` : "\u2014";
+      processes = `${bench.timing.processes.length}\xD7${bench.timing.processes[0]?.cpu.length ?? 0}`;
+    }
+    const memory = bench.memory;
+    return [
+      sanitize(bench.id),
+      status,
+      time3,
+      spread,
+      processes,
+      memory === null ? "\u2014" : formatBytes(memory.peak),
+      memory === null ? "\u2014" : formatBytes(memory.retained, true)
+    ];
+  });
+  const lines = [renderTable([header.map((h2) => paint(h2, "bold", colour)), ...rows], { align: "llrrrrr" })];
+  const failed = results.benchmarks.filter((b) => b.status !== "ok");
+  for (const bench of failed) {
+    const failure2 = bench.failure;
+    lines.push("", paint(`\u2717 ${sanitize(bench.id)}: ${bench.status}${failure2 ? ` in the ${failure2.pass} pass: ${sanitize(failure2.message)}` : ""}`, "red", colour));
+    const tail = failure2?.output.trim().split("\n").slice(-8) ?? [];
+    for (const line of tail) lines.push(paint(`    ${sanitize(line)}`, "dim", colour));
+  }
+  return lines.join("\n");
+}
+var VERDICT_COLOUR = {
+  regressed: "red",
+  improved: "green",
+  unchanged: "dim",
+  inconclusive: "yellow",
+  new: "cyan",
+  removed: "dim",
+  failed: "red"
+};
+function ratioCell(timing) {
+  if (timing === null || timing.ratio === null) return "\u2014";
+  const lower = timing.lower === null ? "0" : formatRatio(timing.lower);
+  const upper = timing.upper === null ? "\u221E" : formatRatio(timing.upper);
+  return `${formatRatio(timing.ratio)} (${lower}\u2013${upper})${timing.caveat ? " !" : ""}`;
+}
+function memoryDelta(metric) {
+  if (metric === void 0) return "\u2014";
+  if (metric.delta === 0) return "=";
+  return `${formatBytes(metric.delta, true)}${metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`}`;
+}
+function renderComparison(comparison, colour, detailRows = 5) {
+  const { summary } = comparison;
+  const lines = [];
+  const c3 = summary.counts;
+  const counts = Object.entries(c3).filter(([, n2]) => n2 > 0).map(([verdict, n2]) => `${n2} ${verdict}`).join(", ");
+  lines.push(
+    summary.verdict === "fail" ? paint(`\u2717 ${summary.gating_regressions} benchmark${summary.gating_regressions === 1 ? "" : "s"} regressed past the thresholds (${counts})`, "red", colour) : paint(`\u2713 no regression past the thresholds (${counts})`, "green", colour),
+    ""
+  );
+  for (const caveat of comparison.caveats) lines.push(paint(`! ${sanitize(caveat.message)}`, "yellow", colour));
+  if (comparison.caveats.length > 0) lines.push("");
+  const header = ["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"].map((h2) => paint(h2, "bold", colour));
+  const rows = comparison.benchmarks.map((b) => [
+    sanitize(b.id),
+    ratioCell(b.timing),
+    memoryDelta(b.memory?.peak),
+    memoryDelta(b.memory?.retained),
+    paint(b.verdict + (b.verdict === "regressed" && !b.gating ? " (not significant)" : "") + (b.confirmed ? " (same runner)" : ""), VERDICT_COLOUR[b.verdict], colour)
+  ]);
+  lines.push(renderTable([header, ...rows], { align: "lrrrl" }));
+  for (const bench of comparison.benchmarks) {
+    const functions = bench.attribution?.functions ?? null;
+    const allocations = bench.attribution?.allocations ?? null;
+    if (bench.verdict !== "regressed" || functions === null && allocations === null) continue;
+    lines.push("", paint(`${sanitize(bench.id)}`, "bold", colour));
+    if (functions !== null && functions.project.length > 0) {
+      lines.push(`  functions, time per iteration ${formatDuration(functions.time.base)} \u2192 ${formatDuration(functions.time.head)}:`);
+      const fnRows = functions.project.slice(0, detailRows).map((f) => [
+        `    ${sanitize(f.name)}${f.presence === "new" ? " (new)" : f.presence === "gone" ? " (gone)" : ""}`,
+        sanitize(`${f.file}:${f.line}`),
+        `${formatCount(f.calls.base)} \u2192 ${formatCount(f.calls.head)} calls`,
+        `${formatDuration(f.time.base)} \u2192 ${formatDuration(f.time.head)}`,
+        paint(`${f.delta >= 0 ? "+" : "-"}${formatDuration(Math.abs(f.delta))}`, f.delta > 0 ? "red" : "green", colour)
+      ]);
+      lines.push(renderTable(fnRows, { align: "llrrr" }));
+    }
+    const atPeak = allocations?.at_peak.filter((l) => l.size.delta !== 0).slice(0, detailRows) ?? [];
+    if (allocations !== null && atPeak.length > 0) {
+      lines.push(`  memory live at the peak ${formatBytes(allocations.peak.base)} \u2192 ${formatBytes(allocations.peak.head)}, by line:`);
+      lines.push(renderTable(atPeak.map((l) => lineRow(l, colour)), { align: "lllr" }));
+    }
+    const retained = allocations?.retained_lines.filter((l) => l.size.delta !== 0).slice(0, detailRows) ?? [];
+    if (allocations !== null && retained.length > 0) {
+      lines.push(`  retained after an iteration ${formatBytes(allocations.retained.base)} \u2192 ${formatBytes(allocations.retained.head)}, by line:`);
+      lines.push(renderTable(retained.map((l) => lineRow(l, colour)), { align: "lllr" }));
+    }
+  }
+  for (const bench of comparison.benchmarks.filter((b) => b.failures.length > 0)) {
+    for (const failure2 of bench.failures) {
+      lines.push("", paint(`\u2717 ${sanitize(bench.id)} (${failure2.side}): ${failure2.status}${failure2.pass === null ? "" : ` in the ${failure2.pass} pass`}: ${sanitize(failure2.message)}`, "red", colour));
+    }
+  }
+  const m = comparison.method;
+  lines.push(
+    "",
+    paint(
+      `${m.mode === "separate" ? "separate runs" : "interleaved on one machine"}; ${m.head.processes} processes per side; bounds one-sided at ${formatPercent(m.level, 0).replace("+", "")}; regressed above ${formatPercent(m.thresholds.time_threshold, 0)} with the lower bound above ${formatPercent(m.margin, 0)}; memory above ${formatPercent(m.thresholds.memory_threshold, 0)} and ${formatBytes(m.thresholds.memory_floor)}`,
+      "dim",
+      colour
+    )
+  );
+  return lines.join("\n");
+}
+function lineRow(l, colour) {
+  return [
+    `    ${sanitize(`${l.file}:${l.line.head ?? l.line.base ?? "?"}`)}`,
+    sanitize(l.function),
+    sanitize((l.base_source === null ? "" : "(rewritten) ") + (l.source.length > 60 ? `${l.source.slice(0, 57)}...` : l.source)),
+    paint(formatBytes(l.size.delta, true), l.size.delta > 0 ? "red" : "green", colour)
+  ];
+}
+
+// src/cli/progress.ts
+function createProgress(stream, colour, label = "") {
+  const live = stream.isTTY === true;
+  const prefix = label === "" ? "" : `${label} `;
+  const started = Date.now();
+  const elapsed = () => formatDuration((Date.now() - started) / 1e3);
+  return (event) => {
+    switch (event.event) {
+      case "collected":
+        stream.write(`${prefix}${event.count} benchmark${event.count === 1 ? "" : "s"} found
+`);
+        break;
+      case "pass":
+        if (live) stream.write(`\r\x1B[2K${prefix}[${event.index}/${event.count}] ${sanitize(event.id)} \xB7 ${event.pass} pass \xB7 ${elapsed()}`);
+        break;
+      case "done": {
+        const status = event.status === "ok" ? paint("ok", "green", colour) : paint(event.status, "red", colour);
+        const line = `${prefix}[${event.index}/${event.count}] ${sanitize(event.id)} ${status} (${formatDuration(event.elapsed)})`;
+        stream.write(live ? `\r\x1B[2K${line}
+` : `${line}
+`);
+        break;
+      }
+      case "finished":
+        stream.write(`${prefix}finished in ${formatDuration(event.elapsed)}
+`);
+        break;
+    }
+  };
+}
+
+// src/cli/context.ts
+var UsageError = class extends Error {
+  name = "UsageError";
+};
+
+// src/cli/run.ts
+var DEFAULT_OUT = ".profgate";
+var RUN_OPTIONS = {
+  out: { type: "string" },
+  python: { type: "string" },
+  pythonpath: { type: "string", multiple: true },
+  filter: { type: "string" },
+  suite: { type: "string" },
+  select: { type: "string", short: "k" },
+  processes: { type: "string" },
+  values: { type: "string" },
+  timeout: { type: "string" },
+  "min-time": { type: "string" },
+  "profile-iterations": { type: "string" },
+  gc: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" }
+};
+var RUN_HELP = `Usage: profgate run [PATH...] [options]
+
+Runs the Python benchmarks under PATH (default: "benchmarks", or [tool.profgate] benchmarks in pyproject.toml):
+files named bench_*.py, functions named bench_*, or a suite written for pytest-benchmark or pytest-codspeed (tests
+using the benchmark fixture or marker, run with the project's own pytest). Each benchmark runs in fresh worker
+processes, in a timing pass, a cProfile pass and a tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
+
+Options (flags win over [tool.profgate] in pyproject.toml):
+  --out DIR               where to write results (default ${DEFAULT_OUT})
+  --python CMD            the project's Python interpreter (default python3)
+  --pythonpath DIR        make DIR importable, e.g. src (repeatable)
+  --filter SUBSTRING      only benchmarks whose id contains SUBSTRING
+  --suite KIND            native (bench_*.py), pytest (pytest-benchmark/pytest-codspeed tests) or auto (default:
+                          native if PATH holds bench_*.py files, else pytest if its tests use the benchmark
+                          fixture or marker)
+  -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
+  --processes N           timing worker processes per benchmark (default 10)
+  --values N              timed values per process (default 5)
+  --min-time SECONDS      shortest duration of one timed value (default 0.02)
+  --timeout SECONDS       kill a worker after this long (default 60)
+  --profile-iterations N  iterations measured by the cProfile pass (default 5)
+  --gc                    keep the garbage collector on while timing
+  -q, --quiet             no progress on stderr
+
+Exit codes: 0 every benchmark ran, 1 some failed (results are still written), 2 usage error.
+`;
+async function runSettingsFrom(values, positionals, cwd) {
+  const project = await loadProjectConfig(cwd);
+  const flags = {};
+  applyRunValues(
+    flags,
+    {
+      benchmarks: positionals.length > 0 ? positionals : void 0,
+      python: values.python,
+      pythonpath: values.pythonpath,
+      filter: values.filter,
+      suite: values.suite,
+      select: values.select,
+      processes: values.processes,
+      values: values.values,
+      timeout: values.timeout,
+      "min-time": values["min-time"],
+      "profile-iterations": values["profile-iterations"],
+      gc: values.gc === true ? true : void 0
+    },
+    (name) => `--${name === "benchmarks" ? "PATH" : name}`
+  );
+  return resolveRunSettings(project.run, flags);
+}
+async function runCommand(values, positionals, context) {
+  const settings = await runSettingsFrom(values, positionals, context.cwd);
+  const out = typeof values.out === "string" ? values.out : DEFAULT_OUT;
+  const progress = values.quiet === true ? void 0 : createProgress(context.stderr, context.colour);
+  const run = await runHarness({ cwd: context.cwd, out, settings, onEvent: progress });
+  if (run.results.benchmarks.length === 0) {
+    throw new UsageError(
+      `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`
+    );
+  }
+  context.stdout.write(`${renderRunSummary(run.results, context.colour)}
+
+Results: ${run.resultsPath}
+`);
+  return run.exitCode;
+}
+
+// src/cli/compare.ts
+import { writeFile as writeFile2, mkdir as mkdir2 } from "node:fs/promises";
+import { dirname as dirname2, resolve as resolve2 } from "node:path";
 
 // src/report/common.ts
 var VERDICT_ICON = {

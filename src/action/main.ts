@@ -130,10 +130,7 @@ async function commentMode(inputs: ActionInputs, runner: Runner, services: Servi
     core.warning(`profgate: ${head.note}`);
     return null;
   }
-  const pull =
-    trigger.pullRequests[0] !== undefined
-      ? await services.github.findPullRequest(trigger.headSha)
-      : await services.github.findPullRequest(trigger.headSha, trigger.headOwner === null ? undefined : { owner: trigger.headOwner, branch: trigger.headBranch });
+  const pull = await services.github.findPullRequest(trigger.headSha, trigger.headOwner === null ? undefined : { owner: trigger.headOwner, branch: trigger.headBranch });
   if (pull === null) {
     core.info(`profgate: no open pull request has head ${trigger.headSha}: nothing to comment on`);
     return null;

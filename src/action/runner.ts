@@ -17,9 +17,6 @@ export interface WorkflowRunEvent {
   headBranch: string;
   /** Owner login of the head repository (a fork's owner for fork PRs). */
   headOwner: string | null;
-  htmlUrl: string;
-  /** Pull requests GitHub attached to the run; always empty for fork PRs. */
-  pullRequests: number[];
 }
 
 export interface Runner {
@@ -82,7 +79,6 @@ function workflowRunOf(payload: Json): WorkflowRunEvent | null {
   if (id === null || workflowId === null || headSha === null) {
     throw new RunnerError("the workflow_run event payload lacks id, workflow_id or head_sha");
   }
-  const pulls = Array.isArray(run.pull_requests) ? run.pull_requests : [];
   return {
     id,
     workflowId,
@@ -90,8 +86,6 @@ function workflowRunOf(payload: Json): WorkflowRunEvent | null {
     headSha,
     headBranch: text(run.head_branch) ?? "",
     headOwner: text(object(object(run.head_repository)?.owner)?.login),
-    htmlUrl: text(run.html_url) ?? "",
-    pullRequests: pulls.map((p) => integer(object(p)?.number)).filter((n): n is number => n !== null),
   };
 }
 

@@ -68,7 +68,8 @@ function failuresOf(side: "base" | "head", bench: Benchmark | undefined): Benchm
   return [{ side, status: bench.status, pass: bench.failure?.pass ?? null, message: bench.failure?.message ?? bench.status }];
 }
 
-function processMedians(bench: Benchmark, clock: "cpu" | "wall"): number[] {
+/** Each timing process's median time per iteration on `clock`: the unit the comparison and the reports work on. */
+export function processMedians(bench: Benchmark, clock: "cpu" | "wall" = bench.clock): number[] {
   return (bench.timing?.processes ?? []).map((p) => p[clock]).filter((values) => values.length > 0).map(median);
 }
 

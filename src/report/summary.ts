@@ -4,9 +4,10 @@
  */
 import { markdownTable } from "markdown-table";
 import type { Results } from "../core/results.js";
+import { processMedians } from "../core/compare.js";
 import { median } from "../core/stats.js";
 import { formatBytes, formatDuration } from "./format.js";
-import { escapeText, reportMarker } from "./markdown.js";
+import { COMMENT_LIMIT, escapeText, reportMarker } from "./markdown.js";
 
 export interface ResultsMarkdownContext {
   /** The heading, e.g. "stored as the baseline" or "no baseline to compare with". Plain text; escaped here. */
@@ -21,7 +22,7 @@ export interface ResultsMarkdownContext {
 export function renderResultsMarkdown(results: Results, context: ResultsMarkdownContext): string {
   const failed = results.benchmarks.filter((b) => b.status !== "ok").length;
   const rows = results.benchmarks.map((bench) => {
-    const perProcess = bench.timing?.processes.map((p) => median(bench.clock === "wall" ? p.wall : p.cpu)) ?? [];
+    const perProcess = processMedians(bench);
     return [
       `<code>${escapeText(bench.id)}</code>`,
       perProcess.length > 0 ? formatDuration(median(perProcess)) : "—",
@@ -49,6 +50,7 @@ export function renderResultsMarkdown(results: Results, context: ResultsMarkdown
   );
   // Comment-sized suites are the norm; a huge one is cut at a row boundary rather than refused by GitHub.
   const text = `${out.join("\n")}\n`;
-  if (text.length <= 65_000) return text;
-  return `${text.slice(0, text.lastIndexOf("\n", 64_000))}\n\n<sub>Truncated: the full results are in the artifact.</sub>\n`;
+  if (text.length <= COMMENT_LIMIT) return text;
+  const note = "\n\n<sub>Truncated: the full results are in the artifact.</sub>\n";
+  return `${text.slice(0, text.lastIndexOf("\n", COMMENT_LIMIT - note.length))}${note}`;
 }

@@ -4,6 +4,7 @@
  */
 import type { Comparison, LineChange, MemoryMetric, Timing as ComparisonTiming, Verdict } from "../core/comparison.js";
 import type { Results } from "../core/results.js";
+import { processMedians } from "../core/compare.js";
 import { median } from "../core/stats.js";
 import { formatBytes, formatCount, formatDuration, formatPercent, formatRatio } from "./format.js";
 
@@ -83,9 +84,10 @@ export function renderRunSummary(results: Results, colour: boolean): string {
     let spread = "—";
     let processes = "—";
     if (bench.timing !== null) {
-      const perProcess = bench.timing.processes.map((p) => median(bench.clock === "wall" ? p.wall : p.cpu));
-      time = formatDuration(median(perProcess));
-      spread = Number.isFinite(relativeSpread(perProcess)) ? `±${formatPercent(relativeSpread(perProcess) / 2).slice(1)}` : "—";
+      const perProcess = processMedians(bench);
+      const relative = relativeSpread(perProcess);
+      time = perProcess.length > 0 ? formatDuration(median(perProcess)) : "—";
+      spread = Number.isFinite(relative) ? `±${formatPercent(relative / 2).slice(1)}` : "—";
       processes = `${bench.timing.processes.length}×${bench.timing.processes[0]?.cpu.length ?? 0}`;
     }
     const memory = bench.memory;
