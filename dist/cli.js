@@ -32543,6 +32543,8 @@ async function prepareTree(source, target, overlay) {
   if (overlay !== null) await cp(overlay, target, { recursive: true });
 }
 async function demoCommand(values, _positionals, context) {
+  const flags = {};
+  applyRunValues(flags, { processes: values.processes }, (name) => `--${name}`);
   const source = demoDirectory();
   const out = resolve3(context.cwd, typeof values.out === "string" ? values.out : join3(".profgate", "demo"));
   const sides2 = { base: join3(out, "base"), head: join3(out, "head") };
@@ -32550,7 +32552,7 @@ async function demoCommand(values, _positionals, context) {
   await prepareTree(source, sides2.base, null);
   await prepareTree(source, sides2.head, join3(source, "variants", "regressed"));
   const project = await loadProjectConfig(sides2.base);
-  const settings = resolveRunSettings(project.run, typeof values.processes === "string" ? { processes: Number(values.processes) } : {});
+  const settings = resolveRunSettings(project.run, flags);
   const quiet = values.quiet === true;
   context.stderr.write(`profgate demo: running examples/demo as on the default branch (base), then as in a pull request (head)
 `);

@@ -5,7 +5,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ParseArgsConfig } from "node:util";
 import { compare } from "../core/compare.js";
-import { resolveRunSettings } from "../core/config.js";
+import { applyRunValues, resolveRunSettings, type RunSettings } from "../core/config.js";
 import { runHarness } from "../adapters/harness.js";
 import { loadProjectConfig } from "../adapters/project.js";
 import { renderHtml } from "../report/html.js";
@@ -49,6 +49,8 @@ async function prepareTree(source: string, target: string, overlay: string | nul
 
 /** Runs `profgate demo`. */
 export async function demoCommand(values: Record<string, unknown>, _positionals: string[], context: CommandContext): Promise<number> {
+  const flags: Partial<RunSettings> = {};
+  applyRunValues(flags, { processes: values.processes }, (name) => `--${name}`);
   const source = demoDirectory();
   const out = resolve(context.cwd, typeof values.out === "string" ? values.out : join(".profgate", "demo"));
   const sides = { base: join(out, "base"), head: join(out, "head") };
@@ -57,7 +59,7 @@ export async function demoCommand(values: Record<string, unknown>, _positionals:
   await prepareTree(source, sides.head, join(source, "variants", "regressed"));
 
   const project = await loadProjectConfig(sides.base);
-  const settings = resolveRunSettings(project.run, typeof values.processes === "string" ? { processes: Number(values.processes) } : {});
+  const settings = resolveRunSettings(project.run, flags);
   const quiet = values.quiet === true;
   context.stderr.write(`profgate demo: running examples/demo as on the default branch (base), then as in a pull request (head)\n`);
   const base = await runHarness({ cwd: sides.base, out: "results", settings, onEvent: quiet ? undefined : createProgress(context.stderr, context.colour, "base") });
