@@ -4,6 +4,7 @@
  * is allowed.
  */
 import { parse as parseToml, TomlError } from "smol-toml";
+import type { ThresholdOverrides } from "./thresholds.js";
 
 /** The kinds of benchmark suite the harness runs (`--suite`). */
 export const SUITE_KINDS = ["native", "pytest", "auto"] as const;
@@ -31,16 +32,8 @@ export interface RunSettings {
   memoryWarmups: number;
 }
 
-/** Gate thresholds as users write them: percentages and bytes, all optional. */
-export interface ThresholdSettings {
-  timeThreshold?: number;
-  memoryThreshold?: number;
-  memoryFloor?: number;
-  noiseMargin?: number;
-  interleavedMargin?: number;
-  level?: number;
-  callThreshold?: number | null;
-}
+/** Gate thresholds as one layer of configuration gives them (all optional), already converted to fractions and bytes. */
+export type ThresholdSettings = ThresholdOverrides;
 
 /** What pyproject.toml's `[tool.profgate]` says; per-benchmark threshold overrides keyed by id or glob. */
 export interface ProjectConfig {
