@@ -3091,6 +3091,7 @@ var DEFAULT_RUN_SETTINGS = Object.freeze({
   timeout: 60,
   gc: false,
   hashSeed: 0,
+  isolate: false,
   profileIterations: 5,
   profileWarmups: 1,
   memoryWarmups: 1
@@ -3112,6 +3113,7 @@ var RUN_KEYS = {
   timeout: { kind: "positive-number", set: (t, v) => t.timeout = v },
   gc: { kind: "boolean", set: (t, v) => t.gc = v },
   "hash-seed": { kind: "nonnegative-int", set: (t, v) => t.hashSeed = v },
+  isolate: { kind: "boolean", set: (t, v) => t.isolate = v },
   "profile-iterations": { kind: "positive-int", set: (t, v) => t.profileIterations = v },
   "profile-warmups": { kind: "nonnegative-int", set: (t, v) => t.profileWarmups = v },
   "memory-warmups": { kind: "nonnegative-int", set: (t, v) => t.memoryWarmups = v }
@@ -23085,6 +23087,8 @@ var Settings = external_exports.strictObject({
   timeout: seconds,
   gc: external_exports.boolean(),
   hash_seed: external_exports.number().int().nonnegative(),
+  /** Each benchmark in worker processes of its own, rather than all benchmarks of a pass in one (absent: false). */
+  isolate: external_exports.boolean().optional(),
   profile_iterations: external_exports.number().int().positive(),
   profile_warmups: external_exports.number().int().nonnegative(),
   memory_warmups: external_exports.number().int().nonnegative()
@@ -30009,6 +30013,7 @@ function commonArgs(settings, out) {
     "3"
   );
   if (settings.gc) args.push("--gc");
+  if (settings.isolate) args.push("--isolate");
   return args;
 }
 function harnessArgs(settings, out, passes, loops) {
@@ -31645,7 +31650,10 @@ function createProgress(stream, colour, label = "") {
 `);
         break;
       case "pass":
-        if (live) stream.write(`\r\x1B[2K${prefix}[${event.index}/${event.count}] ${sanitize(event.id)} \xB7 ${event.pass} pass \xB7 ${elapsed()}`);
+        if (live) {
+          const step = event.steps > 1 ? ` ${event.step}/${event.steps}` : "";
+          stream.write(`\r\x1B[2K${prefix}${event.pass} pass${step} \xB7 ${event.count} benchmark${event.count === 1 ? "" : "s"} \xB7 ${elapsed()}`);
+        }
         break;
       case "done": {
         const status = event.status === "ok" ? paint("ok", "green", colour) : paint(event.status, "red", colour);
@@ -31683,14 +31691,16 @@ var RUN_OPTIONS = {
   "min-time": { type: "string" },
   "profile-iterations": { type: "string" },
   gc: { type: "boolean" },
+  isolate: { type: "boolean" },
   quiet: { type: "boolean", short: "q" }
 };
 var RUN_HELP = `Usage: profgate run [PATH...] [options]
 
 Runs the Python benchmarks under PATH (default: "benchmarks", or [tool.profgate] benchmarks in pyproject.toml):
 files named bench_*.py, functions named bench_*, or a suite written for pytest-benchmark or pytest-codspeed (tests
-using the benchmark fixture or marker, run with the project's own pytest). Each benchmark runs in fresh worker
-processes, in a timing pass, a cProfile pass and a tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
+using the benchmark fixture or marker, run with the project's own pytest). Benchmarks run in fresh worker
+processes, in a timing pass (N processes, each timing every benchmark in a new random order), a cProfile pass and a
+tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
 
 Options (flags win over [tool.profgate] in pyproject.toml):
   --out DIR               where to write results (default ${DEFAULT_OUT})
@@ -31701,12 +31711,14 @@ Options (flags win over [tool.profgate] in pyproject.toml):
                           native if PATH holds bench_*.py files, else pytest if its tests use the benchmark
                           fixture or marker)
   -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
-  --processes N           timing worker processes per benchmark (default 10)
+  --processes N           timing worker processes (default 10), each timing every benchmark
   --values N              timed values per process (default 5)
   --min-time SECONDS      shortest duration of one timed value (default 0.02)
   --timeout SECONDS       kill a worker after this long (default 60)
   --profile-iterations N  iterations measured by the cProfile pass (default 5)
   --gc                    keep the garbage collector on while timing
+  --isolate               give each benchmark worker processes of its own (slower: one Python start-up per
+                          benchmark and process)
   -q, --quiet             no progress on stderr
 
 Exit codes: 0 every benchmark ran, 1 some failed (results are still written), 2 usage error.
@@ -31728,7 +31740,8 @@ async function runSettingsFrom(values, positionals, cwd) {
       timeout: values.timeout,
       "min-time": values["min-time"],
       "profile-iterations": values["profile-iterations"],
-      gc: values.gc === true ? true : void 0
+      gc: values.gc === true ? true : void 0,
+      isolate: values.isolate === true ? true : void 0
     },
     (name) => `--${name === "benchmarks" ? "PATH" : name}`
   );
@@ -32846,8 +32859,9 @@ default: the working tree as it is, uncommitted changes included) is any commit 
 HEAD~1. Each is checked out as a temporary git worktree; every worker runs in its version's tree, which is first on
 the import path, so pure-Python projects need nothing installed per version.
 
-In each round every benchmark runs one base and one head timing process, back to back, in random order and with the
-same hash seed; the loop count is calibrated once and fixed for both. Machine drift then falls on both sides alike,
+Each round runs one base and one head timing process, back to back, the first drawn at random, with the same hash
+seed; both time every benchmark once, in the same order, drawn at random per round. The loop count is calibrated
+once and fixed for both. Machine drift then falls on both sides alike,
 so the comparison uses the narrow same-machine margin (1%) instead of the separate-runs one. After ${DEFAULT_ROUND_PLAN.initialRounds} rounds,
 benchmarks whose timing is still inconclusive get ${DEFAULT_ROUND_PLAN.batch} more rounds at a time, up to --max-rounds and --budget; the
 error rate is split across these looks, so looking again does not raise the false-alarm rate. A cProfile and a

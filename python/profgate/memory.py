@@ -57,6 +57,11 @@ def start():
     tracemalloc.start(TRACEBACK_FRAMES)
 
 
+def stop():
+    """Stops tracing and forgets every trace."""
+    tracemalloc.stop()
+
+
 def measure(call, warmups, normaliser, timeout, prepare=None):
     """The schema's ``memory`` object for one benchmark whose worker may run ``timeout`` seconds.
 

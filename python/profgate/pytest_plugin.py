@@ -7,11 +7,12 @@ as a plugin and any installed pytest-benchmark or pytest-codspeed plugin disable
 - a ``collect`` job runs ``--collect-only`` on the job's paths and ``-k`` expression and lists the benchmarks: test
   functions that use the ``benchmark`` fixture (directly or through another fixture) or carry the ``benchmark``
   marker, without a skip mark that applies. Their ids are pytest's node ids;
-- a pass job (``calibrate``, ``timing``, ``profile``, ``memory``) runs exactly one node id. The ``benchmark``
-  fixture hands the callable it is given to the harness's routine for that pass (``profgate.worker``), then calls it
-  once more, unmeasured, for the value it returns to the test. A test with the marker and without the fixture is
-  measured whole: one iteration is one call of the test function with the fixture values pytest set up for it, set
-  up once per worker process like every fixture.
+- a pass job (``calibrate``, ``timing``, ``profile``, ``memory``) runs the job's benchmark tests, picked by node id
+  from their files, in the job's order, and records each as it ends (``profgate.worker.Records``). The
+  ``benchmark`` fixture hands the callable it is given to the harness's routine for that pass
+  (``profgate.worker.run_pass``), then calls it once more, unmeasured, for the value it returns to the test. A test
+  with the marker and without the fixture is measured whole: one iteration is one call of the test function with
+  the fixture values pytest set up for it, set up once per test like every function-scoped fixture.
 
 ``benchmark.pedantic(target, args, kwargs, setup, teardown, rounds, warmup_rounds, iterations)`` fixes the loop
 count at ``iterations`` (no calibration) and runs ``setup`` before and ``teardown`` after each iteration, outside
@@ -88,55 +89,49 @@ _IGNORED_OPTIONS = (
 
 
 class _State:
-    """What one worker job asked for and what its pytest session produced."""
+    """What one worker job asked for, and what its pytest session produced: the collection's benchmarks, and per
+    benchmark test (one at a time) its data or failure."""
 
-    def __init__(self, job):
+    def __init__(self, job, records):
         self.job = job
+        self.records = records
+        self.specs = {spec["id"]: (index, spec) for index, spec in enumerate(job.get("benchmarks", []))}
         self.found = []
+        self.collect_errors = {}
+        self.reset()
+
+    def reset(self, spec=None):
+        self.spec = spec
         self.data = None
-        self.selected = False
         self.failure = None
         self.exited = False
 
 
-_state = _State(None)
+_state = _State({}, None)
 
 
-def run_job(job):
-    """Runs one worker job of a pytest suite in this process and returns its result data."""
+def run_job(job, records):
+    """Runs one worker job of a pytest suite in this process, writing its records to ``records``."""
     global _state
-    _state = _State(job)
+    _state = _State(job, records)
     if job["kind"] == "collect":
         arguments = ["--collect-only"] + list(job["paths"]) + (["-k", job["select"]] if job["select"] else [])
     else:
-        arguments = [_node_argument(job)]
+        # The files, not the node ids: each file is collected once, and the items are picked by node id.
+        arguments = list(dict.fromkeys(spec["file"] for spec in job["benchmarks"]))
     arguments += ["-s", "-o", "cache_dir=" + os.path.join(os.path.dirname(job["result"]), "pytest-cache")]
     for name in _REPLACED_PLUGINS:
         arguments += ["-p", "no:" + name]
     if _has_xdist():
-        # One test in this process, or the measurement would happen in an xdist worker out of reach.
+        # One test at a time in this process, or the measurement would happen in an xdist worker out of reach.
         arguments += ["-n", "0"]
     code = pytest.main(arguments, plugins=[sys.modules[__name__]])
     if job["kind"] == "collect":
         if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
             raise worker.Reported("error", "pytest could not collect the suite (exit code {}); its message is above".format(int(code)))
-        return {"benchmarks": _state.found}
-    if _state.failure is not None:
-        raise worker.Reported("exit" if _state.exited else "error", _state.failure)
-    if _state.data is None:
-        if code != pytest.ExitCode.OK:
-            raise worker.Reported("error", "pytest stopped before the test ran (exit code {}); its message is above".format(int(code)))
-        if not _state.selected:
-            raise worker.Reported("error", "pytest no longer collects {}".format(job["id"]))
-        raise worker.Reported("error", "the test requested the benchmark fixture but never called it")
-    return _state.data
-
-
-def _node_argument(job):
-    """The job's node id as a command-line argument: its file relative to the working directory, which is pytest's
-    rootdir in the common case, and the rest of the node id."""
-    node_id = job["id"]
-    return job["file"] + node_id[node_id.index("::"):] if "::" in node_id else node_id
+        records.write(None, "ok", data={"benchmarks": _state.found})
+    elif code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.INTERRUPTED):
+        raise worker.Reported("error", "pytest stopped before the test ran (exit code {}); its message is above".format(int(code)))
 
 
 def _has_xdist():
@@ -223,17 +218,43 @@ def pytest_collectreport(report):
         path = report.nodeid.split("::", 1)[0]
         _state.found.append({"id": report.nodeid, "file": path, "name": "", "error": _message(report), "output": tail(report.longreprtext)})
     else:
-        _fail(report)
+        sys.stderr.write(report.longreprtext + "\n")
+        _state.collect_errors[report.nodeid.split("::", 1)[0]] = _message(report)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     if _state.job["kind"] == "collect":
         return
-    wanted = [item for item in items if item.nodeid == _state.job["id"]]
-    _state.selected = bool(wanted)
-    config.hook.pytest_deselected(items=[item for item in items if item.nodeid != _state.job["id"]])
-    items[:] = wanted
+    by_id = {item.nodeid: item for item in items if item.nodeid in _state.specs}
+    config.hook.pytest_deselected(items=[item for item in items if item.nodeid not in by_id])
+    # In the job's order, which the records follow; a benchmark no longer collected is recorded at once.
+    items[:] = []
+    for benchmark_id, (_, spec) in sorted(_state.specs.items(), key=lambda pair: pair[1][0]):
+        if benchmark_id in by_id:
+            items.append(by_id[benchmark_id])
+        else:
+            error = _state.collect_errors.get(spec["file"])
+            _state.records.write(benchmark_id, "error", error or "pytest no longer collects {}".format(benchmark_id))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Runs one benchmark test and records how it ended, after its teardown."""
+    if _state.job["kind"] == "collect" or item.nodeid not in _state.specs:
+        yield
+        return
+    index, spec = _state.specs[item.nodeid]
+    _state.records.begin(index)
+    _state.reset(spec)
+    yield
+    if _state.failure is not None:
+        _state.records.write(item.nodeid, "exit" if _state.exited else "error", _state.failure)
+    elif _state.data is None:
+        _state.records.write(item.nodeid, "error", "the test requested the benchmark fixture but never called it")
+    else:
+        _state.records.write(item.nodeid, "ok", data=_state.data)
+    _state.reset()
 
 
 def pytest_collection_finish(session):
@@ -261,19 +282,23 @@ def _fail(report):
 
 
 def _measure(call, prepare=None, loops=None):
-    """Runs this worker's pass on one benchmark; ``loops`` fixes the loop count instead of calibrating it."""
+    """Runs this worker's pass on the benchmark being run; ``loops`` fixes the loop count instead of calibrating."""
     job = _state.job
-    if job["kind"] == "calibrate":
-        _state.data = {"loops": loops if loops is not None else worker.calibrate(call, job)}
-        return
+    spec = _state.spec if loops is None else dict(_state.spec, loops=loops)
     if job["kind"] == "memory":
         from profgate import memory
 
-        # Started here rather than before pytest starts (as a native worker does before its import): every snapshot
-        # would otherwise hold pytest's thousands of blocks, and charging them takes seconds. The figures are
-        # differences across an iteration, which blocks allocated before tracing cannot change.
+        # Traced from here to the end of this test's measurement only, rather than from before pytest starts (as a
+        # native worker traces from before its imports): every snapshot would otherwise hold pytest's thousands of
+        # blocks, and those of the tests run before, and charging them takes seconds. The figures are differences
+        # across an iteration, which blocks allocated before tracing cannot change.
         memory.start()
-    _state.data = worker.measure(job, call, prepare)
+        try:
+            _state.data = worker.run_pass(job, spec, call, prepare)
+        finally:
+            memory.stop()
+        return
+    _state.data = worker.run_pass(job, spec, call, prepare)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -9,6 +9,7 @@ recorded, and the suite goes on.
 import ast
 import hashlib
 import os
+import random
 import re
 import time
 
@@ -117,7 +118,12 @@ class SuiteError(Exception):
 
 
 class Suite:
-    """One run of the harness over a working directory with fixed settings."""
+    """One run of the harness over a working directory with fixed settings.
+
+    Each pass runs all the benchmarks in one worker process (``--isolate``: each benchmark in its own); the timing
+    pass runs ``processes`` such workers, each timing every benchmark once, in an order drawn at random per worker,
+    so that no benchmark always follows the same one. The profile and memory passes keep the collection order.
+    """
 
     def __init__(self, options, cwd, out, emit):
         self.options = options
@@ -125,6 +131,9 @@ class Suite:
         self.out = out
         self.emit = emit
         self.manager = Manager(cwd, options.pythonpath, options.hash_seed, options.timeout)
+        self.random = random.Random(options.hash_seed)
+        self._done = []
+        self._elapsed = {}
         self._passes = {"timing": self._timing, "profile": self._profile, "memory": self._memory}
 
     def run(self):
@@ -132,20 +141,30 @@ class Suite:
         started = time.perf_counter()
         entries = self.collect()
         self.emit({"event": "collected", "count": len(entries)})
-        for index, entry in enumerate(entries, 1):
-            benchmark_started = time.perf_counter()
-            if entry["failure"] is None:
-                self._run_benchmark(entry, index, len(entries))
-            self.emit({
-                "event": "done",
-                "index": index,
-                "count": len(entries),
-                "id": entry["id"],
-                "status": entry["status"],
-                "elapsed": time.perf_counter() - benchmark_started,
-            })
+        self._finish([entry for entry in entries if entry["failure"] is not None], len(entries))
+        runnable = [entry for entry in entries if entry["failure"] is None]
+        for group in ([entry] for entry in runnable) if self.options.isolate else [runnable]:
+            for pass_name in self.options.passes:
+                members = [entry for entry in group if entry["failure"] is None]
+                if not members:
+                    break
+                self._passes[pass_name](members)
+                self._finish([entry for entry in members if entry["failure"] is not None], len(entries))
+            self._finish([entry for entry in group if entry["failure"] is None], len(entries))
         self.emit({"event": "finished", "elapsed": time.perf_counter() - started})
         return entries
+
+    def _finish(self, entries, count):
+        for entry in entries:
+            self._done.append(entry["id"])
+            self.emit({
+                "event": "done",
+                "index": len(self._done),
+                "count": count,
+                "id": entry["id"],
+                "status": entry["status"],
+                "elapsed": self._elapsed.get(entry["id"], 0.0),
+            })
 
     def _selected(self, benchmark_id, module_failed=False):
         wanted = self.options.filter
@@ -196,67 +215,66 @@ class Suite:
             entries.append(entry)
         return entries
 
-    def _run_benchmark(self, entry, index, count):
-        output = ""
-        for pass_name in self.options.passes:
-            self.emit({"event": "pass", "index": index, "count": count, "id": entry["id"], "pass": pass_name})
-            outcomes, value = self._passes[pass_name](self.job(entry))
-            for outcome in outcomes:
-                output = tail(output + outcome.output)
-            last = outcomes[-1]
-            if not last.ok:
-                fail(entry, pass_name, last.status, last.message, last.output)
-                break
-            entry[pass_name] = value
-        entry["output"] = output
+    def _batch(self, pass_name, job, entries, specs=None, step=1, steps=1):
+        """Runs one pass's job on ``entries`` (in that order) and returns the entries that came through it with
+        their data; the others are recorded as failed in ``pass_name``."""
+        self.emit({"event": "pass", "pass": pass_name, "step": step, "steps": steps, "count": len(entries)})
+        specs = specs or [{"file": entry["file"], "id": entry["id"]} for entry in entries]
+        job = dict(job, suite=self.options.suite)
+        outcomes = self.manager.run_batch(job, specs)
+        passed = []
+        for entry in entries:
+            outcome = outcomes[entry["id"]]
+            entry["output"] = tail(entry["output"] + outcome.output)
+            self._elapsed[entry["id"]] = self._elapsed.get(entry["id"], 0.0) + outcome.elapsed
+            if outcome.ok:
+                passed.append((entry, outcome.data))
+            else:
+                fail(entry, "timing" if pass_name == "calibrate" else pass_name, outcome.status, outcome.message, outcome.output)
+        return passed
 
-    def job(self, entry):
-        """The part of every worker job that names the benchmark of a result entry."""
-        return {"suite": self.options.suite, "file": entry["file"], "id": entry["id"]}
+    def calibrate(self, entries):
+        """The loop count of each entry that calibrates, ``{id: loops}``; the others are recorded as failed."""
+        job = {"kind": "calibrate", "gc": self.options.gc, "min_time": self.options.min_time}
+        return {entry["id"]: data["loops"] for entry, data in self._batch("calibrate", job, entries)}
 
-    def calibrate(self, job):
-        """Runs a calibration worker: its outcome's data holds ``loops``."""
-        return self.manager.run(dict(job, kind="calibrate", gc=self.options.gc, min_time=self.options.min_time))
-
-    def time_process(self, job, loops):
-        """Runs one timing worker with a fixed loop count: its outcome's data holds ``cpu`` and ``wall`` values."""
+    def time_processes(self, entries, loops, step=1, steps=1):
+        """One timing worker over ``entries`` in that order, with the loop counts ``loops`` gives (the worker
+        calibrates those it lacks): ``[(entry, {"loops", "cpu", "wall"})]`` for those that came through it; the
+        others are recorded as failed."""
         options = self.options
-        return self.manager.run(dict(job, kind="timing", gc=options.gc, loops=loops, warmups=options.warmups, values=options.values))
+        job = {"kind": "timing", "gc": options.gc, "min_time": options.min_time, "warmups": options.warmups, "values": options.values}
+        specs = [{"file": entry["file"], "id": entry["id"], "loops": loops.get(entry["id"])} for entry in entries]
+        return self._batch("timing", job, entries, specs, step, steps)
 
-    def _timing(self, job):
+    def _timing(self, entries):
         options = self.options
-        outcomes = []
-        loops = options.loops
-        if loops is None:
-            outcomes.append(self.calibrate(job))
-            if not outcomes[-1].ok:
-                return outcomes, None
-            loops = outcomes[-1].data["loops"]
-        processes = []
-        for _ in range(options.processes):
-            outcomes.append(self.time_process(job, loops))
-            if not outcomes[-1].ok:
-                return outcomes, None
-            processes.append({"cpu": outcomes[-1].data["cpu"], "wall": outcomes[-1].data["wall"]})
-        return outcomes, {"loops": loops, "warmups": options.warmups, "processes": processes}
+        # Without --loops, the first timing worker calibrates each benchmark before timing it.
+        loops = {entry["id"]: options.loops for entry in entries} if options.loops is not None else {}
+        processes = {entry["id"]: [] for entry in entries}
+        alive = list(entries)
+        for step in range(1, options.processes + 1):
+            order = list(alive)
+            self.random.shuffle(order)
+            for entry, data in self.time_processes(order, loops, step, options.processes):
+                loops.setdefault(entry["id"], data["loops"])
+                processes[entry["id"]].append({"cpu": data["cpu"], "wall": data["wall"]})
+            alive = [entry for entry in alive if entry["failure"] is None]
+        for entry in alive:
+            entry["timing"] = {"loops": loops[entry["id"]], "warmups": options.warmups, "processes": processes[entry["id"]]}
 
-    def _profile(self, job):
+    def _profile(self, entries):
         options = self.options
-        relative = "profiles/{}.pstats".format(profile_slug(job["id"]))
-        outcome = self.manager.run(dict(
-            job,
-            kind="profile",
-            iterations=options.profile_iterations,
-            warmups=options.profile_warmups,
-            pstats=os.path.join(self.out, *relative.split("/")),
-        ))
-        if not outcome.ok:
-            return [outcome], None
-        profile = {"iterations": options.profile_iterations, "warmups": options.profile_warmups}
-        profile.update(outcome.data["profile"])
-        profile["pstats"] = relative
-        return [outcome], profile
+        relative = {entry["id"]: "profiles/{}.pstats".format(profile_slug(entry["id"])) for entry in entries}
+        specs = [{"file": entry["file"], "id": entry["id"], "pstats": os.path.join(self.out, *relative[entry["id"]].split("/"))} for entry in entries]
+        job = {"kind": "profile", "iterations": options.profile_iterations, "warmups": options.profile_warmups}
+        for entry, data in self._batch("profile", job, entries, specs):
+            profile = {"iterations": options.profile_iterations, "warmups": options.profile_warmups}
+            profile.update(data["profile"])
+            profile["pstats"] = relative[entry["id"]]
+            entry["profile"] = profile
 
-    def _memory(self, job):
-        outcome = self.manager.run(dict(job, kind="memory", warmups=self.options.memory_warmups, timeout=self.options.timeout))
-        return [outcome], outcome.data["memory"] if outcome.ok else None
+    def _memory(self, entries):
+        job = {"kind": "memory", "warmups": self.options.memory_warmups, "timeout": self.options.timeout}
+        for entry, data in self._batch("memory", job, entries):
+            entry["memory"] = data["memory"]

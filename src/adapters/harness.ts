@@ -14,7 +14,8 @@ import { parseResults, type Results } from "../core/results.js";
 /** A progress event from the harness (see the docstring of python/profgate/__main__.py). */
 export type HarnessEvent =
   | { event: "collected"; count: number }
-  | { event: "pass"; index: number; count: number; id: string; pass: "timing" | "profile" | "memory" }
+  /** A worker of a pass starts on `count` benchmarks; the timing pass has `steps` workers. */
+  | { event: "pass"; pass: "calibrate" | "timing" | "profile" | "memory"; step: number; steps: number; count: number }
   | { event: "done"; index: number; count: number; id: string; status: string; elapsed: number }
   | { event: "finished"; elapsed: number };
 
@@ -69,6 +70,7 @@ function commonArgs(settings: RunSettings, out: string): string[] {
     "--events-fd", "3",
   );
   if (settings.gc) args.push("--gc");
+  if (settings.isolate) args.push("--isolate");
   return args;
 }
 

@@ -45,8 +45,9 @@ default: the working tree as it is, uncommitted changes included) is any commit 
 HEAD~1. Each is checked out as a temporary git worktree; every worker runs in its version's tree, which is first on
 the import path, so pure-Python projects need nothing installed per version.
 
-In each round every benchmark runs one base and one head timing process, back to back, in random order and with the
-same hash seed; the loop count is calibrated once and fixed for both. Machine drift then falls on both sides alike,
+Each round runs one base and one head timing process, back to back, the first drawn at random, with the same hash
+seed; both time every benchmark once, in the same order, drawn at random per round. The loop count is calibrated
+once and fixed for both. Machine drift then falls on both sides alike,
 so the comparison uses the narrow same-machine margin (1%) instead of the separate-runs one. After ${DEFAULT_ROUND_PLAN.initialRounds} rounds,
 benchmarks whose timing is still inconclusive get ${DEFAULT_ROUND_PLAN.batch} more rounds at a time, up to --max-rounds and --budget; the
 error rate is split across these looks, so looking again does not raise the false-alarm rate. A cProfile and a

@@ -20,7 +20,10 @@ export function createProgress(stream: ProgressStream, colour: boolean, label = 
         stream.write(`${prefix}${event.count} benchmark${event.count === 1 ? "" : "s"} found\n`);
         break;
       case "pass":
-        if (live) stream.write(`\r\u001b[2K${prefix}[${event.index}/${event.count}] ${sanitize(event.id)} · ${event.pass} pass · ${elapsed()}`);
+        if (live) {
+          const step = event.steps > 1 ? ` ${event.step}/${event.steps}` : "";
+          stream.write(`\r\u001b[2K${prefix}${event.pass} pass${step} · ${event.count} benchmark${event.count === 1 ? "" : "s"} · ${elapsed()}`);
+        }
         break;
       case "done": {
         const status = event.status === "ok" ? paint("ok", "green", colour) : paint(event.status, "red", colour);

@@ -22,6 +22,7 @@ export const RUN_OPTIONS = {
   "min-time": { type: "string" },
   "profile-iterations": { type: "string" },
   gc: { type: "boolean" },
+  isolate: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
 } satisfies ParseArgsConfig["options"];
 
@@ -29,8 +30,9 @@ export const RUN_HELP = `Usage: profgate run [PATH...] [options]
 
 Runs the Python benchmarks under PATH (default: "benchmarks", or [tool.profgate] benchmarks in pyproject.toml):
 files named bench_*.py, functions named bench_*, or a suite written for pytest-benchmark or pytest-codspeed (tests
-using the benchmark fixture or marker, run with the project's own pytest). Each benchmark runs in fresh worker
-processes, in a timing pass, a cProfile pass and a tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
+using the benchmark fixture or marker, run with the project's own pytest). Benchmarks run in fresh worker
+processes, in a timing pass (N processes, each timing every benchmark in a new random order), a cProfile pass and a
+tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
 
 Options (flags win over [tool.profgate] in pyproject.toml):
   --out DIR               where to write results (default ${DEFAULT_OUT})
@@ -41,12 +43,14 @@ Options (flags win over [tool.profgate] in pyproject.toml):
                           native if PATH holds bench_*.py files, else pytest if its tests use the benchmark
                           fixture or marker)
   -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
-  --processes N           timing worker processes per benchmark (default 10)
+  --processes N           timing worker processes (default 10), each timing every benchmark
   --values N              timed values per process (default 5)
   --min-time SECONDS      shortest duration of one timed value (default 0.02)
   --timeout SECONDS       kill a worker after this long (default 60)
   --profile-iterations N  iterations measured by the cProfile pass (default 5)
   --gc                    keep the garbage collector on while timing
+  --isolate               give each benchmark worker processes of its own (slower: one Python start-up per
+                          benchmark and process)
   -q, --quiet             no progress on stderr
 
 Exit codes: 0 every benchmark ran, 1 some failed (results are still written), 2 usage error.
@@ -71,6 +75,7 @@ export async function runSettingsFrom(values: Record<string, unknown>, positiona
       "min-time": values["min-time"],
       "profile-iterations": values["profile-iterations"],
       gc: values.gc === true ? true : undefined,
+      isolate: values.isolate === true ? true : undefined,
     },
     (name) => `--${name === "benchmarks" ? "PATH" : name}`,
   );

@@ -27,6 +27,8 @@ export interface RunSettings {
   timeout: number;
   gc: boolean;
   hashSeed: number;
+  /** Each benchmark in worker processes of its own rather than all benchmarks of a pass in one (slower). */
+  isolate: boolean;
   profileIterations: number;
   profileWarmups: number;
   memoryWarmups: number;
@@ -56,6 +58,7 @@ export const DEFAULT_RUN_SETTINGS: Readonly<RunSettings> = Object.freeze({
   timeout: 60,
   gc: false,
   hashSeed: 0,
+  isolate: false,
   profileIterations: 5,
   profileWarmups: 1,
   memoryWarmups: 1,
@@ -87,6 +90,7 @@ const RUN_KEYS: Record<string, Key<Partial<RunSettings>>> = {
   timeout: { kind: "positive-number", set: (t, v: number) => (t.timeout = v) },
   gc: { kind: "boolean", set: (t, v: boolean) => (t.gc = v) },
   "hash-seed": { kind: "nonnegative-int", set: (t, v: number) => (t.hashSeed = v) },
+  isolate: { kind: "boolean", set: (t, v: boolean) => (t.isolate = v) },
   "profile-iterations": { kind: "positive-int", set: (t, v: number) => (t.profileIterations = v) },
   "profile-warmups": { kind: "nonnegative-int", set: (t, v: number) => (t.profileWarmups = v) },
   "memory-warmups": { kind: "nonnegative-int", set: (t, v: number) => (t.memoryWarmups = v) },

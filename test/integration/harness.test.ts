@@ -31,12 +31,12 @@ interface HarnessRun {
 
 let runs = 0;
 
-async function harness(suite: string, args: readonly string[], interpreter = python): Promise<HarnessRun> {
+async function harness(suite: string, args: readonly string[], interpreter = python, env: Record<string, string> = {}): Promise<HarnessRun> {
   runs += 1;
   const out = join(scratch, `run-${runs}`);
   const result = await execa(interpreter, ["-m", "profgate", "run", "--out", out, "--events-fd", "3", ...args], {
     cwd: join(suites, suite),
-    env: { PYTHONPATH: harnessPath, PYTHONDONTWRITEBYTECODE: "1" },
+    env: { PYTHONPATH: harnessPath, PYTHONDONTWRITEBYTECODE: "1", ...env },
     stdio: ["ignore", "pipe", "pipe", "pipe"],
     reject: false,
   });
@@ -114,10 +114,13 @@ describe("the harness on a suite that works", () => {
   it("reports progress events on the given file descriptor", () => {
     expect(run.events[0]).toEqual({ event: "collected", count: measureIds.length });
     const done = run.events.filter((e) => e.event === "done");
-    expect(done.map((e) => e.id)).toEqual(measureIds);
+    expect(done.map((e) => e.id).sort()).toEqual([...measureIds].sort());
     expect(done.map((e) => e.index)).toEqual(measureIds.map((_, i) => i + 1));
-    const passes = run.events.filter((e) => e.event === "pass" && e.index === 1).map((e) => e.pass);
-    expect(passes).toEqual(["timing", "profile", "memory"]);
+    expect(done.every((e) => typeof e.elapsed === "number" && e.elapsed > 0)).toBe(true);
+    // One worker per pass on every benchmark; the timing pass has --processes of them.
+    const passes = run.events.filter((e) => e.event === "pass").map((e) => [e.pass, e.step, e.steps, e.count]);
+    const count = measureIds.length;
+    expect(passes).toEqual([["timing", 1, 2, count], ["timing", 2, 2, count], ["profile", 1, 1, count], ["memory", 1, 1, count]]);
     expect(run.events.at(-1)).toMatchObject({ event: "finished" });
   });
 
@@ -271,8 +274,48 @@ describe("the harness on a suite whose benchmarks fail in every way", () => {
   });
 
   it("says in the done events how each benchmark ended", () => {
-    const done = run.events.filter((e) => e.event === "done").map((e) => [e.id, e.status]);
-    expect(done).toEqual(document.benchmarks.map((b) => [b.id, b.status]));
+    const done = run.events.filter((e) => e.event === "done").map((e) => `${String(e.id)} ${String(e.status)}`);
+    expect(done.sort()).toEqual(document.benchmarks.map((b) => `${b.id} ${b.status}`).sort());
+  });
+});
+
+describe("the harness's worker processes", () => {
+  const names = ["a", "b", "c", "d", "e"];
+
+  /** Per worker process, in the order they first wrote: the benchmarks it ran, in the order it ran them. */
+  async function workers(args: readonly string[]): Promise<string[][]> {
+    const log = join(scratch, `workers-${runs + 1}.log`);
+    const run = await harness("workers", [...quick, "--processes", "3", ...args], python, { PROFGATE_TEST_LOG: log });
+    expect(run.exitCode).toBe(0);
+    const byProcess = new Map<string, string[]>();
+    for (const line of readFileSync(log, "utf8").trim().split("\n")) {
+      const [pid = "", name = ""] = line.split(" ");
+      byProcess.set(pid, [...(byProcess.get(pid) ?? []), name]);
+    }
+    return [...byProcess.values()];
+  }
+
+  it("runs every benchmark of a pass in one process, the timing pass's processes each in a new random order", async () => {
+    const processes = await workers([]);
+    // Three timing processes, then one profile and one memory process, each running all five benchmarks.
+    expect(processes).toHaveLength(5);
+    for (const ran of processes) expect([...ran].sort()).toEqual(names);
+    const timingOrders = new Set(processes.slice(0, 3).map((ran) => ran.join("")));
+    expect(timingOrders.size).toBeGreaterThan(1);
+    expect(processes.slice(3)).toEqual([names, names]);
+  });
+
+  it("gives each benchmark processes of its own with --isolate", async () => {
+    const processes = await workers(["--isolate"]);
+    expect(processes).toHaveLength(names.length * 5);
+    expect(processes.every((ran) => ran.length === 1)).toBe(true);
+    expect(processes.map((ran) => ran[0])).toEqual(names.flatMap((name) => Array<string>(5).fill(name)));
+  });
+
+  it("draws the timing orders from --hash-seed, so a second run repeats them", async () => {
+    const first = (await workers([])).slice(0, 3);
+    const second = (await workers([])).slice(0, 3);
+    expect(second).toEqual(first);
   });
 });
 

@@ -20,10 +20,14 @@ are disabled when installed; see profgate/pytest_plugin.py. --suite auto (the de
 hold bench_*.py files, else pytest when a Python file under them has a function parameter named benchmark or uses
 mark.benchmark, else native.
 
-Each benchmark runs, one at a time, in fresh worker processes: a timing pass (gc off while timing, loops calibrated
-once, PROCESSES processes of WARMUPS discarded and VALUES recorded values), a cProfile pass and a tracemalloc pass.
-A benchmark that raises, exits, crashes, hangs past the timeout or fails to import is recorded as failed, and the
-rest still run.
+Benchmarks run in fresh worker processes, never two at once, in three passes: a timing pass (gc off while timing,
+loops calibrated once, PROCESSES processes of WARMUPS discarded and VALUES recorded values), a cProfile pass and a
+tracemalloc pass. A pass runs every benchmark in one worker process, one after another; the timing pass runs
+PROCESSES such workers, each in a new random order (drawn from --hash-seed), so every benchmark gets values from
+PROCESSES independent processes while the start-up of Python (and pytest) is paid once per process, not once per
+benchmark. --isolate gives each benchmark its own processes instead. A benchmark that raises, exits, crashes, hangs
+past the timeout or fails to import is recorded as failed, and the rest still run: a worker that dies or hangs is
+replaced by a new one for the benchmarks it had not reached.
 
 Options:
   --out DIR                 write DIR/results.json (docs/results-schema.md) and DIR/profiles/*.pstats (required)
@@ -35,11 +39,14 @@ Options:
   --processes N             timing worker processes per benchmark (default: 10)
   --values N                timed values per process (default: 5)
   --warmups N               values discarded at the start of each process (default: 1)
-  --min-time SECONDS        calibration: one value lasts at least this long (default: 0.02)
+  --min-time SECONDS        calibration: one value lasts at least this long, and not much longer (default: 0.02)
   --loops N                 iterations per value, skipping calibration
   --timeout SECONDS         a worker running longer is killed and its benchmark recorded as timeout (default: 60)
   --gc                      keep the garbage collector enabled while timing
-  --hash-seed N             PYTHONHASHSEED of every worker, 0 to 4294967295 (default: 0)
+  --hash-seed N             PYTHONHASHSEED of every worker, 0 to 4294967295, and the seed of the timing pass's
+                            random orders (default: 0)
+  --isolate                 run each benchmark in worker processes of its own (slower: one start-up of Python, and
+                            of pytest, per benchmark and process) rather than all benchmarks of a pass in one
   --profile-iterations N    iterations measured by the cProfile pass (default: 5)
   --profile-warmups N       iterations run before the cProfile pass measures (default: 1)
   --memory-warmups N        iterations run before the tracemalloc pass measures (default: 1)
@@ -51,13 +58,15 @@ The ab command times two versions of the project in interleaved rounds on this m
 same machine state (RMIT, Abedi & Brecht). --base and --head are two trees (e.g. git worktrees); every worker of a
 side runs with that tree as its working directory, so each side imports its own source first, and PATHs and
 --pythonpath are relative to each tree. The loop count is calibrated once per benchmark (on the head tree) and fixed
-for both sides; then each round runs, per benchmark, one base and one head timing process in an order drawn from a
-seeded random generator. It writes DIR/base/results.json and DIR/head/results.json (timing only: each round is one
-process of each side; profile and memory are null) and DIR/interleave.json ({"seed", "rounds", "loops": {ID: N},
-"order": [[ROUND, ID, FIRST_SIDE], ...]}). A benchmark that fails on either side stops there on both.
+for both sides; then each round runs one base and one head timing process, the side that goes first drawn at random,
+both timing every benchmark once in the same order, drawn at random per round (with --isolate, one such pair per
+benchmark and round). The random draws come from a seeded generator. It writes DIR/base/results.json and
+DIR/head/results.json (timing only: each round is one process of each side; profile and memory are null) and
+DIR/interleave.json ({"seed", "rounds", "loops": {ID: N}, "order": [[ROUND, ID, FIRST_SIDE], ...]}). A benchmark
+that fails on either side stops there on both.
 
 Options of ab (besides --pythonpath, --filter, --suite, -k, --values, --warmups, --min-time, --loops, --timeout,
---gc, --hash-seed and --events-fd as above):
+--gc, --hash-seed, --isolate and --events-fd as above):
   --base DIR, --head DIR    the two trees (required)
   --out DIR                 where to write the two results (required)
   --rounds N                rounds to run (default: 15)
@@ -69,10 +78,14 @@ Options of ab (besides --pythonpath, --filter, --suite, -k, --values, --warmups,
 Results are never written to stdout: the benchmarks may print there. With --events-fd, progress is one JSON object
 per line ("index" counts from 1):
   {"event": "collected", "count": N}                                   benchmarks found (after --filter)
-  {"event": "pass", "index": I, "count": N, "id": ID, "pass": PASS}    a pass (timing, profile, memory) starts
+  {"event": "pass", "pass": PASS, "step": I, "steps": N, "count": K}
+                                                                       a worker of a pass (calibrate, timing, profile,
+                                                                       memory) starts on K benchmarks; the timing
+                                                                       pass has N workers
   {"event": "done", "index": I, "count": N, "id": ID, "status": STATUS, "elapsed": SECONDS}
-                                                                       a benchmark finished: ok, error, exit, crash
-                                                                       or timeout
+                                                                       a benchmark finished (I counts them): ok,
+                                                                       error, exit, crash or timeout, after SECONDS
+                                                                       of work on it
   {"event": "round", "round": R, "rounds": N}                          ab: a round starts
   {"event": "finished", "elapsed": SECONDS}                            results.json is about to be written
 
@@ -174,6 +187,7 @@ def _parser(command):
     parser.add_argument("--loops", type=_whole(1), default=None)
     parser.add_argument("--timeout", type=_seconds(positive=True), default=DEFAULT_TIMEOUT)
     parser.add_argument("--gc", action="store_true")
+    parser.add_argument("--isolate", action="store_true")
     parser.add_argument("--hash-seed", type=_whole(0, MAX_HASH_SEED), default=DEFAULT_HASH_SEED)
     parser.add_argument("--events-fd", type=_whole(0), default=None)
     if command == "run":
@@ -306,7 +320,8 @@ def _describe(event):
     if kind == "collected":
         return "profgate: {} benchmark{} found".format(event["count"], "" if event["count"] == 1 else "s")
     if kind == "pass":
-        return "[{}/{}] {}: {} pass".format(event["index"], event["count"], event["id"], event["pass"])
+        steps = " {}/{}".format(event["step"], event["steps"]) if event["steps"] > 1 else ""
+        return "profgate: {} pass{} on {} benchmark{}".format(event["pass"], steps, event["count"], "" if event["count"] == 1 else "s")
     if kind == "done":
         return "[{}/{}] {}: {} ({:.2f} s)".format(event["index"], event["count"], event["id"], event["status"], event["elapsed"])
     if kind == "round":
@@ -329,6 +344,7 @@ def _settings(options):
         "timeout": options.timeout,
         "gc": options.gc,
         "hash_seed": options.hash_seed,
+        "isolate": options.isolate,
         "profile_iterations": options.profile_iterations if run else DEFAULT_PROFILE_ITERATIONS,
         "profile_warmups": options.profile_warmups if run else DEFAULT_PROFILE_WARMUPS,
         "memory_warmups": options.memory_warmups if run else DEFAULT_MEMORY_WARMUPS,

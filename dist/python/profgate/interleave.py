@@ -2,8 +2,10 @@
 
 Timings of two versions taken minutes apart, let alone on two machines, differ by the machine's drift as much as by
 the code. Randomised multiple interleaved trials (Abedi & Brecht, "Conducting repeatable experiments in highly
-variable cloud computing environments", ICPE 2017) cancel the drift: in each round every benchmark runs one timing
-process per side, back to back, in an order drawn at random, so whatever the machine does affects both sides alike.
+variable cloud computing environments", ICPE 2017) cancel the drift: each round runs one timing process
+per side, back to back, the side that goes first drawn at random, and both time every benchmark once in the same
+order, drawn at random per round (``--isolate``: one pair of processes per benchmark), so whatever the machine does
+affects both sides alike.
 Each side keeps its own ``Suite`` (and so its own worker manager whose working directory is that side's tree); the
 loop count is calibrated once and shared, so both sides time the same number of iterations per value.
 """
@@ -11,8 +13,7 @@ loop count is calibrated once and shared, so both sides time the same number of 
 import random
 import time
 
-from profgate.normalise import tail
-from profgate.suite import Suite, fail
+from profgate.suite import Suite
 
 SIDES = ("base", "head")
 
@@ -47,30 +48,29 @@ class Interleaved:
         entries = {side: self._collect(side) for side in SIDES}
         ids = list(entries["head"]) + [i for i in entries["base"] if i not in entries["head"]]
         self.emit({"event": "collected", "count": len(ids)})
-        loops = {}
-        for benchmark_id in ids:
-            count = self._loops(benchmark_id, entries)
-            if count is not None:
-                loops[benchmark_id] = count
+        loops = self._loops(ids, entries)
         processes = {side: {benchmark_id: [] for benchmark_id in entries[side]} for side in SIDES}
         rng = random.Random(self.options.seed)
         order = []
+        runnable = [benchmark_id for benchmark_id in ids if benchmark_id in loops]
+        groups = [[benchmark_id] for benchmark_id in runnable] if self.options.isolate else [runnable]
         for round_number in range(1, self.options.rounds + 1):
             self.emit({"event": "round", "round": round_number, "rounds": self.options.rounds})
-            for benchmark_id in ids:
-                sides = [side for side in SIDES if benchmark_id in entries[side]]
-                if benchmark_id not in loops or any(entries[side][benchmark_id]["failure"] is not None for side in sides):
+            for group in groups:
+                alive = [i for i in group if all(entries[side][i]["failure"] is None for side in SIDES if i in entries[side])]
+                if not alive:
                     continue
+                rng.shuffle(alive)
+                sides = list(SIDES)
                 rng.shuffle(sides)
-                order.append([round_number, benchmark_id, sides[0]])
+                order.extend([round_number, benchmark_id, sides[0]] for benchmark_id in alive)
                 for side in sides:
-                    entry = entries[side][benchmark_id]
-                    outcome = self.suites[side].time_process(self.suites[side].job(entry), loops[benchmark_id])
-                    entry["output"] = tail(entry["output"] + outcome.output)
-                    if not outcome.ok:
-                        fail(entry, "timing", outcome.status, outcome.message, outcome.output)
-                        break
-                    processes[side][benchmark_id].append({"cpu": outcome.data["cpu"], "wall": outcome.data["wall"]})
+                    # Both sides time the benchmarks in the same order, so that order is no difference between them.
+                    mine = [entries[side][i] for i in alive if i in entries[side] and entries[side][i]["failure"] is None]
+                    if not mine:
+                        continue
+                    for entry, data in self.suites[side].time_processes(mine, loops, round_number, self.options.rounds):
+                        processes[side][entry["id"]].append({"cpu": data["cpu"], "wall": data["wall"]})
         for side in SIDES:
             for benchmark_id, entry in entries[side].items():
                 if entry["failure"] is None:
@@ -83,21 +83,15 @@ class Interleaved:
         collected = self.suites[side].collect()
         return {entry["id"]: entry for entry in collected if wanted is None or entry["id"] in wanted}
 
-    def _loops(self, benchmark_id, entries):
-        """The loop count both sides use: --loops, the one given for this benchmark, or calibrated on the head tree
-        (on base for a benchmark only there). A failed calibration is recorded, and the benchmark stops there."""
+    def _loops(self, ids, entries):
+        """The loop count both sides use, ``{id: loops}``: --loops, the one given for a benchmark, or calibrated on
+        the head tree (on base for a benchmark only there). A failed calibration is recorded, and the benchmark
+        stops there."""
         if self.options.loops is not None:
-            return self.options.loops
-        given = self.options.loops_given.get(benchmark_id)
-        if given is not None:
-            return given
-        side = "head" if benchmark_id in entries["head"] else "base"
-        entry = entries[side][benchmark_id]
-        if entry["failure"] is not None:
-            return None
-        outcome = self.suites[side].calibrate(self.suites[side].job(entry))
-        entry["output"] = tail(entry["output"] + outcome.output)
-        if not outcome.ok:
-            fail(entry, "timing", outcome.status, outcome.message, outcome.output)
-            return None
-        return outcome.data["loops"]
+            return {benchmark_id: self.options.loops for benchmark_id in ids}
+        loops = {i: self.options.loops_given[i] for i in ids if i in self.options.loops_given}
+        for side in ("head", "base"):
+            wanted = [entries[side][i] for i in ids if i not in loops and i in entries[side] and entries[side][i]["failure"] is None and (side == "head" or i not in entries["head"])]
+            if wanted:
+                loops.update(self.suites[side].calibrate(wanted))
+        return loops

@@ -1,17 +1,23 @@
-"""Starting workers, as psf/pyperf's ``_manager.py`` does: one fresh process per job, run one at a time.
+"""Starting workers, as psf/pyperf's ``_manager.py`` does: fresh processes, run one at a time.
 
-Each worker gets a fixed ``PYTHONHASHSEED``, its own session (so a timeout kills everything it started), its output
-captured (only the tail is kept) and a temporary file for its result: the result never travels on stdout, where the
-benchmark may print.
+A job runs one pass over a list of benchmarks in one worker (``profgate.worker``). Each worker gets a fixed
+``PYTHONHASHSEED``, its own session (so a timeout kills everything it started), its output captured (only the tail
+of each benchmark's share is kept) and a temporary file for its records: results never travel on stdout, where the
+benchmark may print. The worker marks in its output where each benchmark starts; the manager splits the output
+there and gives each benchmark its own timeout from its own start. A worker that crashes or hangs loses only the
+benchmark it was running: that one is recorded as ``crash`` or ``timeout`` and a new worker runs the rest.
 """
 
 import json
 import os
+import re
+import secrets
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 from profgate.normalise import HARNESS_DIR, MAX_OUTPUT, tail
 
@@ -22,16 +28,20 @@ _READER_GRACE = 5.0
 
 _BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from profgate.worker import main; main(sys.argv[2])"
 
+_STATUSES = ("ok", "error", "exit")
+
 
 class Outcome:
-    """How a worker ended: ``status`` (``ok``, ``error``, ``exit``, ``crash``, ``timeout``), a one-line
-    ``message`` unless ok, the tail of its output, and its result data when it reported one."""
+    """How a benchmark's part of a job (or a whole job without benchmarks) ended: ``status`` (``ok``, ``error``,
+    ``exit``, ``crash``, ``timeout``), a one-line ``message`` unless ok, the tail of its output, its result data
+    when it reported one, and the seconds it took."""
 
-    def __init__(self, status, message, output, data):
+    def __init__(self, status, message, output, data, elapsed=0.0):
         self.status = status
         self.message = message
         self.output = output
         self.data = data
+        self.elapsed = elapsed
 
     @property
     def ok(self):
@@ -48,11 +58,30 @@ class Manager:
         self.env = dict(os.environ, PYTHONHASHSEED=str(hash_seed))
 
     def run(self, job):
-        """Runs one job (a dict for ``profgate.worker``) in a fresh process and says how it ended."""
+        """Runs a job without a benchmark list (a collection) in a fresh process and says how it ended."""
+        outcomes = self._attempt(dict(job, benchmarks=[]), [])
+        return outcomes[None]
+
+    def run_batch(self, job, specs):
+        """Runs ``job``'s pass on each benchmark of ``specs`` (dicts with ``file`` and ``id``, and what the pass
+        needs) in that order, in as few fresh processes as crashes and timeouts allow: ``{id: Outcome}``."""
+        outcomes = {}
+        pending = list(specs)
+        while pending:
+            outcomes.update(self._attempt(dict(job, benchmarks=pending), [spec["id"] for spec in pending]))
+            pending = [spec for spec in pending if spec["id"] not in outcomes]
+        return outcomes
+
+    def _attempt(self, job, ids):
+        """One worker process on ``job``: outcomes for the benchmarks it settled (at least one), or under ``None``
+        for a job without benchmarks."""
         with tempfile.TemporaryDirectory(prefix="profgate-") as scratch:
-            result_path = os.path.join(scratch, "result.json")
-            job = dict(job, cwd=self.cwd, pythonpath=self.pythonpath, result=result_path)
-            command = [sys.executable, "-c", _BOOTSTRAP, os.path.dirname(HARNESS_DIR), json.dumps(job)]
+            marker = secrets.token_hex(8)
+            job = dict(job, cwd=self.cwd, pythonpath=self.pythonpath, result=os.path.join(scratch, "result.jsonl"), marker=marker)
+            job_path = os.path.join(scratch, "job.json")
+            with open(job_path, "w", encoding="utf-8") as file:
+                json.dump(job, file)
+            command = [sys.executable, "-c", _BOOTSTRAP, os.path.dirname(HARNESS_DIR), job_path]
             process = subprocess.Popen(
                 command,
                 cwd=self.cwd,
@@ -62,28 +91,101 @@ class Manager:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-            reader = _TailReader(process.stdout)
+            reader = _SegmentReader(process.stdout, marker)
             reader.start()
             timed_out = False
             try:
-                process.wait(self.timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
+                timed_out = not self._wait(process, reader)
             finally:
                 # Also reaps whatever the benchmark left running in the worker's session, which would hold the
                 # output pipe open (and the CPU busy) after the worker itself is gone.
                 _kill_group(process.pid)
                 process.wait()
+            ended = time.monotonic()
             # A process that left the session (setsid) could keep the pipe open for ever.
             reader.join(_READER_GRACE)
-            output = reader.text()
-            if timed_out:
-                return Outcome("timeout", "timed out after {:g} s; the worker and its children were killed".format(self.timeout), output, None)
-            data = _read_result(result_path)
-            if data is None:
-                return Outcome("crash", _death(process.returncode), output, None)
-            status = data.pop("status")
-            return Outcome(status, data.pop("message", ""), output, data)
+            records, finished = _read_records(job["result"])
+        return _settle(ids, records, finished, reader, ended, timed_out, self.timeout, process.returncode)
+
+    def _wait(self, process, reader):
+        """Waits for the worker, each benchmark getting ``timeout`` seconds from its own start; False on a timeout."""
+        while True:
+            remaining = reader.last_start() + self.timeout - time.monotonic()
+            if remaining <= 0:
+                return False
+            try:
+                process.wait(remaining)
+                return True
+            except subprocess.TimeoutExpired:
+                continue
+
+
+def _settle(ids, records, finished, reader, ended, timed_out, timeout, returncode):
+    segments = reader.segments(ended)
+    preamble = segments.get(None, ("", 0.0))[0]
+
+    def outcome(benchmark_id, status, message, data=None, with_preamble=False):
+        if benchmark_id is None:
+            return Outcome(status, message, preamble, data)
+        output, elapsed = segments.get(ids.index(benchmark_id), ("", 0.0))
+        return Outcome(status, message, tail(preamble + output) if with_preamble else output, data, elapsed)
+
+    outcomes = {}
+    whole = None
+    for record in records:
+        if record["id"] is None:
+            whole = record
+        elif record["id"] in ids and record["id"] not in outcomes:
+            outcomes[record["id"]] = outcome(record["id"], record["status"], record["message"], record["data"])
+    unsettled = [benchmark_id for benchmark_id in ids if benchmark_id not in outcomes]
+    if whole is not None:
+        # A failure of the whole job (pytest refusing its arguments, say) is every unsettled benchmark's.
+        for benchmark_id in unsettled or [None]:
+            outcomes[benchmark_id] = outcome(benchmark_id, whole["status"], whole["message"], whole["data"], with_preamble=True)
+        return outcomes
+    if ids and not unsettled:
+        return outcomes
+    if timed_out:
+        status, message = "timeout", "timed out after {:g} s; the worker and its children were killed".format(timeout)
+    elif finished:
+        status, message = "error", "the worker finished without reporting on it"
+    else:
+        status, message = "crash", _death(returncode)
+    started = reader.started()
+    if not ids or finished or started is None:
+        # Dead before its first benchmark started: the cause (an import, a conftest.py) is every benchmark's.
+        for benchmark_id in unsettled or [None]:
+            outcomes[benchmark_id] = outcome(benchmark_id, status, message, with_preamble=True)
+        return outcomes
+    # The benchmark whose start was marked last was running; records come in the job's order, so when that one is
+    # settled (its stdout closed, hiding later marks), the first unsettled one was.
+    running = ids[started] if ids[started] in unsettled else unsettled[0]
+    outcomes[running] = outcome(running, status, message)
+    return outcomes
+
+
+def _read_records(path):
+    """The worker's records (a torn last line, from a worker killed while writing it, is left out) and whether it
+    wrote its final line."""
+    records = []
+    finished = False
+    try:
+        with open(path, encoding="utf-8") as file:
+            lines = file.read().splitlines()
+    except OSError:
+        return records, finished
+    for line in lines:
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(value, dict):
+            continue
+        if value.get("finished") is True:
+            finished = True
+        elif value.get("status") in _STATUSES and "id" in value:
+            records.append({"id": value["id"], "status": value["status"], "message": value.get("message") or "", "data": value.get("data")})
+    return records, finished
 
 
 def _kill_group(pid):
@@ -91,15 +193,6 @@ def _kill_group(pid):
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-
-
-def _read_result(path):
-    try:
-        with open(path, encoding="utf-8") as file:
-            data = json.load(file)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get("status") in ("ok", "error", "exit") else None
 
 
 def _death(returncode):
@@ -112,24 +205,73 @@ def _death(returncode):
     return "the worker exited with code {} before reporting a result (os._exit or an interpreter fault)".format(returncode)
 
 
-class _TailReader(threading.Thread):
-    """Drains a pipe, keeping only its end, so a benchmark printing without end cannot fill memory or block."""
+class _SegmentReader(threading.Thread):
+    """Drains the worker's output, split at its markers into one part per benchmark, keeping only the end of each,
+    so a benchmark printing without end cannot fill memory or block; notes when each benchmark started."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, marker):
         super().__init__(daemon=True)
         self.stream = stream
-        self.buffer = bytearray()
+        self.pattern = re.compile(b"\x1e" + marker.encode("ascii") + b":([0-9]+)\x1e")
+        # The longest marker that could be split across two reads.
+        self.carry = len(marker) + 24
+        self.lock = threading.Lock()
+        self.buffers = {None: bytearray()}
+        self.current = None
+        self.starts = {None: time.monotonic()}
 
     def run(self):
+        pending = b""
         with self.stream:
             while True:
                 chunk = self.stream.read1(65536)
                 if not chunk:
+                    self._append(pending)
                     break
-                self.buffer += chunk
-                if len(self.buffer) > 2 * _TAIL_BYTES:
-                    del self.buffer[:-_TAIL_BYTES]
+                pending += chunk
+                position = 0
+                for match in self.pattern.finditer(pending):
+                    self._append(pending[position:match.start()])
+                    with self.lock:
+                        self.current = int(match.group(1))
+                        self.buffers.setdefault(self.current, bytearray())
+                        self.starts[self.current] = time.monotonic()
+                    position = match.end()
+                rest = pending[position:]
+                keep = rest.rfind(b"\x1e", max(0, len(rest) - self.carry))
+                if keep == -1:
+                    self._append(rest)
+                    pending = b""
+                else:
+                    self._append(rest[:keep])
+                    pending = rest[keep:]
 
-    def text(self):
-        return tail(bytes(self.buffer[-_TAIL_BYTES:]).decode("utf-8", errors="replace"))
+    def _append(self, data):
+        if not data:
+            return
+        with self.lock:
+            buffer = self.buffers[self.current]
+            buffer += data
+            if len(buffer) > 2 * _TAIL_BYTES:
+                del buffer[:-_TAIL_BYTES]
 
+    def last_start(self):
+        """When the running benchmark (or the worker, before its first) started, in ``time.monotonic()`` seconds."""
+        with self.lock:
+            return self.starts[self.current]
+
+    def started(self):
+        """The index of the last benchmark that started, None before the first."""
+        with self.lock:
+            return self.current
+
+    def segments(self, ended):
+        """``{index: (output tail, seconds)}`` per benchmark that started, and ``None``: the output before them."""
+        with self.lock:
+            order = sorted(self.starts.items(), key=lambda item: item[1])
+            result = {}
+            for position, (index, start) in enumerate(order):
+                stop = order[position + 1][1] if position + 1 < len(order) else ended
+                text = bytes(self.buffers.get(index, b"")[-_TAIL_BYTES:]).decode("utf-8", errors="replace")
+                result[index] = (tail(text), max(0.0, stop - start) if index is not None else 0.0)
+            return result

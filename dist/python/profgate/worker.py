@@ -1,11 +1,18 @@
-"""The worker: one fresh process per job, started by ``profgate.manager``.
+"""The worker: a fresh process started by ``profgate.manager`` for one job.
 
-A job (JSON on the command line) says what to do: ``collect`` a module's benchmarks, ``calibrate`` a loop count, or
-run one ``timing``, ``profile`` or ``memory`` pass of one benchmark. A job of a pytest suite (``"suite": "pytest"``)
-goes to ``profgate.pytest_plugin``, which runs pytest in this process and measures with the same routines. The
-result is JSON written to the file the job names, never to stdout: the benchmark may print. A benchmark that raises
-is reported as ``error`` (its traceback goes to stderr, which the manager keeps), ``SystemExit`` as ``exit``; a
-worker that dies without writing its result is a ``crash``, and one that hangs is killed by the manager.
+A job (a JSON file named on the command line) says what to do: ``collect`` a module's (or a pytest suite's)
+benchmarks, or run one pass (``calibrate``, ``timing``, ``profile`` or ``memory``) of each benchmark in its
+``benchmarks`` list, in that order. A job of a pytest suite (``"suite": "pytest"``) goes to
+``profgate.pytest_plugin``, which runs pytest in this process and measures with the same routines.
+
+Results are JSON lines appended to the file the job names, never stdout (the benchmark may print): one record per
+benchmark as soon as it is done (``{"id", "status", "message", "data"}``), a record with ``"id": null`` for a
+failure of the whole job, and ``{"finished": true}`` at the end. A benchmark that raises is recorded as ``error``
+(its traceback goes to stderr, which the manager keeps), ``SystemExit`` as ``exit``, and the next one runs. Before
+each benchmark the worker writes a marker to its output (``profgate.manager.segment_marker``), so that the manager
+can tell each benchmark's output apart and time out each benchmark on its own; a worker that dies or hangs loses
+only the benchmark it was running, which the manager records as ``crash`` or ``timeout`` before starting a new
+worker for the rest.
 """
 
 import faulthandler
@@ -23,30 +30,35 @@ from profgate.normalise import Normaliser, clip, is_harness_file, one_line
 # pytest leaves the harness's frames out of the report of a benchmark test that fails while measured.
 __tracebackhide__ = True
 
+_CALIBRATION_MARGIN = 1.1
 
-def main(job_json):
-    """Runs one job, writes its result and exits without running the benchmark's exit handlers or threads."""
-    job = json.loads(job_json)
+
+def main(job_path):
+    """Runs one job, writes its records and exits without running the benchmark's exit handlers or threads."""
+    with open(job_path, encoding="utf-8") as file:
+        job = json.load(file)
     faulthandler.enable()
     _isolate(job)
+    records = Records(job["result"], job["marker"])
     try:
-        result = _JOBS[job["kind"]](job) if job.get("suite") != "pytest" else _pytest_job(job)
-        result["status"] = "ok"
+        if job.get("suite") == "pytest":
+            # Imported here: pytest is the project's dependency, needed only by pytest suites.
+            from profgate import pytest_plugin
+
+            pytest_plugin.run_job(job, records)
+        elif job["kind"] == "collect":
+            records.write(None, "ok", data=_collect(job))
+        else:
+            _run_native(job, records)
     except Reported as exc:
-        result = {"status": exc.status, "message": exc.message}
+        records.write(None, exc.status, exc.message)
     except SystemExit as exc:
         _print_exception(exc)
-        result = {"status": "exit", "message": "SystemExit: exit code {!r}".format(exc.code)}
+        records.write(None, "exit", "SystemExit: exit code {!r}".format(exc.code))
     except BaseException as exc:
         _print_exception(exc)
-        result = {"status": "error", "message": _describe(exc)}
-    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-        try:
-            stream.flush()
-        except Exception:  # a benchmark may have replaced or closed them; the result matters more
-            pass
-    with open(job["result"], "w", encoding="utf-8") as file:
-        json.dump(result, file)
+        records.write(None, "error", describe(exc))
+    records.finish()
     # A leftover non-daemon thread or atexit handler would otherwise hold the worker until its timeout.
     os._exit(0)
 
@@ -58,7 +70,49 @@ def _isolate(job):
     path = [entry for entry in sys.path if entry not in ("", harness_parent)]
     sys.path[:] = [cwd] + [os.path.join(cwd, entry) for entry in job["pythonpath"]] + path
     # What the benchmark would see run directly: its file, or pytest's (pytest.main leaves sys.argv alone).
-    sys.argv[:] = [os.path.join(cwd, job["file"])] if job.get("suite") != "pytest" else ["pytest"]
+    first = job["benchmarks"][0]["file"] if job.get("benchmarks") else job.get("file", "")
+    sys.argv[:] = [os.path.join(cwd, first)] if job.get("suite") != "pytest" else ["pytest"]
+
+
+def _flush_streams():
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:  # a benchmark may have replaced or closed them; the result matters more
+            pass
+
+
+class Records:
+    """The job's result file (JSON lines, each flushed as written) and the output markers between benchmarks."""
+
+    def __init__(self, path, marker):
+        self.file = open(path, "a", encoding="utf-8")
+        self.marker = marker
+
+    def begin(self, index):
+        """Marks in the output that the job's benchmark number ``index`` starts."""
+        _flush_streams()
+        try:
+            os.write(1, "\x1e{}:{}\x1e".format(self.marker, index).encode("ascii"))
+        except OSError:
+            # The benchmark closed its stdout: its output is then no longer told apart, its results still are.
+            pass
+
+    def write(self, benchmark_id, status, message="", data=None):
+        """Records how a benchmark (or, with ``benchmark_id`` None, the whole job) ended."""
+        _flush_streams()
+        record = {"id": benchmark_id, "status": status, "message": message, "data": data}
+        self.file.write(json.dumps(record) + "\n")
+        self.file.flush()
+
+    def finish(self):
+        self.write_line({"finished": True})
+        self.file.close()
+
+    def write_line(self, value):
+        _flush_streams()
+        self.file.write(json.dumps(value) + "\n")
+        self.file.flush()
 
 
 class Reported(Exception):
@@ -69,6 +123,16 @@ class Reported(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def failure(exc):
+    """``(status, message)`` of an exception a benchmark raised, its traceback printed to the worker's output."""
+    if isinstance(exc, Reported):
+        return exc.status, exc.message
+    _print_exception(exc)
+    if isinstance(exc, SystemExit):
+        return "exit", "SystemExit: exit code {!r}".format(exc.code)
+    return "error", describe(exc)
 
 
 def _print_exception(exc):
@@ -84,31 +148,14 @@ def _is_machinery(filename):
     return is_harness_file(filename) or filename.startswith("<frozen importlib")
 
 
-def _describe(exc):
+def describe(exc):
+    """``Type: message`` on one line, the type qualified by its module unless builtin."""
     name = type(exc).__qualname__
     module = type(exc).__module__
     if module not in ("builtins", "__main__"):
         name = module + "." + name
     message = one_line(str(exc))
     return clip("{}: {}".format(name, message) if message else name)
-
-
-def _pytest_job(job):
-    # Imported here: pytest is the project's dependency, needed only by pytest suites.
-    from profgate import pytest_plugin
-
-    return pytest_plugin.run_job(job)
-
-
-def _benchmark(job):
-    module = benchmarks.import_file(os.path.join(job["cwd"], job["file"]))
-    return module, benchmarks.find(module, job["file"], job["id"])
-
-
-def _once_per_process(module, name):
-    hook = getattr(module, name, None)
-    if callable(hook):
-        hook()
 
 
 def _collect(job):
@@ -120,6 +167,57 @@ def _collect(job):
         else:
             found.append(item.describe())
     return {"benchmarks": found}
+
+
+class _Module:
+    """A benchmark module as this worker loaded it: imported and set up once, torn down after its last benchmark."""
+
+    def __init__(self, path):
+        self.module = None
+        self.error = None
+        try:
+            self.module = benchmarks.import_file(path)
+            hook = getattr(self.module, "setup", None)
+            if callable(hook):
+                hook()
+        except BaseException as exc:  # every benchmark of the module fails with it, the others still run
+            self.error = exc
+
+    def teardown(self):
+        hook = getattr(self.module, "teardown", None)
+        if callable(hook):
+            hook()
+
+
+def _run_native(job, records):
+    """Runs the job's pass on each of its benchmarks in order, each recorded as it ends."""
+    if job["kind"] == "memory":
+        from profgate import memory
+
+        # Started before any import, so module-level state the benchmarks touch has tracebacks too.
+        memory.start()
+    modules = {}
+    last = {spec["file"]: index for index, spec in enumerate(job["benchmarks"])}
+    for index, spec in enumerate(job["benchmarks"]):
+        records.begin(index)
+        file = spec["file"]
+        loaded = modules.get(file)
+        try:
+            if loaded is None:
+                loaded = modules[file] = _Module(os.path.join(job["cwd"], file))
+            if loaded.error is not None:
+                raise loaded.error
+            try:
+                benchmark = benchmarks.find(loaded.module, file, spec["id"])
+                data = run_pass(job, spec, benchmark.call())
+            finally:
+                if last[file] == index:
+                    loaded.teardown()
+        except BaseException as exc:
+            status, message = failure(exc)
+            records.write(spec["id"], status, message)
+        else:
+            records.write(spec["id"], "ok", data=data)
 
 
 def time_value(call, loops, keep_gc, prepare=None):
@@ -163,69 +261,52 @@ def time_value(call, loops, keep_gc, prepare=None):
     return cpu, wall
 
 
-def calibrate(call, job):
-    """The loop count that makes one timed value last at least ``job["min_time"]``."""
+def calibrate(call, min_time, keep_gc):
+    """The loop count that makes one timed value last about ``min_time`` seconds, and not less.
+
+    Doubling finds the first count that lasts long enough; that count may overshoot by up to twice, so it is then
+    scaled down to what the last measurement says lasts ``min_time`` (with a 10% margin), as every later value
+    would otherwise spend the overshoot again.
+    """
     # The first call pays for imports and caches; calibrating on it could fix loops too low for the rest.
     call()
     loops = 1
-    while time_value(call, loops, job["gc"])[1] < job["min_time"]:
+    while True:
+        elapsed = time_value(call, loops, keep_gc)[1]
+        if elapsed >= min_time:
+            break
         loops *= 2
+    if loops > 1 and elapsed > 0:
+        loops = max(loops // 2 + 1, min(loops, int(loops * _CALIBRATION_MARGIN * min_time / elapsed) + 1))
     return loops
 
 
-def measure(job, call, prepare=None):
-    """The result of ``job``'s pass (``timing``, ``profile`` or ``memory``) on a benchmark whose iteration is
-    ``call()``, or with ``prepare`` the callable ``prepare()`` returns, prepared outside the measurement. The
-    memory pass expects tracing to have been started (``memory.start()``) before the benchmark's code was imported.
+def run_pass(job, spec, call, prepare=None):
+    """The result of ``job``'s pass (``calibrate``, ``timing``, ``profile`` or ``memory``) on the benchmark ``spec``
+    of its list (its ``loops``: the loop count, if fixed), whose iteration is ``call()``, or with ``prepare`` the callable ``prepare()`` returns, prepared
+    outside the measurement. The memory pass expects tracing to have been started (``memory.start()``).
     """
     kind = job["kind"]
+    loops = spec.get("loops")
+    if kind == "calibrate":
+        return {"loops": loops if loops is not None else calibrate(call, job["min_time"], job["gc"])}
     if kind == "timing":
-        loops = job["loops"]
+        # Without a loop count, this process calibrates first (and reports the count), its calibration then serving
+        # as the warm-up of its first timed value.
+        if loops is None:
+            loops = calibrate(call, job["min_time"], job["gc"])
         cpu, wall = [], []
         for index in range(job["warmups"] + job["values"]):
             cpu_time, wall_time = time_value(call, loops, job["gc"], prepare)
             if index >= job["warmups"]:
                 cpu.append(cpu_time / loops)
                 wall.append(wall_time / loops)
-        return {"cpu": cpu, "wall": wall}
+        return {"loops": loops, "cpu": cpu, "wall": wall}
     if kind == "profile":
         from profgate import profiling
 
         normaliser = Normaliser(job["cwd"])
-        return {"profile": profiling.profile(call, job["iterations"], job["warmups"], job["pstats"], normaliser, prepare)}
+        return {"profile": profiling.profile(call, job["iterations"], job["warmups"], spec["pstats"], normaliser, prepare)}
     from profgate import memory
 
     return {"memory": memory.measure(call, job["warmups"], Normaliser(job["cwd"]), job["timeout"], prepare)}
-
-
-def _calibrate(job):
-    module, benchmark = _benchmark(job)
-    _once_per_process(module, "setup")
-    loops = calibrate(benchmark.call(), job)
-    _once_per_process(module, "teardown")
-    return {"loops": loops}
-
-
-def _measured(job):
-    module, benchmark = _benchmark(job)
-    _once_per_process(module, "setup")
-    result = measure(job, benchmark.call())
-    _once_per_process(module, "teardown")
-    return result
-
-
-def _memory(job):
-    from profgate import memory
-
-    # Started before the import, so module-level state the benchmark touches has tracebacks too.
-    memory.start()
-    return _measured(job)
-
-
-_JOBS = {
-    "collect": _collect,
-    "calibrate": _calibrate,
-    "timing": _measured,
-    "profile": _measured,
-    "memory": _memory,
-}
