@@ -31458,6 +31458,13 @@ function formatPercent(fraction, digits = 1) {
   const sign = fraction > 0 ? "+" : "";
   return `${sign}${(fraction * 100).toFixed(digits)}%`;
 }
+function formatLevel(level) {
+  if (!Number.isFinite(level)) return "\u2014";
+  const percent = level * 100;
+  let digits = 0;
+  while (digits < 4 && Math.abs(Number(percent.toFixed(digits)) - percent) > 1e-9) digits++;
+  return `${percent.toFixed(digits)}%`;
+}
 function formatRatio(ratio) {
   if (!Number.isFinite(ratio)) return "\u2014";
   return `${ratio.toFixed(ratio >= 10 ? 1 : 3)}\xD7`;
@@ -31621,7 +31628,7 @@ function renderComparison(comparison, colour, detailRows = 5) {
   lines.push(
     "",
     paint(
-      `${m.mode === "separate" ? "separate runs" : "interleaved on one machine"}; ${m.head.processes} processes per side; bounds one-sided at ${formatPercent(m.level, 0).replace("+", "")}; regressed above ${formatPercent(m.thresholds.time_threshold, 0)} with the lower bound above ${formatPercent(m.margin, 0)}; memory above ${formatPercent(m.thresholds.memory_threshold, 0)} and ${formatBytes(m.thresholds.memory_floor)}`,
+      `${m.mode === "separate" ? "separate runs" : "interleaved on one machine"}; ${m.head.processes} processes per side; bounds one-sided at ${formatLevel(m.level)}; regressed above ${formatPercent(m.thresholds.time_threshold, 0)} with the lower bound above ${formatPercent(m.margin, 0)}; memory above ${formatPercent(m.thresholds.memory_threshold, 0)} and ${formatBytes(m.thresholds.memory_floor)}`,
       "dim",
       colour
     )
@@ -31861,7 +31868,7 @@ function explainChange(f) {
 function methodText(comparison) {
   const { method } = comparison;
   const t = method.thresholds;
-  const level = formatPercent(method.level, 0).replace("+", "");
+  const level = formatLevel(method.level);
   const mode = method.mode === "separate" ? "base and head from separate runs" : "base and head interleaved on the same machine";
   const { base, head } = method;
   const samples = base.processes === head.processes && base.values === head.values ? `${head.processes} processes \xD7 ${head.values} values per side` : `${base.processes} processes \xD7 ${base.values} values for base, ${head.processes} \xD7 ${head.values} for head`;

@@ -5,7 +5,7 @@
  */
 import { isProjectFile } from "../core/attribution.js";
 import type { BenchmarkComparison, Comparison, FunctionChange, MemoryMetric, RunFacts, Timing, Verdict } from "../core/comparison.js";
-import { formatBytes, formatDuration, formatPercent, formatRatio } from "./format.js";
+import { formatBytes, formatDuration, formatLevel, formatPercent, formatRatio } from "./format.js";
 
 /** Where a report links to, when known. All optional: the CLI knows none of them. */
 export interface ReportContext {
@@ -144,7 +144,7 @@ export function explainChange(f: FunctionChange): string {
 export function methodText(comparison: Comparison): string {
   const { method } = comparison;
   const t = method.thresholds;
-  const level = formatPercent(method.level, 0).replace("+", "");
+  const level = formatLevel(method.level);
   const mode = method.mode === "separate" ? "base and head from separate runs" : "base and head interleaved on the same machine";
   const { base, head } = method;
   const samples =

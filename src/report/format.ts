@@ -39,6 +39,15 @@ export function formatPercent(fraction: number, digits = 1): string {
   return `${sign}${(fraction * 100).toFixed(digits)}%`;
 }
 
+/** A confidence level as a percentage with the digits it needs: 0.99 → "99%", 0.998 → "99.8%" (never "100%"). */
+export function formatLevel(level: number): string {
+  if (!Number.isFinite(level)) return "—";
+  const percent = level * 100;
+  let digits = 0;
+  while (digits < 4 && Math.abs(Number(percent.toFixed(digits)) - percent) > 1e-9) digits++;
+  return `${percent.toFixed(digits)}%`;
+}
+
 /** A ratio as a multiplier ("1.12×"). */
 export function formatRatio(ratio: number): string {
   if (!Number.isFinite(ratio)) return "—";

@@ -6,7 +6,7 @@ import type { Comparison, LineChange, MemoryMetric, Timing as ComparisonTiming, 
 import type { Results } from "../core/results.js";
 import { processMedians } from "../core/compare.js";
 import { median } from "../core/stats.js";
-import { formatBytes, formatCount, formatDuration, formatPercent, formatRatio } from "./format.js";
+import { formatBytes, formatCount, formatDuration, formatLevel, formatPercent, formatRatio } from "./format.js";
 
 export type Colour = "red" | "green" | "yellow" | "dim" | "bold" | "cyan";
 
@@ -195,7 +195,7 @@ export function renderComparison(comparison: Comparison, colour: boolean, detail
   lines.push(
     "",
     paint(
-      `${m.mode === "separate" ? "separate runs" : "interleaved on one machine"}; ${m.head.processes} processes per side; bounds one-sided at ${formatPercent(m.level, 0).replace("+", "")}; regressed above ${formatPercent(m.thresholds.time_threshold, 0)} with the lower bound above ${formatPercent(m.margin, 0)}; memory above ${formatPercent(m.thresholds.memory_threshold, 0)} and ${formatBytes(m.thresholds.memory_floor)}`,
+      `${m.mode === "separate" ? "separate runs" : "interleaved on one machine"}; ${m.head.processes} processes per side; bounds one-sided at ${formatLevel(m.level)}; regressed above ${formatPercent(m.thresholds.time_threshold, 0)} with the lower bound above ${formatPercent(m.margin, 0)}; memory above ${formatPercent(m.thresholds.memory_threshold, 0)} and ${formatBytes(m.thresholds.memory_floor)}`,
       "dim",
       colour,
     ),

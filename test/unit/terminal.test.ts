@@ -3,6 +3,7 @@ import { paint, renderComparison, renderRunSummary, renderTable, sanitize } from
 import type { Benchmark } from "../../src/core/results.js";
 import { bench, memory, results } from "./builders.js";
 import { failingComparison, passingComparison, PLAIN } from "./scenarios.js";
+import { formatLevel } from "../../src/report/format.js";
 
 const ESC = "\u001b";
 
@@ -125,5 +126,17 @@ describe("renderRunSummary", () => {
     const coloured = renderRunSummary(results([failed("benchmarks/bench_a.py::bench_bad", "boom")]), true);
     expect(coloured).toContain(`${ESC}[31merror${ESC}[39m`);
     expect(coloured).toContain(`${ESC}[2m    boom${ESC}[22m`);
+  });
+});
+
+describe("formatLevel", () => {
+  it.each([
+    [0.99, "99%"],
+    [0.998, "99.8%"],
+    [0.9975, "99.75%"],
+    [0.95, "95%"],
+    [0.99999, "99.999%"],
+  ])("shows %d as %s, never rounding a level up to 100%%", (level, shown) => {
+    expect(formatLevel(level)).toBe(shown);
   });
 });
