@@ -11,7 +11,7 @@ import type { Comparison } from "../core/comparison.js";
 import type { RunSettings } from "../core/config.js";
 import type { Results } from "../core/results.js";
 import type { ThresholdConfig } from "../core/thresholds.js";
-import { runInterleaved } from "../adapters/ab.js";
+import { runInterleaved, type InterleavedRun } from "../adapters/ab.js";
 import { Git } from "../adapters/git.js";
 
 export type ConfirmMode = "auto" | "all" | "off";
@@ -73,6 +73,7 @@ export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmO
     core.warning(`profgate: could not check out the base commit to confirm on this runner (${message}); the verdicts come from the baseline artifact alone`);
     return { comparison: request.comparison, note: `Timing was not confirmed on this runner: ${message}` };
   }
+  let run: InterleavedRun;
   try {
     const baseTree = join(worktree.path, await git.prefix());
     if (request.setup !== null) {
@@ -80,7 +81,7 @@ export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmO
       await runSetup(request.setup, request.cwd, "head");
     }
     core.info(`profgate: confirming ${ids.length} benchmark(s) on this runner, base ${request.baseSha.slice(0, 7)} and head interleaved`);
-    const run = await runInterleaved({
+    run = await runInterleaved({
       baseTree,
       headTree: request.cwd,
       settings: request.settings,
@@ -91,13 +92,17 @@ export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmO
         if (event.event === "look") core.info(`profgate: look ${event.look} of at most ${event.maxLooks}: ${event.rounds} rounds, ${event.undecided} undecided`);
       },
     });
-    const comparison = confirmTiming(request.comparison, run.comparison, { results: request.results });
-    const confirmed = comparison.benchmarks.filter((b) => b.confirmed).length;
-    const rounds = Object.values(run.rounds);
-    const range = rounds.length === 0 ? "0" : Math.min(...rounds) === Math.max(...rounds) ? String(rounds[0]) : `${Math.min(...rounds)}–${Math.max(...rounds)}`;
-    const note = `Timing of ${confirmed} benchmark${confirmed === 1 ? "" : "s"} confirmed on this runner: base ${request.baseSha.slice(0, 7)} and head measured interleaved in ${range} rounds (noise margin ${(request.comparison.method.thresholds.interleaved_margin * 100).toFixed(0)}%); the other verdicts come from the baseline artifact.`;
-    return { comparison, note };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    core.warning(`profgate: could not confirm on this runner: ${message}\nThe verdicts come from the baseline artifact alone.`);
+    return { comparison: request.comparison, note: `Timing was not confirmed on this runner: ${message.split("\n")[0] ?? ""}` };
   } finally {
     await worktree.remove();
   }
+  const comparison = confirmTiming(request.comparison, run.comparison, { results: request.results });
+  const confirmed = comparison.benchmarks.filter((b) => b.confirmed).length;
+  const rounds = Object.values(run.rounds);
+  const range = rounds.length === 0 ? "0" : Math.min(...rounds) === Math.max(...rounds) ? String(rounds[0]) : `${Math.min(...rounds)}–${Math.max(...rounds)}`;
+  const note = `Timing of ${confirmed} benchmark${confirmed === 1 ? "" : "s"} confirmed on this runner: base ${request.baseSha.slice(0, 7)} and head measured interleaved in ${range} rounds (noise margin ${(request.comparison.method.thresholds.interleaved_margin * 100).toFixed(0)}%); the other verdicts come from the baseline artifact.`;
+  return { comparison, note };
 }

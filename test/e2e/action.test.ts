@@ -4,7 +4,7 @@
  * fake on 127.0.0.1 that the real Octokit and @actions/artifact clients talk to.
  */
 import { execa } from "execa";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -348,6 +348,54 @@ describe("the Action against a fake GitHub", () => {
       expect(body).toMatch(/Timing of \d+ benchmarks? confirmed on this runner: base [0-9a-f]{7} and head measured interleaved/);
       expect(body).toMatch(/regressed \(time[^)]*\) · timing confirmed on the same runner/);
       expect(result.outputs.verdict).toBe("fail");
+    });
+
+    it("runs `setup` in both trees before confirming, and keeps the artifact verdicts with a warning when it fails", async () => {
+      // A project with a build step: the package imports a module the build writes and git ignores.
+      const build = `printf 'BUILT = True\\n' > src/wordfreq/_build.py`;
+      const origin = join(work, "origin-setup");
+      await prepareTree(origin, false);
+      await writeFile(join(origin, ".gitignore"), "src/wordfreq/_build.py\n__pycache__/\n");
+      await appendFile(join(origin, "src", "wordfreq", "__init__.py"), "from wordfreq._build import BUILT\n");
+      await git(origin, "init", "-q");
+      await git(origin, "add", "-A");
+      await git(origin, "commit", "-qm", "base");
+      const baseSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+      await cp(join(DEMO, "variants", "regressed"), origin, { recursive: true });
+      await git(origin, "commit", "-qam", "head: a stop-word list");
+      const headSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+
+      const baseCheckout = join(work, "setup-base-checkout");
+      await git(work, "clone", "-q", origin, baseCheckout);
+      await git(baseCheckout, "checkout", "-q", baseSha);
+      await execa("bash", ["-c", build], { cwd: baseCheckout });
+      const pushRun = fake.addRun({ headSha: baseSha, event: "push" }).id;
+      const push = await runAction(pushRun, { cwd: baseCheckout, inputs: { "artifact-name": "setup-results" }, payload: { ref: "refs/heads/main", after: baseSha, repository: { default_branch: "main" } } });
+      expect(push.code, push.stdout).toBe(0);
+
+      const checkout = join(work, "setup-pr-checkout");
+      await git(work, "clone", "-q", "--depth=1", `file://${origin}`, checkout);
+      // The workflow's own build step, before profgate runs; the base tree gets its build only through `setup`.
+      await execa("bash", ["-c", build], { cwd: checkout });
+      fake.addPullRequest({ number: 21, headSha, headRef: "stop-words-setup", baseSha });
+      const payload = pullRequestPayload(21, headSha, baseSha);
+
+      const failing = await runAction(fake.addRun({ headSha, event: "pull_request", pullRequests: [21] }).id, { cwd: checkout, inputs: { "artifact-name": "setup-results", setup: "echo building; exit 3" }, payload });
+      expect(failing.code, failing.stdout).toBe(1);
+      expect(failing.stdout).toContain("profgate: setup in the base tree: echo building; exit 3");
+      expect(failing.stdout).toMatch(/::warning::profgate: could not confirm on this runner: input "setup" failed in the base tree \(exit code 3\)/);
+      const noted = rendered(fake.comments(21)[0]?.body ?? "");
+      expect(noted).toContain('Timing was not confirmed on this runner: input "setup" failed in the base tree (exit code 3)');
+      expect(noted).not.toContain("timing confirmed on the same runner");
+
+      const result = await runAction(fake.addRun({ headSha, event: "pull_request", pullRequests: [21] }).id, { cwd: checkout, inputs: { "artifact-name": "setup-results", setup: build }, payload });
+      expect(result.code, result.stdout).toBe(1);
+      expect(result.stdout).toContain(`profgate: setup in the base tree: ${build}`);
+      expect(result.stdout).toContain(`profgate: setup in the head tree: ${build}`);
+      expect(result.stdout).not.toContain("::warning::profgate: could not confirm");
+      const body = rendered(fake.comments(21)[0]?.body ?? "");
+      expect(body).toMatch(/Timing of \d+ benchmarks? confirmed on this runner: base [0-9a-f]{7} and head measured interleaved/);
+      expect(body).toMatch(/regressed \(time[^)]*\) · timing confirmed on the same runner/);
     });
   });
 });
