@@ -32602,7 +32602,7 @@ ${renderComparison(comparison, context.colour)}
 }
 
 // src/cli/ab.ts
-import { existsSync as existsSync3 } from "node:fs";
+import { existsSync as existsSync4 } from "node:fs";
 import { mkdir as mkdir4, writeFile as writeFile4 } from "node:fs/promises";
 import { join as join6, resolve as resolve4 } from "node:path";
 
@@ -32763,6 +32763,7 @@ async function runInterleaved(options) {
 }
 
 // src/adapters/git.ts
+import { existsSync as existsSync3 } from "node:fs";
 import { mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
 import { join as join5 } from "node:path";
@@ -32771,7 +32772,7 @@ var GitError = class extends Error {
 };
 var LOCAL_TIMEOUT_MS = 6e4;
 var FETCH_TIMEOUT_MS = 3e5;
-var Git = class {
+var Git = class _Git {
   constructor(cwd) {
     this.cwd = cwd;
   }
@@ -32828,7 +32829,7 @@ var Git = class {
       await rm3(parent, { recursive: true, force: true });
       throw new GitError(`could not check out ${ref} (${commit}) in ${path6}: ${result.stderr}`);
     }
-    return {
+    const worktree = {
       path: path6,
       commit,
       remove: async () => {
@@ -32837,6 +32838,14 @@ var Git = class {
         await this.run(["worktree", "prune"]);
       }
     };
+    if (existsSync3(join5(path6, ".gitmodules"))) {
+      const submodules = await new _Git(path6).run(["submodule", "update", "--init", "--recursive"], FETCH_TIMEOUT_MS);
+      if (!submodules.ok) {
+        await worktree.remove();
+        throw new GitError(`could not check out the submodules of ${ref} (${commit}): ${submodules.stderr}`);
+      }
+    }
+    return worktree;
   }
 };
 
@@ -32941,7 +32950,7 @@ function numberFlag(values, name, kind) {
 async function abCommand(values, positionals, context) {
   const [baseRef, ...rest] = positionals;
   if (baseRef === void 0) throw new UsageError("expected BASE_REF, the commit to compare with (a branch, tag, SHA or e.g. HEAD~1)");
-  const headRef = rest[0] !== void 0 && !existsSync3(resolve4(context.cwd, rest[0])) ? rest.shift() : void 0;
+  const headRef = rest[0] !== void 0 && !existsSync4(resolve4(context.cwd, rest[0])) ? rest.shift() : void 0;
   const settings = await runSettingsFrom(values, rest, context.cwd);
   const project = await loadProjectConfig(context.cwd);
   const thresholds = thresholdConfig(project, thresholdFlags(values));

@@ -1,9 +1,10 @@
 /**
  * git, for measuring another commit beside the working tree: resolve refs, fetch a commit a shallow checkout lacks,
  * and check a commit out as a detached worktree in a temporary directory (sharing the repository's objects, so
- * nothing is cloned), removed afterwards.
+ * nothing is cloned; its submodules, if any, are fetched at the commits it records), removed afterwards.
  */
 import { execa } from "execa";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,7 +87,7 @@ export class Git {
       await rm(parent, { recursive: true, force: true });
       throw new GitError(`could not check out ${ref} (${commit}) in ${path}: ${result.stderr}`);
     }
-    return {
+    const worktree: Worktree = {
       path,
       commit,
       remove: async () => {
@@ -96,5 +97,14 @@ export class Git {
         await this.run(["worktree", "prune"]);
       },
     };
+    // A worktree starts with empty submodule directories; the benchmarks may import from them.
+    if (existsSync(join(path, ".gitmodules"))) {
+      const submodules = await new Git(path).run(["submodule", "update", "--init", "--recursive"], FETCH_TIMEOUT_MS);
+      if (!submodules.ok) {
+        await worktree.remove();
+        throw new GitError(`could not check out the submodules of ${ref} (${commit}): ${submodules.stderr}`);
+      }
+    }
+    return worktree;
   }
 }
