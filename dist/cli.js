@@ -30678,9 +30678,9 @@ var NullablePair = external_exports.strictObject({ base: external_exports.number
 var Timing2 = external_exports.strictObject({
   verdict: MetricVerdict,
   clock: external_exports.enum(["cpu", "wall"]),
-  /** Per-process medians that entered the test, per side. */
+  /** Processes that entered the test (each contributing its best value), per side. */
   processes: Pair,
-  /** Median of the per-process medians, seconds per iteration. */
+  /** Median over processes of each process's best (lowest) value, seconds per iteration. */
   median: Pair,
   /** Hodges–Lehmann estimate of head/base (exp of the shift of log values); null when not computable. */
   ratio: external_exports.number().nullable(),
@@ -30929,6 +30929,15 @@ function median(values) {
   const sorted = sortedCopy(values);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? at(sorted, mid) : (at(sorted, mid - 1) + at(sorted, mid)) / 2;
+}
+function quantile(values, q) {
+  requireSample(values, "quantile");
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile: q must be within 0..1, not ${q}`);
+  const sorted = sortedCopy(values);
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return at(sorted, low) + (at(sorted, high) - at(sorted, low)) * (position - low);
 }
 function countAtMost(xs, ys, t) {
   let count3 = 0;
@@ -31208,14 +31217,14 @@ function failuresOf(side, bench) {
   if (bench === void 0 || bench.status === "ok") return [];
   return [{ side, status: bench.status, pass: bench.failure?.pass ?? null, message: bench.failure?.message ?? bench.status }];
 }
-function processMedians(bench, clock = bench.clock) {
-  return (bench.timing?.processes ?? []).map((p) => p[clock]).filter((values) => values.length > 0).map(median);
+function processTimes(bench, clock = bench.clock) {
+  return (bench.timing?.processes ?? []).map((p) => p[clock]).filter((values) => values.length > 0).map((values) => Math.min(...values));
 }
 function compareTiming(base, head, t, mode, caveat) {
   const clock = head.clock;
   const margin = mode === "separate" ? t.noiseMargin : t.interleavedMargin;
-  const before = processMedians(base, clock);
-  const after = processMedians(head, clock);
+  const before = processTimes(base, clock);
+  const after = processTimes(head, clock);
   const timing = {
     verdict: "inconclusive",
     clock,
@@ -31507,15 +31516,8 @@ function renderTable(rows, options) {
 }
 function relativeSpread(values) {
   if (values.length < 2) return NaN;
-  const sorted = [...values].sort((a2, b) => a2 - b);
-  const at2 = (q) => {
-    const pos = (sorted.length - 1) * q;
-    const lo = Math.floor(pos);
-    const hi = Math.ceil(pos);
-    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-  };
-  const mid = at2(0.5);
-  return mid > 0 ? (at2(0.75) - at2(0.25)) / mid : NaN;
+  const mid = quantile(values, 0.5);
+  return mid > 0 ? (quantile(values, 0.75) - quantile(values, 0.25)) / mid : NaN;
 }
 function renderRunSummary(results, colour) {
   const header = ["benchmark", "status", "time/iter", "spread", "processes", "peak memory", "retained"];
@@ -31525,7 +31527,7 @@ function renderRunSummary(results, colour) {
     let spread = "\u2014";
     let processes = "\u2014";
     if (bench.timing !== null) {
-      const perProcess = processMedians(bench);
+      const perProcess = processTimes(bench);
       const relative3 = relativeSpread(perProcess);
       time3 = perProcess.length > 0 ? formatDuration(median(perProcess)) : "\u2014";
       spread = Number.isFinite(relative3) ? `\xB1${formatPercent(relative3 / 2).slice(1)}` : "\u2014";
@@ -31872,7 +31874,7 @@ function methodText(comparison) {
   const mode = method.mode === "separate" ? "base and head from separate runs" : "base and head interleaved on the same machine";
   const { base, head } = method;
   const samples = base.processes === head.processes && base.values === head.values ? `${head.processes} processes \xD7 ${head.values} values per side` : `${base.processes} processes \xD7 ${base.values} values for base, ${head.processes} \xD7 ${head.values} for head`;
-  return `Timing: Hodges\u2013Lehmann estimate of head/base over per-process median CPU time (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
+  return `Timing: Hodges\u2013Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
 }
 function describeRun(facts, escape, commit) {
   const cpu = facts.cpu_model === "" ? "" : `, ${facts.cpu_model}`;
@@ -32607,7 +32609,7 @@ import { mkdir as mkdir4, writeFile as writeFile4 } from "node:fs/promises";
 import { join as join6, resolve as resolve4 } from "node:path";
 
 // src/core/sequential.ts
-var DEFAULT_ROUND_PLAN = Object.freeze({ initialRounds: 15, batch: 10, maxRounds: 55, budgetSeconds: 300 });
+var DEFAULT_ROUND_PLAN = Object.freeze({ initialRounds: 15, batch: 20, maxRounds: 95, budgetSeconds: 300 });
 function maxLooks(plan) {
   return 1 + Math.ceil(Math.max(0, plan.maxRounds - plan.initialRounds) / plan.batch);
 }

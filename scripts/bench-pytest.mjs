@@ -2,7 +2,7 @@
 // wall time of each tool's whole run, their ratio, and per benchmark each tool's timing spread (IQR over median of
 // the per-iteration wall times it recorded, both computed here by one method). With --repeat N (N >= 3) it also
 // prints how far each tool's estimate of each benchmark moves from run to run ((max - min) / median over the N runs
-// of pytest-benchmark's median, and of profgate's median of per-process medians): the spread a gate comparing two
+// of pytest-benchmark's median, and of profgate's median of per-process best values, what it compares): the spread a gate comparing two
 // runs has to live with. --isolate also times profgate with a process per benchmark. Not a test: figures go in
 // reports.
 //   node scripts/bench-pytest.mjs [--python /usr/bin/python3] [--repeat N] [--processes N] [--isolate]
@@ -75,7 +75,7 @@ async function profgate(scratch, isolate = false) {
   const spreads = new Map(
     results.benchmarks.map((b) => {
       const samples = b.timing.processes.flatMap((p) => p.wall);
-      const estimate = median(b.timing.processes.map((p) => median(p.wall)));
+      const estimate = median(b.timing.processes.map((p) => Math.min(...p.wall)));
       return [b.id, { spread: spread(samples), cpuSpread: spread(b.timing.processes.flatMap((p) => p.cpu)), rounds: samples.length, estimate }];
     }),
   );
@@ -126,7 +126,7 @@ try {
   for (const row of rows) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  "));
   if (pb.length >= 3) {
     console.log("");
-    console.log(`run to run = (max - min) / median of each tool's estimate over ${pb.length} runs (pytest-benchmark: its median; profgate: median of per-process medians)`);
+    console.log(`run to run = (max - min) / median of each tool's estimate over ${pb.length} runs (pytest-benchmark: its median; profgate: median of per-process best values, what it compares)`);
     const moves = (runs, id) => {
       const estimates = runs.map((r) => r.spreads.get(id)?.estimate).filter((x) => x !== undefined);
       return (Math.max(...estimates) - Math.min(...estimates)) / median(estimates);

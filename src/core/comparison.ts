@@ -32,9 +32,9 @@ const NullablePair = z.strictObject({ base: z.number().nullable(), head: z.numbe
 export const Timing = z.strictObject({
   verdict: MetricVerdict,
   clock: z.enum(["cpu", "wall"]),
-  /** Per-process medians that entered the test, per side. */
+  /** Processes that entered the test (each contributing its best value), per side. */
   processes: Pair,
-  /** Median of the per-process medians, seconds per iteration. */
+  /** Median over processes of each process's best (lowest) value, seconds per iteration. */
   median: Pair,
   /** Hodges–Lehmann estimate of head/base (exp of the shift of log values); null when not computable. */
   ratio: z.number().nullable(),

@@ -29,11 +29,12 @@ export interface RoundPlan {
 }
 
 /**
- * 15 rounds, then batches of 10 up to 55: at most 5 looks, each at level 0.998 for the default 0.99. Six rounds
+ * 15 rounds, then batches of 20 up to 95: at most 5 looks, each at level 0.998 for the default 0.99. A round of
+ * every benchmark costs two worker processes, so the budget rather than the cap bounds a big suite. Six rounds
  * per side would bound the ratio at all at that level; with fifteen, the exact lower bound is the 45th smallest of
  * the 225 pairwise differences, tight enough that a clear change is decided at the first look.
  */
-export const DEFAULT_ROUND_PLAN: Readonly<RoundPlan> = Object.freeze({ initialRounds: 15, batch: 10, maxRounds: 55, budgetSeconds: 300 });
+export const DEFAULT_ROUND_PLAN: Readonly<RoundPlan> = Object.freeze({ initialRounds: 15, batch: 20, maxRounds: 95, budgetSeconds: 300 });
 
 /** The most looks a plan can take: the first, then one per batch until `maxRounds`. */
 export function maxLooks(plan: RoundPlan): number {

@@ -40,6 +40,17 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? at(sorted, mid) : (at(sorted, mid - 1) + at(sorted, mid)) / 2;
 }
 
+/** The `q` quantile (0 ≤ q ≤ 1) of a non-empty list, interpolating linearly between order statistics. */
+export function quantile(values: readonly number[], q: number): number {
+  requireSample(values, "quantile");
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile: q must be within 0..1, not ${q}`);
+  const sorted = sortedCopy(values);
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return at(sorted, low) + (at(sorted, high) - at(sorted, low)) * (position - low);
+}
+
 /** Pairs (i, j) with ys[j] − xs[i] ≤ t; both sorted ascending. O(n + m). */
 function countAtMost(xs: Float64Array, ys: Float64Array, t: number): number {
   let count = 0;

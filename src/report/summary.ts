@@ -4,7 +4,7 @@
  */
 import { markdownTable } from "markdown-table";
 import type { Results } from "../core/results.js";
-import { processMedians } from "../core/compare.js";
+import { processTimes } from "../core/compare.js";
 import { median } from "../core/stats.js";
 import { formatBytes, formatDuration } from "./format.js";
 import { COMMENT_LIMIT, escapeText, reportMarker } from "./markdown.js";
@@ -22,7 +22,7 @@ export interface ResultsMarkdownContext {
 export function renderResultsMarkdown(results: Results, context: ResultsMarkdownContext): string {
   const failed = results.benchmarks.filter((b) => b.status !== "ok").length;
   const rows = results.benchmarks.map((bench) => {
-    const perProcess = processMedians(bench);
+    const perProcess = processTimes(bench);
     return [
       `<code>${escapeText(bench.id)}</code>`,
       perProcess.length > 0 ? formatDuration(median(perProcess)) : "—",

@@ -4,8 +4,8 @@
  */
 import type { Comparison, LineChange, MemoryMetric, Timing as ComparisonTiming, Verdict } from "../core/comparison.js";
 import type { Results } from "../core/results.js";
-import { processMedians } from "../core/compare.js";
-import { median } from "../core/stats.js";
+import { processTimes } from "../core/compare.js";
+import { median, quantile } from "../core/stats.js";
 import { formatBytes, formatCount, formatDuration, formatLevel, formatPercent, formatRatio } from "./format.js";
 
 export type Colour = "red" | "green" | "yellow" | "dim" | "bold" | "cyan";
@@ -61,18 +61,11 @@ export function renderTable(rows: readonly (readonly string[])[], options: Table
     .join("\n");
 }
 
-/** The spread of per-process medians: interquartile range over the median. */
+/** The spread of per-process times: interquartile range over the median. */
 function relativeSpread(values: readonly number[]): number {
   if (values.length < 2) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number): number => {
-    const pos = (sorted.length - 1) * q;
-    const lo = Math.floor(pos);
-    const hi = Math.ceil(pos);
-    return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-  };
-  const mid = at(0.5);
-  return mid > 0 ? (at(0.75) - at(0.25)) / mid : NaN;
+  const mid = quantile(values, 0.5);
+  return mid > 0 ? (quantile(values, 0.75) - quantile(values, 0.25)) / mid : NaN;
 }
 
 /** The table printed at the end of `profgate run`: one row per benchmark. */
@@ -84,7 +77,7 @@ export function renderRunSummary(results: Results, colour: boolean): string {
     let spread = "—";
     let processes = "—";
     if (bench.timing !== null) {
-      const perProcess = processMedians(bench);
+      const perProcess = processTimes(bench);
       const relative = relativeSpread(perProcess);
       time = perProcess.length > 0 ? formatDuration(median(perProcess)) : "—";
       spread = Number.isFinite(relative) ? `±${formatPercent(relative / 2).slice(1)}` : "—";

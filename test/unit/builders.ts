@@ -77,22 +77,22 @@ export function memory(peak: number, retained = 0, atPeak: MemoryLine[] = [], re
   return { warmups: 1, peak, peak_captured: peak, at_peak: atPeak, retained, retained_blocks: retainedLines.reduce((s, l) => s + l.count, 0), retained_lines: retainedLines };
 }
 
-/** Per-process timing values: each process gets three values around its median, so the median is exact. */
-export function timing(medians: number[]): NonNullable<Benchmark["timing"]> {
+/** Per-process timing values: each process gets three values, the lowest of them (the process's time) exact. */
+export function timing(times: number[]): NonNullable<Benchmark["timing"]> {
   return {
     loops: 100,
     warmups: 1,
-    processes: medians.map((m) => ({ cpu: [m * 0.99, m, m * 1.02], wall: [m * 1.01, m * 1.02, m * 1.1] })),
+    processes: times.map((m) => ({ cpu: [m * 1.01, m, m * 1.03], wall: [m * 1.02, m * 1.01, m * 1.1] })),
   };
 }
 
-/** `count` process medians spread evenly by ±`spread` around `centre`, in an interleaved order. */
+/** `count` process times spread evenly by ±`spread` around `centre`, in an interleaved order. */
 export function spread(centre: number, count: number, spreadFraction = 0.02): number[] {
   return Array.from({ length: count }, (_, i) => centre * (1 + spreadFraction * (((i * 7) % count) / Math.max(1, count - 1) - 0.5) * 2));
 }
 
 export interface BenchSpec {
-  medians?: number[] | null;
+  times?: number[] | null;
   clock?: "cpu" | "wall";
   status?: Benchmark["status"];
   profile?: Profile | null;
@@ -111,7 +111,7 @@ export function bench(id: string, spec: BenchSpec = {}): Benchmark {
     status,
     failure: status === "ok" ? null : { pass: "timing", message: `ValueError: boom in ${name}`, output: "" },
     output: "",
-    timing: spec.medians === null || status !== "ok" ? null : timing(spec.medians ?? spread(0.01, 10)),
+    timing: spec.times === null || status !== "ok" ? null : timing(spec.times ?? spread(0.01, 10)),
     profile: spec.profile ?? null,
     memory: spec.memory ?? null,
   };

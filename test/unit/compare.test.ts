@@ -24,8 +24,8 @@ describe("timing verdicts", () => {
   it("flags a clear regression, gates on it and attributes it", () => {
     const baseProfile = profile([fn("parse", 10, 0.5), builtin("<built-in method re.match>", 100, 0.5)], [edge("parse", "<built-in method re.match>", 100, 0.5)]);
     const headProfile = profile([fn("parse", 10, 0.5), builtin("<built-in method re.match>", 100, 0.8)], [edge("parse", "<built-in method re.match>", 100, 0.8)]);
-    const base = results([bench(ID, { medians: spread(0.01, 10), profile: baseProfile, memory: memory(1_000_000) })]);
-    const head = results([bench(ID, { medians: spread(0.013, 10), profile: headProfile, memory: memory(1_000_000) })], { commit: "f".repeat(40) });
+    const base = results([bench(ID, { times: spread(0.01, 10), profile: baseProfile, memory: memory(1_000_000) })]);
+    const head = results([bench(ID, { times: spread(0.013, 10), profile: headProfile, memory: memory(1_000_000) })], { commit: "f".repeat(40) });
     const comparison = checked(compare(base, head, SEPARATE));
     const entry = only(comparison, ID);
     expect(entry.verdict).toBe("regressed");
@@ -49,8 +49,8 @@ describe("timing verdicts", () => {
   });
 
   it("reports identical samples as unchanged, with no attribution", () => {
-    const medians = spread(0.01, 10);
-    const comparison = checked(compare(results([bench(ID, { medians })]), results([bench(ID, { medians })]), SEPARATE));
+    const times = spread(0.01, 10);
+    const comparison = checked(compare(results([bench(ID, { times })]), results([bench(ID, { times })]), SEPARATE));
     const entry = only(comparison, ID);
     expect(entry.verdict).toBe("unchanged");
     expect(entry.timing?.ratio).toBe(1);
@@ -59,13 +59,13 @@ describe("timing verdicts", () => {
   });
 
   it("flags a clear improvement without failing", () => {
-    const comparison = checked(compare(results([bench(ID, { medians: spread(0.01, 10) })]), results([bench(ID, { medians: spread(0.007, 10) })]), SEPARATE));
+    const comparison = checked(compare(results([bench(ID, { times: spread(0.01, 10) })]), results([bench(ID, { times: spread(0.007, 10) })]), SEPARATE));
     expect(only(comparison, ID)).toMatchObject({ verdict: "improved", gating: false, improvements: ["time"] });
     expect(comparison.summary.verdict).toBe("pass");
   });
 
   it("calls tiny samples inconclusive, even for a large change", () => {
-    const comparison = checked(compare(results([bench(ID, { medians: [0.01, 0.0101] })]), results([bench(ID, { medians: [0.02, 0.0202] })]), SEPARATE));
+    const comparison = checked(compare(results([bench(ID, { times: [0.01, 0.0101] })]), results([bench(ID, { times: [0.02, 0.0202] })]), SEPARATE));
     const entry = only(comparison, ID);
     expect(entry.verdict).toBe("inconclusive");
     expect(entry.timing?.lower).toBeNull();
@@ -74,8 +74,8 @@ describe("timing verdicts", () => {
   });
 
   it("treats a slowdown within the separate-run margin as inconclusive, and the same one interleaved as regressed", () => {
-    const base = results([bench(ID, { medians: spread(0.01, 10, 0.01) })]);
-    const head = results([bench(ID, { medians: spread(0.0110, 10, 0.01) })]);
+    const base = results([bench(ID, { times: spread(0.01, 10, 0.01) })]);
+    const head = results([bench(ID, { times: spread(0.0110, 10, 0.01) })]);
     expect(only(compare(base, head, SEPARATE), ID).verdict).toBe("inconclusive");
     const interleaved = only(compare(base, head, { mode: "interleaved" }), ID);
     expect(interleaved.verdict).toBe("regressed");
@@ -83,10 +83,10 @@ describe("timing verdicts", () => {
   });
 
   it("uses wall time for wall-clock benchmarks", () => {
-    const wall = (medians: number[]): Benchmark => {
-      const b = bench(ID, { medians, clock: "wall" });
+    const wall = (times: number[]): Benchmark => {
+      const b = bench(ID, { times, clock: "wall" });
       // CPU time stays flat: only the wall clock shows the slowdown.
-      return { ...b, timing: b.timing && { ...b.timing, processes: b.timing.processes.map((p, i) => ({ cpu: [0.001, 0.001, 0.001], wall: [medians[i] ?? 0] })) } };
+      return { ...b, timing: b.timing && { ...b.timing, processes: b.timing.processes.map((p, i) => ({ cpu: [0.001, 0.001, 0.001], wall: [times[i] ?? 0] })) } };
     };
     const entry = only(compare(results([wall(spread(0.01, 10))]), results([wall(spread(0.02, 10))]), SEPARATE), ID);
     expect(entry.timing?.clock).toBe("wall");
@@ -102,8 +102,8 @@ describe("timing verdicts", () => {
     const headMedians = offsets.map((c) => 0.01 * Math.exp(margin + c));
     const marginal = "benchmarks/bench_m.py::bench_marginal";
     const quiet = Array.from({ length: 9 }, (_, i) => `benchmarks/bench_q.py::bench_${i}`);
-    const base = results([bench(marginal, { medians: baseMedians }), ...quiet.map((id) => bench(id))]);
-    const head = results([bench(marginal, { medians: headMedians }), ...quiet.map((id) => bench(id))]);
+    const base = results([bench(marginal, { times: baseMedians }), ...quiet.map((id) => bench(id))]);
+    const head = results([bench(marginal, { times: headMedians }), ...quiet.map((id) => bench(id))]);
     const comparison = checked(compare(base, head, SEPARATE));
     const entry = only(comparison, marginal);
     expect(entry.verdict).toBe("regressed");
@@ -116,13 +116,13 @@ describe("timing verdicts", () => {
     expect(comparison.method.family).toBe(10);
 
     // Alone, the same evidence is enough to fail.
-    const alone = compare(results([bench(marginal, { medians: baseMedians })]), results([bench(marginal, { medians: headMedians })]), SEPARATE);
+    const alone = compare(results([bench(marginal, { times: baseMedians })]), results([bench(marginal, { times: headMedians })]), SEPARATE);
     expect(only(alone, marginal)).toMatchObject({ verdict: "regressed", gating: true });
   });
 
   it("honours per-benchmark thresholds", () => {
-    const base = results([bench(ID, { medians: spread(0.01, 10) })]);
-    const head = results([bench(ID, { medians: spread(0.013, 10) })]);
+    const base = results([bench(ID, { times: spread(0.01, 10) })]);
+    const head = results([bench(ID, { times: spread(0.013, 10) })]);
     const comparison = compare(base, head, { ...SEPARATE, thresholds: { benchmarks: { "benchmarks/*.py::*": { timeThreshold: 0.5, noiseMargin: 0.5 } } } });
     expect(only(comparison, ID)).toMatchObject({ verdict: "unchanged", timing: { threshold: 0.5, margin: 0.5 } });
     expect(comparison.method.overridden).toBe(1);
@@ -189,8 +189,8 @@ describe("noise-free metrics", () => {
 
 describe("environments", () => {
   it("attaches a caveat when the Python version or CPU differs", () => {
-    const base = results([bench(ID, { medians: spread(0.01, 10) })], { python: "3.11.2" });
-    const head = results([bench(ID, { medians: spread(0.013, 10) })], { python: "3.12.1", cpu: "Other CPU" });
+    const base = results([bench(ID, { times: spread(0.01, 10) })], { python: "3.11.2" });
+    const head = results([bench(ID, { times: spread(0.013, 10) })], { python: "3.12.1", cpu: "Other CPU" });
     const comparison = checked(compare(base, head, SEPARATE));
     expect(comparison.caveats.map((c) => c.field)).toEqual(["python.version", "platform.cpu_model"]);
     expect(comparison.caveats[0]).toMatchObject({ base: "3.11.2", head: "3.12.1" });
@@ -222,8 +222,8 @@ describe("scale", () => {
     const baseProfile = makeProfile(1);
     const headProfile = makeProfile(3);
     const ids = Array.from({ length: 500 }, (_, i) => `benchmarks/bench_${i % 20}.py::bench_${i}`);
-    const base = results(ids.map((id) => bench(id, { medians: spread(0.01, 10), profile: baseProfile, memory: memory(1e6, 0, lines(1), lines(0.1)) })));
-    const head = results(ids.map((id) => bench(id, { medians: spread(0.014, 10), profile: headProfile, memory: memory(1.5e6, 0, lines(1.5), lines(0.2)) })));
+    const base = results(ids.map((id) => bench(id, { times: spread(0.01, 10), profile: baseProfile, memory: memory(1e6, 0, lines(1), lines(0.1)) })));
+    const head = results(ids.map((id) => bench(id, { times: spread(0.014, 10), profile: headProfile, memory: memory(1.5e6, 0, lines(1.5), lines(0.2)) })));
     const comparison = compare(base, head, SEPARATE);
     expect(comparison.summary.gating_regressions).toBe(500);
     expect(comparison.benchmarks[0]?.attribution?.functions?.project).toHaveLength(15);

@@ -17,17 +17,17 @@ const headProfile = profile([fn("work", 10, 0.5), builtin("<built-in method sort
 /** The artifact side: separate runs, so the 15% noise margin leaves a real 10% slowdown inconclusive. */
 function artifact(): { base: Results; head: Results; comparison: Comparison } {
   const base = results([
-    bench(SLOW, { medians: spread(0.01, 10, 0.02), profile: baseProfile, memory: memory(1_000_000) }),
-    bench(NOISE, { medians: spread(0.01, 10, 0.02) }),
-    bench(LEAK, { medians: spread(0.01, 10, 0.02), memory: memory(1_000_000, 0) }),
-    bench(QUIET, { medians: spread(0.01, 10, 0.02) }),
-    bench(GONE, { medians: spread(0.01, 10, 0.02) }),
+    bench(SLOW, { times: spread(0.01, 10, 0.02), profile: baseProfile, memory: memory(1_000_000) }),
+    bench(NOISE, { times: spread(0.01, 10, 0.02) }),
+    bench(LEAK, { times: spread(0.01, 10, 0.02), memory: memory(1_000_000, 0) }),
+    bench(QUIET, { times: spread(0.01, 10, 0.02) }),
+    bench(GONE, { times: spread(0.01, 10, 0.02) }),
   ]);
   const head = results([
-    bench(SLOW, { medians: spread(0.011, 10, 0.02), profile: headProfile, memory: memory(1_000_000) }),
-    bench(NOISE, { medians: spread(0.0125, 10, 0.02) }),
-    bench(LEAK, { medians: spread(0.01, 10, 0.02), memory: memory(1_000_000, 500_000) }),
-    bench(QUIET, { medians: spread(0.01, 10, 0.02) }),
+    bench(SLOW, { times: spread(0.011, 10, 0.02), profile: headProfile, memory: memory(1_000_000) }),
+    bench(NOISE, { times: spread(0.0125, 10, 0.02) }),
+    bench(LEAK, { times: spread(0.01, 10, 0.02), memory: memory(1_000_000, 500_000) }),
+    bench(QUIET, { times: spread(0.01, 10, 0.02) }),
     bench(GONE, { status: "error" }),
   ]);
   return { base, head, comparison: compare(base, head, { mode: "separate" }) };
@@ -36,16 +36,16 @@ function artifact(): { base: Results; head: Results; comparison: Comparison } {
 /** The same-runner side: interleaved rounds of the benchmarks to confirm (timing only). */
 function interleaved(): Comparison {
   const base = results([
-    bench(SLOW, { medians: spread(0.01, 15, 0.01) }),
-    bench(NOISE, { medians: spread(0.01, 15, 0.01) }),
-    bench(LEAK, { medians: spread(0.01, 15, 0.01) }),
-    bench(GONE, { medians: spread(0.01, 15, 0.01) }),
+    bench(SLOW, { times: spread(0.01, 15, 0.01) }),
+    bench(NOISE, { times: spread(0.01, 15, 0.01) }),
+    bench(LEAK, { times: spread(0.01, 15, 0.01) }),
+    bench(GONE, { times: spread(0.01, 15, 0.01) }),
   ]);
   const head = results([
-    bench(SLOW, { medians: spread(0.011, 15, 0.01) }),
-    bench(NOISE, { medians: spread(0.01, 15, 0.01) }),
-    bench(LEAK, { medians: spread(0.01, 15, 0.01) }),
-    bench(GONE, { medians: spread(0.011, 15, 0.01) }),
+    bench(SLOW, { times: spread(0.011, 15, 0.01) }),
+    bench(NOISE, { times: spread(0.01, 15, 0.01) }),
+    bench(LEAK, { times: spread(0.01, 15, 0.01) }),
+    bench(GONE, { times: spread(0.011, 15, 0.01) }),
   ]);
   return compare(base, head, { mode: "interleaved", thresholds: { global: { level: 0.998 } } });
 }

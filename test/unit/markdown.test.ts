@@ -84,8 +84,8 @@ describe("the verdict line", () => {
     const head = [slow.head];
     // Timing-only regressions too weak for Holm across 23 benchmarks: regressed, not gating.
     for (let i = 0; i < 2; i++) {
-      base.push(bench(`benchmarks/bench_b.py::bench_${i}`, { medians: spread(0.01, 5, 0.01) }));
-      head.push(bench(`benchmarks/bench_b.py::bench_${i}`, { medians: spread(0.0125, 5, 0.01) }));
+      base.push(bench(`benchmarks/bench_b.py::bench_${i}`, { times: spread(0.01, 5, 0.01) }));
+      head.push(bench(`benchmarks/bench_b.py::bench_${i}`, { times: spread(0.0125, 5, 0.01) }));
     }
     for (let i = 0; i < 20; i++) {
       const same = unchangedPair(`benchmarks/bench_c.py::bench_${i}`);

@@ -52,23 +52,23 @@ export function regressedPair(names: Names = PLAIN, centre = 0.01): { base: Benc
     line("<stdlib>/collections/__init__.py", 577, "__init__", "self.update(iterable)", 1_000, 2),
   ];
   return {
-    base: bench(names.id, { medians: spread(centre, 10), profile: baseProfile, memory: memory(1_000_000, 0, baseLines) }),
-    head: bench(names.id, { medians: spread(centre * 1.5, 10), profile: headProfile, memory: memory(3_098_152, 0, headLines) }),
+    base: bench(names.id, { times: spread(centre, 10), profile: baseProfile, memory: memory(1_000_000, 0, baseLines) }),
+    head: bench(names.id, { times: spread(centre * 1.5, 10), profile: headProfile, memory: memory(3_098_152, 0, headLines) }),
   };
 }
 
 /** Base and head of an unchanged benchmark: identical samples and memory. */
 export function unchangedPair(id: string): { base: Benchmark; head: Benchmark } {
-  const medians = spread(0.005, 10);
-  return { base: bench(id, { medians, memory: memory(50_000) }), head: bench(id, { medians, memory: memory(50_000) }) };
+  const times = spread(0.005, 10);
+  return { base: bench(id, { times, memory: memory(50_000) }), head: bench(id, { times, memory: memory(50_000) }) };
 }
 
 /** A regression, an improvement and an unchanged benchmark: the gate fails. */
 export function failingComparison(names: Names = PLAIN): Comparison {
   const slow = regressedPair(names);
   const same = unchangedPair(SAME_ID);
-  const fastBase = bench(FAST_ID, { medians: spread(0.02, 10), profile: profile([fn("count", 10, 0.02)]), memory: memory(200_000) });
-  const fastHead = bench(FAST_ID, { medians: spread(0.012, 10), profile: profile([fn("count", 10, 0.012)]), memory: memory(200_000) });
+  const fastBase = bench(FAST_ID, { times: spread(0.02, 10), profile: profile([fn("count", 10, 0.02)]), memory: memory(200_000) });
+  const fastHead = bench(FAST_ID, { times: spread(0.012, 10), profile: profile([fn("count", 10, 0.012)]), memory: memory(200_000) });
   return compare(results([slow.base, fastBase, same.base]), results([slow.head, fastHead, same.head], { commit: HEAD_SHA }), { mode: "separate" });
 }
 
@@ -84,8 +84,8 @@ export function passingComparison(): Comparison {
  * regressed on its own evidence but not gating, so the gate passes while something looks slower.
  */
 export function slowerButPassingComparison(): Comparison {
-  const base: Benchmark[] = [bench(BORDERLINE_ID, { medians: spread(0.01, 5, 0.01) })];
-  const head: Benchmark[] = [bench(BORDERLINE_ID, { medians: spread(0.0125, 5, 0.01) })];
+  const base: Benchmark[] = [bench(BORDERLINE_ID, { times: spread(0.01, 5, 0.01) })];
+  const head: Benchmark[] = [bench(BORDERLINE_ID, { times: spread(0.0125, 5, 0.01) })];
   for (let i = 0; i < 40; i++) {
     const pair = unchangedPair(`benchmarks/bench_more.py::bench_${i}`);
     base.push(pair.base);

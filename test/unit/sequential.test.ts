@@ -92,15 +92,15 @@ describe("which benchmarks need more rounds", () => {
 
   it("keeps the inconclusive ones and the regressions not yet significant; decided, failed and new ones are done", () => {
     const base = results([
-      bench("a.py::clear", { medians: spread(0.01, 15, 0.01) }),
-      bench("a.py::same", { medians: spread(0.01, 15, 0.01) }),
-      bench("a.py::noisy", { medians: spread(0.01, 6, 0.6) }),
-      bench("a.py::broken", { medians: spread(0.01, 15) }),
+      bench("a.py::clear", { times: spread(0.01, 15, 0.01) }),
+      bench("a.py::same", { times: spread(0.01, 15, 0.01) }),
+      bench("a.py::noisy", { times: spread(0.01, 6, 0.6) }),
+      bench("a.py::broken", { times: spread(0.01, 15) }),
     ]);
     const head = results([
-      bench("a.py::clear", { medians: spread(0.012, 15, 0.01) }),
-      bench("a.py::same", { medians: spread(0.01, 15, 0.01) }),
-      bench("a.py::noisy", { medians: spread(0.0105, 6, 0.6) }),
+      bench("a.py::clear", { times: spread(0.012, 15, 0.01) }),
+      bench("a.py::same", { times: spread(0.01, 15, 0.01) }),
+      bench("a.py::noisy", { times: spread(0.0105, 6, 0.6) }),
       bench("a.py::broken", { status: "error" }),
       bench("a.py::new"),
     ]);
@@ -122,8 +122,8 @@ describe("which benchmarks need more rounds", () => {
 
 describe("merging batches of rounds", () => {
   it("appends each batch's processes in order, keeps benchmarks a batch skipped, and counts the most rounds", () => {
-    const first = results([bench("a", { medians: [1, 2, 3] }), bench("b", { medians: [4, 5, 6] })]);
-    const second = results([bench("a", { medians: [7, 8] })]);
+    const first = results([bench("a", { times: [1, 2, 3] }), bench("b", { times: [4, 5, 6] })]);
+    const second = results([bench("a", { times: [7, 8] })]);
     const merged = mergeBatches(mergeBatches(null, first), second);
     expect(merged.benchmarks.map((b) => b.id)).toEqual(["a", "b"]);
     expect(merged.benchmarks[0]?.timing?.processes.map((p) => p.cpu[1])).toEqual([1, 2, 3, 7, 8]);
@@ -132,15 +132,15 @@ describe("merging batches of rounds", () => {
   });
 
   it("keeps a failure from any batch", () => {
-    const first = results([bench("a", { medians: [1, 2, 3] })]);
+    const first = results([bench("a", { times: [1, 2, 3] })]);
     const failed = mergeBatches(first, results([bench("a", { status: "crash" })]));
     expect(failed.benchmarks[0]).toMatchObject({ status: "crash", timing: null });
-    expect(mergeBatches(failed, results([bench("a", { medians: [1] })])).benchmarks[0]?.status).toBe("crash");
+    expect(mergeBatches(failed, results([bench("a", { times: [1] })])).benchmarks[0]?.status).toBe("crash");
   });
 
   it("refuses batches timed with different loop counts", () => {
-    const first = results([bench("a", { medians: [1, 2, 3] })]);
-    const other = results([bench("a", { medians: [1] })]);
+    const first = results([bench("a", { times: [1, 2, 3] })]);
+    const other = results([bench("a", { times: [1] })]);
     const timing = other.benchmarks[0]?.timing;
     if (timing == null) throw new Error("no timing");
     timing.loops = 7;
