@@ -23087,7 +23087,10 @@ var Settings = external_exports.strictObject({
   timeout: seconds,
   gc: external_exports.boolean(),
   hash_seed: external_exports.number().int().nonnegative(),
-  /** Each benchmark in worker processes of its own, rather than all benchmarks of a pass in one (absent: false). */
+  /**
+   * Each benchmark in worker processes of its own, rather than all benchmarks of a pass in one. Absent in results of
+   * earlier versions, which always gave each benchmark its own processes.
+   */
   isolate: external_exports.boolean().optional(),
   profile_iterations: external_exports.number().int().positive(),
   profile_warmups: external_exports.number().int().nonnegative(),

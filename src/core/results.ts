@@ -154,7 +154,10 @@ export const Settings = z.strictObject({
   timeout: seconds,
   gc: z.boolean(),
   hash_seed: z.number().int().nonnegative(),
-  /** Each benchmark in worker processes of its own, rather than all benchmarks of a pass in one (absent: false). */
+  /**
+   * Each benchmark in worker processes of its own, rather than all benchmarks of a pass in one. Absent in results of
+   * earlier versions, which always gave each benchmark its own processes.
+   */
   isolate: z.boolean().optional(),
   profile_iterations: z.number().int().positive(),
   profile_warmups: z.number().int().nonnegative(),

@@ -50,14 +50,8 @@ def main(job_path):
             records.write(None, "ok", data=_collect(job))
         else:
             _run_native(job, records)
-    except Reported as exc:
-        records.write(None, exc.status, exc.message)
-    except SystemExit as exc:
-        _print_exception(exc)
-        records.write(None, "exit", "SystemExit: exit code {!r}".format(exc.code))
     except BaseException as exc:
-        _print_exception(exc)
-        records.write(None, "error", describe(exc))
+        records.write(None, *failure(exc))
     records.finish()
     # A leftover non-daemon thread or atexit handler would otherwise hold the worker until its timeout.
     os._exit(0)
@@ -100,16 +94,14 @@ class Records:
 
     def write(self, benchmark_id, status, message="", data=None):
         """Records how a benchmark (or, with ``benchmark_id`` None, the whole job) ended."""
-        _flush_streams()
-        record = {"id": benchmark_id, "status": status, "message": message, "data": data}
-        self.file.write(json.dumps(record) + "\n")
-        self.file.flush()
+        self._line({"id": benchmark_id, "status": status, "message": message, "data": data})
 
     def finish(self):
-        self.write_line({"finished": True})
+        """Records that the job ran to its end."""
+        self._line({"finished": True})
         self.file.close()
 
-    def write_line(self, value):
+    def _line(self, value):
         _flush_streams()
         self.file.write(json.dumps(value) + "\n")
         self.file.flush()
@@ -132,7 +124,7 @@ def failure(exc):
     _print_exception(exc)
     if isinstance(exc, SystemExit):
         return "exit", "SystemExit: exit code {!r}".format(exc.code)
-    return "error", describe(exc)
+    return "error", _describe(exc)
 
 
 def _print_exception(exc):
@@ -148,7 +140,7 @@ def _is_machinery(filename):
     return is_harness_file(filename) or filename.startswith("<frozen importlib")
 
 
-def describe(exc):
+def _describe(exc):
     """``Type: message`` on one line, the type qualified by its module unless builtin."""
     name = type(exc).__qualname__
     module = type(exc).__module__
