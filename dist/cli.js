@@ -538,6 +538,476 @@ var require_cross_spawn = __commonJS({
   }
 });
 
+// node_modules/shell-quote/quote.js
+var require_quote = __commonJS({
+  "node_modules/shell-quote/quote.js"(exports, module) {
+    "use strict";
+    var OPS = (
+      /** @type {const} */
+      [
+        "||",
+        "&&",
+        ";;&",
+        ";;",
+        ";&",
+        "|&",
+        "<(",
+        ">(",
+        "<<<",
+        "<<-",
+        "<<",
+        ">>",
+        ">&",
+        ">|",
+        "&>>",
+        "&>",
+        "<&",
+        "<>",
+        "&",
+        ";",
+        "(",
+        ")",
+        "|",
+        "<",
+        ">"
+      ]
+    );
+    var LINE_TERMINATORS = /[\n\r\u2028\u2029]/;
+    var GLOB_SHELL_SPECIAL = /[\s#!"$&'():;<=>@\\^`|~]/g;
+    module.exports = function quote(xs) {
+      var sawComment = false;
+      return xs.map(function(s) {
+        if (sawComment && typeof s === "string" && LINE_TERMINATORS.test(s)) {
+          throw new TypeError("a token after a `comment` must not contain line terminators");
+        }
+        if (s === "") {
+          return (
+            /** @type {const} */
+            "''"
+          );
+        }
+        if (s && typeof s === "object") {
+          if ("op" in s && s.op === "glob") {
+            if (typeof s.pattern !== "string") {
+              throw new TypeError("glob token requires a string `pattern`");
+            }
+            if (LINE_TERMINATORS.test(s.pattern)) {
+              throw new TypeError("glob `pattern` must not contain line terminators");
+            }
+            if (s.pattern === "") {
+              return (
+                /** @type {const} */
+                "''"
+              );
+            }
+            return s.pattern.replace(GLOB_SHELL_SPECIAL, "\\$&");
+          }
+          if ("op" in s && typeof s.op === "string") {
+            if (OPS.indexOf(s.op) < 0) {
+              throw new TypeError("invalid `op` value: " + JSON.stringify(s.op));
+            }
+            return s.op.replace(/[\s\S]/g, "\\$&");
+          }
+          if ("comment" in s && typeof s.comment === "string") {
+            if (LINE_TERMINATORS.test(s.comment)) {
+              throw new TypeError("`comment` must not contain line terminators");
+            }
+            sawComment = true;
+            return "#" + s.comment;
+          }
+          throw new TypeError("unrecognized object token shape");
+        }
+        if (/'/.test(s) && /!/.test(s)) {
+          return "'" + s.replace(/'/g, `'"'"'`) + "'";
+        }
+        if (/["\s\\]/.test(s) && !/'/.test(s)) {
+          return "'" + s + "'";
+        }
+        if (/["'\s]/.test(s)) {
+          return '"' + s.replace(/(["\\$`])/g, "\\$1") + '"';
+        }
+        return String(s).replace(/([A-Za-z]:)?([#!"$&'()*,:;<=>?@[\\\]^`{|}~])/g, "$1\\$2");
+      }).join(" ");
+    };
+  }
+});
+
+// node_modules/shell-quote/parse.js
+var require_parse2 = __commonJS({
+  "node_modules/shell-quote/parse.js"(exports, module) {
+    "use strict";
+    var CONTROL = (
+      /** @type {const} */
+      "(?:" + /** @type {const} */
+      [
+        "\\|\\|",
+        "\\&(?:\\&|>>?)",
+        // `&&`, `&>`, and `&>>`
+        ";;\\&?",
+        // `;;` and `;;&`
+        "[;|]\\&",
+        // `;&` and `|&`
+        "\\<\\(",
+        "\\<\\<\\<",
+        "\\<\\<-",
+        "\\<\\<(?!\\()",
+        // `<<(` stays `<` and `<(`, as zsh reads it; other shells reject it
+        ">>",
+        ">[&|(]",
+        // `>&`, `>|`, and `>(`
+        "<[&>]",
+        // `<&` and `<>`
+        "[&;()|<>]"
+      ].join(
+        /** @type {const} */
+        "|"
+      ) + /** @type {const} */
+      ")"
+    );
+    var controlRE = new RegExp("^" + CONTROL + "$");
+    var META = (
+      /** @type {const} */
+      "|&;()<> \\t"
+    );
+    var SINGLE_QUOTE = (
+      /** @type {const} */
+      "'([^']*?)'"
+    );
+    var ANSI_C_BODY = "(?:\\\\[\\s\\S]|[^\\\\'])*?";
+    var ANSI_C_QUOTE = "\\$'" + ANSI_C_BODY + "'";
+    var ansiCAt = new RegExp("\\$'" + ANSI_C_BODY + "(?:(')|\\\\?$)", "g");
+    var ANSI_C_LETTERS = "abeEfnrtv";
+    var ANSI_C_CHARS = "\x07\b\x1B\x1B\f\n\r	\v";
+    var hash2 = /^#$/;
+    var SQ = (
+      /** @type {const} */
+      "'"
+    );
+    var DQ = (
+      /** @type {const} */
+      '"'
+    );
+    var DS = (
+      /** @type {const} */
+      "$"
+    );
+    var TOKEN = "";
+    var mult = (
+      /** @type {const} */
+      4294967296
+    );
+    for (i2 = 0; i2 < 4; i2++) {
+      TOKEN += (mult * Math.random()).toString(16);
+    }
+    var i2;
+    var startsWithToken = new RegExp("^" + TOKEN);
+    function matchAll(s, r) {
+      var origIndex = r.lastIndex;
+      var matches = [];
+      var matchObj;
+      while (matchObj = r.exec(s)) {
+        matches[matches.length] = matchObj;
+        if (r.lastIndex === matchObj.index) {
+          r.lastIndex += 1;
+        }
+      }
+      r.lastIndex = origIndex;
+      return matches;
+    }
+    function getVar(env, pre, key) {
+      var r = typeof env === "function" ? env(key) : env[key];
+      if (typeof r === "undefined" && key != "") {
+        r = "";
+      } else if (typeof r === "undefined") {
+        r = "$";
+      }
+      if (typeof r === "object") {
+        return pre + TOKEN + JSON.stringify(r) + TOKEN;
+      }
+      return pre + r;
+    }
+    var ansiCEscape = /\\([0-7]{1,3}|x[\dA-Fa-f]{1,2}|u[\dA-Fa-f]{1,4}|U[\dA-Fa-f]{1,8}|c(?:\\\\|[\s\S])|[abeEfnrtv\\'"?])/g;
+    function expandAnsiCEscape(m, escape) {
+      var kind = escape.charAt(0);
+      if (kind === "c") {
+        var ctrl = escape.charAt(1);
+        return ctrl === "?" ? "\x7F" : String.fromCharCode(ctrl.charCodeAt(0) & 31);
+      }
+      if (kind === "x" || kind === "u" || kind === "U") {
+        var cp2 = parseInt(escape.slice(1), 16);
+        if (cp2 > 1114111) {
+          return m;
+        }
+        return String.fromCharCode.apply(null, cp2 > 65535 ? [55232 + (cp2 >> 10), 56320 + (cp2 & 1023)] : [cp2]);
+      }
+      if (kind >= "0" && kind <= "7") {
+        return String.fromCharCode(parseInt(escape, 8) & 255);
+      }
+      var letter = ANSI_C_LETTERS.indexOf(escape);
+      return letter < 0 ? escape : ANSI_C_CHARS.charAt(letter);
+    }
+    function expandAnsiC(body) {
+      return body.replace(ansiCEscape, expandAnsiCEscape).split("\0")[0];
+    }
+    function closesAnsiC(s, i3) {
+      ansiCAt.lastIndex = i3;
+      return !!/** @type {RegExpExecArray} */
+      ansiCAt.exec(s)[1];
+    }
+    function parseInternal(string4, env, opts) {
+      if (!opts) {
+        opts = {};
+      }
+      var BS = opts.escape || "\\";
+      var ifs = opts.splitUnquoted === true ? " 	\n" : typeof opts.splitUnquoted === "string" ? opts.splitUnquoted : "";
+      var BAREWORD = "(\\" + BS + `['"$\\` + BS + META + "]|\\$\\$|\\$(?!" + ANSI_C_QUOTE.slice(2) + `)|[^\\s'"$` + META + "])+";
+      var DOUBLE_QUOTE = '"(?:\\' + BS + '[\\s\\S]|[^"\\' + BS + '])*"';
+      var chunker = new RegExp([
+        "(" + CONTROL + ")",
+        // control chars
+        "(" + ANSI_C_QUOTE + "|" + BAREWORD + "|" + DOUBLE_QUOTE + "|" + SINGLE_QUOTE + ")+"
+      ].join("|"), "g");
+      var matches = matchAll(string4, chunker);
+      if (matches.length === 0) {
+        return [];
+      }
+      if (!env) {
+        env = {};
+      }
+      var commented = false;
+      return matches.map(function(match) {
+        var s = match[0];
+        if (!s || commented) {
+          return void 0;
+        }
+        if (controlRE.test(s)) {
+          return (
+            /** @type {ControlOperator} */
+            { op: s }
+          );
+        }
+        var quote = false;
+        var esc2 = false;
+        var out = "";
+        var words = [];
+        var sawQuote = false;
+        var pendingNw = null;
+        var isGlob = false;
+        var i3;
+        function parseEnvVar() {
+          i3 += 1;
+          var varend;
+          var varname;
+          var char = s.charAt(i3);
+          if (char === "{") {
+            i3 += 1;
+            if (s.charAt(i3) === "}") {
+              throw new Error("Bad substitution: " + s.slice(i3 - 2, i3 + 1));
+            }
+            var depth = 1;
+            varend = i3;
+            while (depth > 0 && varend < s.length) {
+              if (s.charAt(varend) === "{" && s.charAt(varend - 1) === "$") {
+                depth += 1;
+              } else if (s.charAt(varend) === "}") {
+                depth -= 1;
+              }
+              varend += 1;
+            }
+            if (depth !== 0) {
+              throw new Error("Bad substitution: " + s.slice(i3));
+            }
+            varend -= 1;
+            varname = s.slice(i3, varend);
+            i3 = varend;
+          } else if (/[*@#?$!-]/.test(char)) {
+            varname = char;
+          } else {
+            var slicedFromI = s.slice(i3);
+            varend = slicedFromI.match(/[^\w\d_]/);
+            if (!varend) {
+              varname = slicedFromI;
+              i3 = s.length;
+            } else {
+              varname = slicedFromI.slice(0, varend.index);
+              i3 += /** @type {number} */
+              varend.index - 1;
+            }
+          }
+          return getVar(
+            /** @type {NonNullable<typeof env>} */
+            env,
+            "",
+            varname
+          );
+        }
+        function flushRun() {
+          if (pendingNw === null) {
+            return;
+          }
+          if (pendingNw === 0) {
+            if (out !== "") {
+              words[words.length] = out;
+              out = "";
+            }
+          } else {
+            words[words.length] = out;
+            out = "";
+            for (var fe = 1; fe < pendingNw; fe += 1) {
+              words[words.length] = "";
+            }
+          }
+          pendingNw = null;
+        }
+        for (i3 = 0; i3 < s.length; i3++) {
+          var c3 = s.charAt(i3);
+          if (ifs && c3 !== DS) {
+            flushRun();
+          }
+          isGlob = isGlob || !quote && (c3 === "*" || c3 === "?");
+          if (esc2) {
+            out += c3;
+            esc2 = false;
+          } else if (quote) {
+            if (c3 === quote) {
+              quote = false;
+            } else if (quote == SQ) {
+              out += c3;
+            } else {
+              if (c3 === BS) {
+                i3 += 1;
+                c3 = s.charAt(i3);
+                if (c3 === DQ || c3 === BS || c3 === DS) {
+                  out += c3;
+                } else {
+                  out += BS + c3;
+                }
+              } else if (c3 === DS) {
+                out += parseEnvVar();
+              } else {
+                out += c3;
+              }
+            }
+          } else if (c3 === DQ || c3 === SQ) {
+            quote = c3;
+            sawQuote = true;
+          } else if (controlRE.test(c3)) {
+            return (
+              /** @type {ControlOperator} */
+              { op: s }
+            );
+          } else if (hash2.test(c3)) {
+            commented = true;
+            var commentObj = { comment: string4.slice(match.index + i3 + 1) };
+            if (out.length) {
+              return (
+                /** @type {const} */
+                [out, commentObj]
+              );
+            }
+            return (
+              /** @type {const} */
+              [commentObj]
+            );
+          } else if (c3 === BS) {
+            esc2 = true;
+          } else if (c3 === DS && s.charAt(i3 + 1) === SQ && closesAnsiC(s, i3)) {
+            flushRun();
+            sawQuote = true;
+            out += expandAnsiC(s.slice(i3 + 2, ansiCAt.lastIndex - 1));
+            i3 = ansiCAt.lastIndex - 1;
+          } else if (c3 === DS) {
+            var value = parseEnvVar();
+            if (!ifs) {
+              out += value;
+            } else {
+              for (var vi = 0; vi < value.length; vi += 1) {
+                var vc = value.charAt(vi);
+                if (ifs.indexOf(vc) < 0) {
+                  flushRun();
+                  out += vc;
+                } else if (pendingNw === null) {
+                  pendingNw = vc === " " || vc === "	" || vc === "\n" ? 0 : 1;
+                } else if (vc !== " " && vc !== "	" && vc !== "\n") {
+                  pendingNw += 1;
+                }
+              }
+            }
+          } else {
+            out += c3;
+          }
+        }
+        if (isGlob) {
+          return (
+            /** @type {GlobPattern} */
+            { op: "glob", pattern: out }
+          );
+        }
+        if (ifs) {
+          if (pendingNw !== null && pendingNw > 0) {
+            words[words.length] = out;
+            out = "";
+            for (var te = 1; te < pendingNw; te += 1) {
+              words[words.length] = "";
+            }
+          }
+          if (out !== "" || sawQuote && words.length === 0) {
+            words[words.length] = out;
+          }
+          return words;
+        }
+        return out;
+      }).reduce(
+        function(prev, arg) {
+          if (typeof arg === "undefined") {
+            return prev;
+          }
+          [].concat(arg).forEach(function(entry) {
+            prev[prev.length] = entry;
+          });
+          return prev;
+        },
+        /** @type {ParseEntry[]} */
+        []
+      );
+    }
+    module.exports = function parse4(s, env, opts) {
+      var mapped = parseInternal(s, env, opts);
+      if (typeof env !== "function") {
+        return mapped;
+      }
+      return mapped.reduce(
+        function(acc, s2) {
+          if (typeof s2 === "object") {
+            acc[acc.length] = s2;
+            return acc;
+          }
+          var xs = s2.split(RegExp("(" + TOKEN + ".*?" + TOKEN + ")", "g"));
+          if (xs.length === 1) {
+            acc[acc.length] = xs[0];
+            return acc;
+          }
+          xs.filter(Boolean).forEach(function(x) {
+            acc[acc.length] = startsWithToken.test(x) ? JSON.parse(x.split(TOKEN)[1]) : x;
+          });
+          return acc;
+        },
+        /** @type {ParseEntry[]} */
+        []
+      );
+    };
+  }
+});
+
+// node_modules/shell-quote/index.js
+var require_shell_quote = __commonJS({
+  "node_modules/shell-quote/index.js"(exports) {
+    "use strict";
+    exports.quote = require_quote();
+    exports.parse = require_parse2();
+  }
+});
+
 // node_modules/picomatch/lib/constants.js
 var require_constants = __commonJS({
   "node_modules/picomatch/lib/constants.js"(exports, module) {
@@ -1143,7 +1613,7 @@ var require_scan = __commonJS({
 });
 
 // node_modules/picomatch/lib/parse.js
-var require_parse2 = __commonJS({
+var require_parse3 = __commonJS({
   "node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
     var constants4 = require_constants();
@@ -2162,7 +2632,7 @@ var require_picomatch = __commonJS({
   "node_modules/picomatch/lib/picomatch.js"(exports, module) {
     "use strict";
     var scan = require_scan();
-    var parse4 = require_parse2();
+    var parse4 = require_parse3();
     var utils = require_utils();
     var constants4 = require_constants();
     var isObject3 = (val) => val && typeof val === "object" && !Array.isArray(val);
@@ -3087,14 +3557,17 @@ var DEFAULT_RUN_SETTINGS = Object.freeze({
   processes: 10,
   values: 5,
   warmups: 1,
-  minTime: 0.02,
+  minTime: 0.01,
+  maxTime: 0.6,
   timeout: 60,
+  timeouts: {},
   gc: false,
   hashSeed: 0,
   isolate: false,
   profileIterations: 5,
   profileWarmups: 1,
-  memoryWarmups: 1
+  memoryWarmups: 1,
+  memoryCost: 14
 });
 var ConfigError = class extends Error {
   name = "ConfigError";
@@ -3110,13 +3583,15 @@ var RUN_KEYS = {
   values: { kind: "positive-int", set: (t, v) => t.values = v },
   warmups: { kind: "nonnegative-int", set: (t, v) => t.warmups = v },
   "min-time": { kind: "positive-number", set: (t, v) => t.minTime = v },
+  "max-time": { kind: "nonnegative-number", set: (t, v) => t.maxTime = v },
   timeout: { kind: "positive-number", set: (t, v) => t.timeout = v },
   gc: { kind: "boolean", set: (t, v) => t.gc = v },
   "hash-seed": { kind: "nonnegative-int", set: (t, v) => t.hashSeed = v },
   isolate: { kind: "boolean", set: (t, v) => t.isolate = v },
   "profile-iterations": { kind: "positive-int", set: (t, v) => t.profileIterations = v },
   "profile-warmups": { kind: "nonnegative-int", set: (t, v) => t.profileWarmups = v },
-  "memory-warmups": { kind: "nonnegative-int", set: (t, v) => t.memoryWarmups = v }
+  "memory-warmups": { kind: "nonnegative-int", set: (t, v) => t.memoryWarmups = v },
+  "memory-cost": { kind: "nonnegative-number", set: (t, v) => t.memoryCost = v }
 };
 var THRESHOLD_KEYS = {
   "time-threshold": { kind: "percent", set: (t, v) => t.timeThreshold = v },
@@ -3131,6 +3606,7 @@ var ALLOWED = {
   "positive-int": "a whole number of at least 1",
   "nonnegative-int": "a whole number of at least 0",
   "positive-number": "a number greater than 0",
+  "nonnegative-number": "a number of at least 0",
   string: "a string",
   paths: "a list of paths (or one path)",
   boolean: "true or false",
@@ -3160,6 +3636,10 @@ function convertValue(kind, raw, where) {
     case "positive-number": {
       const n2 = asNumber();
       return n2 > 0 ? n2 : fail();
+    }
+    case "nonnegative-number": {
+      const n2 = asNumber();
+      return n2 >= 0 ? n2 : fail();
     }
     case "percent": {
       const n2 = asNumber();
@@ -3227,9 +3707,13 @@ function parseProjectConfig(text2, source) {
   applyKeys(THRESHOLD_KEYS, thresholdTable, config2.thresholds, where, /* @__PURE__ */ new Set(["overrides", ...Object.keys(RUN_KEYS)]));
   for (const [pattern, table2] of Object.entries(overrides ?? {})) {
     const overrideWhere = `${where.replace("[tool.profgate]", `[tool.profgate.overrides."${pattern}"]`)}`;
-    if (!isTable(table2)) throw new ConfigError(`${overrideWhere}: expected a table of thresholds`);
+    if (!isTable(table2)) throw new ConfigError(`${overrideWhere}: expected a table of thresholds (or a timeout)`);
+    const { timeout, ...rest } = table2;
+    if (timeout !== void 0) {
+      config2.run.timeouts = { ...config2.run.timeouts, [pattern]: convertValue("positive-number", timeout, `${overrideWhere} timeout`) };
+    }
     const thresholds = {};
-    applyKeys(THRESHOLD_KEYS, table2, thresholds, overrideWhere, /* @__PURE__ */ new Set());
+    applyKeys(THRESHOLD_KEYS, rest, thresholds, overrideWhere, /* @__PURE__ */ new Set(["timeout"]));
     config2.overrides[pattern] = thresholds;
   }
   return config2;
@@ -23039,7 +23523,13 @@ var Memory = external_exports.strictObject({
   at_peak: external_exports.array(MemoryLine).max(MAX_LIST),
   retained: bytes,
   retained_blocks: external_exports.number().finite(),
-  retained_lines: external_exports.array(MemoryLine).max(MAX_LIST)
+  retained_lines: external_exports.array(MemoryLine).max(MAX_LIST),
+  /**
+   * Set when the pass's budget cut the line breakdown short: `at_peak` is then from the last point reached and the
+   * retained lines are charged to each block's innermost frame; `peak` and `retained` are exact either way.
+   * Absent in results of earlier versions and whenever the breakdown is complete.
+   */
+  note: text().optional()
 });
 var ParamValue = external_exports.union([external_exports.string().max(MAX_TEXT), external_exports.number(), external_exports.boolean(), external_exports.null()]);
 var Benchmark = external_exports.strictObject({
@@ -23084,6 +23574,11 @@ var Settings = external_exports.strictObject({
   values: external_exports.number().int().positive(),
   warmups: external_exports.number().int().nonnegative(),
   min_time: seconds,
+  /**
+   * Seconds of timed values per benchmark across the timing processes, which caps each process's values (never
+   * fewer than its warm-ups and one). Absent in results of earlier versions, which took every value.
+   */
+  max_time: seconds.optional(),
   timeout: seconds,
   gc: external_exports.boolean(),
   hash_seed: external_exports.number().int().nonnegative(),
@@ -23094,7 +23589,9 @@ var Settings = external_exports.strictObject({
   isolate: external_exports.boolean().optional(),
   profile_iterations: external_exports.number().int().positive(),
   profile_warmups: external_exports.number().int().nonnegative(),
-  memory_warmups: external_exports.number().int().nonnegative()
+  memory_warmups: external_exports.number().int().nonnegative(),
+  /** How many plain iterations' time the tracemalloc pass's line breakdown may take. Absent in earlier versions. */
+  memory_cost: external_exports.number().finite().nonnegative().optional()
 });
 var Results = external_exports.strictObject({
   schema: external_exports.literal(RESULTS_SCHEMA_NAME),
@@ -29969,6 +30466,7 @@ var {
 } = getIpcExport();
 
 // src/adapters/harness.ts
+var import_shell_quote = __toESM(require_shell_quote(), 1);
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join, resolve } from "node:path";
@@ -29990,10 +30488,24 @@ function harnessDirectory() {
   return found;
 }
 function splitCommand(command) {
-  const parts = [];
-  const pattern = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (const match of command.matchAll(pattern)) parts.push(match[1] ?? match[2] ?? match[3] ?? "");
-  return parts;
+  let parsed;
+  try {
+    parsed = (0, import_shell_quote.parse)(command, (name) => `$${name}`);
+  } catch (error62) {
+    throw new HarnessError(`python: cannot split ${JSON.stringify(command)} into words (${String(error62)}); check its quotes`, true);
+  }
+  return parsed.map((part) => {
+    if (typeof part === "string") return part;
+    if ("op" in part && part.op === "glob") return part.pattern;
+    if ("comment" in part) {
+      throw new HarnessError(`python: ${JSON.stringify(command)} holds a comment (#${part.comment}); quote the # or drop it`, true);
+    }
+    const operator = "op" in part ? String(part.op) : JSON.stringify(part);
+    throw new HarnessError(
+      `python: ${JSON.stringify(command)} holds the shell operator ${JSON.stringify(operator)}; give one command (the interpreter and its arguments), which runs without a shell, and put anything else in a setup step`,
+      true
+    );
+  });
 }
 function commonArgs(settings, out) {
   const args = [...settings.paths, "--out", out];
@@ -30008,6 +30520,8 @@ function commonArgs(settings, out) {
     String(settings.warmups),
     "--min-time",
     String(settings.minTime),
+    "--max-time",
+    String(settings.maxTime),
     "--timeout",
     String(settings.timeout),
     "--hash-seed",
@@ -30015,6 +30529,7 @@ function commonArgs(settings, out) {
     "--events-fd",
     "3"
   );
+  for (const [pattern, seconds2] of Object.entries(settings.timeouts)) args.push("--timeout-for", `${pattern}=${String(seconds2)}`);
   if (settings.gc) args.push("--gc");
   if (settings.isolate) args.push("--isolate");
   return args;
@@ -30029,7 +30544,9 @@ function harnessArgs(settings, out, passes, loops) {
     "--profile-warmups",
     String(settings.profileWarmups),
     "--memory-warmups",
-    String(settings.memoryWarmups)
+    String(settings.memoryWarmups),
+    "--memory-cost",
+    String(settings.memoryCost)
   );
   if (passes !== void 0) args.push("--passes", passes.join(","));
   if (loops !== void 0) args.push("--loops", String(loops));
@@ -30149,6 +30666,7 @@ var package_default = {
     execa: "^9.6.0",
     "markdown-table": "^3.1.0",
     picomatch: "^4.0.3",
+    "shell-quote": "^1.12.0",
     "smol-toml": "^1.4.0",
     zod: "^4.1.0"
   },
@@ -30156,6 +30674,7 @@ var package_default = {
     "@eslint/js": "^10.0.0",
     "@types/node": "^20.19.0",
     "@types/picomatch": "^4.0.0",
+    "@types/shell-quote": "^1.7.5",
     esbuild: "^0.28.0",
     eslint: "^10.0.0",
     globals: "^17.14.0",
@@ -31701,6 +32220,7 @@ var RUN_OPTIONS = {
   values: { type: "string" },
   timeout: { type: "string" },
   "min-time": { type: "string" },
+  "max-time": { type: "string" },
   "profile-iterations": { type: "string" },
   gc: { type: "boolean" },
   isolate: { type: "boolean" },
@@ -31725,8 +32245,11 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
   --processes N           timing worker processes (default 10), each timing every benchmark
   --values N              timed values per process (default 5)
-  --min-time SECONDS      shortest duration of one timed value (default 0.02)
-  --timeout SECONDS       kill a worker after this long (default 60)
+  --min-time SECONDS      shortest duration of one timed value (default 0.01)
+  --max-time SECONDS      timed seconds per benchmark across all processes (default 0.6): a benchmark whose
+                          values are longer gets fewer per process, never fewer than a warm-up and one
+  --timeout SECONDS       seconds one benchmark's pass may run before its worker is killed (default 60; per
+                          benchmark: timeout under [tool.profgate.overrides."ID"])
   --profile-iterations N  iterations measured by the cProfile pass (default 5)
   --gc                    keep the garbage collector on while timing
   --isolate               give each benchmark worker processes of its own (slower: one Python start-up per
@@ -31751,6 +32274,7 @@ async function runSettingsFrom(values, positionals, cwd) {
       values: values.values,
       timeout: values.timeout,
       "min-time": values["min-time"],
+      "max-time": values["max-time"],
       "profile-iterations": values["profile-iterations"],
       gc: values.gc === true ? true : void 0,
       isolate: values.isolate === true ? true : void 0
@@ -32897,7 +33421,7 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --pythonpath DIR         make DIR of each tree importable, e.g. src (repeatable)
   --filter SUBSTRING       only benchmarks whose id contains SUBSTRING
   --values N               timed values per process (default 5)
-  --min-time SECONDS       shortest duration of one timed value (default 0.02)
+  --min-time SECONDS       shortest duration of one timed value (default 0.01)
   --max-rounds N           most rounds any benchmark gets (default ${DEFAULT_ROUND_PLAN.maxRounds})
   --budget SECONDS         start no batch of rounds that would end later than this (default ${DEFAULT_ROUND_PLAN.budgetSeconds}); the first
                            ${DEFAULT_ROUND_PLAN.initialRounds} rounds always run
