@@ -31180,6 +31180,8 @@ function attributeAllocations(base, head, limit) {
     peak: delta(base.peak, head.peak),
     retained: delta(base.retained, head.retained),
     retained_blocks: delta(base.retained_blocks, head.retained_blocks),
+    captured: delta(base.peak_captured, head.peak_captured),
+    notes: { base: base.note ?? null, head: head.note ?? null },
     at_peak: atPeak.rows,
     at_peak_count: atPeak.count,
     retained_lines: retained.rows,
@@ -31323,6 +31325,10 @@ var AllocationAttribution = external_exports.strictObject({
   peak: Delta,
   retained: Delta,
   retained_blocks: Delta,
+  /** The bytes of each side's peak that its live-at-peak lines explain (the results' `peak_captured`). */
+  captured: Delta,
+  /** Each side's memory note: set when its line breakdown was cut short (the results' `memory.note`). */
+  notes: external_exports.strictObject({ base: external_exports.string().nullable(), head: external_exports.string().nullable() }),
   /** Lines by change in memory live at the peak, largest |size.delta| first. */
   at_peak: external_exports.array(LineChange),
   at_peak_count: external_exports.number(),
@@ -32005,6 +32011,123 @@ function formatCount(n2) {
   return Number.isInteger(n2) ? String(n2) : n2.toPrecision(4);
 }
 
+// src/report/common.ts
+var VERDICT_ICON = {
+  regressed: "\u{1F534}",
+  improved: "\u{1F7E2}",
+  unchanged: "\u26AA",
+  inconclusive: "\u{1F7E1}",
+  new: "\u{1F195}",
+  removed: "\u2796",
+  failed: "\u274C"
+};
+function sourceUrl(context, file2, line) {
+  if (context.repository === void 0 || context.sha === void 0) return void 0;
+  const segments = file2.split("/");
+  if (!isProjectFile(file2) || file2 === "" || file2.includes("\\") || segments.includes("..")) return void 0;
+  const server = (context.serverUrl ?? "https://github.com").replace(/\/+$/, "");
+  const path6 = segments.map(encodePart).join("/");
+  return `${server}/${context.repository}/blob/${encodePart(context.sha)}/${path6}${line !== null && line > 0 ? `#L${line}` : ""}`;
+}
+function encodePart(part) {
+  return encodeURIComponent(part).replace(/[!'()*]/g, (c3) => `%${c3.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+function clip(text2, max) {
+  if (text2.length <= max) return text2;
+  const keep = max - 1;
+  let end = Math.ceil(keep / 2);
+  let start = text2.length - (keep - end);
+  if (isLowSurrogate(text2.charCodeAt(end))) end -= 1;
+  if (isLowSurrogate(text2.charCodeAt(start))) start += 1;
+  return `${text2.slice(0, end)}\u2026${text2.slice(start)}`;
+}
+function isLowSurrogate(code3) {
+  return code3 >= 56320 && code3 <= 57343;
+}
+var ORDER = ["regressed", "failed", "inconclusive", "improved", "new", "removed", "unchanged"];
+function changedBenchmarks(comparison) {
+  return comparison.benchmarks.filter((b) => b.verdict !== "unchanged").sort((a2, b) => Number(b.gating) - Number(a2.gating) || ORDER.indexOf(a2.verdict) - ORDER.indexOf(b.verdict));
+}
+function displayName(bench) {
+  const params = Object.entries(bench.params);
+  return bench.name + (params.length > 0 ? `[${params.map(([k, v]) => `${k}=${String(v)}`).join(",")}]` : "");
+}
+function verdictLine(comparison) {
+  const { summary } = comparison;
+  const c3 = summary.counts;
+  const total = comparison.benchmarks.length;
+  const rest = [];
+  const ungated = c3.regressed - summary.gating_regressions;
+  if (summary.verdict === "fail" && ungated > 0) rest.push(`${ungated} more look slower, but not significantly`);
+  if (c3.improved > 0) rest.push(`${c3.improved} improved`);
+  if (c3.inconclusive > 0) rest.push(`${c3.inconclusive} inconclusive`);
+  if (c3.failed > 0) rest.push(`${c3.failed} failed`);
+  if (c3.new > 0) rest.push(`${c3.new} new`);
+  if (c3.removed > 0) rest.push(`${c3.removed} removed`);
+  const tail = rest.length > 0 ? `; ${rest.join(", ")}` : "";
+  if (summary.verdict === "fail") {
+    return { icon: "\u274C", text: `profgate: ${summary.gating_regressions} of ${total} benchmarks regressed past the thresholds${tail}` };
+  }
+  if (c3.regressed > 0) return { icon: "\u26A0\uFE0F", text: `profgate: ${c3.regressed} of ${total} benchmarks look slower, but not past the thresholds${tail}` };
+  return { icon: "\u2705", text: `profgate: no regression in ${total} benchmarks${tail}` };
+}
+function timingText(timing) {
+  if (timing === null) return "\u2014";
+  if (timing.ratio === null) return timing.note ?? "\u2014";
+  const lower = timing.lower === null ? "0" : formatRatio(timing.lower);
+  const upper = timing.upper === null ? "\u221E" : formatRatio(timing.upper);
+  return `${formatRatio(timing.ratio)} (${lower}\u2013${upper})${timing.caveat ? " \u26A0\uFE0F" : ""}`;
+}
+function memoryText(metric) {
+  if (metric === void 0) return "\u2014";
+  if (metric.delta === 0) return formatBytes(metric.head);
+  const relative3 = metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`;
+  return `${formatBytes(metric.delta, true)}${relative3}`;
+}
+function capturedText(allocations) {
+  const share = (captured, peak) => peak > 0 ? `${Math.round(100 * Math.min(captured, peak) / peak)}%` : "all";
+  const head = share(allocations.captured.head, allocations.peak.head);
+  const base = share(allocations.captured.base, allocations.peak.base);
+  return `the lines explain ${head} of the peak${base === head ? "" : ` (base ${base})`}`;
+}
+function memoryNotes(allocations) {
+  return ["base", "head"].flatMap((side) => {
+    const note = allocations.notes[side];
+    return note === null ? [] : [`${side}: ${note}`];
+  });
+}
+function verdictText(bench) {
+  const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
+  const metrics = what.length > 0 ? ` (${what.map((m) => m.replace("_", " ")).join(", ")})` : "";
+  const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
+  const confirmed = bench.confirmed ? " \xB7 timing confirmed on the same runner" : "";
+  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}`;
+}
+function signedDuration(seconds2) {
+  return `${seconds2 >= 0 ? "+" : "-"}${formatDuration(Math.abs(seconds2))}`;
+}
+function explainChange(f) {
+  if (f.presence === "new") return "new in head";
+  if (f.presence === "gone") return "gone in head";
+  if (f.call_effect === 0 && f.per_call_effect === 0) return "\u2014";
+  if (Math.abs(f.call_effect) >= Math.abs(f.per_call_effect)) return f.call_effect > 0 ? "more calls" : "fewer calls";
+  return f.per_call_effect > 0 ? "slower per call" : "faster per call";
+}
+function methodText(comparison) {
+  const { method } = comparison;
+  const t = method.thresholds;
+  const level = formatLevel(method.level);
+  const mode = method.mode === "separate" ? "base and head from separate runs" : "base and head interleaved on the same machine";
+  const { base, head } = method;
+  const samples = base.processes === head.processes && base.values === head.values ? `${head.processes} processes \xD7 ${head.values} values per side` : `${base.processes} processes \xD7 ${base.values} values for base, ${head.processes} \xD7 ${head.values} for head`;
+  return `Timing: Hodges\u2013Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
+}
+function describeRun(facts, escape, commit) {
+  const cpu = facts.cpu_model === "" ? "" : `, ${facts.cpu_model}`;
+  const sha = facts.commit === null ? "?" : facts.commit.slice(0, 7);
+  return `${commit(sha)} ${escape(`${facts.implementation} ${facts.python} on ${facts.system} ${facts.machine}${cpu}`)} (${facts.cpu_count} CPUs)`;
+}
+
 // src/report/terminal.ts
 var CODES = {
   red: [31, 39],
@@ -32134,7 +32257,7 @@ function renderComparison(comparison, colour, detailRows = 5) {
     }
     const atPeak = allocations?.at_peak.filter((l) => l.size.delta !== 0).slice(0, detailRows) ?? [];
     if (allocations !== null && atPeak.length > 0) {
-      lines.push(`  memory live at the peak ${formatBytes(allocations.peak.base)} \u2192 ${formatBytes(allocations.peak.head)}, by line:`);
+      lines.push(`  memory live at the peak ${formatBytes(allocations.peak.base)} \u2192 ${formatBytes(allocations.peak.head)}, by line (${capturedText(allocations)}):`);
       lines.push(renderTable(atPeak.map((l) => lineRow(l, colour)), { align: "lllr" }));
     }
     const retained = allocations?.retained_lines.filter((l) => l.size.delta !== 0).slice(0, detailRows) ?? [];
@@ -32142,6 +32265,7 @@ function renderComparison(comparison, colour, detailRows = 5) {
       lines.push(`  retained after an iteration ${formatBytes(allocations.retained.base)} \u2192 ${formatBytes(allocations.retained.head)}, by line:`);
       lines.push(renderTable(retained.map((l) => lineRow(l, colour)), { align: "lllr" }));
     }
+    for (const note of allocations === null ? [] : memoryNotes(allocations)) lines.push(paint(`  \u26A0 ${sanitize(note)}`, "yellow", colour));
   }
   for (const bench of comparison.benchmarks.filter((b) => b.failures.length > 0)) {
     for (const failure2 of bench.failures) {
@@ -32304,111 +32428,6 @@ Results: ${run.resultsPath}
 import { writeFile as writeFile2, mkdir as mkdir2 } from "node:fs/promises";
 import { dirname as dirname2, resolve as resolve2 } from "node:path";
 
-// src/report/common.ts
-var VERDICT_ICON = {
-  regressed: "\u{1F534}",
-  improved: "\u{1F7E2}",
-  unchanged: "\u26AA",
-  inconclusive: "\u{1F7E1}",
-  new: "\u{1F195}",
-  removed: "\u2796",
-  failed: "\u274C"
-};
-function sourceUrl(context, file2, line) {
-  if (context.repository === void 0 || context.sha === void 0) return void 0;
-  const segments = file2.split("/");
-  if (!isProjectFile(file2) || file2 === "" || file2.includes("\\") || segments.includes("..")) return void 0;
-  const server = (context.serverUrl ?? "https://github.com").replace(/\/+$/, "");
-  const path6 = segments.map(encodePart).join("/");
-  return `${server}/${context.repository}/blob/${encodePart(context.sha)}/${path6}${line !== null && line > 0 ? `#L${line}` : ""}`;
-}
-function encodePart(part) {
-  return encodeURIComponent(part).replace(/[!'()*]/g, (c3) => `%${c3.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-function clip(text2, max) {
-  if (text2.length <= max) return text2;
-  const keep = max - 1;
-  let end = Math.ceil(keep / 2);
-  let start = text2.length - (keep - end);
-  if (isLowSurrogate(text2.charCodeAt(end))) end -= 1;
-  if (isLowSurrogate(text2.charCodeAt(start))) start += 1;
-  return `${text2.slice(0, end)}\u2026${text2.slice(start)}`;
-}
-function isLowSurrogate(code3) {
-  return code3 >= 56320 && code3 <= 57343;
-}
-var ORDER = ["regressed", "failed", "inconclusive", "improved", "new", "removed", "unchanged"];
-function changedBenchmarks(comparison) {
-  return comparison.benchmarks.filter((b) => b.verdict !== "unchanged").sort((a2, b) => Number(b.gating) - Number(a2.gating) || ORDER.indexOf(a2.verdict) - ORDER.indexOf(b.verdict));
-}
-function displayName(bench) {
-  const params = Object.entries(bench.params);
-  return bench.name + (params.length > 0 ? `[${params.map(([k, v]) => `${k}=${String(v)}`).join(",")}]` : "");
-}
-function verdictLine(comparison) {
-  const { summary } = comparison;
-  const c3 = summary.counts;
-  const total = comparison.benchmarks.length;
-  const rest = [];
-  const ungated = c3.regressed - summary.gating_regressions;
-  if (summary.verdict === "fail" && ungated > 0) rest.push(`${ungated} more look slower, but not significantly`);
-  if (c3.improved > 0) rest.push(`${c3.improved} improved`);
-  if (c3.inconclusive > 0) rest.push(`${c3.inconclusive} inconclusive`);
-  if (c3.failed > 0) rest.push(`${c3.failed} failed`);
-  if (c3.new > 0) rest.push(`${c3.new} new`);
-  if (c3.removed > 0) rest.push(`${c3.removed} removed`);
-  const tail = rest.length > 0 ? `; ${rest.join(", ")}` : "";
-  if (summary.verdict === "fail") {
-    return { icon: "\u274C", text: `profgate: ${summary.gating_regressions} of ${total} benchmarks regressed past the thresholds${tail}` };
-  }
-  if (c3.regressed > 0) return { icon: "\u26A0\uFE0F", text: `profgate: ${c3.regressed} of ${total} benchmarks look slower, but not past the thresholds${tail}` };
-  return { icon: "\u2705", text: `profgate: no regression in ${total} benchmarks${tail}` };
-}
-function timingText(timing) {
-  if (timing === null) return "\u2014";
-  if (timing.ratio === null) return timing.note ?? "\u2014";
-  const lower = timing.lower === null ? "0" : formatRatio(timing.lower);
-  const upper = timing.upper === null ? "\u221E" : formatRatio(timing.upper);
-  return `${formatRatio(timing.ratio)} (${lower}\u2013${upper})${timing.caveat ? " \u26A0\uFE0F" : ""}`;
-}
-function memoryText(metric) {
-  if (metric === void 0) return "\u2014";
-  if (metric.delta === 0) return formatBytes(metric.head);
-  const relative3 = metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`;
-  return `${formatBytes(metric.delta, true)}${relative3}`;
-}
-function verdictText(bench) {
-  const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
-  const metrics = what.length > 0 ? ` (${what.map((m) => m.replace("_", " ")).join(", ")})` : "";
-  const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
-  const confirmed = bench.confirmed ? " \xB7 timing confirmed on the same runner" : "";
-  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}`;
-}
-function signedDuration(seconds2) {
-  return `${seconds2 >= 0 ? "+" : "-"}${formatDuration(Math.abs(seconds2))}`;
-}
-function explainChange(f) {
-  if (f.presence === "new") return "new in head";
-  if (f.presence === "gone") return "gone in head";
-  if (f.call_effect === 0 && f.per_call_effect === 0) return "\u2014";
-  if (Math.abs(f.call_effect) >= Math.abs(f.per_call_effect)) return f.call_effect > 0 ? "more calls" : "fewer calls";
-  return f.per_call_effect > 0 ? "slower per call" : "faster per call";
-}
-function methodText(comparison) {
-  const { method } = comparison;
-  const t = method.thresholds;
-  const level = formatLevel(method.level);
-  const mode = method.mode === "separate" ? "base and head from separate runs" : "base and head interleaved on the same machine";
-  const { base, head } = method;
-  const samples = base.processes === head.processes && base.values === head.values ? `${head.processes} processes \xD7 ${head.values} values per side` : `${base.processes} processes \xD7 ${base.values} values for base, ${head.processes} \xD7 ${head.values} for head`;
-  return `Timing: Hodges\u2013Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
-}
-function describeRun(facts, escape, commit) {
-  const cpu = facts.cpu_model === "" ? "" : `, ${facts.cpu_model}`;
-  const sha = facts.commit === null ? "?" : facts.commit.slice(0, 7);
-  return `${commit(sha)} ${escape(`${facts.implementation} ${facts.python} on ${facts.system} ${facts.machine}${cpu}`)} (${facts.cpu_count} CPUs)`;
-}
-
 // src/report/html.ts
 var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 function escapeHtml(text2) {
@@ -32554,7 +32573,8 @@ function benchmarkSection(context, bench) {
     );
     const atPeak = allocations.at_peak.filter((l) => l.size.delta !== 0);
     const retained = allocations.retained_lines.filter((l) => l.size.delta !== 0);
-    if (atPeak.length > 0) parts.push(`<p>Live at the peak, change by line (${allocations.at_peak_count} lines changed):</p>`, lineTable(context, atPeak));
+    if (atPeak.length > 0) parts.push(`<p>Live at the peak, change by line (${allocations.at_peak_count} lines changed; ${escapeHtml(capturedText(allocations))}):</p>`, lineTable(context, atPeak));
+    for (const note of memoryNotes(allocations)) parts.push(`<p class="note">\u26A0\uFE0F ${escapeHtml(note)}</p>`);
     if (retained.length > 0) parts.push(`<p>Retained after the iteration, change by line (${allocations.retained_count} lines changed):</p>`, lineTable(context, retained));
   }
   for (const failure2 of bench.failures) {
@@ -32857,7 +32877,10 @@ function benchmarkDetails(context, bench, limits, open2) {
     );
     const headers = ["line", "function", "source", "size", "blocks"];
     const align = ["l", "l", "l", "r", "r"];
-    if (atPeak.length > 0) parts.push("", "Live at the peak, change by line:", "", markdownTable([headers, ...lineRows(context, atPeak)], { alignDelimiters: false, align }));
+    if (atPeak.length > 0) {
+      parts.push("", `Live at the peak, change by line (${escapeText(capturedText(allocations))}):`, "", markdownTable([headers, ...lineRows(context, atPeak)], { alignDelimiters: false, align }));
+    }
+    for (const note of memoryNotes(allocations)) parts.push("", `> \u26A0\uFE0F ${escapeText(clip(note, MAX_MESSAGE))}`);
     if (retained.length > 0) parts.push("", "Retained after the iteration, change by line:", "", markdownTable([headers, ...lineRows(context, retained)], { alignDelimiters: false, align }));
   }
   if (bench.calls !== null && bench.calls.verdict === "regressed" && functions === null) {
