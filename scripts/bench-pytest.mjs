@@ -41,7 +41,7 @@ const projectPath = values.pythonpath ?? "";
 function timed(command, args, env) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { cwd: suite, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", PYTHONPATH: projectPath, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(command, args, { cwd: suite, env: { ...process.env, PYTHONPATH: projectPath, ...env }, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.on("error", reject);

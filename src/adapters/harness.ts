@@ -135,7 +135,9 @@ async function launch<Event>(
   const pythonPath = [harness, process.env.PYTHONPATH].filter((p) => p !== undefined && p !== "").join(delimiter);
   const child = execa(command, [...prefix, ...args], {
     cwd,
-    env: { ...env, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: "1" },
+    // Bytecode is cached as a plain python or pytest run caches it: each of the many worker processes then starts
+    // without recompiling the project and its tests.
+    env: { ...env, PYTHONPATH: pythonPath },
     stdio: ["ignore", "pipe", "pipe", "pipe"],
     reject: false,
     all: true,
