@@ -30559,7 +30559,9 @@ async function launch(cwd, python, args, onEvent, env) {
   const pythonPath = [harness, process.env.PYTHONPATH].filter((p) => p !== void 0 && p !== "").join(delimiter);
   const child = execa(command, [...prefix, ...args], {
     cwd,
-    env: { ...env, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: "1" },
+    // Bytecode is cached as a plain python or pytest run caches it: each of the many worker processes then starts
+    // without recompiling the project and its tests.
+    env: { ...env, PYTHONPATH: pythonPath },
     stdio: ["ignore", "pipe", "pipe", "pipe"],
     reject: false,
     all: true

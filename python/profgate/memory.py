@@ -46,6 +46,7 @@ import time
 import tracemalloc
 
 from profgate.normalise import clip, is_harness_file
+from profgate.timing import warm_up
 
 # pytest leaves the harness's frames out of the report of a benchmark test that fails while measured.
 __tracebackhide__ = True
@@ -79,16 +80,7 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None):
     first warm-up is timed (and reported to ``first``): it sets the budget.
     """
     iteration = (lambda: call) if prepare is None else prepare
-    plain = None
-    for index in range(warmups):
-        run = iteration()
-        started = time.perf_counter()
-        run()
-        if index == 0:
-            plain = time.perf_counter() - started
-            if first is not None:
-                first(plain)
-        del run
+    plain = warm_up(call, warmups, prepare, first)
     budget = min(cost * max(plain or 0.0, SHORTEST), TIMEOUT_SHARE * timeout)
     try:
         tracemalloc.start(1)

@@ -6,9 +6,9 @@ the schema's ``functions`` (keyed by the normalised ``(file, line, name)``) and 
 """
 
 import cProfile
-import time
 
 from profgate.normalise import clip, is_harness_file
+from profgate.timing import warm_up
 
 # pytest leaves the harness's frames out of the report of a benchmark test that fails while measured.
 __tracebackhide__ = True
@@ -21,16 +21,9 @@ def profile(call, iterations, warmups, max_time, pstats_path, normaliser, prepar
     profiled iterations as fit in ``max_time`` seconds of plain iterations, and at least one. With ``prepare``, an
     iteration is the callable ``prepare()`` returns, prepared with the profiler off.
     """
-    for index in range(warmups):
-        run = call if prepare is None else prepare()
-        started = time.perf_counter()
-        run()
-        if index == 0:
-            seconds = time.perf_counter() - started
-            if first is not None:
-                first(seconds)
-            if seconds > 0:
-                iterations = max(1, min(iterations, int(max_time / seconds)))
+    seconds = warm_up(call, warmups, prepare, first)
+    if seconds:
+        iterations = max(1, min(iterations, int(max_time / seconds)))
     profiler = cProfile.Profile()
     if prepare is None:
         profiler.enable()

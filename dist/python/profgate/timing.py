@@ -58,6 +58,19 @@ def time_value(call, loops, keep_gc, prepare=None):
     return cpu, wall
 
 
+def warm_up(call, count, prepare=None, first=None):
+    """Runs ``count`` unmeasured iterations and returns the wall seconds of the first (reported to ``first``), or
+    None without any: the passes that instrument an iteration size their work by it."""
+    seconds = None
+    for index in range(count):
+        elapsed = first_iteration(call, prepare)
+        if index == 0:
+            seconds = elapsed
+            if first is not None:
+                first(seconds)
+    return seconds
+
+
 def first_iteration(call, prepare=None):
     """Runs one iteration (the first of the process, which pays for imports and caches) and returns its wall
     seconds."""
