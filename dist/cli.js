@@ -3547,6 +3547,7 @@ var HAS_WELLFORMED = !!"".isWellFormed;
 
 // src/core/config.ts
 var SUITE_KINDS = ["native", "pytest", "auto"];
+var INSTRUMENTS = ["time", "instructions"];
 var DEFAULT_RUN_SETTINGS = Object.freeze({
   paths: ["benchmarks"],
   python: "python3",
@@ -3567,7 +3568,8 @@ var DEFAULT_RUN_SETTINGS = Object.freeze({
   profileIterations: 5,
   profileWarmups: 1,
   memoryWarmups: 1,
-  memoryCost: 14
+  memoryCost: 14,
+  instrument: "time"
 });
 var ConfigError = class extends Error {
   name = "ConfigError";
@@ -3591,7 +3593,8 @@ var RUN_KEYS = {
   "profile-iterations": { kind: "positive-int", set: (t, v) => t.profileIterations = v },
   "profile-warmups": { kind: "nonnegative-int", set: (t, v) => t.profileWarmups = v },
   "memory-warmups": { kind: "nonnegative-int", set: (t, v) => t.memoryWarmups = v },
-  "memory-cost": { kind: "nonnegative-number", set: (t, v) => t.memoryCost = v }
+  "memory-cost": { kind: "nonnegative-number", set: (t, v) => t.memoryCost = v },
+  instrument: { kind: "instrument", set: (t, v) => t.instrument = v }
 };
 var THRESHOLD_KEYS = {
   "time-threshold": { kind: "percent", set: (t, v) => t.timeThreshold = v },
@@ -3600,7 +3603,8 @@ var THRESHOLD_KEYS = {
   "noise-margin": { kind: "percent", set: (t, v) => t.noiseMargin = v },
   "interleaved-margin": { kind: "percent", set: (t, v) => t.interleavedMargin = v },
   level: { kind: "level", set: (t, v) => t.level = v },
-  "call-threshold": { kind: "percent", set: (t, v) => t.callThreshold = v }
+  "call-threshold": { kind: "percent", set: (t, v) => t.callThreshold = v },
+  "instructions-threshold": { kind: "percent", set: (t, v) => t.instructionsThreshold = v }
 };
 var ALLOWED = {
   "positive-int": "a whole number of at least 1",
@@ -3613,7 +3617,8 @@ var ALLOWED = {
   percent: 'a percentage of at least 0, e.g. 5 or "5%"',
   bytes: 'a size in bytes, e.g. 65536 or "64KiB"',
   level: "a confidence level between 50 and 99.99 (percent), e.g. 99",
-  suite: `one of ${SUITE_KINDS.join(", ")}`
+  suite: `one of ${SUITE_KINDS.join(", ")}`,
+  instrument: `one of ${INSTRUMENTS.join(", ")}`
 };
 var SIZE_SUFFIX = { "": 1, b: 1, k: 1024, kb: 1e3, kib: 1024, m: 1024 ** 2, mb: 1e6, mib: 1024 ** 2, g: 1024 ** 3, gb: 1e9, gib: 1024 ** 3 };
 function convertValue(kind, raw, where) {
@@ -3663,6 +3668,8 @@ function convertValue(kind, raw, where) {
       return typeof raw === "string" && raw !== "" ? raw : fail();
     case "suite":
       return SUITE_KINDS.find((kind2) => kind2 === raw) ?? fail();
+    case "instrument":
+      return INSTRUMENTS.find((instrument) => instrument === raw) ?? fail();
     case "paths": {
       const list = typeof raw === "string" ? raw.split(/[\n,]/).map((s) => s.trim()).filter((s) => s !== "") : raw;
       return Array.isArray(list) && list.length > 0 && list.every((p) => typeof p === "string" && p !== "") ? list : fail();
@@ -23468,7 +23475,7 @@ var count = external_exports.number().finite().nonnegative();
 var seconds = external_exports.number().finite().nonnegative();
 var bytes = external_exports.number().finite();
 var BenchmarkStatus = external_exports.enum(["ok", "error", "exit", "crash", "timeout"]);
-var Pass = external_exports.enum(["collect", "timing", "profile", "memory"]);
+var Pass = external_exports.enum(["collect", "timing", "instructions", "profile", "memory"]);
 var Failure = external_exports.strictObject({
   pass: Pass,
   message: text(),
@@ -23531,6 +23538,11 @@ var Memory = external_exports.strictObject({
    */
   note: text().optional()
 });
+var Instructions = external_exports.strictObject({
+  per_iteration: external_exports.number().finite().nonnegative(),
+  iterations: external_exports.number().int().positive(),
+  warmups: external_exports.number().int().nonnegative()
+});
 var ParamValue = external_exports.union([external_exports.string().max(MAX_TEXT), external_exports.number(), external_exports.boolean(), external_exports.null()]);
 var Benchmark = external_exports.strictObject({
   id: text(),
@@ -23542,6 +23554,8 @@ var Benchmark = external_exports.strictObject({
   failure: Failure.nullable(),
   output: text(MAX_OUTPUT),
   timing: Timing.nullable(),
+  /** The instructions pass. Absent when it did not run for this benchmark (not asked for, a wall-clock benchmark, a failure). */
+  instructions: Instructions.optional(),
   profile: Profile.nullable(),
   memory: Memory.nullable()
 });
@@ -23564,7 +23578,12 @@ var Environment = external_exports.strictObject({
     branch: text().nullable(),
     dirty: external_exports.boolean()
   }).nullable(),
-  tool_version: text()
+  tool_version: text(),
+  /** What instruction counts depend on besides the Python build; present only when instructions were counted. */
+  instructions: external_exports.strictObject({
+    valgrind: text(),
+    libc: text()
+  }).optional()
 });
 var Settings = external_exports.strictObject({
   paths: external_exports.array(text()).max(1e3),
@@ -23591,7 +23610,11 @@ var Settings = external_exports.strictObject({
   profile_warmups: external_exports.number().int().nonnegative(),
   memory_warmups: external_exports.number().int().nonnegative(),
   /** How many plain iterations' time the tracemalloc pass's line breakdown may take. Absent in earlier versions. */
-  memory_cost: external_exports.number().finite().nonnegative().optional()
+  memory_cost: external_exports.number().finite().nonnegative().optional(),
+  /** `instructions` when the instructions pass ran; absent otherwise, as are the two settings below. */
+  instrument: external_exports.enum(["instructions"]).optional(),
+  instruction_iterations: external_exports.number().int().positive().optional(),
+  instruction_warmups: external_exports.number().int().nonnegative().optional()
 });
 var Results = external_exports.strictObject({
   schema: external_exports.literal(RESULTS_SCHEMA_NAME),
@@ -30548,6 +30571,7 @@ function harnessArgs(settings, out, passes, loops) {
     "--memory-cost",
     String(settings.memoryCost)
   );
+  if (settings.instrument === "instructions") args.push("--instrument", "instructions");
   if (passes !== void 0) args.push("--passes", passes.join(","));
   if (loops !== void 0) args.push("--loops", String(loops));
   return args;
@@ -31196,7 +31220,7 @@ var COMPARISON_SCHEMA_NAME = "profgate/comparison";
 var COMPARISON_SCHEMA_VERSION = 1;
 var Verdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive", "new", "removed", "failed"]);
 var MetricVerdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive"]);
-var Metric = external_exports.enum(["time", "peak_memory", "retained_memory", "calls"]);
+var Metric = external_exports.enum(["time", "instructions", "peak_memory", "retained_memory", "calls"]);
 var Mode = external_exports.enum(["separate", "interleaved"]);
 var Side = external_exports.enum(["base", "head"]);
 var Pair = external_exports.strictObject({ base: external_exports.number(), head: external_exports.number() });
@@ -31243,6 +31267,20 @@ var Memory2 = external_exports.strictObject({
   retained: MemoryMetric,
   threshold: external_exports.number(),
   floor: external_exports.number()
+});
+var Instructions2 = external_exports.strictObject({
+  verdict: MetricVerdict,
+  /** Instructions per iteration; null on a side that was not counted. */
+  base: external_exports.number().nullable(),
+  head: external_exports.number().nullable(),
+  delta: external_exports.number().nullable(),
+  /** delta / base; null when either side is missing or base is 0. */
+  relative: external_exports.number().nullable(),
+  threshold: external_exports.number(),
+  /** The instruction verdict replaced the timing verdict for this benchmark. */
+  decides: external_exports.boolean(),
+  /** Why the counts do not decide (a side not counted, different builds, a wall-clock benchmark); null when they do. */
+  caveat: external_exports.string().nullable()
 });
 var FunctionPlace = {
   file: external_exports.string(),
@@ -31360,6 +31398,8 @@ var BenchmarkComparison = external_exports.strictObject({
   improvements: external_exports.array(Metric),
   failures: external_exports.array(BenchmarkFailure),
   timing: Timing2.nullable(),
+  /** Present when either side counted instructions (`--instrument instructions`). */
+  instructions: Instructions2.optional(),
   memory: Memory2.nullable(),
   calls: Calls.nullable(),
   /** Present for regressed and improved benchmarks. */
@@ -31383,6 +31423,8 @@ var ThresholdsJson = external_exports.strictObject({
   memory_threshold: external_exports.number(),
   memory_floor: external_exports.number(),
   call_threshold: external_exports.number().nullable(),
+  /** Present when either side counted instructions. */
+  instructions_threshold: external_exports.number().optional(),
   level: external_exports.number()
 });
 var RunFacts = external_exports.strictObject({
@@ -31717,6 +31759,7 @@ var DEFAULT_THRESHOLDS = Object.freeze({
   memoryThreshold: 0.1,
   memoryFloor: 64 * 1024,
   callThreshold: null,
+  instructionsThreshold: 0.02,
   level: 0.99
 });
 function defined(layer) {
@@ -31807,9 +31850,53 @@ function compareMemory(base, head, t) {
     floor: t.memoryFloor
   };
 }
-function metricsWith(verdict, timing, memory, calls) {
+function instructionsMismatch(base, head) {
+  const facts = (r) => [
+    ["Python", `${r.environment.python.implementation} ${r.environment.python.version} (${r.environment.python.build}, ${r.environment.python.compiler})`],
+    ["platform", `${r.environment.platform.system} ${r.environment.platform.machine}`],
+    ["C library", r.environment.instructions?.libc],
+    ["valgrind", r.environment.instructions?.valgrind],
+    ["hash seed", String(r.settings.hash_seed)],
+    ["garbage collector setting", String(r.settings.gc)]
+  ];
+  const before = facts(base);
+  const after = facts(head);
+  for (const [i2, [what, value]] of before.entries()) {
+    const other = after[i2]?.[1];
+    if (value !== other) return `counted on different builds: ${what} ${value ?? "unknown"} (base) vs ${other ?? "unknown"} (head); timing decides`;
+  }
+  return null;
+}
+function compareInstructions(base, head, t, mismatch) {
+  const before = base.instructions?.per_iteration ?? null;
+  const after = head.instructions?.per_iteration ?? null;
+  if (before === null && after === null) return void 0;
+  const delta = before !== null && after !== null ? after - before : null;
+  let verdict = "inconclusive";
+  if (before !== null && after !== null && delta !== null) {
+    verdict = "unchanged";
+    if (delta > t.instructionsThreshold * before) verdict = "regressed";
+    else if (-delta > t.instructionsThreshold * after) verdict = "improved";
+  }
+  let caveat = mismatch;
+  if (before === null || after === null) caveat = `not counted on ${before === null ? "base" : "head"}; timing decides`;
+  else if (head.clock === "wall") caveat = "a wall-clock benchmark: timing decides";
+  return {
+    verdict,
+    base: before,
+    head: after,
+    delta,
+    relative: delta !== null && before !== null && before > 0 ? delta / before : null,
+    threshold: t.instructionsThreshold,
+    decides: caveat === null,
+    caveat
+  };
+}
+function metricsWith(verdict, timing, memory, calls, instructions) {
   const metrics = [];
-  if (timing?.verdict === verdict) metrics.push("time");
+  if (instructions?.decides === true) {
+    if (instructions.verdict === verdict) metrics.push("instructions");
+  } else if (timing?.verdict === verdict) metrics.push("time");
   if (memory?.peak.verdict === verdict) metrics.push("peak_memory");
   if (memory?.retained.verdict === verdict) metrics.push("retained_memory");
   if (calls?.verdict === verdict) metrics.push("calls");
@@ -31870,15 +31957,23 @@ function emptyEntry(bench, verdict, failures) {
     confirmed: false
   };
 }
+function decidedByInstructions(entry) {
+  return entry.instructions?.decides === true;
+}
 function decideVerdict(entry) {
-  const { timing, memory, calls } = entry;
-  entry.regressions = metricsWith("regressed", timing, memory, calls);
-  entry.improvements = metricsWith("improved", timing, memory, calls);
+  const { timing, memory, calls, instructions } = entry;
+  entry.regressions = metricsWith("regressed", timing, memory, calls, instructions);
+  entry.improvements = metricsWith("improved", timing, memory, calls, instructions);
   if (entry.regressions.length > 0) entry.verdict = "regressed";
   else if (entry.improvements.length > 0) entry.verdict = "improved";
-  else if (timing?.verdict === "inconclusive") entry.verdict = "inconclusive";
+  else if (timing?.verdict === "inconclusive" && !decidedByInstructions(entry)) entry.verdict = "inconclusive";
   else entry.verdict = "unchanged";
   entry.gating = entry.regressions.some((metric) => metric !== "time" || timing?.significant === true);
+}
+function attributionScale(entry) {
+  const { timing, instructions } = entry;
+  if (timing === null || instructions?.decides !== true || instructions.base === null || instructions.head === null || instructions.base <= 0) return timing;
+  return { ...timing, ratio: instructions.head / instructions.base };
 }
 function attribute(before, after, timing, limits = DEFAULT_LIMITS, pairs = before.profile !== null && after.profile !== null ? matchFunctions(before.profile.functions, after.profile.functions) : null) {
   return {
@@ -31896,6 +31991,7 @@ function compare(base, head, options) {
   const resolver = thresholdResolver(options.thresholds ?? {});
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const caveats = environmentCaveats(base, head);
+  const mismatch = instructionsMismatch(base, head);
   const baseById = new Map(base.benchmarks.map((b) => [b.id, b]));
   const headIds = new Set(head.benchmarks.map((b) => b.id));
   const pending = [];
@@ -31910,6 +32006,8 @@ function compare(base, head, options) {
     } else {
       const entry = emptyEntry(after, "unchanged", []);
       entry.timing = after.timing !== null && before.timing !== null ? compareTiming(before, after, thresholds, options.mode, caveats.length > 0) : null;
+      const instructions = compareInstructions(before, after, thresholds, mismatch);
+      if (instructions !== void 0) entry.instructions = instructions;
       entry.memory = compareMemory(before, after, thresholds);
       pending.push({ entry, compared: true, thresholds, base: before, head: after });
     }
@@ -31919,7 +32017,7 @@ function compare(base, head, options) {
       pending.push({ entry: emptyEntry(before, "removed", []), compared: false, thresholds: resolver.forBenchmark(before.id), base: before, head: void 0 });
     }
   }
-  const tested = pending.filter((p) => p.entry.timing?.p != null);
+  const tested = pending.filter((p) => p.entry.timing?.p != null && !decidedByInstructions(p.entry));
   const adjusted = holm(tested.map((p) => p.entry.timing?.p ?? 1));
   tested.forEach((p, i2) => {
     const timing = p.entry.timing;
@@ -31934,10 +32032,11 @@ function compare(base, head, options) {
       entry.calls = compareCalls(before.profile, after.profile, pairs, thresholds.callThreshold, limits.calls);
     }
     decideVerdict(entry);
-    if (entry.verdict === "regressed" || entry.verdict === "improved") entry.attribution = attribute(before, after, entry.timing, limits, pairs);
+    if (entry.verdict === "regressed" || entry.verdict === "improved") entry.attribution = attribute(before, after, attributionScale(entry), limits, pairs);
   }
   const benchmarks = pending.map((p) => p.entry);
   const global3 = resolver.global;
+  const counted = base.settings.instrument !== void 0 || head.settings.instrument !== void 0;
   return {
     schema: COMPARISON_SCHEMA_NAME,
     schema_version: COMPARISON_SCHEMA_VERSION,
@@ -31953,6 +32052,7 @@ function compare(base, head, options) {
         memory_threshold: global3.memoryThreshold,
         memory_floor: global3.memoryFloor,
         call_threshold: global3.callThreshold,
+        ...counted ? { instructions_threshold: global3.instructionsThreshold } : {},
         level: global3.level
       },
       margin: options.mode === "separate" ? global3.noiseMargin : global3.interleavedMargin,
@@ -32007,6 +32107,16 @@ function formatLevel(level) {
 function formatRatio(ratio) {
   if (!Number.isFinite(ratio)) return "\u2014";
   return `${ratio.toFixed(ratio >= 10 ? 1 : 3)}\xD7`;
+}
+var COUNT_UNITS = [
+  [1e9, "G"],
+  [1e6, "M"],
+  [1e3, "k"]
+];
+function formatLargeCount(n2) {
+  if (!Number.isFinite(n2)) return "\u2014";
+  const found = COUNT_UNITS.find(([scale]) => Math.abs(n2) >= scale);
+  return found === void 0 ? String(Math.round(n2)) : `${(n2 / found[0]).toPrecision(3)} ${found[1]}`;
 }
 function formatCount(n2) {
   if (!Number.isFinite(n2)) return "\u2014";
@@ -32080,6 +32190,25 @@ function timingText(timing) {
   const upper = timing.upper === null ? "\u221E" : formatRatio(timing.upper);
   return `${formatRatio(timing.ratio)} (${lower}\u2013${upper})${timing.caveat ? " \u26A0\uFE0F" : ""}`;
 }
+function hasInstructions(comparison) {
+  return comparison.benchmarks.some((b) => b.instructions !== void 0);
+}
+function instructionsText(instructions, mark) {
+  if (instructions === void 0) return "\u2014";
+  const flag = instructions.decides ? "" : ` ${mark}`;
+  if (instructions.base === null || instructions.head === null) return `${instructions.base === null ? "head" : "base"} only${flag}`;
+  const counts = `${formatLargeCount(instructions.base)} \u2192 ${formatLargeCount(instructions.head)}`;
+  const relative3 = instructions.relative === null ? "" : `${formatPercent(instructions.relative, 2)} `;
+  return instructions.delta === 0 ? `= ${formatLargeCount(instructions.head)}${flag}` : `${relative3}(${counts})${flag}`;
+}
+function instructionCaveats(comparison) {
+  const counts = /* @__PURE__ */ new Map();
+  for (const b of comparison.benchmarks) {
+    const caveat = b.instructions?.caveat;
+    if (caveat !== void 0 && caveat !== null) counts.set(caveat, (counts.get(caveat) ?? 0) + 1);
+  }
+  return [...counts].map(([caveat, n2]) => `Instruction counts of ${n2} benchmark${n2 === 1 ? "" : "s"} do not decide: ${caveat}.`);
+}
 function memoryText(metric) {
   if (metric === void 0) return "\u2014";
   if (metric.delta === 0) return formatBytes(metric.head);
@@ -32122,7 +32251,7 @@ function methodText(comparison) {
   const mode = method.mode === "separate" ? "base and head from separate runs" : "base and head interleaved on the same machine";
   const { base, head } = method;
   const samples = base.processes === head.processes && base.values === head.values ? `${head.processes} processes \xD7 ${head.values} values per side` : `${base.processes} processes \xD7 ${base.values} values for base, ${head.processes} \xD7 ${head.values} for head`;
-  return `Timing: Hodges\u2013Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
+  return `Timing: Hodges\u2013Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${t.instructions_threshold === void 0 ? "" : ` Instructions per iteration: counted under valgrind, exact; regressed above ${formatPercent(t.instructions_threshold, 0)}, and where base and head ran the same build they judge CPU cost in place of timing.`}${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
 }
 function describeRun(facts, escape, commit) {
   const cpu = facts.cpu_model === "" ? "" : `, ${facts.cpu_model}`;
@@ -32167,7 +32296,8 @@ function relativeSpread(values) {
   return mid > 0 ? (quantile(values, 0.75) - quantile(values, 0.25)) / mid : NaN;
 }
 function renderRunSummary(results, colour) {
-  const header = ["benchmark", "status", "time/iter", "spread", "processes", "peak memory", "retained"];
+  const counted = results.benchmarks.some((b) => b.instructions !== void 0);
+  const header = ["benchmark", "status", "time/iter", "spread", "processes", ...counted ? ["instructions/iter"] : [], "peak memory", "retained"];
   const rows = results.benchmarks.map((bench) => {
     const status = bench.status === "ok" ? paint("ok", "green", colour) : paint(bench.status, "red", colour);
     let time3 = "\u2014";
@@ -32187,11 +32317,12 @@ function renderRunSummary(results, colour) {
       time3,
       spread,
       processes,
+      ...counted ? [bench.instructions === void 0 ? "\u2014" : formatLargeCount(bench.instructions.per_iteration)] : [],
       memory === null ? "\u2014" : formatBytes(memory.peak),
       memory === null ? "\u2014" : formatBytes(memory.retained, true)
     ];
   });
-  const lines = [renderTable([header.map((h2) => paint(h2, "bold", colour)), ...rows], { align: "llrrrrr" })];
+  const lines = [renderTable([header.map((h2) => paint(h2, "bold", colour)), ...rows], { align: counted ? "llrrrrrr" : "llrrrrr" })];
   const failed = results.benchmarks.filter((b) => b.status !== "ok");
   for (const bench of failed) {
     const failure2 = bench.failure;
@@ -32230,17 +32361,20 @@ function renderComparison(comparison, colour, detailRows = 5) {
     summary.verdict === "fail" ? paint(`\u2717 ${summary.gating_regressions} benchmark${summary.gating_regressions === 1 ? "" : "s"} regressed past the thresholds (${counts})`, "red", colour) : paint(`\u2713 no regression past the thresholds (${counts})`, "green", colour),
     ""
   );
-  for (const caveat of comparison.caveats) lines.push(paint(`! ${sanitize(caveat.message)}`, "yellow", colour));
-  if (comparison.caveats.length > 0) lines.push("");
-  const header = ["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"].map((h2) => paint(h2, "bold", colour));
+  const notes = [...comparison.caveats.map((caveat) => caveat.message), ...instructionCaveats(comparison)];
+  for (const note of notes) lines.push(paint(`! ${sanitize(note)}`, "yellow", colour));
+  if (notes.length > 0) lines.push("");
+  const counted = hasInstructions(comparison);
+  const header = ["benchmark", "time head/base (bounds)", ...counted ? ["instructions/iter"] : [], "peak memory", "retained", "verdict"].map((h2) => paint(h2, "bold", colour));
   const rows = comparison.benchmarks.map((b) => [
     sanitize(b.id),
     ratioCell(b.timing),
+    ...counted ? [instructionsText(b.instructions, "!")] : [],
     memoryDelta(b.memory?.peak),
     memoryDelta(b.memory?.retained),
     paint(b.verdict + (b.verdict === "regressed" && !b.gating ? " (not significant)" : "") + (b.confirmed ? " (same runner)" : ""), VERDICT_COLOUR[b.verdict], colour)
   ]);
-  lines.push(renderTable([header, ...rows], { align: "lrrrl" }));
+  lines.push(renderTable([header, ...rows], { align: counted ? "lrrrrl" : "lrrrl" }));
   for (const bench of comparison.benchmarks) {
     const functions = bench.attribution?.functions ?? null;
     const allocations = bench.attribution?.allocations ?? null;
@@ -32348,6 +32482,7 @@ var RUN_OPTIONS = {
   "min-time": { type: "string" },
   "max-time": { type: "string" },
   "profile-iterations": { type: "string" },
+  instrument: { type: "string" },
   gc: { type: "boolean" },
   isolate: { type: "boolean" },
   quiet: { type: "boolean", short: "q" }
@@ -32377,6 +32512,9 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --timeout SECONDS       seconds one benchmark's pass may run before its worker is killed (default 60; per
                           benchmark: timeout under [tool.profgate.overrides."ID"])
   --profile-iterations N  iterations measured by the cProfile pass (default 5)
+  --instrument WHAT       time (default), or instructions: also count each benchmark's instructions per
+                          iteration under valgrind (Linux; exact and repeatable), which then judge CPU cost in
+                          place of timing when base and head ran the same Python build
   --gc                    keep the garbage collector on while timing
   --isolate               give each benchmark worker processes of its own (slower: one Python start-up per
                           benchmark and process)
@@ -32402,6 +32540,7 @@ async function runSettingsFrom(values, positionals, cwd) {
       "min-time": values["min-time"],
       "max-time": values["max-time"],
       "profile-iterations": values["profile-iterations"],
+      instrument: values.instrument,
       gc: values.gc === true ? true : void 0,
       isolate: values.isolate === true ? true : void 0
     },
@@ -32474,7 +32613,7 @@ function location(context, file2, line) {
   const url2 = sourceUrl(context, file2, line);
   return url2 === void 0 ? label : `<a href="${escapeHtml(url2)}">${label}</a>`;
 }
-function benchmarkRows(benches) {
+function benchmarkRows(benches, counted) {
   return benches.map((b) => {
     const medians = b.timing === null ? "\u2014" : `${formatDuration(b.timing.median.base)} \u2192 ${formatDuration(b.timing.median.head)}`;
     const p = b.timing?.p_adjusted ?? null;
@@ -32483,6 +32622,7 @@ function benchmarkRows(benches) {
       medians,
       escapeHtml(timingText(b.timing)),
       p === null ? "\u2014" : p.toPrecision(2),
+      ...counted ? [escapeHtml(instructionsText(b.instructions, "\u26A0\uFE0F"))] : [],
       memoryText(b.memory?.peak),
       memoryText(b.memory?.retained),
       `<span class="${b.verdict}">${escapeHtml(verdictText(b))}</span>`
@@ -32491,6 +32631,8 @@ function benchmarkRows(benches) {
 }
 var BENCHMARK_HEADERS = ["benchmark", "time per iteration", "head/base (bounds)", "Holm p", "peak memory", "retained", "verdict"];
 var BENCHMARK_NUMERIC = [1, 2, 3, 4, 5];
+var COUNTED_HEADERS = ["benchmark", "time per iteration", "head/base (bounds)", "Holm p", "instructions per iteration", "peak memory", "retained", "verdict"];
+var COUNTED_NUMERIC = [1, 2, 3, 4, 5, 6];
 function functionsSection(context, functions) {
   const change = functions.time.head - functions.time.base;
   const perCall = (side) => side === null ? "\u2014" : formatDuration(side);
@@ -32609,10 +32751,14 @@ function renderHtml(comparison, context = {}) {
   const body = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text2)}</h1>`];
   for (const note of context.notes ?? []) body.push(`<blockquote>${escapeHtml(note)}</blockquote>`);
   for (const caveat of comparison.caveats) body.push(`<blockquote class="warn">\u26A0\uFE0F ${escapeHtml(caveat.message)}</blockquote>`);
+  for (const caveat of instructionCaveats(comparison)) body.push(`<blockquote class="warn">\u26A0\uFE0F ${escapeHtml(caveat)}</blockquote>`);
   body.push(`<h2>Benchmarks</h2>`);
-  if (changed.length > 0) body.push(table(BENCHMARK_HEADERS, benchmarkRows(changed), BENCHMARK_NUMERIC));
+  const counted = hasInstructions(comparison);
+  const headers = counted ? COUNTED_HEADERS : BENCHMARK_HEADERS;
+  const numeric = counted ? COUNTED_NUMERIC : BENCHMARK_NUMERIC;
+  if (changed.length > 0) body.push(table(headers, benchmarkRows(changed, counted), numeric));
   if (unchanged.length > 0) {
-    body.push(`<details><summary>${unchanged.length} unchanged</summary>`, table(BENCHMARK_HEADERS, benchmarkRows(unchanged), BENCHMARK_NUMERIC), "</details>");
+    body.push(`<details><summary>${unchanged.length} unchanged</summary>`, table(headers, benchmarkRows(unchanged, counted), numeric), "</details>");
   }
   const explained = changed.filter((b) => b.attribution !== null && (b.verdict === "regressed" || b.verdict === "improved") || b.failures.length > 0);
   if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b)));
@@ -32799,11 +32945,25 @@ function location2(context, file2, line) {
   const label = line !== null && line > 0 ? `${file2}:${line}` : file2;
   return link(code2(label), sourceUrl(context, file2, line));
 }
-function benchmarkTable(benches) {
-  const rows = benches.map((b) => [code2(b.id), escapeText(timingText(b.timing)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
-  return markdownTable([["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"], ...rows], {
+function benchmarkTable(benches, counted) {
+  if (!counted) {
+    const rows2 = benches.map((b) => [code2(b.id), escapeText(timingText(b.timing)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
+    return markdownTable([["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"], ...rows2], {
+      alignDelimiters: false,
+      align: ["l", "r", "r", "r", "l"]
+    });
+  }
+  const rows = benches.map((b) => [
+    code2(b.id),
+    escapeText(timingText(b.timing)),
+    escapeText(instructionsText(b.instructions, "\u26A0\uFE0F")),
+    memoryText(b.memory?.peak),
+    memoryText(b.memory?.retained),
+    verdictText(b)
+  ]);
+  return markdownTable([["benchmark", "time head/base (bounds)", "instructions per iteration", "peak memory", "retained", "verdict"], ...rows], {
     alignDelimiters: false,
-    align: ["l", "r", "r", "r", "l"]
+    align: ["l", "r", "r", "r", "r", "l"]
   });
 }
 function functionRows(context, functions, total) {
@@ -32920,17 +33080,19 @@ function build(comparison, context, budget, dropped, detailsOf) {
   const changed = changedBenchmarks(comparison);
   const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const { icon, text: text2 } = verdictLine(comparison);
+  const counted = hasInstructions(comparison);
   const out = [reportMarker(context.marker), `### ${icon} ${text2}`, ""];
   for (const note of context.notes ?? []) out.push(`> ${escapeText(note)}`, "");
   for (const caveat of comparison.caveats) out.push(`> \u26A0\uFE0F ${escapeText(caveat.message)}`, "");
+  for (const caveat of instructionCaveats(comparison)) out.push(`> \u26A0\uFE0F ${escapeText(caveat)}`, "");
   if (changed.length > 0) {
-    out.push(benchmarkTable(changed.slice(0, budget.rows)), "");
+    out.push(benchmarkTable(changed.slice(0, budget.rows), counted), "");
     const hidden2 = changed.slice(budget.rows);
     if (hidden2.length > 0) out.push(`\u2026and ${hidden2.length} more changed benchmarks (${countsText(hidden2)}), not shown.`, "");
   }
   if (unchanged.length > 0) {
     if (budget.unchangedTable) {
-      out.push(`<details><summary>${unchanged.length} unchanged</summary>`, "", benchmarkTable(unchanged), "", "</details>", "");
+      out.push(`<details><summary>${unchanged.length} unchanged</summary>`, "", benchmarkTable(unchanged, counted), "", "</details>", "");
     } else {
       out.push(`${unchanged.length} unchanged.`, "");
     }
@@ -33026,6 +33188,7 @@ var COMPARE_OPTIONS = {
   "time-threshold": { type: "string" },
   "memory-threshold": { type: "string" },
   "noise-margin": { type: "string" },
+  "instructions-threshold": { type: "string" },
   "no-fail": { type: "boolean" }
 };
 var COMPARE_HELP = `Usage: profgate compare BASE HEAD [options]
@@ -33041,6 +33204,8 @@ Options:
   --time-threshold PCT     a slowdown must exceed this to regress (default 5)
   --memory-threshold PCT   peak or retained memory growth that regresses (default 10, and at least 64 KiB)
   --noise-margin PCT       the interval's lower bound must exceed this for separate runs (default 15)
+  --instructions-threshold PCT
+                           growth of instructions per iteration that regresses (default 2)
   --no-fail                exit 0 even when a benchmark regressed
 
 Exit codes: 0 no regression, 1 regression, 2 input error (the message names the file, the place and the problem).
@@ -33052,7 +33217,12 @@ function thresholdFlags(values) {
   const flags = {};
   applyThresholdValues(
     flags,
-    { "time-threshold": values["time-threshold"], "memory-threshold": values["memory-threshold"], "noise-margin": values["noise-margin"] },
+    {
+      "time-threshold": values["time-threshold"],
+      "memory-threshold": values["memory-threshold"],
+      "noise-margin": values["noise-margin"],
+      "instructions-threshold": values["instructions-threshold"]
+    },
     (name) => `--${name}`
   );
   return flags;

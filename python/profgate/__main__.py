@@ -28,6 +28,8 @@ MEMORY-COST plain iterations' time; past it, it is cut short with a note). A pas
 process, one after another; the timing pass runs PROCESSES such workers, each in a new random order (drawn from
 --hash-seed), so every benchmark gets values from PROCESSES independent processes while the start-up of Python (and
 pytest) is paid once per process, not once per benchmark. --isolate gives each benchmark its own processes instead.
+With --instrument instructions a fourth pass, after the timing pass, counts each benchmark's instructions per
+iteration under valgrind: one worker for all benchmarks, which forks counted children (profgate/instructions.py).
 A benchmark that raises, exits, crashes, hangs past the timeout or fails to import is recorded as failed, and the
 rest still run: a worker that dies or hangs is replaced by a new one for the benchmarks it had not reached.
 
@@ -61,7 +63,14 @@ Options:
   --memory-warmups N        iterations run before the tracemalloc pass measures (default: 1)
   --memory-cost N           plain iterations' time the tracemalloc pass's line breakdown may take, an iteration
                             counting as at least 0.1 s (default: 14)
-  --passes LIST             comma-separated passes to run: timing, profile, memory (default: all three)
+  --instrument instructions also count the instructions each benchmark executes per iteration, under valgrind
+                            (Linux; see profgate/instructions.py): exact and repeatable, so a comparison can
+                            judge CPU cost without timing noise. Benchmarks with clock = "wall" are not counted
+  --instruction-iterations N
+                            iterations counted per benchmark (default: 1)
+  --instruction-warmups N   iterations run before counting (default: 1)
+  --passes LIST             comma-separated passes to run: timing, instructions, profile, memory (default:
+                            timing, profile, memory; --instrument instructions adds instructions)
   --events-fd FD            write progress as JSON lines to file descriptor FD instead of text on stderr
   -h, --help                show this help
 
@@ -114,14 +123,17 @@ import os
 import random
 import sys
 
-from profgate import environment, interleave
+from profgate import environment, instructions, interleave
 from profgate.normalise import clip
 from profgate.settings import (
     DEFAULT_HASH_SEED,
+    DEFAULT_INSTRUCTION_ITERATIONS,
+    DEFAULT_INSTRUCTION_WARMUPS,
     DEFAULT_MAX_TIME,
     DEFAULT_MEMORY_COST,
     DEFAULT_MEMORY_WARMUPS,
     DEFAULT_MIN_TIME,
+    DEFAULT_PASSES,
     DEFAULT_PATHS,
     DEFAULT_PROCESSES,
     DEFAULT_PROFILE_ITERATIONS,
@@ -130,6 +142,7 @@ from profgate.settings import (
     DEFAULT_TIMEOUT,
     DEFAULT_VALUES,
     DEFAULT_WARMUPS,
+    INSTRUMENTS,
     PASSES,
     SUITES,
     AbPlan,
@@ -240,7 +253,10 @@ def _parser(command):
         parser.add_argument("--profile-warmups", type=_whole(0), default=DEFAULT_PROFILE_WARMUPS)
         parser.add_argument("--memory-warmups", type=_whole(0), default=DEFAULT_MEMORY_WARMUPS)
         parser.add_argument("--memory-cost", type=_number(), default=DEFAULT_MEMORY_COST)
-        parser.add_argument("--passes", type=_passes, default=list(PASSES))
+        parser.add_argument("--passes", type=_passes, default=list(DEFAULT_PASSES))
+        parser.add_argument("--instrument", choices=INSTRUMENTS, default=None)
+        parser.add_argument("--instruction-iterations", type=_whole(1), default=DEFAULT_INSTRUCTION_ITERATIONS)
+        parser.add_argument("--instruction-warmups", type=_whole(0), default=DEFAULT_INSTRUCTION_WARMUPS)
     else:
         parser.add_argument("--base", required=True)
         parser.add_argument("--head", required=True)
@@ -302,12 +318,25 @@ def parse_arguments(argv, cwd):
         raise UsageError("--out {!r}: cannot create the directory: {}".format(out, error.strerror)) from None
     run_only = {}
     if name == "run":
+        passes = list(options.passes)
+        if options.instrument == "instructions" and "instructions" not in passes:
+            passes = [name for name in PASSES if name in passes or name == "instructions"]
+        valgrind = None
+        if "instructions" in passes:
+            try:
+                valgrind = instructions.check()
+            except instructions.Unavailable as error:
+                raise UsageError("--instrument instructions: {}".format(error)) from None
         run_only = {
             "profile_iterations": options.profile_iterations,
             "profile_warmups": options.profile_warmups,
             "memory_warmups": options.memory_warmups,
             "memory_cost": options.memory_cost,
-            "passes": tuple(options.passes),
+            "passes": tuple(passes),
+            "instrument": "instructions" if "instructions" in passes else None,
+            "instruction_iterations": options.instruction_iterations,
+            "instruction_warmups": options.instruction_warmups,
+            "valgrind": valgrind,
         }
     settings = Settings(
         paths=paths,
@@ -417,7 +446,7 @@ def _settings(command):
     # An ab round is one timing process per side; ab runs no profile or memory pass, so their settings are the
     # defaults a later run of those passes would use.
     settings = command.settings
-    return {
+    recorded = {
         "paths": [clip(path) for path in settings.paths],
         "pythonpath": [clip(path) for path in settings.pythonpath],
         "filter": clip(settings.filter) if settings.filter is not None else None,
@@ -435,6 +464,13 @@ def _settings(command):
         "memory_warmups": settings.memory_warmups,
         "memory_cost": settings.memory_cost,
     }
+    if settings.instrument is not None:
+        recorded.update({
+            "instrument": settings.instrument,
+            "instruction_iterations": settings.instruction_iterations,
+            "instruction_warmups": settings.instruction_warmups,
+        })
+    return recorded
 
 
 def _results(command, tree, benchmarks):
@@ -443,7 +479,7 @@ def _results(command, tree, benchmarks):
         "schema": RESULTS_SCHEMA,
         "schema_version": RESULTS_SCHEMA_VERSION,
         "created": created,
-        "environment": environment.describe(tree),
+        "environment": environment.describe(tree, command.settings.valgrind),
         "settings": _settings(command),
         "benchmarks": benchmarks,
     }

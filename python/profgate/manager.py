@@ -63,26 +63,34 @@ class Manager:
         outcomes = self._attempt(dict(job, benchmarks=[]), [])
         return outcomes[None]
 
-    def run_batch(self, job, specs):
+    def run_batch(self, job, specs, wrapper=None):
         """Runs ``job``'s pass on each benchmark of ``specs`` (dicts with ``file`` and ``id``, and what the pass
-        needs) in that order, in as few fresh processes as crashes and timeouts allow: ``{id: Outcome}``."""
+        needs) in that order, in as few fresh processes as crashes and timeouts allow: ``{id: Outcome}``. With
+        ``wrapper``, each worker runs under the command ``wrapper(directory)`` returns, given an empty directory of
+        the worker's own (whose path the job carries as ``wrapped``)."""
         outcomes = {}
         pending = list(specs)
         while pending:
-            outcomes.update(self._attempt(dict(job, benchmarks=pending), [spec["id"] for spec in pending]))
+            outcomes.update(self._attempt(dict(job, benchmarks=pending), [spec["id"] for spec in pending], wrapper))
             pending = [spec for spec in pending if spec["id"] not in outcomes]
         return outcomes
 
-    def _attempt(self, job, ids):
+    def _attempt(self, job, ids, wrapper=None):
         """One worker process on ``job``: outcomes for the benchmarks it settled (at least one), or under ``None``
         for a job without benchmarks."""
         with tempfile.TemporaryDirectory(prefix="profgate-") as scratch:
             marker = secrets.token_hex(8)
             job = dict(job, cwd=self.cwd, pythonpath=self.pythonpath, result=os.path.join(scratch, "result.jsonl"), marker=marker)
             job_path = os.path.join(scratch, "job.json")
+            prefix = []
+            if wrapper is not None:
+                job["wrapped"] = os.path.join(scratch, "wrapped")
+                os.mkdir(job["wrapped"])
+                prefix = wrapper(job["wrapped"])
             with open(job_path, "w", encoding="utf-8") as file:
                 json.dump(job, file)
-            command = [sys.executable, "-c", _BOOTSTRAP, os.path.dirname(HARNESS_DIR), job_path]
+            # The interpreter itself, never a wrapper script: a wrapper such as valgrind does not follow a shim.
+            command = prefix + [sys.executable, "-c", _BOOTSTRAP, os.path.dirname(HARNESS_DIR), job_path]
             process = subprocess.Popen(
                 command,
                 cwd=self.cwd,
@@ -174,7 +182,7 @@ def _settle(ids, records, finished, reader, ended, timed_out, timeout, returncod
     return outcomes
 
 
-_PASS_NAMES = {"calibrate": "timing", "timing": "timing", "profile": "cProfile", "memory": "tracemalloc"}
+_PASS_NAMES = {"calibrate": "timing", "timing": "timing", "instructions": "instructions", "profile": "cProfile", "memory": "tracemalloc"}
 
 
 def _timeout_message(kind, timeout, iteration):

@@ -1,11 +1,13 @@
 /**
  * Same-runner confirmation: the artifact comparison's timing compares two machines at two times, so the benchmarks
  * whose timing it flags (or, with `confirm: all`, every one) are measured again on this runner, base and head
- * interleaved, and the final timing verdict comes from that. Calls and memory are deterministic and stay as they were.
+ * interleaved, and the final timing verdict comes from that. Calls, memory and instruction counts are deterministic
+ * and stay as they were; a benchmark whose instruction counts decide is not re-measured.
  */
 import * as core from "@actions/core";
 import { execa } from "execa";
 import { join } from "node:path";
+import { decidedByInstructions } from "../core/compare.js";
 import { confirmTiming } from "../core/confirm.js";
 import type { Comparison } from "../core/comparison.js";
 import type { RunSettings } from "../core/config.js";
@@ -36,11 +38,11 @@ export interface ConfirmOutcome {
   note: string | null;
 }
 
-/** The benchmarks whose timing the same runner should settle. */
+/** The benchmarks whose timing the same runner should settle: never those whose instruction counts decide. */
 export function benchmarksToConfirm(comparison: Comparison, mode: ConfirmMode): string[] {
   if (mode === "off") return [];
   return comparison.benchmarks
-    .filter((b) => b.timing !== null && b.verdict !== "failed")
+    .filter((b) => b.timing !== null && b.verdict !== "failed" && !decidedByInstructions(b))
     .filter((b) => mode === "all" || b.timing?.verdict === "regressed" || b.timing?.verdict === "inconclusive")
     .map((b) => b.id);
 }

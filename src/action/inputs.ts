@@ -57,11 +57,20 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
       timeout: optional("timeout"),
       "max-time": optional("max-time"),
       suite: optional("suite"),
+      instrument: optional("instrument"),
     },
     where,
   );
   const thresholds: ThresholdSettings = {};
-  applyThresholdValues(thresholds, { "time-threshold": optional("time-threshold"), "memory-threshold": optional("memory-threshold") }, where);
+  applyThresholdValues(
+    thresholds,
+    {
+      "time-threshold": optional("time-threshold"),
+      "memory-threshold": optional("memory-threshold"),
+      "instructions-threshold": optional("instructions-threshold"),
+    },
+    where,
+  );
 
   const artifactName = optional("artifact-name") ?? "profgate-results";
   if (!ARTIFACT_NAME.test(artifactName)) {

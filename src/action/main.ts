@@ -15,6 +15,7 @@ import { Artifacts } from "../adapters/artifacts.js";
 import { GitHubApi } from "../adapters/github.js";
 import { runHarness } from "../adapters/harness.js";
 import { loadProjectConfig } from "../adapters/project.js";
+import { ensureValgrind } from "../adapters/valgrind.js";
 import { parseInputs, type ActionInputs } from "./inputs.js";
 import { confirmOnRunner } from "./confirm.js";
 import { fetchBaseline, fetchRunResults, type BaselineOutcome } from "./baseline.js";
@@ -61,6 +62,7 @@ async function runMode(inputs: ActionInputs, runner: Runner, services: Services)
   const project = await loadProjectConfig(cwd);
   const settings = resolveRunSettings(project.run, inputs.run);
   const out = join(runner.tempDir, "profgate", `run-${runner.runId}`, "results");
+  if (settings.instrument === "instructions") core.info(`profgate: counting instructions with ${await ensureValgrind(process.platform, (line) => core.info(line))}`);
   core.info(`profgate: running the benchmarks in ${settings.paths.join(", ")} with ${settings.python}`);
   const harness = await runHarness({
     cwd,

@@ -104,6 +104,7 @@ function harnessArgs(settings: RunSettings, out: string, passes: readonly string
     "--memory-warmups", String(settings.memoryWarmups),
     "--memory-cost", String(settings.memoryCost),
   );
+  if (settings.instrument === "instructions") args.push("--instrument", "instructions");
   if (passes !== undefined) args.push("--passes", passes.join(","));
   if (loops !== undefined) args.push("--loops", String(loops));
   return args;

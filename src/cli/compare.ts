@@ -20,6 +20,7 @@ export const COMPARE_OPTIONS = {
   "time-threshold": { type: "string" },
   "memory-threshold": { type: "string" },
   "noise-margin": { type: "string" },
+  "instructions-threshold": { type: "string" },
   "no-fail": { type: "boolean" },
 } satisfies ParseArgsConfig["options"];
 
@@ -36,6 +37,8 @@ Options:
   --time-threshold PCT     a slowdown must exceed this to regress (default 5)
   --memory-threshold PCT   peak or retained memory growth that regresses (default 10, and at least 64 KiB)
   --noise-margin PCT       the interval's lower bound must exceed this for separate runs (default 15)
+  --instructions-threshold PCT
+                           growth of instructions per iteration that regresses (default 2)
   --no-fail                exit 0 even when a benchmark regressed
 
 Exit codes: 0 no regression, 1 regression, 2 input error (the message names the file, the place and the problem).
@@ -51,7 +54,12 @@ export function thresholdFlags(values: Record<string, unknown>): ThresholdSettin
   const flags: ThresholdSettings = {};
   applyThresholdValues(
     flags,
-    { "time-threshold": values["time-threshold"], "memory-threshold": values["memory-threshold"], "noise-margin": values["noise-margin"] },
+    {
+      "time-threshold": values["time-threshold"],
+      "memory-threshold": values["memory-threshold"],
+      "noise-margin": values["noise-margin"],
+      "instructions-threshold": values["instructions-threshold"],
+    },
     (name) => `--${name}`,
   );
   return flags;

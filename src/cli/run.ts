@@ -22,6 +22,7 @@ export const RUN_OPTIONS = {
   "min-time": { type: "string" },
   "max-time": { type: "string" },
   "profile-iterations": { type: "string" },
+  instrument: { type: "string" },
   gc: { type: "boolean" },
   isolate: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
@@ -52,6 +53,9 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --timeout SECONDS       seconds one benchmark's pass may run before its worker is killed (default 60; per
                           benchmark: timeout under [tool.profgate.overrides."ID"])
   --profile-iterations N  iterations measured by the cProfile pass (default 5)
+  --instrument WHAT       time (default), or instructions: also count each benchmark's instructions per
+                          iteration under valgrind (Linux; exact and repeatable), which then judge CPU cost in
+                          place of timing when base and head ran the same Python build
   --gc                    keep the garbage collector on while timing
   --isolate               give each benchmark worker processes of its own (slower: one Python start-up per
                           benchmark and process)
@@ -79,6 +83,7 @@ export async function runSettingsFrom(values: Record<string, unknown>, positiona
       "min-time": values["min-time"],
       "max-time": values["max-time"],
       "profile-iterations": values["profile-iterations"],
+      instrument: values.instrument,
       gc: values.gc === true ? true : undefined,
       isolate: values.isolate === true ? true : undefined,
     },

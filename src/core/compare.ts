@@ -17,6 +17,12 @@
  *
  * Memory is compared exactly: a regression when head − base exceeds both the floor and threshold × |base|
  * (an improvement, symmetrically, when base − head exceeds the floor and threshold × |head|).
+ *
+ * Instructions per iteration (`--instrument instructions`) are exact too: regressed when head exceeds base by more
+ * than the instructions threshold, improved when base exceeds head by more than it. When both sides were counted on
+ * the same build (`sameBuild`) and the benchmark is judged on CPU time, the instruction verdict takes the timing
+ * verdict's place: timing is still shown, but neither gates nor enters Holm's family. Otherwise the counts are shown
+ * with a caveat and timing decides.
  */
 import { attributeAllocations, attributeFunctions, compareCalls, DEFAULT_LIMITS, matchFunctions, type AttributionLimits } from "./attribution.js";
 import {
@@ -28,6 +34,7 @@ import {
   type Calls,
   type Caveat,
   type Comparison,
+  type Instructions,
   type Memory,
   type MemoryMetric,
   type Metric,
@@ -147,9 +154,59 @@ function compareMemory(base: Benchmark, head: Benchmark, t: Thresholds): Memory 
   };
 }
 
-function metricsWith(verdict: MetricVerdict, timing: Timing | null, memory: Memory | null, calls: Calls | null): Metric[] {
+/**
+ * Why two runs' instruction counts cannot be compared, or null when they can: the interpreter's build, the
+ * platform, the C library, valgrind, the hash seed and the garbage collector setting must all match.
+ */
+export function instructionsMismatch(base: Results, head: Results): string | null {
+  const facts = (r: Results): [string, string | undefined][] => [
+    ["Python", `${r.environment.python.implementation} ${r.environment.python.version} (${r.environment.python.build}, ${r.environment.python.compiler})`],
+    ["platform", `${r.environment.platform.system} ${r.environment.platform.machine}`],
+    ["C library", r.environment.instructions?.libc],
+    ["valgrind", r.environment.instructions?.valgrind],
+    ["hash seed", String(r.settings.hash_seed)],
+    ["garbage collector setting", String(r.settings.gc)],
+  ];
+  const before = facts(base);
+  const after = facts(head);
+  for (const [i, [what, value]] of before.entries()) {
+    const other = after[i]?.[1];
+    if (value !== other) return `counted on different builds: ${what} ${value ?? "unknown"} (base) vs ${other ?? "unknown"} (head); timing decides`;
+  }
+  return null;
+}
+
+function compareInstructions(base: Benchmark, head: Benchmark, t: Thresholds, mismatch: string | null): Instructions | undefined {
+  const before = base.instructions?.per_iteration ?? null;
+  const after = head.instructions?.per_iteration ?? null;
+  if (before === null && after === null) return undefined;
+  const delta = before !== null && after !== null ? after - before : null;
+  let verdict: MetricVerdict = "inconclusive";
+  if (before !== null && after !== null && delta !== null) {
+    verdict = "unchanged";
+    if (delta > t.instructionsThreshold * before) verdict = "regressed";
+    else if (-delta > t.instructionsThreshold * after) verdict = "improved";
+  }
+  let caveat = mismatch;
+  if (before === null || after === null) caveat = `not counted on ${before === null ? "base" : "head"}; timing decides`;
+  else if (head.clock === "wall") caveat = "a wall-clock benchmark: timing decides";
+  return {
+    verdict,
+    base: before,
+    head: after,
+    delta,
+    relative: delta !== null && before !== null && before > 0 ? delta / before : null,
+    threshold: t.instructionsThreshold,
+    decides: caveat === null,
+    caveat,
+  };
+}
+
+function metricsWith(verdict: MetricVerdict, timing: Timing | null, memory: Memory | null, calls: Calls | null, instructions?: Instructions): Metric[] {
   const metrics: Metric[] = [];
-  if (timing?.verdict === verdict) metrics.push("time");
+  if (instructions?.decides === true) {
+    if (instructions.verdict === verdict) metrics.push("instructions");
+  } else if (timing?.verdict === verdict) metrics.push("time");
   if (memory?.peak.verdict === verdict) metrics.push("peak_memory");
   if (memory?.retained.verdict === verdict) metrics.push("retained_memory");
   if (calls?.verdict === verdict) metrics.push("calls");
@@ -216,19 +273,34 @@ function emptyEntry(bench: Benchmark, verdict: Verdict, failures: BenchmarkFailu
   };
 }
 
+/** Whether the benchmark's CPU verdict comes from instruction counts rather than timing. */
+export function decidedByInstructions(entry: BenchmarkComparison): boolean {
+  return entry.instructions?.decides === true;
+}
+
 /**
  * Sets a compared benchmark's `regressions`, `improvements`, `verdict` and `gating` from its metrics (`timing`
  * with Holm's `significant` already decided, `memory`, `calls`).
  */
 export function decideVerdict(entry: BenchmarkComparison): void {
-  const { timing, memory, calls } = entry;
-  entry.regressions = metricsWith("regressed", timing, memory, calls);
-  entry.improvements = metricsWith("improved", timing, memory, calls);
+  const { timing, memory, calls, instructions } = entry;
+  entry.regressions = metricsWith("regressed", timing, memory, calls, instructions);
+  entry.improvements = metricsWith("improved", timing, memory, calls, instructions);
   if (entry.regressions.length > 0) entry.verdict = "regressed";
   else if (entry.improvements.length > 0) entry.verdict = "improved";
-  else if (timing?.verdict === "inconclusive") entry.verdict = "inconclusive";
+  else if (timing?.verdict === "inconclusive" && !decidedByInstructions(entry)) entry.verdict = "inconclusive";
   else entry.verdict = "unchanged";
   entry.gating = entry.regressions.some((metric) => metric !== "time" || timing?.significant === true);
+}
+
+/**
+ * The timing whose estimates attribution scales profile shares to: when instruction counts decide, their exact
+ * head/base ratio replaces the timing ratio, which across separate runs carries the machines' drift.
+ */
+export function attributionScale(entry: BenchmarkComparison): Timing | null {
+  const { timing, instructions } = entry;
+  if (timing === null || instructions?.decides !== true || instructions.base === null || instructions.head === null || instructions.base <= 0) return timing;
+  return { ...timing, ratio: instructions.head / instructions.base };
 }
 
 /**
@@ -264,6 +336,7 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
   const resolver = thresholdResolver(options.thresholds ?? {});
   const limits: AttributionLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const caveats = environmentCaveats(base, head);
+  const mismatch = instructionsMismatch(base, head);
   const baseById = new Map(base.benchmarks.map((b) => [b.id, b]));
   const headIds = new Set(head.benchmarks.map((b) => b.id));
   const pending: Pending[] = [];
@@ -279,6 +352,8 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
     } else {
       const entry = emptyEntry(after, "unchanged", []);
       entry.timing = after.timing !== null && before.timing !== null ? compareTiming(before, after, thresholds, options.mode, caveats.length > 0) : null;
+      const instructions = compareInstructions(before, after, thresholds, mismatch);
+      if (instructions !== undefined) entry.instructions = instructions;
       entry.memory = compareMemory(before, after, thresholds);
       pending.push({ entry, compared: true, thresholds, base: before, head: after });
     }
@@ -289,7 +364,8 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
     }
   }
 
-  const tested = pending.filter((p) => p.entry.timing?.p != null);
+  // A timing the instruction counts replace decides nothing, so it does not spend the family's error rate.
+  const tested = pending.filter((p) => p.entry.timing?.p != null && !decidedByInstructions(p.entry));
   const adjusted = holm(tested.map((p) => p.entry.timing?.p ?? 1));
   tested.forEach((p, i) => {
     const timing = p.entry.timing;
@@ -305,11 +381,12 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
       entry.calls = compareCalls(before.profile, after.profile, pairs, thresholds.callThreshold, limits.calls);
     }
     decideVerdict(entry);
-    if (entry.verdict === "regressed" || entry.verdict === "improved") entry.attribution = attribute(before, after, entry.timing, limits, pairs);
+    if (entry.verdict === "regressed" || entry.verdict === "improved") entry.attribution = attribute(before, after, attributionScale(entry), limits, pairs);
   }
 
   const benchmarks = pending.map((p) => p.entry);
   const global = resolver.global;
+  const counted = base.settings.instrument !== undefined || head.settings.instrument !== undefined;
   return {
     schema: COMPARISON_SCHEMA_NAME,
     schema_version: COMPARISON_SCHEMA_VERSION,
@@ -325,6 +402,7 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
         memory_threshold: global.memoryThreshold,
         memory_floor: global.memoryFloor,
         call_threshold: global.callThreshold,
+        ...(counted ? { instructions_threshold: global.instructionsThreshold } : {}),
         level: global.level,
       },
       margin: options.mode === "separate" ? global.noiseMargin : global.interleavedMargin,

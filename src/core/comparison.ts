@@ -18,7 +18,7 @@ export const MetricVerdict = z.enum(["regressed", "improved", "unchanged", "inco
 export type MetricVerdict = z.infer<typeof MetricVerdict>;
 
 /** The metrics a benchmark can regress or improve on. */
-export const Metric = z.enum(["time", "peak_memory", "retained_memory", "calls"]);
+export const Metric = z.enum(["time", "instructions", "peak_memory", "retained_memory", "calls"]);
 export type Metric = z.infer<typeof Metric>;
 
 /** How base and head were measured: in separate runs, or interleaved on one machine (`profgate ab`). */
@@ -77,6 +77,27 @@ export const Memory = z.strictObject({
   floor: z.number(),
 });
 export type Memory = z.infer<typeof Memory>;
+
+/**
+ * Instructions per iteration, counted under valgrind: exact and repeatable, so compared like memory, without
+ * statistics. They decide the benchmark's CPU verdict in place of timing (`decides`) when both sides were counted
+ * on the same Python build and the benchmark is judged on CPU time; otherwise they are shown with `caveat`.
+ */
+export const Instructions = z.strictObject({
+  verdict: MetricVerdict,
+  /** Instructions per iteration; null on a side that was not counted. */
+  base: z.number().nullable(),
+  head: z.number().nullable(),
+  delta: z.number().nullable(),
+  /** delta / base; null when either side is missing or base is 0. */
+  relative: z.number().nullable(),
+  threshold: z.number(),
+  /** The instruction verdict replaced the timing verdict for this benchmark. */
+  decides: z.boolean(),
+  /** Why the counts do not decide (a side not counted, different builds, a wall-clock benchmark); null when they do. */
+  caveat: z.string().nullable(),
+});
+export type Instructions = z.infer<typeof Instructions>;
 
 /** Where a function is: file, line and name as in pstats; `base_line` when the line moved between versions. */
 const FunctionPlace = {
@@ -217,6 +238,8 @@ export const BenchmarkComparison = z.strictObject({
   improvements: z.array(Metric),
   failures: z.array(BenchmarkFailure),
   timing: Timing.nullable(),
+  /** Present when either side counted instructions (`--instrument instructions`). */
+  instructions: Instructions.optional(),
   memory: Memory.nullable(),
   calls: Calls.nullable(),
   /** Present for regressed and improved benchmarks. */
@@ -244,6 +267,8 @@ const ThresholdsJson = z.strictObject({
   memory_threshold: z.number(),
   memory_floor: z.number(),
   call_threshold: z.number().nullable(),
+  /** Present when either side counted instructions. */
+  instructions_threshold: z.number().optional(),
   level: z.number(),
 });
 

@@ -10,6 +10,13 @@ import type { ThresholdOverrides } from "./thresholds.js";
 export const SUITE_KINDS = ["native", "pytest", "auto"] as const;
 export type SuiteKind = (typeof SUITE_KINDS)[number];
 
+/**
+ * What judges CPU cost: `time` (the timing pass alone) or `instructions` (also instructions per iteration counted
+ * under valgrind, which decide where base and head ran the same build).
+ */
+export const INSTRUMENTS = ["time", "instructions"] as const;
+export type Instrument = (typeof INSTRUMENTS)[number];
+
 /** How `profgate run` measures; the names mirror the harness's flags. */
 export interface RunSettings {
   paths: string[];
@@ -38,6 +45,7 @@ export interface RunSettings {
   memoryWarmups: number;
   /** The tracemalloc pass's line breakdown may take this many plain iterations' time before it is cut short. */
   memoryCost: number;
+  instrument: Instrument;
 }
 
 /** Gate thresholds as one layer of configuration gives them (all optional), already converted to fractions and bytes. */
@@ -74,6 +82,7 @@ export const DEFAULT_RUN_SETTINGS: Readonly<RunSettings> = Object.freeze({
   profileWarmups: 1,
   memoryWarmups: 1,
   memoryCost: 14,
+  instrument: "time",
 });
 
 /** A setting with a bad value; the message is complete and meant for the user as it is. */
@@ -81,7 +90,7 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-type Kind = "positive-int" | "nonnegative-int" | "positive-number" | "nonnegative-number" | "string" | "paths" | "boolean" | "percent" | "bytes" | "level" | "suite";
+type Kind = "positive-int" | "nonnegative-int" | "positive-number" | "nonnegative-number" | "string" | "paths" | "boolean" | "percent" | "bytes" | "level" | "suite" | "instrument";
 
 interface Key<T> {
   kind: Kind;
@@ -108,6 +117,7 @@ const RUN_KEYS: Record<string, Key<Partial<RunSettings>>> = {
   "profile-warmups": { kind: "nonnegative-int", set: (t, v: number) => (t.profileWarmups = v) },
   "memory-warmups": { kind: "nonnegative-int", set: (t, v: number) => (t.memoryWarmups = v) },
   "memory-cost": { kind: "nonnegative-number", set: (t, v: number) => (t.memoryCost = v) },
+  instrument: { kind: "instrument", set: (t, v: Instrument) => (t.instrument = v) },
 };
 
 const THRESHOLD_KEYS: Record<string, Key<ThresholdSettings>> = {
@@ -118,6 +128,7 @@ const THRESHOLD_KEYS: Record<string, Key<ThresholdSettings>> = {
   "interleaved-margin": { kind: "percent", set: (t, v: number) => (t.interleavedMargin = v) },
   level: { kind: "level", set: (t, v: number) => (t.level = v) },
   "call-threshold": { kind: "percent", set: (t, v: number) => (t.callThreshold = v) },
+  "instructions-threshold": { kind: "percent", set: (t, v: number) => (t.instructionsThreshold = v) },
 };
 
 const ALLOWED: Record<Kind, string> = {
@@ -132,6 +143,7 @@ const ALLOWED: Record<Kind, string> = {
   bytes: "a size in bytes, e.g. 65536 or \"64KiB\"",
   level: "a confidence level between 50 and 99.99 (percent), e.g. 99",
   suite: `one of ${SUITE_KINDS.join(", ")}`,
+  instrument: `one of ${INSTRUMENTS.join(", ")}`,
 };
 
 const SIZE_SUFFIX: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1000, kib: 1024, m: 1024 ** 2, mb: 1e6, mib: 1024 ** 2, g: 1024 ** 3, gb: 1e9, gib: 1024 ** 3 };
@@ -187,6 +199,8 @@ export function convertValue(kind: Kind, raw: unknown, where: string): unknown {
       return typeof raw === "string" && raw !== "" ? raw : fail();
     case "suite":
       return SUITE_KINDS.find((kind) => kind === raw) ?? fail();
+    case "instrument":
+      return INSTRUMENTS.find((instrument) => instrument === raw) ?? fail();
     case "paths": {
       const list = typeof raw === "string" ? raw.split(/[\n,]/).map((s) => s.trim()).filter((s) => s !== "") : raw;
       return Array.isArray(list) && list.length > 0 && list.every((p) => typeof p === "string" && p !== "") ? list : fail();

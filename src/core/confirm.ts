@@ -1,14 +1,15 @@
 /**
  * Same-runner confirmation: a comparison against a baseline artifact (separate runs, wide noise margin) whose timing
  * verdicts are replaced, benchmark by benchmark, by those of base and head re-measured in interleaved rounds on this
- * runner (`runInterleaved`). Deterministic metrics — call counts, peak and retained memory — need no confirmation
- * and stay as the artifact comparison found them.
+ * runner (`runInterleaved`). Deterministic metrics — call counts, peak and retained memory, and instruction counts
+ * (which, on the same build, replace the timing verdict) — need no confirmation and stay as the artifact comparison
+ * found them.
  *
  * The confirmed timing keeps the interleaved comparison's Holm decision (`significant`): that family is the
  * benchmarks that were confirmed, tested at the interleaved run's per-look level, so the timing regressions that gate
  * keep the configured error rate. Unconfirmed benchmarks keep their artifact timing and its Holm decision.
  */
-import { attribute, decideVerdict, summarize } from "./compare.js";
+import { attribute, attributionScale, decidedByInstructions, decideVerdict, summarize } from "./compare.js";
 import { DEFAULT_LIMITS, type AttributionLimits } from "./attribution.js";
 import type { BenchmarkComparison, Comparison, Verdict } from "./comparison.js";
 import type { Results } from "./results.js";
@@ -39,13 +40,14 @@ export function confirmTiming(artifact: Comparison, interleaved: Comparison, opt
   const after = new Map(options.results?.head.benchmarks.map((b) => [b.id, b]));
   const benchmarks = artifact.benchmarks.map((entry): BenchmarkComparison => {
     const confirmation = sameRunner.get(entry.id);
-    if (confirmation === undefined || !COMPARED.has(entry.verdict)) return entry;
+    // Instruction counts settle the CPU verdict exactly; a re-measured timing cannot improve on them.
+    if (confirmation === undefined || !COMPARED.has(entry.verdict) || decidedByInstructions(entry)) return entry;
     const confirmed: BenchmarkComparison = { ...entry, timing: confirmation.timing, confirmed: true };
     decideVerdict(confirmed);
     const base = before.get(entry.id);
     const head = after.get(entry.id);
     if (confirmed.verdict !== "regressed" && confirmed.verdict !== "improved") confirmed.attribution = null;
-    else if (base !== undefined && head !== undefined) confirmed.attribution = attribute(base, head, confirmed.timing, limits);
+    else if (base !== undefined && head !== undefined) confirmed.attribution = attribute(base, head, attributionScale(confirmed), limits);
     return confirmed;
   });
   return { ...artifact, summary: summarize(benchmarks), benchmarks };

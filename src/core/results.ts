@@ -23,7 +23,7 @@ const bytes = z.number().finite();
 export const BenchmarkStatus = z.enum(["ok", "error", "exit", "crash", "timeout"]);
 export type BenchmarkStatus = z.infer<typeof BenchmarkStatus>;
 
-export const Pass = z.enum(["collect", "timing", "profile", "memory"]);
+export const Pass = z.enum(["collect", "timing", "instructions", "profile", "memory"]);
 export type Pass = z.infer<typeof Pass>;
 
 export const Failure = z.strictObject({
@@ -107,6 +107,14 @@ export const Memory = z.strictObject({
 });
 export type Memory = z.infer<typeof Memory>;
 
+/** Instructions per iteration, counted under valgrind (`--instrument instructions`). */
+export const Instructions = z.strictObject({
+  per_iteration: z.number().finite().nonnegative(),
+  iterations: z.number().int().positive(),
+  warmups: z.number().int().nonnegative(),
+});
+export type Instructions = z.infer<typeof Instructions>;
+
 export const ParamValue = z.union([z.string().max(MAX_TEXT), z.number(), z.boolean(), z.null()]);
 
 export const Benchmark = z.strictObject({
@@ -119,6 +127,8 @@ export const Benchmark = z.strictObject({
   failure: Failure.nullable(),
   output: text(MAX_OUTPUT),
   timing: Timing.nullable(),
+  /** The instructions pass. Absent when it did not run for this benchmark (not asked for, a wall-clock benchmark, a failure). */
+  instructions: Instructions.optional(),
   profile: Profile.nullable(),
   memory: Memory.nullable(),
 });
@@ -146,6 +156,13 @@ export const Environment = z.strictObject({
     })
     .nullable(),
   tool_version: text(),
+  /** What instruction counts depend on besides the Python build; present only when instructions were counted. */
+  instructions: z
+    .strictObject({
+      valgrind: text(),
+      libc: text(),
+    })
+    .optional(),
 });
 export type Environment = z.infer<typeof Environment>;
 
@@ -175,6 +192,10 @@ export const Settings = z.strictObject({
   memory_warmups: z.number().int().nonnegative(),
   /** How many plain iterations' time the tracemalloc pass's line breakdown may take. Absent in earlier versions. */
   memory_cost: z.number().finite().nonnegative().optional(),
+  /** `instructions` when the instructions pass ran; absent otherwise, as are the two settings below. */
+  instrument: z.enum(["instructions"]).optional(),
+  instruction_iterations: z.number().int().positive().optional(),
+  instruction_warmups: z.number().int().nonnegative().optional(),
 });
 export type Settings = z.infer<typeof Settings>;
 

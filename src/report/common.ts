@@ -4,8 +4,8 @@
  * each renderer escapes for its own format.
  */
 import { isProjectFile } from "../core/attribution.js";
-import type { AllocationAttribution, BenchmarkComparison, Comparison, FunctionChange, MemoryMetric, RunFacts, Timing, Verdict } from "../core/comparison.js";
-import { formatBytes, formatDuration, formatLevel, formatPercent, formatRatio } from "./format.js";
+import type { AllocationAttribution, BenchmarkComparison, Comparison, FunctionChange, Instructions, MemoryMetric, RunFacts, Timing, Verdict } from "../core/comparison.js";
+import { formatBytes, formatDuration, formatLargeCount, formatLevel, formatPercent, formatRatio } from "./format.js";
 
 /** Where a report links to, when known. All optional: the CLI knows none of them. */
 export interface ReportContext {
@@ -109,6 +109,34 @@ export function timingText(timing: Timing | null): string {
   return `${formatRatio(timing.ratio)} (${lower}–${upper})${timing.caveat ? " ⚠️" : ""}`;
 }
 
+/** Whether any benchmark of the comparison has instruction counts: the reports then add their column. */
+export function hasInstructions(comparison: Comparison): boolean {
+  return comparison.benchmarks.some((b) => b.instructions !== undefined);
+}
+
+/**
+ * "+2.0% (6.72 M → 6.85 M)": the change in instructions per iteration, with `mark` when the counts do not decide
+ * (their caveat says why); the count alone when unchanged, "—" when not counted.
+ */
+export function instructionsText(instructions: Instructions | undefined, mark: string): string {
+  if (instructions === undefined) return "—";
+  const flag = instructions.decides ? "" : ` ${mark}`;
+  if (instructions.base === null || instructions.head === null) return `${instructions.base === null ? "head" : "base"} only${flag}`;
+  const counts = `${formatLargeCount(instructions.base)} → ${formatLargeCount(instructions.head)}`;
+  const relative = instructions.relative === null ? "" : `${formatPercent(instructions.relative, 2)} `;
+  return instructions.delta === 0 ? `= ${formatLargeCount(instructions.head)}${flag}` : `${relative}(${counts})${flag}`;
+}
+
+/** The distinct reasons why some benchmarks' instruction counts did not decide, with how many each. */
+export function instructionCaveats(comparison: Comparison): string[] {
+  const counts = new Map<string, number>();
+  for (const b of comparison.benchmarks) {
+    const caveat = b.instructions?.caveat;
+    if (caveat !== undefined && caveat !== null) counts.set(caveat, (counts.get(caveat) ?? 0) + 1);
+  }
+  return [...counts].map(([caveat, n]) => `Instruction counts of ${n} benchmark${n === 1 ? "" : "s"} do not decide: ${caveat}.`);
+}
+
 /** A memory change as a signed size and percentage, or the size itself when unchanged. */
 export function memoryText(metric: MemoryMetric | undefined): string {
   if (metric === undefined) return "—";
@@ -167,7 +195,7 @@ export function methodText(comparison: Comparison): string {
     base.processes === head.processes && base.values === head.values
       ? `${head.processes} processes × ${head.values} values per side`
       : `${base.processes} processes × ${base.values} values for base, ${head.processes} × ${head.values} for head`;
-  return `Timing: Hodges–Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann–Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
+  return `Timing: Hodges–Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann–Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${t.instructions_threshold === undefined ? "" : ` Instructions per iteration: counted under valgrind, exact; regressed above ${formatPercent(t.instructions_threshold, 0)}, and where base and head ran the same build they judge CPU cost in place of timing.`}${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
 }
 
 /** One side's environment: commit, interpreter, platform and CPU, each field passed through `escape`. */

@@ -54,6 +54,19 @@ export function formatRatio(ratio: number): string {
   return `${ratio.toFixed(ratio >= 10 ? 1 : 3)}×`;
 }
 
+const COUNT_UNITS: readonly [number, string][] = [
+  [1e9, "G"],
+  [1e6, "M"],
+  [1e3, "k"],
+];
+
+/** A large count with three significant digits and a decimal unit ("6.85 M" instructions). */
+export function formatLargeCount(n: number): string {
+  if (!Number.isFinite(n)) return "—";
+  const found = COUNT_UNITS.find(([scale]) => Math.abs(n) >= scale);
+  return found === undefined ? String(Math.round(n)) : `${(n / found[0]).toPrecision(3)} ${found[1]}`;
+}
+
 /** A count that may be fractional (calls per iteration): integers stay integers. */
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return "—";

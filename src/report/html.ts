@@ -14,6 +14,9 @@ import {
   memoryNotes,
   memoryText,
   methodText,
+  hasInstructions,
+  instructionCaveats,
+  instructionsText,
   signedDuration,
   sourceUrl,
   timingText,
@@ -70,7 +73,7 @@ function location(context: ReportContext, file: string, line: number | null): st
   return url === undefined ? label : `<a href="${escapeHtml(url)}">${label}</a>`;
 }
 
-function benchmarkRows(benches: readonly BenchmarkComparison[]): string[][] {
+function benchmarkRows(benches: readonly BenchmarkComparison[], counted: boolean): string[][] {
   return benches.map((b) => {
     const medians = b.timing === null ? "—" : `${formatDuration(b.timing.median.base)} → ${formatDuration(b.timing.median.head)}`;
     const p = b.timing?.p_adjusted ?? null;
@@ -79,6 +82,7 @@ function benchmarkRows(benches: readonly BenchmarkComparison[]): string[][] {
       medians,
       escapeHtml(timingText(b.timing)),
       p === null ? "—" : p.toPrecision(2),
+      ...(counted ? [escapeHtml(instructionsText(b.instructions, "⚠️"))] : []),
       memoryText(b.memory?.peak),
       memoryText(b.memory?.retained),
       `<span class="${b.verdict}">${escapeHtml(verdictText(b))}</span>`,
@@ -88,6 +92,8 @@ function benchmarkRows(benches: readonly BenchmarkComparison[]): string[][] {
 
 const BENCHMARK_HEADERS = ["benchmark", "time per iteration", "head/base (bounds)", "Holm p", "peak memory", "retained", "verdict"];
 const BENCHMARK_NUMERIC = [1, 2, 3, 4, 5];
+const COUNTED_HEADERS = ["benchmark", "time per iteration", "head/base (bounds)", "Holm p", "instructions per iteration", "peak memory", "retained", "verdict"];
+const COUNTED_NUMERIC = [1, 2, 3, 4, 5, 6];
 
 function functionsSection(context: ReportContext, functions: FunctionAttribution): string {
   const change = functions.time.head - functions.time.base;
@@ -213,10 +219,14 @@ export function renderHtml(comparison: Comparison, context: ReportContext = {}):
   const body: string[] = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text)}</h1>`];
   for (const note of context.notes ?? []) body.push(`<blockquote>${escapeHtml(note)}</blockquote>`);
   for (const caveat of comparison.caveats) body.push(`<blockquote class="warn">⚠️ ${escapeHtml(caveat.message)}</blockquote>`);
+  for (const caveat of instructionCaveats(comparison)) body.push(`<blockquote class="warn">⚠️ ${escapeHtml(caveat)}</blockquote>`);
   body.push(`<h2>Benchmarks</h2>`);
-  if (changed.length > 0) body.push(table(BENCHMARK_HEADERS, benchmarkRows(changed), BENCHMARK_NUMERIC));
+  const counted = hasInstructions(comparison);
+  const headers = counted ? COUNTED_HEADERS : BENCHMARK_HEADERS;
+  const numeric = counted ? COUNTED_NUMERIC : BENCHMARK_NUMERIC;
+  if (changed.length > 0) body.push(table(headers, benchmarkRows(changed, counted), numeric));
   if (unchanged.length > 0) {
-    body.push(`<details><summary>${unchanged.length} unchanged</summary>`, table(BENCHMARK_HEADERS, benchmarkRows(unchanged), BENCHMARK_NUMERIC), "</details>");
+    body.push(`<details><summary>${unchanged.length} unchanged</summary>`, table(headers, benchmarkRows(unchanged, counted), numeric), "</details>");
   }
   const explained = changed.filter((b) => (b.attribution !== null && (b.verdict === "regressed" || b.verdict === "improved")) || b.failures.length > 0);
   if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b)));

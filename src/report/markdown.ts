@@ -15,6 +15,9 @@ import {
   memoryNotes,
   memoryText,
   methodText,
+  hasInstructions,
+  instructionCaveats,
+  instructionsText,
   signedDuration,
   sourceUrl,
   timingText,
@@ -74,11 +77,25 @@ function location(context: MarkdownContext, file: string, line: number | null): 
   return link(code(label), sourceUrl(context, file, line));
 }
 
-function benchmarkTable(benches: readonly BenchmarkComparison[]): string {
-  const rows = benches.map((b) => [code(b.id), escapeText(timingText(b.timing)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
-  return markdownTable([["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"], ...rows], {
+function benchmarkTable(benches: readonly BenchmarkComparison[], counted: boolean): string {
+  if (!counted) {
+    const rows = benches.map((b) => [code(b.id), escapeText(timingText(b.timing)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
+    return markdownTable([["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"], ...rows], {
+      alignDelimiters: false,
+      align: ["l", "r", "r", "r", "l"],
+    });
+  }
+  const rows = benches.map((b) => [
+    code(b.id),
+    escapeText(timingText(b.timing)),
+    escapeText(instructionsText(b.instructions, "⚠️")),
+    memoryText(b.memory?.peak),
+    memoryText(b.memory?.retained),
+    verdictText(b),
+  ]);
+  return markdownTable([["benchmark", "time head/base (bounds)", "instructions per iteration", "peak memory", "retained", "verdict"], ...rows], {
     alignDelimiters: false,
-    align: ["l", "r", "r", "r", "l"],
+    align: ["l", "r", "r", "r", "r", "l"],
   });
 }
 
@@ -220,17 +237,19 @@ function build(comparison: Comparison, context: MarkdownContext, budget: Budget,
   const changed = changedBenchmarks(comparison);
   const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const { icon, text } = verdictLine(comparison);
+  const counted = hasInstructions(comparison);
   const out: string[] = [reportMarker(context.marker), `### ${icon} ${text}`, ""];
   for (const note of context.notes ?? []) out.push(`> ${escapeText(note)}`, "");
   for (const caveat of comparison.caveats) out.push(`> ⚠️ ${escapeText(caveat.message)}`, "");
+  for (const caveat of instructionCaveats(comparison)) out.push(`> ⚠️ ${escapeText(caveat)}`, "");
   if (changed.length > 0) {
-    out.push(benchmarkTable(changed.slice(0, budget.rows)), "");
+    out.push(benchmarkTable(changed.slice(0, budget.rows), counted), "");
     const hidden = changed.slice(budget.rows);
     if (hidden.length > 0) out.push(`…and ${hidden.length} more changed benchmarks (${countsText(hidden)}), not shown.`, "");
   }
   if (unchanged.length > 0) {
     if (budget.unchangedTable) {
-      out.push(`<details><summary>${unchanged.length} unchanged</summary>`, "", benchmarkTable(unchanged), "", "</details>", "");
+      out.push(`<details><summary>${unchanged.length} unchanged</summary>`, "", benchmarkTable(unchanged, counted), "", "</details>", "");
     } else {
       out.push(`${unchanged.length} unchanged.`, "");
     }

@@ -6,7 +6,7 @@ import { markdownTable } from "markdown-table";
 import type { Results } from "../core/results.js";
 import { processTimes } from "../core/compare.js";
 import { median } from "../core/stats.js";
-import { formatBytes, formatDuration } from "./format.js";
+import { formatBytes, formatDuration, formatLargeCount } from "./format.js";
 import { COMMENT_LIMIT, escapeText, reportMarker } from "./markdown.js";
 
 export interface ResultsMarkdownContext {
@@ -21,11 +21,13 @@ export interface ResultsMarkdownContext {
 /** Renders results alone as Markdown: one row per benchmark with its time, memory and status. */
 export function renderResultsMarkdown(results: Results, context: ResultsMarkdownContext): string {
   const failed = results.benchmarks.filter((b) => b.status !== "ok").length;
+  const counted = results.benchmarks.some((b) => b.instructions !== undefined);
   const rows = results.benchmarks.map((bench) => {
     const perProcess = processTimes(bench);
     return [
       `<code>${escapeText(bench.id)}</code>`,
       perProcess.length > 0 ? formatDuration(median(perProcess)) : "—",
+      ...(counted ? [bench.instructions === undefined ? "—" : formatLargeCount(bench.instructions.per_iteration)] : []),
       bench.memory === null ? "—" : formatBytes(bench.memory.peak),
       bench.memory === null ? "—" : formatBytes(bench.memory.retained, true),
       bench.status === "ok" ? "ok" : `❌ ${bench.status}${bench.failure === null ? "" : `: ${escapeText(bench.failure.message)}`}`,
@@ -38,7 +40,10 @@ export function renderResultsMarkdown(results: Results, context: ResultsMarkdown
   ];
   for (const note of context.notes ?? []) out.push(`> ${escapeText(note)}`, "");
   out.push(
-    markdownTable([["benchmark", "time/iter", "peak memory", "retained", "status"], ...rows], { alignDelimiters: false, align: ["l", "r", "r", "r", "l"] }),
+    markdownTable([["benchmark", "time/iter", ...(counted ? ["instructions/iter"] : []), "peak memory", "retained", "status"], ...rows], {
+      alignDelimiters: false,
+      align: counted ? ["l", "r", "r", "r", "r", "l"] : ["l", "r", "r", "r", "l"],
+    }),
     "",
   );
   const env = results.environment;

@@ -6,8 +6,8 @@ import type { Comparison, LineChange, MemoryMetric, Timing as ComparisonTiming, 
 import type { Results } from "../core/results.js";
 import { processTimes } from "../core/compare.js";
 import { median, quantile } from "../core/stats.js";
-import { capturedText, memoryNotes } from "./common.js";
-import { formatBytes, formatCount, formatDuration, formatLevel, formatPercent, formatRatio } from "./format.js";
+import { capturedText, hasInstructions, instructionCaveats, instructionsText, memoryNotes } from "./common.js";
+import { formatBytes, formatCount, formatDuration, formatLargeCount, formatLevel, formatPercent, formatRatio } from "./format.js";
 
 export type Colour = "red" | "green" | "yellow" | "dim" | "bold" | "cyan";
 
@@ -71,7 +71,8 @@ function relativeSpread(values: readonly number[]): number {
 
 /** The table printed at the end of `profgate run`: one row per benchmark. */
 export function renderRunSummary(results: Results, colour: boolean): string {
-  const header = ["benchmark", "status", "time/iter", "spread", "processes", "peak memory", "retained"];
+  const counted = results.benchmarks.some((b) => b.instructions !== undefined);
+  const header = ["benchmark", "status", "time/iter", "spread", "processes", ...(counted ? ["instructions/iter"] : []), "peak memory", "retained"];
   const rows = results.benchmarks.map((bench) => {
     const status = bench.status === "ok" ? paint("ok", "green", colour) : paint(bench.status, "red", colour);
     let time = "—";
@@ -91,11 +92,12 @@ export function renderRunSummary(results: Results, colour: boolean): string {
       time,
       spread,
       processes,
+      ...(counted ? [bench.instructions === undefined ? "—" : formatLargeCount(bench.instructions.per_iteration)] : []),
       memory === null ? "—" : formatBytes(memory.peak),
       memory === null ? "—" : formatBytes(memory.retained, true),
     ];
   });
-  const lines = [renderTable([header.map((h) => paint(h, "bold", colour)), ...rows], { align: "llrrrrr" })];
+  const lines = [renderTable([header.map((h) => paint(h, "bold", colour)), ...rows], { align: counted ? "llrrrrrr" : "llrrrrr" })];
   const failed = results.benchmarks.filter((b) => b.status !== "ok");
   for (const bench of failed) {
     const failure = bench.failure;
@@ -141,17 +143,20 @@ export function renderComparison(comparison: Comparison, colour: boolean, detail
       : paint(`✓ no regression past the thresholds (${counts})`, "green", colour),
     "",
   );
-  for (const caveat of comparison.caveats) lines.push(paint(`! ${sanitize(caveat.message)}`, "yellow", colour));
-  if (comparison.caveats.length > 0) lines.push("");
-  const header = ["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"].map((h) => paint(h, "bold", colour));
+  const notes = [...comparison.caveats.map((caveat) => caveat.message), ...instructionCaveats(comparison)];
+  for (const note of notes) lines.push(paint(`! ${sanitize(note)}`, "yellow", colour));
+  if (notes.length > 0) lines.push("");
+  const counted = hasInstructions(comparison);
+  const header = ["benchmark", "time head/base (bounds)", ...(counted ? ["instructions/iter"] : []), "peak memory", "retained", "verdict"].map((h) => paint(h, "bold", colour));
   const rows = comparison.benchmarks.map((b) => [
     sanitize(b.id),
     ratioCell(b.timing),
+    ...(counted ? [instructionsText(b.instructions, "!")] : []),
     memoryDelta(b.memory?.peak),
     memoryDelta(b.memory?.retained),
     paint(b.verdict + (b.verdict === "regressed" && !b.gating ? " (not significant)" : "") + (b.confirmed ? " (same runner)" : ""), VERDICT_COLOUR[b.verdict], colour),
   ]);
-  lines.push(renderTable([header, ...rows], { align: "lrrrl" }));
+  lines.push(renderTable([header, ...rows], { align: counted ? "lrrrrl" : "lrrrl" }));
 
   for (const bench of comparison.benchmarks) {
     const functions = bench.attribution?.functions ?? null;

@@ -10,9 +10,10 @@ from profgate.normalise import clip
 _GIT_TIMEOUT = 10
 
 
-def describe(cwd):
-    """The schema's ``environment`` for a run in ``cwd``."""
-    return {
+def describe(cwd, valgrind=None):
+    """The schema's ``environment`` for a run in ``cwd``; ``valgrind``, the version that counted instructions, and
+    the C library (whose routines the counts include) only when instructions were counted."""
+    described = {
         "python": {
             "version": platform.python_version(),
             "implementation": platform.python_implementation(),
@@ -29,6 +30,9 @@ def describe(cwd):
         "git": _git(cwd),
         "tool_version": profgate.__version__,
     }
+    if valgrind is not None:
+        described["instructions"] = {"valgrind": clip(valgrind), "libc": clip(" ".join(platform.libc_ver()).strip())}
+    return described
 
 
 def _cpu_model():

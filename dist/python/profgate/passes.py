@@ -1,12 +1,13 @@
 """One pass over one benchmark, whatever kind of suite it comes from: the worker (native suites) and the pytest
 plugin both hand the benchmark's iteration here.
 
-A job's ``kind`` names the pass: ``calibrate`` (the loop count), ``timing`` (``profgate.timing``), ``profile``
-(``profgate.profiling``) or ``memory`` (``profgate.memory``). Each pass reports one plain iteration's wall time to
+A job's ``kind`` names the pass: ``calibrate`` (the loop count), ``timing`` (``profgate.timing``),
+``instructions`` (``profgate.instructions``), ``profile`` (``profgate.profiling``) or ``memory``
+(``profgate.memory``). Each pass reports one plain iteration's wall time to
 the job's records as soon as it has timed one, so that a benchmark that then runs out of time is reported with it.
 """
 
-from profgate import memory, profiling, timing
+from profgate import instructions, memory, profiling, timing
 from profgate.normalise import Normaliser
 
 # pytest leaves the harness's frames out of the report of a benchmark test that fails while measured.
@@ -27,6 +28,8 @@ def run_pass(job, spec, call, records, prepare=None):
         return {"loops": loops if loops is not None else timing.calibrate(call, job["min_time"], job["gc"], prepare, first)}
     if kind == "timing":
         return timing.measure(call, loops, job, prepare, first)
+    if kind == "instructions":
+        return {"instructions": instructions.measure(call, job["iterations"], job["warmups"], job["gc"], job["wrapped"], prepare, first)}
     if kind == "profile":
         normaliser = Normaliser(job["cwd"])
         return {"profile": profiling.profile(call, job["iterations"], job["warmups"], job["max_time"], spec["pstats"], normaliser, prepare, first)}

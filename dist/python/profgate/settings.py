@@ -25,15 +25,23 @@ DEFAULT_MEMORY_WARMUPS = 1
 # The tracemalloc pass's hooked iterations may take this many plain iterations' time (profgate.memory).
 DEFAULT_MEMORY_COST = 14.0
 DEFAULT_ROUNDS = 15
+# Exact counts need no repetition: one counted iteration after one warm-up, as valgrind makes each ~50 times slower.
+DEFAULT_INSTRUCTION_ITERATIONS = 1
+DEFAULT_INSTRUCTION_WARMUPS = 1
 
-PASSES = ("timing", "profile", "memory")
+# In the order they run: timing is never measured after a profiler has warmed things up.
+PASSES = ("timing", "instructions", "profile", "memory")
+DEFAULT_PASSES = ("timing", "profile", "memory")
+INSTRUMENTS = ("instructions",)
 SUITES = ("native", "pytest", "auto")
 
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """How every benchmark of one run is measured. ``suite`` is ``native`` or ``pytest`` (``auto`` is resolved by
-    then); ``timeouts`` holds per-benchmark timeouts as ``(pattern, seconds)`` pairs, an exact id or a glob."""
+    then); ``timeouts`` holds per-benchmark timeouts as ``(pattern, seconds)`` pairs, an exact id or a glob.
+    ``instrument`` is ``instructions`` when the instructions pass runs (it is then in ``passes``), with
+    ``valgrind`` the version of the valgrind that counts."""
 
     paths: Tuple[str, ...]
     out: str
@@ -57,7 +65,11 @@ class Settings:
     profile_warmups: int = DEFAULT_PROFILE_WARMUPS
     memory_warmups: int = DEFAULT_MEMORY_WARMUPS
     memory_cost: float = DEFAULT_MEMORY_COST
-    passes: Tuple[str, ...] = PASSES
+    passes: Tuple[str, ...] = DEFAULT_PASSES
+    instrument: Optional[str] = None
+    instruction_iterations: int = DEFAULT_INSTRUCTION_ITERATIONS
+    instruction_warmups: int = DEFAULT_INSTRUCTION_WARMUPS
+    valgrind: Optional[str] = None
 
     def timeout_of(self, benchmark_id):
         """The timeout of one benchmark: its exact id's, else the last matching glob's, else ``timeout``.

@@ -13,6 +13,7 @@ import random
 import re
 import time
 
+from profgate import instructions
 from profgate.manager import Manager
 from profgate.normalise import tail
 
@@ -132,7 +133,7 @@ class Suite:
         self._done = []
         self._elapsed = {}
         self._pass_elapsed = {}
-        self._passes = {"timing": self._timing, "profile": self._profile, "memory": self._memory}
+        self._passes = {"timing": self._timing, "instructions": self._instructions, "profile": self._profile, "memory": self._memory}
 
     def run(self):
         """Runs everything and returns the ``benchmarks`` list of the results."""
@@ -214,13 +215,13 @@ class Suite:
             entries.append(entry)
         return entries
 
-    def _batch(self, pass_name, job, entries, specs=None, step=1, steps=1):
+    def _batch(self, pass_name, job, entries, specs=None, step=1, steps=1, wrapper=None):
         """Runs one pass's job on ``entries`` (in that order) and returns the entries that came through it with
         their data; the others are recorded as failed in ``pass_name``."""
         self.emit({"event": "pass", "pass": pass_name, "step": step, "steps": steps, "count": len(entries)})
         specs = specs or [self._spec(entry) for entry in entries]
         job = dict(job, suite=self.settings.suite)
-        outcomes = self.manager.run_batch(job, specs)
+        outcomes = self.manager.run_batch(job, specs, wrapper)
         passed = []
         for entry in entries:
             outcome = outcomes[entry["id"]]
@@ -276,6 +277,16 @@ class Suite:
             alive = [entry for entry in alive if entry["failure"] is None]
         for entry in alive:
             entry["timing"] = {"loops": loops[entry["id"]], "warmups": settings.warmups, "processes": processes[entry["id"]]}
+
+    def _instructions(self, entries):
+        # Sleeps and waits execute next to no instructions: a wall-clock benchmark stays on timing.
+        counted = [entry for entry in entries if entry["clock"] == "cpu"]
+        if not counted:
+            return
+        settings = self.settings
+        job = {"kind": "instructions", "iterations": settings.instruction_iterations, "warmups": settings.instruction_warmups, "gc": settings.gc}
+        for entry, data in self._batch("instructions", job, counted, wrapper=instructions.command):
+            entry["instructions"] = data["instructions"]
 
     def _profile(self, entries):
         settings = self.settings
