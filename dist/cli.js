@@ -31863,7 +31863,7 @@ function instructionsMismatch(base, head) {
   const after = facts(head);
   for (const [i2, [what, value]] of before.entries()) {
     const other = after[i2]?.[1];
-    if (value !== other) return `counted on different builds: ${what} ${value ?? "unknown"} (base) vs ${other ?? "unknown"} (head); timing decides`;
+    if (value !== other) return `counted on different builds (${what} ${value ?? "unknown"} on base, ${other ?? "unknown"} on head); timing decides`;
   }
   return null;
 }

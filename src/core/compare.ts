@@ -171,7 +171,7 @@ export function instructionsMismatch(base: Results, head: Results): string | nul
   const after = facts(head);
   for (const [i, [what, value]] of before.entries()) {
     const other = after[i]?.[1];
-    if (value !== other) return `counted on different builds: ${what} ${value ?? "unknown"} (base) vs ${other ?? "unknown"} (head); timing decides`;
+    if (value !== other) return `counted on different builds (${what} ${value ?? "unknown"} on base, ${other ?? "unknown"} on head); timing decides`;
   }
   return null;
 }
