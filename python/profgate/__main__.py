@@ -68,7 +68,7 @@ Options:
                             judge CPU cost without timing noise. Benchmarks with clock = "wall" are not counted
   --instruction-iterations N
                             iterations counted per benchmark (default: 1)
-  --instruction-warmups N   iterations run before counting (default: 1)
+  --instruction-warmups N   iterations run before counting (default: 2)
   --passes LIST             comma-separated passes to run: timing, instructions, profile, memory (default:
                             timing, profile, memory; --instrument instructions adds instructions)
   --events-fd FD            write progress as JSON lines to file descriptor FD instead of text on stderr
