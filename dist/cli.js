@@ -32412,7 +32412,7 @@ function renderComparison(comparison, colour, detailRows = 5) {
   lines.push(
     "",
     paint(
-      `${m.mode === "separate" ? "separate runs" : "interleaved on one machine"}; ${m.head.processes} processes per side; bounds one-sided at ${formatLevel(m.level)}; regressed above ${formatPercent(m.thresholds.time_threshold, 0)} with the lower bound above ${formatPercent(m.margin, 0)}; memory above ${formatPercent(m.thresholds.memory_threshold, 0)} and ${formatBytes(m.thresholds.memory_floor)}`,
+      `${m.mode === "separate" ? "separate runs" : "interleaved on one machine"}; ${m.head.processes} processes per side; bounds one-sided at ${formatLevel(m.level)}; regressed above ${formatPercent(m.thresholds.time_threshold, 0)} with the lower bound above ${formatPercent(m.margin, 0)}; memory above ${formatPercent(m.thresholds.memory_threshold, 0)} and ${formatBytes(m.thresholds.memory_floor)}${m.thresholds.instructions_threshold === void 0 ? "" : `; instructions above ${formatPercent(m.thresholds.instructions_threshold, 0)}, in place of timing on the same build`}`,
       "dim",
       colour
     )

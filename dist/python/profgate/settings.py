@@ -25,7 +25,7 @@ DEFAULT_MEMORY_WARMUPS = 1
 # The tracemalloc pass's hooked iterations may take this many plain iterations' time (profgate.memory).
 DEFAULT_MEMORY_COST = 14.0
 DEFAULT_ROUNDS = 15
-# Exact counts need no repetition, and valgrind makes each iteration tens of times slower: one counted iteration.
+# Exact counts need no repetition, and valgrind makes each iteration about 15 times slower: one counted iteration.
 # Two warm-ups, as the second iteration of a process still pays for the interpreter specialising its bytecode
 # (on the example suite, a count after one warm-up was up to 2.6% above the mean of five later iterations).
 DEFAULT_INSTRUCTION_ITERATIONS = 1
