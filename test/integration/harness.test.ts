@@ -394,7 +394,7 @@ describe("the harness's command line", () => {
   it.each([
     [["--processes", "0"], "--processes", "'0' is not allowed"],
     [["--timeout", "-1"], "--timeout", "above 0"],
-    [["--passes", "timing,bogus"], "--passes", "timing, profile, memory"],
+    [["--passes", "timing,bogus"], "--passes", "timing, instructions, profile, memory"],
     [["no-such-dir"], "'no-such-dir' does not exist", "bench_*.py"],
     [["--pythonpath", "missing"], "--pythonpath 'missing'", "not a directory"],
   ])("rejects %j with exit 2, naming the flag", async (args, flag, allowed) => {

@@ -84,8 +84,8 @@ def measure(call, iterations, warmups, keep_gc, logs, prepare=None, first=None):
     With ``prepare``, an iteration is the callable ``prepare()`` returns; the zero-iteration children prepare
     each step too, so the preparation cancels out.
     """
-    warm_up(call, warmups, prepare, first)
     global _forked
+    warm_up(call, warmups, prepare, first)
     if not _forked:
         # The first fork of a process runs code for the first time (and lazily sets things up): not between two
         # counted children.
