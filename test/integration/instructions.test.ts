@@ -23,11 +23,11 @@ const WAIT = "benchmarks/bench_work.py::bench_wait";
 
 let runs = 0;
 
-async function run(loop: number, env: Record<string, string> = {}, interpreter = "python3") {
+async function run(loop: number, env: Record<string, string> = {}, interpreter = "python3", cwd = suite, args: readonly string[] = []) {
   runs += 1;
   const out = join(scratch, `run-${runs}`);
-  const result = await execa(interpreter, ["-m", "profgate", "run", "--out", out, "--passes", "instructions"], {
-    cwd: suite,
+  const result = await execa(interpreter, ["-m", "profgate", "run", "--out", out, "--passes", "instructions", ...args], {
+    cwd,
     env: { PYTHONPATH: join(root, "python"), PYTHONDONTWRITEBYTECODE: "1", LOOP: String(loop), ...env },
     reject: false,
   });
@@ -48,11 +48,15 @@ describe("the instructions pass under valgrind", () => {
   let first: Results;
   let second: Results;
   let planted: Results;
+  let pytestSuite: Results;
 
   beforeAll(async () => {
+    const pytestRun = run(0, {}, "python3", join(root, "test", "fixtures", "suites", "pytest-benchmark"), ["tests", "--suite", "pytest"]);
     const done = await Promise.all([run(10_000), run(10_000), run(10_200)]);
     for (const r of done) expect(r.exitCode, r.stderr).toBe(0);
     [first, second, planted] = done.map((r) => read(r.out)) as [Results, Results, Results];
+    // One benchmark of the pytest suite fails on purpose.
+    pytestSuite = read((await pytestRun).out);
   }, 180_000);
 
   it("gives identical counts on two runs of the same suite", () => {
@@ -62,6 +66,14 @@ describe("the instructions pass under valgrind", () => {
     expect(count(second, SORT)).toBe(count(first, SORT));
     expect(first.settings).toMatchObject({ instrument: "instructions", instruction_iterations: 1, instruction_warmups: 2 });
     expect(first.environment.instructions?.valgrind).toMatch(/^valgrind-3\./);
+  });
+
+  it("counts the tests of a pytest-benchmark suite, pedantic ones included", () => {
+    const ids = ["tests/test_sorting.py::test_sort_numbers", "tests/test_sorting.py::test_pedantic_setup"];
+    for (const id of ids) expect(count(pytestSuite, id)).toBeGreaterThan(1_000);
+    const broken = pytestSuite.benchmarks.find((b) => b.id.endsWith("::test_broken"));
+    expect(broken?.status).toBe("error");
+    expect(broken?.failure?.pass).toBe("instructions");
   });
 
   it("leaves wall-clock benchmarks to timing", () => {
