@@ -6,6 +6,7 @@
 // empty loop of a number of steps set per benchmark id, calibrated from the counts so that it adds the wanted share.
 // Not a test: figures go in the README.
 //   node scripts/noise-instructions.mjs [--repeat N] [--sizes 1,2,5] [--threshold PCT] [--processes N] [--warmups N]
+//   [--python CMD]
 import { spawn } from "node:child_process";
 import { appendFile, cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     threshold: { type: "string", default: "1" },
     processes: { type: "string", default: "10" },
     warmups: { type: "string" },
+    python: { type: "string", default: "python3" },
   },
 });
 const sizes = values.sizes.split(",").map(Number);
@@ -42,7 +44,7 @@ def _planted(function, name):
         function(**params)
         key = "benchmarks/" + prefix + "::" + name + ("[" + ",".join("{}={!r}".format(k, v) for k, v in params.items()) + "]" if params else "")
         # repeat(), not range(): every step costs the same (range's first 256 steps reuse cached small ints).
-        for _ in itertools.repeat(None, steps.get(key, 0)):
+        for _ in itertools.repeat(None, int(steps.get(key, "0"))):
             pass
 
     return planted
@@ -59,15 +61,28 @@ for (const file of await readdir(join(project, "benchmarks"))) {
   if (file.startsWith("bench_") && file.endsWith(".py")) await appendFile(join(project, "benchmarks", file), PLANTER);
 }
 
+// The example suite's ids, in its order.
+const ids = [
+  "benchmarks/bench_report.py::bench_render_table",
+  "benchmarks/bench_text.py::bench_tokenize[n=1000]",
+  "benchmarks/bench_text.py::bench_tokenize[n=10000]",
+  "benchmarks/bench_text.py::bench_count_words",
+  "benchmarks/bench_text.py::bench_top_words",
+];
 let runs = 0;
-/** One `profgate run` with the timing and instructions passes; its results and each pass's wall seconds. */
-function run(plant) {
+/**
+ * One `profgate run` with the timing and instructions passes; its results and each pass's wall seconds. `plant` maps
+ * every id to its steps, written with a fixed width so that every run's environment has the same size: the counts
+ * depend a little on the heap's layout, which the environment's size shifts.
+ */
+function run(steps) {
+  const plant = Object.fromEntries(ids.map((id) => [id, String(steps.get(id) ?? 0).padStart(9, "0")]));
   runs += 1;
   const out = join(work, `run-${runs}`);
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(
-      "python3",
+      values.python,
       ["-m", "profgate", "run", "benchmarks", "--pythonpath", "src", "--out", out, "--processes", values.processes, "--instrument", "instructions", "--passes", "timing", "--events-fd", "3", ...(values.warmups === undefined ? [] : ["--instruction-warmups", values.warmups])],
       { cwd: project, env: { ...process.env, PYTHONPATH: join(root, "python"), PLANT: JSON.stringify(plant) }, stdio: ["ignore", "ignore", "inherit", "pipe"] },
     );
@@ -97,6 +112,8 @@ function run(plant) {
     child.on("close", async (code) => {
       if (code !== 0) return reject(new Error(`the harness exited ${code} (PLANT ${JSON.stringify(plant)})`));
       const results = parseResults(JSON.parse(await readFile(join(out, "results.json"), "utf8")), out);
+      const found = results.benchmarks.map((b) => b.id).join("\n");
+      if (found !== ids.join("\n")) return reject(new Error(`the example suite's benchmarks changed: ${found}; update ids in this script`));
       resolve({ results, passes, wall: (performance.now() - started) / 1000 });
     });
   });
@@ -107,8 +124,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 try {
   const base = [];
-  for (let i = 0; i < Number(values.repeat); i++) base.push(await run({}));
-  const ids = base[0].results.benchmarks.map((b) => b.id);
+  for (let i = 0; i < Number(values.repeat); i++) base.push(await run(new Map()));
   const first = counts(base[0].results);
 
   // Spread: (max − min) / median of each benchmark's count over the repeated runs.
@@ -119,7 +135,7 @@ try {
 
   // Each step of the planted loop, counted: a run planting UNIT steps in every benchmark against the base.
   const UNIT = 100_000;
-  const calibration = counts((await run(Object.fromEntries(ids.map((id) => [id, UNIT])))).results);
+  const calibration = counts((await run(new Map(ids.map((id) => [id, UNIT])))).results);
   const perStep = new Map(ids.map((id) => [id, (calibration.get(id) - first.get(id)) / UNIT]));
 
   const rows = [];
@@ -129,8 +145,7 @@ try {
     for (const b of comparison.benchmarks) timingAA.push({ instructions: b.instructions?.verdict, gating: b.gating, timing: b.timing?.verdict });
   }
   for (const size of sizes) {
-    const plant = Object.fromEntries(ids.map((id) => [id, Math.round((size / 100) * first.get(id) / perStep.get(id))]));
-    const head = await run(plant);
+    const head = await run(new Map(ids.map((id) => [id, Math.round((size / 100) * first.get(id) / perStep.get(id))])));
     const comparison = compare(base[0].results, head.results, { mode: "separate", thresholds: { global: { instructionsThreshold: threshold } } });
     for (const b of comparison.benchmarks) {
       rows.push({ size, id: b.id, relative: b.instructions?.relative ?? NaN, instructions: b.instructions?.verdict, decided: b.verdict, timing: b.timing?.verdict, ratio: b.timing?.ratio ?? NaN });
