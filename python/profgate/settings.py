@@ -26,8 +26,8 @@ DEFAULT_MEMORY_WARMUPS = 1
 DEFAULT_MEMORY_COST = 14.0
 DEFAULT_ROUNDS = 15
 # Exact counts need no repetition, and valgrind makes each iteration about 15 times slower: one counted iteration.
-# Two warm-ups, as the second iteration of a process still pays for the interpreter specialising its bytecode
-# (on the example suite, a count after one warm-up was up to 2.6% above the mean of five later iterations).
+# Two warm-ups, as the second iteration of a process still pays one-time costs (on the example suite, a count after
+# one warm-up was up to 2.6% above the mean of the five iterations after it; after two, within 0.6% on four of five).
 DEFAULT_INSTRUCTION_ITERATIONS = 1
 DEFAULT_INSTRUCTION_WARMUPS = 2
 
