@@ -33636,8 +33636,11 @@ function withPasses(timed, passes) {
 }
 function joinPasses(timed, passes) {
   const byId = new Map(passes.benchmarks.map((b) => [b.id, b]));
+  const counted = passes.environment.instructions;
   return {
     ...timed,
+    // With instrument = "instructions" the passes' run also counted instructions: what they were counted with.
+    environment: counted === void 0 ? timed.environment : { ...timed.environment, instructions: counted },
     settings: { ...passes.settings, processes: timed.settings.processes },
     benchmarks: timed.benchmarks.map((b) => withPasses(b, byId.get(b.id)))
   };

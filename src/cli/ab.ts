@@ -77,7 +77,7 @@ Options (flags win over [tool.profgate] in pyproject.toml):
 Exit codes: 0 no regression, 1 regression, 2 usage or input error (not a git repository, an unknown ref).
 `;
 
-/** One benchmark's interleaved timing with the profile and memory of a separate run of those passes. */
+/** One benchmark's interleaved timing with the profile, memory (and instructions) of a separate run of those passes. */
 function withPasses(timed: Benchmark, passes: Benchmark | undefined): Benchmark {
   if (timed.status !== "ok" || passes === undefined) return timed;
   return { ...passes, timing: timed.timing };
@@ -86,8 +86,11 @@ function withPasses(timed: Benchmark, passes: Benchmark | undefined): Benchmark 
 /** A side's interleaved timing results with the profile and memory passes' results joined in. */
 function joinPasses(timed: Results, passes: Results): Results {
   const byId = new Map(passes.benchmarks.map((b) => [b.id, b]));
+  const counted = passes.environment.instructions;
   return {
     ...timed,
+    // With instrument = "instructions" the passes' run also counted instructions: what they were counted with.
+    environment: counted === undefined ? timed.environment : { ...timed.environment, instructions: counted },
     settings: { ...passes.settings, processes: timed.settings.processes },
     benchmarks: timed.benchmarks.map((b) => withPasses(b, byId.get(b.id))),
   };
