@@ -398,4 +398,36 @@ describe("the Action against a fake GitHub", () => {
       expect(body).toMatch(/regressed \(time[^)]*\) · timing confirmed on the same runner/);
     });
   });
+
+  it("with instrument: instructions, counts instructions under valgrind and judges CPU cost by them, unconfirmed", async () => {
+    const counted = { instrument: "instructions", "artifact-name": "instructions-results", processes: "2" };
+    const trees = { base: join(work, "counted-base"), head: join(work, "counted-head") };
+    await prepareTree(trees.base, false);
+    await prepareTree(trees.head, true);
+    const baseSha = sha("counted-base");
+    const headSha = sha("counted-head");
+    fake.addCommit({ sha: baseSha, parents: [BASE], branch: "main" });
+    const push = await runAction(fake.addRun({ headSha: baseSha, event: "push" }).id, {
+      cwd: trees.base,
+      inputs: counted,
+      payload: { ref: "refs/heads/main", after: baseSha, repository: { default_branch: "main" } },
+    });
+    expect(push.code, push.stdout).toBe(0);
+    expect(push.stdout).toMatch(/profgate: counting instructions with valgrind-3\./);
+    expect(push.summary).toContain("instructions/iter");
+
+    fake.addPullRequest({ number: 30, headSha, headRef: "counted", baseSha });
+    const result = await runAction(fake.addRun({ headSha, headBranch: "counted", event: "pull_request", pullRequests: [30] }).id, {
+      cwd: trees.head,
+      inputs: counted,
+      payload: pullRequestPayload(30, headSha, baseSha),
+    });
+    expect(result.code, result.stdout).toBe(1);
+    const body = rendered(fake.comments(30)[0]?.body ?? "");
+    expect(body).toContain("| benchmark | time head/base (bounds) | instructions per iteration |");
+    expect(body).toMatch(/bench_count_words<\/code> \| [^|]+ \| \+\d+\.\d+% \([\d.]+ M → [\d.]+ M\) \|/);
+    expect(body).toContain("regressed (instructions");
+    // Every benchmark's CPU verdict came from its counts: nothing for the same-runner confirmation to settle.
+    expect(result.stdout).not.toContain("could not check out the base commit to confirm");
+  });
 });
