@@ -2,27 +2,36 @@
 
 tracemalloc sees live memory, not a running total of allocations, so the pass measures what it can see exactly. It
 traces only around the measured iterations (blocks allocated before cannot change a difference across one), and
-after the warm-ups runs three identical iterations:
+after the warm-ups runs four identical iterations:
 
 1. Plain, traced with one frame per allocation (cheap): ``peak`` is the peak traced size minus the traced size
    before it (``reset_peak()`` first); snapshots before and after (with ``gc.collect()``) give ``retained`` and
    ``retained_blocks``, exactly, and a line breakdown charged to each block's innermost frame.
-2. Still with one frame, under a ``sys.setprofile`` hook, which fires at every Python and C call and return: it
-   only counts events and notes the event at which the traced size first reached its highest value.
-3. Traced with ``TRACEBACK_FRAMES`` frames, so that an allocation deep in the standard library reaches the project
-   line that caused it, and a hook that takes one snapshot at that event number. Iterations of deterministic code
-   (the hash seed is fixed) reach the same event with the same objects live, so the snapshot is the highest point
-   the hook can observe. After the iteration, a last snapshot gives the retained lines with the same deep
-   tracebacks. On Python 3.11+ the hook makes the interpreter create a frame object for every frame it reports;
-   those on the stack at the snapshot are the harness's doing and are subtracted.
+2. Coarse, still with one frame, under a ``sys.setprofile`` hook, which fires at every Python and C call and
+   return. The hook counts events in windows of ``WINDOW`` and reads the traced size only at each window's end:
+   the windows that may hold the highest point are the one whose end saw the highest size, the one in which
+   tracemalloc's own peak last rose, and the last one.
+3. Fine, the same, reading the traced size at every event of those windows only: the event at which the traced
+   size first reached its highest value.
+4. Traced with ``TRACEBACK_FRAMES`` frames, so that an allocation deep in the standard library reaches the project
+   line that caused it, and a hook that takes one snapshot at that event. Iterations of deterministic code (the
+   hash seed is fixed) reach the same event with the same objects live, so the snapshot is the highest point the
+   hook can observe. After the iteration, a last snapshot gives the retained lines with the same deep tracebacks.
+   On Python 3.11+ the hook makes the interpreter create a frame object for every frame it reports; those on the
+   stack at the snapshot are the harness's doing and are subtracted.
 
-The cost is bounded: tracing deep tracebacks costs several times the plain iteration (on Python 3.12+, each frame
-of each allocation's traceback is looked up in its code object's line table), and a hook more, so iterations 2 and
-3 together may take the time of ``cost`` plain iterations (the memory-cost setting; an iteration counts as at least
-``SHORTEST`` seconds), and at most a share of the benchmark's timeout. When the budget runs out, the hooks stop and tracing with
-them: the snapshot is then the last point reached (``at_peak`` explains less of ``peak``: ``peak_captured`` says
-how much), the retained lines are those of iteration 1, charged to the innermost frame, and ``note`` says so.
-``peak``, ``retained`` and ``retained_blocks`` are exact either way.
+The hooks count without allocating (small integers only): an allocation per event would be traced, with a deep
+traceback in iteration 4. Snapshots are charged to lines after tracing stops, for the same reason.
+
+The cost is bounded. Deep tracebacks cost several times the plain iteration (on Python 3.12+, each frame of each
+allocation's traceback is looked up in its code object's line table) and a hook more, so iterations 2 to 4
+together may take the time of ``cost`` plain iterations (the memory-cost setting; an iteration counts as at least
+``SHORTEST`` seconds), and at most a share of the benchmark's timeout. The hooks check the deadline at every
+window's end, and where the platform has ``SIGALRM`` a timer enforces it too (a loop of bytecode that allocates
+without calling gives a hook nothing to see). When the budget runs out, hooks and tracing stop: the snapshot is
+then the last point reached (``at_peak`` explains less of ``peak``: ``peak_captured`` says how much), the retained
+lines are those of iteration 1, charged to the innermost frame, and ``note`` says so. ``peak``, ``retained`` and
+``retained_blocks`` are exact either way.
 
 The limits: memory allocated and freed between two events (a temporary inside one C call, such as a list resized
 in place, or one freed in a function body before its next call or return) raises ``peak`` but is seen only as it
