@@ -32192,6 +32192,15 @@ function renderRunSummary(results, colour) {
     ];
   });
   const lines = [renderTable([header.map((h2) => paint(h2, "bold", colour)), ...rows], { align: "llrrrrr" })];
+  const cut = results.benchmarks.filter((b) => b.memory?.note !== void 0);
+  if (cut.length > 0) {
+    const which = cut.length === 1 ? "1 benchmark was" : `${cut.length} benchmarks were`;
+    lines.push(
+      "",
+      paint(`\u26A0 the memory line breakdown of ${which} cut short by the tracemalloc pass's budget (peak and retained are exact; raise memory-cost for the full breakdown):`, "yellow", colour),
+      ...cut.map((b) => paint(`    ${sanitize(b.id)}`, "yellow", colour))
+    );
+  }
   const failed = results.benchmarks.filter((b) => b.status !== "ok");
   for (const bench of failed) {
     const failure2 = bench.failure;

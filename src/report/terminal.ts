@@ -96,6 +96,15 @@ export function renderRunSummary(results: Results, colour: boolean): string {
     ];
   });
   const lines = [renderTable([header.map((h) => paint(h, "bold", colour)), ...rows], { align: "llrrrrr" })];
+  const cut = results.benchmarks.filter((b) => b.memory?.note !== undefined);
+  if (cut.length > 0) {
+    const which = cut.length === 1 ? "1 benchmark was" : `${cut.length} benchmarks were`;
+    lines.push(
+      "",
+      paint(`⚠ the memory line breakdown of ${which} cut short by the tracemalloc pass's budget (peak and retained are exact; raise memory-cost for the full breakdown):`, "yellow", colour),
+      ...cut.map((b) => paint(`    ${sanitize(b.id)}`, "yellow", colour)),
+    );
+  }
   const failed = results.benchmarks.filter((b) => b.status !== "ok");
   for (const bench of failed) {
     const failure = bench.failure;
