@@ -16,7 +16,9 @@ after the warm-ups runs four identical iterations:
 4. Traced with ``TRACEBACK_FRAMES`` frames, so that an allocation deep in the standard library reaches the project
    line that caused it, and a hook that takes one snapshot at that event. Iterations of deterministic code (the
    hash seed is fixed) reach the same event with the same objects live, so the snapshot is the highest point the
-   hook can observe. After the iteration, a last snapshot gives the retained lines with the same deep tracebacks.
+   hook can observe. After the iteration, a last snapshot gives the retained lines with the same deep tracebacks,
+   used when they add up to what iteration 1 retained (an iteration that grows a container resizes it now and
+   then; otherwise iteration 1's lines stand).
    On Python 3.11+ the hook makes the interpreter create a frame object for every frame it reports; those on the
    stack at the snapshot are the harness's doing and are subtracted.
 
@@ -80,19 +82,29 @@ _HOOK_ALLOCATES_FRAMES = sys.version_info >= (3, 11)
 _HARNESS, _STDLIB, _PROJECT = "harness", "stdlib", "project"
 
 
-def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None):
+def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, plain=None):
     """The schema's ``memory`` object for one benchmark whose pass may run ``timeout`` seconds, its hooked
     iterations ``cost`` plain iterations' time (each counted as at least ``SHORTEST``).
 
     With ``prepare``, an iteration is the callable ``prepare()`` returns, prepared before the iteration's first
-    snapshot: what it prepares is live in both snapshots, so only what the iteration itself adds is counted. The
-    first warm-up is timed (and reported to ``first``): it sets the budget.
+    snapshot: what it prepares is live in both snapshots, so only what the iteration itself adds is counted.
+
+    ``plain`` is one plain iteration's seconds, as the timing pass measured it; it sets the budget. Without it, the
+    first warm-up is timed untraced. The other warm-ups are traced with one frame, so that a container they grow
+    is traced by the measured iteration: tracemalloc counts a block that was allocated before tracing began, and
+    is resized during it, at its whole new size.
     """
     iteration = (lambda: call) if prepare is None else prepare
-    plain = warm_up(call, warmups, prepare, first)
+    untraced = 0
+    if plain is None and warmups > 0:
+        plain = warm_up(call, 1, prepare, first)
+        untraced = 1
+    elif plain is not None and first is not None:
+        first(plain)
     budget = min(cost * max(plain or 0.0, SHORTEST), TIMEOUT_SHARE * timeout)
     try:
         tracemalloc.start(1)
+        warm_up(call, warmups - untraced, prepare)
         started = time.perf_counter()
         peak, plain_before, plain_after = _plain(iteration())
         if plain is None:
@@ -122,7 +134,13 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None):
             at_peak[place] = (at_peak[place][0] - size, at_peak[place][1] - 1)
     at_peak = {place: figures for place, figures in at_peak.items() if figures[0] > 0}
     complete = observed and deep.reached
-    retained = _difference(charge.lines(deep.after), base) if deep.after is not None else retained_shallow
+    retained = retained_shallow
+    if deep.after is not None:
+        retained_deep = _difference(charge.lines(deep.after), base)
+        # The deep lines only when iteration 4 retained exactly what iteration 1 did: an iteration that grows a
+        # container resizes it now and then, and the figures must add up to the totals reported.
+        if _totals(retained_deep) == _totals(retained_shallow):
+            retained = retained_deep
 
     describe = _Describer(normaliser)
     at_peak_lines = describe(at_peak, key=lambda entry: (-entry["size"], entry["file"], entry["line"]))
@@ -131,13 +149,18 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None):
         "peak": peak,
         "peak_captured": sum(entry["size"] for entry in at_peak_lines),
         "at_peak": at_peak_lines,
-        "retained": sum(size for size, _ in retained_shallow.values()),
-        "retained_blocks": sum(count for _, count in retained_shallow.values()),
+        "retained": _totals(retained_shallow)[0],
+        "retained_blocks": _totals(retained_shallow)[1],
         "retained_lines": describe(retained, key=lambda entry: (-abs(entry["size"]), entry["file"], entry["line"])),
     }
     if not complete or deep.after is None:
         result["note"] = _cut_note(budget, cost, plain, observed, deep.reached, deep.after is not None)
     return result
+
+
+def _totals(lines):
+    """``(bytes, blocks)`` of a line breakdown."""
+    return sum(size for size, _ in lines.values()), sum(count for _, count in lines.values())
 
 
 def _cut_note(budget, cost, plain, observed, reached, deep_retained):

@@ -100,6 +100,12 @@ def _entry(benchmark_id, file, name, params, clock):
     }
 
 
+def _plain_seconds(timing):
+    """The best wall seconds per iteration a timing pass recorded, or None without one."""
+    values = [value for process in (timing or {}).get("processes", []) for value in process["wall"]]
+    return min(values) if values else None
+
+
 def fail(entry, pass_name, status, message, output):
     """Records on a result entry that ``pass_name`` ended with ``status``."""
     entry["status"] = status
@@ -290,5 +296,7 @@ class Suite:
 
     def _memory(self, entries):
         job = {"kind": "memory", "warmups": self.settings.memory_warmups, "cost": self.settings.memory_cost}
-        for entry, data in self._batch("memory", job, entries):
+        # One plain iteration's seconds, as the timing pass measured it, sizes the memory pass's budget.
+        specs = [self._spec(entry, plain=_plain_seconds(entry["timing"])) for entry in entries]
+        for entry, data in self._batch("memory", job, entries, specs):
             entry["memory"] = data["memory"]
