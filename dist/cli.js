@@ -30159,6 +30159,7 @@ var package_default = {
     esbuild: "^0.28.0",
     eslint: "^10.0.0",
     globals: "^17.14.0",
+    "playwright-core": "^1.65.1",
     typescript: "~6.0.3",
     "typescript-eslint": "^8.73.0",
     vitest: "^4.1.0"
@@ -30205,8 +30206,111 @@ async function readResults(path6) {
   return parseResults(data, file2);
 }
 
-// src/core/attribution.ts
-var DEFAULT_LIMITS = Object.freeze({ functions: 15, external: 10, lines: 10, calls: 10 });
+// src/core/rank.ts
+function topIndices(candidates, size, limit) {
+  const top = [];
+  for (const index of candidates) {
+    const value = size(index);
+    if (top.length === limit && !(value > (top[limit - 1]?.size ?? -Infinity))) continue;
+    let at2 = top.length;
+    while (at2 > 0 && value > (top[at2 - 1]?.size ?? Infinity)) at2--;
+    top.splice(at2, 0, { index, size: value });
+    if (top.length > limit) top.pop();
+  }
+  return top.map((entry) => entry.index);
+}
+
+// src/core/allocations.ts
+function totalsByLine(lines) {
+  const totals = /* @__PURE__ */ new Map();
+  for (const l of lines) {
+    let functions = totals.get(l.file);
+    if (functions === void 0) totals.set(l.file, functions = /* @__PURE__ */ new Map());
+    let sources = functions.get(l.function);
+    if (sources === void 0) functions.set(l.function, sources = /* @__PURE__ */ new Map());
+    const total = sources.get(l.source);
+    if (total === void 0) {
+      sources.set(l.source, { file: l.file, function: l.function, source: l.source, line: l.line, size: l.size, count: l.count, largest: Math.abs(l.size) });
+    } else {
+      total.size += l.size;
+      total.count += l.count;
+      if (Math.abs(l.size) > total.largest) {
+        total.largest = Math.abs(l.size);
+        total.line = l.line;
+      }
+    }
+  }
+  return totals;
+}
+function* eachTotal(totals) {
+  for (const functions of totals.values()) for (const sources of functions.values()) yield* sources.values();
+}
+var findTotal = (totals, t) => totals.get(t.file)?.get(t.function)?.get(t.source);
+function pairLines(before, after) {
+  const pairs = [];
+  const matched = /* @__PURE__ */ new Set();
+  const leftover = /* @__PURE__ */ new Map();
+  const slot = (t) => {
+    const key = `${t.file}\0${t.function}`;
+    let entry = leftover.get(key);
+    if (entry === void 0) leftover.set(key, entry = { base: [], head: [] });
+    return entry;
+  };
+  for (const h2 of eachTotal(after)) {
+    const b = findTotal(before, h2);
+    if (b === void 0) slot(h2).head.push(h2);
+    else {
+      matched.add(b);
+      pairs.push([b, h2]);
+    }
+  }
+  for (const b of eachTotal(before)) if (!matched.has(b)) slot(b).base.push(b);
+  for (const { base, head } of leftover.values()) {
+    if (base.length === 1 && head.length === 1) pairs.push([base[0], head[0]]);
+    else pairs.push(...base.map((b) => [b, void 0]), ...head.map((h2) => [void 0, h2]));
+  }
+  return pairs;
+}
+function lineChanges(base, head, limit) {
+  const changed = pairLines(totalsByLine(base), totalsByLine(head)).filter(([b, h2]) => (h2?.size ?? 0) !== (b?.size ?? 0) || (h2?.count ?? 0) !== (b?.count ?? 0));
+  const sizeChange = (i2) => {
+    const [b, h2] = changed[i2] ?? [];
+    return Math.abs((h2?.size ?? 0) - (b?.size ?? 0));
+  };
+  const rows = topIndices(changed.keys(), sizeChange, limit).flatMap((i2) => {
+    const [b, h2] = changed[i2] ?? [];
+    const where = h2 ?? b;
+    if (where === void 0) return [];
+    return [
+      {
+        file: where.file,
+        function: where.function,
+        source: where.source,
+        base_source: b !== void 0 && h2 !== void 0 && b.source !== h2.source ? b.source : null,
+        line: { base: b?.line ?? null, head: h2?.line ?? null },
+        size: { base: b?.size ?? 0, head: h2?.size ?? 0, delta: (h2?.size ?? 0) - (b?.size ?? 0) },
+        count: { base: b?.count ?? 0, head: h2?.count ?? 0, delta: (h2?.count ?? 0) - (b?.count ?? 0) }
+      }
+    ];
+  });
+  return { rows, count: changed.length };
+}
+function attributeAllocations(base, head, limit) {
+  const delta = (b, h2) => ({ base: b, head: h2, delta: h2 - b });
+  const atPeak = lineChanges(base.at_peak, head.at_peak, limit);
+  const retained = lineChanges(base.retained_lines, head.retained_lines, limit);
+  return {
+    peak: delta(base.peak, head.peak),
+    retained: delta(base.retained, head.retained),
+    retained_blocks: delta(base.retained_blocks, head.retained_blocks),
+    at_peak: atPeak.rows,
+    at_peak_count: atPeak.count,
+    retained_lines: retained.rows,
+    retained_count: retained.count
+  };
+}
+
+// src/core/callgraph.ts
 function isProjectFile(file2) {
   return !(file2 === "~" || file2.startsWith("<") || file2.startsWith("/") || file2.startsWith("\\") || /^[A-Za-z]:[\\/]/.test(file2));
 }
@@ -30285,72 +30389,6 @@ function matchFunctions(base, head) {
   });
   return { base: pairBase.slice(0, count3), head: pairHead.slice(0, count3) };
 }
-function presenceOf(b, h2) {
-  if (b === -1) return "new";
-  if (h2 === -1) return "gone";
-  return "both";
-}
-function placeOf(b, h2) {
-  const f = h2 ?? b;
-  if (f === void 0) throw new Error("unreachable: a pair has at least one side");
-  return { file: f.file, line: f.line, name: f.name, base_line: b !== void 0 && h2 !== void 0 && b.line !== h2.line ? b.line : null };
-}
-function sides(pairs, k, base, head) {
-  const bi = pairs.base[k] ?? -1;
-  const hi = pairs.head[k] ?? -1;
-  return { bi, hi, b: bi === -1 ? void 0 : base.functions[bi], h: hi === -1 ? void 0 : head.functions[hi] };
-}
-function topIndices(candidates, size, limit) {
-  const top = [];
-  for (const index of candidates) {
-    const value = size(index);
-    if (top.length === limit && !(value > (top[limit - 1]?.size ?? -Infinity))) continue;
-    let at2 = top.length;
-    while (at2 > 0 && value > (top[at2 - 1]?.size ?? Infinity)) at2--;
-    top.splice(at2, 0, { index, size: value });
-    if (top.length > limit) top.pop();
-  }
-  return top.map((entry) => entry.index);
-}
-function compareCalls(base, head, pairs, threshold, limit) {
-  let increased = 0;
-  let decreased = 0;
-  let added = 0;
-  let gone = 0;
-  let gates = false;
-  const change = new Float64Array(pairs.base.length);
-  const changed = [];
-  for (let k = 0; k < pairs.base.length; k++) {
-    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
-    const before = b?.calls ?? 0;
-    const after = h2?.calls ?? 0;
-    const presence = presenceOf(bi, hi);
-    if (presence === "both" && after === before) continue;
-    switch (presence) {
-      case "new":
-        added++;
-        break;
-      case "gone":
-        gone++;
-        break;
-      case "both":
-        if (after > before) increased++;
-        else decreased++;
-        if (threshold !== null && after > before * (1 + threshold)) gates = true;
-        break;
-    }
-    change[k] = Math.abs(after - before);
-    changed.push(k);
-  }
-  const top = topIndices(changed, (k) => change[k] ?? 0, limit).map((k) => {
-    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
-    const presence = presenceOf(bi, hi);
-    const calls = { base: b?.calls ?? 0, head: h2?.calls ?? 0 };
-    return { ...placeOf(b, h2), presence, calls, relative: presence === "both" && calls.base > 0 ? calls.head / calls.base - 1 : null };
-  });
-  const verdict = gates ? "regressed" : "unchanged";
-  return { verdict, threshold, increased, decreased, new: added, gone, top };
-}
 function column(out, items, read) {
   for (let i2 = 0; i2 < items.length; i2++) {
     const item = items[i2];
@@ -30371,19 +30409,27 @@ function adjacency(count3, keys) {
   });
   return { start, items };
 }
-function chargeTime(profile) {
-  const functions = profile.functions;
-  const edges = profile.edges;
+function callGraph(profile) {
+  const { functions, edges } = profile;
   const count3 = functions.length;
-  const project = column(new Uint8Array(count3), functions, (f) => isProjectFile(f.file) ? 1 : 0);
-  const edgeCaller = column(new Int32Array(edges.length), edges, (e) => e.caller);
-  const edgeCallee = column(new Int32Array(edges.length), edges, (e) => e.callee);
-  const edgeOwn = column(new Float64Array(edges.length), edges, (e) => e.own_time);
-  const edgeCumulative = column(new Float64Array(edges.length), edges, (e) => e.cumulative_time);
-  const edgeCalls = column(new Float64Array(edges.length), edges, (e) => e.calls);
-  const callers = adjacency(count3, edgeCallee);
-  const callees = adjacency(count3, edgeCaller);
-  const own2 = column(new Float64Array(count3), functions, (f) => f.own_time);
+  const caller = column(new Int32Array(edges.length), edges, (e) => e.caller);
+  const callee = column(new Int32Array(edges.length), edges, (e) => e.callee);
+  return {
+    count: count3,
+    project: column(new Uint8Array(count3), functions, (f) => isProjectFile(f.file) ? 1 : 0),
+    own: column(new Float64Array(count3), functions, (f) => f.own_time),
+    cumulative: column(new Float64Array(count3), functions, (f) => f.cumulative_time),
+    caller,
+    callee,
+    edgeOwn: column(new Float64Array(edges.length), edges, (e) => e.own_time),
+    edgeCumulative: column(new Float64Array(edges.length), edges, (e) => e.cumulative_time),
+    edgeCalls: column(new Float64Array(edges.length), edges, (e) => e.calls),
+    callers: adjacency(count3, callee),
+    callees: adjacency(count3, caller)
+  };
+}
+function chargeTime(graph) {
+  const { count: count3, project, own: own2, callers, callees, caller: edgeCaller, callee: edgeCallee, edgeOwn, edgeCumulative, edgeCalls } = graph;
   const time3 = own2.slice();
   const passed = new Float64Array(count3);
   let unattributed = 0;
@@ -30514,11 +30560,68 @@ function chargeTime(profile) {
   };
   return { project, time: time3, unattributed, chargedTo };
 }
+
+// src/core/attribution.ts
+var DEFAULT_LIMITS = Object.freeze({ functions: 15, external: 10, lines: 10, calls: 10 });
+function presenceOf(b, h2) {
+  if (b === -1) return "new";
+  if (h2 === -1) return "gone";
+  return "both";
+}
+function placeOf(b, h2) {
+  const f = h2 ?? b;
+  if (f === void 0) throw new Error("unreachable: a pair has at least one side");
+  return { file: f.file, line: f.line, name: f.name, base_line: b !== void 0 && h2 !== void 0 && b.line !== h2.line ? b.line : null };
+}
+function sides(pairs, k, base, head) {
+  const bi = pairs.base[k] ?? -1;
+  const hi = pairs.head[k] ?? -1;
+  return { bi, hi, b: bi === -1 ? void 0 : base.functions[bi], h: hi === -1 ? void 0 : head.functions[hi] };
+}
+function compareCalls(base, head, pairs, threshold, limit) {
+  let increased = 0;
+  let decreased = 0;
+  let added = 0;
+  let gone = 0;
+  let gates = false;
+  const change = new Float64Array(pairs.base.length);
+  const changed = [];
+  for (let k = 0; k < pairs.base.length; k++) {
+    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
+    const before = b?.calls ?? 0;
+    const after = h2?.calls ?? 0;
+    const presence = presenceOf(bi, hi);
+    if (presence === "both" && after === before) continue;
+    switch (presence) {
+      case "new":
+        added++;
+        break;
+      case "gone":
+        gone++;
+        break;
+      case "both":
+        if (after > before) increased++;
+        else decreased++;
+        if (threshold !== null && after > before * (1 + threshold)) gates = true;
+        break;
+    }
+    change[k] = Math.abs(after - before);
+    changed.push(k);
+  }
+  const top = topIndices(changed, (k) => change[k] ?? 0, limit).map((k) => {
+    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
+    const presence = presenceOf(bi, hi);
+    const calls = { base: b?.calls ?? 0, head: h2?.calls ?? 0 };
+    return { ...placeOf(b, h2), presence, calls, relative: presence === "both" && calls.base > 0 ? calls.head / calls.base - 1 : null };
+  });
+  const verdict = gates ? "regressed" : "unchanged";
+  return { verdict, threshold, increased, decreased, new: added, gone, top };
+}
 function attributeFunctions(base, head, pairs, scale, limits) {
   if (!(base.total_time > 0 && head.total_time > 0)) return null;
   const time3 = { base: scale.baseTime, head: scale.baseTime * scale.ratio };
   const factor = { base: time3.base / base.total_time, head: time3.head / head.total_time };
-  const charged = { base: chargeTime(base), head: chargeTime(head) };
+  const charged = { base: chargeTime(callGraph(base)), head: chargeTime(callGraph(head)) };
   const timeBefore = (bi) => bi === -1 ? 0 : (charged.base.time[bi] ?? 0) * factor.base;
   const timeAfter = (hi) => hi === -1 ? 0 : (charged.head.time[hi] ?? 0) * factor.head;
   const change = new Float64Array(pairs.base.length);
@@ -30577,94 +30680,6 @@ function attributeFunctions(base, head, pairs, scale, limits) {
     external: topIndices(externalCandidates, bySize, limits.external).map(row),
     external_count: externalCandidates.length,
     unattributed: { base: charged.base.unattributed * factor.base, head: charged.head.unattributed * factor.head }
-  };
-}
-function totalsByLine(lines) {
-  const totals = /* @__PURE__ */ new Map();
-  for (const l of lines) {
-    let functions = totals.get(l.file);
-    if (functions === void 0) totals.set(l.file, functions = /* @__PURE__ */ new Map());
-    let sources = functions.get(l.function);
-    if (sources === void 0) functions.set(l.function, sources = /* @__PURE__ */ new Map());
-    const total = sources.get(l.source);
-    if (total === void 0) {
-      sources.set(l.source, { file: l.file, function: l.function, source: l.source, line: l.line, size: l.size, count: l.count, largest: Math.abs(l.size) });
-    } else {
-      total.size += l.size;
-      total.count += l.count;
-      if (Math.abs(l.size) > total.largest) {
-        total.largest = Math.abs(l.size);
-        total.line = l.line;
-      }
-    }
-  }
-  return totals;
-}
-function* eachTotal(totals) {
-  for (const functions of totals.values()) for (const sources of functions.values()) yield* sources.values();
-}
-var findTotal = (totals, t) => totals.get(t.file)?.get(t.function)?.get(t.source);
-function pairLines(before, after) {
-  const pairs = [];
-  const matched = /* @__PURE__ */ new Set();
-  const leftover = /* @__PURE__ */ new Map();
-  const slot = (t) => {
-    const key = `${t.file}\0${t.function}`;
-    let entry = leftover.get(key);
-    if (entry === void 0) leftover.set(key, entry = { base: [], head: [] });
-    return entry;
-  };
-  for (const h2 of eachTotal(after)) {
-    const b = findTotal(before, h2);
-    if (b === void 0) slot(h2).head.push(h2);
-    else {
-      matched.add(b);
-      pairs.push([b, h2]);
-    }
-  }
-  for (const b of eachTotal(before)) if (!matched.has(b)) slot(b).base.push(b);
-  for (const { base, head } of leftover.values()) {
-    if (base.length === 1 && head.length === 1) pairs.push([base[0], head[0]]);
-    else pairs.push(...base.map((b) => [b, void 0]), ...head.map((h2) => [void 0, h2]));
-  }
-  return pairs;
-}
-function lineChanges(base, head, limit) {
-  const changed = pairLines(totalsByLine(base), totalsByLine(head)).filter(([b, h2]) => (h2?.size ?? 0) !== (b?.size ?? 0) || (h2?.count ?? 0) !== (b?.count ?? 0));
-  const sizeChange = (i2) => {
-    const [b, h2] = changed[i2] ?? [];
-    return Math.abs((h2?.size ?? 0) - (b?.size ?? 0));
-  };
-  const rows = topIndices(changed.keys(), sizeChange, limit).flatMap((i2) => {
-    const [b, h2] = changed[i2] ?? [];
-    const where = h2 ?? b;
-    if (where === void 0) return [];
-    return [
-      {
-        file: where.file,
-        function: where.function,
-        source: where.source,
-        base_source: b !== void 0 && h2 !== void 0 && b.source !== h2.source ? b.source : null,
-        line: { base: b?.line ?? null, head: h2?.line ?? null },
-        size: { base: b?.size ?? 0, head: h2?.size ?? 0, delta: (h2?.size ?? 0) - (b?.size ?? 0) },
-        count: { base: b?.count ?? 0, head: h2?.count ?? 0, delta: (h2?.count ?? 0) - (b?.count ?? 0) }
-      }
-    ];
-  });
-  return { rows, count: changed.length };
-}
-function attributeAllocations(base, head, limit) {
-  const delta = (b, h2) => ({ base: b, head: h2, delta: h2 - b });
-  const atPeak = lineChanges(base.at_peak, head.at_peak, limit);
-  const retained = lineChanges(base.retained_lines, head.retained_lines, limit);
-  return {
-    peak: delta(base.peak, head.peak),
-    retained: delta(base.retained, head.retained),
-    retained_blocks: delta(base.retained_blocks, head.retained_blocks),
-    at_peak: atPeak.rows,
-    at_peak_count: atPeak.count,
-    retained_lines: retained.rows,
-    retained_count: retained.count
   };
 }
 
