@@ -30560,6 +30560,8 @@ function chargeTime(graph) {
   };
   return { project, time: time3, unattributed, chargedTo };
 }
+var TREE_LIMITS = Object.freeze({ maxFrames: 3e3, minShare: 5e-4, maxDepth: 100 });
+var FOLDED_LIMITS = Object.freeze({ maxFrames: 5e4, minShare: 1e-6, maxDepth: 200 });
 
 // src/core/attribution.ts
 var DEFAULT_LIMITS = Object.freeze({ functions: 15, external: 10, lines: 10, calls: 10 });

@@ -337,3 +337,257 @@ export function chargeTime(graph: CallGraph): Charged {
   return { project, time, unattributed, chargedTo };
 }
 
+
+/**
+ * Cut-offs of a derived call tree. A tree grows with the number of call paths, not of functions (a helper called
+ * from a hundred places is a hundred frames), so it is bounded three ways.
+ */
+export interface TreeLimits {
+  /** Most frames kept. The heaviest frames are expanded first, so the cap drops the lightest ones. */
+  maxFrames: number;
+  /** Frames whose time is under this share of the tree's total are left out. */
+  minShare: number;
+  /** Deepest frame expanded; roots have depth 0. */
+  maxDepth: number;
+}
+
+/** The flame graph's cut-offs: a few thousand frames draw at once in a browser and keep the report small. */
+export const TREE_LIMITS: Readonly<TreeLimits> = Object.freeze({ maxFrames: 3_000, minShare: 0.0005, maxDepth: 100 });
+
+/**
+ * A call tree in depth-first order: frame i's subtree is frames i..i+size[i)-1, siblings heaviest first (as
+ * speedscope's "left heavy" view), so equal calls line up between views and a subtree is one slice.
+ */
+export interface CallTree {
+  /** The profile's function index of each frame. */
+  fn: Int32Array;
+  /** Parent frame, -1 for a root. */
+  parent: Int32Array;
+  depth: Int32Array;
+  /** Frames in the subtree, the frame included. */
+  size: Int32Array;
+  /** Time in the frame and below it; time in the frame itself (same unit as the profile). */
+  total: Float64Array;
+  self: Float64Array;
+  /** The roots' cumulative time: the tree's whole width. */
+  time: number;
+  /** Time of frames the cut-offs left out. */
+  cut: number;
+}
+
+/** Functions nobody else calls; when every function has a caller (one big cycle), the one with the most time. */
+function rootsOf(graph: CallGraph): number[] {
+  const roots: number[] = [];
+  for (let f = 0; f < graph.count; f++) {
+    let called = false;
+    for (let p = graph.callers.start[f] ?? 0; p < (graph.callers.start[f + 1] ?? 0) && !called; p++) called = graph.caller[graph.callers.items[p] ?? 0] !== f;
+    if (!called) roots.push(f);
+  }
+  if (roots.length === 0 && graph.count > 0) {
+    let best = 0;
+    for (let f = 1; f < graph.count; f++) if ((graph.cumulative[f] ?? 0) > (graph.cumulative[best] ?? 0)) best = f;
+    roots.push(best);
+  }
+  return roots;
+}
+
+/** Pending frames, heaviest on top: a binary heap on parallel arrays. */
+class FrameHeap {
+  private readonly value: number[] = [];
+  private readonly parent: number[] = [];
+  private readonly fn: number[] = [];
+
+  get size(): number {
+    return this.value.length;
+  }
+
+  push(value: number, parent: number, fn: number): void {
+    let i = this.value.length;
+    this.value.push(value);
+    this.parent.push(parent);
+    this.fn.push(fn);
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if ((this.value[up] ?? 0) >= value) break;
+      this.swap(i, up);
+      i = up;
+    }
+  }
+
+  /** Removes the heaviest frame and returns [value, parent, fn]. */
+  pop(): [number, number, number] {
+    const top: [number, number, number] = [this.value[0] ?? 0, this.parent[0] ?? -1, this.fn[0] ?? 0];
+    const last = this.value.length - 1;
+    this.swap(0, last);
+    this.value.pop();
+    this.parent.pop();
+    this.fn.pop();
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let largest = i;
+      if (left < last && (this.value[left] ?? 0) > (this.value[largest] ?? 0)) largest = left;
+      if (right < last && (this.value[right] ?? 0) > (this.value[largest] ?? 0)) largest = right;
+      if (largest === i) break;
+      this.swap(i, largest);
+      i = largest;
+    }
+    return top;
+  }
+
+  private swap(a: number, b: number): void {
+    for (const list of [this.value, this.parent, this.fn]) {
+      const t = list[a] ?? 0;
+      list[a] = list[b] ?? 0;
+      list[b] = t;
+    }
+  }
+}
+
+/** Whether function `f` is frame `frame` or one of its ancestors. */
+export function onPath(tree: { fn: ArrayLike<number>; parent: ArrayLike<number> }, frame: number, f: number): boolean {
+  for (let i = frame; i !== -1; i = tree.parent[i] ?? -1) if (tree.fn[i] === f) return true;
+  return false;
+}
+
+/**
+ * The callee edges a frame of `f` expands, and the time they are shares of. cProfile records per edge how much
+ * cumulative time the callee spent when called from there, so a frame's time is split over its own time and its
+ * callees in proportion to those figures (as gprof2dot and snakeviz do): a function called from two places gets
+ * two frames, each with its share. A callee already on the frame's path (recursion, a cycle) is not expanded again:
+ * its time is inside the ancestor's cumulative time already. The denominator is the function's cumulative time, or
+ * the sum of the shares when recursion makes them larger, so a frame's children never outgrow it.
+ */
+export function frameSplit(graph: CallGraph, tree: { fn: ArrayLike<number>; parent: ArrayLike<number> }, frame: number, f: number): { edges: number[]; denominator: number } {
+  const edges: number[] = [];
+  let shares = graph.own[f] ?? 0;
+  for (let p = graph.callees.start[f] ?? 0; p < (graph.callees.start[f + 1] ?? 0); p++) {
+    const e = graph.callees.items[p] ?? 0;
+    const g = graph.callee[e] ?? f;
+    if (g === f || onPath(tree, frame, g)) continue;
+    edges.push(e);
+    shares += graph.edgeCumulative[e] ?? 0;
+  }
+  return { edges, denominator: Math.max(graph.cumulative[f] ?? 0, shares) };
+}
+
+/**
+ * Derives a call tree from a profile's caller→callee edges: roots are the functions nobody calls, each frame's time
+ * is split over its own time and its callees by `frameSplit`, and frames are expanded heaviest first until
+ * `limits` stop it. Time the cut-offs leave out is reported as `cut`; the rest adds up to `time`, bar what the
+ * recursion rule leaves unexpanded.
+ */
+export function callTree(graph: CallGraph, limits: TreeLimits = TREE_LIMITS): CallTree {
+  const roots = rootsOf(graph);
+  let time = 0;
+  for (const r of roots) time += graph.cumulative[r] ?? 0;
+  const floor = time * limits.minShare;
+  const fn: number[] = [];
+  const parent: number[] = [];
+  const depth: number[] = [];
+  const total: number[] = [];
+  const self: number[] = [];
+  const built = { fn, parent };
+  const heap = new FrameHeap();
+  let cut = 0;
+  for (const r of roots) heap.push(graph.cumulative[r] ?? 0, -1, r);
+  while (heap.size > 0) {
+    const [value, up, f] = heap.pop();
+    if (fn.length >= limits.maxFrames || (value <= floor && up !== -1)) {
+      cut += value;
+      continue;
+    }
+    const frame = fn.length;
+    const level = up === -1 ? 0 : (depth[up] ?? 0) + 1;
+    fn.push(f);
+    parent.push(up);
+    depth.push(level);
+    total.push(value);
+    const { edges, denominator } = frameSplit(graph, built, frame, f);
+    if (!(denominator > 0)) {
+      self.push(value);
+      continue;
+    }
+    self.push((value * (graph.own[f] ?? 0)) / denominator);
+    for (const e of edges) {
+      const share = (value * (graph.edgeCumulative[e] ?? 0)) / denominator;
+      if (level + 1 > limits.maxDepth) cut += share;
+      else if (share > 0) heap.push(share, frame, graph.callee[e] ?? 0);
+    }
+  }
+  return depthFirst({ fn, parent, depth, total, self }, time, cut);
+}
+
+/** Puts frames built in any order into depth-first order, siblings by decreasing time (then function index). */
+function depthFirst(frames: { fn: number[]; parent: number[]; depth: number[]; total: number[]; self: number[] }, time: number, cut: number): CallTree {
+  const n = frames.fn.length;
+  const children: number[][] = Array.from({ length: n + 1 }, () => []);
+  for (let i = 0; i < n; i++) children[(frames.parent[i] ?? -1) === -1 ? n : (frames.parent[i] ?? 0)]?.push(i);
+  const heavier = (a: number, b: number): number => (frames.total[b] ?? 0) - (frames.total[a] ?? 0) || (frames.fn[a] ?? 0) - (frames.fn[b] ?? 0);
+  for (const list of children) list.sort(heavier);
+  const order: number[] = [];
+  const stack = [...(children[n] ?? [])].reverse();
+  while (stack.length > 0) {
+    const i = stack.pop() ?? 0;
+    order.push(i);
+    const below = children[i] ?? [];
+    for (let k = below.length - 1; k >= 0; k--) stack.push(below[k] ?? 0);
+  }
+  const position = new Int32Array(n);
+  order.forEach((old, at) => (position[old] = at));
+  const tree: CallTree = {
+    fn: new Int32Array(n),
+    parent: new Int32Array(n),
+    depth: new Int32Array(n),
+    size: new Int32Array(n).fill(1),
+    total: new Float64Array(n),
+    self: new Float64Array(n),
+    time,
+    cut,
+  };
+  order.forEach((old, at) => {
+    const up = frames.parent[old] ?? -1;
+    tree.fn[at] = frames.fn[old] ?? 0;
+    tree.parent[at] = up === -1 ? -1 : (position[up] ?? 0);
+    tree.depth[at] = frames.depth[old] ?? 0;
+    tree.total[at] = frames.total[old] ?? 0;
+    tree.self[at] = frames.self[old] ?? 0;
+  });
+  for (let i = n - 1; i >= 0; i--) {
+    const up = tree.parent[i] ?? -1;
+    if (up !== -1) tree.size[up] = (tree.size[up] ?? 0) + (tree.size[i] ?? 0);
+  }
+  return tree;
+}
+
+/** Collapsed stacks go deeper than the flame graph: they are read by tools that aggregate and zoom themselves. */
+export const FOLDED_LIMITS: Readonly<TreeLimits> = Object.freeze({ maxFrames: 50_000, minShare: 1e-6, maxDepth: 200 });
+
+/** A frame's name in collapsed stacks: `;` separates frames and a line ends a stack, so neither may occur in it. */
+function frameLabel(f: ProfiledFunction): string {
+  const label = f.file === "~" ? f.name : `${f.name} (${f.file}:${f.line})`;
+  // eslint-disable-next-line no-control-regex -- line breaks and control characters would split or garble a stack.
+  return label.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, " ").replace(/;/g, ":");
+}
+
+/**
+ * The profile as collapsed stacks (one `frame;frame;…;frame count` line per stack, the format of Brendan Gregg's
+ * stackcollapse scripts), readable by flamegraph.pl, inferno and speedscope. The count is the frame's own time in
+ * nanoseconds per iteration, as profiled; frames come from `callTree`, so a stack is a derived call path, not a sample.
+ */
+export function foldedStacks(profile: Profile, limits: TreeLimits = FOLDED_LIMITS): string {
+  const tree = callTree(callGraph(profile), limits);
+  const stacks: string[] = new Array<string>(tree.fn.length);
+  const lines: string[] = [];
+  for (let i = 0; i < tree.fn.length; i++) {
+    const f = profile.functions[tree.fn[i] ?? 0];
+    const label = f === undefined ? "?" : frameLabel(f);
+    const up = tree.parent[i] ?? -1;
+    const stack = up === -1 ? label : `${stacks[up] ?? ""};${label}`;
+    stacks[i] = stack;
+    const count = Math.round((tree.self[i] ?? 0) * 1e9);
+    if (count > 0) lines.push(`${stack} ${count}`);
+  }
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+}
