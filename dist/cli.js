@@ -3204,15 +3204,15 @@ function isTable(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 function parseProjectConfig(text2, source) {
-  let document;
+  let document2;
   try {
-    document = parse(text2);
+    document2 = parse(text2);
   } catch (error62) {
     const detail = error62 instanceof TomlError ? error62.message.split("\n")[0] : String(error62);
     throw new ConfigError(`${source}: not valid TOML: ${detail}`);
   }
   const config2 = { run: {}, thresholds: {}, overrides: {} };
-  const tool = document.tool;
+  const tool = document2.tool;
   if (!isTable(tool) || tool.profgate === void 0) return config2;
   const section = tool.profgate;
   const where = `${source} [tool.profgate]`;
@@ -30144,6 +30144,7 @@ var package_default = {
     "@actions/artifact": "^6.2.1",
     "@actions/core": "^3.0.1",
     "@actions/github": "^9.1.1",
+    "@noble/hashes": "^2.4.0",
     "@octokit/plugin-retry": "^8.1.1",
     "@octokit/plugin-throttling": "^11.0.5",
     execa: "^9.6.0",
@@ -30561,6 +30562,164 @@ function chargeTime(graph) {
   return { project, time: time3, unattributed, chargedTo };
 }
 var TREE_LIMITS = Object.freeze({ maxFrames: 3e3, minShare: 5e-4, maxDepth: 100 });
+function rootsOf(graph) {
+  const roots = [];
+  for (let f = 0; f < graph.count; f++) {
+    let called = false;
+    for (let p = graph.callers.start[f] ?? 0; p < (graph.callers.start[f + 1] ?? 0) && !called; p++) called = graph.caller[graph.callers.items[p] ?? 0] !== f;
+    if (!called) roots.push(f);
+  }
+  if (roots.length === 0 && graph.count > 0) {
+    let best = 0;
+    for (let f = 1; f < graph.count; f++) if ((graph.cumulative[f] ?? 0) > (graph.cumulative[best] ?? 0)) best = f;
+    roots.push(best);
+  }
+  return roots;
+}
+var FrameHeap = class {
+  value = [];
+  parent = [];
+  fn = [];
+  get size() {
+    return this.value.length;
+  }
+  push(value, parent, fn) {
+    let i2 = this.value.length;
+    this.value.push(value);
+    this.parent.push(parent);
+    this.fn.push(fn);
+    while (i2 > 0) {
+      const up = i2 - 1 >> 1;
+      if ((this.value[up] ?? 0) >= value) break;
+      this.swap(i2, up);
+      i2 = up;
+    }
+  }
+  /** Removes the heaviest frame and returns [value, parent, fn]. */
+  pop() {
+    const top = [this.value[0] ?? 0, this.parent[0] ?? -1, this.fn[0] ?? 0];
+    const last = this.value.length - 1;
+    this.swap(0, last);
+    this.value.pop();
+    this.parent.pop();
+    this.fn.pop();
+    let i2 = 0;
+    for (; ; ) {
+      const left = 2 * i2 + 1;
+      const right = left + 1;
+      let largest = i2;
+      if (left < last && (this.value[left] ?? 0) > (this.value[largest] ?? 0)) largest = left;
+      if (right < last && (this.value[right] ?? 0) > (this.value[largest] ?? 0)) largest = right;
+      if (largest === i2) break;
+      this.swap(i2, largest);
+      i2 = largest;
+    }
+    return top;
+  }
+  swap(a2, b) {
+    for (const list of [this.value, this.parent, this.fn]) {
+      const t = list[a2] ?? 0;
+      list[a2] = list[b] ?? 0;
+      list[b] = t;
+    }
+  }
+};
+function onPath(tree, frame, f) {
+  for (let i2 = frame; i2 !== -1; i2 = tree.parent[i2] ?? -1) if (tree.fn[i2] === f) return true;
+  return false;
+}
+function frameSplit(graph, tree, frame, f) {
+  const edges = [];
+  let shares = graph.own[f] ?? 0;
+  for (let p = graph.callees.start[f] ?? 0; p < (graph.callees.start[f + 1] ?? 0); p++) {
+    const e = graph.callees.items[p] ?? 0;
+    const g = graph.callee[e] ?? f;
+    if (g === f || onPath(tree, frame, g)) continue;
+    edges.push(e);
+    shares += graph.edgeCumulative[e] ?? 0;
+  }
+  return { edges, denominator: Math.max(graph.cumulative[f] ?? 0, shares) };
+}
+function callTree(graph, limits = TREE_LIMITS) {
+  const roots = rootsOf(graph);
+  let time3 = 0;
+  for (const r of roots) time3 += graph.cumulative[r] ?? 0;
+  const floor = time3 * limits.minShare;
+  const fn = [];
+  const parent = [];
+  const depth = [];
+  const total = [];
+  const self = [];
+  const built = { fn, parent };
+  const heap = new FrameHeap();
+  let cut = 0;
+  for (const r of roots) heap.push(graph.cumulative[r] ?? 0, -1, r);
+  while (heap.size > 0) {
+    const [value, up, f] = heap.pop();
+    if (fn.length >= limits.maxFrames || value <= floor && up !== -1) {
+      cut += value;
+      continue;
+    }
+    const frame = fn.length;
+    const level = up === -1 ? 0 : (depth[up] ?? 0) + 1;
+    fn.push(f);
+    parent.push(up);
+    depth.push(level);
+    total.push(value);
+    const { edges, denominator } = frameSplit(graph, built, frame, f);
+    if (!(denominator > 0)) {
+      self.push(value);
+      continue;
+    }
+    self.push(value * (graph.own[f] ?? 0) / denominator);
+    for (const e of edges) {
+      const share = value * (graph.edgeCumulative[e] ?? 0) / denominator;
+      if (level + 1 > limits.maxDepth) cut += share;
+      else if (share > 0) heap.push(share, frame, graph.callee[e] ?? 0);
+    }
+  }
+  return depthFirst({ fn, parent, depth, total, self }, time3, cut);
+}
+function depthFirst(frames, time3, cut) {
+  const n2 = frames.fn.length;
+  const children = Array.from({ length: n2 + 1 }, () => []);
+  for (let i2 = 0; i2 < n2; i2++) children[(frames.parent[i2] ?? -1) === -1 ? n2 : frames.parent[i2] ?? 0]?.push(i2);
+  const heavier = (a2, b) => (frames.total[b] ?? 0) - (frames.total[a2] ?? 0) || (frames.fn[a2] ?? 0) - (frames.fn[b] ?? 0);
+  for (const list of children) list.sort(heavier);
+  const order = [];
+  const stack = [...children[n2] ?? []].reverse();
+  while (stack.length > 0) {
+    const i2 = stack.pop() ?? 0;
+    order.push(i2);
+    const below = children[i2] ?? [];
+    for (let k = below.length - 1; k >= 0; k--) stack.push(below[k] ?? 0);
+  }
+  const position = new Int32Array(n2);
+  order.forEach((old, at2) => position[old] = at2);
+  const tree = {
+    fn: new Int32Array(n2),
+    parent: new Int32Array(n2),
+    depth: new Int32Array(n2),
+    size: new Int32Array(n2).fill(1),
+    total: new Float64Array(n2),
+    self: new Float64Array(n2),
+    time: time3,
+    cut
+  };
+  order.forEach((old, at2) => {
+    const up = frames.parent[old] ?? -1;
+    tree.fn[at2] = frames.fn[old] ?? 0;
+    tree.parent[at2] = up === -1 ? -1 : position[up] ?? 0;
+    tree.depth[at2] = frames.depth[old] ?? 0;
+    tree.total[at2] = frames.total[old] ?? 0;
+    tree.self[at2] = frames.self[old] ?? 0;
+  });
+  for (let i2 = n2 - 1; i2 >= 0; i2--) {
+    const up = tree.parent[i2] ?? -1;
+    if (up !== -1) tree.size[up] = (tree.size[up] ?? 0) + (tree.size[i2] ?? 0);
+  }
+  return tree;
+}
 var FOLDED_LIMITS = Object.freeze({ maxFrames: 5e4, minShare: 1e-6, maxDepth: 200 });
 
 // src/core/attribution.ts
@@ -31797,6 +31956,764 @@ Results: ${run.resultsPath}
 import { writeFile as writeFile2, mkdir as mkdir2 } from "node:fs/promises";
 import { dirname as dirname2, resolve as resolve2 } from "node:path";
 
+// node_modules/@noble/hashes/_u64.js
+var fromNumH = (n2) => n2 / 2 ** 32 | 0;
+var fromNumL = (n2) => n2 >>> 0;
+function setU64FromNum(view, byteOffset, n2, isLE) {
+  const h2 = fromNumH(n2);
+  const l = fromNumL(n2);
+  view.setUint32(byteOffset, isLE ? l : h2, isLE);
+  view.setUint32(byteOffset + 4, isLE ? h2 : l, isLE);
+}
+
+// node_modules/@noble/hashes/utils.js
+function isBytes(a2) {
+  return a2 instanceof Uint8Array || ArrayBuffer.isView(a2) && a2.constructor.name === "Uint8Array" && "BYTES_PER_ELEMENT" in a2 && a2.BYTES_PER_ELEMENT === 1;
+}
+var atitle = (title) => title ? `"${title}" ` : "";
+function anumber(n2, title = "") {
+  if (typeof n2 !== "number")
+    throw new TypeError(atitle(title) + "expected number, got " + typeof n2);
+  if (!Number.isSafeInteger(n2) || n2 < 0)
+    throw new RangeError(atitle(title) + "expected integer >= 0, got " + n2);
+  return n2;
+}
+function abytes(value, length, title = "") {
+  if (isBytes(value) && (length === void 0 || value.length === length))
+    return value;
+  if (length !== void 0)
+    anumber(length, "length");
+  const bytes2 = isBytes(value);
+  const ofLen = length !== void 0 ? ` of length ${length}` : "";
+  const got = bytes2 ? `length=${value.length}` : `type=${typeof value}`;
+  const message = atitle(title) + "expected Uint8Array" + ofLen + ", got " + got;
+  if (!bytes2)
+    throw new TypeError(message);
+  throw new RangeError(message);
+}
+var aobject = (value, label) => {
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new TypeError((label === "object" ? "" : `"${label}" `) + "expected object, got type=" + typeof value);
+};
+var aopts = (value, label) => {
+  aobject(value, label);
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null)
+    throw new TypeError(`"${label}" expected plain object`);
+  if (Object.hasOwn(value, "__proto__"))
+    throw new TypeError(`"${label}.__proto__" is not allowed`);
+};
+function aexists(instance, checkFinished = true) {
+  if (instance.destroyed)
+    throw new Error("hash was destroyed");
+  if (checkFinished && instance.finished)
+    throw new Error("digest() was already called");
+}
+function aoutput(out, instance) {
+  abytes(out, void 0, "output");
+  const min = instance.outputLen;
+  if (!(out.length >= min)) {
+    throw new RangeError('"output" expected length >= ' + min);
+  }
+}
+function clean(...arrays) {
+  for (let i2 = 0; i2 < arrays.length; i2++) {
+    arrays[i2].fill(0);
+  }
+}
+function createView(arr) {
+  return new DataView(arr.buffer, arr.byteOffset, arr.byteLength);
+}
+function rotr(word, shift) {
+  return word << 32 - shift | word >>> shift;
+}
+function checkOpts(defaults, opts, title = "opts") {
+  aopts(defaults, "defaults");
+  if (opts !== void 0)
+    aopts(opts, title);
+  const merged = Object.assign(/* @__PURE__ */ Object.create(null), defaults, opts);
+  return merged;
+}
+function createHasher(hashCons, info = {}) {
+  if (typeof hashCons !== "function")
+    throw new TypeError('"hashCons" expected function, got type=' + typeof hashCons);
+  info = checkOpts({}, info, "info");
+  const hashC = (msg, opts) => hashCons(opts).update(msg).digest();
+  const tmp = hashCons(void 0);
+  hashC.outputLen = tmp.outputLen;
+  hashC.blockLen = tmp.blockLen;
+  hashC.canXOF = tmp.canXOF;
+  hashC.create = (opts) => hashCons(opts);
+  Object.assign(hashC, info);
+  return Object.freeze(hashC);
+}
+var oidNist = (suffix) => ({
+  // Current NIST hashAlgs suffixes used here fit in one DER subidentifier octet.
+  // Larger suffix values would need base-128 OID encoding and a different length byte.
+  oid: Uint8Array.from([6, 9, 96, 134, 72, 1, 101, 3, 4, 2, suffix])
+});
+
+// node_modules/@noble/hashes/_md.js
+function Chi(a2, b, c3) {
+  return a2 & b ^ ~a2 & c3;
+}
+function Maj(a2, b, c3) {
+  return a2 & b ^ a2 & c3 ^ b & c3;
+}
+var HashMD = class {
+  blockLen;
+  outputLen;
+  canXOF = false;
+  padOffset;
+  isLE;
+  // For partial updates less than block size
+  buffer;
+  view;
+  finished = false;
+  length = 0;
+  pos = 0;
+  destroyed = false;
+  constructor(blockLen, outputLen, padOffset, isLE) {
+    this.blockLen = blockLen;
+    this.outputLen = outputLen;
+    this.padOffset = padOffset;
+    this.isLE = isLE;
+    this.buffer = new Uint8Array(blockLen);
+    this.view = createView(this.buffer);
+  }
+  update(data) {
+    aexists(this);
+    abytes(data);
+    const { view, buffer, blockLen } = this;
+    const len = data.length;
+    let processed = false;
+    for (let pos = 0; pos < len; ) {
+      const take = Math.min(blockLen - this.pos, len - pos);
+      if (take === blockLen) {
+        const dataView = createView(data);
+        for (; blockLen <= len - pos; pos += blockLen)
+          this.process(dataView, pos);
+        processed = true;
+        continue;
+      }
+      buffer.set(pos === 0 && take === len ? data : data.subarray(pos, pos + take), this.pos);
+      this.pos += take;
+      pos += take;
+      if (this.pos === blockLen) {
+        this.process(view, 0);
+        this.pos = 0;
+        processed = true;
+      }
+    }
+    this.length += data.length;
+    if (processed)
+      this.roundClean();
+    return this;
+  }
+  digestInto(out) {
+    aexists(this);
+    aoutput(out, this);
+    this.finished = true;
+    const { buffer, view, blockLen, isLE } = this;
+    let { pos } = this;
+    buffer[pos++] = 128;
+    buffer.fill(0, pos);
+    if (this.padOffset > blockLen - pos) {
+      this.process(view, 0);
+      buffer.fill(0);
+    }
+    setU64FromNum(view, blockLen - 8, this.length * 8, isLE);
+    this.process(view, 0);
+    this.roundClean();
+    const oview = out === buffer ? view : createView(out);
+    const len = this.outputLen;
+    const outLen = len / 4;
+    const state = this.get();
+    if (len % 4 || outLen > state.length)
+      throw new Error("invalid outputLen");
+    for (let i2 = 0; i2 < outLen; i2++)
+      oview.setUint32(4 * i2, state[i2], isLE);
+  }
+  digest() {
+    const { buffer, outputLen } = this;
+    this.digestInto(buffer);
+    const res = buffer.slice(0, outputLen);
+    this.destroy();
+    return res;
+  }
+  _cloneIntoMeta(to) {
+    const { buffer, length, finished: finished7, destroyed, pos } = this;
+    to.destroyed = destroyed;
+    to.finished = finished7;
+    to.length = length;
+    to.pos = pos;
+    if (pos)
+      to.buffer.set(buffer);
+    return to;
+  }
+  clone() {
+    return this._cloneInto();
+  }
+};
+var SHA256_IV = /* @__PURE__ */ Uint32Array.from([
+  1779033703,
+  3144134277,
+  1013904242,
+  2773480762,
+  1359893119,
+  2600822924,
+  528734635,
+  1541459225
+]);
+
+// node_modules/@noble/hashes/sha2.js
+var SHA256_K = /* @__PURE__ */ Uint32Array.from([
+  1116352408,
+  1899447441,
+  3049323471,
+  3921009573,
+  961987163,
+  1508970993,
+  2453635748,
+  2870763221,
+  3624381080,
+  310598401,
+  607225278,
+  1426881987,
+  1925078388,
+  2162078206,
+  2614888103,
+  3248222580,
+  3835390401,
+  4022224774,
+  264347078,
+  604807628,
+  770255983,
+  1249150122,
+  1555081692,
+  1996064986,
+  2554220882,
+  2821834349,
+  2952996808,
+  3210313671,
+  3336571891,
+  3584528711,
+  113926993,
+  338241895,
+  666307205,
+  773529912,
+  1294757372,
+  1396182291,
+  1695183700,
+  1986661051,
+  2177026350,
+  2456956037,
+  2730485921,
+  2820302411,
+  3259730800,
+  3345764771,
+  3516065817,
+  3600352804,
+  4094571909,
+  275423344,
+  430227734,
+  506948616,
+  659060556,
+  883997877,
+  958139571,
+  1322822218,
+  1537002063,
+  1747873779,
+  1955562222,
+  2024104815,
+  2227730452,
+  2361852424,
+  2428436474,
+  2756734187,
+  3204031479,
+  3329325298
+]);
+var SHA256_W = /* @__PURE__ */ new Uint32Array(64);
+var SHA2_32B = class extends HashMD {
+  // We cannot use array here since array allows indexing by variable
+  // which means optimizer/compiler cannot use registers.
+  // Numeric initializers matter: starting the fields as `undefined` changes
+  // V8's field representation and makes sha256 3x slower (measured).
+  A = 0;
+  B = 0;
+  C = 0;
+  D = 0;
+  E = 0;
+  F = 0;
+  G = 0;
+  H = 0;
+  constructor(outputLen, IV) {
+    super(64, outputLen, 8, false);
+    this.A = IV[0] | 0;
+    this.B = IV[1] | 0;
+    this.C = IV[2] | 0;
+    this.D = IV[3] | 0;
+    this.E = IV[4] | 0;
+    this.F = IV[5] | 0;
+    this.G = IV[6] | 0;
+    this.H = IV[7] | 0;
+  }
+  get() {
+    const { A, B, C, D, E, F, G, H } = this;
+    return [A, B, C, D, E, F, G, H];
+  }
+  // prettier-ignore
+  set(A, B, C, D, E, F, G, H) {
+    this.A = A | 0;
+    this.B = B | 0;
+    this.C = C | 0;
+    this.D = D | 0;
+    this.E = E | 0;
+    this.F = F | 0;
+    this.G = G | 0;
+    this.H = H | 0;
+  }
+  _cloneInto(to) {
+    (to ||= new this.constructor()).set(...this.get());
+    return this._cloneIntoMeta(to);
+  }
+  process(view, offset) {
+    for (let i2 = 0; i2 < 16; i2++, offset += 4)
+      SHA256_W[i2] = view.getUint32(offset, false);
+    for (let i2 = 16; i2 < 64; i2++) {
+      const W15 = SHA256_W[i2 - 15];
+      const W2 = SHA256_W[i2 - 2];
+      const s0 = rotr(W15, 7) ^ rotr(W15, 18) ^ W15 >>> 3;
+      const s1 = rotr(W2, 17) ^ rotr(W2, 19) ^ W2 >>> 10;
+      SHA256_W[i2] = s1 + SHA256_W[i2 - 7] + s0 + SHA256_W[i2 - 16] | 0;
+    }
+    let { A, B, C, D, E, F, G, H } = this;
+    for (let i2 = 0; i2 < 64; i2++) {
+      const sigma1 = rotr(E, 6) ^ rotr(E, 11) ^ rotr(E, 25);
+      const T1 = H + sigma1 + Chi(E, F, G) + SHA256_K[i2] + SHA256_W[i2] | 0;
+      const sigma0 = rotr(A, 2) ^ rotr(A, 13) ^ rotr(A, 22);
+      const T2 = sigma0 + Maj(A, B, C) | 0;
+      H = G;
+      G = F;
+      F = E;
+      E = D + T1 | 0;
+      D = C;
+      C = B;
+      B = A;
+      A = T1 + T2 | 0;
+    }
+    A = A + this.A | 0;
+    B = B + this.B | 0;
+    C = C + this.C | 0;
+    D = D + this.D | 0;
+    E = E + this.E | 0;
+    F = F + this.F | 0;
+    G = G + this.G | 0;
+    H = H + this.H | 0;
+    this.set(A, B, C, D, E, F, G, H);
+  }
+  roundClean() {
+    clean(SHA256_W);
+  }
+  destroy() {
+    this.destroyed = true;
+    this.set(0, 0, 0, 0, 0, 0, 0, 0);
+    clean(this.buffer);
+  }
+};
+var _SHA256 = class extends SHA2_32B {
+  constructor() {
+    super(32, SHA256_IV);
+  }
+};
+var sha256 = /* @__PURE__ */ createHasher(
+  () => new _SHA256(),
+  /* @__PURE__ */ oidNist(1)
+);
+
+// src/core/flame.ts
+var VANISHED_LIMIT = 30;
+function isRoot(graph, f) {
+  for (let p = graph.callers.start[f] ?? 0; p < (graph.callers.start[f + 1] ?? 0); p++) if (graph.caller[graph.callers.items[p] ?? 0] !== f) return false;
+  return true;
+}
+function edgeBetween(graph, caller, callee) {
+  for (let p = graph.callees.start[caller] ?? 0; p < (graph.callees.start[caller + 1] ?? 0); p++) {
+    const e = graph.callees.items[p] ?? 0;
+    if (graph.callee[e] === callee) return e;
+  }
+  return -1;
+}
+function diffFlame(base, head, pairs, time3, limits = TREE_LIMITS) {
+  if (!(base.total_time > 0 && head.total_time > 0)) return null;
+  const factor = { base: time3.base / base.total_time, head: time3.head / head.total_time };
+  const graphs = { base: callGraph(base), head: callGraph(head) };
+  const tree = callTree(graphs.head, limits);
+  const baseOf = new Int32Array(head.functions.length).fill(-1);
+  const headOf = new Int32Array(base.functions.length).fill(-1);
+  for (let k = 0; k < pairs.base.length; k++) {
+    const b = pairs.base[k] ?? -1;
+    const h2 = pairs.head[k] ?? -1;
+    if (b !== -1 && h2 !== -1) {
+      baseOf[h2] = b;
+      headOf[b] = h2;
+    }
+  }
+  const functions = [];
+  const tableHead = /* @__PURE__ */ new Map();
+  const tableBase = /* @__PURE__ */ new Map();
+  const entry = (h2, b) => {
+    const known = h2 !== -1 ? tableHead.get(h2) : tableBase.get(b);
+    if (known !== void 0) return known;
+    const f = h2 !== -1 ? head.functions[h2] : base.functions[b];
+    const index = functions.length;
+    functions.push({
+      file: f?.file ?? "",
+      line: f?.line ?? 0,
+      name: f?.name ?? "",
+      presence: h2 === -1 ? "gone" : b === -1 ? "new" : "both",
+      calls: { base: b === -1 ? 0 : base.functions[b]?.calls ?? 0, head: h2 === -1 ? 0 : head.functions[h2]?.calls ?? 0 }
+    });
+    if (h2 !== -1) tableHead.set(h2, index);
+    else tableBase.set(b, index);
+    return index;
+  };
+  const n2 = tree.fn.length;
+  const frames = { fn: [], parent: Array.from(tree.parent), head: [], headSelf: [], base: [], baseSelf: [] };
+  const baseFn = new Int32Array(n2).fill(-1);
+  const baseTree = { fn: baseFn, parent: tree.parent };
+  const baseTotal = new Float64Array(n2);
+  const baseDenominator = new Float64Array(n2);
+  const candidates = [];
+  let baseTime = 0;
+  for (let r = 0; r < graphs.base.count; r++) if (isRoot(graphs.base, r)) baseTime += graphs.base.cumulative[r] ?? 0;
+  const floor = baseTime * limits.minShare;
+  for (let i2 = 0; i2 < n2; i2++) {
+    const h2 = tree.fn[i2] ?? 0;
+    const b = baseOf[h2] ?? -1;
+    const up = tree.parent[i2] ?? -1;
+    let total = 0;
+    let reached = false;
+    if (b !== -1 && up === -1) {
+      reached = isRoot(graphs.base, b);
+      if (reached) total = graphs.base.cumulative[b] ?? 0;
+    } else if (b !== -1 && (baseFn[up] ?? -1) !== -1) {
+      const caller = baseFn[up] ?? 0;
+      const e = edgeBetween(graphs.base, caller, b);
+      reached = e !== -1 && !onPath(baseTree, up, b);
+      const denominator = baseDenominator[up] ?? 0;
+      if (reached && denominator > 0) total = (baseTotal[up] ?? 0) * (graphs.base.edgeCumulative[e] ?? 0) / denominator;
+    }
+    let self = 0;
+    if (reached) {
+      baseFn[i2] = b;
+      baseTotal[i2] = total;
+      const split = frameSplit(graphs.base, baseTree, i2, b);
+      baseDenominator[i2] = split.denominator;
+      if (split.denominator > 0) {
+        self = total * (graphs.base.own[b] ?? 0) / split.denominator;
+        for (const e of split.edges) {
+          const g = graphs.base.callee[e] ?? 0;
+          const share = total * (graphs.base.edgeCumulative[e] ?? 0) / split.denominator;
+          const headCallee = headOf[g] ?? -1;
+          if (share > floor && (headCallee === -1 || edgeBetween(graphs.head, h2, headCallee) === -1)) candidates.push({ fn: entry(headCallee, g), frame: i2, time: share });
+        }
+      }
+    }
+    frames.fn.push(entry(h2, b));
+    frames.head.push((tree.total[i2] ?? 0) * factor.head);
+    frames.headSelf.push((tree.self[i2] ?? 0) * factor.head);
+    frames.base.push(total * factor.base);
+    frames.baseSelf.push(self * factor.base);
+  }
+  for (let r = 0; r < graphs.base.count; r++) {
+    const headRoot = headOf[r] ?? -1;
+    const share = graphs.base.cumulative[r] ?? 0;
+    if (isRoot(graphs.base, r) && share > floor && (headRoot === -1 || !isRoot(graphs.head, headRoot))) candidates.push({ fn: entry(headRoot, r), frame: -1, time: share });
+  }
+  candidates.sort((a2, b) => b.time - a2.time);
+  const vanished = candidates.slice(0, VANISHED_LIMIT).map((c3) => {
+    const path6 = [];
+    for (let i2 = c3.frame; i2 !== -1; i2 = tree.parent[i2] ?? -1) path6.unshift(frames.fn[i2] ?? 0);
+    return { fn: c3.fn, path: path6, time: c3.time * factor.base };
+  });
+  return { time: time3, functions, frames, vanished, vanishedCount: candidates.length, cut: tree.cut * factor.head };
+}
+
+// src/report/charts.ts
+var WIDTH = 720;
+var LEFT = 56;
+var RIGHT = 24;
+function quartiles(values) {
+  const sorted = [...values].sort((a2, b) => a2 - b);
+  const at2 = (q) => {
+    const position = q * (sorted.length - 1);
+    const low = Math.floor(position);
+    const lowValue = sorted[low] ?? 0;
+    return lowValue + ((sorted[Math.min(low + 1, sorted.length - 1)] ?? lowValue) - lowValue) * (position - low);
+  };
+  return [at2(0.25), at2(0.5), at2(0.75)];
+}
+function ticks(low, high, count3) {
+  const span = high - low;
+  if (!(span > 0)) return [low];
+  const raw = span / count3;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude;
+  const out = [];
+  for (let v = Math.ceil(low / step) * step; v <= high + step * 1e-9; v += step) out.push(v);
+  return out;
+}
+var fixed = (x) => x.toFixed(1);
+function distributionSvg(d) {
+  const { timing } = d;
+  const ratio = timing.ratio;
+  const reference = timing.median.base;
+  const estimate = ratio === null ? null : reference * ratio;
+  const low = timing.lower === null ? null : reference * timing.lower;
+  const high = timing.upper === null ? null : reference * timing.upper;
+  const all = [...d.base, ...d.head, ...[estimate, low, high].filter((v) => v !== null)];
+  let min = Math.min(...all);
+  let max = Math.max(...all);
+  if (!(max > min)) {
+    min *= 0.95;
+    max = max * 1.05 || 1e-9;
+  }
+  const pad = (max - min) * 0.06;
+  min = Math.max(0, min - pad);
+  max += pad;
+  const x = (v) => LEFT + (v - min) / (max - min) * (WIDTH - LEFT - RIGHT);
+  const rows = { base: 26, head: 66 };
+  const height = 112;
+  const parts = [];
+  for (const tick of ticks(min, max, 5)) {
+    parts.push(`<line class="grid" x1="${fixed(x(tick))}" x2="${fixed(x(tick))}" y1="8" y2="86"/>`, `<text class="axis" x="${fixed(x(tick))}" y="102" text-anchor="middle">${formatDuration(tick)}</text>`);
+  }
+  for (const side of ["base", "head"]) {
+    const values = d[side];
+    const y = rows[side];
+    parts.push(`<text class="label" x="4" y="${y + 4}">${side}</text>`);
+    if (values.length === 0) continue;
+    const [q1, q2, q3] = quartiles(values);
+    parts.push(
+      `<rect class="box ${side}" x="${fixed(x(q1))}" y="${y - 10}" width="${fixed(Math.max(1, x(q3) - x(q1)))}" height="20"><title>${side}: quartiles ${formatDuration(q1)} \u2013 ${formatDuration(q3)}, median ${formatDuration(q2)}</title></rect>`,
+      `<line class="median ${side}" x1="${fixed(x(q2))}" x2="${fixed(x(q2))}" y1="${y - 10}" y2="${y + 10}"/>`
+    );
+    values.forEach((v, i2) => {
+      const dy = i2 * 7 % 11 - 5;
+      parts.push(`<circle class="${side}" cx="${fixed(x(v))}" cy="${y + dy}" r="3"><title>${side} process ${i2 + 1}: ${formatDuration(v)}</title></circle>`);
+    });
+  }
+  if (estimate !== null) {
+    const y = rows.head + 16;
+    const from = x(low ?? min);
+    const to = x(high ?? max);
+    const e = x(estimate);
+    const interval = `${low === null ? "unbounded" : formatDuration(low)} \u2013 ${high === null ? "unbounded" : formatDuration(high)}`;
+    parts.push(
+      `<line class="reference" x1="${fixed(x(reference))}" x2="${fixed(x(reference))}" y1="8" y2="86"><title>base median ${formatDuration(reference)}</title></line>`,
+      `<line class="interval" x1="${fixed(from)}" x2="${fixed(to)}" y1="${y}" y2="${y}"/>`,
+      `<path class="estimate" d="M${fixed(e)} ${y - 5}L${fixed(e + 5)} ${y}L${fixed(e)} ${y + 5}L${fixed(e - 5)} ${y}Z"><title>head estimate ${formatDuration(estimate)} (${formatRatio(ratio ?? 1)}), ${formatLevel(timing.level)} bounds ${interval}</title></path>`
+    );
+  }
+  return `<svg class="chart distribution" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="time per iteration of each process, base and head">${parts.join("")}</svg>`;
+}
+var MEMORY_BARS = 10;
+function memoryBarsSvg(lines, escape) {
+  const shown = lines.slice(0, MEMORY_BARS);
+  const labelWidth = 300;
+  const valueWidth = 150;
+  const barWidth = WIDTH - labelWidth - valueWidth;
+  const rowHeight = 30;
+  const largest = Math.max(1, ...shown.flatMap((l) => [Math.abs(l.size.base), Math.abs(l.size.head)]));
+  const parts = [];
+  shown.forEach((l, i2) => {
+    const y = 6 + i2 * rowHeight;
+    const where = `${l.file}:${l.line.head ?? l.line.base ?? 0} ${l.function}`;
+    const label = where.length > 48 ? `\u2026${where.slice(-47)}` : where;
+    parts.push(`<text class="label" x="0" y="${y + 14}"><title>${escape(`${where}: ${l.source}`)}</title>${escape(label)}</text>`);
+    ["base", "head"].forEach((side, k) => {
+      const width2 = Math.abs(l.size[side]) / largest * barWidth;
+      parts.push(`<rect class="bar ${side}" x="${labelWidth}" y="${y + k * 11}" width="${fixed(Math.max(width2, 0.5))}" height="10"><title>${side}: ${formatBytes(l.size[side])}</title></rect>`);
+    });
+    parts.push(`<text class="axis" x="${labelWidth + barWidth + 8}" y="${y + 14}">${formatBytes(l.size.base)} \u2192 ${formatBytes(l.size.head)}</text>`);
+  });
+  const height = 6 + shown.length * rowHeight;
+  return `<svg class="chart memory" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="memory live at the peak by line, base and head">${parts.join("")}</svg>`;
+}
+
+// src/report/page-script.ts
+function flameScript() {
+  const ROW = 18;
+  const CLASSES = ["same", "slower", "faster", "new"];
+  const COLOURS = [
+    [
+      [214, 211, 203],
+      [214, 211, 203]
+    ],
+    [
+      [246, 200, 194],
+      [214, 40, 40]
+    ],
+    [
+      [196, 219, 246],
+      [30, 100, 214]
+    ],
+    [
+      [180, 140, 240],
+      [180, 140, 240]
+    ]
+  ];
+  const source = document.getElementById("profgate-flames");
+  if (source === null) return;
+  const graphs = JSON.parse(source.textContent ?? "{}");
+  const duration3 = (seconds2) => {
+    const abs = Math.abs(seconds2);
+    if (abs === 0) return "0 s";
+    const [scale, unit] = abs >= 1 ? [1, "s"] : abs >= 1e-3 ? [1e-3, "ms"] : abs >= 1e-6 ? [1e-6, "\xB5s"] : [1e-9, "ns"];
+    return `${(seconds2 / scale).toPrecision(3)} ${unit}`;
+  };
+  const count3 = (n2) => Number.isInteger(n2) ? String(n2) : n2.toPrecision(4);
+  const setup = (section, g) => {
+    const chart = section.querySelector(".flame-chart");
+    const info = section.querySelector(".flame-info");
+    const status = section.querySelector(".flame-status");
+    const search = section.querySelector(".flame-search");
+    const reset2 = section.querySelector(".flame-reset");
+    if (chart === null || info === null || status === null || search === null || reset2 === null) return;
+    const frames = g.n.length;
+    const x = new Float64Array(frames);
+    const depth = new Int32Array(frames);
+    const size = new Int32Array(frames).fill(1);
+    const next = new Float64Array(frames);
+    let whole = 0;
+    let deepest = 0;
+    for (let i2 = 0; i2 < frames; i2++) {
+      const up = g.p[i2] ?? -1;
+      if (up === -1) {
+        x[i2] = whole;
+        whole += g.h[i2] ?? 0;
+      } else {
+        x[i2] = next[up] ?? 0;
+        next[up] = (next[up] ?? 0) + (g.h[i2] ?? 0);
+        depth[i2] = (depth[up] ?? 0) + 1;
+      }
+      next[i2] = x[i2] ?? 0;
+      deepest = Math.max(deepest, depth[i2] ?? 0);
+    }
+    for (let i2 = frames - 1; i2 >= 0; i2--) {
+      const up = g.p[i2] ?? -1;
+      if (up !== -1) size[up] = (size[up] ?? 0) + (size[i2] ?? 0);
+    }
+    chart.style.height = `${(deepest + 1) * ROW}px`;
+    const fn = (i2) => g.f[g.n[i2] ?? 0] ?? ["?", "", 0, "both", 0, 0, null];
+    const colour = (i2) => {
+      const change = Number(g.c[i2] ?? "0");
+      const [light, strong] = COLOURS[change] ?? COLOURS[0] ?? [[0], [0]];
+      const k = Number(g.k[i2] ?? "0") / 9;
+      return `rgb(${light.map((v, j) => Math.round(v + ((strong[j] ?? v) - v) * k)).join(", ")})`;
+    };
+    let zoom = -1;
+    let query = "";
+    const matches = (i2) => {
+      if (query === "") return false;
+      const [name, file2] = fn(i2);
+      return name.toLowerCase().includes(query) || file2.toLowerCase().includes(query);
+    };
+    const draw = () => {
+      const width2 = chart.clientWidth || 1e3;
+      const from = zoom === -1 ? 0 : zoom;
+      const to = zoom === -1 ? frames : zoom + (size[zoom] ?? 1);
+      const left = zoom === -1 ? 0 : x[zoom] ?? 0;
+      const scale = width2 / (zoom === -1 ? whole || 1 : g.h[zoom] || 1);
+      const out = document.createDocumentFragment();
+      const frame = (i2, at2, w) => {
+        const box = document.createElement("div");
+        box.className = `frame ${CLASSES[Number(g.c[i2] ?? "0")] ?? "same"}${matches(i2) ? " match" : ""}`;
+        box.dataset.i = String(i2);
+        box.style.left = `${at2}px`;
+        box.style.width = `${w}px`;
+        box.style.top = `${(depth[i2] ?? 0) * ROW}px`;
+        box.style.backgroundColor = colour(i2);
+        if (w >= 24) box.textContent = fn(i2)[0];
+        out.append(box);
+      };
+      for (let a2 = zoom === -1 ? -1 : g.p[zoom] ?? -1; a2 !== -1; a2 = g.p[a2] ?? -1) frame(a2, 0, width2);
+      for (let i2 = from; i2 < to; i2++) {
+        const w = (g.h[i2] ?? 0) * scale;
+        if (w < 0.5) {
+          i2 += (size[i2] ?? 1) - 1;
+          continue;
+        }
+        frame(i2, ((x[i2] ?? 0) - left) * scale, w);
+      }
+      chart.replaceChildren(out);
+    };
+    const show = (i2) => {
+      const [name, file2, line, presence, callsBase, callsHead, url2] = fn(i2);
+      const head = g.h[i2] ?? 0;
+      const base = g.b[i2] ?? 0;
+      const title = document.createElement("strong");
+      title.textContent = name;
+      const where = document.createElement(url2 === null ? "code" : "a");
+      where.textContent = line > 0 ? `${file2}:${line}` : file2;
+      if (where instanceof HTMLAnchorElement && url2 !== null) where.href = url2;
+      const figures2 = document.createElement("div");
+      const change = base > 0 ? ` (${head >= base ? "+" : "\u2212"}${duration3(Math.abs(head - base))}, ${(head / base).toFixed(2)}\xD7)` : "";
+      figures2.textContent = [
+        `time ${duration3(base)} \u2192 ${duration3(head)}${change}`,
+        `own ${duration3(g.bs[i2] ?? 0)} \u2192 ${duration3(g.hs[i2] ?? 0)}`,
+        `calls/iter (every caller) ${count3(callsBase)} \u2192 ${count3(callsHead)}`,
+        `${(100 * head / (whole || 1)).toFixed(1)}% of head`,
+        presence === "new" ? "new in head" : ""
+      ].filter((s) => s !== "").join(" \xB7 ");
+      info.replaceChildren(title, " ", where, figures2);
+    };
+    const target = (event) => {
+      const box = event.target instanceof HTMLElement ? event.target.closest(".frame") : null;
+      return box === null ? null : Number(box.dataset.i);
+    };
+    chart.addEventListener("mouseover", (event) => {
+      const i2 = target(event);
+      if (i2 !== null) show(i2);
+    });
+    chart.addEventListener("click", (event) => {
+      const i2 = target(event);
+      if (i2 === null) return;
+      zoom = i2 === zoom ? g.p[i2] ?? -1 : i2;
+      status.textContent = zoom === -1 ? "" : `zoomed into ${fn(zoom)[0]}`;
+      draw();
+    });
+    reset2.addEventListener("click", () => {
+      zoom = -1;
+      status.textContent = "";
+      draw();
+    });
+    search.addEventListener("input", () => {
+      query = search.value.trim().toLowerCase();
+      let matched = 0;
+      let time3 = 0;
+      let covered = 0;
+      for (let i2 = 0; i2 < frames; i2++) {
+        if (!matches(i2)) continue;
+        matched++;
+        if (i2 >= covered) {
+          time3 += g.h[i2] ?? 0;
+          covered = i2 + (size[i2] ?? 1);
+        }
+      }
+      status.textContent = query === "" ? "" : `${matched} frame${matched === 1 ? "" : "s"} match: ${duration3(time3)}, ${(100 * time3 / (whole || 1)).toFixed(1)}% of head`;
+      draw();
+    });
+    window.addEventListener("resize", draw);
+    draw();
+  };
+  for (const section of document.querySelectorAll("section.flame")) {
+    const g = graphs[section.dataset.graph ?? ""];
+    if (g !== void 0) setup(section, g);
+  }
+}
+
 // src/report/common.ts
 var VERDICT_ICON = {
   regressed: "\u{1F534}",
@@ -31924,6 +32841,23 @@ a { color: inherit; } .muted, footer { color: var(--muted); } footer { margin-to
 .regressed, .failed, .fail { color: var(--red); } .improved, .pass { color: var(--green); }
 .inconclusive, .warn { color: var(--yellow); } blockquote { margin: .5em 0; padding: 0 1em; border-left: 4px solid var(--line); }
 summary { cursor: pointer; font-weight: 600; } details { margin: 1em 0; }
+.chart { display: block; max-width: 100%; height: auto; margin: .5em 0; font: 11px -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
+.chart text { fill: var(--fg); } .chart .axis { fill: var(--muted); } .chart .grid { stroke: var(--line); }
+.chart circle.base, .chart .bar.base { fill: #8c959f; } .chart circle.head, .chart .bar.head { fill: #d1242f; }
+.chart .box { fill: none; stroke: var(--muted); } .chart .median { stroke: var(--fg); stroke-width: 2; }
+.chart .reference { stroke: var(--muted); stroke-dasharray: 3 3; } .chart .interval { stroke: #d1242f; stroke-width: 2; }
+.chart .estimate { fill: #d1242f; }
+.flame { margin: 1em 0; } .flame-tools { display: flex; gap: .5em; align-items: center; margin: .4em 0; }
+.flame-search { font: inherit; padding: 2px 6px; min-width: 16em; } .flame-status { color: var(--muted); }
+.flame-chart { position: relative; overflow: hidden; border: 1px solid var(--line); }
+.frame { position: absolute; height: 17px; box-sizing: border-box; padding: 0 3px; border-right: 1px solid var(--bg);
+  overflow: hidden; white-space: nowrap; text-overflow: ellipsis; font: 11px/17px ui-monospace, Menlo, Consolas, monospace;
+  color: #1f2328; cursor: pointer; } .frame:hover { outline: 1px solid var(--fg); z-index: 1; }
+.frame.match { outline: 2px solid #bf3989; outline-offset: -2px; }
+.flame-info { min-height: 3em; padding: .3em 0; font-size: .95em; }
+.key { display: inline-block; padding: 0 .5em; color: #1f2328; border-radius: 3px; }
+.key.slower { background: #d62828; color: #fff; } .key.faster { background: #1e64d6; color: #fff; }
+.key.new { background: #b48cf0; } .key.same { background: #d6d3cb; }
 `;
 function code(text2) {
   return `<code>${escapeHtml(text2)}</code>`;
@@ -32018,10 +32952,121 @@ function lineTable(context, lines) {
     [3, 4, 5]
   );
 }
-function benchmarkSection(context, bench) {
+function round(value) {
+  return value === 0 || !Number.isFinite(value) ? 0 : Number(value.toPrecision(4));
+}
+var CHANGE_RELATIVE = 0.1;
+var CHANGE_OF_TOTAL = 5e-3;
+function frameChanges(flame) {
+  const { frames, functions, time: time3 } = flame;
+  const floor = CHANGE_OF_TOTAL * Math.max(time3.base, time3.head);
+  const deltas = frames.headSelf.map((head, i2) => head - (frames.baseSelf[i2] ?? 0));
+  const largest = deltas.reduce((max, d) => Math.max(max, Math.abs(d)), floor);
+  let change = "";
+  let strength = "";
+  deltas.forEach((delta, i2) => {
+    const own2 = Math.max(frames.headSelf[i2] ?? 0, frames.baseSelf[i2] ?? 0);
+    const isNew = functions[frames.fn[i2] ?? 0]?.presence === "new";
+    const shows = Math.abs(delta) > floor && Math.abs(delta) > CHANGE_RELATIVE * own2;
+    change += isNew ? "3" : !shows ? "0" : delta > 0 ? "1" : "2";
+    strength += shows || isNew ? String(Math.max(2, Math.round(9 * Math.abs(delta) / largest))) : "0";
+  });
+  return { change, strength };
+}
+function flameData(flame, context) {
+  const { frames } = flame;
+  const { change, strength } = frameChanges(flame);
+  return {
+    t: [round(flame.time.base), round(flame.time.head)],
+    f: flame.functions.map((f) => [f.name, f.file, f.line, f.presence, round(f.calls.base), round(f.calls.head), sourceUrl(context, f.file, f.line) ?? null]),
+    n: frames.fn,
+    p: frames.parent,
+    h: frames.head.map(round),
+    hs: frames.headSelf.map(round),
+    b: frames.base.map(round),
+    bs: frames.baseSelf.map(round),
+    c: change,
+    k: strength
+  };
+}
+function jsonBlock(data) {
+  return JSON.stringify(data).replace(/</g, "\\u003c");
+}
+function flameSection(context, key, bench, flame) {
+  const parts = [
+    `<section class="flame" id="flame-${key}" data-graph="${key}" data-benchmark="${escapeHtml(bench.id)}">`,
+    `<h3>Flame graph</h3>`,
+    `<p class="muted">The call tree of head's profile, root at the top. Width: head's time per iteration (${formatDuration(flame.time.head)} in all, base ${formatDuration(flame.time.base)}). Colour: the change in a frame's own time against the same call path in base \u2014 <span class="key slower">slower</span> <span class="key faster">faster</span> <span class="key new">new in head</span> <span class="key same">unchanged</span>. Hover over a frame for its figures, click to zoom in (click it again to zoom out), search to highlight functions.</p>`,
+    `<div class="flame-tools"><input class="flame-search" type="search" placeholder="Search functions or files" aria-label="Search functions or files"><button class="flame-reset" type="button">Reset zoom</button><span class="flame-status" role="status"></span></div>`,
+    `<div class="flame-chart"></div>`,
+    `<div class="flame-info muted">Hover over a frame to see its function, place, calls and time, base \u2192 head.</div>`
+  ];
+  if (flame.cut > 0) parts.push(`<p class="muted">Frames worth ${formatDuration(flame.cut)} of head time in all are left out: the graph keeps at most 3,000 frames, none under 0.05% of the time or deeper than 100 calls.</p>`);
+  if (flame.vanished.length > 0) {
+    const name = (fn) => flame.functions[fn]?.name ?? "?";
+    parts.push(
+      `<details class="vanished"><summary>${flame.vanishedCount} call${flame.vanishedCount === 1 ? "" : "s"} base made that head no longer makes</summary>`,
+      table(
+        ["function", "location", "called from", "base time/iter"],
+        flame.vanished.map((v) => {
+          const f = flame.functions[v.fn];
+          return [
+            `${code(f?.name ?? "?")}${f?.presence === "gone" ? " <em>gone</em>" : ""}`,
+            location(context, f?.file ?? "", f?.line ?? null),
+            v.path.length === 0 ? "(root)" : escapeHtml(v.path.map(name).join(" \u2192 ")),
+            formatDuration(v.time)
+          ];
+        }),
+        [3]
+      ),
+      "</details>"
+    );
+  }
+  parts.push("</section>");
+  return parts.join("\n");
+}
+function pictures(context, results) {
+  const graphs = {};
+  const byId = (list) => new Map(list.map((b) => [b.id, b]));
+  const base = byId(results?.base.benchmarks ?? []);
+  const head = byId(results?.head.benchmarks ?? []);
+  return {
+    graphs,
+    flame(bench) {
+      const before = base.get(bench.id)?.profile ?? null;
+      const after = head.get(bench.id)?.profile ?? null;
+      const time3 = bench.attribution?.functions?.time;
+      if (before === null || after === null || time3 === void 0) return void 0;
+      const flame = diffFlame(before, after, matchFunctions(before.functions, after.functions), time3);
+      if (flame === null) return void 0;
+      const key = String(Object.keys(graphs).length);
+      graphs[key] = flameData(flame, context);
+      return flameSection(context, key, bench, flame);
+    },
+    distribution(bench) {
+      const before = base.get(bench.id);
+      const after = head.get(bench.id);
+      const timing = bench.timing;
+      if (before === void 0 || after === void 0 || timing === null) return void 0;
+      const values = { base: processTimes(before, timing.clock), head: processTimes(after, timing.clock), timing };
+      if (values.base.length === 0 || values.head.length === 0) return void 0;
+      const estimate = timing.ratio === null ? "" : ` \u25C6 is head's estimate, base median \xD7 ${formatRatio(timing.ratio)}, with its ${formatLevel(timing.level)} bounds; the dashed line is base's median.`;
+      const confirmed = bench.confirmed ? " The verdict comes from base and head re-measured interleaved on the runner; the dots are the two separate runs." : "";
+      return [
+        distributionSvg(values),
+        `<p class="muted">Each dot is one timing process's best ${timing.clock} time per iteration (${values.base.length} base, ${values.head.length} head processes); boxes span the quartiles, the bar is the median.${estimate}${confirmed}</p>`
+      ].join("\n");
+    }
+  };
+}
+function benchmarkSection(context, bench, drawn) {
   const parts = [`<details${bench.gating ? " open" : ""}>`, `<summary class="${bench.verdict}">${escapeHtml(verdictText(bench))}: ${code(displayName(bench))} <span class="muted">${escapeHtml(bench.file)}</span></summary>`];
   const functions = bench.attribution?.functions ?? null;
   const allocations = bench.attribution?.allocations ?? null;
+  const distribution = drawn.distribution(bench);
+  if (distribution !== void 0) parts.push(`<h3>Time per iteration, process by process</h3>`, distribution);
+  const flame = drawn.flame(bench);
+  if (flame !== void 0) parts.push(flame);
   if (functions !== null) parts.push(functionsSection(context, functions));
   const calls = bench.calls;
   if (calls !== null && calls.top.length > 0) {
@@ -32047,7 +33092,9 @@ function benchmarkSection(context, bench) {
     );
     const atPeak = allocations.at_peak.filter((l) => l.size.delta !== 0);
     const retained = allocations.retained_lines.filter((l) => l.size.delta !== 0);
-    if (atPeak.length > 0) parts.push(`<p>Live at the peak, change by line (${allocations.at_peak_count} lines changed):</p>`, lineTable(context, atPeak));
+    if (atPeak.length > 0) {
+      parts.push(`<p>Live at the peak, change by line (${allocations.at_peak_count} lines changed):</p>`, memoryBarsSvg(atPeak, escapeHtml), lineTable(context, atPeak));
+    }
     if (retained.length > 0) parts.push(`<p>Retained after the iteration, change by line (${allocations.retained_count} lines changed):</p>`, lineTable(context, retained));
   }
   for (const failure2 of bench.failures) {
@@ -32072,11 +33119,17 @@ function footer(comparison, context) {
     "</footer>"
   ].join("\n");
 }
-function renderHtml(comparison, context = {}) {
+var SCRIPT = `(${flameScript.toString()})();`;
+function hashSource(text2) {
+  const digest = sha256(new TextEncoder().encode(text2));
+  return `'sha256-${btoa(String.fromCharCode(...digest))}'`;
+}
+function renderHtml(comparison, context = {}, results) {
   const { icon, text: text2 } = verdictLine(comparison);
   const changed = changedBenchmarks(comparison);
   const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const verdictClass = comparison.summary.verdict === "fail" ? "fail" : comparison.summary.counts.regressed > 0 ? "warn" : "pass";
+  const drawn = pictures(context, results);
   const body = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text2)}</h1>`];
   for (const note of context.notes ?? []) body.push(`<blockquote>${escapeHtml(note)}</blockquote>`);
   for (const caveat of comparison.caveats) body.push(`<blockquote class="warn">\u26A0\uFE0F ${escapeHtml(caveat.message)}</blockquote>`);
@@ -32086,15 +33139,22 @@ function renderHtml(comparison, context = {}) {
     body.push(`<details><summary>${unchanged.length} unchanged</summary>`, table(BENCHMARK_HEADERS, benchmarkRows(unchanged), BENCHMARK_NUMERIC), "</details>");
   }
   const explained = changed.filter((b) => b.attribution !== null && (b.verdict === "regressed" || b.verdict === "improved") || b.failures.length > 0);
-  if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b)));
+  if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b, drawn)));
+  const others = [...changed, ...unchanged].filter((b) => !explained.includes(b)).flatMap((b) => {
+    const distribution = drawn.distribution(b);
+    return distribution === void 0 ? [] : [`<details><summary class="${b.verdict}">${escapeHtml(verdictText(b))}: ${code(displayName(b))} <span class="muted">${escapeHtml(b.file)}</span></summary>`, distribution, "</details>"];
+  });
+  if (others.length > 0) body.push(`<h2>Timing of the other benchmarks</h2>`, ...others);
   body.push(footer(comparison, context));
+  const scripted = Object.keys(drawn.graphs).length > 0;
+  const policy = ["default-src 'none'", `script-src ${scripted ? hashSource(SCRIPT) : "'none'"}`, `style-src ${hashSource(STYLE)}`, "base-uri 'none'", "form-action 'none'"].join("; ");
+  if (scripted) body.push(`<script type="application/json" id="profgate-flames">${jsonBlock(drawn.graphs)}</script>`, `<script>${SCRIPT}</script>`);
   return [
     "<!doctype html>",
     '<html lang="en">',
     "<head>",
     '<meta charset="utf-8">',
-    // No script, no outside request: the page is opened from a downloaded artifact a fork may have filled.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
+    `<meta http-equiv="Content-Security-Policy" content="${policy}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(text2)}</title>`,
     `<style>${STYLE}</style>`,
@@ -32525,9 +33585,9 @@ function thresholdFlags(values) {
   );
   return flags;
 }
-async function reportComparison(comparison, values, context) {
+async function reportComparison(comparison, values, context, results) {
   if (typeof values.markdown === "string") await writeOut(resolve2(context.cwd, values.markdown), renderMarkdown(comparison));
-  if (typeof values.html === "string") await writeOut(resolve2(context.cwd, values.html), renderHtml(comparison));
+  if (typeof values.html === "string") await writeOut(resolve2(context.cwd, values.html), renderHtml(comparison, {}, results));
   if (typeof values.json === "string") await writeOut(resolve2(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}
 `);
   context.stdout.write(`${renderComparison(comparison, context.colour)}
@@ -32548,7 +33608,7 @@ async function compareCommand(values, positionals, context) {
   const base = await readResults(resolve2(context.cwd, basePath));
   const head = await readResults(resolve2(context.cwd, headPath));
   const comparison = compare(base, head, { mode: "separate", thresholds: thresholdConfig(project, flags) });
-  return reportComparison(comparison, values, context);
+  return reportComparison(comparison, values, context, { base, head });
 }
 
 // src/cli/demo.ts
@@ -32604,7 +33664,7 @@ async function demoCommand(values, _positionals, context) {
   const report = join3(out, "report.md");
   await writeFile3(report, renderMarkdown(comparison));
   const page = join3(out, "report.html");
-  await writeFile3(page, renderHtml(comparison));
+  await writeFile3(page, renderHtml(comparison, {}, { base: base.results, head: head.results }));
   await writeFile3(join3(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
   const shown = (path6) => relative2(context.cwd, path6) || path6;
@@ -33042,7 +34102,7 @@ async function abCommand(values, positionals, context) {
     await mkdir4(out, { recursive: true });
     await writeFile4(join6(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
-    return await reportComparison(comparison, values, context);
+    return await reportComparison(comparison, values, context, { base: joined.base, head: joined.head });
   } finally {
     for (const tree of trees) await tree.remove();
   }

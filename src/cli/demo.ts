@@ -69,7 +69,7 @@ export async function demoCommand(values: Record<string, unknown>, _positionals:
   const report = join(out, "report.md");
   await writeFile(report, renderMarkdown(comparison));
   const page = join(out, "report.html");
-  await writeFile(page, renderHtml(comparison));
+  await writeFile(page, renderHtml(comparison, {}, { base: base.results, head: head.results }));
   await writeFile(join(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}\n`);
   const shown = (path: string): string => relative(context.cwd, path) || path;
   context.stdout.write(`\n${renderComparison(comparison, context.colour)}\n\n`);
