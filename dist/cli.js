@@ -29970,346 +29970,15 @@ var {
 
 // src/adapters/harness.ts
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { mkdir as mkdir2, readFile, writeFile as writeFile2 } from "node:fs/promises";
+import { delimiter, dirname, join as join2, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath as fileURLToPath3 } from "node:url";
-var HarnessError = class extends Error {
-  constructor(message, usage) {
-    super(message);
-    this.usage = usage;
-  }
-  usage;
-  name = "HarnessError";
-};
-function harnessDirectory() {
-  const here = dirname(fileURLToPath3(import.meta.url));
-  const candidates = [join(here, "python"), join(here, "..", "..", "python")];
-  const found = candidates.find((dir) => existsSync(join(dir, "profgate", "__main__.py")));
-  if (found === void 0) throw new HarnessError(`the profgate harness is missing (looked in ${candidates.join(", ")}); reinstall profgate`, false);
-  return found;
-}
-function splitCommand(command) {
-  const parts = [];
-  const pattern = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (const match of command.matchAll(pattern)) parts.push(match[1] ?? match[2] ?? match[3] ?? "");
-  return parts;
-}
-function commonArgs(settings, out) {
-  const args = [...settings.paths, "--out", out];
-  for (const dir of settings.pythonpath) args.push("--pythonpath", dir);
-  if (settings.filter !== null) args.push("--filter", settings.filter);
-  args.push("--suite", settings.suite);
-  if (settings.select !== null) args.push("--select", settings.select);
-  args.push(
-    "--values",
-    String(settings.values),
-    "--warmups",
-    String(settings.warmups),
-    "--min-time",
-    String(settings.minTime),
-    "--timeout",
-    String(settings.timeout),
-    "--hash-seed",
-    String(settings.hashSeed),
-    "--events-fd",
-    "3"
-  );
-  if (settings.gc) args.push("--gc");
-  if (settings.isolate) args.push("--isolate");
-  return args;
-}
-function harnessArgs(settings, out, passes, loops) {
-  const args = ["-m", "profgate", "run", ...commonArgs(settings, out)];
-  args.push(
-    "--processes",
-    String(settings.processes),
-    "--profile-iterations",
-    String(settings.profileIterations),
-    "--profile-warmups",
-    String(settings.profileWarmups),
-    "--memory-warmups",
-    String(settings.memoryWarmups)
-  );
-  if (passes !== void 0) args.push("--passes", passes.join(","));
-  if (loops !== void 0) args.push("--loops", String(loops));
-  return args;
-}
-async function launch(cwd, python, args, onEvent, env) {
-  const [command, ...prefix] = splitCommand(python);
-  if (command === void 0) throw new HarnessError(`python: the command is empty; pass the interpreter, e.g. --python python3`, true);
-  const harness = harnessDirectory();
-  const pythonPath = [harness, process.env.PYTHONPATH].filter((p) => p !== void 0 && p !== "").join(delimiter);
-  const child = execa(command, [...prefix, ...args], {
-    cwd,
-    env: { ...env, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: "1" },
-    stdio: ["ignore", "pipe", "pipe", "pipe"],
-    reject: false,
-    all: true
-  });
-  if (onEvent !== void 0) {
-    const lines = createInterface({ input: child.stdio[3] });
-    lines.on("line", (line) => {
-      try {
-        onEvent(JSON.parse(line));
-      } catch {
-      }
-    });
-  }
-  const result = await child;
-  const output2 = result.all.trim();
-  if (result.failed && result.exitCode === void 0) {
-    const notFound = /ENOENT/.test(result.message ?? "");
-    throw new HarnessError(
-      notFound ? `python: ${JSON.stringify(python)} was not found; install Python 3.9 or newer, or name the interpreter with --python (Action input "python")` : `python: could not run ${JSON.stringify(python)}: ${result.shortMessage ?? "unknown error"}`,
-      true
-    );
-  }
-  if (result.exitCode === 2) throw new HarnessError(output2 || "the harness rejected its arguments", true);
-  if (result.exitCode !== 0 && result.exitCode !== 1) {
-    throw new HarnessError(`the harness failed (exit code ${String(result.exitCode)}):
-${output2.slice(-4e3)}`, false);
-  }
-  return { exitCode: result.exitCode === 0 ? 0 : 1, output: output2 };
-}
-async function readJson(path6, output2) {
-  try {
-    return JSON.parse(await readFile(path6, "utf8"));
-  } catch (error62) {
-    throw new HarnessError(`the harness wrote no readable ${path6}: ${String(error62)}
-${output2.slice(-4e3)}`, false);
-  }
-}
-async function runHarness(options) {
-  const out = resolve(options.cwd, options.out);
-  const { exitCode, output: output2 } = await launch(options.cwd, options.settings.python, harnessArgs(options.settings, out, options.passes, options.loops), options.onEvent, options.env);
-  const resultsPath = join(out, "results.json");
-  return { results: parseResults(await readJson(resultsPath, output2), resultsPath), resultsPath, exitCode };
-}
-async function runAbHarness(options) {
-  const out = resolve(options.out);
-  await mkdir(out, { recursive: true });
-  const args = ["-m", "profgate", "ab", ...commonArgs(options.settings, out)];
-  args.push("--base", resolve(options.baseTree), "--head", resolve(options.headTree), "--rounds", String(options.rounds), "--seed", String(options.seed));
-  if (options.loops !== void 0) {
-    await writeFile(join(out, "loops-in.json"), JSON.stringify(options.loops));
-    args.push("--loops-json", join(out, "loops-in.json"));
-  }
-  if (options.ids !== void 0) {
-    await writeFile(join(out, "ids.json"), JSON.stringify(options.ids));
-    args.push("--ids", join(out, "ids.json"));
-  }
-  const { exitCode, output: output2 } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env);
-  const [base, head] = await Promise.all(
-    ["base", "head"].map(async (side) => {
-      const path6 = join(out, side, "results.json");
-      return parseResults(await readJson(path6, output2), path6);
-    })
-  );
-  const record2 = await readJson(join(out, "interleave.json"), output2);
-  const loops = record2.loops;
-  if (base === void 0 || head === void 0 || typeof loops !== "object" || loops === null) {
-    throw new HarnessError(`the harness wrote an incomplete ${join(out, "interleave.json")}
-${output2.slice(-4e3)}`, false);
-  }
-  return { base, head, loops, exitCode };
-}
 
-// package.json
-var package_default = {
-  name: "profgate",
-  version: "0.1.0",
-  description: "A performance gate for Python pull requests: timing, cProfile and tracemalloc passes compared with the default branch's baseline.",
-  license: "MIT",
-  type: "module",
-  engines: {
-    node: ">=20.19"
-  },
-  bin: {
-    profgate: "dist/cli.js"
-  },
-  files: [
-    "dist",
-    "action.yml"
-  ],
-  scripts: {
-    build: "node scripts/build.mjs",
-    typecheck: "tsc --noEmit",
-    lint: "eslint .",
-    test: "npm run typecheck && npm run lint && npm run build && vitest run",
-    "test:unit": "vitest run test/unit",
-    "bench:cost": "node scripts/bench-cost.mjs"
-  },
-  dependencies: {
-    "@actions/artifact": "^6.2.1",
-    "@actions/core": "^3.0.1",
-    "@actions/github": "^9.1.1",
-    "@noble/hashes": "^2.4.0",
-    "@octokit/plugin-retry": "^8.1.1",
-    "@octokit/plugin-throttling": "^11.0.5",
-    execa: "^9.6.0",
-    "markdown-table": "^3.1.0",
-    picomatch: "^4.0.3",
-    "smol-toml": "^1.4.0",
-    zod: "^4.1.0"
-  },
-  devDependencies: {
-    "@eslint/js": "^10.0.0",
-    "@types/node": "^20.19.0",
-    "@types/picomatch": "^4.0.0",
-    esbuild: "^0.28.0",
-    eslint: "^10.0.0",
-    globals: "^17.14.0",
-    "playwright-core": "^1.65.1",
-    typescript: "~6.0.3",
-    "typescript-eslint": "^8.73.0",
-    vitest: "^4.1.0"
-  }
-};
-
-// src/version.ts
-var VERSION = package_default.version;
-
-// src/adapters/project.ts
-import { readFile as readFile2, stat } from "node:fs/promises";
-import { join as join2, relative } from "node:path";
-var MAX_RESULTS_BYTES = 64 * 1024 * 1024;
-async function loadProjectConfig(cwd) {
-  const path6 = join2(cwd, "pyproject.toml");
-  let text2;
-  try {
-    text2 = await readFile2(path6, "utf8");
-  } catch (error62) {
-    if (error62.code === "ENOENT") return { run: {}, thresholds: {}, overrides: {} };
-    throw error62;
-  }
-  return parseProjectConfig(text2, relative(cwd, path6) || path6);
-}
-async function readResults(path6) {
-  let file2 = path6;
-  let info;
-  try {
-    info = await stat(file2);
-    if (info.isDirectory()) {
-      file2 = join2(path6, "results.json");
-      info = await stat(file2);
-    }
-  } catch {
-    throw new ResultsError(file2, ["no such file; pass a results.json or the directory `profgate run --out` wrote"]);
-  }
-  if (info.size > MAX_RESULTS_BYTES) throw new ResultsError(file2, [`${info.size} bytes is over the ${MAX_RESULTS_BYTES}-byte limit for a results file`]);
-  let data;
-  try {
-    data = JSON.parse(await readFile2(file2, "utf8"));
-  } catch (error62) {
-    throw new ResultsError(file2, [`not valid JSON: ${error62 instanceof Error ? error62.message : String(error62)}`]);
-  }
-  return parseResults(data, file2);
-}
-
-// src/core/rank.ts
-function topIndices(candidates, size, limit) {
-  const top = [];
-  for (const index of candidates) {
-    const value = size(index);
-    if (top.length === limit && !(value > (top[limit - 1]?.size ?? -Infinity))) continue;
-    let at2 = top.length;
-    while (at2 > 0 && value > (top[at2 - 1]?.size ?? Infinity)) at2--;
-    top.splice(at2, 0, { index, size: value });
-    if (top.length > limit) top.pop();
-  }
-  return top.map((entry) => entry.index);
-}
-
-// src/core/allocations.ts
-function totalsByLine(lines) {
-  const totals = /* @__PURE__ */ new Map();
-  for (const l of lines) {
-    let functions = totals.get(l.file);
-    if (functions === void 0) totals.set(l.file, functions = /* @__PURE__ */ new Map());
-    let sources = functions.get(l.function);
-    if (sources === void 0) functions.set(l.function, sources = /* @__PURE__ */ new Map());
-    const total = sources.get(l.source);
-    if (total === void 0) {
-      sources.set(l.source, { file: l.file, function: l.function, source: l.source, line: l.line, size: l.size, count: l.count, largest: Math.abs(l.size) });
-    } else {
-      total.size += l.size;
-      total.count += l.count;
-      if (Math.abs(l.size) > total.largest) {
-        total.largest = Math.abs(l.size);
-        total.line = l.line;
-      }
-    }
-  }
-  return totals;
-}
-function* eachTotal(totals) {
-  for (const functions of totals.values()) for (const sources of functions.values()) yield* sources.values();
-}
-var findTotal = (totals, t) => totals.get(t.file)?.get(t.function)?.get(t.source);
-function pairLines(before, after) {
-  const pairs = [];
-  const matched = /* @__PURE__ */ new Set();
-  const leftover = /* @__PURE__ */ new Map();
-  const slot = (t) => {
-    const key = `${t.file}\0${t.function}`;
-    let entry = leftover.get(key);
-    if (entry === void 0) leftover.set(key, entry = { base: [], head: [] });
-    return entry;
-  };
-  for (const h2 of eachTotal(after)) {
-    const b = findTotal(before, h2);
-    if (b === void 0) slot(h2).head.push(h2);
-    else {
-      matched.add(b);
-      pairs.push([b, h2]);
-    }
-  }
-  for (const b of eachTotal(before)) if (!matched.has(b)) slot(b).base.push(b);
-  for (const { base, head } of leftover.values()) {
-    if (base.length === 1 && head.length === 1) pairs.push([base[0], head[0]]);
-    else pairs.push(...base.map((b) => [b, void 0]), ...head.map((h2) => [void 0, h2]));
-  }
-  return pairs;
-}
-function lineChanges(base, head, limit) {
-  const changed = pairLines(totalsByLine(base), totalsByLine(head)).filter(([b, h2]) => (h2?.size ?? 0) !== (b?.size ?? 0) || (h2?.count ?? 0) !== (b?.count ?? 0));
-  const sizeChange = (i2) => {
-    const [b, h2] = changed[i2] ?? [];
-    return Math.abs((h2?.size ?? 0) - (b?.size ?? 0));
-  };
-  const rows = topIndices(changed.keys(), sizeChange, limit).flatMap((i2) => {
-    const [b, h2] = changed[i2] ?? [];
-    const where = h2 ?? b;
-    if (where === void 0) return [];
-    return [
-      {
-        file: where.file,
-        function: where.function,
-        source: where.source,
-        base_source: b !== void 0 && h2 !== void 0 && b.source !== h2.source ? b.source : null,
-        line: { base: b?.line ?? null, head: h2?.line ?? null },
-        size: { base: b?.size ?? 0, head: h2?.size ?? 0, delta: (h2?.size ?? 0) - (b?.size ?? 0) },
-        count: { base: b?.count ?? 0, head: h2?.count ?? 0, delta: (h2?.count ?? 0) - (b?.count ?? 0) }
-      }
-    ];
-  });
-  return { rows, count: changed.length };
-}
-function attributeAllocations(base, head, limit) {
-  const delta = (b, h2) => ({ base: b, head: h2, delta: h2 - b });
-  const atPeak = lineChanges(base.at_peak, head.at_peak, limit);
-  const retained = lineChanges(base.retained_lines, head.retained_lines, limit);
-  return {
-    peak: delta(base.peak, head.peak),
-    retained: delta(base.retained, head.retained),
-    retained_blocks: delta(base.retained_blocks, head.retained_blocks),
-    at_peak: atPeak.rows,
-    at_peak_count: atPeak.count,
-    retained_lines: retained.rows,
-    retained_count: retained.count
-  };
-}
+// src/adapters/profiles.ts
+import { createHash } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 
 // src/core/callgraph.ts
 function isProjectFile(file2) {
@@ -30721,6 +30390,383 @@ function depthFirst(frames, time3, cut) {
   return tree;
 }
 var FOLDED_LIMITS = Object.freeze({ maxFrames: 5e4, minShare: 1e-6, maxDepth: 200 });
+function frameLabel(f) {
+  const label = f.file === "~" ? f.name : `${f.name} (${f.file}:${f.line})`;
+  return label.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, " ").replace(/;/g, ":");
+}
+function foldedStacks(profile, limits = FOLDED_LIMITS) {
+  const tree = callTree(callGraph(profile), limits);
+  const stacks = new Array(tree.fn.length);
+  const lines = [];
+  for (let i2 = 0; i2 < tree.fn.length; i2++) {
+    const f = profile.functions[tree.fn[i2] ?? 0];
+    const label = f === void 0 ? "?" : frameLabel(f);
+    const up = tree.parent[i2] ?? -1;
+    const stack = up === -1 ? label : `${stacks[up] ?? ""};${label}`;
+    stacks[i2] = stack;
+    const count3 = Math.round((tree.self[i2] ?? 0) * 1e9);
+    if (count3 > 0) lines.push(`${stack} ${count3}`);
+  }
+  return lines.length === 0 ? "" : `${lines.join("\n")}
+`;
+}
+
+// src/adapters/profiles.ts
+function profileSlug(id) {
+  const readable2 = id.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[_.]+|[_.]+$/g, "").slice(0, 80);
+  return `${readable2}-${createHash("sha1").update(id, "utf8").digest("hex").slice(0, 10)}`;
+}
+async function writeFoldedStacks(results, dir) {
+  const written = [];
+  for (const bench of results.benchmarks) {
+    if (bench.profile === null) continue;
+    if (written.length === 0) await mkdir(dir, { recursive: true });
+    const path6 = join(dir, `${profileSlug(bench.id)}.folded`);
+    await writeFile(path6, foldedStacks(bench.profile));
+    written.push(path6);
+  }
+  return written;
+}
+
+// src/adapters/harness.ts
+var HarnessError = class extends Error {
+  constructor(message, usage) {
+    super(message);
+    this.usage = usage;
+  }
+  usage;
+  name = "HarnessError";
+};
+function harnessDirectory() {
+  const here = dirname(fileURLToPath3(import.meta.url));
+  const candidates = [join2(here, "python"), join2(here, "..", "..", "python")];
+  const found = candidates.find((dir) => existsSync(join2(dir, "profgate", "__main__.py")));
+  if (found === void 0) throw new HarnessError(`the profgate harness is missing (looked in ${candidates.join(", ")}); reinstall profgate`, false);
+  return found;
+}
+function splitCommand(command) {
+  const parts = [];
+  const pattern = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (const match of command.matchAll(pattern)) parts.push(match[1] ?? match[2] ?? match[3] ?? "");
+  return parts;
+}
+function commonArgs(settings, out) {
+  const args = [...settings.paths, "--out", out];
+  for (const dir of settings.pythonpath) args.push("--pythonpath", dir);
+  if (settings.filter !== null) args.push("--filter", settings.filter);
+  args.push("--suite", settings.suite);
+  if (settings.select !== null) args.push("--select", settings.select);
+  args.push(
+    "--values",
+    String(settings.values),
+    "--warmups",
+    String(settings.warmups),
+    "--min-time",
+    String(settings.minTime),
+    "--timeout",
+    String(settings.timeout),
+    "--hash-seed",
+    String(settings.hashSeed),
+    "--events-fd",
+    "3"
+  );
+  if (settings.gc) args.push("--gc");
+  if (settings.isolate) args.push("--isolate");
+  return args;
+}
+function harnessArgs(settings, out, passes, loops) {
+  const args = ["-m", "profgate", "run", ...commonArgs(settings, out)];
+  args.push(
+    "--processes",
+    String(settings.processes),
+    "--profile-iterations",
+    String(settings.profileIterations),
+    "--profile-warmups",
+    String(settings.profileWarmups),
+    "--memory-warmups",
+    String(settings.memoryWarmups)
+  );
+  if (passes !== void 0) args.push("--passes", passes.join(","));
+  if (loops !== void 0) args.push("--loops", String(loops));
+  return args;
+}
+async function launch(cwd, python, args, onEvent, env) {
+  const [command, ...prefix] = splitCommand(python);
+  if (command === void 0) throw new HarnessError(`python: the command is empty; pass the interpreter, e.g. --python python3`, true);
+  const harness = harnessDirectory();
+  const pythonPath = [harness, process.env.PYTHONPATH].filter((p) => p !== void 0 && p !== "").join(delimiter);
+  const child = execa(command, [...prefix, ...args], {
+    cwd,
+    env: { ...env, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: "1" },
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+    reject: false,
+    all: true
+  });
+  if (onEvent !== void 0) {
+    const lines = createInterface({ input: child.stdio[3] });
+    lines.on("line", (line) => {
+      try {
+        onEvent(JSON.parse(line));
+      } catch {
+      }
+    });
+  }
+  const result = await child;
+  const output2 = result.all.trim();
+  if (result.failed && result.exitCode === void 0) {
+    const notFound = /ENOENT/.test(result.message ?? "");
+    throw new HarnessError(
+      notFound ? `python: ${JSON.stringify(python)} was not found; install Python 3.9 or newer, or name the interpreter with --python (Action input "python")` : `python: could not run ${JSON.stringify(python)}: ${result.shortMessage ?? "unknown error"}`,
+      true
+    );
+  }
+  if (result.exitCode === 2) throw new HarnessError(output2 || "the harness rejected its arguments", true);
+  if (result.exitCode !== 0 && result.exitCode !== 1) {
+    throw new HarnessError(`the harness failed (exit code ${String(result.exitCode)}):
+${output2.slice(-4e3)}`, false);
+  }
+  return { exitCode: result.exitCode === 0 ? 0 : 1, output: output2 };
+}
+async function readJson(path6, output2) {
+  try {
+    return JSON.parse(await readFile(path6, "utf8"));
+  } catch (error62) {
+    throw new HarnessError(`the harness wrote no readable ${path6}: ${String(error62)}
+${output2.slice(-4e3)}`, false);
+  }
+}
+async function runHarness(options) {
+  const out = resolve(options.cwd, options.out);
+  const { exitCode, output: output2 } = await launch(options.cwd, options.settings.python, harnessArgs(options.settings, out, options.passes, options.loops), options.onEvent, options.env);
+  const resultsPath = join2(out, "results.json");
+  const results = parseResults(await readJson(resultsPath, output2), resultsPath);
+  await writeFoldedStacks(results, join2(out, "profiles"));
+  return { results, resultsPath, exitCode };
+}
+async function runAbHarness(options) {
+  const out = resolve(options.out);
+  await mkdir2(out, { recursive: true });
+  const args = ["-m", "profgate", "ab", ...commonArgs(options.settings, out)];
+  args.push("--base", resolve(options.baseTree), "--head", resolve(options.headTree), "--rounds", String(options.rounds), "--seed", String(options.seed));
+  if (options.loops !== void 0) {
+    await writeFile2(join2(out, "loops-in.json"), JSON.stringify(options.loops));
+    args.push("--loops-json", join2(out, "loops-in.json"));
+  }
+  if (options.ids !== void 0) {
+    await writeFile2(join2(out, "ids.json"), JSON.stringify(options.ids));
+    args.push("--ids", join2(out, "ids.json"));
+  }
+  const { exitCode, output: output2 } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env);
+  const [base, head] = await Promise.all(
+    ["base", "head"].map(async (side) => {
+      const path6 = join2(out, side, "results.json");
+      return parseResults(await readJson(path6, output2), path6);
+    })
+  );
+  const record2 = await readJson(join2(out, "interleave.json"), output2);
+  const loops = record2.loops;
+  if (base === void 0 || head === void 0 || typeof loops !== "object" || loops === null) {
+    throw new HarnessError(`the harness wrote an incomplete ${join2(out, "interleave.json")}
+${output2.slice(-4e3)}`, false);
+  }
+  return { base, head, loops, exitCode };
+}
+
+// package.json
+var package_default = {
+  name: "profgate",
+  version: "0.1.0",
+  description: "A performance gate for Python pull requests: timing, cProfile and tracemalloc passes compared with the default branch's baseline.",
+  license: "MIT",
+  type: "module",
+  engines: {
+    node: ">=20.19"
+  },
+  bin: {
+    profgate: "dist/cli.js"
+  },
+  files: [
+    "dist",
+    "action.yml"
+  ],
+  scripts: {
+    build: "node scripts/build.mjs",
+    typecheck: "tsc --noEmit",
+    lint: "eslint .",
+    test: "npm run typecheck && npm run lint && npm run build && vitest run",
+    "test:unit": "vitest run test/unit",
+    "bench:cost": "node scripts/bench-cost.mjs"
+  },
+  dependencies: {
+    "@actions/artifact": "^6.2.1",
+    "@actions/core": "^3.0.1",
+    "@actions/github": "^9.1.1",
+    "@noble/hashes": "^2.4.0",
+    "@octokit/plugin-retry": "^8.1.1",
+    "@octokit/plugin-throttling": "^11.0.5",
+    execa: "^9.6.0",
+    "markdown-table": "^3.1.0",
+    picomatch: "^4.0.3",
+    "smol-toml": "^1.4.0",
+    zod: "^4.1.0"
+  },
+  devDependencies: {
+    "@eslint/js": "^10.0.0",
+    "@types/node": "^20.19.0",
+    "@types/picomatch": "^4.0.0",
+    esbuild: "^0.28.0",
+    eslint: "^10.0.0",
+    globals: "^17.14.0",
+    "playwright-core": "^1.65.1",
+    typescript: "~6.0.3",
+    "typescript-eslint": "^8.73.0",
+    vitest: "^4.1.0"
+  }
+};
+
+// src/version.ts
+var VERSION = package_default.version;
+
+// src/adapters/project.ts
+import { readFile as readFile2, stat } from "node:fs/promises";
+import { join as join3, relative } from "node:path";
+var MAX_RESULTS_BYTES = 64 * 1024 * 1024;
+async function loadProjectConfig(cwd) {
+  const path6 = join3(cwd, "pyproject.toml");
+  let text2;
+  try {
+    text2 = await readFile2(path6, "utf8");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return { run: {}, thresholds: {}, overrides: {} };
+    throw error62;
+  }
+  return parseProjectConfig(text2, relative(cwd, path6) || path6);
+}
+async function readResults(path6) {
+  let file2 = path6;
+  let info;
+  try {
+    info = await stat(file2);
+    if (info.isDirectory()) {
+      file2 = join3(path6, "results.json");
+      info = await stat(file2);
+    }
+  } catch {
+    throw new ResultsError(file2, ["no such file; pass a results.json or the directory `profgate run --out` wrote"]);
+  }
+  if (info.size > MAX_RESULTS_BYTES) throw new ResultsError(file2, [`${info.size} bytes is over the ${MAX_RESULTS_BYTES}-byte limit for a results file`]);
+  let data;
+  try {
+    data = JSON.parse(await readFile2(file2, "utf8"));
+  } catch (error62) {
+    throw new ResultsError(file2, [`not valid JSON: ${error62 instanceof Error ? error62.message : String(error62)}`]);
+  }
+  return parseResults(data, file2);
+}
+
+// src/core/rank.ts
+function topIndices(candidates, size, limit) {
+  const top = [];
+  for (const index of candidates) {
+    const value = size(index);
+    if (top.length === limit && !(value > (top[limit - 1]?.size ?? -Infinity))) continue;
+    let at2 = top.length;
+    while (at2 > 0 && value > (top[at2 - 1]?.size ?? Infinity)) at2--;
+    top.splice(at2, 0, { index, size: value });
+    if (top.length > limit) top.pop();
+  }
+  return top.map((entry) => entry.index);
+}
+
+// src/core/allocations.ts
+function totalsByLine(lines) {
+  const totals = /* @__PURE__ */ new Map();
+  for (const l of lines) {
+    let functions = totals.get(l.file);
+    if (functions === void 0) totals.set(l.file, functions = /* @__PURE__ */ new Map());
+    let sources = functions.get(l.function);
+    if (sources === void 0) functions.set(l.function, sources = /* @__PURE__ */ new Map());
+    const total = sources.get(l.source);
+    if (total === void 0) {
+      sources.set(l.source, { file: l.file, function: l.function, source: l.source, line: l.line, size: l.size, count: l.count, largest: Math.abs(l.size) });
+    } else {
+      total.size += l.size;
+      total.count += l.count;
+      if (Math.abs(l.size) > total.largest) {
+        total.largest = Math.abs(l.size);
+        total.line = l.line;
+      }
+    }
+  }
+  return totals;
+}
+function* eachTotal(totals) {
+  for (const functions of totals.values()) for (const sources of functions.values()) yield* sources.values();
+}
+var findTotal = (totals, t) => totals.get(t.file)?.get(t.function)?.get(t.source);
+function pairLines(before, after) {
+  const pairs = [];
+  const matched = /* @__PURE__ */ new Set();
+  const leftover = /* @__PURE__ */ new Map();
+  const slot = (t) => {
+    const key = `${t.file}\0${t.function}`;
+    let entry = leftover.get(key);
+    if (entry === void 0) leftover.set(key, entry = { base: [], head: [] });
+    return entry;
+  };
+  for (const h2 of eachTotal(after)) {
+    const b = findTotal(before, h2);
+    if (b === void 0) slot(h2).head.push(h2);
+    else {
+      matched.add(b);
+      pairs.push([b, h2]);
+    }
+  }
+  for (const b of eachTotal(before)) if (!matched.has(b)) slot(b).base.push(b);
+  for (const { base, head } of leftover.values()) {
+    if (base.length === 1 && head.length === 1) pairs.push([base[0], head[0]]);
+    else pairs.push(...base.map((b) => [b, void 0]), ...head.map((h2) => [void 0, h2]));
+  }
+  return pairs;
+}
+function lineChanges(base, head, limit) {
+  const changed = pairLines(totalsByLine(base), totalsByLine(head)).filter(([b, h2]) => (h2?.size ?? 0) !== (b?.size ?? 0) || (h2?.count ?? 0) !== (b?.count ?? 0));
+  const sizeChange = (i2) => {
+    const [b, h2] = changed[i2] ?? [];
+    return Math.abs((h2?.size ?? 0) - (b?.size ?? 0));
+  };
+  const rows = topIndices(changed.keys(), sizeChange, limit).flatMap((i2) => {
+    const [b, h2] = changed[i2] ?? [];
+    const where = h2 ?? b;
+    if (where === void 0) return [];
+    return [
+      {
+        file: where.file,
+        function: where.function,
+        source: where.source,
+        base_source: b !== void 0 && h2 !== void 0 && b.source !== h2.source ? b.source : null,
+        line: { base: b?.line ?? null, head: h2?.line ?? null },
+        size: { base: b?.size ?? 0, head: h2?.size ?? 0, delta: (h2?.size ?? 0) - (b?.size ?? 0) },
+        count: { base: b?.count ?? 0, head: h2?.count ?? 0, delta: (h2?.count ?? 0) - (b?.count ?? 0) }
+      }
+    ];
+  });
+  return { rows, count: changed.length };
+}
+function attributeAllocations(base, head, limit) {
+  const delta = (b, h2) => ({ base: b, head: h2, delta: h2 - b });
+  const atPeak = lineChanges(base.at_peak, head.at_peak, limit);
+  const retained = lineChanges(base.retained_lines, head.retained_lines, limit);
+  return {
+    peak: delta(base.peak, head.peak),
+    retained: delta(base.retained, head.retained),
+    retained_blocks: delta(base.retained_blocks, head.retained_blocks),
+    at_peak: atPeak.rows,
+    at_peak_count: atPeak.count,
+    retained_lines: retained.rows,
+    retained_count: retained.count
+  };
+}
 
 // src/core/attribution.ts
 var DEFAULT_LIMITS = Object.freeze({ functions: 15, external: 10, lines: 10, calls: 10 });
@@ -31888,7 +31934,8 @@ Runs the Python benchmarks under PATH (default: "benchmarks", or [tool.profgate]
 files named bench_*.py, functions named bench_*, or a suite written for pytest-benchmark or pytest-codspeed (tests
 using the benchmark fixture or marker, run with the project's own pytest). Benchmarks run in fresh worker
 processes, in a timing pass (N processes, each timing every benchmark in a new random order), a cProfile pass and a
-tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
+tracemalloc pass. Writes DIR/results.json, DIR/profiles/*.pstats and the same profiles as collapsed stacks
+(DIR/profiles/*.folded, for flamegraph.pl, inferno or speedscope).
 
 Options (flags win over [tool.profgate] in pyproject.toml):
   --out DIR               where to write results (default ${DEFAULT_OUT})
@@ -31953,7 +32000,7 @@ Results: ${run.resultsPath}
 }
 
 // src/cli/compare.ts
-import { writeFile as writeFile2, mkdir as mkdir2 } from "node:fs/promises";
+import { writeFile as writeFile3, mkdir as mkdir3 } from "node:fs/promises";
 import { dirname as dirname2, resolve as resolve2 } from "node:path";
 
 // node_modules/@noble/hashes/_u64.js
@@ -33439,6 +33486,28 @@ function explainable(changed, budget) {
   const explained = changed.filter((b) => b.attribution !== null && (b.verdict === "regressed" || budget.improvedDetails && b.verdict === "improved"));
   return [...explained, ...changed.filter((b) => b.verdict === "failed")];
 }
+var GUIDED = 10;
+function pictureFor(bench) {
+  const functions = bench.attribution?.functions ?? null;
+  const culprit = functions?.project.find((f) => f.delta > 0);
+  const timeLike = bench.regressions.includes("time") || bench.regressions.includes("calls");
+  if (timeLike && culprit !== void 0) {
+    const isNew = culprit.presence === "new" ? " (new in head, purple)" : "";
+    return `its flame graph, at ${code2(culprit.name)}${isNew}: ${formatDuration(culprit.time.base)} \u2192 ${formatDuration(culprit.time.head)} per iteration with the builtins it calls`;
+  }
+  const line = bench.attribution?.allocations?.at_peak.find((l) => l.size.delta > 0) ?? bench.attribution?.allocations?.retained_lines.find((l) => l.size.delta > 0);
+  if (!timeLike && line !== void 0) return `its memory bars, ${code2(`${line.file}:${line.line.head ?? line.line.base ?? 0}`)} (${formatBytes(line.size.delta, true)})`;
+  return "its timing distribution, base and head process by process";
+}
+function pictureGuide(changed, context) {
+  const regressed = changed.filter((b) => b.verdict === "regressed");
+  if (regressed.length === 0) return [];
+  const report = context.artifactUrl === void 0 ? "<code>report.html</code>" : `<code>report.html</code> in the [results artifact](${context.artifactUrl})`;
+  const lines = [`**Pictures** in ${report}:`, ""];
+  for (const bench of regressed.slice(0, GUIDED)) lines.push(`- ${code2(displayName(bench))}: ${pictureFor(bench)}`);
+  if (regressed.length > GUIDED) lines.push(`- \u2026and ${regressed.length - GUIDED} more regressed benchmarks.`);
+  return [...lines, ""];
+}
 function countsText(benches) {
   const counts = /* @__PURE__ */ new Map();
   for (const b of benches) counts.set(b.verdict, (counts.get(b.verdict) ?? 0) + 1);
@@ -33455,6 +33524,7 @@ function build(comparison, context, budget, dropped, detailsOf) {
     out.push(benchmarkTable(changed.slice(0, budget.rows)), "");
     const hidden2 = changed.slice(budget.rows);
     if (hidden2.length > 0) out.push(`\u2026and ${hidden2.length} more changed benchmarks (${countsText(hidden2)}), not shown.`, "");
+    out.push(...pictureGuide(changed, context));
   }
   if (unchanged.length > 0) {
     if (budget.unchangedTable) {
@@ -33595,8 +33665,8 @@ async function reportComparison(comparison, values, context, results) {
   return comparison.summary.verdict === "fail" && values["no-fail"] !== true ? 1 : 0;
 }
 async function writeOut(path6, text2) {
-  await mkdir2(dirname2(path6), { recursive: true });
-  await writeFile2(path6, text2);
+  await mkdir3(dirname2(path6), { recursive: true });
+  await writeFile3(path6, text2);
 }
 async function compareCommand(values, positionals, context) {
   if (positionals.length !== 2) {
@@ -33613,8 +33683,8 @@ async function compareCommand(values, positionals, context) {
 
 // src/cli/demo.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { cp, mkdir as mkdir3, rm, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname3, join as join3, relative as relative2, resolve as resolve3, sep } from "node:path";
+import { cp, mkdir as mkdir4, rm, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname as dirname3, join as join4, relative as relative2, resolve as resolve3, sep } from "node:path";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 var DEMO_OPTIONS = {
   out: { type: "string" },
@@ -33630,14 +33700,14 @@ the profiles, the comparison (comparison.json), the PR comment (report.md) and t
 `;
 function demoDirectory() {
   const here = dirname3(fileURLToPath4(import.meta.url));
-  const candidates = [join3(here, "..", "examples", "demo"), join3(here, "..", "..", "examples", "demo")];
-  const found = candidates.find((dir) => existsSync2(join3(dir, "pyproject.toml")));
+  const candidates = [join4(here, "..", "examples", "demo"), join4(here, "..", "..", "examples", "demo")];
+  const found = candidates.find((dir) => existsSync2(join4(dir, "pyproject.toml")));
   if (found === void 0) throw new Error(`the example project is missing (looked in ${candidates.join(", ")})`);
   return found;
 }
 async function prepareTree(source, target, overlay) {
   await rm(target, { recursive: true, force: true });
-  const variants = join3(source, "variants");
+  const variants = join4(source, "variants");
   await cp(source, target, {
     recursive: true,
     filter: (path6) => path6 !== variants && !path6.startsWith(variants + sep) && !path6.includes("__pycache__")
@@ -33648,11 +33718,11 @@ async function demoCommand(values, _positionals, context) {
   const flags = {};
   applyRunValues(flags, { processes: values.processes }, (name) => `--${name}`);
   const source = demoDirectory();
-  const out = resolve3(context.cwd, typeof values.out === "string" ? values.out : join3(".profgate", "demo"));
-  const sides2 = { base: join3(out, "base"), head: join3(out, "head") };
-  await mkdir3(out, { recursive: true });
+  const out = resolve3(context.cwd, typeof values.out === "string" ? values.out : join4(".profgate", "demo"));
+  const sides2 = { base: join4(out, "base"), head: join4(out, "head") };
+  await mkdir4(out, { recursive: true });
   await prepareTree(source, sides2.base, null);
-  await prepareTree(source, sides2.head, join3(source, "variants", "regressed"));
+  await prepareTree(source, sides2.head, join4(source, "variants", "regressed"));
   const project = await loadProjectConfig(sides2.base);
   const settings = resolveRunSettings(project.run, flags);
   const quiet = values.quiet === true;
@@ -33661,11 +33731,11 @@ async function demoCommand(values, _positionals, context) {
   const base = await runHarness({ cwd: sides2.base, out: "results", settings, onEvent: quiet ? void 0 : createProgress(context.stderr, context.colour, "base") });
   const head = await runHarness({ cwd: sides2.head, out: "results", settings, onEvent: quiet ? void 0 : createProgress(context.stderr, context.colour, "head") });
   const comparison = compare(base.results, head.results, { mode: "separate", thresholds: thresholdConfig(project, {}) });
-  const report = join3(out, "report.md");
-  await writeFile3(report, renderMarkdown(comparison));
-  const page = join3(out, "report.html");
-  await writeFile3(page, renderHtml(comparison, {}, { base: base.results, head: head.results }));
-  await writeFile3(join3(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
+  const report = join4(out, "report.md");
+  await writeFile4(report, renderMarkdown(comparison));
+  const page = join4(out, "report.html");
+  await writeFile4(page, renderHtml(comparison, {}, { base: base.results, head: head.results }));
+  await writeFile4(join4(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
   const shown = (path6) => relative2(context.cwd, path6) || path6;
   context.stdout.write(`
@@ -33675,7 +33745,7 @@ ${renderComparison(comparison, context.colour)}
   context.stdout.write(
     [
       `The PR comment profgate would post: ${shown(report)}; the full report as a web page: ${shown(page)}`,
-      `Full comparison: ${shown(join3(out, "comparison.json"))}; raw profiles: ${shown(join3(sides2.head, "results", "profiles"))} (python -m pstats FILE)`,
+      `Full comparison: ${shown(join4(out, "comparison.json"))}; raw profiles: ${shown(join4(sides2.head, "results", "profiles"))} (python -m pstats FILE.pstats; FILE.folded for flamegraph.pl, inferno or speedscope)`,
       comparison.summary.verdict === "fail" ? "On a pull request this build would fail (exit code 1); the demo itself exits 0." : "No regression was found this time: on a very noisy machine the timing verdicts can be inconclusive.",
       ""
     ].join("\n")
@@ -33685,8 +33755,8 @@ ${renderComparison(comparison, context.colour)}
 
 // src/cli/ab.ts
 import { existsSync as existsSync4 } from "node:fs";
-import { mkdir as mkdir4, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join6, resolve as resolve4 } from "node:path";
+import { mkdir as mkdir5, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join7, resolve as resolve4 } from "node:path";
 
 // src/core/sequential.ts
 var DEFAULT_ROUND_PLAN = Object.freeze({ initialRounds: 15, batch: 20, maxRounds: 95, budgetSeconds: 300 });
@@ -33757,7 +33827,7 @@ function mergeBatches(previous, batch) {
 import { randomInt } from "node:crypto";
 import { mkdtemp, rm as rm2 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join as join4 } from "node:path";
+import { join as join5 } from "node:path";
 async function runInterleaved(options) {
   const thresholds = options.thresholds ?? {};
   const level = thresholdResolver(thresholds).global.level;
@@ -33775,7 +33845,7 @@ async function runInterleaved(options) {
   const spent = spendLevel(thresholds, looksAllowed);
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1e3;
-  const scratch = await mkdtemp(join4(tmpdir(), "profgate-ab-"));
+  const scratch = await mkdtemp(join5(tmpdir(), "profgate-ab-"));
   const seeds = [];
   let base = null;
   let head = null;
@@ -33795,7 +33865,7 @@ async function runInterleaved(options) {
       const batch = await runAbHarness({
         baseTree: options.baseTree,
         headTree: options.headTree,
-        out: join4(scratch, `batch-${seeds.length}`),
+        out: join5(scratch, `batch-${seeds.length}`),
         settings: options.settings,
         rounds,
         seed,
@@ -33848,7 +33918,7 @@ async function runInterleaved(options) {
 import { existsSync as existsSync3 } from "node:fs";
 import { mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join5 } from "node:path";
+import { join as join6 } from "node:path";
 var GitError = class extends Error {
   name = "GitError";
 };
@@ -33904,8 +33974,8 @@ var Git = class _Git {
   /** Checks `ref` out, detached, in a new temporary directory. */
   async addWorktree(ref) {
     const commit = await this.resolveCommit(ref);
-    const parent = await mkdtemp2(join5(tmpdir2(), "profgate-tree-"));
-    const path6 = join5(parent, commit.slice(0, 12));
+    const parent = await mkdtemp2(join6(tmpdir2(), "profgate-tree-"));
+    const path6 = join6(parent, commit.slice(0, 12));
     const result = await this.run(["worktree", "add", "--detach", "--quiet", path6, commit]);
     if (!result.ok) {
       await rm3(parent, { recursive: true, force: true });
@@ -33920,7 +33990,7 @@ var Git = class _Git {
         await this.run(["worktree", "prune"]);
       }
     };
-    if (existsSync3(join5(path6, ".gitmodules"))) {
+    if (existsSync3(join6(path6, ".gitmodules"))) {
       const submodules = await new _Git(path6).run(["submodule", "update", "--init", "--recursive"], FETCH_TIMEOUT_MS);
       if (!submodules.ok) {
         await worktree.remove();
@@ -34063,8 +34133,8 @@ async function abCommand(values, positionals, context) {
     }
     const [baseWorktree, headWorktree] = trees;
     if (baseWorktree === void 0) throw new Error("unreachable: the base worktree was just added");
-    const baseTree = join6(baseWorktree.path, prefix);
-    const headTree = headWorktree === void 0 ? context.cwd : join6(headWorktree.path, prefix);
+    const baseTree = join7(baseWorktree.path, prefix);
+    const headTree = headWorktree === void 0 ? context.cwd : join7(headWorktree.path, prefix);
     const commits = { base: baseWorktree.commit, head: headCommit };
     const run = await runInterleaved({
       baseTree,
@@ -34088,19 +34158,19 @@ async function abCommand(values, positionals, context) {
     for (const side of ["base", "head"]) {
       const passes = await runHarness({
         cwd: sides2[side].tree,
-        out: join6(out, side),
+        out: join7(out, side),
         settings,
         passes: ["profile", "memory"],
         onEvent: stderr === void 0 ? void 0 : createProgress(stderr, context.colour, side)
       });
       joined[side] = joinPasses(sides2[side].timed, passes.results);
-      await writeFile4(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}
+      await writeFile5(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}
 `);
     }
     if (joined.base === void 0 || joined.head === void 0) throw new Error("unreachable: both sides ran");
     const comparison = compare(joined.base, joined.head, { mode: "interleaved", thresholds: spendLevel(thresholds, run.maxLooks), commits });
-    await mkdir4(out, { recursive: true });
-    await writeFile4(join6(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
+    await mkdir5(out, { recursive: true });
+    await writeFile5(join7(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
     return await reportComparison(comparison, values, context, { base: joined.base, head: joined.head });
   } finally {

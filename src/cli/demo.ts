@@ -76,7 +76,7 @@ export async function demoCommand(values: Record<string, unknown>, _positionals:
   context.stdout.write(
     [
       `The PR comment profgate would post: ${shown(report)}; the full report as a web page: ${shown(page)}`,
-      `Full comparison: ${shown(join(out, "comparison.json"))}; raw profiles: ${shown(join(sides.head, "results", "profiles"))} (python -m pstats FILE)`,
+      `Full comparison: ${shown(join(out, "comparison.json"))}; raw profiles: ${shown(join(sides.head, "results", "profiles"))} (python -m pstats FILE.pstats; FILE.folded for flamegraph.pl, inferno or speedscope)`,
       comparison.summary.verdict === "fail"
         ? "On a pull request this build would fail (exit code 1); the demo itself exits 0."
         : "No regression was found this time: on a very noisy machine the timing verdicts can be inconclusive.",
