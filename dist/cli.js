@@ -32704,7 +32704,7 @@ function flameScript() {
       title.textContent = name;
       const where = document.createElement(url2 === null ? "code" : "a");
       where.textContent = line > 0 ? `${file2}:${line}` : file2;
-      if (where instanceof HTMLAnchorElement && url2 !== null) where.href = url2;
+      if (where instanceof HTMLAnchorElement && url2 !== null) where.href = g.u + url2;
       const figures2 = document.createElement("div");
       const change = base > 0 ? ` (${head >= base ? "+" : "\u2212"}${duration3(Math.abs(head - base))}, ${(head / base).toFixed(2)}\xD7)` : "";
       figures2.textContent = [
@@ -33023,9 +33023,20 @@ function frameChanges(flame) {
 function flameData(flame, context) {
   const { frames } = flame;
   const { change, strength } = frameChanges(flame);
+  const urls = flame.functions.map((f) => sourceUrl(context, f.file, f.line));
+  let prefix;
+  for (const url2 of urls) {
+    if (url2 === void 0) continue;
+    let length = 0;
+    const known = prefix ?? url2;
+    while (length < known.length && known[length] === url2[length]) length++;
+    prefix = known.slice(0, length);
+  }
+  const shared = prefix === void 0 ? "" : prefix.slice(0, prefix.lastIndexOf("/") + 1);
   return {
     t: [round(flame.time.base), round(flame.time.head)],
-    f: flame.functions.map((f) => [f.name, f.file, f.line, f.presence, round(f.calls.base), round(f.calls.head), sourceUrl(context, f.file, f.line) ?? null]),
+    u: shared,
+    f: flame.functions.map((f, i2) => [f.name, f.file, f.line, f.presence, round(f.calls.base), round(f.calls.head), urls[i2]?.slice(shared.length) ?? null]),
     n: frames.fn,
     p: frames.parent,
     h: frames.head.map(round),

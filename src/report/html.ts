@@ -206,9 +206,21 @@ export function frameChanges(flame: DiffFlame): { change: string; strength: stri
 function flameData(flame: DiffFlame, context: ReportContext): FlameData {
   const { frames } = flame;
   const { change, strength } = frameChanges(flame);
+  // Source links share the repository and commit: the data block holds that prefix once.
+  const urls = flame.functions.map((f) => sourceUrl(context, f.file, f.line));
+  let prefix: string | undefined;
+  for (const url of urls) {
+    if (url === undefined) continue;
+    let length = 0;
+    const known = prefix ?? url;
+    while (length < known.length && known[length] === url[length]) length++;
+    prefix = known.slice(0, length);
+  }
+  const shared = prefix === undefined ? "" : prefix.slice(0, prefix.lastIndexOf("/") + 1);
   return {
     t: [round(flame.time.base), round(flame.time.head)],
-    f: flame.functions.map((f) => [f.name, f.file, f.line, f.presence, round(f.calls.base), round(f.calls.head), sourceUrl(context, f.file, f.line) ?? null]),
+    u: shared,
+    f: flame.functions.map((f, i) => [f.name, f.file, f.line, f.presence, round(f.calls.base), round(f.calls.head), urls[i]?.slice(shared.length) ?? null]),
     n: frames.fn,
     p: frames.parent,
     h: frames.head.map(round),

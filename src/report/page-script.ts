@@ -10,7 +10,9 @@
 export interface FlameData {
   /** Seconds per iteration, base and head. */
   t: [number, number];
-  /** Functions: name, file, line, presence ("both", "new", "gone"), calls base, calls head, source link or null. */
+  /** What every source link starts with. */
+  u: string;
+  /** Functions: name, file, line, presence ("both", "new", "gone"), calls base, calls head, the rest of the source link or null. */
   f: [string, string, number, string, number, number, string | null][];
   /** Per frame, depth-first: function, parent, head time, head own time, base time, base own time. */
   n: number[];
@@ -145,7 +147,7 @@ export function flameScript(): void {
       title.textContent = name;
       const where = document.createElement(url === null ? "code" : "a");
       where.textContent = line > 0 ? `${file}:${line}` : file;
-      if (where instanceof HTMLAnchorElement && url !== null) where.href = url;
+      if (where instanceof HTMLAnchorElement && url !== null) where.href = g.u + url;
       const figures = document.createElement("div");
       const change = base > 0 ? ` (${head >= base ? "+" : "−"}${duration(Math.abs(head - base))}, ${(head / base).toFixed(2)}×)` : "";
       figures.textContent = [

@@ -155,7 +155,7 @@ describe("the HTML report", () => {
     expect(slow.t).toEqual([0.01, 0.015]);
     expect(slow.h[culprit]).toBeCloseTo(0.01, 6);
     expect(slow.b[culprit]).toBeCloseTo(0.01 * (3 / 7), 6);
-    expect(slow.f[slow.n[culprit] ?? 0]?.[6]).toBe(`https://github.com/o/r/blob/${HEAD_SHA}/src/wordfreq/text.py#L20`);
+    expect(`${slow.u}${slow.f[slow.n[culprit] ?? 0]?.[6]}`).toBe(`https://github.com/o/r/blob/${HEAD_SHA}/src/wordfreq/text.py#L20`);
   });
 
   it("plots every timing process of both sides, and the lines live at the peak as bars", () => {
