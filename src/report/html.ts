@@ -8,7 +8,7 @@
  * as HTML text, and inside the JSON data block with every "<" written as \u003c so no tag can end the block.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { matchFunctions } from "../core/callgraph.js";
+import { matchFunctions, TREE_LIMITS } from "../core/callgraph.js";
 import { processTimes } from "../core/compare.js";
 import type { BenchmarkComparison, Comparison, FunctionAttribution, LineChange, RunFacts } from "../core/comparison.js";
 import { diffFlame, type DiffFlame } from "../core/flame.js";
@@ -246,11 +246,16 @@ function flameSection(context: ReportContext, key: string, bench: BenchmarkCompa
     `<div class="flame-chart"></div>`,
     `<div class="flame-info muted">Hover over a frame to see its function, place, calls and time, base → head.</div>`,
   ];
-  if (flame.cut > 0) parts.push(`<p class="muted">Frames worth ${formatDuration(flame.cut)} of head time in all are left out: the graph keeps at most 3,000 frames, none under 0.05% of the time or deeper than 100 calls.</p>`);
+  if (flame.cut > 0) {
+    const { maxFrames, minShare, maxDepth } = TREE_LIMITS;
+    parts.push(
+      `<p class="muted">Frames worth ${formatDuration(flame.cut)} of head time in all are left out: the graph keeps at most ${maxFrames.toLocaleString("en")} frames, none under ${minShare * 100}% of the time or deeper than ${maxDepth} calls.</p>`,
+    );
+  }
   if (flame.vanished.length > 0) {
     const name = (fn: number): string => flame.functions[fn]?.name ?? "?";
     parts.push(
-      `<details class="vanished"><summary>${flame.vanishedCount} call${flame.vanishedCount === 1 ? "" : "s"} base made that head no longer makes</summary>`,
+      `<details class="vanished"><summary>${flame.vanishedCount} call${flame.vanishedCount === 1 ? "" : "s"} base made that head no longer makes${flame.vanishedCount > flame.vanished.length ? ` (the ${flame.vanished.length} largest)` : ""}</summary>`,
       table(
         ["function", "location", "called from", "base time/iter"],
         flame.vanished.map((v) => {
