@@ -185,7 +185,7 @@ const CHANGE_OF_TOTAL = 0.005;
  * head) and its strength 0–9 relative to the largest change. Like Brendan Gregg's differential flame graphs the
  * colour follows the frame's own time, so the frame that got slower is red, not every caller above it.
  */
-export function frameChanges(flame: DiffFlame): { change: string; strength: string } {
+function frameChanges(flame: DiffFlame): { change: string; strength: string } {
   const { frames, functions, time } = flame;
   const floor = CHANGE_OF_TOTAL * Math.max(time.base, time.head);
   const deltas = frames.headSelf.map((head, i) => head - (frames.baseSelf[i] ?? 0));
