@@ -13,6 +13,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Comparison } from "../../src/core/comparison.js";
+import { parseResults } from "../../src/core/results.js";
+import { renderHtml } from "../../src/report/html.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const cli = join(root, "dist", "cli.js");
@@ -28,6 +30,7 @@ let browser: Browser | undefined;
 let page: Page;
 let pageUrl: string;
 let comparison: Comparison;
+let out: string;
 const requests: string[] = [];
 const problems: string[] = [];
 
@@ -46,7 +49,7 @@ beforeAll(async () => {
     throw new Error(`the browser tests need Chromium at ${CHROMIUM}: install Debian's "chromium" package (bash .ci/run does), or set PROFGATE_CHROMIUM`);
   }
   if (!existsSync(cli) || statSync(cli).mtimeMs < newestMtime(join(root, "src"))) await execa("npm", ["run", "build"], { cwd: root });
-  const out = join(scratch, "demo");
+  out = join(scratch, "demo");
   // Two processes a side keep this quick: the memory regression of bench_count_words is exact, so it regresses and
   // gets its flame graph whatever the timing says.
   const demo = await execa("node", [cli, "demo", "--processes", "2", "--out", out, "--quiet"], { reject: false, env: { PYTHONDONTWRITEBYTECODE: "1", NO_COLOR: "1" } });
@@ -56,13 +59,7 @@ beforeAll(async () => {
 
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on("request", (request) => requests.push(request.url()));
-  // Anything but the page itself is refused, and recorded by the listener above.
-  await page.route("**/*", (route) => (route.request().url() === pageUrl ? route.continue() : route.abort()));
-  page.on("console", (message) => {
-    if (message.type() === "error" || message.type() === "warning") problems.push(message.text());
-  });
-  page.on("pageerror", (error) => problems.push(error.message));
+  await watch(page);
   await page.goto(pageUrl);
 });
 
@@ -70,6 +67,17 @@ afterAll(async () => {
   await browser?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
+
+/** Records every request a page makes and every error or warning it logs (policy violations among them). */
+async function watch(target: Page): Promise<void> {
+  target.on("request", (request) => requests.push(request.url()));
+  // Anything but the page itself is refused, and recorded by the listener above.
+  await target.route("**/*", (route) => (route.request().url() === pageUrl ? route.continue() : route.abort()));
+  target.on("console", (message) => {
+    if (message.type() === "error" || message.type() === "warning") problems.push(message.text());
+  });
+  target.on("pageerror", (error) => problems.push(error.message));
+}
 
 /** The benchmark's flame graph section. */
 function section(): Locator {
@@ -153,6 +161,29 @@ describe("the demo's report in Chromium", () => {
     expect(await plot.locator("path.estimate").count()).toBe(1);
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, "report.png"), fullPage: true });
+  });
+
+  it("links a frame to its source line at the head commit when the repository is known", async () => {
+    const read = (side: string) => parseResults(JSON.parse(readFileSync(join(out, side, "results", "results.json"), "utf8")), side);
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    const linked = await browser?.newPage();
+    if (linked === undefined) throw new Error("no browser");
+    await watch(linked);
+    await linked.setContent(renderHtml(comparison, { repository: "acme/demo", sha }, { base: read("base"), head: read("head") }));
+    const graph = linked.locator(`section.flame[data-benchmark="${BENCH}"]`);
+    const index = await linked.evaluate(
+      ([key, wanted]) => {
+        const data = JSON.parse(document.getElementById("profgate-flames")?.textContent ?? "{}") as Record<string, { n: number[]; f: [string][] }>;
+        const g = data[key ?? ""];
+        return g === undefined ? -1 : g.n.findIndex((f) => g.f[f]?.[0] === wanted);
+      },
+      [await graph.getAttribute("data-graph"), CULPRIT],
+    );
+    await graph.locator(`.frame[data-i="${index}"]`).hover();
+    const link = graph.locator(".flame-info a");
+    await expect.poll(() => link.getAttribute("href")).toBe(`https://github.com/acme/demo/blob/${sha}/src/wordfreq/text.py#L25`);
+    expect(await link.textContent()).toBe("src/wordfreq/text.py:25");
+    await linked.close();
   });
 
   it("makes no request beyond the page itself and breaks no rule of its policy", () => {
