@@ -16,10 +16,12 @@ import type { Benchmark, Results } from "../core/results.js";
 import { distributionSvg, memoryBarsSvg } from "./charts.js";
 import { flameScript, type FlameData } from "./page-script.js";
 import {
+  capturedText,
   changedBenchmarks,
   describeRun,
   displayName,
   explainChange,
+  memoryNotes,
   memoryText,
   methodText,
   signedDuration,
@@ -355,8 +357,13 @@ function benchmarkSection(context: ReportContext, bench: BenchmarkComparison, dr
     const atPeak = allocations.at_peak.filter((l) => l.size.delta !== 0);
     const retained = allocations.retained_lines.filter((l) => l.size.delta !== 0);
     if (atPeak.length > 0) {
-      parts.push(`<p>Live at the peak, change by line (${allocations.at_peak_count} lines changed):</p>`, memoryBarsSvg(atPeak, escapeHtml), lineTable(context, atPeak));
+      parts.push(
+        `<p>Live at the peak, change by line (${allocations.at_peak_count} lines changed; ${escapeHtml(capturedText(allocations))}):</p>`,
+        memoryBarsSvg(atPeak, escapeHtml),
+        lineTable(context, atPeak),
+      );
     }
+    for (const note of memoryNotes(allocations)) parts.push(`<p class="note">⚠️ ${escapeHtml(note)}</p>`);
     if (retained.length > 0) parts.push(`<p>Retained after the iteration, change by line (${allocations.retained_count} lines changed):</p>`, lineTable(context, retained));
   }
   for (const failure of bench.failures) {

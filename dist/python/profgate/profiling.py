@@ -1,4 +1,4 @@
-"""The cProfile pass: a fixed number of iterations after unrecorded warm-ups, reported per iteration.
+"""The cProfile pass: up to a fixed number of iterations after unrecorded warm-ups, reported per iteration.
 
 ``Profile.stats`` is pstats' table, ``(file, line, name) -> (primitive calls, calls, own time, cumulative time,
 callers)`` with ``callers`` mapping each caller's key to the same four figures for calls from that caller. It becomes
@@ -8,18 +8,22 @@ the schema's ``functions`` (keyed by the normalised ``(file, line, name)``) and 
 import cProfile
 
 from profgate.normalise import clip, is_harness_file
+from profgate.timing import warm_up
 
 # pytest leaves the harness's frames out of the report of a benchmark test that fails while measured.
 __tracebackhide__ = True
 
 
-def profile(call, iterations, warmups, pstats_path, normaliser, prepare=None):
-    """Profiles ``iterations`` calls of ``call`` after ``warmups``; dumps the raw profile to ``pstats_path``.
+def profile(call, iterations, warmups, max_time, pstats_path, normaliser, prepare=None, first=None):
+    """Profiles up to ``iterations`` calls of ``call`` after ``warmups``; dumps the raw profile to ``pstats_path``.
 
-    With ``prepare``, an iteration is the callable ``prepare()`` returns, prepared with the profiler off.
+    The first warm-up is timed (and reported to ``first``): a benchmark whose iteration is long gets as many
+    profiled iterations as fit in ``max_time`` seconds of plain iterations, and at least one. With ``prepare``, an
+    iteration is the callable ``prepare()`` returns, prepared with the profiler off.
     """
-    for _ in range(warmups):
-        (call if prepare is None else prepare())()
+    seconds = warm_up(call, warmups, prepare, first)
+    if seconds:
+        iterations = max(1, min(iterations, int(max_time / seconds)))
     profiler = cProfile.Profile()
     if prepare is None:
         profiler.enable()
@@ -38,7 +42,9 @@ def profile(call, iterations, warmups, pstats_path, normaliser, prepare=None):
                 profiler.disable()
     profiler.create_stats()
     profiler.dump_stats(pstats_path)
-    return convert(profiler.stats, iterations, normaliser)
+    result = convert(profiler.stats, iterations, normaliser)
+    result["iterations"] = iterations
+    return result
 
 
 def _is_harness(key):
