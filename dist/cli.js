@@ -3684,15 +3684,15 @@ function isTable(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 function parseProjectConfig(text2, source) {
-  let document;
+  let document2;
   try {
-    document = parse(text2);
+    document2 = parse(text2);
   } catch (error62) {
     const detail = error62 instanceof TomlError ? error62.message.split("\n")[0] : String(error62);
     throw new ConfigError(`${source}: not valid TOML: ${detail}`);
   }
   const config2 = { run: {}, thresholds: {}, overrides: {} };
-  const tool = document.tool;
+  const tool = document2.tool;
   if (!isTable(tool) || tool.profgate === void 0) return config2;
   const section = tool.profgate;
   const where = `${source} [tool.profgate]`;
@@ -30468,266 +30468,17 @@ var {
 // src/adapters/harness.ts
 var import_shell_quote = __toESM(require_shell_quote(), 1);
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { mkdir as mkdir2, readFile, writeFile as writeFile2 } from "node:fs/promises";
+import { delimiter, dirname, join as join2, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath as fileURLToPath3 } from "node:url";
-var HarnessError = class extends Error {
-  constructor(message, usage) {
-    super(message);
-    this.usage = usage;
-  }
-  usage;
-  name = "HarnessError";
-};
-function harnessDirectory() {
-  const here = dirname(fileURLToPath3(import.meta.url));
-  const candidates = [join(here, "python"), join(here, "..", "..", "python")];
-  const found = candidates.find((dir) => existsSync(join(dir, "profgate", "__main__.py")));
-  if (found === void 0) throw new HarnessError(`the profgate harness is missing (looked in ${candidates.join(", ")}); reinstall profgate`, false);
-  return found;
-}
-function splitCommand(command) {
-  let parsed;
-  try {
-    parsed = (0, import_shell_quote.parse)(command, (name) => `$${name}`);
-  } catch (error62) {
-    throw new HarnessError(`python: cannot split ${JSON.stringify(command)} into words (${String(error62)}); check its quotes`, true);
-  }
-  return parsed.map((part) => {
-    if (typeof part === "string") return part;
-    if ("op" in part && part.op === "glob") return part.pattern;
-    if ("comment" in part) {
-      throw new HarnessError(`python: ${JSON.stringify(command)} holds a comment (#${part.comment}); quote the # or drop it`, true);
-    }
-    const operator = "op" in part ? String(part.op) : JSON.stringify(part);
-    throw new HarnessError(
-      `python: ${JSON.stringify(command)} holds the shell operator ${JSON.stringify(operator)}; give one command (the interpreter and its arguments), which runs without a shell, and put anything else in a setup step`,
-      true
-    );
-  });
-}
-function commonArgs(settings, out) {
-  const args = [...settings.paths, "--out", out];
-  for (const dir of settings.pythonpath) args.push("--pythonpath", dir);
-  if (settings.filter !== null) args.push("--filter", settings.filter);
-  args.push("--suite", settings.suite);
-  if (settings.select !== null) args.push("--select", settings.select);
-  args.push(
-    "--values",
-    String(settings.values),
-    "--warmups",
-    String(settings.warmups),
-    "--min-time",
-    String(settings.minTime),
-    "--max-time",
-    String(settings.maxTime),
-    "--timeout",
-    String(settings.timeout),
-    "--hash-seed",
-    String(settings.hashSeed),
-    "--events-fd",
-    "3"
-  );
-  for (const [pattern, seconds2] of Object.entries(settings.timeouts)) args.push("--timeout-for", `${pattern}=${String(seconds2)}`);
-  if (settings.gc) args.push("--gc");
-  if (settings.isolate) args.push("--isolate");
-  return args;
-}
-function harnessArgs(settings, out, passes, loops) {
-  const args = ["-m", "profgate", "run", ...commonArgs(settings, out)];
-  args.push(
-    "--processes",
-    String(settings.processes),
-    "--profile-iterations",
-    String(settings.profileIterations),
-    "--profile-warmups",
-    String(settings.profileWarmups),
-    "--memory-warmups",
-    String(settings.memoryWarmups),
-    "--memory-cost",
-    String(settings.memoryCost)
-  );
-  if (passes !== void 0) args.push("--passes", passes.join(","));
-  if (loops !== void 0) args.push("--loops", String(loops));
-  return args;
-}
-async function launch(cwd, python, args, onEvent, env) {
-  const [command, ...prefix] = splitCommand(python);
-  if (command === void 0) throw new HarnessError(`python: the command is empty; pass the interpreter, e.g. --python python3`, true);
-  const harness = harnessDirectory();
-  const pythonPath = [harness, process.env.PYTHONPATH].filter((p) => p !== void 0 && p !== "").join(delimiter);
-  const child = execa(command, [...prefix, ...args], {
-    cwd,
-    // Bytecode is cached as a plain python or pytest run caches it: each of the many worker processes then starts
-    // without recompiling the project and its tests.
-    env: { ...env, PYTHONPATH: pythonPath },
-    stdio: ["ignore", "pipe", "pipe", "pipe"],
-    reject: false,
-    all: true
-  });
-  if (onEvent !== void 0) {
-    const lines = createInterface({ input: child.stdio[3] });
-    lines.on("line", (line) => {
-      try {
-        onEvent(JSON.parse(line));
-      } catch {
-      }
-    });
-  }
-  const result = await child;
-  const output2 = result.all.trim();
-  if (result.failed && result.exitCode === void 0) {
-    const notFound = /ENOENT/.test(result.message ?? "");
-    throw new HarnessError(
-      notFound ? `python: ${JSON.stringify(python)} was not found; install Python 3.9 or newer, or name the interpreter with --python (Action input "python")` : `python: could not run ${JSON.stringify(python)}: ${result.shortMessage ?? "unknown error"}`,
-      true
-    );
-  }
-  if (result.exitCode === 2) throw new HarnessError(output2 || "the harness rejected its arguments", true);
-  if (result.exitCode !== 0 && result.exitCode !== 1) {
-    throw new HarnessError(`the harness failed (exit code ${String(result.exitCode)}):
-${output2.slice(-4e3)}`, false);
-  }
-  return { exitCode: result.exitCode === 0 ? 0 : 1, output: output2 };
-}
-async function readJson(path6, output2) {
-  try {
-    return JSON.parse(await readFile(path6, "utf8"));
-  } catch (error62) {
-    throw new HarnessError(`the harness wrote no readable ${path6}: ${String(error62)}
-${output2.slice(-4e3)}`, false);
-  }
-}
-async function runHarness(options) {
-  const out = resolve(options.cwd, options.out);
-  const { exitCode, output: output2 } = await launch(options.cwd, options.settings.python, harnessArgs(options.settings, out, options.passes, options.loops), options.onEvent, options.env);
-  const resultsPath = join(out, "results.json");
-  return { results: parseResults(await readJson(resultsPath, output2), resultsPath), resultsPath, exitCode };
-}
-async function runAbHarness(options) {
-  const out = resolve(options.out);
-  await mkdir(out, { recursive: true });
-  const args = ["-m", "profgate", "ab", ...commonArgs(options.settings, out)];
-  args.push("--base", resolve(options.baseTree), "--head", resolve(options.headTree), "--rounds", String(options.rounds), "--seed", String(options.seed));
-  if (options.loops !== void 0) {
-    await writeFile(join(out, "loops-in.json"), JSON.stringify(options.loops));
-    args.push("--loops-json", join(out, "loops-in.json"));
-  }
-  if (options.ids !== void 0) {
-    await writeFile(join(out, "ids.json"), JSON.stringify(options.ids));
-    args.push("--ids", join(out, "ids.json"));
-  }
-  const { exitCode, output: output2 } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env);
-  const [base, head] = await Promise.all(
-    ["base", "head"].map(async (side) => {
-      const path6 = join(out, side, "results.json");
-      return parseResults(await readJson(path6, output2), path6);
-    })
-  );
-  const record2 = await readJson(join(out, "interleave.json"), output2);
-  const loops = record2.loops;
-  if (base === void 0 || head === void 0 || typeof loops !== "object" || loops === null) {
-    throw new HarnessError(`the harness wrote an incomplete ${join(out, "interleave.json")}
-${output2.slice(-4e3)}`, false);
-  }
-  return { base, head, loops, exitCode };
-}
 
-// package.json
-var package_default = {
-  name: "profgate",
-  version: "0.1.0",
-  description: "A performance gate for Python pull requests: timing, cProfile and tracemalloc passes compared with the default branch's baseline.",
-  license: "MIT",
-  type: "module",
-  engines: {
-    node: ">=20.19"
-  },
-  bin: {
-    profgate: "dist/cli.js"
-  },
-  files: [
-    "dist",
-    "action.yml"
-  ],
-  scripts: {
-    build: "node scripts/build.mjs",
-    typecheck: "tsc --noEmit",
-    lint: "eslint .",
-    test: "npm run typecheck && npm run lint && npm run build && vitest run",
-    "test:unit": "vitest run test/unit",
-    "bench:cost": "node scripts/bench-cost.mjs"
-  },
-  dependencies: {
-    "@actions/artifact": "^6.2.1",
-    "@actions/core": "^3.0.1",
-    "@actions/github": "^9.1.1",
-    "@octokit/plugin-retry": "^8.1.1",
-    "@octokit/plugin-throttling": "^11.0.5",
-    execa: "^9.6.0",
-    "markdown-table": "^3.1.0",
-    picomatch: "^4.0.3",
-    "shell-quote": "^1.12.0",
-    "smol-toml": "^1.4.0",
-    zod: "^4.1.0"
-  },
-  devDependencies: {
-    "@eslint/js": "^10.0.0",
-    "@types/node": "^20.19.0",
-    "@types/picomatch": "^4.0.0",
-    "@types/shell-quote": "^1.7.5",
-    esbuild: "^0.28.0",
-    eslint: "^10.0.0",
-    globals: "^17.14.0",
-    typescript: "~6.0.3",
-    "typescript-eslint": "^8.73.0",
-    vitest: "^4.1.0"
-  }
-};
+// src/adapters/profiles.ts
+import { createHash } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 
-// src/version.ts
-var VERSION = package_default.version;
-
-// src/adapters/project.ts
-import { readFile as readFile2, stat } from "node:fs/promises";
-import { join as join2, relative } from "node:path";
-var MAX_RESULTS_BYTES = 64 * 1024 * 1024;
-async function loadProjectConfig(cwd) {
-  const path6 = join2(cwd, "pyproject.toml");
-  let text2;
-  try {
-    text2 = await readFile2(path6, "utf8");
-  } catch (error62) {
-    if (error62.code === "ENOENT") return { run: {}, thresholds: {}, overrides: {} };
-    throw error62;
-  }
-  return parseProjectConfig(text2, relative(cwd, path6) || path6);
-}
-async function readResults(path6) {
-  let file2 = path6;
-  let info;
-  try {
-    info = await stat(file2);
-    if (info.isDirectory()) {
-      file2 = join2(path6, "results.json");
-      info = await stat(file2);
-    }
-  } catch {
-    throw new ResultsError(file2, ["no such file; pass a results.json or the directory `profgate run --out` wrote"]);
-  }
-  if (info.size > MAX_RESULTS_BYTES) throw new ResultsError(file2, [`${info.size} bytes is over the ${MAX_RESULTS_BYTES}-byte limit for a results file`]);
-  let data;
-  try {
-    data = JSON.parse(await readFile2(file2, "utf8"));
-  } catch (error62) {
-    throw new ResultsError(file2, [`not valid JSON: ${error62 instanceof Error ? error62.message : String(error62)}`]);
-  }
-  return parseResults(data, file2);
-}
-
-// src/core/attribution.ts
-var DEFAULT_LIMITS = Object.freeze({ functions: 15, external: 10, lines: 10, calls: 10 });
+// src/core/callgraph.ts
 function isProjectFile(file2) {
   return !(file2 === "~" || file2.startsWith("<") || file2.startsWith("/") || file2.startsWith("\\") || /^[A-Za-z]:[\\/]/.test(file2));
 }
@@ -30806,72 +30557,6 @@ function matchFunctions(base, head) {
   });
   return { base: pairBase.slice(0, count3), head: pairHead.slice(0, count3) };
 }
-function presenceOf(b, h2) {
-  if (b === -1) return "new";
-  if (h2 === -1) return "gone";
-  return "both";
-}
-function placeOf(b, h2) {
-  const f = h2 ?? b;
-  if (f === void 0) throw new Error("unreachable: a pair has at least one side");
-  return { file: f.file, line: f.line, name: f.name, base_line: b !== void 0 && h2 !== void 0 && b.line !== h2.line ? b.line : null };
-}
-function sides(pairs, k, base, head) {
-  const bi = pairs.base[k] ?? -1;
-  const hi = pairs.head[k] ?? -1;
-  return { bi, hi, b: bi === -1 ? void 0 : base.functions[bi], h: hi === -1 ? void 0 : head.functions[hi] };
-}
-function topIndices(candidates, size, limit) {
-  const top = [];
-  for (const index of candidates) {
-    const value = size(index);
-    if (top.length === limit && !(value > (top[limit - 1]?.size ?? -Infinity))) continue;
-    let at2 = top.length;
-    while (at2 > 0 && value > (top[at2 - 1]?.size ?? Infinity)) at2--;
-    top.splice(at2, 0, { index, size: value });
-    if (top.length > limit) top.pop();
-  }
-  return top.map((entry) => entry.index);
-}
-function compareCalls(base, head, pairs, threshold, limit) {
-  let increased = 0;
-  let decreased = 0;
-  let added = 0;
-  let gone = 0;
-  let gates = false;
-  const change = new Float64Array(pairs.base.length);
-  const changed = [];
-  for (let k = 0; k < pairs.base.length; k++) {
-    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
-    const before = b?.calls ?? 0;
-    const after = h2?.calls ?? 0;
-    const presence = presenceOf(bi, hi);
-    if (presence === "both" && after === before) continue;
-    switch (presence) {
-      case "new":
-        added++;
-        break;
-      case "gone":
-        gone++;
-        break;
-      case "both":
-        if (after > before) increased++;
-        else decreased++;
-        if (threshold !== null && after > before * (1 + threshold)) gates = true;
-        break;
-    }
-    change[k] = Math.abs(after - before);
-    changed.push(k);
-  }
-  const top = topIndices(changed, (k) => change[k] ?? 0, limit).map((k) => {
-    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
-    const presence = presenceOf(bi, hi);
-    const calls = { base: b?.calls ?? 0, head: h2?.calls ?? 0 };
-    return { ...placeOf(b, h2), presence, calls, relative: presence === "both" && calls.base > 0 ? calls.head / calls.base - 1 : null };
-  });
-  const verdict = gates ? "regressed" : "unchanged";
-  return { verdict, threshold, increased, decreased, new: added, gone, top };
-}
 function column(out, items, read) {
   for (let i2 = 0; i2 < items.length; i2++) {
     const item = items[i2];
@@ -30892,19 +30577,27 @@ function adjacency(count3, keys) {
   });
   return { start, items };
 }
-function chargeTime(profile) {
-  const functions = profile.functions;
-  const edges = profile.edges;
+function callGraph(profile) {
+  const { functions, edges } = profile;
   const count3 = functions.length;
-  const project = column(new Uint8Array(count3), functions, (f) => isProjectFile(f.file) ? 1 : 0);
-  const edgeCaller = column(new Int32Array(edges.length), edges, (e) => e.caller);
-  const edgeCallee = column(new Int32Array(edges.length), edges, (e) => e.callee);
-  const edgeOwn = column(new Float64Array(edges.length), edges, (e) => e.own_time);
-  const edgeCumulative = column(new Float64Array(edges.length), edges, (e) => e.cumulative_time);
-  const edgeCalls = column(new Float64Array(edges.length), edges, (e) => e.calls);
-  const callers = adjacency(count3, edgeCallee);
-  const callees = adjacency(count3, edgeCaller);
-  const own2 = column(new Float64Array(count3), functions, (f) => f.own_time);
+  const caller = column(new Int32Array(edges.length), edges, (e) => e.caller);
+  const callee = column(new Int32Array(edges.length), edges, (e) => e.callee);
+  return {
+    count: count3,
+    project: column(new Uint8Array(count3), functions, (f) => isProjectFile(f.file) ? 1 : 0),
+    own: column(new Float64Array(count3), functions, (f) => f.own_time),
+    cumulative: column(new Float64Array(count3), functions, (f) => f.cumulative_time),
+    caller,
+    callee,
+    edgeOwn: column(new Float64Array(edges.length), edges, (e) => e.own_time),
+    edgeCumulative: column(new Float64Array(edges.length), edges, (e) => e.cumulative_time),
+    edgeCalls: column(new Float64Array(edges.length), edges, (e) => e.calls),
+    callers: adjacency(count3, callee),
+    callees: adjacency(count3, caller)
+  };
+}
+function chargeTime(graph) {
+  const { count: count3, project, own: own2, callers, callees, caller: edgeCaller, callee: edgeCallee, edgeOwn, edgeCumulative, edgeCalls } = graph;
   const time3 = own2.slice();
   const passed = new Float64Array(count3);
   let unattributed = 0;
@@ -31035,71 +30728,478 @@ function chargeTime(profile) {
   };
   return { project, time: time3, unattributed, chargedTo };
 }
-function attributeFunctions(base, head, pairs, scale, limits) {
-  if (!(base.total_time > 0 && head.total_time > 0)) return null;
-  const time3 = { base: scale.baseTime, head: scale.baseTime * scale.ratio };
-  const factor = { base: time3.base / base.total_time, head: time3.head / head.total_time };
-  const charged = { base: chargeTime(base), head: chargeTime(head) };
-  const timeBefore = (bi) => bi === -1 ? 0 : (charged.base.time[bi] ?? 0) * factor.base;
-  const timeAfter = (hi) => hi === -1 ? 0 : (charged.head.time[hi] ?? 0) * factor.head;
-  const change = new Float64Array(pairs.base.length);
-  const projectCandidates = [];
-  const externalCandidates = [];
-  for (let k = 0; k < pairs.base.length; k++) {
-    const bi = pairs.base[k] ?? -1;
-    const hi = pairs.head[k] ?? -1;
-    change[k] = Math.abs(timeAfter(hi) - timeBefore(bi));
-    const isProject = hi !== -1 ? charged.head.project[hi] === 1 : charged.base.project[bi] === 1;
-    (isProject ? projectCandidates : externalCandidates).push(k);
+var TREE_LIMITS = Object.freeze({ maxFrames: 3e3, minShare: 5e-4, maxDepth: 100 });
+function rootsOf(graph) {
+  const roots = [];
+  for (let f = 0; f < graph.count; f++) {
+    let called = false;
+    for (let p = graph.callers.start[f] ?? 0; p < (graph.callers.start[f + 1] ?? 0) && !called; p++) called = graph.caller[graph.callers.items[p] ?? 0] !== f;
+    if (!called) roots.push(f);
   }
-  const row = (k) => {
-    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
-    const where = placeOf(b, h2);
-    const project = isProjectFile(where.file);
-    const calls = { base: b?.calls ?? 0, head: h2?.calls ?? 0 };
-    const rowTime = { base: timeBefore(bi), head: timeAfter(hi) };
-    const perCall = { base: calls.base > 0 ? rowTime.base / calls.base : null, head: calls.head > 0 ? rowTime.head / calls.head : null };
-    const delta = rowTime.head - rowTime.base;
-    const callEffect = (calls.head - calls.base) * (perCall.base ?? 0);
-    let chargedTo = null;
-    if (!project) {
-      const side = hi !== -1 ? "head" : "base";
-      const profile = side === "head" ? head : base;
-      const to = profile.functions[charged[side].chargedTo(hi !== -1 ? hi : bi)];
-      if (to !== void 0) chargedTo = { file: to.file, line: to.line, name: to.name };
-    }
-    return {
-      file: where.file,
-      line: where.line,
-      name: where.name,
-      base_line: where.base_line,
-      presence: presenceOf(bi, hi),
-      project,
-      calls,
-      time: rowTime,
-      per_call: perCall,
-      own: { base: (b?.own_time ?? 0) * factor.base, head: (h2?.own_time ?? 0) * factor.head },
-      cumulative: { base: (b?.cumulative_time ?? 0) * factor.base, head: (h2?.cumulative_time ?? 0) * factor.head },
-      delta,
-      call_effect: callEffect,
-      // Equal to calls.head × (per_call.head − per_call.base) whenever both sides were called; defined as the
-      // remainder so the two effects always add up to the change.
-      per_call_effect: delta - callEffect,
-      charged_to: chargedTo
-    };
-  };
-  const bySize = (k) => change[k] ?? 0;
-  return {
-    time: time3,
-    ratio: scale.ratio,
-    profiled: { base: base.total_time, head: head.total_time },
-    project: topIndices(projectCandidates, bySize, limits.functions).map(row),
-    project_count: projectCandidates.length,
-    external: topIndices(externalCandidates, bySize, limits.external).map(row),
-    external_count: externalCandidates.length,
-    unattributed: { base: charged.base.unattributed * factor.base, head: charged.head.unattributed * factor.head }
-  };
+  if (roots.length === 0 && graph.count > 0) {
+    let best = 0;
+    for (let f = 1; f < graph.count; f++) if ((graph.cumulative[f] ?? 0) > (graph.cumulative[best] ?? 0)) best = f;
+    roots.push(best);
+  }
+  return roots;
 }
+var FrameHeap = class {
+  value = [];
+  parent = [];
+  fn = [];
+  get size() {
+    return this.value.length;
+  }
+  push(value, parent, fn) {
+    let i2 = this.value.length;
+    this.value.push(value);
+    this.parent.push(parent);
+    this.fn.push(fn);
+    while (i2 > 0) {
+      const up = i2 - 1 >> 1;
+      if ((this.value[up] ?? 0) >= value) break;
+      this.swap(i2, up);
+      i2 = up;
+    }
+  }
+  /** Removes the heaviest frame and returns [value, parent, fn]. */
+  pop() {
+    const top = [this.value[0] ?? 0, this.parent[0] ?? -1, this.fn[0] ?? 0];
+    const last = this.value.length - 1;
+    this.swap(0, last);
+    this.value.pop();
+    this.parent.pop();
+    this.fn.pop();
+    let i2 = 0;
+    for (; ; ) {
+      const left = 2 * i2 + 1;
+      const right = left + 1;
+      let largest = i2;
+      if (left < last && (this.value[left] ?? 0) > (this.value[largest] ?? 0)) largest = left;
+      if (right < last && (this.value[right] ?? 0) > (this.value[largest] ?? 0)) largest = right;
+      if (largest === i2) break;
+      this.swap(i2, largest);
+      i2 = largest;
+    }
+    return top;
+  }
+  swap(a2, b) {
+    for (const list of [this.value, this.parent, this.fn]) {
+      const t = list[a2] ?? 0;
+      list[a2] = list[b] ?? 0;
+      list[b] = t;
+    }
+  }
+};
+function onPath(tree, frame, f) {
+  for (let i2 = frame; i2 !== -1; i2 = tree.parent[i2] ?? -1) if (tree.fn[i2] === f) return true;
+  return false;
+}
+function frameSplit(graph, tree, frame, f) {
+  const edges = [];
+  let shares = graph.own[f] ?? 0;
+  for (let p = graph.callees.start[f] ?? 0; p < (graph.callees.start[f + 1] ?? 0); p++) {
+    const e = graph.callees.items[p] ?? 0;
+    const g = graph.callee[e] ?? f;
+    if (g === f || onPath(tree, frame, g)) continue;
+    edges.push(e);
+    shares += graph.edgeCumulative[e] ?? 0;
+  }
+  return { edges, denominator: Math.max(graph.cumulative[f] ?? 0, shares) };
+}
+function callTree(graph, limits = TREE_LIMITS) {
+  const roots = rootsOf(graph);
+  let time3 = 0;
+  for (const r of roots) time3 += graph.cumulative[r] ?? 0;
+  const floor = time3 * limits.minShare;
+  const fn = [];
+  const parent = [];
+  const depth = [];
+  const total = [];
+  const self = [];
+  const built = { fn, parent };
+  const heap = new FrameHeap();
+  let cut = 0;
+  for (const r of roots) heap.push(graph.cumulative[r] ?? 0, -1, r);
+  while (heap.size > 0) {
+    const [value, up, f] = heap.pop();
+    if (fn.length >= limits.maxFrames || value <= floor && up !== -1) {
+      cut += value;
+      continue;
+    }
+    const frame = fn.length;
+    const level = up === -1 ? 0 : (depth[up] ?? 0) + 1;
+    fn.push(f);
+    parent.push(up);
+    depth.push(level);
+    total.push(value);
+    const { edges, denominator } = frameSplit(graph, built, frame, f);
+    if (!(denominator > 0)) {
+      self.push(value);
+      continue;
+    }
+    self.push(value * (graph.own[f] ?? 0) / denominator);
+    for (const e of edges) {
+      const share = value * (graph.edgeCumulative[e] ?? 0) / denominator;
+      if (level + 1 > limits.maxDepth) cut += share;
+      else if (share > 0) heap.push(share, frame, graph.callee[e] ?? 0);
+    }
+  }
+  return depthFirst({ fn, parent, depth, total, self }, time3, cut);
+}
+function depthFirst(frames, time3, cut) {
+  const n2 = frames.fn.length;
+  const children = Array.from({ length: n2 + 1 }, () => []);
+  for (let i2 = 0; i2 < n2; i2++) children[(frames.parent[i2] ?? -1) === -1 ? n2 : frames.parent[i2] ?? 0]?.push(i2);
+  const heavier = (a2, b) => (frames.total[b] ?? 0) - (frames.total[a2] ?? 0) || (frames.fn[a2] ?? 0) - (frames.fn[b] ?? 0);
+  for (const list of children) list.sort(heavier);
+  const order = [];
+  const stack = [...children[n2] ?? []].reverse();
+  while (stack.length > 0) {
+    const i2 = stack.pop() ?? 0;
+    order.push(i2);
+    const below = children[i2] ?? [];
+    for (let k = below.length - 1; k >= 0; k--) stack.push(below[k] ?? 0);
+  }
+  const position = new Int32Array(n2);
+  order.forEach((old, at2) => position[old] = at2);
+  const tree = {
+    fn: new Int32Array(n2),
+    parent: new Int32Array(n2),
+    depth: new Int32Array(n2),
+    size: new Int32Array(n2).fill(1),
+    total: new Float64Array(n2),
+    self: new Float64Array(n2),
+    time: time3,
+    cut
+  };
+  order.forEach((old, at2) => {
+    const up = frames.parent[old] ?? -1;
+    tree.fn[at2] = frames.fn[old] ?? 0;
+    tree.parent[at2] = up === -1 ? -1 : position[up] ?? 0;
+    tree.depth[at2] = frames.depth[old] ?? 0;
+    tree.total[at2] = frames.total[old] ?? 0;
+    tree.self[at2] = frames.self[old] ?? 0;
+  });
+  for (let i2 = n2 - 1; i2 >= 0; i2--) {
+    const up = tree.parent[i2] ?? -1;
+    if (up !== -1) tree.size[up] = (tree.size[up] ?? 0) + (tree.size[i2] ?? 0);
+  }
+  return tree;
+}
+var FOLDED_LIMITS = Object.freeze({ maxFrames: 5e4, minShare: 1e-6, maxDepth: 200 });
+function frameLabel(f) {
+  const label = f.file === "~" ? f.name : `${f.name} (${f.file}:${f.line})`;
+  return label.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, " ").replace(/;/g, ":");
+}
+function foldedStacks(profile, limits = FOLDED_LIMITS) {
+  const tree = callTree(callGraph(profile), limits);
+  const stacks = new Array(tree.fn.length);
+  const lines = [];
+  for (let i2 = 0; i2 < tree.fn.length; i2++) {
+    const f = profile.functions[tree.fn[i2] ?? 0];
+    const label = f === void 0 ? "?" : frameLabel(f);
+    const up = tree.parent[i2] ?? -1;
+    const stack = up === -1 ? label : `${stacks[up] ?? ""};${label}`;
+    stacks[i2] = stack;
+    const count3 = Math.round((tree.self[i2] ?? 0) * 1e9);
+    if (count3 > 0) lines.push(`${stack} ${count3}`);
+  }
+  return lines.length === 0 ? "" : `${lines.join("\n")}
+`;
+}
+
+// src/adapters/profiles.ts
+function profileSlug(id) {
+  const readable2 = id.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[_.]+|[_.]+$/g, "").slice(0, 80);
+  return `${readable2}-${createHash("sha1").update(id, "utf8").digest("hex").slice(0, 10)}`;
+}
+async function writeFoldedStacks(results, dir) {
+  const written = [];
+  for (const bench of results.benchmarks) {
+    if (bench.profile === null) continue;
+    if (written.length === 0) await mkdir(dir, { recursive: true });
+    const path6 = join(dir, `${profileSlug(bench.id)}.folded`);
+    await writeFile(path6, foldedStacks(bench.profile));
+    written.push(path6);
+  }
+  return written;
+}
+
+// src/adapters/harness.ts
+var HarnessError = class extends Error {
+  constructor(message, usage) {
+    super(message);
+    this.usage = usage;
+  }
+  usage;
+  name = "HarnessError";
+};
+function harnessDirectory() {
+  const here = dirname(fileURLToPath3(import.meta.url));
+  const candidates = [join2(here, "python"), join2(here, "..", "..", "python")];
+  const found = candidates.find((dir) => existsSync(join2(dir, "profgate", "__main__.py")));
+  if (found === void 0) throw new HarnessError(`the profgate harness is missing (looked in ${candidates.join(", ")}); reinstall profgate`, false);
+  return found;
+}
+function splitCommand(command) {
+  let parsed;
+  try {
+    parsed = (0, import_shell_quote.parse)(command, (name) => `$${name}`);
+  } catch (error62) {
+    throw new HarnessError(`python: cannot split ${JSON.stringify(command)} into words (${String(error62)}); check its quotes`, true);
+  }
+  return parsed.map((part) => {
+    if (typeof part === "string") return part;
+    if ("op" in part && part.op === "glob") return part.pattern;
+    if ("comment" in part) {
+      throw new HarnessError(`python: ${JSON.stringify(command)} holds a comment (#${part.comment}); quote the # or drop it`, true);
+    }
+    const operator = "op" in part ? String(part.op) : JSON.stringify(part);
+    throw new HarnessError(
+      `python: ${JSON.stringify(command)} holds the shell operator ${JSON.stringify(operator)}; give one command (the interpreter and its arguments), which runs without a shell, and put anything else in a setup step`,
+      true
+    );
+  });
+}
+function commonArgs(settings, out) {
+  const args = [...settings.paths, "--out", out];
+  for (const dir of settings.pythonpath) args.push("--pythonpath", dir);
+  if (settings.filter !== null) args.push("--filter", settings.filter);
+  args.push("--suite", settings.suite);
+  if (settings.select !== null) args.push("--select", settings.select);
+  args.push(
+    "--values",
+    String(settings.values),
+    "--warmups",
+    String(settings.warmups),
+    "--min-time",
+    String(settings.minTime),
+    "--max-time",
+    String(settings.maxTime),
+    "--timeout",
+    String(settings.timeout),
+    "--hash-seed",
+    String(settings.hashSeed),
+    "--events-fd",
+    "3"
+  );
+  for (const [pattern, seconds2] of Object.entries(settings.timeouts)) args.push("--timeout-for", `${pattern}=${String(seconds2)}`);
+  if (settings.gc) args.push("--gc");
+  if (settings.isolate) args.push("--isolate");
+  return args;
+}
+function harnessArgs(settings, out, passes, loops) {
+  const args = ["-m", "profgate", "run", ...commonArgs(settings, out)];
+  args.push(
+    "--processes",
+    String(settings.processes),
+    "--profile-iterations",
+    String(settings.profileIterations),
+    "--profile-warmups",
+    String(settings.profileWarmups),
+    "--memory-warmups",
+    String(settings.memoryWarmups),
+    "--memory-cost",
+    String(settings.memoryCost)
+  );
+  if (passes !== void 0) args.push("--passes", passes.join(","));
+  if (loops !== void 0) args.push("--loops", String(loops));
+  return args;
+}
+async function launch(cwd, python, args, onEvent, env) {
+  const [command, ...prefix] = splitCommand(python);
+  if (command === void 0) throw new HarnessError(`python: the command is empty; pass the interpreter, e.g. --python python3`, true);
+  const harness = harnessDirectory();
+  const pythonPath = [harness, process.env.PYTHONPATH].filter((p) => p !== void 0 && p !== "").join(delimiter);
+  const child = execa(command, [...prefix, ...args], {
+    cwd,
+    // Bytecode is cached as a plain python or pytest run caches it: each of the many worker processes then starts
+    // without recompiling the project and its tests.
+    env: { ...env, PYTHONPATH: pythonPath },
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+    reject: false,
+    all: true
+  });
+  if (onEvent !== void 0) {
+    const lines = createInterface({ input: child.stdio[3] });
+    lines.on("line", (line) => {
+      try {
+        onEvent(JSON.parse(line));
+      } catch {
+      }
+    });
+  }
+  const result = await child;
+  const output2 = result.all.trim();
+  if (result.failed && result.exitCode === void 0) {
+    const notFound = /ENOENT/.test(result.message ?? "");
+    throw new HarnessError(
+      notFound ? `python: ${JSON.stringify(python)} was not found; install Python 3.9 or newer, or name the interpreter with --python (Action input "python")` : `python: could not run ${JSON.stringify(python)}: ${result.shortMessage ?? "unknown error"}`,
+      true
+    );
+  }
+  if (result.exitCode === 2) throw new HarnessError(output2 || "the harness rejected its arguments", true);
+  if (result.exitCode !== 0 && result.exitCode !== 1) {
+    throw new HarnessError(`the harness failed (exit code ${String(result.exitCode)}):
+${output2.slice(-4e3)}`, false);
+  }
+  return { exitCode: result.exitCode === 0 ? 0 : 1, output: output2 };
+}
+async function readJson(path6, output2) {
+  try {
+    return JSON.parse(await readFile(path6, "utf8"));
+  } catch (error62) {
+    throw new HarnessError(`the harness wrote no readable ${path6}: ${String(error62)}
+${output2.slice(-4e3)}`, false);
+  }
+}
+async function runHarness(options) {
+  const out = resolve(options.cwd, options.out);
+  const { exitCode, output: output2 } = await launch(options.cwd, options.settings.python, harnessArgs(options.settings, out, options.passes, options.loops), options.onEvent, options.env);
+  const resultsPath = join2(out, "results.json");
+  const results = parseResults(await readJson(resultsPath, output2), resultsPath);
+  await writeFoldedStacks(results, join2(out, "profiles"));
+  return { results, resultsPath, exitCode };
+}
+async function runAbHarness(options) {
+  const out = resolve(options.out);
+  await mkdir2(out, { recursive: true });
+  const args = ["-m", "profgate", "ab", ...commonArgs(options.settings, out)];
+  args.push("--base", resolve(options.baseTree), "--head", resolve(options.headTree), "--rounds", String(options.rounds), "--seed", String(options.seed));
+  if (options.loops !== void 0) {
+    await writeFile2(join2(out, "loops-in.json"), JSON.stringify(options.loops));
+    args.push("--loops-json", join2(out, "loops-in.json"));
+  }
+  if (options.ids !== void 0) {
+    await writeFile2(join2(out, "ids.json"), JSON.stringify(options.ids));
+    args.push("--ids", join2(out, "ids.json"));
+  }
+  const { exitCode, output: output2 } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env);
+  const [base, head] = await Promise.all(
+    ["base", "head"].map(async (side) => {
+      const path6 = join2(out, side, "results.json");
+      return parseResults(await readJson(path6, output2), path6);
+    })
+  );
+  const record2 = await readJson(join2(out, "interleave.json"), output2);
+  const loops = record2.loops;
+  if (base === void 0 || head === void 0 || typeof loops !== "object" || loops === null) {
+    throw new HarnessError(`the harness wrote an incomplete ${join2(out, "interleave.json")}
+${output2.slice(-4e3)}`, false);
+  }
+  return { base, head, loops, exitCode };
+}
+
+// package.json
+var package_default = {
+  name: "profgate",
+  version: "0.1.0",
+  description: "A performance gate for Python pull requests: timing, cProfile and tracemalloc passes compared with the default branch's baseline.",
+  license: "MIT",
+  type: "module",
+  engines: {
+    node: ">=20.19"
+  },
+  bin: {
+    profgate: "dist/cli.js"
+  },
+  files: [
+    "dist",
+    "action.yml"
+  ],
+  scripts: {
+    build: "node scripts/build.mjs",
+    typecheck: "tsc --noEmit",
+    lint: "eslint .",
+    test: "npm run typecheck && npm run lint && npm run build && vitest run",
+    "test:unit": "vitest run test/unit",
+    "bench:cost": "node scripts/bench-cost.mjs"
+  },
+  dependencies: {
+    "@actions/artifact": "^6.2.1",
+    "@actions/core": "^3.0.1",
+    "@actions/github": "^9.1.1",
+    "@noble/hashes": "^2.4.0",
+    "@octokit/plugin-retry": "^8.1.1",
+    "@octokit/plugin-throttling": "^11.0.5",
+    execa: "^9.6.0",
+    "markdown-table": "^3.1.0",
+    picomatch: "^4.0.3",
+    "shell-quote": "^1.12.0",
+    "smol-toml": "^1.4.0",
+    zod: "^4.1.0"
+  },
+  devDependencies: {
+    "@eslint/js": "^10.0.0",
+    "@types/node": "^20.19.0",
+    "@types/picomatch": "^4.0.0",
+    "@types/shell-quote": "^1.7.5",
+    esbuild: "^0.28.0",
+    eslint: "^10.0.0",
+    globals: "^17.14.0",
+    "playwright-core": "^1.65.1",
+    typescript: "~6.0.3",
+    "typescript-eslint": "^8.73.0",
+    vitest: "^4.1.0"
+  }
+};
+
+// src/version.ts
+var VERSION = package_default.version;
+
+// src/adapters/project.ts
+import { readFile as readFile2, stat } from "node:fs/promises";
+import { join as join3, relative } from "node:path";
+var MAX_RESULTS_BYTES = 64 * 1024 * 1024;
+async function loadProjectConfig(cwd) {
+  const path6 = join3(cwd, "pyproject.toml");
+  let text2;
+  try {
+    text2 = await readFile2(path6, "utf8");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return { run: {}, thresholds: {}, overrides: {} };
+    throw error62;
+  }
+  return parseProjectConfig(text2, relative(cwd, path6) || path6);
+}
+async function readResults(path6) {
+  let file2 = path6;
+  let info;
+  try {
+    info = await stat(file2);
+    if (info.isDirectory()) {
+      file2 = join3(path6, "results.json");
+      info = await stat(file2);
+    }
+  } catch {
+    throw new ResultsError(file2, ["no such file; pass a results.json or the directory `profgate run --out` wrote"]);
+  }
+  if (info.size > MAX_RESULTS_BYTES) throw new ResultsError(file2, [`${info.size} bytes is over the ${MAX_RESULTS_BYTES}-byte limit for a results file`]);
+  let data;
+  try {
+    data = JSON.parse(await readFile2(file2, "utf8"));
+  } catch (error62) {
+    throw new ResultsError(file2, [`not valid JSON: ${error62 instanceof Error ? error62.message : String(error62)}`]);
+  }
+  return parseResults(data, file2);
+}
+
+// src/core/rank.ts
+function topIndices(candidates, size, limit) {
+  const top = [];
+  for (const index of candidates) {
+    const value = size(index);
+    if (top.length === limit && !(value > (top[limit - 1]?.size ?? -Infinity))) continue;
+    let at2 = top.length;
+    while (at2 > 0 && value > (top[at2 - 1]?.size ?? Infinity)) at2--;
+    top.splice(at2, 0, { index, size: value });
+    if (top.length > limit) top.pop();
+  }
+  return top.map((entry) => entry.index);
+}
+
+// src/core/allocations.ts
 function totalsByLine(lines) {
   const totals = /* @__PURE__ */ new Map();
   for (const l of lines) {
@@ -31188,6 +31288,128 @@ function attributeAllocations(base, head, limit) {
     at_peak_count: atPeak.count,
     retained_lines: retained.rows,
     retained_count: retained.count
+  };
+}
+
+// src/core/attribution.ts
+var DEFAULT_LIMITS = Object.freeze({ functions: 15, external: 10, lines: 10, calls: 10 });
+function presenceOf(b, h2) {
+  if (b === -1) return "new";
+  if (h2 === -1) return "gone";
+  return "both";
+}
+function placeOf(b, h2) {
+  const f = h2 ?? b;
+  if (f === void 0) throw new Error("unreachable: a pair has at least one side");
+  return { file: f.file, line: f.line, name: f.name, base_line: b !== void 0 && h2 !== void 0 && b.line !== h2.line ? b.line : null };
+}
+function sides(pairs, k, base, head) {
+  const bi = pairs.base[k] ?? -1;
+  const hi = pairs.head[k] ?? -1;
+  return { bi, hi, b: bi === -1 ? void 0 : base.functions[bi], h: hi === -1 ? void 0 : head.functions[hi] };
+}
+function compareCalls(base, head, pairs, threshold, limit) {
+  let increased = 0;
+  let decreased = 0;
+  let added = 0;
+  let gone = 0;
+  let gates = false;
+  const change = new Float64Array(pairs.base.length);
+  const changed = [];
+  for (let k = 0; k < pairs.base.length; k++) {
+    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
+    const before = b?.calls ?? 0;
+    const after = h2?.calls ?? 0;
+    const presence = presenceOf(bi, hi);
+    if (presence === "both" && after === before) continue;
+    switch (presence) {
+      case "new":
+        added++;
+        break;
+      case "gone":
+        gone++;
+        break;
+      case "both":
+        if (after > before) increased++;
+        else decreased++;
+        if (threshold !== null && after > before * (1 + threshold)) gates = true;
+        break;
+    }
+    change[k] = Math.abs(after - before);
+    changed.push(k);
+  }
+  const top = topIndices(changed, (k) => change[k] ?? 0, limit).map((k) => {
+    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
+    const presence = presenceOf(bi, hi);
+    const calls = { base: b?.calls ?? 0, head: h2?.calls ?? 0 };
+    return { ...placeOf(b, h2), presence, calls, relative: presence === "both" && calls.base > 0 ? calls.head / calls.base - 1 : null };
+  });
+  const verdict = gates ? "regressed" : "unchanged";
+  return { verdict, threshold, increased, decreased, new: added, gone, top };
+}
+function attributeFunctions(base, head, pairs, scale, limits) {
+  if (!(base.total_time > 0 && head.total_time > 0)) return null;
+  const time3 = { base: scale.baseTime, head: scale.baseTime * scale.ratio };
+  const factor = { base: time3.base / base.total_time, head: time3.head / head.total_time };
+  const charged = { base: chargeTime(callGraph(base)), head: chargeTime(callGraph(head)) };
+  const timeBefore = (bi) => bi === -1 ? 0 : (charged.base.time[bi] ?? 0) * factor.base;
+  const timeAfter = (hi) => hi === -1 ? 0 : (charged.head.time[hi] ?? 0) * factor.head;
+  const change = new Float64Array(pairs.base.length);
+  const projectCandidates = [];
+  const externalCandidates = [];
+  for (let k = 0; k < pairs.base.length; k++) {
+    const bi = pairs.base[k] ?? -1;
+    const hi = pairs.head[k] ?? -1;
+    change[k] = Math.abs(timeAfter(hi) - timeBefore(bi));
+    const isProject = hi !== -1 ? charged.head.project[hi] === 1 : charged.base.project[bi] === 1;
+    (isProject ? projectCandidates : externalCandidates).push(k);
+  }
+  const row = (k) => {
+    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
+    const where = placeOf(b, h2);
+    const project = isProjectFile(where.file);
+    const calls = { base: b?.calls ?? 0, head: h2?.calls ?? 0 };
+    const rowTime = { base: timeBefore(bi), head: timeAfter(hi) };
+    const perCall = { base: calls.base > 0 ? rowTime.base / calls.base : null, head: calls.head > 0 ? rowTime.head / calls.head : null };
+    const delta = rowTime.head - rowTime.base;
+    const callEffect = (calls.head - calls.base) * (perCall.base ?? 0);
+    let chargedTo = null;
+    if (!project) {
+      const side = hi !== -1 ? "head" : "base";
+      const profile = side === "head" ? head : base;
+      const to = profile.functions[charged[side].chargedTo(hi !== -1 ? hi : bi)];
+      if (to !== void 0) chargedTo = { file: to.file, line: to.line, name: to.name };
+    }
+    return {
+      file: where.file,
+      line: where.line,
+      name: where.name,
+      base_line: where.base_line,
+      presence: presenceOf(bi, hi),
+      project,
+      calls,
+      time: rowTime,
+      per_call: perCall,
+      own: { base: (b?.own_time ?? 0) * factor.base, head: (h2?.own_time ?? 0) * factor.head },
+      cumulative: { base: (b?.cumulative_time ?? 0) * factor.base, head: (h2?.cumulative_time ?? 0) * factor.head },
+      delta,
+      call_effect: callEffect,
+      // Equal to calls.head × (per_call.head − per_call.base) whenever both sides were called; defined as the
+      // remainder so the two effects always add up to the change.
+      per_call_effect: delta - callEffect,
+      charged_to: chargedTo
+    };
+  };
+  const bySize = (k) => change[k] ?? 0;
+  return {
+    time: time3,
+    ratio: scale.ratio,
+    profiled: { base: base.total_time, head: head.total_time },
+    project: topIndices(projectCandidates, bySize, limits.functions).map(row),
+    project_count: projectCandidates.length,
+    external: topIndices(externalCandidates, bySize, limits.external).map(row),
+    external_count: externalCandidates.length,
+    unattributed: { base: charged.base.unattributed * factor.base, head: charged.head.unattributed * factor.head }
   };
 }
 
@@ -32367,7 +32589,8 @@ Runs the Python benchmarks under PATH (default: "benchmarks", or [tool.profgate]
 files named bench_*.py, functions named bench_*, or a suite written for pytest-benchmark or pytest-codspeed (tests
 using the benchmark fixture or marker, run with the project's own pytest). Benchmarks run in fresh worker
 processes, in a timing pass (N processes, each timing every benchmark in a new random order), a cProfile pass and a
-tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
+tracemalloc pass. Writes DIR/results.json, DIR/profiles/*.pstats and the same profiles as collapsed stacks
+(DIR/profiles/*.folded, for flamegraph.pl, inferno or speedscope).
 
 Options (flags win over [tool.profgate] in pyproject.toml):
   --out DIR               where to write results (default ${DEFAULT_OUT})
@@ -32436,8 +32659,766 @@ Results: ${run.resultsPath}
 }
 
 // src/cli/compare.ts
-import { writeFile as writeFile2, mkdir as mkdir2 } from "node:fs/promises";
+import { writeFile as writeFile3, mkdir as mkdir3 } from "node:fs/promises";
 import { dirname as dirname2, resolve as resolve2 } from "node:path";
+
+// node_modules/@noble/hashes/_u64.js
+var fromNumH = (n2) => n2 / 2 ** 32 | 0;
+var fromNumL = (n2) => n2 >>> 0;
+function setU64FromNum(view, byteOffset, n2, isLE) {
+  const h2 = fromNumH(n2);
+  const l = fromNumL(n2);
+  view.setUint32(byteOffset, isLE ? l : h2, isLE);
+  view.setUint32(byteOffset + 4, isLE ? h2 : l, isLE);
+}
+
+// node_modules/@noble/hashes/utils.js
+function isBytes(a2) {
+  return a2 instanceof Uint8Array || ArrayBuffer.isView(a2) && a2.constructor.name === "Uint8Array" && "BYTES_PER_ELEMENT" in a2 && a2.BYTES_PER_ELEMENT === 1;
+}
+var atitle = (title) => title ? `"${title}" ` : "";
+function anumber(n2, title = "") {
+  if (typeof n2 !== "number")
+    throw new TypeError(atitle(title) + "expected number, got " + typeof n2);
+  if (!Number.isSafeInteger(n2) || n2 < 0)
+    throw new RangeError(atitle(title) + "expected integer >= 0, got " + n2);
+  return n2;
+}
+function abytes(value, length, title = "") {
+  if (isBytes(value) && (length === void 0 || value.length === length))
+    return value;
+  if (length !== void 0)
+    anumber(length, "length");
+  const bytes2 = isBytes(value);
+  const ofLen = length !== void 0 ? ` of length ${length}` : "";
+  const got = bytes2 ? `length=${value.length}` : `type=${typeof value}`;
+  const message = atitle(title) + "expected Uint8Array" + ofLen + ", got " + got;
+  if (!bytes2)
+    throw new TypeError(message);
+  throw new RangeError(message);
+}
+var aobject = (value, label) => {
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new TypeError((label === "object" ? "" : `"${label}" `) + "expected object, got type=" + typeof value);
+};
+var aopts = (value, label) => {
+  aobject(value, label);
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null)
+    throw new TypeError(`"${label}" expected plain object`);
+  if (Object.hasOwn(value, "__proto__"))
+    throw new TypeError(`"${label}.__proto__" is not allowed`);
+};
+function aexists(instance, checkFinished = true) {
+  if (instance.destroyed)
+    throw new Error("hash was destroyed");
+  if (checkFinished && instance.finished)
+    throw new Error("digest() was already called");
+}
+function aoutput(out, instance) {
+  abytes(out, void 0, "output");
+  const min = instance.outputLen;
+  if (!(out.length >= min)) {
+    throw new RangeError('"output" expected length >= ' + min);
+  }
+}
+function clean(...arrays) {
+  for (let i2 = 0; i2 < arrays.length; i2++) {
+    arrays[i2].fill(0);
+  }
+}
+function createView(arr) {
+  return new DataView(arr.buffer, arr.byteOffset, arr.byteLength);
+}
+function rotr(word, shift) {
+  return word << 32 - shift | word >>> shift;
+}
+function checkOpts(defaults, opts, title = "opts") {
+  aopts(defaults, "defaults");
+  if (opts !== void 0)
+    aopts(opts, title);
+  const merged = Object.assign(/* @__PURE__ */ Object.create(null), defaults, opts);
+  return merged;
+}
+function createHasher(hashCons, info = {}) {
+  if (typeof hashCons !== "function")
+    throw new TypeError('"hashCons" expected function, got type=' + typeof hashCons);
+  info = checkOpts({}, info, "info");
+  const hashC = (msg, opts) => hashCons(opts).update(msg).digest();
+  const tmp = hashCons(void 0);
+  hashC.outputLen = tmp.outputLen;
+  hashC.blockLen = tmp.blockLen;
+  hashC.canXOF = tmp.canXOF;
+  hashC.create = (opts) => hashCons(opts);
+  Object.assign(hashC, info);
+  return Object.freeze(hashC);
+}
+var oidNist = (suffix) => ({
+  // Current NIST hashAlgs suffixes used here fit in one DER subidentifier octet.
+  // Larger suffix values would need base-128 OID encoding and a different length byte.
+  oid: Uint8Array.from([6, 9, 96, 134, 72, 1, 101, 3, 4, 2, suffix])
+});
+
+// node_modules/@noble/hashes/_md.js
+function Chi(a2, b, c3) {
+  return a2 & b ^ ~a2 & c3;
+}
+function Maj(a2, b, c3) {
+  return a2 & b ^ a2 & c3 ^ b & c3;
+}
+var HashMD = class {
+  blockLen;
+  outputLen;
+  canXOF = false;
+  padOffset;
+  isLE;
+  // For partial updates less than block size
+  buffer;
+  view;
+  finished = false;
+  length = 0;
+  pos = 0;
+  destroyed = false;
+  constructor(blockLen, outputLen, padOffset, isLE) {
+    this.blockLen = blockLen;
+    this.outputLen = outputLen;
+    this.padOffset = padOffset;
+    this.isLE = isLE;
+    this.buffer = new Uint8Array(blockLen);
+    this.view = createView(this.buffer);
+  }
+  update(data) {
+    aexists(this);
+    abytes(data);
+    const { view, buffer, blockLen } = this;
+    const len = data.length;
+    let processed = false;
+    for (let pos = 0; pos < len; ) {
+      const take = Math.min(blockLen - this.pos, len - pos);
+      if (take === blockLen) {
+        const dataView = createView(data);
+        for (; blockLen <= len - pos; pos += blockLen)
+          this.process(dataView, pos);
+        processed = true;
+        continue;
+      }
+      buffer.set(pos === 0 && take === len ? data : data.subarray(pos, pos + take), this.pos);
+      this.pos += take;
+      pos += take;
+      if (this.pos === blockLen) {
+        this.process(view, 0);
+        this.pos = 0;
+        processed = true;
+      }
+    }
+    this.length += data.length;
+    if (processed)
+      this.roundClean();
+    return this;
+  }
+  digestInto(out) {
+    aexists(this);
+    aoutput(out, this);
+    this.finished = true;
+    const { buffer, view, blockLen, isLE } = this;
+    let { pos } = this;
+    buffer[pos++] = 128;
+    buffer.fill(0, pos);
+    if (this.padOffset > blockLen - pos) {
+      this.process(view, 0);
+      buffer.fill(0);
+    }
+    setU64FromNum(view, blockLen - 8, this.length * 8, isLE);
+    this.process(view, 0);
+    this.roundClean();
+    const oview = out === buffer ? view : createView(out);
+    const len = this.outputLen;
+    const outLen = len / 4;
+    const state = this.get();
+    if (len % 4 || outLen > state.length)
+      throw new Error("invalid outputLen");
+    for (let i2 = 0; i2 < outLen; i2++)
+      oview.setUint32(4 * i2, state[i2], isLE);
+  }
+  digest() {
+    const { buffer, outputLen } = this;
+    this.digestInto(buffer);
+    const res = buffer.slice(0, outputLen);
+    this.destroy();
+    return res;
+  }
+  _cloneIntoMeta(to) {
+    const { buffer, length, finished: finished7, destroyed, pos } = this;
+    to.destroyed = destroyed;
+    to.finished = finished7;
+    to.length = length;
+    to.pos = pos;
+    if (pos)
+      to.buffer.set(buffer);
+    return to;
+  }
+  clone() {
+    return this._cloneInto();
+  }
+};
+var SHA256_IV = /* @__PURE__ */ Uint32Array.from([
+  1779033703,
+  3144134277,
+  1013904242,
+  2773480762,
+  1359893119,
+  2600822924,
+  528734635,
+  1541459225
+]);
+
+// node_modules/@noble/hashes/sha2.js
+var SHA256_K = /* @__PURE__ */ Uint32Array.from([
+  1116352408,
+  1899447441,
+  3049323471,
+  3921009573,
+  961987163,
+  1508970993,
+  2453635748,
+  2870763221,
+  3624381080,
+  310598401,
+  607225278,
+  1426881987,
+  1925078388,
+  2162078206,
+  2614888103,
+  3248222580,
+  3835390401,
+  4022224774,
+  264347078,
+  604807628,
+  770255983,
+  1249150122,
+  1555081692,
+  1996064986,
+  2554220882,
+  2821834349,
+  2952996808,
+  3210313671,
+  3336571891,
+  3584528711,
+  113926993,
+  338241895,
+  666307205,
+  773529912,
+  1294757372,
+  1396182291,
+  1695183700,
+  1986661051,
+  2177026350,
+  2456956037,
+  2730485921,
+  2820302411,
+  3259730800,
+  3345764771,
+  3516065817,
+  3600352804,
+  4094571909,
+  275423344,
+  430227734,
+  506948616,
+  659060556,
+  883997877,
+  958139571,
+  1322822218,
+  1537002063,
+  1747873779,
+  1955562222,
+  2024104815,
+  2227730452,
+  2361852424,
+  2428436474,
+  2756734187,
+  3204031479,
+  3329325298
+]);
+var SHA256_W = /* @__PURE__ */ new Uint32Array(64);
+var SHA2_32B = class extends HashMD {
+  // We cannot use array here since array allows indexing by variable
+  // which means optimizer/compiler cannot use registers.
+  // Numeric initializers matter: starting the fields as `undefined` changes
+  // V8's field representation and makes sha256 3x slower (measured).
+  A = 0;
+  B = 0;
+  C = 0;
+  D = 0;
+  E = 0;
+  F = 0;
+  G = 0;
+  H = 0;
+  constructor(outputLen, IV) {
+    super(64, outputLen, 8, false);
+    this.A = IV[0] | 0;
+    this.B = IV[1] | 0;
+    this.C = IV[2] | 0;
+    this.D = IV[3] | 0;
+    this.E = IV[4] | 0;
+    this.F = IV[5] | 0;
+    this.G = IV[6] | 0;
+    this.H = IV[7] | 0;
+  }
+  get() {
+    const { A, B, C, D, E, F, G, H } = this;
+    return [A, B, C, D, E, F, G, H];
+  }
+  // prettier-ignore
+  set(A, B, C, D, E, F, G, H) {
+    this.A = A | 0;
+    this.B = B | 0;
+    this.C = C | 0;
+    this.D = D | 0;
+    this.E = E | 0;
+    this.F = F | 0;
+    this.G = G | 0;
+    this.H = H | 0;
+  }
+  _cloneInto(to) {
+    (to ||= new this.constructor()).set(...this.get());
+    return this._cloneIntoMeta(to);
+  }
+  process(view, offset) {
+    for (let i2 = 0; i2 < 16; i2++, offset += 4)
+      SHA256_W[i2] = view.getUint32(offset, false);
+    for (let i2 = 16; i2 < 64; i2++) {
+      const W15 = SHA256_W[i2 - 15];
+      const W2 = SHA256_W[i2 - 2];
+      const s0 = rotr(W15, 7) ^ rotr(W15, 18) ^ W15 >>> 3;
+      const s1 = rotr(W2, 17) ^ rotr(W2, 19) ^ W2 >>> 10;
+      SHA256_W[i2] = s1 + SHA256_W[i2 - 7] + s0 + SHA256_W[i2 - 16] | 0;
+    }
+    let { A, B, C, D, E, F, G, H } = this;
+    for (let i2 = 0; i2 < 64; i2++) {
+      const sigma1 = rotr(E, 6) ^ rotr(E, 11) ^ rotr(E, 25);
+      const T1 = H + sigma1 + Chi(E, F, G) + SHA256_K[i2] + SHA256_W[i2] | 0;
+      const sigma0 = rotr(A, 2) ^ rotr(A, 13) ^ rotr(A, 22);
+      const T2 = sigma0 + Maj(A, B, C) | 0;
+      H = G;
+      G = F;
+      F = E;
+      E = D + T1 | 0;
+      D = C;
+      C = B;
+      B = A;
+      A = T1 + T2 | 0;
+    }
+    A = A + this.A | 0;
+    B = B + this.B | 0;
+    C = C + this.C | 0;
+    D = D + this.D | 0;
+    E = E + this.E | 0;
+    F = F + this.F | 0;
+    G = G + this.G | 0;
+    H = H + this.H | 0;
+    this.set(A, B, C, D, E, F, G, H);
+  }
+  roundClean() {
+    clean(SHA256_W);
+  }
+  destroy() {
+    this.destroyed = true;
+    this.set(0, 0, 0, 0, 0, 0, 0, 0);
+    clean(this.buffer);
+  }
+};
+var _SHA256 = class extends SHA2_32B {
+  constructor() {
+    super(32, SHA256_IV);
+  }
+};
+var sha256 = /* @__PURE__ */ createHasher(
+  () => new _SHA256(),
+  /* @__PURE__ */ oidNist(1)
+);
+
+// src/core/flame.ts
+var VANISHED_LIMIT = 30;
+function isRoot(graph, f) {
+  for (let p = graph.callers.start[f] ?? 0; p < (graph.callers.start[f + 1] ?? 0); p++) if (graph.caller[graph.callers.items[p] ?? 0] !== f) return false;
+  return true;
+}
+function edgeBetween(graph, caller, callee) {
+  for (let p = graph.callees.start[caller] ?? 0; p < (graph.callees.start[caller + 1] ?? 0); p++) {
+    const e = graph.callees.items[p] ?? 0;
+    if (graph.callee[e] === callee) return e;
+  }
+  return -1;
+}
+function diffFlame(base, head, pairs, time3, limits = TREE_LIMITS) {
+  if (!(base.total_time > 0 && head.total_time > 0)) return null;
+  const factor = { base: time3.base / base.total_time, head: time3.head / head.total_time };
+  const graphs = { base: callGraph(base), head: callGraph(head) };
+  const tree = callTree(graphs.head, limits);
+  const baseOf = new Int32Array(head.functions.length).fill(-1);
+  const headOf = new Int32Array(base.functions.length).fill(-1);
+  for (let k = 0; k < pairs.base.length; k++) {
+    const b = pairs.base[k] ?? -1;
+    const h2 = pairs.head[k] ?? -1;
+    if (b !== -1 && h2 !== -1) {
+      baseOf[h2] = b;
+      headOf[b] = h2;
+    }
+  }
+  const functions = [];
+  const tableHead = /* @__PURE__ */ new Map();
+  const tableBase = /* @__PURE__ */ new Map();
+  const entry = (h2, b) => {
+    const known = h2 !== -1 ? tableHead.get(h2) : tableBase.get(b);
+    if (known !== void 0) return known;
+    const f = h2 !== -1 ? head.functions[h2] : base.functions[b];
+    const index = functions.length;
+    functions.push({
+      file: f?.file ?? "",
+      line: f?.line ?? 0,
+      name: f?.name ?? "",
+      presence: h2 === -1 ? "gone" : b === -1 ? "new" : "both",
+      calls: { base: b === -1 ? 0 : base.functions[b]?.calls ?? 0, head: h2 === -1 ? 0 : head.functions[h2]?.calls ?? 0 }
+    });
+    if (h2 !== -1) tableHead.set(h2, index);
+    else tableBase.set(b, index);
+    return index;
+  };
+  const n2 = tree.fn.length;
+  const frames = { fn: [], parent: Array.from(tree.parent), head: [], headSelf: [], base: [], baseSelf: [] };
+  const baseFn = new Int32Array(n2).fill(-1);
+  const baseTree = { fn: baseFn, parent: tree.parent };
+  const baseTotal = new Float64Array(n2);
+  const baseDenominator = new Float64Array(n2);
+  const candidates = [];
+  let baseTime = 0;
+  for (let r = 0; r < graphs.base.count; r++) if (isRoot(graphs.base, r)) baseTime += graphs.base.cumulative[r] ?? 0;
+  const floor = baseTime * limits.minShare;
+  for (let i2 = 0; i2 < n2; i2++) {
+    const h2 = tree.fn[i2] ?? 0;
+    const b = baseOf[h2] ?? -1;
+    const up = tree.parent[i2] ?? -1;
+    let total = 0;
+    let reached = false;
+    if (b !== -1 && up === -1) {
+      reached = isRoot(graphs.base, b);
+      if (reached) total = graphs.base.cumulative[b] ?? 0;
+    } else if (b !== -1 && (baseFn[up] ?? -1) !== -1) {
+      const caller = baseFn[up] ?? 0;
+      const e = edgeBetween(graphs.base, caller, b);
+      reached = e !== -1 && !onPath(baseTree, up, b);
+      const denominator = baseDenominator[up] ?? 0;
+      if (reached && denominator > 0) total = (baseTotal[up] ?? 0) * (graphs.base.edgeCumulative[e] ?? 0) / denominator;
+    }
+    let self = 0;
+    if (reached) {
+      baseFn[i2] = b;
+      baseTotal[i2] = total;
+      const split = frameSplit(graphs.base, baseTree, i2, b);
+      baseDenominator[i2] = split.denominator;
+      if (split.denominator > 0) {
+        self = total * (graphs.base.own[b] ?? 0) / split.denominator;
+        for (const e of split.edges) {
+          const g = graphs.base.callee[e] ?? 0;
+          const share = total * (graphs.base.edgeCumulative[e] ?? 0) / split.denominator;
+          const headCallee = headOf[g] ?? -1;
+          if (share > floor && (headCallee === -1 || edgeBetween(graphs.head, h2, headCallee) === -1)) candidates.push({ fn: entry(headCallee, g), frame: i2, time: share });
+        }
+      }
+    }
+    frames.fn.push(entry(h2, b));
+    frames.head.push((tree.total[i2] ?? 0) * factor.head);
+    frames.headSelf.push((tree.self[i2] ?? 0) * factor.head);
+    frames.base.push(total * factor.base);
+    frames.baseSelf.push(self * factor.base);
+  }
+  for (let r = 0; r < graphs.base.count; r++) {
+    const headRoot = headOf[r] ?? -1;
+    const share = graphs.base.cumulative[r] ?? 0;
+    if (isRoot(graphs.base, r) && share > floor && (headRoot === -1 || !isRoot(graphs.head, headRoot))) candidates.push({ fn: entry(headRoot, r), frame: -1, time: share });
+  }
+  candidates.sort((a2, b) => b.time - a2.time);
+  const vanished = candidates.slice(0, VANISHED_LIMIT).map((c3) => {
+    const path6 = [];
+    for (let i2 = c3.frame; i2 !== -1; i2 = tree.parent[i2] ?? -1) path6.unshift(frames.fn[i2] ?? 0);
+    return { fn: c3.fn, path: path6, time: c3.time * factor.base };
+  });
+  return { time: time3, functions, frames, vanished, vanishedCount: candidates.length, cut: tree.cut * factor.head };
+}
+
+// src/report/charts.ts
+var WIDTH = 720;
+var LEFT = 56;
+var RIGHT = 24;
+function quartiles(values) {
+  const sorted = [...values].sort((a2, b) => a2 - b);
+  const at2 = (q) => {
+    const position = q * (sorted.length - 1);
+    const low = Math.floor(position);
+    const lowValue = sorted[low] ?? 0;
+    return lowValue + ((sorted[Math.min(low + 1, sorted.length - 1)] ?? lowValue) - lowValue) * (position - low);
+  };
+  return [at2(0.25), at2(0.5), at2(0.75)];
+}
+function ticks(low, high, count3) {
+  const span = high - low;
+  if (!(span > 0)) return [low];
+  const raw = span / count3;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude;
+  const out = [];
+  for (let v = Math.ceil(low / step) * step; v <= high + step * 1e-9; v += step) out.push(v);
+  return out;
+}
+var fixed = (x) => x.toFixed(1);
+function distributionSvg(d) {
+  const { timing } = d;
+  const ratio = timing.ratio;
+  const reference = timing.median.base;
+  const estimate = ratio === null ? null : reference * ratio;
+  const low = timing.lower === null ? null : reference * timing.lower;
+  const high = timing.upper === null ? null : reference * timing.upper;
+  const all = [...d.base, ...d.head, ...[estimate, low, high].filter((v) => v !== null)];
+  let min = Math.min(...all);
+  let max = Math.max(...all);
+  if (!(max > min)) {
+    min *= 0.95;
+    max = max * 1.05 || 1e-9;
+  }
+  const pad = (max - min) * 0.06;
+  min = Math.max(0, min - pad);
+  max += pad;
+  const x = (v) => LEFT + (v - min) / (max - min) * (WIDTH - LEFT - RIGHT);
+  const rows = { base: 26, head: 66 };
+  const height = 112;
+  const parts = [];
+  for (const tick of ticks(min, max, 5)) {
+    parts.push(`<line class="grid" x1="${fixed(x(tick))}" x2="${fixed(x(tick))}" y1="8" y2="86"/>`, `<text class="axis" x="${fixed(x(tick))}" y="102" text-anchor="middle">${formatDuration(tick)}</text>`);
+  }
+  for (const side of ["base", "head"]) {
+    const values = d[side];
+    const y = rows[side];
+    parts.push(`<text class="label" x="4" y="${y + 4}">${side}</text>`);
+    if (values.length === 0) continue;
+    const [q1, q2, q3] = quartiles(values);
+    parts.push(
+      `<rect class="box ${side}" x="${fixed(x(q1))}" y="${y - 10}" width="${fixed(Math.max(1, x(q3) - x(q1)))}" height="20"><title>${side}: quartiles ${formatDuration(q1)} \u2013 ${formatDuration(q3)}, median ${formatDuration(q2)}</title></rect>`,
+      `<line class="median ${side}" x1="${fixed(x(q2))}" x2="${fixed(x(q2))}" y1="${y - 10}" y2="${y + 10}"/>`
+    );
+    values.forEach((v, i2) => {
+      const dy = i2 * 7 % 11 - 5;
+      parts.push(`<circle class="${side}" cx="${fixed(x(v))}" cy="${y + dy}" r="3"><title>${side} process ${i2 + 1}: ${formatDuration(v)}</title></circle>`);
+    });
+  }
+  if (estimate !== null) {
+    const y = rows.head + 16;
+    const from = x(low ?? min);
+    const to = x(high ?? max);
+    const e = x(estimate);
+    const interval = `${low === null ? "unbounded" : formatDuration(low)} \u2013 ${high === null ? "unbounded" : formatDuration(high)}`;
+    parts.push(
+      `<line class="reference" x1="${fixed(x(reference))}" x2="${fixed(x(reference))}" y1="8" y2="86"><title>base median ${formatDuration(reference)}</title></line>`,
+      `<line class="interval" x1="${fixed(from)}" x2="${fixed(to)}" y1="${y}" y2="${y}"/>`,
+      `<path class="estimate" d="M${fixed(e)} ${y - 5}L${fixed(e + 5)} ${y}L${fixed(e)} ${y + 5}L${fixed(e - 5)} ${y}Z"><title>head estimate ${formatDuration(estimate)} (${formatRatio(ratio ?? 1)}), ${formatLevel(timing.level)} bounds ${interval}</title></path>`
+    );
+  }
+  return `<svg class="chart distribution" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="time per iteration of each process, base and head">${parts.join("")}</svg>`;
+}
+var MEMORY_BARS = 10;
+function memoryBarsSvg(lines, escape) {
+  const shown = lines.slice(0, MEMORY_BARS);
+  const labelWidth = 300;
+  const valueWidth = 150;
+  const barWidth = WIDTH - labelWidth - valueWidth;
+  const rowHeight = 30;
+  const largest = Math.max(1, ...shown.flatMap((l) => [Math.abs(l.size.base), Math.abs(l.size.head)]));
+  const parts = [];
+  shown.forEach((l, i2) => {
+    const y = 6 + i2 * rowHeight;
+    const where = `${l.file}:${l.line.head ?? l.line.base ?? 0} ${l.function}`;
+    const label = where.length > 48 ? `\u2026${where.slice(-47)}` : where;
+    parts.push(`<text class="label" x="0" y="${y + 14}"><title>${escape(`${where}: ${l.source}`)}</title>${escape(label)}</text>`);
+    ["base", "head"].forEach((side, k) => {
+      const width2 = Math.abs(l.size[side]) / largest * barWidth;
+      parts.push(`<rect class="bar ${side}" x="${labelWidth}" y="${y + k * 11}" width="${fixed(Math.max(width2, 0.5))}" height="10"><title>${side}: ${formatBytes(l.size[side])}</title></rect>`);
+    });
+    parts.push(`<text class="axis" x="${labelWidth + barWidth + 8}" y="${y + 14}">${formatBytes(l.size.base)} \u2192 ${formatBytes(l.size.head)}</text>`);
+  });
+  const height = 6 + shown.length * rowHeight;
+  return `<svg class="chart memory" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="memory live at the peak by line, base and head">${parts.join("")}</svg>`;
+}
+
+// src/report/page-script.ts
+function flameScript() {
+  const ROW = 18;
+  const CLASSES = ["same", "slower", "faster", "new"];
+  const COLOURS = [
+    [
+      [214, 211, 203],
+      [214, 211, 203]
+    ],
+    [
+      [246, 200, 194],
+      [214, 40, 40]
+    ],
+    [
+      [196, 219, 246],
+      [30, 100, 214]
+    ],
+    [
+      [180, 140, 240],
+      [180, 140, 240]
+    ]
+  ];
+  const source = document.getElementById("profgate-flames");
+  if (source === null) return;
+  const graphs = JSON.parse(source.textContent ?? "{}");
+  const duration3 = (seconds2) => {
+    const abs = Math.abs(seconds2);
+    if (abs === 0) return "0 s";
+    const [scale, unit] = abs >= 1 ? [1, "s"] : abs >= 1e-3 ? [1e-3, "ms"] : abs >= 1e-6 ? [1e-6, "\xB5s"] : [1e-9, "ns"];
+    return `${(seconds2 / scale).toPrecision(3)} ${unit}`;
+  };
+  const count3 = (n2) => Number.isInteger(n2) ? String(n2) : n2.toPrecision(4);
+  const setup = (section, g) => {
+    const chart = section.querySelector(".flame-chart");
+    const info = section.querySelector(".flame-info");
+    const status = section.querySelector(".flame-status");
+    const search = section.querySelector(".flame-search");
+    const reset2 = section.querySelector(".flame-reset");
+    if (chart === null || info === null || status === null || search === null || reset2 === null) return;
+    const frames = g.n.length;
+    const x = new Float64Array(frames);
+    const depth = new Int32Array(frames);
+    const size = new Int32Array(frames).fill(1);
+    const next = new Float64Array(frames);
+    let whole = 0;
+    let deepest = 0;
+    for (let i2 = 0; i2 < frames; i2++) {
+      const up = g.p[i2] ?? -1;
+      if (up === -1) {
+        x[i2] = whole;
+        whole += g.h[i2] ?? 0;
+      } else {
+        x[i2] = next[up] ?? 0;
+        next[up] = (next[up] ?? 0) + (g.h[i2] ?? 0);
+        depth[i2] = (depth[up] ?? 0) + 1;
+      }
+      next[i2] = x[i2] ?? 0;
+      deepest = Math.max(deepest, depth[i2] ?? 0);
+    }
+    for (let i2 = frames - 1; i2 >= 0; i2--) {
+      const up = g.p[i2] ?? -1;
+      if (up !== -1) size[up] = (size[up] ?? 0) + (size[i2] ?? 0);
+    }
+    chart.style.height = `${(deepest + 1) * ROW}px`;
+    const fn = (i2) => g.f[g.n[i2] ?? 0] ?? ["?", "", 0, "both", 0, 0, null];
+    const colour = (i2) => {
+      const change = Number(g.c[i2] ?? "0");
+      const [light, strong] = COLOURS[change] ?? COLOURS[0] ?? [[0], [0]];
+      const k = Number(g.k[i2] ?? "0") / 9;
+      return `rgb(${light.map((v, j) => Math.round(v + ((strong[j] ?? v) - v) * k)).join(", ")})`;
+    };
+    let zoom = -1;
+    let query = "";
+    const matches = (i2) => {
+      if (query === "") return false;
+      const [name, file2] = fn(i2);
+      return name.toLowerCase().includes(query) || file2.toLowerCase().includes(query);
+    };
+    const draw = () => {
+      const width2 = chart.clientWidth || 1e3;
+      const from = zoom === -1 ? 0 : zoom;
+      const to = zoom === -1 ? frames : zoom + (size[zoom] ?? 1);
+      const left = zoom === -1 ? 0 : x[zoom] ?? 0;
+      const scale = width2 / (zoom === -1 ? whole || 1 : g.h[zoom] || 1);
+      const out = document.createDocumentFragment();
+      const frame = (i2, at2, w) => {
+        const box = document.createElement("div");
+        box.className = `frame ${CLASSES[Number(g.c[i2] ?? "0")] ?? "same"}${matches(i2) ? " match" : ""}`;
+        box.dataset.i = String(i2);
+        box.style.left = `${at2}px`;
+        box.style.width = `${w}px`;
+        box.style.top = `${(depth[i2] ?? 0) * ROW}px`;
+        box.style.backgroundColor = colour(i2);
+        if (w >= 24) box.textContent = fn(i2)[0];
+        out.append(box);
+      };
+      for (let a2 = zoom === -1 ? -1 : g.p[zoom] ?? -1; a2 !== -1; a2 = g.p[a2] ?? -1) frame(a2, 0, width2);
+      for (let i2 = from; i2 < to; i2++) {
+        const w = (g.h[i2] ?? 0) * scale;
+        if (w < 0.5) {
+          i2 += (size[i2] ?? 1) - 1;
+          continue;
+        }
+        frame(i2, ((x[i2] ?? 0) - left) * scale, w);
+      }
+      chart.replaceChildren(out);
+    };
+    const show = (i2) => {
+      const [name, file2, line, presence, callsBase, callsHead, url2] = fn(i2);
+      const head = g.h[i2] ?? 0;
+      const base = g.b[i2] ?? 0;
+      const title = document.createElement("strong");
+      title.textContent = name;
+      const where = document.createElement(url2 === null ? "code" : "a");
+      where.textContent = line > 0 ? `${file2}:${line}` : file2;
+      if (where instanceof HTMLAnchorElement && url2 !== null) where.href = g.u + url2;
+      const figures2 = document.createElement("div");
+      const change = base > 0 ? ` (${head >= base ? "+" : "\u2212"}${duration3(Math.abs(head - base))}, ${(head / base).toFixed(2)}\xD7)` : "";
+      figures2.textContent = [
+        `time ${duration3(base)} \u2192 ${duration3(head)}${change}`,
+        `own ${duration3(g.bs[i2] ?? 0)} \u2192 ${duration3(g.hs[i2] ?? 0)}`,
+        `calls/iter (every caller) ${count3(callsBase)} \u2192 ${count3(callsHead)}`,
+        `${(100 * head / (whole || 1)).toFixed(1)}% of head`,
+        presence === "new" ? "new in head" : ""
+      ].filter((s) => s !== "").join(" \xB7 ");
+      info.replaceChildren(title, " ", where, figures2);
+    };
+    const target = (event) => {
+      const box = event.target instanceof HTMLElement ? event.target.closest(".frame") : null;
+      return box === null ? null : Number(box.dataset.i);
+    };
+    chart.addEventListener("mouseover", (event) => {
+      const i2 = target(event);
+      if (i2 !== null) show(i2);
+    });
+    chart.addEventListener("click", (event) => {
+      const i2 = target(event);
+      if (i2 === null) return;
+      zoom = i2 === zoom ? g.p[i2] ?? -1 : i2;
+      status.textContent = zoom === -1 ? "" : `zoomed into ${fn(zoom)[0]}`;
+      draw();
+    });
+    reset2.addEventListener("click", () => {
+      zoom = -1;
+      status.textContent = "";
+      draw();
+    });
+    search.addEventListener("input", () => {
+      query = search.value.trim().toLowerCase();
+      let matched = 0;
+      let time3 = 0;
+      let covered = 0;
+      for (let i2 = 0; i2 < frames; i2++) {
+        if (!matches(i2)) continue;
+        matched++;
+        if (i2 >= covered) {
+          time3 += g.h[i2] ?? 0;
+          covered = i2 + (size[i2] ?? 1);
+        }
+      }
+      status.textContent = query === "" ? "" : `${matched} frame${matched === 1 ? "" : "s"} match: ${duration3(time3)}, ${(100 * time3 / (whole || 1)).toFixed(1)}% of head`;
+      draw();
+    });
+    window.addEventListener("resize", draw);
+    draw();
+  };
+  for (const section of document.querySelectorAll("section.flame")) {
+    const g = graphs[section.dataset.graph ?? ""];
+    if (g !== void 0) setup(section, g);
+  }
+}
 
 // src/report/html.ts
 var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
@@ -32461,6 +33442,23 @@ a { color: inherit; } .muted, footer { color: var(--muted); } footer { margin-to
 .regressed, .failed, .fail { color: var(--red); } .improved, .pass { color: var(--green); }
 .inconclusive, .warn { color: var(--yellow); } blockquote { margin: .5em 0; padding: 0 1em; border-left: 4px solid var(--line); }
 summary { cursor: pointer; font-weight: 600; } details { margin: 1em 0; }
+.chart { display: block; max-width: 100%; height: auto; margin: .5em 0; font: 11px -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
+.chart text { fill: var(--fg); } .chart .axis { fill: var(--muted); } .chart .grid { stroke: var(--line); }
+.chart circle.base, .chart .bar.base { fill: #8c959f; } .chart circle.head, .chart .bar.head { fill: #d1242f; }
+.chart .box { fill: none; stroke: var(--muted); } .chart .median { stroke: var(--fg); stroke-width: 2; }
+.chart .reference { stroke: var(--muted); stroke-dasharray: 3 3; } .chart .interval { stroke: #d1242f; stroke-width: 2; }
+.chart .estimate { fill: #d1242f; }
+.flame { margin: 1em 0; } .flame-tools { display: flex; gap: .5em; align-items: center; margin: .4em 0; }
+.flame-search { font: inherit; padding: 2px 6px; min-width: 16em; } .flame-status { color: var(--muted); }
+.flame-chart { position: relative; overflow: hidden; border: 1px solid var(--line); }
+.frame { position: absolute; height: 17px; box-sizing: border-box; padding: 0 3px; border-right: 1px solid var(--bg);
+  overflow: hidden; white-space: nowrap; text-overflow: ellipsis; font: 11px/17px ui-monospace, Menlo, Consolas, monospace;
+  color: #1f2328; cursor: pointer; } .frame:hover { outline: 1px solid var(--fg); z-index: 1; }
+.frame.match { outline: 2px solid #bf3989; outline-offset: -2px; }
+.flame-info { min-height: 3em; padding: .3em 0; font-size: .95em; }
+.key { display: inline-block; padding: 0 .5em; color: #1f2328; border-radius: 3px; }
+.key.slower { background: #d62828; color: #fff; } .key.faster { background: #1e64d6; color: #fff; }
+.key.new { background: #b48cf0; } .key.same { background: #d6d3cb; }
 `;
 function code(text2) {
   return `<code>${escapeHtml(text2)}</code>`;
@@ -32555,10 +33553,137 @@ function lineTable(context, lines) {
     [3, 4, 5]
   );
 }
-function benchmarkSection(context, bench) {
+function round(value) {
+  return value === 0 || !Number.isFinite(value) ? 0 : Number(value.toPrecision(4));
+}
+var CHANGE_RELATIVE = 0.1;
+var CHANGE_OF_TOTAL = 5e-3;
+function frameChanges(flame) {
+  const { frames, functions, time: time3 } = flame;
+  const floor = CHANGE_OF_TOTAL * Math.max(time3.base, time3.head);
+  const deltas = frames.headSelf.map((head, i2) => head - (frames.baseSelf[i2] ?? 0));
+  const largest = deltas.reduce((max, d) => Math.max(max, Math.abs(d)), floor);
+  let change = "";
+  let strength = "";
+  deltas.forEach((delta, i2) => {
+    const own2 = Math.max(frames.headSelf[i2] ?? 0, frames.baseSelf[i2] ?? 0);
+    const isNew = functions[frames.fn[i2] ?? 0]?.presence === "new";
+    const shows = Math.abs(delta) > floor && Math.abs(delta) > CHANGE_RELATIVE * own2;
+    change += isNew ? "3" : !shows ? "0" : delta > 0 ? "1" : "2";
+    strength += shows || isNew ? String(Math.max(2, Math.round(9 * Math.abs(delta) / largest))) : "0";
+  });
+  return { change, strength };
+}
+function flameData(flame, context) {
+  const { frames } = flame;
+  const { change, strength } = frameChanges(flame);
+  const urls = flame.functions.map((f) => sourceUrl(context, f.file, f.line));
+  let prefix;
+  for (const url2 of urls) {
+    if (url2 === void 0) continue;
+    let length = 0;
+    const known = prefix ?? url2;
+    while (length < known.length && known[length] === url2[length]) length++;
+    prefix = known.slice(0, length);
+  }
+  const shared = prefix === void 0 ? "" : prefix.slice(0, prefix.lastIndexOf("/") + 1);
+  return {
+    t: [round(flame.time.base), round(flame.time.head)],
+    u: shared,
+    f: flame.functions.map((f, i2) => [f.name, f.file, f.line, f.presence, round(f.calls.base), round(f.calls.head), urls[i2]?.slice(shared.length) ?? null]),
+    n: frames.fn,
+    p: frames.parent,
+    h: frames.head.map(round),
+    hs: frames.headSelf.map(round),
+    b: frames.base.map(round),
+    bs: frames.baseSelf.map(round),
+    c: change,
+    k: strength
+  };
+}
+function jsonBlock(data) {
+  return JSON.stringify(data).replace(/</g, "\\u003c");
+}
+function flameSection(context, key, bench, flame) {
+  const parts = [
+    `<section class="flame" id="flame-${key}" data-graph="${key}" data-benchmark="${escapeHtml(bench.id)}">`,
+    `<h3>Flame graph</h3>`,
+    `<p class="muted">The call tree of head's profile, root at the top. Width: head's time per iteration (${formatDuration(flame.time.head)} in all, base ${formatDuration(flame.time.base)}). Colour: the change in a frame's own time against the same call path in base \u2014 <span class="key slower">slower</span> <span class="key faster">faster</span> <span class="key new">new in head</span> <span class="key same">unchanged</span>. Hover over a frame for its figures, click to zoom in (click it again to zoom out), search to highlight functions.</p>`,
+    `<div class="flame-tools"><input class="flame-search" type="search" placeholder="Search functions or files" aria-label="Search functions or files"><button class="flame-reset" type="button">Reset zoom</button><span class="flame-status" role="status"></span></div>`,
+    `<div class="flame-chart"></div>`,
+    `<div class="flame-info muted">Hover over a frame to see its function, place, calls and time, base \u2192 head.</div>`
+  ];
+  if (flame.cut > 0) {
+    const { maxFrames, minShare, maxDepth } = TREE_LIMITS;
+    parts.push(
+      `<p class="muted">Frames worth ${formatDuration(flame.cut)} of head time in all are left out: the graph keeps at most ${maxFrames.toLocaleString("en")} frames, none under ${minShare * 100}% of the time or deeper than ${maxDepth} calls.</p>`
+    );
+  }
+  if (flame.vanished.length > 0) {
+    const name = (fn) => flame.functions[fn]?.name ?? "?";
+    parts.push(
+      `<details class="vanished"><summary>${flame.vanishedCount} call${flame.vanishedCount === 1 ? "" : "s"} base made that head no longer makes${flame.vanishedCount > flame.vanished.length ? ` (the ${flame.vanished.length} largest)` : ""}</summary>`,
+      table(
+        ["function", "location", "called from", "base time/iter"],
+        flame.vanished.map((v) => {
+          const f = flame.functions[v.fn];
+          return [
+            `${code(f?.name ?? "?")}${f?.presence === "gone" ? " <em>gone</em>" : ""}`,
+            location(context, f?.file ?? "", f?.line ?? null),
+            v.path.length === 0 ? "(root)" : escapeHtml(v.path.map(name).join(" \u2192 ")),
+            formatDuration(v.time)
+          ];
+        }),
+        [3]
+      ),
+      "</details>"
+    );
+  }
+  parts.push("</section>");
+  return parts.join("\n");
+}
+function pictures(context, results) {
+  const graphs = {};
+  const byId = (list) => new Map(list.map((b) => [b.id, b]));
+  const base = byId(results?.base.benchmarks ?? []);
+  const head = byId(results?.head.benchmarks ?? []);
+  return {
+    graphs,
+    flame(bench) {
+      const before = base.get(bench.id)?.profile ?? null;
+      const after = head.get(bench.id)?.profile ?? null;
+      const time3 = bench.attribution?.functions?.time;
+      if (before === null || after === null || time3 === void 0) return void 0;
+      const flame = diffFlame(before, after, matchFunctions(before.functions, after.functions), time3);
+      if (flame === null) return void 0;
+      const key = String(Object.keys(graphs).length);
+      graphs[key] = flameData(flame, context);
+      return flameSection(context, key, bench, flame);
+    },
+    distribution(bench) {
+      const before = base.get(bench.id);
+      const after = head.get(bench.id);
+      const timing = bench.timing;
+      if (before === void 0 || after === void 0 || timing === null) return void 0;
+      const values = { base: processTimes(before, timing.clock), head: processTimes(after, timing.clock), timing };
+      if (values.base.length === 0 || values.head.length === 0) return void 0;
+      const estimate = timing.ratio === null ? "" : ` \u25C6 is head's estimate, base median \xD7 ${formatRatio(timing.ratio)}, with its ${formatLevel(timing.level)} bounds; the dashed line is base's median.`;
+      const confirmed = bench.confirmed ? " The verdict comes from base and head re-measured interleaved on the runner; the dots are the two separate runs." : "";
+      return [
+        distributionSvg(values),
+        `<p class="muted">Each dot is one timing process's best ${timing.clock} time per iteration (${values.base.length} base, ${values.head.length} head processes); boxes span the quartiles, the bar is the median.${estimate}${confirmed}</p>`
+      ].join("\n");
+    }
+  };
+}
+function benchmarkSection(context, bench, drawn) {
   const parts = [`<details${bench.gating ? " open" : ""}>`, `<summary class="${bench.verdict}">${escapeHtml(verdictText(bench))}: ${code(displayName(bench))} <span class="muted">${escapeHtml(bench.file)}</span></summary>`];
   const functions = bench.attribution?.functions ?? null;
   const allocations = bench.attribution?.allocations ?? null;
+  const distribution = drawn.distribution(bench);
+  if (distribution !== void 0) parts.push(`<h3>Time per iteration, process by process</h3>`, distribution);
+  const flame = drawn.flame(bench);
+  if (flame !== void 0) parts.push(flame);
   if (functions !== null) parts.push(functionsSection(context, functions));
   const calls = bench.calls;
   if (calls !== null && calls.top.length > 0) {
@@ -32584,7 +33709,13 @@ function benchmarkSection(context, bench) {
     );
     const atPeak = allocations.at_peak.filter((l) => l.size.delta !== 0);
     const retained = allocations.retained_lines.filter((l) => l.size.delta !== 0);
-    if (atPeak.length > 0) parts.push(`<p>Live at the peak, change by line (${allocations.at_peak_count} lines changed; ${escapeHtml(capturedText(allocations))}):</p>`, lineTable(context, atPeak));
+    if (atPeak.length > 0) {
+      parts.push(
+        `<p>Live at the peak, change by line (${allocations.at_peak_count} lines changed; ${escapeHtml(capturedText(allocations))}):</p>`,
+        memoryBarsSvg(atPeak, escapeHtml),
+        lineTable(context, atPeak)
+      );
+    }
     for (const note of memoryNotes(allocations)) parts.push(`<p class="note">\u26A0\uFE0F ${escapeHtml(note)}</p>`);
     if (retained.length > 0) parts.push(`<p>Retained after the iteration, change by line (${allocations.retained_count} lines changed):</p>`, lineTable(context, retained));
   }
@@ -32610,11 +33741,17 @@ function footer(comparison, context) {
     "</footer>"
   ].join("\n");
 }
-function renderHtml(comparison, context = {}) {
+var SCRIPT = `(${flameScript.toString()})();`;
+function hashSource(text2) {
+  const digest = sha256(new TextEncoder().encode(text2));
+  return `'sha256-${btoa(String.fromCharCode(...digest))}'`;
+}
+function renderHtml(comparison, context = {}, results) {
   const { icon, text: text2 } = verdictLine(comparison);
   const changed = changedBenchmarks(comparison);
   const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const verdictClass = comparison.summary.verdict === "fail" ? "fail" : comparison.summary.counts.regressed > 0 ? "warn" : "pass";
+  const drawn = pictures(context, results);
   const body = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text2)}</h1>`];
   for (const note of context.notes ?? []) body.push(`<blockquote>${escapeHtml(note)}</blockquote>`);
   for (const caveat of comparison.caveats) body.push(`<blockquote class="warn">\u26A0\uFE0F ${escapeHtml(caveat.message)}</blockquote>`);
@@ -32624,15 +33761,22 @@ function renderHtml(comparison, context = {}) {
     body.push(`<details><summary>${unchanged.length} unchanged</summary>`, table(BENCHMARK_HEADERS, benchmarkRows(unchanged), BENCHMARK_NUMERIC), "</details>");
   }
   const explained = changed.filter((b) => b.attribution !== null && (b.verdict === "regressed" || b.verdict === "improved") || b.failures.length > 0);
-  if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b)));
+  if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b, drawn)));
+  const others = [...changed, ...unchanged].filter((b) => !explained.includes(b)).flatMap((b) => {
+    const distribution = drawn.distribution(b);
+    return distribution === void 0 ? [] : [`<details><summary class="${b.verdict}">${escapeHtml(verdictText(b))}: ${code(displayName(b))} <span class="muted">${escapeHtml(b.file)}</span></summary>`, distribution, "</details>"];
+  });
+  if (others.length > 0) body.push(`<h2>Timing of the other benchmarks</h2>`, ...others);
   body.push(footer(comparison, context));
+  const scripted = Object.keys(drawn.graphs).length > 0;
+  const policy = ["default-src 'none'", `script-src ${scripted ? hashSource(SCRIPT) : "'none'"}`, `style-src ${hashSource(STYLE)}`, "base-uri 'none'", "form-action 'none'"].join("; ");
+  if (scripted) body.push(`<script type="application/json" id="profgate-flames">${jsonBlock(drawn.graphs)}</script>`, `<script>${SCRIPT}</script>`);
   return [
     "<!doctype html>",
     '<html lang="en">',
     "<head>",
     '<meta charset="utf-8">',
-    // No script, no outside request: the page is opened from a downloaded artifact a fork may have filled.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
+    `<meta http-equiv="Content-Security-Policy" content="${policy}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(text2)}</title>`,
     `<style>${STYLE}</style>`,
@@ -32920,6 +34064,28 @@ function explainable(changed, budget) {
   const explained = changed.filter((b) => b.attribution !== null && (b.verdict === "regressed" || budget.improvedDetails && b.verdict === "improved"));
   return [...explained, ...changed.filter((b) => b.verdict === "failed")];
 }
+var GUIDED = 10;
+function pictureFor(bench) {
+  const functions = bench.attribution?.functions ?? null;
+  const culprit = functions?.project.find((f) => f.delta > 0);
+  const timeLike = bench.regressions.includes("time") || bench.regressions.includes("calls");
+  if (timeLike && culprit !== void 0) {
+    const isNew = culprit.presence === "new" ? " (new in head, purple)" : "";
+    return `its flame graph, at ${code2(culprit.name)}${isNew}: ${formatDuration(culprit.time.base)} \u2192 ${formatDuration(culprit.time.head)} per iteration with the builtins it calls`;
+  }
+  const line = bench.attribution?.allocations?.at_peak.find((l) => l.size.delta > 0) ?? bench.attribution?.allocations?.retained_lines.find((l) => l.size.delta > 0);
+  if (!timeLike && line !== void 0) return `its memory bars, ${code2(`${line.file}:${line.line.head ?? line.line.base ?? 0}`)} (${formatBytes(line.size.delta, true)})`;
+  return "its timing distribution, base and head process by process";
+}
+function pictureGuide(changed, context) {
+  const regressed = changed.filter((b) => b.verdict === "regressed");
+  if (regressed.length === 0) return [];
+  const report = context.artifactUrl === void 0 ? "<code>report.html</code>" : `<code>report.html</code> in the [results artifact](${context.artifactUrl})`;
+  const lines = [`**Pictures** in ${report}:`, ""];
+  for (const bench of regressed.slice(0, GUIDED)) lines.push(`- ${code2(displayName(bench))}: ${pictureFor(bench)}`);
+  if (regressed.length > GUIDED) lines.push(`- \u2026and ${regressed.length - GUIDED} more regressed benchmarks.`);
+  return [...lines, ""];
+}
 function countsText(benches) {
   const counts = /* @__PURE__ */ new Map();
   for (const b of benches) counts.set(b.verdict, (counts.get(b.verdict) ?? 0) + 1);
@@ -32936,6 +34102,7 @@ function build(comparison, context, budget, dropped, detailsOf) {
     out.push(benchmarkTable(changed.slice(0, budget.rows)), "");
     const hidden2 = changed.slice(budget.rows);
     if (hidden2.length > 0) out.push(`\u2026and ${hidden2.length} more changed benchmarks (${countsText(hidden2)}), not shown.`, "");
+    out.push(...pictureGuide(changed, context));
   }
   if (unchanged.length > 0) {
     if (budget.unchangedTable) {
@@ -33066,9 +34233,9 @@ function thresholdFlags(values) {
   );
   return flags;
 }
-async function reportComparison(comparison, values, context) {
+async function reportComparison(comparison, values, context, results) {
   if (typeof values.markdown === "string") await writeOut(resolve2(context.cwd, values.markdown), renderMarkdown(comparison));
-  if (typeof values.html === "string") await writeOut(resolve2(context.cwd, values.html), renderHtml(comparison));
+  if (typeof values.html === "string") await writeOut(resolve2(context.cwd, values.html), renderHtml(comparison, {}, results));
   if (typeof values.json === "string") await writeOut(resolve2(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}
 `);
   context.stdout.write(`${renderComparison(comparison, context.colour)}
@@ -33076,8 +34243,8 @@ async function reportComparison(comparison, values, context) {
   return comparison.summary.verdict === "fail" && values["no-fail"] !== true ? 1 : 0;
 }
 async function writeOut(path6, text2) {
-  await mkdir2(dirname2(path6), { recursive: true });
-  await writeFile2(path6, text2);
+  await mkdir3(dirname2(path6), { recursive: true });
+  await writeFile3(path6, text2);
 }
 async function compareCommand(values, positionals, context) {
   if (positionals.length !== 2) {
@@ -33089,13 +34256,13 @@ async function compareCommand(values, positionals, context) {
   const base = await readResults(resolve2(context.cwd, basePath));
   const head = await readResults(resolve2(context.cwd, headPath));
   const comparison = compare(base, head, { mode: "separate", thresholds: thresholdConfig(project, flags) });
-  return reportComparison(comparison, values, context);
+  return reportComparison(comparison, values, context, { base, head });
 }
 
 // src/cli/demo.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { cp, mkdir as mkdir3, rm, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname3, join as join3, relative as relative2, resolve as resolve3, sep } from "node:path";
+import { cp, mkdir as mkdir4, rm, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname as dirname3, join as join4, relative as relative2, resolve as resolve3, sep } from "node:path";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 var DEMO_OPTIONS = {
   out: { type: "string" },
@@ -33111,14 +34278,14 @@ the profiles, the comparison (comparison.json), the PR comment (report.md) and t
 `;
 function demoDirectory() {
   const here = dirname3(fileURLToPath4(import.meta.url));
-  const candidates = [join3(here, "..", "examples", "demo"), join3(here, "..", "..", "examples", "demo")];
-  const found = candidates.find((dir) => existsSync2(join3(dir, "pyproject.toml")));
+  const candidates = [join4(here, "..", "examples", "demo"), join4(here, "..", "..", "examples", "demo")];
+  const found = candidates.find((dir) => existsSync2(join4(dir, "pyproject.toml")));
   if (found === void 0) throw new Error(`the example project is missing (looked in ${candidates.join(", ")})`);
   return found;
 }
 async function prepareTree(source, target, overlay) {
   await rm(target, { recursive: true, force: true });
-  const variants = join3(source, "variants");
+  const variants = join4(source, "variants");
   await cp(source, target, {
     recursive: true,
     filter: (path6) => path6 !== variants && !path6.startsWith(variants + sep) && !path6.includes("__pycache__")
@@ -33129,11 +34296,11 @@ async function demoCommand(values, _positionals, context) {
   const flags = {};
   applyRunValues(flags, { processes: values.processes }, (name) => `--${name}`);
   const source = demoDirectory();
-  const out = resolve3(context.cwd, typeof values.out === "string" ? values.out : join3(".profgate", "demo"));
-  const sides2 = { base: join3(out, "base"), head: join3(out, "head") };
-  await mkdir3(out, { recursive: true });
+  const out = resolve3(context.cwd, typeof values.out === "string" ? values.out : join4(".profgate", "demo"));
+  const sides2 = { base: join4(out, "base"), head: join4(out, "head") };
+  await mkdir4(out, { recursive: true });
   await prepareTree(source, sides2.base, null);
-  await prepareTree(source, sides2.head, join3(source, "variants", "regressed"));
+  await prepareTree(source, sides2.head, join4(source, "variants", "regressed"));
   const project = await loadProjectConfig(sides2.base);
   const settings = resolveRunSettings(project.run, flags);
   const quiet = values.quiet === true;
@@ -33142,11 +34309,11 @@ async function demoCommand(values, _positionals, context) {
   const base = await runHarness({ cwd: sides2.base, out: "results", settings, onEvent: quiet ? void 0 : createProgress(context.stderr, context.colour, "base") });
   const head = await runHarness({ cwd: sides2.head, out: "results", settings, onEvent: quiet ? void 0 : createProgress(context.stderr, context.colour, "head") });
   const comparison = compare(base.results, head.results, { mode: "separate", thresholds: thresholdConfig(project, {}) });
-  const report = join3(out, "report.md");
-  await writeFile3(report, renderMarkdown(comparison));
-  const page = join3(out, "report.html");
-  await writeFile3(page, renderHtml(comparison));
-  await writeFile3(join3(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
+  const report = join4(out, "report.md");
+  await writeFile4(report, renderMarkdown(comparison));
+  const page = join4(out, "report.html");
+  await writeFile4(page, renderHtml(comparison, {}, { base: base.results, head: head.results }));
+  await writeFile4(join4(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
   const shown = (path6) => relative2(context.cwd, path6) || path6;
   context.stdout.write(`
@@ -33156,7 +34323,7 @@ ${renderComparison(comparison, context.colour)}
   context.stdout.write(
     [
       `The PR comment profgate would post: ${shown(report)}; the full report as a web page: ${shown(page)}`,
-      `Full comparison: ${shown(join3(out, "comparison.json"))}; raw profiles: ${shown(join3(sides2.head, "results", "profiles"))} (python -m pstats FILE)`,
+      `Full comparison: ${shown(join4(out, "comparison.json"))}; raw profiles: ${shown(join4(sides2.head, "results", "profiles"))} (python -m pstats FILE.pstats; FILE.folded for flamegraph.pl, inferno or speedscope)`,
       comparison.summary.verdict === "fail" ? "On a pull request this build would fail (exit code 1); the demo itself exits 0." : "No regression was found this time: on a very noisy machine the timing verdicts can be inconclusive.",
       ""
     ].join("\n")
@@ -33166,8 +34333,8 @@ ${renderComparison(comparison, context.colour)}
 
 // src/cli/ab.ts
 import { existsSync as existsSync4 } from "node:fs";
-import { mkdir as mkdir4, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join6, resolve as resolve4 } from "node:path";
+import { mkdir as mkdir5, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join7, resolve as resolve4 } from "node:path";
 
 // src/core/sequential.ts
 var DEFAULT_ROUND_PLAN = Object.freeze({ initialRounds: 15, batch: 20, maxRounds: 95, budgetSeconds: 300 });
@@ -33238,7 +34405,7 @@ function mergeBatches(previous, batch) {
 import { randomInt } from "node:crypto";
 import { mkdtemp, rm as rm2 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join as join4 } from "node:path";
+import { join as join5 } from "node:path";
 async function runInterleaved(options) {
   const thresholds = options.thresholds ?? {};
   const level = thresholdResolver(thresholds).global.level;
@@ -33256,7 +34423,7 @@ async function runInterleaved(options) {
   const spent = spendLevel(thresholds, looksAllowed);
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1e3;
-  const scratch = await mkdtemp(join4(tmpdir(), "profgate-ab-"));
+  const scratch = await mkdtemp(join5(tmpdir(), "profgate-ab-"));
   const seeds = [];
   let base = null;
   let head = null;
@@ -33276,7 +34443,7 @@ async function runInterleaved(options) {
       const batch = await runAbHarness({
         baseTree: options.baseTree,
         headTree: options.headTree,
-        out: join4(scratch, `batch-${seeds.length}`),
+        out: join5(scratch, `batch-${seeds.length}`),
         settings: options.settings,
         rounds,
         seed,
@@ -33329,7 +34496,7 @@ async function runInterleaved(options) {
 import { existsSync as existsSync3 } from "node:fs";
 import { mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join5 } from "node:path";
+import { join as join6 } from "node:path";
 var GitError = class extends Error {
   name = "GitError";
 };
@@ -33385,8 +34552,8 @@ var Git = class _Git {
   /** Checks `ref` out, detached, in a new temporary directory. */
   async addWorktree(ref) {
     const commit = await this.resolveCommit(ref);
-    const parent = await mkdtemp2(join5(tmpdir2(), "profgate-tree-"));
-    const path6 = join5(parent, commit.slice(0, 12));
+    const parent = await mkdtemp2(join6(tmpdir2(), "profgate-tree-"));
+    const path6 = join6(parent, commit.slice(0, 12));
     const result = await this.run(["worktree", "add", "--detach", "--quiet", path6, commit]);
     if (!result.ok) {
       await rm3(parent, { recursive: true, force: true });
@@ -33401,7 +34568,7 @@ var Git = class _Git {
         await this.run(["worktree", "prune"]);
       }
     };
-    if (existsSync3(join5(path6, ".gitmodules"))) {
+    if (existsSync3(join6(path6, ".gitmodules"))) {
       const submodules = await new _Git(path6).run(["submodule", "update", "--init", "--recursive"], FETCH_TIMEOUT_MS);
       if (!submodules.ok) {
         await worktree.remove();
@@ -33544,8 +34711,8 @@ async function abCommand(values, positionals, context) {
     }
     const [baseWorktree, headWorktree] = trees;
     if (baseWorktree === void 0) throw new Error("unreachable: the base worktree was just added");
-    const baseTree = join6(baseWorktree.path, prefix);
-    const headTree = headWorktree === void 0 ? context.cwd : join6(headWorktree.path, prefix);
+    const baseTree = join7(baseWorktree.path, prefix);
+    const headTree = headWorktree === void 0 ? context.cwd : join7(headWorktree.path, prefix);
     const commits = { base: baseWorktree.commit, head: headCommit };
     const run = await runInterleaved({
       baseTree,
@@ -33569,21 +34736,21 @@ async function abCommand(values, positionals, context) {
     for (const side of ["base", "head"]) {
       const passes = await runHarness({
         cwd: sides2[side].tree,
-        out: join6(out, side),
+        out: join7(out, side),
         settings,
         passes: ["profile", "memory"],
         onEvent: stderr === void 0 ? void 0 : createProgress(stderr, context.colour, side)
       });
       joined[side] = joinPasses(sides2[side].timed, passes.results);
-      await writeFile4(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}
+      await writeFile5(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}
 `);
     }
     if (joined.base === void 0 || joined.head === void 0) throw new Error("unreachable: both sides ran");
     const comparison = compare(joined.base, joined.head, { mode: "interleaved", thresholds: spendLevel(thresholds, run.maxLooks), commits });
-    await mkdir4(out, { recursive: true });
-    await writeFile4(join6(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
+    await mkdir5(out, { recursive: true });
+    await writeFile5(join7(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
-    return await reportComparison(comparison, values, context);
+    return await reportComparison(comparison, values, context, { base: joined.base, head: joined.head });
   } finally {
     for (const tree of trees) await tree.remove();
   }

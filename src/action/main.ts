@@ -14,6 +14,7 @@ import type { ThresholdConfig } from "../core/thresholds.js";
 import { Artifacts } from "../adapters/artifacts.js";
 import { GitHubApi } from "../adapters/github.js";
 import { runHarness } from "../adapters/harness.js";
+import { writeFoldedStacks } from "../adapters/profiles.js";
 import { loadProjectConfig } from "../adapters/project.js";
 import { parseInputs, type ActionInputs } from "./inputs.js";
 import { confirmOnRunner } from "./confirm.js";
@@ -98,6 +99,8 @@ async function runMode(inputs: ActionInputs, runner: Runner, services: Services)
       });
       comparison = confirmed.comparison;
       if (confirmed.note !== null) baseline = { ...baseline, note: `${baseline.note} ${confirmed.note}` };
+      // Both sides' collapsed stacks in this artifact: the baseline's next to head's own profiles/*.folded.
+      await writeFoldedStacks(baseline.results, join(out, "baseline-profiles"));
     }
   }
   return {

@@ -11,6 +11,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { RunSettings } from "../core/config.js";
 import { parseResults, type Results } from "../core/results.js";
+import { writeFoldedStacks } from "./profiles.js";
 
 /** A progress event from the harness (see the docstring of python/profgate/__main__.py). */
 export type HarnessEvent =
@@ -178,12 +179,17 @@ async function readJson(path: string, output: string): Promise<unknown> {
   }
 }
 
-/** Runs the harness once and returns its validated results. */
+/**
+ * Runs the harness once and returns its validated results. Beside each `.pstats` profile it writes the same
+ * profile as collapsed stacks (`.folded`), so every run's output and artifact carries both.
+ */
 export async function runHarness(options: HarnessOptions): Promise<HarnessRun> {
   const out = resolve(options.cwd, options.out);
   const { exitCode, output } = await launch(options.cwd, options.settings.python, harnessArgs(options.settings, out, options.passes, options.loops), options.onEvent, options.env);
   const resultsPath = join(out, "results.json");
-  return { results: parseResults(await readJson(resultsPath, output), resultsPath), resultsPath, exitCode };
+  const results = parseResults(await readJson(resultsPath, output), resultsPath);
+  await writeFoldedStacks(results, join(out, "profiles"));
+  return { results, resultsPath, exitCode };
 }
 
 /** A progress event of `python -m profgate ab`: those of `run`, and the start of each round. */

@@ -33,7 +33,8 @@ Runs the Python benchmarks under PATH (default: "benchmarks", or [tool.profgate]
 files named bench_*.py, functions named bench_*, or a suite written for pytest-benchmark or pytest-codspeed (tests
 using the benchmark fixture or marker, run with the project's own pytest). Benchmarks run in fresh worker
 processes, in a timing pass (N processes, each timing every benchmark in a new random order), a cProfile pass and a
-tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
+tracemalloc pass. Writes DIR/results.json, DIR/profiles/*.pstats and the same profiles as collapsed stacks
+(DIR/profiles/*.folded, for flamegraph.pl, inferno or speedscope).
 
 Options (flags win over [tool.profgate] in pyproject.toml):
   --out DIR               where to write results (default ${DEFAULT_OUT})

@@ -18,7 +18,9 @@
  * Memory is compared exactly: a regression when head − base exceeds both the floor and threshold × |base|
  * (an improvement, symmetrically, when base − head exceeds the floor and threshold × |head|).
  */
-import { attributeAllocations, attributeFunctions, compareCalls, DEFAULT_LIMITS, matchFunctions, type AttributionLimits } from "./attribution.js";
+import { attributeAllocations } from "./allocations.js";
+import { attributeFunctions, compareCalls, DEFAULT_LIMITS, type AttributionLimits } from "./attribution.js";
+import { matchFunctions } from "./callgraph.js";
 import {
   COMPARISON_SCHEMA_NAME,
   COMPARISON_SCHEMA_VERSION,

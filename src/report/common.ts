@@ -3,7 +3,7 @@
  * the order benchmarks are listed in, so the two reports never disagree. Everything here returns plain text;
  * each renderer escapes for its own format.
  */
-import { isProjectFile } from "../core/attribution.js";
+import { isProjectFile } from "../core/callgraph.js";
 import type { AllocationAttribution, BenchmarkComparison, Comparison, FunctionChange, MemoryMetric, RunFacts, Timing, Verdict } from "../core/comparison.js";
 import { formatBytes, formatDuration, formatLevel, formatPercent, formatRatio } from "./format.js";
 

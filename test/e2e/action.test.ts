@@ -149,6 +149,10 @@ describe("the Action against a fake GitHub", () => {
     expect(files).toContain("results.json");
     expect(files).toContain("report.md");
     expect(files.filter((f) => f.startsWith("profiles/") && f.endsWith(".pstats"))).toHaveLength(5);
+    // Each profile also as collapsed stacks, named like its .pstats.
+    expect(files.filter((f) => f.startsWith("profiles/") && f.endsWith(".folded")).sort()).toEqual(
+      files.filter((f) => f.startsWith("profiles/") && f.endsWith(".pstats")).map((f) => f.replace(/\.pstats$/, ".folded")).sort(),
+    );
     expect(result.summary).toContain("5 benchmarks measured");
     expect(result.summary).toContain("stored as the baseline");
     expect(result.outputs.verdict).toBe("no-baseline");
@@ -177,8 +181,14 @@ describe("the Action against a fake GitHub", () => {
     expect(result.stdout).toMatch(/::warning::profgate: could not check out the base commit to confirm on this runner/);
     expect(result.outputs["comment-url"]).toContain(String(comments[0]!.id));
     expect(result.summary).toContain("regressed past the thresholds");
-    const uploadedFiles = [...fake.artifactFiles(fake.artifactsOf(prRun)[0]!.id).keys()];
+    const artifact = fake.artifactFiles(fake.artifactsOf(prRun)[0]!.id);
+    const uploadedFiles = [...artifact.keys()];
     expect(uploadedFiles).toEqual(expect.arrayContaining(["results.json", "comparison.json", "report.md", "report.html"]));
+    // Both sides' collapsed stacks, and a report that draws the regression's flame graph.
+    expect(uploadedFiles.filter((f) => /^profiles\/.+\.folded$/.test(f))).toHaveLength(5);
+    expect(uploadedFiles.filter((f) => /^baseline-profiles\/.+\.folded$/.test(f))).toHaveLength(5);
+    expect(artifact.get("report.html")?.toString("utf8")).toMatch(/<section class="flame" [^>]*data-benchmark="benchmarks\/bench_text\.py::bench_count_words"/);
+    expect(rendered(body)).toMatch(/\*\*Pictures\*\* in <code>report\.html<\/code> in the \[results artifact\]\([^)]*\/artifacts\/\d+\):\n\n(- .*\n)*- <code>bench_count_words<\/code>: its (flame graph|memory bars)/);
     const uploaded = uploadedResults(prRun);
     expect(uploaded.benchmarks).toHaveLength(5);
     expect(fake.requestsTo("GET", /\/actions\/artifacts\/\d+\/zip$/).length).toBeGreaterThan(0);
