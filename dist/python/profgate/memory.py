@@ -105,6 +105,10 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, 
     try:
         tracemalloc.start(1)
         warm_up(call, warmups - untraced, prepare)
+        # What exists now (the modules, other benchmarks' leftovers, even garbage: it stays as it is through the
+        # iterations) is kept out of the collections the pass makes before each snapshot: a full collection would
+        # otherwise grow with the worker's whole heap, and with it each benchmark's cost with the suite's size.
+        gc.freeze()
         started = time.perf_counter()
         peak, plain_before, plain_after = _plain(iteration())
         if plain is None:
@@ -122,6 +126,7 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, 
     finally:
         sys.setprofile(None)
         tracemalloc.stop()
+        gc.unfreeze()
 
     # Charged once tracing is off: charging a large snapshot allocates, and tracing that would cost more than it.
     charge = _Charger(normaliser)
