@@ -287,6 +287,15 @@ describe("the harness's measurement budget per benchmark", () => {
     expect([...calls.values()].sort((a, b) => a - b)).toEqual([2, 3, 1 + profiled].sort((a, b) => a - b));
   });
 
+  it("calibrates a loop count whose values last at least min-time, even when one calibration value stalls", () => {
+    const stalls = bench(document, `${file}::bench_stalls_once`).timing;
+    const loops = stalls?.loops ?? 0;
+    // sum(range(20)) takes well under a microsecond: 10 ms take thousands of loops, not the 32 a stall would fix
+    // (values of some 10 µs). Values vary between processes on a busy machine, so the bound is loose.
+    expect(loops).toBeGreaterThan(1_000);
+    for (const process of stalls?.processes ?? []) expect(Math.min(...process.wall) * loops).toBeGreaterThan(0.002);
+  });
+
   it("keeps more values for a short benchmark, within the values setting", () => {
     const short = bench(document, `${file}::bench_short`);
     for (const process of short.timing?.processes ?? []) {
