@@ -4771,9 +4771,9 @@ function $constructor(name, initializer3, proto, params) {
   function _(def) {
     const inst = params?.Parent ? newError(Definition) : this;
     init(inst, def);
-    const deferred = inst._zod.deferred;
-    if (deferred) {
-      for (const fn of deferred) {
+    const deferred2 = inst._zod.deferred;
+    if (deferred2) {
+      for (const fn of deferred2) {
         fn();
       }
       inst._zod.deferred = void 0;
@@ -22999,62 +22999,26 @@ var Timing = external_exports.strictObject({
   warmups: external_exports.number().int().nonnegative(),
   processes: external_exports.array(ProcessTiming).min(1).max(1e4)
 });
-var ProfiledFunction = external_exports.strictObject({
-  file: text(),
-  line: external_exports.number().int().nonnegative(),
-  name: text(),
-  calls: count,
-  primitive_calls: count,
-  own_time: seconds,
-  cumulative_time: seconds
-});
-var CallEdge = external_exports.strictObject({
-  caller: external_exports.number().int().nonnegative(),
-  callee: external_exports.number().int().nonnegative(),
-  calls: count,
-  primitive_calls: count,
-  own_time: seconds,
-  cumulative_time: seconds
-});
-var Profile = external_exports.strictObject({
-  iterations: external_exports.number().int().positive(),
-  warmups: external_exports.number().int().nonnegative(),
-  total_time: seconds,
-  functions: external_exports.array(ProfiledFunction).max(MAX_LIST),
-  edges: external_exports.array(CallEdge).max(MAX_LIST * 4),
-  pstats: text().nullable()
-});
-var MemoryLine = external_exports.strictObject({
-  file: text(),
-  line: external_exports.number().int().nonnegative(),
-  function: text(),
-  source: text(),
-  size: bytes,
-  count: external_exports.number().finite()
-});
-var Memory = external_exports.strictObject({
-  warmups: external_exports.number().int().nonnegative(),
-  peak: bytes,
-  peak_captured: bytes,
-  at_peak: external_exports.array(MemoryLine).max(MAX_LIST),
-  retained: bytes,
-  retained_blocks: external_exports.number().finite(),
-  retained_lines: external_exports.array(MemoryLine).max(MAX_LIST)
-});
+var ROW_FIELDS = {
+  text: { schema: text(), problem: (v) => typeof v !== "string" ? "expected a string" : v.length > MAX_TEXT ? `longer than ${MAX_TEXT} characters` : null },
+  line: { schema: external_exports.number().int().nonnegative(), problem: (v) => typeof v === "number" && Number.isInteger(v) && v >= 0 ? null : "expected a whole number \u2265 0" },
+  index: { schema: external_exports.number().int().nonnegative(), problem: (v) => typeof v === "number" && Number.isInteger(v) && v >= 0 ? null : "expected a whole number \u2265 0" },
+  count: { schema: count, problem: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? null : "expected a finite number \u2265 0" },
+  seconds: { schema: seconds, problem: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? null : "expected a finite number \u2265 0" },
+  bytes: { schema: bytes, problem: (v) => typeof v === "number" && Number.isFinite(v) ? null : "expected a finite number" },
+  number: { schema: external_exports.number().finite(), problem: (v) => typeof v === "number" && Number.isFinite(v) ? null : "expected a finite number" }
+};
+function rowSchema(spec) {
+  return external_exports.strictObject(Object.fromEntries(Object.entries(spec).map(([key, kind]) => [key, ROW_FIELDS[kind].schema])));
+}
+var FUNCTION_ROW = { file: "text", line: "line", name: "text", calls: "count", primitive_calls: "count", own_time: "seconds", cumulative_time: "seconds" };
+var EDGE_ROW = { caller: "index", callee: "index", calls: "count", primitive_calls: "count", own_time: "seconds", cumulative_time: "seconds" };
+var MEMORY_ROW = { file: "text", line: "line", function: "text", source: "text", size: "bytes", count: "number" };
+var ProfiledFunction = rowSchema(FUNCTION_ROW);
+var CallEdge = rowSchema(EDGE_ROW);
+var MemoryLine = rowSchema(MEMORY_ROW);
+var MAX_EDGES = MAX_LIST * 4;
 var ParamValue = external_exports.union([external_exports.string().max(MAX_TEXT), external_exports.number(), external_exports.boolean(), external_exports.null()]);
-var Benchmark = external_exports.strictObject({
-  id: text(),
-  file: text(),
-  name: text(),
-  params: external_exports.record(external_exports.string().max(MAX_TEXT), ParamValue),
-  clock: external_exports.enum(["cpu", "wall"]),
-  status: BenchmarkStatus,
-  failure: Failure.nullable(),
-  output: text(MAX_OUTPUT),
-  timing: Timing.nullable(),
-  profile: Profile.nullable(),
-  memory: Memory.nullable()
-});
 var Environment = external_exports.strictObject({
   python: external_exports.strictObject({
     version: text(),
@@ -23096,14 +23060,76 @@ var Settings = external_exports.strictObject({
   profile_warmups: external_exports.number().int().nonnegative(),
   memory_warmups: external_exports.number().int().nonnegative()
 });
-var Results = external_exports.strictObject({
-  schema: external_exports.literal(RESULTS_SCHEMA_NAME),
-  schema_version: external_exports.literal(RESULTS_SCHEMA_VERSION),
-  created: text(),
-  environment: Environment,
-  settings: Settings,
-  benchmarks: external_exports.array(Benchmark).max(1e5)
+var MAX_SHARDS = 256;
+var shardNumber = external_exports.number().int().min(1).max(MAX_SHARDS);
+var Shard = external_exports.strictObject({
+  /** 1-based: shard `index` of `count`. */
+  index: shardNumber,
+  count: shardNumber,
+  /** What every shard of one run shares (the Action: the workflow run's id); null when not given. */
+  run: text().nullable(),
+  /** The machine that measured it (the Action: the runner's name; the CLI: the host name). */
+  runner: text().nullable(),
+  /** Benchmarks the whole suite holds, over every shard. */
+  total: external_exports.number().int().nonnegative(),
+  /** What balanced the split: a baseline's durations (e.g. `baseline run 1234`), or null for an even split. */
+  basis: text().nullable()
 });
+function buildSchemas(rows) {
+  const Profile2 = external_exports.strictObject({
+    iterations: external_exports.number().int().positive(),
+    warmups: external_exports.number().int().nonnegative(),
+    total_time: seconds,
+    functions: rows(ProfiledFunction, MAX_LIST),
+    edges: rows(CallEdge, MAX_EDGES),
+    pstats: text().nullable()
+  });
+  const Memory3 = external_exports.strictObject({
+    warmups: external_exports.number().int().nonnegative(),
+    peak: bytes,
+    peak_captured: bytes,
+    at_peak: rows(MemoryLine, MAX_LIST),
+    retained: bytes,
+    retained_blocks: external_exports.number().finite(),
+    retained_lines: rows(MemoryLine, MAX_LIST)
+  });
+  const Benchmark2 = external_exports.strictObject({
+    id: text(),
+    file: text(),
+    name: text(),
+    params: external_exports.record(external_exports.string().max(MAX_TEXT), ParamValue),
+    clock: external_exports.enum(["cpu", "wall"]),
+    status: BenchmarkStatus,
+    failure: Failure.nullable(),
+    output: text(MAX_OUTPUT),
+    timing: Timing.nullable(),
+    profile: Profile2.nullable(),
+    memory: Memory3.nullable(),
+    /** The shard that measured it, in a sharded run (absent otherwise). */
+    shard: shardNumber.optional(),
+    /** The machine that measured it, in a sharded run: the runner's name (absent otherwise). */
+    runner: text().nullable().optional()
+  });
+  const Results2 = external_exports.strictObject({
+    schema: external_exports.literal(RESULTS_SCHEMA_NAME),
+    schema_version: external_exports.literal(RESULTS_SCHEMA_VERSION),
+    created: text(),
+    environment: Environment,
+    settings: Settings,
+    /** This document is one shard's share of a sharded run (absent otherwise). */
+    shard: Shard.optional(),
+    /** This document merges these shards, by index (absent when it was not merged). */
+    shards: external_exports.array(Shard).max(MAX_SHARDS).optional(),
+    benchmarks: external_exports.array(Benchmark2).max(1e5)
+  });
+  return { Profile: Profile2, Memory: Memory3, Benchmark: Benchmark2, Results: Results2 };
+}
+var published = buildSchemas((row, max) => external_exports.array(row).max(max));
+var deferred = buildSchemas(() => external_exports.custom((value) => Array.isArray(value), { message: "expected an array" }));
+var Profile = published.Profile;
+var Memory = published.Memory;
+var Benchmark = published.Benchmark;
+var Results = published.Results;
 var ResultsError = class extends Error {
   constructor(source, problems) {
     super(`${source}: not a valid profgate results file:
@@ -23131,22 +23157,71 @@ function parseResults(data, source) {
       `schema_version ${JSON.stringify(record2.schema_version) ?? "is missing"} is not known to this profgate (it reads version ${RESULTS_SCHEMA_VERSION}); run both sides with the same profgate release`
     ]);
   }
-  const parsed = Results.safeParse(data);
+  const parsed = deferred.Results.safeParse(data);
   if (!parsed.success) {
     throw new ResultsError(
       source,
       parsed.error.issues.slice(0, 20).map((issue2) => `${place(issue2.path)}: ${issue2.message}`)
     );
   }
-  checkReferences(parsed.data, source);
-  return parsed.data;
+  const results = parsed.data;
+  checkAllRows(results, source);
+  checkReferences(results, source);
+  return results;
+}
+var MAX_PROBLEMS = 20;
+function checkRows(rows, spec, max, where, problems) {
+  if (rows.length > max) problems.push(`${where}: too many items (${rows.length}; at most ${max})`);
+  const keys = Object.keys(spec);
+  const checks = keys.map((key) => [key, ROW_FIELDS[spec[key]].problem]);
+  for (let i2 = 0; i2 < rows.length && problems.length < MAX_PROBLEMS; i2++) {
+    const row = rows[i2];
+    if (typeof row !== "object" || row === null || Array.isArray(row)) {
+      problems.push(`${where}[${i2}]: expected an object`);
+      continue;
+    }
+    const record2 = row;
+    for (const [key, problem] of checks) {
+      const found = problem(record2[key]);
+      if (found !== null) problems.push(`${where}[${i2}].${key}: ${record2[key] === void 0 ? "missing" : found}`);
+    }
+    for (const key in record2) {
+      if (!Object.hasOwn(spec, key)) problems.push(`${where}[${i2}]: unknown field ${JSON.stringify(key)}`);
+    }
+  }
+}
+function checkAllRows(results, source) {
+  const problems = [];
+  results.benchmarks.forEach((bench, b) => {
+    if (bench.profile !== null) {
+      checkRows(bench.profile.functions, FUNCTION_ROW, MAX_LIST, `benchmarks[${b}].profile.functions`, problems);
+      checkRows(bench.profile.edges, EDGE_ROW, MAX_EDGES, `benchmarks[${b}].profile.edges`, problems);
+    }
+    if (bench.memory !== null) {
+      checkRows(bench.memory.at_peak, MEMORY_ROW, MAX_LIST, `benchmarks[${b}].memory.at_peak`, problems);
+      checkRows(bench.memory.retained_lines, MEMORY_ROW, MAX_LIST, `benchmarks[${b}].memory.retained_lines`, problems);
+    }
+  });
+  if (problems.length > 0) throw new ResultsError(source, problems.slice(0, MAX_PROBLEMS));
 }
 function checkReferences(results, source) {
   const problems = [];
   const ids = /* @__PURE__ */ new Set();
+  const shardIndices = new Set((results.shards ?? []).map((s) => s.index));
+  if (results.shard !== void 0 && results.shard.index > results.shard.count) {
+    problems.push(`shard: index ${results.shard.index} is past the count ${results.shard.count}`);
+  }
+  if (results.shard !== void 0 && results.shards !== void 0) problems.push("shard and shards: a document is one shard or a merge of shards, not both");
+  (results.shards ?? []).forEach((shard, s) => {
+    if (shard.index > shard.count) problems.push(`shards[${s}]: index ${shard.index} is past the count ${shard.count}`);
+  });
   results.benchmarks.forEach((bench, b) => {
     if (ids.has(bench.id)) problems.push(`benchmarks[${b}].id: duplicate id ${JSON.stringify(bench.id)}`);
     ids.add(bench.id);
+    if (bench.shard !== void 0) {
+      const known = results.shard !== void 0 ? bench.shard === results.shard.index : results.shards !== void 0 ? shardIndices.has(bench.shard) : false;
+      if (!known) problems.push(`benchmarks[${b}].shard: ${bench.shard} is not a shard this document holds`);
+    }
     const profile = bench.profile;
     if (profile === null) return;
     const n2 = profile.functions.length;
@@ -23156,7 +23231,7 @@ function checkReferences(results, source) {
       }
     });
   });
-  if (problems.length > 0) throw new ResultsError(source, problems.slice(0, 20));
+  if (problems.length > 0) throw new ResultsError(source, problems.slice(0, MAX_PROBLEMS));
 }
 
 // node_modules/is-plain-obj/index.js
@@ -25001,12 +25076,12 @@ var waitForStrictResponse = async (wrappedMessage, anyProcess, isSubprocess) => 
   if (wrappedMessage?.type !== REQUEST_TYPE) {
     return;
   }
-  const deferred = createDeferred();
-  STRICT_RESPONSES[wrappedMessage.id] = deferred;
+  const deferred2 = createDeferred();
+  STRICT_RESPONSES[wrappedMessage.id] = deferred2;
   const controller = new AbortController();
   try {
     const { isDeadlock, hasListeners } = await Promise.race([
-      deferred,
+      deferred2,
       throwOnDisconnect(anyProcess, isSubprocess, controller)
     ]);
     if (isDeadlock) {
