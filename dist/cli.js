@@ -3203,10 +3203,10 @@ function applyKeys(keys, table2, target, where, skip) {
 function isTable(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
-function parseProjectConfig(text2, source) {
+function parseProjectConfig(text3, source) {
   let document;
   try {
-    document = parse(text2);
+    document = parse(text3);
   } catch (error62) {
     const detail = error62 instanceof TomlError ? error62.message.split("\n")[0] : String(error62);
     throw new ConfigError(`${source}: not valid TOML: ${detail}`);
@@ -12606,8 +12606,8 @@ function ko_default() {
 }
 
 // node_modules/zod/v4/locales/lt.js
-var capitalizeFirstCharacter = (text2) => {
-  return text2.charAt(0).toUpperCase() + text2.slice(1);
+var capitalizeFirstCharacter = (text3) => {
+  return text3.charAt(0).toUpperCase() + text3.slice(1);
 };
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
@@ -30045,7 +30045,8 @@ var {
 
 // src/adapters/harness.ts
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath as fileURLToPath3 } from "node:url";
@@ -30106,7 +30107,8 @@ function harnessArgs(settings, out, passes, loops) {
     "--memory-warmups",
     String(settings.memoryWarmups)
   );
-  if (passes !== void 0) args.push("--passes", passes.join(","));
+  if (passes === "none") args.push("--collect-only");
+  else if (passes !== void 0) args.push("--passes", passes.join(","));
   if (loops !== void 0) args.push("--loops", String(loops));
   return args;
 }
@@ -30157,9 +30159,19 @@ ${output2.slice(-4e3)}`, false);
 }
 async function runHarness(options) {
   const out = resolve(options.cwd, options.out);
-  const { exitCode, output: output2 } = await launch(options.cwd, options.settings.python, harnessArgs(options.settings, out, options.passes, options.loops), options.onEvent, options.env);
-  const resultsPath = join(out, "results.json");
-  return { results: parseResults(await readJson(resultsPath, output2), resultsPath), resultsPath, exitCode };
+  const args = harnessArgs(options.settings, out, options.passes, options.loops);
+  const scratch = options.ids === void 0 ? null : await mkdtemp(join(tmpdir(), "profgate-ids-"));
+  try {
+    if (scratch !== null) {
+      await writeFile(join(scratch, "ids.json"), JSON.stringify(options.ids));
+      args.push("--ids", join(scratch, "ids.json"));
+    }
+    const { exitCode, output: output2 } = await launch(options.cwd, options.settings.python, args, options.onEvent, options.env);
+    const resultsPath = join(out, "results.json");
+    return { results: parseResults(await readJson(resultsPath, output2), resultsPath), resultsPath, exitCode };
+  } finally {
+    if (scratch !== null) await rm(scratch, { recursive: true, force: true });
+  }
 }
 async function runAbHarness(options) {
   const out = resolve(options.out);
@@ -30246,39 +30258,6 @@ var VERSION = package_default.version;
 // src/adapters/project.ts
 import { readFile as readFile2, stat } from "node:fs/promises";
 import { join as join2, relative } from "node:path";
-var MAX_RESULTS_BYTES = 64 * 1024 * 1024;
-async function loadProjectConfig(cwd) {
-  const path6 = join2(cwd, "pyproject.toml");
-  let text2;
-  try {
-    text2 = await readFile2(path6, "utf8");
-  } catch (error62) {
-    if (error62.code === "ENOENT") return { run: {}, thresholds: {}, overrides: {} };
-    throw error62;
-  }
-  return parseProjectConfig(text2, relative(cwd, path6) || path6);
-}
-async function readResults(path6) {
-  let file2 = path6;
-  let info;
-  try {
-    info = await stat(file2);
-    if (info.isDirectory()) {
-      file2 = join2(path6, "results.json");
-      info = await stat(file2);
-    }
-  } catch {
-    throw new ResultsError(file2, ["no such file; pass a results.json or the directory `profgate run --out` wrote"]);
-  }
-  if (info.size > MAX_RESULTS_BYTES) throw new ResultsError(file2, [`${info.size} bytes is over the ${MAX_RESULTS_BYTES}-byte limit for a results file`]);
-  let data;
-  try {
-    data = JSON.parse(await readFile2(file2, "utf8"));
-  } catch (error62) {
-    throw new ResultsError(file2, [`not valid JSON: ${error62 instanceof Error ? error62.message : String(error62)}`]);
-  }
-  return parseResults(data, file2);
-}
 
 // src/core/attribution.ts
 var DEFAULT_LIMITS = Object.freeze({ functions: 15, external: 10, lines: 10, calls: 10 });
@@ -31513,6 +31492,140 @@ function compare(base, head, options) {
   };
 }
 
+// src/core/sequential.ts
+var DEFAULT_ROUND_PLAN = Object.freeze({ initialRounds: 15, batch: 20, maxRounds: 95, budgetSeconds: 300 });
+function maxLooks(plan) {
+  return 1 + Math.ceil(Math.max(0, plan.maxRounds - plan.initialRounds) / plan.batch);
+}
+function lookLevel(level, looks) {
+  return 1 - (1 - level) / looks;
+}
+function minimumRounds(level) {
+  let n2 = 1;
+  while (mannWhitneyCdf(0, n2, n2) > 1 - level) n2++;
+  return n2;
+}
+function checkPlan(plan, level, names) {
+  for (const key of ["initialRounds", "batch", "maxRounds"]) {
+    if (!Number.isInteger(plan[key]) || plan[key] < 1) throw new ConfigError(`${names[key]}: ${plan[key]} is not allowed; expected a whole number of at least 1`);
+  }
+  if (!(plan.budgetSeconds > 0)) throw new ConfigError(`${names.budgetSeconds}: ${plan.budgetSeconds} is not allowed; expected a number of seconds greater than 0`);
+  const capped = { ...plan, initialRounds: Math.min(plan.initialRounds, plan.maxRounds) };
+  const perLook = lookLevel(level, maxLooks(capped));
+  const needed = minimumRounds(perLook);
+  if (capped.initialRounds < needed) {
+    const key = plan.maxRounds < needed ? "maxRounds" : "initialRounds";
+    throw new ConfigError(
+      `${names[key]}: ${plan[key]} rounds cannot bound a ratio at the level each of the ${maxLooks(capped)} looks tests at (${perLook.toFixed(5)}); give at least ${needed}`
+    );
+  }
+  return capped;
+}
+function spendLevel(config2, looks) {
+  const spend = (layer) => layer?.level === void 0 ? layer : { ...layer, level: lookLevel(layer.level, looks) };
+  return {
+    global: { ...config2.global, level: lookLevel(config2.global?.level ?? DEFAULT_THRESHOLDS.level, looks) },
+    benchmarks: config2.benchmarks === void 0 ? void 0 : Object.fromEntries(Object.entries(config2.benchmarks).map(([k, v]) => [k, spend(v) ?? {}])),
+    flags: spend(config2.flags)
+  };
+}
+function undecided(comparison) {
+  return comparison.benchmarks.filter((b) => b.verdict !== "failed" && b.timing !== null && b.timing.p !== null).filter((b) => b.timing?.verdict === "inconclusive" || b.timing?.verdict === "regressed" && !b.timing.significant).map((b) => b.id);
+}
+function nextBatch(plan, state) {
+  if (state.looks >= maxLooks(plan)) return 0;
+  const room = plan.maxRounds - state.rounds;
+  const affordable = state.secondsPerRound > 0 ? Math.floor((plan.budgetSeconds - state.elapsedSeconds) / state.secondsPerRound) : room;
+  return Math.max(0, Math.min(plan.batch, room, affordable));
+}
+function mergeBenchmark(before, after) {
+  if (after.status !== "ok" || before.status !== "ok" || before.timing === null || after.timing === null) return before.status !== "ok" ? before : after;
+  if (before.timing.loops !== after.timing.loops) {
+    throw new RangeError(`${after.id}: a batch timed ${after.timing.loops} loops per value, an earlier one ${before.timing.loops}; batches must share loop counts`);
+  }
+  return { ...after, timing: { ...after.timing, processes: [...before.timing.processes, ...after.timing.processes] } };
+}
+function mergeBatches(previous, batch) {
+  if (previous === null) return batch;
+  const merged = new Map(previous.benchmarks.map((b) => [b.id, b]));
+  for (const bench of batch.benchmarks) {
+    const before = merged.get(bench.id);
+    merged.set(bench.id, before === void 0 ? bench : mergeBenchmark(before, bench));
+  }
+  const benchmarks = [...merged.values()];
+  const processes = Math.max(1, ...benchmarks.map((b) => b.timing?.processes.length ?? 0));
+  return { ...previous, settings: { ...previous.settings, processes }, benchmarks };
+}
+
+// src/core/confirmations.ts
+var CONFIRMATIONS_SCHEMA_NAME = "profgate/confirmations";
+var CONFIRMATIONS_SCHEMA_VERSION = 1;
+var text2 = external_exports.string().max(4096);
+var MAX_LOOKS = 1e3;
+function sessionSchema(results) {
+  return external_exports.strictObject({
+    /** The shard whose runner confirmed (null in an unsharded run). */
+    shard: external_exports.number().int().min(1).max(MAX_SHARDS).nullable(),
+    /** The machine that ran the interleaved rounds (the runner's name), null when unknown. */
+    runner: text2.nullable(),
+    /** The commits measured: base as checked out beside the head, and the head. */
+    base_commit: text2,
+    head_commit: text2,
+    /** The most looks the round plan allowed: each look tested at the level split over this many. */
+    looks: external_exports.number().int().min(1).max(MAX_LOOKS),
+    /** Each side's timing over every round (profile and memory null): what the interleaved comparison is made from. */
+    base: results,
+    head: results
+  });
+}
+var ConfirmationSession = sessionSchema(Results);
+var Confirmations = external_exports.strictObject({
+  schema: external_exports.literal(CONFIRMATIONS_SCHEMA_NAME),
+  schema_version: external_exports.literal(CONFIRMATIONS_SCHEMA_VERSION),
+  sessions: external_exports.array(ConfirmationSession).max(MAX_SHARDS)
+});
+var DeferredConfirmations = external_exports.strictObject({
+  schema: external_exports.literal(CONFIRMATIONS_SCHEMA_NAME),
+  schema_version: external_exports.literal(CONFIRMATIONS_SCHEMA_VERSION),
+  sessions: external_exports.array(sessionSchema(external_exports.unknown())).max(MAX_SHARDS)
+});
+
+// src/adapters/project.ts
+var MAX_RESULTS_BYTES = 64 * 1024 * 1024;
+async function loadProjectConfig(cwd) {
+  const path6 = join2(cwd, "pyproject.toml");
+  let text3;
+  try {
+    text3 = await readFile2(path6, "utf8");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return { run: {}, thresholds: {}, overrides: {} };
+    throw error62;
+  }
+  return parseProjectConfig(text3, relative(cwd, path6) || path6);
+}
+async function readJsonFile(file2, size) {
+  if (size > MAX_RESULTS_BYTES) throw new ResultsError(file2, [`${size} bytes is over the ${MAX_RESULTS_BYTES}-byte limit for a results file`]);
+  try {
+    return JSON.parse(await readFile2(file2, "utf8"));
+  } catch (error62) {
+    throw new ResultsError(file2, [`not valid JSON: ${error62 instanceof Error ? error62.message : String(error62)}`]);
+  }
+}
+async function readResults(path6) {
+  let file2 = path6;
+  let info;
+  try {
+    info = await stat(file2);
+    if (info.isDirectory()) {
+      file2 = join2(path6, "results.json");
+      info = await stat(file2);
+    }
+  } catch {
+    throw new ResultsError(file2, ["no such file; pass a results.json or the directory `profgate run --out` wrote"]);
+  }
+  return parseResults(await readJsonFile(file2, info.size), file2);
+}
+
 // src/report/format.ts
 var TIME_UNITS = [
   [1, "s"],
@@ -31570,17 +31683,17 @@ var CODES = {
   dim: [2, 22],
   bold: [1, 22]
 };
-function paint(text2, colour, enabled) {
-  if (!enabled) return text2;
+function paint(text3, colour, enabled) {
+  if (!enabled) return text3;
   const [open2, close] = CODES[colour];
-  return `\x1B[${open2}m${text2}\x1B[${close}m`;
+  return `\x1B[${open2}m${text3}\x1B[${close}m`;
 }
 var ANSI = /\u001b\[[0-9;]*m/g;
-function width(text2) {
-  return [...text2.replace(ANSI, "")].length;
+function width(text3) {
+  return [...text3.replace(ANSI, "")].length;
 }
-function sanitize(text2) {
-  return text2.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c3) => `\\x${c3.charCodeAt(0).toString(16).padStart(2, "0")}`);
+function sanitize(text3) {
+  return text3.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c3) => `\\x${c3.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 function renderTable(rows, options) {
   const columns = Math.max(0, ...rows.map((r) => r.length));
@@ -31876,14 +31989,14 @@ function sourceUrl(context, file2, line) {
 function encodePart(part) {
   return encodeURIComponent(part).replace(/[!'()*]/g, (c3) => `%${c3.charCodeAt(0).toString(16).toUpperCase()}`);
 }
-function clip(text2, max) {
-  if (text2.length <= max) return text2;
+function clip(text3, max) {
+  if (text3.length <= max) return text3;
   const keep = max - 1;
   let end = Math.ceil(keep / 2);
-  let start = text2.length - (keep - end);
-  if (isLowSurrogate(text2.charCodeAt(end))) end -= 1;
-  if (isLowSurrogate(text2.charCodeAt(start))) start += 1;
-  return `${text2.slice(0, end)}\u2026${text2.slice(start)}`;
+  let start = text3.length - (keep - end);
+  if (isLowSurrogate(text3.charCodeAt(end))) end -= 1;
+  if (isLowSurrogate(text3.charCodeAt(start))) start += 1;
+  return `${text3.slice(0, end)}\u2026${text3.slice(start)}`;
 }
 function isLowSurrogate(code3) {
   return code3 >= 56320 && code3 <= 57343;
@@ -31962,8 +32075,8 @@ function describeRun(facts, escape, commit) {
 
 // src/report/html.ts
 var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-function escapeHtml(text2) {
-  return text2.replace(/[&<>"']/g, (c3) => ENTITIES[c3] ?? c3);
+function escapeHtml(text3) {
+  return text3.replace(/[&<>"']/g, (c3) => ENTITIES[c3] ?? c3);
 }
 var STYLE = `
 :root { color-scheme: light dark; --fg: #1f2328; --bg: #fff; --muted: #59636e; --line: #d1d9e0; --head: #f6f8fa;
@@ -31983,8 +32096,8 @@ a { color: inherit; } .muted, footer { color: var(--muted); } footer { margin-to
 .inconclusive, .warn { color: var(--yellow); } blockquote { margin: .5em 0; padding: 0 1em; border-left: 4px solid var(--line); }
 summary { cursor: pointer; font-weight: 600; } details { margin: 1em 0; }
 `;
-function code(text2) {
-  return `<code>${escapeHtml(text2)}</code>`;
+function code(text3) {
+  return `<code>${escapeHtml(text3)}</code>`;
 }
 function cell(content, numeric = false) {
   return numeric ? `<td class="n">${content}</td>` : `<td>${content}</td>`;
@@ -32131,11 +32244,11 @@ function footer(comparison, context) {
   ].join("\n");
 }
 function renderHtml(comparison, context = {}) {
-  const { icon, text: text2 } = verdictLine(comparison);
+  const { icon, text: text3 } = verdictLine(comparison);
   const changed = changedBenchmarks(comparison);
   const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const verdictClass = comparison.summary.verdict === "fail" ? "fail" : comparison.summary.counts.regressed > 0 ? "warn" : "pass";
-  const body = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text2)}</h1>`];
+  const body = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text3)}</h1>`];
   for (const note of context.notes ?? []) body.push(`<blockquote>${escapeHtml(note)}</blockquote>`);
   for (const caveat of comparison.caveats) body.push(`<blockquote class="warn">\u26A0\uFE0F ${escapeHtml(caveat.message)}</blockquote>`);
   body.push(`<h2>Benchmarks</h2>`);
@@ -32154,7 +32267,7 @@ function renderHtml(comparison, context = {}) {
     // No script, no outside request: the page is opened from a downloaded artifact a fork may have filled.
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(text2)}</title>`,
+    `<title>${escapeHtml(text3)}</title>`,
     `<style>${STYLE}</style>`,
     "</head>",
     "<body>",
@@ -32313,16 +32426,16 @@ var COMMENT_LIMIT = 65536;
 function reportMarker(key = "profgate") {
   return `<!-- profgate:report ${escapeText(key).replace(/--/g, "")} -->`;
 }
-function escapeText(text2) {
-  return text2.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/[&<>"'|`*[\]\\~#:$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c3) => `&#${c3.charCodeAt(0)};`).replace(/@|&#35;/g, "$&\u200B");
+function escapeText(text3) {
+  return text3.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/[&<>"'|`*[\]\\~#:$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c3) => `&#${c3.charCodeAt(0)};`).replace(/@|&#35;/g, "$&\u200B");
 }
 var MAX_NAME = 160;
 var MAX_MESSAGE = 500;
-function code2(text2) {
-  return `<code>${escapeText(clip(text2, MAX_NAME))}</code>`;
+function code2(text3) {
+  return `<code>${escapeText(clip(text3, MAX_NAME))}</code>`;
 }
-function link(text2, url2) {
-  return url2 === void 0 ? text2 : `[${text2}](${url2})`;
+function link(text3, url2) {
+  return url2 === void 0 ? text3 : `[${text3}](${url2})`;
 }
 function location2(context, file2, line) {
   const label = line !== null && line > 0 ? `${file2}:${line}` : file2;
@@ -32445,8 +32558,8 @@ function countsText(benches) {
 function build(comparison, context, budget, dropped, detailsOf) {
   const changed = changedBenchmarks(comparison);
   const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
-  const { icon, text: text2 } = verdictLine(comparison);
-  const out = [reportMarker(context.marker), `### ${icon} ${text2}`, ""];
+  const { icon, text: text3 } = verdictLine(comparison);
+  const out = [reportMarker(context.marker), `### ${icon} ${text3}`, ""];
   for (const note of context.notes ?? []) out.push(`> ${escapeText(note)}`, "");
   for (const caveat of comparison.caveats) out.push(`> \u26A0\uFE0F ${escapeText(caveat.message)}`, "");
   if (changed.length > 0) {
@@ -32501,9 +32614,9 @@ function renderMarkdown(comparison, context = {}) {
   const detailsOf = (bench) => {
     const hit = cache.get(bench);
     if (hit?.limits === budget.details) return hit.text;
-    const text3 = benchmarkDetails(context, bench, budget.details, bench.gating);
-    cache.set(bench, { limits: budget.details, text: text3 });
-    return text3;
+    const text4 = benchmarkDetails(context, bench, budget.details, bench.gating);
+    cache.set(bench, { limits: budget.details, text: text4 });
+    return text4;
   };
   const steps = [
     ["library functions", () => budget.details.external > 0 && (budget.details = { ...budget.details, external: 0 }, true)],
@@ -32512,15 +32625,15 @@ function renderMarkdown(comparison, context = {}) {
     ["rows beyond the top 5 functions and lines", () => budget.details.functions > 5 && (budget.details = { functions: 5, external: 0, lines: 5 }, true)],
     ["rows beyond the top 3 functions and lines", () => budget.details.functions > 3 && (budget.details = { functions: 3, external: 0, lines: 3 }, true)]
   ];
-  let text2 = build(comparison, context, budget, dropped, detailsOf);
+  let text3 = build(comparison, context, budget, dropped, detailsOf);
   for (const [what, apply] of steps) {
-    if (text2.length <= limit) return text2;
+    if (text3.length <= limit) return text3;
     if (apply()) {
       dropped.push(what);
-      text2 = build(comparison, context, budget, dropped, detailsOf);
+      text3 = build(comparison, context, budget, dropped, detailsOf);
     }
   }
-  if (text2.length <= limit) return text2;
+  if (text3.length <= limit) return text3;
   const changed = changedBenchmarks(comparison);
   const candidates = explainable(changed, budget).length;
   const withDetails = (n2) => {
@@ -32528,20 +32641,20 @@ function renderMarkdown(comparison, context = {}) {
     return build(comparison, context, budget, n2 < candidates ? [...dropped, `details of ${candidates - n2} of ${candidates} benchmarks`] : dropped, detailsOf);
   };
   const detailed = largestFitting(candidates, (n2) => withDetails(n2).length <= limit);
-  text2 = withDetails(detailed);
-  if (text2.length <= limit) return text2;
+  text3 = withDetails(detailed);
+  if (text3.length <= limit) return text3;
   if (candidates > 0) dropped.push(`details of all ${candidates} benchmarks`);
   const withRows = (n2) => {
     budget.rows = n2;
     return build(comparison, context, budget, dropped, detailsOf);
   };
-  text2 = withRows(largestFitting(changed.length, (n2) => withRows(n2).length <= limit));
-  if (text2.length > limit) {
+  text3 = withRows(largestFitting(changed.length, (n2) => withRows(n2).length <= limit));
+  if (text3.length > limit) {
     const note = "\n\n<sub>Truncated to fit GitHub's comment limit. The full report is in the results artifact.</sub>\n";
-    const cut = text2.lastIndexOf("\n", limit - note.length);
-    text2 = text2.slice(0, Math.max(0, cut)) + note;
+    const cut = text3.lastIndexOf("\n", limit - note.length);
+    text3 = text3.slice(0, Math.max(0, cut)) + note;
   }
-  return text2;
+  return text3;
 }
 
 // src/cli/compare.ts
@@ -32592,9 +32705,9 @@ async function reportComparison(comparison, values, context) {
 `);
   return comparison.summary.verdict === "fail" && values["no-fail"] !== true ? 1 : 0;
 }
-async function writeOut(path6, text2) {
+async function writeOut(path6, text3) {
   await mkdir2(dirname2(path6), { recursive: true });
-  await writeFile2(path6, text2);
+  await writeFile2(path6, text3);
 }
 async function compareCommand(values, positionals, context) {
   if (positionals.length !== 2) {
@@ -32611,7 +32724,7 @@ async function compareCommand(values, positionals, context) {
 
 // src/cli/demo.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { cp, mkdir as mkdir3, rm, writeFile as writeFile3 } from "node:fs/promises";
+import { cp, mkdir as mkdir3, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
 import { dirname as dirname3, join as join3, relative as relative2, resolve as resolve3, sep } from "node:path";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 var DEMO_OPTIONS = {
@@ -32634,7 +32747,7 @@ function demoDirectory() {
   return found;
 }
 async function prepareTree(source, target, overlay) {
-  await rm(target, { recursive: true, force: true });
+  await rm2(target, { recursive: true, force: true });
   const variants = join3(source, "variants");
   await cp(source, target, {
     recursive: true,
@@ -32686,75 +32799,10 @@ import { existsSync as existsSync4 } from "node:fs";
 import { mkdir as mkdir4, writeFile as writeFile4 } from "node:fs/promises";
 import { join as join6, resolve as resolve4 } from "node:path";
 
-// src/core/sequential.ts
-var DEFAULT_ROUND_PLAN = Object.freeze({ initialRounds: 15, batch: 20, maxRounds: 95, budgetSeconds: 300 });
-function maxLooks(plan) {
-  return 1 + Math.ceil(Math.max(0, plan.maxRounds - plan.initialRounds) / plan.batch);
-}
-function lookLevel(level, looks) {
-  return 1 - (1 - level) / looks;
-}
-function minimumRounds(level) {
-  let n2 = 1;
-  while (mannWhitneyCdf(0, n2, n2) > 1 - level) n2++;
-  return n2;
-}
-function checkPlan(plan, level, names) {
-  for (const key of ["initialRounds", "batch", "maxRounds"]) {
-    if (!Number.isInteger(plan[key]) || plan[key] < 1) throw new ConfigError(`${names[key]}: ${plan[key]} is not allowed; expected a whole number of at least 1`);
-  }
-  if (!(plan.budgetSeconds > 0)) throw new ConfigError(`${names.budgetSeconds}: ${plan.budgetSeconds} is not allowed; expected a number of seconds greater than 0`);
-  const capped = { ...plan, initialRounds: Math.min(plan.initialRounds, plan.maxRounds) };
-  const perLook = lookLevel(level, maxLooks(capped));
-  const needed = minimumRounds(perLook);
-  if (capped.initialRounds < needed) {
-    const key = plan.maxRounds < needed ? "maxRounds" : "initialRounds";
-    throw new ConfigError(
-      `${names[key]}: ${plan[key]} rounds cannot bound a ratio at the level each of the ${maxLooks(capped)} looks tests at (${perLook.toFixed(5)}); give at least ${needed}`
-    );
-  }
-  return capped;
-}
-function spendLevel(config2, looks) {
-  const spend = (layer) => layer?.level === void 0 ? layer : { ...layer, level: lookLevel(layer.level, looks) };
-  return {
-    global: { ...config2.global, level: lookLevel(config2.global?.level ?? DEFAULT_THRESHOLDS.level, looks) },
-    benchmarks: config2.benchmarks === void 0 ? void 0 : Object.fromEntries(Object.entries(config2.benchmarks).map(([k, v]) => [k, spend(v) ?? {}])),
-    flags: spend(config2.flags)
-  };
-}
-function undecided(comparison) {
-  return comparison.benchmarks.filter((b) => b.verdict !== "failed" && b.timing !== null && b.timing.p !== null).filter((b) => b.timing?.verdict === "inconclusive" || b.timing?.verdict === "regressed" && !b.timing.significant).map((b) => b.id);
-}
-function nextBatch(plan, state) {
-  if (state.looks >= maxLooks(plan)) return 0;
-  const room = plan.maxRounds - state.rounds;
-  const affordable = state.secondsPerRound > 0 ? Math.floor((plan.budgetSeconds - state.elapsedSeconds) / state.secondsPerRound) : room;
-  return Math.max(0, Math.min(plan.batch, room, affordable));
-}
-function mergeBenchmark(before, after) {
-  if (after.status !== "ok" || before.status !== "ok" || before.timing === null || after.timing === null) return before.status !== "ok" ? before : after;
-  if (before.timing.loops !== after.timing.loops) {
-    throw new RangeError(`${after.id}: a batch timed ${after.timing.loops} loops per value, an earlier one ${before.timing.loops}; batches must share loop counts`);
-  }
-  return { ...after, timing: { ...after.timing, processes: [...before.timing.processes, ...after.timing.processes] } };
-}
-function mergeBatches(previous, batch) {
-  if (previous === null) return batch;
-  const merged = new Map(previous.benchmarks.map((b) => [b.id, b]));
-  for (const bench of batch.benchmarks) {
-    const before = merged.get(bench.id);
-    merged.set(bench.id, before === void 0 ? bench : mergeBenchmark(before, bench));
-  }
-  const benchmarks = [...merged.values()];
-  const processes = Math.max(1, ...benchmarks.map((b) => b.timing?.processes.length ?? 0));
-  return { ...previous, settings: { ...previous.settings, processes }, benchmarks };
-}
-
 // src/adapters/ab.ts
 import { randomInt } from "node:crypto";
-import { mkdtemp, rm as rm2 } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
 import { join as join4 } from "node:path";
 async function runInterleaved(options) {
   const thresholds = options.thresholds ?? {};
@@ -32773,7 +32821,7 @@ async function runInterleaved(options) {
   const spent = spendLevel(thresholds, looksAllowed);
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1e3;
-  const scratch = await mkdtemp(join4(tmpdir(), "profgate-ab-"));
+  const scratch = await mkdtemp2(join4(tmpdir2(), "profgate-ab-"));
   const seeds = [];
   let base = null;
   let head = null;
@@ -32821,7 +32869,7 @@ async function runInterleaved(options) {
       ids = pending;
     }
   } finally {
-    await rm2(scratch, { recursive: true, force: true });
+    await rm3(scratch, { recursive: true, force: true });
   }
   if (base === null || head === null || comparison === void 0) throw new Error("unreachable: the first look always runs");
   const roundsById = {};
@@ -32844,8 +32892,8 @@ async function runInterleaved(options) {
 
 // src/adapters/git.ts
 import { existsSync as existsSync3 } from "node:fs";
-import { mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
-import { tmpdir as tmpdir2 } from "node:os";
+import { mkdtemp as mkdtemp3, rm as rm4 } from "node:fs/promises";
+import { tmpdir as tmpdir3 } from "node:os";
 import { join as join5 } from "node:path";
 var GitError = class extends Error {
   name = "GitError";
@@ -32902,11 +32950,11 @@ var Git = class _Git {
   /** Checks `ref` out, detached, in a new temporary directory. */
   async addWorktree(ref) {
     const commit = await this.resolveCommit(ref);
-    const parent = await mkdtemp2(join5(tmpdir2(), "profgate-tree-"));
+    const parent = await mkdtemp3(join5(tmpdir3(), "profgate-tree-"));
     const path6 = join5(parent, commit.slice(0, 12));
     const result = await this.run(["worktree", "add", "--detach", "--quiet", path6, commit]);
     if (!result.ok) {
-      await rm3(parent, { recursive: true, force: true });
+      await rm4(parent, { recursive: true, force: true });
       throw new GitError(`could not check out ${ref} (${commit}) in ${path6}: ${result.stderr}`);
     }
     const worktree = {
@@ -32914,7 +32962,7 @@ var Git = class _Git {
       commit,
       remove: async () => {
         await this.run(["worktree", "remove", "--force", path6]);
-        await rm3(parent, { recursive: true, force: true });
+        await rm4(parent, { recursive: true, force: true });
         await this.run(["worktree", "prune"]);
       }
     };

@@ -218,3 +218,13 @@ export function mergeShards(inputs: readonly ShardInput[], options: MergeOptions
 export function onlyBenchmarks(results: Results, ids: ReadonlySet<string>): Results {
   return { ...results, benchmarks: results.benchmarks.filter((b) => ids.has(b.id)) };
 }
+
+/** `results` as shard `shard.index` of `shard.count`: the document and each benchmark say which shard and runner measured it. */
+export function stampShard(results: Results, shard: Shard): Results {
+  return { ...results, shard, benchmarks: results.benchmarks.map((b) => ({ ...b, shard: shard.index, runner: shard.runner })) };
+}
+
+/** Each baseline benchmark's cost (`benchmarkCost`), to balance a split by. */
+export function baselineCosts(baseline: Results): Map<string, number> {
+  return new Map(baseline.benchmarks.map((b) => [b.id, benchmarkCost(b, baseline.settings)]));
+}

@@ -51,6 +51,9 @@ Options:
   --profile-warmups N       iterations run before the cProfile pass measures (default: 1)
   --memory-warmups N        iterations run before the tracemalloc pass measures (default: 1)
   --passes LIST             comma-separated passes to run: timing, profile, memory (default: all three)
+  --collect-only            run no pass: results.json lists the benchmarks found, unmeasured (timing, profile and
+                            memory null), and those that failed to collect
+  --ids FILE                only the benchmarks whose ids the JSON list in FILE holds (e.g. one shard's share)
   --events-fd FD            write progress as JSON lines to file descriptor FD instead of text on stderr
   -h, --help                show this help
 
@@ -66,13 +69,12 @@ DIR/interleave.json ({"seed", "rounds", "loops": {ID: N}, "order": [[ROUND, ID, 
 that fails on either side stops there on both.
 
 Options of ab (besides --pythonpath, --filter, --suite, -k, --values, --warmups, --min-time, --loops, --timeout,
---gc, --hash-seed, --isolate and --events-fd as above):
+--gc, --hash-seed, --isolate, --ids and --events-fd as above):
   --base DIR, --head DIR    the two trees (required)
   --out DIR                 where to write the two results (required)
   --rounds N                rounds to run (default: 15)
   --loops-json FILE         loop counts to reuse, {ID: N} as in interleave.json of an earlier batch; benchmarks it
                             lacks are calibrated
-  --ids FILE                only the benchmarks whose ids the JSON list in FILE holds
   --seed N                  seed of the random order, 0 to 4294967295 (default: drawn at random, and recorded)
 
 Results are never written to stdout: the benchmarks may print there. With --events-fd, progress is one JSON object
@@ -190,18 +192,19 @@ def _parser(command):
     parser.add_argument("--isolate", action="store_true")
     parser.add_argument("--hash-seed", type=_whole(0, MAX_HASH_SEED), default=DEFAULT_HASH_SEED)
     parser.add_argument("--events-fd", type=_whole(0), default=None)
+    parser.add_argument("--ids", default=None)
     if command == "run":
         parser.add_argument("--processes", type=_whole(1), default=DEFAULT_PROCESSES)
         parser.add_argument("--profile-iterations", type=_whole(1), default=DEFAULT_PROFILE_ITERATIONS)
         parser.add_argument("--profile-warmups", type=_whole(0), default=DEFAULT_PROFILE_WARMUPS)
         parser.add_argument("--memory-warmups", type=_whole(0), default=DEFAULT_MEMORY_WARMUPS)
         parser.add_argument("--passes", type=_passes, default=list(PASSES))
+        parser.add_argument("--collect-only", action="store_true")
     else:
         parser.add_argument("--base", required=True)
         parser.add_argument("--head", required=True)
         parser.add_argument("--rounds", type=_whole(1), default=DEFAULT_ROUNDS)
         parser.add_argument("--loops-json", default=None)
-        parser.add_argument("--ids", default=None)
         parser.add_argument("--seed", type=_whole(0, MAX_HASH_SEED), default=None)
     return parser
 
@@ -221,8 +224,16 @@ def parse_arguments(argv, cwd):
     options.pythonpath = [_relative(cwd, path) for path in options.pythonpath]
     if options.command == "run":
         _check_tree(options, cwd, cwd)
+        if options.collect_only:
+            options.passes = []
     else:
         _check_trees(options, cwd)
+    options.id_list = None
+    if options.ids is not None:
+        ids = _read_json(options.ids, cwd, "--ids")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise UsageError("--ids {!r}: expected a JSON list of benchmark ids (strings)".format(options.ids))
+        options.id_list = set(ids)
     if options.select is not None and options.suite != "pytest":
         raise UsageError("-k/--select {!r} selects tests of a pytest suite, and {} holds a native one; use --filter".format(options.select, ", ".join(options.paths)))
     if options.suite == "pytest" and importlib.util.find_spec("pytest") is None:
@@ -277,12 +288,6 @@ def _check_trees(options, cwd):
         if not isinstance(loops, dict) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in loops.values()):
             raise UsageError("--loops-json {!r}: expected a JSON object of benchmark ids to whole numbers of at least 1".format(options.loops_json))
         options.loops_given = loops
-    options.id_list = None
-    if options.ids is not None:
-        ids = _read_json(options.ids, cwd, "--ids")
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise UsageError("--ids {!r}: expected a JSON list of benchmark ids (strings)".format(options.ids))
-        options.id_list = ids
     if options.seed is None:
         options.seed = random.SystemRandom().randrange(MAX_HASH_SEED + 1)
 
