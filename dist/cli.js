@@ -64,15 +64,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat2, path6, options) {
-      if (!stat2.isSymbolicLink() && !stat2.isFile()) {
+    function checkStat(stat3, path6, options) {
+      if (!stat3.isSymbolicLink() && !stat3.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat2) {
-        cb(er, er ? false : checkStat(stat2, path6, options));
+      fs.stat(path6, function(er, stat3) {
+        cb(er, er ? false : checkStat(stat3, path6, options));
       });
     }
     function sync(path6, options) {
@@ -88,20 +88,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat2) {
-        cb(er, er ? false : checkStat(stat2, options));
+      fs.stat(path6, function(er, stat3) {
+        cb(er, er ? false : checkStat(stat3, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs.statSync(path6), options);
     }
-    function checkStat(stat2, options) {
-      return stat2.isFile() && checkMode(stat2, options);
+    function checkStat(stat3, options) {
+      return stat3.isFile() && checkMode(stat3, options);
     }
-    function checkMode(stat2, options) {
-      var mod = stat2.mode;
-      var uid = stat2.uid;
-      var gid = stat2.gid;
+    function checkMode(stat3, options) {
+      var mod = stat3.mode;
+      var uid = stat3.uid;
+      var gid = stat3.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -135,12 +135,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve5, reject) {
+        return new Promise(function(resolve7, reject) {
           isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve5(is);
+              resolve7(is);
             }
           });
         });
@@ -206,27 +206,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve5, reject) => {
+      const step = (i2) => new Promise((resolve7, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve5(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve7(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve5(subStep(p, i2, 0));
+        resolve7(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve5, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve7, reject) => {
         if (ii === pathExt.length)
-          return resolve5(step(i2 + 1));
+          return resolve7(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve5(p + ext);
+              return resolve7(p + ext);
           }
-          return resolve5(subStep(p, i2, ii + 1));
+          return resolve7(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -475,19 +475,19 @@ var require_enoent = __commonJS({
         spawnargs: original.args
       });
     }
-    function hookChildProcess(cp2, parsed) {
+    function hookChildProcess(cp3, parsed) {
       if (!isWin) {
         return;
       }
-      const originalEmit = cp2.emit;
-      cp2.emit = function(name, arg1) {
+      const originalEmit = cp3.emit;
+      cp3.emit = function(name, arg1) {
         if (name === "exit") {
           const err = verifyENOENT(arg1, parsed);
           if (err) {
-            return originalEmit.call(cp2, "error", err);
+            return originalEmit.call(cp3, "error", err);
           }
         }
-        return originalEmit.apply(cp2, arguments);
+        return originalEmit.apply(cp3, arguments);
       };
     }
     function verifyENOENT(status, parsed) {
@@ -515,18 +515,18 @@ var require_enoent = __commonJS({
 var require_cross_spawn = __commonJS({
   "node_modules/cross-spawn/index.js"(exports, module) {
     "use strict";
-    var cp2 = __require("child_process");
+    var cp3 = __require("child_process");
     var parse4 = require_parse();
     var enoent = require_enoent();
     function spawn2(command, args, options) {
       const parsed = parse4(command, args, options);
-      const spawned = cp2.spawn(parsed.command, parsed.args, parsed.options);
+      const spawned = cp3.spawn(parsed.command, parsed.args, parsed.options);
       enoent.hookChildProcess(spawned, parsed);
       return spawned;
     }
     function spawnSync2(command, args, options) {
       const parsed = parse4(command, args, options);
-      const result = cp2.spawnSync(parsed.command, parsed.args, parsed.options);
+      const result = cp3.spawnSync(parsed.command, parsed.args, parsed.options);
       result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
       return result;
     }
@@ -6082,9 +6082,9 @@ var asciiTabOrNewline = /[\t\n\r]/g;
 function stripTabAndNewline(value) {
   return value.replace(asciiTabOrNewline, "");
 }
-function urlHostnameOk(url2, hostname3) {
-  hostname3.lastIndex = 0;
-  return hostname3.test(url2.hostname);
+function urlHostnameOk(url2, hostname4) {
+  hostname4.lastIndex = 0;
+  return hostname4.test(url2.hostname);
 }
 function urlProtocolOk(url2, protocol) {
   protocol.lastIndex = 0;
@@ -8323,7 +8323,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve5) {
+function isRecursive(inst, stack, resolve7) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -8333,7 +8333,7 @@ function isRecursive(inst, stack, resolve5) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve5);
+      const answer = isRecursive(child, stack, resolve7);
       if (answer > result)
         result = answer;
     }
@@ -8344,7 +8344,7 @@ function isRecursive(inst, stack, resolve5) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve7) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -8408,7 +8408,7 @@ function isRecursive(inst, stack, resolve5) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve7 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -24802,8 +24802,8 @@ var disconnect = (anyProcess) => {
 // node_modules/execa/lib/utils/deferred.js
 var createDeferred = () => {
   const methods = {};
-  const promise2 = new Promise((resolve5, reject) => {
-    Object.assign(methods, { resolve: resolve5, reject });
+  const promise2 = new Promise((resolve7, reject) => {
+    Object.assign(methods, { resolve: resolve7, reject });
   });
   return Object.assign(promise2, methods);
 };
@@ -29454,11 +29454,11 @@ var addConcurrentStream = (concurrentStreams, stream, waitName) => {
   const promises = weakMap.get(stream);
   const promise2 = createDeferred();
   promises.push(promise2);
-  const resolve5 = promise2.resolve.bind(promise2);
-  return { resolve: resolve5, promises };
+  const resolve7 = promise2.resolve.bind(promise2);
+  return { resolve: resolve7, promises };
 };
-var waitForConcurrentStreams = async ({ resolve: resolve5, promises }, subprocess) => {
-  resolve5();
+var waitForConcurrentStreams = async ({ resolve: resolve7, promises }, subprocess) => {
+  resolve7();
   const [isSubprocessExit] = await Promise.race([
     Promise.allSettled([true, subprocess]),
     Promise.all([false, ...promises])
@@ -30173,6 +30173,15 @@ async function runHarness(options) {
     if (scratch !== null) await rm(scratch, { recursive: true, force: true });
   }
 }
+async function collectBenchmarks(options) {
+  const out = await mkdtemp(join(tmpdir(), "profgate-collect-"));
+  try {
+    const run = await runHarness({ cwd: options.cwd, out, settings: options.settings, passes: "none", env: options.env });
+    return run.results.benchmarks.map((b) => b.id);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
 async function runAbHarness(options) {
   const out = resolve(options.out);
   await mkdir(out, { recursive: true });
@@ -30254,6 +30263,170 @@ var package_default = {
 
 // src/version.ts
 var VERSION = package_default.version;
+
+// src/cli/run.ts
+import { hostname as hostname3 } from "node:os";
+import { resolve as resolve2 } from "node:path";
+
+// src/core/shards.ts
+function parseShardSpec(value, where) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  const index = Number(match?.[1]);
+  const count3 = Number(match?.[2]);
+  if (match === null || index < 1 || count3 < 1 || index > count3 || count3 > MAX_SHARDS) {
+    throw new ConfigError(`${where}: ${JSON.stringify(value)} is not allowed; expected "i/n", shard i of n, with 1 \u2264 i \u2264 n \u2264 ${MAX_SHARDS}, e.g. "2/4"`);
+  }
+  return { index, count: count3 };
+}
+var MEMORY_PASS_FACTOR = 20;
+function mean(values) {
+  return values.length === 0 ? 0 : values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+function benchmarkCost(bench, settings) {
+  if (bench.status === "timeout") return settings.timeout;
+  const timing = bench.timing;
+  const perIteration = timing === null ? 0 : mean(timing.processes.map((p) => mean(p.wall)));
+  const timed = timing === null ? 0 : timing.processes.reduce((sum, p) => sum + mean(p.wall) * timing.loops * (p.wall.length + timing.warmups), 0);
+  const calibration = timing === null ? 0 : 2 * settings.min_time;
+  const profiled = bench.profile === null ? 0 : bench.profile.total_time * (bench.profile.iterations + bench.profile.warmups);
+  const traced = bench.memory === null ? 0 : perIteration * (bench.memory.warmups + 1) * MEMORY_PASS_FACTOR;
+  return timed + calibration + profiled + traced;
+}
+function splitBenchmarks(ids, count3, costs) {
+  const position = new Map(ids.map((id, i2) => [id, i2]));
+  const unique = [...position.keys()];
+  const known = unique.map((id) => costs?.get(id)).filter((c3) => c3 !== void 0 && Number.isFinite(c3) && c3 >= 0);
+  if (known.length === 0) {
+    const shards2 = Array.from({ length: count3 }, (_, k) => unique.slice(Math.floor(k * unique.length / count3), Math.floor((k + 1) * unique.length / count3)));
+    return { shards: shards2, by: "even" };
+  }
+  const sorted = [...known].sort((a2, b) => a2 - b);
+  const middle = sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  const costOf = (id) => {
+    const cost = costs?.get(id);
+    return cost !== void 0 && Number.isFinite(cost) && cost >= 0 ? cost : middle;
+  };
+  const order = [...unique].sort((a2, b) => costOf(b) - costOf(a2) || position.get(a2) - position.get(b));
+  const load2 = new Array(count3).fill(0);
+  const shards = Array.from({ length: count3 }, () => []);
+  for (const id of order) {
+    let target = 0;
+    for (let k = 1; k < count3; k++) if (load2[k] < load2[target]) target = k;
+    load2[target] += costOf(id);
+    shards[target].push(id);
+  }
+  for (const shard of shards) shard.sort((a2, b) => position.get(a2) - position.get(b));
+  return { shards, by: "durations" };
+}
+var ShardError = class extends Error {
+  constructor(problems) {
+    super(`cannot merge the shards:
+${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.problems = problems;
+  }
+  problems;
+  name = "ShardError";
+};
+var SETTINGS_COMPARED = [
+  "paths",
+  "pythonpath",
+  "filter",
+  "processes",
+  "values",
+  "warmups",
+  "min_time",
+  "timeout",
+  "gc",
+  "hash_seed",
+  "isolate",
+  "profile_iterations",
+  "profile_warmups",
+  "memory_warmups"
+];
+function describeShard(input2) {
+  const shard = input2.results.shard;
+  return shard === void 0 ? input2.label : `shard ${shard.index}/${shard.count} (${input2.label})`;
+}
+function shardProblems(inputs, options) {
+  const problems = [];
+  const shards = inputs.filter((input2) => input2.results.shard !== void 0);
+  for (const input2 of inputs) {
+    if (input2.results.shard === void 0) problems.push(`${input2.label} is not one shard's results (it has no "shard" field): measure each shard with --shard i/n (Action input "shard")`);
+  }
+  const first = shards[0];
+  if (first === void 0) return problems.length > 0 ? problems : ["no shards to merge"];
+  const reference = first.results.shard;
+  for (const input2 of shards) {
+    const shard = input2.results.shard;
+    if (options.run != null && shard.run !== options.run) {
+      problems.push(`${describeShard(input2)} is from another run (${shard.run === null ? "no run recorded" : `run ${shard.run}`}), not from run ${options.run}`);
+    } else if (options.run == null && shard.run !== reference.run) {
+      problems.push(`${describeShard(input2)} is from run ${String(shard.run)}, ${describeShard(first)} from run ${String(reference.run)}: merge the shards of one run`);
+    }
+    if (shard.count !== reference.count) problems.push(`${describeShard(input2)} is one of ${shard.count} shards, ${describeShard(first)} one of ${reference.count}`);
+    if (shard.total !== reference.total || shard.basis !== reference.basis) {
+      problems.push(
+        `${describeShard(input2)} split a suite of ${shard.total} benchmarks by ${shard.basis ?? "even counts"}, ${describeShard(first)} one of ${reference.total} by ${reference.basis ?? "even counts"}: the shards did not split the suite alike; run them again`
+      );
+    }
+    for (const key of SETTINGS_COMPARED) {
+      const mine = JSON.stringify(input2.results.settings[key] ?? null);
+      const theirs = JSON.stringify(first.results.settings[key] ?? null);
+      if (mine !== theirs) problems.push(`${describeShard(input2)} was measured with ${key} ${mine}, ${describeShard(first)} with ${theirs}`);
+    }
+    const commit = input2.results.environment.git?.commit ?? null;
+    const firstCommit = first.results.environment.git?.commit ?? null;
+    if (commit !== firstCommit) problems.push(`${describeShard(input2)} measured commit ${String(commit)}, ${describeShard(first)} commit ${String(firstCommit)}`);
+    if (input2.results.environment.tool_version !== first.results.environment.tool_version) {
+      problems.push(`${describeShard(input2)} was measured by profgate ${input2.results.environment.tool_version}, ${describeShard(first)} by ${first.results.environment.tool_version}`);
+    }
+  }
+  const byIndex = /* @__PURE__ */ new Map();
+  for (const input2 of shards) byIndex.set(input2.results.shard.index, [...byIndex.get(input2.results.shard.index) ?? [], input2]);
+  for (const [index, found] of [...byIndex.entries()].sort((a2, b) => a2[0] - b[0])) {
+    if (found.length > 1) problems.push(`shard ${index}/${reference.count} appears ${found.length} times: ${found.map((f) => f.label).join(", ")}`);
+  }
+  for (let index = 1; index <= reference.count; index++) {
+    if (!byIndex.has(index)) problems.push(`shard ${index}/${reference.count} is missing${options.nameOf === void 0 ? "" : `: ${options.nameOf(index, reference.count)}`}`);
+  }
+  return problems;
+}
+function mergeShards(inputs, options = {}) {
+  const problems = shardProblems(inputs, options);
+  if (problems.length > 0) throw new ShardError(problems);
+  const ordered = [...inputs].sort((a2, b) => a2.results.shard.index - b.results.shard.index);
+  const owner = /* @__PURE__ */ new Map();
+  const benchmarks = [];
+  for (const input2 of ordered) {
+    const shard = input2.results.shard;
+    for (const bench of input2.results.benchmarks) {
+      const earlier = owner.get(bench.id);
+      if (earlier !== void 0) {
+        problems.push(`${JSON.stringify(bench.id)} was measured by both ${describeShard(earlier)} and ${describeShard(input2)}`);
+        continue;
+      }
+      owner.set(bench.id, input2);
+      benchmarks.push({ ...bench, shard: shard.index, runner: shard.runner });
+    }
+  }
+  const first = ordered[0];
+  const total = first.results.shard.total;
+  if (problems.length === 0 && benchmarks.length !== total) {
+    problems.push(`the shards hold ${benchmarks.length} benchmarks, but each found ${total} in the suite: the shards did not split the suite alike; run them again`);
+  }
+  if (problems.length > 0) throw new ShardError(problems.slice(0, 20));
+  benchmarks.sort((a2, b) => a2.id < b.id ? -1 : a2.id > b.id ? 1 : 0);
+  const shards = ordered.map((input2) => input2.results.shard);
+  const created = ordered.map((input2) => input2.results.created).reduce((latest, c3) => c3 > latest ? c3 : latest);
+  const { schema, schema_version, environment, settings } = first.results;
+  return { schema, schema_version, created, environment, settings, shards, benchmarks };
+}
+function stampShard(results, shard) {
+  return { ...results, shard, benchmarks: results.benchmarks.map((b) => ({ ...b, shard: shard.index, runner: shard.runner })) };
+}
+function baselineCosts(baseline) {
+  return new Map(baseline.benchmarks.map((b) => [b.id, benchmarkCost(b, baseline.settings)]));
+}
 
 // src/adapters/project.ts
 import { readFile as readFile2, stat } from "node:fs/promises";
@@ -31153,9 +31326,9 @@ function boundRank(n2, m, level, method) {
       return k;
     }
     case "normal": {
-      const mean = n2 * m / 2;
+      const mean2 = n2 * m / 2;
       const sd = Math.sqrt(n2 * m * (n2 + m + 1) / 12);
-      return Math.max(0, Math.floor(mean + normalQuantile(alpha) * sd + 0.5));
+      return Math.max(0, Math.floor(mean2 + normalQuantile(alpha) * sd + 0.5));
     }
   }
 }
@@ -31589,6 +31762,28 @@ var DeferredConfirmations = external_exports.strictObject({
   schema_version: external_exports.literal(CONFIRMATIONS_SCHEMA_VERSION),
   sessions: external_exports.array(sessionSchema(external_exports.unknown())).max(MAX_SHARDS)
 });
+function confirmationsDocument(sessions) {
+  return { schema: CONFIRMATIONS_SCHEMA_NAME, schema_version: CONFIRMATIONS_SCHEMA_VERSION, sessions: [...sessions] };
+}
+function parseConfirmations(data, source) {
+  const version2 = data?.schema_version;
+  if (typeof data === "object" && data !== null && data.schema === CONFIRMATIONS_SCHEMA_NAME && version2 !== CONFIRMATIONS_SCHEMA_VERSION) {
+    throw new ResultsError(source, [`schema_version ${JSON.stringify(version2) ?? "is missing"} is not known to this profgate (it reads version ${CONFIRMATIONS_SCHEMA_VERSION})`]);
+  }
+  const parsed = DeferredConfirmations.safeParse(data);
+  if (!parsed.success) {
+    throw new ResultsError(
+      source,
+      parsed.error.issues.slice(0, 20).map((issue2) => `${issue2.path.map((p) => typeof p === "number" ? `[${p}]` : `.${String(p)}`).join("").replace(/^\./, "") || "(top level)"}: ${issue2.message}`)
+    );
+  }
+  const sessions = parsed.data.sessions.map((session, s) => ({
+    ...session,
+    base: parseResults(session.base, `${source}: sessions[${s}].base`),
+    head: parseResults(session.head, `${source}: sessions[${s}].head`)
+  }));
+  return confirmationsDocument(sessions);
+}
 
 // src/adapters/project.ts
 var MAX_RESULTS_BYTES = 64 * 1024 * 1024;
@@ -31611,6 +31806,15 @@ async function readJsonFile(file2, size) {
     throw new ResultsError(file2, [`not valid JSON: ${error62 instanceof Error ? error62.message : String(error62)}`]);
   }
 }
+async function readConfirmations(file2) {
+  let info;
+  try {
+    info = await stat(file2);
+  } catch {
+    return null;
+  }
+  return parseConfirmations(await readJsonFile(file2, info.size), file2);
+}
 async function readResults(path6) {
   let file2 = path6;
   let info;
@@ -31624,6 +31828,25 @@ async function readResults(path6) {
     throw new ResultsError(file2, ["no such file; pass a results.json or the directory `profgate run --out` wrote"]);
   }
   return parseResults(await readJsonFile(file2, info.size), file2);
+}
+
+// src/adapters/shard.ts
+import { writeFile as writeFile2 } from "node:fs/promises";
+async function runShard(options) {
+  const all = await collectBenchmarks({ cwd: options.cwd, settings: options.settings });
+  const split = splitBenchmarks(all, options.shard.count, options.baseline === null ? null : baselineCosts(options.baseline.results));
+  const ids = split.shards[options.shard.index - 1] ?? [];
+  const run = await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, onEvent: options.onEvent });
+  const results = stampShard(run.results, {
+    ...options.shard,
+    run: options.run,
+    runner: options.runner,
+    total: all.length,
+    basis: split.by === "durations" && options.baseline !== null ? options.baseline.label : null
+  });
+  await writeFile2(run.resultsPath, `${JSON.stringify(results, null, 1)}
+`);
+  return { ...run, results, ids, total: all.length };
 }
 
 // src/report/format.ts
@@ -31892,6 +32115,8 @@ var RUN_OPTIONS = {
   "profile-iterations": { type: "string" },
   gc: { type: "boolean" },
   isolate: { type: "boolean" },
+  shard: { type: "string" },
+  baseline: { type: "string" },
   quiet: { type: "boolean", short: "q" }
 };
 var RUN_HELP = `Usage: profgate run [PATH...] [options]
@@ -31919,6 +32144,11 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --gc                    keep the garbage collector on while timing
   --isolate               give each benchmark worker processes of its own (slower: one Python start-up per
                           benchmark and process)
+  --shard I/N             measure only shard I of N of the suite (e.g. on machine I of N); \`profgate merge\`
+                          joins the shards' results. Every shard splits the suite alike: evenly, or balanced by
+                          the durations in --baseline
+  --baseline RESULTS      with --shard: a results.json (or its directory) whose durations balance the split; give
+                          every shard the same one
   -q, --quiet             no progress on stderr
 
 Exit codes: 0 every benchmark ran, 1 some failed (results are still written), 2 usage error.
@@ -31951,8 +32181,8 @@ async function runCommand(values, positionals, context) {
   const settings = await runSettingsFrom(values, positionals, context.cwd);
   const out = typeof values.out === "string" ? values.out : DEFAULT_OUT;
   const progress = values.quiet === true ? void 0 : createProgress(context.stderr, context.colour);
-  const run = await runHarness({ cwd: context.cwd, out, settings, onEvent: progress });
-  if (run.results.benchmarks.length === 0) {
+  const run = await measure(values, settings, out, context, progress);
+  if (run.results.benchmarks.length === 0 && run.results.shard === void 0) {
     throw new UsageError(
       `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`
     );
@@ -31963,10 +32193,20 @@ Results: ${run.resultsPath}
 `);
   return run.exitCode;
 }
+async function measure(values, settings, out, context, onEvent) {
+  if (typeof values.shard !== "string") {
+    if (typeof values.baseline === "string") throw new UsageError("--baseline balances the split of --shard; give --shard I/N too, or leave --baseline out");
+    return runHarness({ cwd: context.cwd, out, settings, onEvent });
+  }
+  const shard = parseShardSpec(values.shard, "--shard");
+  const results = typeof values.baseline === "string" ? await readResults(resolve2(context.cwd, values.baseline)) : null;
+  const baseline = results === null ? null : { results, label: `the baseline of ${results.environment.git?.commit.slice(0, 7) ?? "an unknown commit"} from ${results.created}` };
+  return runShard({ cwd: context.cwd, out, settings, shard, run: null, runner: hostname3(), baseline, onEvent });
+}
 
 // src/cli/compare.ts
-import { writeFile as writeFile2, mkdir as mkdir2 } from "node:fs/promises";
-import { dirname as dirname2, resolve as resolve2 } from "node:path";
+import { writeFile as writeFile3, mkdir as mkdir2 } from "node:fs/promises";
+import { dirname as dirname2, resolve as resolve3 } from "node:path";
 
 // src/report/common.ts
 var VERDICT_ICON = {
@@ -32697,9 +32937,9 @@ function thresholdFlags(values) {
   return flags;
 }
 async function reportComparison(comparison, values, context) {
-  if (typeof values.markdown === "string") await writeOut(resolve2(context.cwd, values.markdown), renderMarkdown(comparison));
-  if (typeof values.html === "string") await writeOut(resolve2(context.cwd, values.html), renderHtml(comparison));
-  if (typeof values.json === "string") await writeOut(resolve2(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}
+  if (typeof values.markdown === "string") await writeOut(resolve3(context.cwd, values.markdown), renderMarkdown(comparison));
+  if (typeof values.html === "string") await writeOut(resolve3(context.cwd, values.html), renderHtml(comparison));
+  if (typeof values.json === "string") await writeOut(resolve3(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}
 `);
   context.stdout.write(`${renderComparison(comparison, context.colour)}
 `);
@@ -32707,7 +32947,7 @@ async function reportComparison(comparison, values, context) {
 }
 async function writeOut(path6, text3) {
   await mkdir2(dirname2(path6), { recursive: true });
-  await writeFile2(path6, text3);
+  await writeFile3(path6, text3);
 }
 async function compareCommand(values, positionals, context) {
   if (positionals.length !== 2) {
@@ -32716,16 +32956,16 @@ async function compareCommand(values, positionals, context) {
   const flags = thresholdFlags(values);
   const project = await loadProjectConfig(context.cwd);
   const [basePath, headPath] = positionals;
-  const base = await readResults(resolve2(context.cwd, basePath));
-  const head = await readResults(resolve2(context.cwd, headPath));
+  const base = await readResults(resolve3(context.cwd, basePath));
+  const head = await readResults(resolve3(context.cwd, headPath));
   const comparison = compare(base, head, { mode: "separate", thresholds: thresholdConfig(project, flags) });
   return reportComparison(comparison, values, context);
 }
 
 // src/cli/demo.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { cp, mkdir as mkdir3, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname3, join as join3, relative as relative2, resolve as resolve3, sep } from "node:path";
+import { cp, mkdir as mkdir3, rm as rm2, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname as dirname3, join as join3, relative as relative2, resolve as resolve4, sep } from "node:path";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 var DEMO_OPTIONS = {
   out: { type: "string" },
@@ -32759,7 +32999,7 @@ async function demoCommand(values, _positionals, context) {
   const flags = {};
   applyRunValues(flags, { processes: values.processes }, (name) => `--${name}`);
   const source = demoDirectory();
-  const out = resolve3(context.cwd, typeof values.out === "string" ? values.out : join3(".profgate", "demo"));
+  const out = resolve4(context.cwd, typeof values.out === "string" ? values.out : join3(".profgate", "demo"));
   const sides2 = { base: join3(out, "base"), head: join3(out, "head") };
   await mkdir3(out, { recursive: true });
   await prepareTree(source, sides2.base, null);
@@ -32773,10 +33013,10 @@ async function demoCommand(values, _positionals, context) {
   const head = await runHarness({ cwd: sides2.head, out: "results", settings, onEvent: quiet ? void 0 : createProgress(context.stderr, context.colour, "head") });
   const comparison = compare(base.results, head.results, { mode: "separate", thresholds: thresholdConfig(project, {}) });
   const report = join3(out, "report.md");
-  await writeFile3(report, renderMarkdown(comparison));
+  await writeFile4(report, renderMarkdown(comparison));
   const page = join3(out, "report.html");
-  await writeFile3(page, renderHtml(comparison));
-  await writeFile3(join3(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
+  await writeFile4(page, renderHtml(comparison));
+  await writeFile4(join3(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
   const shown = (path6) => relative2(context.cwd, path6) || path6;
   context.stdout.write(`
@@ -32796,8 +33036,8 @@ ${renderComparison(comparison, context.colour)}
 
 // src/cli/ab.ts
 import { existsSync as existsSync4 } from "node:fs";
-import { mkdir as mkdir4, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join6, resolve as resolve4 } from "node:path";
+import { mkdir as mkdir4, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join6, resolve as resolve5 } from "node:path";
 
 // src/adapters/ab.ts
 import { randomInt } from "node:crypto";
@@ -33078,7 +33318,7 @@ function numberFlag(values, name, kind) {
 async function abCommand(values, positionals, context) {
   const [baseRef, ...rest] = positionals;
   if (baseRef === void 0) throw new UsageError("expected BASE_REF, the commit to compare with (a branch, tag, SHA or e.g. HEAD~1)");
-  const headRef = rest[0] !== void 0 && !existsSync4(resolve4(context.cwd, rest[0])) ? rest.shift() : void 0;
+  const headRef = rest[0] !== void 0 && !existsSync4(resolve5(context.cwd, rest[0])) ? rest.shift() : void 0;
   const settings = await runSettingsFrom(values, rest, context.cwd);
   const project = await loadProjectConfig(context.cwd);
   const thresholds = thresholdConfig(project, thresholdFlags(values));
@@ -33090,7 +33330,7 @@ async function abCommand(values, positionals, context) {
     maxRounds: "--max-rounds",
     budgetSeconds: "--budget"
   });
-  const out = resolve4(context.cwd, typeof values.out === "string" ? values.out : DEFAULT_AB_OUT);
+  const out = resolve5(context.cwd, typeof values.out === "string" ? values.out : DEFAULT_AB_OUT);
   const stderr = values.quiet === true ? void 0 : context.stderr;
   const git = new Git(context.cwd);
   const trees = [];
@@ -33140,18 +33380,75 @@ async function abCommand(values, positionals, context) {
         onEvent: stderr === void 0 ? void 0 : createProgress(stderr, context.colour, side)
       });
       joined[side] = joinPasses(sides2[side].timed, passes.results);
-      await writeFile4(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}
+      await writeFile5(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}
 `);
     }
     if (joined.base === void 0 || joined.head === void 0) throw new Error("unreachable: both sides ran");
     const comparison = compare(joined.base, joined.head, { mode: "interleaved", thresholds: spendLevel(thresholds, run.maxLooks), commits });
     await mkdir4(out, { recursive: true });
-    await writeFile4(join6(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
+    await writeFile5(join6(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
     return await reportComparison(comparison, values, context);
   } finally {
     for (const tree of trees) await tree.remove();
   }
+}
+
+// src/cli/merge.ts
+import { cp as cp2, mkdir as mkdir5, stat as stat2, writeFile as writeFile6 } from "node:fs/promises";
+import { join as join7, resolve as resolve6 } from "node:path";
+var MERGE_OPTIONS = {
+  out: { type: "string" }
+};
+var MERGE_HELP = `Usage: profgate merge DIR... --out DIR
+
+Merges the shards of one sharded run into one results document. Each DIR is what \`profgate run --shard I/N --out
+DIR\` wrote (or its results.json). Every shard of the run must be there exactly once, measured with the same
+settings and the same commit, and split alike; otherwise the merge is refused, naming the shard and the problem.
+Writes OUT/results.json (each benchmark records the shard and the machine that measured it), OUT/profiles/ and,
+when shards confirmed timings interleaved with a base commit, OUT/confirmations.json. \`profgate compare\` takes
+the result like any other.
+
+Options:
+  --out DIR    where to write the merged results (required)
+
+Exit codes: 0 merged, 2 usage or input error (a missing, duplicated or mismatched shard, an invalid file).
+`;
+async function isDirectory(path6) {
+  try {
+    return (await stat2(path6)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+async function mergeCommand(values, positionals, context) {
+  if (typeof values.out !== "string") throw new UsageError("--out DIR is required: the directory to write the merged results to");
+  if (positionals.length === 0) throw new UsageError("expected the shards' directories (what profgate run --shard I/N --out DIR wrote), got none");
+  const inputs = [];
+  const sessions = [];
+  const dirs = [];
+  for (const given of positionals) {
+    const path6 = resolve6(context.cwd, given);
+    const dir = await isDirectory(path6) ? path6 : resolve6(path6, "..");
+    inputs.push({ label: given, results: await readResults(path6) });
+    sessions.push(...(await readConfirmations(join7(dir, "confirmations.json")))?.sessions ?? []);
+    dirs.push(dir);
+  }
+  const merged = mergeShards(inputs);
+  const out = resolve6(context.cwd, values.out);
+  await mkdir5(out, { recursive: true });
+  for (const dir of dirs) {
+    if (await isDirectory(join7(dir, "profiles"))) await cp2(join7(dir, "profiles"), join7(out, "profiles"), { recursive: true });
+  }
+  await writeFile6(join7(out, "results.json"), `${JSON.stringify(merged, null, 1)}
+`);
+  if (sessions.length > 0) await writeFile6(join7(out, "confirmations.json"), `${JSON.stringify(confirmationsDocument(sessions))}
+`);
+  context.stdout.write(`${renderRunSummary(merged, context.colour)}
+
+Merged ${inputs.length} shards: ${join7(out, "results.json")}
+`);
+  return 0;
 }
 
 // src/cli/main.ts
@@ -33161,6 +33458,7 @@ Usage:
   profgate run [PATH...] [options]     run the benchmarks: timing, cProfile and tracemalloc passes
   profgate compare BASE HEAD [options] compare two runs: verdicts, slower functions, allocating lines
   profgate ab BASE_REF [HEAD_REF]      time two commits interleaved on this machine, and compare them
+  profgate merge DIR... --out DIR      merge the shards of a sharded run (profgate run --shard I/N) into one
   profgate demo                        the example project before and after a planted regression, compared
   profgate help COMMAND                help for one command
 
@@ -33171,7 +33469,8 @@ var COMMANDS = {
   run: { options: RUN_OPTIONS, help: RUN_HELP, run: runCommand },
   compare: { options: COMPARE_OPTIONS, help: COMPARE_HELP, run: compareCommand },
   demo: { options: DEMO_OPTIONS, help: DEMO_HELP, run: demoCommand },
-  ab: { options: AB_OPTIONS, help: AB_HELP, run: abCommand }
+  ab: { options: AB_OPTIONS, help: AB_HELP, run: abCommand },
+  merge: { options: MERGE_OPTIONS, help: MERGE_HELP, run: mergeCommand }
 };
 async function main(argv, context = defaultContext()) {
   const [name, ...rest] = argv;
@@ -33208,7 +33507,7 @@ async function main(argv, context = defaultContext()) {
     }
     return await command.run(parsed.values, parsed.positionals, context);
   } catch (error62) {
-    if (error62 instanceof UsageError || error62 instanceof ConfigError || error62 instanceof ResultsError || error62 instanceof HarnessError && error62.usage) {
+    if (error62 instanceof UsageError || error62 instanceof ConfigError || error62 instanceof ResultsError || error62 instanceof ShardError || error62 instanceof HarnessError && error62.usage) {
       context.stderr.write(`profgate ${name}: ${error62.message}
 `);
       return 2;
