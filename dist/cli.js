@@ -31786,7 +31786,7 @@ function parseConfirmations(data, source) {
 }
 
 // src/adapters/project.ts
-var MAX_RESULTS_BYTES = 64 * 1024 * 1024;
+var MAX_RESULTS_BYTES = 256 * 1024 * 1024;
 async function loadProjectConfig(cwd) {
   const path6 = join2(cwd, "pyproject.toml");
   let text3;
@@ -33440,7 +33440,7 @@ async function mergeCommand(values, positionals, context) {
   for (const dir of dirs) {
     if (await isDirectory(join7(dir, "profiles"))) await cp2(join7(dir, "profiles"), join7(out, "profiles"), { recursive: true });
   }
-  await writeFile6(join7(out, "results.json"), `${JSON.stringify(merged, null, 1)}
+  await writeFile6(join7(out, "results.json"), `${JSON.stringify(merged)}
 `);
   if (sessions.length > 0) await writeFile6(join7(out, "confirmations.json"), `${JSON.stringify(confirmationsDocument(sessions))}
 `);

@@ -160,7 +160,8 @@ export async function mergeMode(inputs: ActionInputs, runner: Runner, services: 
   const shards = await downloadShards(inputs, runner, services, join(root, "shards"));
   const merged: Results = mergeShards(shards.inputs, { run: String(runner.runId), nameOf: (index, count) => `artifact "${shardArtifactName(inputs.artifactName, index, count)}"` });
   await mkdir(out, { recursive: true });
-  await writeFile(join(out, "results.json"), `${JSON.stringify(merged, null, 1)}\n`);
+  // Compact: a merged run is the size of every shard together.
+  await writeFile(join(out, "results.json"), `${JSON.stringify(merged)}\n`);
   for (const dir of shards.dirs) {
     // Profile file names are unique per benchmark id, and every id is in one shard only.
     if (await exists(join(dir, "profiles"))) await cp(join(dir, "profiles"), join(out, "profiles"), { recursive: true });

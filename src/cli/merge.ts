@@ -55,7 +55,8 @@ export async function mergeCommand(values: Record<string, unknown>, positionals:
   for (const dir of dirs) {
     if (await isDirectory(join(dir, "profiles"))) await cp(join(dir, "profiles"), join(out, "profiles"), { recursive: true });
   }
-  await writeFile(join(out, "results.json"), `${JSON.stringify(merged, null, 1)}\n`);
+  // Compact: a merged run is the size of every shard together.
+  await writeFile(join(out, "results.json"), `${JSON.stringify(merged)}\n`);
   if (sessions.length > 0) await writeFile(join(out, "confirmations.json"), `${JSON.stringify(confirmationsDocument(sessions))}\n`);
   context.stdout.write(`${renderRunSummary(merged, context.colour)}\n\nMerged ${inputs.length} shards: ${join(out, "results.json")}\n`);
   return 0;

@@ -34,7 +34,7 @@ describe("profgate run --shard and profgate merge", () => {
   beforeAll(async () => {
     for (const [i, dir] of shardDirs.entries()) {
       const run = await profgate(["run", "benchmarks", "--shard", `${i + 1}/3`, "--out", dir, ...quick]);
-      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.exitCode, String(run.stderr)).toBe(0);
     }
   });
 
@@ -57,14 +57,14 @@ describe("profgate run --shard and profgate merge", () => {
   it("merges the shards into one document with their profiles, which compare takes", async () => {
     const out = join(scratch, "merged");
     const merge = await profgate(["merge", ...shardDirs, "--out", out]);
-    expect(merge.exitCode, merge.stderr).toBe(0);
+    expect(merge.exitCode, String(merge.stderr)).toBe(0);
     expect(merge.stdout).toContain("Merged 3 shards");
     const merged = read(out);
     expect(merged.shards?.map((s) => s.index)).toEqual([1, 2, 3]);
     expect(merged.benchmarks).toHaveLength(merged.shards![0]!.total);
     for (const bench of merged.benchmarks.filter((b) => b.profile?.pstats != null)) expect(existsSync(join(out, bench.profile!.pstats!))).toBe(true);
     const compare = await profgate(["compare", out, shardDirs[0]!, "--no-fail"]);
-    expect(compare.exitCode, compare.stderr).toBe(0);
+    expect(compare.exitCode, String(compare.stderr)).toBe(0);
     expect(compare.stdout).toContain("removed");
   });
 
@@ -79,7 +79,7 @@ describe("profgate run --shard and profgate merge", () => {
 
   it("balances the split by a baseline's durations, the same in every shard", async () => {
     const first = await profgate(["run", "benchmarks", "--shard", "1/2", "--baseline", join(scratch, "merged"), "--out", join(scratch, "balanced-1"), ...quick]);
-    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.exitCode, String(first.stderr)).toBe(0);
     expect(read(join(scratch, "balanced-1")).shard?.basis).toMatch(/^the baseline of /);
     const usage = await profgate(["run", "--shard", "3/2", "--out", join(scratch, "z")]);
     expect(usage.exitCode).toBe(2);
