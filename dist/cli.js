@@ -31752,18 +31752,31 @@ function sessionSchema(results) {
   });
 }
 var ConfirmationSession = sessionSchema(Results);
+var SkippedConfirmation = external_exports.strictObject({
+  shard: external_exports.number().int().min(1).max(MAX_SHARDS).nullable(),
+  runner: text2.nullable(),
+  reason: text2
+});
 var Confirmations = external_exports.strictObject({
   schema: external_exports.literal(CONFIRMATIONS_SCHEMA_NAME),
   schema_version: external_exports.literal(CONFIRMATIONS_SCHEMA_VERSION),
-  sessions: external_exports.array(ConfirmationSession).max(MAX_SHARDS)
+  sessions: external_exports.array(ConfirmationSession).max(MAX_SHARDS),
+  skipped: external_exports.array(SkippedConfirmation).max(MAX_SHARDS)
 });
 var DeferredConfirmations = external_exports.strictObject({
   schema: external_exports.literal(CONFIRMATIONS_SCHEMA_NAME),
   schema_version: external_exports.literal(CONFIRMATIONS_SCHEMA_VERSION),
-  sessions: external_exports.array(sessionSchema(external_exports.unknown())).max(MAX_SHARDS)
+  sessions: external_exports.array(sessionSchema(external_exports.unknown())).max(MAX_SHARDS),
+  skipped: external_exports.array(SkippedConfirmation).max(MAX_SHARDS)
 });
-function confirmationsDocument(sessions) {
-  return { schema: CONFIRMATIONS_SCHEMA_NAME, schema_version: CONFIRMATIONS_SCHEMA_VERSION, sessions: [...sessions] };
+function confirmationsDocument(sessions, skipped = []) {
+  return { schema: CONFIRMATIONS_SCHEMA_NAME, schema_version: CONFIRMATIONS_SCHEMA_VERSION, sessions: [...sessions], skipped: [...skipped] };
+}
+function mergeConfirmations(documents) {
+  return confirmationsDocument(
+    documents.flatMap((d) => d.sessions),
+    documents.flatMap((d) => d.skipped)
+  );
 }
 function parseConfirmations(data, source) {
   const version2 = data?.schema_version;
@@ -31782,7 +31795,7 @@ function parseConfirmations(data, source) {
     base: parseResults(session.base, `${source}: sessions[${s}].base`),
     head: parseResults(session.head, `${source}: sessions[${s}].head`)
   }));
-  return confirmationsDocument(sessions);
+  return confirmationsDocument(sessions, parsed.data.skipped);
 }
 
 // src/adapters/project.ts
@@ -33425,13 +33438,14 @@ async function mergeCommand(values, positionals, context) {
   if (typeof values.out !== "string") throw new UsageError("--out DIR is required: the directory to write the merged results to");
   if (positionals.length === 0) throw new UsageError("expected the shards' directories (what profgate run --shard I/N --out DIR wrote), got none");
   const inputs = [];
-  const sessions = [];
+  const confirmations = [];
   const dirs = [];
   for (const given of positionals) {
     const path6 = resolve6(context.cwd, given);
     const dir = await isDirectory(path6) ? path6 : resolve6(path6, "..");
     inputs.push({ label: given, results: await readResults(path6) });
-    sessions.push(...(await readConfirmations(join7(dir, "confirmations.json")))?.sessions ?? []);
+    const confirmed = await readConfirmations(join7(dir, "confirmations.json"));
+    if (confirmed !== null) confirmations.push(confirmed);
     dirs.push(dir);
   }
   const merged = mergeShards(inputs);
@@ -33442,7 +33456,7 @@ async function mergeCommand(values, positionals, context) {
   }
   await writeFile6(join7(out, "results.json"), `${JSON.stringify(merged)}
 `);
-  if (sessions.length > 0) await writeFile6(join7(out, "confirmations.json"), `${JSON.stringify(confirmationsDocument(sessions))}
+  if (confirmations.length > 0) await writeFile6(join7(out, "confirmations.json"), `${JSON.stringify(mergeConfirmations(confirmations))}
 `);
   context.stdout.write(`${renderRunSummary(merged, context.colour)}
 

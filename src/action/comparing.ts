@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { compare } from "../core/compare.js";
 import type { Comparison } from "../core/comparison.js";
 import type { ProjectConfig } from "../core/config.js";
-import { confirmationsDocument, type ConfirmationSession } from "../core/confirmations.js";
+import type { Confirmations } from "../core/confirmations.js";
 import type { Results } from "../core/results.js";
 import type { ThresholdConfig } from "../core/thresholds.js";
 import type { ActionInputs } from "./inputs.js";
@@ -28,8 +28,8 @@ export async function listFiles(root: string): Promise<string[]> {
 /** The file beside results.json that keeps what same-runner confirmation measured. */
 export const CONFIRMATIONS_FILE = "confirmations.json";
 
-/** Writes `sessions` as `dir/confirmations.json`, when there are any. */
-export async function writeConfirmations(dir: string, sessions: readonly ConfirmationSession[]): Promise<void> {
-  if (sessions.length === 0) return;
-  await writeFile(join(dir, CONFIRMATIONS_FILE), `${JSON.stringify(confirmationsDocument(sessions))}\n`);
+/** Writes `dir/confirmations.json`, when it has anything to say. */
+export async function writeConfirmations(dir: string, confirmations: Confirmations): Promise<void> {
+  if (confirmations.sessions.length === 0 && confirmations.skipped.length === 0) return;
+  await writeFile(join(dir, CONFIRMATIONS_FILE), `${JSON.stringify(confirmations)}\n`);
 }

@@ -16,7 +16,7 @@ import { GitHubApi } from "../adapters/github.js";
 import { runHarness } from "../adapters/harness.js";
 import { loadProjectConfig, readConfirmations } from "../adapters/project.js";
 import { parseInputs, type ActionInputs } from "./inputs.js";
-import { confirmOnRunner, describeApplied } from "./confirm.js";
+import { confirmationsOf, confirmOnRunner, describeApplied } from "./confirm.js";
 import { compareWith, CONFIRMATIONS_FILE, listFiles, thresholdsOf, writeConfirmations } from "./comparing.js";
 import { fetchBaseline, fetchRunResults, type BaselineOutcome } from "./baseline.js";
 import { publish, type Report } from "./publish.js";
@@ -104,7 +104,7 @@ async function runMode(inputs: ActionInputs, runner: Runner, services: Services)
       comparison = confirmed.comparison;
       if (confirmed.note !== null) baseline = { ...baseline, note: `${baseline.note} ${confirmed.note}` };
       // Kept beside the results, so that the fork-safe comment stage can show the same confirmed verdicts.
-      await writeConfirmations(out, confirmed.session === null ? [] : [confirmed.session]);
+      await writeConfirmations(out, confirmationsOf(confirmed, null, runner.runnerName));
     }
   }
   return {
@@ -152,7 +152,7 @@ async function commentMode(inputs: ActionInputs, runner: Runner, services: Servi
     const confirmations = await headConfirmations(join(dir, "head", CONFIRMATIONS_FILE), trigger.id);
     if (typeof confirmations === "string") notes = `${notes} ${confirmations}`;
     else if (confirmations !== null) {
-      const applied = applyConfirmations(comparison, confirmations.sessions, {
+      const applied = applyConfirmations(comparison, confirmations, {
         thresholds: thresholdsOf(project, inputs),
         results: { base: baseline.results, head: head.results },
         commits: { base: pull.baseSha, head: pull.headSha },

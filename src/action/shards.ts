@@ -9,7 +9,7 @@ import * as core from "@actions/core";
 import { cp, mkdir, stat, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { Comparison } from "../core/comparison.js";
-import { applyConfirmations, type ConfirmationSession } from "../core/confirmations.js";
+import { applyConfirmations, mergeConfirmations, type Confirmations } from "../core/confirmations.js";
 import { resolveRunSettings } from "../core/config.js";
 import type { Results } from "../core/results.js";
 import { mergeShards, onlyBenchmarks, ShardError, type ShardInput, type ShardSpec } from "../core/shards.js";
@@ -18,7 +18,7 @@ import { loadProjectConfig, readConfirmations, readResults } from "../adapters/p
 import { runShard } from "../adapters/shard.js";
 import { fetchBaseline, type BaselineOutcome } from "./baseline.js";
 import { compareWith, CONFIRMATIONS_FILE, listFiles, thresholdsOf, writeConfirmations } from "./comparing.js";
-import { confirmOnRunner, describeApplied } from "./confirm.js";
+import { confirmationsOf, confirmOnRunner, describeApplied } from "./confirm.js";
 import type { ActionInputs } from "./inputs.js";
 import type { Services } from "./main.js";
 import type { Report } from "./publish.js";
@@ -103,7 +103,7 @@ export async function shardMode(inputs: ActionInputs, shard: ShardSpec, runner: 
     if (confirmed.note !== null) core.info(`profgate: ${confirmed.note}`);
     const counts = Object.entries(confirmed.comparison.summary.counts).filter(([, n]) => n > 0).map(([verdict, n]) => `${n} ${verdict}`);
     core.info(`profgate: this shard's share against the baseline: ${counts.join(", ") || "nothing to compare"}; the merge job reports and gates`);
-    await writeConfirmations(out, confirmed.session === null ? [] : [confirmed.session]);
+    await writeConfirmations(out, confirmationsOf(confirmed, shard.index, runner.runnerName));
   }
   const name = shardArtifactName(inputs.artifactName, shard.index, shard.count);
   const uploaded = await services.artifacts.upload(name, out, await listFiles(out));
@@ -112,7 +112,7 @@ export async function shardMode(inputs: ActionInputs, shard: ShardSpec, runner: 
 }
 
 /** This run's shard artifacts, downloaded and read; every problem with them is one ShardError naming them all. */
-async function downloadShards(inputs: ActionInputs, runner: Runner, services: Services, dir: string): Promise<{ inputs: ShardInput[]; sessions: ConfirmationSession[]; dirs: string[] }> {
+async function downloadShards(inputs: ActionInputs, runner: Runner, services: Services, dir: string): Promise<{ inputs: ShardInput[]; confirmations: Confirmations; dirs: string[] }> {
   const pattern = shardPattern(inputs.artifactName);
   const listed = (await services.artifacts.listThisRun()).filter((a) => pattern.test(a.name)).sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
   if (listed.length === 0) {
@@ -131,17 +131,18 @@ async function downloadShards(inputs: ActionInputs, runner: Runner, services: Se
     );
   }
   const shards: ShardInput[] = [];
-  const sessions: ConfirmationSession[] = [];
+  const confirmations: Confirmations[] = [];
   const dirs: string[] = [];
   for (const artifact of listed) {
     const destination = join(dir, artifact.name);
     const download = await services.artifacts.downloadFromThisRun(artifact, destination);
     if (download.status !== "downloaded") throw new ShardError([`${artifact.name}: ${download.message}`]);
     shards.push({ label: `artifact "${artifact.name}"`, results: await readResults(join(destination, "results.json")) });
-    sessions.push(...((await readConfirmations(join(destination, CONFIRMATIONS_FILE)))?.sessions ?? []));
+    const confirmed = await readConfirmations(join(destination, CONFIRMATIONS_FILE));
+    if (confirmed !== null) confirmations.push(confirmed);
     dirs.push(destination);
   }
-  return { inputs: shards, sessions, dirs };
+  return { inputs: shards, confirmations: mergeConfirmations(confirmations), dirs };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -166,7 +167,7 @@ export async function mergeMode(inputs: ActionInputs, runner: Runner, services: 
     // Profile file names are unique per benchmark id, and every id is in one shard only.
     if (await exists(join(dir, "profiles"))) await cp(join(dir, "profiles"), join(out, "profiles"), { recursive: true });
   }
-  await writeConfirmations(out, shards.sessions);
+  await writeConfirmations(out, shards.confirmations);
   core.info(`profgate: merged ${shards.inputs.length} shards, ${merged.benchmarks.length} benchmarks`);
 
   const cwd = resolve(inputs.workingDirectory);
@@ -178,7 +179,7 @@ export async function mergeMode(inputs: ActionInputs, runner: Runner, services: 
     baseline = await fetchBaseline(services, runner, inputs, { workflow: workflowFile(runner), branch: await baselineBranch(inputs, runner, services), baseSha: pr.baseSha });
     if (baseline.results !== null) {
       comparison = compareWith(project, inputs, baseline.results, merged, { base: baseline.baseline.run.headSha, head: pr.headSha });
-      const applied = applyConfirmations(comparison, shards.sessions, {
+      const applied = applyConfirmations(comparison, shards.confirmations, {
         thresholds: thresholdsOf(project, inputs),
         results: { base: baseline.results, head: merged },
         commits: { base: pr.baseSha, head: pr.headSha },

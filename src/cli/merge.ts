@@ -2,7 +2,7 @@
 import { cp, mkdir, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
-import { confirmationsDocument, type ConfirmationSession } from "../core/confirmations.js";
+import { mergeConfirmations, type Confirmations } from "../core/confirmations.js";
 import { mergeShards, type ShardInput } from "../core/shards.js";
 import { readConfirmations, readResults } from "../adapters/project.js";
 import { renderRunSummary } from "../report/terminal.js";
@@ -40,13 +40,14 @@ export async function mergeCommand(values: Record<string, unknown>, positionals:
   if (typeof values.out !== "string") throw new UsageError("--out DIR is required: the directory to write the merged results to");
   if (positionals.length === 0) throw new UsageError("expected the shards' directories (what profgate run --shard I/N --out DIR wrote), got none");
   const inputs: ShardInput[] = [];
-  const sessions: ConfirmationSession[] = [];
+  const confirmations: Confirmations[] = [];
   const dirs: string[] = [];
   for (const given of positionals) {
     const path = resolve(context.cwd, given);
     const dir = (await isDirectory(path)) ? path : resolve(path, "..");
     inputs.push({ label: given, results: await readResults(path) });
-    sessions.push(...((await readConfirmations(join(dir, "confirmations.json")))?.sessions ?? []));
+    const confirmed = await readConfirmations(join(dir, "confirmations.json"));
+    if (confirmed !== null) confirmations.push(confirmed);
     dirs.push(dir);
   }
   const merged = mergeShards(inputs);
@@ -57,7 +58,7 @@ export async function mergeCommand(values: Record<string, unknown>, positionals:
   }
   // Compact: a merged run is the size of every shard together.
   await writeFile(join(out, "results.json"), `${JSON.stringify(merged)}\n`);
-  if (sessions.length > 0) await writeFile(join(out, "confirmations.json"), `${JSON.stringify(confirmationsDocument(sessions))}\n`);
+  if (confirmations.length > 0) await writeFile(join(out, "confirmations.json"), `${JSON.stringify(mergeConfirmations(confirmations))}\n`);
   context.stdout.write(`${renderRunSummary(merged, context.colour)}\n\nMerged ${inputs.length} shards: ${join(out, "results.json")}\n`);
   return 0;
 }

@@ -45,10 +45,19 @@ function sessionSchema<R extends z.ZodType>(results: R) {
 export const ConfirmationSession = sessionSchema(Results);
 export type ConfirmationSession = z.infer<typeof ConfirmationSession>;
 
+/** A machine that had benchmarks to confirm and could not (the base commit could not be fetched, setup failed…). */
+export const SkippedConfirmation = z.strictObject({
+  shard: z.number().int().min(1).max(MAX_SHARDS).nullable(),
+  runner: text.nullable(),
+  reason: text,
+});
+export type SkippedConfirmation = z.infer<typeof SkippedConfirmation>;
+
 export const Confirmations = z.strictObject({
   schema: z.literal(CONFIRMATIONS_SCHEMA_NAME),
   schema_version: z.literal(CONFIRMATIONS_SCHEMA_VERSION),
   sessions: z.array(ConfirmationSession).max(MAX_SHARDS),
+  skipped: z.array(SkippedConfirmation).max(MAX_SHARDS),
 });
 export type Confirmations = z.infer<typeof Confirmations>;
 
@@ -57,11 +66,20 @@ const DeferredConfirmations = z.strictObject({
   schema: z.literal(CONFIRMATIONS_SCHEMA_NAME),
   schema_version: z.literal(CONFIRMATIONS_SCHEMA_VERSION),
   sessions: z.array(sessionSchema(z.unknown())).max(MAX_SHARDS),
+  skipped: z.array(SkippedConfirmation).max(MAX_SHARDS),
 });
 
-/** A confirmations document: `sessions` from the sessions given. */
-export function confirmationsDocument(sessions: readonly ConfirmationSession[]): Confirmations {
-  return { schema: CONFIRMATIONS_SCHEMA_NAME, schema_version: CONFIRMATIONS_SCHEMA_VERSION, sessions: [...sessions] };
+/** A confirmations document holding the sessions and skipped confirmations given. */
+export function confirmationsDocument(sessions: readonly ConfirmationSession[], skipped: readonly SkippedConfirmation[] = []): Confirmations {
+  return { schema: CONFIRMATIONS_SCHEMA_NAME, schema_version: CONFIRMATIONS_SCHEMA_VERSION, sessions: [...sessions], skipped: [...skipped] };
+}
+
+/** Several machines' confirmations (a sharded run's) as one document. */
+export function mergeConfirmations(documents: readonly Confirmations[]): Confirmations {
+  return confirmationsDocument(
+    documents.flatMap((d) => d.sessions),
+    documents.flatMap((d) => d.skipped),
+  );
 }
 
 /** Validates parsed JSON as a confirmations document, every field of both sides' results included. */
@@ -82,16 +100,16 @@ export function parseConfirmations(data: unknown, source: string): Confirmations
     base: parseResults(session.base, `${source}: sessions[${s}].base`),
     head: parseResults(session.head, `${source}: sessions[${s}].head`),
   }));
-  return confirmationsDocument(sessions);
+  return confirmationsDocument(sessions, parsed.data.skipped);
 }
 
-/** What applying the sessions did: which confirmed benchmarks, and why any session was left out. */
+/** What applying the sessions did: which confirmed benchmarks, and why any machine confirmed nothing here. */
 export interface AppliedConfirmations {
   comparison: Comparison;
   /** Per session used: its shard, runner, the benchmarks it confirmed and the rounds they had. */
   used: { shard: number | null; runner: string | null; confirmed: number; rounds: [number, number] }[];
-  /** One sentence per session left out. */
-  refused: string[];
+  /** One sentence per session left out, and per machine that could not confirm. */
+  notes: string[];
 }
 
 export interface ApplyOptions {
@@ -109,15 +127,19 @@ export interface ApplyOptions {
  * family-wise error rate. A session that measured other commits, or a benchmark another session already
  * confirmed, is left out and said so.
  */
-export function applyConfirmations(comparison: Comparison, sessions: readonly ConfirmationSession[], options: ApplyOptions): AppliedConfirmations {
-  const refused: string[] = [];
+export function applyConfirmations(comparison: Comparison, confirmations: Confirmations, options: ApplyOptions): AppliedConfirmations {
+  const notes: string[] = confirmations.skipped.map((skip) => {
+    const who = `${skip.shard === null ? "The measuring runner" : `Shard ${skip.shard}`}${skip.runner === null ? "" : ` (runner "${skip.runner}")`}`;
+    return `${who} could not confirm its flagged timings (${skip.reason}); they keep the baseline artifact's verdicts.`;
+  });
+  const sessions = confirmations.sessions;
   const taken = new Set<string>();
   const pooled: BenchmarkComparison[] = [];
   const perSession: { session: ConfirmationSession; ids: string[] }[] = [];
   for (const session of sessions) {
     const who = session.shard === null ? "the measuring runner" : `shard ${session.shard}`;
     if (session.base_commit !== options.commits.base || session.head_commit !== options.commits.head) {
-      refused.push(
+      notes.push(
         `The confirmation by ${who} measured base ${session.base_commit.slice(0, 7)} and head ${session.head_commit.slice(0, 7)}, not base ${options.commits.base.slice(0, 7)} and head ${options.commits.head.slice(0, 7)}: its benchmarks keep the baseline artifact's verdicts.`,
       );
       continue;
@@ -152,5 +174,5 @@ export function applyConfirmations(comparison: Comparison, sessions: readonly Co
       rounds: [rounds.length === 0 ? 0 : Math.min(...rounds), rounds.length === 0 ? 0 : Math.max(...rounds)] as [number, number],
     };
   });
-  return { comparison: confirmed, used: used.filter((u) => u.confirmed > 0), refused };
+  return { comparison: confirmed, used: used.filter((u) => u.confirmed > 0), notes };
 }

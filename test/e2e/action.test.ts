@@ -350,6 +350,9 @@ describe("the Action against a fake GitHub", () => {
       expect(result.outputs.verdict).toBe("fail");
     });
 
+    let forkCheckout: string;
+    let forkCommits: { base: string; head: string };
+
     it("the fork-safe pair: the comment stage shows the verdicts the measuring runner confirmed, and where", async () => {
       const origin = join(work, "origin-fork");
       await prepareTree(origin, false);
@@ -370,6 +373,8 @@ describe("the Action against a fake GitHub", () => {
 
       const checkout = join(work, "fork-pr-checkout");
       await git(work, "clone", "-q", "--depth=1", `file://${origin}`, checkout);
+      forkCheckout = checkout;
+      forkCommits = { base: baseSha, head: headSha };
       fake.addPullRequest({ number: 40, headSha, headRef: "stop-words", baseSha, forkOwner: "mallory" });
       const measuring = fake.addRun({ headSha, headBranch: "stop-words", event: "pull_request", headRepository: "mallory/demo", pullRequests: [] });
       const measured = await runAction(measuring.id, { cwd: checkout, inputs: { ...inputs, comment: "false" }, payload: pullRequestPayload(40, headSha, baseSha), env: { RUNNER_NAME: "fork-runner" } });
@@ -400,6 +405,35 @@ describe("the Action against a fake GitHub", () => {
       const after = rendered(fake.comments(40)[0]?.body ?? "");
       expect(after).toContain(`The same-runner confirmations of run ${hostile.id} were refused`);
       expect(after).not.toContain("timing confirmed on the same runner");
+    });
+
+    it("a sharded fork-safe pair: each shard confirms on its runner, the merge keeps it, the comment stage shows it", async () => {
+      const { base: baseSha, head: headSha } = forkCommits;
+      const inputs = { "artifact-name": "fork-confirm-results", comment: "false" };
+      fake.addPullRequest({ number: 41, headSha, headRef: "stop-words-sharded", baseSha, forkOwner: "mallory" });
+      const measuring = fake.addRun({ headSha, headBranch: "stop-words-sharded", event: "pull_request", headRepository: "mallory/demo", pullRequests: [] });
+      const payload = pullRequestPayload(41, headSha, baseSha);
+      for (const index of [1, 2]) {
+        const shard = await runAction(measuring.id, { cwd: forkCheckout, inputs: { ...inputs, shard: `${index}/2` }, payload, env: { RUNNER_NAME: `fork-runner-${index}` } });
+        expect(shard.code, shard.stdout).toBe(0);
+      }
+      const merge = await runAction(measuring.id, { cwd: work, inputs: { ...inputs, mode: "merge" }, payload });
+      expect(merge.code, merge.stdout).toBe(1);
+      expect(fake.comments(41)).toHaveLength(0);
+      const uploaded = fake.artifactFiles(fake.artifactsOf(measuring.id).find((a) => a.name === "fork-confirm-results")!.id);
+      const sessions = (JSON.parse(uploaded.get("confirmations.json")!.toString("utf8")) as { sessions: { shard: number; runner: string }[] }).sessions;
+      expect(sessions.length).toBeGreaterThan(0);
+      for (const session of sessions) expect(session.runner).toBe(`fork-runner-${session.shard}`);
+
+      const result = await runAction(fake.addRun({ headSha: baseSha, event: "workflow_run" }).id, {
+        cwd: await mkdtemp(join(work, "checkout-")),
+        inputs: { "artifact-name": "fork-confirm-results", mode: "comment", python: "no-such-python-anywhere" },
+        payload: { ...workflowRunPayload({ id: measuring.id, headSha }, "mallory"), workflow_run: { ...workflowRunPayload({ id: measuring.id, headSha }, "mallory").workflow_run, head_branch: "stop-words-sharded" } },
+      });
+      expect(result.code, result.stdout).toBe(1);
+      const body = rendered(fake.comments(41)[0]?.body ?? "");
+      expect(body).toMatch(/regressed \(time[^)]*\) · timing confirmed on the same runner/);
+      expect(body).toMatch(new RegExp(`confirmed on the runners? that measured the pull request in run ${measuring.id}: shard \\d on runner "fork-runner-\\d"`));
     });
 
     it("runs `setup` in both trees before confirming, and keeps the artifact verdicts with a warning when it fails", async () => {
@@ -510,6 +544,8 @@ describe("the Action against a fake GitHub", () => {
       // The culprits of two benchmarks that different shards measured, and the line that allocates more.
       expect(body).toContain("<code>count_words</code>");
       expect(body).toContain("history = sorted(tokens * 4)");
+      // These trees are no git checkouts: the shards could not confirm, and the one report says which and why.
+      expect(body).toMatch(/Shard \d \(runner "runner-\d"\) could not confirm its flagged timings \(could not check out the base commit/);
       expect(merge.stdout).toMatch(/::error::profgate: \d benchmarks? regressed past the thresholds/);
       expect(merge.outputs.verdict).toBe("fail");
       expect(Number(merge.outputs.regressions)).toBeGreaterThanOrEqual(2);

@@ -48,7 +48,7 @@ describe("confirmations kept as data", () => {
 
   it("give the verdicts the measuring job got from its interleaved comparison", () => {
     const one = session(null, [A, B]);
-    const applied = applyConfirmations(comparison, [one], options);
+    const applied = applyConfirmations(comparison, confirmationsDocument([one]), options);
     const direct = confirmTiming(comparison, compare(one.base, one.head, { mode: "interleaved", thresholds: spendLevel({}, LOOKS) }), { results: sides });
     expect(applied.comparison).toEqual(direct);
     expect(applied.comparison.benchmarks.filter((b) => b.confirmed).map((b) => [b.id, b.verdict])).toEqual([
@@ -56,12 +56,12 @@ describe("confirmations kept as data", () => {
       [B, "regressed"],
     ]);
     expect(applied.used).toEqual([{ shard: null, runner: "runner", confirmed: 2, rounds: [15, 15] }]);
-    expect(applied.refused).toEqual([]);
+    expect(applied.notes).toEqual([]);
   });
 
   it("pool the timing regressions of several shards' sessions into one Holm family", () => {
-    const applied = applyConfirmations(comparison, [session(1, [A]), session(3, [B])], options);
-    const together = applyConfirmations(comparison, [session(null, [A, B])], options);
+    const applied = applyConfirmations(comparison, confirmationsDocument([session(1, [A]), session(3, [B])]), options);
+    const together = applyConfirmations(comparison, confirmationsDocument([session(null, [A, B])]), options);
     const pick = (c: typeof applied.comparison, id: string) => c.benchmarks.find((b) => b.id === id)?.timing?.p_adjusted;
     expect(pick(applied.comparison, A)).toBe(pick(together.comparison, A));
     expect(pick(applied.comparison, B)).toBe(pick(together.comparison, B));
@@ -72,9 +72,15 @@ describe("confirmations kept as data", () => {
   });
 
   it("leave out a session that measured other commits, and say so", () => {
-    const applied = applyConfirmations(comparison, [session(2, [A], { base: "c".repeat(40), head: HEAD })], options);
+    const applied = applyConfirmations(comparison, confirmationsDocument([session(2, [A], { base: "c".repeat(40), head: HEAD })]), options);
     expect(applied.comparison).toEqual(comparison);
-    expect(applied.refused).toEqual([expect.stringContaining("The confirmation by shard 2 measured base ccccccc and head hhhhhhh, not base bbbbbbb")]);
+    expect(applied.notes).toEqual([expect.stringContaining("The confirmation by shard 2 measured base ccccccc and head hhhhhhh, not base bbbbbbb")]);
+  });
+
+  it("say which machine could not confirm, and why", () => {
+    const applied = applyConfirmations(comparison, confirmationsDocument([session(1, [A])], [{ shard: 2, runner: "runner-2", reason: 'input "setup" failed' }]), options);
+    expect(applied.used.map((u) => u.shard)).toEqual([1]);
+    expect(applied.notes).toEqual(['Shard 2 (runner "runner-2") could not confirm its flagged timings (input "setup" failed); they keep the baseline artifact\'s verdicts.']);
   });
 
   it("round-trip through JSON and validate every field of both sides", () => {
@@ -87,5 +93,6 @@ describe("confirmations kept as data", () => {
     looks.sessions[0]!.looks = 0;
     expect(() => parseConfirmations(looks, "confirmations.json")).toThrow(ResultsError);
     expect(() => parseConfirmations({ schema: "profgate/confirmations", schema_version: 7, sessions: [] }, "c.json")).toThrow(/schema_version 7 is not known/);
+    expect(() => parseConfirmations({ schema: "profgate/confirmations", schema_version: 1, sessions: [], skipped: [{ shard: 1, runner: null, reason: "x".repeat(5_000) }] }, "c.json")).toThrow(/skipped\[0\]\.reason/);
   });
 });
