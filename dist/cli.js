@@ -32195,7 +32195,7 @@ async function runCommand(values, positionals, context) {
   const out = typeof values.out === "string" ? values.out : DEFAULT_OUT;
   const progress = values.quiet === true ? void 0 : createProgress(context.stderr, context.colour);
   const run = await measure(values, settings, out, context, progress);
-  if (run.results.benchmarks.length === 0 && run.results.shard === void 0) {
+  if (run.results.benchmarks.length === 0 && (run.results.shard?.total ?? 0) === 0) {
     throw new UsageError(
       `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`
     );

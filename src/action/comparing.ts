@@ -3,7 +3,7 @@ import { readdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { compare } from "../core/compare.js";
 import type { Comparison } from "../core/comparison.js";
-import type { ProjectConfig } from "../core/config.js";
+import type { ProjectConfig, RunSettings } from "../core/config.js";
 import type { Confirmations } from "../core/confirmations.js";
 import type { Results } from "../core/results.js";
 import type { ThresholdConfig } from "../core/thresholds.js";
@@ -32,4 +32,11 @@ export const CONFIRMATIONS_FILE = "confirmations.json";
 export async function writeConfirmations(dir: string, confirmations: Confirmations): Promise<void> {
   if (confirmations.sessions.length === 0 && confirmations.skipped.length === 0) return;
   await writeFile(join(dir, CONFIRMATIONS_FILE), `${JSON.stringify(confirmations)}\n`);
+}
+
+/** The error of a run that found no benchmarks at all, saying where it looked and how to point it elsewhere. */
+export function noBenchmarks(settings: RunSettings, cwd: string): Error {
+  return new Error(
+    `no benchmarks found in ${settings.paths.join(", ")} (under ${cwd}): expected files named bench_*.py with functions named bench_*; set the "benchmarks" input or [tool.profgate] benchmarks`,
+  );
 }

@@ -17,7 +17,7 @@ import { runHarness } from "../adapters/harness.js";
 import { loadProjectConfig, readConfirmations } from "../adapters/project.js";
 import { parseInputs, type ActionInputs } from "./inputs.js";
 import { confirmationsOf, confirmOnRunner, describeApplied } from "./confirm.js";
-import { compareWith, CONFIRMATIONS_FILE, listFiles, thresholdsOf, writeConfirmations } from "./comparing.js";
+import { compareWith, CONFIRMATIONS_FILE, listFiles, noBenchmarks, thresholdsOf, writeConfirmations } from "./comparing.js";
 import { fetchBaseline, fetchRunResults, type BaselineOutcome } from "./baseline.js";
 import { publish, type Report } from "./publish.js";
 import { readRunner, type Runner } from "./runner.js";
@@ -74,7 +74,7 @@ async function runMode(inputs: ActionInputs, runner: Runner, services: Services)
     },
   });
   if (harness.results.benchmarks.length === 0) {
-    throw new Error(`no benchmarks found in ${settings.paths.join(", ")} (under ${cwd}): expected files named bench_*.py with functions named bench_*; set the "benchmarks" input or [tool.profgate] benchmarks`);
+    throw noBenchmarks(settings, cwd);
   }
   for (const bench of harness.results.benchmarks) {
     if (bench.status !== "ok") core.warning(`profgate: ${bench.id} failed (${bench.status}${bench.failure === null ? "" : ` in the ${bench.failure.pass} pass: ${bench.failure.message}`}); its output is in the results artifact`);

@@ -17,7 +17,7 @@ import { GitHubApiError } from "../adapters/github.js";
 import { loadProjectConfig, readConfirmations, readResults } from "../adapters/project.js";
 import { runShard } from "../adapters/shard.js";
 import { fetchBaseline, type BaselineOutcome } from "./baseline.js";
-import { compareWith, CONFIRMATIONS_FILE, listFiles, thresholdsOf, writeConfirmations } from "./comparing.js";
+import { compareWith, CONFIRMATIONS_FILE, listFiles, noBenchmarks, thresholdsOf, writeConfirmations } from "./comparing.js";
 import { confirmationsOf, confirmOnRunner, describeApplied } from "./confirm.js";
 import type { ActionInputs } from "./inputs.js";
 import type { Services } from "./main.js";
@@ -79,6 +79,7 @@ export async function shardMode(inputs: ActionInputs, shard: ShardSpec, runner: 
       if (event.event === "done") core.info(`[${event.index}/${event.count}] ${event.id}: ${event.status} (${event.elapsed.toFixed(1)} s)`);
     },
   });
+  if (measured.total === 0) throw noBenchmarks(settings, cwd);
   core.info(`profgate: shard ${shard.index} of ${shard.count} measured ${measured.ids.length} of the suite's ${measured.total} benchmarks`);
   for (const bench of measured.results.benchmarks) {
     if (bench.status !== "ok") core.warning(`profgate: ${bench.id} failed (${bench.status}${bench.failure === null ? "" : ` in the ${bench.failure.pass} pass: ${bench.failure.message}`}); its output is in the results artifact`);

@@ -99,7 +99,8 @@ export async function runCommand(values: Record<string, unknown>, positionals: s
   const out = typeof values.out === "string" ? values.out : DEFAULT_OUT;
   const progress = values.quiet === true ? undefined : createProgress(context.stderr, context.colour);
   const run = await measure(values, settings, out, context, progress);
-  if (run.results.benchmarks.length === 0 && run.results.shard === undefined) {
+  // A shard may be empty (more shards than benchmarks); the suite may not.
+  if (run.results.benchmarks.length === 0 && (run.results.shard?.total ?? 0) === 0) {
     throw new UsageError(
       `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`,
     );
