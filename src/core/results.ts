@@ -65,8 +65,11 @@ const ROW_FIELDS: Record<RowField, { schema: z.ZodType; problem: (value: unknown
 
 type RowSpec = Readonly<Record<string, RowField>>;
 
-function rowSchema<const S extends RowSpec>(spec: S) {
-  return z.strictObject(Object.fromEntries(Object.entries(spec).map(([key, kind]) => [key, ROW_FIELDS[kind].schema])) as { [K in keyof S]: z.ZodType });
+/** A row as its spec describes it: text fields are strings, every other kind a number. */
+type RowOf<S extends RowSpec> = { -readonly [K in keyof S]: S[K] extends "text" ? string : number };
+
+function rowSchema<const S extends RowSpec>(spec: S): z.ZodType<RowOf<S>> {
+  return z.strictObject(Object.fromEntries(Object.entries(spec).map(([key, kind]) => [key, ROW_FIELDS[kind].schema]))) as unknown as z.ZodType<RowOf<S>>;
 }
 
 const FUNCTION_ROW = { file: "text", line: "line", name: "text", calls: "count", primitive_calls: "count", own_time: "seconds", cumulative_time: "seconds" } as const;
@@ -75,37 +78,15 @@ const MEMORY_ROW = { file: "text", line: "line", function: "text", source: "text
 
 /** One profiled function, keyed like pstats by (file, line, name); figures are per iteration. */
 export const ProfiledFunction = rowSchema(FUNCTION_ROW);
-export interface ProfiledFunction {
-  file: string;
-  line: number;
-  name: string;
-  calls: number;
-  primitive_calls: number;
-  own_time: number;
-  cumulative_time: number;
-}
+export type ProfiledFunction = RowOf<typeof FUNCTION_ROW>;
 
 /** A caller→callee edge; `caller` and `callee` index `functions`. Figures are per iteration. */
 export const CallEdge = rowSchema(EDGE_ROW);
-export interface CallEdge {
-  caller: number;
-  callee: number;
-  calls: number;
-  primitive_calls: number;
-  own_time: number;
-  cumulative_time: number;
-}
+export type CallEdge = RowOf<typeof EDGE_ROW>;
 
 /** Memory charged to one source line (the innermost frame inside the project, else the innermost frame). */
 export const MemoryLine = rowSchema(MEMORY_ROW);
-export interface MemoryLine {
-  file: string;
-  line: number;
-  function: string;
-  source: string;
-  size: number;
-  count: number;
-}
+export type MemoryLine = RowOf<typeof MEMORY_ROW>;
 
 const MAX_EDGES = MAX_LIST * 4;
 
@@ -189,18 +170,18 @@ function buildSchemas(rows: <T>(row: z.ZodType<T>, max: number) => z.ZodType<T[]
     iterations: z.number().int().positive(),
     warmups: z.number().int().nonnegative(),
     total_time: seconds,
-    functions: rows(ProfiledFunction as z.ZodType<ProfiledFunction>, MAX_LIST),
-    edges: rows(CallEdge as z.ZodType<CallEdge>, MAX_EDGES),
+    functions: rows(ProfiledFunction, MAX_LIST),
+    edges: rows(CallEdge, MAX_EDGES),
     pstats: text().nullable(),
   });
   const Memory = z.strictObject({
     warmups: z.number().int().nonnegative(),
     peak: bytes,
     peak_captured: bytes,
-    at_peak: rows(MemoryLine as z.ZodType<MemoryLine>, MAX_LIST),
+    at_peak: rows(MemoryLine, MAX_LIST),
     retained: bytes,
     retained_blocks: z.number().finite(),
-    retained_lines: rows(MemoryLine as z.ZodType<MemoryLine>, MAX_LIST),
+    retained_lines: rows(MemoryLine, MAX_LIST),
   });
   const Benchmark = z.strictObject({
     id: text(),
