@@ -113,12 +113,12 @@ export async function shardMode(inputs: ActionInputs, shard: ShardSpec, runner: 
 }
 
 /** This run's shard artifacts, downloaded and read; every problem with them is one ShardError naming them all. */
-async function downloadShards(inputs: ActionInputs, runner: Runner, services: Services, dir: string): Promise<{ inputs: ShardInput[]; confirmations: Confirmations; dirs: string[] }> {
+async function downloadShards(inputs: ActionInputs, services: Services, dir: string): Promise<{ inputs: ShardInput[]; confirmations: Confirmations; dirs: string[] }> {
   const pattern = shardPattern(inputs.artifactName);
   const listed = (await services.artifacts.listThisRun()).filter((a) => pattern.test(a.name)).sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
   if (listed.length === 0) {
     throw new ShardError([
-      `this run has no shard artifacts named "${shardArtifactName(inputs.artifactName, 1, 2).replace("-1-of-2", "-I-of-N")}": run mode "merge" in a job that needs: the matrix of jobs with input shard, and give both the same artifact-name`,
+      `this run has no shard artifacts named "${inputs.artifactName}-shard-I-of-N": run mode "merge" in a job that needs: the matrix of jobs with input shard, and give both the same artifact-name`,
     ]);
   }
   const counts = new Set(listed.map((a) => Number(pattern.exec(a.name)?.[2])));
@@ -159,7 +159,7 @@ async function exists(path: string): Promise<boolean> {
 export async function mergeMode(inputs: ActionInputs, runner: Runner, services: Services): Promise<Report> {
   const root = join(runner.tempDir, "profgate", `merge-${runner.runId}`);
   const out = join(root, "results");
-  const shards = await downloadShards(inputs, runner, services, join(root, "shards"));
+  const shards = await downloadShards(inputs, services, join(root, "shards"));
   const merged: Results = mergeShards(shards.inputs, { run: String(runner.runId), nameOf: (index, count) => `artifact "${shardArtifactName(inputs.artifactName, index, count)}"` });
   await mkdir(out, { recursive: true });
   // Compact: a merged run is the size of every shard together.
