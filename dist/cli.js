@@ -538,6 +538,476 @@ var require_cross_spawn = __commonJS({
   }
 });
 
+// node_modules/shell-quote/quote.js
+var require_quote = __commonJS({
+  "node_modules/shell-quote/quote.js"(exports, module) {
+    "use strict";
+    var OPS = (
+      /** @type {const} */
+      [
+        "||",
+        "&&",
+        ";;&",
+        ";;",
+        ";&",
+        "|&",
+        "<(",
+        ">(",
+        "<<<",
+        "<<-",
+        "<<",
+        ">>",
+        ">&",
+        ">|",
+        "&>>",
+        "&>",
+        "<&",
+        "<>",
+        "&",
+        ";",
+        "(",
+        ")",
+        "|",
+        "<",
+        ">"
+      ]
+    );
+    var LINE_TERMINATORS = /[\n\r\u2028\u2029]/;
+    var GLOB_SHELL_SPECIAL = /[\s#!"$&'():;<=>@\\^`|~]/g;
+    module.exports = function quote(xs) {
+      var sawComment = false;
+      return xs.map(function(s) {
+        if (sawComment && typeof s === "string" && LINE_TERMINATORS.test(s)) {
+          throw new TypeError("a token after a `comment` must not contain line terminators");
+        }
+        if (s === "") {
+          return (
+            /** @type {const} */
+            "''"
+          );
+        }
+        if (s && typeof s === "object") {
+          if ("op" in s && s.op === "glob") {
+            if (typeof s.pattern !== "string") {
+              throw new TypeError("glob token requires a string `pattern`");
+            }
+            if (LINE_TERMINATORS.test(s.pattern)) {
+              throw new TypeError("glob `pattern` must not contain line terminators");
+            }
+            if (s.pattern === "") {
+              return (
+                /** @type {const} */
+                "''"
+              );
+            }
+            return s.pattern.replace(GLOB_SHELL_SPECIAL, "\\$&");
+          }
+          if ("op" in s && typeof s.op === "string") {
+            if (OPS.indexOf(s.op) < 0) {
+              throw new TypeError("invalid `op` value: " + JSON.stringify(s.op));
+            }
+            return s.op.replace(/[\s\S]/g, "\\$&");
+          }
+          if ("comment" in s && typeof s.comment === "string") {
+            if (LINE_TERMINATORS.test(s.comment)) {
+              throw new TypeError("`comment` must not contain line terminators");
+            }
+            sawComment = true;
+            return "#" + s.comment;
+          }
+          throw new TypeError("unrecognized object token shape");
+        }
+        if (/'/.test(s) && /!/.test(s)) {
+          return "'" + s.replace(/'/g, `'"'"'`) + "'";
+        }
+        if (/["\s\\]/.test(s) && !/'/.test(s)) {
+          return "'" + s + "'";
+        }
+        if (/["'\s]/.test(s)) {
+          return '"' + s.replace(/(["\\$`])/g, "\\$1") + '"';
+        }
+        return String(s).replace(/([A-Za-z]:)?([#!"$&'()*,:;<=>?@[\\\]^`{|}~])/g, "$1\\$2");
+      }).join(" ");
+    };
+  }
+});
+
+// node_modules/shell-quote/parse.js
+var require_parse2 = __commonJS({
+  "node_modules/shell-quote/parse.js"(exports, module) {
+    "use strict";
+    var CONTROL = (
+      /** @type {const} */
+      "(?:" + /** @type {const} */
+      [
+        "\\|\\|",
+        "\\&(?:\\&|>>?)",
+        // `&&`, `&>`, and `&>>`
+        ";;\\&?",
+        // `;;` and `;;&`
+        "[;|]\\&",
+        // `;&` and `|&`
+        "\\<\\(",
+        "\\<\\<\\<",
+        "\\<\\<-",
+        "\\<\\<(?!\\()",
+        // `<<(` stays `<` and `<(`, as zsh reads it; other shells reject it
+        ">>",
+        ">[&|(]",
+        // `>&`, `>|`, and `>(`
+        "<[&>]",
+        // `<&` and `<>`
+        "[&;()|<>]"
+      ].join(
+        /** @type {const} */
+        "|"
+      ) + /** @type {const} */
+      ")"
+    );
+    var controlRE = new RegExp("^" + CONTROL + "$");
+    var META = (
+      /** @type {const} */
+      "|&;()<> \\t"
+    );
+    var SINGLE_QUOTE = (
+      /** @type {const} */
+      "'([^']*?)'"
+    );
+    var ANSI_C_BODY = "(?:\\\\[\\s\\S]|[^\\\\'])*?";
+    var ANSI_C_QUOTE = "\\$'" + ANSI_C_BODY + "'";
+    var ansiCAt = new RegExp("\\$'" + ANSI_C_BODY + "(?:(')|\\\\?$)", "g");
+    var ANSI_C_LETTERS = "abeEfnrtv";
+    var ANSI_C_CHARS = "\x07\b\x1B\x1B\f\n\r	\v";
+    var hash2 = /^#$/;
+    var SQ = (
+      /** @type {const} */
+      "'"
+    );
+    var DQ = (
+      /** @type {const} */
+      '"'
+    );
+    var DS = (
+      /** @type {const} */
+      "$"
+    );
+    var TOKEN = "";
+    var mult = (
+      /** @type {const} */
+      4294967296
+    );
+    for (i2 = 0; i2 < 4; i2++) {
+      TOKEN += (mult * Math.random()).toString(16);
+    }
+    var i2;
+    var startsWithToken = new RegExp("^" + TOKEN);
+    function matchAll(s, r) {
+      var origIndex = r.lastIndex;
+      var matches = [];
+      var matchObj;
+      while (matchObj = r.exec(s)) {
+        matches[matches.length] = matchObj;
+        if (r.lastIndex === matchObj.index) {
+          r.lastIndex += 1;
+        }
+      }
+      r.lastIndex = origIndex;
+      return matches;
+    }
+    function getVar(env, pre, key) {
+      var r = typeof env === "function" ? env(key) : env[key];
+      if (typeof r === "undefined" && key != "") {
+        r = "";
+      } else if (typeof r === "undefined") {
+        r = "$";
+      }
+      if (typeof r === "object") {
+        return pre + TOKEN + JSON.stringify(r) + TOKEN;
+      }
+      return pre + r;
+    }
+    var ansiCEscape = /\\([0-7]{1,3}|x[\dA-Fa-f]{1,2}|u[\dA-Fa-f]{1,4}|U[\dA-Fa-f]{1,8}|c(?:\\\\|[\s\S])|[abeEfnrtv\\'"?])/g;
+    function expandAnsiCEscape(m, escape) {
+      var kind = escape.charAt(0);
+      if (kind === "c") {
+        var ctrl = escape.charAt(1);
+        return ctrl === "?" ? "\x7F" : String.fromCharCode(ctrl.charCodeAt(0) & 31);
+      }
+      if (kind === "x" || kind === "u" || kind === "U") {
+        var cp3 = parseInt(escape.slice(1), 16);
+        if (cp3 > 1114111) {
+          return m;
+        }
+        return String.fromCharCode.apply(null, cp3 > 65535 ? [55232 + (cp3 >> 10), 56320 + (cp3 & 1023)] : [cp3]);
+      }
+      if (kind >= "0" && kind <= "7") {
+        return String.fromCharCode(parseInt(escape, 8) & 255);
+      }
+      var letter = ANSI_C_LETTERS.indexOf(escape);
+      return letter < 0 ? escape : ANSI_C_CHARS.charAt(letter);
+    }
+    function expandAnsiC(body) {
+      return body.replace(ansiCEscape, expandAnsiCEscape).split("\0")[0];
+    }
+    function closesAnsiC(s, i3) {
+      ansiCAt.lastIndex = i3;
+      return !!/** @type {RegExpExecArray} */
+      ansiCAt.exec(s)[1];
+    }
+    function parseInternal(string4, env, opts) {
+      if (!opts) {
+        opts = {};
+      }
+      var BS = opts.escape || "\\";
+      var ifs = opts.splitUnquoted === true ? " 	\n" : typeof opts.splitUnquoted === "string" ? opts.splitUnquoted : "";
+      var BAREWORD = "(\\" + BS + `['"$\\` + BS + META + "]|\\$\\$|\\$(?!" + ANSI_C_QUOTE.slice(2) + `)|[^\\s'"$` + META + "])+";
+      var DOUBLE_QUOTE = '"(?:\\' + BS + '[\\s\\S]|[^"\\' + BS + '])*"';
+      var chunker = new RegExp([
+        "(" + CONTROL + ")",
+        // control chars
+        "(" + ANSI_C_QUOTE + "|" + BAREWORD + "|" + DOUBLE_QUOTE + "|" + SINGLE_QUOTE + ")+"
+      ].join("|"), "g");
+      var matches = matchAll(string4, chunker);
+      if (matches.length === 0) {
+        return [];
+      }
+      if (!env) {
+        env = {};
+      }
+      var commented = false;
+      return matches.map(function(match) {
+        var s = match[0];
+        if (!s || commented) {
+          return void 0;
+        }
+        if (controlRE.test(s)) {
+          return (
+            /** @type {ControlOperator} */
+            { op: s }
+          );
+        }
+        var quote = false;
+        var esc2 = false;
+        var out = "";
+        var words = [];
+        var sawQuote = false;
+        var pendingNw = null;
+        var isGlob = false;
+        var i3;
+        function parseEnvVar() {
+          i3 += 1;
+          var varend;
+          var varname;
+          var char = s.charAt(i3);
+          if (char === "{") {
+            i3 += 1;
+            if (s.charAt(i3) === "}") {
+              throw new Error("Bad substitution: " + s.slice(i3 - 2, i3 + 1));
+            }
+            var depth = 1;
+            varend = i3;
+            while (depth > 0 && varend < s.length) {
+              if (s.charAt(varend) === "{" && s.charAt(varend - 1) === "$") {
+                depth += 1;
+              } else if (s.charAt(varend) === "}") {
+                depth -= 1;
+              }
+              varend += 1;
+            }
+            if (depth !== 0) {
+              throw new Error("Bad substitution: " + s.slice(i3));
+            }
+            varend -= 1;
+            varname = s.slice(i3, varend);
+            i3 = varend;
+          } else if (/[*@#?$!-]/.test(char)) {
+            varname = char;
+          } else {
+            var slicedFromI = s.slice(i3);
+            varend = slicedFromI.match(/[^\w\d_]/);
+            if (!varend) {
+              varname = slicedFromI;
+              i3 = s.length;
+            } else {
+              varname = slicedFromI.slice(0, varend.index);
+              i3 += /** @type {number} */
+              varend.index - 1;
+            }
+          }
+          return getVar(
+            /** @type {NonNullable<typeof env>} */
+            env,
+            "",
+            varname
+          );
+        }
+        function flushRun() {
+          if (pendingNw === null) {
+            return;
+          }
+          if (pendingNw === 0) {
+            if (out !== "") {
+              words[words.length] = out;
+              out = "";
+            }
+          } else {
+            words[words.length] = out;
+            out = "";
+            for (var fe = 1; fe < pendingNw; fe += 1) {
+              words[words.length] = "";
+            }
+          }
+          pendingNw = null;
+        }
+        for (i3 = 0; i3 < s.length; i3++) {
+          var c3 = s.charAt(i3);
+          if (ifs && c3 !== DS) {
+            flushRun();
+          }
+          isGlob = isGlob || !quote && (c3 === "*" || c3 === "?");
+          if (esc2) {
+            out += c3;
+            esc2 = false;
+          } else if (quote) {
+            if (c3 === quote) {
+              quote = false;
+            } else if (quote == SQ) {
+              out += c3;
+            } else {
+              if (c3 === BS) {
+                i3 += 1;
+                c3 = s.charAt(i3);
+                if (c3 === DQ || c3 === BS || c3 === DS) {
+                  out += c3;
+                } else {
+                  out += BS + c3;
+                }
+              } else if (c3 === DS) {
+                out += parseEnvVar();
+              } else {
+                out += c3;
+              }
+            }
+          } else if (c3 === DQ || c3 === SQ) {
+            quote = c3;
+            sawQuote = true;
+          } else if (controlRE.test(c3)) {
+            return (
+              /** @type {ControlOperator} */
+              { op: s }
+            );
+          } else if (hash2.test(c3)) {
+            commented = true;
+            var commentObj = { comment: string4.slice(match.index + i3 + 1) };
+            if (out.length) {
+              return (
+                /** @type {const} */
+                [out, commentObj]
+              );
+            }
+            return (
+              /** @type {const} */
+              [commentObj]
+            );
+          } else if (c3 === BS) {
+            esc2 = true;
+          } else if (c3 === DS && s.charAt(i3 + 1) === SQ && closesAnsiC(s, i3)) {
+            flushRun();
+            sawQuote = true;
+            out += expandAnsiC(s.slice(i3 + 2, ansiCAt.lastIndex - 1));
+            i3 = ansiCAt.lastIndex - 1;
+          } else if (c3 === DS) {
+            var value = parseEnvVar();
+            if (!ifs) {
+              out += value;
+            } else {
+              for (var vi = 0; vi < value.length; vi += 1) {
+                var vc = value.charAt(vi);
+                if (ifs.indexOf(vc) < 0) {
+                  flushRun();
+                  out += vc;
+                } else if (pendingNw === null) {
+                  pendingNw = vc === " " || vc === "	" || vc === "\n" ? 0 : 1;
+                } else if (vc !== " " && vc !== "	" && vc !== "\n") {
+                  pendingNw += 1;
+                }
+              }
+            }
+          } else {
+            out += c3;
+          }
+        }
+        if (isGlob) {
+          return (
+            /** @type {GlobPattern} */
+            { op: "glob", pattern: out }
+          );
+        }
+        if (ifs) {
+          if (pendingNw !== null && pendingNw > 0) {
+            words[words.length] = out;
+            out = "";
+            for (var te = 1; te < pendingNw; te += 1) {
+              words[words.length] = "";
+            }
+          }
+          if (out !== "" || sawQuote && words.length === 0) {
+            words[words.length] = out;
+          }
+          return words;
+        }
+        return out;
+      }).reduce(
+        function(prev, arg) {
+          if (typeof arg === "undefined") {
+            return prev;
+          }
+          [].concat(arg).forEach(function(entry) {
+            prev[prev.length] = entry;
+          });
+          return prev;
+        },
+        /** @type {ParseEntry[]} */
+        []
+      );
+    }
+    module.exports = function parse4(s, env, opts) {
+      var mapped = parseInternal(s, env, opts);
+      if (typeof env !== "function") {
+        return mapped;
+      }
+      return mapped.reduce(
+        function(acc, s2) {
+          if (typeof s2 === "object") {
+            acc[acc.length] = s2;
+            return acc;
+          }
+          var xs = s2.split(RegExp("(" + TOKEN + ".*?" + TOKEN + ")", "g"));
+          if (xs.length === 1) {
+            acc[acc.length] = xs[0];
+            return acc;
+          }
+          xs.filter(Boolean).forEach(function(x) {
+            acc[acc.length] = startsWithToken.test(x) ? JSON.parse(x.split(TOKEN)[1]) : x;
+          });
+          return acc;
+        },
+        /** @type {ParseEntry[]} */
+        []
+      );
+    };
+  }
+});
+
+// node_modules/shell-quote/index.js
+var require_shell_quote = __commonJS({
+  "node_modules/shell-quote/index.js"(exports) {
+    "use strict";
+    exports.quote = require_quote();
+    exports.parse = require_parse2();
+  }
+});
+
 // node_modules/picomatch/lib/constants.js
 var require_constants = __commonJS({
   "node_modules/picomatch/lib/constants.js"(exports, module) {
@@ -1143,7 +1613,7 @@ var require_scan = __commonJS({
 });
 
 // node_modules/picomatch/lib/parse.js
-var require_parse2 = __commonJS({
+var require_parse3 = __commonJS({
   "node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
     var constants4 = require_constants();
@@ -2162,7 +2632,7 @@ var require_picomatch = __commonJS({
   "node_modules/picomatch/lib/picomatch.js"(exports, module) {
     "use strict";
     var scan = require_scan();
-    var parse4 = require_parse2();
+    var parse4 = require_parse3();
     var utils = require_utils();
     var constants4 = require_constants();
     var isObject3 = (val) => val && typeof val === "object" && !Array.isArray(val);
@@ -3087,14 +3557,17 @@ var DEFAULT_RUN_SETTINGS = Object.freeze({
   processes: 10,
   values: 5,
   warmups: 1,
-  minTime: 0.02,
+  minTime: 0.01,
+  maxTime: 0.6,
   timeout: 60,
+  timeouts: {},
   gc: false,
   hashSeed: 0,
   isolate: false,
   profileIterations: 5,
   profileWarmups: 1,
-  memoryWarmups: 1
+  memoryWarmups: 1,
+  memoryCost: 14
 });
 var ConfigError = class extends Error {
   name = "ConfigError";
@@ -3110,13 +3583,15 @@ var RUN_KEYS = {
   values: { kind: "positive-int", set: (t, v) => t.values = v },
   warmups: { kind: "nonnegative-int", set: (t, v) => t.warmups = v },
   "min-time": { kind: "positive-number", set: (t, v) => t.minTime = v },
+  "max-time": { kind: "nonnegative-number", set: (t, v) => t.maxTime = v },
   timeout: { kind: "positive-number", set: (t, v) => t.timeout = v },
   gc: { kind: "boolean", set: (t, v) => t.gc = v },
   "hash-seed": { kind: "nonnegative-int", set: (t, v) => t.hashSeed = v },
   isolate: { kind: "boolean", set: (t, v) => t.isolate = v },
   "profile-iterations": { kind: "positive-int", set: (t, v) => t.profileIterations = v },
   "profile-warmups": { kind: "nonnegative-int", set: (t, v) => t.profileWarmups = v },
-  "memory-warmups": { kind: "nonnegative-int", set: (t, v) => t.memoryWarmups = v }
+  "memory-warmups": { kind: "nonnegative-int", set: (t, v) => t.memoryWarmups = v },
+  "memory-cost": { kind: "nonnegative-number", set: (t, v) => t.memoryCost = v }
 };
 var THRESHOLD_KEYS = {
   "time-threshold": { kind: "percent", set: (t, v) => t.timeThreshold = v },
@@ -3131,6 +3606,7 @@ var ALLOWED = {
   "positive-int": "a whole number of at least 1",
   "nonnegative-int": "a whole number of at least 0",
   "positive-number": "a number greater than 0",
+  "nonnegative-number": "a number of at least 0",
   string: "a string",
   paths: "a list of paths (or one path)",
   boolean: "true or false",
@@ -3160,6 +3636,10 @@ function convertValue(kind, raw, where) {
     case "positive-number": {
       const n2 = asNumber();
       return n2 > 0 ? n2 : fail();
+    }
+    case "nonnegative-number": {
+      const n2 = asNumber();
+      return n2 >= 0 ? n2 : fail();
     }
     case "percent": {
       const n2 = asNumber();
@@ -3227,9 +3707,13 @@ function parseProjectConfig(text3, source) {
   applyKeys(THRESHOLD_KEYS, thresholdTable, config2.thresholds, where, /* @__PURE__ */ new Set(["overrides", ...Object.keys(RUN_KEYS)]));
   for (const [pattern, table2] of Object.entries(overrides ?? {})) {
     const overrideWhere = `${where.replace("[tool.profgate]", `[tool.profgate.overrides."${pattern}"]`)}`;
-    if (!isTable(table2)) throw new ConfigError(`${overrideWhere}: expected a table of thresholds`);
+    if (!isTable(table2)) throw new ConfigError(`${overrideWhere}: expected a table of thresholds (or a timeout)`);
+    const { timeout, ...rest } = table2;
+    if (timeout !== void 0) {
+      config2.run.timeouts = { ...config2.run.timeouts, [pattern]: convertValue("positive-number", timeout, `${overrideWhere} timeout`) };
+    }
     const thresholds = {};
-    applyKeys(THRESHOLD_KEYS, table2, thresholds, overrideWhere, /* @__PURE__ */ new Set());
+    applyKeys(THRESHOLD_KEYS, rest, thresholds, overrideWhere, /* @__PURE__ */ new Set(["timeout"]));
     config2.overrides[pattern] = thresholds;
   }
   return config2;
@@ -23048,6 +23532,11 @@ var Settings = external_exports.strictObject({
   values: external_exports.number().int().positive(),
   warmups: external_exports.number().int().nonnegative(),
   min_time: seconds,
+  /**
+   * Seconds of timed values per benchmark across the timing processes, which caps each process's values (never
+   * fewer than its warm-ups and one). Absent in results of earlier versions, which took every value.
+   */
+  max_time: seconds.optional(),
   timeout: seconds,
   gc: external_exports.boolean(),
   hash_seed: external_exports.number().int().nonnegative(),
@@ -23058,7 +23547,9 @@ var Settings = external_exports.strictObject({
   isolate: external_exports.boolean().optional(),
   profile_iterations: external_exports.number().int().positive(),
   profile_warmups: external_exports.number().int().nonnegative(),
-  memory_warmups: external_exports.number().int().nonnegative()
+  memory_warmups: external_exports.number().int().nonnegative(),
+  /** How many plain iterations' time the tracemalloc pass's line breakdown may take. Absent in earlier versions. */
+  memory_cost: external_exports.number().finite().nonnegative().optional()
 });
 var MAX_SHARDS = 256;
 var shardNumber = external_exports.number().int().min(1).max(MAX_SHARDS);
@@ -23091,7 +23582,13 @@ function buildSchemas(rows) {
     at_peak: rows(MemoryLine, MAX_LIST),
     retained: bytes,
     retained_blocks: external_exports.number().finite(),
-    retained_lines: rows(MemoryLine, MAX_LIST)
+    retained_lines: rows(MemoryLine, MAX_LIST),
+    /**
+     * Set when the pass's budget cut the line breakdown short: `at_peak` is then from the last point reached and the
+     * retained lines are charged to each block's innermost frame; `peak` and `retained` are exact either way.
+     * Absent in results of earlier versions and whenever the breakdown is complete.
+     */
+    note: text().optional()
   });
   const Benchmark2 = external_exports.strictObject({
     id: text(),
@@ -30044,6 +30541,7 @@ var {
 } = getIpcExport();
 
 // src/adapters/harness.ts
+var import_shell_quote = __toESM(require_shell_quote(), 1);
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -30066,10 +30564,24 @@ function harnessDirectory() {
   return found;
 }
 function splitCommand(command) {
-  const parts = [];
-  const pattern = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (const match of command.matchAll(pattern)) parts.push(match[1] ?? match[2] ?? match[3] ?? "");
-  return parts;
+  let parsed;
+  try {
+    parsed = (0, import_shell_quote.parse)(command, (name) => `$${name}`);
+  } catch (error62) {
+    throw new HarnessError(`python: cannot split ${JSON.stringify(command)} into words (${String(error62)}); check its quotes`, true);
+  }
+  return parsed.map((part) => {
+    if (typeof part === "string") return part;
+    if ("op" in part && part.op === "glob") return part.pattern;
+    if ("comment" in part) {
+      throw new HarnessError(`python: ${JSON.stringify(command)} holds a comment (#${part.comment}); quote the # or drop it`, true);
+    }
+    const operator = "op" in part ? String(part.op) : JSON.stringify(part);
+    throw new HarnessError(
+      `python: ${JSON.stringify(command)} holds the shell operator ${JSON.stringify(operator)}; give one command (the interpreter and its arguments), which runs without a shell, and put anything else in a setup step`,
+      true
+    );
+  });
 }
 function commonArgs(settings, out) {
   const args = [...settings.paths, "--out", out];
@@ -30084,6 +30596,8 @@ function commonArgs(settings, out) {
     String(settings.warmups),
     "--min-time",
     String(settings.minTime),
+    "--max-time",
+    String(settings.maxTime),
     "--timeout",
     String(settings.timeout),
     "--hash-seed",
@@ -30091,6 +30605,7 @@ function commonArgs(settings, out) {
     "--events-fd",
     "3"
   );
+  for (const [pattern, seconds2] of Object.entries(settings.timeouts)) args.push("--timeout-for", `${pattern}=${String(seconds2)}`);
   if (settings.gc) args.push("--gc");
   if (settings.isolate) args.push("--isolate");
   return args;
@@ -30105,7 +30620,9 @@ function harnessArgs(settings, out, passes, loops) {
     "--profile-warmups",
     String(settings.profileWarmups),
     "--memory-warmups",
-    String(settings.memoryWarmups)
+    String(settings.memoryWarmups),
+    "--memory-cost",
+    String(settings.memoryCost)
   );
   if (passes === "none") args.push("--collect-only");
   else if (passes !== void 0) args.push("--passes", passes.join(","));
@@ -30245,6 +30762,7 @@ var package_default = {
     execa: "^9.6.0",
     "markdown-table": "^3.1.0",
     picomatch: "^4.0.3",
+    "shell-quote": "^1.12.0",
     "smol-toml": "^1.4.0",
     zod: "^4.1.0"
   },
@@ -30252,6 +30770,7 @@ var package_default = {
     "@eslint/js": "^10.0.0",
     "@types/node": "^20.19.0",
     "@types/picomatch": "^4.0.0",
+    "@types/shell-quote": "^1.7.5",
     esbuild: "^0.28.0",
     eslint: "^10.0.0",
     globals: "^17.14.0",
@@ -30335,13 +30854,15 @@ var SETTINGS_COMPARED = [
   "values",
   "warmups",
   "min_time",
+  "max_time",
   "timeout",
   "gc",
   "hash_seed",
   "isolate",
   "profile_iterations",
   "profile_warmups",
-  "memory_warmups"
+  "memory_warmups",
+  "memory_cost"
 ];
 function describeShard(input2) {
   const shard = input2.results.shard;
@@ -30888,6 +31409,8 @@ function attributeAllocations(base, head, limit) {
     peak: delta(base.peak, head.peak),
     retained: delta(base.retained, head.retained),
     retained_blocks: delta(base.retained_blocks, head.retained_blocks),
+    captured: delta(base.peak_captured, head.peak_captured),
+    notes: { base: base.note ?? null, head: head.note ?? null },
     at_peak: atPeak.rows,
     at_peak_count: atPeak.count,
     retained_lines: retained.rows,
@@ -31031,6 +31554,10 @@ var AllocationAttribution = external_exports.strictObject({
   peak: Delta,
   retained: Delta,
   retained_blocks: Delta,
+  /** The bytes of each side's peak that its live-at-peak lines explain (the results' `peak_captured`). */
+  captured: Delta,
+  /** Each side's memory note: set when its line breakdown was cut short (the results' `memory.note`). */
+  notes: external_exports.strictObject({ base: external_exports.string().nullable(), head: external_exports.string().nullable() }),
   /** Lines by change in memory live at the peak, largest |size.delta| first. */
   at_peak: external_exports.array(LineChange),
   at_peak_count: external_exports.number(),
@@ -31910,6 +32437,123 @@ function formatCount(n2) {
   return Number.isInteger(n2) ? String(n2) : n2.toPrecision(4);
 }
 
+// src/report/common.ts
+var VERDICT_ICON = {
+  regressed: "\u{1F534}",
+  improved: "\u{1F7E2}",
+  unchanged: "\u26AA",
+  inconclusive: "\u{1F7E1}",
+  new: "\u{1F195}",
+  removed: "\u2796",
+  failed: "\u274C"
+};
+function sourceUrl(context, file2, line) {
+  if (context.repository === void 0 || context.sha === void 0) return void 0;
+  const segments = file2.split("/");
+  if (!isProjectFile(file2) || file2 === "" || file2.includes("\\") || segments.includes("..")) return void 0;
+  const server = (context.serverUrl ?? "https://github.com").replace(/\/+$/, "");
+  const path6 = segments.map(encodePart).join("/");
+  return `${server}/${context.repository}/blob/${encodePart(context.sha)}/${path6}${line !== null && line > 0 ? `#L${line}` : ""}`;
+}
+function encodePart(part) {
+  return encodeURIComponent(part).replace(/[!'()*]/g, (c3) => `%${c3.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+function clip(text3, max) {
+  if (text3.length <= max) return text3;
+  const keep = max - 1;
+  let end = Math.ceil(keep / 2);
+  let start = text3.length - (keep - end);
+  if (isLowSurrogate(text3.charCodeAt(end))) end -= 1;
+  if (isLowSurrogate(text3.charCodeAt(start))) start += 1;
+  return `${text3.slice(0, end)}\u2026${text3.slice(start)}`;
+}
+function isLowSurrogate(code3) {
+  return code3 >= 56320 && code3 <= 57343;
+}
+var ORDER = ["regressed", "failed", "inconclusive", "improved", "new", "removed", "unchanged"];
+function changedBenchmarks(comparison) {
+  return comparison.benchmarks.filter((b) => b.verdict !== "unchanged").sort((a2, b) => Number(b.gating) - Number(a2.gating) || ORDER.indexOf(a2.verdict) - ORDER.indexOf(b.verdict));
+}
+function displayName(bench) {
+  const params = Object.entries(bench.params);
+  return bench.name + (params.length > 0 ? `[${params.map(([k, v]) => `${k}=${String(v)}`).join(",")}]` : "");
+}
+function verdictLine(comparison) {
+  const { summary } = comparison;
+  const c3 = summary.counts;
+  const total = comparison.benchmarks.length;
+  const rest = [];
+  const ungated = c3.regressed - summary.gating_regressions;
+  if (summary.verdict === "fail" && ungated > 0) rest.push(`${ungated} more look slower, but not significantly`);
+  if (c3.improved > 0) rest.push(`${c3.improved} improved`);
+  if (c3.inconclusive > 0) rest.push(`${c3.inconclusive} inconclusive`);
+  if (c3.failed > 0) rest.push(`${c3.failed} failed`);
+  if (c3.new > 0) rest.push(`${c3.new} new`);
+  if (c3.removed > 0) rest.push(`${c3.removed} removed`);
+  const tail = rest.length > 0 ? `; ${rest.join(", ")}` : "";
+  if (summary.verdict === "fail") {
+    return { icon: "\u274C", text: `profgate: ${summary.gating_regressions} of ${total} benchmarks regressed past the thresholds${tail}` };
+  }
+  if (c3.regressed > 0) return { icon: "\u26A0\uFE0F", text: `profgate: ${c3.regressed} of ${total} benchmarks look slower, but not past the thresholds${tail}` };
+  return { icon: "\u2705", text: `profgate: no regression in ${total} benchmarks${tail}` };
+}
+function timingText(timing) {
+  if (timing === null) return "\u2014";
+  if (timing.ratio === null) return timing.note ?? "\u2014";
+  const lower = timing.lower === null ? "0" : formatRatio(timing.lower);
+  const upper = timing.upper === null ? "\u221E" : formatRatio(timing.upper);
+  return `${formatRatio(timing.ratio)} (${lower}\u2013${upper})${timing.caveat ? " \u26A0\uFE0F" : ""}`;
+}
+function memoryText(metric) {
+  if (metric === void 0) return "\u2014";
+  if (metric.delta === 0) return formatBytes(metric.head);
+  const relative3 = metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`;
+  return `${formatBytes(metric.delta, true)}${relative3}`;
+}
+function capturedText(allocations) {
+  const share = (captured, peak) => peak > 0 ? `${Math.round(100 * Math.min(captured, peak) / peak)}%` : "all";
+  const head = share(allocations.captured.head, allocations.peak.head);
+  const base = share(allocations.captured.base, allocations.peak.base);
+  return `the lines explain ${head} of the peak${base === head ? "" : ` (base ${base})`}`;
+}
+function memoryNotes(allocations) {
+  return ["base", "head"].flatMap((side) => {
+    const note = allocations.notes[side];
+    return note === null ? [] : [`${side}: ${note}`];
+  });
+}
+function verdictText(bench) {
+  const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
+  const metrics = what.length > 0 ? ` (${what.map((m) => m.replace("_", " ")).join(", ")})` : "";
+  const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
+  const confirmed = bench.confirmed ? " \xB7 timing confirmed on the same runner" : "";
+  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}`;
+}
+function signedDuration(seconds2) {
+  return `${seconds2 >= 0 ? "+" : "-"}${formatDuration(Math.abs(seconds2))}`;
+}
+function explainChange(f) {
+  if (f.presence === "new") return "new in head";
+  if (f.presence === "gone") return "gone in head";
+  if (f.call_effect === 0 && f.per_call_effect === 0) return "\u2014";
+  if (Math.abs(f.call_effect) >= Math.abs(f.per_call_effect)) return f.call_effect > 0 ? "more calls" : "fewer calls";
+  return f.per_call_effect > 0 ? "slower per call" : "faster per call";
+}
+function methodText(comparison) {
+  const { method } = comparison;
+  const t = method.thresholds;
+  const level = formatLevel(method.level);
+  const mode = method.mode === "separate" ? "base and head from separate runs" : "base and head interleaved on the same machine";
+  const { base, head } = method;
+  const samples = base.processes === head.processes && base.values === head.values ? `${head.processes} processes \xD7 ${head.values} values per side` : `${base.processes} processes \xD7 ${base.values} values for base, ${head.processes} \xD7 ${head.values} for head`;
+  return `Timing: Hodges\u2013Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
+}
+function describeRun(facts, escape, commit) {
+  const cpu = facts.cpu_model === "" ? "" : `, ${facts.cpu_model}`;
+  const sha = facts.commit === null ? "?" : facts.commit.slice(0, 7);
+  return `${commit(sha)} ${escape(`${facts.implementation} ${facts.python} on ${facts.system} ${facts.machine}${cpu}`)} (${facts.cpu_count} CPUs)`;
+}
+
 // src/report/terminal.ts
 var CODES = {
   red: [31, 39],
@@ -32039,7 +32683,7 @@ function renderComparison(comparison, colour, detailRows = 5) {
     }
     const atPeak = allocations?.at_peak.filter((l) => l.size.delta !== 0).slice(0, detailRows) ?? [];
     if (allocations !== null && atPeak.length > 0) {
-      lines.push(`  memory live at the peak ${formatBytes(allocations.peak.base)} \u2192 ${formatBytes(allocations.peak.head)}, by line:`);
+      lines.push(`  memory live at the peak ${formatBytes(allocations.peak.base)} \u2192 ${formatBytes(allocations.peak.head)}, by line (${capturedText(allocations)}):`);
       lines.push(renderTable(atPeak.map((l) => lineRow(l, colour)), { align: "lllr" }));
     }
     const retained = allocations?.retained_lines.filter((l) => l.size.delta !== 0).slice(0, detailRows) ?? [];
@@ -32047,6 +32691,7 @@ function renderComparison(comparison, colour, detailRows = 5) {
       lines.push(`  retained after an iteration ${formatBytes(allocations.retained.base)} \u2192 ${formatBytes(allocations.retained.head)}, by line:`);
       lines.push(renderTable(retained.map((l) => lineRow(l, colour)), { align: "lllr" }));
     }
+    for (const note of allocations === null ? [] : memoryNotes(allocations)) lines.push(paint(`  \u26A0 ${sanitize(note)}`, "yellow", colour));
   }
   for (const bench of comparison.benchmarks.filter((b) => b.failures.length > 0)) {
     for (const failure2 of bench.failures) {
@@ -32125,6 +32770,7 @@ var RUN_OPTIONS = {
   values: { type: "string" },
   timeout: { type: "string" },
   "min-time": { type: "string" },
+  "max-time": { type: "string" },
   "profile-iterations": { type: "string" },
   gc: { type: "boolean" },
   isolate: { type: "boolean" },
@@ -32151,8 +32797,11 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
   --processes N           timing worker processes (default 10), each timing every benchmark
   --values N              timed values per process (default 5)
-  --min-time SECONDS      shortest duration of one timed value (default 0.02)
-  --timeout SECONDS       kill a worker after this long (default 60)
+  --min-time SECONDS      shortest duration of one timed value (default 0.01)
+  --max-time SECONDS      timed seconds per benchmark across all processes (default 0.6): a benchmark whose
+                          values are longer gets fewer per process, never fewer than a warm-up and one
+  --timeout SECONDS       seconds one benchmark's pass may run before its worker is killed (default 60; per
+                          benchmark: timeout under [tool.profgate.overrides."ID"])
   --profile-iterations N  iterations measured by the cProfile pass (default 5)
   --gc                    keep the garbage collector on while timing
   --isolate               give each benchmark worker processes of its own (slower: one Python start-up per
@@ -32182,6 +32831,7 @@ async function runSettingsFrom(values, positionals, cwd) {
       values: values.values,
       timeout: values.timeout,
       "min-time": values["min-time"],
+      "max-time": values["max-time"],
       "profile-iterations": values["profile-iterations"],
       gc: values.gc === true ? true : void 0,
       isolate: values.isolate === true ? true : void 0
@@ -32220,111 +32870,6 @@ async function measure(values, settings, out, context, onEvent) {
 // src/cli/compare.ts
 import { writeFile as writeFile3, mkdir as mkdir2 } from "node:fs/promises";
 import { dirname as dirname2, resolve as resolve3 } from "node:path";
-
-// src/report/common.ts
-var VERDICT_ICON = {
-  regressed: "\u{1F534}",
-  improved: "\u{1F7E2}",
-  unchanged: "\u26AA",
-  inconclusive: "\u{1F7E1}",
-  new: "\u{1F195}",
-  removed: "\u2796",
-  failed: "\u274C"
-};
-function sourceUrl(context, file2, line) {
-  if (context.repository === void 0 || context.sha === void 0) return void 0;
-  const segments = file2.split("/");
-  if (!isProjectFile(file2) || file2 === "" || file2.includes("\\") || segments.includes("..")) return void 0;
-  const server = (context.serverUrl ?? "https://github.com").replace(/\/+$/, "");
-  const path6 = segments.map(encodePart).join("/");
-  return `${server}/${context.repository}/blob/${encodePart(context.sha)}/${path6}${line !== null && line > 0 ? `#L${line}` : ""}`;
-}
-function encodePart(part) {
-  return encodeURIComponent(part).replace(/[!'()*]/g, (c3) => `%${c3.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-function clip(text3, max) {
-  if (text3.length <= max) return text3;
-  const keep = max - 1;
-  let end = Math.ceil(keep / 2);
-  let start = text3.length - (keep - end);
-  if (isLowSurrogate(text3.charCodeAt(end))) end -= 1;
-  if (isLowSurrogate(text3.charCodeAt(start))) start += 1;
-  return `${text3.slice(0, end)}\u2026${text3.slice(start)}`;
-}
-function isLowSurrogate(code3) {
-  return code3 >= 56320 && code3 <= 57343;
-}
-var ORDER = ["regressed", "failed", "inconclusive", "improved", "new", "removed", "unchanged"];
-function changedBenchmarks(comparison) {
-  return comparison.benchmarks.filter((b) => b.verdict !== "unchanged").sort((a2, b) => Number(b.gating) - Number(a2.gating) || ORDER.indexOf(a2.verdict) - ORDER.indexOf(b.verdict));
-}
-function displayName(bench) {
-  const params = Object.entries(bench.params);
-  return bench.name + (params.length > 0 ? `[${params.map(([k, v]) => `${k}=${String(v)}`).join(",")}]` : "");
-}
-function verdictLine(comparison) {
-  const { summary } = comparison;
-  const c3 = summary.counts;
-  const total = comparison.benchmarks.length;
-  const rest = [];
-  const ungated = c3.regressed - summary.gating_regressions;
-  if (summary.verdict === "fail" && ungated > 0) rest.push(`${ungated} more look slower, but not significantly`);
-  if (c3.improved > 0) rest.push(`${c3.improved} improved`);
-  if (c3.inconclusive > 0) rest.push(`${c3.inconclusive} inconclusive`);
-  if (c3.failed > 0) rest.push(`${c3.failed} failed`);
-  if (c3.new > 0) rest.push(`${c3.new} new`);
-  if (c3.removed > 0) rest.push(`${c3.removed} removed`);
-  const tail = rest.length > 0 ? `; ${rest.join(", ")}` : "";
-  if (summary.verdict === "fail") {
-    return { icon: "\u274C", text: `profgate: ${summary.gating_regressions} of ${total} benchmarks regressed past the thresholds${tail}` };
-  }
-  if (c3.regressed > 0) return { icon: "\u26A0\uFE0F", text: `profgate: ${c3.regressed} of ${total} benchmarks look slower, but not past the thresholds${tail}` };
-  return { icon: "\u2705", text: `profgate: no regression in ${total} benchmarks${tail}` };
-}
-function timingText(timing) {
-  if (timing === null) return "\u2014";
-  if (timing.ratio === null) return timing.note ?? "\u2014";
-  const lower = timing.lower === null ? "0" : formatRatio(timing.lower);
-  const upper = timing.upper === null ? "\u221E" : formatRatio(timing.upper);
-  return `${formatRatio(timing.ratio)} (${lower}\u2013${upper})${timing.caveat ? " \u26A0\uFE0F" : ""}`;
-}
-function memoryText(metric) {
-  if (metric === void 0) return "\u2014";
-  if (metric.delta === 0) return formatBytes(metric.head);
-  const relative3 = metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`;
-  return `${formatBytes(metric.delta, true)}${relative3}`;
-}
-function verdictText(bench) {
-  const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
-  const metrics = what.length > 0 ? ` (${what.map((m) => m.replace("_", " ")).join(", ")})` : "";
-  const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
-  const confirmed = bench.confirmed ? " \xB7 timing confirmed on the same runner" : "";
-  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}`;
-}
-function signedDuration(seconds2) {
-  return `${seconds2 >= 0 ? "+" : "-"}${formatDuration(Math.abs(seconds2))}`;
-}
-function explainChange(f) {
-  if (f.presence === "new") return "new in head";
-  if (f.presence === "gone") return "gone in head";
-  if (f.call_effect === 0 && f.per_call_effect === 0) return "\u2014";
-  if (Math.abs(f.call_effect) >= Math.abs(f.per_call_effect)) return f.call_effect > 0 ? "more calls" : "fewer calls";
-  return f.per_call_effect > 0 ? "slower per call" : "faster per call";
-}
-function methodText(comparison) {
-  const { method } = comparison;
-  const t = method.thresholds;
-  const level = formatLevel(method.level);
-  const mode = method.mode === "separate" ? "base and head from separate runs" : "base and head interleaved on the same machine";
-  const { base, head } = method;
-  const samples = base.processes === head.processes && base.values === head.values ? `${head.processes} processes \xD7 ${head.values} values per side` : `${base.processes} processes \xD7 ${base.values} values for base, ${head.processes} \xD7 ${head.values} for head`;
-  return `Timing: Hodges\u2013Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
-}
-function describeRun(facts, escape, commit) {
-  const cpu = facts.cpu_model === "" ? "" : `, ${facts.cpu_model}`;
-  const sha = facts.commit === null ? "?" : facts.commit.slice(0, 7);
-  return `${commit(sha)} ${escape(`${facts.implementation} ${facts.python} on ${facts.system} ${facts.machine}${cpu}`)} (${facts.cpu_count} CPUs)`;
-}
 
 // src/report/html.ts
 var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
@@ -32471,7 +33016,8 @@ function benchmarkSection(context, bench) {
     );
     const atPeak = allocations.at_peak.filter((l) => l.size.delta !== 0);
     const retained = allocations.retained_lines.filter((l) => l.size.delta !== 0);
-    if (atPeak.length > 0) parts.push(`<p>Live at the peak, change by line (${allocations.at_peak_count} lines changed):</p>`, lineTable(context, atPeak));
+    if (atPeak.length > 0) parts.push(`<p>Live at the peak, change by line (${allocations.at_peak_count} lines changed; ${escapeHtml(capturedText(allocations))}):</p>`, lineTable(context, atPeak));
+    for (const note of memoryNotes(allocations)) parts.push(`<p class="note">\u26A0\uFE0F ${escapeHtml(note)}</p>`);
     if (retained.length > 0) parts.push(`<p>Retained after the iteration, change by line (${allocations.retained_count} lines changed):</p>`, lineTable(context, retained));
   }
   for (const failure2 of bench.failures) {
@@ -32774,7 +33320,10 @@ function benchmarkDetails(context, bench, limits, open2) {
     );
     const headers = ["line", "function", "source", "size", "blocks"];
     const align = ["l", "l", "l", "r", "r"];
-    if (atPeak.length > 0) parts.push("", "Live at the peak, change by line:", "", markdownTable([headers, ...lineRows(context, atPeak)], { alignDelimiters: false, align }));
+    if (atPeak.length > 0) {
+      parts.push("", `Live at the peak, change by line (${escapeText(capturedText(allocations))}):`, "", markdownTable([headers, ...lineRows(context, atPeak)], { alignDelimiters: false, align }));
+    }
+    for (const note of memoryNotes(allocations)) parts.push("", `> \u26A0\uFE0F ${escapeText(clip(note, MAX_MESSAGE))}`);
     if (retained.length > 0) parts.push("", "Retained after the iteration, change by line:", "", markdownTable([headers, ...lineRows(context, retained)], { alignDelimiters: false, align }));
   }
   if (bench.calls !== null && bench.calls.verdict === "regressed" && functions === null) {
@@ -33273,7 +33822,7 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --pythonpath DIR         make DIR of each tree importable, e.g. src (repeatable)
   --filter SUBSTRING       only benchmarks whose id contains SUBSTRING
   --values N               timed values per process (default 5)
-  --min-time SECONDS       shortest duration of one timed value (default 0.02)
+  --min-time SECONDS       shortest duration of one timed value (default 0.01)
   --max-rounds N           most rounds any benchmark gets (default ${DEFAULT_ROUND_PLAN.maxRounds})
   --budget SECONDS         start no batch of rounds that would end later than this (default ${DEFAULT_ROUND_PLAN.budgetSeconds}); the first
                            ${DEFAULT_ROUND_PLAN.initialRounds} rounds always run

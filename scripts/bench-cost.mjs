@@ -1,6 +1,9 @@
-// What a `profgate run` costs: runs the harness on the example project and prints, per pass, the wall time the
-// pass took against the time the benchmarks themselves were measured for. Not a test: figures go in the README.
-//   node scripts/bench-cost.mjs [--processes N] [--repeat N]
+// What a `profgate run` costs: runs the harness on the example project (or the allocation-heavy fixture suite,
+// --suite allocations) and prints, per pass, the wall time the pass took against the time the benchmarks themselves
+// were measured for, and per benchmark the tracemalloc pass's time over one plain iteration measured in the same run
+// (its timing pass's best per-iteration wall time; target at most 20x, plus the pass's fixed costs for benchmarks of
+// a few milliseconds). Not a test: figures go in the README.
+//   node scripts/bench-cost.mjs [--suite demo|allocations] [--processes N] [--repeat N]
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,18 +12,26 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const { values } = parseArgs({ options: { processes: { type: "string", default: "10" }, repeat: { type: "string", default: "3" } } });
-const demo = join(root, "examples", "demo");
+const { values } = parseArgs({
+  options: { processes: { type: "string", default: "10" }, repeat: { type: "string", default: "3" }, suite: { type: "string", default: "demo" } },
+});
+const SUITES = {
+  demo: { dir: join(root, "examples", "demo"), args: ["benchmarks", "--pythonpath", "src"] },
+  allocations: { dir: join(root, "test", "fixtures", "suites", "allocations"), args: ["benchmarks"] },
+};
+const suite = SUITES[values.suite];
+if (suite === undefined) throw new Error(`--suite ${values.suite}: expected one of ${Object.keys(SUITES).join(", ")}`);
 
 function runOnce(out) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(
       "python3",
-      ["-m", "profgate", "run", "benchmarks", "--pythonpath", "src", "--out", out, "--processes", values.processes, "--events-fd", "3"],
-      { cwd: demo, env: { ...process.env, PYTHONPATH: join(root, "python") }, stdio: ["ignore", "ignore", "inherit", "pipe"] },
+      ["-m", "profgate", "run", ...suite.args, "--out", out, "--processes", values.processes, "--events-fd", "3"],
+      { cwd: suite.dir, env: { ...process.env, PYTHONPATH: join(root, "python") }, stdio: ["ignore", "ignore", "inherit", "pipe"] },
     );
     const passes = { timing: 0, profile: 0, memory: 0 };
+    const perBenchmark = new Map();
     let current = null;
     let buffer = "";
     const mark = (now) => {
@@ -39,11 +50,12 @@ function runOnce(out) {
         } else if (event.event === "done" || event.event === "finished") {
           mark(now);
           current = null;
+          if (event.event === "done") perBenchmark.set(event.id, event.passes);
         }
       }
     });
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve({ total: performance.now() - started, passes }) : reject(new Error(`harness exited ${code}`))));
+    child.on("close", (code) => (code === 0 ? resolve({ total: performance.now() - started, passes, perBenchmark }) : reject(new Error(`harness exited ${code}`))));
   });
 }
 
@@ -65,7 +77,7 @@ for (let i = 0; i < Number(values.repeat); i++) {
   try {
     const run = await runOnce(out);
     const results = JSON.parse(await readFile(join(out, "results.json"), "utf8"));
-    rows.push({ ...run, measured: measured(results) });
+    rows.push({ ...run, results, measured: measured(results) });
   } finally {
     await rm(out, { recursive: true, force: true });
   }
@@ -74,7 +86,7 @@ for (let i = 0; i < Number(values.repeat); i++) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const first = rows[0].measured;
-console.log(`profgate run on examples/demo: ${first.count} benchmarks, ${values.processes} timing processes each, median of ${rows.length} runs`);
+console.log(`profgate run on ${values.suite}: ${first.count} benchmarks, ${values.processes} timing processes each, median of ${rows.length} runs`);
 console.log("");
 console.log("pass      wall time   benchmark measured for   wall / measured");
 const timingWall = median(rows.map((r) => r.passes.timing));
@@ -89,3 +101,15 @@ const total = median(rows.map((r) => r.total));
 console.log(`total     ${s(total).padStart(9)}   ${s(timingMeasured + profileMeasured).padStart(22)}   ${(total / (timingMeasured + profileMeasured)).toFixed(2).padStart(15)}×`);
 console.log("");
 console.log(`(collection, process start-up and writing results make up the rest: ${s(total - timingWall - profileWall - memoryWall)})`);
+
+// Per benchmark, from the last run: one plain iteration (the timing pass's best per-iteration wall time) against the
+// tracemalloc pass's seconds on it, and whether its line breakdown was cut short.
+const last = rows.at(-1);
+console.log("");
+console.log("benchmark".padEnd(58) + "plain iteration   memory pass   memory / plain   breakdown");
+for (const bench of last.results.benchmarks) {
+  const plain = Math.min(...bench.timing.processes.flatMap((p) => p.wall));
+  const memory = last.perBenchmark.get(bench.id)?.memory ?? NaN;
+  const cut = bench.memory?.note === undefined ? "complete" : "cut short";
+  console.log(`${bench.id.padEnd(58)}${`${(plain * 1000).toFixed(2)} ms`.padStart(15)}   ${s(memory * 1000).padStart(11)}   ${`${(memory / plain).toFixed(0)}×`.padStart(14)}   ${cut}`);
+}

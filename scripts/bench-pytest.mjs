@@ -1,11 +1,12 @@
-// profgate against pytest-benchmark on the same pytest-benchmark suite (test/fixtures/suites/pytest-benchmark): the
-// wall time of each tool's whole run, their ratio, and per benchmark each tool's timing spread (IQR over median of
+// profgate against pytest-benchmark on the same pytest-benchmark suite (test/fixtures/suites/pytest-benchmark, or a
+// project's own with --dir, --paths, --pythonpath and -k): the wall time of each tool's whole run, their ratio, and per benchmark each tool's timing spread (IQR over median of
 // the per-iteration wall times it recorded, both computed here by one method). With --repeat N (N >= 3) it also
 // prints how far each tool's estimate of each benchmark moves from run to run ((max - min) / median over the N runs
 // of pytest-benchmark's median, and of profgate's median of per-process best values, what it compares): the spread a gate comparing two
 // runs has to live with. --isolate also times profgate with a process per benchmark. Not a test: figures go in
 // reports.
 //   node scripts/bench-pytest.mjs [--python /usr/bin/python3] [--repeat N] [--processes N] [--isolate]
+//                                 [--dir DIR --paths "A B" --pythonpath "X:Y" -k EXPR] [-- PROFGATE FLAGS...]
 // pytest-benchmark runs with its defaults (--benchmark-only; --benchmark-enable undoes the suite's addopts, which
 // disable it for ordinary test runs); profgate runs with its defaults, all three passes. The test that fails on
 // purpose is deselected in both.
@@ -17,21 +18,30 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const suite = join(root, "test", "fixtures", "suites", "pytest-benchmark");
-const { values } = parseArgs({
+const { values, positionals: profgateFlags } = parseArgs({
+  allowPositionals: true,
   options: {
     python: { type: "string", default: "/usr/bin/python3" },
     repeat: { type: "string", default: "1" },
     processes: { type: "string" },
     isolate: { type: "boolean", default: false },
+    dir: { type: "string" },
+    paths: { type: "string", default: "tests" },
+    pythonpath: { type: "string" },
+    k: { type: "string", short: "k" },
   },
 });
-const select = "not broken";
+const suite = values.dir ?? join(root, "test", "fixtures", "suites", "pytest-benchmark");
+const paths = values.paths.split(" ").filter((p) => p !== "");
+const select = values.k ?? (values.dir === undefined ? "not broken" : undefined);
+const selection = select === undefined ? [] : ["-k", select];
+// The project's own import path, for both tools (profgate's harness goes in front of it for profgate).
+const projectPath = values.pythonpath ?? "";
 
 function timed(command, args, env) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { cwd: suite, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(command, args, { cwd: suite, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", PYTHONPATH: projectPath, ...env }, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.on("error", reject);
@@ -59,7 +69,7 @@ function spread(samples) {
 async function pytestBenchmark(scratch) {
   const json = join(scratch, "pytest-benchmark.json");
   const wall = await timed(values.python, [
-    "-m", "pytest", "tests", "-k", select, "-p", "no:cacheprovider",
+    "-m", "pytest", ...paths, ...selection, "-p", "no:cacheprovider",
     "--benchmark-only", "--benchmark-enable", `--benchmark-json=${json}`, `--benchmark-storage=file://${join(scratch, "storage")}`,
   ]);
   const report = JSON.parse(await readFile(json, "utf8"));
@@ -69,8 +79,9 @@ async function pytestBenchmark(scratch) {
 
 async function profgate(scratch, isolate = false) {
   const out = join(scratch, "profgate");
-  const extra = [...(values.processes === undefined ? [] : ["--processes", values.processes]), ...(isolate ? ["--isolate"] : [])];
-  const wall = await timed(values.python, ["-m", "profgate", "run", "tests", "--suite", "pytest", "-k", select, "--out", out, ...extra], { PYTHONPATH: join(root, "python") });
+  const extra = [...(values.processes === undefined ? [] : ["--processes", values.processes]), ...(isolate ? ["--isolate"] : []), ...profgateFlags];
+  const pythonPath = [join(root, "python"), projectPath].filter((p) => p !== "").join(":");
+  const wall = await timed(values.python, ["-m", "profgate", "run", ...paths, "--suite", "pytest", ...selection, "--out", out, ...extra], { PYTHONPATH: pythonPath });
   const results = JSON.parse(await readFile(join(out, "results.json"), "utf8"));
   const spreads = new Map(
     results.benchmarks.map((b) => {
@@ -99,7 +110,7 @@ try {
   const pbWall = median(pb.map((r) => r.wall));
   const pgWall = median(pg.map((r) => r.wall));
   const walls = (runs) => runs.map((r) => r.wall.toFixed(2)).join(", ");
-  console.log(`suite: ${suite} (-k "${select}"), python: ${values.python}, runs per tool: ${values.repeat}`);
+  console.log(`suite: ${suite} ${paths.join(" ")}${select === undefined ? "" : ` (-k "${select}")`}, python: ${values.python}, runs per tool: ${values.repeat}`);
   console.log(`pytest-benchmark (defaults, --benchmark-only): ${pbWall.toFixed(2)} s (median; runs: ${walls(pb)})`);
   console.log(`profgate (defaults, timing + cProfile + tracemalloc): ${pgWall.toFixed(2)} s (median; runs: ${walls(pg)})`);
   console.log(`ratio profgate / pytest-benchmark: ${(pgWall / pbWall).toFixed(2)}x (target <= 1.5x)`);

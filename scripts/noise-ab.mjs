@@ -14,6 +14,7 @@
 // statistics (level 0.99 split over the looks, the 1% interleaved margin) are the defaults.
 // Not a test: figures go in the README ("Noise evaluation").
 //   node scripts/noise-ab.mjs [--minutes 25] [--time-threshold 2] [--sizes 0,2,5,10] [--python python3]
+//                             [--min-time SECONDS] [--max-time SECONDS] (default: profgate's defaults)
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -29,6 +30,8 @@ const { values } = parseArgs({
     "time-threshold": { type: "string", default: "2" },
     sizes: { type: "string", default: "0,2,5,10" },
     python: { type: "string", default: "python3" },
+    "min-time": { type: "string" },
+    "max-time": { type: "string" },
   },
 });
 const minutes = Number(values.minutes);
@@ -147,6 +150,11 @@ function clopperPearson(k, n) {
 }
 
 const { runInterleaved, resolveRunSettings } = await loadAb();
+const timing = {
+  ...(values["min-time"] === undefined ? {} : { minTime: Number(values["min-time"]) }),
+  ...(values["max-time"] === undefined ? {} : { maxTime: Number(values["max-time"]) }),
+};
+const settings = resolveRunSettings({ python: values.python, pythonpath: ["src"], ...timing });
 const work = await mkdtemp(join(tmpdir(), "profgate-noise-ab-"));
 const tally = new Map(sizes.map((s) => [s, { trials: 0, comparisons: 0, regressed: 0, gating: 0, unchanged: 0, improved: 0, inconclusive: 0, failed: 0, rounds: [], seconds: [], ratios: [] }]));
 const started = Date.now();
@@ -154,7 +162,6 @@ try {
   await writeTree(join(work, "base"), 0);
   for (const size of sizes) await writeTree(join(work, `p${size}`), size);
   for (const size of sizes.filter((s) => s > 0)) process.stderr.write(`planted ${size}%: measured ${measurePlanted(work, size)}\n`);
-  const settings = resolveRunSettings({ python: values.python, pythonpath: ["src"] });
   const thresholds = { flags: { timeThreshold } };
   for (let trial = 0; (Date.now() - started) / 60_000 < minutes; trial++) {
     const size = sizes[trial % sizes.length];
@@ -180,7 +187,7 @@ try {
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(
-  `Interleaved A/B on this machine (${minutes} min): 2 benchmarks per trial, default round plan and budget, time threshold ${pct(timeThreshold)}, level 0.99 split over the looks`,
+  `Interleaved A/B on this machine (${minutes} min): 2 benchmarks per trial, default round plan and budget, time threshold ${pct(timeThreshold)}, level 0.99 split over the looks, min-time ${settings.minTime} s, max-time ${settings.maxTime} s`,
 );
 for (const [size, t] of tally) {
   if (t.comparisons === 0) continue;

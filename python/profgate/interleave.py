@@ -34,13 +34,14 @@ class Run:
 
 
 class Interleaved:
-    """One ``ab`` run: collect in both trees, calibrate, then ``options.rounds`` interleaved rounds."""
+    """One ``ab`` run: collect in both trees, calibrate, then ``plan.rounds`` interleaved rounds."""
 
-    def __init__(self, options, emit):
-        self.options = options
+    def __init__(self, settings, plan, emit):
+        self.settings = settings
+        self.plan = plan
         self.emit = emit
         # Each side's suite sees its own tree; no pass but timing runs, so nothing is written under their out.
-        self.suites = {side: Suite(options, options.trees[side], options.out, emit) for side in SIDES}
+        self.suites = {side: Suite(settings, plan.trees[side], emit) for side in SIDES}
 
     def run(self):
         """Runs every round and returns a ``Run``."""
@@ -50,12 +51,12 @@ class Interleaved:
         self.emit({"event": "collected", "count": len(ids)})
         loops = self._loops(ids, entries)
         processes = {side: {benchmark_id: [] for benchmark_id in entries[side]} for side in SIDES}
-        rng = random.Random(self.options.seed)
+        rng = random.Random(self.plan.seed)
         order = []
         runnable = [benchmark_id for benchmark_id in ids if benchmark_id in loops]
-        groups = [[benchmark_id] for benchmark_id in runnable] if self.options.isolate else [runnable]
-        for round_number in range(1, self.options.rounds + 1):
-            self.emit({"event": "round", "round": round_number, "rounds": self.options.rounds})
+        groups = [[benchmark_id] for benchmark_id in runnable] if self.settings.isolate else [runnable]
+        for round_number in range(1, self.plan.rounds + 1):
+            self.emit({"event": "round", "round": round_number, "rounds": self.plan.rounds})
             for group in groups:
                 alive = [i for i in group if all(entries[side][i]["failure"] is None for side in SIDES if i in entries[side])]
                 if not alive:
@@ -69,17 +70,17 @@ class Interleaved:
                     mine = [entries[side][i] for i in alive if i in entries[side] and entries[side][i]["failure"] is None]
                     if not mine:
                         continue
-                    for entry, data in self.suites[side].time_processes(mine, loops, round_number, self.options.rounds):
+                    for entry, data in self.suites[side].time_processes(mine, loops, round_number, self.plan.rounds):
                         processes[side][entry["id"]].append({"cpu": data["cpu"], "wall": data["wall"]})
         for side in SIDES:
             for benchmark_id, entry in entries[side].items():
                 if entry["failure"] is None:
-                    entry["timing"] = {"loops": loops[benchmark_id], "warmups": self.options.warmups, "processes": processes[side][benchmark_id]}
+                    entry["timing"] = {"loops": loops[benchmark_id], "warmups": self.settings.warmups, "processes": processes[side][benchmark_id]}
         self.emit({"event": "finished", "elapsed": time.perf_counter() - started})
-        return Run({side: list(entries[side].values()) for side in SIDES}, self.options.seed, self.options.rounds, loops, order)
+        return Run({side: list(entries[side].values()) for side in SIDES}, self.plan.seed, self.plan.rounds, loops, order)
 
     def _collect(self, side):
-        wanted = self.options.id_list
+        wanted = self.plan.ids
         collected = self.suites[side].collect()
         return {entry["id"]: entry for entry in collected if wanted is None or entry["id"] in wanted}
 
@@ -87,9 +88,9 @@ class Interleaved:
         """The loop count both sides use, ``{id: loops}``: --loops, the one given for a benchmark, or calibrated on
         the head tree (on base for a benchmark only there). A failed calibration is recorded, and the benchmark
         stops there."""
-        if self.options.loops is not None:
-            return {benchmark_id: self.options.loops for benchmark_id in ids}
-        loops = {i: self.options.loops_given[i] for i in ids if i in self.options.loops_given}
+        if self.settings.loops is not None:
+            return {benchmark_id: self.settings.loops for benchmark_id in ids}
+        loops = {i: self.plan.loops[i] for i in ids if i in self.plan.loops}
         for side in ("head", "base"):
             wanted = [entries[side][i] for i in ids if i not in loops and i in entries[side] and entries[side][i]["failure"] is None and (side == "head" or i not in entries["head"])]
             if wanted:

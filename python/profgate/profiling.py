@@ -1,4 +1,4 @@
-"""The cProfile pass: a fixed number of iterations after unrecorded warm-ups, reported per iteration.
+"""The cProfile pass: up to a fixed number of iterations after unrecorded warm-ups, reported per iteration.
 
 ``Profile.stats`` is pstats' table, ``(file, line, name) -> (primitive calls, calls, own time, cumulative time,
 callers)`` with ``callers`` mapping each caller's key to the same four figures for calls from that caller. It becomes
@@ -6,6 +6,7 @@ the schema's ``functions`` (keyed by the normalised ``(file, line, name)``) and 
 """
 
 import cProfile
+import time
 
 from profgate.normalise import clip, is_harness_file
 
@@ -13,13 +14,23 @@ from profgate.normalise import clip, is_harness_file
 __tracebackhide__ = True
 
 
-def profile(call, iterations, warmups, pstats_path, normaliser, prepare=None):
-    """Profiles ``iterations`` calls of ``call`` after ``warmups``; dumps the raw profile to ``pstats_path``.
+def profile(call, iterations, warmups, max_time, pstats_path, normaliser, prepare=None, first=None):
+    """Profiles up to ``iterations`` calls of ``call`` after ``warmups``; dumps the raw profile to ``pstats_path``.
 
-    With ``prepare``, an iteration is the callable ``prepare()`` returns, prepared with the profiler off.
+    The first warm-up is timed (and reported to ``first``): a benchmark whose iteration is long gets as many
+    profiled iterations as fit in ``max_time`` seconds of plain iterations, and at least one. With ``prepare``, an
+    iteration is the callable ``prepare()`` returns, prepared with the profiler off.
     """
-    for _ in range(warmups):
-        (call if prepare is None else prepare())()
+    for index in range(warmups):
+        run = call if prepare is None else prepare()
+        started = time.perf_counter()
+        run()
+        if index == 0:
+            seconds = time.perf_counter() - started
+            if first is not None:
+                first(seconds)
+            if seconds > 0:
+                iterations = max(1, min(iterations, int(max_time / seconds)))
     profiler = cProfile.Profile()
     if prepare is None:
         profiler.enable()
@@ -38,7 +49,9 @@ def profile(call, iterations, warmups, pstats_path, normaliser, prepare=None):
                 profiler.disable()
     profiler.create_stats()
     profiler.dump_stats(pstats_path)
-    return convert(profiler.stats, iterations, normaliser)
+    result = convert(profiler.stats, iterations, normaliser)
+    result["iterations"] = iterations
+    return result
 
 
 def _is_harness(key):

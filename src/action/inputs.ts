@@ -68,6 +68,7 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
       pythonpath: optional("pythonpath"),
       processes: optional("processes"),
       timeout: optional("timeout"),
+      "max-time": optional("max-time"),
       suite: optional("suite"),
     },
     where,

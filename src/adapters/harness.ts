@@ -3,6 +3,7 @@
  * with the project's interpreter, streams its progress events, and reads back the validated results files.
  */
 import { execa } from "execa";
+import { parse as parseShell } from "shell-quote";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -47,12 +48,30 @@ export function harnessDirectory(): string {
   return found;
 }
 
-/** Splits a python command such as `uv run python` or `"/opt/my python/bin/python3"` into argv. */
+/**
+ * Splits a python command such as `uv run --with 'pkg>=2' python` or `"/opt/my python/bin/python3"` into argv, as
+ * a POSIX shell would split it (quotes, backslash escapes). `$NAME` stays as written, a glob is taken literally;
+ * shell operators (`|`, `;`, `&&`, redirections) are refused: the command runs without a shell.
+ */
 export function splitCommand(command: string): string[] {
-  const parts: string[] = [];
-  const pattern = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (const match of command.matchAll(pattern)) parts.push(match[1] ?? match[2] ?? match[3] ?? "");
-  return parts;
+  let parsed: ReturnType<typeof parseShell>;
+  try {
+    parsed = parseShell(command, (name) => `$${name}`);
+  } catch (error) {
+    throw new HarnessError(`python: cannot split ${JSON.stringify(command)} into words (${String(error)}); check its quotes`, true);
+  }
+  return parsed.map((part) => {
+    if (typeof part === "string") return part;
+    if ("op" in part && part.op === "glob") return part.pattern;
+    if ("comment" in part) {
+      throw new HarnessError(`python: ${JSON.stringify(command)} holds a comment (#${part.comment}); quote the # or drop it`, true);
+    }
+    const operator = "op" in part ? String(part.op) : JSON.stringify(part);
+    throw new HarnessError(
+      `python: ${JSON.stringify(command)} holds the shell operator ${JSON.stringify(operator)}; give one command (the interpreter and its arguments), which runs without a shell, and put anything else in a setup step`,
+      true,
+    );
+  });
 }
 
 /** The options `run` and `ab` share. */
@@ -66,10 +85,12 @@ function commonArgs(settings: RunSettings, out: string): string[] {
     "--values", String(settings.values),
     "--warmups", String(settings.warmups),
     "--min-time", String(settings.minTime),
+    "--max-time", String(settings.maxTime),
     "--timeout", String(settings.timeout),
     "--hash-seed", String(settings.hashSeed),
     "--events-fd", "3",
   );
+  for (const [pattern, seconds] of Object.entries(settings.timeouts)) args.push("--timeout-for", `${pattern}=${String(seconds)}`);
   if (settings.gc) args.push("--gc");
   if (settings.isolate) args.push("--isolate");
   return args;
@@ -82,6 +103,7 @@ function harnessArgs(settings: RunSettings, out: string, passes: readonly string
     "--profile-iterations", String(settings.profileIterations),
     "--profile-warmups", String(settings.profileWarmups),
     "--memory-warmups", String(settings.memoryWarmups),
+    "--memory-cost", String(settings.memoryCost),
   );
   if (passes === "none") args.push("--collect-only");
   else if (passes !== undefined) args.push("--passes", passes.join(","));

@@ -62,7 +62,7 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --pythonpath DIR         make DIR of each tree importable, e.g. src (repeatable)
   --filter SUBSTRING       only benchmarks whose id contains SUBSTRING
   --values N               timed values per process (default 5)
-  --min-time SECONDS       shortest duration of one timed value (default 0.02)
+  --min-time SECONDS       shortest duration of one timed value (default 0.01)
   --max-rounds N           most rounds any benchmark gets (default ${DEFAULT_ROUND_PLAN.maxRounds})
   --budget SECONDS         start no batch of rounds that would end later than this (default ${DEFAULT_ROUND_PLAN.budgetSeconds}); the first
                            ${DEFAULT_ROUND_PLAN.initialRounds} rounds always run

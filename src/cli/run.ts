@@ -24,6 +24,7 @@ export const RUN_OPTIONS = {
   values: { type: "string" },
   timeout: { type: "string" },
   "min-time": { type: "string" },
+  "max-time": { type: "string" },
   "profile-iterations": { type: "string" },
   gc: { type: "boolean" },
   isolate: { type: "boolean" },
@@ -51,8 +52,11 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
   --processes N           timing worker processes (default 10), each timing every benchmark
   --values N              timed values per process (default 5)
-  --min-time SECONDS      shortest duration of one timed value (default 0.02)
-  --timeout SECONDS       kill a worker after this long (default 60)
+  --min-time SECONDS      shortest duration of one timed value (default 0.01)
+  --max-time SECONDS      timed seconds per benchmark across all processes (default 0.6): a benchmark whose
+                          values are longer gets fewer per process, never fewer than a warm-up and one
+  --timeout SECONDS       seconds one benchmark's pass may run before its worker is killed (default 60; per
+                          benchmark: timeout under [tool.profgate.overrides."ID"])
   --profile-iterations N  iterations measured by the cProfile pass (default 5)
   --gc                    keep the garbage collector on while timing
   --isolate               give each benchmark worker processes of its own (slower: one Python start-up per
@@ -84,6 +88,7 @@ export async function runSettingsFrom(values: Record<string, unknown>, positiona
       values: values.values,
       timeout: values.timeout,
       "min-time": values["min-time"],
+      "max-time": values["max-time"],
       "profile-iterations": values["profile-iterations"],
       gc: values.gc === true ? true : undefined,
       isolate: values.isolate === true ? true : undefined,

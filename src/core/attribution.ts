@@ -611,6 +611,8 @@ export function attributeAllocations(base: MemoryPass, head: MemoryPass, limit: 
     peak: delta(base.peak, head.peak),
     retained: delta(base.retained, head.retained),
     retained_blocks: delta(base.retained_blocks, head.retained_blocks),
+    captured: delta(base.peak_captured, head.peak_captured),
+    notes: { base: base.note ?? null, head: head.note ?? null },
     at_peak: atPeak.rows,
     at_peak_count: atPeak.count,
     retained_lines: retained.rows,

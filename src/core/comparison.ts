@@ -178,6 +178,10 @@ export const AllocationAttribution = z.strictObject({
   peak: Delta,
   retained: Delta,
   retained_blocks: Delta,
+  /** The bytes of each side's peak that its live-at-peak lines explain (the results' `peak_captured`). */
+  captured: Delta,
+  /** Each side's memory note: set when its line breakdown was cut short (the results' `memory.note`). */
+  notes: z.strictObject({ base: z.string().nullable(), head: z.string().nullable() }),
   /** Lines by change in memory live at the peak, largest |size.delta| first. */
   at_peak: z.array(LineChange),
   at_peak_count: z.number(),

@@ -24,7 +24,11 @@ export interface RunSettings {
   values: number;
   warmups: number;
   minTime: number;
+  /** Seconds of timed values per benchmark across the timing processes (caps each process's values). */
+  maxTime: number;
   timeout: number;
+  /** Per-benchmark timeouts in seconds, keyed by exact id or glob (`[tool.profgate.overrides."…"] timeout`). */
+  timeouts: Record<string, number>;
   gc: boolean;
   hashSeed: number;
   /** Each benchmark in worker processes of its own rather than all benchmarks of a pass in one (slower). */
@@ -32,12 +36,17 @@ export interface RunSettings {
   profileIterations: number;
   profileWarmups: number;
   memoryWarmups: number;
+  /** The tracemalloc pass's line breakdown may take this many plain iterations' time before it is cut short. */
+  memoryCost: number;
 }
 
 /** Gate thresholds as one layer of configuration gives them (all optional), already converted to fractions and bytes. */
 export type ThresholdSettings = ThresholdOverrides;
 
-/** What pyproject.toml's `[tool.profgate]` says; per-benchmark threshold overrides keyed by id or glob. */
+/**
+ * What pyproject.toml's `[tool.profgate]` says; per-benchmark threshold overrides keyed by id or glob (their
+ * `timeout` goes to `run.timeouts`, since the harness applies it).
+ */
 export interface ProjectConfig {
   run: Partial<RunSettings>;
   thresholds: ThresholdSettings;
@@ -54,14 +63,17 @@ export const DEFAULT_RUN_SETTINGS: Readonly<RunSettings> = Object.freeze({
   processes: 10,
   values: 5,
   warmups: 1,
-  minTime: 0.02,
+  minTime: 0.01,
+  maxTime: 0.6,
   timeout: 60,
+  timeouts: {},
   gc: false,
   hashSeed: 0,
   isolate: false,
   profileIterations: 5,
   profileWarmups: 1,
   memoryWarmups: 1,
+  memoryCost: 14,
 });
 
 /** A setting with a bad value; the message is complete and meant for the user as it is. */
@@ -69,7 +81,7 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-type Kind = "positive-int" | "nonnegative-int" | "positive-number" | "string" | "paths" | "boolean" | "percent" | "bytes" | "level" | "suite";
+type Kind = "positive-int" | "nonnegative-int" | "positive-number" | "nonnegative-number" | "string" | "paths" | "boolean" | "percent" | "bytes" | "level" | "suite";
 
 interface Key<T> {
   kind: Kind;
@@ -87,6 +99,7 @@ const RUN_KEYS: Record<string, Key<Partial<RunSettings>>> = {
   values: { kind: "positive-int", set: (t, v: number) => (t.values = v) },
   warmups: { kind: "nonnegative-int", set: (t, v: number) => (t.warmups = v) },
   "min-time": { kind: "positive-number", set: (t, v: number) => (t.minTime = v) },
+  "max-time": { kind: "nonnegative-number", set: (t, v: number) => (t.maxTime = v) },
   timeout: { kind: "positive-number", set: (t, v: number) => (t.timeout = v) },
   gc: { kind: "boolean", set: (t, v: boolean) => (t.gc = v) },
   "hash-seed": { kind: "nonnegative-int", set: (t, v: number) => (t.hashSeed = v) },
@@ -94,6 +107,7 @@ const RUN_KEYS: Record<string, Key<Partial<RunSettings>>> = {
   "profile-iterations": { kind: "positive-int", set: (t, v: number) => (t.profileIterations = v) },
   "profile-warmups": { kind: "nonnegative-int", set: (t, v: number) => (t.profileWarmups = v) },
   "memory-warmups": { kind: "nonnegative-int", set: (t, v: number) => (t.memoryWarmups = v) },
+  "memory-cost": { kind: "nonnegative-number", set: (t, v: number) => (t.memoryCost = v) },
 };
 
 const THRESHOLD_KEYS: Record<string, Key<ThresholdSettings>> = {
@@ -110,6 +124,7 @@ const ALLOWED: Record<Kind, string> = {
   "positive-int": "a whole number of at least 1",
   "nonnegative-int": "a whole number of at least 0",
   "positive-number": "a number greater than 0",
+  "nonnegative-number": "a number of at least 0",
   string: "a string",
   paths: "a list of paths (or one path)",
   boolean: "true or false",
@@ -145,6 +160,10 @@ export function convertValue(kind: Kind, raw: unknown, where: string): unknown {
     case "positive-number": {
       const n = asNumber();
       return n > 0 ? n : fail();
+    }
+    case "nonnegative-number": {
+      const n = asNumber();
+      return n >= 0 ? n : fail();
     }
     case "percent": {
       const n = asNumber();
@@ -217,9 +236,13 @@ export function parseProjectConfig(text: string, source: string): ProjectConfig 
   applyKeys(THRESHOLD_KEYS, thresholdTable, config.thresholds, where, new Set(["overrides", ...Object.keys(RUN_KEYS)]));
   for (const [pattern, table] of Object.entries(overrides ?? {})) {
     const overrideWhere = `${where.replace("[tool.profgate]", `[tool.profgate.overrides."${pattern}"]`)}`;
-    if (!isTable(table)) throw new ConfigError(`${overrideWhere}: expected a table of thresholds`);
+    if (!isTable(table)) throw new ConfigError(`${overrideWhere}: expected a table of thresholds (or a timeout)`);
+    const { timeout, ...rest } = table;
+    if (timeout !== undefined) {
+      config.run.timeouts = { ...config.run.timeouts, [pattern]: convertValue("positive-number", timeout, `${overrideWhere} timeout`) as number };
+    }
     const thresholds: ThresholdSettings = {};
-    applyKeys(THRESHOLD_KEYS, table, thresholds, overrideWhere, new Set());
+    applyKeys(THRESHOLD_KEYS, rest, thresholds, overrideWhere, new Set(["timeout"]));
     config.overrides[pattern] = thresholds;
   }
   return config;

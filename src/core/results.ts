@@ -125,6 +125,11 @@ export const Settings = z.strictObject({
   values: z.number().int().positive(),
   warmups: z.number().int().nonnegative(),
   min_time: seconds,
+  /**
+   * Seconds of timed values per benchmark across the timing processes, which caps each process's values (never
+   * fewer than its warm-ups and one). Absent in results of earlier versions, which took every value.
+   */
+  max_time: seconds.optional(),
   timeout: seconds,
   gc: z.boolean(),
   hash_seed: z.number().int().nonnegative(),
@@ -136,6 +141,8 @@ export const Settings = z.strictObject({
   profile_iterations: z.number().int().positive(),
   profile_warmups: z.number().int().nonnegative(),
   memory_warmups: z.number().int().nonnegative(),
+  /** How many plain iterations' time the tracemalloc pass's line breakdown may take. Absent in earlier versions. */
+  memory_cost: z.number().finite().nonnegative().optional(),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -182,6 +189,12 @@ function buildSchemas(rows: <T>(row: z.ZodType<T>, max: number) => z.ZodType<T[]
     retained: bytes,
     retained_blocks: z.number().finite(),
     retained_lines: rows(MemoryLine, MAX_LIST),
+    /**
+     * Set when the pass's budget cut the line breakdown short: `at_peak` is then from the last point reached and the
+     * retained lines are charged to each block's innermost frame; `peak` and `retained` are exact either way.
+     * Absent in results of earlier versions and whenever the breakdown is complete.
+     */
+    note: text().optional(),
   });
   const Benchmark = z.strictObject({
     id: text(),

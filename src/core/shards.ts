@@ -117,6 +117,7 @@ const SETTINGS_COMPARED: readonly (keyof Settings)[] = [
   "values",
   "warmups",
   "min_time",
+  "max_time",
   "timeout",
   "gc",
   "hash_seed",
@@ -124,6 +125,7 @@ const SETTINGS_COMPARED: readonly (keyof Settings)[] = [
   "profile_iterations",
   "profile_warmups",
   "memory_warmups",
+  "memory_cost",
 ];
 
 function describeShard(input: ShardInput): string {

@@ -4,7 +4,7 @@
  * each renderer escapes for its own format.
  */
 import { isProjectFile } from "../core/attribution.js";
-import type { BenchmarkComparison, Comparison, FunctionChange, MemoryMetric, RunFacts, Timing, Verdict } from "../core/comparison.js";
+import type { AllocationAttribution, BenchmarkComparison, Comparison, FunctionChange, MemoryMetric, RunFacts, Timing, Verdict } from "../core/comparison.js";
 import { formatBytes, formatDuration, formatLevel, formatPercent, formatRatio } from "./format.js";
 
 /** Where a report links to, when known. All optional: the CLI knows none of them. */
@@ -115,6 +115,22 @@ export function memoryText(metric: MemoryMetric | undefined): string {
   if (metric.delta === 0) return formatBytes(metric.head);
   const relative = metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`;
   return `${formatBytes(metric.delta, true)}${relative}`;
+}
+
+/** "the lines explain 98% of the peak (base 97%)": how much of each side's peak its live-at-peak lines hold. */
+export function capturedText(allocations: AllocationAttribution): string {
+  const share = (captured: number, peak: number): string => (peak > 0 ? `${Math.round((100 * Math.min(captured, peak)) / peak)}%` : "all");
+  const head = share(allocations.captured.head, allocations.peak.head);
+  const base = share(allocations.captured.base, allocations.peak.base);
+  return `the lines explain ${head} of the peak${base === head ? "" : ` (base ${base})`}`;
+}
+
+/** "head: the line breakdown was cut short …" for each side whose memory pass noted one. */
+export function memoryNotes(allocations: AllocationAttribution): string[] {
+  return (["base", "head"] as const).flatMap((side) => {
+    const note = allocations.notes[side];
+    return note === null ? [] : [`${side}: ${note}`];
+  });
 }
 
 /** "🔴 regressed (time, peak memory)", noting a regression that does not gate. */

@@ -6,10 +6,12 @@
  */
 import type { BenchmarkComparison, Comparison, FunctionAttribution, LineChange, RunFacts } from "../core/comparison.js";
 import {
+  capturedText,
   changedBenchmarks,
   describeRun,
   displayName,
   explainChange,
+  memoryNotes,
   memoryText,
   methodText,
   signedDuration,
@@ -173,7 +175,8 @@ function benchmarkSection(context: ReportContext, bench: BenchmarkComparison): s
     );
     const atPeak = allocations.at_peak.filter((l) => l.size.delta !== 0);
     const retained = allocations.retained_lines.filter((l) => l.size.delta !== 0);
-    if (atPeak.length > 0) parts.push(`<p>Live at the peak, change by line (${allocations.at_peak_count} lines changed):</p>`, lineTable(context, atPeak));
+    if (atPeak.length > 0) parts.push(`<p>Live at the peak, change by line (${allocations.at_peak_count} lines changed; ${escapeHtml(capturedText(allocations))}):</p>`, lineTable(context, atPeak));
+    for (const note of memoryNotes(allocations)) parts.push(`<p class="note">⚠️ ${escapeHtml(note)}</p>`);
     if (retained.length > 0) parts.push(`<p>Retained after the iteration, change by line (${allocations.retained_count} lines changed):</p>`, lineTable(context, retained));
   }
   for (const failure of bench.failures) {

@@ -6,11 +6,13 @@
 import { markdownTable } from "markdown-table";
 import type { BenchmarkComparison, Comparison, FunctionChange, LineChange } from "../core/comparison.js";
 import {
+  capturedText,
   changedBenchmarks,
   clip,
   describeRun,
   displayName,
   explainChange,
+  memoryNotes,
   memoryText,
   methodText,
   signedDuration,
@@ -162,7 +164,10 @@ function benchmarkDetails(context: MarkdownContext, bench: BenchmarkComparison, 
     );
     const headers = ["line", "function", "source", "size", "blocks"];
     const align = ["l", "l", "l", "r", "r"];
-    if (atPeak.length > 0) parts.push("", "Live at the peak, change by line:", "", markdownTable([headers, ...lineRows(context, atPeak)], { alignDelimiters: false, align }));
+    if (atPeak.length > 0) {
+      parts.push("", `Live at the peak, change by line (${escapeText(capturedText(allocations))}):`, "", markdownTable([headers, ...lineRows(context, atPeak)], { alignDelimiters: false, align }));
+    }
+    for (const note of memoryNotes(allocations)) parts.push("", `> ⚠️ ${escapeText(clip(note, MAX_MESSAGE))}`);
     if (retained.length > 0) parts.push("", "Retained after the iteration, change by line:", "", markdownTable([headers, ...lineRows(context, retained)], { alignDelimiters: false, align }));
   }
   if (bench.calls !== null && bench.calls.verdict === "regressed" && functions === null) {

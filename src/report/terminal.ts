@@ -6,6 +6,7 @@ import type { Comparison, LineChange, MemoryMetric, Timing as ComparisonTiming, 
 import type { Results } from "../core/results.js";
 import { processTimes } from "../core/compare.js";
 import { median, quantile } from "../core/stats.js";
+import { capturedText, memoryNotes } from "./common.js";
 import { formatBytes, formatCount, formatDuration, formatLevel, formatPercent, formatRatio } from "./format.js";
 
 export type Colour = "red" | "green" | "yellow" | "dim" | "bold" | "cyan";
@@ -170,7 +171,7 @@ export function renderComparison(comparison: Comparison, colour: boolean, detail
     }
     const atPeak = allocations?.at_peak.filter((l) => l.size.delta !== 0).slice(0, detailRows) ?? [];
     if (allocations !== null && atPeak.length > 0) {
-      lines.push(`  memory live at the peak ${formatBytes(allocations.peak.base)} → ${formatBytes(allocations.peak.head)}, by line:`);
+      lines.push(`  memory live at the peak ${formatBytes(allocations.peak.base)} → ${formatBytes(allocations.peak.head)}, by line (${capturedText(allocations)}):`);
       lines.push(renderTable(atPeak.map((l) => lineRow(l, colour)), { align: "lllr" }));
     }
     const retained = allocations?.retained_lines.filter((l) => l.size.delta !== 0).slice(0, detailRows) ?? [];
@@ -178,6 +179,7 @@ export function renderComparison(comparison: Comparison, colour: boolean, detail
       lines.push(`  retained after an iteration ${formatBytes(allocations.retained.base)} → ${formatBytes(allocations.retained.head)}, by line:`);
       lines.push(renderTable(retained.map((l) => lineRow(l, colour)), { align: "lllr" }));
     }
+    for (const note of allocations === null ? [] : memoryNotes(allocations)) lines.push(paint(`  ⚠ ${sanitize(note)}`, "yellow", colour));
   }
   for (const bench of comparison.benchmarks.filter((b) => b.failures.length > 0)) {
     for (const failure of bench.failures) {

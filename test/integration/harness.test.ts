@@ -203,13 +203,65 @@ describe("the harness on a suite that works", () => {
   });
 });
 
+describe("the harness on allocation-heavy benchmarks whose memory grows through the iteration", () => {
+  const file = "benchmarks/bench_classes.py";
+  const ids = ["make_dataclass", "namedtuple", "type", "exec_generated", "small_objects", "deep_calls"].map((name) => `${file}::bench_${name}`);
+  let document: Results;
+  let run: HarnessRun;
+
+  beforeAll(async () => {
+    // Default settings: the memory pass must fit its budget on these, not time out.
+    run = await harness("allocations", []);
+    document = results(run);
+  });
+
+  it("measures every benchmark in all three passes, importing the helper module beside the benchmark file", () => {
+    expect(run.exitCode).toBe(0);
+    expect(document.benchmarks.map((b) => [b.id, b.status])).toEqual(ids.map((id) => [id, "ok"]));
+    for (const b of document.benchmarks) {
+      expect(b.timing?.processes).toHaveLength(10);
+      expect(b.profile?.functions.length).toBeGreaterThan(0);
+      expect(b.memory?.peak).toBeGreaterThan(0);
+    }
+  });
+
+  it("reports how long each pass spent on each benchmark", () => {
+    const done = run.events.filter((e) => e.event === "done") as { passes: Record<string, number> }[];
+    expect(done).toHaveLength(ids.length);
+    for (const event of done) {
+      expect(Object.keys(event.passes).sort()).toEqual(["memory", "profile", "timing"]);
+      expect(Object.values(event.passes).every((seconds) => seconds > 0)).toBe(true);
+    }
+  });
+
+  it("finds the exact peak of many small objects and that nothing of them is retained", () => {
+    const memory = bench(document, `${file}::bench_small_objects`).memory;
+    // 40,000 entries of a tuple, a str and a list each, at least 150 bytes together, live at the end.
+    expect(memory?.peak).toBeGreaterThan(40_000 * 150);
+    expect(memory?.retained).toBe(0);
+  });
+
+  it("cuts the line breakdown short with a note when it would exceed the budget, keeping peak and retained exact", async () => {
+    const cut = results(await harness("allocations", ["--passes", "memory", "--memory-cost", "0", "--filter", "bench_deep_calls"]));
+    const full = bench(document, `${file}::bench_deep_calls`).memory;
+    const memory = bench(cut, `${file}::bench_deep_calls`).memory;
+    expect(memory?.note).toContain("the line breakdown was cut short");
+    expect(memory?.note).toContain("raise memory-cost");
+    expect(memory?.peak).toBe(full?.peak);
+    expect(memory?.retained).toBe(full?.retained);
+    expect(memory?.retained_blocks).toBe(full?.retained_blocks);
+    expect(memory?.peak_captured).toBeLessThan(memory?.peak ?? 0);
+    expect(cut.settings.memory_cost).toBe(0);
+  });
+});
+
 describe("the harness on a suite whose benchmarks fail in every way", () => {
   const file = "benchmarks/bench_failures.py";
   let run: HarnessRun;
   let document: Results;
 
   beforeAll(async () => {
-    run = await harness("failures", [...quick, "--timeout", "2"]);
+    run = await harness("failures", [...quick, "--timeout", "2", "--timeout-for", `${file}::bench_h*=1`]);
     document = results(run);
   });
 
@@ -224,6 +276,7 @@ describe("the harness on a suite whose benchmarks fail in every way", () => {
       [`${file}::bench_os_exit`, "crash"],
       [`${file}::bench_segfault`, "crash"],
       [`${file}::bench_hangs`, "timeout"],
+      [`${file}::bench_slow_iteration`, "timeout"],
       [`${file}::bench_prints`, "ok"],
       [`${file}::bench_ok_too`, "ok"],
     ]);
@@ -263,7 +316,19 @@ describe("the harness on a suite whose benchmarks fail in every way", () => {
     expect(segfault?.message).toContain("SIGSEGV");
     expect(segfault?.output).toContain("Segmentation fault");
     expect(segfault?.output).toContain("in bench_segfault");
-    expect(bench(document, `${file}::bench_hangs`).failure).toMatchObject({ pass: "timing", message: expect.stringContaining("timed out after 2 s") as string });
+    expect(bench(document, `${file}::bench_hangs`).failure).toMatchObject({ pass: "timing", message: expect.stringContaining("timed out after 1 s") as string });
+  });
+
+  it("says how long one iteration took when it alone does not fit the timeout, and which setting to raise", () => {
+    const hangs = bench(document, `${file}::bench_hangs`).failure?.message ?? "";
+    expect(hangs).toContain("in the timing pass: one iteration had not finished after 1 s");
+    const slow = bench(document, `${file}::bench_slow_iteration`).failure?.message ?? "";
+    expect(slow).toMatch(/timed out after 2 s in the timing pass: one plain iteration takes 1\.[2-9]\d* s, and the pass runs at least two/);
+    for (const message of [hangs, slow]) {
+      expect(message).toContain("--timeout SECONDS");
+      expect(message).toContain("timeout = SECONDS under [tool.profgate]");
+      expect(message).toContain('[tool.profgate.overrides."ID"]');
+    }
   });
 
   it("records what a benchmark prints without failing it", () => {

@@ -28,6 +28,31 @@ time-threshold = 25
     expect(config.overrides).toEqual({ "perf/bench_io.py::*": { timeThreshold: 0.25 } });
   });
 
+  it("reads the timing budget, the memory pass's cost and per-benchmark timeouts from the overrides", () => {
+    const config = parseProjectConfig(
+      `
+[tool.profgate]
+max-time = 2
+memory-cost = 30
+timeout = 90
+
+[tool.profgate.overrides."bench/test_slow.py::*"]
+timeout = 600
+time-threshold = 10
+
+[tool.profgate.overrides."bench/test_fast.py::test_a"]
+timeout = 5
+`,
+      "pyproject.toml",
+    );
+    expect(config.run).toEqual({ maxTime: 2, memoryCost: 30, timeout: 90, timeouts: { "bench/test_slow.py::*": 600, "bench/test_fast.py::test_a": 5 } });
+    expect(config.overrides).toEqual({ "bench/test_slow.py::*": { timeThreshold: 0.1 }, "bench/test_fast.py::test_a": {} });
+    expect(() => parseProjectConfig(`[tool.profgate.overrides."a::b"]\ntimeout = 0\n`, "pyproject.toml")).toThrow(
+      'pyproject.toml [tool.profgate.overrides."a::b"] timeout: 0 is not allowed; expected a number greater than 0',
+    );
+    expect(() => parseProjectConfig(`[tool.profgate.overrides."a::b"]\nprocesses = 3\n`, "pyproject.toml")).toThrow(/unknown key "processes"; allowed keys are .*timeout/);
+  });
+
   it("is empty without a [tool.profgate] table", () => {
     expect(parseProjectConfig(`[project]\nname = "x"\n`, "pyproject.toml")).toEqual({ run: {}, thresholds: {}, overrides: {} });
   });

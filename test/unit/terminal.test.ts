@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { paint, renderComparison, renderRunSummary, renderTable, sanitize } from "../../src/report/terminal.js";
 import type { Benchmark } from "../../src/core/results.js";
 import { bench, memory, results } from "./builders.js";
-import { failingComparison, passingComparison, PLAIN } from "./scenarios.js";
+import { failingComparison, passingComparison, PLAIN, regressedPair } from "./scenarios.js";
+import { compare } from "../../src/core/compare.js";
 import { formatLevel } from "../../src/report/format.js";
 
 const ESC = "\u001b";
@@ -73,10 +74,22 @@ describe("renderComparison", () => {
     expect(details).toContain("functions, time per iteration 10.0 ms → 15.0 ms:");
     expect(details).toMatch(/^ {4}is_stop_word +src\/wordfreq\/text\.py:20 +100 → 100 calls +4\.29 ms → 10\.0 ms +\+5\.71 ms$/m);
     expect(details.indexOf("is_stop_word")).toBeLessThan(details.indexOf("normalize"));
-    expect(details).toContain("memory live at the peak 976.6 KiB → 3.0 MiB, by line:");
+    expect(details).toContain("memory live at the peak 976.6 KiB → 3.0 MiB, by line (the lines explain 100% of the peak):");
     expect(details).toMatch(/^ {4}src\/wordfreq\/text\.py:32 +count_words +history = sorted\(tokens \* 4\) +\+2\.0 MiB$/m);
     // The improvement is in the table but not explained at length.
     expect(text).not.toContain("\nbenchmarks/bench_text.py::bench_count\n");
+  });
+
+  it("says how much of the peak the lines explain, and why the breakdown was cut short", () => {
+    const slow = regressedPair();
+    const head = slow.head.memory;
+    if (head === null) throw new Error("the scenario has a memory pass");
+    const note = "the line breakdown was cut short: locating the peak took longer than the memory pass's budget";
+    const cut = { ...slow.head, memory: { ...head, peak_captured: Math.round(head.peak * 0.4), note } };
+    const text = renderComparison(compare(results([slow.base]), results([cut]), { mode: "separate" }), false);
+    expect(text).toContain("by line (the lines explain 40% of the peak (base 100%)):");
+    expect(text).toContain(`  ⚠ head: ${note}`);
+    expect(text).not.toContain("base: the line breakdown");
   });
 
   it("ends with the method", () => {

@@ -5,7 +5,8 @@ Usage:
     python -m profgate ab [PATH ...] --base DIR --head DIR --out DIR [options]
 
 PATHs (default: benchmarks) are directories searched recursively for bench_*.py files, or single files, relative to
-the working directory, which is the repository root and is importable by the benchmarks.
+the working directory, which is the repository root and is importable by the benchmarks, as is each benchmark file's
+own folder (first, as for python benchmarks/bench_x.py).
 
 Benchmarks are the module-level functions named bench_* of those files; one call is one iteration.
   bench_sort.params = {"n": [100, 10_000]}   one benchmark per combination: benchmarks/bench_sort.py::bench_sort[n=100]
@@ -21,13 +22,14 @@ hold bench_*.py files, else pytest when a Python file under them has a function 
 mark.benchmark, else native.
 
 Benchmarks run in fresh worker processes, never two at once, in three passes: a timing pass (gc off while timing,
-loops calibrated once, PROCESSES processes of WARMUPS discarded and VALUES recorded values), a cProfile pass and a
-tracemalloc pass. A pass runs every benchmark in one worker process, one after another; the timing pass runs
-PROCESSES such workers, each in a new random order (drawn from --hash-seed), so every benchmark gets values from
-PROCESSES independent processes while the start-up of Python (and pytest) is paid once per process, not once per
-benchmark. --isolate gives each benchmark its own processes instead. A benchmark that raises, exits, crashes, hangs
-past the timeout or fails to import is recorded as failed, and the rest still run: a worker that dies or hangs is
-replaced by a new one for the benchmarks it had not reached.
+loops calibrated once, PROCESSES processes of WARMUPS discarded and up to VALUES recorded values, as many as fit in
+the process's share of MAX-TIME), a cProfile pass and a tracemalloc pass (whose line breakdown has a budget of
+MEMORY-COST plain iterations' time; past it, it is cut short with a note). A pass runs every benchmark in one worker
+process, one after another; the timing pass runs PROCESSES such workers, each in a new random order (drawn from
+--hash-seed), so every benchmark gets values from PROCESSES independent processes while the start-up of Python (and
+pytest) is paid once per process, not once per benchmark. --isolate gives each benchmark its own processes instead.
+A benchmark that raises, exits, crashes, hangs past the timeout or fails to import is recorded as failed, and the
+rest still run: a worker that dies or hangs is replaced by a new one for the benchmarks it had not reached.
 
 Options:
   --out DIR                 write DIR/results.json (docs/results-schema.md) and DIR/profiles/*.pstats (required)
@@ -37,11 +39,18 @@ Options:
   -k EXPRESSION, --select EXPRESSION
                             pytest suites: only tests matching pytest's -k EXPRESSION
   --processes N             timing worker processes per benchmark (default: 10)
-  --values N                timed values per process (default: 5)
+  --values N                most timed values per process (default: 5)
   --warmups N               values discarded at the start of each process (default: 1)
-  --min-time SECONDS        calibration: one value lasts at least this long, and not much longer (default: 0.02)
+  --min-time SECONDS        calibration: one value lasts at least this long, and not much longer (default: 0.01)
+  --max-time SECONDS        seconds of timed values (warm-ups included) per benchmark across all timing processes:
+                            each process takes as many as fit in its share, at least WARMUPS + 1; it also caps the
+                            cProfile pass's iterations, at least one (default: 0.6)
   --loops N                 iterations per value, skipping calibration
-  --timeout SECONDS         a worker running longer is killed and its benchmark recorded as timeout (default: 60)
+  --timeout SECONDS         seconds one benchmark may spend in one pass before its worker is killed and it is
+                            recorded as timeout, with how long one iteration took (default: 60)
+  --timeout-for ID=SECONDS  the timeout of the benchmarks matching ID, an exact id or a glob (* and ? stay within a
+                            /-separated segment, ** crosses them); the last matching glob wins, an exact id beats
+                            any glob (repeatable)
   --gc                      keep the garbage collector enabled while timing
   --hash-seed N             PYTHONHASHSEED of every worker, 0 to 4294967295, and the seed of the timing pass's
                             random orders (default: 0)
@@ -50,6 +59,8 @@ Options:
   --profile-iterations N    iterations measured by the cProfile pass (default: 5)
   --profile-warmups N       iterations run before the cProfile pass measures (default: 1)
   --memory-warmups N        iterations run before the tracemalloc pass measures (default: 1)
+  --memory-cost N           plain iterations' time the tracemalloc pass's line breakdown may take, an iteration
+                            counting as at least 0.1 s (default: 14)
   --passes LIST             comma-separated passes to run: timing, profile, memory (default: all three)
   --collect-only            run no pass: results.json lists the benchmarks found, unmeasured (timing, profile and
                             memory null), and those that failed to collect
@@ -68,8 +79,9 @@ DIR/head/results.json (timing only: each round is one process of each side; prof
 DIR/interleave.json ({"seed", "rounds", "loops": {ID: N}, "order": [[ROUND, ID, FIRST_SIDE], ...]}). A benchmark
 that fails on either side stops there on both.
 
-Options of ab (besides --pythonpath, --filter, --suite, -k, --values, --warmups, --min-time, --loops, --timeout,
---gc, --hash-seed, --isolate, --ids and --events-fd as above):
+Options of ab (besides --pythonpath, --filter, --suite, -k, --processes, --values, --warmups, --min-time,
+--max-time, --loops, --timeout, --timeout-for, --gc, --hash-seed, --isolate, --ids and --events-fd as above; a round's
+process of each side takes the share MAX-TIME / PROCESSES of a benchmark's timing, like a run's timing process):
   --base DIR, --head DIR    the two trees (required)
   --out DIR                 where to write the two results (required)
   --rounds N                rounds to run (default: 15)
@@ -84,10 +96,10 @@ per line ("index" counts from 1):
                                                                        a worker of a pass (calibrate, timing, profile,
                                                                        memory) starts on K benchmarks; the timing
                                                                        pass has N workers
-  {"event": "done", "index": I, "count": N, "id": ID, "status": STATUS, "elapsed": SECONDS}
-                                                                       a benchmark finished (I counts them): ok,
+  {"event": "done", "index": I, "count": N, "id": ID, "status": STATUS, "elapsed": SECONDS,
+   "passes": {PASS: SECONDS}}                                          a benchmark finished (I counts them): ok,
                                                                        error, exit, crash or timeout, after SECONDS
-                                                                       of work on it
+                                                                       of work on it, split by pass
   {"event": "round", "round": R, "rounds": N}                          ab: a round starts
   {"event": "finished", "elapsed": SECONDS}                            results.json is about to be written
 
@@ -106,20 +118,26 @@ import sys
 
 from profgate import environment, interleave
 from profgate.normalise import clip
-from profgate.suite import PASSES, Suite, SuiteError, detect
-
-DEFAULT_PATHS = ("benchmarks",)
-DEFAULT_PROCESSES = 10
-DEFAULT_VALUES = 5
-DEFAULT_WARMUPS = 1
-DEFAULT_MIN_TIME = 0.02
-DEFAULT_TIMEOUT = 60.0
-DEFAULT_HASH_SEED = 0
-DEFAULT_PROFILE_ITERATIONS = 5
-DEFAULT_PROFILE_WARMUPS = 1
-DEFAULT_MEMORY_WARMUPS = 1
-DEFAULT_ROUNDS = 15
-SUITES = ("native", "pytest", "auto")
+from profgate.settings import (
+    DEFAULT_HASH_SEED,
+    DEFAULT_MAX_TIME,
+    DEFAULT_MEMORY_COST,
+    DEFAULT_MEMORY_WARMUPS,
+    DEFAULT_MIN_TIME,
+    DEFAULT_PATHS,
+    DEFAULT_PROCESSES,
+    DEFAULT_PROFILE_ITERATIONS,
+    DEFAULT_PROFILE_WARMUPS,
+    DEFAULT_ROUNDS,
+    DEFAULT_TIMEOUT,
+    DEFAULT_VALUES,
+    DEFAULT_WARMUPS,
+    PASSES,
+    SUITES,
+    AbPlan,
+    Settings,
+)
+from profgate.suite import Suite, SuiteError, detect
 
 MAX_HASH_SEED = 4294967295
 
@@ -166,6 +184,30 @@ def _seconds(positive):
     return parse
 
 
+def _number():
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or value < 0:
+            raise argparse.ArgumentTypeError("{!r} is not allowed; give a number, 0 or more".format(text))
+        return value
+
+    return parse
+
+
+def _timeout_for(text):
+    pattern, separator, seconds = text.rpartition("=")
+    try:
+        value = float(seconds)
+    except ValueError:
+        value = None
+    if not separator or not pattern or value is None or not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError("{!r} is not allowed; give ID=SECONDS (an exact benchmark id or a glob, and a number of seconds above 0)".format(text))
+    return pattern, value
+
+
 def _passes(text):
     names = [name.strip() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in PASSES]
@@ -186,18 +228,21 @@ def _parser(command):
     parser.add_argument("--values", type=_whole(1), default=DEFAULT_VALUES)
     parser.add_argument("--warmups", type=_whole(0), default=DEFAULT_WARMUPS)
     parser.add_argument("--min-time", type=_seconds(positive=False), default=DEFAULT_MIN_TIME)
+    parser.add_argument("--max-time", type=_seconds(positive=False), default=DEFAULT_MAX_TIME)
     parser.add_argument("--loops", type=_whole(1), default=None)
     parser.add_argument("--timeout", type=_seconds(positive=True), default=DEFAULT_TIMEOUT)
+    parser.add_argument("--timeout-for", type=_timeout_for, action="append", default=[])
     parser.add_argument("--gc", action="store_true")
     parser.add_argument("--isolate", action="store_true")
     parser.add_argument("--hash-seed", type=_whole(0, MAX_HASH_SEED), default=DEFAULT_HASH_SEED)
     parser.add_argument("--events-fd", type=_whole(0), default=None)
+    parser.add_argument("--processes", type=_whole(1), default=DEFAULT_PROCESSES)
     parser.add_argument("--ids", default=None)
     if command == "run":
-        parser.add_argument("--processes", type=_whole(1), default=DEFAULT_PROCESSES)
         parser.add_argument("--profile-iterations", type=_whole(1), default=DEFAULT_PROFILE_ITERATIONS)
         parser.add_argument("--profile-warmups", type=_whole(0), default=DEFAULT_PROFILE_WARMUPS)
         parser.add_argument("--memory-warmups", type=_whole(0), default=DEFAULT_MEMORY_WARMUPS)
+        parser.add_argument("--memory-cost", type=_number(), default=DEFAULT_MEMORY_COST)
         parser.add_argument("--passes", type=_passes, default=list(PASSES))
         parser.add_argument("--collect-only", action="store_true")
     else:
@@ -213,35 +258,37 @@ def _relative(cwd, path):
     return os.path.relpath(os.path.join(cwd, path), cwd).replace(os.sep, "/")
 
 
+class Command:
+    """A parsed command line: ``name`` (``run`` or ``ab``), its ``settings``, and for ``ab`` its ``plan``."""
+
+    def __init__(self, name, settings, plan=None):
+        self.name = name
+        self.settings = settings
+        self.plan = plan
+
+
 def parse_arguments(argv, cwd):
-    """The options of ``run`` or ``ab`` (``options.command``), checked against the file system; raises UsageError."""
+    """The ``Command`` of a ``run`` or ``ab`` command line, checked against the file system; raises UsageError."""
     if not argv or argv[0] not in ("run", "ab"):
         given = "no command" if not argv else "unknown command {!r}".format(argv[0])
         raise UsageError("{}; the harness has two: python -m profgate run [PATH ...] --out DIR, and python -m profgate ab [PATH ...] --base DIR --head DIR --out DIR".format(given))
-    options = _parser(argv[0]).parse_args(argv[1:])
-    options.command = argv[0]
-    options.paths = [_relative(cwd, path) for path in options.paths or DEFAULT_PATHS]
-    options.pythonpath = [_relative(cwd, path) for path in options.pythonpath]
-    if options.command == "run":
-        _check_tree(options, cwd, cwd)
-        if options.collect_only:
-            options.passes = []
+    name = argv[0]
+    options = _parser(name).parse_args(argv[1:])
+    paths = tuple(_relative(cwd, path) for path in options.paths or DEFAULT_PATHS)
+    pythonpath = tuple(_relative(cwd, path) for path in options.pythonpath)
+    plan = None
+    if name == "run":
+        suite = _check_tree(paths, pythonpath, options.suite, cwd, cwd)
     else:
-        _check_trees(options, cwd)
-    options.id_list = None
-    if options.ids is not None:
-        ids = _read_json(options.ids, cwd, "--ids")
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise UsageError("--ids {!r}: expected a JSON list of benchmark ids (strings)".format(options.ids))
-        options.id_list = set(ids)
-    if options.select is not None and options.suite != "pytest":
-        raise UsageError("-k/--select {!r} selects tests of a pytest suite, and {} holds a native one; use --filter".format(options.select, ", ".join(options.paths)))
-    if options.suite == "pytest" and importlib.util.find_spec("pytest") is None:
+        plan, suite = _check_trees(options, paths, pythonpath, cwd)
+    if options.select is not None and suite != "pytest":
+        raise UsageError("-k/--select {!r} selects tests of a pytest suite, and {} holds a native one; use --filter".format(options.select, ", ".join(paths)))
+    if suite == "pytest" and importlib.util.find_spec("pytest") is None:
         raise UsageError(
             "{} is a pytest suite, and pytest is not installed for {}. pytest is the project's dependency, not "
             "profgate's: install it where the project's dependencies live (e.g. {} -m pip install pytest), or run "
             "profgate with the interpreter that has it (profgate run --python CMD, Action input python)".format(
-                ", ".join(options.paths), sys.executable, sys.executable,
+                ", ".join(paths), sys.executable, sys.executable,
             )
         )
     if options.events_fd is not None:
@@ -249,47 +296,88 @@ def parse_arguments(argv, cwd):
             os.fstat(options.events_fd)
         except OSError:
             raise UsageError("--events-fd {}: not an open file descriptor".format(options.events_fd)) from None
-    options.out = os.path.abspath(os.path.join(cwd, options.out))
-    directories = [os.path.join(options.out, "profiles")] if options.command == "run" else [os.path.join(options.out, side) for side in interleave.SIDES]
+    out = os.path.abspath(os.path.join(cwd, options.out))
+    directories = [os.path.join(out, "profiles")] if name == "run" else [os.path.join(out, side) for side in interleave.SIDES]
     try:
         for directory in directories:
             os.makedirs(directory, exist_ok=True)
     except OSError as error:
-        raise UsageError("--out {!r}: cannot create the directory: {}".format(options.out, error.strerror)) from None
-    return options
+        raise UsageError("--out {!r}: cannot create the directory: {}".format(out, error.strerror)) from None
+    run_only = {}
+    if name == "run":
+        run_only = {
+            "profile_iterations": options.profile_iterations,
+            "profile_warmups": options.profile_warmups,
+            "memory_warmups": options.memory_warmups,
+            "memory_cost": options.memory_cost,
+            "passes": () if options.collect_only else tuple(options.passes),
+            "ids": None if options.ids is None else frozenset(_read_ids(options.ids, cwd)),
+        }
+    settings = Settings(
+        paths=paths,
+        out=out,
+        suite=suite,
+        pythonpath=pythonpath,
+        filter=options.filter,
+        select=options.select,
+        processes=options.processes,
+        values=options.values,
+        warmups=options.warmups,
+        min_time=options.min_time,
+        max_time=options.max_time,
+        loops=options.loops,
+        timeout=options.timeout,
+        timeouts=tuple(options.timeout_for),
+        gc=options.gc,
+        isolate=options.isolate,
+        hash_seed=options.hash_seed,
+        events_fd=options.events_fd,
+        **run_only
+    )
+    return Command(name, settings, plan)
 
 
-def _check_tree(options, tree, where):
-    """Checks PATHs and --pythonpath against one tree and detects its kind of suite."""
-    for path in options.paths:
+def _check_tree(paths, pythonpath, suite, tree, where):
+    """Checks PATHs and --pythonpath against one tree; returns the kind of suite, detected if ``auto``."""
+    for path in paths:
         if not os.path.exists(os.path.join(tree, path)):
             raise UsageError("PATH {!r} does not exist in {}; give benchmark directories or bench_*.py files, or a pytest suite's test paths".format(path, where))
-    for path in options.pythonpath:
+    for path in pythonpath:
         if not os.path.isdir(os.path.join(tree, path)):
             raise UsageError("--pythonpath {!r} is not a directory in {}".format(path, where))
-    if options.suite == "auto":
-        options.suite = detect(tree, options.paths)
+    return detect(tree, paths) if suite == "auto" else suite
 
 
-def _check_trees(options, cwd):
-    """The checks of ``ab``: two trees, each holding PATHs and --pythonpath, and the JSON files it reads."""
-    options.trees = {}
+def _check_trees(options, paths, pythonpath, cwd):
+    """The checks of ``ab``: two trees, each holding PATHs and --pythonpath, and the JSON files it reads; returns
+    its ``AbPlan`` and the kind of suite."""
+    trees = {}
     for side in interleave.SIDES:
         tree = os.path.abspath(os.path.join(cwd, getattr(options, side)))
         if not os.path.isdir(tree):
             raise UsageError("--{} {!r} is not a directory; give the {} version's tree".format(side, getattr(options, side), side))
-        options.trees[side] = tree
+        trees[side] = tree
     # The head tree decides the kind of suite: it is the version under test.
-    _check_tree(options, options.trees["head"], "the head tree {}".format(options.trees["head"]))
-    _check_tree(options, options.trees["base"], "the base tree {}".format(options.trees["base"]))
-    options.loops_given = {}
+    suite = _check_tree(paths, pythonpath, options.suite, trees["head"], "the head tree {}".format(trees["head"]))
+    _check_tree(paths, pythonpath, suite, trees["base"], "the base tree {}".format(trees["base"]))
+    loops = {}
     if options.loops_json is not None:
         loops = _read_json(options.loops_json, cwd, "--loops-json")
         if not isinstance(loops, dict) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in loops.values()):
             raise UsageError("--loops-json {!r}: expected a JSON object of benchmark ids to whole numbers of at least 1".format(options.loops_json))
-        options.loops_given = loops
-    if options.seed is None:
-        options.seed = random.SystemRandom().randrange(MAX_HASH_SEED + 1)
+    ids = _read_ids(options.ids, cwd)
+    seed = options.seed if options.seed is not None else random.SystemRandom().randrange(MAX_HASH_SEED + 1)
+    return AbPlan(trees=trees, rounds=options.rounds, seed=seed, loops=loops, ids=ids), suite
+
+
+def _read_ids(path, cwd):
+    """The ids of the JSON list in file ``path`` (``--ids``), as a tuple; None without the flag."""
+    if path is None:
+        return None
+    ids = _read_json(path, cwd, "--ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise UsageError("--ids {!r}: expected a JSON list of benchmark ids (strings)".format(path))
+    return tuple(ids)
 
 
 def _read_json(path, cwd, flag):
@@ -334,36 +422,38 @@ def _describe(event):
     return "profgate: finished in {:.2f} s".format(event["elapsed"])
 
 
-def _settings(options):
+def _settings(command):
     # An ab round is one timing process per side; ab runs no profile or memory pass, so their settings are the
     # defaults a later run of those passes would use.
-    run = options.command == "run"
+    settings = command.settings
     return {
-        "paths": [clip(path) for path in options.paths],
-        "pythonpath": [clip(path) for path in options.pythonpath],
-        "filter": clip(options.filter) if options.filter is not None else None,
-        "processes": options.processes if run else options.rounds,
-        "values": options.values,
-        "warmups": options.warmups,
-        "min_time": options.min_time,
-        "timeout": options.timeout,
-        "gc": options.gc,
-        "hash_seed": options.hash_seed,
-        "isolate": options.isolate,
-        "profile_iterations": options.profile_iterations if run else DEFAULT_PROFILE_ITERATIONS,
-        "profile_warmups": options.profile_warmups if run else DEFAULT_PROFILE_WARMUPS,
-        "memory_warmups": options.memory_warmups if run else DEFAULT_MEMORY_WARMUPS,
+        "paths": [clip(path) for path in settings.paths],
+        "pythonpath": [clip(path) for path in settings.pythonpath],
+        "filter": clip(settings.filter) if settings.filter is not None else None,
+        "processes": settings.processes if command.plan is None else command.plan.rounds,
+        "values": settings.values,
+        "warmups": settings.warmups,
+        "min_time": settings.min_time,
+        "max_time": settings.max_time,
+        "timeout": settings.timeout,
+        "gc": settings.gc,
+        "hash_seed": settings.hash_seed,
+        "isolate": settings.isolate,
+        "profile_iterations": settings.profile_iterations,
+        "profile_warmups": settings.profile_warmups,
+        "memory_warmups": settings.memory_warmups,
+        "memory_cost": settings.memory_cost,
     }
 
 
-def _results(options, tree, benchmarks):
+def _results(command, tree, benchmarks):
     created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     return {
         "schema": RESULTS_SCHEMA,
         "schema_version": RESULTS_SCHEMA_VERSION,
         "created": created,
         "environment": environment.describe(tree),
-        "settings": _settings(options),
+        "settings": _settings(command),
         "benchmarks": benchmarks,
     }
 
@@ -385,24 +475,25 @@ def main(argv=None):
         return 0
     cwd = os.getcwd()
     try:
-        options = parse_arguments(argv, cwd)
+        command = parse_arguments(argv, cwd)
     except UsageError as error:
         sys.stderr.write("python -m profgate: error: {}\n(python -m profgate --help describes the options)\n".format(error))
         return 2
-    progress = Progress(options.events_fd)
+    settings = command.settings
+    progress = Progress(settings.events_fd)
     try:
-        if options.command == "run":
-            sides = {None: (cwd, Suite(options, cwd, options.out, progress).run())}
+        if command.plan is None:
+            sides = {None: (cwd, Suite(settings, cwd, progress).run())}
         else:
-            run = interleave.Interleaved(options, progress).run()
-            sides = {side: (options.trees[side], run.benchmarks[side]) for side in interleave.SIDES}
-            _write_json(os.path.join(options.out, "interleave.json"), run.record())
+            run = interleave.Interleaved(settings, command.plan, progress).run()
+            sides = {side: (command.plan.trees[side], run.benchmarks[side]) for side in interleave.SIDES}
+            _write_json(os.path.join(settings.out, "interleave.json"), run.record())
     except SuiteError as error:
         sys.stderr.write("{}python -m profgate: error: {}\n".format(error.output, error))
         return 2
     for side, (tree, benchmarks) in sides.items():
-        out = options.out if side is None else os.path.join(options.out, side)
-        _write_json(os.path.join(out, "results.json"), _results(options, tree, benchmarks))
+        out = settings.out if side is None else os.path.join(settings.out, side)
+        _write_json(os.path.join(out, "results.json"), _results(command, tree, benchmarks))
     return 0 if all(entry["status"] == "ok" for _, benchmarks in sides.values() for entry in benchmarks) else 1
 
 

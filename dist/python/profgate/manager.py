@@ -49,7 +49,8 @@ class Outcome:
 
 
 class Manager:
-    """Runs worker jobs for one suite: the working directory, sys.path additions, hash seed and timeout."""
+    """Runs worker jobs for one suite: the working directory, sys.path additions, hash seed and timeout (a
+    benchmark's ``timeout`` in its spec wins over it)."""
 
     def __init__(self, cwd, pythonpath, hash_seed, timeout):
         self.cwd = cwd
@@ -93,9 +94,10 @@ class Manager:
             )
             reader = _SegmentReader(process.stdout, marker)
             reader.start()
+            limits = [spec.get("timeout", self.timeout) for spec in job["benchmarks"]]
             timed_out = False
             try:
-                timed_out = not self._wait(process, reader)
+                timed_out = not self._wait(process, reader, limits)
             finally:
                 # Also reaps whatever the benchmark left running in the worker's session, which would hold the
                 # output pipe open (and the CPU busy) after the worker itself is gone.
@@ -104,13 +106,21 @@ class Manager:
             ended = time.monotonic()
             # A process that left the session (setsid) could keep the pipe open for ever.
             reader.join(_READER_GRACE)
-            records, finished = _read_records(job["result"])
-        return _settle(ids, records, finished, reader, ended, timed_out, self.timeout, process.returncode)
+            records, iterations, finished = _read_records(job["result"])
+        timeout = self.timeout if not ids or reader.started() is None else limits[reader.started()]
+        outcomes = _settle(ids, records, finished, reader, ended, timed_out, timeout, process.returncode)
+        for benchmark_id, outcome in outcomes.items():
+            if outcome.status == "timeout" and benchmark_id is not None:
+                outcome.message = _timeout_message(job["kind"], timeout, iterations.get(benchmark_id))
+        return outcomes
 
-    def _wait(self, process, reader):
-        """Waits for the worker, each benchmark getting ``timeout`` seconds from its own start; False on a timeout."""
+    def _wait(self, process, reader, limits):
+        """Waits for the worker, each benchmark getting its timeout (``limits``, in the job's order; ``timeout``
+        before the first starts) from its own start; False on a timeout."""
         while True:
-            remaining = reader.last_start() + self.timeout - time.monotonic()
+            started = reader.started()
+            limit = self.timeout if started is None else limits[started]
+            remaining = reader.last_start() + limit - time.monotonic()
             if remaining <= 0:
                 return False
             try:
@@ -164,16 +174,36 @@ def _settle(ids, records, finished, reader, ended, timed_out, timeout, returncod
     return outcomes
 
 
+_PASS_NAMES = {"calibrate": "timing", "timing": "timing", "profile": "cProfile", "memory": "tracemalloc"}
+
+
+def _timeout_message(kind, timeout, iteration):
+    """Why a benchmark timed out, with how long one iteration took when the worker said so, and what to raise."""
+    name = _PASS_NAMES.get(kind, kind)
+    if iteration is None:
+        what = "one iteration had not finished after {:g} s".format(timeout)
+    else:
+        what = "one plain iteration takes {:.3g} s".format(iteration)
+        if iteration * 2 > timeout:
+            what += ", and the pass runs at least two (a warm-up and a measured one)"
+    return (
+        "timed out after {:g} s in the {} pass: {}; the worker and its children were killed. Give it more time with "
+        "--timeout SECONDS, timeout = SECONDS under [tool.profgate] in pyproject.toml, or for this benchmark alone "
+        "under [tool.profgate.overrides.\"ID\"] (Action input timeout)".format(timeout, name, what)
+    )
+
+
 def _read_records(path):
-    """The worker's records (a torn last line, from a worker killed while writing it, is left out) and whether it
-    wrote its final line."""
+    """The worker's records (a torn last line, from a worker killed while writing it, is left out), the seconds of
+    one plain iteration it reported per benchmark, and whether it wrote its final line."""
     records = []
+    iterations = {}
     finished = False
     try:
         with open(path, encoding="utf-8") as file:
             lines = file.read().splitlines()
     except OSError:
-        return records, finished
+        return records, iterations, finished
     for line in lines:
         try:
             value = json.loads(line)
@@ -183,9 +213,11 @@ def _read_records(path):
             continue
         if value.get("finished") is True:
             finished = True
+        elif isinstance(value.get("iteration"), (int, float)) and isinstance(value.get("id"), str):
+            iterations[value["id"]] = value["iteration"]
         elif value.get("status") in _STATUSES and "id" in value:
             records.append({"id": value["id"], "status": value["status"], "message": value.get("message") or "", "data": value.get("data")})
-    return records, finished
+    return records, iterations, finished
 
 
 def _kill_group(pid):

@@ -8,9 +8,9 @@ as a plugin and any installed pytest-benchmark or pytest-codspeed plugin disable
   functions that use the ``benchmark`` fixture (directly or through another fixture) or carry the ``benchmark``
   marker, without a skip mark that applies. Their ids are pytest's node ids;
 - a pass job (``calibrate``, ``timing``, ``profile``, ``memory``) runs the job's benchmark tests, picked by node id
-  from their files, in the job's order, and records each as it ends (``profgate.worker.Records``). The
+  from their files, in the job's order, and records each as it ends (``profgate.records.Records``). The
   ``benchmark`` fixture hands the callable it is given to the harness's routine for that pass
-  (``profgate.worker.run_pass``), then calls it once more, unmeasured, for the value it returns to the test. A test
+  (``profgate.passes.run_pass``), then calls it once more, unmeasured, for the value it returns to the test. A test
   with the marker and without the fixture is measured whole: one iteration is one call of the test function with
   the fixture values pytest set up for it, set up once per test like every function-scoped fixture.
 
@@ -33,7 +33,8 @@ import sys
 
 import pytest
 
-from profgate import worker
+from profgate import passes
+from profgate.records import Reported
 from profgate.benchmarks import json_value
 from profgate.normalise import one_line, tail
 
@@ -128,10 +129,10 @@ def run_job(job, records):
     code = pytest.main(arguments, plugins=[sys.modules[__name__]])
     if job["kind"] == "collect":
         if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
-            raise worker.Reported("error", "pytest could not collect the suite (exit code {}); its message is above".format(int(code)))
+            raise Reported("error", "pytest could not collect the suite (exit code {}); its message is above".format(int(code)))
         records.write(None, "ok", data={"benchmarks": _state.found})
     elif code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.INTERRUPTED):
-        raise worker.Reported("error", "pytest stopped before the test ran (exit code {}); its message is above".format(int(code)))
+        raise Reported("error", "pytest stopped before the test ran (exit code {}); its message is above".format(int(code)))
 
 
 def _has_xdist():
@@ -283,22 +284,8 @@ def _fail(report):
 
 def _measure(call, prepare=None, loops=None):
     """Runs this worker's pass on the benchmark being run; ``loops`` fixes the loop count instead of calibrating."""
-    job = _state.job
     spec = _state.spec if loops is None else dict(_state.spec, loops=loops)
-    if job["kind"] == "memory":
-        from profgate import memory
-
-        # Traced from here to the end of this test's measurement only, rather than from before pytest starts (as a
-        # native worker traces from before its imports): every snapshot would otherwise hold pytest's thousands of
-        # blocks, and those of the tests run before, and charging them takes seconds. The figures are differences
-        # across an iteration, which blocks allocated before tracing cannot change.
-        memory.start()
-        try:
-            _state.data = worker.run_pass(job, spec, call, prepare)
-        finally:
-            memory.stop()
-        return
-    _state.data = worker.run_pass(job, spec, call, prepare)
+    _state.data = passes.run_pass(_state.job, spec, call, _state.records, prepare)
 
 
 @pytest.hookimpl(tryfirst=True)

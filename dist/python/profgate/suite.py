@@ -16,8 +16,6 @@ import time
 from profgate.manager import Manager
 from profgate.normalise import tail
 
-PASSES = ("timing", "profile", "memory")
-
 _SKIPPED_DIRS = ("__pycache__", "node_modules")
 
 
@@ -125,27 +123,27 @@ class Suite:
     so that no benchmark always follows the same one. The profile and memory passes keep the collection order.
     """
 
-    def __init__(self, options, cwd, out, emit):
-        self.options = options
+    def __init__(self, settings, cwd, emit):
+        self.settings = settings
         self.cwd = cwd
-        self.out = out
         self.emit = emit
-        self.manager = Manager(cwd, options.pythonpath, options.hash_seed, options.timeout)
-        self.random = random.Random(options.hash_seed)
+        self.manager = Manager(cwd, settings.pythonpath, settings.hash_seed, settings.timeout)
+        self.random = random.Random(settings.hash_seed)
         self._done = []
         self._elapsed = {}
+        self._pass_elapsed = {}
         self._passes = {"timing": self._timing, "profile": self._profile, "memory": self._memory}
 
     def run(self):
         """Runs everything and returns the ``benchmarks`` list of the results."""
         started = time.perf_counter()
-        wanted = self.options.id_list
+        wanted = self.settings.ids
         entries = [entry for entry in self.collect() if wanted is None or entry["id"] in wanted]
         self.emit({"event": "collected", "count": len(entries)})
         self._finish([entry for entry in entries if entry["failure"] is not None], len(entries))
         runnable = [entry for entry in entries if entry["failure"] is None]
-        for group in ([entry] for entry in runnable) if self.options.isolate else [runnable]:
-            for pass_name in self.options.passes:
+        for group in ([entry] for entry in runnable) if self.settings.isolate else [runnable]:
+            for pass_name in self.settings.passes:
                 members = [entry for entry in group if entry["failure"] is None]
                 if not members:
                     break
@@ -165,10 +163,11 @@ class Suite:
                 "id": entry["id"],
                 "status": entry["status"],
                 "elapsed": self._elapsed.get(entry["id"], 0.0),
+                "passes": self._pass_elapsed.get(entry["id"], {}),
             })
 
     def _selected(self, benchmark_id, module_failed=False):
-        wanted = self.options.filter
+        wanted = self.settings.filter
         if wanted is None or wanted in benchmark_id:
             return True
         # A module that failed to import may hold the wanted benchmarks: keep it when the filter names its file.
@@ -176,10 +175,10 @@ class Suite:
 
     def collect(self):
         """The result entries of the selected benchmarks, those that failed to collect already recorded as failed."""
-        if self.options.suite == "pytest":
+        if self.settings.suite == "pytest":
             return self._collect_pytest()
         entries = []
-        for file in find_files(self.cwd, self.options.paths):
+        for file in find_files(self.cwd, self.settings.paths):
             outcome = self.manager.run({"kind": "collect", "file": file})
             if not outcome.ok:
                 if self._selected(file, module_failed=True):
@@ -200,7 +199,7 @@ class Suite:
         return entries
 
     def _collect_pytest(self):
-        outcome = self.manager.run({"kind": "collect", "suite": "pytest", "paths": self.options.paths, "select": self.options.select})
+        outcome = self.manager.run({"kind": "collect", "suite": "pytest", "paths": self.settings.paths, "select": self.settings.select})
         if not outcome.ok:
             raise SuiteError(outcome.message, outcome.output)
         entries = []
@@ -220,62 +219,77 @@ class Suite:
         """Runs one pass's job on ``entries`` (in that order) and returns the entries that came through it with
         their data; the others are recorded as failed in ``pass_name``."""
         self.emit({"event": "pass", "pass": pass_name, "step": step, "steps": steps, "count": len(entries)})
-        specs = specs or [{"file": entry["file"], "id": entry["id"]} for entry in entries]
-        job = dict(job, suite=self.options.suite)
+        specs = specs or [self._spec(entry) for entry in entries]
+        job = dict(job, suite=self.settings.suite)
         outcomes = self.manager.run_batch(job, specs)
         passed = []
         for entry in entries:
             outcome = outcomes[entry["id"]]
             entry["output"] = tail(entry["output"] + outcome.output)
             self._elapsed[entry["id"]] = self._elapsed.get(entry["id"], 0.0) + outcome.elapsed
+            spent = self._pass_elapsed.setdefault(entry["id"], {})
+            measured_in = "timing" if pass_name == "calibrate" else pass_name
+            spent[measured_in] = spent.get(measured_in, 0.0) + outcome.elapsed
             if outcome.ok:
                 passed.append((entry, outcome.data))
             else:
                 fail(entry, "timing" if pass_name == "calibrate" else pass_name, outcome.status, outcome.message, outcome.output)
         return passed
 
+    def _spec(self, entry, **extra):
+        """What a worker needs to know of one benchmark: where it is, its id and its timeout."""
+        return dict({"file": entry["file"], "id": entry["id"], "timeout": self.settings.timeout_of(entry["id"])}, **extra)
+
     def calibrate(self, entries):
         """The loop count of each entry that calibrates, ``{id: loops}``; the others are recorded as failed."""
-        job = {"kind": "calibrate", "gc": self.options.gc, "min_time": self.options.min_time}
+        job = {"kind": "calibrate", "gc": self.settings.gc, "min_time": self.settings.min_time}
         return {entry["id"]: data["loops"] for entry, data in self._batch("calibrate", job, entries)}
 
     def time_processes(self, entries, loops, step=1, steps=1):
         """One timing worker over ``entries`` in that order, with the loop counts ``loops`` gives (the worker
         calibrates those it lacks): ``[(entry, {"loops", "cpu", "wall"})]`` for those that came through it; the
         others are recorded as failed."""
-        options = self.options
-        job = {"kind": "timing", "gc": options.gc, "min_time": options.min_time, "warmups": options.warmups, "values": options.values}
-        specs = [{"file": entry["file"], "id": entry["id"], "loops": loops.get(entry["id"])} for entry in entries]
+        settings = self.settings
+        job = {
+            "kind": "timing",
+            "gc": settings.gc,
+            "min_time": settings.min_time,
+            "warmups": settings.warmups,
+            "values": settings.values,
+            # Each process's share of a benchmark's measurement budget.
+            "budget": settings.max_time / settings.processes,
+        }
+        specs = [self._spec(entry, loops=loops.get(entry["id"])) for entry in entries]
         return self._batch("timing", job, entries, specs, step, steps)
 
     def _timing(self, entries):
-        options = self.options
+        settings = self.settings
         # Without --loops, the first timing worker calibrates each benchmark before timing it.
-        loops = {entry["id"]: options.loops for entry in entries} if options.loops is not None else {}
+        loops = {entry["id"]: settings.loops for entry in entries} if settings.loops is not None else {}
         processes = {entry["id"]: [] for entry in entries}
         alive = list(entries)
-        for step in range(1, options.processes + 1):
+        for step in range(1, settings.processes + 1):
             order = list(alive)
             self.random.shuffle(order)
-            for entry, data in self.time_processes(order, loops, step, options.processes):
+            for entry, data in self.time_processes(order, loops, step, settings.processes):
                 loops.setdefault(entry["id"], data["loops"])
                 processes[entry["id"]].append({"cpu": data["cpu"], "wall": data["wall"]})
             alive = [entry for entry in alive if entry["failure"] is None]
         for entry in alive:
-            entry["timing"] = {"loops": loops[entry["id"]], "warmups": options.warmups, "processes": processes[entry["id"]]}
+            entry["timing"] = {"loops": loops[entry["id"]], "warmups": settings.warmups, "processes": processes[entry["id"]]}
 
     def _profile(self, entries):
-        options = self.options
+        settings = self.settings
         relative = {entry["id"]: "profiles/{}.pstats".format(profile_slug(entry["id"])) for entry in entries}
-        specs = [{"file": entry["file"], "id": entry["id"], "pstats": os.path.join(self.out, *relative[entry["id"]].split("/"))} for entry in entries]
-        job = {"kind": "profile", "iterations": options.profile_iterations, "warmups": options.profile_warmups}
+        specs = [self._spec(entry, pstats=os.path.join(settings.out, *relative[entry["id"]].split("/"))) for entry in entries]
+        job = {"kind": "profile", "iterations": settings.profile_iterations, "warmups": settings.profile_warmups, "max_time": settings.max_time}
         for entry, data in self._batch("profile", job, entries, specs):
-            profile = {"iterations": options.profile_iterations, "warmups": options.profile_warmups}
+            profile = {"warmups": settings.profile_warmups}
             profile.update(data["profile"])
             profile["pstats"] = relative[entry["id"]]
             entry["profile"] = profile
 
     def _memory(self, entries):
-        job = {"kind": "memory", "warmups": self.options.memory_warmups, "timeout": self.options.timeout}
+        job = {"kind": "memory", "warmups": self.settings.memory_warmups, "cost": self.settings.memory_cost}
         for entry, data in self._batch("memory", job, entries):
             entry["memory"] = data["memory"]

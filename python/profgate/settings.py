@@ -1,0 +1,111 @@
+"""What a run measures with: one frozen object, built and checked once by the command line (``profgate.__main__``).
+
+``Settings`` holds everything ``run`` and ``ab`` share; ``AbPlan`` what only ``ab`` has (the two trees, the rounds,
+the loop counts and ids it was given, its seed). Nothing below the command line reads argparse's namespace.
+"""
+
+import dataclasses
+import fnmatch
+import re
+from typing import FrozenSet, Mapping, Optional, Tuple
+
+DEFAULT_PATHS = ("benchmarks",)
+DEFAULT_PROCESSES = 10
+DEFAULT_VALUES = 5
+DEFAULT_WARMUPS = 1
+DEFAULT_MIN_TIME = 0.01
+# Seconds of timed values (warm-ups included) per benchmark across all timing processes; a benchmark whose
+# values are long gets fewer per process, never fewer than its warm-ups and one.
+DEFAULT_MAX_TIME = 0.6
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_HASH_SEED = 0
+DEFAULT_PROFILE_ITERATIONS = 5
+DEFAULT_PROFILE_WARMUPS = 1
+DEFAULT_MEMORY_WARMUPS = 1
+# The tracemalloc pass's hooked iterations may take this many plain iterations' time (profgate.memory).
+DEFAULT_MEMORY_COST = 14.0
+DEFAULT_ROUNDS = 15
+
+PASSES = ("timing", "profile", "memory")
+SUITES = ("native", "pytest", "auto")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """How every benchmark of one run is measured. ``suite`` is ``native`` or ``pytest`` (``auto`` is resolved by
+    then); ``timeouts`` holds per-benchmark timeouts as ``(pattern, seconds)`` pairs, an exact id or a glob."""
+
+    paths: Tuple[str, ...]
+    out: str
+    suite: str
+    pythonpath: Tuple[str, ...] = ()
+    filter: Optional[str] = None
+    select: Optional[str] = None
+    processes: int = DEFAULT_PROCESSES
+    values: int = DEFAULT_VALUES
+    warmups: int = DEFAULT_WARMUPS
+    min_time: float = DEFAULT_MIN_TIME
+    max_time: float = DEFAULT_MAX_TIME
+    loops: Optional[int] = None
+    timeout: float = DEFAULT_TIMEOUT
+    timeouts: Tuple[Tuple[str, float], ...] = ()
+    gc: bool = False
+    isolate: bool = False
+    hash_seed: int = DEFAULT_HASH_SEED
+    events_fd: Optional[int] = None
+    profile_iterations: int = DEFAULT_PROFILE_ITERATIONS
+    profile_warmups: int = DEFAULT_PROFILE_WARMUPS
+    memory_warmups: int = DEFAULT_MEMORY_WARMUPS
+    memory_cost: float = DEFAULT_MEMORY_COST
+    passes: Tuple[str, ...] = PASSES
+    # run --ids: only these benchmarks (one shard's share); None, every one collected. ab's ids are its plan's.
+    ids: Optional[FrozenSet[str]] = None
+
+    def timeout_of(self, benchmark_id):
+        """The timeout of one benchmark: its exact id's, else the last matching glob's, else ``timeout``.
+
+        Globs read like the configuration's overrides: ``*`` and ``?`` stay within a path segment (they match no
+        ``/``), ``**`` crosses segments, ``[...]`` is a character class and a backslash makes the next character literal.
+        """
+        exact = [seconds for pattern, seconds in self.timeouts if pattern == benchmark_id]
+        if exact:
+            return exact[-1]
+        matched = [seconds for pattern, seconds in self.timeouts if _glob(pattern).fullmatch(benchmark_id)]
+        return matched[-1] if matched else self.timeout
+
+
+@dataclasses.dataclass(frozen=True)
+class AbPlan:
+    """What only ``ab`` has: the two trees (absolute), the rounds, loop counts and ids it was given, and its seed."""
+
+    trees: Mapping[str, str]
+    rounds: int
+    seed: int
+    loops: Mapping[str, int]
+    ids: Optional[Tuple[str, ...]] = None
+
+
+_GLOBS = {}
+
+
+def _glob(pattern):
+    compiled = _GLOBS.get(pattern)
+    if compiled is None:
+        parts = []
+        for token in re.split(r"(\\.|\*\*/|\*\*|\*|\?|\[[^\]]*\])", pattern):
+            if token.startswith("\\") and len(token) == 2:
+                parts.append(re.escape(token[1]))
+            elif token == "**/":
+                parts.append("(?:.*/)?")
+            elif token == "**":
+                parts.append(".*")
+            elif token == "*":
+                parts.append("[^/]*")
+            elif token == "?":
+                parts.append("[^/]")
+            elif token.startswith("[") and token.endswith("]") and len(token) > 2:
+                parts.append(fnmatch.translate(token)[4:-3])
+            else:
+                parts.append(re.escape(token))
+        compiled = _GLOBS[pattern] = re.compile("".join(parts), re.DOTALL)
+    return compiled

@@ -1,0 +1,124 @@
+"""The timing pass: no profiler attached, the garbage collector off while timing, loop counts calibrated.
+
+A worker process times a benchmark in values of ``loops`` iterations each: ``warmups`` values are discarded, then
+up to ``values`` are kept, as CPU and wall seconds per iteration. The process's share of the benchmark's measurement
+budget (``max_time`` over the pass's processes) caps how many values it takes, never fewer than the warm-ups and
+one: a benchmark whose iteration lasts half a second gets one warm-up and one value per process instead of a run
+that grows with its iteration.
+"""
+
+import gc
+import itertools
+import time
+
+# pytest leaves the harness's frames out of the report of a benchmark test that fails while measured.
+__tracebackhide__ = True
+
+_CALIBRATION_MARGIN = 1.1
+
+
+def time_value(call, loops, keep_gc, prepare=None):
+    """CPU and wall seconds of ``loops`` iterations, with the garbage collector off unless ``keep_gc``.
+
+    With ``prepare``, an iteration is the callable ``prepare()`` returns (pytest-benchmark's pedantic ``setup``):
+    each is timed on its own and the preparation, which may collect garbage, stays outside the sum.
+    """
+    enabled = gc.isenabled()
+    if prepare is None:
+        iterations = itertools.repeat(None, loops)
+        if not keep_gc:
+            gc.disable()
+        try:
+            wall_start = time.perf_counter()
+            cpu_start = time.process_time()
+            for _ in iterations:
+                call()
+            cpu = time.process_time() - cpu_start
+            wall = time.perf_counter() - wall_start
+        finally:
+            if enabled:
+                gc.enable()
+        return cpu, wall
+    cpu = wall = 0.0
+    try:
+        for _ in range(loops):
+            run = prepare()
+            if not keep_gc:
+                gc.disable()
+            wall_start = time.perf_counter()
+            cpu_start = time.process_time()
+            run()
+            cpu += time.process_time() - cpu_start
+            wall += time.perf_counter() - wall_start
+            if enabled:
+                gc.enable()
+    finally:
+        if enabled:
+            gc.enable()
+    return cpu, wall
+
+
+def first_iteration(call, prepare=None):
+    """Runs one iteration (the first of the process, which pays for imports and caches) and returns its wall
+    seconds."""
+    run = call if prepare is None else prepare()
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def calibrate(call, min_time, keep_gc, prepare=None, first=None):
+    """The loop count that makes one timed value last about ``min_time`` seconds, and not less.
+
+    Doubling finds the first count that lasts long enough; that count may overshoot by up to twice, so it is then
+    scaled down to what the last measurement says lasts ``min_time`` (with a 10% margin), as every later value
+    would otherwise spend the overshoot again. ``first`` is called with the wall seconds of the first iteration.
+    """
+    # The first call pays for imports and caches; calibrating on it could fix loops too low for the rest.
+    seconds = first_iteration(call, prepare)
+    if first is not None:
+        first(seconds)
+    loops = 1
+    while True:
+        elapsed = time_value(call, loops, keep_gc, prepare)[1]
+        if elapsed >= min_time:
+            break
+        loops *= 2
+    if loops > 1 and elapsed > 0:
+        loops = max(loops // 2 + 1, min(loops, int(loops * _CALIBRATION_MARGIN * min_time / elapsed) + 1))
+    return loops
+
+
+def budgeted_values(budget, value_seconds, warmups, values):
+    """How many values (warm-ups included) one process takes when each lasts ``value_seconds`` and the process may
+    spend ``budget`` seconds: as many as fit, at least the warm-ups and one, at most ``warmups + values``."""
+    if value_seconds <= 0:
+        return warmups + values
+    fitting = int(budget / value_seconds)
+    return max(warmups + 1, min(warmups + values, fitting))
+
+
+def measure(call, loops, settings, prepare=None, first=None):
+    """``{"loops", "cpu", "wall"}`` of one process: ``settings`` gives ``min_time``, ``gc``, ``warmups``,
+    ``values`` and ``budget`` (this process's seconds for the benchmark). Without ``loops``, the process calibrates
+    first (and reports the count), its calibration then serving as the warm-up of its first value; ``first`` is
+    called with the wall seconds of one plain iteration as soon as one has been timed."""
+    keep_gc = settings["gc"]
+    if loops is None:
+        loops = calibrate(call, settings["min_time"], keep_gc, prepare, first)
+        first = None
+    warmups = settings["warmups"]
+    wanted = warmups + settings["values"]
+    cpu, wall = [], []
+    index = 0
+    while index < wanted:
+        cpu_time, wall_time = time_value(call, loops, keep_gc, prepare)
+        if index == 0:
+            if first is not None:
+                first(wall_time / loops)
+            wanted = budgeted_values(settings["budget"], wall_time, warmups, settings["values"])
+        if index >= warmups:
+            cpu.append(cpu_time / loops)
+            wall.append(wall_time / loops)
+        index += 1
+    return {"loops": loops, "cpu": cpu, "wall": wall}
