@@ -138,7 +138,12 @@ async function downloadShards(inputs: ActionInputs, services: Services, dir: str
     const destination = join(dir, artifact.name);
     const download = await services.artifacts.downloadFromThisRun(artifact, destination);
     if (download.status !== "downloaded") throw new ShardError([`${artifact.name}: ${download.message}`]);
-    shards.push({ label: `artifact "${artifact.name}"`, results: await readResults(join(destination, "results.json")) });
+    const results = await readResults(join(destination, "results.json"));
+    const named = pattern.exec(artifact.name);
+    if (results.shard !== undefined && `${results.shard.index}/${results.shard.count}` !== `${named?.[1]}/${named?.[2]}`) {
+      throw new ShardError([`artifact "${artifact.name}" holds the results of shard ${results.shard.index}/${results.shard.count}: was the same shard given to two jobs?`]);
+    }
+    shards.push({ label: `artifact "${artifact.name}"`, results });
     const confirmed = await readConfirmations(join(destination, CONFIRMATIONS_FILE));
     if (confirmed !== null) confirmations.push(confirmed);
     dirs.push(destination);

@@ -559,7 +559,7 @@ describe("the Action against a fake GitHub", () => {
       expect(gatingShards.size).toBeGreaterThanOrEqual(2);
     });
 
-    it("refuses to merge when a shard is missing, naming it, or when a shard comes from another run", async () => {
+    it("refuses to merge when a shard is missing, duplicated or from another run, naming it", async () => {
       const previous = fake.comments(30).map((c) => c.body);
       const names = [1, 2, 3].map((i) => `profgate-results-shard-${i}-of-3`);
       const copy = (target: number, which: string[]) => {
@@ -579,6 +579,15 @@ describe("the Action against a fake GitHub", () => {
       const other = await runAction(otherRun, { cwd: work, inputs: { mode: "merge" }, payload: pullRequestPayload(30, HEAD, BASE) });
       expect(other.code, other.stdout).toBe(1);
       expect(other.stdout).toContain(`shard 1/3 (artifact "profgate-results-shard-1-of-3") is from another run (run ${prRun}), not from run ${otherRun}`);
+
+      // The same shard given to two jobs: one artifact holds another shard's results.
+      const twiceRun = fake.addRun({ headSha: HEAD, headBranch: "sharded", event: "pull_request", pullRequests: [30] }).id;
+      copy(twiceRun, [names[0]!, names[2]!]);
+      const shardOne = fake.artifactsOf(prRun).find((a) => a.name === names[0])!;
+      fake.addArtifact(twiceRun, { name: names[1]!, files: Object.fromEntries(fake.artifactFiles(shardOne.id)) });
+      const twice = await runAction(twiceRun, { cwd: work, inputs: { mode: "merge" }, payload: pullRequestPayload(30, HEAD, BASE) });
+      expect(twice.code, twice.stdout).toBe(1);
+      expect(twice.stdout).toContain('artifact "profgate-results-shard-2-of-3" holds the results of shard 1/3');
       expect(fake.comments(30).map((c) => c.body)).toEqual(previous);
     });
 
