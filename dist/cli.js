@@ -64,15 +64,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat2, path6, options) {
-      if (!stat2.isSymbolicLink() && !stat2.isFile()) {
+    function checkStat(stat3, path6, options) {
+      if (!stat3.isSymbolicLink() && !stat3.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat2) {
-        cb(er, er ? false : checkStat(stat2, path6, options));
+      fs.stat(path6, function(er, stat3) {
+        cb(er, er ? false : checkStat(stat3, path6, options));
       });
     }
     function sync(path6, options) {
@@ -88,20 +88,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat2) {
-        cb(er, er ? false : checkStat(stat2, options));
+      fs.stat(path6, function(er, stat3) {
+        cb(er, er ? false : checkStat(stat3, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs.statSync(path6), options);
     }
-    function checkStat(stat2, options) {
-      return stat2.isFile() && checkMode(stat2, options);
+    function checkStat(stat3, options) {
+      return stat3.isFile() && checkMode(stat3, options);
     }
-    function checkMode(stat2, options) {
-      var mod = stat2.mode;
-      var uid = stat2.uid;
-      var gid = stat2.gid;
+    function checkMode(stat3, options) {
+      var mod = stat3.mode;
+      var uid = stat3.uid;
+      var gid = stat3.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -135,12 +135,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve5, reject) {
+        return new Promise(function(resolve7, reject) {
           isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve5(is);
+              resolve7(is);
             }
           });
         });
@@ -206,27 +206,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve5, reject) => {
+      const step = (i2) => new Promise((resolve7, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve5(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve7(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve5(subStep(p, i2, 0));
+        resolve7(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve5, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve7, reject) => {
         if (ii === pathExt.length)
-          return resolve5(step(i2 + 1));
+          return resolve7(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve5(p + ext);
+              return resolve7(p + ext);
           }
-          return resolve5(subStep(p, i2, ii + 1));
+          return resolve7(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -475,19 +475,19 @@ var require_enoent = __commonJS({
         spawnargs: original.args
       });
     }
-    function hookChildProcess(cp2, parsed) {
+    function hookChildProcess(cp3, parsed) {
       if (!isWin) {
         return;
       }
-      const originalEmit = cp2.emit;
-      cp2.emit = function(name, arg1) {
+      const originalEmit = cp3.emit;
+      cp3.emit = function(name, arg1) {
         if (name === "exit") {
           const err = verifyENOENT(arg1, parsed);
           if (err) {
-            return originalEmit.call(cp2, "error", err);
+            return originalEmit.call(cp3, "error", err);
           }
         }
-        return originalEmit.apply(cp2, arguments);
+        return originalEmit.apply(cp3, arguments);
       };
     }
     function verifyENOENT(status, parsed) {
@@ -515,18 +515,18 @@ var require_enoent = __commonJS({
 var require_cross_spawn = __commonJS({
   "node_modules/cross-spawn/index.js"(exports, module) {
     "use strict";
-    var cp2 = __require("child_process");
+    var cp3 = __require("child_process");
     var parse4 = require_parse();
     var enoent = require_enoent();
     function spawn2(command, args, options) {
       const parsed = parse4(command, args, options);
-      const spawned = cp2.spawn(parsed.command, parsed.args, parsed.options);
+      const spawned = cp3.spawn(parsed.command, parsed.args, parsed.options);
       enoent.hookChildProcess(spawned, parsed);
       return spawned;
     }
     function spawnSync2(command, args, options) {
       const parsed = parse4(command, args, options);
-      const result = cp2.spawnSync(parsed.command, parsed.args, parsed.options);
+      const result = cp3.spawnSync(parsed.command, parsed.args, parsed.options);
       result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
       return result;
     }
@@ -734,11 +734,11 @@ var require_parse2 = __commonJS({
         return ctrl === "?" ? "\x7F" : String.fromCharCode(ctrl.charCodeAt(0) & 31);
       }
       if (kind === "x" || kind === "u" || kind === "U") {
-        var cp2 = parseInt(escape.slice(1), 16);
-        if (cp2 > 1114111) {
+        var cp3 = parseInt(escape.slice(1), 16);
+        if (cp3 > 1114111) {
           return m;
         }
-        return String.fromCharCode.apply(null, cp2 > 65535 ? [55232 + (cp2 >> 10), 56320 + (cp2 & 1023)] : [cp2]);
+        return String.fromCharCode.apply(null, cp3 > 65535 ? [55232 + (cp3 >> 10), 56320 + (cp3 & 1023)] : [cp3]);
       }
       if (kind >= "0" && kind <= "7") {
         return String.fromCharCode(parseInt(escape, 8) & 255);
@@ -3683,10 +3683,10 @@ function applyKeys(keys, table2, target, where, skip) {
 function isTable(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
-function parseProjectConfig(text2, source) {
+function parseProjectConfig(text3, source) {
   let document2;
   try {
-    document2 = parse(text2);
+    document2 = parse(text3);
   } catch (error62) {
     const detail = error62 instanceof TomlError ? error62.message.split("\n")[0] : String(error62);
     throw new ConfigError(`${source}: not valid TOML: ${detail}`);
@@ -5255,9 +5255,9 @@ function $constructor(name, initializer3, proto, params) {
   function _(def) {
     const inst = params?.Parent ? newError(Definition) : this;
     init(inst, def);
-    const deferred = inst._zod.deferred;
-    if (deferred) {
-      for (const fn of deferred) {
+    const deferred2 = inst._zod.deferred;
+    if (deferred2) {
+      for (const fn of deferred2) {
         fn();
       }
       inst._zod.deferred = void 0;
@@ -6566,9 +6566,9 @@ var asciiTabOrNewline = /[\t\n\r]/g;
 function stripTabAndNewline(value) {
   return value.replace(asciiTabOrNewline, "");
 }
-function urlHostnameOk(url2, hostname3) {
-  hostname3.lastIndex = 0;
-  return hostname3.test(url2.hostname);
+function urlHostnameOk(url2, hostname4) {
+  hostname4.lastIndex = 0;
+  return hostname4.test(url2.hostname);
 }
 function urlProtocolOk(url2, protocol) {
   protocol.lastIndex = 0;
@@ -8807,7 +8807,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve5) {
+function isRecursive(inst, stack, resolve7) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -8817,7 +8817,7 @@ function isRecursive(inst, stack, resolve5) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve5);
+      const answer = isRecursive(child, stack, resolve7);
       if (answer > result)
         result = answer;
     }
@@ -8828,7 +8828,7 @@ function isRecursive(inst, stack, resolve5) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve7) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -8892,7 +8892,7 @@ function isRecursive(inst, stack, resolve5) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve7 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -13090,8 +13090,8 @@ function ko_default() {
 }
 
 // node_modules/zod/v4/locales/lt.js
-var capitalizeFirstCharacter = (text2) => {
-  return text2.charAt(0).toUpperCase() + text2.slice(1);
+var capitalizeFirstCharacter = (text3) => {
+  return text3.charAt(0).toUpperCase() + text3.slice(1);
 };
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
@@ -23483,68 +23483,26 @@ var Timing = external_exports.strictObject({
   warmups: external_exports.number().int().nonnegative(),
   processes: external_exports.array(ProcessTiming).min(1).max(1e4)
 });
-var ProfiledFunction = external_exports.strictObject({
-  file: text(),
-  line: external_exports.number().int().nonnegative(),
-  name: text(),
-  calls: count,
-  primitive_calls: count,
-  own_time: seconds,
-  cumulative_time: seconds
-});
-var CallEdge = external_exports.strictObject({
-  caller: external_exports.number().int().nonnegative(),
-  callee: external_exports.number().int().nonnegative(),
-  calls: count,
-  primitive_calls: count,
-  own_time: seconds,
-  cumulative_time: seconds
-});
-var Profile = external_exports.strictObject({
-  iterations: external_exports.number().int().positive(),
-  warmups: external_exports.number().int().nonnegative(),
-  total_time: seconds,
-  functions: external_exports.array(ProfiledFunction).max(MAX_LIST),
-  edges: external_exports.array(CallEdge).max(MAX_LIST * 4),
-  pstats: text().nullable()
-});
-var MemoryLine = external_exports.strictObject({
-  file: text(),
-  line: external_exports.number().int().nonnegative(),
-  function: text(),
-  source: text(),
-  size: bytes,
-  count: external_exports.number().finite()
-});
-var Memory = external_exports.strictObject({
-  warmups: external_exports.number().int().nonnegative(),
-  peak: bytes,
-  peak_captured: bytes,
-  at_peak: external_exports.array(MemoryLine).max(MAX_LIST),
-  retained: bytes,
-  retained_blocks: external_exports.number().finite(),
-  retained_lines: external_exports.array(MemoryLine).max(MAX_LIST),
-  /**
-   * Set when the pass's budget cut the line breakdown short: `at_peak` is then from the last point reached and the
-   * retained lines are charged to each block's innermost frame; `peak` and `retained` are exact either way.
-   * Absent in results of earlier versions and whenever the breakdown is complete.
-   */
-  note: text().optional()
-});
+var ROW_FIELDS = {
+  text: { schema: text(), problem: (v) => typeof v !== "string" ? "expected a string" : v.length > MAX_TEXT ? `longer than ${MAX_TEXT} characters` : null },
+  line: { schema: external_exports.number().int().nonnegative(), problem: (v) => typeof v === "number" && Number.isInteger(v) && v >= 0 ? null : "expected a whole number \u2265 0" },
+  index: { schema: external_exports.number().int().nonnegative(), problem: (v) => typeof v === "number" && Number.isInteger(v) && v >= 0 ? null : "expected a whole number \u2265 0" },
+  count: { schema: count, problem: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? null : "expected a finite number \u2265 0" },
+  seconds: { schema: seconds, problem: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? null : "expected a finite number \u2265 0" },
+  bytes: { schema: bytes, problem: (v) => typeof v === "number" && Number.isFinite(v) ? null : "expected a finite number" },
+  number: { schema: external_exports.number().finite(), problem: (v) => typeof v === "number" && Number.isFinite(v) ? null : "expected a finite number" }
+};
+function rowSchema(spec) {
+  return external_exports.strictObject(Object.fromEntries(Object.entries(spec).map(([key, kind]) => [key, ROW_FIELDS[kind].schema])));
+}
+var FUNCTION_ROW = { file: "text", line: "line", name: "text", calls: "count", primitive_calls: "count", own_time: "seconds", cumulative_time: "seconds" };
+var EDGE_ROW = { caller: "index", callee: "index", calls: "count", primitive_calls: "count", own_time: "seconds", cumulative_time: "seconds" };
+var MEMORY_ROW = { file: "text", line: "line", function: "text", source: "text", size: "bytes", count: "number" };
+var ProfiledFunction = rowSchema(FUNCTION_ROW);
+var CallEdge = rowSchema(EDGE_ROW);
+var MemoryLine = rowSchema(MEMORY_ROW);
+var MAX_EDGES = MAX_LIST * 4;
 var ParamValue = external_exports.union([external_exports.string().max(MAX_TEXT), external_exports.number(), external_exports.boolean(), external_exports.null()]);
-var Benchmark = external_exports.strictObject({
-  id: text(),
-  file: text(),
-  name: text(),
-  params: external_exports.record(external_exports.string().max(MAX_TEXT), ParamValue),
-  clock: external_exports.enum(["cpu", "wall"]),
-  status: BenchmarkStatus,
-  failure: Failure.nullable(),
-  output: text(MAX_OUTPUT),
-  timing: Timing.nullable(),
-  profile: Profile.nullable(),
-  memory: Memory.nullable()
-});
 var Environment = external_exports.strictObject({
   python: external_exports.strictObject({
     version: text(),
@@ -23593,14 +23551,82 @@ var Settings = external_exports.strictObject({
   /** How many plain iterations' time the tracemalloc pass's line breakdown may take. Absent in earlier versions. */
   memory_cost: external_exports.number().finite().nonnegative().optional()
 });
-var Results = external_exports.strictObject({
-  schema: external_exports.literal(RESULTS_SCHEMA_NAME),
-  schema_version: external_exports.literal(RESULTS_SCHEMA_VERSION),
-  created: text(),
-  environment: Environment,
-  settings: Settings,
-  benchmarks: external_exports.array(Benchmark).max(1e5)
+var MAX_SHARDS = 256;
+var shardNumber = external_exports.number().int().min(1).max(MAX_SHARDS);
+var Shard = external_exports.strictObject({
+  /** 1-based: shard `index` of `count`. */
+  index: shardNumber,
+  count: shardNumber,
+  /** What every shard of one run shares (the Action: the workflow run's id); null when not given. */
+  run: text().nullable(),
+  /** The machine that measured it (the Action: the runner's name; the CLI: the host name). */
+  runner: text().nullable(),
+  /** Benchmarks the whole suite holds, over every shard. */
+  total: external_exports.number().int().nonnegative(),
+  /** What balanced the split: a baseline's durations (e.g. `baseline run 1234`), or null for an even split. */
+  basis: text().nullable()
 });
+function buildSchemas(rows) {
+  const Profile2 = external_exports.strictObject({
+    iterations: external_exports.number().int().positive(),
+    warmups: external_exports.number().int().nonnegative(),
+    total_time: seconds,
+    functions: rows(ProfiledFunction, MAX_LIST),
+    edges: rows(CallEdge, MAX_EDGES),
+    pstats: text().nullable()
+  });
+  const Memory3 = external_exports.strictObject({
+    warmups: external_exports.number().int().nonnegative(),
+    peak: bytes,
+    peak_captured: bytes,
+    at_peak: rows(MemoryLine, MAX_LIST),
+    retained: bytes,
+    retained_blocks: external_exports.number().finite(),
+    retained_lines: rows(MemoryLine, MAX_LIST),
+    /**
+     * Set when the pass's budget cut the line breakdown short: `at_peak` is then from the last point reached and the
+     * retained lines are charged to each block's innermost frame; `peak` and `retained` are exact either way.
+     * Absent in results of earlier versions and whenever the breakdown is complete.
+     */
+    note: text().optional()
+  });
+  const Benchmark2 = external_exports.strictObject({
+    id: text(),
+    file: text(),
+    name: text(),
+    params: external_exports.record(external_exports.string().max(MAX_TEXT), ParamValue),
+    clock: external_exports.enum(["cpu", "wall"]),
+    status: BenchmarkStatus,
+    failure: Failure.nullable(),
+    output: text(MAX_OUTPUT),
+    timing: Timing.nullable(),
+    profile: Profile2.nullable(),
+    memory: Memory3.nullable(),
+    /** The shard that measured it, in a sharded run (absent otherwise). */
+    shard: shardNumber.optional(),
+    /** The machine that measured it, in a sharded run: the runner's name (absent otherwise). */
+    runner: text().nullable().optional()
+  });
+  const Results2 = external_exports.strictObject({
+    schema: external_exports.literal(RESULTS_SCHEMA_NAME),
+    schema_version: external_exports.literal(RESULTS_SCHEMA_VERSION),
+    created: text(),
+    environment: Environment,
+    settings: Settings,
+    /** This document is one shard's share of a sharded run (absent otherwise). */
+    shard: Shard.optional(),
+    /** This document merges these shards, by index (absent when it was not merged). */
+    shards: external_exports.array(Shard).max(MAX_SHARDS).optional(),
+    benchmarks: external_exports.array(Benchmark2).max(1e5)
+  });
+  return { Profile: Profile2, Memory: Memory3, Benchmark: Benchmark2, Results: Results2 };
+}
+var published = buildSchemas((row, max) => external_exports.array(row).max(max));
+var deferred = buildSchemas(() => external_exports.custom((value) => Array.isArray(value), { message: "expected an array" }));
+var Profile = published.Profile;
+var Memory = published.Memory;
+var Benchmark = published.Benchmark;
+var Results = published.Results;
 var ResultsError = class extends Error {
   constructor(source, problems) {
     super(`${source}: not a valid profgate results file:
@@ -23628,22 +23654,71 @@ function parseResults(data, source) {
       `schema_version ${JSON.stringify(record2.schema_version) ?? "is missing"} is not known to this profgate (it reads version ${RESULTS_SCHEMA_VERSION}); run both sides with the same profgate release`
     ]);
   }
-  const parsed = Results.safeParse(data);
+  const parsed = deferred.Results.safeParse(data);
   if (!parsed.success) {
     throw new ResultsError(
       source,
       parsed.error.issues.slice(0, 20).map((issue2) => `${place(issue2.path)}: ${issue2.message}`)
     );
   }
-  checkReferences(parsed.data, source);
-  return parsed.data;
+  const results = parsed.data;
+  checkAllRows(results, source);
+  checkReferences(results, source);
+  return results;
+}
+var MAX_PROBLEMS = 20;
+function checkRows(rows, spec, max, where, problems) {
+  if (rows.length > max) problems.push(`${where}: too many items (${rows.length}; at most ${max})`);
+  const keys = Object.keys(spec);
+  const checks = keys.map((key) => [key, ROW_FIELDS[spec[key]].problem]);
+  for (let i2 = 0; i2 < rows.length && problems.length < MAX_PROBLEMS; i2++) {
+    const row = rows[i2];
+    if (typeof row !== "object" || row === null || Array.isArray(row)) {
+      problems.push(`${where}[${i2}]: expected an object`);
+      continue;
+    }
+    const record2 = row;
+    for (const [key, problem] of checks) {
+      const found = problem(record2[key]);
+      if (found !== null) problems.push(`${where}[${i2}].${key}: ${record2[key] === void 0 ? "missing" : found}`);
+    }
+    for (const key in record2) {
+      if (!Object.hasOwn(spec, key)) problems.push(`${where}[${i2}]: unknown field ${JSON.stringify(key)}`);
+    }
+  }
+}
+function checkAllRows(results, source) {
+  const problems = [];
+  results.benchmarks.forEach((bench, b) => {
+    if (bench.profile !== null) {
+      checkRows(bench.profile.functions, FUNCTION_ROW, MAX_LIST, `benchmarks[${b}].profile.functions`, problems);
+      checkRows(bench.profile.edges, EDGE_ROW, MAX_EDGES, `benchmarks[${b}].profile.edges`, problems);
+    }
+    if (bench.memory !== null) {
+      checkRows(bench.memory.at_peak, MEMORY_ROW, MAX_LIST, `benchmarks[${b}].memory.at_peak`, problems);
+      checkRows(bench.memory.retained_lines, MEMORY_ROW, MAX_LIST, `benchmarks[${b}].memory.retained_lines`, problems);
+    }
+  });
+  if (problems.length > 0) throw new ResultsError(source, problems.slice(0, MAX_PROBLEMS));
 }
 function checkReferences(results, source) {
   const problems = [];
   const ids = /* @__PURE__ */ new Set();
+  const shardIndices = new Set((results.shards ?? []).map((s) => s.index));
+  if (results.shard !== void 0 && results.shard.index > results.shard.count) {
+    problems.push(`shard: index ${results.shard.index} is past the count ${results.shard.count}`);
+  }
+  if (results.shard !== void 0 && results.shards !== void 0) problems.push("shard and shards: a document is one shard or a merge of shards, not both");
+  (results.shards ?? []).forEach((shard, s) => {
+    if (shard.index > shard.count) problems.push(`shards[${s}]: index ${shard.index} is past the count ${shard.count}`);
+  });
   results.benchmarks.forEach((bench, b) => {
     if (ids.has(bench.id)) problems.push(`benchmarks[${b}].id: duplicate id ${JSON.stringify(bench.id)}`);
     ids.add(bench.id);
+    if (bench.shard !== void 0) {
+      const known = results.shard !== void 0 ? bench.shard === results.shard.index : results.shards !== void 0 ? shardIndices.has(bench.shard) : false;
+      if (!known) problems.push(`benchmarks[${b}].shard: ${bench.shard} is not a shard this document holds`);
+    }
     const profile = bench.profile;
     if (profile === null) return;
     const n2 = profile.functions.length;
@@ -23653,7 +23728,7 @@ function checkReferences(results, source) {
       }
     });
   });
-  if (problems.length > 0) throw new ResultsError(source, problems.slice(0, 20));
+  if (problems.length > 0) throw new ResultsError(source, problems.slice(0, MAX_PROBLEMS));
 }
 
 // node_modules/is-plain-obj/index.js
@@ -25224,8 +25299,8 @@ var disconnect = (anyProcess) => {
 // node_modules/execa/lib/utils/deferred.js
 var createDeferred = () => {
   const methods = {};
-  const promise2 = new Promise((resolve5, reject) => {
-    Object.assign(methods, { resolve: resolve5, reject });
+  const promise2 = new Promise((resolve7, reject) => {
+    Object.assign(methods, { resolve: resolve7, reject });
   });
   return Object.assign(promise2, methods);
 };
@@ -25498,12 +25573,12 @@ var waitForStrictResponse = async (wrappedMessage, anyProcess, isSubprocess) => 
   if (wrappedMessage?.type !== REQUEST_TYPE) {
     return;
   }
-  const deferred = createDeferred();
-  STRICT_RESPONSES[wrappedMessage.id] = deferred;
+  const deferred2 = createDeferred();
+  STRICT_RESPONSES[wrappedMessage.id] = deferred2;
   const controller = new AbortController();
   try {
     const { isDeadlock, hasListeners } = await Promise.race([
-      deferred,
+      deferred2,
       throwOnDisconnect(anyProcess, isSubprocess, controller)
     ]);
     if (isDeadlock) {
@@ -29876,11 +29951,11 @@ var addConcurrentStream = (concurrentStreams, stream, waitName) => {
   const promises = weakMap.get(stream);
   const promise2 = createDeferred();
   promises.push(promise2);
-  const resolve5 = promise2.resolve.bind(promise2);
-  return { resolve: resolve5, promises };
+  const resolve7 = promise2.resolve.bind(promise2);
+  return { resolve: resolve7, promises };
 };
-var waitForConcurrentStreams = async ({ resolve: resolve5, promises }, subprocess) => {
-  resolve5();
+var waitForConcurrentStreams = async ({ resolve: resolve7, promises }, subprocess) => {
+  resolve7();
   const [isSubprocessExit] = await Promise.race([
     Promise.allSettled([true, subprocess]),
     Promise.all([false, ...promises])
@@ -30468,7 +30543,8 @@ var {
 // src/adapters/harness.ts
 var import_shell_quote = __toESM(require_shell_quote(), 1);
 import { existsSync } from "node:fs";
-import { mkdir as mkdir2, readFile, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir2, mkdtemp, readFile, rm, writeFile as writeFile2 } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { delimiter, dirname, join as join2, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath as fileURLToPath3 } from "node:url";
@@ -31003,7 +31079,8 @@ function harnessArgs(settings, out, passes, loops) {
     "--memory-cost",
     String(settings.memoryCost)
   );
-  if (passes !== void 0) args.push("--passes", passes.join(","));
+  if (passes === "none") args.push("--collect-only");
+  else if (passes !== void 0) args.push("--passes", passes.join(","));
   if (loops !== void 0) args.push("--loops", String(loops));
   return args;
 }
@@ -31056,11 +31133,30 @@ ${output2.slice(-4e3)}`, false);
 }
 async function runHarness(options) {
   const out = resolve(options.cwd, options.out);
-  const { exitCode, output: output2 } = await launch(options.cwd, options.settings.python, harnessArgs(options.settings, out, options.passes, options.loops), options.onEvent, options.env);
-  const resultsPath = join2(out, "results.json");
-  const results = parseResults(await readJson(resultsPath, output2), resultsPath);
-  await writeFoldedStacks(results, join2(out, "profiles"));
-  return { results, resultsPath, exitCode };
+  const args = harnessArgs(options.settings, out, options.passes, options.loops);
+  const scratch = options.ids === void 0 ? null : await mkdtemp(join2(tmpdir(), "profgate-ids-"));
+  try {
+    if (scratch !== null) {
+      await writeFile2(join2(scratch, "ids.json"), JSON.stringify(options.ids));
+      args.push("--ids", join2(scratch, "ids.json"));
+    }
+    const { exitCode, output: output2 } = await launch(options.cwd, options.settings.python, args, options.onEvent, options.env);
+    const resultsPath = join2(out, "results.json");
+    const results = parseResults(await readJson(resultsPath, output2), resultsPath);
+    await writeFoldedStacks(results, join2(out, "profiles"));
+    return { results, resultsPath, exitCode };
+  } finally {
+    if (scratch !== null) await rm(scratch, { recursive: true, force: true });
+  }
+}
+async function collectBenchmarks(options) {
+  const out = await mkdtemp(join2(tmpdir(), "profgate-collect-"));
+  try {
+    const run = await runHarness({ cwd: options.cwd, out, settings: options.settings, passes: "none", env: options.env });
+    return run.results.benchmarks.map((b) => b.id);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
 }
 async function runAbHarness(options) {
   const out = resolve(options.out);
@@ -31148,42 +31244,175 @@ var package_default = {
 // src/version.ts
 var VERSION = package_default.version;
 
+// src/cli/run.ts
+import { hostname as hostname3 } from "node:os";
+import { resolve as resolve2 } from "node:path";
+
+// src/core/shards.ts
+function parseShardSpec(value, where) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  const index = Number(match?.[1]);
+  const count3 = Number(match?.[2]);
+  if (match === null || index < 1 || count3 < 1 || index > count3 || count3 > MAX_SHARDS) {
+    throw new ConfigError(`${where}: ${JSON.stringify(value)} is not allowed; expected "i/n", shard i of n, with 1 \u2264 i \u2264 n \u2264 ${MAX_SHARDS}, e.g. "2/4"`);
+  }
+  return { index, count: count3 };
+}
+var MEMORY_PASS_FACTOR = 20;
+function mean(values) {
+  return values.length === 0 ? 0 : values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+function benchmarkCost(bench, settings) {
+  if (bench.status === "timeout") return settings.timeout;
+  const timing = bench.timing;
+  const perIteration = timing === null ? 0 : mean(timing.processes.map((p) => mean(p.wall)));
+  const timed = timing === null ? 0 : timing.processes.reduce((sum, p) => sum + mean(p.wall) * timing.loops * (p.wall.length + timing.warmups), 0);
+  const calibration = timing === null ? 0 : 2 * settings.min_time;
+  const profiled = bench.profile === null ? 0 : bench.profile.total_time * (bench.profile.iterations + bench.profile.warmups);
+  const traced = bench.memory === null ? 0 : perIteration * (bench.memory.warmups + 1) * MEMORY_PASS_FACTOR;
+  return timed + calibration + profiled + traced;
+}
+function splitBenchmarks(ids, count3, costs) {
+  const position = new Map(ids.map((id, i2) => [id, i2]));
+  const unique = [...position.keys()];
+  const known = unique.map((id) => costs?.get(id)).filter((c3) => c3 !== void 0 && Number.isFinite(c3) && c3 >= 0);
+  if (known.length === 0) {
+    const shards2 = Array.from({ length: count3 }, (_, k) => unique.slice(Math.floor(k * unique.length / count3), Math.floor((k + 1) * unique.length / count3)));
+    return { shards: shards2, by: "even" };
+  }
+  const sorted = [...known].sort((a2, b) => a2 - b);
+  const middle = sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  const costOf = (id) => {
+    const cost = costs?.get(id);
+    return cost !== void 0 && Number.isFinite(cost) && cost >= 0 ? cost : middle;
+  };
+  const order = [...unique].sort((a2, b) => costOf(b) - costOf(a2) || position.get(a2) - position.get(b));
+  const load2 = new Array(count3).fill(0);
+  const shards = Array.from({ length: count3 }, () => []);
+  for (const id of order) {
+    let target = 0;
+    for (let k = 1; k < count3; k++) if (load2[k] < load2[target]) target = k;
+    load2[target] += costOf(id);
+    shards[target].push(id);
+  }
+  for (const shard of shards) shard.sort((a2, b) => position.get(a2) - position.get(b));
+  return { shards, by: "durations" };
+}
+var ShardError = class extends Error {
+  constructor(problems) {
+    super(`cannot merge the shards:
+${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.problems = problems;
+  }
+  problems;
+  name = "ShardError";
+};
+var SETTINGS_COMPARED = [
+  "paths",
+  "pythonpath",
+  "filter",
+  "processes",
+  "values",
+  "warmups",
+  "min_time",
+  "max_time",
+  "timeout",
+  "gc",
+  "hash_seed",
+  "isolate",
+  "profile_iterations",
+  "profile_warmups",
+  "memory_warmups",
+  "memory_cost"
+];
+function describeShard(input2) {
+  const shard = input2.results.shard;
+  return shard === void 0 ? input2.label : `shard ${shard.index}/${shard.count} (${input2.label})`;
+}
+function shardProblems(inputs, options) {
+  const problems = [];
+  const shards = inputs.filter((input2) => input2.results.shard !== void 0);
+  for (const input2 of inputs) {
+    if (input2.results.shard === void 0) problems.push(`${input2.label} is not one shard's results (it has no "shard" field): measure each shard with --shard i/n (Action input "shard")`);
+  }
+  const first = shards[0];
+  if (first === void 0) return problems.length > 0 ? problems : ["no shards to merge"];
+  const reference = first.results.shard;
+  for (const input2 of shards) {
+    const shard = input2.results.shard;
+    if (options.run != null && shard.run !== options.run) {
+      problems.push(`${describeShard(input2)} is from another run (${shard.run === null ? "no run recorded" : `run ${shard.run}`}), not from run ${options.run}`);
+    } else if (options.run == null && shard.run !== reference.run) {
+      problems.push(`${describeShard(input2)} is from run ${String(shard.run)}, ${describeShard(first)} from run ${String(reference.run)}: merge the shards of one run`);
+    }
+    if (shard.count !== reference.count) problems.push(`${describeShard(input2)} is one of ${shard.count} shards, ${describeShard(first)} one of ${reference.count}`);
+    if (shard.total !== reference.total || shard.basis !== reference.basis) {
+      problems.push(
+        `${describeShard(input2)} split a suite of ${shard.total} benchmarks by ${shard.basis ?? "even counts"}, ${describeShard(first)} one of ${reference.total} by ${reference.basis ?? "even counts"}: the shards did not split the suite alike; run them again`
+      );
+    }
+    for (const key of SETTINGS_COMPARED) {
+      const mine = JSON.stringify(input2.results.settings[key] ?? null);
+      const theirs = JSON.stringify(first.results.settings[key] ?? null);
+      if (mine !== theirs) problems.push(`${describeShard(input2)} was measured with ${key} ${mine}, ${describeShard(first)} with ${theirs}`);
+    }
+    const commit = input2.results.environment.git?.commit ?? null;
+    const firstCommit = first.results.environment.git?.commit ?? null;
+    if (commit !== firstCommit) problems.push(`${describeShard(input2)} measured commit ${String(commit)}, ${describeShard(first)} commit ${String(firstCommit)}`);
+    if (input2.results.environment.tool_version !== first.results.environment.tool_version) {
+      problems.push(`${describeShard(input2)} was measured by profgate ${input2.results.environment.tool_version}, ${describeShard(first)} by ${first.results.environment.tool_version}`);
+    }
+  }
+  const byIndex = /* @__PURE__ */ new Map();
+  for (const input2 of shards) byIndex.set(input2.results.shard.index, [...byIndex.get(input2.results.shard.index) ?? [], input2]);
+  for (const [index, found] of [...byIndex.entries()].sort((a2, b) => a2[0] - b[0])) {
+    if (found.length > 1) problems.push(`shard ${index}/${reference.count} appears ${found.length} times: ${found.map((f) => f.label).join(", ")}`);
+  }
+  for (let index = 1; index <= reference.count; index++) {
+    if (!byIndex.has(index)) problems.push(`shard ${index}/${reference.count} is missing${options.nameOf === void 0 ? "" : `: ${options.nameOf(index, reference.count)}`}`);
+  }
+  return problems;
+}
+function mergeShards(inputs, options = {}) {
+  const problems = shardProblems(inputs, options);
+  if (problems.length > 0) throw new ShardError(problems);
+  const ordered = [...inputs].sort((a2, b) => a2.results.shard.index - b.results.shard.index);
+  const owner = /* @__PURE__ */ new Map();
+  const benchmarks = [];
+  for (const input2 of ordered) {
+    const shard = input2.results.shard;
+    for (const bench of input2.results.benchmarks) {
+      const earlier = owner.get(bench.id);
+      if (earlier !== void 0) {
+        problems.push(`${JSON.stringify(bench.id)} was measured by both ${describeShard(earlier)} and ${describeShard(input2)}`);
+        continue;
+      }
+      owner.set(bench.id, input2);
+      benchmarks.push({ ...bench, shard: shard.index, runner: shard.runner });
+    }
+  }
+  const first = ordered[0];
+  const total = first.results.shard.total;
+  if (problems.length === 0 && benchmarks.length !== total) {
+    problems.push(`the shards hold ${benchmarks.length} benchmarks, but each found ${total} in the suite: the shards did not split the suite alike; run them again`);
+  }
+  if (problems.length > 0) throw new ShardError(problems.slice(0, 20));
+  benchmarks.sort((a2, b) => a2.id < b.id ? -1 : a2.id > b.id ? 1 : 0);
+  const shards = ordered.map((input2) => input2.results.shard);
+  const created = ordered.map((input2) => input2.results.created).reduce((latest, c3) => c3 > latest ? c3 : latest);
+  const { schema, schema_version, environment, settings } = first.results;
+  return { schema, schema_version, created, environment, settings, shards, benchmarks };
+}
+function stampShard(results, shard) {
+  return { ...results, shard, benchmarks: results.benchmarks.map((b) => ({ ...b, shard: shard.index, runner: shard.runner })) };
+}
+function baselineCosts(baseline) {
+  return new Map(baseline.benchmarks.map((b) => [b.id, benchmarkCost(b, baseline.settings)]));
+}
+
 // src/adapters/project.ts
 import { readFile as readFile2, stat } from "node:fs/promises";
 import { join as join3, relative } from "node:path";
-var MAX_RESULTS_BYTES = 64 * 1024 * 1024;
-async function loadProjectConfig(cwd) {
-  const path6 = join3(cwd, "pyproject.toml");
-  let text2;
-  try {
-    text2 = await readFile2(path6, "utf8");
-  } catch (error62) {
-    if (error62.code === "ENOENT") return { run: {}, thresholds: {}, overrides: {} };
-    throw error62;
-  }
-  return parseProjectConfig(text2, relative(cwd, path6) || path6);
-}
-async function readResults(path6) {
-  let file2 = path6;
-  let info;
-  try {
-    info = await stat(file2);
-    if (info.isDirectory()) {
-      file2 = join3(path6, "results.json");
-      info = await stat(file2);
-    }
-  } catch {
-    throw new ResultsError(file2, ["no such file; pass a results.json or the directory `profgate run --out` wrote"]);
-  }
-  if (info.size > MAX_RESULTS_BYTES) throw new ResultsError(file2, [`${info.size} bytes is over the ${MAX_RESULTS_BYTES}-byte limit for a results file`]);
-  let data;
-  try {
-    data = JSON.parse(await readFile2(file2, "utf8"));
-  } catch (error62) {
-    throw new ResultsError(file2, [`not valid JSON: ${error62 instanceof Error ? error62.message : String(error62)}`]);
-  }
-  return parseResults(data, file2);
-}
 
 // src/core/rank.ts
 function topIndices(candidates, size, limit) {
@@ -31848,9 +32077,9 @@ function boundRank(n2, m, level, method) {
       return k;
     }
     case "normal": {
-      const mean = n2 * m / 2;
+      const mean2 = n2 * m / 2;
       const sd = Math.sqrt(n2 * m * (n2 + m + 1) / 12);
-      return Math.max(0, Math.floor(mean + normalQuantile(alpha) * sd + 0.5));
+      return Math.max(0, Math.floor(mean2 + normalQuantile(alpha) * sd + 0.5));
     }
   }
 }
@@ -32187,6 +32416,203 @@ function compare(base, head, options) {
   };
 }
 
+// src/core/sequential.ts
+var DEFAULT_ROUND_PLAN = Object.freeze({ initialRounds: 15, batch: 20, maxRounds: 95, budgetSeconds: 300 });
+function maxLooks(plan) {
+  return 1 + Math.ceil(Math.max(0, plan.maxRounds - plan.initialRounds) / plan.batch);
+}
+function lookLevel(level, looks) {
+  return 1 - (1 - level) / looks;
+}
+function minimumRounds(level) {
+  let n2 = 1;
+  while (mannWhitneyCdf(0, n2, n2) > 1 - level) n2++;
+  return n2;
+}
+function checkPlan(plan, level, names) {
+  for (const key of ["initialRounds", "batch", "maxRounds"]) {
+    if (!Number.isInteger(plan[key]) || plan[key] < 1) throw new ConfigError(`${names[key]}: ${plan[key]} is not allowed; expected a whole number of at least 1`);
+  }
+  if (!(plan.budgetSeconds > 0)) throw new ConfigError(`${names.budgetSeconds}: ${plan.budgetSeconds} is not allowed; expected a number of seconds greater than 0`);
+  const capped = { ...plan, initialRounds: Math.min(plan.initialRounds, plan.maxRounds) };
+  const perLook = lookLevel(level, maxLooks(capped));
+  const needed = minimumRounds(perLook);
+  if (capped.initialRounds < needed) {
+    const key = plan.maxRounds < needed ? "maxRounds" : "initialRounds";
+    throw new ConfigError(
+      `${names[key]}: ${plan[key]} rounds cannot bound a ratio at the level each of the ${maxLooks(capped)} looks tests at (${perLook.toFixed(5)}); give at least ${needed}`
+    );
+  }
+  return capped;
+}
+function spendLevel(config2, looks) {
+  const spend = (layer) => layer?.level === void 0 ? layer : { ...layer, level: lookLevel(layer.level, looks) };
+  return {
+    global: { ...config2.global, level: lookLevel(config2.global?.level ?? DEFAULT_THRESHOLDS.level, looks) },
+    benchmarks: config2.benchmarks === void 0 ? void 0 : Object.fromEntries(Object.entries(config2.benchmarks).map(([k, v]) => [k, spend(v) ?? {}])),
+    flags: spend(config2.flags)
+  };
+}
+function undecided(comparison) {
+  return comparison.benchmarks.filter((b) => b.verdict !== "failed" && b.timing !== null && b.timing.p !== null).filter((b) => b.timing?.verdict === "inconclusive" || b.timing?.verdict === "regressed" && !b.timing.significant).map((b) => b.id);
+}
+function nextBatch(plan, state) {
+  if (state.looks >= maxLooks(plan)) return 0;
+  const room = plan.maxRounds - state.rounds;
+  const affordable = state.secondsPerRound > 0 ? Math.floor((plan.budgetSeconds - state.elapsedSeconds) / state.secondsPerRound) : room;
+  return Math.max(0, Math.min(plan.batch, room, affordable));
+}
+function mergeBenchmark(before, after) {
+  if (after.status !== "ok" || before.status !== "ok" || before.timing === null || after.timing === null) return before.status !== "ok" ? before : after;
+  if (before.timing.loops !== after.timing.loops) {
+    throw new RangeError(`${after.id}: a batch timed ${after.timing.loops} loops per value, an earlier one ${before.timing.loops}; batches must share loop counts`);
+  }
+  return { ...after, timing: { ...after.timing, processes: [...before.timing.processes, ...after.timing.processes] } };
+}
+function mergeBatches(previous, batch) {
+  if (previous === null) return batch;
+  const merged = new Map(previous.benchmarks.map((b) => [b.id, b]));
+  for (const bench of batch.benchmarks) {
+    const before = merged.get(bench.id);
+    merged.set(bench.id, before === void 0 ? bench : mergeBenchmark(before, bench));
+  }
+  const benchmarks = [...merged.values()];
+  const processes = Math.max(1, ...benchmarks.map((b) => b.timing?.processes.length ?? 0));
+  return { ...previous, settings: { ...previous.settings, processes }, benchmarks };
+}
+
+// src/core/confirmations.ts
+var CONFIRMATIONS_SCHEMA_NAME = "profgate/confirmations";
+var CONFIRMATIONS_SCHEMA_VERSION = 1;
+var text2 = external_exports.string().max(4096);
+var MAX_LOOKS = 1e3;
+function sessionSchema(results) {
+  return external_exports.strictObject({
+    /** The shard whose runner confirmed (null in an unsharded run). */
+    shard: external_exports.number().int().min(1).max(MAX_SHARDS).nullable(),
+    /** The machine that ran the interleaved rounds (the runner's name), null when unknown. */
+    runner: text2.nullable(),
+    /** The commits measured: base as checked out beside the head, and the head. */
+    base_commit: text2,
+    head_commit: text2,
+    /** The most looks the round plan allowed: each look tested at the level split over this many. */
+    looks: external_exports.number().int().min(1).max(MAX_LOOKS),
+    /** Each side's timing over every round (profile and memory null): what the interleaved comparison is made from. */
+    base: results,
+    head: results
+  });
+}
+var ConfirmationSession = sessionSchema(Results);
+var SkippedConfirmation = external_exports.strictObject({
+  shard: external_exports.number().int().min(1).max(MAX_SHARDS).nullable(),
+  runner: text2.nullable(),
+  reason: text2
+});
+var Confirmations = external_exports.strictObject({
+  schema: external_exports.literal(CONFIRMATIONS_SCHEMA_NAME),
+  schema_version: external_exports.literal(CONFIRMATIONS_SCHEMA_VERSION),
+  sessions: external_exports.array(ConfirmationSession).max(MAX_SHARDS),
+  skipped: external_exports.array(SkippedConfirmation).max(MAX_SHARDS)
+});
+var DeferredConfirmations = external_exports.strictObject({
+  schema: external_exports.literal(CONFIRMATIONS_SCHEMA_NAME),
+  schema_version: external_exports.literal(CONFIRMATIONS_SCHEMA_VERSION),
+  sessions: external_exports.array(sessionSchema(external_exports.unknown())).max(MAX_SHARDS),
+  skipped: external_exports.array(SkippedConfirmation).max(MAX_SHARDS)
+});
+function confirmationsDocument(sessions, skipped = []) {
+  return { schema: CONFIRMATIONS_SCHEMA_NAME, schema_version: CONFIRMATIONS_SCHEMA_VERSION, sessions: [...sessions], skipped: [...skipped] };
+}
+function mergeConfirmations(documents) {
+  return confirmationsDocument(
+    documents.flatMap((d) => d.sessions),
+    documents.flatMap((d) => d.skipped)
+  );
+}
+function parseConfirmations(data, source) {
+  const version2 = data?.schema_version;
+  if (typeof data === "object" && data !== null && data.schema === CONFIRMATIONS_SCHEMA_NAME && version2 !== CONFIRMATIONS_SCHEMA_VERSION) {
+    throw new ResultsError(source, [`schema_version ${JSON.stringify(version2) ?? "is missing"} is not known to this profgate (it reads version ${CONFIRMATIONS_SCHEMA_VERSION})`]);
+  }
+  const parsed = DeferredConfirmations.safeParse(data);
+  if (!parsed.success) {
+    throw new ResultsError(
+      source,
+      parsed.error.issues.slice(0, 20).map((issue2) => `${issue2.path.map((p) => typeof p === "number" ? `[${p}]` : `.${String(p)}`).join("").replace(/^\./, "") || "(top level)"}: ${issue2.message}`)
+    );
+  }
+  const sessions = parsed.data.sessions.map((session, s) => ({
+    ...session,
+    base: parseResults(session.base, `${source}: sessions[${s}].base`),
+    head: parseResults(session.head, `${source}: sessions[${s}].head`)
+  }));
+  return confirmationsDocument(sessions, parsed.data.skipped);
+}
+
+// src/adapters/project.ts
+var MAX_RESULTS_BYTES = 256 * 1024 * 1024;
+async function loadProjectConfig(cwd) {
+  const path6 = join3(cwd, "pyproject.toml");
+  let text3;
+  try {
+    text3 = await readFile2(path6, "utf8");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return { run: {}, thresholds: {}, overrides: {} };
+    throw error62;
+  }
+  return parseProjectConfig(text3, relative(cwd, path6) || path6);
+}
+async function readJsonFile(file2, size) {
+  if (size > MAX_RESULTS_BYTES) throw new ResultsError(file2, [`${size} bytes is over the ${MAX_RESULTS_BYTES}-byte limit for a results file`]);
+  try {
+    return JSON.parse(await readFile2(file2, "utf8"));
+  } catch (error62) {
+    throw new ResultsError(file2, [`not valid JSON: ${error62 instanceof Error ? error62.message : String(error62)}`]);
+  }
+}
+async function readConfirmations(file2) {
+  let info;
+  try {
+    info = await stat(file2);
+  } catch {
+    return null;
+  }
+  return parseConfirmations(await readJsonFile(file2, info.size), file2);
+}
+async function readResults(path6) {
+  let file2 = path6;
+  let info;
+  try {
+    info = await stat(file2);
+    if (info.isDirectory()) {
+      file2 = join3(path6, "results.json");
+      info = await stat(file2);
+    }
+  } catch {
+    throw new ResultsError(file2, ["no such file; pass a results.json or the directory `profgate run --out` wrote"]);
+  }
+  return parseResults(await readJsonFile(file2, info.size), file2);
+}
+
+// src/adapters/shard.ts
+import { writeFile as writeFile3 } from "node:fs/promises";
+async function runShard(options) {
+  const all = await collectBenchmarks({ cwd: options.cwd, settings: options.settings });
+  const split = splitBenchmarks(all, options.shard.count, options.baseline === null ? null : baselineCosts(options.baseline.results));
+  const ids = split.shards[options.shard.index - 1] ?? [];
+  const run = await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, onEvent: options.onEvent });
+  const results = stampShard(run.results, {
+    ...options.shard,
+    run: options.run,
+    runner: options.runner,
+    total: all.length,
+    basis: split.by === "durations" && options.baseline !== null ? options.baseline.label : null
+  });
+  await writeFile3(run.resultsPath, `${JSON.stringify(results, null, 1)}
+`);
+  return { ...run, results, ids, total: all.length };
+}
+
 // src/report/format.ts
 var TIME_UNITS = [
   [1, "s"],
@@ -32256,14 +32682,14 @@ function sourceUrl(context, file2, line) {
 function encodePart(part) {
   return encodeURIComponent(part).replace(/[!'()*]/g, (c3) => `%${c3.charCodeAt(0).toString(16).toUpperCase()}`);
 }
-function clip(text2, max) {
-  if (text2.length <= max) return text2;
+function clip(text3, max) {
+  if (text3.length <= max) return text3;
   const keep = max - 1;
   let end = Math.ceil(keep / 2);
-  let start = text2.length - (keep - end);
-  if (isLowSurrogate(text2.charCodeAt(end))) end -= 1;
-  if (isLowSurrogate(text2.charCodeAt(start))) start += 1;
-  return `${text2.slice(0, end)}\u2026${text2.slice(start)}`;
+  let start = text3.length - (keep - end);
+  if (isLowSurrogate(text3.charCodeAt(end))) end -= 1;
+  if (isLowSurrogate(text3.charCodeAt(start))) start += 1;
+  return `${text3.slice(0, end)}\u2026${text3.slice(start)}`;
 }
 function isLowSurrogate(code3) {
   return code3 >= 56320 && code3 <= 57343;
@@ -32361,17 +32787,17 @@ var CODES = {
   dim: [2, 22],
   bold: [1, 22]
 };
-function paint(text2, colour, enabled) {
-  if (!enabled) return text2;
+function paint(text3, colour, enabled) {
+  if (!enabled) return text3;
   const [open2, close] = CODES[colour];
-  return `\x1B[${open2}m${text2}\x1B[${close}m`;
+  return `\x1B[${open2}m${text3}\x1B[${close}m`;
 }
 var ANSI = /\u001b\[[0-9;]*m/g;
-function width(text2) {
-  return [...text2.replace(ANSI, "")].length;
+function width(text3) {
+  return [...text3.replace(ANSI, "")].length;
 }
-function sanitize(text2) {
-  return text2.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c3) => `\\x${c3.charCodeAt(0).toString(16).padStart(2, "0")}`);
+function sanitize(text3) {
+  return text3.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c3) => `\\x${c3.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 function renderTable(rows, options) {
   const columns = Math.max(0, ...rows.map((r) => r.length));
@@ -32581,6 +33007,8 @@ var RUN_OPTIONS = {
   "profile-iterations": { type: "string" },
   gc: { type: "boolean" },
   isolate: { type: "boolean" },
+  shard: { type: "string" },
+  baseline: { type: "string" },
   quiet: { type: "boolean", short: "q" }
 };
 var RUN_HELP = `Usage: profgate run [PATH...] [options]
@@ -32612,6 +33040,11 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --gc                    keep the garbage collector on while timing
   --isolate               give each benchmark worker processes of its own (slower: one Python start-up per
                           benchmark and process)
+  --shard I/N             measure only shard I of N of the suite (e.g. on machine I of N); \`profgate merge\`
+                          joins the shards' results. Every shard splits the suite alike: evenly, or balanced by
+                          the durations in --baseline
+  --baseline RESULTS      with --shard: a results.json (or its directory) whose durations balance the split; give
+                          every shard the same one
   -q, --quiet             no progress on stderr
 
 Exit codes: 0 every benchmark ran, 1 some failed (results are still written), 2 usage error.
@@ -32645,8 +33078,8 @@ async function runCommand(values, positionals, context) {
   const settings = await runSettingsFrom(values, positionals, context.cwd);
   const out = typeof values.out === "string" ? values.out : DEFAULT_OUT;
   const progress = values.quiet === true ? void 0 : createProgress(context.stderr, context.colour);
-  const run = await runHarness({ cwd: context.cwd, out, settings, onEvent: progress });
-  if (run.results.benchmarks.length === 0) {
+  const run = await measure(values, settings, out, context, progress);
+  if (run.results.benchmarks.length === 0 && (run.results.shard?.total ?? 0) === 0) {
     throw new UsageError(
       `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`
     );
@@ -32657,10 +33090,20 @@ Results: ${run.resultsPath}
 `);
   return run.exitCode;
 }
+async function measure(values, settings, out, context, onEvent) {
+  if (typeof values.shard !== "string") {
+    if (typeof values.baseline === "string") throw new UsageError("--baseline balances the split of --shard; give --shard I/N too, or leave --baseline out");
+    return runHarness({ cwd: context.cwd, out, settings, onEvent });
+  }
+  const shard = parseShardSpec(values.shard, "--shard");
+  const results = typeof values.baseline === "string" ? await readResults(resolve2(context.cwd, values.baseline)) : null;
+  const baseline = results === null ? null : { results, label: `the baseline of ${results.environment.git?.commit.slice(0, 7) ?? "an unknown commit"} from ${results.created}` };
+  return runShard({ cwd: context.cwd, out, settings, shard, run: null, runner: hostname3(), baseline, onEvent });
+}
 
 // src/cli/compare.ts
-import { writeFile as writeFile3, mkdir as mkdir3 } from "node:fs/promises";
-import { dirname as dirname2, resolve as resolve2 } from "node:path";
+import { writeFile as writeFile4, mkdir as mkdir3 } from "node:fs/promises";
+import { dirname as dirname2, resolve as resolve3 } from "node:path";
 
 // node_modules/@noble/hashes/_u64.js
 var fromNumH = (n2) => n2 / 2 ** 32 | 0;
@@ -33422,8 +33865,8 @@ function flameScript() {
 
 // src/report/html.ts
 var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-function escapeHtml(text2) {
-  return text2.replace(/[&<>"']/g, (c3) => ENTITIES[c3] ?? c3);
+function escapeHtml(text3) {
+  return text3.replace(/[&<>"']/g, (c3) => ENTITIES[c3] ?? c3);
 }
 var STYLE = `
 :root { color-scheme: light dark; --fg: #1f2328; --bg: #fff; --muted: #59636e; --line: #d1d9e0; --head: #f6f8fa;
@@ -33460,8 +33903,8 @@ summary { cursor: pointer; font-weight: 600; } details { margin: 1em 0; }
 .key.slower { background: #d62828; color: #fff; } .key.faster { background: #1e64d6; color: #fff; }
 .key.new { background: #b48cf0; } .key.same { background: #d6d3cb; }
 `;
-function code(text2) {
-  return `<code>${escapeHtml(text2)}</code>`;
+function code(text3) {
+  return `<code>${escapeHtml(text3)}</code>`;
 }
 function cell(content, numeric = false) {
   return numeric ? `<td class="n">${content}</td>` : `<td>${content}</td>`;
@@ -33742,17 +34185,17 @@ function footer(comparison, context) {
   ].join("\n");
 }
 var SCRIPT = `(${flameScript.toString()})();`;
-function hashSource(text2) {
-  const digest = sha256(new TextEncoder().encode(text2));
+function hashSource(text3) {
+  const digest = sha256(new TextEncoder().encode(text3));
   return `'sha256-${btoa(String.fromCharCode(...digest))}'`;
 }
 function renderHtml(comparison, context = {}, results) {
-  const { icon, text: text2 } = verdictLine(comparison);
+  const { icon, text: text3 } = verdictLine(comparison);
   const changed = changedBenchmarks(comparison);
   const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const verdictClass = comparison.summary.verdict === "fail" ? "fail" : comparison.summary.counts.regressed > 0 ? "warn" : "pass";
   const drawn = pictures(context, results);
-  const body = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text2)}</h1>`];
+  const body = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text3)}</h1>`];
   for (const note of context.notes ?? []) body.push(`<blockquote>${escapeHtml(note)}</blockquote>`);
   for (const caveat of comparison.caveats) body.push(`<blockquote class="warn">\u26A0\uFE0F ${escapeHtml(caveat.message)}</blockquote>`);
   body.push(`<h2>Benchmarks</h2>`);
@@ -33778,7 +34221,7 @@ function renderHtml(comparison, context = {}, results) {
     '<meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="${policy}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(text2)}</title>`,
+    `<title>${escapeHtml(text3)}</title>`,
     `<style>${STYLE}</style>`,
     "</head>",
     "<body>",
@@ -33937,16 +34380,16 @@ var COMMENT_LIMIT = 65536;
 function reportMarker(key = "profgate") {
   return `<!-- profgate:report ${escapeText(key).replace(/--/g, "")} -->`;
 }
-function escapeText(text2) {
-  return text2.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/[&<>"'|`*[\]\\~#:$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c3) => `&#${c3.charCodeAt(0)};`).replace(/@|&#35;/g, "$&\u200B");
+function escapeText(text3) {
+  return text3.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/[&<>"'|`*[\]\\~#:$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c3) => `&#${c3.charCodeAt(0)};`).replace(/@|&#35;/g, "$&\u200B");
 }
 var MAX_NAME = 160;
 var MAX_MESSAGE = 500;
-function code2(text2) {
-  return `<code>${escapeText(clip(text2, MAX_NAME))}</code>`;
+function code2(text3) {
+  return `<code>${escapeText(clip(text3, MAX_NAME))}</code>`;
 }
-function link(text2, url2) {
-  return url2 === void 0 ? text2 : `[${text2}](${url2})`;
+function link(text3, url2) {
+  return url2 === void 0 ? text3 : `[${text3}](${url2})`;
 }
 function location2(context, file2, line) {
   const label = line !== null && line > 0 ? `${file2}:${line}` : file2;
@@ -34094,8 +34537,8 @@ function countsText(benches) {
 function build(comparison, context, budget, dropped, detailsOf) {
   const changed = changedBenchmarks(comparison);
   const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
-  const { icon, text: text2 } = verdictLine(comparison);
-  const out = [reportMarker(context.marker), `### ${icon} ${text2}`, ""];
+  const { icon, text: text3 } = verdictLine(comparison);
+  const out = [reportMarker(context.marker), `### ${icon} ${text3}`, ""];
   for (const note of context.notes ?? []) out.push(`> ${escapeText(note)}`, "");
   for (const caveat of comparison.caveats) out.push(`> \u26A0\uFE0F ${escapeText(caveat.message)}`, "");
   if (changed.length > 0) {
@@ -34151,9 +34594,9 @@ function renderMarkdown(comparison, context = {}) {
   const detailsOf = (bench) => {
     const hit = cache.get(bench);
     if (hit?.limits === budget.details) return hit.text;
-    const text3 = benchmarkDetails(context, bench, budget.details, bench.gating);
-    cache.set(bench, { limits: budget.details, text: text3 });
-    return text3;
+    const text4 = benchmarkDetails(context, bench, budget.details, bench.gating);
+    cache.set(bench, { limits: budget.details, text: text4 });
+    return text4;
   };
   const steps = [
     ["library functions", () => budget.details.external > 0 && (budget.details = { ...budget.details, external: 0 }, true)],
@@ -34162,15 +34605,15 @@ function renderMarkdown(comparison, context = {}) {
     ["rows beyond the top 5 functions and lines", () => budget.details.functions > 5 && (budget.details = { functions: 5, external: 0, lines: 5 }, true)],
     ["rows beyond the top 3 functions and lines", () => budget.details.functions > 3 && (budget.details = { functions: 3, external: 0, lines: 3 }, true)]
   ];
-  let text2 = build(comparison, context, budget, dropped, detailsOf);
+  let text3 = build(comparison, context, budget, dropped, detailsOf);
   for (const [what, apply] of steps) {
-    if (text2.length <= limit) return text2;
+    if (text3.length <= limit) return text3;
     if (apply()) {
       dropped.push(what);
-      text2 = build(comparison, context, budget, dropped, detailsOf);
+      text3 = build(comparison, context, budget, dropped, detailsOf);
     }
   }
-  if (text2.length <= limit) return text2;
+  if (text3.length <= limit) return text3;
   const changed = changedBenchmarks(comparison);
   const candidates = explainable(changed, budget).length;
   const withDetails = (n2) => {
@@ -34178,20 +34621,20 @@ function renderMarkdown(comparison, context = {}) {
     return build(comparison, context, budget, n2 < candidates ? [...dropped, `details of ${candidates - n2} of ${candidates} benchmarks`] : dropped, detailsOf);
   };
   const detailed = largestFitting(candidates, (n2) => withDetails(n2).length <= limit);
-  text2 = withDetails(detailed);
-  if (text2.length <= limit) return text2;
+  text3 = withDetails(detailed);
+  if (text3.length <= limit) return text3;
   if (candidates > 0) dropped.push(`details of all ${candidates} benchmarks`);
   const withRows = (n2) => {
     budget.rows = n2;
     return build(comparison, context, budget, dropped, detailsOf);
   };
-  text2 = withRows(largestFitting(changed.length, (n2) => withRows(n2).length <= limit));
-  if (text2.length > limit) {
+  text3 = withRows(largestFitting(changed.length, (n2) => withRows(n2).length <= limit));
+  if (text3.length > limit) {
     const note = "\n\n<sub>Truncated to fit GitHub's comment limit. The full report is in the results artifact.</sub>\n";
-    const cut = text2.lastIndexOf("\n", limit - note.length);
-    text2 = text2.slice(0, Math.max(0, cut)) + note;
+    const cut = text3.lastIndexOf("\n", limit - note.length);
+    text3 = text3.slice(0, Math.max(0, cut)) + note;
   }
-  return text2;
+  return text3;
 }
 
 // src/cli/compare.ts
@@ -34234,17 +34677,17 @@ function thresholdFlags(values) {
   return flags;
 }
 async function reportComparison(comparison, values, context, results) {
-  if (typeof values.markdown === "string") await writeOut(resolve2(context.cwd, values.markdown), renderMarkdown(comparison));
-  if (typeof values.html === "string") await writeOut(resolve2(context.cwd, values.html), renderHtml(comparison, {}, results));
-  if (typeof values.json === "string") await writeOut(resolve2(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}
+  if (typeof values.markdown === "string") await writeOut(resolve3(context.cwd, values.markdown), renderMarkdown(comparison));
+  if (typeof values.html === "string") await writeOut(resolve3(context.cwd, values.html), renderHtml(comparison, {}, results));
+  if (typeof values.json === "string") await writeOut(resolve3(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}
 `);
   context.stdout.write(`${renderComparison(comparison, context.colour)}
 `);
   return comparison.summary.verdict === "fail" && values["no-fail"] !== true ? 1 : 0;
 }
-async function writeOut(path6, text2) {
+async function writeOut(path6, text3) {
   await mkdir3(dirname2(path6), { recursive: true });
-  await writeFile3(path6, text2);
+  await writeFile4(path6, text3);
 }
 async function compareCommand(values, positionals, context) {
   if (positionals.length !== 2) {
@@ -34253,16 +34696,16 @@ async function compareCommand(values, positionals, context) {
   const flags = thresholdFlags(values);
   const project = await loadProjectConfig(context.cwd);
   const [basePath, headPath] = positionals;
-  const base = await readResults(resolve2(context.cwd, basePath));
-  const head = await readResults(resolve2(context.cwd, headPath));
+  const base = await readResults(resolve3(context.cwd, basePath));
+  const head = await readResults(resolve3(context.cwd, headPath));
   const comparison = compare(base, head, { mode: "separate", thresholds: thresholdConfig(project, flags) });
   return reportComparison(comparison, values, context, { base, head });
 }
 
 // src/cli/demo.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { cp, mkdir as mkdir4, rm, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname3, join as join4, relative as relative2, resolve as resolve3, sep } from "node:path";
+import { cp, mkdir as mkdir4, rm as rm2, writeFile as writeFile5 } from "node:fs/promises";
+import { dirname as dirname3, join as join4, relative as relative2, resolve as resolve4, sep } from "node:path";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 var DEMO_OPTIONS = {
   out: { type: "string" },
@@ -34284,7 +34727,7 @@ function demoDirectory() {
   return found;
 }
 async function prepareTree(source, target, overlay) {
-  await rm(target, { recursive: true, force: true });
+  await rm2(target, { recursive: true, force: true });
   const variants = join4(source, "variants");
   await cp(source, target, {
     recursive: true,
@@ -34296,7 +34739,7 @@ async function demoCommand(values, _positionals, context) {
   const flags = {};
   applyRunValues(flags, { processes: values.processes }, (name) => `--${name}`);
   const source = demoDirectory();
-  const out = resolve3(context.cwd, typeof values.out === "string" ? values.out : join4(".profgate", "demo"));
+  const out = resolve4(context.cwd, typeof values.out === "string" ? values.out : join4(".profgate", "demo"));
   const sides2 = { base: join4(out, "base"), head: join4(out, "head") };
   await mkdir4(out, { recursive: true });
   await prepareTree(source, sides2.base, null);
@@ -34310,10 +34753,10 @@ async function demoCommand(values, _positionals, context) {
   const head = await runHarness({ cwd: sides2.head, out: "results", settings, onEvent: quiet ? void 0 : createProgress(context.stderr, context.colour, "head") });
   const comparison = compare(base.results, head.results, { mode: "separate", thresholds: thresholdConfig(project, {}) });
   const report = join4(out, "report.md");
-  await writeFile4(report, renderMarkdown(comparison));
+  await writeFile5(report, renderMarkdown(comparison));
   const page = join4(out, "report.html");
-  await writeFile4(page, renderHtml(comparison, {}, { base: base.results, head: head.results }));
-  await writeFile4(join4(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
+  await writeFile5(page, renderHtml(comparison, {}, { base: base.results, head: head.results }));
+  await writeFile5(join4(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
   const shown = (path6) => relative2(context.cwd, path6) || path6;
   context.stdout.write(`
@@ -34333,78 +34776,13 @@ ${renderComparison(comparison, context.colour)}
 
 // src/cli/ab.ts
 import { existsSync as existsSync4 } from "node:fs";
-import { mkdir as mkdir5, writeFile as writeFile5 } from "node:fs/promises";
-import { join as join7, resolve as resolve4 } from "node:path";
-
-// src/core/sequential.ts
-var DEFAULT_ROUND_PLAN = Object.freeze({ initialRounds: 15, batch: 20, maxRounds: 95, budgetSeconds: 300 });
-function maxLooks(plan) {
-  return 1 + Math.ceil(Math.max(0, plan.maxRounds - plan.initialRounds) / plan.batch);
-}
-function lookLevel(level, looks) {
-  return 1 - (1 - level) / looks;
-}
-function minimumRounds(level) {
-  let n2 = 1;
-  while (mannWhitneyCdf(0, n2, n2) > 1 - level) n2++;
-  return n2;
-}
-function checkPlan(plan, level, names) {
-  for (const key of ["initialRounds", "batch", "maxRounds"]) {
-    if (!Number.isInteger(plan[key]) || plan[key] < 1) throw new ConfigError(`${names[key]}: ${plan[key]} is not allowed; expected a whole number of at least 1`);
-  }
-  if (!(plan.budgetSeconds > 0)) throw new ConfigError(`${names.budgetSeconds}: ${plan.budgetSeconds} is not allowed; expected a number of seconds greater than 0`);
-  const capped = { ...plan, initialRounds: Math.min(plan.initialRounds, plan.maxRounds) };
-  const perLook = lookLevel(level, maxLooks(capped));
-  const needed = minimumRounds(perLook);
-  if (capped.initialRounds < needed) {
-    const key = plan.maxRounds < needed ? "maxRounds" : "initialRounds";
-    throw new ConfigError(
-      `${names[key]}: ${plan[key]} rounds cannot bound a ratio at the level each of the ${maxLooks(capped)} looks tests at (${perLook.toFixed(5)}); give at least ${needed}`
-    );
-  }
-  return capped;
-}
-function spendLevel(config2, looks) {
-  const spend = (layer) => layer?.level === void 0 ? layer : { ...layer, level: lookLevel(layer.level, looks) };
-  return {
-    global: { ...config2.global, level: lookLevel(config2.global?.level ?? DEFAULT_THRESHOLDS.level, looks) },
-    benchmarks: config2.benchmarks === void 0 ? void 0 : Object.fromEntries(Object.entries(config2.benchmarks).map(([k, v]) => [k, spend(v) ?? {}])),
-    flags: spend(config2.flags)
-  };
-}
-function undecided(comparison) {
-  return comparison.benchmarks.filter((b) => b.verdict !== "failed" && b.timing !== null && b.timing.p !== null).filter((b) => b.timing?.verdict === "inconclusive" || b.timing?.verdict === "regressed" && !b.timing.significant).map((b) => b.id);
-}
-function nextBatch(plan, state) {
-  if (state.looks >= maxLooks(plan)) return 0;
-  const room = plan.maxRounds - state.rounds;
-  const affordable = state.secondsPerRound > 0 ? Math.floor((plan.budgetSeconds - state.elapsedSeconds) / state.secondsPerRound) : room;
-  return Math.max(0, Math.min(plan.batch, room, affordable));
-}
-function mergeBenchmark(before, after) {
-  if (after.status !== "ok" || before.status !== "ok" || before.timing === null || after.timing === null) return before.status !== "ok" ? before : after;
-  if (before.timing.loops !== after.timing.loops) {
-    throw new RangeError(`${after.id}: a batch timed ${after.timing.loops} loops per value, an earlier one ${before.timing.loops}; batches must share loop counts`);
-  }
-  return { ...after, timing: { ...after.timing, processes: [...before.timing.processes, ...after.timing.processes] } };
-}
-function mergeBatches(previous, batch) {
-  if (previous === null) return batch;
-  const merged = new Map(previous.benchmarks.map((b) => [b.id, b]));
-  for (const bench of batch.benchmarks) {
-    const before = merged.get(bench.id);
-    merged.set(bench.id, before === void 0 ? bench : mergeBenchmark(before, bench));
-  }
-  const benchmarks = [...merged.values()];
-  const processes = Math.max(1, ...benchmarks.map((b) => b.timing?.processes.length ?? 0));
-  return { ...previous, settings: { ...previous.settings, processes }, benchmarks };
-}
+import { mkdir as mkdir5, writeFile as writeFile6 } from "node:fs/promises";
+import { join as join7, resolve as resolve5 } from "node:path";
 
 // src/adapters/ab.ts
 import { randomInt } from "node:crypto";
-import { mkdtemp, rm as rm2 } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
 import { join as join5 } from "node:path";
 async function runInterleaved(options) {
   const thresholds = options.thresholds ?? {};
@@ -34423,7 +34801,7 @@ async function runInterleaved(options) {
   const spent = spendLevel(thresholds, looksAllowed);
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1e3;
-  const scratch = await mkdtemp(join5(tmpdir(), "profgate-ab-"));
+  const scratch = await mkdtemp2(join5(tmpdir2(), "profgate-ab-"));
   const seeds = [];
   let base = null;
   let head = null;
@@ -34471,7 +34849,7 @@ async function runInterleaved(options) {
       ids = pending;
     }
   } finally {
-    await rm2(scratch, { recursive: true, force: true });
+    await rm3(scratch, { recursive: true, force: true });
   }
   if (base === null || head === null || comparison === void 0) throw new Error("unreachable: the first look always runs");
   const roundsById = {};
@@ -34494,8 +34872,8 @@ async function runInterleaved(options) {
 
 // src/adapters/git.ts
 import { existsSync as existsSync3 } from "node:fs";
-import { mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
-import { tmpdir as tmpdir2 } from "node:os";
+import { mkdtemp as mkdtemp3, rm as rm4 } from "node:fs/promises";
+import { tmpdir as tmpdir3 } from "node:os";
 import { join as join6 } from "node:path";
 var GitError = class extends Error {
   name = "GitError";
@@ -34552,11 +34930,11 @@ var Git = class _Git {
   /** Checks `ref` out, detached, in a new temporary directory. */
   async addWorktree(ref) {
     const commit = await this.resolveCommit(ref);
-    const parent = await mkdtemp2(join6(tmpdir2(), "profgate-tree-"));
+    const parent = await mkdtemp3(join6(tmpdir3(), "profgate-tree-"));
     const path6 = join6(parent, commit.slice(0, 12));
     const result = await this.run(["worktree", "add", "--detach", "--quiet", path6, commit]);
     if (!result.ok) {
-      await rm3(parent, { recursive: true, force: true });
+      await rm4(parent, { recursive: true, force: true });
       throw new GitError(`could not check out ${ref} (${commit}) in ${path6}: ${result.stderr}`);
     }
     const worktree = {
@@ -34564,7 +34942,7 @@ var Git = class _Git {
       commit,
       remove: async () => {
         await this.run(["worktree", "remove", "--force", path6]);
-        await rm3(parent, { recursive: true, force: true });
+        await rm4(parent, { recursive: true, force: true });
         await this.run(["worktree", "prune"]);
       }
     };
@@ -34680,7 +35058,7 @@ function numberFlag(values, name, kind) {
 async function abCommand(values, positionals, context) {
   const [baseRef, ...rest] = positionals;
   if (baseRef === void 0) throw new UsageError("expected BASE_REF, the commit to compare with (a branch, tag, SHA or e.g. HEAD~1)");
-  const headRef = rest[0] !== void 0 && !existsSync4(resolve4(context.cwd, rest[0])) ? rest.shift() : void 0;
+  const headRef = rest[0] !== void 0 && !existsSync4(resolve5(context.cwd, rest[0])) ? rest.shift() : void 0;
   const settings = await runSettingsFrom(values, rest, context.cwd);
   const project = await loadProjectConfig(context.cwd);
   const thresholds = thresholdConfig(project, thresholdFlags(values));
@@ -34692,7 +35070,7 @@ async function abCommand(values, positionals, context) {
     maxRounds: "--max-rounds",
     budgetSeconds: "--budget"
   });
-  const out = resolve4(context.cwd, typeof values.out === "string" ? values.out : DEFAULT_AB_OUT);
+  const out = resolve5(context.cwd, typeof values.out === "string" ? values.out : DEFAULT_AB_OUT);
   const stderr = values.quiet === true ? void 0 : context.stderr;
   const git = new Git(context.cwd);
   const trees = [];
@@ -34742,18 +35120,76 @@ async function abCommand(values, positionals, context) {
         onEvent: stderr === void 0 ? void 0 : createProgress(stderr, context.colour, side)
       });
       joined[side] = joinPasses(sides2[side].timed, passes.results);
-      await writeFile5(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}
+      await writeFile6(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}
 `);
     }
     if (joined.base === void 0 || joined.head === void 0) throw new Error("unreachable: both sides ran");
     const comparison = compare(joined.base, joined.head, { mode: "interleaved", thresholds: spendLevel(thresholds, run.maxLooks), commits });
     await mkdir5(out, { recursive: true });
-    await writeFile5(join7(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
+    await writeFile6(join7(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
     return await reportComparison(comparison, values, context, { base: joined.base, head: joined.head });
   } finally {
     for (const tree of trees) await tree.remove();
   }
+}
+
+// src/cli/merge.ts
+import { cp as cp2, mkdir as mkdir6, stat as stat2, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join8, resolve as resolve6 } from "node:path";
+var MERGE_OPTIONS = {
+  out: { type: "string" }
+};
+var MERGE_HELP = `Usage: profgate merge DIR... --out DIR
+
+Merges the shards of one sharded run into one results document. Each DIR is what \`profgate run --shard I/N --out
+DIR\` wrote (or its results.json). Every shard of the run must be there exactly once, measured with the same
+settings and the same commit, and split alike; otherwise the merge is refused, naming the shard and the problem.
+Writes OUT/results.json (each benchmark records the shard and the machine that measured it), OUT/profiles/ and,
+when shards confirmed timings interleaved with a base commit, OUT/confirmations.json. \`profgate compare\` takes
+the result like any other.
+
+Options:
+  --out DIR    where to write the merged results (required)
+
+Exit codes: 0 merged, 2 usage or input error (a missing, duplicated or mismatched shard, an invalid file).
+`;
+async function isDirectory(path6) {
+  try {
+    return (await stat2(path6)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+async function mergeCommand(values, positionals, context) {
+  if (typeof values.out !== "string") throw new UsageError("--out DIR is required: the directory to write the merged results to");
+  if (positionals.length === 0) throw new UsageError("expected the shards' directories (what profgate run --shard I/N --out DIR wrote), got none");
+  const inputs = [];
+  const confirmations = [];
+  const dirs = [];
+  for (const given of positionals) {
+    const path6 = resolve6(context.cwd, given);
+    const dir = await isDirectory(path6) ? path6 : resolve6(path6, "..");
+    inputs.push({ label: given, results: await readResults(path6) });
+    const confirmed = await readConfirmations(join8(dir, "confirmations.json"));
+    if (confirmed !== null) confirmations.push(confirmed);
+    dirs.push(dir);
+  }
+  const merged = mergeShards(inputs);
+  const out = resolve6(context.cwd, values.out);
+  await mkdir6(out, { recursive: true });
+  for (const dir of dirs) {
+    if (await isDirectory(join8(dir, "profiles"))) await cp2(join8(dir, "profiles"), join8(out, "profiles"), { recursive: true });
+  }
+  await writeFile7(join8(out, "results.json"), `${JSON.stringify(merged)}
+`);
+  if (confirmations.length > 0) await writeFile7(join8(out, "confirmations.json"), `${JSON.stringify(mergeConfirmations(confirmations))}
+`);
+  context.stdout.write(`${renderRunSummary(merged, context.colour)}
+
+Merged ${inputs.length} shards: ${join8(out, "results.json")}
+`);
+  return 0;
 }
 
 // src/cli/main.ts
@@ -34763,6 +35199,7 @@ Usage:
   profgate run [PATH...] [options]     run the benchmarks: timing, cProfile and tracemalloc passes
   profgate compare BASE HEAD [options] compare two runs: verdicts, slower functions, allocating lines
   profgate ab BASE_REF [HEAD_REF]      time two commits interleaved on this machine, and compare them
+  profgate merge DIR... --out DIR      merge the shards of a sharded run (profgate run --shard I/N) into one
   profgate demo                        the example project before and after a planted regression, compared
   profgate help COMMAND                help for one command
 
@@ -34773,7 +35210,8 @@ var COMMANDS = {
   run: { options: RUN_OPTIONS, help: RUN_HELP, run: runCommand },
   compare: { options: COMPARE_OPTIONS, help: COMPARE_HELP, run: compareCommand },
   demo: { options: DEMO_OPTIONS, help: DEMO_HELP, run: demoCommand },
-  ab: { options: AB_OPTIONS, help: AB_HELP, run: abCommand }
+  ab: { options: AB_OPTIONS, help: AB_HELP, run: abCommand },
+  merge: { options: MERGE_OPTIONS, help: MERGE_HELP, run: mergeCommand }
 };
 async function main(argv, context = defaultContext()) {
   const [name, ...rest] = argv;
@@ -34810,7 +35248,7 @@ async function main(argv, context = defaultContext()) {
     }
     return await command.run(parsed.values, parsed.positionals, context);
   } catch (error62) {
-    if (error62 instanceof UsageError || error62 instanceof ConfigError || error62 instanceof ResultsError || error62 instanceof HarnessError && error62.usage) {
+    if (error62 instanceof UsageError || error62 instanceof ConfigError || error62 instanceof ResultsError || error62 instanceof ShardError || error62 instanceof HarnessError && error62.usage) {
       context.stderr.write(`profgate ${name}: ${error62.message}
 `);
       return 2;

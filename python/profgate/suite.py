@@ -143,7 +143,8 @@ class Suite:
     def run(self):
         """Runs everything and returns the ``benchmarks`` list of the results."""
         started = time.perf_counter()
-        entries = self.collect()
+        wanted = self.settings.ids
+        entries = [entry for entry in self.collect() if wanted is None or entry["id"] in wanted]
         self.emit({"event": "collected", "count": len(entries)})
         self._finish([entry for entry in entries if entry["failure"] is not None], len(entries))
         runnable = [entry for entry in entries if entry["failure"] is None]

@@ -5,7 +5,8 @@
 import { execa } from "execa";
 import { parse as parseShell } from "shell-quote";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -96,7 +97,7 @@ function commonArgs(settings: RunSettings, out: string): string[] {
   return args;
 }
 
-function harnessArgs(settings: RunSettings, out: string, passes: readonly string[] | undefined, loops: number | undefined): string[] {
+function harnessArgs(settings: RunSettings, out: string, passes: readonly string[] | "none" | undefined, loops: number | undefined): string[] {
   const args = ["-m", "profgate", "run", ...commonArgs(settings, out)];
   args.push(
     "--processes", String(settings.processes),
@@ -105,7 +106,8 @@ function harnessArgs(settings: RunSettings, out: string, passes: readonly string
     "--memory-warmups", String(settings.memoryWarmups),
     "--memory-cost", String(settings.memoryCost),
   );
-  if (passes !== undefined) args.push("--passes", passes.join(","));
+  if (passes === "none") args.push("--collect-only");
+  else if (passes !== undefined) args.push("--passes", passes.join(","));
   if (loops !== undefined) args.push("--loops", String(loops));
   return args;
 }
@@ -115,8 +117,11 @@ export interface HarnessOptions {
   cwd: string;
   out: string;
   settings: RunSettings;
-  passes?: readonly string[];
+  /** The passes to run; `none` only collects: every benchmark found, unmeasured. Default all three. */
+  passes?: readonly string[] | "none";
   loops?: number;
+  /** Only these benchmarks (ids), e.g. one shard's share. */
+  ids?: readonly string[];
   onEvent?: (event: HarnessEvent) => void;
   /** Extra environment for the interpreter. */
   env?: Record<string, string>;
@@ -185,11 +190,33 @@ async function readJson(path: string, output: string): Promise<unknown> {
  */
 export async function runHarness(options: HarnessOptions): Promise<HarnessRun> {
   const out = resolve(options.cwd, options.out);
-  const { exitCode, output } = await launch(options.cwd, options.settings.python, harnessArgs(options.settings, out, options.passes, options.loops), options.onEvent, options.env);
-  const resultsPath = join(out, "results.json");
-  const results = parseResults(await readJson(resultsPath, output), resultsPath);
-  await writeFoldedStacks(results, join(out, "profiles"));
-  return { results, resultsPath, exitCode };
+  const args = harnessArgs(options.settings, out, options.passes, options.loops);
+  // The id list goes beside OUT, not into it: OUT is what gets uploaded.
+  const scratch = options.ids === undefined ? null : await mkdtemp(join(tmpdir(), "profgate-ids-"));
+  try {
+    if (scratch !== null) {
+      await writeFile(join(scratch, "ids.json"), JSON.stringify(options.ids));
+      args.push("--ids", join(scratch, "ids.json"));
+    }
+    const { exitCode, output } = await launch(options.cwd, options.settings.python, args, options.onEvent, options.env);
+    const resultsPath = join(out, "results.json");
+    const results = parseResults(await readJson(resultsPath, output), resultsPath);
+    await writeFoldedStacks(results, join(out, "profiles"));
+    return { results, resultsPath, exitCode };
+  } finally {
+    if (scratch !== null) await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The ids of the benchmarks the settings select, in collection order, without measuring any (`--collect-only`). */
+export async function collectBenchmarks(options: { cwd: string; settings: RunSettings; env?: Record<string, string> }): Promise<string[]> {
+  const out = await mkdtemp(join(tmpdir(), "profgate-collect-"));
+  try {
+    const run = await runHarness({ cwd: options.cwd, out, settings: options.settings, passes: "none", env: options.env });
+    return run.results.benchmarks.map((b) => b.id);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
 }
 
 /** A progress event of `python -m profgate ab`: those of `run`, and the start of each round. */

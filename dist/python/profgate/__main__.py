@@ -62,6 +62,9 @@ Options:
   --memory-cost N           plain iterations' time the tracemalloc pass's line breakdown may take, an iteration
                             counting as at least 0.1 s (default: 14)
   --passes LIST             comma-separated passes to run: timing, profile, memory (default: all three)
+  --collect-only            run no pass: results.json lists the benchmarks found, unmeasured (timing, profile and
+                            memory null), and those that failed to collect
+  --ids FILE                only the benchmarks whose ids the JSON list in FILE holds (e.g. one shard's share)
   --events-fd FD            write progress as JSON lines to file descriptor FD instead of text on stderr
   -h, --help                show this help
 
@@ -77,14 +80,13 @@ DIR/interleave.json ({"seed", "rounds", "loops": {ID: N}, "order": [[ROUND, ID, 
 that fails on either side stops there on both.
 
 Options of ab (besides --pythonpath, --filter, --suite, -k, --processes, --values, --warmups, --min-time,
---max-time, --loops, --timeout, --timeout-for, --gc, --hash-seed, --isolate and --events-fd as above; a round's
+--max-time, --loops, --timeout, --timeout-for, --gc, --hash-seed, --isolate, --ids and --events-fd as above; a round's
 process of each side takes the share MAX-TIME / PROCESSES of a benchmark's timing, like a run's timing process):
   --base DIR, --head DIR    the two trees (required)
   --out DIR                 where to write the two results (required)
   --rounds N                rounds to run (default: 15)
   --loops-json FILE         loop counts to reuse, {ID: N} as in interleave.json of an earlier batch; benchmarks it
                             lacks are calibrated
-  --ids FILE                only the benchmarks whose ids the JSON list in FILE holds
   --seed N                  seed of the random order, 0 to 4294967295 (default: drawn at random, and recorded)
 
 Results are never written to stdout: the benchmarks may print there. With --events-fd, progress is one JSON object
@@ -235,18 +237,19 @@ def _parser(command):
     parser.add_argument("--hash-seed", type=_whole(0, MAX_HASH_SEED), default=DEFAULT_HASH_SEED)
     parser.add_argument("--events-fd", type=_whole(0), default=None)
     parser.add_argument("--processes", type=_whole(1), default=DEFAULT_PROCESSES)
+    parser.add_argument("--ids", default=None)
     if command == "run":
         parser.add_argument("--profile-iterations", type=_whole(1), default=DEFAULT_PROFILE_ITERATIONS)
         parser.add_argument("--profile-warmups", type=_whole(0), default=DEFAULT_PROFILE_WARMUPS)
         parser.add_argument("--memory-warmups", type=_whole(0), default=DEFAULT_MEMORY_WARMUPS)
         parser.add_argument("--memory-cost", type=_number(), default=DEFAULT_MEMORY_COST)
         parser.add_argument("--passes", type=_passes, default=list(PASSES))
+        parser.add_argument("--collect-only", action="store_true")
     else:
         parser.add_argument("--base", required=True)
         parser.add_argument("--head", required=True)
         parser.add_argument("--rounds", type=_whole(1), default=DEFAULT_ROUNDS)
         parser.add_argument("--loops-json", default=None)
-        parser.add_argument("--ids", default=None)
         parser.add_argument("--seed", type=_whole(0, MAX_HASH_SEED), default=None)
     return parser
 
@@ -307,7 +310,8 @@ def parse_arguments(argv, cwd):
             "profile_warmups": options.profile_warmups,
             "memory_warmups": options.memory_warmups,
             "memory_cost": options.memory_cost,
-            "passes": tuple(options.passes),
+            "passes": () if options.collect_only else tuple(options.passes),
+            "ids": None if options.ids is None else frozenset(_read_ids(options.ids, cwd)),
         }
     settings = Settings(
         paths=paths,
@@ -361,14 +365,19 @@ def _check_trees(options, paths, pythonpath, cwd):
         loops = _read_json(options.loops_json, cwd, "--loops-json")
         if not isinstance(loops, dict) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in loops.values()):
             raise UsageError("--loops-json {!r}: expected a JSON object of benchmark ids to whole numbers of at least 1".format(options.loops_json))
-    ids = None
-    if options.ids is not None:
-        ids = _read_json(options.ids, cwd, "--ids")
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise UsageError("--ids {!r}: expected a JSON list of benchmark ids (strings)".format(options.ids))
-        ids = tuple(ids)
+    ids = _read_ids(options.ids, cwd)
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(MAX_HASH_SEED + 1)
     return AbPlan(trees=trees, rounds=options.rounds, seed=seed, loops=loops, ids=ids), suite
+
+
+def _read_ids(path, cwd):
+    """The ids of the JSON list in file ``path`` (``--ids``), as a tuple; None without the flag."""
+    if path is None:
+        return None
+    ids = _read_json(path, cwd, "--ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise UsageError("--ids {!r}: expected a JSON list of benchmark ids (strings)".format(path))
+    return tuple(ids)
 
 
 def _read_json(path, cwd, flag):

@@ -7,7 +7,7 @@ the loop counts and ids it was given, its seed). Nothing below the command line 
 import dataclasses
 import fnmatch
 import re
-from typing import Mapping, Optional, Tuple
+from typing import FrozenSet, Mapping, Optional, Tuple
 
 DEFAULT_PATHS = ("benchmarks",)
 DEFAULT_PROCESSES = 10
@@ -58,6 +58,8 @@ class Settings:
     memory_warmups: int = DEFAULT_MEMORY_WARMUPS
     memory_cost: float = DEFAULT_MEMORY_COST
     passes: Tuple[str, ...] = PASSES
+    # run --ids: only these benchmarks (one shard's share); None, every one collected. ab's ids are its plan's.
+    ids: Optional[FrozenSet[str]] = None
 
     def timeout_of(self, benchmark_id):
         """The timeout of one benchmark: its exact id's, else the last matching glob's, else ``timeout``.
