@@ -3546,7 +3546,7 @@ function parse(toml, options = {}) {
 var HAS_WELLFORMED = !!"".isWellFormed;
 
 // src/core/config.ts
-var SUITE_KINDS = ["native", "pytest", "auto"];
+var SUITE_KINDS = ["native", "pytest", "asv", "auto"];
 var DEFAULT_RUN_SETTINGS = Object.freeze({
   paths: ["benchmarks"],
   python: "python3",
@@ -3600,7 +3600,8 @@ var THRESHOLD_KEYS = {
   "noise-margin": { kind: "percent", set: (t, v) => t.noiseMargin = v },
   "interleaved-margin": { kind: "percent", set: (t, v) => t.interleavedMargin = v },
   level: { kind: "level", set: (t, v) => t.level = v },
-  "call-threshold": { kind: "percent", set: (t, v) => t.callThreshold = v }
+  "call-threshold": { kind: "percent", set: (t, v) => t.callThreshold = v },
+  "value-threshold": { kind: "percent", set: (t, v) => t.valueThreshold = v }
 };
 var ALLOWED = {
   "positive-int": "a whole number of at least 1",
@@ -23468,7 +23469,7 @@ var count = external_exports.number().finite().nonnegative();
 var seconds = external_exports.number().finite().nonnegative();
 var bytes = external_exports.number().finite();
 var BenchmarkStatus = external_exports.enum(["ok", "error", "exit", "crash", "timeout"]);
-var Pass = external_exports.enum(["collect", "timing", "profile", "memory"]);
+var Pass = external_exports.enum(["collect", "timing", "profile", "memory", "value"]);
 var Failure = external_exports.strictObject({
   pass: Pass,
   message: text(),
@@ -23531,6 +23532,7 @@ var Memory = external_exports.strictObject({
    */
   note: text().optional()
 });
+var BenchmarkKind = external_exports.enum(["time", "peakmem", "mem", "track"]);
 var ParamValue = external_exports.union([external_exports.string().max(MAX_TEXT), external_exports.number(), external_exports.boolean(), external_exports.null()]);
 var Benchmark = external_exports.strictObject({
   id: text(),
@@ -23543,7 +23545,17 @@ var Benchmark = external_exports.strictObject({
   output: text(MAX_OUTPUT),
   timing: Timing.nullable(),
   profile: Profile.nullable(),
-  memory: Memory.nullable()
+  memory: Memory.nullable(),
+  /** Absent for `time`, and in results of earlier versions. */
+  kind: BenchmarkKind.optional(),
+  /** `mem` and `track`: the measured value, null when its call failed. */
+  value: external_exports.number().finite().nullable().optional(),
+  /** `track`: the unit of `value` (asv's `unit` attribute). */
+  unit: text().optional(),
+  /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError; a `timeraw_` benchmark). Not a failure. */
+  skipped: text().optional(),
+  /** A name for display (asv's `pretty_name`). */
+  pretty_name: text().optional()
 });
 var Environment = external_exports.strictObject({
   python: external_exports.strictObject({
@@ -31194,9 +31206,9 @@ function attributeAllocations(base, head, limit) {
 // src/core/comparison.ts
 var COMPARISON_SCHEMA_NAME = "profgate/comparison";
 var COMPARISON_SCHEMA_VERSION = 1;
-var Verdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive", "new", "removed", "failed"]);
+var Verdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive", "new", "removed", "failed", "skipped"]);
 var MetricVerdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive"]);
-var Metric = external_exports.enum(["time", "peak_memory", "retained_memory", "calls"]);
+var Metric = external_exports.enum(["time", "peak_memory", "retained_memory", "calls", "value"]);
 var Mode = external_exports.enum(["separate", "interleaved"]);
 var Side = external_exports.enum(["base", "head"]);
 var Pair = external_exports.strictObject({ base: external_exports.number(), head: external_exports.number() });
@@ -31243,6 +31255,17 @@ var Memory2 = external_exports.strictObject({
   retained: MemoryMetric,
   threshold: external_exports.number(),
   floor: external_exports.number()
+});
+var ValueMetric = external_exports.strictObject({
+  kind: external_exports.enum(["mem", "track"]),
+  unit: external_exports.string(),
+  verdict: MetricVerdict,
+  base: external_exports.number(),
+  head: external_exports.number(),
+  delta: external_exports.number(),
+  /** delta / |base|; null when base is 0. */
+  relative: external_exports.number().nullable(),
+  threshold: external_exports.number()
 });
 var FunctionPlace = {
   file: external_exports.string(),
@@ -31362,6 +31385,14 @@ var BenchmarkComparison = external_exports.strictObject({
   timing: Timing2.nullable(),
   memory: Memory2.nullable(),
   calls: Calls.nullable(),
+  /** An asv `mem_` or `track_` benchmark's compared value (absent for other benchmarks). */
+  value: ValueMetric.nullable().optional(),
+  /** What the benchmark measures (absent for `time`). */
+  kind: BenchmarkKind.optional(),
+  /** The name shown for it (asv's `pretty_name`), when it has one. */
+  pretty_name: external_exports.string().optional(),
+  /** Why it was not measured, on the side that skipped it (for `skipped`). */
+  skipped: external_exports.string().optional(),
   /** Present for regressed and improved benchmarks. */
   attribution: Attribution.nullable(),
   /**
@@ -31383,6 +31414,7 @@ var ThresholdsJson = external_exports.strictObject({
   memory_threshold: external_exports.number(),
   memory_floor: external_exports.number(),
   call_threshold: external_exports.number().nullable(),
+  value_threshold: external_exports.number(),
   level: external_exports.number()
 });
 var RunFacts = external_exports.strictObject({
@@ -31427,7 +31459,8 @@ var Summary = external_exports.strictObject({
     inconclusive: external_exports.number(),
     new: external_exports.number(),
     removed: external_exports.number(),
-    failed: external_exports.number()
+    failed: external_exports.number(),
+    skipped: external_exports.number()
   })
 });
 var Comparison = external_exports.strictObject({
@@ -31717,6 +31750,7 @@ var DEFAULT_THRESHOLDS = Object.freeze({
   memoryThreshold: 0.1,
   memoryFloor: 64 * 1024,
   callThreshold: null,
+  valueThreshold: 0.1,
   level: 0.99
 });
 function defined(layer) {
@@ -31807,12 +31841,31 @@ function compareMemory(base, head, t) {
     floor: t.memoryFloor
   };
 }
-function metricsWith(verdict, timing, memory, calls) {
+function compareValue(base, head, t) {
+  const kind = head.kind;
+  if (kind !== "mem" && kind !== "track" || base.kind !== kind || base.value == null || head.value == null) return null;
+  const delta = head.value - base.value;
+  let verdict = "unchanged";
+  if (delta > t.valueThreshold * Math.abs(base.value)) verdict = "regressed";
+  else if (-delta > t.valueThreshold * Math.abs(head.value)) verdict = "improved";
+  return {
+    kind,
+    unit: kind === "mem" ? "bytes" : head.unit ?? "unit",
+    verdict,
+    base: base.value,
+    head: head.value,
+    delta,
+    relative: base.value === 0 ? null : delta / Math.abs(base.value),
+    threshold: t.valueThreshold
+  };
+}
+function metricsWith(verdict, timing, memory, calls, value) {
   const metrics = [];
   if (timing?.verdict === verdict) metrics.push("time");
   if (memory?.peak.verdict === verdict) metrics.push("peak_memory");
   if (memory?.retained.verdict === verdict) metrics.push("retained_memory");
   if (calls?.verdict === verdict) metrics.push("calls");
+  if (value?.verdict === verdict) metrics.push("value");
   return metrics;
 }
 var CAVEAT_FIELDS = [
@@ -31853,7 +31906,7 @@ function runFacts(results, commit) {
   };
 }
 function emptyEntry(bench, verdict, failures) {
-  return {
+  const entry = {
     id: bench.id,
     file: bench.file,
     name: bench.name,
@@ -31869,11 +31922,15 @@ function emptyEntry(bench, verdict, failures) {
     attribution: null,
     confirmed: false
   };
+  if (bench.kind !== void 0 && bench.kind !== "time") entry.kind = bench.kind;
+  if (bench.pretty_name !== void 0) entry.pretty_name = bench.pretty_name;
+  return entry;
 }
 function decideVerdict(entry) {
   const { timing, memory, calls } = entry;
-  entry.regressions = metricsWith("regressed", timing, memory, calls);
-  entry.improvements = metricsWith("improved", timing, memory, calls);
+  const value = entry.value ?? null;
+  entry.regressions = metricsWith("regressed", timing, memory, calls, value);
+  entry.improvements = metricsWith("improved", timing, memory, calls, value);
   if (entry.regressions.length > 0) entry.verdict = "regressed";
   else if (entry.improvements.length > 0) entry.verdict = "improved";
   else if (timing?.verdict === "inconclusive") entry.verdict = "inconclusive";
@@ -31887,7 +31944,7 @@ function attribute(before, after, timing, limits = DEFAULT_LIMITS, pairs = befor
   };
 }
 function summarize(benchmarks) {
-  const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0 };
+  const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0, skipped: 0 };
   for (const b of benchmarks) counts[b.verdict]++;
   const gatingRegressions = benchmarks.filter((b) => b.gating).length;
   return { verdict: gatingRegressions > 0 ? "fail" : "pass", gating_regressions: gatingRegressions, counts };
@@ -31905,12 +31962,18 @@ function compare(base, head, options) {
     const failures = [...failuresOf("base", before), ...failuresOf("head", after)];
     if (failures.length > 0) {
       pending.push({ entry: emptyEntry(after, "failed", failures), compared: false, thresholds, base: before, head: after });
+    } else if (after.skipped !== void 0 || before?.skipped !== void 0) {
+      const entry = emptyEntry(after, "skipped", []);
+      entry.skipped = after.skipped ?? before?.skipped;
+      pending.push({ entry, compared: false, thresholds, base: before, head: after });
     } else if (before === void 0) {
       pending.push({ entry: emptyEntry(after, "new", []), compared: false, thresholds, base: before, head: after });
     } else {
       const entry = emptyEntry(after, "unchanged", []);
       entry.timing = after.timing !== null && before.timing !== null ? compareTiming(before, after, thresholds, options.mode, caveats.length > 0) : null;
       entry.memory = compareMemory(before, after, thresholds);
+      const value = compareValue(before, after, thresholds);
+      if (value !== null) entry.value = value;
       pending.push({ entry, compared: true, thresholds, base: before, head: after });
     }
   }
@@ -31953,6 +32016,7 @@ function compare(base, head, options) {
         memory_threshold: global3.memoryThreshold,
         memory_floor: global3.memoryFloor,
         call_threshold: global3.callThreshold,
+        value_threshold: global3.valueThreshold,
         level: global3.level
       },
       margin: options.mode === "separate" ? global3.noiseMargin : global3.interleavedMargin,
@@ -32021,7 +32085,8 @@ var VERDICT_ICON = {
   inconclusive: "\u{1F7E1}",
   new: "\u{1F195}",
   removed: "\u2796",
-  failed: "\u274C"
+  failed: "\u274C",
+  skipped: "\u23ED\uFE0F"
 };
 function sourceUrl(context, file2, line) {
   if (context.repository === void 0 || context.sha === void 0) return void 0;
@@ -32046,14 +32111,36 @@ function clip(text2, max) {
 function isLowSurrogate(code3) {
   return code3 >= 56320 && code3 <= 57343;
 }
-var ORDER = ["regressed", "failed", "inconclusive", "improved", "new", "removed", "unchanged"];
+var ORDER = ["regressed", "failed", "inconclusive", "improved", "new", "removed", "skipped", "unchanged"];
 function changedBenchmarks(comparison) {
   return comparison.benchmarks.filter((b) => b.verdict !== "unchanged").sort((a2, b) => Number(b.gating) - Number(a2.gating) || ORDER.indexOf(a2.verdict) - ORDER.indexOf(b.verdict));
 }
 function displayName(bench) {
   const params = Object.entries(bench.params);
-  return bench.name + (params.length > 0 ? `[${params.map(([k, v]) => `${k}=${String(v)}`).join(",")}]` : "");
+  return (bench.pretty_name ?? bench.name) + (params.length > 0 ? `[${params.map(([k, v]) => `${k}=${String(v)}`).join(",")}]` : "");
 }
+function formatValue(value, kind, unit) {
+  return kind === "mem" ? formatBytes(value) : `${formatCount(value)} ${unit}`;
+}
+function valueText(value) {
+  const relative3 = value.relative === null || value.delta === 0 ? "" : ` (${formatPercent(value.relative)})`;
+  const base = value.kind === "mem" ? formatBytes(value.base) : formatCount(value.base);
+  return `${value.kind} ${base} \u2192 ${formatValue(value.head, value.kind, value.unit)}${relative3}`;
+}
+function timeOrValueText(bench) {
+  return bench.value != null ? valueText(bench.value) : timingText(bench.timing);
+}
+function resultValueText(bench) {
+  if (bench.kind !== "mem" && bench.kind !== "track" || bench.value == null) return void 0;
+  return formatValue(bench.value, bench.kind, bench.kind === "mem" ? "bytes" : bench.unit ?? "unit");
+}
+var METRIC_LABEL = {
+  time: "time",
+  peak_memory: "peak memory",
+  retained_memory: "retained memory",
+  calls: "calls",
+  value: "value"
+};
 function verdictLine(comparison) {
   const { summary } = comparison;
   const c3 = summary.counts;
@@ -32066,6 +32153,7 @@ function verdictLine(comparison) {
   if (c3.failed > 0) rest.push(`${c3.failed} failed`);
   if (c3.new > 0) rest.push(`${c3.new} new`);
   if (c3.removed > 0) rest.push(`${c3.removed} removed`);
+  if (c3.skipped > 0) rest.push(`${c3.skipped} skipped`);
   const tail = rest.length > 0 ? `; ${rest.join(", ")}` : "";
   if (summary.verdict === "fail") {
     return { icon: "\u274C", text: `profgate: ${summary.gating_regressions} of ${total} benchmarks regressed past the thresholds${tail}` };
@@ -32100,7 +32188,8 @@ function memoryNotes(allocations) {
 }
 function verdictText(bench) {
   const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
-  const metrics = what.length > 0 ? ` (${what.map((m) => m.replace("_", " ")).join(", ")})` : "";
+  const metrics = what.length > 0 ? ` (${what.map((m) => m === "value" && bench.value != null ? `${bench.value.kind} value` : METRIC_LABEL[m]).join(", ")})` : "";
+  if (bench.verdict === "skipped") return `${VERDICT_ICON.skipped} skipped${bench.skipped === void 0 ? "" : `: ${clip(bench.skipped, 120)}`}`;
   const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
   const confirmed = bench.confirmed ? " \xB7 timing confirmed on the same runner" : "";
   return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}`;
@@ -32122,7 +32211,7 @@ function methodText(comparison) {
   const mode = method.mode === "separate" ? "base and head from separate runs" : "base and head interleaved on the same machine";
   const { base, head } = method;
   const samples = base.processes === head.processes && base.values === head.values ? `${head.processes} processes \xD7 ${head.values} values per side` : `${base.processes} processes \xD7 ${base.values} values for base, ${head.processes} \xD7 ${head.values} for head`;
-  return `Timing: Hodges\u2013Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
+  return `Timing: Hodges\u2013Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${comparison.benchmarks.some((b) => b.value != null) ? ` asv mem_ and track_ values are exact, regressed above ${formatPercent(t.value_threshold, 0)}.` : ""}${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
 }
 function describeRun(facts, escape, commit) {
   const cpu = facts.cpu_model === "" ? "" : `, ${facts.cpu_model}`;
@@ -32169,8 +32258,8 @@ function relativeSpread(values) {
 function renderRunSummary(results, colour) {
   const header = ["benchmark", "status", "time/iter", "spread", "processes", "peak memory", "retained"];
   const rows = results.benchmarks.map((bench) => {
-    const status = bench.status === "ok" ? paint("ok", "green", colour) : paint(bench.status, "red", colour);
-    let time3 = "\u2014";
+    const status = bench.status !== "ok" ? paint(bench.status, "red", colour) : bench.skipped !== void 0 ? paint("skipped", "dim", colour) : paint("ok", "green", colour);
+    let time3 = resultValueText(bench) ?? "\u2014";
     let spread = "\u2014";
     let processes = "\u2014";
     if (bench.timing !== null) {
@@ -32208,7 +32297,8 @@ var VERDICT_COLOUR = {
   inconclusive: "yellow",
   new: "cyan",
   removed: "dim",
-  failed: "red"
+  failed: "red",
+  skipped: "dim"
 };
 function ratioCell(timing) {
   if (timing === null || timing.ratio === null) return "\u2014";
@@ -32235,7 +32325,7 @@ function renderComparison(comparison, colour, detailRows = 5) {
   const header = ["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"].map((h2) => paint(h2, "bold", colour));
   const rows = comparison.benchmarks.map((b) => [
     sanitize(b.id),
-    ratioCell(b.timing),
+    b.value != null ? valueText(b.value) : ratioCell(b.timing),
     memoryDelta(b.memory?.peak),
     memoryDelta(b.memory?.retained),
     paint(b.verdict + (b.verdict === "regressed" && !b.gating ? " (not significant)" : "") + (b.confirmed ? " (same runner)" : ""), VERDICT_COLOUR[b.verdict], colour)
@@ -32313,7 +32403,7 @@ function createProgress(stream, colour, label = "") {
         }
         break;
       case "done": {
-        const status = event.status === "ok" ? paint("ok", "green", colour) : paint(event.status, "red", colour);
+        const status = event.status === "ok" ? paint("ok", "green", colour) : event.status === "skipped" ? paint("skipped", "dim", colour) : paint(event.status, "red", colour);
         const line = `${prefix}[${event.index}/${event.count}] ${sanitize(event.id)} ${status} (${formatDuration(event.elapsed)})`;
         stream.write(live ? `\r\x1B[2K${line}
 ` : `${line}
@@ -32355,8 +32445,9 @@ var RUN_OPTIONS = {
 var RUN_HELP = `Usage: profgate run [PATH...] [options]
 
 Runs the Python benchmarks under PATH (default: "benchmarks", or [tool.profgate] benchmarks in pyproject.toml):
-files named bench_*.py, functions named bench_*, or a suite written for pytest-benchmark or pytest-codspeed (tests
-using the benchmark fixture or marker, run with the project's own pytest). Benchmarks run in fresh worker
+files named bench_*.py, functions named bench_*, a suite written for pytest-benchmark or pytest-codspeed (tests
+using the benchmark fixture or marker, run with the project's own pytest), or an asv suite (benchmark_dir of
+asv.conf.json, run without asv). Benchmarks run in fresh worker
 processes, in a timing pass (N processes, each timing every benchmark in a new random order), a cProfile pass and a
 tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
 
@@ -32365,9 +32456,10 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --python CMD            the project's Python interpreter (default python3)
   --pythonpath DIR        make DIR importable, e.g. src (repeatable)
   --filter SUBSTRING      only benchmarks whose id contains SUBSTRING
-  --suite KIND            native (bench_*.py), pytest (pytest-benchmark/pytest-codspeed tests) or auto (default:
-                          native if PATH holds bench_*.py files, else pytest if its tests use the benchmark
-                          fixture or marker)
+  --suite KIND            native (bench_*.py), pytest (pytest-benchmark/pytest-codspeed tests), asv (airspeed
+                          velocity: time_*, peakmem_*, mem_*, track_*) or auto (default: asv if asv.conf.json
+                          is present and its benchmark_dir holds asv benchmarks, else native if PATH holds
+                          bench_*.py files, else pytest if its tests use the benchmark fixture or marker)
   -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
   --processes N           timing worker processes (default 10), each timing every benchmark
   --values N              timed values per process (default 5)
@@ -32416,7 +32508,7 @@ async function runCommand(values, positionals, context) {
   const run = await runHarness({ cwd: context.cwd, out, settings, onEvent: progress });
   if (run.results.benchmarks.length === 0) {
     throw new UsageError(
-      `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`
+      `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select), or an asv suite (--suite asv); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`
     );
   }
   context.stdout.write(`${renderRunSummary(run.results, context.colour)}
@@ -32481,7 +32573,7 @@ function benchmarkRows(benches) {
     return [
       code(b.id),
       medians,
-      escapeHtml(timingText(b.timing)),
+      escapeHtml(timeOrValueText(b)),
       p === null ? "\u2014" : p.toPrecision(2),
       memoryText(b.memory?.peak),
       memoryText(b.memory?.retained),
@@ -32800,7 +32892,7 @@ function location2(context, file2, line) {
   return link(code2(label), sourceUrl(context, file2, line));
 }
 function benchmarkTable(benches) {
-  const rows = benches.map((b) => [code2(b.id), escapeText(timingText(b.timing)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
+  const rows = benches.map((b) => [code2(b.id), escapeText(timeOrValueText(b)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
   return markdownTable([["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"], ...rows], {
     alignDelimiters: false,
     align: ["l", "r", "r", "r", "l"]

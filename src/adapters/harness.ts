@@ -15,8 +15,9 @@ import { parseResults, type Results } from "../core/results.js";
 /** A progress event from the harness (see the docstring of python/profgate/__main__.py). */
 export type HarnessEvent =
   | { event: "collected"; count: number }
-  /** A worker of a pass starts on `count` benchmarks; the timing pass has `steps` workers. */
-  | { event: "pass"; pass: "calibrate" | "timing" | "profile" | "memory"; step: number; steps: number; count: number }
+  /** A worker of a pass starts on `count` benchmarks; the timing pass has `steps` workers (`value`: asv's mem_ and track_). */
+  | { event: "pass"; pass: "value" | "calibrate" | "timing" | "profile" | "memory"; step: number; steps: number; count: number }
+  /** `status` is a results status, or `skipped` for a benchmark that was not measured (asv's NotImplementedError). */
   | { event: "done"; index: number; count: number; id: string; status: string; elapsed: number }
   | { event: "finished"; elapsed: number };
 

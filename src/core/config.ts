@@ -7,7 +7,7 @@ import { parse as parseToml, TomlError } from "smol-toml";
 import type { ThresholdOverrides } from "./thresholds.js";
 
 /** The kinds of benchmark suite the harness runs (`--suite`). */
-export const SUITE_KINDS = ["native", "pytest", "auto"] as const;
+export const SUITE_KINDS = ["native", "pytest", "asv", "auto"] as const;
 export type SuiteKind = (typeof SUITE_KINDS)[number];
 
 /** How `profgate run` measures; the names mirror the harness's flags. */
@@ -16,7 +16,7 @@ export interface RunSettings {
   python: string;
   pythonpath: string[];
   filter: string | null;
-  /** Which kind of suite the paths hold: profgate's own, pytest-benchmark/pytest-codspeed tests, or detected. */
+  /** Which kind of suite the paths hold: profgate's own, pytest-benchmark/pytest-codspeed tests, asv, or detected. */
   suite: SuiteKind;
   /** A pytest `-k` expression selecting the tests of a pytest suite. */
   select: string | null;
@@ -118,6 +118,7 @@ const THRESHOLD_KEYS: Record<string, Key<ThresholdSettings>> = {
   "interleaved-margin": { kind: "percent", set: (t, v: number) => (t.interleavedMargin = v) },
   level: { kind: "level", set: (t, v: number) => (t.level = v) },
   "call-threshold": { kind: "percent", set: (t, v: number) => (t.callThreshold = v) },
+  "value-threshold": { kind: "percent", set: (t, v: number) => (t.valueThreshold = v) },
 };
 
 const ALLOWED: Record<Kind, string> = {

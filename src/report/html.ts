@@ -16,7 +16,7 @@ import {
   methodText,
   signedDuration,
   sourceUrl,
-  timingText,
+  timeOrValueText,
   verdictLine,
   verdictText,
   type ReportContext,
@@ -77,7 +77,7 @@ function benchmarkRows(benches: readonly BenchmarkComparison[]): string[][] {
     return [
       code(b.id),
       medians,
-      escapeHtml(timingText(b.timing)),
+      escapeHtml(timeOrValueText(b)),
       p === null ? "—" : p.toPrecision(2),
       memoryText(b.memory?.peak),
       memoryText(b.memory?.retained),

@@ -17,7 +17,7 @@ import {
   methodText,
   signedDuration,
   sourceUrl,
-  timingText,
+  timeOrValueText,
   verdictLine,
   verdictText,
   VERDICT_ICON,
@@ -75,7 +75,7 @@ function location(context: MarkdownContext, file: string, line: number | null): 
 }
 
 function benchmarkTable(benches: readonly BenchmarkComparison[]): string {
-  const rows = benches.map((b) => [code(b.id), escapeText(timingText(b.timing)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
+  const rows = benches.map((b) => [code(b.id), escapeText(timeOrValueText(b)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
   return markdownTable([["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"], ...rows], {
     alignDelimiters: false,
     align: ["l", "r", "r", "r", "l"],
