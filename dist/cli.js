@@ -3554,6 +3554,7 @@ var DEFAULT_RUN_SETTINGS = Object.freeze({
   filter: null,
   suite: "auto",
   select: null,
+  asvConfig: null,
   processes: 10,
   values: 5,
   warmups: 1,
@@ -3579,6 +3580,7 @@ var RUN_KEYS = {
   filter: { kind: "string", set: (t, v) => t.filter = v },
   suite: { kind: "suite", set: (t, v) => t.suite = v },
   select: { kind: "string", set: (t, v) => t.select = v },
+  "asv-config": { kind: "string", set: (t, v) => t.asvConfig = v },
   processes: { kind: "positive-int", set: (t, v) => t.processes = v },
   values: { kind: "positive-int", set: (t, v) => t.values = v },
   warmups: { kind: "nonnegative-int", set: (t, v) => t.warmups = v },
@@ -30525,6 +30527,7 @@ function commonArgs(settings, out) {
   if (settings.filter !== null) args.push("--filter", settings.filter);
   args.push("--suite", settings.suite);
   if (settings.select !== null) args.push("--select", settings.select);
+  if (settings.asvConfig !== null) args.push("--asv-config", settings.asvConfig);
   args.push(
     "--values",
     String(settings.values),
@@ -32432,6 +32435,7 @@ var RUN_OPTIONS = {
   filter: { type: "string" },
   suite: { type: "string" },
   select: { type: "string", short: "k" },
+  "asv-config": { type: "string" },
   processes: { type: "string" },
   values: { type: "string" },
   timeout: { type: "string" },
@@ -32461,6 +32465,7 @@ Options (flags win over [tool.profgate] in pyproject.toml):
                           is present and its benchmark_dir holds asv benchmarks, else native if PATH holds
                           bench_*.py files, else pytest if its tests use the benchmark fixture or marker)
   -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
+  --asv-config FILE       asv suites: the asv.conf.json naming benchmark_dir (default asv.conf.json)
   --processes N           timing worker processes (default 10), each timing every benchmark
   --values N              timed values per process (default 5)
   --min-time SECONDS      shortest duration of one timed value (default 0.01)
@@ -32488,6 +32493,7 @@ async function runSettingsFrom(values, positionals, cwd) {
       filter: values.filter,
       suite: values.suite,
       select: values.select,
+      "asv-config": values["asv-config"],
       processes: values.processes,
       values: values.values,
       timeout: values.timeout,

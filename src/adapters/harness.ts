@@ -81,6 +81,7 @@ function commonArgs(settings: RunSettings, out: string): string[] {
   if (settings.filter !== null) args.push("--filter", settings.filter);
   args.push("--suite", settings.suite);
   if (settings.select !== null) args.push("--select", settings.select);
+  if (settings.asvConfig !== null) args.push("--asv-config", settings.asvConfig);
   args.push(
     "--values", String(settings.values),
     "--warmups", String(settings.warmups),

@@ -16,6 +16,7 @@ export const RUN_OPTIONS = {
   filter: { type: "string" },
   suite: { type: "string" },
   select: { type: "string", short: "k" },
+  "asv-config": { type: "string" },
   processes: { type: "string" },
   values: { type: "string" },
   timeout: { type: "string" },
@@ -46,6 +47,7 @@ Options (flags win over [tool.profgate] in pyproject.toml):
                           is present and its benchmark_dir holds asv benchmarks, else native if PATH holds
                           bench_*.py files, else pytest if its tests use the benchmark fixture or marker)
   -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
+  --asv-config FILE       asv suites: the asv.conf.json naming benchmark_dir (default asv.conf.json)
   --processes N           timing worker processes (default 10), each timing every benchmark
   --values N              timed values per process (default 5)
   --min-time SECONDS      shortest duration of one timed value (default 0.01)
@@ -75,6 +77,7 @@ export async function runSettingsFrom(values: Record<string, unknown>, positiona
       filter: values.filter,
       suite: values.suite,
       select: values.select,
+      "asv-config": values["asv-config"],
       processes: values.processes,
       values: values.values,
       timeout: values.timeout,

@@ -20,6 +20,8 @@ export interface RunSettings {
   suite: SuiteKind;
   /** A pytest `-k` expression selecting the tests of a pytest suite. */
   select: string | null;
+  /** The asv.conf.json whose benchmark_dir an asv suite at the default path lives in (default: the one in the root). */
+  asvConfig: string | null;
   processes: number;
   values: number;
   warmups: number;
@@ -60,6 +62,7 @@ export const DEFAULT_RUN_SETTINGS: Readonly<RunSettings> = Object.freeze({
   filter: null,
   suite: "auto",
   select: null,
+  asvConfig: null,
   processes: 10,
   values: 5,
   warmups: 1,
@@ -95,6 +98,7 @@ const RUN_KEYS: Record<string, Key<Partial<RunSettings>>> = {
   filter: { kind: "string", set: (t, v: string) => (t.filter = v) },
   suite: { kind: "suite", set: (t, v: SuiteKind) => (t.suite = v) },
   select: { kind: "string", set: (t, v: string) => (t.select = v) },
+  "asv-config": { kind: "string", set: (t, v: string) => (t.asvConfig = v) },
   processes: { kind: "positive-int", set: (t, v: number) => (t.processes = v) },
   values: { kind: "positive-int", set: (t, v: number) => (t.values = v) },
   warmups: { kind: "nonnegative-int", set: (t, v: number) => (t.warmups = v) },

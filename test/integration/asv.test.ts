@@ -4,7 +4,7 @@
  * statuses, tracked numbers, sizes, set-up order) come from what the fixture code does.
  */
 import { execa } from "execa";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -177,6 +177,22 @@ describe("selecting and naming an asv suite", () => {
       ["order.TrackOrder.track_order", 123],
       ["order.TrackOrder.track_setup_cache_runs", 1],
     ]);
+  }, 120_000);
+
+  it("reads benchmark_dir from the asv.conf.json --asv-config names, through the built CLI", async () => {
+    const tree = join(scratch, "config-elsewhere");
+    cpSync(fixture, tree, { recursive: true });
+    mkdirSync(join(tree, "conf"));
+    const config = readFileSync(join(tree, "asv.conf.json"), "utf8").replace('"benchmark_dir": "bench"', '"benchmark_dir": "../bench"');
+    writeFileSync(join(tree, "conf", "asv.conf.json"), config);
+    rmSync(join(tree, "asv.conf.json"));
+    const out = join(scratch, "config-elsewhere-out");
+    const args = [join(root, "dist", "cli.js"), "run", "--asv-config", "conf/asv.conf.json", "--filter", "TrackOrder", "--out", out, ...quick];
+    const result = await execa("node", args, { cwd: tree, reject: false, env: { PYTHONDONTWRITEBYTECODE: "1", NO_COLOR: "1" } });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/order\.TrackOrder\.track_order\s+ok\s+123 unit/);
+    const document = parseResults(JSON.parse(readFileSync(join(out, "results.json"), "utf8")), out);
+    expect(document.settings.paths).toEqual(["bench"]);
   }, 120_000);
 
   it("refuses -k, which selects pytest tests", async () => {

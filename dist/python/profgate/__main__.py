@@ -287,11 +287,11 @@ def parse_arguments(argv, cwd):
     plan = None
     # The version under test decides where an asv suite lives: this directory, or ab's head tree.
     tree = cwd if name == "run" else os.path.abspath(os.path.join(cwd, options.head))
-    paths = _asv_paths(paths, options, tree)
+    paths, wanted = _asv_paths(paths, options, tree)
     if name == "run":
-        suite = _check_tree(paths, pythonpath, options.suite, cwd, cwd)
+        suite = _check_tree(paths, pythonpath, wanted, cwd, cwd)
     else:
-        plan, suite = _check_trees(options, paths, pythonpath, cwd)
+        plan, suite = _check_trees(options, paths, pythonpath, cwd, wanted)
     if suite == "asv" and (len(paths) != 1 or not os.path.isdir(os.path.join(tree, paths[0]))):
         raise UsageError("an asv suite is one benchmark directory; give one PATH (a directory), not {}".format(", ".join(paths)))
     if options.select is not None and suite != "pytest":
@@ -350,18 +350,19 @@ def parse_arguments(argv, cwd):
 
 
 def _asv_paths(paths, options, tree):
-    """The PATHs, or for an asv suite left at the default PATH the benchmark_dir of its asv.conf.json."""
+    """The PATHs and --suite, or for a suite left at the default PATH whose asv.conf.json names a benchmark_dir of
+    asv benchmarks, that directory and ``asv``."""
+    if options.asv_config is not None and options.suite not in ("asv", "auto"):
+        raise UsageError("--asv-config {!r} applies to asv suites, and --suite is {}".format(options.asv_config, options.suite))
     if options.suite not in ("asv", "auto") or paths != DEFAULT_PATHS:
-        if options.asv_config is not None and options.suite != "asv":
-            raise UsageError("--asv-config {!r} applies to asv suites; add --suite asv".format(options.asv_config))
-        return paths
+        return paths, options.suite
     try:
         directory = asv.benchmark_dir(tree, options.asv_config)
     except asv.ConfigError as error:
         raise UsageError("--asv-config: {}".format(error) if options.asv_config else str(error)) from None
     if directory is None or (options.suite == "auto" and not (os.path.isdir(os.path.join(tree, directory)) and asv.holds_benchmarks(tree, directory))):
-        return paths
-    return (directory,)
+        return paths, options.suite
+    return (directory,), "asv"
 
 
 def _check_tree(paths, pythonpath, suite, tree, where):
@@ -375,7 +376,7 @@ def _check_tree(paths, pythonpath, suite, tree, where):
     return detect(tree, paths) if suite == "auto" else suite
 
 
-def _check_trees(options, paths, pythonpath, cwd):
+def _check_trees(options, paths, pythonpath, cwd, wanted):
     """The checks of ``ab``: two trees, each holding PATHs and --pythonpath, and the JSON files it reads; returns
     its ``AbPlan`` and the kind of suite."""
     trees = {}
@@ -385,7 +386,7 @@ def _check_trees(options, paths, pythonpath, cwd):
             raise UsageError("--{} {!r} is not a directory; give the {} version's tree".format(side, getattr(options, side), side))
         trees[side] = tree
     # The head tree decides the kind of suite: it is the version under test.
-    suite = _check_tree(paths, pythonpath, options.suite, trees["head"], "the head tree {}".format(trees["head"]))
+    suite = _check_tree(paths, pythonpath, wanted, trees["head"], "the head tree {}".format(trees["head"]))
     _check_tree(paths, pythonpath, suite, trees["base"], "the base tree {}".format(trees["base"]))
     loops = {}
     if options.loops_json is not None:
