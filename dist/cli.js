@@ -32114,9 +32114,14 @@ function clip(text2, max) {
 function isLowSurrogate(code3) {
   return code3 >= 56320 && code3 <= 57343;
 }
-var ORDER = ["regressed", "failed", "inconclusive", "improved", "new", "removed", "skipped", "unchanged"];
+var ORDER = ["regressed", "failed", "inconclusive", "improved", "new", "removed"];
+var QUIET_VERDICTS = ["unchanged", "skipped"];
+function quietBenchmarks(comparison) {
+  return QUIET_VERDICTS.map((verdict) => ({ verdict, benches: comparison.benchmarks.filter((b) => b.verdict === verdict) })).filter((group) => group.benches.length > 0);
+}
 function changedBenchmarks(comparison) {
-  return comparison.benchmarks.filter((b) => b.verdict !== "unchanged").sort((a2, b) => Number(b.gating) - Number(a2.gating) || ORDER.indexOf(a2.verdict) - ORDER.indexOf(b.verdict));
+  const quiet = QUIET_VERDICTS;
+  return comparison.benchmarks.filter((b) => !quiet.includes(b.verdict)).sort((a2, b) => Number(b.gating) - Number(a2.gating) || ORDER.indexOf(a2.verdict) - ORDER.indexOf(b.verdict));
 }
 function displayName(bench) {
   const params = Object.entries(bench.params);
@@ -32702,15 +32707,14 @@ function footer(comparison, context) {
 function renderHtml(comparison, context = {}) {
   const { icon, text: text2 } = verdictLine(comparison);
   const changed = changedBenchmarks(comparison);
-  const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const verdictClass = comparison.summary.verdict === "fail" ? "fail" : comparison.summary.counts.regressed > 0 ? "warn" : "pass";
   const body = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text2)}</h1>`];
   for (const note of context.notes ?? []) body.push(`<blockquote>${escapeHtml(note)}</blockquote>`);
   for (const caveat of comparison.caveats) body.push(`<blockquote class="warn">\u26A0\uFE0F ${escapeHtml(caveat.message)}</blockquote>`);
   body.push(`<h2>Benchmarks</h2>`);
   if (changed.length > 0) body.push(table(BENCHMARK_HEADERS, benchmarkRows(changed), BENCHMARK_NUMERIC));
-  if (unchanged.length > 0) {
-    body.push(`<details><summary>${unchanged.length} unchanged</summary>`, table(BENCHMARK_HEADERS, benchmarkRows(unchanged), BENCHMARK_NUMERIC), "</details>");
+  for (const { verdict, benches } of quietBenchmarks(comparison)) {
+    body.push(`<details><summary>${benches.length} ${verdict}</summary>`, table(BENCHMARK_HEADERS, benchmarkRows(benches), BENCHMARK_NUMERIC), "</details>");
   }
   const explained = changed.filter((b) => b.attribution !== null && (b.verdict === "regressed" || b.verdict === "improved") || b.failures.length > 0);
   if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b)));
@@ -33016,7 +33020,6 @@ function countsText(benches) {
 }
 function build(comparison, context, budget, dropped, detailsOf) {
   const changed = changedBenchmarks(comparison);
-  const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const { icon, text: text2 } = verdictLine(comparison);
   const out = [reportMarker(context.marker), `### ${icon} ${text2}`, ""];
   for (const note of context.notes ?? []) out.push(`> ${escapeText(note)}`, "");
@@ -33026,11 +33029,11 @@ function build(comparison, context, budget, dropped, detailsOf) {
     const hidden2 = changed.slice(budget.rows);
     if (hidden2.length > 0) out.push(`\u2026and ${hidden2.length} more changed benchmarks (${countsText(hidden2)}), not shown.`, "");
   }
-  if (unchanged.length > 0) {
+  for (const { verdict, benches } of quietBenchmarks(comparison)) {
     if (budget.unchangedTable) {
-      out.push(`<details><summary>${unchanged.length} unchanged</summary>`, "", benchmarkTable(unchanged), "", "</details>", "");
+      out.push(`<details><summary>${benches.length} ${verdict}</summary>`, "", benchmarkTable(benches), "", "</details>", "");
     } else {
-      out.push(`${unchanged.length} unchanged.`, "");
+      out.push(`${benches.length} ${verdict}.`, "");
     }
   }
   let shown = 0;

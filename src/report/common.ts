@@ -66,12 +66,21 @@ function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
 }
 
-const ORDER: readonly Verdict[] = ["regressed", "failed", "inconclusive", "improved", "new", "removed", "skipped", "unchanged"];
+const ORDER: readonly Verdict[] = ["regressed", "failed", "inconclusive", "improved", "new", "removed"];
 
-/** Benchmarks other than unchanged, most important first: gating regressions, then by verdict. */
+/** Verdicts the reports fold away under a count: nothing to look at (a skipped combination is asv's convention). */
+export const QUIET_VERDICTS = ["unchanged", "skipped"] as const satisfies readonly Verdict[];
+
+/** The benchmarks of each quiet verdict that has any, in the order of `QUIET_VERDICTS`. */
+export function quietBenchmarks(comparison: Comparison): { verdict: Verdict; benches: BenchmarkComparison[] }[] {
+  return QUIET_VERDICTS.map((verdict) => ({ verdict, benches: comparison.benchmarks.filter((b) => b.verdict === verdict) })).filter((group) => group.benches.length > 0);
+}
+
+/** Benchmarks other than unchanged or skipped, most important first: gating regressions, then by verdict. */
 export function changedBenchmarks(comparison: Comparison): BenchmarkComparison[] {
+  const quiet: readonly Verdict[] = QUIET_VERDICTS;
   return comparison.benchmarks
-    .filter((b) => b.verdict !== "unchanged")
+    .filter((b) => !quiet.includes(b.verdict))
     .sort((a, b) => Number(b.gating) - Number(a.gating) || ORDER.indexOf(a.verdict) - ORDER.indexOf(b.verdict));
 }
 

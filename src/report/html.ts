@@ -14,6 +14,7 @@ import {
   memoryNotes,
   memoryText,
   methodText,
+  quietBenchmarks,
   signedDuration,
   sourceUrl,
   timeOrValueText,
@@ -208,15 +209,14 @@ function footer(comparison: Comparison, context: ReportContext): string {
 export function renderHtml(comparison: Comparison, context: ReportContext = {}): string {
   const { icon, text } = verdictLine(comparison);
   const changed = changedBenchmarks(comparison);
-  const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const verdictClass = comparison.summary.verdict === "fail" ? "fail" : comparison.summary.counts.regressed > 0 ? "warn" : "pass";
   const body: string[] = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text)}</h1>`];
   for (const note of context.notes ?? []) body.push(`<blockquote>${escapeHtml(note)}</blockquote>`);
   for (const caveat of comparison.caveats) body.push(`<blockquote class="warn">⚠️ ${escapeHtml(caveat.message)}</blockquote>`);
   body.push(`<h2>Benchmarks</h2>`);
   if (changed.length > 0) body.push(table(BENCHMARK_HEADERS, benchmarkRows(changed), BENCHMARK_NUMERIC));
-  if (unchanged.length > 0) {
-    body.push(`<details><summary>${unchanged.length} unchanged</summary>`, table(BENCHMARK_HEADERS, benchmarkRows(unchanged), BENCHMARK_NUMERIC), "</details>");
+  for (const { verdict, benches } of quietBenchmarks(comparison)) {
+    body.push(`<details><summary>${benches.length} ${verdict}</summary>`, table(BENCHMARK_HEADERS, benchmarkRows(benches), BENCHMARK_NUMERIC), "</details>");
   }
   const explained = changed.filter((b) => (b.attribution !== null && (b.verdict === "regressed" || b.verdict === "improved")) || b.failures.length > 0);
   if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b)));

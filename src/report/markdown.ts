@@ -15,6 +15,7 @@ import {
   memoryNotes,
   memoryText,
   methodText,
+  quietBenchmarks,
   signedDuration,
   sourceUrl,
   timeOrValueText,
@@ -218,7 +219,6 @@ function countsText(benches: readonly BenchmarkComparison[]): string {
 
 function build(comparison: Comparison, context: MarkdownContext, budget: Budget, dropped: readonly string[], detailsOf: (bench: BenchmarkComparison) => string): string {
   const changed = changedBenchmarks(comparison);
-  const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const { icon, text } = verdictLine(comparison);
   const out: string[] = [reportMarker(context.marker), `### ${icon} ${text}`, ""];
   for (const note of context.notes ?? []) out.push(`> ${escapeText(note)}`, "");
@@ -228,11 +228,11 @@ function build(comparison: Comparison, context: MarkdownContext, budget: Budget,
     const hidden = changed.slice(budget.rows);
     if (hidden.length > 0) out.push(`…and ${hidden.length} more changed benchmarks (${countsText(hidden)}), not shown.`, "");
   }
-  if (unchanged.length > 0) {
+  for (const { verdict, benches } of quietBenchmarks(comparison)) {
     if (budget.unchangedTable) {
-      out.push(`<details><summary>${unchanged.length} unchanged</summary>`, "", benchmarkTable(unchanged), "", "</details>", "");
+      out.push(`<details><summary>${benches.length} ${verdict}</summary>`, "", benchmarkTable(benches), "", "</details>", "");
     } else {
-      out.push(`${unchanged.length} unchanged.`, "");
+      out.push(`${benches.length} ${verdict}.`, "");
     }
   }
   let shown = 0;

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { compare } from "../../src/core/compare.js";
 import { Comparison } from "../../src/core/comparison.js";
 import { parseResults, type Benchmark } from "../../src/core/results.js";
+import { renderHtml } from "../../src/report/html.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
 import { renderComparison, renderRunSummary } from "../../src/report/terminal.js";
 import { bench, memory, results } from "./builders.js";
@@ -93,7 +94,12 @@ describe("skipped combinations", () => {
     const comparison = checked(compare(results([skipped]), results([skipped]), SEPARATE));
     expect(only(comparison, id)).toMatchObject({ verdict: "skipped", gating: false, failures: [], skipped: reason });
     expect(comparison.summary).toMatchObject({ verdict: "pass", counts: { skipped: 1, failed: 0 } });
-    expect(renderMarkdown(comparison, {})).toContain(`⏭️ skipped: ${reason}`);
+    const markdown = renderMarkdown(comparison, {});
+    // Folded away like unchanged benchmarks: a suite may skip many combinations on purpose.
+    expect(markdown).toContain("<details><summary>1 skipped</summary>");
+    expect(markdown).toContain(`⏭️ skipped: ${reason}`);
+    expect(markdown).toContain("profgate: no regression in 1 benchmarks; 1 skipped");
+    expect(renderHtml(comparison)).toContain("<details><summary>1 skipped</summary>");
   });
 
   it("are skipped when only one side skips", () => {
