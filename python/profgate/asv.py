@@ -147,12 +147,20 @@ def _first(sources, name, default=None):
 
 
 def _param_repr(value):
+    """``repr(value)``, without the memory address of a default ``repr()``: it differs between runs, ids must not."""
     text = repr(value)
     match = _ADDRESS.match(text)
-    # Only the default repr's address is dropped: it differs between runs, and ids must not.
-    if match and _ADDRESS.match(object.__repr__(value)) and _ADDRESS.match(object.__repr__(value)).group(2) == match.group(2):
+    default = _ADDRESS.match(object.__repr__(value))
+    if match and default and default.group(2) == match.group(2):
         text = match.group(1) + match.group(3)
     return text
+
+
+def _param_value(value):
+    """A parameter value as the results record it: JSON scalars as they are, anything else as asv shows it."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return json_value(value)
+    return clip(_param_repr(value))
 
 
 class Benchmark:
@@ -171,6 +179,8 @@ class Benchmark:
         self.unit = "bytes" if kind == "mem" else str(_first(sources, "unit", "unit"))
         params = _first(sources, "params", [])
         names = _first(sources, "param_names", [])
+        if isinstance(params, (str, bytes, dict)) or not hasattr(params, "__iter__"):
+            raise TypeError("{}.params must be a list of values (or of lists, one per parameter), not {}".format(name, type(params).__name__))
         params = list(params)
         # A flat list is the values of a single parameter.
         if params and not isinstance(params[0], (list, tuple)):
@@ -180,12 +190,15 @@ class Benchmark:
         self.param_names = names + ["param{}".format(k + 1) for k in range(len(names), len(self.params))]
         reprs = []
         for axis in self.params:
-            shown = [_param_repr(value) for value in axis]
-            counts = {}
-            for index, text in enumerate(shown):
-                if shown.count(text) > 1:
-                    counts[text] = counts.get(text, -1) + 1
-                    shown[index] = "{} ({})".format(text, counts[text])
+            texts = [_param_repr(value) for value in axis]
+            # Values shown alike are numbered in order, as asv numbers them: 'x (0)', 'x (1)'.
+            seen = {}
+            shown = []
+            for text in texts:
+                if texts.count(text) > 1:
+                    seen[text] = seen.get(text, -1) + 1
+                    text = "{} ({})".format(text, seen[text])
+                shown.append(text)
             reprs.append(shown)
         self.reprs = reprs
 
@@ -195,7 +208,7 @@ class Benchmark:
             return [(self.name, (), {})]
         found = []
         for values, shown in zip(itertools.product(*self.params), itertools.product(*self.reprs)):
-            found.append(("{}({})".format(self.name, ", ".join(shown)), values, {n: json_value(v) for n, v in zip(self.param_names, values)}))
+            found.append(("{}({})".format(self.name, ", ".join(shown)), values, {n: _param_value(v) for n, v in zip(self.param_names, values)}))
         return found
 
     def overrides(self):
@@ -311,7 +324,7 @@ def _short(name):
 
 def benchmarks_of(module, cwd):
     """The module's benchmarks: ``Benchmark`` objects, or ``(name, exception)`` for one that cannot be set up for
-    discovery (its class cannot be instantiated)."""
+    discovery (its class cannot be instantiated, or its attributes are not what asv allows)."""
     found = []
     prefix = [_short(module.__name__)] if _short(module.__name__) else []
     file = _relative_file(cwd, module)
@@ -319,23 +332,37 @@ def benchmarks_of(module, cwd):
         if attr_name.startswith("_"):
             continue
         if inspect.isclass(value) and not inspect.isabstract(value):
-            for member_name, member in inspect.getmembers(value):
+            try:
+                members = inspect.getmembers(value)
+            except Exception as exc:  # one class's failure is its own entry; discovery goes on
+                found.append((".".join(prefix + [value.__name__]), exc))
+                continue
+            for member_name, member in members:
                 if not (inspect.isfunction(member) or inspect.ismethod(member)):
                     continue
                 name, kind = _named(member, prefix + [value.__name__, member_name], member_name)
-                if kind is None:
-                    continue
-                try:
-                    instance = value()
-                except BaseException as exc:  # recorded for this benchmark; discovery goes on
-                    found.append((name, exc))
-                    continue
-                found.append(Benchmark(name, kind, getattr(instance, member_name), [getattr(instance, member_name), instance, module], file))
+                if kind is not None:
+                    found.append(_benchmark(name, kind, file, lambda: _bound(value, member_name, module)))
         elif inspect.isfunction(value):
             name, kind = _named(value, prefix + [value.__name__], attr_name)
             if kind is not None:
-                found.append(Benchmark(name, kind, value, [value, module], file))
+                found.append(_benchmark(name, kind, file, lambda: (value, [value, module])))
     return found
+
+
+def _bound(cls, member_name, module):
+    """A benchmark method bound to a new instance of its class, and its attribute sources, as asv makes them."""
+    instance = cls()
+    method = getattr(instance, member_name)
+    return method, [method, instance, module]
+
+
+def _benchmark(name, kind, file, make):
+    try:
+        func, sources = make()
+        return Benchmark(name, kind, func, sources, file)
+    except BaseException as exc:  # recorded for this benchmark; discovery goes on
+        return (name, exc)
 
 
 def _named(func, parts, attr_name):
@@ -360,7 +387,7 @@ def collect(job):
             continue
         for benchmark in benchmarks_of(module, cwd):
             if isinstance(benchmark, tuple):
-                found.append({"id": benchmark[0], "name": benchmark[0], "file": _relative_file(cwd, module), "module": name, "error": clip("cannot create the benchmark's class: " + describe(benchmark[1]))})
+                found.append({"id": benchmark[0], "name": benchmark[0], "file": _relative_file(cwd, module), "module": name, "error": clip("cannot set up the benchmark for discovery: " + describe(benchmark[1])), "output": _traceback(benchmark[1])})
                 continue
             found.extend(_describe(benchmark, name))
     return {"benchmarks": found}

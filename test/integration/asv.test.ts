@@ -4,7 +4,7 @@
  * statuses, tracked numbers, sizes, set-up order) come from what the fixture code does.
  */
 import { execa } from "execa";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,6 +54,16 @@ function bench(document: Results, id: string): Benchmark {
   return found;
 }
 
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "__pycache__") continue;
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
 const SKIP = "setup raised NotImplementedError: columns of 20 are not supported";
 
 describe("an asv suite, found by auto-detection from asv.conf.json", () => {
@@ -84,6 +94,10 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
       "grid.Sizes.track_cells(1000)",
       "grid.time_words",
       "grid.timeraw_startup",
+      "custom.name.time_other",
+      "ids.TimeIds.time_join('a' (0), <bench.ids.Point object>)",
+      "ids.TimeIds.time_join('a' (1), <bench.ids.Point object>)",
+      "ids.track_bad_params",
       "limits.TimeSlow.time_sleep",
       "limits.time_repeat_once",
       "limits.track_not_a_number",
@@ -93,6 +107,13 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
     ]);
     expect(bench(document, "grid.TimeGrid.time_build(10, 'col')")).toMatchObject({ file: "bench/grid.py", name: "grid.TimeGrid.time_build", params: { n: 10, order: "col" } });
     expect(bench(document, "grid.Sizes.track_cells(1000)").params).toEqual({ param1: 1000 });
+    // benchmark_name replaces the name; values shown alike are numbered; a default repr loses its address.
+    expect(bench(document, "custom.name.time_other")).toMatchObject({ status: "ok", file: "bench/ids.py" });
+    expect(bench(document, "ids.TimeIds.time_join('a' (1), <bench.ids.Point object>)").params).toEqual({ text: "a", param2: "<bench.ids.Point object>" });
+    expect(bench(document, "ids.track_bad_params")).toMatchObject({
+      status: "error",
+      failure: { pass: "collect", message: "cannot set up the benchmark for discovery: TypeError: ids.track_bad_params.params must be a list of values (or of lists, one per parameter), not int" },
+    });
   });
 
   it("reports a module that fails to import as one failed entry naming it, and runs the rest", () => {
@@ -100,7 +121,7 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
     expect(broken).toMatchObject({ status: "error", file: "bench/broken.py", failure: { pass: "collect" } });
     expect(broken.failure?.message).toBe("cannot import benchmark module broken (bench/broken.py): ModuleNotFoundError: No module named 'shapes.no_such_module'");
     expect(broken.failure?.output).toContain('bench/broken.py", line 1');
-    expect(document.benchmarks.filter((b) => b.status !== "ok").map((b) => b.id)).toEqual(["broken", "limits.TimeSlow.time_sleep", "limits.track_not_a_number"]);
+    expect(document.benchmarks.filter((b) => b.status !== "ok").map((b) => b.id)).toEqual(["broken", "ids.track_bad_params", "limits.TimeSlow.time_sleep", "limits.track_not_a_number"]);
   });
 
   it("times time_ benchmarks through the three passes, with setup_cache's value and relative imports", () => {
@@ -180,6 +201,11 @@ describe("selecting and naming an asv suite", () => {
   }, 120_000);
 
   it("reads benchmark_dir from the asv.conf.json --asv-config names, through the built CLI", async () => {
+    // `npm test` builds first; run on its own, this file rebuilds the bundle when the sources are newer.
+    const cli = join(root, "dist", "cli.js");
+    if (!existsSync(cli) || statSync(cli).mtimeMs < Math.max(newestMtime(join(root, "src")), newestMtime(join(root, "python", "profgate")))) {
+      await execa("npm", ["run", "build"], { cwd: root });
+    }
     const tree = join(scratch, "config-elsewhere");
     cpSync(fixture, tree, { recursive: true });
     mkdirSync(join(tree, "conf"));
@@ -187,7 +213,7 @@ describe("selecting and naming an asv suite", () => {
     writeFileSync(join(tree, "conf", "asv.conf.json"), config);
     rmSync(join(tree, "asv.conf.json"));
     const out = join(scratch, "config-elsewhere-out");
-    const args = [join(root, "dist", "cli.js"), "run", "--asv-config", "conf/asv.conf.json", "--filter", "TrackOrder", "--out", out, ...quick];
+    const args = [cli, "run", "--asv-config", "conf/asv.conf.json", "--filter", "TrackOrder", "--out", out, ...quick];
     const result = await execa("node", args, { cwd: tree, reject: false, env: { PYTHONDONTWRITEBYTECODE: "1", NO_COLOR: "1" } });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/order\.TrackOrder\.track_order\s+ok\s+123 unit/);
