@@ -98,6 +98,7 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
       "ids.TimeIds.time_join('a' (0), <bench.ids.Point object>)",
       "ids.TimeIds.time_join('a' (1), <bench.ids.Point object>)",
       "ids.track_bad_params",
+      "custom.name.time_other (again, in bench/ids.py)",
       "limits.TimeSlow.time_sleep",
       "limits.time_repeat_once",
       "limits.track_not_a_number",
@@ -110,6 +111,9 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
     // benchmark_name replaces the name; values shown alike are numbered; a default repr loses its address.
     expect(bench(document, "custom.name.time_other")).toMatchObject({ status: "ok", file: "bench/ids.py" });
     expect(bench(document, "ids.TimeIds.time_join('a' (1), <bench.ids.Point object>)").params).toEqual({ text: "a", param2: "<bench.ids.Point object>" });
+    expect(bench(document, "custom.name.time_other (again, in bench/ids.py)").failure?.message).toBe(
+      "another benchmark already has the id custom.name.time_other; asv names must be unique",
+    );
     expect(bench(document, "ids.track_bad_params")).toMatchObject({
       status: "error",
       failure: { pass: "collect", message: "cannot set up the benchmark for discovery: TypeError: ids.track_bad_params.params must be a list of values (or of lists, one per parameter), not int" },
@@ -121,7 +125,13 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
     expect(broken).toMatchObject({ status: "error", file: "bench/broken.py", failure: { pass: "collect" } });
     expect(broken.failure?.message).toBe("cannot import benchmark module broken (bench/broken.py): ModuleNotFoundError: No module named 'shapes.no_such_module'");
     expect(broken.failure?.output).toContain('bench/broken.py", line 1');
-    expect(document.benchmarks.filter((b) => b.status !== "ok").map((b) => b.id)).toEqual(["broken", "ids.track_bad_params", "limits.TimeSlow.time_sleep", "limits.track_not_a_number"]);
+    expect(document.benchmarks.filter((b) => b.status !== "ok").map((b) => b.id)).toEqual([
+      "broken",
+      "ids.track_bad_params",
+      "custom.name.time_other (again, in bench/ids.py)",
+      "limits.TimeSlow.time_sleep",
+      "limits.track_not_a_number",
+    ]);
   });
 
   it("times time_ benchmarks through the three passes, with setup_cache's value and relative imports", () => {

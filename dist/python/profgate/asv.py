@@ -390,7 +390,20 @@ def collect(job):
                 found.append({"id": benchmark[0], "name": benchmark[0], "file": _relative_file(cwd, module), "module": name, "error": clip("cannot set up the benchmark for discovery: " + describe(benchmark[1])), "output": _traceback(benchmark[1])})
                 continue
             found.extend(_describe(benchmark, name))
-    return {"benchmarks": found}
+    return {"benchmarks": _unique(found)}
+
+
+def _unique(found):
+    """The entries with the first of each id kept; a later one (a ``benchmark_name`` used twice) fails, renamed."""
+    seen = set()
+    unique = []
+    for entry in found:
+        if entry["id"] in seen:
+            again = clip("{} (again, in {})".format(entry["id"], entry["file"]))
+            entry = {"id": again, "name": entry["name"], "file": entry["file"], "module": entry["module"], "error": clip("another benchmark already has the id {}; asv names must be unique".format(entry["id"]))}
+        seen.add(entry["id"])
+        unique.append(entry)
+    return unique
 
 
 def _module_file(package, name, cwd):
