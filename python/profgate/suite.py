@@ -4,9 +4,9 @@ A suite is ``native`` (``bench_*`` functions of ``bench_*.py`` files), ``pytest`
 pytest-benchmark or pytest-codspeed, see ``profgate.pytest_plugin``) or ``asv`` (an airspeed velocity suite, see
 ``profgate.asv``). Every benchmark goes through the passes of its kind (``PASSES_OF``): all of them for a timed one,
 the memory pass for asv's ``peakmem_``, one ``value`` call for asv's ``mem_`` and ``track_``. A benchmark whose
-asv ``setup`` raises ``NotImplementedError`` is recorded as skipped (``skipped``: why) and leaves its passes. Benchmarks run one after another (never
-concurrently: they would perturb each other's timings); the first pass that fails stops that benchmark and is
-recorded, and the suite goes on.
+asv ``setup`` raises ``NotImplementedError`` is recorded as skipped (``skipped``: why) and leaves its passes.
+Benchmarks run one after another (never concurrently: they would perturb each other's timings); the first pass that
+fails stops that benchmark and is recorded, and the suite goes on.
 """
 
 import ast
@@ -22,7 +22,8 @@ from profgate.normalise import tail
 
 _SKIPPED_DIRS = ("__pycache__", "node_modules")
 
-# The passes each kind of benchmark goes through, of those the run asks for; ``value`` runs whatever it asks for.
+# The passes each kind of benchmark goes through: of timing, profile and memory those the run asks for (--passes);
+# ``value``, the only measurement of its kinds, always.
 PASSES_OF = {
     "time": ("timing", "profile", "memory"),
     "peakmem": ("memory",),

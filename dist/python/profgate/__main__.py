@@ -101,13 +101,14 @@ Results are never written to stdout: the benchmarks may print there. With --even
 per line ("index" counts from 1):
   {"event": "collected", "count": N}                                   benchmarks found (after --filter)
   {"event": "pass", "pass": PASS, "step": I, "steps": N, "count": K}
-                                                                       a worker of a pass (calibrate, timing, profile,
-                                                                       memory) starts on K benchmarks; the timing
-                                                                       pass has N workers
+                                                                       a worker of a pass (value, calibrate, timing,
+                                                                       profile, memory) starts on K benchmarks; the
+                                                                       timing pass has N workers (value: the call of
+                                                                       asv's mem_ and track_ benchmarks)
   {"event": "done", "index": I, "count": N, "id": ID, "status": STATUS, "elapsed": SECONDS,
    "passes": {PASS: SECONDS}}                                          a benchmark finished (I counts them): ok,
-                                                                       error, exit, crash or timeout, after SECONDS
-                                                                       of work on it, split by pass
+                                                                       error, exit, crash or timeout, or skipped
+                                                                       (asv), after SECONDS of work on it, by pass
   {"event": "round", "round": R, "rounds": N}                          ab: a round starts
   {"event": "finished", "elapsed": SECONDS}                            results.json is about to be written
 
