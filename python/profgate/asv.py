@@ -13,7 +13,8 @@ attribute), with a parameter combination appended as asv shows it: ``module.Clas
 
 For each benchmark, in each worker, in asv's order: ``setup_cache`` once per worker (its value becomes the first
 argument of everything below), then ``setup`` of the module, the class and the benchmark (``time_x.setup``), the
-measurement, then ``teardown`` of the benchmark, the class and the module. A ``setup`` that raises
+measurement, then ``teardown`` of the benchmark, the class and the module (once around each pass of a benchmark,
+where asv sets up again before each of its samples). A ``setup`` that raises
 ``NotImplementedError`` skips that parameter combination: it is recorded as skipped, not failed. The attributes are
 looked up on the benchmark, then its class, then its module, as asv does.
 
@@ -26,7 +27,8 @@ What is measured by kind:
 - ``timeraw_``: not supported (its code would run in a fresh interpreter); reported as skipped, by name.
 
 asv's measurement attributes map onto profgate's settings where profgate has a per-benchmark counterpart: a
-non-zero ``number`` fixes the loop count (no calibration), ``sample_time`` is the calibration target (min-time),
+non-zero ``number`` fixes the loop count (no calibration; ``number = 1``, asv's way of asking for a fresh set-up
+before every call, also sets up again before each iteration, outside the measurement), ``sample_time`` is the calibration target (min-time),
 ``repeat`` the most values per timing process (its maximum when a tuple), ``timeout`` the benchmark's timeout (a
 --timeout-for pattern still wins). ``rounds``, ``warmup_time`` and ``min_run_count`` have none: profgate's timing
 processes and warm-up values are the same for the whole suite.
@@ -525,13 +527,26 @@ def _measure(job, spec, benchmark, values, cache, records):
     if benchmark.setup_cache is not None:
         args = (cache.get(benchmark.setup_cache),) + args
     try:
-        for setup in benchmark.setups:
-            setup(*args)
+        _run(benchmark.setups, args)
     except NotImplementedError as exc:
         # asv's convention: this parameter combination does not apply here.
         return {"skipped": clip("setup raised NotImplementedError" + (": {}".format(exc) if str(exc) else ""))}
+    call = benchmark.call(args)
+    prepare = None
+    if benchmark.kind == "time" and benchmark.overrides().get("loops") == 1:
+        # number = 1 is how asv suites ask for a fresh setup before every call (asv sets up before each sample, of
+        # number calls): set up again before each iteration, outside the measurement.
+        def prepare():
+            _run(benchmark.teardowns, args)
+            _run(benchmark.setups, args)
+            return call
+
     try:
-        return run_pass(job, spec, benchmark.call(args), records)
+        return run_pass(job, spec, call, records, prepare)
     finally:
-        for teardown in benchmark.teardowns:
-            teardown(*args)
+        _run(benchmark.teardowns, args)
+
+
+def _run(functions, args):
+    for function in functions:
+        function(*args)

@@ -102,6 +102,7 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
       "limits.TimeSlow.time_sleep",
       "limits.time_repeat_once",
       "limits.track_not_a_number",
+      "limits.TimeConsume.time_pop",
       "order.TrackOrder.track_order",
       "order.TrackOrder.track_setup_cache_runs",
       "sub.nested.TimeNested.time_count",
@@ -188,6 +189,8 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
   it("applies number, repeat, timeout and pretty_name", () => {
     expect(bench(document, "grid.time_words")).toMatchObject({ pretty_name: "Sorting the sample words", timing: { loops: 7 } });
     expect(bench(document, "limits.time_repeat_once").timing?.processes.map((p) => p.cpu.length)).toEqual([1, 1]);
+    // number = 1: a fresh setup before every call, in every pass (the benchmark raises on a used-up list).
+    expect(bench(document, "limits.TimeConsume.time_pop")).toMatchObject({ status: "ok", timing: { loops: 1 }, profile: { iterations: 2 } });
     const slow = bench(document, "limits.TimeSlow.time_sleep");
     expect(slow.status).toBe("timeout");
     expect(slow.failure?.message).toMatch(/^timed out after 0\.5 s in the timing pass/);
