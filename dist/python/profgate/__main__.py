@@ -45,7 +45,8 @@ Options:
   --pythonpath DIR          also importable by the benchmarks, after the working directory (repeatable)
   --filter SUBSTRING        only benchmarks whose id contains SUBSTRING
   --suite KIND              native, pytest, asv or auto (default: auto)
-  --asv-config FILE         asv suites: the asv.conf.json to read benchmark_dir from (default: asv.conf.json)
+  --asv-config FILE         asv suites: the asv.conf.json to read benchmark_dir from (default: asv.conf.json);
+                            with it, --suite auto means asv
   -k EXPRESSION, --select EXPRESSION
                             pytest suites: only tests matching pytest's -k EXPRESSION
   --processes N             timing worker processes per benchmark (default: 10)
@@ -355,8 +356,11 @@ def _asv_paths(paths, options, tree):
     asv benchmarks, that directory and ``asv``."""
     if options.asv_config is not None and options.suite not in ("asv", "auto"):
         raise UsageError("--asv-config {!r} applies to asv suites, and --suite is {}".format(options.asv_config, options.suite))
-    if options.suite not in ("asv", "auto") or paths != DEFAULT_PATHS:
+    if options.suite not in ("asv", "auto"):
         return paths, options.suite
+    if paths != DEFAULT_PATHS:
+        # An asv.conf.json named on the command line says what kind of suite the PATH is.
+        return paths, "asv" if options.asv_config is not None else options.suite
     try:
         directory = asv.benchmark_dir(tree, options.asv_config)
     except asv.ConfigError as error:
