@@ -3546,7 +3546,7 @@ function parse(toml, options = {}) {
 var HAS_WELLFORMED = !!"".isWellFormed;
 
 // src/core/config.ts
-var SUITE_KINDS = ["native", "pytest", "auto"];
+var SUITE_KINDS = ["native", "pytest", "asv", "auto"];
 var DEFAULT_RUN_SETTINGS = Object.freeze({
   paths: ["benchmarks"],
   python: "python3",
@@ -3554,6 +3554,7 @@ var DEFAULT_RUN_SETTINGS = Object.freeze({
   filter: null,
   suite: "auto",
   select: null,
+  asvConfig: null,
   processes: 10,
   values: 5,
   warmups: 1,
@@ -3579,6 +3580,7 @@ var RUN_KEYS = {
   filter: { kind: "string", set: (t, v) => t.filter = v },
   suite: { kind: "suite", set: (t, v) => t.suite = v },
   select: { kind: "string", set: (t, v) => t.select = v },
+  "asv-config": { kind: "string", set: (t, v) => t.asvConfig = v },
   processes: { kind: "positive-int", set: (t, v) => t.processes = v },
   values: { kind: "positive-int", set: (t, v) => t.values = v },
   warmups: { kind: "nonnegative-int", set: (t, v) => t.warmups = v },
@@ -3600,7 +3602,8 @@ var THRESHOLD_KEYS = {
   "noise-margin": { kind: "percent", set: (t, v) => t.noiseMargin = v },
   "interleaved-margin": { kind: "percent", set: (t, v) => t.interleavedMargin = v },
   level: { kind: "level", set: (t, v) => t.level = v },
-  "call-threshold": { kind: "percent", set: (t, v) => t.callThreshold = v }
+  "call-threshold": { kind: "percent", set: (t, v) => t.callThreshold = v },
+  "value-threshold": { kind: "percent", set: (t, v) => t.valueThreshold = v }
 };
 var ALLOWED = {
   "positive-int": "a whole number of at least 1",
@@ -23468,7 +23471,7 @@ var count = external_exports.number().finite().nonnegative();
 var seconds = external_exports.number().finite().nonnegative();
 var bytes = external_exports.number().finite();
 var BenchmarkStatus = external_exports.enum(["ok", "error", "exit", "crash", "timeout"]);
-var Pass = external_exports.enum(["collect", "timing", "profile", "memory"]);
+var Pass = external_exports.enum(["collect", "timing", "profile", "memory", "value"]);
 var Failure = external_exports.strictObject({
   pass: Pass,
   message: text(),
@@ -23502,6 +23505,7 @@ var ProfiledFunction = rowSchema(FUNCTION_ROW);
 var CallEdge = rowSchema(EDGE_ROW);
 var MemoryLine = rowSchema(MEMORY_ROW);
 var MAX_EDGES = MAX_LIST * 4;
+var BenchmarkKind = external_exports.enum(["time", "peakmem", "mem", "track"]);
 var ParamValue = external_exports.union([external_exports.string().max(MAX_TEXT), external_exports.number(), external_exports.boolean(), external_exports.null()]);
 var Environment = external_exports.strictObject({
   python: external_exports.strictObject({
@@ -23605,7 +23609,17 @@ function buildSchemas(rows) {
     /** The shard that measured it, in a sharded run (absent otherwise). */
     shard: shardNumber.optional(),
     /** The machine that measured it, in a sharded run: the runner's name (absent otherwise). */
-    runner: text().nullable().optional()
+    runner: text().nullable().optional(),
+    /** Absent for `time`, and in results of earlier versions. */
+    kind: BenchmarkKind.optional(),
+    /** `mem` and `track`: the measured value, null when its call failed. */
+    value: external_exports.number().finite().nullable().optional(),
+    /** `track`: the unit of `value` (asv's `unit` attribute). */
+    unit: text().optional(),
+    /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError; a `timeraw_` benchmark). Not a failure. */
+    skipped: text().optional(),
+    /** A name for display (asv's `pretty_name`). */
+    pretty_name: text().optional()
   });
   const Results2 = external_exports.strictObject({
     schema: external_exports.literal(RESULTS_SCHEMA_NAME),
@@ -31044,6 +31058,7 @@ function commonArgs(settings, out) {
   if (settings.filter !== null) args.push("--filter", settings.filter);
   args.push("--suite", settings.suite);
   if (settings.select !== null) args.push("--select", settings.select);
+  if (settings.asvConfig !== null) args.push("--asv-config", settings.asvConfig);
   args.push(
     "--values",
     String(settings.values),
@@ -31645,9 +31660,9 @@ function attributeFunctions(base, head, pairs, scale, limits) {
 // src/core/comparison.ts
 var COMPARISON_SCHEMA_NAME = "profgate/comparison";
 var COMPARISON_SCHEMA_VERSION = 1;
-var Verdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive", "new", "removed", "failed"]);
+var Verdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive", "new", "removed", "failed", "skipped"]);
 var MetricVerdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive"]);
-var Metric = external_exports.enum(["time", "peak_memory", "retained_memory", "calls"]);
+var Metric = external_exports.enum(["time", "peak_memory", "retained_memory", "calls", "value"]);
 var Mode = external_exports.enum(["separate", "interleaved"]);
 var Side = external_exports.enum(["base", "head"]);
 var Pair = external_exports.strictObject({ base: external_exports.number(), head: external_exports.number() });
@@ -31694,6 +31709,17 @@ var Memory2 = external_exports.strictObject({
   retained: MemoryMetric,
   threshold: external_exports.number(),
   floor: external_exports.number()
+});
+var ValueMetric = external_exports.strictObject({
+  kind: external_exports.enum(["mem", "track"]),
+  unit: external_exports.string(),
+  verdict: MetricVerdict,
+  base: external_exports.number(),
+  head: external_exports.number(),
+  delta: external_exports.number(),
+  /** delta / |base|; null when base is 0. */
+  relative: external_exports.number().nullable(),
+  threshold: external_exports.number()
 });
 var FunctionPlace = {
   file: external_exports.string(),
@@ -31813,6 +31839,14 @@ var BenchmarkComparison = external_exports.strictObject({
   timing: Timing2.nullable(),
   memory: Memory2.nullable(),
   calls: Calls.nullable(),
+  /** An asv `mem_` or `track_` benchmark's compared value (absent for other benchmarks). */
+  value: ValueMetric.nullable().optional(),
+  /** What the benchmark measures (absent for `time`). */
+  kind: BenchmarkKind.optional(),
+  /** The name shown for it (asv's `pretty_name`), when it has one. */
+  pretty_name: external_exports.string().optional(),
+  /** Why it was not measured, on the side that skipped it (for `skipped`). */
+  skipped: external_exports.string().optional(),
   /** Present for regressed and improved benchmarks. */
   attribution: Attribution.nullable(),
   /**
@@ -31834,6 +31868,7 @@ var ThresholdsJson = external_exports.strictObject({
   memory_threshold: external_exports.number(),
   memory_floor: external_exports.number(),
   call_threshold: external_exports.number().nullable(),
+  value_threshold: external_exports.number(),
   level: external_exports.number()
 });
 var RunFacts = external_exports.strictObject({
@@ -31878,7 +31913,8 @@ var Summary = external_exports.strictObject({
     inconclusive: external_exports.number(),
     new: external_exports.number(),
     removed: external_exports.number(),
-    failed: external_exports.number()
+    failed: external_exports.number(),
+    skipped: external_exports.number()
   })
 });
 var Comparison = external_exports.strictObject({
@@ -32168,6 +32204,7 @@ var DEFAULT_THRESHOLDS = Object.freeze({
   memoryThreshold: 0.1,
   memoryFloor: 64 * 1024,
   callThreshold: null,
+  valueThreshold: 0.1,
   level: 0.99
 });
 function defined(layer) {
@@ -32258,12 +32295,31 @@ function compareMemory(base, head, t) {
     floor: t.memoryFloor
   };
 }
-function metricsWith(verdict, timing, memory, calls) {
+function compareValue(base, head, t) {
+  const kind = head.kind;
+  if (kind !== "mem" && kind !== "track" || base.kind !== kind || base.value == null || head.value == null) return null;
+  const delta = head.value - base.value;
+  let verdict = "unchanged";
+  if (delta > t.valueThreshold * Math.abs(base.value)) verdict = "regressed";
+  else if (-delta > t.valueThreshold * Math.abs(head.value)) verdict = "improved";
+  return {
+    kind,
+    unit: kind === "mem" ? "bytes" : head.unit ?? "unit",
+    verdict,
+    base: base.value,
+    head: head.value,
+    delta,
+    relative: base.value === 0 ? null : delta / Math.abs(base.value),
+    threshold: t.valueThreshold
+  };
+}
+function metricsWith(verdict, timing, memory, calls, value) {
   const metrics = [];
   if (timing?.verdict === verdict) metrics.push("time");
   if (memory?.peak.verdict === verdict) metrics.push("peak_memory");
   if (memory?.retained.verdict === verdict) metrics.push("retained_memory");
   if (calls?.verdict === verdict) metrics.push("calls");
+  if (value?.verdict === verdict) metrics.push("value");
   return metrics;
 }
 var CAVEAT_FIELDS = [
@@ -32304,7 +32360,7 @@ function runFacts(results, commit) {
   };
 }
 function emptyEntry(bench, verdict, failures) {
-  return {
+  const entry = {
     id: bench.id,
     file: bench.file,
     name: bench.name,
@@ -32320,11 +32376,15 @@ function emptyEntry(bench, verdict, failures) {
     attribution: null,
     confirmed: false
   };
+  if (bench.kind !== void 0 && bench.kind !== "time") entry.kind = bench.kind;
+  if (bench.pretty_name !== void 0) entry.pretty_name = bench.pretty_name;
+  return entry;
 }
 function decideVerdict(entry) {
   const { timing, memory, calls } = entry;
-  entry.regressions = metricsWith("regressed", timing, memory, calls);
-  entry.improvements = metricsWith("improved", timing, memory, calls);
+  const value = entry.value ?? null;
+  entry.regressions = metricsWith("regressed", timing, memory, calls, value);
+  entry.improvements = metricsWith("improved", timing, memory, calls, value);
   if (entry.regressions.length > 0) entry.verdict = "regressed";
   else if (entry.improvements.length > 0) entry.verdict = "improved";
   else if (timing?.verdict === "inconclusive") entry.verdict = "inconclusive";
@@ -32338,7 +32398,7 @@ function attribute(before, after, timing, limits = DEFAULT_LIMITS, pairs = befor
   };
 }
 function summarize(benchmarks) {
-  const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0 };
+  const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0, skipped: 0 };
   for (const b of benchmarks) counts[b.verdict]++;
   const gatingRegressions = benchmarks.filter((b) => b.gating).length;
   return { verdict: gatingRegressions > 0 ? "fail" : "pass", gating_regressions: gatingRegressions, counts };
@@ -32356,12 +32416,18 @@ function compare(base, head, options) {
     const failures = [...failuresOf("base", before), ...failuresOf("head", after)];
     if (failures.length > 0) {
       pending.push({ entry: emptyEntry(after, "failed", failures), compared: false, thresholds, base: before, head: after });
+    } else if (after.skipped !== void 0 || before?.skipped !== void 0) {
+      const entry = emptyEntry(after, "skipped", []);
+      entry.skipped = after.skipped ?? before?.skipped;
+      pending.push({ entry, compared: false, thresholds, base: before, head: after });
     } else if (before === void 0) {
       pending.push({ entry: emptyEntry(after, "new", []), compared: false, thresholds, base: before, head: after });
     } else {
       const entry = emptyEntry(after, "unchanged", []);
       entry.timing = after.timing !== null && before.timing !== null ? compareTiming(before, after, thresholds, options.mode, caveats.length > 0) : null;
       entry.memory = compareMemory(before, after, thresholds);
+      const value = compareValue(before, after, thresholds);
+      if (value !== null) entry.value = value;
       pending.push({ entry, compared: true, thresholds, base: before, head: after });
     }
   }
@@ -32404,6 +32470,7 @@ function compare(base, head, options) {
         memory_threshold: global3.memoryThreshold,
         memory_floor: global3.memoryFloor,
         call_threshold: global3.callThreshold,
+        value_threshold: global3.valueThreshold,
         level: global3.level
       },
       margin: options.mode === "separate" ? global3.noiseMargin : global3.interleavedMargin,
@@ -32669,7 +32736,8 @@ var VERDICT_ICON = {
   inconclusive: "\u{1F7E1}",
   new: "\u{1F195}",
   removed: "\u2796",
-  failed: "\u274C"
+  failed: "\u274C",
+  skipped: "\u23ED\uFE0F"
 };
 function sourceUrl(context, file2, line) {
   if (context.repository === void 0 || context.sha === void 0) return void 0;
@@ -32694,14 +32762,41 @@ function clip(text3, max) {
 function isLowSurrogate(code3) {
   return code3 >= 56320 && code3 <= 57343;
 }
-var ORDER = ["regressed", "failed", "inconclusive", "improved", "new", "removed", "unchanged"];
+var ORDER = ["regressed", "failed", "inconclusive", "improved", "new", "removed"];
+var QUIET_VERDICTS = ["unchanged", "skipped"];
+function quietBenchmarks(comparison) {
+  return QUIET_VERDICTS.map((verdict) => ({ verdict, benches: comparison.benchmarks.filter((b) => b.verdict === verdict) })).filter((group) => group.benches.length > 0);
+}
 function changedBenchmarks(comparison) {
-  return comparison.benchmarks.filter((b) => b.verdict !== "unchanged").sort((a2, b) => Number(b.gating) - Number(a2.gating) || ORDER.indexOf(a2.verdict) - ORDER.indexOf(b.verdict));
+  const quiet = QUIET_VERDICTS;
+  return comparison.benchmarks.filter((b) => !quiet.includes(b.verdict)).sort((a2, b) => Number(b.gating) - Number(a2.gating) || ORDER.indexOf(a2.verdict) - ORDER.indexOf(b.verdict));
 }
 function displayName(bench) {
   const params = Object.entries(bench.params);
-  return bench.name + (params.length > 0 ? `[${params.map(([k, v]) => `${k}=${String(v)}`).join(",")}]` : "");
+  return (bench.pretty_name ?? bench.name) + (params.length > 0 ? `[${params.map(([k, v]) => `${k}=${String(v)}`).join(",")}]` : "");
 }
+function formatValue(value, kind, unit) {
+  return kind === "mem" ? formatBytes(value) : `${formatCount(value)} ${unit}`;
+}
+function valueText(value) {
+  const relative3 = value.relative === null || value.delta === 0 ? "" : ` (${formatPercent(value.relative)})`;
+  const base = value.kind === "mem" ? formatBytes(value.base) : formatCount(value.base);
+  return `${value.kind} ${base} \u2192 ${formatValue(value.head, value.kind, value.unit)}${relative3}`;
+}
+function timeOrValueText(bench) {
+  return bench.value != null ? valueText(bench.value) : timingText(bench.timing);
+}
+function resultValueText(bench) {
+  if (bench.kind !== "mem" && bench.kind !== "track" || bench.value == null) return void 0;
+  return formatValue(bench.value, bench.kind, bench.kind === "mem" ? "bytes" : bench.unit ?? "unit");
+}
+var METRIC_LABEL = {
+  time: "time",
+  peak_memory: "peak memory",
+  retained_memory: "retained memory",
+  calls: "calls",
+  value: "value"
+};
 function verdictLine(comparison) {
   const { summary } = comparison;
   const c3 = summary.counts;
@@ -32714,6 +32809,7 @@ function verdictLine(comparison) {
   if (c3.failed > 0) rest.push(`${c3.failed} failed`);
   if (c3.new > 0) rest.push(`${c3.new} new`);
   if (c3.removed > 0) rest.push(`${c3.removed} removed`);
+  if (c3.skipped > 0) rest.push(`${c3.skipped} skipped`);
   const tail = rest.length > 0 ? `; ${rest.join(", ")}` : "";
   if (summary.verdict === "fail") {
     return { icon: "\u274C", text: `profgate: ${summary.gating_regressions} of ${total} benchmarks regressed past the thresholds${tail}` };
@@ -32748,7 +32844,8 @@ function memoryNotes(allocations) {
 }
 function verdictText(bench) {
   const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
-  const metrics = what.length > 0 ? ` (${what.map((m) => m.replace("_", " ")).join(", ")})` : "";
+  const metrics = what.length > 0 ? ` (${what.map((m) => m === "value" && bench.value != null ? `${bench.value.kind} value` : METRIC_LABEL[m]).join(", ")})` : "";
+  if (bench.verdict === "skipped") return `${VERDICT_ICON.skipped} skipped${bench.skipped === void 0 ? "" : `: ${clip(bench.skipped, 120)}`}`;
   const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
   const confirmed = bench.confirmed ? " \xB7 timing confirmed on the same runner" : "";
   return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}`;
@@ -32770,7 +32867,7 @@ function methodText(comparison) {
   const mode = method.mode === "separate" ? "base and head from separate runs" : "base and head interleaved on the same machine";
   const { base, head } = method;
   const samples = base.processes === head.processes && base.values === head.values ? `${head.processes} processes \xD7 ${head.values} values per side` : `${base.processes} processes \xD7 ${base.values} values for base, ${head.processes} \xD7 ${head.values} for head`;
-  return `Timing: Hodges\u2013Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
+  return `Timing: Hodges\u2013Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${comparison.benchmarks.some((b) => b.value != null) ? ` asv mem_ and track_ values are exact, regressed above ${formatPercent(t.value_threshold, 0)}.` : ""}${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
 }
 function describeRun(facts, escape, commit) {
   const cpu = facts.cpu_model === "" ? "" : `, ${facts.cpu_model}`;
@@ -32817,8 +32914,8 @@ function relativeSpread(values) {
 function renderRunSummary(results, colour) {
   const header = ["benchmark", "status", "time/iter", "spread", "processes", "peak memory", "retained"];
   const rows = results.benchmarks.map((bench) => {
-    const status = bench.status === "ok" ? paint("ok", "green", colour) : paint(bench.status, "red", colour);
-    let time3 = "\u2014";
+    const status = bench.status !== "ok" ? paint(bench.status, "red", colour) : bench.skipped !== void 0 ? paint("skipped", "dim", colour) : paint("ok", "green", colour);
+    let time3 = resultValueText(bench) ?? "\u2014";
     let spread = "\u2014";
     let processes = "\u2014";
     if (bench.timing !== null) {
@@ -32865,7 +32962,8 @@ var VERDICT_COLOUR = {
   inconclusive: "yellow",
   new: "cyan",
   removed: "dim",
-  failed: "red"
+  failed: "red",
+  skipped: "dim"
 };
 function ratioCell(timing) {
   if (timing === null || timing.ratio === null) return "\u2014";
@@ -32892,7 +32990,7 @@ function renderComparison(comparison, colour, detailRows = 5) {
   const header = ["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"].map((h2) => paint(h2, "bold", colour));
   const rows = comparison.benchmarks.map((b) => [
     sanitize(b.id),
-    ratioCell(b.timing),
+    b.value != null ? valueText(b.value) : ratioCell(b.timing),
     memoryDelta(b.memory?.peak),
     memoryDelta(b.memory?.retained),
     paint(b.verdict + (b.verdict === "regressed" && !b.gating ? " (not significant)" : "") + (b.confirmed ? " (same runner)" : ""), VERDICT_COLOUR[b.verdict], colour)
@@ -32970,7 +33068,7 @@ function createProgress(stream, colour, label = "") {
         }
         break;
       case "done": {
-        const status = event.status === "ok" ? paint("ok", "green", colour) : paint(event.status, "red", colour);
+        const status = event.status === "ok" ? paint("ok", "green", colour) : event.status === "skipped" ? paint("skipped", "dim", colour) : paint(event.status, "red", colour);
         const line = `${prefix}[${event.index}/${event.count}] ${sanitize(event.id)} ${status} (${formatDuration(event.elapsed)})`;
         stream.write(live ? `\r\x1B[2K${line}
 ` : `${line}
@@ -32999,6 +33097,7 @@ var RUN_OPTIONS = {
   filter: { type: "string" },
   suite: { type: "string" },
   select: { type: "string", short: "k" },
+  "asv-config": { type: "string" },
   processes: { type: "string" },
   values: { type: "string" },
   timeout: { type: "string" },
@@ -33014,8 +33113,9 @@ var RUN_OPTIONS = {
 var RUN_HELP = `Usage: profgate run [PATH...] [options]
 
 Runs the Python benchmarks under PATH (default: "benchmarks", or [tool.profgate] benchmarks in pyproject.toml):
-files named bench_*.py, functions named bench_*, or a suite written for pytest-benchmark or pytest-codspeed (tests
-using the benchmark fixture or marker, run with the project's own pytest). Benchmarks run in fresh worker
+files named bench_*.py, functions named bench_*, a suite written for pytest-benchmark or pytest-codspeed (tests
+using the benchmark fixture or marker, run with the project's own pytest), or an asv suite (benchmark_dir of
+asv.conf.json, run without asv). Benchmarks run in fresh worker
 processes, in a timing pass (N processes, each timing every benchmark in a new random order), a cProfile pass and a
 tracemalloc pass. Writes DIR/results.json, DIR/profiles/*.pstats and the same profiles as collapsed stacks
 (DIR/profiles/*.folded, for flamegraph.pl, inferno or speedscope).
@@ -33025,10 +33125,12 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --python CMD            the project's Python interpreter (default python3)
   --pythonpath DIR        make DIR importable, e.g. src (repeatable)
   --filter SUBSTRING      only benchmarks whose id contains SUBSTRING
-  --suite KIND            native (bench_*.py), pytest (pytest-benchmark/pytest-codspeed tests) or auto (default:
-                          native if PATH holds bench_*.py files, else pytest if its tests use the benchmark
-                          fixture or marker)
+  --suite KIND            native (bench_*.py), pytest (pytest-benchmark/pytest-codspeed tests), asv (airspeed
+                          velocity: time_*, peakmem_*, mem_*, track_*) or auto (default: asv if asv.conf.json
+                          is present and its benchmark_dir holds asv benchmarks, else native if PATH holds
+                          bench_*.py files, else pytest if its tests use the benchmark fixture or marker)
   -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
+  --asv-config FILE       asv suites: the asv.conf.json naming benchmark_dir (default asv.conf.json)
   --processes N           timing worker processes (default 10), each timing every benchmark
   --values N              timed values per process (default 5)
   --min-time SECONDS      shortest duration of one timed value (default 0.01)
@@ -33061,6 +33163,7 @@ async function runSettingsFrom(values, positionals, cwd) {
       filter: values.filter,
       suite: values.suite,
       select: values.select,
+      "asv-config": values["asv-config"],
       processes: values.processes,
       values: values.values,
       timeout: values.timeout,
@@ -33081,7 +33184,7 @@ async function runCommand(values, positionals, context) {
   const run = await measure(values, settings, out, context, progress);
   if (run.results.benchmarks.length === 0 && (run.results.shard?.total ?? 0) === 0) {
     throw new UsageError(
-      `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`
+      `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select), or an asv suite (--suite asv); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`
     );
   }
   context.stdout.write(`${renderRunSummary(run.results, context.colour)}
@@ -33931,7 +34034,7 @@ function benchmarkRows(benches) {
     return [
       code(b.id),
       medians,
-      escapeHtml(timingText(b.timing)),
+      escapeHtml(timeOrValueText(b)),
       p === null ? "\u2014" : p.toPrecision(2),
       memoryText(b.memory?.peak),
       memoryText(b.memory?.retained),
@@ -34192,7 +34295,6 @@ function hashSource(text3) {
 function renderHtml(comparison, context = {}, results) {
   const { icon, text: text3 } = verdictLine(comparison);
   const changed = changedBenchmarks(comparison);
-  const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const verdictClass = comparison.summary.verdict === "fail" ? "fail" : comparison.summary.counts.regressed > 0 ? "warn" : "pass";
   const drawn = pictures(context, results);
   const body = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text3)}</h1>`];
@@ -34200,12 +34302,13 @@ function renderHtml(comparison, context = {}, results) {
   for (const caveat of comparison.caveats) body.push(`<blockquote class="warn">\u26A0\uFE0F ${escapeHtml(caveat.message)}</blockquote>`);
   body.push(`<h2>Benchmarks</h2>`);
   if (changed.length > 0) body.push(table(BENCHMARK_HEADERS, benchmarkRows(changed), BENCHMARK_NUMERIC));
-  if (unchanged.length > 0) {
-    body.push(`<details><summary>${unchanged.length} unchanged</summary>`, table(BENCHMARK_HEADERS, benchmarkRows(unchanged), BENCHMARK_NUMERIC), "</details>");
+  const quiet = quietBenchmarks(comparison);
+  for (const { verdict, benches } of quiet) {
+    body.push(`<details><summary>${benches.length} ${verdict}</summary>`, table(BENCHMARK_HEADERS, benchmarkRows(benches), BENCHMARK_NUMERIC), "</details>");
   }
   const explained = changed.filter((b) => b.attribution !== null && (b.verdict === "regressed" || b.verdict === "improved") || b.failures.length > 0);
   if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b, drawn)));
-  const others = [...changed, ...unchanged].filter((b) => !explained.includes(b)).flatMap((b) => {
+  const others = [...changed, ...quiet.flatMap((group) => group.benches)].filter((b) => !explained.includes(b)).flatMap((b) => {
     const distribution = drawn.distribution(b);
     return distribution === void 0 ? [] : [`<details><summary class="${b.verdict}">${escapeHtml(verdictText(b))}: ${code(displayName(b))} <span class="muted">${escapeHtml(b.file)}</span></summary>`, distribution, "</details>"];
   });
@@ -34396,7 +34499,7 @@ function location2(context, file2, line) {
   return link(code2(label), sourceUrl(context, file2, line));
 }
 function benchmarkTable(benches) {
-  const rows = benches.map((b) => [code2(b.id), escapeText(timingText(b.timing)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
+  const rows = benches.map((b) => [code2(b.id), escapeText(timeOrValueText(b)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
   return markdownTable([["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"], ...rows], {
     alignDelimiters: false,
     align: ["l", "r", "r", "r", "l"]
@@ -34536,7 +34639,6 @@ function countsText(benches) {
 }
 function build(comparison, context, budget, dropped, detailsOf) {
   const changed = changedBenchmarks(comparison);
-  const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const { icon, text: text3 } = verdictLine(comparison);
   const out = [reportMarker(context.marker), `### ${icon} ${text3}`, ""];
   for (const note of context.notes ?? []) out.push(`> ${escapeText(note)}`, "");
@@ -34547,11 +34649,11 @@ function build(comparison, context, budget, dropped, detailsOf) {
     if (hidden2.length > 0) out.push(`\u2026and ${hidden2.length} more changed benchmarks (${countsText(hidden2)}), not shown.`, "");
     out.push(...pictureGuide(changed, context));
   }
-  if (unchanged.length > 0) {
+  for (const { verdict, benches } of quietBenchmarks(comparison)) {
     if (budget.unchangedTable) {
-      out.push(`<details><summary>${unchanged.length} unchanged</summary>`, "", benchmarkTable(unchanged), "", "</details>", "");
+      out.push(`<details><summary>${benches.length} ${verdict}</summary>`, "", benchmarkTable(benches), "", "</details>", "");
     } else {
-      out.push(`${unchanged.length} unchanged.`, "");
+      out.push(`${benches.length} ${verdict}.`, "");
     }
   }
   let shown = 0;

@@ -21,6 +21,15 @@ are disabled when installed; see profgate/pytest_plugin.py. --suite auto (the de
 hold bench_*.py files, else pytest when a Python file under them has a function parameter named benchmark or uses
 mark.benchmark, else native.
 
+A suite written for asv (airspeed velocity) runs unchanged, without asv, with --suite asv: its benchmark directory
+(benchmark_dir of asv.conf.json in the working directory, or of --asv-config FILE; a PATH given instead of the
+default names it) is imported as a package, and its benchmarks are asv's time_*, peakmem_*, mem_* and track_*
+functions and methods, with asv's names as ids (version.TimeVersionSuite.time_hash, parameters as
+module.Class.time_x(10, 'a')), asv's setup/teardown/setup_cache order, NotImplementedError from setup recorded as
+skipped, and number, sample_time, repeat and timeout applied per benchmark; see profgate/asv.py. --suite auto picks
+asv first when the working directory has an asv.conf.json and a Python file under the PATHs (or, by default, under
+benchmark_dir) defines such a benchmark.
+
 Benchmarks run in fresh worker processes, never two at once, in three passes: a timing pass (gc off while timing,
 loops calibrated once, PROCESSES processes of WARMUPS discarded and up to VALUES recorded values, as many as fit in
 the process's share of MAX-TIME), a cProfile pass and a tracemalloc pass (whose line breakdown has a budget of
@@ -35,7 +44,9 @@ Options:
   --out DIR                 write DIR/results.json (docs/results-schema.md) and DIR/profiles/*.pstats (required)
   --pythonpath DIR          also importable by the benchmarks, after the working directory (repeatable)
   --filter SUBSTRING        only benchmarks whose id contains SUBSTRING
-  --suite KIND              native, pytest or auto (default: auto)
+  --suite KIND              native, pytest, asv or auto (default: auto)
+  --asv-config FILE         asv suites: the asv.conf.json to read benchmark_dir from (default: asv.conf.json);
+                            with it, --suite auto means asv
   -k EXPRESSION, --select EXPRESSION
                             pytest suites: only tests matching pytest's -k EXPRESSION
   --processes N             timing worker processes per benchmark (default: 10)
@@ -93,13 +104,14 @@ Results are never written to stdout: the benchmarks may print there. With --even
 per line ("index" counts from 1):
   {"event": "collected", "count": N}                                   benchmarks found (after --filter)
   {"event": "pass", "pass": PASS, "step": I, "steps": N, "count": K}
-                                                                       a worker of a pass (calibrate, timing, profile,
-                                                                       memory) starts on K benchmarks; the timing
-                                                                       pass has N workers
+                                                                       a worker of a pass (value, calibrate, timing,
+                                                                       profile, memory) starts on K benchmarks; the
+                                                                       timing pass has N workers (value: the call of
+                                                                       asv's mem_ and track_ benchmarks)
   {"event": "done", "index": I, "count": N, "id": ID, "status": STATUS, "elapsed": SECONDS,
    "passes": {PASS: SECONDS}}                                          a benchmark finished (I counts them): ok,
-                                                                       error, exit, crash or timeout, after SECONDS
-                                                                       of work on it, split by pass
+                                                                       error, exit, crash or timeout, or skipped
+                                                                       (asv), after SECONDS of work on it, by pass
   {"event": "round", "round": R, "rounds": N}                          ab: a round starts
   {"event": "finished", "elapsed": SECONDS}                            results.json is about to be written
 
@@ -116,7 +128,7 @@ import os
 import random
 import sys
 
-from profgate import environment, interleave
+from profgate import asv, environment, interleave
 from profgate.normalise import clip
 from profgate.settings import (
     DEFAULT_HASH_SEED,
@@ -225,6 +237,7 @@ def _parser(command):
     parser.add_argument("--filter", default=None)
     parser.add_argument("--suite", choices=SUITES, default="auto")
     parser.add_argument("-k", "--select", default=None)
+    parser.add_argument("--asv-config", default=None)
     parser.add_argument("--values", type=_whole(1), default=DEFAULT_VALUES)
     parser.add_argument("--warmups", type=_whole(0), default=DEFAULT_WARMUPS)
     parser.add_argument("--min-time", type=_seconds(positive=False), default=DEFAULT_MIN_TIME)
@@ -277,12 +290,17 @@ def parse_arguments(argv, cwd):
     paths = tuple(_relative(cwd, path) for path in options.paths or DEFAULT_PATHS)
     pythonpath = tuple(_relative(cwd, path) for path in options.pythonpath)
     plan = None
+    # The version under test decides where an asv suite lives: this directory, or ab's head tree.
+    tree = cwd if name == "run" else os.path.abspath(os.path.join(cwd, options.head))
+    paths, wanted = _asv_paths(paths, options, tree)
     if name == "run":
-        suite = _check_tree(paths, pythonpath, options.suite, cwd, cwd)
+        suite = _check_tree(paths, pythonpath, wanted, cwd, cwd)
     else:
-        plan, suite = _check_trees(options, paths, pythonpath, cwd)
+        plan, suite = _check_trees(options, paths, pythonpath, cwd, wanted)
+    if suite == "asv" and (len(paths) != 1 or not os.path.isdir(os.path.join(tree, paths[0]))):
+        raise UsageError("an asv suite is one benchmark directory; give one PATH (a directory), not {}".format(", ".join(paths)))
     if options.select is not None and suite != "pytest":
-        raise UsageError("-k/--select {!r} selects tests of a pytest suite, and {} holds a native one; use --filter".format(options.select, ", ".join(paths)))
+        raise UsageError("-k/--select {!r} selects tests of a pytest suite, and {} holds {} one; use --filter".format(options.select, ", ".join(paths), "an asv" if suite == "asv" else "a native"))
     if suite == "pytest" and importlib.util.find_spec("pytest") is None:
         raise UsageError(
             "{} is a pytest suite, and pytest is not installed for {}. pytest is the project's dependency, not "
@@ -337,6 +355,25 @@ def parse_arguments(argv, cwd):
     return Command(name, settings, plan)
 
 
+def _asv_paths(paths, options, tree):
+    """The PATHs and --suite, or for a suite left at the default PATH whose asv.conf.json names a benchmark_dir of
+    asv benchmarks, that directory and ``asv``."""
+    if options.asv_config is not None and options.suite not in ("asv", "auto"):
+        raise UsageError("--asv-config {!r} applies to asv suites, and --suite is {}".format(options.asv_config, options.suite))
+    if options.suite not in ("asv", "auto"):
+        return paths, options.suite
+    if paths != DEFAULT_PATHS:
+        # An asv.conf.json named on the command line says what kind of suite the PATH is.
+        return paths, "asv" if options.asv_config is not None else options.suite
+    try:
+        directory = asv.benchmark_dir(tree, options.asv_config)
+    except asv.ConfigError as error:
+        raise UsageError("--asv-config: {}".format(error) if options.asv_config else str(error)) from None
+    if directory is None or (options.suite == "auto" and not (os.path.isdir(os.path.join(tree, directory)) and asv.holds_benchmarks(tree, directory))):
+        return paths, options.suite
+    return (directory,), "asv"
+
+
 def _check_tree(paths, pythonpath, suite, tree, where):
     """Checks PATHs and --pythonpath against one tree; returns the kind of suite, detected if ``auto``."""
     for path in paths:
@@ -348,7 +385,7 @@ def _check_tree(paths, pythonpath, suite, tree, where):
     return detect(tree, paths) if suite == "auto" else suite
 
 
-def _check_trees(options, paths, pythonpath, cwd):
+def _check_trees(options, paths, pythonpath, cwd, wanted):
     """The checks of ``ab``: two trees, each holding PATHs and --pythonpath, and the JSON files it reads; returns
     its ``AbPlan`` and the kind of suite."""
     trees = {}
@@ -358,7 +395,7 @@ def _check_trees(options, paths, pythonpath, cwd):
             raise UsageError("--{} {!r} is not a directory; give the {} version's tree".format(side, getattr(options, side), side))
         trees[side] = tree
     # The head tree decides the kind of suite: it is the version under test.
-    suite = _check_tree(paths, pythonpath, options.suite, trees["head"], "the head tree {}".format(trees["head"]))
+    suite = _check_tree(paths, pythonpath, wanted, trees["head"], "the head tree {}".format(trees["head"]))
     _check_tree(paths, pythonpath, suite, trees["base"], "the base tree {}".format(trees["base"]))
     loops = {}
     if options.loops_json is not None:

@@ -70,6 +70,7 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
       timeout: optional("timeout"),
       "max-time": optional("max-time"),
       suite: optional("suite"),
+      "asv-config": optional("asv-config"),
     },
     where,
   );

@@ -17,8 +17,9 @@ import { writeFoldedStacks } from "./profiles.js";
 /** A progress event from the harness (see the docstring of python/profgate/__main__.py). */
 export type HarnessEvent =
   | { event: "collected"; count: number }
-  /** A worker of a pass starts on `count` benchmarks; the timing pass has `steps` workers. */
-  | { event: "pass"; pass: "calibrate" | "timing" | "profile" | "memory"; step: number; steps: number; count: number }
+  /** A worker of a pass starts on `count` benchmarks; the timing pass has `steps` workers (`value`: asv's mem_ and track_). */
+  | { event: "pass"; pass: "value" | "calibrate" | "timing" | "profile" | "memory"; step: number; steps: number; count: number }
+  /** `status` is a results status, or `skipped` for a benchmark that was not measured (asv's NotImplementedError). */
   | { event: "done"; index: number; count: number; id: string; status: string; elapsed: number }
   | { event: "finished"; elapsed: number };
 
@@ -82,6 +83,7 @@ function commonArgs(settings: RunSettings, out: string): string[] {
   if (settings.filter !== null) args.push("--filter", settings.filter);
   args.push("--suite", settings.suite);
   if (settings.select !== null) args.push("--select", settings.select);
+  if (settings.asvConfig !== null) args.push("--asv-config", settings.asvConfig);
   args.push(
     "--values", String(settings.values),
     "--warmups", String(settings.warmups),

@@ -16,7 +16,10 @@
  * `gating = false`.
  *
  * Memory is compared exactly: a regression when head − base exceeds both the floor and threshold × |base|
- * (an improvement, symmetrically, when base − head exceeds the floor and threshold × |head|).
+ * (an improvement, symmetrically, when base − head exceeds the floor and threshold × |head|). An asv `mem_` or
+ * `track_` value is one exact number per side, a regression when head − base exceeds `valueThreshold` × |base|
+ * (larger is worse, as asv compares them); asv's `peakmem_` benchmarks have no timing and gate on the memory pass.
+ * A benchmark skipped on either side (asv's NotImplementedError from setup) is `skipped`, which never fails the gate.
  */
 import { attributeAllocations } from "./allocations.js";
 import { attributeFunctions, compareCalls, DEFAULT_LIMITS, type AttributionLimits } from "./attribution.js";
@@ -38,6 +41,7 @@ import {
   type RunFacts,
   type Summary,
   type Timing,
+  type ValueMetric,
   type Verdict,
 } from "./comparison.js";
 import type { Benchmark, Results } from "./results.js";
@@ -149,12 +153,32 @@ function compareMemory(base: Benchmark, head: Benchmark, t: Thresholds): Memory 
   };
 }
 
-function metricsWith(verdict: MetricVerdict, timing: Timing | null, memory: Memory | null, calls: Calls | null): Metric[] {
+function compareValue(base: Benchmark, head: Benchmark, t: Thresholds): ValueMetric | null {
+  const kind = head.kind;
+  if ((kind !== "mem" && kind !== "track") || base.kind !== kind || base.value == null || head.value == null) return null;
+  const delta = head.value - base.value;
+  let verdict: MetricVerdict = "unchanged";
+  if (delta > t.valueThreshold * Math.abs(base.value)) verdict = "regressed";
+  else if (-delta > t.valueThreshold * Math.abs(head.value)) verdict = "improved";
+  return {
+    kind,
+    unit: kind === "mem" ? "bytes" : (head.unit ?? "unit"),
+    verdict,
+    base: base.value,
+    head: head.value,
+    delta,
+    relative: base.value === 0 ? null : delta / Math.abs(base.value),
+    threshold: t.valueThreshold,
+  };
+}
+
+function metricsWith(verdict: MetricVerdict, timing: Timing | null, memory: Memory | null, calls: Calls | null, value: ValueMetric | null): Metric[] {
   const metrics: Metric[] = [];
   if (timing?.verdict === verdict) metrics.push("time");
   if (memory?.peak.verdict === verdict) metrics.push("peak_memory");
   if (memory?.retained.verdict === verdict) metrics.push("retained_memory");
   if (calls?.verdict === verdict) metrics.push("calls");
+  if (value?.verdict === verdict) metrics.push("value");
   return metrics;
 }
 
@@ -200,7 +224,7 @@ function runFacts(results: Results, commit: string | null | undefined): RunFacts
 }
 
 function emptyEntry(bench: Benchmark, verdict: Verdict, failures: BenchmarkFailure[]): BenchmarkComparison {
-  return {
+  const entry: BenchmarkComparison = {
     id: bench.id,
     file: bench.file,
     name: bench.name,
@@ -216,6 +240,9 @@ function emptyEntry(bench: Benchmark, verdict: Verdict, failures: BenchmarkFailu
     attribution: null,
     confirmed: false,
   };
+  if (bench.kind !== undefined && bench.kind !== "time") entry.kind = bench.kind;
+  if (bench.pretty_name !== undefined) entry.pretty_name = bench.pretty_name;
+  return entry;
 }
 
 /**
@@ -224,8 +251,9 @@ function emptyEntry(bench: Benchmark, verdict: Verdict, failures: BenchmarkFailu
  */
 export function decideVerdict(entry: BenchmarkComparison): void {
   const { timing, memory, calls } = entry;
-  entry.regressions = metricsWith("regressed", timing, memory, calls);
-  entry.improvements = metricsWith("improved", timing, memory, calls);
+  const value = entry.value ?? null;
+  entry.regressions = metricsWith("regressed", timing, memory, calls, value);
+  entry.improvements = metricsWith("improved", timing, memory, calls, value);
   if (entry.regressions.length > 0) entry.verdict = "regressed";
   else if (entry.improvements.length > 0) entry.verdict = "improved";
   else if (timing?.verdict === "inconclusive") entry.verdict = "inconclusive";
@@ -255,7 +283,7 @@ export function attribute(
 
 /** The decision and the counts per verdict over a comparison's benchmarks. */
 export function summarize(benchmarks: readonly BenchmarkComparison[]): Summary {
-  const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0 };
+  const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0, skipped: 0 };
   for (const b of benchmarks) counts[b.verdict]++;
   const gatingRegressions = benchmarks.filter((b) => b.gating).length;
   return { verdict: gatingRegressions > 0 ? "fail" : "pass", gating_regressions: gatingRegressions, counts };
@@ -276,12 +304,18 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
     const failures = [...failuresOf("base", before), ...failuresOf("head", after)];
     if (failures.length > 0) {
       pending.push({ entry: emptyEntry(after, "failed", failures), compared: false, thresholds, base: before, head: after });
+    } else if (after.skipped !== undefined || before?.skipped !== undefined) {
+      const entry = emptyEntry(after, "skipped", []);
+      entry.skipped = after.skipped ?? before?.skipped;
+      pending.push({ entry, compared: false, thresholds, base: before, head: after });
     } else if (before === undefined) {
       pending.push({ entry: emptyEntry(after, "new", []), compared: false, thresholds, base: before, head: after });
     } else {
       const entry = emptyEntry(after, "unchanged", []);
       entry.timing = after.timing !== null && before.timing !== null ? compareTiming(before, after, thresholds, options.mode, caveats.length > 0) : null;
       entry.memory = compareMemory(before, after, thresholds);
+      const value = compareValue(before, after, thresholds);
+      if (value !== null) entry.value = value;
       pending.push({ entry, compared: true, thresholds, base: before, head: after });
     }
   }
@@ -327,6 +361,7 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
         memory_threshold: global.memoryThreshold,
         memory_floor: global.memoryFloor,
         call_threshold: global.callThreshold,
+        value_threshold: global.valueThreshold,
         level: global.level,
       },
       margin: options.mode === "separate" ? global.noiseMargin : global.interleavedMargin,

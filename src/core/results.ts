@@ -23,7 +23,8 @@ const bytes = z.number().finite();
 export const BenchmarkStatus = z.enum(["ok", "error", "exit", "crash", "timeout"]);
 export type BenchmarkStatus = z.infer<typeof BenchmarkStatus>;
 
-export const Pass = z.enum(["collect", "timing", "profile", "memory"]);
+/** `value`: the one call of an asv `mem_` or `track_` benchmark whose return value is measured. */
+export const Pass = z.enum(["collect", "timing", "profile", "memory", "value"]);
 export type Pass = z.infer<typeof Pass>;
 
 export const Failure = z.strictObject({
@@ -89,6 +90,13 @@ export const MemoryLine = rowSchema(MEMORY_ROW);
 export type MemoryLine = RowOf<typeof MEMORY_ROW>;
 
 const MAX_EDGES = MAX_LIST * 4;
+
+/**
+ * What a benchmark measures: `time` (the three passes), or one of asv's other kinds: `peakmem` (the tracemalloc
+ * pass's peak), `mem` (the deep size of the returned object, bytes), `track` (the returned number, in `unit`).
+ */
+export const BenchmarkKind = z.enum(["time", "peakmem", "mem", "track"]);
+export type BenchmarkKind = z.infer<typeof BenchmarkKind>;
 
 export const ParamValue = z.union([z.string().max(MAX_TEXT), z.number(), z.boolean(), z.null()]);
 
@@ -212,6 +220,16 @@ function buildSchemas(rows: <T>(row: z.ZodType<T>, max: number) => z.ZodType<T[]
     shard: shardNumber.optional(),
     /** The machine that measured it, in a sharded run: the runner's name (absent otherwise). */
     runner: text().nullable().optional(),
+    /** Absent for `time`, and in results of earlier versions. */
+    kind: BenchmarkKind.optional(),
+    /** `mem` and `track`: the measured value, null when its call failed. */
+    value: z.number().finite().nullable().optional(),
+    /** `track`: the unit of `value` (asv's `unit` attribute). */
+    unit: text().optional(),
+    /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError; a `timeraw_` benchmark). Not a failure. */
+    skipped: text().optional(),
+    /** A name for display (asv's `pretty_name`). */
+    pretty_name: text().optional(),
   });
   const Results = z.strictObject({
     schema: z.literal(RESULTS_SCHEMA_NAME),

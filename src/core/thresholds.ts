@@ -19,6 +19,8 @@ export interface Thresholds {
   memoryFloor: number;
   /** Growth of a function's calls per iteration beyond this fraction fails the gate; null: reported only. */
   callThreshold: number | null;
+  /** An asv `mem_` or `track_` value (exact, one per side) must grow by more than this fraction of base. */
+  valueThreshold: number;
   /** One-sided confidence level of the timing interval; 1 − level is also Holm's family-wise error rate. */
   level: number;
 }
@@ -49,6 +51,7 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   memoryThreshold: 0.1,
   memoryFloor: 64 * 1024,
   callThreshold: null,
+  valueThreshold: 0.1,
   level: 0.99,
 });
 

@@ -24,9 +24,10 @@ import {
   memoryNotes,
   memoryText,
   methodText,
+  quietBenchmarks,
   signedDuration,
   sourceUrl,
-  timingText,
+  timeOrValueText,
   verdictLine,
   verdictText,
   type ReportContext,
@@ -104,7 +105,7 @@ function benchmarkRows(benches: readonly BenchmarkComparison[]): string[][] {
     return [
       code(b.id),
       medians,
-      escapeHtml(timingText(b.timing)),
+      escapeHtml(timeOrValueText(b)),
       p === null ? "—" : p.toPrecision(2),
       memoryText(b.memory?.peak),
       memoryText(b.memory?.retained),
@@ -407,7 +408,6 @@ function hashSource(text: string): string {
 export function renderHtml(comparison: Comparison, context: ReportContext = {}, results?: { base: Results; head: Results }): string {
   const { icon, text } = verdictLine(comparison);
   const changed = changedBenchmarks(comparison);
-  const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const verdictClass = comparison.summary.verdict === "fail" ? "fail" : comparison.summary.counts.regressed > 0 ? "warn" : "pass";
   const drawn = pictures(context, results);
   const body: string[] = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text)}</h1>`];
@@ -415,12 +415,13 @@ export function renderHtml(comparison: Comparison, context: ReportContext = {}, 
   for (const caveat of comparison.caveats) body.push(`<blockquote class="warn">⚠️ ${escapeHtml(caveat.message)}</blockquote>`);
   body.push(`<h2>Benchmarks</h2>`);
   if (changed.length > 0) body.push(table(BENCHMARK_HEADERS, benchmarkRows(changed), BENCHMARK_NUMERIC));
-  if (unchanged.length > 0) {
-    body.push(`<details><summary>${unchanged.length} unchanged</summary>`, table(BENCHMARK_HEADERS, benchmarkRows(unchanged), BENCHMARK_NUMERIC), "</details>");
+  const quiet = quietBenchmarks(comparison);
+  for (const { verdict, benches } of quiet) {
+    body.push(`<details><summary>${benches.length} ${verdict}</summary>`, table(BENCHMARK_HEADERS, benchmarkRows(benches), BENCHMARK_NUMERIC), "</details>");
   }
   const explained = changed.filter((b) => (b.attribution !== null && (b.verdict === "regressed" || b.verdict === "improved")) || b.failures.length > 0);
   if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b, drawn)));
-  const others = [...changed, ...unchanged].filter((b) => !explained.includes(b)).flatMap((b) => {
+  const others = [...changed, ...quiet.flatMap((group) => group.benches)].filter((b) => !explained.includes(b)).flatMap((b) => {
     const distribution = drawn.distribution(b);
     return distribution === undefined ? [] : [`<details><summary class="${b.verdict}">${escapeHtml(verdictText(b))}: ${code(displayName(b))} <span class="muted">${escapeHtml(b.file)}</span></summary>`, distribution, "</details>"];
   });

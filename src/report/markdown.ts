@@ -15,9 +15,10 @@ import {
   memoryNotes,
   memoryText,
   methodText,
+  quietBenchmarks,
   signedDuration,
   sourceUrl,
-  timingText,
+  timeOrValueText,
   verdictLine,
   verdictText,
   VERDICT_ICON,
@@ -75,7 +76,7 @@ function location(context: MarkdownContext, file: string, line: number | null): 
 }
 
 function benchmarkTable(benches: readonly BenchmarkComparison[]): string {
-  const rows = benches.map((b) => [code(b.id), escapeText(timingText(b.timing)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
+  const rows = benches.map((b) => [code(b.id), escapeText(timeOrValueText(b)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
   return markdownTable([["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"], ...rows], {
     alignDelimiters: false,
     align: ["l", "r", "r", "r", "l"],
@@ -247,7 +248,6 @@ function countsText(benches: readonly BenchmarkComparison[]): string {
 
 function build(comparison: Comparison, context: MarkdownContext, budget: Budget, dropped: readonly string[], detailsOf: (bench: BenchmarkComparison) => string): string {
   const changed = changedBenchmarks(comparison);
-  const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const { icon, text } = verdictLine(comparison);
   const out: string[] = [reportMarker(context.marker), `### ${icon} ${text}`, ""];
   for (const note of context.notes ?? []) out.push(`> ${escapeText(note)}`, "");
@@ -258,11 +258,11 @@ function build(comparison: Comparison, context: MarkdownContext, budget: Budget,
     if (hidden.length > 0) out.push(`…and ${hidden.length} more changed benchmarks (${countsText(hidden)}), not shown.`, "");
     out.push(...pictureGuide(changed, context));
   }
-  if (unchanged.length > 0) {
+  for (const { verdict, benches } of quietBenchmarks(comparison)) {
     if (budget.unchangedTable) {
-      out.push(`<details><summary>${unchanged.length} unchanged</summary>`, "", benchmarkTable(unchanged), "", "</details>", "");
+      out.push(`<details><summary>${benches.length} ${verdict}</summary>`, "", benchmarkTable(benches), "", "</details>", "");
     } else {
-      out.push(`${unchanged.length} unchanged.`, "");
+      out.push(`${benches.length} ${verdict}.`, "");
     }
   }
   let shown = 0;

@@ -6,7 +6,7 @@ import type { Comparison, LineChange, MemoryMetric, Timing as ComparisonTiming, 
 import type { Results } from "../core/results.js";
 import { processTimes } from "../core/compare.js";
 import { median, quantile } from "../core/stats.js";
-import { capturedText, memoryNotes } from "./common.js";
+import { capturedText, memoryNotes, resultValueText, valueText } from "./common.js";
 import { formatBytes, formatCount, formatDuration, formatLevel, formatPercent, formatRatio } from "./format.js";
 
 export type Colour = "red" | "green" | "yellow" | "dim" | "bold" | "cyan";
@@ -73,8 +73,9 @@ function relativeSpread(values: readonly number[]): number {
 export function renderRunSummary(results: Results, colour: boolean): string {
   const header = ["benchmark", "status", "time/iter", "spread", "processes", "peak memory", "retained"];
   const rows = results.benchmarks.map((bench) => {
-    const status = bench.status === "ok" ? paint("ok", "green", colour) : paint(bench.status, "red", colour);
-    let time = "—";
+    const status =
+      bench.status !== "ok" ? paint(bench.status, "red", colour) : bench.skipped !== undefined ? paint("skipped", "dim", colour) : paint("ok", "green", colour);
+    let time = resultValueText(bench) ?? "—";
     let spread = "—";
     let processes = "—";
     if (bench.timing !== null) {
@@ -123,6 +124,7 @@ const VERDICT_COLOUR: Record<Verdict, Colour> = {
   new: "cyan",
   removed: "dim",
   failed: "red",
+  skipped: "dim",
 };
 
 function ratioCell(timing: ComparisonTiming | null): string {
@@ -155,7 +157,7 @@ export function renderComparison(comparison: Comparison, colour: boolean, detail
   const header = ["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"].map((h) => paint(h, "bold", colour));
   const rows = comparison.benchmarks.map((b) => [
     sanitize(b.id),
-    ratioCell(b.timing),
+    b.value != null ? valueText(b.value) : ratioCell(b.timing),
     memoryDelta(b.memory?.peak),
     memoryDelta(b.memory?.retained),
     paint(b.verdict + (b.verdict === "regressed" && !b.gating ? " (not significant)" : "") + (b.confirmed ? " (same runner)" : ""), VERDICT_COLOUR[b.verdict], colour),

@@ -11,6 +11,7 @@ describe("thresholds", () => {
       memoryThreshold: 0.1,
       memoryFloor: 65_536,
       callThreshold: null,
+      valueThreshold: 0.1,
       level: 0.99,
     });
     expect(resolver.forBenchmark("benchmarks/bench_a.py::bench_x")).toEqual(DEFAULT_THRESHOLDS);

@@ -27,13 +27,13 @@ DEFAULT_MEMORY_COST = 14.0
 DEFAULT_ROUNDS = 15
 
 PASSES = ("timing", "profile", "memory")
-SUITES = ("native", "pytest", "auto")
+SUITES = ("native", "pytest", "asv", "auto")
 
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """How every benchmark of one run is measured. ``suite`` is ``native`` or ``pytest`` (``auto`` is resolved by
-    then); ``timeouts`` holds per-benchmark timeouts as ``(pattern, seconds)`` pairs, an exact id or a glob."""
+    """How every benchmark of one run is measured. ``suite`` is ``native``, ``pytest`` or ``asv`` (``auto`` is
+    resolved by then; an asv suite's one path is its benchmark directory); ``timeouts`` holds per-benchmark timeouts as ``(pattern, seconds)`` pairs, an exact id or a glob."""
 
     paths: Tuple[str, ...]
     out: str
@@ -61,8 +61,9 @@ class Settings:
     # run --ids: only these benchmarks (one shard's share); None, every one collected. ab's ids are its plan's.
     ids: Optional[FrozenSet[str]] = None
 
-    def timeout_of(self, benchmark_id):
-        """The timeout of one benchmark: its exact id's, else the last matching glob's, else ``timeout``.
+    def timeout_of(self, benchmark_id, own=None):
+        """The timeout of one benchmark: its exact id's, else the last matching glob's, else its ``own`` (an asv
+        benchmark's ``timeout`` attribute), else ``timeout``.
 
         Globs read like the configuration's overrides: ``*`` and ``?`` stay within a path segment (they match no
         ``/``), ``**`` crosses segments, ``[...]`` is a character class and a backslash makes the next character literal.
@@ -71,7 +72,9 @@ class Settings:
         if exact:
             return exact[-1]
         matched = [seconds for pattern, seconds in self.timeouts if _glob(pattern).fullmatch(benchmark_id)]
-        return matched[-1] if matched else self.timeout
+        if matched:
+            return matched[-1]
+        return own if own is not None else self.timeout
 
 
 @dataclasses.dataclass(frozen=True)
