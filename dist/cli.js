@@ -64,15 +64,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat2, path6, options) {
-      if (!stat2.isSymbolicLink() && !stat2.isFile()) {
+    function checkStat(stat3, path6, options) {
+      if (!stat3.isSymbolicLink() && !stat3.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat2) {
-        cb(er, er ? false : checkStat(stat2, path6, options));
+      fs.stat(path6, function(er, stat3) {
+        cb(er, er ? false : checkStat(stat3, path6, options));
       });
     }
     function sync(path6, options) {
@@ -88,20 +88,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat2) {
-        cb(er, er ? false : checkStat(stat2, options));
+      fs.stat(path6, function(er, stat3) {
+        cb(er, er ? false : checkStat(stat3, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs.statSync(path6), options);
     }
-    function checkStat(stat2, options) {
-      return stat2.isFile() && checkMode(stat2, options);
+    function checkStat(stat3, options) {
+      return stat3.isFile() && checkMode(stat3, options);
     }
-    function checkMode(stat2, options) {
-      var mod = stat2.mode;
-      var uid = stat2.uid;
-      var gid = stat2.gid;
+    function checkMode(stat3, options) {
+      var mod = stat3.mode;
+      var uid = stat3.uid;
+      var gid = stat3.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -135,12 +135,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve5, reject) {
+        return new Promise(function(resolve7, reject) {
           isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve5(is);
+              resolve7(is);
             }
           });
         });
@@ -206,27 +206,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve5, reject) => {
+      const step = (i2) => new Promise((resolve7, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve5(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve7(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve5(subStep(p, i2, 0));
+        resolve7(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve5, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve7, reject) => {
         if (ii === pathExt.length)
-          return resolve5(step(i2 + 1));
+          return resolve7(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve5(p + ext);
+              return resolve7(p + ext);
           }
-          return resolve5(subStep(p, i2, ii + 1));
+          return resolve7(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -475,19 +475,19 @@ var require_enoent = __commonJS({
         spawnargs: original.args
       });
     }
-    function hookChildProcess(cp2, parsed) {
+    function hookChildProcess(cp3, parsed) {
       if (!isWin) {
         return;
       }
-      const originalEmit = cp2.emit;
-      cp2.emit = function(name, arg1) {
+      const originalEmit = cp3.emit;
+      cp3.emit = function(name, arg1) {
         if (name === "exit") {
           const err = verifyENOENT(arg1, parsed);
           if (err) {
-            return originalEmit.call(cp2, "error", err);
+            return originalEmit.call(cp3, "error", err);
           }
         }
-        return originalEmit.apply(cp2, arguments);
+        return originalEmit.apply(cp3, arguments);
       };
     }
     function verifyENOENT(status, parsed) {
@@ -515,18 +515,18 @@ var require_enoent = __commonJS({
 var require_cross_spawn = __commonJS({
   "node_modules/cross-spawn/index.js"(exports, module) {
     "use strict";
-    var cp2 = __require("child_process");
+    var cp3 = __require("child_process");
     var parse4 = require_parse();
     var enoent = require_enoent();
     function spawn2(command, args, options) {
       const parsed = parse4(command, args, options);
-      const spawned = cp2.spawn(parsed.command, parsed.args, parsed.options);
+      const spawned = cp3.spawn(parsed.command, parsed.args, parsed.options);
       enoent.hookChildProcess(spawned, parsed);
       return spawned;
     }
     function spawnSync2(command, args, options) {
       const parsed = parse4(command, args, options);
-      const result = cp2.spawnSync(parsed.command, parsed.args, parsed.options);
+      const result = cp3.spawnSync(parsed.command, parsed.args, parsed.options);
       result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
       return result;
     }
@@ -734,11 +734,11 @@ var require_parse2 = __commonJS({
         return ctrl === "?" ? "\x7F" : String.fromCharCode(ctrl.charCodeAt(0) & 31);
       }
       if (kind === "x" || kind === "u" || kind === "U") {
-        var cp2 = parseInt(escape.slice(1), 16);
-        if (cp2 > 1114111) {
+        var cp3 = parseInt(escape.slice(1), 16);
+        if (cp3 > 1114111) {
           return m;
         }
-        return String.fromCharCode.apply(null, cp2 > 65535 ? [55232 + (cp2 >> 10), 56320 + (cp2 & 1023)] : [cp2]);
+        return String.fromCharCode.apply(null, cp3 > 65535 ? [55232 + (cp3 >> 10), 56320 + (cp3 & 1023)] : [cp3]);
       }
       if (kind >= "0" && kind <= "7") {
         return String.fromCharCode(parseInt(escape, 8) & 255);
@@ -3546,7 +3546,7 @@ function parse(toml, options = {}) {
 var HAS_WELLFORMED = !!"".isWellFormed;
 
 // src/core/config.ts
-var SUITE_KINDS = ["native", "pytest", "auto"];
+var SUITE_KINDS = ["native", "pytest", "asv", "auto"];
 var INSTRUMENTS = ["time", "instructions"];
 var DEFAULT_RUN_SETTINGS = Object.freeze({
   paths: ["benchmarks"],
@@ -3555,6 +3555,7 @@ var DEFAULT_RUN_SETTINGS = Object.freeze({
   filter: null,
   suite: "auto",
   select: null,
+  asvConfig: null,
   processes: 10,
   values: 5,
   warmups: 1,
@@ -3581,6 +3582,7 @@ var RUN_KEYS = {
   filter: { kind: "string", set: (t, v) => t.filter = v },
   suite: { kind: "suite", set: (t, v) => t.suite = v },
   select: { kind: "string", set: (t, v) => t.select = v },
+  "asv-config": { kind: "string", set: (t, v) => t.asvConfig = v },
   processes: { kind: "positive-int", set: (t, v) => t.processes = v },
   values: { kind: "positive-int", set: (t, v) => t.values = v },
   warmups: { kind: "nonnegative-int", set: (t, v) => t.warmups = v },
@@ -3604,7 +3606,8 @@ var THRESHOLD_KEYS = {
   "interleaved-margin": { kind: "percent", set: (t, v) => t.interleavedMargin = v },
   level: { kind: "level", set: (t, v) => t.level = v },
   "call-threshold": { kind: "percent", set: (t, v) => t.callThreshold = v },
-  "instructions-threshold": { kind: "percent", set: (t, v) => t.instructionsThreshold = v }
+  "instructions-threshold": { kind: "percent", set: (t, v) => t.instructionsThreshold = v },
+  "value-threshold": { kind: "percent", set: (t, v) => t.valueThreshold = v }
 };
 var ALLOWED = {
   "positive-int": "a whole number of at least 1",
@@ -3690,16 +3693,16 @@ function applyKeys(keys, table2, target, where, skip) {
 function isTable(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
-function parseProjectConfig(text2, source) {
-  let document;
+function parseProjectConfig(text3, source) {
+  let document2;
   try {
-    document = parse(text2);
+    document2 = parse(text3);
   } catch (error62) {
     const detail = error62 instanceof TomlError ? error62.message.split("\n")[0] : String(error62);
     throw new ConfigError(`${source}: not valid TOML: ${detail}`);
   }
   const config2 = { run: {}, thresholds: {}, overrides: {} };
-  const tool = document.tool;
+  const tool = document2.tool;
   if (!isTable(tool) || tool.profgate === void 0) return config2;
   const section = tool.profgate;
   const where = `${source} [tool.profgate]`;
@@ -5262,9 +5265,9 @@ function $constructor(name, initializer3, proto, params) {
   function _(def) {
     const inst = params?.Parent ? newError(Definition) : this;
     init(inst, def);
-    const deferred = inst._zod.deferred;
-    if (deferred) {
-      for (const fn of deferred) {
+    const deferred2 = inst._zod.deferred;
+    if (deferred2) {
+      for (const fn of deferred2) {
         fn();
       }
       inst._zod.deferred = void 0;
@@ -6573,9 +6576,9 @@ var asciiTabOrNewline = /[\t\n\r]/g;
 function stripTabAndNewline(value) {
   return value.replace(asciiTabOrNewline, "");
 }
-function urlHostnameOk(url2, hostname3) {
-  hostname3.lastIndex = 0;
-  return hostname3.test(url2.hostname);
+function urlHostnameOk(url2, hostname4) {
+  hostname4.lastIndex = 0;
+  return hostname4.test(url2.hostname);
 }
 function urlProtocolOk(url2, protocol) {
   protocol.lastIndex = 0;
@@ -8814,7 +8817,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve5) {
+function isRecursive(inst, stack, resolve7) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -8824,7 +8827,7 @@ function isRecursive(inst, stack, resolve5) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve5);
+      const answer = isRecursive(child, stack, resolve7);
       if (answer > result)
         result = answer;
     }
@@ -8835,7 +8838,7 @@ function isRecursive(inst, stack, resolve5) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve7) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -8899,7 +8902,7 @@ function isRecursive(inst, stack, resolve5) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve7 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -13097,8 +13100,8 @@ function ko_default() {
 }
 
 // node_modules/zod/v4/locales/lt.js
-var capitalizeFirstCharacter = (text2) => {
-  return text2.charAt(0).toUpperCase() + text2.slice(1);
+var capitalizeFirstCharacter = (text3) => {
+  return text3.charAt(0).toUpperCase() + text3.slice(1);
 };
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
@@ -23475,7 +23478,7 @@ var count = external_exports.number().finite().nonnegative();
 var seconds = external_exports.number().finite().nonnegative();
 var bytes = external_exports.number().finite();
 var BenchmarkStatus = external_exports.enum(["ok", "error", "exit", "crash", "timeout"]);
-var Pass = external_exports.enum(["collect", "timing", "instructions", "profile", "memory"]);
+var Pass = external_exports.enum(["collect", "timing", "instructions", "profile", "memory", "value"]);
 var Failure = external_exports.strictObject({
   pass: Pass,
   message: text(),
@@ -23490,75 +23493,32 @@ var Timing = external_exports.strictObject({
   warmups: external_exports.number().int().nonnegative(),
   processes: external_exports.array(ProcessTiming).min(1).max(1e4)
 });
-var ProfiledFunction = external_exports.strictObject({
-  file: text(),
-  line: external_exports.number().int().nonnegative(),
-  name: text(),
-  calls: count,
-  primitive_calls: count,
-  own_time: seconds,
-  cumulative_time: seconds
-});
-var CallEdge = external_exports.strictObject({
-  caller: external_exports.number().int().nonnegative(),
-  callee: external_exports.number().int().nonnegative(),
-  calls: count,
-  primitive_calls: count,
-  own_time: seconds,
-  cumulative_time: seconds
-});
-var Profile = external_exports.strictObject({
-  iterations: external_exports.number().int().positive(),
-  warmups: external_exports.number().int().nonnegative(),
-  total_time: seconds,
-  functions: external_exports.array(ProfiledFunction).max(MAX_LIST),
-  edges: external_exports.array(CallEdge).max(MAX_LIST * 4),
-  pstats: text().nullable()
-});
-var MemoryLine = external_exports.strictObject({
-  file: text(),
-  line: external_exports.number().int().nonnegative(),
-  function: text(),
-  source: text(),
-  size: bytes,
-  count: external_exports.number().finite()
-});
-var Memory = external_exports.strictObject({
-  warmups: external_exports.number().int().nonnegative(),
-  peak: bytes,
-  peak_captured: bytes,
-  at_peak: external_exports.array(MemoryLine).max(MAX_LIST),
-  retained: bytes,
-  retained_blocks: external_exports.number().finite(),
-  retained_lines: external_exports.array(MemoryLine).max(MAX_LIST),
-  /**
-   * Set when the pass's budget cut the line breakdown short: `at_peak` is then from the last point reached and the
-   * retained lines are charged to each block's innermost frame; `peak` and `retained` are exact either way.
-   * Absent in results of earlier versions and whenever the breakdown is complete.
-   */
-  note: text().optional()
-});
+var ROW_FIELDS = {
+  text: { schema: text(), problem: (v) => typeof v !== "string" ? "expected a string" : v.length > MAX_TEXT ? `longer than ${MAX_TEXT} characters` : null },
+  line: { schema: external_exports.number().int().nonnegative(), problem: (v) => typeof v === "number" && Number.isInteger(v) && v >= 0 ? null : "expected a whole number \u2265 0" },
+  index: { schema: external_exports.number().int().nonnegative(), problem: (v) => typeof v === "number" && Number.isInteger(v) && v >= 0 ? null : "expected a whole number \u2265 0" },
+  count: { schema: count, problem: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? null : "expected a finite number \u2265 0" },
+  seconds: { schema: seconds, problem: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? null : "expected a finite number \u2265 0" },
+  bytes: { schema: bytes, problem: (v) => typeof v === "number" && Number.isFinite(v) ? null : "expected a finite number" },
+  number: { schema: external_exports.number().finite(), problem: (v) => typeof v === "number" && Number.isFinite(v) ? null : "expected a finite number" }
+};
+function rowSchema(spec) {
+  return external_exports.strictObject(Object.fromEntries(Object.entries(spec).map(([key, kind]) => [key, ROW_FIELDS[kind].schema])));
+}
+var FUNCTION_ROW = { file: "text", line: "line", name: "text", calls: "count", primitive_calls: "count", own_time: "seconds", cumulative_time: "seconds" };
+var EDGE_ROW = { caller: "index", callee: "index", calls: "count", primitive_calls: "count", own_time: "seconds", cumulative_time: "seconds" };
+var MEMORY_ROW = { file: "text", line: "line", function: "text", source: "text", size: "bytes", count: "number" };
+var ProfiledFunction = rowSchema(FUNCTION_ROW);
+var CallEdge = rowSchema(EDGE_ROW);
+var MemoryLine = rowSchema(MEMORY_ROW);
+var MAX_EDGES = MAX_LIST * 4;
+var BenchmarkKind = external_exports.enum(["time", "peakmem", "mem", "track"]);
 var Instructions = external_exports.strictObject({
   per_iteration: external_exports.number().finite().nonnegative(),
   iterations: external_exports.number().int().positive(),
   warmups: external_exports.number().int().nonnegative()
 });
 var ParamValue = external_exports.union([external_exports.string().max(MAX_TEXT), external_exports.number(), external_exports.boolean(), external_exports.null()]);
-var Benchmark = external_exports.strictObject({
-  id: text(),
-  file: text(),
-  name: text(),
-  params: external_exports.record(external_exports.string().max(MAX_TEXT), ParamValue),
-  clock: external_exports.enum(["cpu", "wall"]),
-  status: BenchmarkStatus,
-  failure: Failure.nullable(),
-  output: text(MAX_OUTPUT),
-  timing: Timing.nullable(),
-  /** The instructions pass. Absent when it did not run for this benchmark (not asked for, a wall-clock benchmark, a failure). */
-  instructions: Instructions.optional(),
-  profile: Profile.nullable(),
-  memory: Memory.nullable()
-});
 var Environment = external_exports.strictObject({
   python: external_exports.strictObject({
     version: text(),
@@ -23616,14 +23576,94 @@ var Settings = external_exports.strictObject({
   instruction_iterations: external_exports.number().int().positive().optional(),
   instruction_warmups: external_exports.number().int().nonnegative().optional()
 });
-var Results = external_exports.strictObject({
-  schema: external_exports.literal(RESULTS_SCHEMA_NAME),
-  schema_version: external_exports.literal(RESULTS_SCHEMA_VERSION),
-  created: text(),
-  environment: Environment,
-  settings: Settings,
-  benchmarks: external_exports.array(Benchmark).max(1e5)
+var MAX_SHARDS = 256;
+var shardNumber = external_exports.number().int().min(1).max(MAX_SHARDS);
+var Shard = external_exports.strictObject({
+  /** 1-based: shard `index` of `count`. */
+  index: shardNumber,
+  count: shardNumber,
+  /** What every shard of one run shares (the Action: the workflow run's id); null when not given. */
+  run: text().nullable(),
+  /** The machine that measured it (the Action: the runner's name; the CLI: the host name). */
+  runner: text().nullable(),
+  /** Benchmarks the whole suite holds, over every shard. */
+  total: external_exports.number().int().nonnegative(),
+  /** What balanced the split: a baseline's durations (e.g. `baseline run 1234`), or null for an even split. */
+  basis: text().nullable()
 });
+function buildSchemas(rows) {
+  const Profile2 = external_exports.strictObject({
+    iterations: external_exports.number().int().positive(),
+    warmups: external_exports.number().int().nonnegative(),
+    total_time: seconds,
+    functions: rows(ProfiledFunction, MAX_LIST),
+    edges: rows(CallEdge, MAX_EDGES),
+    pstats: text().nullable()
+  });
+  const Memory3 = external_exports.strictObject({
+    warmups: external_exports.number().int().nonnegative(),
+    peak: bytes,
+    peak_captured: bytes,
+    at_peak: rows(MemoryLine, MAX_LIST),
+    retained: bytes,
+    retained_blocks: external_exports.number().finite(),
+    retained_lines: rows(MemoryLine, MAX_LIST),
+    /**
+     * Set when the pass's budget cut the line breakdown short: `at_peak` is then from the last point reached and the
+     * retained lines are charged to each block's innermost frame; `peak` and `retained` are exact either way.
+     * Absent in results of earlier versions and whenever the breakdown is complete.
+     */
+    note: text().optional()
+  });
+  const Benchmark2 = external_exports.strictObject({
+    id: text(),
+    file: text(),
+    name: text(),
+    params: external_exports.record(external_exports.string().max(MAX_TEXT), ParamValue),
+    clock: external_exports.enum(["cpu", "wall"]),
+    status: BenchmarkStatus,
+    failure: Failure.nullable(),
+    output: text(MAX_OUTPUT),
+    timing: Timing.nullable(),
+    /** The instructions pass. Absent when it did not run for this benchmark (not asked for, a wall-clock benchmark, a failure). */
+    instructions: Instructions.optional(),
+    profile: Profile2.nullable(),
+    memory: Memory3.nullable(),
+    /** The shard that measured it, in a sharded run (absent otherwise). */
+    shard: shardNumber.optional(),
+    /** The machine that measured it, in a sharded run: the runner's name (absent otherwise). */
+    runner: text().nullable().optional(),
+    /** Absent for `time`, and in results of earlier versions. */
+    kind: BenchmarkKind.optional(),
+    /** `mem` and `track`: the measured value, null when its call failed. */
+    value: external_exports.number().finite().nullable().optional(),
+    /** `track`: the unit of `value` (asv's `unit` attribute). */
+    unit: text().optional(),
+    /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError; a `timeraw_` benchmark). Not a failure. */
+    skipped: text().optional(),
+    /** A name for display (asv's `pretty_name`). */
+    pretty_name: text().optional()
+  });
+  const Results2 = external_exports.strictObject({
+    schema: external_exports.literal(RESULTS_SCHEMA_NAME),
+    schema_version: external_exports.literal(RESULTS_SCHEMA_VERSION),
+    created: text(),
+    environment: Environment,
+    settings: Settings,
+    /** This document is one shard's share of a sharded run (absent otherwise). */
+    shard: Shard.optional(),
+    /** This document merges these shards, by index (absent when it was not merged). */
+    shards: external_exports.array(Shard).max(MAX_SHARDS).optional(),
+    benchmarks: external_exports.array(Benchmark2).max(1e5)
+  });
+  return { Profile: Profile2, Memory: Memory3, Benchmark: Benchmark2, Results: Results2 };
+}
+var published = buildSchemas((row, max) => external_exports.array(row).max(max));
+var deferred = buildSchemas(() => external_exports.custom((value) => Array.isArray(value), { message: "expected an array" }));
+var Profile = published.Profile;
+var Memory = published.Memory;
+var Benchmark = published.Benchmark;
+var Results = published.Results;
 var ResultsError = class extends Error {
   constructor(source, problems) {
     super(`${source}: not a valid profgate results file:
@@ -23651,22 +23691,71 @@ function parseResults(data, source) {
       `schema_version ${JSON.stringify(record2.schema_version) ?? "is missing"} is not known to this profgate (it reads version ${RESULTS_SCHEMA_VERSION}); run both sides with the same profgate release`
     ]);
   }
-  const parsed = Results.safeParse(data);
+  const parsed = deferred.Results.safeParse(data);
   if (!parsed.success) {
     throw new ResultsError(
       source,
       parsed.error.issues.slice(0, 20).map((issue2) => `${place(issue2.path)}: ${issue2.message}`)
     );
   }
-  checkReferences(parsed.data, source);
-  return parsed.data;
+  const results = parsed.data;
+  checkAllRows(results, source);
+  checkReferences(results, source);
+  return results;
+}
+var MAX_PROBLEMS = 20;
+function checkRows(rows, spec, max, where, problems) {
+  if (rows.length > max) problems.push(`${where}: too many items (${rows.length}; at most ${max})`);
+  const keys = Object.keys(spec);
+  const checks = keys.map((key) => [key, ROW_FIELDS[spec[key]].problem]);
+  for (let i2 = 0; i2 < rows.length && problems.length < MAX_PROBLEMS; i2++) {
+    const row = rows[i2];
+    if (typeof row !== "object" || row === null || Array.isArray(row)) {
+      problems.push(`${where}[${i2}]: expected an object`);
+      continue;
+    }
+    const record2 = row;
+    for (const [key, problem] of checks) {
+      const found = problem(record2[key]);
+      if (found !== null) problems.push(`${where}[${i2}].${key}: ${record2[key] === void 0 ? "missing" : found}`);
+    }
+    for (const key in record2) {
+      if (!Object.hasOwn(spec, key)) problems.push(`${where}[${i2}]: unknown field ${JSON.stringify(key)}`);
+    }
+  }
+}
+function checkAllRows(results, source) {
+  const problems = [];
+  results.benchmarks.forEach((bench, b) => {
+    if (bench.profile !== null) {
+      checkRows(bench.profile.functions, FUNCTION_ROW, MAX_LIST, `benchmarks[${b}].profile.functions`, problems);
+      checkRows(bench.profile.edges, EDGE_ROW, MAX_EDGES, `benchmarks[${b}].profile.edges`, problems);
+    }
+    if (bench.memory !== null) {
+      checkRows(bench.memory.at_peak, MEMORY_ROW, MAX_LIST, `benchmarks[${b}].memory.at_peak`, problems);
+      checkRows(bench.memory.retained_lines, MEMORY_ROW, MAX_LIST, `benchmarks[${b}].memory.retained_lines`, problems);
+    }
+  });
+  if (problems.length > 0) throw new ResultsError(source, problems.slice(0, MAX_PROBLEMS));
 }
 function checkReferences(results, source) {
   const problems = [];
   const ids = /* @__PURE__ */ new Set();
+  const shardIndices = new Set((results.shards ?? []).map((s) => s.index));
+  if (results.shard !== void 0 && results.shard.index > results.shard.count) {
+    problems.push(`shard: index ${results.shard.index} is past the count ${results.shard.count}`);
+  }
+  if (results.shard !== void 0 && results.shards !== void 0) problems.push("shard and shards: a document is one shard or a merge of shards, not both");
+  (results.shards ?? []).forEach((shard, s) => {
+    if (shard.index > shard.count) problems.push(`shards[${s}]: index ${shard.index} is past the count ${shard.count}`);
+  });
   results.benchmarks.forEach((bench, b) => {
     if (ids.has(bench.id)) problems.push(`benchmarks[${b}].id: duplicate id ${JSON.stringify(bench.id)}`);
     ids.add(bench.id);
+    if (bench.shard !== void 0) {
+      const known = results.shard !== void 0 ? bench.shard === results.shard.index : results.shards !== void 0 ? shardIndices.has(bench.shard) : false;
+      if (!known) problems.push(`benchmarks[${b}].shard: ${bench.shard} is not a shard this document holds`);
+    }
     const profile = bench.profile;
     if (profile === null) return;
     const n2 = profile.functions.length;
@@ -23676,7 +23765,7 @@ function checkReferences(results, source) {
       }
     });
   });
-  if (problems.length > 0) throw new ResultsError(source, problems.slice(0, 20));
+  if (problems.length > 0) throw new ResultsError(source, problems.slice(0, MAX_PROBLEMS));
 }
 
 // node_modules/is-plain-obj/index.js
@@ -25247,8 +25336,8 @@ var disconnect = (anyProcess) => {
 // node_modules/execa/lib/utils/deferred.js
 var createDeferred = () => {
   const methods = {};
-  const promise2 = new Promise((resolve5, reject) => {
-    Object.assign(methods, { resolve: resolve5, reject });
+  const promise2 = new Promise((resolve7, reject) => {
+    Object.assign(methods, { resolve: resolve7, reject });
   });
   return Object.assign(promise2, methods);
 };
@@ -25521,12 +25610,12 @@ var waitForStrictResponse = async (wrappedMessage, anyProcess, isSubprocess) => 
   if (wrappedMessage?.type !== REQUEST_TYPE) {
     return;
   }
-  const deferred = createDeferred();
-  STRICT_RESPONSES[wrappedMessage.id] = deferred;
+  const deferred2 = createDeferred();
+  STRICT_RESPONSES[wrappedMessage.id] = deferred2;
   const controller = new AbortController();
   try {
     const { isDeadlock, hasListeners } = await Promise.race([
-      deferred,
+      deferred2,
       throwOnDisconnect(anyProcess, isSubprocess, controller)
     ]);
     if (isDeadlock) {
@@ -29899,11 +29988,11 @@ var addConcurrentStream = (concurrentStreams, stream, waitName) => {
   const promises = weakMap.get(stream);
   const promise2 = createDeferred();
   promises.push(promise2);
-  const resolve5 = promise2.resolve.bind(promise2);
-  return { resolve: resolve5, promises };
+  const resolve7 = promise2.resolve.bind(promise2);
+  return { resolve: resolve7, promises };
 };
-var waitForConcurrentStreams = async ({ resolve: resolve5, promises }, subprocess) => {
-  resolve5();
+var waitForConcurrentStreams = async ({ resolve: resolve7, promises }, subprocess) => {
+  resolve7();
   const [isSubprocessExit] = await Promise.race([
     Promise.allSettled([true, subprocess]),
     Promise.all([false, ...promises])
@@ -30491,267 +30580,18 @@ var {
 // src/adapters/harness.ts
 var import_shell_quote = __toESM(require_shell_quote(), 1);
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { mkdir as mkdir2, mkdtemp, readFile, rm, writeFile as writeFile2 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join as join2, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath as fileURLToPath3 } from "node:url";
-var HarnessError = class extends Error {
-  constructor(message, usage) {
-    super(message);
-    this.usage = usage;
-  }
-  usage;
-  name = "HarnessError";
-};
-function harnessDirectory() {
-  const here = dirname(fileURLToPath3(import.meta.url));
-  const candidates = [join(here, "python"), join(here, "..", "..", "python")];
-  const found = candidates.find((dir) => existsSync(join(dir, "profgate", "__main__.py")));
-  if (found === void 0) throw new HarnessError(`the profgate harness is missing (looked in ${candidates.join(", ")}); reinstall profgate`, false);
-  return found;
-}
-function splitCommand(command) {
-  let parsed;
-  try {
-    parsed = (0, import_shell_quote.parse)(command, (name) => `$${name}`);
-  } catch (error62) {
-    throw new HarnessError(`python: cannot split ${JSON.stringify(command)} into words (${String(error62)}); check its quotes`, true);
-  }
-  return parsed.map((part) => {
-    if (typeof part === "string") return part;
-    if ("op" in part && part.op === "glob") return part.pattern;
-    if ("comment" in part) {
-      throw new HarnessError(`python: ${JSON.stringify(command)} holds a comment (#${part.comment}); quote the # or drop it`, true);
-    }
-    const operator = "op" in part ? String(part.op) : JSON.stringify(part);
-    throw new HarnessError(
-      `python: ${JSON.stringify(command)} holds the shell operator ${JSON.stringify(operator)}; give one command (the interpreter and its arguments), which runs without a shell, and put anything else in a setup step`,
-      true
-    );
-  });
-}
-function commonArgs(settings, out) {
-  const args = [...settings.paths, "--out", out];
-  for (const dir of settings.pythonpath) args.push("--pythonpath", dir);
-  if (settings.filter !== null) args.push("--filter", settings.filter);
-  args.push("--suite", settings.suite);
-  if (settings.select !== null) args.push("--select", settings.select);
-  args.push(
-    "--values",
-    String(settings.values),
-    "--warmups",
-    String(settings.warmups),
-    "--min-time",
-    String(settings.minTime),
-    "--max-time",
-    String(settings.maxTime),
-    "--timeout",
-    String(settings.timeout),
-    "--hash-seed",
-    String(settings.hashSeed),
-    "--events-fd",
-    "3"
-  );
-  for (const [pattern, seconds2] of Object.entries(settings.timeouts)) args.push("--timeout-for", `${pattern}=${String(seconds2)}`);
-  if (settings.gc) args.push("--gc");
-  if (settings.isolate) args.push("--isolate");
-  return args;
-}
-function harnessArgs(settings, out, passes, loops) {
-  const args = ["-m", "profgate", "run", ...commonArgs(settings, out)];
-  args.push(
-    "--processes",
-    String(settings.processes),
-    "--profile-iterations",
-    String(settings.profileIterations),
-    "--profile-warmups",
-    String(settings.profileWarmups),
-    "--memory-warmups",
-    String(settings.memoryWarmups),
-    "--memory-cost",
-    String(settings.memoryCost)
-  );
-  if (settings.instrument === "instructions") args.push("--instrument", "instructions");
-  if (passes !== void 0) args.push("--passes", passes.join(","));
-  if (loops !== void 0) args.push("--loops", String(loops));
-  return args;
-}
-async function launch(cwd, python, args, onEvent, env) {
-  const [command, ...prefix] = splitCommand(python);
-  if (command === void 0) throw new HarnessError(`python: the command is empty; pass the interpreter, e.g. --python python3`, true);
-  const harness = harnessDirectory();
-  const pythonPath = [harness, process.env.PYTHONPATH].filter((p) => p !== void 0 && p !== "").join(delimiter);
-  const child = execa(command, [...prefix, ...args], {
-    cwd,
-    // Bytecode is cached as a plain python or pytest run caches it: each of the many worker processes then starts
-    // without recompiling the project and its tests.
-    env: { ...env, PYTHONPATH: pythonPath },
-    stdio: ["ignore", "pipe", "pipe", "pipe"],
-    reject: false,
-    all: true
-  });
-  if (onEvent !== void 0) {
-    const lines = createInterface({ input: child.stdio[3] });
-    lines.on("line", (line) => {
-      try {
-        onEvent(JSON.parse(line));
-      } catch {
-      }
-    });
-  }
-  const result = await child;
-  const output2 = result.all.trim();
-  if (result.failed && result.exitCode === void 0) {
-    const notFound = /ENOENT/.test(result.message ?? "");
-    throw new HarnessError(
-      notFound ? `python: ${JSON.stringify(python)} was not found; install Python 3.9 or newer, or name the interpreter with --python (Action input "python")` : `python: could not run ${JSON.stringify(python)}: ${result.shortMessage ?? "unknown error"}`,
-      true
-    );
-  }
-  if (result.exitCode === 2) throw new HarnessError(output2 || "the harness rejected its arguments", true);
-  if (result.exitCode !== 0 && result.exitCode !== 1) {
-    throw new HarnessError(`the harness failed (exit code ${String(result.exitCode)}):
-${output2.slice(-4e3)}`, false);
-  }
-  return { exitCode: result.exitCode === 0 ? 0 : 1, output: output2 };
-}
-async function readJson(path6, output2) {
-  try {
-    return JSON.parse(await readFile(path6, "utf8"));
-  } catch (error62) {
-    throw new HarnessError(`the harness wrote no readable ${path6}: ${String(error62)}
-${output2.slice(-4e3)}`, false);
-  }
-}
-async function runHarness(options) {
-  const out = resolve(options.cwd, options.out);
-  const { exitCode, output: output2 } = await launch(options.cwd, options.settings.python, harnessArgs(options.settings, out, options.passes, options.loops), options.onEvent, options.env);
-  const resultsPath = join(out, "results.json");
-  return { results: parseResults(await readJson(resultsPath, output2), resultsPath), resultsPath, exitCode };
-}
-async function runAbHarness(options) {
-  const out = resolve(options.out);
-  await mkdir(out, { recursive: true });
-  const args = ["-m", "profgate", "ab", ...commonArgs(options.settings, out)];
-  args.push("--base", resolve(options.baseTree), "--head", resolve(options.headTree), "--rounds", String(options.rounds), "--seed", String(options.seed));
-  if (options.loops !== void 0) {
-    await writeFile(join(out, "loops-in.json"), JSON.stringify(options.loops));
-    args.push("--loops-json", join(out, "loops-in.json"));
-  }
-  if (options.ids !== void 0) {
-    await writeFile(join(out, "ids.json"), JSON.stringify(options.ids));
-    args.push("--ids", join(out, "ids.json"));
-  }
-  const { exitCode, output: output2 } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env);
-  const [base, head] = await Promise.all(
-    ["base", "head"].map(async (side) => {
-      const path6 = join(out, side, "results.json");
-      return parseResults(await readJson(path6, output2), path6);
-    })
-  );
-  const record2 = await readJson(join(out, "interleave.json"), output2);
-  const loops = record2.loops;
-  if (base === void 0 || head === void 0 || typeof loops !== "object" || loops === null) {
-    throw new HarnessError(`the harness wrote an incomplete ${join(out, "interleave.json")}
-${output2.slice(-4e3)}`, false);
-  }
-  return { base, head, loops, exitCode };
-}
 
-// package.json
-var package_default = {
-  name: "profgate",
-  version: "0.1.0",
-  description: "A performance gate for Python pull requests: timing, cProfile and tracemalloc passes compared with the default branch's baseline.",
-  license: "MIT",
-  type: "module",
-  engines: {
-    node: ">=20.19"
-  },
-  bin: {
-    profgate: "dist/cli.js"
-  },
-  files: [
-    "dist",
-    "action.yml"
-  ],
-  scripts: {
-    build: "node scripts/build.mjs",
-    typecheck: "tsc --noEmit",
-    lint: "eslint .",
-    test: "npm run typecheck && npm run lint && npm run build && vitest run",
-    "test:unit": "vitest run test/unit",
-    "bench:cost": "node scripts/bench-cost.mjs"
-  },
-  dependencies: {
-    "@actions/artifact": "^6.2.1",
-    "@actions/core": "^3.0.1",
-    "@actions/github": "^9.1.1",
-    "@octokit/plugin-retry": "^8.1.1",
-    "@octokit/plugin-throttling": "^11.0.5",
-    execa: "^9.6.0",
-    "markdown-table": "^3.1.0",
-    picomatch: "^4.0.3",
-    "shell-quote": "^1.12.0",
-    "smol-toml": "^1.4.0",
-    zod: "^4.1.0"
-  },
-  devDependencies: {
-    "@eslint/js": "^10.0.0",
-    "@types/node": "^20.19.0",
-    "@types/picomatch": "^4.0.0",
-    "@types/shell-quote": "^1.7.5",
-    esbuild: "^0.28.0",
-    eslint: "^10.0.0",
-    globals: "^17.14.0",
-    typescript: "~6.0.3",
-    "typescript-eslint": "^8.73.0",
-    vitest: "^4.1.0"
-  }
-};
+// src/adapters/profiles.ts
+import { createHash } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 
-// src/version.ts
-var VERSION = package_default.version;
-
-// src/adapters/project.ts
-import { readFile as readFile2, stat } from "node:fs/promises";
-import { join as join2, relative } from "node:path";
-var MAX_RESULTS_BYTES = 64 * 1024 * 1024;
-async function loadProjectConfig(cwd) {
-  const path6 = join2(cwd, "pyproject.toml");
-  let text2;
-  try {
-    text2 = await readFile2(path6, "utf8");
-  } catch (error62) {
-    if (error62.code === "ENOENT") return { run: {}, thresholds: {}, overrides: {} };
-    throw error62;
-  }
-  return parseProjectConfig(text2, relative(cwd, path6) || path6);
-}
-async function readResults(path6) {
-  let file2 = path6;
-  let info;
-  try {
-    info = await stat(file2);
-    if (info.isDirectory()) {
-      file2 = join2(path6, "results.json");
-      info = await stat(file2);
-    }
-  } catch {
-    throw new ResultsError(file2, ["no such file; pass a results.json or the directory `profgate run --out` wrote"]);
-  }
-  if (info.size > MAX_RESULTS_BYTES) throw new ResultsError(file2, [`${info.size} bytes is over the ${MAX_RESULTS_BYTES}-byte limit for a results file`]);
-  let data;
-  try {
-    data = JSON.parse(await readFile2(file2, "utf8"));
-  } catch (error62) {
-    throw new ResultsError(file2, [`not valid JSON: ${error62 instanceof Error ? error62.message : String(error62)}`]);
-  }
-  return parseResults(data, file2);
-}
-
-// src/core/attribution.ts
-var DEFAULT_LIMITS = Object.freeze({ functions: 15, external: 10, lines: 10, calls: 10 });
+// src/core/callgraph.ts
 function isProjectFile(file2) {
   return !(file2 === "~" || file2.startsWith("<") || file2.startsWith("/") || file2.startsWith("\\") || /^[A-Za-z]:[\\/]/.test(file2));
 }
@@ -30830,72 +30670,6 @@ function matchFunctions(base, head) {
   });
   return { base: pairBase.slice(0, count3), head: pairHead.slice(0, count3) };
 }
-function presenceOf(b, h2) {
-  if (b === -1) return "new";
-  if (h2 === -1) return "gone";
-  return "both";
-}
-function placeOf(b, h2) {
-  const f = h2 ?? b;
-  if (f === void 0) throw new Error("unreachable: a pair has at least one side");
-  return { file: f.file, line: f.line, name: f.name, base_line: b !== void 0 && h2 !== void 0 && b.line !== h2.line ? b.line : null };
-}
-function sides(pairs, k, base, head) {
-  const bi = pairs.base[k] ?? -1;
-  const hi = pairs.head[k] ?? -1;
-  return { bi, hi, b: bi === -1 ? void 0 : base.functions[bi], h: hi === -1 ? void 0 : head.functions[hi] };
-}
-function topIndices(candidates, size, limit) {
-  const top = [];
-  for (const index of candidates) {
-    const value = size(index);
-    if (top.length === limit && !(value > (top[limit - 1]?.size ?? -Infinity))) continue;
-    let at2 = top.length;
-    while (at2 > 0 && value > (top[at2 - 1]?.size ?? Infinity)) at2--;
-    top.splice(at2, 0, { index, size: value });
-    if (top.length > limit) top.pop();
-  }
-  return top.map((entry) => entry.index);
-}
-function compareCalls(base, head, pairs, threshold, limit) {
-  let increased = 0;
-  let decreased = 0;
-  let added = 0;
-  let gone = 0;
-  let gates = false;
-  const change = new Float64Array(pairs.base.length);
-  const changed = [];
-  for (let k = 0; k < pairs.base.length; k++) {
-    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
-    const before = b?.calls ?? 0;
-    const after = h2?.calls ?? 0;
-    const presence = presenceOf(bi, hi);
-    if (presence === "both" && after === before) continue;
-    switch (presence) {
-      case "new":
-        added++;
-        break;
-      case "gone":
-        gone++;
-        break;
-      case "both":
-        if (after > before) increased++;
-        else decreased++;
-        if (threshold !== null && after > before * (1 + threshold)) gates = true;
-        break;
-    }
-    change[k] = Math.abs(after - before);
-    changed.push(k);
-  }
-  const top = topIndices(changed, (k) => change[k] ?? 0, limit).map((k) => {
-    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
-    const presence = presenceOf(bi, hi);
-    const calls = { base: b?.calls ?? 0, head: h2?.calls ?? 0 };
-    return { ...placeOf(b, h2), presence, calls, relative: presence === "both" && calls.base > 0 ? calls.head / calls.base - 1 : null };
-  });
-  const verdict = gates ? "regressed" : "unchanged";
-  return { verdict, threshold, increased, decreased, new: added, gone, top };
-}
 function column(out, items, read) {
   for (let i2 = 0; i2 < items.length; i2++) {
     const item = items[i2];
@@ -30916,19 +30690,27 @@ function adjacency(count3, keys) {
   });
   return { start, items };
 }
-function chargeTime(profile) {
-  const functions = profile.functions;
-  const edges = profile.edges;
+function callGraph(profile) {
+  const { functions, edges } = profile;
   const count3 = functions.length;
-  const project = column(new Uint8Array(count3), functions, (f) => isProjectFile(f.file) ? 1 : 0);
-  const edgeCaller = column(new Int32Array(edges.length), edges, (e) => e.caller);
-  const edgeCallee = column(new Int32Array(edges.length), edges, (e) => e.callee);
-  const edgeOwn = column(new Float64Array(edges.length), edges, (e) => e.own_time);
-  const edgeCumulative = column(new Float64Array(edges.length), edges, (e) => e.cumulative_time);
-  const edgeCalls = column(new Float64Array(edges.length), edges, (e) => e.calls);
-  const callers = adjacency(count3, edgeCallee);
-  const callees = adjacency(count3, edgeCaller);
-  const own2 = column(new Float64Array(count3), functions, (f) => f.own_time);
+  const caller = column(new Int32Array(edges.length), edges, (e) => e.caller);
+  const callee = column(new Int32Array(edges.length), edges, (e) => e.callee);
+  return {
+    count: count3,
+    project: column(new Uint8Array(count3), functions, (f) => isProjectFile(f.file) ? 1 : 0),
+    own: column(new Float64Array(count3), functions, (f) => f.own_time),
+    cumulative: column(new Float64Array(count3), functions, (f) => f.cumulative_time),
+    caller,
+    callee,
+    edgeOwn: column(new Float64Array(edges.length), edges, (e) => e.own_time),
+    edgeCumulative: column(new Float64Array(edges.length), edges, (e) => e.cumulative_time),
+    edgeCalls: column(new Float64Array(edges.length), edges, (e) => e.calls),
+    callers: adjacency(count3, callee),
+    callees: adjacency(count3, caller)
+  };
+}
+function chargeTime(graph) {
+  const { count: count3, project, own: own2, callers, callees, caller: edgeCaller, callee: edgeCallee, edgeOwn, edgeCumulative, edgeCalls } = graph;
   const time3 = own2.slice();
   const passed = new Float64Array(count3);
   let unattributed = 0;
@@ -31059,71 +30841,640 @@ function chargeTime(profile) {
   };
   return { project, time: time3, unattributed, chargedTo };
 }
-function attributeFunctions(base, head, pairs, scale, limits) {
-  if (!(base.total_time > 0 && head.total_time > 0)) return null;
-  const time3 = { base: scale.baseTime, head: scale.baseTime * scale.ratio };
-  const factor = { base: time3.base / base.total_time, head: time3.head / head.total_time };
-  const charged = { base: chargeTime(base), head: chargeTime(head) };
-  const timeBefore = (bi) => bi === -1 ? 0 : (charged.base.time[bi] ?? 0) * factor.base;
-  const timeAfter = (hi) => hi === -1 ? 0 : (charged.head.time[hi] ?? 0) * factor.head;
-  const change = new Float64Array(pairs.base.length);
-  const projectCandidates = [];
-  const externalCandidates = [];
-  for (let k = 0; k < pairs.base.length; k++) {
-    const bi = pairs.base[k] ?? -1;
-    const hi = pairs.head[k] ?? -1;
-    change[k] = Math.abs(timeAfter(hi) - timeBefore(bi));
-    const isProject = hi !== -1 ? charged.head.project[hi] === 1 : charged.base.project[bi] === 1;
-    (isProject ? projectCandidates : externalCandidates).push(k);
+var TREE_LIMITS = Object.freeze({ maxFrames: 3e3, minShare: 5e-4, maxDepth: 100 });
+function rootsOf(graph) {
+  const roots = [];
+  for (let f = 0; f < graph.count; f++) {
+    let called = false;
+    for (let p = graph.callers.start[f] ?? 0; p < (graph.callers.start[f + 1] ?? 0) && !called; p++) called = graph.caller[graph.callers.items[p] ?? 0] !== f;
+    if (!called) roots.push(f);
   }
-  const row = (k) => {
-    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
-    const where = placeOf(b, h2);
-    const project = isProjectFile(where.file);
-    const calls = { base: b?.calls ?? 0, head: h2?.calls ?? 0 };
-    const rowTime = { base: timeBefore(bi), head: timeAfter(hi) };
-    const perCall = { base: calls.base > 0 ? rowTime.base / calls.base : null, head: calls.head > 0 ? rowTime.head / calls.head : null };
-    const delta = rowTime.head - rowTime.base;
-    const callEffect = (calls.head - calls.base) * (perCall.base ?? 0);
-    let chargedTo = null;
-    if (!project) {
-      const side = hi !== -1 ? "head" : "base";
-      const profile = side === "head" ? head : base;
-      const to = profile.functions[charged[side].chargedTo(hi !== -1 ? hi : bi)];
-      if (to !== void 0) chargedTo = { file: to.file, line: to.line, name: to.name };
-    }
-    return {
-      file: where.file,
-      line: where.line,
-      name: where.name,
-      base_line: where.base_line,
-      presence: presenceOf(bi, hi),
-      project,
-      calls,
-      time: rowTime,
-      per_call: perCall,
-      own: { base: (b?.own_time ?? 0) * factor.base, head: (h2?.own_time ?? 0) * factor.head },
-      cumulative: { base: (b?.cumulative_time ?? 0) * factor.base, head: (h2?.cumulative_time ?? 0) * factor.head },
-      delta,
-      call_effect: callEffect,
-      // Equal to calls.head × (per_call.head − per_call.base) whenever both sides were called; defined as the
-      // remainder so the two effects always add up to the change.
-      per_call_effect: delta - callEffect,
-      charged_to: chargedTo
-    };
-  };
-  const bySize = (k) => change[k] ?? 0;
-  return {
-    time: time3,
-    ratio: scale.ratio,
-    profiled: { base: base.total_time, head: head.total_time },
-    project: topIndices(projectCandidates, bySize, limits.functions).map(row),
-    project_count: projectCandidates.length,
-    external: topIndices(externalCandidates, bySize, limits.external).map(row),
-    external_count: externalCandidates.length,
-    unattributed: { base: charged.base.unattributed * factor.base, head: charged.head.unattributed * factor.head }
-  };
+  if (roots.length === 0 && graph.count > 0) {
+    let best = 0;
+    for (let f = 1; f < graph.count; f++) if ((graph.cumulative[f] ?? 0) > (graph.cumulative[best] ?? 0)) best = f;
+    roots.push(best);
+  }
+  return roots;
 }
+var FrameHeap = class {
+  value = [];
+  parent = [];
+  fn = [];
+  get size() {
+    return this.value.length;
+  }
+  push(value, parent, fn) {
+    let i2 = this.value.length;
+    this.value.push(value);
+    this.parent.push(parent);
+    this.fn.push(fn);
+    while (i2 > 0) {
+      const up = i2 - 1 >> 1;
+      if ((this.value[up] ?? 0) >= value) break;
+      this.swap(i2, up);
+      i2 = up;
+    }
+  }
+  /** Removes the heaviest frame and returns [value, parent, fn]. */
+  pop() {
+    const top = [this.value[0] ?? 0, this.parent[0] ?? -1, this.fn[0] ?? 0];
+    const last = this.value.length - 1;
+    this.swap(0, last);
+    this.value.pop();
+    this.parent.pop();
+    this.fn.pop();
+    let i2 = 0;
+    for (; ; ) {
+      const left = 2 * i2 + 1;
+      const right = left + 1;
+      let largest = i2;
+      if (left < last && (this.value[left] ?? 0) > (this.value[largest] ?? 0)) largest = left;
+      if (right < last && (this.value[right] ?? 0) > (this.value[largest] ?? 0)) largest = right;
+      if (largest === i2) break;
+      this.swap(i2, largest);
+      i2 = largest;
+    }
+    return top;
+  }
+  swap(a2, b) {
+    for (const list of [this.value, this.parent, this.fn]) {
+      const t = list[a2] ?? 0;
+      list[a2] = list[b] ?? 0;
+      list[b] = t;
+    }
+  }
+};
+function onPath(tree, frame, f) {
+  for (let i2 = frame; i2 !== -1; i2 = tree.parent[i2] ?? -1) if (tree.fn[i2] === f) return true;
+  return false;
+}
+function frameSplit(graph, tree, frame, f) {
+  const edges = [];
+  let shares = graph.own[f] ?? 0;
+  for (let p = graph.callees.start[f] ?? 0; p < (graph.callees.start[f + 1] ?? 0); p++) {
+    const e = graph.callees.items[p] ?? 0;
+    const g = graph.callee[e] ?? f;
+    if (g === f || onPath(tree, frame, g)) continue;
+    edges.push(e);
+    shares += graph.edgeCumulative[e] ?? 0;
+  }
+  return { edges, denominator: Math.max(graph.cumulative[f] ?? 0, shares) };
+}
+function callTree(graph, limits = TREE_LIMITS) {
+  const roots = rootsOf(graph);
+  let time3 = 0;
+  for (const r of roots) time3 += graph.cumulative[r] ?? 0;
+  const floor = time3 * limits.minShare;
+  const fn = [];
+  const parent = [];
+  const depth = [];
+  const total = [];
+  const self = [];
+  const built = { fn, parent };
+  const heap = new FrameHeap();
+  let cut = 0;
+  for (const r of roots) heap.push(graph.cumulative[r] ?? 0, -1, r);
+  while (heap.size > 0) {
+    const [value, up, f] = heap.pop();
+    if (fn.length >= limits.maxFrames || value <= floor && up !== -1) {
+      cut += value;
+      continue;
+    }
+    const frame = fn.length;
+    const level = up === -1 ? 0 : (depth[up] ?? 0) + 1;
+    fn.push(f);
+    parent.push(up);
+    depth.push(level);
+    total.push(value);
+    const { edges, denominator } = frameSplit(graph, built, frame, f);
+    if (!(denominator > 0)) {
+      self.push(value);
+      continue;
+    }
+    self.push(value * (graph.own[f] ?? 0) / denominator);
+    for (const e of edges) {
+      const share = value * (graph.edgeCumulative[e] ?? 0) / denominator;
+      if (level + 1 > limits.maxDepth) cut += share;
+      else if (share > 0) heap.push(share, frame, graph.callee[e] ?? 0);
+    }
+  }
+  return depthFirst({ fn, parent, depth, total, self }, time3, cut);
+}
+function depthFirst(frames, time3, cut) {
+  const n2 = frames.fn.length;
+  const children = Array.from({ length: n2 + 1 }, () => []);
+  for (let i2 = 0; i2 < n2; i2++) children[(frames.parent[i2] ?? -1) === -1 ? n2 : frames.parent[i2] ?? 0]?.push(i2);
+  const heavier = (a2, b) => (frames.total[b] ?? 0) - (frames.total[a2] ?? 0) || (frames.fn[a2] ?? 0) - (frames.fn[b] ?? 0);
+  for (const list of children) list.sort(heavier);
+  const order = [];
+  const stack = [...children[n2] ?? []].reverse();
+  while (stack.length > 0) {
+    const i2 = stack.pop() ?? 0;
+    order.push(i2);
+    const below = children[i2] ?? [];
+    for (let k = below.length - 1; k >= 0; k--) stack.push(below[k] ?? 0);
+  }
+  const position = new Int32Array(n2);
+  order.forEach((old, at2) => position[old] = at2);
+  const tree = {
+    fn: new Int32Array(n2),
+    parent: new Int32Array(n2),
+    depth: new Int32Array(n2),
+    size: new Int32Array(n2).fill(1),
+    total: new Float64Array(n2),
+    self: new Float64Array(n2),
+    time: time3,
+    cut
+  };
+  order.forEach((old, at2) => {
+    const up = frames.parent[old] ?? -1;
+    tree.fn[at2] = frames.fn[old] ?? 0;
+    tree.parent[at2] = up === -1 ? -1 : position[up] ?? 0;
+    tree.depth[at2] = frames.depth[old] ?? 0;
+    tree.total[at2] = frames.total[old] ?? 0;
+    tree.self[at2] = frames.self[old] ?? 0;
+  });
+  for (let i2 = n2 - 1; i2 >= 0; i2--) {
+    const up = tree.parent[i2] ?? -1;
+    if (up !== -1) tree.size[up] = (tree.size[up] ?? 0) + (tree.size[i2] ?? 0);
+  }
+  return tree;
+}
+var FOLDED_LIMITS = Object.freeze({ maxFrames: 5e4, minShare: 1e-6, maxDepth: 200 });
+function frameLabel(f) {
+  const label = f.file === "~" ? f.name : `${f.name} (${f.file}:${f.line})`;
+  return label.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, " ").replace(/;/g, ":");
+}
+function foldedStacks(profile, limits = FOLDED_LIMITS) {
+  const tree = callTree(callGraph(profile), limits);
+  const stacks = new Array(tree.fn.length);
+  const lines = [];
+  for (let i2 = 0; i2 < tree.fn.length; i2++) {
+    const f = profile.functions[tree.fn[i2] ?? 0];
+    const label = f === void 0 ? "?" : frameLabel(f);
+    const up = tree.parent[i2] ?? -1;
+    const stack = up === -1 ? label : `${stacks[up] ?? ""};${label}`;
+    stacks[i2] = stack;
+    const count3 = Math.round((tree.self[i2] ?? 0) * 1e9);
+    if (count3 > 0) lines.push(`${stack} ${count3}`);
+  }
+  return lines.length === 0 ? "" : `${lines.join("\n")}
+`;
+}
+
+// src/adapters/profiles.ts
+function profileSlug(id) {
+  const readable2 = id.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[_.]+|[_.]+$/g, "").slice(0, 80);
+  return `${readable2}-${createHash("sha1").update(id, "utf8").digest("hex").slice(0, 10)}`;
+}
+async function writeFoldedStacks(results, dir) {
+  const written = [];
+  for (const bench of results.benchmarks) {
+    if (bench.profile === null) continue;
+    if (written.length === 0) await mkdir(dir, { recursive: true });
+    const path6 = join(dir, `${profileSlug(bench.id)}.folded`);
+    await writeFile(path6, foldedStacks(bench.profile));
+    written.push(path6);
+  }
+  return written;
+}
+
+// src/adapters/harness.ts
+var HarnessError = class extends Error {
+  constructor(message, usage) {
+    super(message);
+    this.usage = usage;
+  }
+  usage;
+  name = "HarnessError";
+};
+function harnessDirectory() {
+  const here = dirname(fileURLToPath3(import.meta.url));
+  const candidates = [join2(here, "python"), join2(here, "..", "..", "python")];
+  const found = candidates.find((dir) => existsSync(join2(dir, "profgate", "__main__.py")));
+  if (found === void 0) throw new HarnessError(`the profgate harness is missing (looked in ${candidates.join(", ")}); reinstall profgate`, false);
+  return found;
+}
+function splitCommand(command) {
+  let parsed;
+  try {
+    parsed = (0, import_shell_quote.parse)(command, (name) => `$${name}`);
+  } catch (error62) {
+    throw new HarnessError(`python: cannot split ${JSON.stringify(command)} into words (${String(error62)}); check its quotes`, true);
+  }
+  return parsed.map((part) => {
+    if (typeof part === "string") return part;
+    if ("op" in part && part.op === "glob") return part.pattern;
+    if ("comment" in part) {
+      throw new HarnessError(`python: ${JSON.stringify(command)} holds a comment (#${part.comment}); quote the # or drop it`, true);
+    }
+    const operator = "op" in part ? String(part.op) : JSON.stringify(part);
+    throw new HarnessError(
+      `python: ${JSON.stringify(command)} holds the shell operator ${JSON.stringify(operator)}; give one command (the interpreter and its arguments), which runs without a shell, and put anything else in a setup step`,
+      true
+    );
+  });
+}
+function commonArgs(settings, out) {
+  const args = [...settings.paths, "--out", out];
+  for (const dir of settings.pythonpath) args.push("--pythonpath", dir);
+  if (settings.filter !== null) args.push("--filter", settings.filter);
+  args.push("--suite", settings.suite);
+  if (settings.select !== null) args.push("--select", settings.select);
+  if (settings.asvConfig !== null) args.push("--asv-config", settings.asvConfig);
+  args.push(
+    "--values",
+    String(settings.values),
+    "--warmups",
+    String(settings.warmups),
+    "--min-time",
+    String(settings.minTime),
+    "--max-time",
+    String(settings.maxTime),
+    "--timeout",
+    String(settings.timeout),
+    "--hash-seed",
+    String(settings.hashSeed),
+    "--events-fd",
+    "3"
+  );
+  for (const [pattern, seconds2] of Object.entries(settings.timeouts)) args.push("--timeout-for", `${pattern}=${String(seconds2)}`);
+  if (settings.gc) args.push("--gc");
+  if (settings.isolate) args.push("--isolate");
+  return args;
+}
+function harnessArgs(settings, out, passes, loops) {
+  const args = ["-m", "profgate", "run", ...commonArgs(settings, out)];
+  args.push(
+    "--processes",
+    String(settings.processes),
+    "--profile-iterations",
+    String(settings.profileIterations),
+    "--profile-warmups",
+    String(settings.profileWarmups),
+    "--memory-warmups",
+    String(settings.memoryWarmups),
+    "--memory-cost",
+    String(settings.memoryCost)
+  );
+  if (passes === "none") args.push("--collect-only");
+  else {
+    if (settings.instrument === "instructions") args.push("--instrument", "instructions");
+    if (passes !== void 0) args.push("--passes", passes.join(","));
+  }
+  if (loops !== void 0) args.push("--loops", String(loops));
+  return args;
+}
+async function launch(cwd, python, args, onEvent, env) {
+  const [command, ...prefix] = splitCommand(python);
+  if (command === void 0) throw new HarnessError(`python: the command is empty; pass the interpreter, e.g. --python python3`, true);
+  const harness = harnessDirectory();
+  const pythonPath = [harness, process.env.PYTHONPATH].filter((p) => p !== void 0 && p !== "").join(delimiter);
+  const child = execa(command, [...prefix, ...args], {
+    cwd,
+    // Bytecode is cached as a plain python or pytest run caches it: each of the many worker processes then starts
+    // without recompiling the project and its tests.
+    env: { ...env, PYTHONPATH: pythonPath },
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+    reject: false,
+    all: true
+  });
+  if (onEvent !== void 0) {
+    const lines = createInterface({ input: child.stdio[3] });
+    lines.on("line", (line) => {
+      try {
+        onEvent(JSON.parse(line));
+      } catch {
+      }
+    });
+  }
+  const result = await child;
+  const output2 = result.all.trim();
+  if (result.failed && result.exitCode === void 0) {
+    const notFound = /ENOENT/.test(result.message ?? "");
+    throw new HarnessError(
+      notFound ? `python: ${JSON.stringify(python)} was not found; install Python 3.9 or newer, or name the interpreter with --python (Action input "python")` : `python: could not run ${JSON.stringify(python)}: ${result.shortMessage ?? "unknown error"}`,
+      true
+    );
+  }
+  if (result.exitCode === 2) throw new HarnessError(output2 || "the harness rejected its arguments", true);
+  if (result.exitCode !== 0 && result.exitCode !== 1) {
+    throw new HarnessError(`the harness failed (exit code ${String(result.exitCode)}):
+${output2.slice(-4e3)}`, false);
+  }
+  return { exitCode: result.exitCode === 0 ? 0 : 1, output: output2 };
+}
+async function readJson(path6, output2) {
+  try {
+    return JSON.parse(await readFile(path6, "utf8"));
+  } catch (error62) {
+    throw new HarnessError(`the harness wrote no readable ${path6}: ${String(error62)}
+${output2.slice(-4e3)}`, false);
+  }
+}
+async function runHarness(options) {
+  const out = resolve(options.cwd, options.out);
+  const args = harnessArgs(options.settings, out, options.passes, options.loops);
+  const scratch = options.ids === void 0 ? null : await mkdtemp(join2(tmpdir(), "profgate-ids-"));
+  try {
+    if (scratch !== null) {
+      await writeFile2(join2(scratch, "ids.json"), JSON.stringify(options.ids));
+      args.push("--ids", join2(scratch, "ids.json"));
+    }
+    const { exitCode, output: output2 } = await launch(options.cwd, options.settings.python, args, options.onEvent, options.env);
+    const resultsPath = join2(out, "results.json");
+    const results = parseResults(await readJson(resultsPath, output2), resultsPath);
+    await writeFoldedStacks(results, join2(out, "profiles"));
+    return { results, resultsPath, exitCode };
+  } finally {
+    if (scratch !== null) await rm(scratch, { recursive: true, force: true });
+  }
+}
+async function collectBenchmarks(options) {
+  const out = await mkdtemp(join2(tmpdir(), "profgate-collect-"));
+  try {
+    const run = await runHarness({ cwd: options.cwd, out, settings: options.settings, passes: "none", env: options.env });
+    return run.results.benchmarks.map((b) => b.id);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+async function runAbHarness(options) {
+  const out = resolve(options.out);
+  await mkdir2(out, { recursive: true });
+  const args = ["-m", "profgate", "ab", ...commonArgs(options.settings, out)];
+  args.push("--base", resolve(options.baseTree), "--head", resolve(options.headTree), "--rounds", String(options.rounds), "--seed", String(options.seed));
+  if (options.loops !== void 0) {
+    await writeFile2(join2(out, "loops-in.json"), JSON.stringify(options.loops));
+    args.push("--loops-json", join2(out, "loops-in.json"));
+  }
+  if (options.ids !== void 0) {
+    await writeFile2(join2(out, "ids.json"), JSON.stringify(options.ids));
+    args.push("--ids", join2(out, "ids.json"));
+  }
+  const { exitCode, output: output2 } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env);
+  const [base, head] = await Promise.all(
+    ["base", "head"].map(async (side) => {
+      const path6 = join2(out, side, "results.json");
+      return parseResults(await readJson(path6, output2), path6);
+    })
+  );
+  const record2 = await readJson(join2(out, "interleave.json"), output2);
+  const loops = record2.loops;
+  if (base === void 0 || head === void 0 || typeof loops !== "object" || loops === null) {
+    throw new HarnessError(`the harness wrote an incomplete ${join2(out, "interleave.json")}
+${output2.slice(-4e3)}`, false);
+  }
+  return { base, head, loops, exitCode };
+}
+
+// package.json
+var package_default = {
+  name: "profgate",
+  version: "0.1.0",
+  description: "A performance gate for Python pull requests: timing, cProfile and tracemalloc passes compared with the default branch's baseline.",
+  license: "MIT",
+  type: "module",
+  engines: {
+    node: ">=20.19"
+  },
+  bin: {
+    profgate: "dist/cli.js"
+  },
+  files: [
+    "dist",
+    "action.yml"
+  ],
+  scripts: {
+    build: "node scripts/build.mjs",
+    typecheck: "tsc --noEmit",
+    lint: "eslint .",
+    test: "npm run typecheck && npm run lint && npm run build && vitest run",
+    "test:unit": "vitest run test/unit",
+    "bench:cost": "node scripts/bench-cost.mjs"
+  },
+  dependencies: {
+    "@actions/artifact": "^6.2.1",
+    "@actions/core": "^3.0.1",
+    "@actions/github": "^9.1.1",
+    "@noble/hashes": "^2.4.0",
+    "@octokit/plugin-retry": "^8.1.1",
+    "@octokit/plugin-throttling": "^11.0.5",
+    execa: "^9.6.0",
+    "markdown-table": "^3.1.0",
+    picomatch: "^4.0.3",
+    "shell-quote": "^1.12.0",
+    "smol-toml": "^1.4.0",
+    zod: "^4.1.0"
+  },
+  devDependencies: {
+    "@eslint/js": "^10.0.0",
+    "@types/node": "^20.19.0",
+    "@types/picomatch": "^4.0.0",
+    "@types/shell-quote": "^1.7.5",
+    esbuild: "^0.28.0",
+    eslint: "^10.0.0",
+    globals: "^17.14.0",
+    "playwright-core": "^1.65.1",
+    typescript: "~6.0.3",
+    "typescript-eslint": "^8.73.0",
+    vitest: "^4.1.0"
+  }
+};
+
+// src/version.ts
+var VERSION = package_default.version;
+
+// src/cli/run.ts
+import { hostname as hostname3 } from "node:os";
+import { resolve as resolve2 } from "node:path";
+
+// src/core/shards.ts
+function parseShardSpec(value, where) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  const index = Number(match?.[1]);
+  const count3 = Number(match?.[2]);
+  if (match === null || index < 1 || count3 < 1 || index > count3 || count3 > MAX_SHARDS) {
+    throw new ConfigError(`${where}: ${JSON.stringify(value)} is not allowed; expected "i/n", shard i of n, with 1 \u2264 i \u2264 n \u2264 ${MAX_SHARDS}, e.g. "2/4"`);
+  }
+  return { index, count: count3 };
+}
+var MEMORY_PASS_FACTOR = 20;
+var VALGRIND_FACTOR = 15;
+function mean(values) {
+  return values.length === 0 ? 0 : values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+function benchmarkCost(bench, settings) {
+  if (bench.status === "timeout") return settings.timeout;
+  const timing = bench.timing;
+  const perIteration = timing === null ? 0 : mean(timing.processes.map((p) => mean(p.wall)));
+  const timed = timing === null ? 0 : timing.processes.reduce((sum, p) => sum + mean(p.wall) * timing.loops * (p.wall.length + timing.warmups), 0);
+  const calibration = timing === null ? 0 : 2 * settings.min_time;
+  const profiled = bench.profile === null ? 0 : bench.profile.total_time * (bench.profile.iterations + bench.profile.warmups);
+  const counted = bench.instructions === void 0 ? 0 : perIteration * (bench.instructions.iterations + bench.instructions.warmups) * VALGRIND_FACTOR;
+  const traced = bench.memory === null ? 0 : perIteration * (bench.memory.warmups + 1) * MEMORY_PASS_FACTOR;
+  return timed + calibration + counted + profiled + traced;
+}
+function splitBenchmarks(ids, count3, costs) {
+  const position = new Map(ids.map((id, i2) => [id, i2]));
+  const unique = [...position.keys()];
+  const known = unique.map((id) => costs?.get(id)).filter((c3) => c3 !== void 0 && Number.isFinite(c3) && c3 >= 0);
+  if (known.length === 0) {
+    const shards2 = Array.from({ length: count3 }, (_, k) => unique.slice(Math.floor(k * unique.length / count3), Math.floor((k + 1) * unique.length / count3)));
+    return { shards: shards2, by: "even" };
+  }
+  const sorted = [...known].sort((a2, b) => a2 - b);
+  const middle = sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  const costOf = (id) => {
+    const cost = costs?.get(id);
+    return cost !== void 0 && Number.isFinite(cost) && cost >= 0 ? cost : middle;
+  };
+  const order = [...unique].sort((a2, b) => costOf(b) - costOf(a2) || position.get(a2) - position.get(b));
+  const load2 = new Array(count3).fill(0);
+  const shards = Array.from({ length: count3 }, () => []);
+  for (const id of order) {
+    let target = 0;
+    for (let k = 1; k < count3; k++) if (load2[k] < load2[target]) target = k;
+    load2[target] += costOf(id);
+    shards[target].push(id);
+  }
+  for (const shard of shards) shard.sort((a2, b) => position.get(a2) - position.get(b));
+  return { shards, by: "durations" };
+}
+var ShardError = class extends Error {
+  constructor(problems) {
+    super(`cannot merge the shards:
+${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.problems = problems;
+  }
+  problems;
+  name = "ShardError";
+};
+var SETTINGS_COMPARED = [
+  "paths",
+  "pythonpath",
+  "filter",
+  "processes",
+  "values",
+  "warmups",
+  "min_time",
+  "max_time",
+  "timeout",
+  "gc",
+  "hash_seed",
+  "isolate",
+  "profile_iterations",
+  "profile_warmups",
+  "memory_warmups",
+  "memory_cost",
+  "instrument",
+  "instruction_iterations",
+  "instruction_warmups"
+];
+function describeShard(input2) {
+  const shard = input2.results.shard;
+  return shard === void 0 ? input2.label : `shard ${shard.index}/${shard.count} (${input2.label})`;
+}
+function shardProblems(inputs, options) {
+  const problems = [];
+  const shards = inputs.filter((input2) => input2.results.shard !== void 0);
+  for (const input2 of inputs) {
+    if (input2.results.shard === void 0) problems.push(`${input2.label} is not one shard's results (it has no "shard" field): measure each shard with --shard i/n (Action input "shard")`);
+  }
+  const first = shards[0];
+  if (first === void 0) return problems.length > 0 ? problems : ["no shards to merge"];
+  const reference = first.results.shard;
+  for (const input2 of shards) {
+    const shard = input2.results.shard;
+    if (options.run != null && shard.run !== options.run) {
+      problems.push(`${describeShard(input2)} is from another run (${shard.run === null ? "no run recorded" : `run ${shard.run}`}), not from run ${options.run}`);
+    } else if (options.run == null && shard.run !== reference.run) {
+      problems.push(`${describeShard(input2)} is from run ${String(shard.run)}, ${describeShard(first)} from run ${String(reference.run)}: merge the shards of one run`);
+    }
+    if (shard.count !== reference.count) problems.push(`${describeShard(input2)} is one of ${shard.count} shards, ${describeShard(first)} one of ${reference.count}`);
+    if (shard.total !== reference.total || shard.basis !== reference.basis) {
+      problems.push(
+        `${describeShard(input2)} split a suite of ${shard.total} benchmarks by ${shard.basis ?? "even counts"}, ${describeShard(first)} one of ${reference.total} by ${reference.basis ?? "even counts"}: the shards did not split the suite alike; run them again`
+      );
+    }
+    for (const key of SETTINGS_COMPARED) {
+      const mine = JSON.stringify(input2.results.settings[key] ?? null);
+      const theirs = JSON.stringify(first.results.settings[key] ?? null);
+      if (mine !== theirs) problems.push(`${describeShard(input2)} was measured with ${key} ${mine}, ${describeShard(first)} with ${theirs}`);
+    }
+    const commit = input2.results.environment.git?.commit ?? null;
+    const firstCommit = first.results.environment.git?.commit ?? null;
+    if (commit !== firstCommit) problems.push(`${describeShard(input2)} measured commit ${String(commit)}, ${describeShard(first)} commit ${String(firstCommit)}`);
+    if (input2.results.environment.tool_version !== first.results.environment.tool_version) {
+      problems.push(`${describeShard(input2)} was measured by profgate ${input2.results.environment.tool_version}, ${describeShard(first)} by ${first.results.environment.tool_version}`);
+    }
+  }
+  const byIndex = /* @__PURE__ */ new Map();
+  for (const input2 of shards) byIndex.set(input2.results.shard.index, [...byIndex.get(input2.results.shard.index) ?? [], input2]);
+  for (const [index, found] of [...byIndex.entries()].sort((a2, b) => a2[0] - b[0])) {
+    if (found.length > 1) problems.push(`shard ${index}/${reference.count} appears ${found.length} times: ${found.map((f) => f.label).join(", ")}`);
+  }
+  for (let index = 1; index <= reference.count; index++) {
+    if (!byIndex.has(index)) problems.push(`shard ${index}/${reference.count} is missing${options.nameOf === void 0 ? "" : `: ${options.nameOf(index, reference.count)}`}`);
+  }
+  return problems;
+}
+function mergeShards(inputs, options = {}) {
+  const problems = shardProblems(inputs, options);
+  if (problems.length > 0) throw new ShardError(problems);
+  const ordered = [...inputs].sort((a2, b) => a2.results.shard.index - b.results.shard.index);
+  const owner = /* @__PURE__ */ new Map();
+  const benchmarks = [];
+  for (const input2 of ordered) {
+    const shard = input2.results.shard;
+    for (const bench of input2.results.benchmarks) {
+      const earlier = owner.get(bench.id);
+      if (earlier !== void 0) {
+        problems.push(`${JSON.stringify(bench.id)} was measured by both ${describeShard(earlier)} and ${describeShard(input2)}`);
+        continue;
+      }
+      owner.set(bench.id, input2);
+      benchmarks.push({ ...bench, shard: shard.index, runner: shard.runner });
+    }
+  }
+  const first = ordered[0];
+  const total = first.results.shard.total;
+  if (problems.length === 0 && benchmarks.length !== total) {
+    problems.push(`the shards hold ${benchmarks.length} benchmarks, but each found ${total} in the suite: the shards did not split the suite alike; run them again`);
+  }
+  if (problems.length > 0) throw new ShardError(problems.slice(0, 20));
+  benchmarks.sort((a2, b) => a2.id < b.id ? -1 : a2.id > b.id ? 1 : 0);
+  const shards = ordered.map((input2) => input2.results.shard);
+  const created = ordered.map((input2) => input2.results.created).reduce((latest, c3) => c3 > latest ? c3 : latest);
+  const { schema, schema_version, environment, settings } = first.results;
+  return { schema, schema_version, created, environment, settings, shards, benchmarks };
+}
+function stampShard(results, shard) {
+  return { ...results, shard, benchmarks: results.benchmarks.map((b) => ({ ...b, shard: shard.index, runner: shard.runner })) };
+}
+function baselineCosts(baseline) {
+  return new Map(baseline.benchmarks.map((b) => [b.id, benchmarkCost(b, baseline.settings)]));
+}
+
+// src/adapters/project.ts
+import { readFile as readFile2, stat } from "node:fs/promises";
+import { join as join3, relative } from "node:path";
+
+// src/core/rank.ts
+function topIndices(candidates, size, limit) {
+  const top = [];
+  for (const index of candidates) {
+    const value = size(index);
+    if (top.length === limit && !(value > (top[limit - 1]?.size ?? -Infinity))) continue;
+    let at2 = top.length;
+    while (at2 > 0 && value > (top[at2 - 1]?.size ?? Infinity)) at2--;
+    top.splice(at2, 0, { index, size: value });
+    if (top.length > limit) top.pop();
+  }
+  return top.map((entry) => entry.index);
+}
+
+// src/core/allocations.ts
 function totalsByLine(lines) {
   const totals = /* @__PURE__ */ new Map();
   for (const l of lines) {
@@ -31215,12 +31566,134 @@ function attributeAllocations(base, head, limit) {
   };
 }
 
+// src/core/attribution.ts
+var DEFAULT_LIMITS = Object.freeze({ functions: 15, external: 10, lines: 10, calls: 10 });
+function presenceOf(b, h2) {
+  if (b === -1) return "new";
+  if (h2 === -1) return "gone";
+  return "both";
+}
+function placeOf(b, h2) {
+  const f = h2 ?? b;
+  if (f === void 0) throw new Error("unreachable: a pair has at least one side");
+  return { file: f.file, line: f.line, name: f.name, base_line: b !== void 0 && h2 !== void 0 && b.line !== h2.line ? b.line : null };
+}
+function sides(pairs, k, base, head) {
+  const bi = pairs.base[k] ?? -1;
+  const hi = pairs.head[k] ?? -1;
+  return { bi, hi, b: bi === -1 ? void 0 : base.functions[bi], h: hi === -1 ? void 0 : head.functions[hi] };
+}
+function compareCalls(base, head, pairs, threshold, limit) {
+  let increased = 0;
+  let decreased = 0;
+  let added = 0;
+  let gone = 0;
+  let gates = false;
+  const change = new Float64Array(pairs.base.length);
+  const changed = [];
+  for (let k = 0; k < pairs.base.length; k++) {
+    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
+    const before = b?.calls ?? 0;
+    const after = h2?.calls ?? 0;
+    const presence = presenceOf(bi, hi);
+    if (presence === "both" && after === before) continue;
+    switch (presence) {
+      case "new":
+        added++;
+        break;
+      case "gone":
+        gone++;
+        break;
+      case "both":
+        if (after > before) increased++;
+        else decreased++;
+        if (threshold !== null && after > before * (1 + threshold)) gates = true;
+        break;
+    }
+    change[k] = Math.abs(after - before);
+    changed.push(k);
+  }
+  const top = topIndices(changed, (k) => change[k] ?? 0, limit).map((k) => {
+    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
+    const presence = presenceOf(bi, hi);
+    const calls = { base: b?.calls ?? 0, head: h2?.calls ?? 0 };
+    return { ...placeOf(b, h2), presence, calls, relative: presence === "both" && calls.base > 0 ? calls.head / calls.base - 1 : null };
+  });
+  const verdict = gates ? "regressed" : "unchanged";
+  return { verdict, threshold, increased, decreased, new: added, gone, top };
+}
+function attributeFunctions(base, head, pairs, scale, limits) {
+  if (!(base.total_time > 0 && head.total_time > 0)) return null;
+  const time3 = { base: scale.baseTime, head: scale.baseTime * scale.ratio };
+  const factor = { base: time3.base / base.total_time, head: time3.head / head.total_time };
+  const charged = { base: chargeTime(callGraph(base)), head: chargeTime(callGraph(head)) };
+  const timeBefore = (bi) => bi === -1 ? 0 : (charged.base.time[bi] ?? 0) * factor.base;
+  const timeAfter = (hi) => hi === -1 ? 0 : (charged.head.time[hi] ?? 0) * factor.head;
+  const change = new Float64Array(pairs.base.length);
+  const projectCandidates = [];
+  const externalCandidates = [];
+  for (let k = 0; k < pairs.base.length; k++) {
+    const bi = pairs.base[k] ?? -1;
+    const hi = pairs.head[k] ?? -1;
+    change[k] = Math.abs(timeAfter(hi) - timeBefore(bi));
+    const isProject = hi !== -1 ? charged.head.project[hi] === 1 : charged.base.project[bi] === 1;
+    (isProject ? projectCandidates : externalCandidates).push(k);
+  }
+  const row = (k) => {
+    const { bi, hi, b, h: h2 } = sides(pairs, k, base, head);
+    const where = placeOf(b, h2);
+    const project = isProjectFile(where.file);
+    const calls = { base: b?.calls ?? 0, head: h2?.calls ?? 0 };
+    const rowTime = { base: timeBefore(bi), head: timeAfter(hi) };
+    const perCall = { base: calls.base > 0 ? rowTime.base / calls.base : null, head: calls.head > 0 ? rowTime.head / calls.head : null };
+    const delta = rowTime.head - rowTime.base;
+    const callEffect = (calls.head - calls.base) * (perCall.base ?? 0);
+    let chargedTo = null;
+    if (!project) {
+      const side = hi !== -1 ? "head" : "base";
+      const profile = side === "head" ? head : base;
+      const to = profile.functions[charged[side].chargedTo(hi !== -1 ? hi : bi)];
+      if (to !== void 0) chargedTo = { file: to.file, line: to.line, name: to.name };
+    }
+    return {
+      file: where.file,
+      line: where.line,
+      name: where.name,
+      base_line: where.base_line,
+      presence: presenceOf(bi, hi),
+      project,
+      calls,
+      time: rowTime,
+      per_call: perCall,
+      own: { base: (b?.own_time ?? 0) * factor.base, head: (h2?.own_time ?? 0) * factor.head },
+      cumulative: { base: (b?.cumulative_time ?? 0) * factor.base, head: (h2?.cumulative_time ?? 0) * factor.head },
+      delta,
+      call_effect: callEffect,
+      // Equal to calls.head × (per_call.head − per_call.base) whenever both sides were called; defined as the
+      // remainder so the two effects always add up to the change.
+      per_call_effect: delta - callEffect,
+      charged_to: chargedTo
+    };
+  };
+  const bySize = (k) => change[k] ?? 0;
+  return {
+    time: time3,
+    ratio: scale.ratio,
+    profiled: { base: base.total_time, head: head.total_time },
+    project: topIndices(projectCandidates, bySize, limits.functions).map(row),
+    project_count: projectCandidates.length,
+    external: topIndices(externalCandidates, bySize, limits.external).map(row),
+    external_count: externalCandidates.length,
+    unattributed: { base: charged.base.unattributed * factor.base, head: charged.head.unattributed * factor.head }
+  };
+}
+
 // src/core/comparison.ts
 var COMPARISON_SCHEMA_NAME = "profgate/comparison";
 var COMPARISON_SCHEMA_VERSION = 1;
-var Verdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive", "new", "removed", "failed"]);
+var Verdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive", "new", "removed", "failed", "skipped"]);
 var MetricVerdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive"]);
-var Metric = external_exports.enum(["time", "instructions", "peak_memory", "retained_memory", "calls"]);
+var Metric = external_exports.enum(["time", "instructions", "peak_memory", "retained_memory", "calls", "value"]);
 var Mode = external_exports.enum(["separate", "interleaved"]);
 var Side = external_exports.enum(["base", "head"]);
 var Pair = external_exports.strictObject({ base: external_exports.number(), head: external_exports.number() });
@@ -31281,6 +31754,17 @@ var Instructions2 = external_exports.strictObject({
   decides: external_exports.boolean(),
   /** Why the counts do not decide (a side not counted, different builds, a wall-clock benchmark); null when they do. */
   caveat: external_exports.string().nullable()
+});
+var ValueMetric = external_exports.strictObject({
+  kind: external_exports.enum(["mem", "track"]),
+  unit: external_exports.string(),
+  verdict: MetricVerdict,
+  base: external_exports.number(),
+  head: external_exports.number(),
+  delta: external_exports.number(),
+  /** delta / |base|; null when base is 0. */
+  relative: external_exports.number().nullable(),
+  threshold: external_exports.number()
 });
 var FunctionPlace = {
   file: external_exports.string(),
@@ -31402,6 +31886,14 @@ var BenchmarkComparison = external_exports.strictObject({
   instructions: Instructions2.optional(),
   memory: Memory2.nullable(),
   calls: Calls.nullable(),
+  /** An asv `mem_` or `track_` benchmark's compared value (absent for other benchmarks). */
+  value: ValueMetric.nullable().optional(),
+  /** What the benchmark measures (absent for `time`). */
+  kind: BenchmarkKind.optional(),
+  /** The name shown for it (asv's `pretty_name`), when it has one. */
+  pretty_name: external_exports.string().optional(),
+  /** Why it was not measured, on the side that skipped it (for `skipped`). */
+  skipped: external_exports.string().optional(),
   /** Present for regressed and improved benchmarks. */
   attribution: Attribution.nullable(),
   /**
@@ -31423,6 +31915,7 @@ var ThresholdsJson = external_exports.strictObject({
   memory_threshold: external_exports.number(),
   memory_floor: external_exports.number(),
   call_threshold: external_exports.number().nullable(),
+  value_threshold: external_exports.number(),
   /** Present when either side counted instructions. */
   instructions_threshold: external_exports.number().optional(),
   level: external_exports.number()
@@ -31469,7 +31962,8 @@ var Summary = external_exports.strictObject({
     inconclusive: external_exports.number(),
     new: external_exports.number(),
     removed: external_exports.number(),
-    failed: external_exports.number()
+    failed: external_exports.number(),
+    skipped: external_exports.number()
   })
 });
 var Comparison = external_exports.strictObject({
@@ -31668,9 +32162,9 @@ function boundRank(n2, m, level, method) {
       return k;
     }
     case "normal": {
-      const mean = n2 * m / 2;
+      const mean2 = n2 * m / 2;
       const sd = Math.sqrt(n2 * m * (n2 + m + 1) / 12);
-      return Math.max(0, Math.floor(mean + normalQuantile(alpha) * sd + 0.5));
+      return Math.max(0, Math.floor(mean2 + normalQuantile(alpha) * sd + 0.5));
     }
   }
 }
@@ -31760,6 +32254,7 @@ var DEFAULT_THRESHOLDS = Object.freeze({
   memoryFloor: 64 * 1024,
   callThreshold: null,
   instructionsThreshold: 0.02,
+  valueThreshold: 0.1,
   level: 0.99
 });
 function defined(layer) {
@@ -31892,7 +32387,25 @@ function compareInstructions(base, head, t, mismatch) {
     caveat
   };
 }
-function metricsWith(verdict, timing, memory, calls, instructions) {
+function compareValue(base, head, t) {
+  const kind = head.kind;
+  if (kind !== "mem" && kind !== "track" || base.kind !== kind || base.value == null || head.value == null) return null;
+  const delta = head.value - base.value;
+  let verdict = "unchanged";
+  if (delta > t.valueThreshold * Math.abs(base.value)) verdict = "regressed";
+  else if (-delta > t.valueThreshold * Math.abs(head.value)) verdict = "improved";
+  return {
+    kind,
+    unit: kind === "mem" ? "bytes" : head.unit ?? "unit",
+    verdict,
+    base: base.value,
+    head: head.value,
+    delta,
+    relative: base.value === 0 ? null : delta / Math.abs(base.value),
+    threshold: t.valueThreshold
+  };
+}
+function metricsWith(verdict, timing, memory, calls, value, instructions) {
   const metrics = [];
   if (instructions?.decides === true) {
     if (instructions.verdict === verdict) metrics.push("instructions");
@@ -31900,6 +32413,7 @@ function metricsWith(verdict, timing, memory, calls, instructions) {
   if (memory?.peak.verdict === verdict) metrics.push("peak_memory");
   if (memory?.retained.verdict === verdict) metrics.push("retained_memory");
   if (calls?.verdict === verdict) metrics.push("calls");
+  if (value?.verdict === verdict) metrics.push("value");
   return metrics;
 }
 var CAVEAT_FIELDS = [
@@ -31940,7 +32454,7 @@ function runFacts(results, commit) {
   };
 }
 function emptyEntry(bench, verdict, failures) {
-  return {
+  const entry = {
     id: bench.id,
     file: bench.file,
     name: bench.name,
@@ -31956,14 +32470,18 @@ function emptyEntry(bench, verdict, failures) {
     attribution: null,
     confirmed: false
   };
+  if (bench.kind !== void 0 && bench.kind !== "time") entry.kind = bench.kind;
+  if (bench.pretty_name !== void 0) entry.pretty_name = bench.pretty_name;
+  return entry;
 }
 function decidedByInstructions(entry) {
   return entry.instructions?.decides === true;
 }
 function decideVerdict(entry) {
   const { timing, memory, calls, instructions } = entry;
-  entry.regressions = metricsWith("regressed", timing, memory, calls, instructions);
-  entry.improvements = metricsWith("improved", timing, memory, calls, instructions);
+  const value = entry.value ?? null;
+  entry.regressions = metricsWith("regressed", timing, memory, calls, value, instructions);
+  entry.improvements = metricsWith("improved", timing, memory, calls, value, instructions);
   if (entry.regressions.length > 0) entry.verdict = "regressed";
   else if (entry.improvements.length > 0) entry.verdict = "improved";
   else if (timing?.verdict === "inconclusive" && !decidedByInstructions(entry)) entry.verdict = "inconclusive";
@@ -31982,7 +32500,7 @@ function attribute(before, after, timing, limits = DEFAULT_LIMITS, pairs = befor
   };
 }
 function summarize(benchmarks) {
-  const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0 };
+  const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0, skipped: 0 };
   for (const b of benchmarks) counts[b.verdict]++;
   const gatingRegressions = benchmarks.filter((b) => b.gating).length;
   return { verdict: gatingRegressions > 0 ? "fail" : "pass", gating_regressions: gatingRegressions, counts };
@@ -32001,6 +32519,10 @@ function compare(base, head, options) {
     const failures = [...failuresOf("base", before), ...failuresOf("head", after)];
     if (failures.length > 0) {
       pending.push({ entry: emptyEntry(after, "failed", failures), compared: false, thresholds, base: before, head: after });
+    } else if (after.skipped !== void 0 || before?.skipped !== void 0) {
+      const entry = emptyEntry(after, "skipped", []);
+      entry.skipped = after.skipped ?? before?.skipped;
+      pending.push({ entry, compared: false, thresholds, base: before, head: after });
     } else if (before === void 0) {
       pending.push({ entry: emptyEntry(after, "new", []), compared: false, thresholds, base: before, head: after });
     } else {
@@ -32009,6 +32531,8 @@ function compare(base, head, options) {
       const instructions = compareInstructions(before, after, thresholds, mismatch);
       if (instructions !== void 0) entry.instructions = instructions;
       entry.memory = compareMemory(before, after, thresholds);
+      const value = compareValue(before, after, thresholds);
+      if (value !== null) entry.value = value;
       pending.push({ entry, compared: true, thresholds, base: before, head: after });
     }
   }
@@ -32052,6 +32576,7 @@ function compare(base, head, options) {
         memory_threshold: global3.memoryThreshold,
         memory_floor: global3.memoryFloor,
         call_threshold: global3.callThreshold,
+        value_threshold: global3.valueThreshold,
         ...counted ? { instructions_threshold: global3.instructionsThreshold } : {},
         level: global3.level
       },
@@ -32063,6 +32588,203 @@ function compare(base, head, options) {
     caveats,
     benchmarks
   };
+}
+
+// src/core/sequential.ts
+var DEFAULT_ROUND_PLAN = Object.freeze({ initialRounds: 15, batch: 20, maxRounds: 95, budgetSeconds: 300 });
+function maxLooks(plan) {
+  return 1 + Math.ceil(Math.max(0, plan.maxRounds - plan.initialRounds) / plan.batch);
+}
+function lookLevel(level, looks) {
+  return 1 - (1 - level) / looks;
+}
+function minimumRounds(level) {
+  let n2 = 1;
+  while (mannWhitneyCdf(0, n2, n2) > 1 - level) n2++;
+  return n2;
+}
+function checkPlan(plan, level, names) {
+  for (const key of ["initialRounds", "batch", "maxRounds"]) {
+    if (!Number.isInteger(plan[key]) || plan[key] < 1) throw new ConfigError(`${names[key]}: ${plan[key]} is not allowed; expected a whole number of at least 1`);
+  }
+  if (!(plan.budgetSeconds > 0)) throw new ConfigError(`${names.budgetSeconds}: ${plan.budgetSeconds} is not allowed; expected a number of seconds greater than 0`);
+  const capped = { ...plan, initialRounds: Math.min(plan.initialRounds, plan.maxRounds) };
+  const perLook = lookLevel(level, maxLooks(capped));
+  const needed = minimumRounds(perLook);
+  if (capped.initialRounds < needed) {
+    const key = plan.maxRounds < needed ? "maxRounds" : "initialRounds";
+    throw new ConfigError(
+      `${names[key]}: ${plan[key]} rounds cannot bound a ratio at the level each of the ${maxLooks(capped)} looks tests at (${perLook.toFixed(5)}); give at least ${needed}`
+    );
+  }
+  return capped;
+}
+function spendLevel(config2, looks) {
+  const spend = (layer) => layer?.level === void 0 ? layer : { ...layer, level: lookLevel(layer.level, looks) };
+  return {
+    global: { ...config2.global, level: lookLevel(config2.global?.level ?? DEFAULT_THRESHOLDS.level, looks) },
+    benchmarks: config2.benchmarks === void 0 ? void 0 : Object.fromEntries(Object.entries(config2.benchmarks).map(([k, v]) => [k, spend(v) ?? {}])),
+    flags: spend(config2.flags)
+  };
+}
+function undecided(comparison) {
+  return comparison.benchmarks.filter((b) => b.verdict !== "failed" && b.timing !== null && b.timing.p !== null).filter((b) => b.timing?.verdict === "inconclusive" || b.timing?.verdict === "regressed" && !b.timing.significant).map((b) => b.id);
+}
+function nextBatch(plan, state) {
+  if (state.looks >= maxLooks(plan)) return 0;
+  const room = plan.maxRounds - state.rounds;
+  const affordable = state.secondsPerRound > 0 ? Math.floor((plan.budgetSeconds - state.elapsedSeconds) / state.secondsPerRound) : room;
+  return Math.max(0, Math.min(plan.batch, room, affordable));
+}
+function mergeBenchmark(before, after) {
+  if (after.status !== "ok" || before.status !== "ok" || before.timing === null || after.timing === null) return before.status !== "ok" ? before : after;
+  if (before.timing.loops !== after.timing.loops) {
+    throw new RangeError(`${after.id}: a batch timed ${after.timing.loops} loops per value, an earlier one ${before.timing.loops}; batches must share loop counts`);
+  }
+  return { ...after, timing: { ...after.timing, processes: [...before.timing.processes, ...after.timing.processes] } };
+}
+function mergeBatches(previous, batch) {
+  if (previous === null) return batch;
+  const merged = new Map(previous.benchmarks.map((b) => [b.id, b]));
+  for (const bench of batch.benchmarks) {
+    const before = merged.get(bench.id);
+    merged.set(bench.id, before === void 0 ? bench : mergeBenchmark(before, bench));
+  }
+  const benchmarks = [...merged.values()];
+  const processes = Math.max(1, ...benchmarks.map((b) => b.timing?.processes.length ?? 0));
+  return { ...previous, settings: { ...previous.settings, processes }, benchmarks };
+}
+
+// src/core/confirmations.ts
+var CONFIRMATIONS_SCHEMA_NAME = "profgate/confirmations";
+var CONFIRMATIONS_SCHEMA_VERSION = 1;
+var text2 = external_exports.string().max(4096);
+var MAX_LOOKS = 1e3;
+function sessionSchema(results) {
+  return external_exports.strictObject({
+    /** The shard whose runner confirmed (null in an unsharded run). */
+    shard: external_exports.number().int().min(1).max(MAX_SHARDS).nullable(),
+    /** The machine that ran the interleaved rounds (the runner's name), null when unknown. */
+    runner: text2.nullable(),
+    /** The commits measured: base as checked out beside the head, and the head. */
+    base_commit: text2,
+    head_commit: text2,
+    /** The most looks the round plan allowed: each look tested at the level split over this many. */
+    looks: external_exports.number().int().min(1).max(MAX_LOOKS),
+    /** Each side's timing over every round (profile and memory null): what the interleaved comparison is made from. */
+    base: results,
+    head: results
+  });
+}
+var ConfirmationSession = sessionSchema(Results);
+var SkippedConfirmation = external_exports.strictObject({
+  shard: external_exports.number().int().min(1).max(MAX_SHARDS).nullable(),
+  runner: text2.nullable(),
+  reason: text2
+});
+var Confirmations = external_exports.strictObject({
+  schema: external_exports.literal(CONFIRMATIONS_SCHEMA_NAME),
+  schema_version: external_exports.literal(CONFIRMATIONS_SCHEMA_VERSION),
+  sessions: external_exports.array(ConfirmationSession).max(MAX_SHARDS),
+  skipped: external_exports.array(SkippedConfirmation).max(MAX_SHARDS)
+});
+var DeferredConfirmations = external_exports.strictObject({
+  schema: external_exports.literal(CONFIRMATIONS_SCHEMA_NAME),
+  schema_version: external_exports.literal(CONFIRMATIONS_SCHEMA_VERSION),
+  sessions: external_exports.array(sessionSchema(external_exports.unknown())).max(MAX_SHARDS),
+  skipped: external_exports.array(SkippedConfirmation).max(MAX_SHARDS)
+});
+function confirmationsDocument(sessions, skipped = []) {
+  return { schema: CONFIRMATIONS_SCHEMA_NAME, schema_version: CONFIRMATIONS_SCHEMA_VERSION, sessions: [...sessions], skipped: [...skipped] };
+}
+function mergeConfirmations(documents) {
+  return confirmationsDocument(
+    documents.flatMap((d) => d.sessions),
+    documents.flatMap((d) => d.skipped)
+  );
+}
+function parseConfirmations(data, source) {
+  const version2 = data?.schema_version;
+  if (typeof data === "object" && data !== null && data.schema === CONFIRMATIONS_SCHEMA_NAME && version2 !== CONFIRMATIONS_SCHEMA_VERSION) {
+    throw new ResultsError(source, [`schema_version ${JSON.stringify(version2) ?? "is missing"} is not known to this profgate (it reads version ${CONFIRMATIONS_SCHEMA_VERSION})`]);
+  }
+  const parsed = DeferredConfirmations.safeParse(data);
+  if (!parsed.success) {
+    throw new ResultsError(
+      source,
+      parsed.error.issues.slice(0, 20).map((issue2) => `${issue2.path.map((p) => typeof p === "number" ? `[${p}]` : `.${String(p)}`).join("").replace(/^\./, "") || "(top level)"}: ${issue2.message}`)
+    );
+  }
+  const sessions = parsed.data.sessions.map((session, s) => ({
+    ...session,
+    base: parseResults(session.base, `${source}: sessions[${s}].base`),
+    head: parseResults(session.head, `${source}: sessions[${s}].head`)
+  }));
+  return confirmationsDocument(sessions, parsed.data.skipped);
+}
+
+// src/adapters/project.ts
+var MAX_RESULTS_BYTES = 256 * 1024 * 1024;
+async function loadProjectConfig(cwd) {
+  const path6 = join3(cwd, "pyproject.toml");
+  let text3;
+  try {
+    text3 = await readFile2(path6, "utf8");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return { run: {}, thresholds: {}, overrides: {} };
+    throw error62;
+  }
+  return parseProjectConfig(text3, relative(cwd, path6) || path6);
+}
+async function readJsonFile(file2, size) {
+  if (size > MAX_RESULTS_BYTES) throw new ResultsError(file2, [`${size} bytes is over the ${MAX_RESULTS_BYTES}-byte limit for a results file`]);
+  try {
+    return JSON.parse(await readFile2(file2, "utf8"));
+  } catch (error62) {
+    throw new ResultsError(file2, [`not valid JSON: ${error62 instanceof Error ? error62.message : String(error62)}`]);
+  }
+}
+async function readConfirmations(file2) {
+  let info;
+  try {
+    info = await stat(file2);
+  } catch {
+    return null;
+  }
+  return parseConfirmations(await readJsonFile(file2, info.size), file2);
+}
+async function readResults(path6) {
+  let file2 = path6;
+  let info;
+  try {
+    info = await stat(file2);
+    if (info.isDirectory()) {
+      file2 = join3(path6, "results.json");
+      info = await stat(file2);
+    }
+  } catch {
+    throw new ResultsError(file2, ["no such file; pass a results.json or the directory `profgate run --out` wrote"]);
+  }
+  return parseResults(await readJsonFile(file2, info.size), file2);
+}
+
+// src/adapters/shard.ts
+import { writeFile as writeFile3 } from "node:fs/promises";
+async function runShard(options) {
+  const all = await collectBenchmarks({ cwd: options.cwd, settings: options.settings });
+  const split = splitBenchmarks(all, options.shard.count, options.baseline === null ? null : baselineCosts(options.baseline.results));
+  const ids = split.shards[options.shard.index - 1] ?? [];
+  const run = await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, onEvent: options.onEvent });
+  const results = stampShard(run.results, {
+    ...options.shard,
+    run: options.run,
+    runner: options.runner,
+    total: all.length,
+    basis: split.by === "durations" && options.baseline !== null ? options.baseline.label : null
+  });
+  await writeFile3(run.resultsPath, `${JSON.stringify(results, null, 1)}
+`);
+  return { ...run, results, ids, total: all.length };
 }
 
 // src/report/format.ts
@@ -32131,7 +32853,8 @@ var VERDICT_ICON = {
   inconclusive: "\u{1F7E1}",
   new: "\u{1F195}",
   removed: "\u2796",
-  failed: "\u274C"
+  failed: "\u274C",
+  skipped: "\u23ED\uFE0F"
 };
 function sourceUrl(context, file2, line) {
   if (context.repository === void 0 || context.sha === void 0) return void 0;
@@ -32144,26 +32867,54 @@ function sourceUrl(context, file2, line) {
 function encodePart(part) {
   return encodeURIComponent(part).replace(/[!'()*]/g, (c3) => `%${c3.charCodeAt(0).toString(16).toUpperCase()}`);
 }
-function clip(text2, max) {
-  if (text2.length <= max) return text2;
+function clip(text3, max) {
+  if (text3.length <= max) return text3;
   const keep = max - 1;
   let end = Math.ceil(keep / 2);
-  let start = text2.length - (keep - end);
-  if (isLowSurrogate(text2.charCodeAt(end))) end -= 1;
-  if (isLowSurrogate(text2.charCodeAt(start))) start += 1;
-  return `${text2.slice(0, end)}\u2026${text2.slice(start)}`;
+  let start = text3.length - (keep - end);
+  if (isLowSurrogate(text3.charCodeAt(end))) end -= 1;
+  if (isLowSurrogate(text3.charCodeAt(start))) start += 1;
+  return `${text3.slice(0, end)}\u2026${text3.slice(start)}`;
 }
 function isLowSurrogate(code3) {
   return code3 >= 56320 && code3 <= 57343;
 }
-var ORDER = ["regressed", "failed", "inconclusive", "improved", "new", "removed", "unchanged"];
+var ORDER = ["regressed", "failed", "inconclusive", "improved", "new", "removed"];
+var QUIET_VERDICTS = ["unchanged", "skipped"];
+function quietBenchmarks(comparison) {
+  return QUIET_VERDICTS.map((verdict) => ({ verdict, benches: comparison.benchmarks.filter((b) => b.verdict === verdict) })).filter((group) => group.benches.length > 0);
+}
 function changedBenchmarks(comparison) {
-  return comparison.benchmarks.filter((b) => b.verdict !== "unchanged").sort((a2, b) => Number(b.gating) - Number(a2.gating) || ORDER.indexOf(a2.verdict) - ORDER.indexOf(b.verdict));
+  const quiet = QUIET_VERDICTS;
+  return comparison.benchmarks.filter((b) => !quiet.includes(b.verdict)).sort((a2, b) => Number(b.gating) - Number(a2.gating) || ORDER.indexOf(a2.verdict) - ORDER.indexOf(b.verdict));
 }
 function displayName(bench) {
   const params = Object.entries(bench.params);
-  return bench.name + (params.length > 0 ? `[${params.map(([k, v]) => `${k}=${String(v)}`).join(",")}]` : "");
+  return (bench.pretty_name ?? bench.name) + (params.length > 0 ? `[${params.map(([k, v]) => `${k}=${String(v)}`).join(",")}]` : "");
 }
+function formatValue(value, kind, unit) {
+  return kind === "mem" ? formatBytes(value) : `${formatCount(value)} ${unit}`;
+}
+function valueText(value) {
+  const relative3 = value.relative === null || value.delta === 0 ? "" : ` (${formatPercent(value.relative)})`;
+  const base = value.kind === "mem" ? formatBytes(value.base) : formatCount(value.base);
+  return `${value.kind} ${base} \u2192 ${formatValue(value.head, value.kind, value.unit)}${relative3}`;
+}
+function timeOrValueText(bench) {
+  return bench.value != null ? valueText(bench.value) : timingText(bench.timing);
+}
+function resultValueText(bench) {
+  if (bench.kind !== "mem" && bench.kind !== "track" || bench.value == null) return void 0;
+  return formatValue(bench.value, bench.kind, bench.kind === "mem" ? "bytes" : bench.unit ?? "unit");
+}
+var METRIC_LABEL = {
+  time: "time",
+  instructions: "instructions",
+  peak_memory: "peak memory",
+  retained_memory: "retained memory",
+  calls: "calls",
+  value: "value"
+};
 function verdictLine(comparison) {
   const { summary } = comparison;
   const c3 = summary.counts;
@@ -32176,6 +32927,7 @@ function verdictLine(comparison) {
   if (c3.failed > 0) rest.push(`${c3.failed} failed`);
   if (c3.new > 0) rest.push(`${c3.new} new`);
   if (c3.removed > 0) rest.push(`${c3.removed} removed`);
+  if (c3.skipped > 0) rest.push(`${c3.skipped} skipped`);
   const tail = rest.length > 0 ? `; ${rest.join(", ")}` : "";
   if (summary.verdict === "fail") {
     return { icon: "\u274C", text: `profgate: ${summary.gating_regressions} of ${total} benchmarks regressed past the thresholds${tail}` };
@@ -32229,7 +32981,8 @@ function memoryNotes(allocations) {
 }
 function verdictText(bench) {
   const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
-  const metrics = what.length > 0 ? ` (${what.map((m) => m.replace("_", " ")).join(", ")})` : "";
+  const metrics = what.length > 0 ? ` (${what.map((m) => m === "value" && bench.value != null ? `${bench.value.kind} value` : METRIC_LABEL[m]).join(", ")})` : "";
+  if (bench.verdict === "skipped") return `${VERDICT_ICON.skipped} skipped${bench.skipped === void 0 ? "" : `: ${clip(bench.skipped, 120)}`}`;
   const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
   const confirmed = bench.confirmed ? " \xB7 timing confirmed on the same runner" : "";
   return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}`;
@@ -32251,7 +33004,7 @@ function methodText(comparison) {
   const mode = method.mode === "separate" ? "base and head from separate runs" : "base and head interleaved on the same machine";
   const { base, head } = method;
   const samples = base.processes === head.processes && base.values === head.values ? `${head.processes} processes \xD7 ${head.values} values per side` : `${base.processes} processes \xD7 ${base.values} values for base, ${head.processes} \xD7 ${head.values} for head`;
-  return `Timing: Hodges\u2013Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${t.instructions_threshold === void 0 ? "" : ` Instructions per iteration: counted under valgrind, exact; regressed above ${formatPercent(t.instructions_threshold, 0)}, and where base and head ran the same build they judge CPU cost in place of timing.`}${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
+  return `Timing: Hodges\u2013Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${comparison.benchmarks.some((b) => b.value != null) ? ` asv mem_ and track_ values are exact, regressed above ${formatPercent(t.value_threshold, 0)}.` : ""}${t.instructions_threshold === void 0 ? "" : ` Instructions per iteration: counted under valgrind, exact; regressed above ${formatPercent(t.instructions_threshold, 0)}, and where base and head ran the same build they judge CPU cost in place of timing.`}${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
 }
 function describeRun(facts, escape, commit) {
   const cpu = facts.cpu_model === "" ? "" : `, ${facts.cpu_model}`;
@@ -32268,17 +33021,17 @@ var CODES = {
   dim: [2, 22],
   bold: [1, 22]
 };
-function paint(text2, colour, enabled) {
-  if (!enabled) return text2;
+function paint(text3, colour, enabled) {
+  if (!enabled) return text3;
   const [open2, close] = CODES[colour];
-  return `\x1B[${open2}m${text2}\x1B[${close}m`;
+  return `\x1B[${open2}m${text3}\x1B[${close}m`;
 }
 var ANSI = /\u001b\[[0-9;]*m/g;
-function width(text2) {
-  return [...text2.replace(ANSI, "")].length;
+function width(text3) {
+  return [...text3.replace(ANSI, "")].length;
 }
-function sanitize(text2) {
-  return text2.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c3) => `\\x${c3.charCodeAt(0).toString(16).padStart(2, "0")}`);
+function sanitize(text3) {
+  return text3.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c3) => `\\x${c3.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 function renderTable(rows, options) {
   const columns = Math.max(0, ...rows.map((r) => r.length));
@@ -32299,8 +33052,8 @@ function renderRunSummary(results, colour) {
   const counted = results.benchmarks.some((b) => b.instructions !== void 0);
   const header = ["benchmark", "status", "time/iter", "spread", "processes", ...counted ? ["instructions/iter"] : [], "peak memory", "retained"];
   const rows = results.benchmarks.map((bench) => {
-    const status = bench.status === "ok" ? paint("ok", "green", colour) : paint(bench.status, "red", colour);
-    let time3 = "\u2014";
+    const status = bench.status !== "ok" ? paint(bench.status, "red", colour) : bench.skipped !== void 0 ? paint("skipped", "dim", colour) : paint("ok", "green", colour);
+    let time3 = resultValueText(bench) ?? "\u2014";
     let spread = "\u2014";
     let processes = "\u2014";
     if (bench.timing !== null) {
@@ -32323,6 +33076,15 @@ function renderRunSummary(results, colour) {
     ];
   });
   const lines = [renderTable([header.map((h2) => paint(h2, "bold", colour)), ...rows], { align: counted ? "llrrrrrr" : "llrrrrr" })];
+  const cut = results.benchmarks.filter((b) => b.memory?.note !== void 0);
+  if (cut.length > 0) {
+    const which = cut.length === 1 ? "1 benchmark was" : `${cut.length} benchmarks were`;
+    lines.push(
+      "",
+      paint(`\u26A0 the memory line breakdown of ${which} cut short by the tracemalloc pass's budget (peak and retained are exact; raise memory-cost for the full breakdown):`, "yellow", colour),
+      ...cut.map((b) => paint(`    ${sanitize(b.id)}`, "yellow", colour))
+    );
+  }
   const failed = results.benchmarks.filter((b) => b.status !== "ok");
   for (const bench of failed) {
     const failure2 = bench.failure;
@@ -32339,7 +33101,8 @@ var VERDICT_COLOUR = {
   inconclusive: "yellow",
   new: "cyan",
   removed: "dim",
-  failed: "red"
+  failed: "red",
+  skipped: "dim"
 };
 function ratioCell(timing) {
   if (timing === null || timing.ratio === null) return "\u2014";
@@ -32368,7 +33131,7 @@ function renderComparison(comparison, colour, detailRows = 5) {
   const header = ["benchmark", "time head/base (bounds)", ...counted ? ["instructions/iter"] : [], "peak memory", "retained", "verdict"].map((h2) => paint(h2, "bold", colour));
   const rows = comparison.benchmarks.map((b) => [
     sanitize(b.id),
-    ratioCell(b.timing),
+    b.value != null ? valueText(b.value) : ratioCell(b.timing),
     ...counted ? [instructionsText(b.instructions, "!")] : [],
     memoryDelta(b.memory?.peak),
     memoryDelta(b.memory?.retained),
@@ -32447,7 +33210,7 @@ function createProgress(stream, colour, label = "") {
         }
         break;
       case "done": {
-        const status = event.status === "ok" ? paint("ok", "green", colour) : paint(event.status, "red", colour);
+        const status = event.status === "ok" ? paint("ok", "green", colour) : event.status === "skipped" ? paint("skipped", "dim", colour) : paint(event.status, "red", colour);
         const line = `${prefix}[${event.index}/${event.count}] ${sanitize(event.id)} ${status} (${formatDuration(event.elapsed)})`;
         stream.write(live ? `\r\x1B[2K${line}
 ` : `${line}
@@ -32476,6 +33239,7 @@ var RUN_OPTIONS = {
   filter: { type: "string" },
   suite: { type: "string" },
   select: { type: "string", short: "k" },
+  "asv-config": { type: "string" },
   processes: { type: "string" },
   values: { type: "string" },
   timeout: { type: "string" },
@@ -32485,25 +33249,31 @@ var RUN_OPTIONS = {
   instrument: { type: "string" },
   gc: { type: "boolean" },
   isolate: { type: "boolean" },
+  shard: { type: "string" },
+  baseline: { type: "string" },
   quiet: { type: "boolean", short: "q" }
 };
 var RUN_HELP = `Usage: profgate run [PATH...] [options]
 
 Runs the Python benchmarks under PATH (default: "benchmarks", or [tool.profgate] benchmarks in pyproject.toml):
-files named bench_*.py, functions named bench_*, or a suite written for pytest-benchmark or pytest-codspeed (tests
-using the benchmark fixture or marker, run with the project's own pytest). Benchmarks run in fresh worker
+files named bench_*.py, functions named bench_*, a suite written for pytest-benchmark or pytest-codspeed (tests
+using the benchmark fixture or marker, run with the project's own pytest), or an asv suite (benchmark_dir of
+asv.conf.json, run without asv). Benchmarks run in fresh worker
 processes, in a timing pass (N processes, each timing every benchmark in a new random order), a cProfile pass and a
-tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
+tracemalloc pass. Writes DIR/results.json, DIR/profiles/*.pstats and the same profiles as collapsed stacks
+(DIR/profiles/*.folded, for flamegraph.pl, inferno or speedscope).
 
 Options (flags win over [tool.profgate] in pyproject.toml):
   --out DIR               where to write results (default ${DEFAULT_OUT})
   --python CMD            the project's Python interpreter (default python3)
   --pythonpath DIR        make DIR importable, e.g. src (repeatable)
   --filter SUBSTRING      only benchmarks whose id contains SUBSTRING
-  --suite KIND            native (bench_*.py), pytest (pytest-benchmark/pytest-codspeed tests) or auto (default:
-                          native if PATH holds bench_*.py files, else pytest if its tests use the benchmark
-                          fixture or marker)
+  --suite KIND            native (bench_*.py), pytest (pytest-benchmark/pytest-codspeed tests), asv (airspeed
+                          velocity: time_*, peakmem_*, mem_*, track_*) or auto (default: asv if asv.conf.json
+                          is present and its benchmark_dir holds asv benchmarks, else native if PATH holds
+                          bench_*.py files, else pytest if its tests use the benchmark fixture or marker)
   -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
+  --asv-config FILE       asv suites: the asv.conf.json naming benchmark_dir (default asv.conf.json)
   --processes N           timing worker processes (default 10), each timing every benchmark
   --values N              timed values per process (default 5)
   --min-time SECONDS      shortest duration of one timed value (default 0.01)
@@ -32518,6 +33288,11 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --gc                    keep the garbage collector on while timing
   --isolate               give each benchmark worker processes of its own (slower: one Python start-up per
                           benchmark and process)
+  --shard I/N             measure only shard I of N of the suite (e.g. on machine I of N); \`profgate merge\`
+                          joins the shards' results. Every shard splits the suite alike: evenly, or balanced by
+                          the durations in --baseline
+  --baseline RESULTS      with --shard: a results.json (or its directory) whose durations balance the split; give
+                          every shard the same one
   -q, --quiet             no progress on stderr
 
 Exit codes: 0 every benchmark ran, 1 some failed (results are still written), 2 usage error.
@@ -32534,6 +33309,7 @@ async function runSettingsFrom(values, positionals, cwd) {
       filter: values.filter,
       suite: values.suite,
       select: values.select,
+      "asv-config": values["asv-config"],
       processes: values.processes,
       values: values.values,
       timeout: values.timeout,
@@ -32552,10 +33328,10 @@ async function runCommand(values, positionals, context) {
   const settings = await runSettingsFrom(values, positionals, context.cwd);
   const out = typeof values.out === "string" ? values.out : DEFAULT_OUT;
   const progress = values.quiet === true ? void 0 : createProgress(context.stderr, context.colour);
-  const run = await runHarness({ cwd: context.cwd, out, settings, onEvent: progress });
-  if (run.results.benchmarks.length === 0) {
+  const run = await measure(values, settings, out, context, progress);
+  if (run.results.benchmarks.length === 0 && (run.results.shard?.total ?? 0) === 0) {
     throw new UsageError(
-      `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`
+      `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select), or an asv suite (--suite asv); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`
     );
   }
   context.stdout.write(`${renderRunSummary(run.results, context.colour)}
@@ -32564,15 +33340,783 @@ Results: ${run.resultsPath}
 `);
   return run.exitCode;
 }
+async function measure(values, settings, out, context, onEvent) {
+  if (typeof values.shard !== "string") {
+    if (typeof values.baseline === "string") throw new UsageError("--baseline balances the split of --shard; give --shard I/N too, or leave --baseline out");
+    return runHarness({ cwd: context.cwd, out, settings, onEvent });
+  }
+  const shard = parseShardSpec(values.shard, "--shard");
+  const results = typeof values.baseline === "string" ? await readResults(resolve2(context.cwd, values.baseline)) : null;
+  const baseline = results === null ? null : { results, label: `the baseline of ${results.environment.git?.commit.slice(0, 7) ?? "an unknown commit"} from ${results.created}` };
+  return runShard({ cwd: context.cwd, out, settings, shard, run: null, runner: hostname3(), baseline, onEvent });
+}
 
 // src/cli/compare.ts
-import { writeFile as writeFile2, mkdir as mkdir2 } from "node:fs/promises";
-import { dirname as dirname2, resolve as resolve2 } from "node:path";
+import { writeFile as writeFile4, mkdir as mkdir3 } from "node:fs/promises";
+import { dirname as dirname2, resolve as resolve3 } from "node:path";
+
+// node_modules/@noble/hashes/_u64.js
+var fromNumH = (n2) => n2 / 2 ** 32 | 0;
+var fromNumL = (n2) => n2 >>> 0;
+function setU64FromNum(view, byteOffset, n2, isLE) {
+  const h2 = fromNumH(n2);
+  const l = fromNumL(n2);
+  view.setUint32(byteOffset, isLE ? l : h2, isLE);
+  view.setUint32(byteOffset + 4, isLE ? h2 : l, isLE);
+}
+
+// node_modules/@noble/hashes/utils.js
+function isBytes(a2) {
+  return a2 instanceof Uint8Array || ArrayBuffer.isView(a2) && a2.constructor.name === "Uint8Array" && "BYTES_PER_ELEMENT" in a2 && a2.BYTES_PER_ELEMENT === 1;
+}
+var atitle = (title) => title ? `"${title}" ` : "";
+function anumber(n2, title = "") {
+  if (typeof n2 !== "number")
+    throw new TypeError(atitle(title) + "expected number, got " + typeof n2);
+  if (!Number.isSafeInteger(n2) || n2 < 0)
+    throw new RangeError(atitle(title) + "expected integer >= 0, got " + n2);
+  return n2;
+}
+function abytes(value, length, title = "") {
+  if (isBytes(value) && (length === void 0 || value.length === length))
+    return value;
+  if (length !== void 0)
+    anumber(length, "length");
+  const bytes2 = isBytes(value);
+  const ofLen = length !== void 0 ? ` of length ${length}` : "";
+  const got = bytes2 ? `length=${value.length}` : `type=${typeof value}`;
+  const message = atitle(title) + "expected Uint8Array" + ofLen + ", got " + got;
+  if (!bytes2)
+    throw new TypeError(message);
+  throw new RangeError(message);
+}
+var aobject = (value, label) => {
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new TypeError((label === "object" ? "" : `"${label}" `) + "expected object, got type=" + typeof value);
+};
+var aopts = (value, label) => {
+  aobject(value, label);
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null)
+    throw new TypeError(`"${label}" expected plain object`);
+  if (Object.hasOwn(value, "__proto__"))
+    throw new TypeError(`"${label}.__proto__" is not allowed`);
+};
+function aexists(instance, checkFinished = true) {
+  if (instance.destroyed)
+    throw new Error("hash was destroyed");
+  if (checkFinished && instance.finished)
+    throw new Error("digest() was already called");
+}
+function aoutput(out, instance) {
+  abytes(out, void 0, "output");
+  const min = instance.outputLen;
+  if (!(out.length >= min)) {
+    throw new RangeError('"output" expected length >= ' + min);
+  }
+}
+function clean(...arrays) {
+  for (let i2 = 0; i2 < arrays.length; i2++) {
+    arrays[i2].fill(0);
+  }
+}
+function createView(arr) {
+  return new DataView(arr.buffer, arr.byteOffset, arr.byteLength);
+}
+function rotr(word, shift) {
+  return word << 32 - shift | word >>> shift;
+}
+function checkOpts(defaults, opts, title = "opts") {
+  aopts(defaults, "defaults");
+  if (opts !== void 0)
+    aopts(opts, title);
+  const merged = Object.assign(/* @__PURE__ */ Object.create(null), defaults, opts);
+  return merged;
+}
+function createHasher(hashCons, info = {}) {
+  if (typeof hashCons !== "function")
+    throw new TypeError('"hashCons" expected function, got type=' + typeof hashCons);
+  info = checkOpts({}, info, "info");
+  const hashC = (msg, opts) => hashCons(opts).update(msg).digest();
+  const tmp = hashCons(void 0);
+  hashC.outputLen = tmp.outputLen;
+  hashC.blockLen = tmp.blockLen;
+  hashC.canXOF = tmp.canXOF;
+  hashC.create = (opts) => hashCons(opts);
+  Object.assign(hashC, info);
+  return Object.freeze(hashC);
+}
+var oidNist = (suffix) => ({
+  // Current NIST hashAlgs suffixes used here fit in one DER subidentifier octet.
+  // Larger suffix values would need base-128 OID encoding and a different length byte.
+  oid: Uint8Array.from([6, 9, 96, 134, 72, 1, 101, 3, 4, 2, suffix])
+});
+
+// node_modules/@noble/hashes/_md.js
+function Chi(a2, b, c3) {
+  return a2 & b ^ ~a2 & c3;
+}
+function Maj(a2, b, c3) {
+  return a2 & b ^ a2 & c3 ^ b & c3;
+}
+var HashMD = class {
+  blockLen;
+  outputLen;
+  canXOF = false;
+  padOffset;
+  isLE;
+  // For partial updates less than block size
+  buffer;
+  view;
+  finished = false;
+  length = 0;
+  pos = 0;
+  destroyed = false;
+  constructor(blockLen, outputLen, padOffset, isLE) {
+    this.blockLen = blockLen;
+    this.outputLen = outputLen;
+    this.padOffset = padOffset;
+    this.isLE = isLE;
+    this.buffer = new Uint8Array(blockLen);
+    this.view = createView(this.buffer);
+  }
+  update(data) {
+    aexists(this);
+    abytes(data);
+    const { view, buffer, blockLen } = this;
+    const len = data.length;
+    let processed = false;
+    for (let pos = 0; pos < len; ) {
+      const take = Math.min(blockLen - this.pos, len - pos);
+      if (take === blockLen) {
+        const dataView = createView(data);
+        for (; blockLen <= len - pos; pos += blockLen)
+          this.process(dataView, pos);
+        processed = true;
+        continue;
+      }
+      buffer.set(pos === 0 && take === len ? data : data.subarray(pos, pos + take), this.pos);
+      this.pos += take;
+      pos += take;
+      if (this.pos === blockLen) {
+        this.process(view, 0);
+        this.pos = 0;
+        processed = true;
+      }
+    }
+    this.length += data.length;
+    if (processed)
+      this.roundClean();
+    return this;
+  }
+  digestInto(out) {
+    aexists(this);
+    aoutput(out, this);
+    this.finished = true;
+    const { buffer, view, blockLen, isLE } = this;
+    let { pos } = this;
+    buffer[pos++] = 128;
+    buffer.fill(0, pos);
+    if (this.padOffset > blockLen - pos) {
+      this.process(view, 0);
+      buffer.fill(0);
+    }
+    setU64FromNum(view, blockLen - 8, this.length * 8, isLE);
+    this.process(view, 0);
+    this.roundClean();
+    const oview = out === buffer ? view : createView(out);
+    const len = this.outputLen;
+    const outLen = len / 4;
+    const state = this.get();
+    if (len % 4 || outLen > state.length)
+      throw new Error("invalid outputLen");
+    for (let i2 = 0; i2 < outLen; i2++)
+      oview.setUint32(4 * i2, state[i2], isLE);
+  }
+  digest() {
+    const { buffer, outputLen } = this;
+    this.digestInto(buffer);
+    const res = buffer.slice(0, outputLen);
+    this.destroy();
+    return res;
+  }
+  _cloneIntoMeta(to) {
+    const { buffer, length, finished: finished7, destroyed, pos } = this;
+    to.destroyed = destroyed;
+    to.finished = finished7;
+    to.length = length;
+    to.pos = pos;
+    if (pos)
+      to.buffer.set(buffer);
+    return to;
+  }
+  clone() {
+    return this._cloneInto();
+  }
+};
+var SHA256_IV = /* @__PURE__ */ Uint32Array.from([
+  1779033703,
+  3144134277,
+  1013904242,
+  2773480762,
+  1359893119,
+  2600822924,
+  528734635,
+  1541459225
+]);
+
+// node_modules/@noble/hashes/sha2.js
+var SHA256_K = /* @__PURE__ */ Uint32Array.from([
+  1116352408,
+  1899447441,
+  3049323471,
+  3921009573,
+  961987163,
+  1508970993,
+  2453635748,
+  2870763221,
+  3624381080,
+  310598401,
+  607225278,
+  1426881987,
+  1925078388,
+  2162078206,
+  2614888103,
+  3248222580,
+  3835390401,
+  4022224774,
+  264347078,
+  604807628,
+  770255983,
+  1249150122,
+  1555081692,
+  1996064986,
+  2554220882,
+  2821834349,
+  2952996808,
+  3210313671,
+  3336571891,
+  3584528711,
+  113926993,
+  338241895,
+  666307205,
+  773529912,
+  1294757372,
+  1396182291,
+  1695183700,
+  1986661051,
+  2177026350,
+  2456956037,
+  2730485921,
+  2820302411,
+  3259730800,
+  3345764771,
+  3516065817,
+  3600352804,
+  4094571909,
+  275423344,
+  430227734,
+  506948616,
+  659060556,
+  883997877,
+  958139571,
+  1322822218,
+  1537002063,
+  1747873779,
+  1955562222,
+  2024104815,
+  2227730452,
+  2361852424,
+  2428436474,
+  2756734187,
+  3204031479,
+  3329325298
+]);
+var SHA256_W = /* @__PURE__ */ new Uint32Array(64);
+var SHA2_32B = class extends HashMD {
+  // We cannot use array here since array allows indexing by variable
+  // which means optimizer/compiler cannot use registers.
+  // Numeric initializers matter: starting the fields as `undefined` changes
+  // V8's field representation and makes sha256 3x slower (measured).
+  A = 0;
+  B = 0;
+  C = 0;
+  D = 0;
+  E = 0;
+  F = 0;
+  G = 0;
+  H = 0;
+  constructor(outputLen, IV) {
+    super(64, outputLen, 8, false);
+    this.A = IV[0] | 0;
+    this.B = IV[1] | 0;
+    this.C = IV[2] | 0;
+    this.D = IV[3] | 0;
+    this.E = IV[4] | 0;
+    this.F = IV[5] | 0;
+    this.G = IV[6] | 0;
+    this.H = IV[7] | 0;
+  }
+  get() {
+    const { A, B, C, D, E, F, G, H } = this;
+    return [A, B, C, D, E, F, G, H];
+  }
+  // prettier-ignore
+  set(A, B, C, D, E, F, G, H) {
+    this.A = A | 0;
+    this.B = B | 0;
+    this.C = C | 0;
+    this.D = D | 0;
+    this.E = E | 0;
+    this.F = F | 0;
+    this.G = G | 0;
+    this.H = H | 0;
+  }
+  _cloneInto(to) {
+    (to ||= new this.constructor()).set(...this.get());
+    return this._cloneIntoMeta(to);
+  }
+  process(view, offset) {
+    for (let i2 = 0; i2 < 16; i2++, offset += 4)
+      SHA256_W[i2] = view.getUint32(offset, false);
+    for (let i2 = 16; i2 < 64; i2++) {
+      const W15 = SHA256_W[i2 - 15];
+      const W2 = SHA256_W[i2 - 2];
+      const s0 = rotr(W15, 7) ^ rotr(W15, 18) ^ W15 >>> 3;
+      const s1 = rotr(W2, 17) ^ rotr(W2, 19) ^ W2 >>> 10;
+      SHA256_W[i2] = s1 + SHA256_W[i2 - 7] + s0 + SHA256_W[i2 - 16] | 0;
+    }
+    let { A, B, C, D, E, F, G, H } = this;
+    for (let i2 = 0; i2 < 64; i2++) {
+      const sigma1 = rotr(E, 6) ^ rotr(E, 11) ^ rotr(E, 25);
+      const T1 = H + sigma1 + Chi(E, F, G) + SHA256_K[i2] + SHA256_W[i2] | 0;
+      const sigma0 = rotr(A, 2) ^ rotr(A, 13) ^ rotr(A, 22);
+      const T2 = sigma0 + Maj(A, B, C) | 0;
+      H = G;
+      G = F;
+      F = E;
+      E = D + T1 | 0;
+      D = C;
+      C = B;
+      B = A;
+      A = T1 + T2 | 0;
+    }
+    A = A + this.A | 0;
+    B = B + this.B | 0;
+    C = C + this.C | 0;
+    D = D + this.D | 0;
+    E = E + this.E | 0;
+    F = F + this.F | 0;
+    G = G + this.G | 0;
+    H = H + this.H | 0;
+    this.set(A, B, C, D, E, F, G, H);
+  }
+  roundClean() {
+    clean(SHA256_W);
+  }
+  destroy() {
+    this.destroyed = true;
+    this.set(0, 0, 0, 0, 0, 0, 0, 0);
+    clean(this.buffer);
+  }
+};
+var _SHA256 = class extends SHA2_32B {
+  constructor() {
+    super(32, SHA256_IV);
+  }
+};
+var sha256 = /* @__PURE__ */ createHasher(
+  () => new _SHA256(),
+  /* @__PURE__ */ oidNist(1)
+);
+
+// src/core/flame.ts
+var VANISHED_LIMIT = 30;
+function isRoot(graph, f) {
+  for (let p = graph.callers.start[f] ?? 0; p < (graph.callers.start[f + 1] ?? 0); p++) if (graph.caller[graph.callers.items[p] ?? 0] !== f) return false;
+  return true;
+}
+function edgeBetween(graph, caller, callee) {
+  for (let p = graph.callees.start[caller] ?? 0; p < (graph.callees.start[caller + 1] ?? 0); p++) {
+    const e = graph.callees.items[p] ?? 0;
+    if (graph.callee[e] === callee) return e;
+  }
+  return -1;
+}
+function diffFlame(base, head, pairs, time3, limits = TREE_LIMITS) {
+  if (!(base.total_time > 0 && head.total_time > 0)) return null;
+  const factor = { base: time3.base / base.total_time, head: time3.head / head.total_time };
+  const graphs = { base: callGraph(base), head: callGraph(head) };
+  const tree = callTree(graphs.head, limits);
+  const baseOf = new Int32Array(head.functions.length).fill(-1);
+  const headOf = new Int32Array(base.functions.length).fill(-1);
+  for (let k = 0; k < pairs.base.length; k++) {
+    const b = pairs.base[k] ?? -1;
+    const h2 = pairs.head[k] ?? -1;
+    if (b !== -1 && h2 !== -1) {
+      baseOf[h2] = b;
+      headOf[b] = h2;
+    }
+  }
+  const functions = [];
+  const tableHead = /* @__PURE__ */ new Map();
+  const tableBase = /* @__PURE__ */ new Map();
+  const entry = (h2, b) => {
+    const known = h2 !== -1 ? tableHead.get(h2) : tableBase.get(b);
+    if (known !== void 0) return known;
+    const f = h2 !== -1 ? head.functions[h2] : base.functions[b];
+    const index = functions.length;
+    functions.push({
+      file: f?.file ?? "",
+      line: f?.line ?? 0,
+      name: f?.name ?? "",
+      presence: h2 === -1 ? "gone" : b === -1 ? "new" : "both",
+      calls: { base: b === -1 ? 0 : base.functions[b]?.calls ?? 0, head: h2 === -1 ? 0 : head.functions[h2]?.calls ?? 0 }
+    });
+    if (h2 !== -1) tableHead.set(h2, index);
+    else tableBase.set(b, index);
+    return index;
+  };
+  const n2 = tree.fn.length;
+  const frames = { fn: [], parent: Array.from(tree.parent), head: [], headSelf: [], base: [], baseSelf: [] };
+  const baseFn = new Int32Array(n2).fill(-1);
+  const baseTree = { fn: baseFn, parent: tree.parent };
+  const baseTotal = new Float64Array(n2);
+  const baseDenominator = new Float64Array(n2);
+  const candidates = [];
+  let baseTime = 0;
+  for (let r = 0; r < graphs.base.count; r++) if (isRoot(graphs.base, r)) baseTime += graphs.base.cumulative[r] ?? 0;
+  const floor = baseTime * limits.minShare;
+  for (let i2 = 0; i2 < n2; i2++) {
+    const h2 = tree.fn[i2] ?? 0;
+    const b = baseOf[h2] ?? -1;
+    const up = tree.parent[i2] ?? -1;
+    let total = 0;
+    let reached = false;
+    if (b !== -1 && up === -1) {
+      reached = isRoot(graphs.base, b);
+      if (reached) total = graphs.base.cumulative[b] ?? 0;
+    } else if (b !== -1 && (baseFn[up] ?? -1) !== -1) {
+      const caller = baseFn[up] ?? 0;
+      const e = edgeBetween(graphs.base, caller, b);
+      reached = e !== -1 && !onPath(baseTree, up, b);
+      const denominator = baseDenominator[up] ?? 0;
+      if (reached && denominator > 0) total = (baseTotal[up] ?? 0) * (graphs.base.edgeCumulative[e] ?? 0) / denominator;
+    }
+    let self = 0;
+    if (reached) {
+      baseFn[i2] = b;
+      baseTotal[i2] = total;
+      const split = frameSplit(graphs.base, baseTree, i2, b);
+      baseDenominator[i2] = split.denominator;
+      if (split.denominator > 0) {
+        self = total * (graphs.base.own[b] ?? 0) / split.denominator;
+        for (const e of split.edges) {
+          const g = graphs.base.callee[e] ?? 0;
+          const share = total * (graphs.base.edgeCumulative[e] ?? 0) / split.denominator;
+          const headCallee = headOf[g] ?? -1;
+          if (share > floor && (headCallee === -1 || edgeBetween(graphs.head, h2, headCallee) === -1)) candidates.push({ fn: entry(headCallee, g), frame: i2, time: share });
+        }
+      }
+    }
+    frames.fn.push(entry(h2, b));
+    frames.head.push((tree.total[i2] ?? 0) * factor.head);
+    frames.headSelf.push((tree.self[i2] ?? 0) * factor.head);
+    frames.base.push(total * factor.base);
+    frames.baseSelf.push(self * factor.base);
+  }
+  for (let r = 0; r < graphs.base.count; r++) {
+    const headRoot = headOf[r] ?? -1;
+    const share = graphs.base.cumulative[r] ?? 0;
+    if (isRoot(graphs.base, r) && share > floor && (headRoot === -1 || !isRoot(graphs.head, headRoot))) candidates.push({ fn: entry(headRoot, r), frame: -1, time: share });
+  }
+  candidates.sort((a2, b) => b.time - a2.time);
+  const vanished = candidates.slice(0, VANISHED_LIMIT).map((c3) => {
+    const path6 = [];
+    for (let i2 = c3.frame; i2 !== -1; i2 = tree.parent[i2] ?? -1) path6.unshift(frames.fn[i2] ?? 0);
+    return { fn: c3.fn, path: path6, time: c3.time * factor.base };
+  });
+  return { time: time3, functions, frames, vanished, vanishedCount: candidates.length, cut: tree.cut * factor.head };
+}
+
+// src/report/charts.ts
+var WIDTH = 720;
+var LEFT = 56;
+var RIGHT = 24;
+function quartiles(values) {
+  const sorted = [...values].sort((a2, b) => a2 - b);
+  const at2 = (q) => {
+    const position = q * (sorted.length - 1);
+    const low = Math.floor(position);
+    const lowValue = sorted[low] ?? 0;
+    return lowValue + ((sorted[Math.min(low + 1, sorted.length - 1)] ?? lowValue) - lowValue) * (position - low);
+  };
+  return [at2(0.25), at2(0.5), at2(0.75)];
+}
+function ticks(low, high, count3) {
+  const span = high - low;
+  if (!(span > 0)) return [low];
+  const raw = span / count3;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude;
+  const out = [];
+  for (let v = Math.ceil(low / step) * step; v <= high + step * 1e-9; v += step) out.push(v);
+  return out;
+}
+var fixed = (x) => x.toFixed(1);
+function distributionSvg(d) {
+  const { timing } = d;
+  const ratio = timing.ratio;
+  const reference = timing.median.base;
+  const estimate = ratio === null ? null : reference * ratio;
+  const low = timing.lower === null ? null : reference * timing.lower;
+  const high = timing.upper === null ? null : reference * timing.upper;
+  const all = [...d.base, ...d.head, ...[estimate, low, high].filter((v) => v !== null)];
+  let min = Math.min(...all);
+  let max = Math.max(...all);
+  if (!(max > min)) {
+    min *= 0.95;
+    max = max * 1.05 || 1e-9;
+  }
+  const pad = (max - min) * 0.06;
+  min = Math.max(0, min - pad);
+  max += pad;
+  const x = (v) => LEFT + (v - min) / (max - min) * (WIDTH - LEFT - RIGHT);
+  const rows = { base: 26, head: 66 };
+  const height = 112;
+  const parts = [];
+  for (const tick of ticks(min, max, 5)) {
+    parts.push(`<line class="grid" x1="${fixed(x(tick))}" x2="${fixed(x(tick))}" y1="8" y2="86"/>`, `<text class="axis" x="${fixed(x(tick))}" y="102" text-anchor="middle">${formatDuration(tick)}</text>`);
+  }
+  for (const side of ["base", "head"]) {
+    const values = d[side];
+    const y = rows[side];
+    parts.push(`<text class="label" x="4" y="${y + 4}">${side}</text>`);
+    if (values.length === 0) continue;
+    const [q1, q2, q3] = quartiles(values);
+    parts.push(
+      `<rect class="box ${side}" x="${fixed(x(q1))}" y="${y - 10}" width="${fixed(Math.max(1, x(q3) - x(q1)))}" height="20"><title>${side}: quartiles ${formatDuration(q1)} \u2013 ${formatDuration(q3)}, median ${formatDuration(q2)}</title></rect>`,
+      `<line class="median ${side}" x1="${fixed(x(q2))}" x2="${fixed(x(q2))}" y1="${y - 10}" y2="${y + 10}"/>`
+    );
+    values.forEach((v, i2) => {
+      const dy = i2 * 7 % 11 - 5;
+      parts.push(`<circle class="${side}" cx="${fixed(x(v))}" cy="${y + dy}" r="3"><title>${side} process ${i2 + 1}: ${formatDuration(v)}</title></circle>`);
+    });
+  }
+  if (estimate !== null) {
+    const y = rows.head + 16;
+    const from = x(low ?? min);
+    const to = x(high ?? max);
+    const e = x(estimate);
+    const interval = `${low === null ? "unbounded" : formatDuration(low)} \u2013 ${high === null ? "unbounded" : formatDuration(high)}`;
+    parts.push(
+      `<line class="reference" x1="${fixed(x(reference))}" x2="${fixed(x(reference))}" y1="8" y2="86"><title>base median ${formatDuration(reference)}</title></line>`,
+      `<line class="interval" x1="${fixed(from)}" x2="${fixed(to)}" y1="${y}" y2="${y}"/>`,
+      `<path class="estimate" d="M${fixed(e)} ${y - 5}L${fixed(e + 5)} ${y}L${fixed(e)} ${y + 5}L${fixed(e - 5)} ${y}Z"><title>head estimate ${formatDuration(estimate)} (${formatRatio(ratio ?? 1)}), ${formatLevel(timing.level)} bounds ${interval}</title></path>`
+    );
+  }
+  return `<svg class="chart distribution" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="time per iteration of each process, base and head">${parts.join("")}</svg>`;
+}
+var MEMORY_BARS = 10;
+function memoryBarsSvg(lines, escape) {
+  const shown = lines.slice(0, MEMORY_BARS);
+  const labelWidth = 300;
+  const valueWidth = 150;
+  const barWidth = WIDTH - labelWidth - valueWidth;
+  const rowHeight = 30;
+  const largest = Math.max(1, ...shown.flatMap((l) => [Math.abs(l.size.base), Math.abs(l.size.head)]));
+  const parts = [];
+  shown.forEach((l, i2) => {
+    const y = 6 + i2 * rowHeight;
+    const where = `${l.file}:${l.line.head ?? l.line.base ?? 0} ${l.function}`;
+    const label = where.length > 48 ? `\u2026${where.slice(-47)}` : where;
+    parts.push(`<text class="label" x="0" y="${y + 14}"><title>${escape(`${where}: ${l.source}`)}</title>${escape(label)}</text>`);
+    ["base", "head"].forEach((side, k) => {
+      const width2 = Math.abs(l.size[side]) / largest * barWidth;
+      parts.push(`<rect class="bar ${side}" x="${labelWidth}" y="${y + k * 11}" width="${fixed(Math.max(width2, 0.5))}" height="10"><title>${side}: ${formatBytes(l.size[side])}</title></rect>`);
+    });
+    parts.push(`<text class="axis" x="${labelWidth + barWidth + 8}" y="${y + 14}">${formatBytes(l.size.base)} \u2192 ${formatBytes(l.size.head)}</text>`);
+  });
+  const height = 6 + shown.length * rowHeight;
+  return `<svg class="chart memory" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="memory live at the peak by line, base and head">${parts.join("")}</svg>`;
+}
+
+// src/report/page-script.ts
+function flameScript() {
+  const ROW = 18;
+  const CLASSES = ["same", "slower", "faster", "new"];
+  const COLOURS = [
+    [
+      [214, 211, 203],
+      [214, 211, 203]
+    ],
+    [
+      [246, 200, 194],
+      [214, 40, 40]
+    ],
+    [
+      [196, 219, 246],
+      [30, 100, 214]
+    ],
+    [
+      [180, 140, 240],
+      [180, 140, 240]
+    ]
+  ];
+  const source = document.getElementById("profgate-flames");
+  if (source === null) return;
+  const graphs = JSON.parse(source.textContent ?? "{}");
+  const duration3 = (seconds2) => {
+    const abs = Math.abs(seconds2);
+    if (abs === 0) return "0 s";
+    const [scale, unit] = abs >= 1 ? [1, "s"] : abs >= 1e-3 ? [1e-3, "ms"] : abs >= 1e-6 ? [1e-6, "\xB5s"] : [1e-9, "ns"];
+    return `${(seconds2 / scale).toPrecision(3)} ${unit}`;
+  };
+  const count3 = (n2) => Number.isInteger(n2) ? String(n2) : n2.toPrecision(4);
+  const setup = (section, g) => {
+    const chart = section.querySelector(".flame-chart");
+    const info = section.querySelector(".flame-info");
+    const status = section.querySelector(".flame-status");
+    const search = section.querySelector(".flame-search");
+    const reset2 = section.querySelector(".flame-reset");
+    if (chart === null || info === null || status === null || search === null || reset2 === null) return;
+    const frames = g.n.length;
+    const x = new Float64Array(frames);
+    const depth = new Int32Array(frames);
+    const size = new Int32Array(frames).fill(1);
+    const next = new Float64Array(frames);
+    let whole = 0;
+    let deepest = 0;
+    for (let i2 = 0; i2 < frames; i2++) {
+      const up = g.p[i2] ?? -1;
+      if (up === -1) {
+        x[i2] = whole;
+        whole += g.h[i2] ?? 0;
+      } else {
+        x[i2] = next[up] ?? 0;
+        next[up] = (next[up] ?? 0) + (g.h[i2] ?? 0);
+        depth[i2] = (depth[up] ?? 0) + 1;
+      }
+      next[i2] = x[i2] ?? 0;
+      deepest = Math.max(deepest, depth[i2] ?? 0);
+    }
+    for (let i2 = frames - 1; i2 >= 0; i2--) {
+      const up = g.p[i2] ?? -1;
+      if (up !== -1) size[up] = (size[up] ?? 0) + (size[i2] ?? 0);
+    }
+    chart.style.height = `${(deepest + 1) * ROW}px`;
+    const fn = (i2) => g.f[g.n[i2] ?? 0] ?? ["?", "", 0, "both", 0, 0, null];
+    const colour = (i2) => {
+      const change = Number(g.c[i2] ?? "0");
+      const [light, strong] = COLOURS[change] ?? COLOURS[0] ?? [[0], [0]];
+      const k = Number(g.k[i2] ?? "0") / 9;
+      return `rgb(${light.map((v, j) => Math.round(v + ((strong[j] ?? v) - v) * k)).join(", ")})`;
+    };
+    let zoom = -1;
+    let query = "";
+    const matches = (i2) => {
+      if (query === "") return false;
+      const [name, file2] = fn(i2);
+      return name.toLowerCase().includes(query) || file2.toLowerCase().includes(query);
+    };
+    const draw = () => {
+      const width2 = chart.clientWidth || 1e3;
+      const from = zoom === -1 ? 0 : zoom;
+      const to = zoom === -1 ? frames : zoom + (size[zoom] ?? 1);
+      const left = zoom === -1 ? 0 : x[zoom] ?? 0;
+      const scale = width2 / (zoom === -1 ? whole || 1 : g.h[zoom] || 1);
+      const out = document.createDocumentFragment();
+      const frame = (i2, at2, w) => {
+        const box = document.createElement("div");
+        box.className = `frame ${CLASSES[Number(g.c[i2] ?? "0")] ?? "same"}${matches(i2) ? " match" : ""}`;
+        box.dataset.i = String(i2);
+        box.style.left = `${at2}px`;
+        box.style.width = `${w}px`;
+        box.style.top = `${(depth[i2] ?? 0) * ROW}px`;
+        box.style.backgroundColor = colour(i2);
+        if (w >= 24) box.textContent = fn(i2)[0];
+        out.append(box);
+      };
+      for (let a2 = zoom === -1 ? -1 : g.p[zoom] ?? -1; a2 !== -1; a2 = g.p[a2] ?? -1) frame(a2, 0, width2);
+      for (let i2 = from; i2 < to; i2++) {
+        const w = (g.h[i2] ?? 0) * scale;
+        if (w < 0.5) {
+          i2 += (size[i2] ?? 1) - 1;
+          continue;
+        }
+        frame(i2, ((x[i2] ?? 0) - left) * scale, w);
+      }
+      chart.replaceChildren(out);
+    };
+    const show = (i2) => {
+      const [name, file2, line, presence, callsBase, callsHead, url2] = fn(i2);
+      const head = g.h[i2] ?? 0;
+      const base = g.b[i2] ?? 0;
+      const title = document.createElement("strong");
+      title.textContent = name;
+      const where = document.createElement(url2 === null ? "code" : "a");
+      where.textContent = line > 0 ? `${file2}:${line}` : file2;
+      if (where instanceof HTMLAnchorElement && url2 !== null) where.href = g.u + url2;
+      const figures2 = document.createElement("div");
+      const change = base > 0 ? ` (${head >= base ? "+" : "\u2212"}${duration3(Math.abs(head - base))}, ${(head / base).toFixed(2)}\xD7)` : "";
+      figures2.textContent = [
+        `time ${duration3(base)} \u2192 ${duration3(head)}${change}`,
+        `own ${duration3(g.bs[i2] ?? 0)} \u2192 ${duration3(g.hs[i2] ?? 0)}`,
+        `calls/iter (every caller) ${count3(callsBase)} \u2192 ${count3(callsHead)}`,
+        `${(100 * head / (whole || 1)).toFixed(1)}% of head`,
+        presence === "new" ? "new in head" : ""
+      ].filter((s) => s !== "").join(" \xB7 ");
+      info.replaceChildren(title, " ", where, figures2);
+    };
+    const target = (event) => {
+      const box = event.target instanceof HTMLElement ? event.target.closest(".frame") : null;
+      return box === null ? null : Number(box.dataset.i);
+    };
+    chart.addEventListener("mouseover", (event) => {
+      const i2 = target(event);
+      if (i2 !== null) show(i2);
+    });
+    chart.addEventListener("click", (event) => {
+      const i2 = target(event);
+      if (i2 === null) return;
+      zoom = i2 === zoom ? g.p[i2] ?? -1 : i2;
+      status.textContent = zoom === -1 ? "" : `zoomed into ${fn(zoom)[0]}`;
+      draw();
+    });
+    reset2.addEventListener("click", () => {
+      zoom = -1;
+      status.textContent = "";
+      draw();
+    });
+    search.addEventListener("input", () => {
+      query = search.value.trim().toLowerCase();
+      let matched = 0;
+      let time3 = 0;
+      let covered = 0;
+      for (let i2 = 0; i2 < frames; i2++) {
+        if (!matches(i2)) continue;
+        matched++;
+        if (i2 >= covered) {
+          time3 += g.h[i2] ?? 0;
+          covered = i2 + (size[i2] ?? 1);
+        }
+      }
+      status.textContent = query === "" ? "" : `${matched} frame${matched === 1 ? "" : "s"} match: ${duration3(time3)}, ${(100 * time3 / (whole || 1)).toFixed(1)}% of head`;
+      draw();
+    });
+    window.addEventListener("resize", draw);
+    draw();
+  };
+  for (const section of document.querySelectorAll("section.flame")) {
+    const g = graphs[section.dataset.graph ?? ""];
+    if (g !== void 0) setup(section, g);
+  }
+}
 
 // src/report/html.ts
 var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-function escapeHtml(text2) {
-  return text2.replace(/[&<>"']/g, (c3) => ENTITIES[c3] ?? c3);
+function escapeHtml(text3) {
+  return text3.replace(/[&<>"']/g, (c3) => ENTITIES[c3] ?? c3);
 }
 var STYLE = `
 :root { color-scheme: light dark; --fg: #1f2328; --bg: #fff; --muted: #59636e; --line: #d1d9e0; --head: #f6f8fa;
@@ -32591,9 +34135,26 @@ a { color: inherit; } .muted, footer { color: var(--muted); } footer { margin-to
 .regressed, .failed, .fail { color: var(--red); } .improved, .pass { color: var(--green); }
 .inconclusive, .warn { color: var(--yellow); } blockquote { margin: .5em 0; padding: 0 1em; border-left: 4px solid var(--line); }
 summary { cursor: pointer; font-weight: 600; } details { margin: 1em 0; }
+.chart { display: block; max-width: 100%; height: auto; margin: .5em 0; font: 11px -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
+.chart text { fill: var(--fg); } .chart .axis { fill: var(--muted); } .chart .grid { stroke: var(--line); }
+.chart circle.base, .chart .bar.base { fill: #8c959f; } .chart circle.head, .chart .bar.head { fill: #d1242f; }
+.chart .box { fill: none; stroke: var(--muted); } .chart .median { stroke: var(--fg); stroke-width: 2; }
+.chart .reference { stroke: var(--muted); stroke-dasharray: 3 3; } .chart .interval { stroke: #d1242f; stroke-width: 2; }
+.chart .estimate { fill: #d1242f; }
+.flame { margin: 1em 0; } .flame-tools { display: flex; gap: .5em; align-items: center; margin: .4em 0; }
+.flame-search { font: inherit; padding: 2px 6px; min-width: 16em; } .flame-status { color: var(--muted); }
+.flame-chart { position: relative; overflow: hidden; border: 1px solid var(--line); }
+.frame { position: absolute; height: 17px; box-sizing: border-box; padding: 0 3px; border-right: 1px solid var(--bg);
+  overflow: hidden; white-space: nowrap; text-overflow: ellipsis; font: 11px/17px ui-monospace, Menlo, Consolas, monospace;
+  color: #1f2328; cursor: pointer; } .frame:hover { outline: 1px solid var(--fg); z-index: 1; }
+.frame.match { outline: 2px solid #bf3989; outline-offset: -2px; }
+.flame-info { min-height: 3em; padding: .3em 0; font-size: .95em; }
+.key { display: inline-block; padding: 0 .5em; color: #1f2328; border-radius: 3px; }
+.key.slower { background: #d62828; color: #fff; } .key.faster { background: #1e64d6; color: #fff; }
+.key.new { background: #b48cf0; } .key.same { background: #d6d3cb; }
 `;
-function code(text2) {
-  return `<code>${escapeHtml(text2)}</code>`;
+function code(text3) {
+  return `<code>${escapeHtml(text3)}</code>`;
 }
 function cell(content, numeric = false) {
   return numeric ? `<td class="n">${content}</td>` : `<td>${content}</td>`;
@@ -32620,7 +34181,7 @@ function benchmarkRows(benches, counted) {
     return [
       code(b.id),
       medians,
-      escapeHtml(timingText(b.timing)),
+      escapeHtml(timeOrValueText(b)),
       p === null ? "\u2014" : p.toPrecision(2),
       ...counted ? [escapeHtml(instructionsText(b.instructions, "\u26A0\uFE0F"))] : [],
       memoryText(b.memory?.peak),
@@ -32688,10 +34249,137 @@ function lineTable(context, lines) {
     [3, 4, 5]
   );
 }
-function benchmarkSection(context, bench) {
+function round(value) {
+  return value === 0 || !Number.isFinite(value) ? 0 : Number(value.toPrecision(4));
+}
+var CHANGE_RELATIVE = 0.1;
+var CHANGE_OF_TOTAL = 5e-3;
+function frameChanges(flame) {
+  const { frames, functions, time: time3 } = flame;
+  const floor = CHANGE_OF_TOTAL * Math.max(time3.base, time3.head);
+  const deltas = frames.headSelf.map((head, i2) => head - (frames.baseSelf[i2] ?? 0));
+  const largest = deltas.reduce((max, d) => Math.max(max, Math.abs(d)), floor);
+  let change = "";
+  let strength = "";
+  deltas.forEach((delta, i2) => {
+    const own2 = Math.max(frames.headSelf[i2] ?? 0, frames.baseSelf[i2] ?? 0);
+    const isNew = functions[frames.fn[i2] ?? 0]?.presence === "new";
+    const shows = Math.abs(delta) > floor && Math.abs(delta) > CHANGE_RELATIVE * own2;
+    change += isNew ? "3" : !shows ? "0" : delta > 0 ? "1" : "2";
+    strength += shows || isNew ? String(Math.max(2, Math.round(9 * Math.abs(delta) / largest))) : "0";
+  });
+  return { change, strength };
+}
+function flameData(flame, context) {
+  const { frames } = flame;
+  const { change, strength } = frameChanges(flame);
+  const urls = flame.functions.map((f) => sourceUrl(context, f.file, f.line));
+  let prefix;
+  for (const url2 of urls) {
+    if (url2 === void 0) continue;
+    let length = 0;
+    const known = prefix ?? url2;
+    while (length < known.length && known[length] === url2[length]) length++;
+    prefix = known.slice(0, length);
+  }
+  const shared = prefix === void 0 ? "" : prefix.slice(0, prefix.lastIndexOf("/") + 1);
+  return {
+    t: [round(flame.time.base), round(flame.time.head)],
+    u: shared,
+    f: flame.functions.map((f, i2) => [f.name, f.file, f.line, f.presence, round(f.calls.base), round(f.calls.head), urls[i2]?.slice(shared.length) ?? null]),
+    n: frames.fn,
+    p: frames.parent,
+    h: frames.head.map(round),
+    hs: frames.headSelf.map(round),
+    b: frames.base.map(round),
+    bs: frames.baseSelf.map(round),
+    c: change,
+    k: strength
+  };
+}
+function jsonBlock(data) {
+  return JSON.stringify(data).replace(/</g, "\\u003c");
+}
+function flameSection(context, key, bench, flame) {
+  const parts = [
+    `<section class="flame" id="flame-${key}" data-graph="${key}" data-benchmark="${escapeHtml(bench.id)}">`,
+    `<h3>Flame graph</h3>`,
+    `<p class="muted">The call tree of head's profile, root at the top. Width: head's time per iteration (${formatDuration(flame.time.head)} in all, base ${formatDuration(flame.time.base)}). Colour: the change in a frame's own time against the same call path in base \u2014 <span class="key slower">slower</span> <span class="key faster">faster</span> <span class="key new">new in head</span> <span class="key same">unchanged</span>. Hover over a frame for its figures, click to zoom in (click it again to zoom out), search to highlight functions.</p>`,
+    `<div class="flame-tools"><input class="flame-search" type="search" placeholder="Search functions or files" aria-label="Search functions or files"><button class="flame-reset" type="button">Reset zoom</button><span class="flame-status" role="status"></span></div>`,
+    `<div class="flame-chart"></div>`,
+    `<div class="flame-info muted">Hover over a frame to see its function, place, calls and time, base \u2192 head.</div>`
+  ];
+  if (flame.cut > 0) {
+    const { maxFrames, minShare, maxDepth } = TREE_LIMITS;
+    parts.push(
+      `<p class="muted">Frames worth ${formatDuration(flame.cut)} of head time in all are left out: the graph keeps at most ${maxFrames.toLocaleString("en")} frames, none under ${minShare * 100}% of the time or deeper than ${maxDepth} calls.</p>`
+    );
+  }
+  if (flame.vanished.length > 0) {
+    const name = (fn) => flame.functions[fn]?.name ?? "?";
+    parts.push(
+      `<details class="vanished"><summary>${flame.vanishedCount} call${flame.vanishedCount === 1 ? "" : "s"} base made that head no longer makes${flame.vanishedCount > flame.vanished.length ? ` (the ${flame.vanished.length} largest)` : ""}</summary>`,
+      table(
+        ["function", "location", "called from", "base time/iter"],
+        flame.vanished.map((v) => {
+          const f = flame.functions[v.fn];
+          return [
+            `${code(f?.name ?? "?")}${f?.presence === "gone" ? " <em>gone</em>" : ""}`,
+            location(context, f?.file ?? "", f?.line ?? null),
+            v.path.length === 0 ? "(root)" : escapeHtml(v.path.map(name).join(" \u2192 ")),
+            formatDuration(v.time)
+          ];
+        }),
+        [3]
+      ),
+      "</details>"
+    );
+  }
+  parts.push("</section>");
+  return parts.join("\n");
+}
+function pictures(context, results) {
+  const graphs = {};
+  const byId = (list) => new Map(list.map((b) => [b.id, b]));
+  const base = byId(results?.base.benchmarks ?? []);
+  const head = byId(results?.head.benchmarks ?? []);
+  return {
+    graphs,
+    flame(bench) {
+      const before = base.get(bench.id)?.profile ?? null;
+      const after = head.get(bench.id)?.profile ?? null;
+      const time3 = bench.attribution?.functions?.time;
+      if (before === null || after === null || time3 === void 0) return void 0;
+      const flame = diffFlame(before, after, matchFunctions(before.functions, after.functions), time3);
+      if (flame === null) return void 0;
+      const key = String(Object.keys(graphs).length);
+      graphs[key] = flameData(flame, context);
+      return flameSection(context, key, bench, flame);
+    },
+    distribution(bench) {
+      const before = base.get(bench.id);
+      const after = head.get(bench.id);
+      const timing = bench.timing;
+      if (before === void 0 || after === void 0 || timing === null) return void 0;
+      const values = { base: processTimes(before, timing.clock), head: processTimes(after, timing.clock), timing };
+      if (values.base.length === 0 || values.head.length === 0) return void 0;
+      const estimate = timing.ratio === null ? "" : ` \u25C6 is head's estimate, base median \xD7 ${formatRatio(timing.ratio)}, with its ${formatLevel(timing.level)} bounds; the dashed line is base's median.`;
+      const confirmed = bench.confirmed ? " The verdict comes from base and head re-measured interleaved on the runner; the dots are the two separate runs." : "";
+      return [
+        distributionSvg(values),
+        `<p class="muted">Each dot is one timing process's best ${timing.clock} time per iteration (${values.base.length} base, ${values.head.length} head processes); boxes span the quartiles, the bar is the median.${estimate}${confirmed}</p>`
+      ].join("\n");
+    }
+  };
+}
+function benchmarkSection(context, bench, drawn) {
   const parts = [`<details${bench.gating ? " open" : ""}>`, `<summary class="${bench.verdict}">${escapeHtml(verdictText(bench))}: ${code(displayName(bench))} <span class="muted">${escapeHtml(bench.file)}</span></summary>`];
   const functions = bench.attribution?.functions ?? null;
   const allocations = bench.attribution?.allocations ?? null;
+  const distribution = drawn.distribution(bench);
+  if (distribution !== void 0) parts.push(`<h3>Time per iteration, process by process</h3>`, distribution);
+  const flame = drawn.flame(bench);
+  if (flame !== void 0) parts.push(flame);
   if (functions !== null) parts.push(functionsSection(context, functions));
   const calls = bench.calls;
   if (calls !== null && calls.top.length > 0) {
@@ -32717,7 +34405,13 @@ function benchmarkSection(context, bench) {
     );
     const atPeak = allocations.at_peak.filter((l) => l.size.delta !== 0);
     const retained = allocations.retained_lines.filter((l) => l.size.delta !== 0);
-    if (atPeak.length > 0) parts.push(`<p>Live at the peak, change by line (${allocations.at_peak_count} lines changed; ${escapeHtml(capturedText(allocations))}):</p>`, lineTable(context, atPeak));
+    if (atPeak.length > 0) {
+      parts.push(
+        `<p>Live at the peak, change by line (${allocations.at_peak_count} lines changed; ${escapeHtml(capturedText(allocations))}):</p>`,
+        memoryBarsSvg(atPeak, escapeHtml),
+        lineTable(context, atPeak)
+      );
+    }
     for (const note of memoryNotes(allocations)) parts.push(`<p class="note">\u26A0\uFE0F ${escapeHtml(note)}</p>`);
     if (retained.length > 0) parts.push(`<p>Retained after the iteration, change by line (${allocations.retained_count} lines changed):</p>`, lineTable(context, retained));
   }
@@ -32743,12 +34437,17 @@ function footer(comparison, context) {
     "</footer>"
   ].join("\n");
 }
-function renderHtml(comparison, context = {}) {
-  const { icon, text: text2 } = verdictLine(comparison);
+var SCRIPT = `(${flameScript.toString()})();`;
+function hashSource(text3) {
+  const digest = sha256(new TextEncoder().encode(text3));
+  return `'sha256-${btoa(String.fromCharCode(...digest))}'`;
+}
+function renderHtml(comparison, context = {}, results) {
+  const { icon, text: text3 } = verdictLine(comparison);
   const changed = changedBenchmarks(comparison);
-  const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const verdictClass = comparison.summary.verdict === "fail" ? "fail" : comparison.summary.counts.regressed > 0 ? "warn" : "pass";
-  const body = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text2)}</h1>`];
+  const drawn = pictures(context, results);
+  const body = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text3)}</h1>`];
   for (const note of context.notes ?? []) body.push(`<blockquote>${escapeHtml(note)}</blockquote>`);
   for (const caveat of comparison.caveats) body.push(`<blockquote class="warn">\u26A0\uFE0F ${escapeHtml(caveat.message)}</blockquote>`);
   for (const caveat of instructionCaveats(comparison)) body.push(`<blockquote class="warn">\u26A0\uFE0F ${escapeHtml(caveat)}</blockquote>`);
@@ -32757,21 +34456,29 @@ function renderHtml(comparison, context = {}) {
   const headers = counted ? COUNTED_HEADERS : BENCHMARK_HEADERS;
   const numeric = counted ? COUNTED_NUMERIC : BENCHMARK_NUMERIC;
   if (changed.length > 0) body.push(table(headers, benchmarkRows(changed, counted), numeric));
-  if (unchanged.length > 0) {
-    body.push(`<details><summary>${unchanged.length} unchanged</summary>`, table(headers, benchmarkRows(unchanged, counted), numeric), "</details>");
+  const quiet = quietBenchmarks(comparison);
+  for (const { verdict, benches } of quiet) {
+    body.push(`<details><summary>${benches.length} ${verdict}</summary>`, table(headers, benchmarkRows(benches, counted), numeric), "</details>");
   }
   const explained = changed.filter((b) => b.attribution !== null && (b.verdict === "regressed" || b.verdict === "improved") || b.failures.length > 0);
-  if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b)));
+  if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b, drawn)));
+  const others = [...changed, ...quiet.flatMap((group) => group.benches)].filter((b) => !explained.includes(b)).flatMap((b) => {
+    const distribution = drawn.distribution(b);
+    return distribution === void 0 ? [] : [`<details><summary class="${b.verdict}">${escapeHtml(verdictText(b))}: ${code(displayName(b))} <span class="muted">${escapeHtml(b.file)}</span></summary>`, distribution, "</details>"];
+  });
+  if (others.length > 0) body.push(`<h2>Timing of the other benchmarks</h2>`, ...others);
   body.push(footer(comparison, context));
+  const scripted = Object.keys(drawn.graphs).length > 0;
+  const policy = ["default-src 'none'", `script-src ${scripted ? hashSource(SCRIPT) : "'none'"}`, `style-src ${hashSource(STYLE)}`, "base-uri 'none'", "form-action 'none'"].join("; ");
+  if (scripted) body.push(`<script type="application/json" id="profgate-flames">${jsonBlock(drawn.graphs)}</script>`, `<script>${SCRIPT}</script>`);
   return [
     "<!doctype html>",
     '<html lang="en">',
     "<head>",
     '<meta charset="utf-8">',
-    // No script, no outside request: the page is opened from a downloaded artifact a fork may have filled.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
+    `<meta http-equiv="Content-Security-Policy" content="${policy}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(text2)}</title>`,
+    `<title>${escapeHtml(text3)}</title>`,
     `<style>${STYLE}</style>`,
     "</head>",
     "<body>",
@@ -32930,16 +34637,16 @@ var COMMENT_LIMIT = 65536;
 function reportMarker(key = "profgate") {
   return `<!-- profgate:report ${escapeText(key).replace(/--/g, "")} -->`;
 }
-function escapeText(text2) {
-  return text2.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/[&<>"'|`*[\]\\~#:$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c3) => `&#${c3.charCodeAt(0)};`).replace(/@|&#35;/g, "$&\u200B");
+function escapeText(text3) {
+  return text3.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/[&<>"'|`*[\]\\~#:$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c3) => `&#${c3.charCodeAt(0)};`).replace(/@|&#35;/g, "$&\u200B");
 }
 var MAX_NAME = 160;
 var MAX_MESSAGE = 500;
-function code2(text2) {
-  return `<code>${escapeText(clip(text2, MAX_NAME))}</code>`;
+function code2(text3) {
+  return `<code>${escapeText(clip(text3, MAX_NAME))}</code>`;
 }
-function link(text2, url2) {
-  return url2 === void 0 ? text2 : `[${text2}](${url2})`;
+function link(text3, url2) {
+  return url2 === void 0 ? text3 : `[${text3}](${url2})`;
 }
 function location2(context, file2, line) {
   const label = line !== null && line > 0 ? `${file2}:${line}` : file2;
@@ -32947,7 +34654,7 @@ function location2(context, file2, line) {
 }
 function benchmarkTable(benches, counted) {
   if (!counted) {
-    const rows2 = benches.map((b) => [code2(b.id), escapeText(timingText(b.timing)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
+    const rows2 = benches.map((b) => [code2(b.id), escapeText(timeOrValueText(b)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
     return markdownTable([["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"], ...rows2], {
       alignDelimiters: false,
       align: ["l", "r", "r", "r", "l"]
@@ -32955,7 +34662,7 @@ function benchmarkTable(benches, counted) {
   }
   const rows = benches.map((b) => [
     code2(b.id),
-    escapeText(timingText(b.timing)),
+    escapeText(timeOrValueText(b)),
     escapeText(instructionsText(b.instructions, "\u26A0\uFE0F")),
     memoryText(b.memory?.peak),
     memoryText(b.memory?.retained),
@@ -33071,6 +34778,28 @@ function explainable(changed, budget) {
   const explained = changed.filter((b) => b.attribution !== null && (b.verdict === "regressed" || budget.improvedDetails && b.verdict === "improved"));
   return [...explained, ...changed.filter((b) => b.verdict === "failed")];
 }
+var GUIDED = 10;
+function pictureFor(bench) {
+  const functions = bench.attribution?.functions ?? null;
+  const culprit = functions?.project.find((f) => f.delta > 0);
+  const timeLike = bench.regressions.includes("time") || bench.regressions.includes("calls");
+  if (timeLike && culprit !== void 0) {
+    const isNew = culprit.presence === "new" ? " (new in head, purple)" : "";
+    return `its flame graph, at ${code2(culprit.name)}${isNew}: ${formatDuration(culprit.time.base)} \u2192 ${formatDuration(culprit.time.head)} per iteration with the builtins it calls`;
+  }
+  const line = bench.attribution?.allocations?.at_peak.find((l) => l.size.delta > 0) ?? bench.attribution?.allocations?.retained_lines.find((l) => l.size.delta > 0);
+  if (!timeLike && line !== void 0) return `its memory bars, ${code2(`${line.file}:${line.line.head ?? line.line.base ?? 0}`)} (${formatBytes(line.size.delta, true)})`;
+  return "its timing distribution, base and head process by process";
+}
+function pictureGuide(changed, context) {
+  const regressed = changed.filter((b) => b.verdict === "regressed");
+  if (regressed.length === 0) return [];
+  const report = context.artifactUrl === void 0 ? "<code>report.html</code>" : `<code>report.html</code> in the [results artifact](${context.artifactUrl})`;
+  const lines = [`**Pictures** in ${report}:`, ""];
+  for (const bench of regressed.slice(0, GUIDED)) lines.push(`- ${code2(displayName(bench))}: ${pictureFor(bench)}`);
+  if (regressed.length > GUIDED) lines.push(`- \u2026and ${regressed.length - GUIDED} more regressed benchmarks.`);
+  return [...lines, ""];
+}
 function countsText(benches) {
   const counts = /* @__PURE__ */ new Map();
   for (const b of benches) counts.set(b.verdict, (counts.get(b.verdict) ?? 0) + 1);
@@ -33078,10 +34807,9 @@ function countsText(benches) {
 }
 function build(comparison, context, budget, dropped, detailsOf) {
   const changed = changedBenchmarks(comparison);
-  const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
-  const { icon, text: text2 } = verdictLine(comparison);
+  const { icon, text: text3 } = verdictLine(comparison);
   const counted = hasInstructions(comparison);
-  const out = [reportMarker(context.marker), `### ${icon} ${text2}`, ""];
+  const out = [reportMarker(context.marker), `### ${icon} ${text3}`, ""];
   for (const note of context.notes ?? []) out.push(`> ${escapeText(note)}`, "");
   for (const caveat of comparison.caveats) out.push(`> \u26A0\uFE0F ${escapeText(caveat.message)}`, "");
   for (const caveat of instructionCaveats(comparison)) out.push(`> \u26A0\uFE0F ${escapeText(caveat)}`, "");
@@ -33089,12 +34817,13 @@ function build(comparison, context, budget, dropped, detailsOf) {
     out.push(benchmarkTable(changed.slice(0, budget.rows), counted), "");
     const hidden2 = changed.slice(budget.rows);
     if (hidden2.length > 0) out.push(`\u2026and ${hidden2.length} more changed benchmarks (${countsText(hidden2)}), not shown.`, "");
+    out.push(...pictureGuide(changed, context));
   }
-  if (unchanged.length > 0) {
+  for (const { verdict, benches } of quietBenchmarks(comparison)) {
     if (budget.unchangedTable) {
-      out.push(`<details><summary>${unchanged.length} unchanged</summary>`, "", benchmarkTable(unchanged, counted), "", "</details>", "");
+      out.push(`<details><summary>${benches.length} ${verdict}</summary>`, "", benchmarkTable(benches, counted), "", "</details>", "");
     } else {
-      out.push(`${unchanged.length} unchanged.`, "");
+      out.push(`${benches.length} ${verdict}.`, "");
     }
   }
   let shown = 0;
@@ -33137,9 +34866,9 @@ function renderMarkdown(comparison, context = {}) {
   const detailsOf = (bench) => {
     const hit = cache.get(bench);
     if (hit?.limits === budget.details) return hit.text;
-    const text3 = benchmarkDetails(context, bench, budget.details, bench.gating);
-    cache.set(bench, { limits: budget.details, text: text3 });
-    return text3;
+    const text4 = benchmarkDetails(context, bench, budget.details, bench.gating);
+    cache.set(bench, { limits: budget.details, text: text4 });
+    return text4;
   };
   const steps = [
     ["library functions", () => budget.details.external > 0 && (budget.details = { ...budget.details, external: 0 }, true)],
@@ -33148,15 +34877,15 @@ function renderMarkdown(comparison, context = {}) {
     ["rows beyond the top 5 functions and lines", () => budget.details.functions > 5 && (budget.details = { functions: 5, external: 0, lines: 5 }, true)],
     ["rows beyond the top 3 functions and lines", () => budget.details.functions > 3 && (budget.details = { functions: 3, external: 0, lines: 3 }, true)]
   ];
-  let text2 = build(comparison, context, budget, dropped, detailsOf);
+  let text3 = build(comparison, context, budget, dropped, detailsOf);
   for (const [what, apply] of steps) {
-    if (text2.length <= limit) return text2;
+    if (text3.length <= limit) return text3;
     if (apply()) {
       dropped.push(what);
-      text2 = build(comparison, context, budget, dropped, detailsOf);
+      text3 = build(comparison, context, budget, dropped, detailsOf);
     }
   }
-  if (text2.length <= limit) return text2;
+  if (text3.length <= limit) return text3;
   const changed = changedBenchmarks(comparison);
   const candidates = explainable(changed, budget).length;
   const withDetails = (n2) => {
@@ -33164,20 +34893,20 @@ function renderMarkdown(comparison, context = {}) {
     return build(comparison, context, budget, n2 < candidates ? [...dropped, `details of ${candidates - n2} of ${candidates} benchmarks`] : dropped, detailsOf);
   };
   const detailed = largestFitting(candidates, (n2) => withDetails(n2).length <= limit);
-  text2 = withDetails(detailed);
-  if (text2.length <= limit) return text2;
+  text3 = withDetails(detailed);
+  if (text3.length <= limit) return text3;
   if (candidates > 0) dropped.push(`details of all ${candidates} benchmarks`);
   const withRows = (n2) => {
     budget.rows = n2;
     return build(comparison, context, budget, dropped, detailsOf);
   };
-  text2 = withRows(largestFitting(changed.length, (n2) => withRows(n2).length <= limit));
-  if (text2.length > limit) {
+  text3 = withRows(largestFitting(changed.length, (n2) => withRows(n2).length <= limit));
+  if (text3.length > limit) {
     const note = "\n\n<sub>Truncated to fit GitHub's comment limit. The full report is in the results artifact.</sub>\n";
-    const cut = text2.lastIndexOf("\n", limit - note.length);
-    text2 = text2.slice(0, Math.max(0, cut)) + note;
+    const cut = text3.lastIndexOf("\n", limit - note.length);
+    text3 = text3.slice(0, Math.max(0, cut)) + note;
   }
-  return text2;
+  return text3;
 }
 
 // src/cli/compare.ts
@@ -33227,18 +34956,18 @@ function thresholdFlags(values) {
   );
   return flags;
 }
-async function reportComparison(comparison, values, context) {
-  if (typeof values.markdown === "string") await writeOut(resolve2(context.cwd, values.markdown), renderMarkdown(comparison));
-  if (typeof values.html === "string") await writeOut(resolve2(context.cwd, values.html), renderHtml(comparison));
-  if (typeof values.json === "string") await writeOut(resolve2(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}
+async function reportComparison(comparison, values, context, results) {
+  if (typeof values.markdown === "string") await writeOut(resolve3(context.cwd, values.markdown), renderMarkdown(comparison));
+  if (typeof values.html === "string") await writeOut(resolve3(context.cwd, values.html), renderHtml(comparison, {}, results));
+  if (typeof values.json === "string") await writeOut(resolve3(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}
 `);
   context.stdout.write(`${renderComparison(comparison, context.colour)}
 `);
   return comparison.summary.verdict === "fail" && values["no-fail"] !== true ? 1 : 0;
 }
-async function writeOut(path6, text2) {
-  await mkdir2(dirname2(path6), { recursive: true });
-  await writeFile2(path6, text2);
+async function writeOut(path6, text3) {
+  await mkdir3(dirname2(path6), { recursive: true });
+  await writeFile4(path6, text3);
 }
 async function compareCommand(values, positionals, context) {
   if (positionals.length !== 2) {
@@ -33247,16 +34976,16 @@ async function compareCommand(values, positionals, context) {
   const flags = thresholdFlags(values);
   const project = await loadProjectConfig(context.cwd);
   const [basePath, headPath] = positionals;
-  const base = await readResults(resolve2(context.cwd, basePath));
-  const head = await readResults(resolve2(context.cwd, headPath));
+  const base = await readResults(resolve3(context.cwd, basePath));
+  const head = await readResults(resolve3(context.cwd, headPath));
   const comparison = compare(base, head, { mode: "separate", thresholds: thresholdConfig(project, flags) });
-  return reportComparison(comparison, values, context);
+  return reportComparison(comparison, values, context, { base, head });
 }
 
 // src/cli/demo.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { cp, mkdir as mkdir3, rm, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname3, join as join3, relative as relative2, resolve as resolve3, sep } from "node:path";
+import { cp, mkdir as mkdir4, rm as rm2, writeFile as writeFile5 } from "node:fs/promises";
+import { dirname as dirname3, join as join4, relative as relative2, resolve as resolve4, sep } from "node:path";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 var DEMO_OPTIONS = {
   out: { type: "string" },
@@ -33272,14 +35001,14 @@ the profiles, the comparison (comparison.json), the PR comment (report.md) and t
 `;
 function demoDirectory() {
   const here = dirname3(fileURLToPath4(import.meta.url));
-  const candidates = [join3(here, "..", "examples", "demo"), join3(here, "..", "..", "examples", "demo")];
-  const found = candidates.find((dir) => existsSync2(join3(dir, "pyproject.toml")));
+  const candidates = [join4(here, "..", "examples", "demo"), join4(here, "..", "..", "examples", "demo")];
+  const found = candidates.find((dir) => existsSync2(join4(dir, "pyproject.toml")));
   if (found === void 0) throw new Error(`the example project is missing (looked in ${candidates.join(", ")})`);
   return found;
 }
 async function prepareTree(source, target, overlay) {
-  await rm(target, { recursive: true, force: true });
-  const variants = join3(source, "variants");
+  await rm2(target, { recursive: true, force: true });
+  const variants = join4(source, "variants");
   await cp(source, target, {
     recursive: true,
     filter: (path6) => path6 !== variants && !path6.startsWith(variants + sep) && !path6.includes("__pycache__")
@@ -33290,11 +35019,11 @@ async function demoCommand(values, _positionals, context) {
   const flags = {};
   applyRunValues(flags, { processes: values.processes }, (name) => `--${name}`);
   const source = demoDirectory();
-  const out = resolve3(context.cwd, typeof values.out === "string" ? values.out : join3(".profgate", "demo"));
-  const sides2 = { base: join3(out, "base"), head: join3(out, "head") };
-  await mkdir3(out, { recursive: true });
+  const out = resolve4(context.cwd, typeof values.out === "string" ? values.out : join4(".profgate", "demo"));
+  const sides2 = { base: join4(out, "base"), head: join4(out, "head") };
+  await mkdir4(out, { recursive: true });
   await prepareTree(source, sides2.base, null);
-  await prepareTree(source, sides2.head, join3(source, "variants", "regressed"));
+  await prepareTree(source, sides2.head, join4(source, "variants", "regressed"));
   const project = await loadProjectConfig(sides2.base);
   const settings = resolveRunSettings(project.run, flags);
   const quiet = values.quiet === true;
@@ -33303,11 +35032,11 @@ async function demoCommand(values, _positionals, context) {
   const base = await runHarness({ cwd: sides2.base, out: "results", settings, onEvent: quiet ? void 0 : createProgress(context.stderr, context.colour, "base") });
   const head = await runHarness({ cwd: sides2.head, out: "results", settings, onEvent: quiet ? void 0 : createProgress(context.stderr, context.colour, "head") });
   const comparison = compare(base.results, head.results, { mode: "separate", thresholds: thresholdConfig(project, {}) });
-  const report = join3(out, "report.md");
-  await writeFile3(report, renderMarkdown(comparison));
-  const page = join3(out, "report.html");
-  await writeFile3(page, renderHtml(comparison));
-  await writeFile3(join3(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
+  const report = join4(out, "report.md");
+  await writeFile5(report, renderMarkdown(comparison));
+  const page = join4(out, "report.html");
+  await writeFile5(page, renderHtml(comparison, {}, { base: base.results, head: head.results }));
+  await writeFile5(join4(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
   const shown = (path6) => relative2(context.cwd, path6) || path6;
   context.stdout.write(`
@@ -33317,7 +35046,7 @@ ${renderComparison(comparison, context.colour)}
   context.stdout.write(
     [
       `The PR comment profgate would post: ${shown(report)}; the full report as a web page: ${shown(page)}`,
-      `Full comparison: ${shown(join3(out, "comparison.json"))}; raw profiles: ${shown(join3(sides2.head, "results", "profiles"))} (python -m pstats FILE)`,
+      `Full comparison: ${shown(join4(out, "comparison.json"))}; raw profiles: ${shown(join4(sides2.head, "results", "profiles"))} (python -m pstats FILE.pstats; FILE.folded for flamegraph.pl, inferno or speedscope)`,
       comparison.summary.verdict === "fail" ? "On a pull request this build would fail (exit code 1); the demo itself exits 0." : "No regression was found this time: on a very noisy machine the timing verdicts can be inconclusive.",
       ""
     ].join("\n")
@@ -33327,79 +35056,14 @@ ${renderComparison(comparison, context.colour)}
 
 // src/cli/ab.ts
 import { existsSync as existsSync4 } from "node:fs";
-import { mkdir as mkdir4, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join6, resolve as resolve4 } from "node:path";
-
-// src/core/sequential.ts
-var DEFAULT_ROUND_PLAN = Object.freeze({ initialRounds: 15, batch: 20, maxRounds: 95, budgetSeconds: 300 });
-function maxLooks(plan) {
-  return 1 + Math.ceil(Math.max(0, plan.maxRounds - plan.initialRounds) / plan.batch);
-}
-function lookLevel(level, looks) {
-  return 1 - (1 - level) / looks;
-}
-function minimumRounds(level) {
-  let n2 = 1;
-  while (mannWhitneyCdf(0, n2, n2) > 1 - level) n2++;
-  return n2;
-}
-function checkPlan(plan, level, names) {
-  for (const key of ["initialRounds", "batch", "maxRounds"]) {
-    if (!Number.isInteger(plan[key]) || plan[key] < 1) throw new ConfigError(`${names[key]}: ${plan[key]} is not allowed; expected a whole number of at least 1`);
-  }
-  if (!(plan.budgetSeconds > 0)) throw new ConfigError(`${names.budgetSeconds}: ${plan.budgetSeconds} is not allowed; expected a number of seconds greater than 0`);
-  const capped = { ...plan, initialRounds: Math.min(plan.initialRounds, plan.maxRounds) };
-  const perLook = lookLevel(level, maxLooks(capped));
-  const needed = minimumRounds(perLook);
-  if (capped.initialRounds < needed) {
-    const key = plan.maxRounds < needed ? "maxRounds" : "initialRounds";
-    throw new ConfigError(
-      `${names[key]}: ${plan[key]} rounds cannot bound a ratio at the level each of the ${maxLooks(capped)} looks tests at (${perLook.toFixed(5)}); give at least ${needed}`
-    );
-  }
-  return capped;
-}
-function spendLevel(config2, looks) {
-  const spend = (layer) => layer?.level === void 0 ? layer : { ...layer, level: lookLevel(layer.level, looks) };
-  return {
-    global: { ...config2.global, level: lookLevel(config2.global?.level ?? DEFAULT_THRESHOLDS.level, looks) },
-    benchmarks: config2.benchmarks === void 0 ? void 0 : Object.fromEntries(Object.entries(config2.benchmarks).map(([k, v]) => [k, spend(v) ?? {}])),
-    flags: spend(config2.flags)
-  };
-}
-function undecided(comparison) {
-  return comparison.benchmarks.filter((b) => b.verdict !== "failed" && b.timing !== null && b.timing.p !== null).filter((b) => b.timing?.verdict === "inconclusive" || b.timing?.verdict === "regressed" && !b.timing.significant).map((b) => b.id);
-}
-function nextBatch(plan, state) {
-  if (state.looks >= maxLooks(plan)) return 0;
-  const room = plan.maxRounds - state.rounds;
-  const affordable = state.secondsPerRound > 0 ? Math.floor((plan.budgetSeconds - state.elapsedSeconds) / state.secondsPerRound) : room;
-  return Math.max(0, Math.min(plan.batch, room, affordable));
-}
-function mergeBenchmark(before, after) {
-  if (after.status !== "ok" || before.status !== "ok" || before.timing === null || after.timing === null) return before.status !== "ok" ? before : after;
-  if (before.timing.loops !== after.timing.loops) {
-    throw new RangeError(`${after.id}: a batch timed ${after.timing.loops} loops per value, an earlier one ${before.timing.loops}; batches must share loop counts`);
-  }
-  return { ...after, timing: { ...after.timing, processes: [...before.timing.processes, ...after.timing.processes] } };
-}
-function mergeBatches(previous, batch) {
-  if (previous === null) return batch;
-  const merged = new Map(previous.benchmarks.map((b) => [b.id, b]));
-  for (const bench of batch.benchmarks) {
-    const before = merged.get(bench.id);
-    merged.set(bench.id, before === void 0 ? bench : mergeBenchmark(before, bench));
-  }
-  const benchmarks = [...merged.values()];
-  const processes = Math.max(1, ...benchmarks.map((b) => b.timing?.processes.length ?? 0));
-  return { ...previous, settings: { ...previous.settings, processes }, benchmarks };
-}
+import { mkdir as mkdir5, writeFile as writeFile6 } from "node:fs/promises";
+import { join as join7, resolve as resolve5 } from "node:path";
 
 // src/adapters/ab.ts
 import { randomInt } from "node:crypto";
-import { mkdtemp, rm as rm2 } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join as join4 } from "node:path";
+import { mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join5 } from "node:path";
 async function runInterleaved(options) {
   const thresholds = options.thresholds ?? {};
   const level = thresholdResolver(thresholds).global.level;
@@ -33417,7 +35081,7 @@ async function runInterleaved(options) {
   const spent = spendLevel(thresholds, looksAllowed);
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1e3;
-  const scratch = await mkdtemp(join4(tmpdir(), "profgate-ab-"));
+  const scratch = await mkdtemp2(join5(tmpdir2(), "profgate-ab-"));
   const seeds = [];
   let base = null;
   let head = null;
@@ -33437,7 +35101,7 @@ async function runInterleaved(options) {
       const batch = await runAbHarness({
         baseTree: options.baseTree,
         headTree: options.headTree,
-        out: join4(scratch, `batch-${seeds.length}`),
+        out: join5(scratch, `batch-${seeds.length}`),
         settings: options.settings,
         rounds,
         seed,
@@ -33465,7 +35129,7 @@ async function runInterleaved(options) {
       ids = pending;
     }
   } finally {
-    await rm2(scratch, { recursive: true, force: true });
+    await rm3(scratch, { recursive: true, force: true });
   }
   if (base === null || head === null || comparison === void 0) throw new Error("unreachable: the first look always runs");
   const roundsById = {};
@@ -33488,9 +35152,9 @@ async function runInterleaved(options) {
 
 // src/adapters/git.ts
 import { existsSync as existsSync3 } from "node:fs";
-import { mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
-import { tmpdir as tmpdir2 } from "node:os";
-import { join as join5 } from "node:path";
+import { mkdtemp as mkdtemp3, rm as rm4 } from "node:fs/promises";
+import { tmpdir as tmpdir3 } from "node:os";
+import { join as join6 } from "node:path";
 var GitError = class extends Error {
   name = "GitError";
 };
@@ -33546,11 +35210,11 @@ var Git = class _Git {
   /** Checks `ref` out, detached, in a new temporary directory. */
   async addWorktree(ref) {
     const commit = await this.resolveCommit(ref);
-    const parent = await mkdtemp2(join5(tmpdir2(), "profgate-tree-"));
-    const path6 = join5(parent, commit.slice(0, 12));
+    const parent = await mkdtemp3(join6(tmpdir3(), "profgate-tree-"));
+    const path6 = join6(parent, commit.slice(0, 12));
     const result = await this.run(["worktree", "add", "--detach", "--quiet", path6, commit]);
     if (!result.ok) {
-      await rm3(parent, { recursive: true, force: true });
+      await rm4(parent, { recursive: true, force: true });
       throw new GitError(`could not check out ${ref} (${commit}) in ${path6}: ${result.stderr}`);
     }
     const worktree = {
@@ -33558,11 +35222,11 @@ var Git = class _Git {
       commit,
       remove: async () => {
         await this.run(["worktree", "remove", "--force", path6]);
-        await rm3(parent, { recursive: true, force: true });
+        await rm4(parent, { recursive: true, force: true });
         await this.run(["worktree", "prune"]);
       }
     };
-    if (existsSync3(join5(path6, ".gitmodules"))) {
+    if (existsSync3(join6(path6, ".gitmodules"))) {
       const submodules = await new _Git(path6).run(["submodule", "update", "--init", "--recursive"], FETCH_TIMEOUT_MS);
       if (!submodules.ok) {
         await worktree.remove();
@@ -33677,7 +35341,7 @@ function numberFlag(values, name, kind) {
 async function abCommand(values, positionals, context) {
   const [baseRef, ...rest] = positionals;
   if (baseRef === void 0) throw new UsageError("expected BASE_REF, the commit to compare with (a branch, tag, SHA or e.g. HEAD~1)");
-  const headRef = rest[0] !== void 0 && !existsSync4(resolve4(context.cwd, rest[0])) ? rest.shift() : void 0;
+  const headRef = rest[0] !== void 0 && !existsSync4(resolve5(context.cwd, rest[0])) ? rest.shift() : void 0;
   const settings = await runSettingsFrom(values, rest, context.cwd);
   const project = await loadProjectConfig(context.cwd);
   const thresholds = thresholdConfig(project, thresholdFlags(values));
@@ -33689,7 +35353,7 @@ async function abCommand(values, positionals, context) {
     maxRounds: "--max-rounds",
     budgetSeconds: "--budget"
   });
-  const out = resolve4(context.cwd, typeof values.out === "string" ? values.out : DEFAULT_AB_OUT);
+  const out = resolve5(context.cwd, typeof values.out === "string" ? values.out : DEFAULT_AB_OUT);
   const stderr = values.quiet === true ? void 0 : context.stderr;
   const git = new Git(context.cwd);
   const trees = [];
@@ -33708,8 +35372,8 @@ async function abCommand(values, positionals, context) {
     }
     const [baseWorktree, headWorktree] = trees;
     if (baseWorktree === void 0) throw new Error("unreachable: the base worktree was just added");
-    const baseTree = join6(baseWorktree.path, prefix);
-    const headTree = headWorktree === void 0 ? context.cwd : join6(headWorktree.path, prefix);
+    const baseTree = join7(baseWorktree.path, prefix);
+    const headTree = headWorktree === void 0 ? context.cwd : join7(headWorktree.path, prefix);
     const commits = { base: baseWorktree.commit, head: headCommit };
     const run = await runInterleaved({
       baseTree,
@@ -33733,24 +35397,82 @@ async function abCommand(values, positionals, context) {
     for (const side of ["base", "head"]) {
       const passes = await runHarness({
         cwd: sides2[side].tree,
-        out: join6(out, side),
+        out: join7(out, side),
         settings,
         passes: ["profile", "memory"],
         onEvent: stderr === void 0 ? void 0 : createProgress(stderr, context.colour, side)
       });
       joined[side] = joinPasses(sides2[side].timed, passes.results);
-      await writeFile4(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}
+      await writeFile6(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}
 `);
     }
     if (joined.base === void 0 || joined.head === void 0) throw new Error("unreachable: both sides ran");
     const comparison = compare(joined.base, joined.head, { mode: "interleaved", thresholds: spendLevel(thresholds, run.maxLooks), commits });
-    await mkdir4(out, { recursive: true });
-    await writeFile4(join6(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
+    await mkdir5(out, { recursive: true });
+    await writeFile6(join7(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
-    return await reportComparison(comparison, values, context);
+    return await reportComparison(comparison, values, context, { base: joined.base, head: joined.head });
   } finally {
     for (const tree of trees) await tree.remove();
   }
+}
+
+// src/cli/merge.ts
+import { cp as cp2, mkdir as mkdir6, stat as stat2, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join8, resolve as resolve6 } from "node:path";
+var MERGE_OPTIONS = {
+  out: { type: "string" }
+};
+var MERGE_HELP = `Usage: profgate merge DIR... --out DIR
+
+Merges the shards of one sharded run into one results document. Each DIR is what \`profgate run --shard I/N --out
+DIR\` wrote (or its results.json). Every shard of the run must be there exactly once, measured with the same
+settings and the same commit, and split alike; otherwise the merge is refused, naming the shard and the problem.
+Writes OUT/results.json (each benchmark records the shard and the machine that measured it), OUT/profiles/ and,
+when shards confirmed timings interleaved with a base commit, OUT/confirmations.json. \`profgate compare\` takes
+the result like any other.
+
+Options:
+  --out DIR    where to write the merged results (required)
+
+Exit codes: 0 merged, 2 usage or input error (a missing, duplicated or mismatched shard, an invalid file).
+`;
+async function isDirectory(path6) {
+  try {
+    return (await stat2(path6)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+async function mergeCommand(values, positionals, context) {
+  if (typeof values.out !== "string") throw new UsageError("--out DIR is required: the directory to write the merged results to");
+  if (positionals.length === 0) throw new UsageError("expected the shards' directories (what profgate run --shard I/N --out DIR wrote), got none");
+  const inputs = [];
+  const confirmations = [];
+  const dirs = [];
+  for (const given of positionals) {
+    const path6 = resolve6(context.cwd, given);
+    const dir = await isDirectory(path6) ? path6 : resolve6(path6, "..");
+    inputs.push({ label: given, results: await readResults(path6) });
+    const confirmed = await readConfirmations(join8(dir, "confirmations.json"));
+    if (confirmed !== null) confirmations.push(confirmed);
+    dirs.push(dir);
+  }
+  const merged = mergeShards(inputs);
+  const out = resolve6(context.cwd, values.out);
+  await mkdir6(out, { recursive: true });
+  for (const dir of dirs) {
+    if (await isDirectory(join8(dir, "profiles"))) await cp2(join8(dir, "profiles"), join8(out, "profiles"), { recursive: true });
+  }
+  await writeFile7(join8(out, "results.json"), `${JSON.stringify(merged)}
+`);
+  if (confirmations.length > 0) await writeFile7(join8(out, "confirmations.json"), `${JSON.stringify(mergeConfirmations(confirmations))}
+`);
+  context.stdout.write(`${renderRunSummary(merged, context.colour)}
+
+Merged ${inputs.length} shards: ${join8(out, "results.json")}
+`);
+  return 0;
 }
 
 // src/cli/main.ts
@@ -33760,6 +35482,7 @@ Usage:
   profgate run [PATH...] [options]     run the benchmarks: timing, cProfile and tracemalloc passes
   profgate compare BASE HEAD [options] compare two runs: verdicts, slower functions, allocating lines
   profgate ab BASE_REF [HEAD_REF]      time two commits interleaved on this machine, and compare them
+  profgate merge DIR... --out DIR      merge the shards of a sharded run (profgate run --shard I/N) into one
   profgate demo                        the example project before and after a planted regression, compared
   profgate help COMMAND                help for one command
 
@@ -33770,7 +35493,8 @@ var COMMANDS = {
   run: { options: RUN_OPTIONS, help: RUN_HELP, run: runCommand },
   compare: { options: COMPARE_OPTIONS, help: COMPARE_HELP, run: compareCommand },
   demo: { options: DEMO_OPTIONS, help: DEMO_HELP, run: demoCommand },
-  ab: { options: AB_OPTIONS, help: AB_HELP, run: abCommand }
+  ab: { options: AB_OPTIONS, help: AB_HELP, run: abCommand },
+  merge: { options: MERGE_OPTIONS, help: MERGE_HELP, run: mergeCommand }
 };
 async function main(argv, context = defaultContext()) {
   const [name, ...rest] = argv;
@@ -33807,7 +35531,7 @@ async function main(argv, context = defaultContext()) {
     }
     return await command.run(parsed.values, parsed.positionals, context);
   } catch (error62) {
-    if (error62 instanceof UsageError || error62 instanceof ConfigError || error62 instanceof ResultsError || error62 instanceof HarnessError && error62.usage) {
+    if (error62 instanceof UsageError || error62 instanceof ConfigError || error62 instanceof ResultsError || error62 instanceof ShardError || error62 instanceof HarnessError && error62.usage) {
       context.stderr.write(`profgate ${name}: ${error62.message}
 `);
       return 2;

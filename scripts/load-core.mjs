@@ -7,12 +7,13 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Imports src/core/compare.ts and src/core/results.ts, bundled to a temporary ES module. */
+/** Imports compare, parseResults and mergeShards from src/core, bundled to a temporary ES module. */
 export async function loadCore() {
   const outfile = join(tmpdir(), `profgate-core-${process.pid}.mjs`);
   await build({
     stdin: {
-      contents: 'export { compare } from "./src/core/compare.ts"; export { parseResults } from "./src/core/results.ts";',
+      contents:
+        'export { compare } from "./src/core/compare.ts"; export { parseResults } from "./src/core/results.ts"; export { mergeShards } from "./src/core/shards.ts";',
       resolveDir: root,
       loader: "ts",
     },

@@ -21,6 +21,15 @@ are disabled when installed; see profgate/pytest_plugin.py. --suite auto (the de
 hold bench_*.py files, else pytest when a Python file under them has a function parameter named benchmark or uses
 mark.benchmark, else native.
 
+A suite written for asv (airspeed velocity) runs unchanged, without asv, with --suite asv: its benchmark directory
+(benchmark_dir of asv.conf.json in the working directory, or of --asv-config FILE; a PATH given instead of the
+default names it) is imported as a package, and its benchmarks are asv's time_*, peakmem_*, mem_* and track_*
+functions and methods, with asv's names as ids (version.TimeVersionSuite.time_hash, parameters as
+module.Class.time_x(10, 'a')), asv's setup/teardown/setup_cache order, NotImplementedError from setup recorded as
+skipped, and number, sample_time, repeat and timeout applied per benchmark; see profgate/asv.py. --suite auto picks
+asv first when the working directory has an asv.conf.json and a Python file under the PATHs (or, by default, under
+benchmark_dir) defines such a benchmark.
+
 Benchmarks run in fresh worker processes, never two at once, in three passes: a timing pass (gc off while timing,
 loops calibrated once, PROCESSES processes of WARMUPS discarded and up to VALUES recorded values, as many as fit in
 the process's share of MAX-TIME), a cProfile pass and a tracemalloc pass (whose line breakdown has a budget of
@@ -37,7 +46,9 @@ Options:
   --out DIR                 write DIR/results.json (docs/results-schema.md) and DIR/profiles/*.pstats (required)
   --pythonpath DIR          also importable by the benchmarks, after the working directory (repeatable)
   --filter SUBSTRING        only benchmarks whose id contains SUBSTRING
-  --suite KIND              native, pytest or auto (default: auto)
+  --suite KIND              native, pytest, asv or auto (default: auto)
+  --asv-config FILE         asv suites: the asv.conf.json to read benchmark_dir from (default: asv.conf.json);
+                            with it, --suite auto means asv
   -k EXPRESSION, --select EXPRESSION
                             pytest suites: only tests matching pytest's -k EXPRESSION
   --processes N             timing worker processes per benchmark (default: 10)
@@ -71,6 +82,9 @@ Options:
   --instruction-warmups N   iterations run before counting (default: 2)
   --passes LIST             comma-separated passes to run: timing, instructions, profile, memory (default:
                             timing, profile, memory; --instrument instructions adds instructions)
+  --collect-only            run no pass: results.json lists the benchmarks found, unmeasured (timing, profile and
+                            memory null), and those that failed to collect
+  --ids FILE                only the benchmarks whose ids the JSON list in FILE holds (e.g. one shard's share)
   --events-fd FD            write progress as JSON lines to file descriptor FD instead of text on stderr
   -h, --help                show this help
 
@@ -86,27 +100,27 @@ DIR/interleave.json ({"seed", "rounds", "loops": {ID: N}, "order": [[ROUND, ID, 
 that fails on either side stops there on both.
 
 Options of ab (besides --pythonpath, --filter, --suite, -k, --processes, --values, --warmups, --min-time,
---max-time, --loops, --timeout, --timeout-for, --gc, --hash-seed, --isolate and --events-fd as above; a round's
+--max-time, --loops, --timeout, --timeout-for, --gc, --hash-seed, --isolate, --ids and --events-fd as above; a round's
 process of each side takes the share MAX-TIME / PROCESSES of a benchmark's timing, like a run's timing process):
   --base DIR, --head DIR    the two trees (required)
   --out DIR                 where to write the two results (required)
   --rounds N                rounds to run (default: 15)
   --loops-json FILE         loop counts to reuse, {ID: N} as in interleave.json of an earlier batch; benchmarks it
                             lacks are calibrated
-  --ids FILE                only the benchmarks whose ids the JSON list in FILE holds
   --seed N                  seed of the random order, 0 to 4294967295 (default: drawn at random, and recorded)
 
 Results are never written to stdout: the benchmarks may print there. With --events-fd, progress is one JSON object
 per line ("index" counts from 1):
   {"event": "collected", "count": N}                                   benchmarks found (after --filter)
   {"event": "pass", "pass": PASS, "step": I, "steps": N, "count": K}
-                                                                       a worker of a pass (calibrate, timing, profile,
-                                                                       memory) starts on K benchmarks; the timing
-                                                                       pass has N workers
+                                                                       a worker of a pass (value, calibrate, timing,
+                                                                       profile, memory) starts on K benchmarks; the
+                                                                       timing pass has N workers (value: the call of
+                                                                       asv's mem_ and track_ benchmarks)
   {"event": "done", "index": I, "count": N, "id": ID, "status": STATUS, "elapsed": SECONDS,
    "passes": {PASS: SECONDS}}                                          a benchmark finished (I counts them): ok,
-                                                                       error, exit, crash or timeout, after SECONDS
-                                                                       of work on it, split by pass
+                                                                       error, exit, crash or timeout, or skipped
+                                                                       (asv), after SECONDS of work on it, by pass
   {"event": "round", "round": R, "rounds": N}                          ab: a round starts
   {"event": "finished", "elapsed": SECONDS}                            results.json is about to be written
 
@@ -123,7 +137,7 @@ import os
 import random
 import sys
 
-from profgate import environment, instructions, interleave
+from profgate import asv, environment, instructions, interleave
 from profgate.normalise import clip
 from profgate.settings import (
     DEFAULT_HASH_SEED,
@@ -236,6 +250,7 @@ def _parser(command):
     parser.add_argument("--filter", default=None)
     parser.add_argument("--suite", choices=SUITES, default="auto")
     parser.add_argument("-k", "--select", default=None)
+    parser.add_argument("--asv-config", default=None)
     parser.add_argument("--values", type=_whole(1), default=DEFAULT_VALUES)
     parser.add_argument("--warmups", type=_whole(0), default=DEFAULT_WARMUPS)
     parser.add_argument("--min-time", type=_seconds(positive=False), default=DEFAULT_MIN_TIME)
@@ -248,6 +263,7 @@ def _parser(command):
     parser.add_argument("--hash-seed", type=_whole(0, MAX_HASH_SEED), default=DEFAULT_HASH_SEED)
     parser.add_argument("--events-fd", type=_whole(0), default=None)
     parser.add_argument("--processes", type=_whole(1), default=DEFAULT_PROCESSES)
+    parser.add_argument("--ids", default=None)
     if command == "run":
         parser.add_argument("--profile-iterations", type=_whole(1), default=DEFAULT_PROFILE_ITERATIONS)
         parser.add_argument("--profile-warmups", type=_whole(0), default=DEFAULT_PROFILE_WARMUPS)
@@ -257,12 +273,12 @@ def _parser(command):
         parser.add_argument("--instrument", choices=INSTRUMENTS, default=None)
         parser.add_argument("--instruction-iterations", type=_whole(1), default=DEFAULT_INSTRUCTION_ITERATIONS)
         parser.add_argument("--instruction-warmups", type=_whole(0), default=DEFAULT_INSTRUCTION_WARMUPS)
+        parser.add_argument("--collect-only", action="store_true")
     else:
         parser.add_argument("--base", required=True)
         parser.add_argument("--head", required=True)
         parser.add_argument("--rounds", type=_whole(1), default=DEFAULT_ROUNDS)
         parser.add_argument("--loops-json", default=None)
-        parser.add_argument("--ids", default=None)
         parser.add_argument("--seed", type=_whole(0, MAX_HASH_SEED), default=None)
     return parser
 
@@ -290,12 +306,17 @@ def parse_arguments(argv, cwd):
     paths = tuple(_relative(cwd, path) for path in options.paths or DEFAULT_PATHS)
     pythonpath = tuple(_relative(cwd, path) for path in options.pythonpath)
     plan = None
+    # The version under test decides where an asv suite lives: this directory, or ab's head tree.
+    tree = cwd if name == "run" else os.path.abspath(os.path.join(cwd, options.head))
+    paths, wanted = _asv_paths(paths, options, tree)
     if name == "run":
-        suite = _check_tree(paths, pythonpath, options.suite, cwd, cwd)
+        suite = _check_tree(paths, pythonpath, wanted, cwd, cwd)
     else:
-        plan, suite = _check_trees(options, paths, pythonpath, cwd)
+        plan, suite = _check_trees(options, paths, pythonpath, cwd, wanted)
+    if suite == "asv" and (len(paths) != 1 or not os.path.isdir(os.path.join(tree, paths[0]))):
+        raise UsageError("an asv suite is one benchmark directory; give one PATH (a directory), not {}".format(", ".join(paths)))
     if options.select is not None and suite != "pytest":
-        raise UsageError("-k/--select {!r} selects tests of a pytest suite, and {} holds a native one; use --filter".format(options.select, ", ".join(paths)))
+        raise UsageError("-k/--select {!r} selects tests of a pytest suite, and {} holds {} one; use --filter".format(options.select, ", ".join(paths), "an asv" if suite == "asv" else "a native"))
     if suite == "pytest" and importlib.util.find_spec("pytest") is None:
         raise UsageError(
             "{} is a pytest suite, and pytest is not installed for {}. pytest is the project's dependency, not "
@@ -318,8 +339,8 @@ def parse_arguments(argv, cwd):
         raise UsageError("--out {!r}: cannot create the directory: {}".format(out, error.strerror)) from None
     run_only = {}
     if name == "run":
-        passes = list(options.passes)
-        if options.instrument == "instructions" and "instructions" not in passes:
+        passes = [] if options.collect_only else list(options.passes)
+        if not options.collect_only and options.instrument == "instructions" and "instructions" not in passes:
             passes = [name for name in PASSES if name in passes or name == "instructions"]
         valgrind = None
         if "instructions" in passes:
@@ -337,6 +358,7 @@ def parse_arguments(argv, cwd):
             "instruction_iterations": options.instruction_iterations,
             "instruction_warmups": options.instruction_warmups,
             "valgrind": valgrind,
+            "ids": None if options.ids is None else frozenset(_read_ids(options.ids, cwd)),
         }
     settings = Settings(
         paths=paths,
@@ -362,6 +384,25 @@ def parse_arguments(argv, cwd):
     return Command(name, settings, plan)
 
 
+def _asv_paths(paths, options, tree):
+    """The PATHs and --suite, or for a suite left at the default PATH whose asv.conf.json names a benchmark_dir of
+    asv benchmarks, that directory and ``asv``."""
+    if options.asv_config is not None and options.suite not in ("asv", "auto"):
+        raise UsageError("--asv-config {!r} applies to asv suites, and --suite is {}".format(options.asv_config, options.suite))
+    if options.suite not in ("asv", "auto"):
+        return paths, options.suite
+    if paths != DEFAULT_PATHS:
+        # An asv.conf.json named on the command line says what kind of suite the PATH is.
+        return paths, "asv" if options.asv_config is not None else options.suite
+    try:
+        directory = asv.benchmark_dir(tree, options.asv_config)
+    except asv.ConfigError as error:
+        raise UsageError("--asv-config: {}".format(error) if options.asv_config else str(error)) from None
+    if directory is None or (options.suite == "auto" and not (os.path.isdir(os.path.join(tree, directory)) and asv.holds_benchmarks(tree, directory))):
+        return paths, options.suite
+    return (directory,), "asv"
+
+
 def _check_tree(paths, pythonpath, suite, tree, where):
     """Checks PATHs and --pythonpath against one tree; returns the kind of suite, detected if ``auto``."""
     for path in paths:
@@ -373,7 +414,7 @@ def _check_tree(paths, pythonpath, suite, tree, where):
     return detect(tree, paths) if suite == "auto" else suite
 
 
-def _check_trees(options, paths, pythonpath, cwd):
+def _check_trees(options, paths, pythonpath, cwd, wanted):
     """The checks of ``ab``: two trees, each holding PATHs and --pythonpath, and the JSON files it reads; returns
     its ``AbPlan`` and the kind of suite."""
     trees = {}
@@ -383,21 +424,26 @@ def _check_trees(options, paths, pythonpath, cwd):
             raise UsageError("--{} {!r} is not a directory; give the {} version's tree".format(side, getattr(options, side), side))
         trees[side] = tree
     # The head tree decides the kind of suite: it is the version under test.
-    suite = _check_tree(paths, pythonpath, options.suite, trees["head"], "the head tree {}".format(trees["head"]))
+    suite = _check_tree(paths, pythonpath, wanted, trees["head"], "the head tree {}".format(trees["head"]))
     _check_tree(paths, pythonpath, suite, trees["base"], "the base tree {}".format(trees["base"]))
     loops = {}
     if options.loops_json is not None:
         loops = _read_json(options.loops_json, cwd, "--loops-json")
         if not isinstance(loops, dict) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in loops.values()):
             raise UsageError("--loops-json {!r}: expected a JSON object of benchmark ids to whole numbers of at least 1".format(options.loops_json))
-    ids = None
-    if options.ids is not None:
-        ids = _read_json(options.ids, cwd, "--ids")
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise UsageError("--ids {!r}: expected a JSON list of benchmark ids (strings)".format(options.ids))
-        ids = tuple(ids)
+    ids = _read_ids(options.ids, cwd)
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(MAX_HASH_SEED + 1)
     return AbPlan(trees=trees, rounds=options.rounds, seed=seed, loops=loops, ids=ids), suite
+
+
+def _read_ids(path, cwd):
+    """The ids of the JSON list in file ``path`` (``--ids``), as a tuple; None without the flag."""
+    if path is None:
+        return None
+    ids = _read_json(path, cwd, "--ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise UsageError("--ids {!r}: expected a JSON list of benchmark ids (strings)".format(path))
+    return tuple(ids)
 
 
 def _read_json(path, cwd, flag):

@@ -58,7 +58,7 @@ class Interleaved:
         for round_number in range(1, self.plan.rounds + 1):
             self.emit({"event": "round", "round": round_number, "rounds": self.plan.rounds})
             for group in groups:
-                alive = [i for i in group if all(entries[side][i]["failure"] is None for side in SIDES if i in entries[side])]
+                alive = [i for i in group if all(entries[side][i]["failure"] is None and "skipped" not in entries[side][i] for side in SIDES if i in entries[side])]
                 if not alive:
                     continue
                 rng.shuffle(alive)
@@ -67,14 +67,14 @@ class Interleaved:
                 order.extend([round_number, benchmark_id, sides[0]] for benchmark_id in alive)
                 for side in sides:
                     # Both sides time the benchmarks in the same order, so that order is no difference between them.
-                    mine = [entries[side][i] for i in alive if i in entries[side] and entries[side][i]["failure"] is None]
+                    mine = [entries[side][i] for i in alive if i in entries[side] and entries[side][i]["failure"] is None and "skipped" not in entries[side][i]]
                     if not mine:
                         continue
                     for entry, data in self.suites[side].time_processes(mine, loops, round_number, self.plan.rounds):
                         processes[side][entry["id"]].append({"cpu": data["cpu"], "wall": data["wall"]})
         for side in SIDES:
             for benchmark_id, entry in entries[side].items():
-                if entry["failure"] is None:
+                if entry["failure"] is None and "skipped" not in entry and benchmark_id in loops:
                     entry["timing"] = {"loops": loops[benchmark_id], "warmups": self.settings.warmups, "processes": processes[side][benchmark_id]}
         self.emit({"event": "finished", "elapsed": time.perf_counter() - started})
         return Run({side: list(entries[side].values()) for side in SIDES}, self.plan.seed, self.plan.rounds, loops, order)
@@ -82,7 +82,8 @@ class Interleaved:
     def _collect(self, side):
         wanted = self.plan.ids
         collected = self.suites[side].collect()
-        return {entry["id"]: entry for entry in collected if wanted is None or entry["id"] in wanted}
+        # Only timed benchmarks are interleaved: asv's peakmem_, mem_ and track_ have no timing to compare.
+        return {entry["id"]: entry for entry in collected if (wanted is None or entry["id"] in wanted) and entry.get("kind", "time") == "time" and "skipped" not in entry}
 
     def _loops(self, ids, entries):
         """The loop count both sides use, ``{id: loops}``: --loops, the one given for a benchmark, or calibrated on

@@ -26,6 +26,10 @@ _TAIL_BYTES = 4 * MAX_OUTPUT
 
 _READER_GRACE = 5.0
 
+# How often a waiting manager looks at which benchmark is running: a benchmark with a shorter timeout than the one
+# before it (--timeout-for, an asv benchmark's timeout) must not wait out the longer one.
+_POLL = 0.05
+
 _BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from profgate.worker import main; main(sys.argv[2])"
 
 _STATUSES = ("ok", "error", "exit")
@@ -132,7 +136,7 @@ class Manager:
             if remaining <= 0:
                 return False
             try:
-                process.wait(remaining)
+                process.wait(min(remaining, _POLL))
                 return True
             except subprocess.TimeoutExpired:
                 continue

@@ -2,27 +2,38 @@
 
 tracemalloc sees live memory, not a running total of allocations, so the pass measures what it can see exactly. It
 traces only around the measured iterations (blocks allocated before cannot change a difference across one), and
-after the warm-ups runs three identical iterations:
+after the warm-ups runs four identical iterations:
 
 1. Plain, traced with one frame per allocation (cheap): ``peak`` is the peak traced size minus the traced size
    before it (``reset_peak()`` first); snapshots before and after (with ``gc.collect()``) give ``retained`` and
    ``retained_blocks``, exactly, and a line breakdown charged to each block's innermost frame.
-2. Still with one frame, under a ``sys.setprofile`` hook, which fires at every Python and C call and return: it
-   only counts events and notes the event at which the traced size first reached its highest value.
-3. Traced with ``TRACEBACK_FRAMES`` frames, so that an allocation deep in the standard library reaches the project
-   line that caused it, and a hook that takes one snapshot at that event number. Iterations of deterministic code
-   (the hash seed is fixed) reach the same event with the same objects live, so the snapshot is the highest point
-   the hook can observe. After the iteration, a last snapshot gives the retained lines with the same deep
-   tracebacks. On Python 3.11+ the hook makes the interpreter create a frame object for every frame it reports;
-   those on the stack at the snapshot are the harness's doing and are subtracted.
+2. Coarse, still with one frame, under a ``sys.setprofile`` hook, which fires at every Python and C call and
+   return. The hook counts events in windows of ``WINDOW`` and reads the traced size only at each window's end:
+   the windows that may hold the highest point are the one whose end saw the highest size, the one in which
+   tracemalloc's own peak last rose, and the last one.
+3. Fine, the same, reading the traced size at every event of those windows only: the event at which the traced
+   size first reached its highest value.
+4. Traced with ``TRACEBACK_FRAMES`` frames, so that an allocation deep in the standard library reaches the project
+   line that caused it, and a hook that takes one snapshot at that event. Iterations of deterministic code (the
+   hash seed is fixed) reach the same event with the same objects live, so the snapshot is the highest point the
+   hook can observe. After the iteration, a last snapshot gives the retained lines with the same deep tracebacks,
+   used when they add up to what iteration 1 retained (an iteration that grows a container resizes it now and
+   then; otherwise iteration 1's lines stand).
+   On Python 3.11+ the hook makes the interpreter create a frame object for every frame it reports; those on the
+   stack at the snapshot are the harness's doing and are subtracted.
 
-The cost is bounded: tracing deep tracebacks costs several times the plain iteration (on Python 3.12+, each frame
-of each allocation's traceback is looked up in its code object's line table), and a hook more, so iterations 2 and
-3 together may take the time of ``cost`` plain iterations (the memory-cost setting; an iteration counts as at least
-``SHORTEST`` seconds), and at most a share of the benchmark's timeout. When the budget runs out, the hooks stop and tracing with
-them: the snapshot is then the last point reached (``at_peak`` explains less of ``peak``: ``peak_captured`` says
-how much), the retained lines are those of iteration 1, charged to the innermost frame, and ``note`` says so.
-``peak``, ``retained`` and ``retained_blocks`` are exact either way.
+The hooks count without allocating (small integers only): an allocation per event would be traced, with a deep
+traceback in iteration 4. Snapshots are charged to lines after tracing stops, for the same reason.
+
+The cost is bounded. Deep tracebacks cost several times the plain iteration (on Python 3.12+, each frame of each
+allocation's traceback is looked up in its code object's line table) and a hook more, so iterations 2 to 4
+together may take the time of ``cost`` plain iterations (the memory-cost setting; an iteration counts as at least
+``SHORTEST`` seconds), and at most a share of the benchmark's timeout. The hooks check the deadline at every
+window's end, and where the platform has ``SIGALRM`` a timer enforces it too (a loop of bytecode that allocates
+without calling gives a hook nothing to see). When the budget runs out, hooks and tracing stop: the snapshot is
+then the last point reached (``at_peak`` explains less of ``peak``: ``peak_captured`` says how much), the retained
+lines are those of iteration 1, charged to the innermost frame, and ``note`` says so. ``peak``, ``retained`` and
+``retained_blocks`` are exact either way.
 
 The limits: memory allocated and freed between two events (a temporary inside one C call, such as a list resized
 in place, or one freed in a function body before its next call or return) raises ``peak`` but is seen only as it
@@ -67,23 +78,49 @@ FINE_SHARE = 0.55
 
 # Before 3.11 every frame is a heap object anyway; from 3.11 a profile hook makes the interpreter allocate one.
 _HOOK_ALLOCATES_FRAMES = sys.version_info >= (3, 11)
+# Python 3.11 finds a frame's line number by scanning its code object's location table, unless a profile or trace
+# hook has seen the code object, which gives it a table of line numbers by instruction. tracemalloc looks up the line
+# of every frame of every traceback it records, so on allocation-heavy code of long functions (class creation)
+# tracing a first iteration cold costs 10-25 plain iterations, and 3-6 after one under a hook that does nothing.
+_HOOK_BUILDS_LINE_TABLES = sys.version_info[:2] == (3, 11)
 
 _HARNESS, _STDLIB, _PROJECT = "harness", "stdlib", "project"
 
 
-def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None):
+def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, plain=None):
     """The schema's ``memory`` object for one benchmark whose pass may run ``timeout`` seconds, its hooked
     iterations ``cost`` plain iterations' time (each counted as at least ``SHORTEST``).
 
     With ``prepare``, an iteration is the callable ``prepare()`` returns, prepared before the iteration's first
-    snapshot: what it prepares is live in both snapshots, so only what the iteration itself adds is counted. The
-    first warm-up is timed (and reported to ``first``): it sets the budget.
+    snapshot: what it prepares is live in both snapshots, so only what the iteration itself adds is counted.
+
+    ``plain`` is one plain iteration's seconds, as the timing pass measured it; it sets the budget. Without it, the
+    first warm-up is timed untraced. The other warm-ups are traced with one frame, so that a container they grow
+    is traced by the measured iteration: tracemalloc counts a block that was allocated before tracing began, and
+    is resized during it, at its whole new size.
     """
     iteration = (lambda: call) if prepare is None else prepare
-    plain = warm_up(call, warmups, prepare, first)
+    untraced = 0
+    if plain is None and warmups > 0:
+        plain = warm_up(call, 1, prepare, first)
+        untraced = 1
+    elif plain is not None and first is not None:
+        first(plain)
     budget = min(cost * max(plain or 0.0, SHORTEST), TIMEOUT_SHARE * timeout)
     try:
         tracemalloc.start(1)
+        if _HOOK_BUILDS_LINE_TABLES and warmups > 0:
+            sys.setprofile(_ignore)
+            try:
+                warm_up(call, max(1, warmups - untraced), prepare)
+            finally:
+                sys.setprofile(None)
+        else:
+            warm_up(call, warmups - untraced, prepare)
+        # What exists now (the modules, other benchmarks' leftovers, even garbage: it stays as it is through the
+        # iterations) is kept out of the collections the pass makes before each snapshot: a full collection would
+        # otherwise grow with the worker's whole heap, and with it each benchmark's cost with the suite's size.
+        gc.freeze()
         started = time.perf_counter()
         peak, plain_before, plain_after = _plain(iteration())
         if plain is None:
@@ -101,6 +138,7 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None):
     finally:
         sys.setprofile(None)
         tracemalloc.stop()
+        gc.unfreeze()
 
     # Charged once tracing is off: charging a large snapshot allocates, and tracing that would cost more than it.
     charge = _Charger(normaliser)
@@ -113,7 +151,13 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None):
             at_peak[place] = (at_peak[place][0] - size, at_peak[place][1] - 1)
     at_peak = {place: figures for place, figures in at_peak.items() if figures[0] > 0}
     complete = observed and deep.reached
-    retained = _difference(charge.lines(deep.after), base) if deep.after is not None else retained_shallow
+    retained = retained_shallow
+    if deep.after is not None:
+        retained_deep = _difference(charge.lines(deep.after), base)
+        # The deep lines only when iteration 4 retained exactly what iteration 1 did: an iteration that grows a
+        # container resizes it now and then, and the figures must add up to the totals reported.
+        if _totals(retained_deep) == _totals(retained_shallow):
+            retained = retained_deep
 
     describe = _Describer(normaliser)
     at_peak_lines = describe(at_peak, key=lambda entry: (-entry["size"], entry["file"], entry["line"]))
@@ -122,13 +166,22 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None):
         "peak": peak,
         "peak_captured": sum(entry["size"] for entry in at_peak_lines),
         "at_peak": at_peak_lines,
-        "retained": sum(size for size, _ in retained_shallow.values()),
-        "retained_blocks": sum(count for _, count in retained_shallow.values()),
+        "retained": _totals(retained_shallow)[0],
+        "retained_blocks": _totals(retained_shallow)[1],
         "retained_lines": describe(retained, key=lambda entry: (-abs(entry["size"]), entry["file"], entry["line"])),
     }
     if not complete or deep.after is None:
         result["note"] = _cut_note(budget, cost, plain, observed, deep.reached, deep.after is not None)
     return result
+
+
+def _ignore(frame, event, arg):
+    """A profile hook that does nothing: on Python 3.11 its presence builds each code object's line table."""
+
+
+def _totals(lines):
+    """``(bytes, blocks)`` of a line breakdown."""
+    return sum(size for size, _ in lines.values()), sum(count for _, count in lines.values())
 
 
 def _cut_note(budget, cost, plain, observed, reached, deep_retained):
@@ -158,14 +211,6 @@ def _plain(run):
     del run
     gc.collect()
     return peak, before, tracemalloc.take_snapshot()
-
-
-def _observe(call, hook):
-    sys.setprofile(hook)
-    try:
-        call()
-    finally:
-        sys.setprofile(None)
 
 
 class _Deadline:

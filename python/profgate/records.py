@@ -78,7 +78,7 @@ def failure(exc):
     _print_exception(exc)
     if isinstance(exc, SystemExit):
         return "exit", "SystemExit: exit code {!r}".format(exc.code)
-    return "error", _describe(exc)
+    return "error", describe(exc)
 
 
 def _print_exception(exc):
@@ -94,7 +94,7 @@ def _is_machinery(filename):
     return is_harness_file(filename) or filename.startswith("<frozen importlib")
 
 
-def _describe(exc):
+def describe(exc):
     """``Type: message`` on one line, the type qualified by its module unless builtin."""
     name = type(exc).__qualname__
     module = type(exc).__module__

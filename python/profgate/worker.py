@@ -3,7 +3,8 @@
 A job (a JSON file named on the command line) says what to do: ``collect`` a module's (or a pytest suite's)
 benchmarks, or run one pass (``calibrate``, ``timing``, ``profile`` or ``memory``) of each benchmark in its
 ``benchmarks`` list, in that order. A job of a pytest suite (``"suite": "pytest"``) goes to
-``profgate.pytest_plugin``, which runs pytest in this process and measures with the same routines.
+``profgate.pytest_plugin``, which runs pytest in this process and measures with the same routines; one of an asv
+suite (``"suite": "asv"``) to ``profgate.asv``.
 
 Results are JSON lines appended to the file the job names, never stdout (the benchmark may print; see
 ``profgate.records``). A benchmark that raises is recorded as ``error`` (its traceback goes to stderr, which the
@@ -18,7 +19,7 @@ import json
 import os
 import sys
 
-from profgate import benchmarks
+from profgate import asv, benchmarks
 from profgate.normalise import clip
 from profgate.passes import run_pass
 from profgate.records import Records, failure
@@ -40,6 +41,8 @@ def main(job_path):
             from profgate import pytest_plugin
 
             pytest_plugin.run_job(job, records)
+        elif job.get("suite") == "asv":
+            asv.run_job(job, records)
         elif job["kind"] == "collect":
             records.write(None, "ok", data=_collect(job))
         else:
@@ -54,17 +57,18 @@ def main(job_path):
 def _isolate(job):
     """What the benchmark sees on sys.path, not the harness: for a native suite the folders of its benchmark files
     first (as ``python benchmarks/bench_x.py`` would have its own folder), then the working directory, then
-    --pythonpath. pytest puts a test's folder on sys.path itself, as its import mode says."""
+    --pythonpath. pytest puts a test's folder on sys.path itself, as its import mode says; an asv suite's directory
+    is imported as a package (``profgate.asv``), never put on sys.path, where its modules could shadow others."""
     cwd = job["cwd"]
     harness_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     path = [entry for entry in sys.path if entry not in ("", harness_parent)]
     files = [spec["file"] for spec in job.get("benchmarks", [])] or ([job["file"]] if "file" in job else [])
-    folders = [] if job.get("suite") == "pytest" else [os.path.dirname(os.path.join(cwd, file)) for file in files]
+    folders = [] if job.get("suite") in ("pytest", "asv") else [os.path.dirname(os.path.join(cwd, file)) for file in files]
     front = list(dict.fromkeys(folders + [cwd] + [os.path.join(cwd, entry) for entry in job["pythonpath"]]))
     sys.path[:] = front + [entry for entry in path if entry not in front]
     # What the benchmark would see run directly: its file, or pytest's (pytest.main leaves sys.argv alone).
     first = job["benchmarks"][0]["file"] if job.get("benchmarks") else job.get("file", "")
-    sys.argv[:] = [os.path.join(cwd, first)] if job.get("suite") != "pytest" else ["pytest"]
+    sys.argv[:] = ["pytest"] if job.get("suite") == "pytest" else [os.path.join(cwd, first)]
 
 
 def _collect(job):

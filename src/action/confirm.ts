@@ -9,6 +9,7 @@ import { execa } from "execa";
 import { join } from "node:path";
 import { decidedByInstructions } from "../core/compare.js";
 import { confirmTiming } from "../core/confirm.js";
+import { confirmationsDocument, type AppliedConfirmations, type ConfirmationSession, type Confirmations } from "../core/confirmations.js";
 import type { Comparison } from "../core/comparison.js";
 import type { RunSettings } from "../core/config.js";
 import type { Results } from "../core/results.js";
@@ -30,12 +31,19 @@ export interface ConfirmRequest {
   thresholds: ThresholdConfig;
   comparison: Comparison;
   results: { base: Results; head: Results };
+  /** The shard this job measures (null: the whole suite) and the runner's name, recorded with the rounds. */
+  shard: number | null;
+  runner: string | null;
 }
 
 export interface ConfirmOutcome {
   comparison: Comparison;
   /** A sentence for the report, or null when nothing was confirmed. */
   note: string | null;
+  /** What the interleaved rounds measured, for a later stage to confirm from; null when none ran. */
+  session: ConfirmationSession | null;
+  /** Why benchmarks flagged for confirmation were not confirmed; null when they were, or none were flagged. */
+  skipped: string | null;
 }
 
 /** The benchmarks whose timing the same runner should settle: never those whose instruction counts decide. */
@@ -61,7 +69,7 @@ async function runSetup(command: string, cwd: string, side: string): Promise<voi
  */
 export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmOutcome> {
   const ids = benchmarksToConfirm(request.comparison, request.mode);
-  if (ids.length === 0) return { comparison: request.comparison, note: null };
+  if (ids.length === 0) return { comparison: request.comparison, note: null, session: null, skipped: null };
   const git = new Git(request.cwd);
   let worktree;
   try {
@@ -73,7 +81,7 @@ export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmO
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     core.warning(`profgate: could not check out the base commit to confirm on this runner (${message}); the verdicts come from the baseline artifact alone`);
-    return { comparison: request.comparison, note: `Timing was not confirmed on this runner: ${message}` };
+    return { comparison: request.comparison, note: `Timing was not confirmed on this runner: ${message}`, session: null, skipped: `could not check out the base commit: ${message.split("\n")[0] ?? ""}` };
   }
   let run: InterleavedRun;
   try {
@@ -97,7 +105,8 @@ export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmO
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     core.warning(`profgate: could not confirm on this runner: ${message}\nThe verdicts come from the baseline artifact alone.`);
-    return { comparison: request.comparison, note: `Timing was not confirmed on this runner: ${message.split("\n")[0] ?? ""}` };
+    const reason = message.split("\n")[0] ?? "";
+    return { comparison: request.comparison, note: `Timing was not confirmed on this runner: ${reason}`, session: null, skipped: reason };
   } finally {
     await worktree.remove();
   }
@@ -106,5 +115,37 @@ export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmO
   const rounds = Object.values(run.rounds);
   const range = rounds.length === 0 ? "0" : Math.min(...rounds) === Math.max(...rounds) ? String(rounds[0]) : `${Math.min(...rounds)}–${Math.max(...rounds)}`;
   const note = `Timing of ${confirmed} benchmark${confirmed === 1 ? "" : "s"} confirmed on this runner: base ${request.baseSha.slice(0, 7)} and head measured interleaved in ${range} rounds (noise margin ${(request.comparison.method.thresholds.interleaved_margin * 100).toFixed(0)}%); the other verdicts come from the baseline artifact.`;
-  return { comparison, note };
+  const session: ConfirmationSession = {
+    shard: request.shard,
+    runner: request.runner,
+    base_commit: request.baseSha,
+    head_commit: request.headSha,
+    looks: run.maxLooks,
+    base: run.base,
+    head: run.head,
+  };
+  return { comparison, note, session, skipped: null };
+}
+
+/** What a confirmation on this runner leaves for a later stage: its rounds, or why there were none. */
+export function confirmationsOf(outcome: ConfirmOutcome, shard: number | null, runner: string | null): Confirmations {
+  return confirmationsDocument(outcome.session === null ? [] : [outcome.session], outcome.skipped === null ? [] : [{ shard, runner, reason: outcome.skipped.slice(0, 1_000) }]);
+}
+
+/**
+ * The report's sentence on confirmations a later stage applied (the merge of shards, the fork-safe comment stage):
+ * which runner confirmed how many benchmarks, in how many rounds, and what the others rest on.
+ */
+export function describeApplied(applied: AppliedConfirmations, baseSha: string, margin: number, where: string): string | null {
+  const total = applied.used.reduce((sum, u) => sum + u.confirmed, 0);
+  if (total === 0) return applied.notes.length === 0 ? null : applied.notes.join(" ");
+  const rounds = ([low, high]: [number, number]): string => (low === high ? `${low}` : `${low}–${high}`);
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const who = applied.used.map((u) => {
+    const machine = u.runner === null ? "an unnamed runner" : `runner "${u.runner}"`;
+    const shard = u.shard === null ? "" : `shard ${u.shard} on `;
+    return `${shard}${machine} (${plural(u.confirmed, "benchmark")}, ${rounds(u.rounds)} rounds)`;
+  });
+  const sentence = `Timing of ${plural(total, "benchmark")} confirmed on the runner${applied.used.length === 1 ? "" : "s"} that measured ${where}: ${who.join(", ")}; base ${baseSha.slice(0, 7)} and head measured interleaved (noise margin ${(margin * 100).toFixed(0)}%); the other verdicts come from the baseline artifact.`;
+  return [sentence, ...applied.notes].join(" ");
 }

@@ -1,13 +1,19 @@
 /** Every Action input, read once into one typed object; each error names the input and what it allows. */
 import * as core from "@actions/core";
 import type { ConfirmMode } from "./confirm.js";
+import { parseShardSpec, type ShardSpec } from "../core/shards.js";
 import { applyRunValues, applyThresholdValues, ConfigError, type RunSettings, type ThresholdSettings } from "../core/config.js";
 
-export type ActionMode = "run" | "comment";
+export type ActionMode = "run" | "comment" | "merge";
 
 export interface ActionInputs {
-  /** `run`: measure, upload, compare, report. `comment`: the fork-safe second stage, from a workflow_run event. */
+  /**
+   * `run`: measure, upload, compare, report (with `shard`: measure one share and upload it, nothing more).
+   * `merge`: merge this run's shards, compare, report. `comment`: the fork-safe second stage, from a workflow_run event.
+   */
   mode: ActionMode;
+  /** Measure only this shard of the suite (mode run); null: the whole suite. */
+  shard: ShardSpec | null;
   /** Run settings given as inputs; they win over pyproject.toml's [tool.profgate]. */
   run: Partial<RunSettings>;
   /** Thresholds given as inputs; they win over pyproject.toml. */
@@ -43,8 +49,15 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
   };
 
   const mode = optional("mode") ?? "run";
-  if (mode !== "run" && mode !== "comment") {
-    throw new ConfigError(`${where("mode")}: ${JSON.stringify(mode)} is not allowed; expected "run" (measure and report) or "comment" (the fork-safe workflow_run stage)`);
+  if (mode !== "run" && mode !== "comment" && mode !== "merge") {
+    throw new ConfigError(
+      `${where("mode")}: ${JSON.stringify(mode)} is not allowed; expected "run" (measure and report), "merge" (merge the shards of this run and report) or "comment" (the fork-safe workflow_run stage)`,
+    );
+  }
+  const shardValue = optional("shard");
+  const shard = shardValue === undefined ? null : parseShardSpec(shardValue, where("shard"));
+  if (shard !== null && mode !== "run") {
+    throw new ConfigError(`${where("shard")}: ${JSON.stringify(shardValue)} is not allowed with mode "${mode}"; shards are measured in mode "run", and one job with mode "merge" (no shard) merges them`);
   }
   const run: Partial<RunSettings> = {};
   applyRunValues(
@@ -58,6 +71,7 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
       "max-time": optional("max-time"),
       suite: optional("suite"),
       instrument: optional("instrument"),
+      "asv-config": optional("asv-config"),
     },
     where,
   );
@@ -87,6 +101,7 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
   core.setSecret(token);
   return {
     mode,
+    shard,
     run,
     thresholds,
     failOnRegression: boolean("fail-on-regression", true),

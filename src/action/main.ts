@@ -1,26 +1,29 @@
 /**
  * The Action. `mode: run` measures this commit, stores the results as an artifact and, on a pull request,
- * compares them with the baseline and reports. `mode: comment` is the fork-safe second stage: from a workflow_run
- * event it downloads the PR run's results, compares, comments and sets a commit status, never running PR code.
+ * compares them with the baseline and reports; with `shard: i/n` it measures one share and only uploads it, and
+ * `mode: merge` merges the shards and reports once. `mode: comment` is the fork-safe second stage: from a
+ * workflow_run event it downloads the PR run's results, compares, comments and sets a commit status, never running
+ * PR code.
  */
 import * as core from "@actions/core";
-import { readdir } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import { compare } from "../core/compare.js";
 import type { Comparison } from "../core/comparison.js";
-import { resolveRunSettings, type ProjectConfig } from "../core/config.js";
-import type { Results } from "../core/results.js";
-import type { ThresholdConfig } from "../core/thresholds.js";
+import { applyConfirmations, type Confirmations } from "../core/confirmations.js";
+import { resolveRunSettings } from "../core/config.js";
+import { ResultsError } from "../core/results.js";
 import { Artifacts } from "../adapters/artifacts.js";
 import { GitHubApi } from "../adapters/github.js";
 import { runHarness } from "../adapters/harness.js";
-import { loadProjectConfig } from "../adapters/project.js";
+import { writeFoldedStacks } from "../adapters/profiles.js";
+import { loadProjectConfig, readConfirmations } from "../adapters/project.js";
 import { ensureValgrind } from "../adapters/valgrind.js";
 import { parseInputs, type ActionInputs } from "./inputs.js";
-import { confirmOnRunner } from "./confirm.js";
+import { confirmationsOf, confirmOnRunner, describeApplied } from "./confirm.js";
+import { compareWith, CONFIRMATIONS_FILE, listFiles, noBenchmarks, thresholdsOf, writeConfirmations } from "./comparing.js";
 import { fetchBaseline, fetchRunResults, type BaselineOutcome } from "./baseline.js";
 import { publish, type Report } from "./publish.js";
 import { readRunner, type Runner } from "./runner.js";
+import { mergeMode, shardMode } from "./shards.js";
 
 /** The outside systems the Action talks to, built once. */
 export interface Services {
@@ -37,24 +40,25 @@ export async function run(): Promise<void> {
       github: new GitHubApi({ token: inputs.token, owner: runner.owner, repo: runner.repo, baseUrl: runner.apiUrl }),
       artifacts: new Artifacts(),
     };
-    const report = inputs.mode === "run" ? await runMode(inputs, runner, services) : await commentMode(inputs, runner, services);
+    const report = await reportOf(inputs, runner, services);
     if (report !== null) await publish(report, inputs, runner, services);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
 }
 
-function thresholdsOf(project: ProjectConfig, inputs: ActionInputs): ThresholdConfig {
-  return { global: project.thresholds, benchmarks: project.overrides, flags: inputs.thresholds };
-}
-
-function compareWith(project: ProjectConfig, inputs: ActionInputs, base: Results, head: Results, commits: { base: string; head: string }): Comparison {
-  return compare(base, head, { mode: "separate", thresholds: thresholdsOf(project, inputs), commits });
-}
-
-async function listFiles(root: string): Promise<string[]> {
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => relative(root, join(e.parentPath, e.name)));
+/** What the mode produced to publish; null when it published what it had itself (a shard) or had nothing to say. */
+async function reportOf(inputs: ActionInputs, runner: Runner, services: Services): Promise<Report | null> {
+  switch (inputs.mode) {
+    case "run":
+      if (inputs.shard === null) return runMode(inputs, runner, services);
+      await shardMode(inputs, inputs.shard, runner, services);
+      return null;
+    case "merge":
+      return mergeMode(inputs, runner, services);
+    case "comment":
+      return commentMode(inputs, runner, services);
+  }
 }
 
 async function runMode(inputs: ActionInputs, runner: Runner, services: Services): Promise<Report> {
@@ -73,7 +77,7 @@ async function runMode(inputs: ActionInputs, runner: Runner, services: Services)
     },
   });
   if (harness.results.benchmarks.length === 0) {
-    throw new Error(`no benchmarks found in ${settings.paths.join(", ")} (under ${cwd}): expected files named bench_*.py with functions named bench_*; set the "benchmarks" input or [tool.profgate] benchmarks`);
+    throw noBenchmarks(settings, cwd);
   }
   for (const bench of harness.results.benchmarks) {
     if (bench.status !== "ok") core.warning(`profgate: ${bench.id} failed (${bench.status}${bench.failure === null ? "" : ` in the ${bench.failure.pass} pass: ${bench.failure.message}`}); its output is in the results artifact`);
@@ -97,9 +101,15 @@ async function runMode(inputs: ActionInputs, runner: Runner, services: Services)
         thresholds: thresholdsOf(project, inputs),
         comparison,
         results: { base: baseline.results, head: harness.results },
+        shard: null,
+        runner: runner.runnerName,
       });
       comparison = confirmed.comparison;
       if (confirmed.note !== null) baseline = { ...baseline, note: `${baseline.note} ${confirmed.note}` };
+      // Both sides' collapsed stacks in this artifact: the baseline's next to head's own profiles/*.folded.
+      await writeFoldedStacks(baseline.results, join(out, "baseline-profiles"));
+      // Kept beside the results, so that the fork-safe comment stage can show the same confirmed verdicts.
+      await writeConfirmations(out, confirmationsOf(confirmed, null, runner.runnerName));
     }
   }
   return {
@@ -140,14 +150,29 @@ async function commentMode(inputs: ActionInputs, runner: Runner, services: Servi
   const project = await loadProjectConfig(resolve(inputs.workingDirectory));
   const branch = inputs.baselineBranch ?? runner.defaultBranch ?? (await services.github.defaultBranch());
   const baseline = await fetchBaseline(services, runner, inputs, { workflow: trigger.workflowId, branch, baseSha: pull.baseSha });
-  const comparison =
-    baseline.results === null ? null : compareWith(project, inputs, baseline.results, head.results, { base: baseline.baseline.run.headSha, head: pull.headSha });
+  let comparison: Comparison | null = null;
+  let notes = baseline.note;
+  if (baseline.results !== null) {
+    comparison = compareWith(project, inputs, baseline.results, head.results, { base: baseline.baseline.run.headSha, head: pull.headSha });
+    const confirmations = await headConfirmations(join(dir, "head", CONFIRMATIONS_FILE), trigger.id);
+    if (typeof confirmations === "string") notes = `${notes} ${confirmations}`;
+    else if (confirmations !== null) {
+      const applied = applyConfirmations(comparison, confirmations, {
+        thresholds: thresholdsOf(project, inputs),
+        results: { base: baseline.results, head: head.results },
+        commits: { base: pull.baseSha, head: pull.headSha },
+      });
+      comparison = applied.comparison;
+      const note = describeApplied(applied, pull.baseSha, comparison.method.thresholds.interleaved_margin, `the pull request in run ${trigger.id}`);
+      if (note !== null) notes = `${notes} ${note}`;
+    }
+  }
   return {
     head: head.results,
     resultsDir: join(dir, "head"),
     uploadFiles: [],
     comparison,
-    baseline,
+    baseline: { ...baseline, note: notes },
     pullRequest: { number: pull.number, headSha: pull.headSha },
     headSha: pull.headSha,
     upload: false,
@@ -155,4 +180,18 @@ async function commentMode(inputs: ActionInputs, runner: Runner, services: Servi
     workingDirectory: "",
     statusSha: pull.headSha,
   };
+}
+
+/**
+ * The confirmations the pull request run uploaded beside its results: validated like the results (a fork wrote
+ * them), and null when there are none. A refused document is a warning and a sentence for the report.
+ */
+async function headConfirmations(file: string, runId: number): Promise<Confirmations | string | null> {
+  try {
+    return await readConfirmations(file);
+  } catch (error) {
+    if (!(error instanceof ResultsError)) throw error;
+    core.warning(`profgate: refused the confirmations of run ${runId}: ${error.message}`);
+    return `The same-runner confirmations of run ${runId} were refused (${error.problems.slice(0, 3).join("; ")}); the verdicts come from the baseline artifact alone.`;
+  }
 }

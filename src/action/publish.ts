@@ -93,7 +93,11 @@ export async function publish(report: Report, inputs: ActionInputs, runner: Runn
       await writeFile(join(report.resultsDir, "comparison.json"), `${JSON.stringify(comparison, null, 2)}\n`);
       await writeFile(
         join(report.resultsDir, "report.html"),
-        renderHtml(comparison, { repository: `${runner.owner}/${runner.repo}`, serverUrl: runner.serverUrl, sha: report.headSha, runUrl: runner.runUrl, notes }),
+        renderHtml(
+          comparison,
+          { repository: `${runner.owner}/${runner.repo}`, serverUrl: runner.serverUrl, sha: report.headSha, runUrl: runner.runUrl, notes },
+          report.baseline?.results ? { base: report.baseline.results, head: report.head } : undefined,
+        ),
       );
       files.push("comparison.json", "report.html");
     }

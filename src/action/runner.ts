@@ -34,6 +34,8 @@ export interface Runner {
   workflowRun: WorkflowRunEvent | null;
   tempDir: string;
   runUrl: string;
+  /** The machine's name (RUNNER_NAME), recorded on what it measures in a sharded run. */
+  runnerName: string | null;
 }
 
 /** A runner variable or event field is missing or malformed: the Action is not running where it can work. */
@@ -126,5 +128,6 @@ export function readRunner(env: Record<string, string | undefined>): Runner {
     workflowRun: workflowRunOf(payload),
     tempDir: env.RUNNER_TEMP ?? tmpdir(),
     runUrl: `${serverUrl}/${owner}/${repo}/actions/runs/${runId}`,
+    runnerName: text(env.RUNNER_NAME),
   };
 }

@@ -40,6 +40,11 @@ export interface ArtifactInfo {
   sizeInBytes: number;
 }
 
+/** An artifact as a listing gives it, with the digest of its zip when GitHub has one. */
+export interface ListedArtifact extends ArtifactInfo {
+  digest?: string;
+}
+
 /** What came of a download; only `downloaded` left files behind. */
 export type DownloadResult =
   | { status: "downloaded"; path: string; artifact: ArtifactInfo }
@@ -86,31 +91,57 @@ export class Artifacts {
       return { status: "too-large", artifact, message: `artifact "${name}" of run ${runId} is ${artifact.sizeInBytes} bytes; the limit is ${this.maxBytes}` };
     }
 
+    return this.fetch(artifact, found.artifact.digest, destination, `run ${runId}`, findBy);
+  }
+
+  /** The artifacts this workflow run has uploaded so far (other jobs' included), newest of each name. */
+  async listThisRun(): Promise<ListedArtifact[]> {
+    const { artifacts } = await this.client.listArtifacts({ latest: true });
+    return artifacts.map((a) => (a.digest === undefined ? { id: a.id, name: a.name, sizeInBytes: a.size } : { id: a.id, name: a.name, sizeInBytes: a.size, digest: a.digest }));
+  }
+
+  /** Downloads one of this run's artifacts (from `listThisRun`) into `destination`, under the same limits. */
+  async downloadFromThisRun(artifact: ListedArtifact, destination: string): Promise<DownloadResult> {
+    const info: ArtifactInfo = { id: artifact.id, name: artifact.name, sizeInBytes: artifact.sizeInBytes };
+    if (info.sizeInBytes > this.maxBytes) {
+      return { status: "too-large", artifact: info, message: `artifact "${info.name}" of this run is ${info.sizeInBytes} bytes; the limit is ${this.maxBytes}` };
+    }
+    return this.fetch(info, artifact.digest, destination, "this run", undefined);
+  }
+
+  private async fetch(
+    artifact: ArtifactInfo,
+    digest: string | undefined,
+    destination: string,
+    where: string,
+    findBy: { token: string; workflowRunId: number; repositoryOwner: string; repositoryName: string } | undefined,
+  ): Promise<DownloadResult> {
+    const name = artifact.name;
     await prepareEmpty(destination);
     let digestMismatch: boolean;
     try {
       const result = await this.client.downloadArtifact(artifact.id, {
         path: destination,
-        findBy,
-        ...(found.artifact.digest === undefined ? {} : { expectedHash: found.artifact.digest }),
+        ...(findBy === undefined ? {} : { findBy }),
+        ...(digest === undefined ? {} : { expectedHash: digest }),
       });
       digestMismatch = result.digestMismatch === true;
     } catch (error) {
       // The listing still shows expired artifacts; only the download says 410 Gone (404 once deleted).
       const status = (error as { status?: unknown } | null)?.status;
-      if (status === 410) return { status: "expired", artifact, message: `artifact "${name}" of run ${runId} has expired` };
-      if (status === 404) return { status: "not-found", message: `artifact "${name}" of run ${runId} is gone` };
+      if (status === 410) return { status: "expired", artifact, message: `artifact "${name}" of ${where} has expired` };
+      if (status === 404) return { status: "not-found", message: `artifact "${name}" of ${where} is gone` };
       throw error;
     }
 
     if (digestMismatch) {
       await rm(destination, { recursive: true, force: true });
-      return { status: "corrupt", artifact, message: `artifact "${name}" of run ${runId} does not match its digest` };
+      return { status: "corrupt", artifact, message: `artifact "${name}" of ${where} does not match its digest` };
     }
     const extracted = await totalSize(destination);
     if (extracted > this.maxExtractedBytes) {
       await rm(destination, { recursive: true, force: true });
-      return { status: "too-large", artifact, message: `artifact "${name}" of run ${runId} extracts to ${extracted} bytes; the limit is ${this.maxExtractedBytes}` };
+      return { status: "too-large", artifact, message: `artifact "${name}" of ${where} extracts to ${extracted} bytes; the limit is ${this.maxExtractedBytes}` };
     }
     return { status: "downloaded", path: destination, artifact };
   }

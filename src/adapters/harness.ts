@@ -5,18 +5,21 @@
 import { execa } from "execa";
 import { parse as parseShell } from "shell-quote";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { RunSettings } from "../core/config.js";
 import { parseResults, type Results } from "../core/results.js";
+import { writeFoldedStacks } from "./profiles.js";
 
 /** A progress event from the harness (see the docstring of python/profgate/__main__.py). */
 export type HarnessEvent =
   | { event: "collected"; count: number }
-  /** A worker of a pass starts on `count` benchmarks; the timing pass has `steps` workers. */
-  | { event: "pass"; pass: "calibrate" | "timing" | "profile" | "memory"; step: number; steps: number; count: number }
+  /** A worker of a pass starts on `count` benchmarks; the timing pass has `steps` workers (`value`: asv's mem_ and track_). */
+  | { event: "pass"; pass: "value" | "calibrate" | "timing" | "profile" | "memory"; step: number; steps: number; count: number }
+  /** `status` is a results status, or `skipped` for a benchmark that was not measured (asv's NotImplementedError). */
   | { event: "done"; index: number; count: number; id: string; status: string; elapsed: number }
   | { event: "finished"; elapsed: number };
 
@@ -80,6 +83,7 @@ function commonArgs(settings: RunSettings, out: string): string[] {
   if (settings.filter !== null) args.push("--filter", settings.filter);
   args.push("--suite", settings.suite);
   if (settings.select !== null) args.push("--select", settings.select);
+  if (settings.asvConfig !== null) args.push("--asv-config", settings.asvConfig);
   args.push(
     "--values", String(settings.values),
     "--warmups", String(settings.warmups),
@@ -95,7 +99,7 @@ function commonArgs(settings: RunSettings, out: string): string[] {
   return args;
 }
 
-function harnessArgs(settings: RunSettings, out: string, passes: readonly string[] | undefined, loops: number | undefined): string[] {
+function harnessArgs(settings: RunSettings, out: string, passes: readonly string[] | "none" | undefined, loops: number | undefined): string[] {
   const args = ["-m", "profgate", "run", ...commonArgs(settings, out)];
   args.push(
     "--processes", String(settings.processes),
@@ -104,8 +108,11 @@ function harnessArgs(settings: RunSettings, out: string, passes: readonly string
     "--memory-warmups", String(settings.memoryWarmups),
     "--memory-cost", String(settings.memoryCost),
   );
-  if (settings.instrument === "instructions") args.push("--instrument", "instructions");
-  if (passes !== undefined) args.push("--passes", passes.join(","));
+  if (passes === "none") args.push("--collect-only");
+  else {
+    if (settings.instrument === "instructions") args.push("--instrument", "instructions");
+    if (passes !== undefined) args.push("--passes", passes.join(","));
+  }
   if (loops !== undefined) args.push("--loops", String(loops));
   return args;
 }
@@ -115,8 +122,11 @@ export interface HarnessOptions {
   cwd: string;
   out: string;
   settings: RunSettings;
-  passes?: readonly string[];
+  /** The passes to run; `none` only collects: every benchmark found, unmeasured. Default all three. */
+  passes?: readonly string[] | "none";
   loops?: number;
+  /** Only these benchmarks (ids), e.g. one shard's share. */
+  ids?: readonly string[];
   onEvent?: (event: HarnessEvent) => void;
   /** Extra environment for the interpreter. */
   env?: Record<string, string>;
@@ -179,12 +189,39 @@ async function readJson(path: string, output: string): Promise<unknown> {
   }
 }
 
-/** Runs the harness once and returns its validated results. */
+/**
+ * Runs the harness once and returns its validated results. Beside each `.pstats` profile it writes the same
+ * profile as collapsed stacks (`.folded`), so every run's output and artifact carries both.
+ */
 export async function runHarness(options: HarnessOptions): Promise<HarnessRun> {
   const out = resolve(options.cwd, options.out);
-  const { exitCode, output } = await launch(options.cwd, options.settings.python, harnessArgs(options.settings, out, options.passes, options.loops), options.onEvent, options.env);
-  const resultsPath = join(out, "results.json");
-  return { results: parseResults(await readJson(resultsPath, output), resultsPath), resultsPath, exitCode };
+  const args = harnessArgs(options.settings, out, options.passes, options.loops);
+  // The id list goes beside OUT, not into it: OUT is what gets uploaded.
+  const scratch = options.ids === undefined ? null : await mkdtemp(join(tmpdir(), "profgate-ids-"));
+  try {
+    if (scratch !== null) {
+      await writeFile(join(scratch, "ids.json"), JSON.stringify(options.ids));
+      args.push("--ids", join(scratch, "ids.json"));
+    }
+    const { exitCode, output } = await launch(options.cwd, options.settings.python, args, options.onEvent, options.env);
+    const resultsPath = join(out, "results.json");
+    const results = parseResults(await readJson(resultsPath, output), resultsPath);
+    await writeFoldedStacks(results, join(out, "profiles"));
+    return { results, resultsPath, exitCode };
+  } finally {
+    if (scratch !== null) await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The ids of the benchmarks the settings select, in collection order, without measuring any (`--collect-only`). */
+export async function collectBenchmarks(options: { cwd: string; settings: RunSettings; env?: Record<string, string> }): Promise<string[]> {
+  const out = await mkdtemp(join(tmpdir(), "profgate-collect-"));
+  try {
+    const run = await runHarness({ cwd: options.cwd, out, settings: options.settings, passes: "none", env: options.env });
+    return run.results.benchmarks.map((b) => b.id);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
 }
 
 /** A progress event of `python -m profgate ab`: those of `run`, and the start of each round. */

@@ -200,7 +200,7 @@ export async function abCommand(values: Record<string, unknown>, positionals: st
     const comparison = compare(joined.base, joined.head, { mode: "interleaved", thresholds: spendLevel(thresholds, run.maxLooks), commits });
     await mkdir(out, { recursive: true });
     await writeFile(join(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}\n`);
-    return await reportComparison(comparison, values, context);
+    return await reportComparison(comparison, values, context, { base: joined.base, head: joined.head });
   } finally {
     for (const tree of trees) await tree.remove();
   }

@@ -65,10 +65,10 @@ export function thresholdFlags(values: Record<string, unknown>): ThresholdSettin
   return flags;
 }
 
-/** Writes the optional report files and prints the comparison; returns the exit code. */
-export async function reportComparison(comparison: Comparison, values: Record<string, unknown>, context: CommandContext): Promise<number> {
+/** Writes the optional report files and prints the comparison; returns the exit code. `results` feed the HTML report's pictures. */
+export async function reportComparison(comparison: Comparison, values: Record<string, unknown>, context: CommandContext, results: { base: Results; head: Results }): Promise<number> {
   if (typeof values.markdown === "string") await writeOut(resolve(context.cwd, values.markdown), renderMarkdown(comparison));
-  if (typeof values.html === "string") await writeOut(resolve(context.cwd, values.html), renderHtml(comparison));
+  if (typeof values.html === "string") await writeOut(resolve(context.cwd, values.html), renderHtml(comparison, {}, results));
   if (typeof values.json === "string") await writeOut(resolve(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}\n`);
   context.stdout.write(`${renderComparison(comparison, context.colour)}\n`);
   return comparison.summary.verdict === "fail" && values["no-fail"] !== true ? 1 : 0;
@@ -90,5 +90,5 @@ export async function compareCommand(values: Record<string, unknown>, positional
   const base: Results = await readResults(resolve(context.cwd, basePath));
   const head: Results = await readResults(resolve(context.cwd, headPath));
   const comparison = compare(base, head, { mode: "separate", thresholds: thresholdConfig(project, flags) });
-  return reportComparison(comparison, values, context);
+  return reportComparison(comparison, values, context, { base, head });
 }

@@ -69,14 +69,14 @@ export async function demoCommand(values: Record<string, unknown>, _positionals:
   const report = join(out, "report.md");
   await writeFile(report, renderMarkdown(comparison));
   const page = join(out, "report.html");
-  await writeFile(page, renderHtml(comparison));
+  await writeFile(page, renderHtml(comparison, {}, { base: base.results, head: head.results }));
   await writeFile(join(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}\n`);
   const shown = (path: string): string => relative(context.cwd, path) || path;
   context.stdout.write(`\n${renderComparison(comparison, context.colour)}\n\n`);
   context.stdout.write(
     [
       `The PR comment profgate would post: ${shown(report)}; the full report as a web page: ${shown(page)}`,
-      `Full comparison: ${shown(join(out, "comparison.json"))}; raw profiles: ${shown(join(sides.head, "results", "profiles"))} (python -m pstats FILE)`,
+      `Full comparison: ${shown(join(out, "comparison.json"))}; raw profiles: ${shown(join(sides.head, "results", "profiles"))} (python -m pstats FILE.pstats; FILE.folded for flamegraph.pl, inferno or speedscope)`,
       comparison.summary.verdict === "fail"
         ? "On a pull request this build would fail (exit code 1); the demo itself exits 0."
         : "No regression was found this time: on a very noisy machine the timing verdicts can be inconclusive.",

@@ -8,6 +8,8 @@ import { runCommand, RUN_OPTIONS, RUN_HELP } from "./run.js";
 import { compareCommand, COMPARE_HELP, COMPARE_OPTIONS } from "./compare.js";
 import { demoCommand, DEMO_HELP, DEMO_OPTIONS } from "./demo.js";
 import { abCommand, AB_HELP, AB_OPTIONS } from "./ab.js";
+import { mergeCommand, MERGE_HELP, MERGE_OPTIONS } from "./merge.js";
+import { ShardError } from "../core/shards.js";
 import { UsageError, type CommandContext } from "./context.js";
 
 const HELP = `profgate ${VERSION}: a performance gate for Python pull requests
@@ -16,6 +18,7 @@ Usage:
   profgate run [PATH...] [options]     run the benchmarks: timing, cProfile and tracemalloc passes
   profgate compare BASE HEAD [options] compare two runs: verdicts, slower functions, allocating lines
   profgate ab BASE_REF [HEAD_REF]      time two commits interleaved on this machine, and compare them
+  profgate merge DIR... --out DIR      merge the shards of a sharded run (profgate run --shard I/N) into one
   profgate demo                        the example project before and after a planted regression, compared
   profgate help COMMAND                help for one command
 
@@ -34,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
   compare: { options: COMPARE_OPTIONS, help: COMPARE_HELP, run: compareCommand },
   demo: { options: DEMO_OPTIONS, help: DEMO_HELP, run: demoCommand },
   ab: { options: AB_OPTIONS, help: AB_HELP, run: abCommand },
+  merge: { options: MERGE_OPTIONS, help: MERGE_HELP, run: mergeCommand },
 };
 
 /** Runs the CLI with `argv` (without node and the script) and returns the exit code. */
@@ -70,7 +74,7 @@ export async function main(argv: string[], context: CommandContext = defaultCont
     }
     return await command.run(parsed.values, parsed.positionals, context);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof ResultsError || (error instanceof HarnessError && error.usage)) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof ResultsError || error instanceof ShardError || (error instanceof HarnessError && error.usage)) {
       context.stderr.write(`profgate ${name}: ${error.message}\n`);
       return 2;
     }

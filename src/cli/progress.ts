@@ -26,7 +26,8 @@ export function createProgress(stream: ProgressStream, colour: boolean, label = 
         }
         break;
       case "done": {
-        const status = event.status === "ok" ? paint("ok", "green", colour) : paint(event.status, "red", colour);
+        const status =
+          event.status === "ok" ? paint("ok", "green", colour) : event.status === "skipped" ? paint("skipped", "dim", colour) : paint(event.status, "red", colour);
         const line = `${prefix}[${event.index}/${event.count}] ${sanitize(event.id)} ${status} (${formatDuration(event.elapsed)})`;
         stream.write(live ? `\r\u001b[2K${line}\n` : `${line}\n`);
         break;

@@ -1,8 +1,12 @@
 /** `profgate run`: measure the benchmarks and print a summary. */
+import { hostname } from "node:os";
+import { resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import { applyRunValues, resolveRunSettings, type RunSettings } from "../core/config.js";
-import { runHarness } from "../adapters/harness.js";
-import { loadProjectConfig } from "../adapters/project.js";
+import { parseShardSpec } from "../core/shards.js";
+import { runHarness, type HarnessRun } from "../adapters/harness.js";
+import { loadProjectConfig, readResults } from "../adapters/project.js";
+import { runShard } from "../adapters/shard.js";
 import { renderRunSummary } from "../report/terminal.js";
 import { createProgress } from "./progress.js";
 import { UsageError, type CommandContext } from "./context.js";
@@ -16,6 +20,7 @@ export const RUN_OPTIONS = {
   filter: { type: "string" },
   suite: { type: "string" },
   select: { type: "string", short: "k" },
+  "asv-config": { type: "string" },
   processes: { type: "string" },
   values: { type: "string" },
   timeout: { type: "string" },
@@ -25,26 +30,32 @@ export const RUN_OPTIONS = {
   instrument: { type: "string" },
   gc: { type: "boolean" },
   isolate: { type: "boolean" },
+  shard: { type: "string" },
+  baseline: { type: "string" },
   quiet: { type: "boolean", short: "q" },
 } satisfies ParseArgsConfig["options"];
 
 export const RUN_HELP = `Usage: profgate run [PATH...] [options]
 
 Runs the Python benchmarks under PATH (default: "benchmarks", or [tool.profgate] benchmarks in pyproject.toml):
-files named bench_*.py, functions named bench_*, or a suite written for pytest-benchmark or pytest-codspeed (tests
-using the benchmark fixture or marker, run with the project's own pytest). Benchmarks run in fresh worker
+files named bench_*.py, functions named bench_*, a suite written for pytest-benchmark or pytest-codspeed (tests
+using the benchmark fixture or marker, run with the project's own pytest), or an asv suite (benchmark_dir of
+asv.conf.json, run without asv). Benchmarks run in fresh worker
 processes, in a timing pass (N processes, each timing every benchmark in a new random order), a cProfile pass and a
-tracemalloc pass. Writes DIR/results.json and DIR/profiles/*.pstats.
+tracemalloc pass. Writes DIR/results.json, DIR/profiles/*.pstats and the same profiles as collapsed stacks
+(DIR/profiles/*.folded, for flamegraph.pl, inferno or speedscope).
 
 Options (flags win over [tool.profgate] in pyproject.toml):
   --out DIR               where to write results (default ${DEFAULT_OUT})
   --python CMD            the project's Python interpreter (default python3)
   --pythonpath DIR        make DIR importable, e.g. src (repeatable)
   --filter SUBSTRING      only benchmarks whose id contains SUBSTRING
-  --suite KIND            native (bench_*.py), pytest (pytest-benchmark/pytest-codspeed tests) or auto (default:
-                          native if PATH holds bench_*.py files, else pytest if its tests use the benchmark
-                          fixture or marker)
+  --suite KIND            native (bench_*.py), pytest (pytest-benchmark/pytest-codspeed tests), asv (airspeed
+                          velocity: time_*, peakmem_*, mem_*, track_*) or auto (default: asv if asv.conf.json
+                          is present and its benchmark_dir holds asv benchmarks, else native if PATH holds
+                          bench_*.py files, else pytest if its tests use the benchmark fixture or marker)
   -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
+  --asv-config FILE       asv suites: the asv.conf.json naming benchmark_dir (default asv.conf.json)
   --processes N           timing worker processes (default 10), each timing every benchmark
   --values N              timed values per process (default 5)
   --min-time SECONDS      shortest duration of one timed value (default 0.01)
@@ -59,6 +70,11 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --gc                    keep the garbage collector on while timing
   --isolate               give each benchmark worker processes of its own (slower: one Python start-up per
                           benchmark and process)
+  --shard I/N             measure only shard I of N of the suite (e.g. on machine I of N); \`profgate merge\`
+                          joins the shards' results. Every shard splits the suite alike: evenly, or balanced by
+                          the durations in --baseline
+  --baseline RESULTS      with --shard: a results.json (or its directory) whose durations balance the split; give
+                          every shard the same one
   -q, --quiet             no progress on stderr
 
 Exit codes: 0 every benchmark ran, 1 some failed (results are still written), 2 usage error.
@@ -77,6 +93,7 @@ export async function runSettingsFrom(values: Record<string, unknown>, positiona
       filter: values.filter,
       suite: values.suite,
       select: values.select,
+      "asv-config": values["asv-config"],
       processes: values.processes,
       values: values.values,
       timeout: values.timeout,
@@ -97,12 +114,32 @@ export async function runCommand(values: Record<string, unknown>, positionals: s
   const settings = await runSettingsFrom(values, positionals, context.cwd);
   const out = typeof values.out === "string" ? values.out : DEFAULT_OUT;
   const progress = values.quiet === true ? undefined : createProgress(context.stderr, context.colour);
-  const run = await runHarness({ cwd: context.cwd, out, settings, onEvent: progress });
-  if (run.results.benchmarks.length === 0) {
+  const run = await measure(values, settings, out, context, progress);
+  // A shard may be empty (more shards than benchmarks); the suite may not.
+  if (run.results.benchmarks.length === 0 && (run.results.shard?.total ?? 0) === 0) {
     throw new UsageError(
-      `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`,
+      `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select), or an asv suite (--suite asv); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`,
     );
   }
   context.stdout.write(`${renderRunSummary(run.results, context.colour)}\n\nResults: ${run.resultsPath}\n`);
   return run.exitCode;
+}
+
+/** Runs the whole suite, or with --shard one shard of it. */
+async function measure(
+  values: Record<string, unknown>,
+  settings: RunSettings,
+  out: string,
+  context: CommandContext,
+  onEvent: ReturnType<typeof createProgress> | undefined,
+): Promise<HarnessRun> {
+  if (typeof values.shard !== "string") {
+    if (typeof values.baseline === "string") throw new UsageError("--baseline balances the split of --shard; give --shard I/N too, or leave --baseline out");
+    return runHarness({ cwd: context.cwd, out, settings, onEvent });
+  }
+  const shard = parseShardSpec(values.shard, "--shard");
+  const results = typeof values.baseline === "string" ? await readResults(resolve(context.cwd, values.baseline)) : null;
+  // Named by what the document is, not where it lies: every shard must name the same baseline alike.
+  const baseline = results === null ? null : { results, label: `the baseline of ${results.environment.git?.commit.slice(0, 7) ?? "an unknown commit"} from ${results.created}` };
+  return runShard({ cwd: context.cwd, out, settings, shard, run: null, runner: hostname(), baseline, onEvent });
 }

@@ -16,7 +16,10 @@
  * `gating = false`.
  *
  * Memory is compared exactly: a regression when head − base exceeds both the floor and threshold × |base|
- * (an improvement, symmetrically, when base − head exceeds the floor and threshold × |head|).
+ * (an improvement, symmetrically, when base − head exceeds the floor and threshold × |head|). An asv `mem_` or
+ * `track_` value is one exact number per side, a regression when head − base exceeds `valueThreshold` × |base|
+ * (larger is worse, as asv compares them); asv's `peakmem_` benchmarks have no timing and gate on the memory pass.
+ * A benchmark skipped on either side (asv's NotImplementedError from setup) is `skipped`, which never fails the gate.
  *
  * Instructions per iteration (`--instrument instructions`) are exact too: regressed when head exceeds base by more
  * than the instructions threshold, improved when base exceeds head by more than it. When both sides were counted on
@@ -24,7 +27,9 @@
  * verdict's place: timing is still shown, but neither gates nor enters Holm's family. Otherwise the counts are shown
  * with a caveat and timing decides.
  */
-import { attributeAllocations, attributeFunctions, compareCalls, DEFAULT_LIMITS, matchFunctions, type AttributionLimits } from "./attribution.js";
+import { attributeAllocations } from "./allocations.js";
+import { attributeFunctions, compareCalls, DEFAULT_LIMITS, type AttributionLimits } from "./attribution.js";
+import { matchFunctions } from "./callgraph.js";
 import {
   COMPARISON_SCHEMA_NAME,
   COMPARISON_SCHEMA_VERSION,
@@ -43,6 +48,7 @@ import {
   type RunFacts,
   type Summary,
   type Timing,
+  type ValueMetric,
   type Verdict,
 } from "./comparison.js";
 import type { Benchmark, Results } from "./results.js";
@@ -202,7 +208,26 @@ function compareInstructions(base: Benchmark, head: Benchmark, t: Thresholds, mi
   };
 }
 
-function metricsWith(verdict: MetricVerdict, timing: Timing | null, memory: Memory | null, calls: Calls | null, instructions?: Instructions): Metric[] {
+function compareValue(base: Benchmark, head: Benchmark, t: Thresholds): ValueMetric | null {
+  const kind = head.kind;
+  if ((kind !== "mem" && kind !== "track") || base.kind !== kind || base.value == null || head.value == null) return null;
+  const delta = head.value - base.value;
+  let verdict: MetricVerdict = "unchanged";
+  if (delta > t.valueThreshold * Math.abs(base.value)) verdict = "regressed";
+  else if (-delta > t.valueThreshold * Math.abs(head.value)) verdict = "improved";
+  return {
+    kind,
+    unit: kind === "mem" ? "bytes" : (head.unit ?? "unit"),
+    verdict,
+    base: base.value,
+    head: head.value,
+    delta,
+    relative: base.value === 0 ? null : delta / Math.abs(base.value),
+    threshold: t.valueThreshold,
+  };
+}
+
+function metricsWith(verdict: MetricVerdict, timing: Timing | null, memory: Memory | null, calls: Calls | null, value: ValueMetric | null, instructions?: Instructions): Metric[] {
   const metrics: Metric[] = [];
   if (instructions?.decides === true) {
     if (instructions.verdict === verdict) metrics.push("instructions");
@@ -210,6 +235,7 @@ function metricsWith(verdict: MetricVerdict, timing: Timing | null, memory: Memo
   if (memory?.peak.verdict === verdict) metrics.push("peak_memory");
   if (memory?.retained.verdict === verdict) metrics.push("retained_memory");
   if (calls?.verdict === verdict) metrics.push("calls");
+  if (value?.verdict === verdict) metrics.push("value");
   return metrics;
 }
 
@@ -255,7 +281,7 @@ function runFacts(results: Results, commit: string | null | undefined): RunFacts
 }
 
 function emptyEntry(bench: Benchmark, verdict: Verdict, failures: BenchmarkFailure[]): BenchmarkComparison {
-  return {
+  const entry: BenchmarkComparison = {
     id: bench.id,
     file: bench.file,
     name: bench.name,
@@ -271,6 +297,9 @@ function emptyEntry(bench: Benchmark, verdict: Verdict, failures: BenchmarkFailu
     attribution: null,
     confirmed: false,
   };
+  if (bench.kind !== undefined && bench.kind !== "time") entry.kind = bench.kind;
+  if (bench.pretty_name !== undefined) entry.pretty_name = bench.pretty_name;
+  return entry;
 }
 
 /** Whether the benchmark's CPU verdict comes from instruction counts rather than timing. */
@@ -284,8 +313,9 @@ export function decidedByInstructions(entry: BenchmarkComparison): boolean {
  */
 export function decideVerdict(entry: BenchmarkComparison): void {
   const { timing, memory, calls, instructions } = entry;
-  entry.regressions = metricsWith("regressed", timing, memory, calls, instructions);
-  entry.improvements = metricsWith("improved", timing, memory, calls, instructions);
+  const value = entry.value ?? null;
+  entry.regressions = metricsWith("regressed", timing, memory, calls, value, instructions);
+  entry.improvements = metricsWith("improved", timing, memory, calls, value, instructions);
   if (entry.regressions.length > 0) entry.verdict = "regressed";
   else if (entry.improvements.length > 0) entry.verdict = "improved";
   else if (timing?.verdict === "inconclusive" && !decidedByInstructions(entry)) entry.verdict = "inconclusive";
@@ -325,7 +355,7 @@ export function attribute(
 
 /** The decision and the counts per verdict over a comparison's benchmarks. */
 export function summarize(benchmarks: readonly BenchmarkComparison[]): Summary {
-  const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0 };
+  const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0, skipped: 0 };
   for (const b of benchmarks) counts[b.verdict]++;
   const gatingRegressions = benchmarks.filter((b) => b.gating).length;
   return { verdict: gatingRegressions > 0 ? "fail" : "pass", gating_regressions: gatingRegressions, counts };
@@ -347,6 +377,10 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
     const failures = [...failuresOf("base", before), ...failuresOf("head", after)];
     if (failures.length > 0) {
       pending.push({ entry: emptyEntry(after, "failed", failures), compared: false, thresholds, base: before, head: after });
+    } else if (after.skipped !== undefined || before?.skipped !== undefined) {
+      const entry = emptyEntry(after, "skipped", []);
+      entry.skipped = after.skipped ?? before?.skipped;
+      pending.push({ entry, compared: false, thresholds, base: before, head: after });
     } else if (before === undefined) {
       pending.push({ entry: emptyEntry(after, "new", []), compared: false, thresholds, base: before, head: after });
     } else {
@@ -355,6 +389,8 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
       const instructions = compareInstructions(before, after, thresholds, mismatch);
       if (instructions !== undefined) entry.instructions = instructions;
       entry.memory = compareMemory(before, after, thresholds);
+      const value = compareValue(before, after, thresholds);
+      if (value !== null) entry.value = value;
       pending.push({ entry, compared: true, thresholds, base: before, head: after });
     }
   }
@@ -402,6 +438,7 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
         memory_threshold: global.memoryThreshold,
         memory_floor: global.memoryFloor,
         call_threshold: global.callThreshold,
+        value_threshold: global.valueThreshold,
         ...(counted ? { instructions_threshold: global.instructionsThreshold } : {}),
         level: global.level,
       },

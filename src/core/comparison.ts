@@ -4,21 +4,24 @@
  * Times are seconds per iteration, sizes bytes, ratios head/base; an unbounded interval side is `null`.
  */
 import { z } from "zod";
-import { BenchmarkStatus, ParamValue, Pass } from "./results.js";
+import { BenchmarkKind, BenchmarkStatus, ParamValue, Pass } from "./results.js";
 
 export const COMPARISON_SCHEMA_NAME = "profgate/comparison";
 export const COMPARISON_SCHEMA_VERSION = 1;
 
-/** A benchmark's verdict; these exact words are published. */
-export const Verdict = z.enum(["regressed", "improved", "unchanged", "inconclusive", "new", "removed", "failed"]);
+/**
+ * A benchmark's verdict; these exact words are published. `skipped`: not measured on one side or both (asv's
+ * NotImplementedError from setup), which is no failure.
+ */
+export const Verdict = z.enum(["regressed", "improved", "unchanged", "inconclusive", "new", "removed", "failed", "skipped"]);
 export type Verdict = z.infer<typeof Verdict>;
 
 /** The verdict of one compared metric. */
 export const MetricVerdict = z.enum(["regressed", "improved", "unchanged", "inconclusive"]);
 export type MetricVerdict = z.infer<typeof MetricVerdict>;
 
-/** The metrics a benchmark can regress or improve on. */
-export const Metric = z.enum(["time", "instructions", "peak_memory", "retained_memory", "calls"]);
+/** The metrics a benchmark can regress or improve on; `value` is an asv `mem_` or `track_` benchmark's value. */
+export const Metric = z.enum(["time", "instructions", "peak_memory", "retained_memory", "calls", "value"]);
 export type Metric = z.infer<typeof Metric>;
 
 /** How base and head were measured: in separate runs, or interleaved on one machine (`profgate ab`). */
@@ -98,6 +101,20 @@ export const Instructions = z.strictObject({
   caveat: z.string().nullable(),
 });
 export type Instructions = z.infer<typeof Instructions>;
+
+/** An asv `mem_` (bytes) or `track_` (`unit`) value, one exact number per side, compared against `threshold`. */
+export const ValueMetric = z.strictObject({
+  kind: z.enum(["mem", "track"]),
+  unit: z.string(),
+  verdict: MetricVerdict,
+  base: z.number(),
+  head: z.number(),
+  delta: z.number(),
+  /** delta / |base|; null when base is 0. */
+  relative: z.number().nullable(),
+  threshold: z.number(),
+});
+export type ValueMetric = z.infer<typeof ValueMetric>;
 
 /** Where a function is: file, line and name as in pstats; `base_line` when the line moved between versions. */
 const FunctionPlace = {
@@ -242,6 +259,14 @@ export const BenchmarkComparison = z.strictObject({
   instructions: Instructions.optional(),
   memory: Memory.nullable(),
   calls: Calls.nullable(),
+  /** An asv `mem_` or `track_` benchmark's compared value (absent for other benchmarks). */
+  value: ValueMetric.nullable().optional(),
+  /** What the benchmark measures (absent for `time`). */
+  kind: BenchmarkKind.optional(),
+  /** The name shown for it (asv's `pretty_name`), when it has one. */
+  pretty_name: z.string().optional(),
+  /** Why it was not measured, on the side that skipped it (for `skipped`). */
+  skipped: z.string().optional(),
   /** Present for regressed and improved benchmarks. */
   attribution: Attribution.nullable(),
   /**
@@ -267,6 +292,7 @@ const ThresholdsJson = z.strictObject({
   memory_threshold: z.number(),
   memory_floor: z.number(),
   call_threshold: z.number().nullable(),
+  value_threshold: z.number(),
   /** Present when either side counted instructions. */
   instructions_threshold: z.number().optional(),
   level: z.number(),
@@ -319,6 +345,7 @@ export const Summary = z.strictObject({
     new: z.number(),
     removed: z.number(),
     failed: z.number(),
+    skipped: z.number(),
   }),
 });
 export type Summary = z.infer<typeof Summary>;

@@ -7,7 +7,7 @@ import { parse as parseToml, TomlError } from "smol-toml";
 import type { ThresholdOverrides } from "./thresholds.js";
 
 /** The kinds of benchmark suite the harness runs (`--suite`). */
-export const SUITE_KINDS = ["native", "pytest", "auto"] as const;
+export const SUITE_KINDS = ["native", "pytest", "asv", "auto"] as const;
 export type SuiteKind = (typeof SUITE_KINDS)[number];
 
 /**
@@ -23,10 +23,12 @@ export interface RunSettings {
   python: string;
   pythonpath: string[];
   filter: string | null;
-  /** Which kind of suite the paths hold: profgate's own, pytest-benchmark/pytest-codspeed tests, or detected. */
+  /** Which kind of suite the paths hold: profgate's own, pytest-benchmark/pytest-codspeed tests, asv, or detected. */
   suite: SuiteKind;
   /** A pytest `-k` expression selecting the tests of a pytest suite. */
   select: string | null;
+  /** The asv.conf.json whose benchmark_dir an asv suite at the default path lives in (default: the one in the root). */
+  asvConfig: string | null;
   processes: number;
   values: number;
   warmups: number;
@@ -68,6 +70,7 @@ export const DEFAULT_RUN_SETTINGS: Readonly<RunSettings> = Object.freeze({
   filter: null,
   suite: "auto",
   select: null,
+  asvConfig: null,
   processes: 10,
   values: 5,
   warmups: 1,
@@ -104,6 +107,7 @@ const RUN_KEYS: Record<string, Key<Partial<RunSettings>>> = {
   filter: { kind: "string", set: (t, v: string) => (t.filter = v) },
   suite: { kind: "suite", set: (t, v: SuiteKind) => (t.suite = v) },
   select: { kind: "string", set: (t, v: string) => (t.select = v) },
+  "asv-config": { kind: "string", set: (t, v: string) => (t.asvConfig = v) },
   processes: { kind: "positive-int", set: (t, v: number) => (t.processes = v) },
   values: { kind: "positive-int", set: (t, v: number) => (t.values = v) },
   warmups: { kind: "nonnegative-int", set: (t, v: number) => (t.warmups = v) },
@@ -129,6 +133,7 @@ const THRESHOLD_KEYS: Record<string, Key<ThresholdSettings>> = {
   level: { kind: "level", set: (t, v: number) => (t.level = v) },
   "call-threshold": { kind: "percent", set: (t, v: number) => (t.callThreshold = v) },
   "instructions-threshold": { kind: "percent", set: (t, v: number) => (t.instructionsThreshold = v) },
+  "value-threshold": { kind: "percent", set: (t, v: number) => (t.valueThreshold = v) },
 };
 
 const ALLOWED: Record<Kind, string> = {

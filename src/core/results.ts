@@ -23,7 +23,8 @@ const bytes = z.number().finite();
 export const BenchmarkStatus = z.enum(["ok", "error", "exit", "crash", "timeout"]);
 export type BenchmarkStatus = z.infer<typeof BenchmarkStatus>;
 
-export const Pass = z.enum(["collect", "timing", "instructions", "profile", "memory"]);
+/** `value`: the one call of an asv `mem_` or `track_` benchmark whose return value is measured. */
+export const Pass = z.enum(["collect", "timing", "instructions", "profile", "memory", "value"]);
 export type Pass = z.infer<typeof Pass>;
 
 export const Failure = z.strictObject({
@@ -46,66 +47,56 @@ export const Timing = z.strictObject({
 });
 export type Timing = z.infer<typeof Timing>;
 
+/**
+ * The kinds of field in the big row arrays (profiled functions, call edges, memory lines). Each kind has a zod
+ * schema, for the published JSON Schema and the inferred types, and a plain check that `parseResults` runs on
+ * every row: a profile holds thousands of rows, and one generic validation per row cost seconds per million.
+ */
+type RowField = "text" | "line" | "index" | "count" | "seconds" | "bytes" | "number";
+
+const ROW_FIELDS: Record<RowField, { schema: z.ZodType; problem: (value: unknown) => string | null }> = {
+  text: { schema: text(), problem: (v) => (typeof v !== "string" ? "expected a string" : v.length > MAX_TEXT ? `longer than ${MAX_TEXT} characters` : null) },
+  line: { schema: z.number().int().nonnegative(), problem: (v) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? null : "expected a whole number ≥ 0") },
+  index: { schema: z.number().int().nonnegative(), problem: (v) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? null : "expected a whole number ≥ 0") },
+  count: { schema: count, problem: (v) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? null : "expected a finite number ≥ 0") },
+  seconds: { schema: seconds, problem: (v) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? null : "expected a finite number ≥ 0") },
+  bytes: { schema: bytes, problem: (v) => (typeof v === "number" && Number.isFinite(v) ? null : "expected a finite number") },
+  number: { schema: z.number().finite(), problem: (v) => (typeof v === "number" && Number.isFinite(v) ? null : "expected a finite number") },
+};
+
+type RowSpec = Readonly<Record<string, RowField>>;
+
+/** A row as its spec describes it: text fields are strings, every other kind a number. */
+type RowOf<S extends RowSpec> = { -readonly [K in keyof S]: S[K] extends "text" ? string : number };
+
+function rowSchema<const S extends RowSpec>(spec: S): z.ZodType<RowOf<S>> {
+  return z.strictObject(Object.fromEntries(Object.entries(spec).map(([key, kind]) => [key, ROW_FIELDS[kind].schema]))) as unknown as z.ZodType<RowOf<S>>;
+}
+
+const FUNCTION_ROW = { file: "text", line: "line", name: "text", calls: "count", primitive_calls: "count", own_time: "seconds", cumulative_time: "seconds" } as const;
+const EDGE_ROW = { caller: "index", callee: "index", calls: "count", primitive_calls: "count", own_time: "seconds", cumulative_time: "seconds" } as const;
+const MEMORY_ROW = { file: "text", line: "line", function: "text", source: "text", size: "bytes", count: "number" } as const;
+
 /** One profiled function, keyed like pstats by (file, line, name); figures are per iteration. */
-export const ProfiledFunction = z.strictObject({
-  file: text(),
-  line: z.number().int().nonnegative(),
-  name: text(),
-  calls: count,
-  primitive_calls: count,
-  own_time: seconds,
-  cumulative_time: seconds,
-});
-export type ProfiledFunction = z.infer<typeof ProfiledFunction>;
+export const ProfiledFunction = rowSchema(FUNCTION_ROW);
+export type ProfiledFunction = RowOf<typeof FUNCTION_ROW>;
 
 /** A caller→callee edge; `caller` and `callee` index `functions`. Figures are per iteration. */
-export const CallEdge = z.strictObject({
-  caller: z.number().int().nonnegative(),
-  callee: z.number().int().nonnegative(),
-  calls: count,
-  primitive_calls: count,
-  own_time: seconds,
-  cumulative_time: seconds,
-});
-export type CallEdge = z.infer<typeof CallEdge>;
-
-export const Profile = z.strictObject({
-  iterations: z.number().int().positive(),
-  warmups: z.number().int().nonnegative(),
-  total_time: seconds,
-  functions: z.array(ProfiledFunction).max(MAX_LIST),
-  edges: z.array(CallEdge).max(MAX_LIST * 4),
-  pstats: text().nullable(),
-});
-export type Profile = z.infer<typeof Profile>;
+export const CallEdge = rowSchema(EDGE_ROW);
+export type CallEdge = RowOf<typeof EDGE_ROW>;
 
 /** Memory charged to one source line (the innermost frame inside the project, else the innermost frame). */
-export const MemoryLine = z.strictObject({
-  file: text(),
-  line: z.number().int().nonnegative(),
-  function: text(),
-  source: text(),
-  size: bytes,
-  count: z.number().finite(),
-});
-export type MemoryLine = z.infer<typeof MemoryLine>;
+export const MemoryLine = rowSchema(MEMORY_ROW);
+export type MemoryLine = RowOf<typeof MEMORY_ROW>;
 
-export const Memory = z.strictObject({
-  warmups: z.number().int().nonnegative(),
-  peak: bytes,
-  peak_captured: bytes,
-  at_peak: z.array(MemoryLine).max(MAX_LIST),
-  retained: bytes,
-  retained_blocks: z.number().finite(),
-  retained_lines: z.array(MemoryLine).max(MAX_LIST),
-  /**
-   * Set when the pass's budget cut the line breakdown short: `at_peak` is then from the last point reached and the
-   * retained lines are charged to each block's innermost frame; `peak` and `retained` are exact either way.
-   * Absent in results of earlier versions and whenever the breakdown is complete.
-   */
-  note: text().optional(),
-});
-export type Memory = z.infer<typeof Memory>;
+const MAX_EDGES = MAX_LIST * 4;
+
+/**
+ * What a benchmark measures: `time` (the three passes), or one of asv's other kinds: `peakmem` (the tracemalloc
+ * pass's peak), `mem` (the deep size of the returned object, bytes), `track` (the returned number, in `unit`).
+ */
+export const BenchmarkKind = z.enum(["time", "peakmem", "mem", "track"]);
+export type BenchmarkKind = z.infer<typeof BenchmarkKind>;
 
 /** Instructions per iteration, counted under valgrind (`--instrument instructions`). */
 export const Instructions = z.strictObject({
@@ -116,23 +107,6 @@ export const Instructions = z.strictObject({
 export type Instructions = z.infer<typeof Instructions>;
 
 export const ParamValue = z.union([z.string().max(MAX_TEXT), z.number(), z.boolean(), z.null()]);
-
-export const Benchmark = z.strictObject({
-  id: text(),
-  file: text(),
-  name: text(),
-  params: z.record(z.string().max(MAX_TEXT), ParamValue),
-  clock: z.enum(["cpu", "wall"]),
-  status: BenchmarkStatus,
-  failure: Failure.nullable(),
-  output: text(MAX_OUTPUT),
-  timing: Timing.nullable(),
-  /** The instructions pass. Absent when it did not run for this benchmark (not asked for, a wall-clock benchmark, a failure). */
-  instructions: Instructions.optional(),
-  profile: Profile.nullable(),
-  memory: Memory.nullable(),
-});
-export type Benchmark = z.infer<typeof Benchmark>;
 
 export const Environment = z.strictObject({
   python: z.strictObject({
@@ -199,14 +173,113 @@ export const Settings = z.strictObject({
 });
 export type Settings = z.infer<typeof Settings>;
 
-export const Results = z.strictObject({
-  schema: z.literal(RESULTS_SCHEMA_NAME),
-  schema_version: z.literal(RESULTS_SCHEMA_VERSION),
-  created: text(),
-  environment: Environment,
-  settings: Settings,
-  benchmarks: z.array(Benchmark).max(100_000),
+/** The most shards a run may be split into (GitHub's matrix allows 256 jobs). */
+export const MAX_SHARDS = 256;
+
+const shardNumber = z.number().int().min(1).max(MAX_SHARDS);
+
+/** One shard of a sharded run: which share of the suite it measured, where, and how the suite was split. */
+export const Shard = z.strictObject({
+  /** 1-based: shard `index` of `count`. */
+  index: shardNumber,
+  count: shardNumber,
+  /** What every shard of one run shares (the Action: the workflow run's id); null when not given. */
+  run: text().nullable(),
+  /** The machine that measured it (the Action: the runner's name; the CLI: the host name). */
+  runner: text().nullable(),
+  /** Benchmarks the whole suite holds, over every shard. */
+  total: z.number().int().nonnegative(),
+  /** What balanced the split: a baseline's durations (e.g. `baseline run 1234`), or null for an even split. */
+  basis: text().nullable(),
 });
+export type Shard = z.infer<typeof Shard>;
+
+/**
+ * The schema tree above the row arrays, built twice: with `rows` giving each row array its full zod schema (the
+ * published JSON Schema, and the types), and with `rows` accepting any array, for `parseResults`, which then checks
+ * every row with the plain checks of its kind.
+ */
+function buildSchemas(rows: <T>(row: z.ZodType<T>, max: number) => z.ZodType<T[]>) {
+  const Profile = z.strictObject({
+    iterations: z.number().int().positive(),
+    warmups: z.number().int().nonnegative(),
+    total_time: seconds,
+    functions: rows(ProfiledFunction, MAX_LIST),
+    edges: rows(CallEdge, MAX_EDGES),
+    pstats: text().nullable(),
+  });
+  const Memory = z.strictObject({
+    warmups: z.number().int().nonnegative(),
+    peak: bytes,
+    peak_captured: bytes,
+    at_peak: rows(MemoryLine, MAX_LIST),
+    retained: bytes,
+    retained_blocks: z.number().finite(),
+    retained_lines: rows(MemoryLine, MAX_LIST),
+    /**
+     * Set when the pass's budget cut the line breakdown short: `at_peak` is then from the last point reached and the
+     * retained lines are charged to each block's innermost frame; `peak` and `retained` are exact either way.
+     * Absent in results of earlier versions and whenever the breakdown is complete.
+     */
+    note: text().optional(),
+  });
+  const Benchmark = z.strictObject({
+    id: text(),
+    file: text(),
+    name: text(),
+    params: z.record(z.string().max(MAX_TEXT), ParamValue),
+    clock: z.enum(["cpu", "wall"]),
+    status: BenchmarkStatus,
+    failure: Failure.nullable(),
+    output: text(MAX_OUTPUT),
+    timing: Timing.nullable(),
+    /** The instructions pass. Absent when it did not run for this benchmark (not asked for, a wall-clock benchmark, a failure). */
+    instructions: Instructions.optional(),
+    profile: Profile.nullable(),
+    memory: Memory.nullable(),
+    /** The shard that measured it, in a sharded run (absent otherwise). */
+    shard: shardNumber.optional(),
+    /** The machine that measured it, in a sharded run: the runner's name (absent otherwise). */
+    runner: text().nullable().optional(),
+    /** Absent for `time`, and in results of earlier versions. */
+    kind: BenchmarkKind.optional(),
+    /** `mem` and `track`: the measured value, null when its call failed. */
+    value: z.number().finite().nullable().optional(),
+    /** `track`: the unit of `value` (asv's `unit` attribute). */
+    unit: text().optional(),
+    /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError; a `timeraw_` benchmark). Not a failure. */
+    skipped: text().optional(),
+    /** A name for display (asv's `pretty_name`). */
+    pretty_name: text().optional(),
+  });
+  const Results = z.strictObject({
+    schema: z.literal(RESULTS_SCHEMA_NAME),
+    schema_version: z.literal(RESULTS_SCHEMA_VERSION),
+    created: text(),
+    environment: Environment,
+    settings: Settings,
+    /** This document is one shard's share of a sharded run (absent otherwise). */
+    shard: Shard.optional(),
+    /** This document merges these shards, by index (absent when it was not merged). */
+    shards: z.array(Shard).max(MAX_SHARDS).optional(),
+    benchmarks: z.array(Benchmark).max(100_000),
+  });
+  return { Profile, Memory, Benchmark, Results };
+}
+
+const published = buildSchemas((row, max) => z.array(row).max(max));
+const deferred = buildSchemas(<T>() => z.custom<T[]>((value) => Array.isArray(value), { message: "expected an array" }));
+
+export const Profile = published.Profile;
+export type Profile = z.infer<typeof Profile>;
+
+export const Memory = published.Memory;
+export type Memory = z.infer<typeof Memory>;
+
+export const Benchmark = published.Benchmark;
+export type Benchmark = z.infer<typeof Benchmark>;
+
+export const Results = published.Results;
 export type Results = z.infer<typeof Results>;
 
 /** A results document that failed validation; `problems` are human-readable, each naming its place. */
@@ -241,23 +314,76 @@ export function parseResults(data: unknown, source: string): Results {
       `schema_version ${JSON.stringify(record.schema_version) ?? "is missing"} is not known to this profgate (it reads version ${RESULTS_SCHEMA_VERSION}); run both sides with the same profgate release`,
     ]);
   }
-  const parsed = Results.safeParse(data);
+  const parsed = deferred.Results.safeParse(data);
   if (!parsed.success) {
     throw new ResultsError(
       source,
       parsed.error.issues.slice(0, 20).map((issue) => `${place(issue.path)}: ${issue.message}`),
     );
   }
-  checkReferences(parsed.data, source);
-  return parsed.data;
+  const results: Results = parsed.data;
+  checkAllRows(results, source);
+  checkReferences(results, source);
+  return results;
+}
+
+const MAX_PROBLEMS = 20;
+
+/** Checks every row of `rows` against `spec` and its bound, appending a problem per bad row to `problems`. */
+function checkRows(rows: readonly unknown[], spec: RowSpec, max: number, where: string, problems: string[]): void {
+  if (rows.length > max) problems.push(`${where}: too many items (${rows.length}; at most ${max})`);
+  const keys = Object.keys(spec);
+  const checks = keys.map((key) => [key, ROW_FIELDS[spec[key] as RowField].problem] as const);
+  for (let i = 0; i < rows.length && problems.length < MAX_PROBLEMS; i++) {
+    const row = rows[i];
+    if (typeof row !== "object" || row === null || Array.isArray(row)) {
+      problems.push(`${where}[${i}]: expected an object`);
+      continue;
+    }
+    const record = row as Record<string, unknown>;
+    for (const [key, problem] of checks) {
+      const found = problem(record[key]);
+      if (found !== null) problems.push(`${where}[${i}].${key}: ${record[key] === undefined ? "missing" : found}`);
+    }
+    for (const key in record) {
+      if (!Object.hasOwn(spec, key)) problems.push(`${where}[${i}]: unknown field ${JSON.stringify(key)}`);
+    }
+  }
+}
+
+function checkAllRows(results: Results, source: string): void {
+  const problems: string[] = [];
+  results.benchmarks.forEach((bench, b) => {
+    if (bench.profile !== null) {
+      checkRows(bench.profile.functions, FUNCTION_ROW, MAX_LIST, `benchmarks[${b}].profile.functions`, problems);
+      checkRows(bench.profile.edges, EDGE_ROW, MAX_EDGES, `benchmarks[${b}].profile.edges`, problems);
+    }
+    if (bench.memory !== null) {
+      checkRows(bench.memory.at_peak, MEMORY_ROW, MAX_LIST, `benchmarks[${b}].memory.at_peak`, problems);
+      checkRows(bench.memory.retained_lines, MEMORY_ROW, MAX_LIST, `benchmarks[${b}].memory.retained_lines`, problems);
+    }
+  });
+  if (problems.length > 0) throw new ResultsError(source, problems.slice(0, MAX_PROBLEMS));
 }
 
 function checkReferences(results: Results, source: string): void {
   const problems: string[] = [];
   const ids = new Set<string>();
+  const shardIndices = new Set((results.shards ?? []).map((s) => s.index));
+  if (results.shard !== undefined && results.shard.index > results.shard.count) {
+    problems.push(`shard: index ${results.shard.index} is past the count ${results.shard.count}`);
+  }
+  if (results.shard !== undefined && results.shards !== undefined) problems.push("shard and shards: a document is one shard or a merge of shards, not both");
+  (results.shards ?? []).forEach((shard, s) => {
+    if (shard.index > shard.count) problems.push(`shards[${s}]: index ${shard.index} is past the count ${shard.count}`);
+  });
   results.benchmarks.forEach((bench, b) => {
     if (ids.has(bench.id)) problems.push(`benchmarks[${b}].id: duplicate id ${JSON.stringify(bench.id)}`);
     ids.add(bench.id);
+    if (bench.shard !== undefined) {
+      const known = results.shard !== undefined ? bench.shard === results.shard.index : results.shards !== undefined ? shardIndices.has(bench.shard) : false;
+      if (!known) problems.push(`benchmarks[${b}].shard: ${bench.shard} is not a shard this document holds`);
+    }
     const profile = bench.profile;
     if (profile === null) return;
     const n = profile.functions.length;
@@ -267,5 +393,5 @@ function checkReferences(results: Results, source: string): void {
       }
     });
   });
-  if (problems.length > 0) throw new ResultsError(source, problems.slice(0, 20));
+  if (problems.length > 0) throw new ResultsError(source, problems.slice(0, MAX_PROBLEMS));
 }

@@ -21,6 +21,8 @@ export interface Thresholds {
   callThreshold: number | null;
   /** Instructions per iteration must grow by more than this fraction to regress (counts are exact: no margin). */
   instructionsThreshold: number;
+  /** An asv `mem_` or `track_` value (exact, one per side) must grow by more than this fraction of base. */
+  valueThreshold: number;
   /** One-sided confidence level of the timing interval; 1 − level is also Holm's family-wise error rate. */
   level: number;
 }
@@ -52,6 +54,7 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   memoryFloor: 64 * 1024,
   callThreshold: null,
   instructionsThreshold: 0.02,
+  valueThreshold: 0.1,
   level: 0.99,
 });
 

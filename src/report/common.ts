@@ -3,9 +3,10 @@
  * the order benchmarks are listed in, so the two reports never disagree. Everything here returns plain text;
  * each renderer escapes for its own format.
  */
-import { isProjectFile } from "../core/attribution.js";
-import type { AllocationAttribution, BenchmarkComparison, Comparison, FunctionChange, Instructions, MemoryMetric, RunFacts, Timing, Verdict } from "../core/comparison.js";
-import { formatBytes, formatDuration, formatLargeCount, formatLevel, formatPercent, formatRatio } from "./format.js";
+import { isProjectFile } from "../core/callgraph.js";
+import type { AllocationAttribution, BenchmarkComparison, Comparison, FunctionChange, Instructions, MemoryMetric, Metric, RunFacts, Timing, ValueMetric, Verdict } from "../core/comparison.js";
+import type { Benchmark } from "../core/results.js";
+import { formatBytes, formatCount, formatDuration, formatLargeCount, formatLevel, formatPercent, formatRatio } from "./format.js";
 
 /** Where a report links to, when known. All optional: the CLI knows none of them. */
 export interface ReportContext {
@@ -28,6 +29,7 @@ export const VERDICT_ICON: Record<Verdict, string> = {
   new: "🆕",
   removed: "➖",
   failed: "❌",
+  skipped: "⏭️",
 };
 
 /**
@@ -64,20 +66,61 @@ function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
 }
 
-const ORDER: readonly Verdict[] = ["regressed", "failed", "inconclusive", "improved", "new", "removed", "unchanged"];
+const ORDER: readonly Verdict[] = ["regressed", "failed", "inconclusive", "improved", "new", "removed"];
 
-/** Benchmarks other than unchanged, most important first: gating regressions, then by verdict. */
+/** Verdicts the reports fold away under a count: nothing to look at (a skipped combination is asv's convention). */
+export const QUIET_VERDICTS = ["unchanged", "skipped"] as const satisfies readonly Verdict[];
+
+/** The benchmarks of each quiet verdict that has any, in the order of `QUIET_VERDICTS`. */
+export function quietBenchmarks(comparison: Comparison): { verdict: Verdict; benches: BenchmarkComparison[] }[] {
+  return QUIET_VERDICTS.map((verdict) => ({ verdict, benches: comparison.benchmarks.filter((b) => b.verdict === verdict) })).filter((group) => group.benches.length > 0);
+}
+
+/** Benchmarks other than unchanged or skipped, most important first: gating regressions, then by verdict. */
 export function changedBenchmarks(comparison: Comparison): BenchmarkComparison[] {
+  const quiet: readonly Verdict[] = QUIET_VERDICTS;
   return comparison.benchmarks
-    .filter((b) => b.verdict !== "unchanged")
+    .filter((b) => !quiet.includes(b.verdict))
     .sort((a, b) => Number(b.gating) - Number(a.gating) || ORDER.indexOf(a.verdict) - ORDER.indexOf(b.verdict));
 }
 
-/** The benchmark's name with its parameters, as in its id but without the file. */
+/** The benchmark's name (asv's `pretty_name` when it has one) with its parameters, as in its id but without the file. */
 export function displayName(bench: BenchmarkComparison): string {
   const params = Object.entries(bench.params);
-  return bench.name + (params.length > 0 ? `[${params.map(([k, v]) => `${k}=${String(v)}`).join(",")}]` : "");
+  return (bench.pretty_name ?? bench.name) + (params.length > 0 ? `[${params.map(([k, v]) => `${k}=${String(v)}`).join(",")}]` : "");
 }
+
+/** One asv `mem_` or `track_` value as the reports show it: a size in bytes, or a number with its unit. */
+export function formatValue(value: number, kind: "mem" | "track", unit: string): string {
+  return kind === "mem" ? formatBytes(value) : `${formatCount(value)} ${unit}`;
+}
+
+/** "mem 1.0 KiB → 2.9 KiB (+190%)" or "track 100 → 300 cells (+200%)": an asv value's change. */
+export function valueText(value: ValueMetric): string {
+  const relative = value.relative === null || value.delta === 0 ? "" : ` (${formatPercent(value.relative)})`;
+  const base = value.kind === "mem" ? formatBytes(value.base) : formatCount(value.base);
+  return `${value.kind} ${base} → ${formatValue(value.head, value.kind, value.unit)}${relative}`;
+}
+
+/** What the time column shows for a compared benchmark: its timing, or an asv value's change. */
+export function timeOrValueText(bench: BenchmarkComparison): string {
+  return bench.value != null ? valueText(bench.value) : timingText(bench.timing);
+}
+
+/** The value of an asv `mem_` or `track_` benchmark in a results file, or undefined for other benchmarks. */
+export function resultValueText(bench: Benchmark): string | undefined {
+  if ((bench.kind !== "mem" && bench.kind !== "track") || bench.value == null) return undefined;
+  return formatValue(bench.value, bench.kind, bench.kind === "mem" ? "bytes" : (bench.unit ?? "unit"));
+}
+
+const METRIC_LABEL: Record<Metric, string> = {
+  time: "time",
+  instructions: "instructions",
+  peak_memory: "peak memory",
+  retained_memory: "retained memory",
+  calls: "calls",
+  value: "value",
+};
 
 /** The report's first line, as an icon and a sentence. */
 export function verdictLine(comparison: Comparison): { icon: string; text: string } {
@@ -92,6 +135,7 @@ export function verdictLine(comparison: Comparison): { icon: string; text: strin
   if (c.failed > 0) rest.push(`${c.failed} failed`);
   if (c.new > 0) rest.push(`${c.new} new`);
   if (c.removed > 0) rest.push(`${c.removed} removed`);
+  if (c.skipped > 0) rest.push(`${c.skipped} skipped`);
   const tail = rest.length > 0 ? `; ${rest.join(", ")}` : "";
   if (summary.verdict === "fail") {
     return { icon: "❌", text: `profgate: ${summary.gating_regressions} of ${total} benchmarks regressed past the thresholds${tail}` };
@@ -161,10 +205,11 @@ export function memoryNotes(allocations: AllocationAttribution): string[] {
   });
 }
 
-/** "🔴 regressed (time, peak memory)", noting a regression that does not gate. */
+/** "🔴 regressed (time, peak memory)", noting a regression that does not gate, or why a benchmark was skipped. */
 export function verdictText(bench: BenchmarkComparison): string {
   const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
-  const metrics = what.length > 0 ? ` (${what.map((m) => m.replace("_", " ")).join(", ")})` : "";
+  const metrics = what.length > 0 ? ` (${what.map((m) => (m === "value" && bench.value != null ? `${bench.value.kind} value` : METRIC_LABEL[m])).join(", ")})` : "";
+  if (bench.verdict === "skipped") return `${VERDICT_ICON.skipped} skipped${bench.skipped === undefined ? "" : `: ${clip(bench.skipped, 120)}`}`;
   const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
   const confirmed = bench.confirmed ? " · timing confirmed on the same runner" : "";
   return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}`;
@@ -195,7 +240,7 @@ export function methodText(comparison: Comparison): string {
     base.processes === head.processes && base.values === head.values
       ? `${head.processes} processes × ${head.values} values per side`
       : `${base.processes} processes × ${base.values} values for base, ${head.processes} × ${head.values} for head`;
-  return `Timing: Hodges–Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann–Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${t.instructions_threshold === undefined ? "" : ` Instructions per iteration: counted under valgrind, exact; regressed above ${formatPercent(t.instructions_threshold, 0)}, and where base and head ran the same build they judge CPU cost in place of timing.`}${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
+  return `Timing: Hodges–Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann–Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${comparison.benchmarks.some((b) => b.value != null) ? ` asv mem_ and track_ values are exact, regressed above ${formatPercent(t.value_threshold, 0)}.` : ""}${t.instructions_threshold === undefined ? "" : ` Instructions per iteration: counted under valgrind, exact; regressed above ${formatPercent(t.instructions_threshold, 0)}, and where base and head ran the same build they judge CPU cost in place of timing.`}${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
 }
 
 /** One side's environment: commit, interpreter, platform and CPU, each field passed through `escape`. */

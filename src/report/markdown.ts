@@ -18,9 +18,10 @@ import {
   hasInstructions,
   instructionCaveats,
   instructionsText,
+  quietBenchmarks,
   signedDuration,
   sourceUrl,
-  timingText,
+  timeOrValueText,
   verdictLine,
   verdictText,
   VERDICT_ICON,
@@ -79,7 +80,7 @@ function location(context: MarkdownContext, file: string, line: number | null): 
 
 function benchmarkTable(benches: readonly BenchmarkComparison[], counted: boolean): string {
   if (!counted) {
-    const rows = benches.map((b) => [code(b.id), escapeText(timingText(b.timing)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
+    const rows = benches.map((b) => [code(b.id), escapeText(timeOrValueText(b)), memoryText(b.memory?.peak), memoryText(b.memory?.retained), verdictText(b)]);
     return markdownTable([["benchmark", "time head/base (bounds)", "peak memory", "retained", "verdict"], ...rows], {
       alignDelimiters: false,
       align: ["l", "r", "r", "r", "l"],
@@ -87,7 +88,7 @@ function benchmarkTable(benches: readonly BenchmarkComparison[], counted: boolea
   }
   const rows = benches.map((b) => [
     code(b.id),
-    escapeText(timingText(b.timing)),
+    escapeText(timeOrValueText(b)),
     escapeText(instructionsText(b.instructions, "⚠️")),
     memoryText(b.memory?.peak),
     memoryText(b.memory?.retained),
@@ -227,6 +228,35 @@ function explainable(changed: readonly BenchmarkComparison[], budget: Budget): B
   return [...explained, ...changed.filter((b) => b.verdict === "failed")];
 }
 
+/** Regressed benchmarks the guide to the HTML report's pictures names, most important first. */
+const GUIDED = 10;
+
+/** Which picture of the HTML report shows a regression, in a few words. */
+function pictureFor(bench: BenchmarkComparison): string {
+  const functions = bench.attribution?.functions ?? null;
+  const culprit = functions?.project.find((f) => f.delta > 0);
+  const timeLike = bench.regressions.includes("time") || bench.regressions.includes("calls");
+  if (timeLike && culprit !== undefined) {
+    // Attribution charges builtins to their caller, so the change may sit in frames below the one named.
+    const isNew = culprit.presence === "new" ? " (new in head, purple)" : "";
+    return `its flame graph, at ${code(culprit.name)}${isNew}: ${formatDuration(culprit.time.base)} → ${formatDuration(culprit.time.head)} per iteration with the builtins it calls`;
+  }
+  const line = bench.attribution?.allocations?.at_peak.find((l) => l.size.delta > 0) ?? bench.attribution?.allocations?.retained_lines.find((l) => l.size.delta > 0);
+  if (!timeLike && line !== undefined) return `its memory bars, ${code(`${line.file}:${line.line.head ?? line.line.base ?? 0}`)} (${formatBytes(line.size.delta, true)})`;
+  return "its timing distribution, base and head process by process";
+}
+
+/** One line per regressed benchmark: which picture of the HTML report to open. */
+function pictureGuide(changed: readonly BenchmarkComparison[], context: MarkdownContext): string[] {
+  const regressed = changed.filter((b) => b.verdict === "regressed");
+  if (regressed.length === 0) return [];
+  const report = context.artifactUrl === undefined ? "<code>report.html</code>" : `<code>report.html</code> in the [results artifact](${context.artifactUrl})`;
+  const lines = [`**Pictures** in ${report}:`, ""];
+  for (const bench of regressed.slice(0, GUIDED)) lines.push(`- ${code(displayName(bench))}: ${pictureFor(bench)}`);
+  if (regressed.length > GUIDED) lines.push(`- …and ${regressed.length - GUIDED} more regressed benchmarks.`);
+  return [...lines, ""];
+}
+
 function countsText(benches: readonly BenchmarkComparison[]): string {
   const counts = new Map<string, number>();
   for (const b of benches) counts.set(b.verdict, (counts.get(b.verdict) ?? 0) + 1);
@@ -235,7 +265,6 @@ function countsText(benches: readonly BenchmarkComparison[]): string {
 
 function build(comparison: Comparison, context: MarkdownContext, budget: Budget, dropped: readonly string[], detailsOf: (bench: BenchmarkComparison) => string): string {
   const changed = changedBenchmarks(comparison);
-  const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged");
   const { icon, text } = verdictLine(comparison);
   const counted = hasInstructions(comparison);
   const out: string[] = [reportMarker(context.marker), `### ${icon} ${text}`, ""];
@@ -246,12 +275,13 @@ function build(comparison: Comparison, context: MarkdownContext, budget: Budget,
     out.push(benchmarkTable(changed.slice(0, budget.rows), counted), "");
     const hidden = changed.slice(budget.rows);
     if (hidden.length > 0) out.push(`…and ${hidden.length} more changed benchmarks (${countsText(hidden)}), not shown.`, "");
+    out.push(...pictureGuide(changed, context));
   }
-  if (unchanged.length > 0) {
+  for (const { verdict, benches } of quietBenchmarks(comparison)) {
     if (budget.unchangedTable) {
-      out.push(`<details><summary>${unchanged.length} unchanged</summary>`, "", benchmarkTable(unchanged, counted), "", "</details>", "");
+      out.push(`<details><summary>${benches.length} ${verdict}</summary>`, "", benchmarkTable(benches, counted), "", "</details>", "");
     } else {
-      out.push(`${unchanged.length} unchanged.`, "");
+      out.push(`${benches.length} ${verdict}.`, "");
     }
   }
   let shown = 0;

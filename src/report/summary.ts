@@ -6,6 +6,7 @@ import { markdownTable } from "markdown-table";
 import type { Results } from "../core/results.js";
 import { processTimes } from "../core/compare.js";
 import { median } from "../core/stats.js";
+import { resultValueText } from "./common.js";
 import { formatBytes, formatDuration, formatLargeCount } from "./format.js";
 import { COMMENT_LIMIT, escapeText, reportMarker } from "./markdown.js";
 
@@ -26,11 +27,11 @@ export function renderResultsMarkdown(results: Results, context: ResultsMarkdown
     const perProcess = processTimes(bench);
     return [
       `<code>${escapeText(bench.id)}</code>`,
-      perProcess.length > 0 ? formatDuration(median(perProcess)) : "—",
+      resultValueText(bench) ?? (perProcess.length > 0 ? formatDuration(median(perProcess)) : "—"),
       ...(counted ? [bench.instructions === undefined ? "—" : formatLargeCount(bench.instructions.per_iteration)] : []),
       bench.memory === null ? "—" : formatBytes(bench.memory.peak),
       bench.memory === null ? "—" : formatBytes(bench.memory.retained, true),
-      bench.status === "ok" ? "ok" : `❌ ${bench.status}${bench.failure === null ? "" : `: ${escapeText(bench.failure.message)}`}`,
+      bench.status !== "ok" ? `❌ ${bench.status}${bench.failure === null ? "" : `: ${escapeText(bench.failure.message)}`}` : bench.skipped !== undefined ? `⏭️ skipped: ${escapeText(bench.skipped)}` : "ok",
     ];
   });
   const out = [

@@ -6,7 +6,7 @@ import type { Comparison, LineChange, MemoryMetric, Timing as ComparisonTiming, 
 import type { Results } from "../core/results.js";
 import { processTimes } from "../core/compare.js";
 import { median, quantile } from "../core/stats.js";
-import { capturedText, hasInstructions, instructionCaveats, instructionsText, memoryNotes } from "./common.js";
+import { capturedText, hasInstructions, instructionCaveats, instructionsText, memoryNotes, resultValueText, valueText } from "./common.js";
 import { formatBytes, formatCount, formatDuration, formatLargeCount, formatLevel, formatPercent, formatRatio } from "./format.js";
 
 export type Colour = "red" | "green" | "yellow" | "dim" | "bold" | "cyan";
@@ -74,8 +74,9 @@ export function renderRunSummary(results: Results, colour: boolean): string {
   const counted = results.benchmarks.some((b) => b.instructions !== undefined);
   const header = ["benchmark", "status", "time/iter", "spread", "processes", ...(counted ? ["instructions/iter"] : []), "peak memory", "retained"];
   const rows = results.benchmarks.map((bench) => {
-    const status = bench.status === "ok" ? paint("ok", "green", colour) : paint(bench.status, "red", colour);
-    let time = "—";
+    const status =
+      bench.status !== "ok" ? paint(bench.status, "red", colour) : bench.skipped !== undefined ? paint("skipped", "dim", colour) : paint("ok", "green", colour);
+    let time = resultValueText(bench) ?? "—";
     let spread = "—";
     let processes = "—";
     if (bench.timing !== null) {
@@ -98,6 +99,15 @@ export function renderRunSummary(results: Results, colour: boolean): string {
     ];
   });
   const lines = [renderTable([header.map((h) => paint(h, "bold", colour)), ...rows], { align: counted ? "llrrrrrr" : "llrrrrr" })];
+  const cut = results.benchmarks.filter((b) => b.memory?.note !== undefined);
+  if (cut.length > 0) {
+    const which = cut.length === 1 ? "1 benchmark was" : `${cut.length} benchmarks were`;
+    lines.push(
+      "",
+      paint(`⚠ the memory line breakdown of ${which} cut short by the tracemalloc pass's budget (peak and retained are exact; raise memory-cost for the full breakdown):`, "yellow", colour),
+      ...cut.map((b) => paint(`    ${sanitize(b.id)}`, "yellow", colour)),
+    );
+  }
   const failed = results.benchmarks.filter((b) => b.status !== "ok");
   for (const bench of failed) {
     const failure = bench.failure;
@@ -116,6 +126,7 @@ const VERDICT_COLOUR: Record<Verdict, Colour> = {
   new: "cyan",
   removed: "dim",
   failed: "red",
+  skipped: "dim",
 };
 
 function ratioCell(timing: ComparisonTiming | null): string {
@@ -150,7 +161,7 @@ export function renderComparison(comparison: Comparison, colour: boolean, detail
   const header = ["benchmark", "time head/base (bounds)", ...(counted ? ["instructions/iter"] : []), "peak memory", "retained", "verdict"].map((h) => paint(h, "bold", colour));
   const rows = comparison.benchmarks.map((b) => [
     sanitize(b.id),
-    ratioCell(b.timing),
+    b.value != null ? valueText(b.value) : ratioCell(b.timing),
     ...(counted ? [instructionsText(b.instructions, "!")] : []),
     memoryDelta(b.memory?.peak),
     memoryDelta(b.memory?.retained),

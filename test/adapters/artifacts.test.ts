@@ -109,6 +109,27 @@ describe("upload, then download from a later run", () => {
   });
 });
 
+describe("this run's own artifacts", () => {
+  it("lists what other jobs of the run uploaded, and downloads one under the same limits", async () => {
+    const run = fake.addRun({ headSha: sha("matrix") });
+    const other = fake.addRun({ headSha: sha("elsewhere") });
+    fake.addArtifact(other.id, { name: "shard-1", files: { "results.json": "other run" } });
+    enterRun(run.id);
+    for (const name of ["shard-1", "shard-2"]) {
+      await writeTree(join(work, name), { "results.json": Buffer.from(name) });
+      await new Artifacts().upload(name, join(work, name), ["results.json"]);
+    }
+    const listed = await new Artifacts().listThisRun();
+    expect(listed.map((a) => a.name).sort()).toEqual(["shard-1", "shard-2"]);
+    const first = listed.find((a) => a.name === "shard-1")!;
+    const result = await new Artifacts().downloadFromThisRun(first, join(work, "got"));
+    expect(result.status).toBe("downloaded");
+    expect(await readFile(join(work, "got", "results.json"), "utf8")).toBe("shard-1");
+    const refused = await new Artifacts({ maxBytes: 3 }).downloadFromThisRun(first, join(work, "small"));
+    expect(refused).toMatchObject({ status: "too-large", message: expect.stringMatching(/artifact "shard-1" of this run is \d+ bytes; the limit is 3/) as unknown });
+  });
+});
+
 describe("downloadFromRun refusals", () => {
   beforeEach(() => enterRun(fake.addRun({ headSha: sha("current"), event: "pull_request" }).id));
 

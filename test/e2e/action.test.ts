@@ -149,6 +149,10 @@ describe("the Action against a fake GitHub", () => {
     expect(files).toContain("results.json");
     expect(files).toContain("report.md");
     expect(files.filter((f) => f.startsWith("profiles/") && f.endsWith(".pstats"))).toHaveLength(5);
+    // Each profile also as collapsed stacks, named like its .pstats.
+    expect(files.filter((f) => f.startsWith("profiles/") && f.endsWith(".folded")).sort()).toEqual(
+      files.filter((f) => f.startsWith("profiles/") && f.endsWith(".pstats")).map((f) => f.replace(/\.pstats$/, ".folded")).sort(),
+    );
     expect(result.summary).toContain("5 benchmarks measured");
     expect(result.summary).toContain("stored as the baseline");
     expect(result.outputs.verdict).toBe("no-baseline");
@@ -177,8 +181,14 @@ describe("the Action against a fake GitHub", () => {
     expect(result.stdout).toMatch(/::warning::profgate: could not check out the base commit to confirm on this runner/);
     expect(result.outputs["comment-url"]).toContain(String(comments[0]!.id));
     expect(result.summary).toContain("regressed past the thresholds");
-    const uploadedFiles = [...fake.artifactFiles(fake.artifactsOf(prRun)[0]!.id).keys()];
+    const artifact = fake.artifactFiles(fake.artifactsOf(prRun)[0]!.id);
+    const uploadedFiles = [...artifact.keys()];
     expect(uploadedFiles).toEqual(expect.arrayContaining(["results.json", "comparison.json", "report.md", "report.html"]));
+    // Both sides' collapsed stacks, and a report that draws the regression's flame graph.
+    expect(uploadedFiles.filter((f) => /^profiles\/.+\.folded$/.test(f))).toHaveLength(5);
+    expect(uploadedFiles.filter((f) => /^baseline-profiles\/.+\.folded$/.test(f))).toHaveLength(5);
+    expect(artifact.get("report.html")?.toString("utf8")).toMatch(/<section class="flame" [^>]*data-benchmark="benchmarks\/bench_text\.py::bench_count_words"/);
+    expect(rendered(body)).toMatch(/\*\*Pictures\*\* in <code>report\.html<\/code> in the \[results artifact\]\([^)]*\/artifacts\/\d+\):\n\n(- .*\n)*- <code>bench_count_words<\/code>: its (flame graph|memory bars)/);
     const uploaded = uploadedResults(prRun);
     expect(uploaded.benchmarks).toHaveLength(5);
     expect(fake.requestsTo("GET", /\/actions\/artifacts\/\d+\/zip$/).length).toBeGreaterThan(0);
@@ -350,6 +360,92 @@ describe("the Action against a fake GitHub", () => {
       expect(result.outputs.verdict).toBe("fail");
     });
 
+    let forkCheckout: string;
+    let forkCommits: { base: string; head: string };
+
+    it("the fork-safe pair: the comment stage shows the verdicts the measuring runner confirmed, and where", async () => {
+      const origin = join(work, "origin-fork");
+      await prepareTree(origin, false);
+      await git(origin, "init", "-q");
+      await git(origin, "add", "-A");
+      await git(origin, "commit", "-qm", "base");
+      const baseSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+      await cp(join(DEMO, "variants", "regressed"), origin, { recursive: true });
+      await git(origin, "commit", "-qam", "head: a stop-word list");
+      const headSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+      const inputs = { "artifact-name": "fork-confirm-results" };
+
+      const baseCheckout = join(work, "fork-base-checkout");
+      await git(work, "clone", "-q", origin, baseCheckout);
+      await git(baseCheckout, "checkout", "-q", baseSha);
+      const push = await runAction(fake.addRun({ headSha: baseSha, event: "push" }).id, { cwd: baseCheckout, inputs, payload: { ref: "refs/heads/main", after: baseSha, repository: { default_branch: "main" } } });
+      expect(push.code, push.stdout).toBe(0);
+
+      const checkout = join(work, "fork-pr-checkout");
+      await git(work, "clone", "-q", "--depth=1", `file://${origin}`, checkout);
+      forkCheckout = checkout;
+      forkCommits = { base: baseSha, head: headSha };
+      fake.addPullRequest({ number: 40, headSha, headRef: "stop-words", baseSha, forkOwner: "mallory" });
+      const measuring = fake.addRun({ headSha, headBranch: "stop-words", event: "pull_request", headRepository: "mallory/demo", pullRequests: [] });
+      const measured = await runAction(measuring.id, { cwd: checkout, inputs: { ...inputs, comment: "false" }, payload: pullRequestPayload(40, headSha, baseSha), env: { RUNNER_NAME: "fork-runner" } });
+      expect(measured.code, measured.stdout).toBe(1);
+      const uploaded = fake.artifactFiles(fake.artifactsOf(measuring.id)[0]!.id);
+      expect([...uploaded.keys()]).toContain("confirmations.json");
+
+      const commentStage = async (runId: number) =>
+        runAction(fake.addRun({ headSha: baseSha, event: "workflow_run" }).id, {
+          cwd: await mkdtemp(join(work, "checkout-")),
+          inputs: { ...inputs, mode: "comment", python: "no-such-python-anywhere" },
+          payload: workflowRunPayload({ id: runId, headSha }, "mallory"),
+        });
+      const result = await commentStage(measuring.id);
+      expect(result.code, result.stdout).toBe(1);
+      const body = rendered(fake.comments(40)[0]?.body ?? "");
+      expect(body).toMatch(/regressed \(time[^)]*\) · timing confirmed on the same runner/);
+      expect(body).toMatch(new RegExp(`Timing of \\d+ benchmarks? confirmed on the runner that measured the pull request in run ${measuring.id}: runner "fork-runner" \\(\\d+ benchmarks?, \\d+(–\\d+)? rounds\\); base ${baseSha.slice(0, 7)} and head measured interleaved`));
+      expect(fake.statuses(headSha).at(-1)).toMatchObject({ state: "failure", context: "profgate" });
+
+      // Confirmations are validated like the results: a planted out-of-bounds field is refused, and the artifact verdicts stand.
+      const planted = JSON.parse(uploaded.get("confirmations.json")!.toString("utf8")) as { sessions: { looks: number }[] };
+      planted.sessions[0]!.looks = 0;
+      const hostile = fake.addRun({ headSha, headBranch: "stop-words", event: "pull_request", headRepository: "mallory/demo" });
+      fake.addArtifact(hostile.id, { name: "fork-confirm-results", files: { ...Object.fromEntries(uploaded), "confirmations.json": JSON.stringify(planted) } });
+      const refused = await commentStage(hostile.id);
+      expect(refused.stdout).toMatch(/::warning::profgate: refused the confirmations of run \d+: .*looks/);
+      const after = rendered(fake.comments(40)[0]?.body ?? "");
+      expect(after).toContain(`The same-runner confirmations of run ${hostile.id} were refused`);
+      expect(after).not.toContain("timing confirmed on the same runner");
+    });
+
+    it("a sharded fork-safe pair: each shard confirms on its runner, the merge keeps it, the comment stage shows it", async () => {
+      const { base: baseSha, head: headSha } = forkCommits;
+      const inputs = { "artifact-name": "fork-confirm-results", comment: "false" };
+      fake.addPullRequest({ number: 41, headSha, headRef: "stop-words-sharded", baseSha, forkOwner: "mallory" });
+      const measuring = fake.addRun({ headSha, headBranch: "stop-words-sharded", event: "pull_request", headRepository: "mallory/demo", pullRequests: [] });
+      const payload = pullRequestPayload(41, headSha, baseSha);
+      for (const index of [1, 2]) {
+        const shard = await runAction(measuring.id, { cwd: forkCheckout, inputs: { ...inputs, shard: `${index}/2` }, payload, env: { RUNNER_NAME: `fork-runner-${index}` } });
+        expect(shard.code, shard.stdout).toBe(0);
+      }
+      const merge = await runAction(measuring.id, { cwd: work, inputs: { ...inputs, mode: "merge" }, payload });
+      expect(merge.code, merge.stdout).toBe(1);
+      expect(fake.comments(41)).toHaveLength(0);
+      const uploaded = fake.artifactFiles(fake.artifactsOf(measuring.id).find((a) => a.name === "fork-confirm-results")!.id);
+      const sessions = (JSON.parse(uploaded.get("confirmations.json")!.toString("utf8")) as { sessions: { shard: number; runner: string }[] }).sessions;
+      expect(sessions.length).toBeGreaterThan(0);
+      for (const session of sessions) expect(session.runner).toBe(`fork-runner-${session.shard}`);
+
+      const result = await runAction(fake.addRun({ headSha: baseSha, event: "workflow_run" }).id, {
+        cwd: await mkdtemp(join(work, "checkout-")),
+        inputs: { "artifact-name": "fork-confirm-results", mode: "comment", python: "no-such-python-anywhere" },
+        payload: { ...workflowRunPayload({ id: measuring.id, headSha }, "mallory"), workflow_run: { ...workflowRunPayload({ id: measuring.id, headSha }, "mallory").workflow_run, head_branch: "stop-words-sharded" } },
+      });
+      expect(result.code, result.stdout).toBe(1);
+      const body = rendered(fake.comments(41)[0]?.body ?? "");
+      expect(body).toMatch(/regressed \(time[^)]*\) · timing confirmed on the same runner/);
+      expect(body).toMatch(new RegExp(`confirmed on the runners? that measured the pull request in run ${measuring.id}: shard \\d on runner "fork-runner-\\d"`));
+    });
+
     it("runs `setup` in both trees before confirming, and keeps the artifact verdicts with a warning when it fails", async () => {
       // A project with a build step: the package imports a module the build writes and git ignores.
       const build = `printf 'BUILT = True\\n' > src/wordfreq/_build.py`;
@@ -416,18 +512,136 @@ describe("the Action against a fake GitHub", () => {
     expect(push.stdout).toMatch(/profgate: counting instructions with valgrind-3\./);
     expect(push.summary).toContain("instructions/iter");
 
-    fake.addPullRequest({ number: 30, headSha, headRef: "counted", baseSha });
-    const result = await runAction(fake.addRun({ headSha, headBranch: "counted", event: "pull_request", pullRequests: [30] }).id, {
+    fake.addPullRequest({ number: 32, headSha, headRef: "counted", baseSha });
+    const result = await runAction(fake.addRun({ headSha, headBranch: "counted", event: "pull_request", pullRequests: [32] }).id, {
       cwd: trees.head,
       inputs: counted,
-      payload: pullRequestPayload(30, headSha, baseSha),
+      payload: pullRequestPayload(32, headSha, baseSha),
     });
     expect(result.code, result.stdout).toBe(1);
-    const body = rendered(fake.comments(30)[0]?.body ?? "");
+    const body = rendered(fake.comments(32)[0]?.body ?? "");
     expect(body).toContain("| benchmark | time head/base (bounds) | instructions per iteration |");
     expect(body).toMatch(/bench_count_words<\/code> \| [^|]+ \| \+\d+\.\d+% \([\d.]+ M → [\d.]+ M\) \|/);
     expect(body).toContain("regressed (instructions");
     // Every benchmark's CPU verdict came from its counts: nothing for the same-runner confirmation to settle.
     expect(result.stdout).not.toContain("could not check out the base commit to confirm");
+  });
+
+  describe("sharded over a matrix", () => {
+    const NAME = "sharded-results";
+    let prRun: number;
+    const pushPayload = { ref: "refs/heads/main", after: BASE, repository: { default_branch: "main" } };
+
+    /** Runs the three shard jobs and then the merge job of one workflow run, each shard on a runner of its own name. */
+    async function matrixAndMerge(runId: number, cwd: string, payload: object, inputs: Record<string, string>): Promise<{ shards: ActionRun[]; merge: ActionRun }> {
+      const shards: ActionRun[] = [];
+      for (const index of [1, 2, 3]) {
+        shards.push(await runAction(runId, { cwd, inputs: { ...inputs, shard: `${index}/3` }, payload, env: { RUNNER_NAME: `runner-${index}` } }));
+      }
+      const merge = await runAction(runId, { cwd: work, inputs: { ...inputs, mode: "merge" }, payload, env: { RUNNER_NAME: "merge-runner" } });
+      return { shards, merge };
+    }
+
+    function merged(runId: number, name: string): { shards: { index: number; runner: string }[]; benchmarks: { id: string; shard: number; runner: string; profile: { pstats: string } | null }[] } {
+      const artifact = fake.artifactsOf(runId).find((a) => a.name === name);
+      if (artifact === undefined) throw new Error(`run ${runId} has no artifact ${name}`);
+      return JSON.parse(fake.artifactFiles(artifact.id).get("results.json")!.toString("utf8")) as ReturnType<typeof merged>;
+    }
+
+    it("a push measured in three shards and merged stores one merged baseline with every benchmark and profile", async () => {
+      const run = fake.addRun({ headSha: BASE, event: "push" }).id;
+      const { shards, merge } = await matrixAndMerge(run, baseTree, pushPayload, { "artifact-name": NAME });
+      for (const shard of shards) expect(shard.code, shard.stdout).toBe(0);
+      expect(merge.code, merge.stdout).toBe(0);
+      expect(fake.artifactsOf(run).map((a) => a.name).sort()).toEqual([NAME, `${NAME}-shard-1-of-3`, `${NAME}-shard-2-of-3`, `${NAME}-shard-3-of-3`]);
+      const doc = merged(run, NAME);
+      expect(doc.benchmarks).toHaveLength(5);
+      expect(doc.shards.map((s) => [s.index, s.runner])).toEqual([
+        [1, "runner-1"],
+        [2, "runner-2"],
+        [3, "runner-3"],
+      ]);
+      for (const bench of doc.benchmarks) expect(bench.runner).toBe(`runner-${bench.shard}`);
+      const files = [...fake.artifactFiles(fake.artifactsOf(run).find((a) => a.name === NAME)!.id).keys()];
+      for (const bench of doc.benchmarks) expect(files).toContain(bench.profile!.pstats);
+      expect(merge.outputs.verdict).toBe("no-baseline");
+      expect(merge.summary).toContain("5 benchmarks measured");
+      expect(merge.summary).toContain("stored as the baseline");
+      for (const shard of shards) expect(shard.summary).toBe("");
+    });
+
+    it("a pull request in three shards with regressions in two of them gets one comment naming both culprits, and the merge fails", async () => {
+      fake.addPullRequest({ number: 30, headSha: HEAD, headRef: "sharded", baseSha: BASE });
+      const run = fake.addRun({ headSha: HEAD, headBranch: "sharded", event: "pull_request", pullRequests: [30] }).id;
+      prRun = run;
+      // Compared with the unsharded baseline the first push stored.
+      const { shards, merge } = await matrixAndMerge(run, headTree, pullRequestPayload(30, HEAD, BASE), {});
+      for (const shard of shards) expect(shard.code, shard.stdout).toBe(0);
+      expect(merge.code, merge.stdout).toBe(1);
+      const comments = fake.comments(30);
+      expect(comments).toHaveLength(1);
+      const body = rendered(comments[0]!.body);
+      expect(body).toContain("regressed past the thresholds");
+      expect(body).toContain("is_stop_word");
+      // The culprits of two benchmarks that different shards measured, and the line that allocates more.
+      expect(body).toContain("<code>count_words</code>");
+      expect(body).toContain("history = sorted(tokens * 4)");
+      // These trees are no git checkouts: the shards could not confirm, and the one report says which and why.
+      expect(body).toMatch(/Shard \d \(runner "runner-\d"\) could not confirm its flagged timings \(could not check out the base commit/);
+      expect(merge.stdout).toMatch(/::error::profgate: \d benchmarks? regressed past the thresholds/);
+      expect(merge.outputs.verdict).toBe("fail");
+      expect(Number(merge.outputs.regressions)).toBeGreaterThanOrEqual(2);
+      expect(merge.outputs["comment-url"]).toContain(String(comments[0]!.id));
+      expect(merge.summary).toContain("regressed past the thresholds");
+      const comparison = JSON.parse(fake.artifactFiles(fake.artifactsOf(run).find((a) => a.name === "profgate-results")!.id).get("comparison.json")!.toString("utf8")) as {
+        benchmarks: { id: string; gating: boolean }[];
+      };
+      const doc = merged(run, "profgate-results");
+      const gatingShards = new Set(comparison.benchmarks.filter((b) => b.gating).map((b) => doc.benchmarks.find((d) => d.id === b.id)?.shard));
+      expect(gatingShards.size).toBeGreaterThanOrEqual(2);
+    });
+
+    it("refuses to merge when a shard is missing, duplicated or from another run, naming it", async () => {
+      const previous = fake.comments(30).map((c) => c.body);
+      const names = [1, 2, 3].map((i) => `profgate-results-shard-${i}-of-3`);
+      const copy = (target: number, which: string[]) => {
+        for (const name of which) {
+          const artifact = fake.artifactsOf(prRun).find((a) => a.name === name)!;
+          fake.addArtifact(target, { name, files: Object.fromEntries(fake.artifactFiles(artifact.id)) });
+        }
+      };
+      const missingRun = fake.addRun({ headSha: HEAD, headBranch: "sharded", event: "pull_request", pullRequests: [30] }).id;
+      copy(missingRun, [names[0]!, names[2]!]);
+      const missing = await runAction(missingRun, { cwd: work, inputs: { mode: "merge" }, payload: pullRequestPayload(30, HEAD, BASE) });
+      expect(missing.code, missing.stdout).toBe(1);
+      expect(missing.stdout).toContain('shard 2/3 is missing: this run has no artifact "profgate-results-shard-2-of-3"');
+
+      const otherRun = fake.addRun({ headSha: HEAD, headBranch: "sharded", event: "pull_request", pullRequests: [30] }).id;
+      copy(otherRun, names);
+      const other = await runAction(otherRun, { cwd: work, inputs: { mode: "merge" }, payload: pullRequestPayload(30, HEAD, BASE) });
+      expect(other.code, other.stdout).toBe(1);
+      expect(other.stdout).toContain(`shard 1/3 (artifact "profgate-results-shard-1-of-3") is from another run (run ${prRun}), not from run ${otherRun}`);
+
+      // The same shard given to two jobs: one artifact holds another shard's results.
+      const twiceRun = fake.addRun({ headSha: HEAD, headBranch: "sharded", event: "pull_request", pullRequests: [30] }).id;
+      copy(twiceRun, [names[0]!, names[2]!]);
+      const shardOne = fake.artifactsOf(prRun).find((a) => a.name === names[0])!;
+      fake.addArtifact(twiceRun, { name: names[1]!, files: Object.fromEntries(fake.artifactFiles(shardOne.id)) });
+      const twice = await runAction(twiceRun, { cwd: work, inputs: { mode: "merge" }, payload: pullRequestPayload(30, HEAD, BASE) });
+      expect(twice.code, twice.stdout).toBe(1);
+      expect(twice.stdout).toContain('artifact "profgate-results-shard-2-of-3" holds the results of shard 1/3');
+      expect(fake.comments(30).map((c) => c.body)).toEqual(previous);
+    });
+
+    it("an unsharded pull request run compares with the merged, sharded baseline", async () => {
+      fake.addPullRequest({ number: 31, headSha: HEAD, headRef: "unsharded", baseSha: BASE });
+      const run = fake.addRun({ headSha: HEAD, headBranch: "unsharded", event: "pull_request", pullRequests: [31] }).id;
+      const result = await runAction(run, { cwd: headTree, inputs: { "artifact-name": NAME }, payload: pullRequestPayload(31, HEAD, BASE) });
+      expect(result.code, result.stdout).toBe(1);
+      const body = rendered(fake.comments(31)[0]?.body ?? "");
+      expect(body).toContain("regressed past the thresholds");
+      expect(body).not.toMatch(/removed|new benchmark/i);
+      expect(result.outputs.verdict).toBe("fail");
+    });
   });
 });

@@ -202,6 +202,15 @@ describe("profgate demo", () => {
     expect(readFileSync(join(out, "report.md"), "utf8")).toContain("<code>is_stop_word</code>");
     const html = readFileSync(join(out, "report.html"), "utf8");
     expect(html).toContain("<code>is_stop_word</code>");
-    expect(html).toContain("bench_count_words");
+    expect(html).toContain('data-benchmark="benchmarks/bench_text.py::bench_count_words"');
+    // Both sides' profiles also as collapsed stacks, beside the .pstats files and named like them.
+    for (const side of ["base", "head"]) {
+      const profiles = join(out, side, "results", "profiles");
+      const pstats = readdirSync(profiles).filter((f) => f.endsWith(".pstats"));
+      expect(pstats).toHaveLength(5);
+      expect(readdirSync(profiles).filter((f) => f.endsWith(".folded")).sort()).toEqual(pstats.map((f) => f.replace(/\.pstats$/, ".folded")).sort());
+    }
+    const folded = readFileSync(join(out, "head", "results", "profiles", readdirSync(join(out, "head", "results", "profiles")).find((f) => f.includes("bench_count_words") && f.endsWith(".folded")) ?? ""), "utf8");
+    expect(folded).toMatch(/^bench_count_words \(benchmarks\/bench_text\.py:\d+\);count_words \(src\/wordfreq\/text\.py:\d+\);tokenize \(src\/wordfreq\/text\.py:\d+\);<listcomp> \(src\/wordfreq\/text\.py:25\);is_stop_word \(src\/wordfreq\/text\.py:20\) \d+$/m);
   });
 });

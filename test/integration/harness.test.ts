@@ -255,6 +255,59 @@ describe("the harness on allocation-heavy benchmarks whose memory grows through 
   });
 });
 
+describe("the harness's measurement budget per benchmark", () => {
+  const file = "benchmarks/bench_budget.py";
+  let document: Results;
+  let calls: Map<string, number>;
+
+  beforeAll(async () => {
+    const log = join(scratch, "budget.log");
+    // 0.12 s of values per benchmark over two processes: 60 ms each, where bench_long's values last 30 ms (a sleep,
+    // whatever the machine's load) and the others' about 2 ms.
+    const run = await harness("budget", ["--processes", "2", "--max-time", "0.12", "--min-time", "0.002", "--passes", "timing,profile"], python, { PROFGATE_TEST_LOG: log });
+    expect(run.exitCode).toBe(0);
+    document = results(run);
+    calls = new Map();
+    for (const line of readFileSync(log, "utf8").trim().split("\n")) calls.set(line, (calls.get(line) ?? 0) + 1);
+  });
+
+  it("gives a benchmark whose values are long one warm-up and one value per process", () => {
+    const long = bench(document, `${file}::bench_long`);
+    expect(long.timing?.loops).toBe(1);
+    expect(long.timing?.processes.map((p) => p.wall.length)).toEqual([1, 1]);
+  });
+
+  it("counts the calibration's value as the first process's warm-up instead of spending another iteration", () => {
+    // Per timing process: the first process calls it for calibration (the first call, then one value of one loop
+    // that is its warm-up) and for its value; the second for a warm-up and a value. The cProfile pass adds a
+    // warm-up and its iterations.
+    const long = bench(document, `${file}::bench_long`);
+    const profiled = long.profile?.iterations ?? 0;
+    expect(profiled).toBeGreaterThanOrEqual(1);
+    expect(profiled).toBeLessThanOrEqual(4);
+    expect([...calls.values()].sort((a, b) => a - b)).toEqual([2, 3, 1 + profiled].sort((a, b) => a - b));
+  });
+
+  it("calibrates a loop count whose values last at least min-time, even when one calibration value stalls", () => {
+    const stalls = bench(document, `${file}::bench_stalls_once`).timing;
+    const loops = stalls?.loops ?? 0;
+    // sum(range(20)) takes well under a microsecond: 2 ms take thousands of loops, not the 32 a stall would fix
+    // (values of some 10 µs). Values vary between processes on a busy machine, so the bound is loose.
+    expect(loops).toBeGreaterThan(1_000);
+    for (const process of stalls?.processes ?? []) expect(Math.min(...process.wall) * loops).toBeGreaterThan(0.0005);
+  });
+
+  it("keeps more values for a short benchmark, within the values setting", () => {
+    const short = bench(document, `${file}::bench_short`);
+    for (const process of short.timing?.processes ?? []) {
+      expect(process.wall.length).toBeGreaterThan(1);
+      expect(process.wall.length).toBeLessThanOrEqual(5);
+    }
+    expect(short.profile?.iterations).toBe(5);
+    expect(document.settings.max_time).toBe(0.12);
+  });
+});
+
 describe("the harness on a suite whose benchmarks fail in every way", () => {
   const file = "benchmarks/bench_failures.py";
   let run: HarnessRun;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { attributeAllocations, attributeFunctions, compareCalls, DEFAULT_LIMITS, isProjectFile, matchFunctions } from "../../src/core/attribution.js";
+import { attributeAllocations } from "../../src/core/allocations.js";
+import { attributeFunctions, compareCalls, DEFAULT_LIMITS } from "../../src/core/attribution.js";
+import { isProjectFile, matchFunctions } from "../../src/core/callgraph.js";
 import type { Profile } from "../../src/core/results.js";
 import { builtin, edge, fn, line, memory, profile } from "./builders.js";
 

@@ -41,7 +41,7 @@ describe("timing verdicts", () => {
     expect(comparison.summary).toEqual({
       verdict: "fail",
       gating_regressions: 1,
-      counts: { regressed: 1, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0 },
+      counts: { regressed: 1, improved: 0, unchanged: 0, inconclusive: 0, new: 0, removed: 0, failed: 0, skipped: 0 },
     });
     expect(comparison.method).toMatchObject({ mode: "separate", level: 0.99, family: 1, margin: 0.15, overridden: 0 });
     expect(comparison.method.head.commit).toBe("f".repeat(40));

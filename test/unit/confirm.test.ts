@@ -96,7 +96,7 @@ describe("confirming artifact timing verdicts on the same runner", () => {
     expect(confirmed.summary).toEqual({
       verdict: "fail",
       gating_regressions: 2,
-      counts: { regressed: 2, improved: 0, unchanged: 2, inconclusive: 0, new: 0, removed: 0, failed: 1 },
+      counts: { regressed: 2, improved: 0, unchanged: 2, inconclusive: 0, new: 0, removed: 0, failed: 1, skipped: 0 },
     });
     expect(confirmed.method).toEqual(source.comparison.method);
   });

@@ -1,16 +1,34 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import type { FlameData } from "../../src/report/page-script.js";
 import { escapeHtml, renderHtml } from "../../src/report/html.js";
 import { methodText } from "../../src/report/common.js";
-import { failingComparison, HEAD_SHA, manyRegressions, passingComparison, PLAIN, slowerButPassingComparison, type Names } from "./scenarios.js";
+import { failingComparison, failingResults, FAST_ID, HEAD_SHA, manyRegressions, passingComparison, PLAIN, SLOW_ID, slowerButPassingComparison, type Names } from "./scenarios.js";
 
 const GITHUB = { repository: "o/r", sha: HEAD_SHA };
-const VOID = new Set(["meta"]);
-const ALLOWED = new Set(["html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "code", "a", "details", "summary", "span", "strong", "em", "footer", "ul", "li"]);
+const VOID = new Set(["meta", "input"]);
+const ALLOWED = new Set([
+  ...["html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "code", "a"],
+  ...["details", "summary", "span", "strong", "em", "footer", "ul", "li", "section", "div", "input", "button", "script"],
+  ...["svg", "line", "rect", "circle", "path", "text"],
+]);
+
+/** The page's two script elements: the flame graphs' JSON data and the page script. */
+function scripts(html: string): { data: string | undefined; code: string | undefined; count: number } {
+  const all = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+  return {
+    data: all.find((m) => m[1] === ' type="application/json" id="profgate-flames"')?.[2],
+    code: all.find((m) => m[1] === "")?.[2],
+    count: all.length,
+  };
+}
 
 /** Checks that tags nest and close, and that only the renderer's own tags occur (so nothing was injected). */
 function expectWellFormed(html: string): void {
   const stack: string[] = [];
-  for (const match of html.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>/g)) {
+  // Script bodies are checked on their own; SVG shapes without a title close themselves ("<line …/>").
+  const markup = html.replace(/<script\b[^>]*>[\s\S]*?<\/script>/g, "<script></script>").replace(/<(line|rect|circle|path)\b[^>]*\/>/g, "");
+  for (const match of markup.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>/g)) {
     const [, closing, tag = ""] = match;
     expect(ALLOWED.has(tag.toLowerCase()), `unexpected <${tag}>`).toBe(true);
     if (VOID.has(tag)) continue;
@@ -38,14 +56,24 @@ function rowsAfter(html: string, marker: string): string[][] {
     .map((row) => [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1] ?? ""));
 }
 
-describe("the HTML report", () => {
-  const html = renderHtml(failingComparison(), GITHUB);
+const sha256 = (text: string): string => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
 
-  it("is one self-contained page: inline style, no script, no outside asset, a policy forbidding both", () => {
+describe("the HTML report", () => {
+  const html = renderHtml(failingComparison(), GITHUB, failingResults());
+
+  it("is one self-contained page: its own inline script and style only, allowed by hash, no outside asset", () => {
     expect(html.startsWith("<!doctype html>\n<html lang=\"en\">")).toBe(true);
-    expect(html).toContain("<style>");
-    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'"`);
-    expect(html).not.toMatch(/<script|<link|<img|src=|url\(|@import/i);
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? "";
+    const { data, code, count } = scripts(html);
+    expect(count).toBe(2);
+    expect(code).toBeDefined();
+    expect(data).toBeDefined();
+    expect(html).toContain(
+      `content="default-src 'none'; script-src ${sha256(code ?? "")}; style-src ${sha256(style)}; base-uri 'none'; form-action 'none'"`,
+    );
+    expect(html).not.toMatch(/<link|<img|<iframe|<object|src=|url\(|@import/i);
+    expect(html).not.toMatch(/ style=/);
+    expect(code).not.toMatch(/fetch|XMLHttpRequest|WebSocket|EventSource|sendBeacon|import\(|src|eval/);
     // The only outside references are links a reader clicks: the source lines at the head commit.
     const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
     expect(hrefs.length).toBeGreaterThan(0);
@@ -101,6 +129,45 @@ describe("the HTML report", () => {
 
   it("links nothing without a repository and SHA", () => {
     expect(renderHtml(failingComparison())).not.toContain("<a ");
+    expect(renderHtml(failingComparison(), {}, failingResults())).not.toContain("https://");
+  });
+
+  it("has no script at all, and a policy forbidding one, without the results to draw from", () => {
+    const plain = renderHtml(failingComparison(), GITHUB);
+    expect(plain).not.toContain("<script");
+    expect(plain).toContain("script-src 'none'");
+    expect(plain).not.toContain('class="flame"');
+  });
+
+  it("draws a flame graph for the regressed and the improved benchmark, the culprit's frame slower", () => {
+    const graphs = JSON.parse(scripts(html).data ?? "{}") as Record<string, FlameData>;
+    const sections = [...html.matchAll(/<section class="flame" id="flame-(\d+)" data-graph="(\d+)" data-benchmark="([^"]*)">/g)];
+    expect(sections.map((m) => m[3])).toEqual([SLOW_ID, FAST_ID]);
+    const slow = graphs[sections[0]?.[2] ?? ""];
+    if (slow === undefined) throw new Error("no data for the regressed benchmark");
+    const culprit = slow.n.findIndex((f) => slow.f[f]?.[0] === "is_stop_word");
+    const bystander = slow.n.findIndex((f) => slow.f[f]?.[0] === "normalize");
+    expect(slow.c[culprit]).toBe("1");
+    expect(slow.k[culprit]).toBe("9");
+    // The profiles' shares are scaled to each side's measured time, so the unchanged bystander is never "slower".
+    expect(slow.c[bystander]).not.toBe("1");
+    // Widths are head time scaled to the timing estimate: 15 ms in all, the culprit's 8 of 12 profiled ms.
+    expect(slow.t).toEqual([0.01, 0.015]);
+    expect(slow.h[culprit]).toBeCloseTo(0.01, 6);
+    expect(slow.b[culprit]).toBeCloseTo(0.01 * (3 / 7), 6);
+    expect(`${slow.u}${slow.f[slow.n[culprit] ?? 0]?.[6]}`).toBe(`https://github.com/o/r/blob/${HEAD_SHA}/src/wordfreq/text.py#L20`);
+  });
+
+  it("plots every timing process of both sides, and the lines live at the peak as bars", () => {
+    const section = html.slice(html.indexOf('<summary class="regressed">'), html.indexOf("</details>", html.indexOf('<summary class="regressed">')));
+    const plot = section.slice(section.indexOf('<svg class="chart distribution"'), section.indexOf("</svg>"));
+    expect(plot.match(/<circle class="base"/g)).toHaveLength(10);
+    expect(plot.match(/<circle class="head"/g)).toHaveLength(10);
+    expect(plot).toContain('<path class="estimate"');
+    const bars = section.slice(section.indexOf('<svg class="chart memory"'));
+    expect(bars).toContain("<title>head: 2.0 MiB</title>");
+    // The unchanged benchmark's distribution is there too, collapsed.
+    expect(html).toMatch(/<h2>Timing of the other benchmarks<\/h2>\n<details><summary class="unchanged">[^\n]*bench_top/);
   });
 });
 
@@ -113,12 +180,19 @@ describe("the HTML report on hostile names", () => {
     allocFunction: "alloc<!-- -->",
     allocSource: "x = '<style>body{display:none}</style>'",
   };
-  const html = renderHtml(failingComparison(HOSTILE), GITHUB);
+  const html = renderHtml(failingComparison(HOSTILE), GITHUB, failingResults(HOSTILE));
 
   it("injects no markup and keeps every table's shape", () => {
-    expect(html).not.toMatch(/<script|<img|<!--|<tr><td>row|<style>body/);
-    // The only place a quote meets a tag is the end of our own href.
-    expect(html).not.toMatch(/"><(?!code>)/);
+    const { data, count } = scripts(html);
+    expect(count).toBe(2);
+    // Inside the data block no "<" can end it or open a comment; the names are all there once it is parsed.
+    expect(data).not.toContain("<");
+    expect(data).toContain(String.raw`\u003c/td>`);
+    expect(JSON.stringify(JSON.parse(data ?? ""))).toContain(HOSTILE.culprit);
+    const markup = html.replace(/<script\b[^>]*>[\s\S]*?<\/script>/g, "");
+    expect(markup).not.toMatch(/<script|<img|<!--|<tr><td>row|<style>body/);
+    // The only places a quote meets a tag are the ends of our own attributes.
+    expect(markup).not.toMatch(/"><(?!code>|title>|button |input |line |text |\/span>|\/div>)/);
     expectWellFormed(html);
   });
 

@@ -338,3 +338,35 @@ describe("the size budget", () => {
     expect(markdown.length).toBeLessThan(10_000);
   });
 });
+
+describe("the guide to the HTML report's pictures", () => {
+  it("says in one line per regressed benchmark which picture to open, and links the artifact holding the report", () => {
+    const markdown = renderMarkdown(failingComparison(), { ...GITHUB, artifactUrl: "https://github.com/o/r/actions/runs/1/artifacts/2" });
+    const start = markdown.indexOf("**Pictures**");
+    expect(markdown.slice(start, markdown.indexOf("\n", start))).toBe("**Pictures** in <code>report.html</code> in the [results artifact](https://github.com/o/r/actions/runs/1/artifacts/2):");
+    const lines = markdown.split("\n").filter((l) => l.startsWith("- "));
+    // The improved benchmark needs no picture; the regressed one names its culprit's frame.
+    expect(lines).toEqual(["- <code>bench_tokenize</code>: its flame graph, at <code>is_stop_word</code>: 4.29 ms → 10.0 ms per iteration with the builtins it calls"]);
+  });
+
+  it("points a memory regression at the memory bars, and a timing regression without a profile at the distribution", () => {
+    const grows = regressedPair(PLAIN);
+    const same = { ...grows.head, timing: grows.base.timing, id: "benchmarks/bench_text.py::bench_memory", name: "bench_memory" };
+    const slow = bench("benchmarks/bench_text.py::bench_plain", { times: spread(0.015, 10) });
+    const comparison = compare(
+      results([{ ...grows.base, id: same.id, name: same.name }, bench(slow.id, { times: spread(0.01, 10) })]),
+      results([same, slow]),
+      { mode: "separate" },
+    );
+    const lines = renderMarkdown(comparison).split("\n").filter((l) => l.startsWith("- "));
+    expect(lines).toEqual([
+      "- <code>bench_memory</code>: its memory bars, <code>src/wordfreq/text.py&#58;32</code> (+2.0 MiB)",
+      "- <code>bench_plain</code>: its timing distribution, base and head process by process",
+    ]);
+    expect(renderMarkdown(comparison)).toContain("**Pictures** in <code>report.html</code>:");
+  });
+
+  it("is left out when nothing regressed", () => {
+    expect(renderMarkdown(passingComparison())).not.toContain("Pictures");
+  });
+});

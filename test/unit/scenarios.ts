@@ -2,7 +2,7 @@
 // exactly the shapes the gate produces.
 import { compare } from "../../src/core/compare.js";
 import type { Comparison } from "../../src/core/comparison.js";
-import type { Benchmark } from "../../src/core/results.js";
+import type { Benchmark, Results } from "../../src/core/results.js";
 import { bench, builtin, edge, fn, line, memory, profile, results, spread } from "./builders.js";
 
 export const SLOW_ID = "benchmarks/bench_text.py::bench_tokenize";
@@ -63,13 +63,19 @@ export function unchangedPair(id: string): { base: Benchmark; head: Benchmark } 
   return { base: bench(id, { times, memory: memory(50_000) }), head: bench(id, { times, memory: memory(50_000) }) };
 }
 
-/** A regression, an improvement and an unchanged benchmark: the gate fails. */
-export function failingComparison(names: Names = PLAIN): Comparison {
+/** The results behind `failingComparison`. */
+export function failingResults(names: Names = PLAIN): { base: Results; head: Results } {
   const slow = regressedPair(names);
   const same = unchangedPair(SAME_ID);
   const fastBase = bench(FAST_ID, { times: spread(0.02, 10), profile: profile([fn("count", 10, 0.02)]), memory: memory(200_000) });
   const fastHead = bench(FAST_ID, { times: spread(0.012, 10), profile: profile([fn("count", 10, 0.012)]), memory: memory(200_000) });
-  return compare(results([slow.base, fastBase, same.base]), results([slow.head, fastHead, same.head], { commit: HEAD_SHA }), { mode: "separate" });
+  return { base: results([slow.base, fastBase, same.base]), head: results([slow.head, fastHead, same.head], { commit: HEAD_SHA }) };
+}
+
+/** A regression, an improvement and an unchanged benchmark: the gate fails. */
+export function failingComparison(names: Names = PLAIN): Comparison {
+  const { base, head } = failingResults(names);
+  return compare(base, head, { mode: "separate" });
 }
 
 /** Every benchmark the same on both sides: the gate passes. */

@@ -129,6 +129,14 @@ describe("renderRunSummary", () => {
     expect(text).not.toContain(ESC);
   });
 
+  it("lists the benchmarks whose memory line breakdown was cut short, and only those", () => {
+    const cut = { ...memory(1_048_576), note: "the line breakdown was cut short" };
+    const text = renderRunSummary(results([bench("benchmarks/bench_a.py::bench_cut", { memory: cut }), bench("benchmarks/bench_a.py::bench_full", { memory: memory(4_096) })]), false);
+    expect(text).toContain("⚠ the memory line breakdown of 1 benchmark was cut short by the tracemalloc pass's budget");
+    expect(text.split("\n").filter((l) => l.startsWith("    "))).toEqual(["    benchmarks/bench_a.py::bench_cut"]);
+    expect(renderRunSummary(results([bench("benchmarks/bench_a.py::bench_full", { memory: memory(4_096) })]), false)).not.toContain("cut short");
+  });
+
   it("marks failed benchmarks and prints the end of their output", () => {
     const output = Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join("\n");
     const text = renderRunSummary(results([bench("benchmarks/bench_a.py::bench_ok"), failed("benchmarks/bench_a.py::bench_bad", `${output}\n${ESC}[2J`)]), false);

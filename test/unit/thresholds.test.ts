@@ -12,6 +12,7 @@ describe("thresholds", () => {
       memoryFloor: 65_536,
       callThreshold: null,
       instructionsThreshold: 0.02,
+      valueThreshold: 0.1,
       level: 0.99,
     });
     expect(resolver.forBenchmark("benchmarks/bench_a.py::bench_x")).toEqual(DEFAULT_THRESHOLDS);

@@ -2,8 +2,10 @@
 plugin both hand the benchmark's iteration here.
 
 A job's ``kind`` names the pass: ``calibrate`` (the loop count), ``timing`` (``profgate.timing``),
-``instructions`` (``profgate.instructions``), ``profile`` (``profgate.profiling``) or ``memory``
-(``profgate.memory``). Each pass reports one plain iteration's wall time to
+``instructions`` (``profgate.instructions``), ``profile`` (``profgate.profiling``), ``memory``
+(``profgate.memory``) or ``value`` (one call, whose return value is the measurement: asv's ``mem_`` and ``track_``
+benchmarks). A benchmark's spec may carry ``overrides``, its own values of the job's settings (an asv benchmark's
+``sample_time`` as ``min_time``, its ``repeat`` as ``values``). Each pass reports one plain iteration's wall time to
 the job's records as soon as it has timed one, so that a benchmark that then runs out of time is reported with it.
 """
 
@@ -20,6 +22,8 @@ def run_pass(job, spec, call, records, prepare=None):
     the measurement."""
     kind = job["kind"]
     loops = spec.get("loops")
+    if spec.get("overrides"):
+        job = dict(job, **spec["overrides"])
 
     def first(seconds):
         records.iteration(spec["id"], seconds)
@@ -34,5 +38,7 @@ def run_pass(job, spec, call, records, prepare=None):
         normaliser = Normaliser(job["cwd"])
         return {"profile": profiling.profile(call, job["iterations"], job["warmups"], job["max_time"], spec["pstats"], normaliser, prepare, first)}
     if kind == "memory":
-        return {"memory": memory.measure(call, job["warmups"], job["cost"], spec["timeout"], Normaliser(job["cwd"]), prepare, first)}
+        return {"memory": memory.measure(call, job["warmups"], job["cost"], spec["timeout"], Normaliser(job["cwd"]), prepare, first, spec.get("plain"))}
+    if kind == "value":
+        return {"value": call()}
     raise ValueError("unknown pass {!r}".format(kind))

@@ -7,7 +7,7 @@ the loop counts and ids it was given, its seed). Nothing below the command line 
 import dataclasses
 import fnmatch
 import re
-from typing import Mapping, Optional, Tuple
+from typing import FrozenSet, Mapping, Optional, Tuple
 
 DEFAULT_PATHS = ("benchmarks",)
 DEFAULT_PROCESSES = 10
@@ -35,13 +35,13 @@ DEFAULT_INSTRUCTION_WARMUPS = 2
 PASSES = ("timing", "instructions", "profile", "memory")
 DEFAULT_PASSES = ("timing", "profile", "memory")
 INSTRUMENTS = ("instructions",)
-SUITES = ("native", "pytest", "auto")
+SUITES = ("native", "pytest", "asv", "auto")
 
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """How every benchmark of one run is measured. ``suite`` is ``native`` or ``pytest`` (``auto`` is resolved by
-    then); ``timeouts`` holds per-benchmark timeouts as ``(pattern, seconds)`` pairs, an exact id or a glob.
+    """How every benchmark of one run is measured. ``suite`` is ``native``, ``pytest`` or ``asv`` (``auto`` is
+    resolved by then; an asv suite's one path is its benchmark directory); ``timeouts`` holds per-benchmark timeouts as ``(pattern, seconds)`` pairs, an exact id or a glob.
     ``instrument`` is ``instructions`` when the instructions pass runs (it is then in ``passes``), with
     ``valgrind`` the version of the valgrind that counts."""
 
@@ -72,9 +72,12 @@ class Settings:
     instruction_iterations: int = DEFAULT_INSTRUCTION_ITERATIONS
     instruction_warmups: int = DEFAULT_INSTRUCTION_WARMUPS
     valgrind: Optional[str] = None
+    # run --ids: only these benchmarks (one shard's share); None, every one collected. ab's ids are its plan's.
+    ids: Optional[FrozenSet[str]] = None
 
-    def timeout_of(self, benchmark_id):
-        """The timeout of one benchmark: its exact id's, else the last matching glob's, else ``timeout``.
+    def timeout_of(self, benchmark_id, own=None):
+        """The timeout of one benchmark: its exact id's, else the last matching glob's, else its ``own`` (an asv
+        benchmark's ``timeout`` attribute), else ``timeout``.
 
         Globs read like the configuration's overrides: ``*`` and ``?`` stay within a path segment (they match no
         ``/``), ``**`` crosses segments, ``[...]`` is a character class and a backslash makes the next character literal.
@@ -83,7 +86,9 @@ class Settings:
         if exact:
             return exact[-1]
         matched = [seconds for pattern, seconds in self.timeouts if _glob(pattern).fullmatch(benchmark_id)]
-        return matched[-1] if matched else self.timeout
+        if matched:
+            return matched[-1]
+        return own if own is not None else self.timeout
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,9 +1,12 @@
 """Running a suite: collect its benchmarks in workers, run each benchmark's passes.
 
-A suite is ``native`` (``bench_*`` functions of ``bench_*.py`` files) or ``pytest`` (tests written for
-pytest-benchmark or pytest-codspeed, see ``profgate.pytest_plugin``). Benchmarks run one after another (never
-concurrently: they would perturb each other's timings); the first pass that fails stops that benchmark and is
-recorded, and the suite goes on.
+A suite is ``native`` (``bench_*`` functions of ``bench_*.py`` files), ``pytest`` (tests written for
+pytest-benchmark or pytest-codspeed, see ``profgate.pytest_plugin``) or ``asv`` (an airspeed velocity suite, see
+``profgate.asv``). Every benchmark goes through the passes of its kind (``PASSES_OF``): all of them for a timed one,
+the memory pass for asv's ``peakmem_``, one ``value`` call for asv's ``mem_`` and ``track_``. A benchmark whose
+asv ``setup`` raises ``NotImplementedError`` is recorded as skipped (``skipped``: why) and leaves its passes.
+Benchmarks run one after another (never concurrently: they would perturb each other's timings); the first pass that
+fails stops that benchmark and is recorded, and the suite goes on.
 """
 
 import ast
@@ -13,11 +16,20 @@ import random
 import re
 import time
 
-from profgate import instructions
+from profgate import asv, instructions
 from profgate.manager import Manager
 from profgate.normalise import tail
 
 _SKIPPED_DIRS = ("__pycache__", "node_modules")
+
+# The passes each kind of benchmark goes through: of timing, instructions, profile and memory those the run asks for
+# (--passes); ``value``, the only measurement of its kinds, always.
+PASSES_OF = {
+    "time": ("timing", "instructions", "profile", "memory"),
+    "peakmem": ("memory",),
+    "mem": ("value",),
+    "track": ("value",),
+}
 
 
 def _walk(cwd, paths, wanted):
@@ -48,9 +60,12 @@ def find_files(cwd, paths):
 
 
 def detect(cwd, paths):
-    """The kind of suite under ``paths``: ``native`` when they hold ``bench_*.py`` files; else ``pytest`` when a
-    Python file under them uses the ``benchmark`` fixture (a function parameter named ``benchmark``) or marker
-    (``mark.benchmark``); else ``native``, which then finds no benchmarks."""
+    """The kind of suite under ``paths``: ``asv`` when the working directory has an asv.conf.json and a Python file
+    under ``paths`` defines an asv benchmark (``time_*``, ``peakmem_*``, ...); else ``native`` when they hold
+    ``bench_*.py`` files; else ``pytest`` when a Python file under them uses the ``benchmark`` fixture (a function
+    parameter named ``benchmark``) or marker (``mark.benchmark``); else ``native``, which then finds no benchmarks."""
+    if os.path.isfile(os.path.join(cwd, asv.CONFIG)) and any(os.path.isdir(os.path.join(cwd, path)) and asv.holds_benchmarks(cwd, path) for path in paths):
+        return "asv"
     if find_files(cwd, paths):
         return "native"
     for file in _walk(cwd, paths, lambda name: name.endswith(".py")):
@@ -101,6 +116,12 @@ def _entry(benchmark_id, file, name, params, clock):
     }
 
 
+def _plain_seconds(timing):
+    """The best wall seconds per iteration a timing pass recorded, or None without one."""
+    values = [value for process in (timing or {}).get("processes", []) for value in process["wall"]]
+    return min(values) if values else None
+
+
 def fail(entry, pass_name, status, message, output):
     """Records on a result entry that ``pass_name`` ended with ``status``."""
     entry["status"] = status
@@ -133,23 +154,27 @@ class Suite:
         self._done = []
         self._elapsed = {}
         self._pass_elapsed = {}
-        self._passes = {"timing": self._timing, "instructions": self._instructions, "profile": self._profile, "memory": self._memory}
+        self._passes = {"value": self._value, "timing": self._timing, "instructions": self._instructions, "profile": self._profile, "memory": self._memory}
+        # Per benchmark id, what only the workers need: an asv benchmark's module and its own settings.
+        self._specs = {}
 
     def run(self):
         """Runs everything and returns the ``benchmarks`` list of the results."""
         started = time.perf_counter()
-        entries = self.collect()
+        wanted = self.settings.ids
+        entries = [entry for entry in self.collect() if wanted is None or entry["id"] in wanted]
         self.emit({"event": "collected", "count": len(entries)})
         self._finish([entry for entry in entries if entry["failure"] is not None], len(entries))
-        runnable = [entry for entry in entries if entry["failure"] is None]
+        self._finish([entry for entry in entries if "skipped" in entry], len(entries))
+        runnable = [entry for entry in entries if _runnable(entry)]
         for group in ([entry] for entry in runnable) if self.settings.isolate else [runnable]:
-            for pass_name in self.settings.passes:
-                members = [entry for entry in group if entry["failure"] is None]
+            for pass_name in ("value",) + tuple(self.settings.passes):
+                members = [entry for entry in group if _runnable(entry) and pass_name in PASSES_OF[entry.get("kind", "time")]]
                 if not members:
-                    break
+                    continue
                 self._passes[pass_name](members)
-                self._finish([entry for entry in members if entry["failure"] is not None], len(entries))
-            self._finish([entry for entry in group if entry["failure"] is None], len(entries))
+                self._finish([entry for entry in members if not _runnable(entry)], len(entries))
+            self._finish([entry for entry in group if _runnable(entry)], len(entries))
         self.emit({"event": "finished", "elapsed": time.perf_counter() - started})
         return entries
 
@@ -161,7 +186,7 @@ class Suite:
                 "index": len(self._done),
                 "count": count,
                 "id": entry["id"],
-                "status": entry["status"],
+                "status": "skipped" if "skipped" in entry else entry["status"],
                 "elapsed": self._elapsed.get(entry["id"], 0.0),
                 "passes": self._pass_elapsed.get(entry["id"], {}),
             })
@@ -177,6 +202,8 @@ class Suite:
         """The result entries of the selected benchmarks, those that failed to collect already recorded as failed."""
         if self.settings.suite == "pytest":
             return self._collect_pytest()
+        if self.settings.suite == "asv":
+            return self._collect_asv()
         entries = []
         for file in find_files(self.cwd, self.settings.paths):
             outcome = self.manager.run({"kind": "collect", "file": file})
@@ -215,12 +242,40 @@ class Suite:
             entries.append(entry)
         return entries
 
+    def _collect_asv(self):
+        outcome = self.manager.run({"kind": "collect", "suite": "asv", "root": self.settings.paths[0]})
+        if not outcome.ok:
+            raise SuiteError("the asv suite in {} could not be collected: {}".format(self.settings.paths[0], outcome.message), outcome.output)
+        entries = []
+        for found in outcome.data["benchmarks"]:
+            if not self._selected(found["id"], module_failed="error" in found):
+                continue
+            self._specs[found["id"]] = {"module": found["module"], "overrides": found.get("overrides", {})}
+            if "error" in found:
+                entry = _entry(found["id"], found["file"], found["name"], {}, "cpu")
+                fail(entry, "collect", "error", found["error"], found.get("output", ""))
+                entry["output"] = found.get("output", "")
+            else:
+                entry = _entry(found["id"], found["file"], found["name"], found["params"], found["clock"])
+                # timeraw_ is skipped at collection; "time", the default kind, is left out as in native suites.
+                if found["kind"] in PASSES_OF and found["kind"] != "time":
+                    entry["kind"] = found["kind"]
+                for key in ("unit", "pretty_name", "skipped"):
+                    if key in found:
+                        entry[key] = found[key]
+                if entry.get("kind") in ("mem", "track"):
+                    entry["value"] = None
+            entries.append(entry)
+        return entries
+
     def _batch(self, pass_name, job, entries, specs=None, step=1, steps=1, wrapper=None):
         """Runs one pass's job on ``entries`` (in that order) and returns the entries that came through it with
         their data; the others are recorded as failed in ``pass_name``."""
         self.emit({"event": "pass", "pass": pass_name, "step": step, "steps": steps, "count": len(entries)})
         specs = specs or [self._spec(entry) for entry in entries]
         job = dict(job, suite=self.settings.suite)
+        if self.settings.suite == "asv":
+            job["root"] = self.settings.paths[0]
         outcomes = self.manager.run_batch(job, specs, wrapper)
         passed = []
         for entry in entries:
@@ -230,20 +285,46 @@ class Suite:
             spent = self._pass_elapsed.setdefault(entry["id"], {})
             measured_in = "timing" if pass_name == "calibrate" else pass_name
             spent[measured_in] = spent.get(measured_in, 0.0) + outcome.elapsed
-            if outcome.ok:
+            if outcome.ok and outcome.data is not None and "skipped" in outcome.data:
+                entry["skipped"] = outcome.data["skipped"]
+            elif outcome.ok:
                 passed.append((entry, outcome.data))
             else:
                 fail(entry, "timing" if pass_name == "calibrate" else pass_name, outcome.status, outcome.message, outcome.output)
         return passed
 
     def _spec(self, entry, **extra):
-        """What a worker needs to know of one benchmark: where it is, its id and its timeout."""
-        return dict({"file": entry["file"], "id": entry["id"], "timeout": self.settings.timeout_of(entry["id"])}, **extra)
+        """What a worker needs to know of one benchmark: where it is, its id, its timeout, and for an asv benchmark
+        its module and its own settings (``overrides``: ``min_time``, ``values``)."""
+        spec = {"file": entry["file"], "id": entry["id"]}
+        known = self._specs.get(entry["id"])
+        own = None
+        if known is not None:
+            overrides = dict(known["overrides"])
+            own = overrides.pop("timeout", None)
+            overrides.pop("loops", None)
+            spec.update(module=known["module"], overrides=overrides)
+        spec["timeout"] = self.settings.timeout_of(entry["id"], own)
+        spec.update(extra)
+        return spec
+
+    def _fixed_loops(self, entries):
+        """The loop counts fixed before calibration: --loops for every benchmark, else an asv benchmark's ``number``."""
+        if self.settings.loops is not None:
+            return {entry["id"]: self.settings.loops for entry in entries}
+        fixed = {}
+        for entry in entries:
+            number = self._specs.get(entry["id"], {}).get("overrides", {}).get("loops")
+            if number is not None:
+                fixed[entry["id"]] = number
+        return fixed
 
     def calibrate(self, entries):
         """The loop count of each entry that calibrates, ``{id: loops}``; the others are recorded as failed."""
         job = {"kind": "calibrate", "gc": self.settings.gc, "min_time": self.settings.min_time}
-        return {entry["id"]: data["loops"] for entry, data in self._batch("calibrate", job, entries)}
+        fixed = self._fixed_loops(entries)
+        specs = [self._spec(entry, loops=fixed.get(entry["id"])) for entry in entries]
+        return {entry["id"]: data["loops"] for entry, data in self._batch("calibrate", job, entries, specs)}
 
     def time_processes(self, entries, loops, step=1, steps=1):
         """One timing worker over ``entries`` in that order, with the loop counts ``loops`` gives (the worker
@@ -264,8 +345,8 @@ class Suite:
 
     def _timing(self, entries):
         settings = self.settings
-        # Without --loops, the first timing worker calibrates each benchmark before timing it.
-        loops = {entry["id"]: settings.loops for entry in entries} if settings.loops is not None else {}
+        # Without a fixed count, the first timing worker calibrates each benchmark before timing it.
+        loops = self._fixed_loops(entries)
         processes = {entry["id"]: [] for entry in entries}
         alive = list(entries)
         for step in range(1, settings.processes + 1):
@@ -274,7 +355,7 @@ class Suite:
             for entry, data in self.time_processes(order, loops, step, settings.processes):
                 loops.setdefault(entry["id"], data["loops"])
                 processes[entry["id"]].append({"cpu": data["cpu"], "wall": data["wall"]})
-            alive = [entry for entry in alive if entry["failure"] is None]
+            alive = [entry for entry in alive if _runnable(entry)]
         for entry in alive:
             entry["timing"] = {"loops": loops[entry["id"]], "warmups": settings.warmups, "processes": processes[entry["id"]]}
 
@@ -299,7 +380,17 @@ class Suite:
             profile["pstats"] = relative[entry["id"]]
             entry["profile"] = profile
 
+    def _value(self, entries):
+        for entry, data in self._batch("value", {"kind": "value"}, entries):
+            entry["value"] = data["value"]
+
     def _memory(self, entries):
         job = {"kind": "memory", "warmups": self.settings.memory_warmups, "cost": self.settings.memory_cost}
-        for entry, data in self._batch("memory", job, entries):
+        # One plain iteration's seconds, as the timing pass measured it, sizes the memory pass's budget.
+        specs = [self._spec(entry, plain=_plain_seconds(entry["timing"])) for entry in entries]
+        for entry, data in self._batch("memory", job, entries, specs):
             entry["memory"] = data["memory"]
+
+
+def _runnable(entry):
+    return entry["failure"] is None and "skipped" not in entry

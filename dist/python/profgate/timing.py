@@ -87,19 +87,33 @@ def calibrate(call, min_time, keep_gc, prepare=None, first=None):
     scaled down to what the last measurement says lasts ``min_time`` (with a 10% margin), as every later value
     would otherwise spend the overshoot again. ``first`` is called with the wall seconds of the first iteration.
     """
+    return _calibrate(call, min_time, keep_gc, prepare, first)[0]
+
+
+def _calibrate(call, min_time, keep_gc, prepare, first):
+    """``calibrate``'s loop count, and when it is 1 the value that found it, ``(cpu, wall)``: a full value of the
+    final loop count, which a long benchmark's timing process counts as its warm-up instead of spending another
+    iteration on one."""
     # The first call pays for imports and caches; calibrating on it could fix loops too low for the rest.
     seconds = first_iteration(call, prepare)
     if first is not None:
         first(seconds)
     loops = 1
     while True:
-        elapsed = time_value(call, loops, keep_gc, prepare)[1]
-        if elapsed >= min_time:
+        value = time_value(call, loops, keep_gc, prepare)
+        if value[1] >= min_time and loops > 1:
+            # One stall (the process preempted, a page fault) would otherwise fix a loop count far too low for
+            # every process: a count is long enough only when a second value says so too, and the lower of the
+            # two sizes it.
+            again = time_value(call, loops, keep_gc, prepare)
+            value = min(value, again, key=lambda figures: figures[1])
+        if value[1] >= min_time:
             break
         loops *= 2
+    elapsed = value[1]
     if loops > 1 and elapsed > 0:
         loops = max(loops // 2 + 1, min(loops, int(loops * _CALIBRATION_MARGIN * min_time / elapsed) + 1))
-    return loops
+    return loops, value if loops == 1 else None
 
 
 def budgeted_values(budget, value_seconds, warmups, values):
@@ -114,18 +128,24 @@ def budgeted_values(budget, value_seconds, warmups, values):
 def measure(call, loops, settings, prepare=None, first=None):
     """``{"loops", "cpu", "wall"}`` of one process: ``settings`` gives ``min_time``, ``gc``, ``warmups``,
     ``values`` and ``budget`` (this process's seconds for the benchmark). Without ``loops``, the process calibrates
-    first (and reports the count), its calibration then serving as the warm-up of its first value; ``first`` is
-    called with the wall seconds of one plain iteration as soon as one has been timed."""
+    first (and reports the count); when the count is 1, the calibration's last value is the process's first
+    warm-up. ``first`` is called with the wall seconds of one plain iteration as soon as one has been timed."""
     keep_gc = settings["gc"]
-    if loops is None:
-        loops = calibrate(call, settings["min_time"], keep_gc, prepare, first)
-        first = None
     warmups = settings["warmups"]
+    found = None
+    if loops is None:
+        loops, found = _calibrate(call, settings["min_time"], keep_gc, prepare, first)
+        first = None
     wanted = warmups + settings["values"]
     cpu, wall = [], []
     index = 0
     while index < wanted:
-        cpu_time, wall_time = time_value(call, loops, keep_gc, prepare)
+        if index == 0 and found is not None and warmups > 0:
+            # The calibration's last value already ran the final loop count after the first iteration: it is this
+            # process's first warm-up.
+            cpu_time, wall_time = found
+        else:
+            cpu_time, wall_time = time_value(call, loops, keep_gc, prepare)
         if index == 0:
             if first is not None:
                 first(wall_time / loops)

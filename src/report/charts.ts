@@ -1,0 +1,131 @@
+/**
+ * The report's static pictures as inline SVG: the timing distribution of a benchmark (every process of both sides,
+ * with head's estimate and its interval) and memory live at the peak by source line. Colours come from the page's
+ * style sheet through class names, never from style attributes, so the page's Content-Security-Policy can forbid
+ * inline styles other than its own sheet. Text from results is escaped by the caller's `escape`.
+ */
+import type { LineChange, Timing } from "../core/comparison.js";
+import { formatBytes, formatDuration, formatLevel, formatRatio } from "./format.js";
+
+const WIDTH = 720;
+const LEFT = 56;
+const RIGHT = 24;
+
+/** The values at fractions 0.25, 0.5 and 0.75 of sorted `values` (linear interpolation). */
+function quartiles(values: readonly number[]): [number, number, number] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number): number => {
+    const position = q * (sorted.length - 1);
+    const low = Math.floor(position);
+    const lowValue = sorted[low] ?? 0;
+    return lowValue + ((sorted[Math.min(low + 1, sorted.length - 1)] ?? lowValue) - lowValue) * (position - low);
+  };
+  return [at(0.25), at(0.5), at(0.75)];
+}
+
+/** About `count` round tick values covering [low, high]. */
+function ticks(low: number, high: number, count: number): number[] {
+  const span = high - low;
+  if (!(span > 0)) return [low];
+  const raw = span / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude;
+  const out: number[] = [];
+  for (let v = Math.ceil(low / step) * step; v <= high + step * 1e-9; v += step) out.push(v);
+  return out;
+}
+
+const fixed = (x: number): string => x.toFixed(1);
+
+/** What a distribution plot draws: each side's per-process values and the comparison's timing. */
+export interface Distribution {
+  base: readonly number[];
+  head: readonly number[];
+  timing: Timing;
+}
+
+/**
+ * Per-process times of base and head as a strip plot over a box (quartiles and median), and head's estimate
+ * (base median × the head/base ratio) with its interval, so noise and shift can be told apart at a glance.
+ */
+export function distributionSvg(d: Distribution): string {
+  const { timing } = d;
+  const ratio = timing.ratio;
+  const reference = timing.median.base;
+  const estimate = ratio === null ? null : reference * ratio;
+  const low = timing.lower === null ? null : reference * timing.lower;
+  const high = timing.upper === null ? null : reference * timing.upper;
+  const all = [...d.base, ...d.head, ...[estimate, low, high].filter((v): v is number => v !== null)];
+  let min = Math.min(...all);
+  let max = Math.max(...all);
+  if (!(max > min)) {
+    min *= 0.95;
+    max = max * 1.05 || 1e-9;
+  }
+  const pad = (max - min) * 0.06;
+  min = Math.max(0, min - pad);
+  max += pad;
+  const x = (v: number): number => LEFT + ((v - min) / (max - min)) * (WIDTH - LEFT - RIGHT);
+  const rows = { base: 26, head: 66 };
+  const height = 112;
+  const parts: string[] = [];
+  for (const tick of ticks(min, max, 5)) {
+    parts.push(`<line class="grid" x1="${fixed(x(tick))}" x2="${fixed(x(tick))}" y1="8" y2="86"/>`, `<text class="axis" x="${fixed(x(tick))}" y="102" text-anchor="middle">${formatDuration(tick)}</text>`);
+  }
+  for (const side of ["base", "head"] as const) {
+    const values = d[side];
+    const y = rows[side];
+    parts.push(`<text class="label" x="4" y="${y + 4}">${side}</text>`);
+    if (values.length === 0) continue;
+    const [q1, q2, q3] = quartiles(values);
+    parts.push(
+      `<rect class="box ${side}" x="${fixed(x(q1))}" y="${y - 10}" width="${fixed(Math.max(1, x(q3) - x(q1)))}" height="20"><title>${side}: quartiles ${formatDuration(q1)} – ${formatDuration(q3)}, median ${formatDuration(q2)}</title></rect>`,
+      `<line class="median ${side}" x1="${fixed(x(q2))}" x2="${fixed(x(q2))}" y1="${y - 10}" y2="${y + 10}"/>`,
+    );
+    values.forEach((v, i) => {
+      // A fixed, repeatable jitter: points with equal values stay distinguishable and the picture never changes.
+      const dy = ((i * 7) % 11) - 5;
+      parts.push(`<circle class="${side}" cx="${fixed(x(v))}" cy="${y + dy}" r="3"><title>${side} process ${i + 1}: ${formatDuration(v)}</title></circle>`);
+    });
+  }
+  if (estimate !== null) {
+    const y = rows.head + 16;
+    const from = x(low ?? min);
+    const to = x(high ?? max);
+    const e = x(estimate);
+    const interval = `${low === null ? "unbounded" : formatDuration(low)} – ${high === null ? "unbounded" : formatDuration(high)}`;
+    parts.push(
+      `<line class="reference" x1="${fixed(x(reference))}" x2="${fixed(x(reference))}" y1="8" y2="86"><title>base median ${formatDuration(reference)}</title></line>`,
+      `<line class="interval" x1="${fixed(from)}" x2="${fixed(to)}" y1="${y}" y2="${y}"/>`,
+      `<path class="estimate" d="M${fixed(e)} ${y - 5}L${fixed(e + 5)} ${y}L${fixed(e)} ${y + 5}L${fixed(e - 5)} ${y}Z"><title>head estimate ${formatDuration(estimate)} (${formatRatio(ratio ?? 1)}), ${formatLevel(timing.level)} bounds ${interval}</title></path>`,
+    );
+  }
+  return `<svg class="chart distribution" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="time per iteration of each process, base and head">${parts.join("")}</svg>`;
+}
+
+/** At most this many lines are drawn; the table under the picture lists them all. */
+export const MEMORY_BARS = 10;
+
+/** Memory live at the peak by source line: a bar per side for the lines whose size changed most. */
+export function memoryBarsSvg(lines: readonly LineChange[], escape: (text: string) => string): string {
+  const shown = lines.slice(0, MEMORY_BARS);
+  const labelWidth = 300;
+  const valueWidth = 150;
+  const barWidth = WIDTH - labelWidth - valueWidth;
+  const rowHeight = 30;
+  const largest = Math.max(1, ...shown.flatMap((l) => [Math.abs(l.size.base), Math.abs(l.size.head)]));
+  const parts: string[] = [];
+  shown.forEach((l, i) => {
+    const y = 6 + i * rowHeight;
+    const where = `${l.file}:${l.line.head ?? l.line.base ?? 0} ${l.function}`;
+    const label = where.length > 48 ? `…${where.slice(-47)}` : where;
+    parts.push(`<text class="label" x="0" y="${y + 14}"><title>${escape(`${where}: ${l.source}`)}</title>${escape(label)}</text>`);
+    (["base", "head"] as const).forEach((side, k) => {
+      const width = (Math.abs(l.size[side]) / largest) * barWidth;
+      parts.push(`<rect class="bar ${side}" x="${labelWidth}" y="${y + k * 11}" width="${fixed(Math.max(width, 0.5))}" height="10"><title>${side}: ${formatBytes(l.size[side])}</title></rect>`);
+    });
+    parts.push(`<text class="axis" x="${labelWidth + barWidth + 8}" y="${y + 14}">${formatBytes(l.size.base)} → ${formatBytes(l.size.head)}</text>`);
+  });
+  const height = 6 + shown.length * rowHeight;
+  return `<svg class="chart memory" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="memory live at the peak by line, base and head">${parts.join("")}</svg>`;
+}

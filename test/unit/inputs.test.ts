@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/core/config.js";
+import { parseInputs } from "../../src/action/inputs.js";
+
+function inputs(values: Record<string, string>) {
+  return parseInputs((name) => ({ "github-token": "t", ...values })[name] ?? "");
+}
+
+describe("the shard and mode inputs", () => {
+  it("read a shard for mode run, and mode merge without one", () => {
+    expect(inputs({ shard: "3/4" })).toMatchObject({ mode: "run", shard: { index: 3, count: 4 } });
+    expect(inputs({ mode: "merge" })).toMatchObject({ mode: "merge", shard: null });
+    expect(inputs({})).toMatchObject({ mode: "run", shard: null });
+  });
+
+  it("refuse a malformed shard, naming the input and quoting the value", () => {
+    expect(() => inputs({ shard: "5/4" })).toThrow(ConfigError);
+    expect(() => inputs({ shard: "5/4" })).toThrow('input "shard": "5/4" is not allowed; expected "i/n"');
+  });
+
+  it("refuse a shard in the modes that measure nothing", () => {
+    expect(() => inputs({ mode: "merge", shard: "1/2" })).toThrow('input "shard": "1/2" is not allowed with mode "merge"');
+    expect(() => inputs({ mode: "comment", shard: "1/2" })).toThrow(/with mode "comment"/);
+    expect(() => inputs({ mode: "combine" })).toThrow(/input "mode": "combine" is not allowed; expected "run" .*"merge"/);
+  });
+});
