@@ -14,7 +14,8 @@
 // statistics (level 0.99 split over the looks, the 1% interleaved margin) are the defaults.
 // Not a test: figures go in the README ("Noise evaluation").
 //   node scripts/noise-ab.mjs [--minutes 25] [--time-threshold 2] [--sizes 0,2,5,10] [--python python3]
-//                             [--min-time SECONDS] [--max-time SECONDS] (default: profgate's defaults)
+//                             [--timing MIN:MAX,MIN:MAX...] (min-time and max-time in seconds, one pair per setting
+//                             to compare, trials alternating between them; default: profgate's defaults)
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -30,8 +31,7 @@ const { values } = parseArgs({
     "time-threshold": { type: "string", default: "2" },
     sizes: { type: "string", default: "0,2,5,10" },
     python: { type: "string", default: "python3" },
-    "min-time": { type: "string" },
-    "max-time": { type: "string" },
+    timing: { type: "string" },
   },
 });
 const minutes = Number(values.minutes);
@@ -150,13 +150,14 @@ function clopperPearson(k, n) {
 }
 
 const { runInterleaved, resolveRunSettings } = await loadAb();
-const timing = {
-  ...(values["min-time"] === undefined ? {} : { minTime: Number(values["min-time"]) }),
-  ...(values["max-time"] === undefined ? {} : { maxTime: Number(values["max-time"]) }),
-};
-const settings = resolveRunSettings({ python: values.python, pythonpath: ["src"], ...timing });
+const configs = (values.timing === undefined ? [""] : values.timing.split(",")).map((pair) => {
+  const [minTime, maxTime] = pair.split(":").map((x) => (x === undefined || x === "" ? undefined : Number(x)));
+  return resolveRunSettings({ python: values.python, pythonpath: ["src"], ...(minTime === undefined ? {} : { minTime }), ...(maxTime === undefined ? {} : { maxTime }) });
+});
+const label = (settings) => `min-time ${settings.minTime} s, max-time ${settings.maxTime} s`;
 const work = await mkdtemp(join(tmpdir(), "profgate-noise-ab-"));
-const tally = new Map(sizes.map((s) => [s, { trials: 0, comparisons: 0, regressed: 0, gating: 0, unchanged: 0, improved: 0, inconclusive: 0, failed: 0, rounds: [], seconds: [], ratios: [] }]));
+const newTally = () => ({ trials: 0, comparisons: 0, regressed: 0, gating: 0, unchanged: 0, improved: 0, inconclusive: 0, failed: 0, rounds: [], seconds: [], ratios: [] });
+const tallies = configs.map(() => new Map(sizes.map((s) => [s, newTally()])));
 const started = Date.now();
 try {
   await writeTree(join(work, "base"), 0);
@@ -165,8 +166,10 @@ try {
   const thresholds = { flags: { timeThreshold } };
   for (let trial = 0; (Date.now() - started) / 60_000 < minutes; trial++) {
     const size = sizes[trial % sizes.length];
+    const which = Math.floor(trial / sizes.length) % configs.length;
+    const settings = configs[which];
     const run = await runInterleaved({ baseTree: join(work, "base"), headTree: join(work, `p${size}`), settings, thresholds });
-    const t = tally.get(size);
+    const t = tallies[which].get(size);
     t.trials += 1;
     t.seconds.push(run.elapsedSeconds);
     for (const bench of run.comparison.benchmarks) {
@@ -177,7 +180,7 @@ try {
       if (bench.timing?.ratio != null) t.ratios.push(bench.timing.ratio);
     }
     process.stderr.write(
-      `trial ${trial + 1} (${size}%): ${run.comparison.benchmarks.map((b) => `${b.name} ${b.verdict} ${b.timing?.ratio?.toFixed(3)} [${b.timing?.lower?.toFixed(3)}, ${b.timing?.upper?.toFixed(3)}] ${run.rounds[b.id]} rounds`).join("; ")} · ${run.elapsedSeconds.toFixed(0)} s\n`,
+      `trial ${trial + 1} (${size}%, ${label(settings)}): ${run.comparison.benchmarks.map((b) => `${b.name} ${b.verdict} ${b.timing?.ratio?.toFixed(3)} [${b.timing?.lower?.toFixed(3)}, ${b.timing?.upper?.toFixed(3)}] ${run.rounds[b.id]} rounds`).join("; ")} · ${run.elapsedSeconds.toFixed(0)} s\n`,
     );
   }
 } finally {
@@ -187,15 +190,22 @@ try {
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(
-  `Interleaved A/B on this machine (${minutes} min): 2 benchmarks per trial, default round plan and budget, time threshold ${pct(timeThreshold)}, level 0.99 split over the looks, min-time ${settings.minTime} s, max-time ${settings.maxTime} s`,
+  `Interleaved A/B on this machine (${minutes} min): 2 benchmarks per trial, default round plan and budget, time threshold ${pct(timeThreshold)}, level 0.99 split over the looks`,
 );
-for (const [size, t] of tally) {
-  if (t.comparisons === 0) continue;
-  const hits = t.regressed;
-  const [lo, hi] = clopperPearson(hits, t.comparisons);
-  const label = size === 0 ? "A/A (identical)" : `${size}% slower`;
-  const rate = size === 0 ? "false positives" : "detected";
-  console.log(
-    `  ${label.padEnd(16)} ${t.trials} trials, ${t.comparisons} comparisons: ${rate} ${hits} (${pct(hits / t.comparisons)}, 95% CI ${pct(lo)}–${pct(hi)}); gating ${t.gating}, unchanged ${t.unchanged}, improved ${t.improved}, inconclusive ${t.inconclusive}; median rounds ${med(t.rounds)}, median ratio ${med(t.ratios)?.toFixed(3)}, median trial ${med(t.seconds)?.toFixed(0)} s`,
-  );
+for (const [which, tally] of tallies.entries()) {
+  console.log(` ${label(configs[which])}:`);
+  report(tally);
+}
+
+function report(tally) {
+  for (const [size, t] of tally) {
+    if (t.comparisons === 0) continue;
+    const hits = t.regressed;
+    const [lo, hi] = clopperPearson(hits, t.comparisons);
+    const name = size === 0 ? "A/A (identical)" : `${size}% slower`;
+    const rate = size === 0 ? "false positives" : "detected";
+    console.log(
+      `  ${name.padEnd(16)} ${t.trials} trials, ${t.comparisons} comparisons: ${rate} ${hits} (${pct(hits / t.comparisons)}, 95% CI ${pct(lo)}–${pct(hi)}); gating ${t.gating}, unchanged ${t.unchanged}, improved ${t.improved}, inconclusive ${t.inconclusive}; median rounds ${med(t.rounds)}, median ratio ${med(t.ratios)?.toFixed(3)}, median trial ${med(t.seconds)?.toFixed(0)} s`,
+    );
+  }
 }
