@@ -2,7 +2,7 @@
 // `profgate run` as CI would make on two commits with identical code, compares consecutive runs, and prints how
 // many benchmark comparisons came out regressed (false positives). Target: none over at least 20 comparisons.
 // Not a test: figures go in the README.
-//   node scripts/noise-aa.mjs [--comparisons N] [--processes N]
+//   node scripts/noise-aa.mjs [--comparisons N] [--processes N] [--min-time SECONDS] [--max-time SECONDS]
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,13 +12,24 @@ import { parseArgs } from "node:util";
 import { loadCore } from "./load-core.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const { values } = parseArgs({ options: { comparisons: { type: "string", default: "20" }, processes: { type: "string", default: "10" } } });
+const { values } = parseArgs({
+  options: {
+    comparisons: { type: "string", default: "20" },
+    processes: { type: "string", default: "10" },
+    "min-time": { type: "string" },
+    "max-time": { type: "string" },
+  },
+});
+const timing = [
+  ...(values["min-time"] === undefined ? [] : ["--min-time", values["min-time"]]),
+  ...(values["max-time"] === undefined ? [] : ["--max-time", values["max-time"]]),
+];
 const demo = join(root, "examples", "demo");
 const { compare, parseResults } = await loadCore();
 
 function run(out) {
   return new Promise((resolve, reject) => {
-    const child = spawn("python3", ["-m", "profgate", "run", "benchmarks", "--pythonpath", "src", "--out", out, "--processes", values.processes], {
+    const child = spawn("python3", ["-m", "profgate", "run", "benchmarks", "--pythonpath", "src", "--out", out, "--processes", values.processes, ...timing], {
       cwd: demo,
       env: { ...process.env, PYTHONPATH: join(root, "python") },
       stdio: ["ignore", "ignore", "ignore"],
