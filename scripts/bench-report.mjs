@@ -4,16 +4,15 @@
 //
 //   node scripts/bench-report.mjs [--functions 2000] [--benchmarks 1] [--repeat 5] [--chromium /usr/bin/chromium]
 /* global document, MouseEvent -- the page timings run inside the browser page */
-import { build } from "esbuild";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { loadCore } from "./load-core.mjs";
 import { chromium } from "playwright-core";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
   options: {
     functions: { type: "string", default: "2000" },
@@ -25,28 +24,6 @@ const { values } = parseArgs({
 const FUNCTIONS = Number(values.functions);
 const BENCHMARKS = Number(values.benchmarks);
 const REPEAT = Number(values.repeat);
-
-/** Bundles the comparison and the HTML renderer to a temporary module, as the CLI bundles them. */
-async function loadRenderer() {
-  const outfile = join(tmpdir(), `profgate-report-${process.pid}.mjs`);
-  await build({
-    stdin: {
-      contents: 'export { compare } from "./src/core/compare.ts"; export { renderHtml } from "./src/report/html.ts";',
-      resolveDir: root,
-      loader: "ts",
-    },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    outfile,
-    logLevel: "warning",
-  });
-  try {
-    return await import(pathToFileURL(outfile).href);
-  } finally {
-    await rm(outfile, { force: true });
-  }
-}
 
 /** A deterministic pseudo-random generator (mulberry32), so every run draws the same profiles. */
 function random(seed) {
@@ -160,7 +137,7 @@ function results(benchmarks, scale) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const { compare, renderHtml } = await loadRenderer();
+const { compare, renderHtml } = await loadCore();
 const slower = new Map(Array.from({ length: 12 }, (_, k) => [37 + k * 131, 6]));
 const base = results(Array.from({ length: BENCHMARKS }, () => makeProfile(FUNCTIONS, new Map())), 1);
 const head = results(Array.from({ length: BENCHMARKS }, () => makeProfile(FUNCTIONS, slower)), 1.3);
