@@ -7,7 +7,9 @@ import type { ProjectConfig, RunSettings } from "../core/config.js";
 import type { Confirmations } from "../core/confirmations.js";
 import type { Results } from "../core/results.js";
 import type { ThresholdConfig } from "../core/thresholds.js";
+import type { BaselineOutcome } from "./baseline.js";
 import type { ActionInputs } from "./inputs.js";
+import type { Report } from "./publish.js";
 
 /** The threshold layers: pyproject.toml, its per-benchmark overrides, then the inputs. */
 export function thresholdsOf(project: ProjectConfig, inputs: ActionInputs): ThresholdConfig {
@@ -39,4 +41,32 @@ export function noBenchmarks(settings: RunSettings, cwd: string): Error {
   return new Error(
     `no benchmarks found in ${settings.paths.join(", ")} (under ${cwd}): expected files named bench_*.py with functions named bench_*; set the "benchmarks" input or [tool.profgate] benchmarks`,
   );
+}
+
+/**
+ * The report of a job that measured (or merged) the head results in `out` and uploads them as this run's artifact:
+ * what run mode and merge mode hand to publishing alike.
+ */
+export async function uploadedReport(
+  head: Results,
+  out: string,
+  cwd: string,
+  comparison: Comparison | null,
+  baseline: BaselineOutcome | null,
+  pr: { number: number; headSha: string } | null,
+  runnerSha: string,
+): Promise<Report> {
+  return {
+    head,
+    resultsDir: out,
+    uploadFiles: await listFiles(out),
+    comparison,
+    baseline,
+    pullRequest: pr === null ? null : { number: pr.number, headSha: pr.headSha },
+    headSha: pr?.headSha ?? runnerSha,
+    upload: true,
+    headArtifactUrl: null,
+    workingDirectory: relative(process.cwd(), cwd),
+    statusSha: null,
+  };
 }

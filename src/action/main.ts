@@ -6,7 +6,7 @@
  * PR code.
  */
 import * as core from "@actions/core";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Comparison } from "../core/comparison.js";
 import { applyConfirmations, type Confirmations } from "../core/confirmations.js";
 import { resolveRunSettings } from "../core/config.js";
@@ -19,7 +19,7 @@ import { loadProjectConfig, readConfirmations } from "../adapters/project.js";
 import { ensureValgrind } from "../adapters/valgrind.js";
 import { parseInputs, type ActionInputs } from "./inputs.js";
 import { confirmationsOf, confirmOnRunner, describeApplied } from "./confirm.js";
-import { compareWith, CONFIRMATIONS_FILE, listFiles, noBenchmarks, thresholdsOf, writeConfirmations } from "./comparing.js";
+import { compareWith, CONFIRMATIONS_FILE, noBenchmarks, thresholdsOf, uploadedReport, writeConfirmations } from "./comparing.js";
 import { fetchBaseline, fetchRunResults, type BaselineOutcome } from "./baseline.js";
 import { publish, type Report } from "./publish.js";
 import { readRunner, type Runner } from "./runner.js";
@@ -112,19 +112,7 @@ async function runMode(inputs: ActionInputs, runner: Runner, services: Services)
       await writeConfirmations(out, confirmationsOf(confirmed, null, runner.runnerName));
     }
   }
-  return {
-    head: harness.results,
-    resultsDir: out,
-    uploadFiles: await listFiles(out),
-    comparison,
-    baseline,
-    pullRequest: pr === null ? null : { number: pr.number, headSha: pr.headSha },
-    headSha: pr?.headSha ?? runner.sha,
-    upload: true,
-    headArtifactUrl: null,
-    workingDirectory: relative(process.cwd(), cwd),
-    statusSha: null,
-  };
+  return uploadedReport(harness.results, out, cwd, comparison, baseline, pr, runner.sha);
 }
 
 async function commentMode(inputs: ActionInputs, runner: Runner, services: Services): Promise<Report | null> {

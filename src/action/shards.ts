@@ -7,7 +7,7 @@
  */
 import * as core from "@actions/core";
 import { cp, mkdir, stat, writeFile } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Comparison } from "../core/comparison.js";
 import { applyConfirmations, mergeConfirmations, type Confirmations } from "../core/confirmations.js";
 import { resolveRunSettings } from "../core/config.js";
@@ -17,7 +17,7 @@ import { GitHubApiError } from "../adapters/github.js";
 import { loadProjectConfig, readConfirmations, readResults } from "../adapters/project.js";
 import { runShard } from "../adapters/shard.js";
 import { fetchBaseline, type BaselineOutcome } from "./baseline.js";
-import { compareWith, CONFIRMATIONS_FILE, listFiles, noBenchmarks, thresholdsOf, writeConfirmations } from "./comparing.js";
+import { compareWith, CONFIRMATIONS_FILE, listFiles, noBenchmarks, thresholdsOf, uploadedReport, writeConfirmations } from "./comparing.js";
 import { confirmationsOf, confirmOnRunner, describeApplied } from "./confirm.js";
 import type { ActionInputs } from "./inputs.js";
 import type { Services } from "./main.js";
@@ -195,17 +195,5 @@ export async function mergeMode(inputs: ActionInputs, runner: Runner, services: 
       if (note !== null) baseline = { ...baseline, note: `${baseline.note} ${note}` };
     }
   }
-  return {
-    head: merged,
-    resultsDir: out,
-    uploadFiles: await listFiles(out),
-    comparison,
-    baseline,
-    pullRequest: pr === null ? null : { number: pr.number, headSha: pr.headSha },
-    headSha: pr?.headSha ?? runner.sha,
-    upload: true,
-    headArtifactUrl: null,
-    workingDirectory: relative(process.cwd(), cwd),
-    statusSha: null,
-  };
+  return uploadedReport(merged, out, cwd, comparison, baseline, pr, runner.sha);
 }
