@@ -109,14 +109,11 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, 
     budget = min(cost * max(plain or 0.0, SHORTEST), TIMEOUT_SHARE * timeout)
     try:
         tracemalloc.start(1)
-        if _HOOK_BUILDS_LINE_TABLES and warmups > 0:
-            sys.setprofile(_ignore)
-            try:
-                warm_up(call, max(1, warmups - untraced), prepare)
-            finally:
-                sys.setprofile(None)
-        else:
-            warm_up(call, warmups - untraced, prepare)
+        # On Python 3.11 at least one warm-up runs under a hook that does nothing; the finally below removes it.
+        build_lines = _HOOK_BUILDS_LINE_TABLES and warmups > 0
+        sys.setprofile(_ignore if build_lines else None)
+        warm_up(call, max(1, warmups - untraced) if build_lines else warmups - untraced, prepare)
+        sys.setprofile(None)
         # What exists now (the modules, other benchmarks' leftovers, even garbage: it stays as it is through the
         # iterations) is kept out of the collections the pass makes before each snapshot: a full collection would
         # otherwise grow with the worker's whole heap, and with it each benchmark's cost with the suite's size.
