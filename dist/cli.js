@@ -31249,6 +31249,7 @@ var package_default = {
     build: "node scripts/build.mjs",
     typecheck: "tsc --noEmit",
     lint: "eslint .",
+    pretest: "bash scripts/test-env.sh",
     test: "npm run typecheck && npm run lint && npm run build && vitest run",
     "test:unit": "vitest run test/unit",
     "bench:cost": "node scripts/bench-cost.mjs"

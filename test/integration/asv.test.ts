@@ -4,55 +4,20 @@
  * statuses, tracked numbers, sizes, set-up order) come from what the fixture code does.
  */
 import { execa } from "execa";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { compare } from "../../src/core/compare.js";
-import { parseResults, type Benchmark, type Results } from "../../src/core/results.js";
+import { parseResults, type Results } from "../../src/core/results.js";
+import { benchOf, harnessRunner, scratchFolder, resultsOf, type HarnessRun as Run } from "../support/harness.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const fixture = join(root, "test", "fixtures", "suites", "asv");
 const quick = ["--pythonpath", "src", "--processes", "2", "--values", "2", "--min-time", "0.001", "--profile-iterations", "2"];
 
-const scratch = mkdtempSync(join(tmpdir(), "profgate-asv-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-interface Run {
-  exitCode: number;
-  stderr: string;
-  events: Record<string, unknown>[];
-  out: string;
-}
-
-let runs = 0;
-
-async function harness(cwd: string, args: readonly string[]): Promise<Run> {
-  runs += 1;
-  const out = join(scratch, `run-${runs}`);
-  const result = await execa("python3", ["-m", "profgate", "run", "--out", out, "--events-fd", "3", ...args], {
-    cwd,
-    env: { PYTHONPATH: join(root, "python"), PYTHONDONTWRITEBYTECODE: "1" },
-    stdio: ["ignore", "pipe", "pipe", "pipe"],
-    reject: false,
-  });
-  const events = String(result.stdio[3] ?? "")
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { exitCode: result.exitCode ?? -1, stderr: result.stderr, events, out };
-}
-
-function results(run: Run): Results {
-  return parseResults(JSON.parse(readFileSync(join(run.out, "results.json"), "utf8")), run.out);
-}
-
-function bench(document: Results, id: string): Benchmark {
-  const found = document.benchmarks.find((b) => b.id === id);
-  if (found === undefined) throw new Error(`no benchmark ${id} in ${document.benchmarks.map((b) => b.id).join(", ")}`);
-  return found;
-}
+const scratch = scratchFolder("asv");
+const harness = harnessRunner(scratch);
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -73,7 +38,7 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
   beforeAll(async () => {
     // No --suite and no PATH: asv.conf.json's benchmark_dir ("bench") replaces the default "benchmarks".
     run = await harness(fixture, quick);
-    document = results(run);
+    document = resultsOf(run);
   }, 240_000);
 
   it("reads benchmark_dir and names every benchmark as asv does, in asv's order", () => {
@@ -107,22 +72,22 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
       "order.TrackOrder.track_setup_cache_runs",
       "sub.nested.TimeNested.time_count",
     ]);
-    expect(bench(document, "grid.TimeGrid.time_build(10, 'col')")).toMatchObject({ file: "bench/grid.py", name: "grid.TimeGrid.time_build", params: { n: 10, order: "col" } });
-    expect(bench(document, "grid.Sizes.track_cells(1000)").params).toEqual({ param1: 1000 });
+    expect(benchOf(document, "grid.TimeGrid.time_build(10, 'col')")).toMatchObject({ file: "bench/grid.py", name: "grid.TimeGrid.time_build", params: { n: 10, order: "col" } });
+    expect(benchOf(document, "grid.Sizes.track_cells(1000)").params).toEqual({ param1: 1000 });
     // benchmark_name replaces the name; values shown alike are numbered; a default repr loses its address.
-    expect(bench(document, "custom.name.time_other")).toMatchObject({ status: "ok", file: "bench/ids.py" });
-    expect(bench(document, "ids.TimeIds.time_join('a' (1), <bench.ids.Point object>)").params).toEqual({ text: "a", param2: "<bench.ids.Point object>" });
-    expect(bench(document, "custom.name.time_other (again, in bench/ids.py)").failure?.message).toBe(
+    expect(benchOf(document, "custom.name.time_other")).toMatchObject({ status: "ok", file: "bench/ids.py" });
+    expect(benchOf(document, "ids.TimeIds.time_join('a' (1), <bench.ids.Point object>)").params).toEqual({ text: "a", param2: "<bench.ids.Point object>" });
+    expect(benchOf(document, "custom.name.time_other (again, in bench/ids.py)").failure?.message).toBe(
       "another benchmark already has the id custom.name.time_other; asv names must be unique",
     );
-    expect(bench(document, "ids.track_bad_params")).toMatchObject({
+    expect(benchOf(document, "ids.track_bad_params")).toMatchObject({
       status: "error",
       failure: { pass: "collect", message: "cannot set up the benchmark for discovery: TypeError: ids.track_bad_params.params must be a list of values (or of lists, one per parameter), not int" },
     });
   });
 
   it("reports a module that fails to import as one failed entry naming it, and runs the rest", () => {
-    const broken = bench(document, "broken");
+    const broken = benchOf(document, "broken");
     expect(broken).toMatchObject({ status: "error", file: "bench/broken.py", failure: { pass: "collect" } });
     expect(broken.failure?.message).toBe("cannot import benchmark module broken (bench/broken.py): ModuleNotFoundError: No module named 'shapes.no_such_module'");
     expect(broken.failure?.output).toContain('bench/broken.py", line 1');
@@ -136,34 +101,34 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
   });
 
   it("times time_ benchmarks through the three passes, with setup_cache's value and relative imports", () => {
-    const timed = bench(document, "grid.TimeGrid.time_build(10, 'row')");
+    const timed = benchOf(document, "grid.TimeGrid.time_build(10, 'row')");
     expect(timed.kind).toBeUndefined();
     expect(timed.timing?.processes).toHaveLength(2);
     const build = timed.profile?.functions.find((f) => f.file === "src/shapes/grid.py" && f.name === "build");
     expect(build?.calls).toBe(1);
     expect(timed.memory).not.toBeNull();
     // A subpackage's module importing its parent's helper, which reads the sample file beside the benchmarks.
-    const nested = bench(document, "sub.nested.TimeNested.time_count");
+    const nested = benchOf(document, "sub.nested.TimeNested.time_count");
     expect(nested.status).toBe("ok");
     expect(nested.profile?.functions.find((f) => f.file === "bench/helpers.py" && f.name === "sample_words")?.calls).toBe(1);
   });
 
   it("skips a combination whose setup raises NotImplementedError, without failing it", () => {
     for (const id of ["grid.TimeGrid.time_build(20, 'col')", "grid.TimeGrid.peakmem_build(20, 'col')"]) {
-      expect(bench(document, id)).toMatchObject({ status: "ok", skipped: SKIP, failure: null, timing: null, profile: null, memory: null });
+      expect(benchOf(document, id)).toMatchObject({ status: "ok", skipped: SKIP, failure: null, timing: null, profile: null, memory: null });
     }
-    expect(bench(document, "grid.TimeGrid.time_build(20, 'row')").skipped).toBeUndefined();
+    expect(benchOf(document, "grid.TimeGrid.time_build(20, 'row')").skipped).toBeUndefined();
     const done = run.events.filter((e) => e.event === "done" && e.status === "skipped").map((e) => e.id);
     // timeraw_ at collection, then as each pass reaches a combination: the timing pass before the memory pass.
     expect(done).toEqual(["grid.timeraw_startup", "grid.TimeGrid.time_build(20, 'col')", "grid.TimeGrid.peakmem_build(20, 'col')"]);
   });
 
   it("reports timeraw_ benchmarks as unsupported, by name", () => {
-    expect(bench(document, "grid.timeraw_startup")).toMatchObject({ status: "ok", skipped: "timeraw_ benchmarks (code timed in a fresh interpreter) are not supported by profgate", timing: null });
+    expect(benchOf(document, "grid.timeraw_startup")).toMatchObject({ status: "ok", skipped: "timeraw_ benchmarks (code timed in a fresh interpreter) are not supported by profgate", timing: null });
   });
 
   it("measures peakmem_ in the memory pass only", () => {
-    const scratchPeak = bench(document, "grid.Sizes.peakmem_scratch(1000)");
+    const scratchPeak = benchOf(document, "grid.Sizes.peakmem_scratch(1000)");
     expect(scratchPeak).toMatchObject({ kind: "peakmem", timing: null, profile: null });
     // bytearray(2_000_000) plus its object header.
     expect(scratchPeak.memory?.peak).toBeGreaterThanOrEqual(2_000_000);
@@ -172,9 +137,9 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
 
   it("records a mem_ benchmark's deep size and a track_ benchmark's number with its unit", async () => {
     const size = Number((await execa("python3", ["-c", "import sys; print(sys.getsizeof(bytes(1000)))"])).stdout);
-    expect(bench(document, "grid.Sizes.mem_payload(1000)")).toMatchObject({ kind: "mem", value: size, timing: null, memory: null });
-    expect(bench(document, "grid.Sizes.track_cells(1000)")).toMatchObject({ kind: "track", value: 100, unit: "cells" });
-    expect(bench(document, "limits.track_not_a_number")).toMatchObject({
+    expect(benchOf(document, "grid.Sizes.mem_payload(1000)")).toMatchObject({ kind: "mem", value: size, timing: null, memory: null });
+    expect(benchOf(document, "grid.Sizes.track_cells(1000)")).toMatchObject({ kind: "track", value: 100, unit: "cells" });
+    expect(benchOf(document, "limits.track_not_a_number")).toMatchObject({
       status: "error",
       value: null,
       failure: { pass: "value", message: "TypeError: limits.track_not_a_number returned 'many'; a track_ benchmark returns a finite number" },
@@ -182,16 +147,16 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
   });
 
   it("runs setup in asv's order and setup_cache once per worker", () => {
-    expect(bench(document, "order.TrackOrder.track_order").value).toBe(123);
-    expect(bench(document, "order.TrackOrder.track_setup_cache_runs").value).toBe(1);
+    expect(benchOf(document, "order.TrackOrder.track_order").value).toBe(123);
+    expect(benchOf(document, "order.TrackOrder.track_setup_cache_runs").value).toBe(1);
   });
 
   it("applies number, repeat, timeout and pretty_name", () => {
-    expect(bench(document, "grid.time_words")).toMatchObject({ pretty_name: "Sorting the sample words", timing: { loops: 7 } });
-    expect(bench(document, "limits.time_repeat_once").timing?.processes.map((p) => p.cpu.length)).toEqual([1, 1]);
+    expect(benchOf(document, "grid.time_words")).toMatchObject({ pretty_name: "Sorting the sample words", timing: { loops: 7 } });
+    expect(benchOf(document, "limits.time_repeat_once").timing?.processes.map((p) => p.cpu.length)).toEqual([1, 1]);
     // number = 1: a fresh setup before every call, in every pass (the benchmark raises on a used-up list).
-    expect(bench(document, "limits.TimeConsume.time_pop")).toMatchObject({ status: "ok", timing: { loops: 1 }, profile: { iterations: 2 } });
-    const slow = bench(document, "limits.TimeSlow.time_sleep");
+    expect(benchOf(document, "limits.TimeConsume.time_pop")).toMatchObject({ status: "ok", timing: { loops: 1 }, profile: { iterations: 2 } });
+    const slow = benchOf(document, "limits.TimeSlow.time_sleep");
     expect(slow.status).toBe("timeout");
     expect(slow.failure?.message).toMatch(/^timed out after 0\.5 s in the timing pass/);
   });
@@ -207,7 +172,7 @@ describe("selecting and naming an asv suite", () => {
   it("takes --suite asv with the benchmark directory as PATH, and --filter on asv's names", async () => {
     const run = await harness(fixture, ["--suite", "asv", "bench", "--filter", "TrackOrder", ...quick]);
     expect(run.exitCode).toBe(0);
-    expect(results(run).benchmarks.map((b) => [b.id, b.value])).toEqual([
+    expect(resultsOf(run).benchmarks.map((b) => [b.id, b.value])).toEqual([
       ["order.TrackOrder.track_order", 123],
       ["order.TrackOrder.track_setup_cache_runs", 1],
     ]);
@@ -248,7 +213,7 @@ describe("gating asv's kinds on a changed project", () => {
     const library = join(head, "src", "shapes", "grid.py");
     writeFileSync(library, readFileSync(library, "utf8").replace("FACTOR = 1\n", "FACTOR = 3\n"));
     const [before, after] = await Promise.all([harness(fixture, ["--filter", "Sizes", ...quick]), harness(head, ["--filter", "Sizes", ...quick])]);
-    const comparison = compare(results(before), results(after), { mode: "separate" });
+    const comparison = compare(resultsOf(before), resultsOf(after), { mode: "separate" });
     const verdicts = Object.fromEntries(comparison.benchmarks.map((b) => [b.id, [b.verdict, b.gating, b.regressions]]));
     expect(verdicts).toEqual({
       "grid.Sizes.mem_payload(1000)": ["regressed", true, ["value"]],

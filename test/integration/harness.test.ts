@@ -4,12 +4,13 @@
  * and line numbers, statuses) come from what the fixture code does, so a harness that guessed could not pass.
  */
 import { execa } from "execa";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseResults, type Benchmark, type MemoryLine, type Results } from "../../src/core/results.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Benchmark, type MemoryLine, type Results } from "../../src/core/results.js";
+import { benchOf, harnessRunner, scratchFolder, resultsOf, type HarnessRun } from "../support/harness.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const harnessPath = join(root, "python");
@@ -18,44 +19,10 @@ const python = "python3";
 // Small settings: the tests check what is measured, not how precisely.
 const quick = ["--processes", "2", "--values", "2", "--min-time", "0.001", "--profile-iterations", "3"];
 
-const scratch = mkdtempSync(join(tmpdir(), "profgate-harness-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-interface HarnessRun {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  events: Record<string, unknown>[];
-  out: string;
-}
-
-let runs = 0;
-
-async function harness(suite: string, args: readonly string[], interpreter = python, env: Record<string, string> = {}): Promise<HarnessRun> {
-  runs += 1;
-  const out = join(scratch, `run-${runs}`);
-  const result = await execa(interpreter, ["-m", "profgate", "run", "--out", out, "--events-fd", "3", ...args], {
-    cwd: join(suites, suite),
-    env: { PYTHONPATH: harnessPath, PYTHONDONTWRITEBYTECODE: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe", "pipe"],
-    reject: false,
-  });
-  const events = String(result.stdio[3] ?? "")
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, events, out };
-}
-
-function results(run: HarnessRun): Results {
-  return parseResults(JSON.parse(readFileSync(join(run.out, "results.json"), "utf8")), run.out);
-}
-
-function bench(document: Results, id: string): Benchmark {
-  const found = document.benchmarks.find((b) => b.id === id);
-  if (found === undefined) throw new Error(`no benchmark ${id} in ${document.benchmarks.map((b) => b.id).join(", ")}`);
-  return found;
-}
+const scratch = scratchFolder("harness");
+const runIn = harnessRunner(scratch);
+const harness = (suite: string, args: readonly string[], interpreter = python, env: Record<string, string> = {}): Promise<HarnessRun> =>
+  runIn(join(suites, suite), args, { interpreter: [interpreter], env });
 
 /** `file:line:name` → calls per iteration, for comparing runs. */
 function callCounts(benchmark: Benchmark): Record<string, number> {
@@ -90,8 +57,8 @@ describe("the harness on a suite that works", () => {
 
   beforeAll(async () => {
     run = await harness("measure", ["--pythonpath", "src", ...quick]);
-    document = results(run);
-    again = results(await harness("measure", ["--pythonpath", "src", ...quick, "--passes", "profile"]));
+    document = resultsOf(run);
+    again = resultsOf(await harness("measure", ["--pythonpath", "src", ...quick, "--passes", "profile"]));
   });
 
   it("exits 0, writes valid results and nothing on stdout", () => {
@@ -106,9 +73,9 @@ describe("the harness on a suite that works", () => {
 
   it("gives parametrised benchmarks exact ids in declaration order, with typed params and the declared clock", () => {
     expect(document.benchmarks.map((b) => b.id)).toEqual(measureIds);
-    const sum = bench(document, `${calls}::bench_sum_of_squares[n=100,reverse=True]`);
+    const sum = benchOf(document, `${calls}::bench_sum_of_squares[n=100,reverse=True]`);
     expect(sum).toMatchObject({ file: calls, name: "bench_sum_of_squares", params: { n: 100, reverse: true }, clock: "cpu" });
-    expect(bench(document, `${calls}::bench_label[label='b c']`)).toMatchObject({ params: { label: "b c" }, clock: "wall" });
+    expect(benchOf(document, `${calls}::bench_label[label='b c']`)).toMatchObject({ params: { label: "b c" }, clock: "wall" });
   });
 
   it("reports progress events on the given file descriptor", () => {
@@ -137,7 +104,7 @@ describe("the harness on a suite that works", () => {
   });
 
   it("counts exactly the calls an iteration makes, keyed by file, line and name", () => {
-    const three = bench(document, `${calls}::bench_three_squares`).profile;
+    const three = benchOf(document, `${calls}::bench_three_squares`).profile;
     const functions = three?.functions ?? [];
     const square = functions.findIndex((f) => f.file === "src/calc/ops.py" && f.line === 4 && f.name === "square");
     const caller = functions.findIndex((f) => f.file === calls && f.line === 6 && f.name === "bench_three_squares");
@@ -145,7 +112,7 @@ describe("the harness on a suite that works", () => {
     expect(functions[caller]).toMatchObject({ calls: 1 });
     expect(three?.edges).toContainEqual(expect.objectContaining({ caller, callee: square, calls: 3 }));
 
-    const counts = callCounts(bench(document, `${calls}::bench_sum_of_squares[n=100,reverse=False]`));
+    const counts = callCounts(benchOf(document, `${calls}::bench_sum_of_squares[n=100,reverse=False]`));
     expect(counts["src/calc/ops.py:4:square"]).toBe(100);
     expect(counts["src/calc/ops.py:9:<genexpr>"]).toBe(101);
     expect(counts["~:0:<built-in method builtins.sorted>"]).toBe(1);
@@ -157,12 +124,12 @@ describe("the harness on a suite that works", () => {
         expect(f.file.startsWith("/") || f.file.includes("profgate/") || f.name.includes("_lsprof")).toBe(false);
       }
     }
-    const deepcopy = bench(document, `${memory}::bench_deepcopy`);
+    const deepcopy = benchOf(document, `${memory}::bench_deepcopy`);
     expect(callCounts(deepcopy)["<stdlib>/copy.py:128:deepcopy"]).toBeGreaterThan(10_000);
   });
 
   it("writes a raw profile per benchmark that pstats can open", async () => {
-    const profile = bench(document, `${calls}::bench_three_squares`).profile;
+    const profile = benchOf(document, `${calls}::bench_three_squares`).profile;
     expect(profile?.pstats).toMatch(/^profiles\/.+\.pstats$/);
     const path = join(run.out, profile?.pstats ?? "");
     const opened = await execa(python, ["-c", "import pstats, sys; pstats.Stats(sys.argv[1]).print_stats()", path]);
@@ -171,7 +138,7 @@ describe("the harness on a suite that works", () => {
   });
 
   it("measures a briefly held megabyte as the peak, at the line that allocates it", () => {
-    const megabyte = bench(document, `${memory}::bench_megabyte`).memory;
+    const megabyte = benchOf(document, `${memory}::bench_megabyte`).memory;
     expect(megabyte?.peak).toBeGreaterThanOrEqual(1_000_000);
     expect(megabyte?.peak).toBeLessThan(1_200_000);
     expect(where(megabyte?.at_peak[0])).toBe(`${memory}:10 hold`);
@@ -182,14 +149,14 @@ describe("the harness on a suite that works", () => {
   });
 
   it("charges memory allocated inside the standard library to the project line that called it", () => {
-    const deepcopy = bench(document, `${memory}::bench_deepcopy`).memory;
+    const deepcopy = benchOf(document, `${memory}::bench_deepcopy`).memory;
     expect(where(deepcopy?.at_peak[0])).toBe(`${memory}:23 bench_deepcopy`);
     // 200 lists of 50 pointers and the outer list: at least 80 KB live at the peak.
     expect(deepcopy?.at_peak[0]?.size).toBeGreaterThan(80_000);
   });
 
   it("reports what an iteration leaves behind at the line that keeps it", () => {
-    const leak = bench(document, `${memory}::bench_leak`).memory;
+    const leak = benchOf(document, `${memory}::bench_leak`).memory;
     expect(leak?.retained).toBeGreaterThanOrEqual(10_000);
     expect(leak?.retained).toBeLessThan(11_000);
     expect(where(leak?.retained_lines[0])).toBe(`${memory}:19 bench_leak`);
@@ -198,7 +165,7 @@ describe("the harness on a suite that works", () => {
 
   it("gives identical ids and call counts in a separate run", () => {
     expect(again.benchmarks.map((b) => b.id)).toEqual(measureIds);
-    for (const b of document.benchmarks) expect(callCounts(bench(again, b.id))).toEqual(callCounts(b));
+    for (const b of document.benchmarks) expect(callCounts(benchOf(again, b.id))).toEqual(callCounts(b));
     expect(again.benchmarks.every((b) => b.timing === null && b.memory === null && b.profile !== null)).toBe(true);
   });
 });
@@ -212,7 +179,7 @@ describe("the harness on allocation-heavy benchmarks whose memory grows through 
   beforeAll(async () => {
     // Default settings: the memory pass must fit its budget on these, not time out.
     run = await harness("allocations", []);
-    document = results(run);
+    document = resultsOf(run);
   });
 
   it("measures every benchmark in all three passes, importing the helper module beside the benchmark file", () => {
@@ -235,16 +202,16 @@ describe("the harness on allocation-heavy benchmarks whose memory grows through 
   });
 
   it("finds the exact peak of many small objects and that nothing of them is retained", () => {
-    const memory = bench(document, `${file}::bench_small_objects`).memory;
+    const memory = benchOf(document, `${file}::bench_small_objects`).memory;
     // 40,000 entries of a tuple, a str and a list each, at least 150 bytes together, live at the end.
     expect(memory?.peak).toBeGreaterThan(40_000 * 150);
     expect(memory?.retained).toBe(0);
   });
 
   it("cuts the line breakdown short with a note when it would exceed the budget, keeping peak and retained exact", async () => {
-    const cut = results(await harness("allocations", ["--passes", "memory", "--memory-cost", "0", "--filter", "bench_deep_calls"]));
-    const full = bench(document, `${file}::bench_deep_calls`).memory;
-    const memory = bench(cut, `${file}::bench_deep_calls`).memory;
+    const cut = resultsOf(await harness("allocations", ["--passes", "memory", "--memory-cost", "0", "--filter", "bench_deep_calls"]));
+    const full = benchOf(document, `${file}::bench_deep_calls`).memory;
+    const memory = benchOf(cut, `${file}::bench_deep_calls`).memory;
     expect(memory?.note).toContain("the line breakdown was cut short");
     expect(memory?.note).toContain("raise memory-cost");
     expect(memory?.peak).toBe(full?.peak);
@@ -266,13 +233,13 @@ describe("the harness's measurement budget per benchmark", () => {
     // whatever the machine's load) and the others' about 2 ms.
     const run = await harness("budget", ["--processes", "2", "--max-time", "0.12", "--min-time", "0.002", "--passes", "timing,profile"], python, { PROFGATE_TEST_LOG: log });
     expect(run.exitCode).toBe(0);
-    document = results(run);
+    document = resultsOf(run);
     calls = new Map();
     for (const line of readFileSync(log, "utf8").trim().split("\n")) calls.set(line, (calls.get(line) ?? 0) + 1);
   });
 
   it("gives a benchmark whose values are long one warm-up and one value per process", () => {
-    const long = bench(document, `${file}::bench_long`);
+    const long = benchOf(document, `${file}::bench_long`);
     expect(long.timing?.loops).toBe(1);
     expect(long.timing?.processes.map((p) => p.wall.length)).toEqual([1, 1]);
   });
@@ -281,7 +248,7 @@ describe("the harness's measurement budget per benchmark", () => {
     // Per timing process: the first process calls it for calibration (the first call, then one value of one loop
     // that is its warm-up) and for its value; the second for a warm-up and a value. The cProfile pass adds a
     // warm-up and its iterations.
-    const long = bench(document, `${file}::bench_long`);
+    const long = benchOf(document, `${file}::bench_long`);
     const profiled = long.profile?.iterations ?? 0;
     expect(profiled).toBeGreaterThanOrEqual(1);
     expect(profiled).toBeLessThanOrEqual(4);
@@ -289,7 +256,7 @@ describe("the harness's measurement budget per benchmark", () => {
   });
 
   it("calibrates a loop count whose values last at least min-time, even when one calibration value stalls", () => {
-    const stalls = bench(document, `${file}::bench_stalls_once`).timing;
+    const stalls = benchOf(document, `${file}::bench_stalls_once`).timing;
     const loops = stalls?.loops ?? 0;
     // sum(range(20)) takes well under a microsecond: 2 ms take thousands of loops, not the 32 a stall would fix
     // (values of some 10 µs). Values vary between processes on a busy machine, so the bound is loose.
@@ -298,7 +265,7 @@ describe("the harness's measurement budget per benchmark", () => {
   });
 
   it("keeps more values for a short benchmark, within the values setting", () => {
-    const short = bench(document, `${file}::bench_short`);
+    const short = benchOf(document, `${file}::bench_short`);
     for (const process of short.timing?.processes ?? []) {
       expect(process.wall.length).toBeGreaterThan(1);
       expect(process.wall.length).toBeLessThanOrEqual(5);
@@ -315,7 +282,7 @@ describe("the harness on a suite whose benchmarks fail in every way", () => {
 
   beforeAll(async () => {
     run = await harness("failures", [...quick, "--timeout", "2", "--timeout-for", `${file}::bench_h*=1`]);
-    document = results(run);
+    document = resultsOf(run);
   });
 
   it("exits 1 with complete, valid results and keeps benchmark output off its own stdout", () => {
@@ -337,7 +304,7 @@ describe("the harness on a suite whose benchmarks fail in every way", () => {
 
   it("measures the benchmarks that work in full", () => {
     for (const id of [`${file}::bench_ok`, `${file}::bench_prints`, `${file}::bench_ok_too`]) {
-      const b = bench(document, id);
+      const b = benchOf(document, id);
       expect(b.failure).toBeNull();
       expect(b.timing?.processes).toHaveLength(2);
       expect(b.profile?.functions.length).toBeGreaterThan(0);
@@ -346,14 +313,14 @@ describe("the harness on a suite whose benchmarks fail in every way", () => {
   });
 
   it("records a module that fails to import as one collect failure with its traceback", () => {
-    const broken = bench(document, "benchmarks/bench_broken_import.py");
+    const broken = benchOf(document, "benchmarks/bench_broken_import.py");
     expect(broken).toMatchObject({ file: "benchmarks/bench_broken_import.py", name: "", timing: null, profile: null, memory: null });
     expect(broken.failure).toMatchObject({ pass: "collect", message: "ModuleNotFoundError: No module named 'profgate_fixture_module_that_does_not_exist'" });
     expect(broken.failure?.output).toContain("bench_broken_import.py\", line 3, in <module>");
   });
 
   it("records an exception with its message and the benchmark's traceback", () => {
-    const raises = bench(document, `${file}::bench_raises`);
+    const raises = benchOf(document, `${file}::bench_raises`);
     expect(raises.failure).toMatchObject({ pass: "timing", message: "ValueError: boom from the benchmark" });
     expect(raises.failure?.output).toContain(`raise ValueError("boom from the benchmark")`);
     expect(raises.failure?.output).not.toContain("profgate/worker.py");
@@ -361,21 +328,21 @@ describe("the harness on a suite whose benchmarks fail in every way", () => {
   });
 
   it("records sys.exit, os._exit, a fatal signal and a hang, each with the reason and output tail", () => {
-    expect(bench(document, `${file}::bench_exits`).failure).toMatchObject({ pass: "timing", message: "SystemExit: exit code 3" });
-    const exited = bench(document, `${file}::bench_os_exit`).failure;
+    expect(benchOf(document, `${file}::bench_exits`).failure).toMatchObject({ pass: "timing", message: "SystemExit: exit code 3" });
+    const exited = benchOf(document, `${file}::bench_os_exit`).failure;
     expect(exited?.message).toContain("exited with code 7");
     expect(exited?.output).toContain("leaving through os._exit");
-    const segfault = bench(document, `${file}::bench_segfault`).failure;
+    const segfault = benchOf(document, `${file}::bench_segfault`).failure;
     expect(segfault?.message).toContain("SIGSEGV");
     expect(segfault?.output).toContain("Segmentation fault");
     expect(segfault?.output).toContain("in bench_segfault");
-    expect(bench(document, `${file}::bench_hangs`).failure).toMatchObject({ pass: "timing", message: expect.stringContaining("timed out after 1 s") as string });
+    expect(benchOf(document, `${file}::bench_hangs`).failure).toMatchObject({ pass: "timing", message: expect.stringContaining("timed out after 1 s") as string });
   });
 
   it("says how long one iteration took when it alone does not fit the timeout, and which setting to raise", () => {
-    const hangs = bench(document, `${file}::bench_hangs`).failure?.message ?? "";
+    const hangs = benchOf(document, `${file}::bench_hangs`).failure?.message ?? "";
     expect(hangs).toContain("in the timing pass: one iteration had not finished after 1 s");
-    const slow = bench(document, `${file}::bench_slow_iteration`).failure?.message ?? "";
+    const slow = benchOf(document, `${file}::bench_slow_iteration`).failure?.message ?? "";
     expect(slow).toMatch(/timed out after 2 s in the timing pass: one plain iteration takes 1\.[2-9]\d* s, and the pass runs at least two/);
     for (const message of [hangs, slow]) {
       expect(message).toContain("--timeout SECONDS");
@@ -385,10 +352,10 @@ describe("the harness on a suite whose benchmarks fail in every way", () => {
   });
 
   it("records what a benchmark prints without failing it", () => {
-    const prints = bench(document, `${file}::bench_prints`);
+    const prints = benchOf(document, `${file}::bench_prints`);
     expect(prints.output).toContain("hello from the benchmark");
     expect(prints.output).toContain("and from its stderr");
-    expect(bench(document, `${file}::bench_ok`).output).toBe("");
+    expect(benchOf(document, `${file}::bench_ok`).output).toBe("");
   });
 
   it("says in the done events how each benchmark ended", () => {
@@ -401,8 +368,10 @@ describe("the harness's worker processes", () => {
   const names = ["a", "b", "c", "d", "e"];
 
   /** Per worker process, in the order they first wrote: the benchmarks it ran, in the order it ran them. */
+  let logs = 0;
   async function workers(args: readonly string[]): Promise<string[][]> {
-    const log = join(scratch, `workers-${runs + 1}.log`);
+    logs += 1;
+    const log = join(scratch, `workers-${logs}.log`);
     const run = await harness("workers", [...quick, "--processes", "3", ...args], python, { PROFGATE_TEST_LOG: log });
     expect(run.exitCode).toBe(0);
     const byProcess = new Map<string, string[]>();
@@ -441,7 +410,7 @@ describe("the harness's command line", () => {
   it("writes an empty benchmark list for a path without benchmarks", async () => {
     const run = await harness("measure", ["src", ...quick]);
     expect(run.exitCode).toBe(0);
-    expect(results(run).benchmarks).toEqual([]);
+    expect(resultsOf(run).benchmarks).toEqual([]);
   });
 
   it.each([
@@ -508,7 +477,7 @@ describe("the harness's portability", () => {
   it.skipIf(!existsSync(debian))("runs under the system interpreter, /usr/bin/python3", async () => {
     const run = await harness("measure", ["--pythonpath", "src", ...quick, "--filter", "bench_megabyte"], debian);
     expect(run.exitCode).toBe(0);
-    const document = results(run);
+    const document = resultsOf(run);
     expect(document.benchmarks.map((b) => b.status)).toEqual(["ok"]);
     expect(where(document.benchmarks[0]?.memory?.at_peak[0])).toBe(`${memory}:10 hold`);
   });
@@ -518,7 +487,7 @@ describe("the harness's portability", () => {
   it.skipIf(python39 === undefined)("runs under Python 3.9", async () => {
     const run = await harness("measure", ["--pythonpath", "src", ...quick, "--filter", "bench_three_squares"], python39);
     expect(run.exitCode).toBe(0);
-    const document = results(run);
+    const document = resultsOf(run);
     expect(document.environment.python.version).toMatch(/^3\.9\./);
     expect(callCounts(document.benchmarks[0] as Benchmark)["src/calc/ops.py:4:square"]).toBe(3);
   });

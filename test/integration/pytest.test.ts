@@ -5,12 +5,12 @@
  * code does (a key function called once per element), so a harness that measured the wrong thing could not pass.
  */
 import { execa } from "execa";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseResults, type Benchmark, type Results } from "../../src/core/results.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Benchmark, type Results } from "../../src/core/results.js";
+import { benchOf, harnessRunner, scratchFolder, resultsOf, type HarnessRun } from "../support/harness.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const harnessPath = join(root, "python");
@@ -24,47 +24,13 @@ const withoutPytest = pathHasPytest ? ["python3", "-S"] : ["python3"];
 const quick = ["--processes", "1", "--values", "2", "--min-time", "0.001", "--profile-iterations", "3"];
 const env = { PYTHONPATH: harnessPath, PYTHONDONTWRITEBYTECODE: "1" };
 
-const scratch = mkdtempSync(join(tmpdir(), "profgate-pytest-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = scratchFolder("pytest");
 
 const hasPytestBenchmark = existsSync("/usr/bin/python3") && (await execa("/usr/bin/python3", ["-c", "import pytest, pytest_benchmark"], { reject: false })).exitCode === 0;
 
-interface HarnessRun {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  events: Record<string, unknown>[];
-  out: string;
-}
-
-let runs = 0;
-
-async function harness(suite: string, args: readonly string[], interpreter: readonly string[] = debian): Promise<HarnessRun> {
-  runs += 1;
-  const out = join(scratch, `run-${runs}`);
-  const [command = "python3", ...options] = interpreter;
-  const result = await execa(command, [...options, "-m", "profgate", "run", "--out", out, "--events-fd", "3", ...args], {
-    cwd: join(suites, suite),
-    env,
-    stdio: ["ignore", "pipe", "pipe", "pipe"],
-    reject: false,
-  });
-  const events = String(result.stdio[3] ?? "")
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, events, out };
-}
-
-function results(run: HarnessRun): Results {
-  return parseResults(JSON.parse(readFileSync(join(run.out, "results.json"), "utf8")), run.out);
-}
-
-function bench(document: Results, id: string): Benchmark {
-  const found = document.benchmarks.find((b) => b.id === id);
-  if (found === undefined) throw new Error(`no benchmark ${id} in ${document.benchmarks.map((b) => b.id).join(", ")}`);
-  return found;
-}
+const runIn = harnessRunner(scratch);
+const harness = (suite: string, args: readonly string[], interpreter: readonly string[] = debian): Promise<HarnessRun> =>
+  runIn(join(suites, suite), args, { interpreter, env });
 
 /** `file:name` → calls per iteration. */
 function callCounts(benchmark: Benchmark): Record<string, number> {
@@ -95,7 +61,7 @@ describe.skipIf(!hasPytestBenchmark)("a suite written for pytest-benchmark", () 
     const pytest = await execa("/usr/bin/python3", ["-m", "pytest", "-rA", "-p", "no:cacheprovider", storage], { cwd: join(suites, "pytest-benchmark"), env: { PYTHONDONTWRITEBYTECODE: "1" }, reject: false });
     real = { exitCode: pytest.exitCode ?? -1, stdout: pytest.stdout };
     run = await harness("pytest-benchmark", ["tests", "--suite", "pytest", ...quick]);
-    document = results(run);
+    document = resultsOf(run);
   });
 
   it("is a genuine pytest-benchmark suite: the real plugin runs it, and only the broken test fails", () => {
@@ -108,8 +74,8 @@ describe.skipIf(!hasPytestBenchmark)("a suite written for pytest-benchmark", () 
 
   it("measures every test that uses the fixture, under pytest's node ids, and no other test", () => {
     expect(document.benchmarks.map((b) => b.id)).toEqual(benchmarkIds);
-    expect(bench(document, `${sorting}::test_sort_sizes[100]`)).toMatchObject({ file: sorting, name: "test_sort_sizes", params: { n: 100 }, clock: "cpu" });
-    expect(bench(document, `${sorting}::TestKwargs::test_keyword_arguments`)).toMatchObject({ name: "TestKwargs::test_keyword_arguments", params: {} });
+    expect(benchOf(document, `${sorting}::test_sort_sizes[100]`)).toMatchObject({ file: sorting, name: "test_sort_sizes", params: { n: 100 }, clock: "cpu" });
+    expect(benchOf(document, `${sorting}::TestKwargs::test_keyword_arguments`)).toMatchObject({ name: "TestKwargs::test_keyword_arguments", params: {} });
     expect(run.events[0]).toEqual({ event: "collected", count: benchmarkIds.length });
   });
 
@@ -126,18 +92,18 @@ describe.skipIf(!hasPytestBenchmark)("a suite written for pytest-benchmark", () 
 
   it("counts exactly the calls one iteration makes, leaving out the test's own preparation", () => {
     for (const [id, n] of [[`${sorting}::test_sort_numbers`, 50], [`${sorting}::test_sort_sizes[10]`, 10], [`${sorting}::test_sort_sizes[100]`, 100]] as const) {
-      const counts = callCounts(bench(document, id));
+      const counts = callCounts(benchOf(document, id));
       expect(counts["sortlib.py:descending"], id).toBe(n);
       expect(counts["sortlib.py:sort_desc"], id).toBe(1);
       // make_data runs in the test body or a conftest fixture, before the benchmark is called.
       expect(counts["sortlib.py:scramble"], id).toBeUndefined();
     }
-    expect(callCounts(bench(document, `${sorting}::test_squares`))["sortlib.py:square"]).toBe(3);
-    expect(callCounts(bench(document, `${sorting}::TestKwargs::test_keyword_arguments`))).toEqual({ "sortlib.py:square": 1 });
+    expect(callCounts(benchOf(document, `${sorting}::test_squares`))["sortlib.py:square"]).toBe(3);
+    expect(callCounts(benchOf(document, `${sorting}::TestKwargs::test_keyword_arguments`))).toEqual({ "sortlib.py:square": 1 });
   });
 
   it("keeps pedantic's setup outside the measurement and its loop count at `iterations`", () => {
-    const pedantic = bench(document, `${sorting}::test_pedantic_setup`);
+    const pedantic = benchOf(document, `${sorting}::test_pedantic_setup`);
     const counts = callCounts(pedantic);
     expect(counts["sortlib.py:descending"]).toBe(200);
     // setup calls scramble 200 times per iteration; none of them may be charged to the iteration.
@@ -148,7 +114,7 @@ describe.skipIf(!hasPytestBenchmark)("a suite written for pytest-benchmark", () 
   });
 
   it("records the failing test as a failed benchmark with pytest's report, and still runs the rest", () => {
-    const broken = bench(document, `${sorting}::test_broken`);
+    const broken = benchOf(document, `${sorting}::test_broken`);
     expect(broken.status).toBe("error");
     expect(broken.failure).toMatchObject({ pass: "timing", message: "ValueError: cannot sort 50 values" });
     expect(broken.failure?.output).toContain("sortlib.py:25: ValueError");
@@ -159,7 +125,7 @@ describe.skipIf(!hasPytestBenchmark)("a suite written for pytest-benchmark", () 
   });
 
   it("selects tests with pytest's -k and ids with --filter", async () => {
-    const selected = results(await harness("pytest-benchmark", ["tests", "-k", "sizes or squares", "--filter", "[1", "--passes", "profile"]));
+    const selected = resultsOf(await harness("pytest-benchmark", ["tests", "-k", "sizes or squares", "--filter", "[1", "--passes", "profile"]));
     expect(selected.benchmarks.map((b) => b.id)).toEqual([`${sorting}::test_sort_sizes[10]`, `${sorting}::test_sort_sizes[100]`]);
     expect(selected.benchmarks.every((b) => b.status === "ok")).toBe(true);
   });
@@ -174,10 +140,10 @@ describe.skipIf(!hasPytestBenchmark)("a suite written for pytest-benchmark", () 
 
 // Another pytest (pyenv's python3 may have pytest 9, Debian's is 7): the plugin relies on no version's internals.
 it.skipIf(!pathHasPytest)("runs the pytest-benchmark suite alike with the pytest of python3 on PATH", async () => {
-  const other = results(await harness("pytest-benchmark", ["tests", "--passes", "profile"], ["python3"]));
+  const other = resultsOf(await harness("pytest-benchmark", ["tests", "--passes", "profile"], ["python3"]));
   expect(other.benchmarks.map((b) => b.id)).toEqual(benchmarkIds);
   expect(other.benchmarks.map((b) => b.status)).toEqual([...benchmarkIds.slice(0, -1).map(() => "ok"), "error"]);
-  expect(callCounts(bench(other, `${sorting}::test_pedantic_setup`))["sortlib.py:descending"]).toBe(200);
+  expect(callCounts(benchOf(other, `${sorting}::test_pedantic_setup`))["sortlib.py:descending"]).toBe(200);
 });
 
 describe.skipIf(!hasPytestBenchmark)("a suite written for pytest-codspeed's marker", () => {
@@ -188,7 +154,7 @@ describe.skipIf(!hasPytestBenchmark)("a suite written for pytest-codspeed's mark
   beforeAll(async () => {
     // No --suite: the marker and the fixture are detected.
     run = await harness("pytest-codspeed", ["tests", ...quick]);
-    document = results(run);
+    document = resultsOf(run);
   });
 
   it("measures marked tests whole and fixture calls alone, skipping skipped and unmarked tests", () => {
@@ -198,12 +164,12 @@ describe.skipIf(!hasPytestBenchmark)("a suite written for pytest-codspeed's mark
   });
 
   it("calls the test function with its fixture values, set up once outside the measurement", () => {
-    const counts = callCounts(bench(document, `${shapes}::test_total_area`));
+    const counts = callCounts(benchOf(document, `${shapes}::test_total_area`));
     expect(counts[`${shapes}:test_total_area`]).toBe(1);
     expect(counts["shapes.py:area"]).toBe(20);
     expect(counts["shapes.py:make_sides"]).toBeUndefined();
-    expect(callCounts(bench(document, `${shapes}::test_fixture`))).toEqual({ "shapes.py:area": 1 });
-    expect(bench(document, `${shapes}::test_one_area[3]`).params).toEqual({ side: 3 });
+    expect(callCounts(benchOf(document, `${shapes}::test_fixture`))).toEqual({ "shapes.py:area": 1 });
+    expect(benchOf(document, `${shapes}::test_one_area[3]`).params).toEqual({ side: 3 });
   });
 });
 
