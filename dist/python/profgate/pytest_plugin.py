@@ -123,6 +123,9 @@ def run_job(job, records):
     arguments += ["-s", "-o", "cache_dir=" + os.path.join(os.path.dirname(job["result"]), "pytest-cache")]
     for name in _REPLACED_PLUGINS:
         arguments += ["-p", "no:" + name]
+    # A project's required_plugins names the plugins its own runs need, often pytest-benchmark itself: this worker
+    # has just unloaded that one for its own fixture, and pytest would refuse to start over it.
+    arguments += ["-o", "required_plugins="]
     if _has_xdist():
         # One test at a time in this process, or the measurement would happen in an xdist worker out of reach.
         arguments += ["-n", "0"]
