@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compare } from "../../src/core/compare.js";
 import { parseResults, type Results } from "../../src/core/results.js";
 import { benchOf, harnessRunner, scratchFolder, resultsOf, type HarnessRun as Run } from "../support/harness.js";
+import { harnessPath } from "../support/paths.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const fixture = join(root, "test", "fixtures", "suites", "asv");
@@ -166,6 +167,39 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
     expect(comparison.summary.counts.skipped).toBe(3);
     expect(comparison.benchmarks.filter((b) => b.verdict === "skipped").map((b) => b.id)).toContain("grid.TimeGrid.time_build(20, 'col')");
   });
+});
+
+describe("reading asv.conf.json as asv reads it (JSON5)", () => {
+  async function readConfig(text: string): Promise<unknown> {
+    const path = join(scratch, "read-config.json");
+    writeFileSync(path, text);
+    const script = "import json, sys; from profgate.asv import read_config; print(json.dumps(read_config(sys.argv[1])))";
+    const result = await execa("python3", ["-c", script, path], { env: { PYTHONPATH: harnessPath } });
+    return JSON.parse(result.stdout);
+  }
+
+  it("takes the fixture's template layout: whole-line, trailing and block comments, trailing commas", async () => {
+    const config = await readConfig(readFileSync(join(fixture, "asv.conf.json"), "utf8"));
+    expect(config).toMatchObject({ version: 1, branches: ["main"], benchmark_dir: "bench", matrix: { req: {} } });
+  });
+
+  it("takes the rest of JSON5 as the json5 package does", async () => {
+    const text = "{unquoted: 'single \\'quoted\\'', hex: 0x1F, lead: .5, trail: 5., plus: +1, list: [1, 2,], 'line': 'a\\\nb', dup: 1, dup: 2}";
+    expect(await readConfig(text)).toEqual({ unquoted: "single 'quoted'", hex: 31, lead: 0.5, trail: 5, plus: 1, list: [1, 2], line: "ab", dup: 2 });
+  });
+
+  it("names the file, line and column of a real mistake, and what to do", async () => {
+    const tree = join(scratch, "broken-config");
+    cpSync(fixture, tree, { recursive: true });
+    writeFileSync(join(tree, "asv.conf.json"), '{\n    // a comment is fine\n    "version": 1\n    "benchmark_dir": "bench",\n}\n');
+    const run = await harness(tree, quick);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(`${join(tree, "asv.conf.json")}, line 4 column 5: expected ',' or '}' after the value of 'version', found '"'; correct the file at that place (asv reads it as JSON5`);
+    writeFileSync(join(tree, "asv.conf.json"), '{"benchmark_dir": "bench", /* never closed\n');
+    const unclosed = await harness(tree, quick);
+    expect(unclosed.exitCode).toBe(2);
+    expect(unclosed.stderr).toContain("asv.conf.json, line 1 column 28: a /* comment is never closed with */");
+  }, 60_000);
 });
 
 describe("selecting and naming an asv suite", () => {

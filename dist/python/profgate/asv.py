@@ -1,8 +1,8 @@
 """Suites written for asv (airspeed velocity), run unchanged and without asv installed.
 
-The benchmark directory is ``benchmark_dir`` of ``asv.conf.json`` (default ``benchmarks``, relative to the file),
-imported as a package named after the directory, so its modules may use relative imports; every module under it is
-imported, as asv does (``pkgutil.iter_modules``, recursively). A module that fails to import becomes one failed
+The benchmark directory is ``benchmark_dir`` of ``asv.conf.json`` (read as JSON5, as asv reads it; default
+``benchmarks``, relative to the file), imported as a package named after the directory, so its modules may use
+relative imports; every module under it is imported, as asv does (``pkgutil.iter_modules``, recursively). A module that fails to import becomes one failed
 entry, its id the module's dotted name, and the others still run.
 
 Benchmarks are module-level functions and methods of classes whose names match asv's prefixes (``time_``,
@@ -41,7 +41,6 @@ import importlib.machinery
 import importlib.util
 import inspect
 import itertools
-import json
 import math
 import os
 import pkgutil
@@ -77,19 +76,210 @@ class ConfigError(Exception):
 
 
 def read_config(path):
-    """The parsed asv.conf.json at ``path``; asv allows whole-line ``//`` comments in it."""
+    """The parsed asv.conf.json at ``path``, read as asv reads it: JSON5 (``//`` and ``/* */`` comments, trailing
+    commas, single-quoted strings, unquoted keys, hexadecimal numbers, ``Infinity`` and ``NaN``)."""
     try:
         with open(path, encoding="utf-8") as file:
-            lines = [line for line in file if not line.lstrip().startswith("//")]
+            text = file.read()
     except OSError as error:
         raise ConfigError("{}: cannot read it: {}".format(path, error.strerror)) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError("{}: not UTF-8 text ({}); save it as UTF-8, as asv reads it".format(path, error.reason)) from None
     try:
-        config = json.loads("".join(lines))
-    except ValueError as error:
-        raise ConfigError("{}: not valid JSON: {}".format(path, error)) from None
+        config = _Json5(text).document()
+    except _Json5Error as error:
+        raise ConfigError(
+            "{}, line {} column {}: {}; correct the file at that place (asv reads it as JSON5: JSON with comments, "
+            "trailing commas, single-quoted strings and unquoted keys)".format(path, error.line, error.column, error.problem)
+        ) from None
     if not isinstance(config, dict):
-        raise ConfigError("{}: expected a JSON object".format(path))
+        raise ConfigError("{}: expected a JSON object ({{ ... }}) holding asv's settings, found {}".format(path, _json_type(config)))
     return config
+
+
+def _json_type(value):
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
+
+
+class _Json5Error(Exception):
+    def __init__(self, problem, line, column):
+        super().__init__(problem)
+        self.problem = problem
+        self.line = line
+        self.column = column
+
+
+# JSON5's white space: JSON's, vertical tab, form feed, no-break space, byte order mark, line and paragraph
+# separators, and every other Unicode space separator (category Zs, matched by \s).
+_SPACE = re.compile(r"(?:[\s\ufeff]+|//[^\n\r\u2028\u2029]*|/\*(?:[^*]|\*(?!/))*\*/)*")
+_NUMBER = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|Infinity|NaN)")
+_IDENTIFIER = re.compile(r"(?:[^\W\d]|\$|\\u[0-9a-fA-F]{4})(?:[\w$]|\\u[0-9a-fA-F]{4})*")
+_LINE_ENDS = "\n\r\u2028\u2029"
+_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "0": "\0"}
+_WORDS = {"null": None, "true": True, "false": False}
+
+
+class _Json5:
+    """A JSON5 reader (https://spec.json5.org/, as the ``json5`` package asv uses reads it): one value, positions of
+    errors as line and column."""
+
+    def __init__(self, text):
+        self.text = text
+        self.at = 0
+
+    def document(self):
+        self._space()
+        if self.at == len(self.text):
+            raise self._error("the file is empty; it holds one object of asv's settings")
+        value = self._value()
+        self._space()
+        if self.at < len(self.text):
+            raise self._error("unexpected {} after the end of the top-level value".format(self._shown()))
+        return value
+
+    def _error(self, problem, at=None):
+        at = self.at if at is None else at
+        before = self.text[:at]
+        line = len(re.findall(r"\r\n|[\n\r\u2028\u2029]", before)) + 1
+        column = at - max(before.rfind(end) for end in _LINE_ENDS)
+        return _Json5Error(problem, line, column)
+
+    def _shown(self):
+        if self.at >= len(self.text):
+            return "end of file"
+        return repr(self.text[self.at])
+
+    def _space(self):
+        self.at = _SPACE.match(self.text, self.at).end()
+        if self.text.startswith("/*", self.at):
+            raise self._error("a /* comment is never closed with */")
+
+    def _value(self):
+        char = self.text[self.at] if self.at < len(self.text) else ""
+        if char == "{":
+            return self._object()
+        if char == "[":
+            return self._array()
+        if char in ("\"", "'"):
+            return self._string()
+        for word, value in _WORDS.items():
+            if self.text.startswith(word, self.at) and not _IDENTIFIER.match(self.text, self.at).end() > self.at + len(word):
+                self.at += len(word)
+                return value
+        number = _NUMBER.match(self.text, self.at)
+        if number:
+            self.at = number.end()
+            return _number(number.group())
+        raise self._error("expected a value (an object, array, string, number, true, false or null), found {}".format(self._shown()))
+
+    def _object(self):
+        found = {}
+        self.at += 1
+        while True:
+            self._space()
+            if self.text.startswith("}", self.at):
+                self.at += 1
+                return found
+            key = self._key()
+            self._space()
+            if not self.text.startswith(":", self.at):
+                raise self._error("expected ':' after the key {!r}, found {}".format(key, self._shown()))
+            self.at += 1
+            self._space()
+            found[key] = self._value()
+            self._space()
+            if self.text.startswith(",", self.at):
+                self.at += 1
+            elif not self.text.startswith("}", self.at):
+                raise self._error("expected ',' or '}}' after the value of {!r}, found {}".format(key, self._shown()))
+
+    def _key(self):
+        if self.at < len(self.text) and self.text[self.at] in ("\"", "'"):
+            return self._string()
+        name = _IDENTIFIER.match(self.text, self.at)
+        if not name:
+            raise self._error("expected a key (a quoted string or a name) or '}}', found {}".format(self._shown()))
+        self.at = name.end()
+        return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), name.group())
+
+    def _array(self):
+        found = []
+        self.at += 1
+        while True:
+            self._space()
+            if self.text.startswith("]", self.at):
+                self.at += 1
+                return found
+            found.append(self._value())
+            self._space()
+            if self.text.startswith(",", self.at):
+                self.at += 1
+            elif not self.text.startswith("]", self.at):
+                raise self._error("expected ',' or ']' after an array item, found {}".format(self._shown()))
+
+    def _string(self):
+        quote = self.text[self.at]
+        start = self.at
+        self.at += 1
+        parts = []
+        while True:
+            if self.at >= len(self.text):
+                raise self._error("a string is never closed with {}".format(quote), start)
+            char = self.text[self.at]
+            if char == quote:
+                self.at += 1
+                return "".join(parts)
+            if char in "\n\r":
+                raise self._error("a string runs past the end of its line; close it with {} (or end the line with a backslash)".format(quote))
+            if char != "\\":
+                parts.append(char)
+                self.at += 1
+                continue
+            self.at += 1
+            parts.append(self._escape())
+
+    def _escape(self):
+        char = self.text[self.at] if self.at < len(self.text) else ""
+        if char == "":
+            raise self._error("a string is never closed")
+        if char in _ESCAPES and not (char == "0" and self.text[self.at + 1:self.at + 2].isdigit()):
+            self.at += 1
+            return _ESCAPES[char]
+        if char in "xu":
+            size = 2 if char == "x" else 4
+            digits = self.text[self.at + 1:self.at + 1 + size]
+            if len(digits) != size or not all(d in "0123456789abcdefABCDEF" for d in digits):
+                raise self._error("\\{} must be followed by {} hexadecimal digits".format(char, size))
+            self.at += 1 + size
+            return chr(int(digits, 16))
+        if char in _LINE_ENDS:
+            # A backslash before a line end continues the string on the next line.
+            self.at += 2 if self.text.startswith("\r\n", self.at) else 1
+            return ""
+        if char in "123456789":
+            raise self._error("\\{} is not an escape JSON5 allows".format(char))
+        self.at += 1
+        return char
+
+
+def _number(text):
+    sign = -1 if text.startswith("-") else 1
+    body = text.lstrip("+-")
+    if body in ("Infinity", "NaN"):
+        return sign * float("inf") if body == "Infinity" else float("nan")
+    if body[:2] in ("0x", "0X"):
+        return sign * int(body, 16)
+    if any(c in body for c in ".eE"):
+        return sign * float(body)
+    return sign * int(body)
 
 
 def benchmark_dir(cwd, config_path=None):
