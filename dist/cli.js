@@ -23512,7 +23512,7 @@ var ProfiledFunction = rowSchema(FUNCTION_ROW);
 var CallEdge = rowSchema(EDGE_ROW);
 var MemoryLine = rowSchema(MEMORY_ROW);
 var MAX_EDGES = MAX_LIST * 4;
-var BenchmarkKind = external_exports.enum(["time", "peakmem", "mem", "track"]);
+var BenchmarkKind = external_exports.enum(["time", "peakmem", "mem", "track", "timeraw"]);
 var Instructions = external_exports.strictObject({
   per_iteration: external_exports.number().finite().nonnegative(),
   iterations: external_exports.number().int().positive(),
@@ -23639,7 +23639,7 @@ function buildSchemas(rows) {
     value: external_exports.number().finite().nullable().optional(),
     /** `track`: the unit of `value` (asv's `unit` attribute). */
     unit: text().optional(),
-    /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError; a `timeraw_` benchmark). Not a failure. */
+    /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError). Not a failure. */
     skipped: text().optional(),
     /** A name for display (asv's `pretty_name`). */
     pretty_name: text().optional()

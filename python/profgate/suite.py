@@ -3,7 +3,8 @@
 A suite is ``native`` (``bench_*`` functions of ``bench_*.py`` files), ``pytest`` (tests written for
 pytest-benchmark or pytest-codspeed, see ``profgate.pytest_plugin``) or ``asv`` (an airspeed velocity suite, see
 ``profgate.asv``). Every benchmark goes through the passes of its kind (``PASSES_OF``): all of them for a timed one,
-the memory pass for asv's ``peakmem_``, one ``value`` call for asv's ``mem_`` and ``track_``. A benchmark whose
+the memory pass for asv's ``peakmem_``, the timing pass for asv's ``timeraw_`` (its code timed in a fresh
+interpreter), one ``value`` call for asv's ``mem_`` and ``track_``. A benchmark whose
 asv ``setup`` raises ``NotImplementedError`` is recorded as skipped (``skipped``: why) and leaves its passes.
 Benchmarks run one after another (never concurrently: they would perturb each other's timings); the first pass that
 fails stops that benchmark and is recorded, and the suite goes on.
@@ -27,6 +28,8 @@ _SKIPPED_DIRS = ("__pycache__", "node_modules")
 PASSES_OF = {
     "time": ("timing", "instructions", "profile", "memory"),
     "peakmem": ("memory",),
+    # Timed in a fresh interpreter, which neither cProfile nor tracemalloc (nor valgrind) of the worker sees.
+    "timeraw": ("timing",),
     "mem": ("value",),
     "track": ("value",),
 }
@@ -250,14 +253,14 @@ class Suite:
         for found in outcome.data["benchmarks"]:
             if not self._selected(found["id"], module_failed="error" in found):
                 continue
-            self._specs[found["id"]] = {"module": found["module"], "overrides": found.get("overrides", {})}
+            self._specs[found["id"]] = {"module": found["module"], "overrides": found.get("overrides", {}), "setup_cache": found.get("setup_cache")}
             if "error" in found:
                 entry = _entry(found["id"], found["file"], found["name"], {}, "cpu")
                 fail(entry, "collect", "error", found["error"], found.get("output", ""))
                 entry["output"] = found.get("output", "")
             else:
                 entry = _entry(found["id"], found["file"], found["name"], found["params"], found["clock"])
-                # timeraw_ is skipped at collection; "time", the default kind, is left out as in native suites.
+                # "time", the default kind, is left out as in native suites.
                 if found["kind"] in PASSES_OF and found["kind"] != "time":
                     entry["kind"] = found["kind"]
                 for key in ("unit", "pretty_name", "skipped"):
@@ -295,7 +298,8 @@ class Suite:
 
     def _spec(self, entry, **extra):
         """What a worker needs to know of one benchmark: where it is, its id, its timeout, and for an asv benchmark
-        its module and its own settings (``overrides``: ``min_time``, ``values``)."""
+        its module, its own settings (``overrides``: ``min_time``, ``values``) and its ``setup_cache`` with that
+        one's timeout: its own ``timeout`` attribute, else the longest of the benchmarks using it, as asv's."""
         spec = {"file": entry["file"], "id": entry["id"]}
         known = self._specs.get(entry["id"])
         own = None
@@ -304,6 +308,11 @@ class Suite:
             own = overrides.pop("timeout", None)
             overrides.pop("loops", None)
             spec.update(module=known["module"], overrides=overrides)
+            cache = known.get("setup_cache")
+            if cache is not None:
+                users = [key for key, other in self._specs.items() if (other.get("setup_cache") or {}).get("key") == cache["key"]]
+                longest = max(self.settings.timeout_of(key, self._specs[key]["overrides"].get("timeout")) for key in users)
+                spec.update(setup_cache=cache["key"], setup_cache_timeout=cache["timeout"] or longest)
         spec["timeout"] = self.settings.timeout_of(entry["id"], own)
         spec.update(extra)
         return spec

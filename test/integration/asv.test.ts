@@ -15,7 +15,8 @@ import { harnessPath } from "../support/paths.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const fixture = join(root, "test", "fixtures", "suites", "asv");
-const quick = ["--pythonpath", "src", "--processes", "2", "--values", "2", "--min-time", "0.001", "--profile-iterations", "2"];
+const small = ["--processes", "2", "--values", "2", "--min-time", "0.001", "--profile-iterations", "2"];
+const quick = ["--pythonpath", "src", ...small];
 
 const scratch = scratchFolder("asv");
 const harness = harnessRunner(scratch);
@@ -71,6 +72,12 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
       "limits.TimeConsume.time_pop",
       "order.TrackOrder.track_order",
       "order.TrackOrder.track_setup_cache_runs",
+      "raw.timeraw_loop_small",
+      "raw.timeraw_loop_large",
+      "raw.timeraw_loop_small_slow_setup",
+      "raw.timeraw_environment",
+      "raw.TimerawImport.timeraw_import('grid')",
+      "raw.timeraw_not_code",
       "sub.nested.TimeNested.time_count",
     ]);
     expect(benchOf(document, "grid.TimeGrid.time_build(10, 'col')")).toMatchObject({ file: "bench/grid.py", name: "grid.TimeGrid.time_build", params: { n: 10, order: "col" } });
@@ -98,6 +105,7 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
       "custom.name.time_other (again, in bench/ids.py)",
       "limits.TimeSlow.time_sleep",
       "limits.track_not_a_number",
+      "raw.timeraw_not_code",
     ]);
   });
 
@@ -120,12 +128,34 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
     }
     expect(benchOf(document, "grid.TimeGrid.time_build(20, 'row')").skipped).toBeUndefined();
     const done = run.events.filter((e) => e.event === "done" && e.status === "skipped").map((e) => e.id);
-    // timeraw_ at collection, then as each pass reaches a combination: the timing pass before the memory pass.
-    expect(done).toEqual(["grid.timeraw_startup", "grid.TimeGrid.time_build(20, 'col')", "grid.TimeGrid.peakmem_build(20, 'col')"]);
+    // As each pass reaches a combination: the timing pass before the memory pass.
+    expect(done).toEqual(["grid.TimeGrid.time_build(20, 'col')", "grid.TimeGrid.peakmem_build(20, 'col')"]);
   });
 
-  it("reports timeraw_ benchmarks as unsupported, by name", () => {
-    expect(benchOf(document, "grid.timeraw_startup")).toMatchObject({ status: "ok", skipped: "timeraw_ benchmarks (code timed in a fresh interpreter) are not supported by profgate", timing: null });
+  it("times timeraw_ benchmarks' code in a fresh interpreter, in the timing pass only", () => {
+    const ids = ["grid.timeraw_startup", "raw.timeraw_loop_small", "raw.timeraw_loop_large", "raw.timeraw_loop_small_slow_setup", "raw.timeraw_environment", "raw.TimerawImport.timeraw_import('grid')"];
+    for (const id of ids) {
+      const raw = benchOf(document, id);
+      expect(raw).toMatchObject({ status: "ok", kind: "timeraw", failure: null, profile: null, memory: null });
+      expect(raw.skipped).toBeUndefined();
+      expect(raw.timing?.processes).toHaveLength(2);
+    }
+    // asv's number: 1 unless the benchmark sets it.
+    expect(benchOf(document, "raw.timeraw_loop_small").timing?.loops).toBe(1);
+    expect(benchOf(document, "raw.timeraw_loop_small_slow_setup").timing?.loops).toBe(3);
+    expect(benchOf(document, "raw.TimerawImport.timeraw_import('grid')").params).toEqual({ param1: "grid" });
+    expect(benchOf(document, "raw.timeraw_not_code")).toMatchObject({
+      status: "error",
+      failure: { pass: "timing", message: "TypeError: raw.timeraw_not_code returned 42; a timeraw_ benchmark returns the code to time, a string or a (code, setup) tuple of strings" },
+    });
+  });
+
+  it("measures the timeraw_ code's work, not its set-up: ten times the loop costs several times more", () => {
+    // CPU seconds of the fresh interpreter, which a machine busy with other work inflates less than wall seconds.
+    const best = (id: string) => Math.min(...(benchOf(document, id).timing?.processes.flatMap((p) => p.cpu) ?? []));
+    expect(best("raw.timeraw_loop_large") / best("raw.timeraw_loop_small")).toBeGreaterThan(4);
+    // Its set-up is six times the large loop's work: counted (over its three loops), it would outweigh that loop.
+    expect(best("raw.timeraw_loop_small_slow_setup") / best("raw.timeraw_loop_large")).toBeLessThan(0.5);
   });
 
   it("measures peakmem_ in the memory pass only", () => {
@@ -164,7 +194,7 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
 
   it("compares with itself without a failure from the skipped combinations", () => {
     const comparison = compare(document, document, { mode: "separate" });
-    expect(comparison.summary.counts.skipped).toBe(3);
+    expect(comparison.summary.counts.skipped).toBe(2);
     expect(comparison.benchmarks.filter((b) => b.verdict === "skipped").map((b) => b.id)).toContain("grid.TimeGrid.time_build(20, 'col')");
   });
 });
@@ -200,6 +230,57 @@ describe("reading asv.conf.json as asv reads it (JSON5)", () => {
     expect(unclosed.exitCode).toBe(2);
     expect(unclosed.stderr).toContain("asv.conf.json, line 1 column 28: a /* comment is never closed with */");
   }, 60_000);
+});
+
+describe("asv's timeouts cover a benchmark's own run, not its module's import or its setup_cache", () => {
+  const timeouts = join(root, "test", "fixtures", "suites", "asv-timeouts");
+  let document: Results;
+
+  beforeAll(async () => {
+    document = resultsOf(await harness(timeouts, small));
+  }, 240_000);
+
+  it("imports a module that takes two seconds outside its benchmarks' one-second timeout", () => {
+    for (const id of ["heavy.TimeHeavyImport.time_sum", "heavy.TimeHeavyImport.time_max", "heavy.TimeHeavyImport.time_sorted"]) {
+      const heavy = benchOf(document, id);
+      expect(heavy).toMatchObject({ status: "ok", failure: null });
+      expect(heavy.timing?.processes).toHaveLength(2);
+    }
+  });
+
+  it("gives setup_cache its own timeout attribute, and fails every user of one that outlasts it", () => {
+    expect(benchOf(document, "heavy.TimeSlowCache.time_len").status).toBe("ok");
+    expect(benchOf(document, "heavy.TimeSlowCache.time_reversed").status).toBe("ok");
+    for (const id of ["heavy.TimeHungCache.time_first", "heavy.TimeHungCache.time_second"]) {
+      const hung = benchOf(document, id);
+      expect(hung.status).toBe("timeout");
+      expect(hung.failure?.message).toMatch(/^timed out after 1 s in setup_cache, which every benchmark using it shares .* setup_cache\.timeout = SECONDS/);
+    }
+  });
+
+  it("still times out a benchmark whose own run outlasts its timeout", () => {
+    const slow = benchOf(document, "heavy.TimeTooSlow.time_sleep");
+    expect(slow.status).toBe("timeout");
+    expect(slow.failure?.message).toMatch(/^timed out after 1 s in the timing pass: one iteration had not finished after 1 s/);
+  });
+
+  it("stops a hung import after the start-up limit, naming the module", async () => {
+    const tree = join(scratch, "hung-import");
+    cpSync(timeouts, tree, { recursive: true });
+    // Imports once (collection), then hangs in every later worker.
+    writeFileSync(
+      join(tree, "benchmarks", "hangs.py"),
+      'import os, time\nif os.path.exists("collected"):\n    time.sleep(600)\nopen("collected", "w").close()\n\n\ndef time_nothing():\n    pass\n',
+    );
+    const run = await harness(tree, [...small, "--processes", "1", "--timeout", "1"]);
+    const hung = benchOf(resultsOf(run), "hangs.time_nothing");
+    expect(hung.status).toBe("timeout");
+    expect(hung.failure?.message).toMatch(/^timed out after 5 s importing benchmarks\.hangs before the worker's first benchmark; .* 5 times the suite's timeout/);
+    // The collection's own import hangs too once the flag is there: the run stops with the same account.
+    const again = await harness(tree, [...small, "--timeout", "1"]);
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toContain("could not be collected: timed out after 5 s importing benchmarks.hangs before the worker's first benchmark");
+  }, 120_000);
 });
 
 describe("selecting and naming an asv suite", () => {

@@ -60,7 +60,8 @@ Options:
                             cProfile pass's iterations, at least one (default: 0.6)
   --loops N                 iterations per value, skipping calibration
   --timeout SECONDS         seconds one benchmark may spend in one pass before its worker is killed and it is
-                            recorded as timeout, with how long one iteration took (default: 60)
+                            recorded as timeout, with how long one iteration took; a worker's start-up before its
+                            first benchmark (its imports) may take five times this (default: 60)
   --timeout-for ID=SECONDS  the timeout of the benchmarks matching ID, an exact id or a glob (* and ? stay within a
                             /-separated segment, ** crosses them); the last matching glob wins, an exact id beats
                             any glob (repeatable)
