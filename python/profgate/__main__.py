@@ -23,8 +23,8 @@ mark.benchmark, else native.
 
 A suite written for asv (airspeed velocity) runs unchanged, without asv, with --suite asv: its benchmark directory
 (benchmark_dir of asv.conf.json in the working directory, or of --asv-config FILE; a PATH given instead of the
-default names it) is imported as a package, and its benchmarks are asv's time_*, peakmem_*, mem_* and track_*
-functions and methods, with asv's names as ids (version.TimeVersionSuite.time_hash, parameters as
+default names it) is imported as a package, and its benchmarks are asv's time_*, timeraw_*, peakmem_*, mem_* and
+track_* functions and methods, with asv's names as ids (version.TimeVersionSuite.time_hash, parameters as
 module.Class.time_x(10, 'a')), asv's setup/teardown/setup_cache order, NotImplementedError from setup recorded as
 skipped, and number, sample_time, repeat and timeout applied per benchmark; see profgate/asv.py. --suite auto picks
 asv first when the working directory has an asv.conf.json and a Python file under the PATHs (or, by default, under

@@ -79,6 +79,12 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
       "raw.TimerawImport.timeraw_import('grid')",
       "raw.timeraw_not_code",
       "sub.nested.TimeNested.time_count",
+      "tuned.TimeTuned.time_sum(100)",
+      "tuned.TimeTuned.time_sum(1000)",
+      "tuned.TimeTunedChild.time_max(100)",
+      "tuned.TimeTunedChild.time_max(1000)",
+      "tuned.TimeTunedChild.time_sum(100)",
+      "tuned.TimeTunedChild.time_sum(1000)",
     ]);
     expect(benchOf(document, "grid.TimeGrid.time_build(10, 'col')")).toMatchObject({ file: "bench/grid.py", name: "grid.TimeGrid.time_build", params: { n: 10, order: "col" } });
     expect(benchOf(document, "grid.Sizes.track_cells(1000)").params).toEqual({ param1: 1000 });
@@ -190,6 +196,19 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
     const slow = benchOf(document, "limits.TimeSlow.time_sleep");
     expect(slow.status).toBe("timeout");
     expect(slow.failure?.message).toMatch(/^timed out after 0\.5 s in the timing pass/);
+  });
+
+  it("runs a tuned base class and its subclass as real suites write them", () => {
+    const tuned = document.benchmarks.filter((b) => b.id.startsWith("tuned."));
+    expect(tuned.map((b) => b.status)).toEqual(Array<string>(6).fill("ok"));
+    for (const bench of tuned) {
+      // repeat = (1, 3, 1.0): at most 3 values per timing process, past --values 2; warmup_time, rounds,
+      // min_run_count and processes are accepted and have no per-benchmark counterpart.
+      expect(bench.timing?.processes.map((p) => p.cpu.length)).toEqual([3, 3]);
+      expect(bench.profile?.functions.length).toBeGreaterThan(0);
+      expect(bench.memory).not.toBeNull();
+    }
+    expect(benchOf(document, "tuned.TimeTunedChild.time_max(1000)").params).toEqual({ size: 1000 });
   });
 
   it("compares with itself without a failure from the skipped combinations", () => {
