@@ -224,8 +224,8 @@ def _timeout_message(kind, timeout, started, phase, importing, iteration):
             "timed out after {:g} s {} before the worker's first benchmark; the worker and its children were killed. A "
             "worker's start-up (its imports) is outside every benchmark's timeout and may take {} times the suite's "
             "timeout: make the import lighter (build large data in setup or setup_cache rather than at import), or "
-            "raise the suite's timeout (--timeout SECONDS, timeout = SECONDS under [tool.profgate] in pyproject.toml, Action "
-            "input timeout)".format(timeout, "importing {}".format(importing) if importing else "starting up", STARTUP_FACTOR)
+            "raise the suite's timeout (--timeout SECONDS, timeout = SECONDS under [tool.profgate] in pyproject.toml, "
+            "Action input timeout)".format(timeout, "importing {}".format(importing) if importing else "starting up", STARTUP_FACTOR)
         )
     if phase == "setup_cache":
         return (

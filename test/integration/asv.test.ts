@@ -78,6 +78,7 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
       "raw.timeraw_environment",
       "raw.TimerawImport.timeraw_import('grid')",
       "raw.timeraw_not_code",
+      "raw.timeraw_code_fails",
       "sub.nested.TimeNested.time_count",
       "tuned.TimeTuned.time_sum(100)",
       "tuned.TimeTuned.time_sum(1000)",
@@ -112,6 +113,7 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
       "limits.TimeSlow.time_sleep",
       "limits.track_not_a_number",
       "raw.timeraw_not_code",
+      "raw.timeraw_code_fails",
     ]);
   });
 
@@ -154,6 +156,10 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
       status: "error",
       failure: { pass: "timing", message: "TypeError: raw.timeraw_not_code returned 42; a timeraw_ benchmark returns the code to time, a string or a (code, setup) tuple of strings" },
     });
+    // The fresh interpreter's traceback is the output; its last line the message.
+    const fails = benchOf(document, "raw.timeraw_code_fails");
+    expect(fails).toMatchObject({ status: "error", failure: { pass: "timing", message: "KeyError: 'missing' (in the fresh interpreter of the timeraw_ code)" } });
+    expect(fails.failure?.output).toMatch(/^Traceback \(most recent call last\):\n[\s\S]*<timeit-src>[\s\S]*KeyError: 'missing'\n$/);
   });
 
   it("measures the timeraw_ code's work, not its set-up: ten times the loop costs several times more", () => {

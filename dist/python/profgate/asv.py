@@ -59,9 +59,9 @@ import traceback
 import types
 
 from profgate.benchmarks import json_value
-from profgate.normalise import clip, is_harness_file, tail
+from profgate.normalise import clip, is_harness_file, one_line, tail
 from profgate.passes import run_pass
-from profgate.records import describe, failure
+from profgate.records import Reported, describe, failure
 from profgate.timing import budgeted_values
 
 CONFIG = "asv.conf.json"
@@ -866,10 +866,17 @@ def _raw_value(code, setup, loops, keep_gc, env, scratch):
     if os.path.exists(result_path):
         os.remove(result_path)
     started = time.perf_counter()
-    returncode = subprocess.call([sys.executable, "-c", _RAW_CHILD, job_path], env=env, stdin=subprocess.DEVNULL)
+    child = subprocess.run([sys.executable, "-c", _RAW_CHILD, job_path], env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
     spent = time.perf_counter() - started
-    if returncode != 0 or not os.path.exists(result_path):
-        raise RuntimeError("the timeraw_ code failed in its fresh interpreter (exit code {}); its traceback is in the output".format(returncode))
+    errors = child.stderr.decode("utf-8", errors="replace")
+    if errors:
+        # Into the worker's output, where the benchmark's own output goes; its last line names a failure.
+        sys.stderr.write(errors)
+        sys.stderr.flush()
+    if child.returncode != 0 or not os.path.exists(result_path):
+        lines = [line for line in errors.splitlines() if line.strip()]
+        cause = one_line(lines[-1]) if lines else "exit code {}".format(child.returncode)
+        raise Reported("error", clip("{} (in the fresh interpreter of the timeraw_ code)".format(cause)))
     with open(result_path, encoding="utf-8") as file:
         figures = json.load(file)
     return figures["cpu"], figures["wall"], spent
