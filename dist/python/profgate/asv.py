@@ -36,6 +36,11 @@ before every call, also sets up again before each iteration, outside the measure
 ``repeat`` the most values per timing process (its maximum when a tuple), ``timeout`` the benchmark's timeout (a
 --timeout-for pattern still wins). ``rounds``, ``warmup_time`` and ``min_run_count`` have none: profgate's timing
 processes and warm-up values are the same for the whole suite.
+
+As in asv, a benchmark's ``timeout`` covers its own run (its set-up, the measurement, its teardown) in each pass,
+not the imports of the benchmark modules nor ``setup_cache``: a worker imports the modules of its job's benchmarks
+before its first benchmark (``run_job``), and a ``setup_cache`` runs in a phase of its own with its own limit, its
+``timeout`` attribute else the longest timeout of the benchmarks using it (``profgate.manager`` enforces both).
 """
 
 import functools
