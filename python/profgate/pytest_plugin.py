@@ -21,7 +21,8 @@ the measurement; ``rounds`` and ``warmup_rounds`` give way to profgate's process
 A test that fails, errors in a fixture or is skipped at run time is a failed benchmark: its report goes to the
 worker's output (pytest's own terminal output is switched off) and the job ends as ``error``, or ``exit`` for
 ``SystemExit``. pytest-benchmark's and pytest-codspeed's command-line options are accepted and ignored, so a
-project's ``addopts`` that name them still parse.
+project's ``addopts`` that name them still parse. pytest-benchmark's hook specifications are registered
+(``BenchmarkHookSpecs``), so a conftest.py implementing its hooks loads; profgate never calls those hooks.
 """
 
 import functools
@@ -89,6 +90,50 @@ _IGNORED_OPTIONS = (
 )
 
 
+class BenchmarkHookSpecs:
+    """pytest-benchmark's hook specifications (5.x; 3.x and 4.x have the same names and arguments), for a worker in
+    which pytest-benchmark itself is disabled or not installed: a conftest.py that implements one of them must still
+    load, where pytest would otherwise stop with ``PluginValidationError: unknown hook``. profgate never calls them:
+    its results carry its own machine description (``profgate.environment``), commit and statistics, and nothing of
+    pytest-benchmark's JSON, grouping, unit scaling or comparison. pytest-codspeed declares no hooks."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_benchmark_scale_unit(config, unit, benchmarks, best, worst, sort):
+        """Scale of the time unit in pytest-benchmark's table."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_benchmark_generate_machine_info(config):
+        """pytest-benchmark's machine_info."""
+
+    @pytest.hookspec
+    def pytest_benchmark_update_machine_info(config, machine_info):
+        """Additions to pytest-benchmark's machine_info."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_benchmark_generate_commit_info(config):
+        """pytest-benchmark's commit_info."""
+
+    @pytest.hookspec
+    def pytest_benchmark_update_commit_info(config, commit_info):
+        """Additions to pytest-benchmark's commit_info."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_benchmark_group_stats(config, benchmarks, group_by):
+        """pytest-benchmark's grouping of results in its table."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_benchmark_generate_json(config, benchmarks, include_data, machine_info, commit_info):
+        """pytest-benchmark's JSON document."""
+
+    @pytest.hookspec
+    def pytest_benchmark_update_json(config, benchmarks, output_json):
+        """Additions to pytest-benchmark's JSON document."""
+
+    @pytest.hookspec
+    def pytest_benchmark_compare_machine_info(config, benchmarksession, machine_info, compared_benchmark):
+        """pytest-benchmark's check of a saved run's machine_info."""
+
+
 class _State:
     """What one worker job asked for, and what its pytest session produced: the collection's benchmarks, and per
     benchmark test (one at a time) its data or failure."""
@@ -137,6 +182,13 @@ def run_job(job, records):
 
 def _has_xdist():
     return not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") and importlib.util.find_spec("xdist") is not None
+
+
+def pytest_addhooks(pluginmanager):
+    # Only the specifications nobody registered: pytest-benchmark, when a suite loads it itself, brings its own.
+    missing = [name for name in vars(BenchmarkHookSpecs) if name.startswith("pytest_") and getattr(getattr(pluginmanager.hook, name, None), "spec", None) is None]
+    if missing:
+        pluginmanager.add_hookspecs(type("MissingBenchmarkHookSpecs", (), {name: vars(BenchmarkHookSpecs)[name] for name in missing}))
 
 
 def pytest_addoption(parser):
