@@ -16,10 +16,15 @@ Benchmarks are the module-level functions named bench_* of those files; one call
 A suite written for pytest-benchmark or pytest-codspeed runs unchanged with --suite pytest: the PATHs go to the
 project's own pytest (run in the working directory, with its conftest.py and configuration), and its benchmarks are
 the tests that use the benchmark fixture or carry the benchmark marker, with pytest's node ids as ids
-(tests/test_sort.py::test_sort[100]). profgate's plugin stands in for pytest-benchmark and pytest-codspeed, which
-are disabled when installed; see profgate/pytest_plugin.py. --suite auto (the default) picks native when the PATHs
-hold bench_*.py files, else pytest when a Python file under them has a function parameter named benchmark or uses
-mark.benchmark, else native.
+(tests/test_sort.py::test_sort[100]). A directory PATH collects what the project's pytest collects from it (its
+python_files patterns, from pytest.ini, pyproject.toml, tox.ini or setup.cfg), and also the bench_*.py files under it
+that use the benchmark fixture or marker; a file PATH is collected whatever its name, as pytest does. profgate's
+plugin stands in for pytest-benchmark and pytest-codspeed, which are disabled when installed, and registers
+pytest-benchmark's hooks, so a conftest.py implementing them loads (profgate never calls them); see
+profgate/pytest_plugin.py. --suite auto (the default) picks pytest when a Python file under the PATHs (bench_*.py
+files included) uses the benchmark fixture (a function parameter named benchmark or codspeed_benchmark) or marker
+(mark.benchmark), and native when bench_*.py files hold module-level bench_* functions instead; PATHs holding both
+are an error that asks for --suite native or --suite pytest.
 
 A suite written for asv (airspeed velocity) runs unchanged, without asv, with --suite asv: its benchmark directory
 (benchmark_dir of asv.conf.json in the working directory, or of --asv-config FILE; a PATH given instead of the
@@ -164,7 +169,7 @@ from profgate.settings import (
     AbPlan,
     Settings,
 )
-from profgate.suite import Suite, SuiteError, detect
+from profgate.suite import AmbiguousSuite, Suite, SuiteError, detect
 
 MAX_HASH_SEED = 4294967295
 
@@ -443,7 +448,12 @@ def _check_tree(paths, pythonpath, suite, tree, where):
     for path in pythonpath:
         if not os.path.isdir(os.path.join(tree, path)):
             raise UsageError("--pythonpath {!r} is not a directory in {}".format(path, where))
-    return detect(tree, paths) if suite == "auto" else suite
+    if suite != "auto":
+        return suite
+    try:
+        return detect(tree, paths)
+    except AmbiguousSuite as error:
+        raise UsageError(str(error) if tree == where else "{}: {}".format(where, error)) from None
 
 
 def _check_trees(request, paths, cwd, wanted):

@@ -6,7 +6,9 @@ as a plugin and any installed pytest-benchmark or pytest-codspeed plugin disable
 
 - a ``collect`` job runs ``--collect-only`` on the job's paths and ``-k`` expression and lists the benchmarks: test
   functions that use the ``benchmark`` fixture (directly or through another fixture) or carry the ``benchmark``
-  marker, without a skip mark that applies. Their ids are pytest's node ids;
+  marker (pytest-codspeed's ``codspeed_benchmark`` fixture and marker alike), without a skip mark that applies.
+  Their ids are pytest's node ids. The job's ``bench_files`` (``bench_*.py`` files under its directory paths that
+  use the fixture or marker) are collected even where the project's ``python_files`` patterns leave them out;
 - a pass job (``calibrate``, ``timing``, ``profile``, ``memory``) runs the job's benchmark tests, picked by node id
   from their files, in the job's order, and records each as it ends (``profgate.records.Records``). The
   ``benchmark`` fixture hands the callable it is given to the harness's routine for that pass
@@ -44,6 +46,8 @@ __tracebackhide__ = True
 
 # Plugin names of the tools whose fixture and marker this module stands in for.
 _REPLACED_PLUGINS = ("benchmark", "codspeed")
+# The fixtures (and marker names) that make a test a benchmark: the shared one, and pytest-codspeed's own.
+_FIXTURES = ("benchmark", "codspeed_benchmark")
 
 # Their command-line options (pytest-benchmark 3 to 5, pytest-codspeed 2 to 4) by how many values each takes, so
 # that an ``addopts`` naming them parses exactly as it did with the real plugin.
@@ -207,6 +211,7 @@ def pytest_addoption(parser):
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
     config.addinivalue_line("markers", "benchmark: a benchmark; without the benchmark fixture, the whole test is measured")
+    config.addinivalue_line("markers", "codspeed_benchmark: pytest-codspeed's name for the benchmark marker")
     # The worker's output is what the benchmark printed plus the failure reports this module writes; pytest's
     # progress and summary lines would be noise in every benchmark's output.
     reporter = config.pluginmanager.get_plugin("terminalreporter")
@@ -215,7 +220,20 @@ def pytest_configure(config):
 
 
 def _is_benchmark(item):
-    return isinstance(item, pytest.Function) and ("benchmark" in item.fixturenames or item.get_closest_marker("benchmark") is not None)
+    return isinstance(item, pytest.Function) and (_uses_fixture(item) or _marker(item) is not None)
+
+
+def _uses_fixture(item):
+    return any(name in item.fixturenames for name in _FIXTURES)
+
+
+def _marker(node):
+    """The closest benchmark marker: pytest-codspeed's ``codspeed_benchmark`` or the shared ``benchmark``."""
+    for name in _FIXTURES[::-1]:
+        marker = node.get_closest_marker(name)
+        if marker is not None:
+            return marker
+    return None
 
 
 def _skipped(item):
@@ -262,6 +280,21 @@ def _message(report):
         if line.startswith("E "):
             return one_line(line[1:])
     return one_line(text)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_collect_file(file_path, parent):
+    """Collects the job's ``bench_files`` (``bench_*.py`` files using the benchmark fixture or marker, found under a
+    directory PATH) as test modules when the project's ``python_files`` patterns leave them out."""
+    outcome = yield
+    if _state.job.get("kind") != "collect" or not _state.job.get("bench_files"):
+        return
+    if os.path.relpath(str(file_path), _state.job["cwd"]).replace(os.sep, "/") not in _state.job["bench_files"]:
+        return
+    collected = outcome.get_result()
+    if not any(isinstance(collector, pytest.Module) for collector in collected):
+        module = parent.ihook.pytest_pycollect_makemodule(module_path=file_path, parent=parent)
+        outcome.force_result(collected + [module])
 
 
 def pytest_collectreport(report):
@@ -343,7 +376,7 @@ def _measure(call, prepare=None, loops=None):
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem):
     """Measures a test with the ``benchmark`` marker and without the fixture: the test function is the benchmark."""
-    if "benchmark" in pyfuncitem.fixturenames or pyfuncitem.get_closest_marker("benchmark") is None:
+    if _uses_fixture(pyfuncitem) or _marker(pyfuncitem) is None:
         return None
     function = pyfuncitem.obj
     if inspect.iscoroutinefunction(function):
@@ -429,5 +462,11 @@ class BenchmarkFixture:
 @pytest.fixture
 def benchmark(request):
     """pytest-benchmark's ``benchmark`` fixture; ``@pytest.mark.benchmark(group=...)`` names its group."""
-    marker = request.node.get_closest_marker("benchmark")
+    marker = _marker(request.node)
     return BenchmarkFixture(request.node, marker.kwargs if marker is not None else {})
+
+
+@pytest.fixture
+def codspeed_benchmark(benchmark):
+    """pytest-codspeed's own name for the ``benchmark`` fixture."""
+    return benchmark
