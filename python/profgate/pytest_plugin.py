@@ -175,7 +175,10 @@ def run_job(job, records):
     if _has_xdist():
         # One test at a time in this process, or the measurement would happen in an xdist worker out of reach.
         arguments += ["-n", "0"]
-    code = pytest.main(arguments, plugins=[sys.modules[__name__]])
+    plugins = [sys.modules[__name__]]
+    if job.get("bench_files") and hasattr(pytest, "version_tuple"):
+        plugins.append(_BenchFiles(job["bench_files"], job["cwd"]))
+    code = pytest.main(arguments, plugins=plugins)
     if job["kind"] == "collect":
         if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
             raise Reported("error", "pytest could not collect the suite (exit code {}); its message is above".format(int(code)))
@@ -282,19 +285,24 @@ def _message(report):
     return one_line(text)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_collect_file(file_path, parent):
-    """Collects the job's ``bench_files`` (``bench_*.py`` files using the benchmark fixture or marker, found under a
-    directory PATH) as test modules when the project's ``python_files`` patterns leave them out."""
-    outcome = yield
-    if _state.job.get("kind") != "collect" or not _state.job.get("bench_files"):
-        return
-    if os.path.relpath(str(file_path), _state.job["cwd"]).replace(os.sep, "/") not in _state.job["bench_files"]:
-        return
-    collected = outcome.get_result()
-    if not any(isinstance(collector, pytest.Module) for collector in collected):
-        module = parent.ihook.pytest_pycollect_makemodule(module_path=file_path, parent=parent)
-        outcome.force_result(collected + [module])
+class _BenchFiles:
+    """Collects a collect job's ``bench_files`` (``bench_*.py`` files using the benchmark fixture or marker, found
+    under a directory PATH) as test modules where the project's ``python_files`` patterns leave them out. A plugin of
+    its own, registered for pytest 7 and later only: older pytest names the hook's argument ``path``."""
+
+    def __init__(self, files, cwd):
+        self.files = frozenset(files)
+        self.cwd = cwd
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_collect_file(self, file_path, parent):
+        outcome = yield
+        if os.path.relpath(str(file_path), self.cwd).replace(os.sep, "/") not in self.files:
+            return
+        collected = outcome.get_result()
+        if not any(isinstance(collector, pytest.Module) for collector in collected):
+            module = parent.ihook.pytest_pycollect_makemodule(module_path=file_path, parent=parent)
+            outcome.force_result(collected + [module])
 
 
 def pytest_collectreport(report):
