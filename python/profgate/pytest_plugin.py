@@ -33,6 +33,7 @@ import inspect
 import os
 import platform
 import sys
+import types
 
 import pytest
 
@@ -192,10 +193,10 @@ def _has_xdist():
 
 
 def pytest_addhooks(pluginmanager):
-    # Only the specifications nobody registered: pytest-benchmark, when a suite loads it itself, brings its own.
-    missing = [name for name in vars(BenchmarkHookSpecs) if name.startswith("pytest_") and getattr(getattr(pluginmanager.hook, name, None), "spec", None) is None]
+    # Only the specifications nobody registered: pluggy takes one per hook.
+    missing = {name: spec for name, spec in vars(BenchmarkHookSpecs).items() if name.startswith("pytest_") and getattr(getattr(pluginmanager.hook, name, None), "spec", None) is None}
     if missing:
-        pluginmanager.add_hookspecs(type("MissingBenchmarkHookSpecs", (), {name: vars(BenchmarkHookSpecs)[name] for name in missing}))
+        pluginmanager.add_hookspecs(types.SimpleNamespace(**missing))
 
 
 def pytest_addoption(parser):
