@@ -312,13 +312,13 @@ class Request:
     seed: Optional[int] = None
 
 
+@dataclasses.dataclass(frozen=True)
 class Command:
     """A prepared command line: ``name`` (``run`` or ``ab``), its ``settings``, and for ``ab`` its ``plan``."""
 
-    def __init__(self, name, settings, plan=None):
-        self.name = name
-        self.settings = settings
-        self.plan = plan
+    name: str
+    settings: Settings
+    plan: Optional[AbPlan] = None
 
 
 def parse_arguments(argv, cwd):
