@@ -23512,7 +23512,7 @@ var ProfiledFunction = rowSchema(FUNCTION_ROW);
 var CallEdge = rowSchema(EDGE_ROW);
 var MemoryLine = rowSchema(MEMORY_ROW);
 var MAX_EDGES = MAX_LIST * 4;
-var BenchmarkKind = external_exports.enum(["time", "peakmem", "mem", "track"]);
+var BenchmarkKind = external_exports.enum(["time", "peakmem", "mem", "track", "timeraw"]);
 var Instructions = external_exports.strictObject({
   per_iteration: external_exports.number().finite().nonnegative(),
   iterations: external_exports.number().int().positive(),
@@ -23639,7 +23639,7 @@ function buildSchemas(rows) {
     value: external_exports.number().finite().nullable().optional(),
     /** `track`: the unit of `value` (asv's `unit` attribute). */
     unit: text().optional(),
-    /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError; a `timeraw_` benchmark). Not a failure. */
+    /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError). Not a failure. */
     skipped: text().optional(),
     /** A name for display (asv's `pretty_name`). */
     pretty_name: text().optional()
@@ -33270,9 +33270,9 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --pythonpath DIR        make DIR importable, e.g. src (repeatable)
   --filter SUBSTRING      only benchmarks whose id contains SUBSTRING
   --suite KIND            native (bench_*.py), pytest (pytest-benchmark/pytest-codspeed tests), asv (airspeed
-                          velocity: time_*, peakmem_*, mem_*, track_*) or auto (default: asv if asv.conf.json
-                          is present and its benchmark_dir holds asv benchmarks, else native if PATH holds
-                          bench_*.py files, else pytest if its tests use the benchmark fixture or marker)
+                          velocity: time_*, timeraw_*, peakmem_*, mem_*, track_*) or auto (default: asv if
+                          asv.conf.json is present and its benchmark_dir holds asv benchmarks, else native if PATH
+                          holds bench_*.py files, else pytest if its tests use the benchmark fixture or marker)
   -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
   --asv-config FILE       asv suites: the asv.conf.json naming benchmark_dir (default asv.conf.json)
   --processes N           timing worker processes (default 10), each timing every benchmark

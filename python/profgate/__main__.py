@@ -16,15 +16,20 @@ Benchmarks are the module-level functions named bench_* of those files; one call
 A suite written for pytest-benchmark or pytest-codspeed runs unchanged with --suite pytest: the PATHs go to the
 project's own pytest (run in the working directory, with its conftest.py and configuration), and its benchmarks are
 the tests that use the benchmark fixture or carry the benchmark marker, with pytest's node ids as ids
-(tests/test_sort.py::test_sort[100]). profgate's plugin stands in for pytest-benchmark and pytest-codspeed, which
-are disabled when installed; see profgate/pytest_plugin.py. --suite auto (the default) picks native when the PATHs
-hold bench_*.py files, else pytest when a Python file under them has a function parameter named benchmark or uses
-mark.benchmark, else native.
+(tests/test_sort.py::test_sort[100]). A directory PATH collects what the project's pytest collects from it (its
+python_files patterns, from pytest.ini, pyproject.toml, tox.ini or setup.cfg), and also the bench_*.py files under it
+that use the benchmark fixture or marker; a file PATH is collected whatever its name, as pytest does. profgate's
+plugin stands in for pytest-benchmark and pytest-codspeed, which are disabled when installed, and registers
+pytest-benchmark's hooks, so a conftest.py implementing them loads (profgate never calls them); see
+profgate/pytest_plugin.py. --suite auto (the default) picks pytest when a Python file under the PATHs (bench_*.py
+files included) uses the benchmark fixture (a function parameter named benchmark or codspeed_benchmark) or marker
+(mark.benchmark), and native when bench_*.py files hold module-level bench_* functions instead; PATHs holding both
+are an error that asks for --suite native or --suite pytest.
 
 A suite written for asv (airspeed velocity) runs unchanged, without asv, with --suite asv: its benchmark directory
 (benchmark_dir of asv.conf.json in the working directory, or of --asv-config FILE; a PATH given instead of the
-default names it) is imported as a package, and its benchmarks are asv's time_*, peakmem_*, mem_* and track_*
-functions and methods, with asv's names as ids (version.TimeVersionSuite.time_hash, parameters as
+default names it) is imported as a package, and its benchmarks are asv's time_*, timeraw_*, peakmem_*, mem_* and
+track_* functions and methods, with asv's names as ids (version.TimeVersionSuite.time_hash, parameters as
 module.Class.time_x(10, 'a')), asv's setup/teardown/setup_cache order, NotImplementedError from setup recorded as
 skipped, and number, sample_time, repeat and timeout applied per benchmark; see profgate/asv.py. --suite auto picks
 asv first when the working directory has an asv.conf.json and a Python file under the PATHs (or, by default, under
@@ -60,7 +65,8 @@ Options:
                             cProfile pass's iterations, at least one (default: 0.6)
   --loops N                 iterations per value, skipping calibration
   --timeout SECONDS         seconds one benchmark may spend in one pass before its worker is killed and it is
-                            recorded as timeout, with how long one iteration took (default: 60)
+                            recorded as timeout, with how long one iteration took; a worker's start-up before its
+                            first benchmark (its imports) may take five times this (default: 60)
   --timeout-for ID=SECONDS  the timeout of the benchmarks matching ID, an exact id or a glob (* and ? stay within a
                             /-separated segment, ** crosses them); the last matching glob wins, an exact id beats
                             any glob (repeatable)
@@ -129,6 +135,7 @@ for a pytest suite, or pytest rejecting the suite's configuration or -k expressi
 """
 
 import argparse
+import dataclasses
 import datetime
 import importlib.util
 import json
@@ -136,6 +143,7 @@ import math
 import os
 import random
 import sys
+from typing import Optional
 
 from profgate import asv, environment, instructions, interleave
 from profgate.normalise import clip
@@ -162,7 +170,7 @@ from profgate.settings import (
     AbPlan,
     Settings,
 )
-from profgate.suite import Suite, SuiteError, detect
+from profgate.suite import AmbiguousSuite, Suite, SuiteError, detect
 
 MAX_HASH_SEED = 4294967295
 
@@ -287,67 +295,48 @@ def _relative(cwd, path):
     return os.path.relpath(os.path.join(cwd, path), cwd).replace(os.sep, "/")
 
 
-class Command:
-    """A parsed command line: ``name`` (``run`` or ``ab``), its ``settings``, and for ``ab`` its ``plan``."""
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """A command line as parsed, before anything is checked against the file system: ``name`` (``run`` or ``ab``),
+    its ``settings`` with ``suite`` as given (possibly ``auto``) and nothing read from disk yet (``ids`` and
+    ``valgrind`` unset), and the options that name files or trees, still to be read (``asv_config``, ``ids_file``,
+    ab's ``base``, ``head``, ``loops_json``, ``rounds`` and ``seed``, None when not drawn yet)."""
 
-    def __init__(self, name, settings, plan=None):
-        self.name = name
-        self.settings = settings
-        self.plan = plan
+    name: str
+    settings: Settings
+    asv_config: Optional[str] = None
+    ids_file: Optional[str] = None
+    base: Optional[str] = None
+    head: Optional[str] = None
+    rounds: int = DEFAULT_ROUNDS
+    loops_json: Optional[str] = None
+    seed: Optional[int] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Command:
+    """A prepared command line: ``name`` (``run`` or ``ab``), its ``settings``, and for ``ab`` its ``plan``."""
+
+    name: str
+    settings: Settings
+    plan: Optional[AbPlan] = None
 
 
 def parse_arguments(argv, cwd):
-    """The ``Command`` of a ``run`` or ``ab`` command line, checked against the file system; raises UsageError."""
+    """The ``Request`` of a ``run`` or ``ab`` command line, with paths taken relative to ``cwd``; reads nothing from
+    the file system (``prepare`` does); raises UsageError."""
     if not argv or argv[0] not in ("run", "ab"):
         given = "no command" if not argv else "unknown command {!r}".format(argv[0])
         raise UsageError("{}; the harness has two: python -m profgate run [PATH ...] --out DIR, and python -m profgate ab [PATH ...] --base DIR --head DIR --out DIR".format(given))
     name = argv[0]
     options = _parser(name).parse_args(argv[1:])
-    paths = tuple(_relative(cwd, path) for path in options.paths or DEFAULT_PATHS)
-    pythonpath = tuple(_relative(cwd, path) for path in options.pythonpath)
-    plan = None
-    # The version under test decides where an asv suite lives: this directory, or ab's head tree.
-    tree = cwd if name == "run" else os.path.abspath(os.path.join(cwd, options.head))
-    paths, wanted = _asv_paths(paths, options, tree)
-    if name == "run":
-        suite = _check_tree(paths, pythonpath, wanted, cwd, cwd)
-    else:
-        plan, suite = _check_trees(options, paths, pythonpath, cwd, wanted)
-    if suite == "asv" and (len(paths) != 1 or not os.path.isdir(os.path.join(tree, paths[0]))):
-        raise UsageError("an asv suite is one benchmark directory; give one PATH (a directory), not {}".format(", ".join(paths)))
-    if options.select is not None and suite != "pytest":
-        raise UsageError("-k/--select {!r} selects tests of a pytest suite, and {} holds {} one; use --filter".format(options.select, ", ".join(paths), "an asv" if suite == "asv" else "a native"))
-    if suite == "pytest" and importlib.util.find_spec("pytest") is None:
-        raise UsageError(
-            "{} is a pytest suite, and pytest is not installed for {}. pytest is the project's dependency, not "
-            "profgate's: install it where the project's dependencies live (e.g. {} -m pip install pytest), or run "
-            "profgate with the interpreter that has it (profgate run --python CMD, Action input python)".format(
-                ", ".join(paths), sys.executable, sys.executable,
-            )
-        )
-    if options.events_fd is not None:
-        try:
-            os.fstat(options.events_fd)
-        except OSError:
-            raise UsageError("--events-fd {}: not an open file descriptor".format(options.events_fd)) from None
-    out = os.path.abspath(os.path.join(cwd, options.out))
-    directories = [os.path.join(out, "profiles")] if name == "run" else [os.path.join(out, side) for side in interleave.SIDES]
-    try:
-        for directory in directories:
-            os.makedirs(directory, exist_ok=True)
-    except OSError as error:
-        raise UsageError("--out {!r}: cannot create the directory: {}".format(out, error.strerror)) from None
+    if options.asv_config is not None and options.suite not in ("asv", "auto"):
+        raise UsageError("--asv-config {!r} applies to asv suites, and --suite is {}".format(options.asv_config, options.suite))
     run_only = {}
     if name == "run":
         passes = [] if options.collect_only else list(options.passes)
         if not options.collect_only and options.instrument == "instructions" and "instructions" not in passes:
             passes = [name for name in PASSES if name in passes or name == "instructions"]
-        valgrind = None
-        if "instructions" in passes:
-            try:
-                valgrind = instructions.check()
-            except instructions.Unavailable as error:
-                raise UsageError("--instrument instructions: {}".format(error)) from None
         run_only = {
             "profile_iterations": options.profile_iterations,
             "profile_warmups": options.profile_warmups,
@@ -357,14 +346,12 @@ def parse_arguments(argv, cwd):
             "instrument": "instructions" if "instructions" in passes else None,
             "instruction_iterations": options.instruction_iterations,
             "instruction_warmups": options.instruction_warmups,
-            "valgrind": valgrind,
-            "ids": None if options.ids is None else frozenset(_read_ids(options.ids, cwd)),
         }
     settings = Settings(
-        paths=paths,
-        out=out,
-        suite=suite,
-        pythonpath=pythonpath,
+        paths=tuple(_relative(cwd, path) for path in options.paths or DEFAULT_PATHS),
+        out=os.path.abspath(os.path.join(cwd, options.out)),
+        suite=options.suite,
+        pythonpath=tuple(_relative(cwd, path) for path in options.pythonpath),
         filter=options.filter,
         select=options.select,
         processes=options.processes,
@@ -381,25 +368,76 @@ def parse_arguments(argv, cwd):
         events_fd=options.events_fd,
         **run_only
     )
-    return Command(name, settings, plan)
+    if name == "run":
+        return Request(name, settings, asv_config=options.asv_config, ids_file=options.ids)
+    return Request(
+        name, settings, asv_config=options.asv_config, ids_file=options.ids, base=options.base, head=options.head,
+        rounds=options.rounds, loops_json=options.loops_json, seed=options.seed,
+    )
 
 
-def _asv_paths(paths, options, tree):
+def prepare(request, cwd):
+    """The ``Command`` of a parsed ``request``: its PATHs checked and its suite kind detected in the tree it measures,
+    the files it names read, pytest and valgrind probed when needed, and the --out directories created; raises
+    UsageError."""
+    settings = request.settings
+    # The version under test decides where an asv suite lives: this directory, or ab's head tree.
+    tree = cwd if request.name == "run" else os.path.abspath(os.path.join(cwd, request.head))
+    paths, wanted = _asv_paths(settings.paths, settings.suite, request.asv_config, tree)
+    plan = None
+    if request.name == "run":
+        suite = _check_tree(paths, settings.pythonpath, wanted, cwd, cwd)
+    else:
+        plan, suite = _check_trees(request, paths, cwd, wanted)
+    if suite == "asv" and (len(paths) != 1 or not os.path.isdir(os.path.join(tree, paths[0]))):
+        raise UsageError("an asv suite is one benchmark directory; give one PATH (a directory), not {}".format(", ".join(paths)))
+    if settings.select is not None and suite != "pytest":
+        raise UsageError("-k/--select {!r} selects tests of a pytest suite, and {} holds {} one; use --filter".format(settings.select, ", ".join(paths), "an asv" if suite == "asv" else "a native"))
+    if suite == "pytest" and importlib.util.find_spec("pytest") is None:
+        raise UsageError(
+            "{} is a pytest suite, and pytest is not installed for {}. pytest is the project's dependency, not "
+            "profgate's: install it where the project's dependencies live (e.g. {} -m pip install pytest), or run "
+            "profgate with the interpreter that has it (profgate run --python CMD, Action input python)".format(
+                ", ".join(paths), sys.executable, sys.executable,
+            )
+        )
+    if settings.events_fd is not None:
+        try:
+            os.fstat(settings.events_fd)
+        except OSError:
+            raise UsageError("--events-fd {}: not an open file descriptor".format(settings.events_fd)) from None
+    directories = [os.path.join(settings.out, "profiles")] if request.name == "run" else [os.path.join(settings.out, side) for side in interleave.SIDES]
+    try:
+        for directory in directories:
+            os.makedirs(directory, exist_ok=True)
+    except OSError as error:
+        raise UsageError("--out {!r}: cannot create the directory: {}".format(settings.out, error.strerror)) from None
+    resolved = {"paths": paths, "suite": suite}
+    if request.name == "run":
+        if "instructions" in settings.passes:
+            try:
+                resolved["valgrind"] = instructions.check()
+            except instructions.Unavailable as error:
+                raise UsageError("--instrument instructions: {}".format(error)) from None
+        ids = _read_ids(request.ids_file, cwd)
+        resolved["ids"] = None if ids is None else frozenset(ids)
+    return Command(request.name, dataclasses.replace(settings, **resolved), plan)
+
+
+def _asv_paths(paths, suite, asv_config, tree):
     """The PATHs and --suite, or for a suite left at the default PATH whose asv.conf.json names a benchmark_dir of
     asv benchmarks, that directory and ``asv``."""
-    if options.asv_config is not None and options.suite not in ("asv", "auto"):
-        raise UsageError("--asv-config {!r} applies to asv suites, and --suite is {}".format(options.asv_config, options.suite))
-    if options.suite not in ("asv", "auto"):
-        return paths, options.suite
+    if suite not in ("asv", "auto"):
+        return paths, suite
     if paths != DEFAULT_PATHS:
         # An asv.conf.json named on the command line says what kind of suite the PATH is.
-        return paths, "asv" if options.asv_config is not None else options.suite
+        return paths, "asv" if asv_config is not None else suite
     try:
-        directory = asv.benchmark_dir(tree, options.asv_config)
+        directory = asv.benchmark_dir(tree, asv_config)
     except asv.ConfigError as error:
-        raise UsageError("--asv-config: {}".format(error) if options.asv_config else str(error)) from None
-    if directory is None or (options.suite == "auto" and not (os.path.isdir(os.path.join(tree, directory)) and asv.holds_benchmarks(tree, directory))):
-        return paths, options.suite
+        raise UsageError("--asv-config: {}".format(error) if asv_config else str(error)) from None
+    if directory is None or (suite == "auto" and not (os.path.isdir(os.path.join(tree, directory)) and asv.holds_benchmarks(tree, directory))):
+        return paths, suite
     return (directory,), "asv"
 
 
@@ -411,29 +449,36 @@ def _check_tree(paths, pythonpath, suite, tree, where):
     for path in pythonpath:
         if not os.path.isdir(os.path.join(tree, path)):
             raise UsageError("--pythonpath {!r} is not a directory in {}".format(path, where))
-    return detect(tree, paths) if suite == "auto" else suite
+    if suite != "auto":
+        return suite
+    try:
+        return detect(tree, paths)
+    except AmbiguousSuite as error:
+        raise UsageError(str(error) if tree == where else "{}: {}".format(where, error)) from None
 
 
-def _check_trees(options, paths, pythonpath, cwd, wanted):
+def _check_trees(request, paths, cwd, wanted):
     """The checks of ``ab``: two trees, each holding PATHs and --pythonpath, and the JSON files it reads; returns
     its ``AbPlan`` and the kind of suite."""
     trees = {}
     for side in interleave.SIDES:
-        tree = os.path.abspath(os.path.join(cwd, getattr(options, side)))
+        given = getattr(request, side)
+        tree = os.path.abspath(os.path.join(cwd, given))
         if not os.path.isdir(tree):
-            raise UsageError("--{} {!r} is not a directory; give the {} version's tree".format(side, getattr(options, side), side))
+            raise UsageError("--{} {!r} is not a directory; give the {} version's tree".format(side, given, side))
         trees[side] = tree
+    pythonpath = request.settings.pythonpath
     # The head tree decides the kind of suite: it is the version under test.
     suite = _check_tree(paths, pythonpath, wanted, trees["head"], "the head tree {}".format(trees["head"]))
     _check_tree(paths, pythonpath, suite, trees["base"], "the base tree {}".format(trees["base"]))
     loops = {}
-    if options.loops_json is not None:
-        loops = _read_json(options.loops_json, cwd, "--loops-json")
+    if request.loops_json is not None:
+        loops = _read_json(request.loops_json, cwd, "--loops-json")
         if not isinstance(loops, dict) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in loops.values()):
-            raise UsageError("--loops-json {!r}: expected a JSON object of benchmark ids to whole numbers of at least 1".format(options.loops_json))
-    ids = _read_ids(options.ids, cwd)
-    seed = options.seed if options.seed is not None else random.SystemRandom().randrange(MAX_HASH_SEED + 1)
-    return AbPlan(trees=trees, rounds=options.rounds, seed=seed, loops=loops, ids=ids), suite
+            raise UsageError("--loops-json {!r}: expected a JSON object of benchmark ids to whole numbers of at least 1".format(request.loops_json))
+    ids = _read_ids(request.ids_file, cwd)
+    seed = request.seed if request.seed is not None else random.SystemRandom().randrange(MAX_HASH_SEED + 1)
+    return AbPlan(trees=trees, rounds=request.rounds, seed=seed, loops=loops, ids=ids), suite
 
 
 def _read_ids(path, cwd):
@@ -548,7 +593,7 @@ def main(argv=None):
         return 0
     cwd = os.getcwd()
     try:
-        command = parse_arguments(argv, cwd)
+        command = prepare(parse_arguments(argv, cwd), cwd)
     except UsageError as error:
         sys.stderr.write("python -m profgate: error: {}\n(python -m profgate --help describes the options)\n".format(error))
         return 2

@@ -6,6 +6,12 @@ of each benchmark's share is kept) and a temporary file for its records: results
 benchmark may print. The worker marks in its output where each benchmark starts; the manager splits the output
 there and gives each benchmark its own timeout from its own start. A worker that crashes or hangs loses only the
 benchmark it was running: that one is recorded as ``crash`` or ``timeout`` and a new worker runs the rest.
+
+A benchmark's timeout covers its own run only, as asv's does. The worker's start-up before its first benchmark
+(Python, the harness, the imports of an asv suite's modules) has a limit of its own, ``STARTUP_FACTOR`` times the
+suite's timeout; so does an asv ``setup_cache``, which the worker marks as a phase of the benchmark that
+first needs it: the ``setup_cache_timeout`` of its spec. A ``setup_cache`` that runs out of time is recorded as the
+timeout of every benchmark of the job that uses it (its spec's ``setup_cache``), as asv fails them all.
 """
 
 import json
@@ -33,6 +39,11 @@ _POLL = 0.05
 _BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from profgate.worker import main; main(sys.argv[2])"
 
 _STATUSES = ("ok", "error", "exit")
+
+# A worker's start-up (its imports) before its first benchmark may take this many times the suite's timeout (300 s
+# at the default 60 s): generous, as asv sets no limit on importing a suite, whose modules may build large data at
+# import, but finite, so that a hung import cannot hang the run.
+STARTUP_FACTOR = 5
 
 
 class Outcome:
@@ -106,10 +117,10 @@ class Manager:
             )
             reader = _SegmentReader(process.stdout, marker)
             reader.start()
-            limits = [spec.get("timeout", self.timeout) for spec in job["benchmarks"]]
+            specs = job["benchmarks"]
             timed_out = False
             try:
-                timed_out = not self._wait(process, reader, limits)
+                timed_out = not self._wait(process, reader, specs)
             finally:
                 # Also reaps whatever the benchmark left running in the worker's session, which would hold the
                 # output pipe open (and the CPU busy) after the worker itself is gone.
@@ -118,21 +129,36 @@ class Manager:
             ended = time.monotonic()
             # A process that left the session (setsid) could keep the pipe open for ever.
             reader.join(_READER_GRACE)
-            records, iterations, finished = _read_records(job["result"])
-        timeout = self.timeout if not ids or reader.started() is None else limits[reader.started()]
+            records, iterations, finished, importing = _read_records(job["result"])
+        started, phase, _ = reader.position()
+        timeout = self._limit(specs, started, phase)
         outcomes = _settle(ids, records, finished, reader, ended, timed_out, timeout, process.returncode)
         for benchmark_id, outcome in outcomes.items():
-            if outcome.status == "timeout" and benchmark_id is not None:
-                outcome.message = _timeout_message(job["kind"], timeout, iterations.get(benchmark_id))
+            if outcome.status == "timeout":
+                outcome.message = _timeout_message(job["kind"], timeout, started, phase, importing, iterations.get(benchmark_id))
+        if timed_out and phase == "setup_cache":
+            shared = specs[started].get("setup_cache")
+            message = outcomes[ids[started]].message if ids[started] in outcomes else ""
+            for spec in specs:
+                if shared is not None and spec.get("setup_cache") == shared and spec["id"] not in outcomes:
+                    outcomes[spec["id"]] = Outcome("timeout", message, "", None)
         return outcomes
 
-    def _wait(self, process, reader, limits):
-        """Waits for the worker, each benchmark getting its timeout (``limits``, in the job's order; ``timeout``
-        before the first starts) from its own start; False on a timeout."""
+    def _limit(self, specs, started, phase):
+        """The seconds the worker may spend from the start of where it is (``started``: the index of the benchmark
+        it is on, None before the first; ``phase``: None for the benchmark's own run, or ``setup_cache``)."""
+        if started is None:
+            return STARTUP_FACTOR * self.timeout
+        spec = specs[started]
+        own = spec.get("timeout", self.timeout)
+        return spec.get("setup_cache_timeout", own) if phase == "setup_cache" else own
+
+    def _wait(self, process, reader, specs):
+        """Waits for the worker, each benchmark getting its timeout (in its spec, else ``timeout``) from its own
+        start, its ``setup_cache`` and the start-up theirs; False on a timeout."""
         while True:
-            started = reader.started()
-            limit = self.timeout if started is None else limits[started]
-            remaining = reader.last_start() + limit - time.monotonic()
+            started, phase, since = reader.position()
+            remaining = since + self._limit(specs, started, phase) - time.monotonic()
             if remaining <= 0:
                 return False
             try:
@@ -189,8 +215,25 @@ def _settle(ids, records, finished, reader, ended, timed_out, timeout, returncod
 _PASS_NAMES = {"calibrate": "timing", "timing": "timing", "instructions": "instructions", "profile": "cProfile", "memory": "tracemalloc"}
 
 
-def _timeout_message(kind, timeout, iteration):
-    """Why a benchmark timed out, with how long one iteration took when the worker said so, and what to raise."""
+def _timeout_message(kind, timeout, started, phase, importing, iteration):
+    """Why a benchmark (or a job without benchmarks) timed out: in the worker's start-up (naming the import it was
+    in), in a ``setup_cache``, or in its own run, with how long one iteration took when the worker said so; and
+    what to raise."""
+    if started is None:
+        return (
+            "timed out after {:g} s {} before the worker's first benchmark; the worker and its children were killed. A "
+            "worker's start-up (its imports) is outside every benchmark's timeout and may take {} times the suite's "
+            "timeout: make the import lighter (build large data in setup or setup_cache rather than at import), or "
+            "raise the suite's timeout (--timeout SECONDS, timeout = SECONDS under [tool.profgate] in pyproject.toml, "
+            "Action input timeout)".format(timeout, "importing {}".format(importing) if importing else "starting up", STARTUP_FACTOR)
+        )
+    if phase == "setup_cache":
+        return (
+            "timed out after {:g} s in setup_cache, which every benchmark using it shares (each is recorded as "
+            "timeout); the worker and its children were killed. setup_cache has its own timeout attribute, else the "
+            "longest timeout of the benchmarks using it: give it more time with setup_cache.timeout = SECONDS in the "
+            "suite".format(timeout)
+        )
     name = _PASS_NAMES.get(kind, kind)
     if iteration is None:
         what = "one iteration had not finished after {:g} s".format(timeout)
@@ -207,15 +250,17 @@ def _timeout_message(kind, timeout, iteration):
 
 def _read_records(path):
     """The worker's records (a torn last line, from a worker killed while writing it, is left out), the seconds of
-    one plain iteration it reported per benchmark, and whether it wrote its final line."""
+    one plain iteration it reported per benchmark, whether it wrote its final line, and the last module it said it
+    was importing before its first benchmark."""
     records = []
     iterations = {}
     finished = False
+    importing = None
     try:
         with open(path, encoding="utf-8") as file:
             lines = file.read().splitlines()
     except OSError:
-        return records, iterations, finished
+        return records, iterations, finished, importing
     for line in lines:
         try:
             value = json.loads(line)
@@ -225,11 +270,13 @@ def _read_records(path):
             continue
         if value.get("finished") is True:
             finished = True
+        elif isinstance(value.get("importing"), str):
+            importing = value["importing"]
         elif isinstance(value.get("iteration"), (int, float)) and isinstance(value.get("id"), str):
             iterations[value["id"]] = value["iteration"]
         elif value.get("status") in _STATUSES and "id" in value:
             records.append({"id": value["id"], "status": value["status"], "message": value.get("message") or "", "data": value.get("data")})
-    return records, iterations, finished
+    return records, iterations, finished, importing
 
 
 def _kill_group(pid):
@@ -251,18 +298,21 @@ def _death(returncode):
 
 class _SegmentReader(threading.Thread):
     """Drains the worker's output, split at its markers into one part per benchmark, keeping only the end of each,
-    so a benchmark printing without end cannot fill memory or block; notes when each benchmark started."""
+    so a benchmark printing without end cannot fill memory or block; notes when each benchmark started, and which
+    phase of it (its own run, or ``setup_cache``) runs since when."""
 
     def __init__(self, stream, marker):
         super().__init__(daemon=True)
         self.stream = stream
-        self.pattern = re.compile(b"\x1e" + marker.encode("ascii") + b":([0-9]+)\x1e")
+        self.pattern = re.compile(b"\x1e" + marker.encode("ascii") + b":([0-9]+)(?::([a-z_]+))?\x1e")
         # The longest marker that could be split across two reads.
-        self.carry = len(marker) + 24
+        self.carry = len(marker) + 48
         self.lock = threading.Lock()
         self.buffers = {None: bytearray()}
         self.current = None
-        self.starts = {None: time.monotonic()}
+        self.phase = None
+        self.since = time.monotonic()
+        self.starts = {None: self.since}
 
     def run(self):
         pending = b""
@@ -278,8 +328,10 @@ class _SegmentReader(threading.Thread):
                     self._append(pending[position:match.start()])
                     with self.lock:
                         self.current = int(match.group(1))
+                        self.phase = match.group(2).decode("ascii") if match.group(2) else None
+                        self.since = time.monotonic()
                         self.buffers.setdefault(self.current, bytearray())
-                        self.starts[self.current] = time.monotonic()
+                        self.starts.setdefault(self.current, self.since)
                     position = match.end()
                 rest = pending[position:]
                 keep = rest.rfind(b"\x1e", max(0, len(rest) - self.carry))
@@ -299,10 +351,12 @@ class _SegmentReader(threading.Thread):
             if len(buffer) > 2 * _TAIL_BYTES:
                 del buffer[:-_TAIL_BYTES]
 
-    def last_start(self):
-        """When the running benchmark (or the worker, before its first) started, in ``time.monotonic()`` seconds."""
+    def position(self):
+        """``(index, phase, since)``: the benchmark the worker is on (None before the first), the phase of it (None
+        for its own run) and when that phase (or the worker, before its first benchmark) started, in
+        ``time.monotonic()`` seconds."""
         with self.lock:
-            return self.starts[self.current]
+            return self.current, self.phase, self.since
 
     def started(self):
         """The index of the last benchmark that started, None before the first."""

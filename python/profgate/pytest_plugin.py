@@ -6,7 +6,9 @@ as a plugin and any installed pytest-benchmark or pytest-codspeed plugin disable
 
 - a ``collect`` job runs ``--collect-only`` on the job's paths and ``-k`` expression and lists the benchmarks: test
   functions that use the ``benchmark`` fixture (directly or through another fixture) or carry the ``benchmark``
-  marker, without a skip mark that applies. Their ids are pytest's node ids;
+  marker (pytest-codspeed's ``codspeed_benchmark`` fixture and marker alike), without a skip mark that applies.
+  Their ids are pytest's node ids. The job's ``bench_files`` (``bench_*.py`` files under its directory paths that
+  use the fixture or marker) are collected even where the project's ``python_files`` patterns leave them out;
 - a pass job (``calibrate``, ``timing``, ``profile``, ``memory``) runs the job's benchmark tests, picked by node id
   from their files, in the job's order, and records each as it ends (``profgate.records.Records``). The
   ``benchmark`` fixture hands the callable it is given to the harness's routine for that pass
@@ -21,7 +23,8 @@ the measurement; ``rounds`` and ``warmup_rounds`` give way to profgate's process
 A test that fails, errors in a fixture or is skipped at run time is a failed benchmark: its report goes to the
 worker's output (pytest's own terminal output is switched off) and the job ends as ``error``, or ``exit`` for
 ``SystemExit``. pytest-benchmark's and pytest-codspeed's command-line options are accepted and ignored, so a
-project's ``addopts`` that name them still parse.
+project's ``addopts`` that name them still parse. pytest-benchmark's hook specifications are registered
+(``BenchmarkHookSpecs``), so a conftest.py implementing its hooks loads; profgate never calls those hooks.
 """
 
 import functools
@@ -30,6 +33,7 @@ import inspect
 import os
 import platform
 import sys
+import types
 
 import pytest
 
@@ -43,6 +47,8 @@ __tracebackhide__ = True
 
 # Plugin names of the tools whose fixture and marker this module stands in for.
 _REPLACED_PLUGINS = ("benchmark", "codspeed")
+# The fixtures (and marker names) that make a test a benchmark: the shared one, and pytest-codspeed's own.
+_FIXTURES = ("benchmark", "codspeed_benchmark")
 
 # Their command-line options (pytest-benchmark 3 to 5, pytest-codspeed 2 to 4) by how many values each takes, so
 # that an ``addopts`` naming them parses exactly as it did with the real plugin.
@@ -89,6 +95,50 @@ _IGNORED_OPTIONS = (
 )
 
 
+class BenchmarkHookSpecs:
+    """pytest-benchmark's hook specifications (5.x; 3.x and 4.x have the same names and arguments), for a worker in
+    which pytest-benchmark itself is disabled or not installed: a conftest.py that implements one of them must still
+    load, where pytest would otherwise stop with ``PluginValidationError: unknown hook``. profgate never calls them:
+    its results carry its own machine description (``profgate.environment``), commit and statistics, and nothing of
+    pytest-benchmark's JSON, grouping, unit scaling or comparison. pytest-codspeed declares no hooks."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_benchmark_scale_unit(config, unit, benchmarks, best, worst, sort):
+        """Scale of the time unit in pytest-benchmark's table."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_benchmark_generate_machine_info(config):
+        """pytest-benchmark's machine_info."""
+
+    @pytest.hookspec
+    def pytest_benchmark_update_machine_info(config, machine_info):
+        """Additions to pytest-benchmark's machine_info."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_benchmark_generate_commit_info(config):
+        """pytest-benchmark's commit_info."""
+
+    @pytest.hookspec
+    def pytest_benchmark_update_commit_info(config, commit_info):
+        """Additions to pytest-benchmark's commit_info."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_benchmark_group_stats(config, benchmarks, group_by):
+        """pytest-benchmark's grouping of results in its table."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_benchmark_generate_json(config, benchmarks, include_data, machine_info, commit_info):
+        """pytest-benchmark's JSON document."""
+
+    @pytest.hookspec
+    def pytest_benchmark_update_json(config, benchmarks, output_json):
+        """Additions to pytest-benchmark's JSON document."""
+
+    @pytest.hookspec
+    def pytest_benchmark_compare_machine_info(config, benchmarksession, machine_info, compared_benchmark):
+        """pytest-benchmark's check of a saved run's machine_info."""
+
+
 class _State:
     """What one worker job asked for, and what its pytest session produced: the collection's benchmarks, and per
     benchmark test (one at a time) its data or failure."""
@@ -129,7 +179,10 @@ def run_job(job, records):
     if _has_xdist():
         # One test at a time in this process, or the measurement would happen in an xdist worker out of reach.
         arguments += ["-n", "0"]
-    code = pytest.main(arguments, plugins=[sys.modules[__name__]])
+    plugins = [sys.modules[__name__]]
+    if job.get("bench_files") and hasattr(pytest, "version_tuple"):
+        plugins.append(_BenchFiles(job["bench_files"], job["cwd"]))
+    code = pytest.main(arguments, plugins=plugins)
     if job["kind"] == "collect":
         if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
             raise Reported("error", "pytest could not collect the suite (exit code {}); its message is above".format(int(code)))
@@ -140,6 +193,13 @@ def run_job(job, records):
 
 def _has_xdist():
     return not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") and importlib.util.find_spec("xdist") is not None
+
+
+def pytest_addhooks(pluginmanager):
+    # Only the specifications nobody registered: pluggy takes one per hook.
+    missing = {name: spec for name, spec in vars(BenchmarkHookSpecs).items() if name.startswith("pytest_") and getattr(getattr(pluginmanager.hook, name, None), "spec", None) is None}
+    if missing:
+        pluginmanager.add_hookspecs(types.SimpleNamespace(**missing))
 
 
 def pytest_addoption(parser):
@@ -158,6 +218,7 @@ def pytest_addoption(parser):
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
     config.addinivalue_line("markers", "benchmark: a benchmark; without the benchmark fixture, the whole test is measured")
+    config.addinivalue_line("markers", "codspeed_benchmark: pytest-codspeed's name for the benchmark marker")
     # The worker's output is what the benchmark printed plus the failure reports this module writes; pytest's
     # progress and summary lines would be noise in every benchmark's output.
     reporter = config.pluginmanager.get_plugin("terminalreporter")
@@ -166,7 +227,20 @@ def pytest_configure(config):
 
 
 def _is_benchmark(item):
-    return isinstance(item, pytest.Function) and ("benchmark" in item.fixturenames or item.get_closest_marker("benchmark") is not None)
+    return isinstance(item, pytest.Function) and (_uses_fixture(item) or _marker(item) is not None)
+
+
+def _uses_fixture(item):
+    return any(name in item.fixturenames for name in _FIXTURES)
+
+
+def _marker(node):
+    """The closest benchmark marker: pytest-codspeed's ``codspeed_benchmark`` or the shared ``benchmark``."""
+    for name in _FIXTURES[::-1]:
+        marker = node.get_closest_marker(name)
+        if marker is not None:
+            return marker
+    return None
 
 
 def _skipped(item):
@@ -213,6 +287,26 @@ def _message(report):
         if line.startswith("E "):
             return one_line(line[1:])
     return one_line(text)
+
+
+class _BenchFiles:
+    """Collects a collect job's ``bench_files`` (``bench_*.py`` files using the benchmark fixture or marker, found
+    under a directory PATH) as test modules where the project's ``python_files`` patterns leave them out. A plugin of
+    its own, registered for pytest 7 and later only: older pytest names the hook's argument ``path``."""
+
+    def __init__(self, files, cwd):
+        self.files = frozenset(files)
+        self.cwd = cwd
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_collect_file(self, file_path, parent):
+        outcome = yield
+        if os.path.relpath(str(file_path), self.cwd).replace(os.sep, "/") not in self.files:
+            return
+        collected = outcome.get_result()
+        if not any(isinstance(collector, pytest.Module) for collector in collected):
+            module = parent.ihook.pytest_pycollect_makemodule(module_path=file_path, parent=parent)
+            outcome.force_result(collected + [module])
 
 
 def pytest_collectreport(report):
@@ -294,7 +388,7 @@ def _measure(call, prepare=None, loops=None):
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem):
     """Measures a test with the ``benchmark`` marker and without the fixture: the test function is the benchmark."""
-    if "benchmark" in pyfuncitem.fixturenames or pyfuncitem.get_closest_marker("benchmark") is None:
+    if _uses_fixture(pyfuncitem) or _marker(pyfuncitem) is None:
         return None
     function = pyfuncitem.obj
     if inspect.iscoroutinefunction(function):
@@ -380,5 +474,11 @@ class BenchmarkFixture:
 @pytest.fixture
 def benchmark(request):
     """pytest-benchmark's ``benchmark`` fixture; ``@pytest.mark.benchmark(group=...)`` names its group."""
-    marker = request.node.get_closest_marker("benchmark")
+    marker = _marker(request.node)
     return BenchmarkFixture(request.node, marker.kwargs if marker is not None else {})
+
+
+@pytest.fixture
+def codspeed_benchmark(benchmark):
+    """pytest-codspeed's own name for the ``benchmark`` fixture."""
+    return benchmark

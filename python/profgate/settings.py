@@ -41,7 +41,7 @@ SUITES = ("native", "pytest", "asv", "auto")
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """How every benchmark of one run is measured. ``suite`` is ``native``, ``pytest`` or ``asv`` (``auto`` is
-    resolved by then; an asv suite's one path is its benchmark directory); ``timeouts`` holds per-benchmark timeouts as ``(pattern, seconds)`` pairs, an exact id or a glob.
+    resolved by then, except in a command line parsed and not yet prepared; an asv suite's one path is its benchmark directory); ``timeouts`` holds per-benchmark timeouts as ``(pattern, seconds)`` pairs, an exact id or a glob.
     ``instrument`` is ``instructions`` when the instructions pass runs (it is then in ``passes``), with
     ``valgrind`` the version of the valgrind that counts."""
 

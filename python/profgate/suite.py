@@ -3,7 +3,8 @@
 A suite is ``native`` (``bench_*`` functions of ``bench_*.py`` files), ``pytest`` (tests written for
 pytest-benchmark or pytest-codspeed, see ``profgate.pytest_plugin``) or ``asv`` (an airspeed velocity suite, see
 ``profgate.asv``). Every benchmark goes through the passes of its kind (``PASSES_OF``): all of them for a timed one,
-the memory pass for asv's ``peakmem_``, one ``value`` call for asv's ``mem_`` and ``track_``. A benchmark whose
+the memory pass for asv's ``peakmem_``, the timing pass for asv's ``timeraw_`` (its code timed in a fresh
+interpreter), one ``value`` call for asv's ``mem_`` and ``track_``. A benchmark whose
 asv ``setup`` raises ``NotImplementedError`` is recorded as skipped (``skipped``: why) and leaves its passes.
 Benchmarks run one after another (never concurrently: they would perturb each other's timings); the first pass that
 fails stops that benchmark and is recorded, and the suite goes on.
@@ -22,11 +23,16 @@ from profgate.normalise import tail
 
 _SKIPPED_DIRS = ("__pycache__", "node_modules")
 
+# The fixtures and marker names of pytest-benchmark and pytest-codspeed that make a test a benchmark.
+_FIXTURES = ("benchmark", "codspeed_benchmark")
+
 # The passes each kind of benchmark goes through: of timing, instructions, profile and memory those the run asks for
 # (--passes); ``value``, the only measurement of its kinds, always.
 PASSES_OF = {
     "time": ("timing", "instructions", "profile", "memory"),
     "peakmem": ("memory",),
+    # Timed in a fresh interpreter, which neither cProfile nor tracemalloc (nor valgrind) of the worker sees.
+    "timeraw": ("timing",),
     "mem": ("value",),
     "track": ("value",),
 }
@@ -59,36 +65,76 @@ def find_files(cwd, paths):
     return _walk(cwd, paths, lambda name: name.startswith("bench_") and name.endswith(".py"))
 
 
+class AmbiguousSuite(Exception):
+    """Auto detection found benchmarks of two kinds under the PATHs; the message names them and the flag that
+    decides."""
+
+
 def detect(cwd, paths):
     """The kind of suite under ``paths``: ``asv`` when the working directory has an asv.conf.json and a Python file
-    under ``paths`` defines an asv benchmark (``time_*``, ``peakmem_*``, ...); else ``native`` when they hold
-    ``bench_*.py`` files; else ``pytest`` when a Python file under them uses the ``benchmark`` fixture (a function
-    parameter named ``benchmark``) or marker (``mark.benchmark``); else ``native``, which then finds no benchmarks."""
+    under ``paths`` defines an asv benchmark (``time_*``, ``peakmem_*``, ...); else ``pytest`` when a Python file
+    under them (``bench_*.py`` files included) uses the ``benchmark`` fixture (a function parameter named
+    ``benchmark``) or marker (``mark.benchmark``) and no ``bench_*.py`` file holds native benchmarks (module-level
+    ``bench_*`` functions); ``native`` when only the latter are there, or nothing is (the run then finds no
+    benchmarks). Both kinds at once raise ``AmbiguousSuite``."""
     if os.path.isfile(os.path.join(cwd, asv.CONFIG)) and any(os.path.isdir(os.path.join(cwd, path)) and asv.holds_benchmarks(cwd, path) for path in paths):
         return "asv"
-    if find_files(cwd, paths):
-        return "native"
+    native = []
+    tests = []
     for file in _walk(cwd, paths, lambda name: name.endswith(".py")):
-        try:
-            with open(os.path.join(cwd, file), "rb") as handle:
-                source = handle.read()
-        except OSError:
-            continue
-        if b"benchmark" in source and _uses_benchmark(source):
-            return "pytest"
-    return "native"
+        kind = _kind_of(os.path.join(cwd, file), os.path.basename(file).startswith("bench_"))
+        if kind == "pytest":
+            tests.append(file)
+        elif kind == "native":
+            native.append(file)
+    if native and tests:
+        raise AmbiguousSuite(
+            "{} hold{} both native benchmarks (bench_* functions in {}) and pytest benchmarks (tests using the "
+            "benchmark fixture or marker in {}); say which to run with --suite native or --suite pytest (or "
+            "--suite asv for an asv suite)".format(", ".join(paths), "s" if len(paths) == 1 else "", _some(native), _some(tests))
+        )
+    return "pytest" if tests else "native"
 
 
-def _uses_benchmark(source):
+def pytest_bench_files(cwd, paths):
+    """The ``bench_*.py`` files under the directories among ``paths`` that use the ``benchmark`` fixture or marker:
+    a pytest suite collects them beside what the project's pytest configuration collects there."""
+    directories = [path for path in paths if os.path.isdir(os.path.join(cwd, path))]
+    return [file for file in find_files(cwd, directories) if _kind_of(os.path.join(cwd, file), True) == "pytest"]
+
+
+def _some(files, shown=3):
+    more = len(files) - shown
+    return ", ".join(files[:shown]) + (" and {} more".format(more) if more > 0 else "")
+
+
+def _kind_of(path, bench_file):
+    """``pytest`` when the file at ``path`` uses the ``benchmark`` fixture or marker, else ``native`` for a
+    ``bench_file`` with module-level ``bench_*`` functions, else None."""
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+    except OSError:
+        return None
+    if not bench_file and b"benchmark" not in source:
+        return None
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
-        return False
+        return None
+    if _uses_benchmark(tree):
+        return "pytest"
+    if bench_file and any(isinstance(node, ast.FunctionDef) and node.name.startswith("bench_") for node in tree.body):
+        return "native"
+    return None
+
+
+def _uses_benchmark(tree):
     for node in ast.walk(tree):
         if isinstance(node, ast.arguments):
-            if any(argument.arg == "benchmark" for argument in node.posonlyargs + node.args + node.kwonlyargs):
+            if any(argument.arg in _FIXTURES for argument in node.posonlyargs + node.args + node.kwonlyargs):
                 return True
-        elif isinstance(node, ast.Attribute) and node.attr == "benchmark":
+        elif isinstance(node, ast.Attribute) and node.attr in _FIXTURES:
             if isinstance(node.value, ast.Attribute) and node.value.attr == "mark":
                 return True
     return False
@@ -226,7 +272,8 @@ class Suite:
         return entries
 
     def _collect_pytest(self):
-        outcome = self.manager.run({"kind": "collect", "suite": "pytest", "paths": self.settings.paths, "select": self.settings.select})
+        job = {"kind": "collect", "suite": "pytest", "paths": self.settings.paths, "select": self.settings.select, "bench_files": pytest_bench_files(self.cwd, self.settings.paths)}
+        outcome = self.manager.run(job)
         if not outcome.ok:
             raise SuiteError(outcome.message, outcome.output)
         entries = []
@@ -250,14 +297,14 @@ class Suite:
         for found in outcome.data["benchmarks"]:
             if not self._selected(found["id"], module_failed="error" in found):
                 continue
-            self._specs[found["id"]] = {"module": found["module"], "overrides": found.get("overrides", {})}
+            self._specs[found["id"]] = {"module": found["module"], "overrides": found.get("overrides", {}), "setup_cache": found.get("setup_cache")}
             if "error" in found:
                 entry = _entry(found["id"], found["file"], found["name"], {}, "cpu")
                 fail(entry, "collect", "error", found["error"], found.get("output", ""))
                 entry["output"] = found.get("output", "")
             else:
                 entry = _entry(found["id"], found["file"], found["name"], found["params"], found["clock"])
-                # timeraw_ is skipped at collection; "time", the default kind, is left out as in native suites.
+                # "time", the default kind, is left out as in native suites.
                 if found["kind"] in PASSES_OF and found["kind"] != "time":
                     entry["kind"] = found["kind"]
                 for key in ("unit", "pretty_name", "skipped"):
@@ -295,7 +342,8 @@ class Suite:
 
     def _spec(self, entry, **extra):
         """What a worker needs to know of one benchmark: where it is, its id, its timeout, and for an asv benchmark
-        its module and its own settings (``overrides``: ``min_time``, ``values``)."""
+        its module, its own settings (``overrides``: ``min_time``, ``values``) and its ``setup_cache`` with that
+        one's timeout: its own ``timeout`` attribute, else the longest of the benchmarks using it, as asv's."""
         spec = {"file": entry["file"], "id": entry["id"]}
         known = self._specs.get(entry["id"])
         own = None
@@ -304,6 +352,11 @@ class Suite:
             own = overrides.pop("timeout", None)
             overrides.pop("loops", None)
             spec.update(module=known["module"], overrides=overrides)
+            cache = known.get("setup_cache")
+            if cache is not None:
+                users = [key for key, other in self._specs.items() if (other.get("setup_cache") or {}).get("key") == cache["key"]]
+                longest = max(self.settings.timeout_of(key, self._specs[key]["overrides"].get("timeout")) for key in users)
+                spec.update(setup_cache=cache["key"], setup_cache_timeout=cache["timeout"] or longest)
         spec["timeout"] = self.settings.timeout_of(entry["id"], own)
         spec.update(extra)
         return spec

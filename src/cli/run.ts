@@ -51,9 +51,9 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --pythonpath DIR        make DIR importable, e.g. src (repeatable)
   --filter SUBSTRING      only benchmarks whose id contains SUBSTRING
   --suite KIND            native (bench_*.py), pytest (pytest-benchmark/pytest-codspeed tests), asv (airspeed
-                          velocity: time_*, peakmem_*, mem_*, track_*) or auto (default: asv if asv.conf.json
-                          is present and its benchmark_dir holds asv benchmarks, else native if PATH holds
-                          bench_*.py files, else pytest if its tests use the benchmark fixture or marker)
+                          velocity: time_*, timeraw_*, peakmem_*, mem_*, track_*) or auto (default: asv if
+                          asv.conf.json is present and its benchmark_dir holds asv benchmarks, else native if PATH
+                          holds bench_*.py files, else pytest if its tests use the benchmark fixture or marker)
   -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
   --asv-config FILE       asv suites: the asv.conf.json naming benchmark_dir (default asv.conf.json)
   --processes N           timing worker processes (default 10), each timing every benchmark

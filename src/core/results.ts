@@ -93,9 +93,10 @@ const MAX_EDGES = MAX_LIST * 4;
 
 /**
  * What a benchmark measures: `time` (the three passes), or one of asv's other kinds: `peakmem` (the tracemalloc
- * pass's peak), `mem` (the deep size of the returned object, bytes), `track` (the returned number, in `unit`).
+ * pass's peak), `mem` (the deep size of the returned object, bytes), `track` (the returned number, in `unit`),
+ * `timeraw` (the timing pass only: its code runs in a fresh interpreter, where no profiler of the worker reaches).
  */
-export const BenchmarkKind = z.enum(["time", "peakmem", "mem", "track"]);
+export const BenchmarkKind = z.enum(["time", "peakmem", "mem", "track", "timeraw"]);
 export type BenchmarkKind = z.infer<typeof BenchmarkKind>;
 
 /** Instructions per iteration, counted under valgrind (`--instrument instructions`). */
@@ -247,7 +248,7 @@ function buildSchemas(rows: <T>(row: z.ZodType<T>, max: number) => z.ZodType<T[]
     value: z.number().finite().nullable().optional(),
     /** `track`: the unit of `value` (asv's `unit` attribute). */
     unit: text().optional(),
-    /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError; a `timeraw_` benchmark). Not a failure. */
+    /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError). Not a failure. */
     skipped: text().optional(),
     /** A name for display (asv's `pretty_name`). */
     pretty_name: text().optional(),

@@ -11,10 +11,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compare } from "../../src/core/compare.js";
 import { parseResults, type Results } from "../../src/core/results.js";
 import { benchOf, harnessRunner, scratchFolder, resultsOf, type HarnessRun as Run } from "../support/harness.js";
+import { harnessPath } from "../support/paths.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const fixture = join(root, "test", "fixtures", "suites", "asv");
-const quick = ["--pythonpath", "src", "--processes", "2", "--values", "2", "--min-time", "0.001", "--profile-iterations", "2"];
+const small = ["--processes", "2", "--values", "2", "--min-time", "0.001", "--profile-iterations", "2"];
+const quick = ["--pythonpath", "src", ...small];
 
 const scratch = scratchFolder("asv");
 const harness = harnessRunner(scratch);
@@ -70,7 +72,20 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
       "limits.TimeConsume.time_pop",
       "order.TrackOrder.track_order",
       "order.TrackOrder.track_setup_cache_runs",
+      "raw.timeraw_loop_small",
+      "raw.timeraw_loop_large",
+      "raw.timeraw_loop_small_slow_setup",
+      "raw.timeraw_environment",
+      "raw.TimerawImport.timeraw_import('grid')",
+      "raw.timeraw_not_code",
+      "raw.timeraw_code_fails",
       "sub.nested.TimeNested.time_count",
+      "tuned.TimeTuned.time_sum(100)",
+      "tuned.TimeTuned.time_sum(1000)",
+      "tuned.TimeTunedChild.time_max(100)",
+      "tuned.TimeTunedChild.time_max(1000)",
+      "tuned.TimeTunedChild.time_sum(100)",
+      "tuned.TimeTunedChild.time_sum(1000)",
     ]);
     expect(benchOf(document, "grid.TimeGrid.time_build(10, 'col')")).toMatchObject({ file: "bench/grid.py", name: "grid.TimeGrid.time_build", params: { n: 10, order: "col" } });
     expect(benchOf(document, "grid.Sizes.track_cells(1000)").params).toEqual({ param1: 1000 });
@@ -97,6 +112,8 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
       "custom.name.time_other (again, in bench/ids.py)",
       "limits.TimeSlow.time_sleep",
       "limits.track_not_a_number",
+      "raw.timeraw_not_code",
+      "raw.timeraw_code_fails",
     ]);
   });
 
@@ -119,12 +136,38 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
     }
     expect(benchOf(document, "grid.TimeGrid.time_build(20, 'row')").skipped).toBeUndefined();
     const done = run.events.filter((e) => e.event === "done" && e.status === "skipped").map((e) => e.id);
-    // timeraw_ at collection, then as each pass reaches a combination: the timing pass before the memory pass.
-    expect(done).toEqual(["grid.timeraw_startup", "grid.TimeGrid.time_build(20, 'col')", "grid.TimeGrid.peakmem_build(20, 'col')"]);
+    // As each pass reaches a combination: the timing pass before the memory pass.
+    expect(done).toEqual(["grid.TimeGrid.time_build(20, 'col')", "grid.TimeGrid.peakmem_build(20, 'col')"]);
   });
 
-  it("reports timeraw_ benchmarks as unsupported, by name", () => {
-    expect(benchOf(document, "grid.timeraw_startup")).toMatchObject({ status: "ok", skipped: "timeraw_ benchmarks (code timed in a fresh interpreter) are not supported by profgate", timing: null });
+  it("times timeraw_ benchmarks' code in a fresh interpreter, in the timing pass only", () => {
+    const ids = ["grid.timeraw_startup", "raw.timeraw_loop_small", "raw.timeraw_loop_large", "raw.timeraw_loop_small_slow_setup", "raw.timeraw_environment", "raw.TimerawImport.timeraw_import('grid')"];
+    for (const id of ids) {
+      const raw = benchOf(document, id);
+      expect(raw).toMatchObject({ status: "ok", kind: "timeraw", failure: null, profile: null, memory: null });
+      expect(raw.skipped).toBeUndefined();
+      expect(raw.timing?.processes).toHaveLength(2);
+    }
+    // asv's number: 1 unless the benchmark sets it.
+    expect(benchOf(document, "raw.timeraw_loop_small").timing?.loops).toBe(1);
+    expect(benchOf(document, "raw.timeraw_loop_small_slow_setup").timing?.loops).toBe(3);
+    expect(benchOf(document, "raw.TimerawImport.timeraw_import('grid')").params).toEqual({ param1: "grid" });
+    expect(benchOf(document, "raw.timeraw_not_code")).toMatchObject({
+      status: "error",
+      failure: { pass: "timing", message: "TypeError: raw.timeraw_not_code returned 42; a timeraw_ benchmark returns the code to time, a string or a (code, setup) tuple of strings" },
+    });
+    // The fresh interpreter's traceback is the output; its last line the message.
+    const fails = benchOf(document, "raw.timeraw_code_fails");
+    expect(fails).toMatchObject({ status: "error", failure: { pass: "timing", message: "KeyError: 'missing' (in the fresh interpreter of the timeraw_ code)" } });
+    expect(fails.failure?.output).toMatch(/^Traceback \(most recent call last\):\n[\s\S]*<timeit-src>[\s\S]*KeyError: 'missing'\n$/);
+  });
+
+  it("measures the timeraw_ code's work, not its set-up: ten times the loop costs several times more", () => {
+    // CPU seconds of the fresh interpreter, which a machine busy with other work inflates less than wall seconds.
+    const best = (id: string) => Math.min(...(benchOf(document, id).timing?.processes.flatMap((p) => p.cpu) ?? []));
+    expect(best("raw.timeraw_loop_large") / best("raw.timeraw_loop_small")).toBeGreaterThan(4);
+    // Its set-up is six times the large loop's work: counted (over its three loops), it would outweigh that loop.
+    expect(best("raw.timeraw_loop_small_slow_setup") / best("raw.timeraw_loop_large")).toBeLessThan(0.5);
   });
 
   it("measures peakmem_ in the memory pass only", () => {
@@ -161,11 +204,108 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
     expect(slow.failure?.message).toMatch(/^timed out after 0\.5 s in the timing pass/);
   });
 
+  it("runs a tuned base class and its subclass as real suites write them", () => {
+    const tuned = document.benchmarks.filter((b) => b.id.startsWith("tuned."));
+    expect(tuned.map((b) => b.status)).toEqual(Array<string>(6).fill("ok"));
+    for (const bench of tuned) {
+      // repeat = (1, 3, 1.0): at most 3 values per timing process, past --values 2; warmup_time, rounds,
+      // min_run_count and processes are accepted and have no per-benchmark counterpart.
+      expect(bench.timing?.processes.map((p) => p.cpu.length)).toEqual([3, 3]);
+      expect(bench.profile?.functions.length).toBeGreaterThan(0);
+      expect(bench.memory).not.toBeNull();
+    }
+    expect(benchOf(document, "tuned.TimeTunedChild.time_max(1000)").params).toEqual({ size: 1000 });
+  });
+
   it("compares with itself without a failure from the skipped combinations", () => {
     const comparison = compare(document, document, { mode: "separate" });
-    expect(comparison.summary.counts.skipped).toBe(3);
+    expect(comparison.summary.counts.skipped).toBe(2);
     expect(comparison.benchmarks.filter((b) => b.verdict === "skipped").map((b) => b.id)).toContain("grid.TimeGrid.time_build(20, 'col')");
   });
+});
+
+describe("reading asv.conf.json as asv reads it (JSON5)", () => {
+  async function readConfig(text: string): Promise<unknown> {
+    const path = join(scratch, "read-config.json");
+    writeFileSync(path, text);
+    const script = "import json, sys; from profgate.asv import read_config; print(json.dumps(read_config(sys.argv[1])))";
+    const result = await execa("python3", ["-c", script, path], { env: { PYTHONPATH: harnessPath } });
+    return JSON.parse(result.stdout);
+  }
+
+  it("takes the fixture's template layout: whole-line, trailing and block comments, trailing commas", async () => {
+    const config = await readConfig(readFileSync(join(fixture, "asv.conf.json"), "utf8"));
+    expect(config).toMatchObject({ version: 1, branches: ["main"], benchmark_dir: "bench", matrix: { req: {} } });
+  });
+
+  it("takes the rest of JSON5 as the json5 package does", async () => {
+    const text = "{unquoted: 'single \\'quoted\\'', hex: 0x1F, lead: .5, trail: 5., plus: +1, list: [1, 2,], 'line': 'a\\\nb', dup: 1, dup: 2}";
+    expect(await readConfig(text)).toEqual({ unquoted: "single 'quoted'", hex: 31, lead: 0.5, trail: 5, plus: 1, list: [1, 2], line: "ab", dup: 2 });
+  });
+
+  it("names the file, line and column of a real mistake, and what to do", async () => {
+    const tree = join(scratch, "broken-config");
+    cpSync(fixture, tree, { recursive: true });
+    writeFileSync(join(tree, "asv.conf.json"), '{\n    // a comment is fine\n    "version": 1\n    "benchmark_dir": "bench",\n}\n');
+    const run = await harness(tree, quick);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(`${join(tree, "asv.conf.json")}, line 4 column 5: expected ',' or '}' after the value of 'version', found '"'; correct the file at that place (asv reads it as JSON5`);
+    writeFileSync(join(tree, "asv.conf.json"), '{"benchmark_dir": "bench", /* never closed\n');
+    const unclosed = await harness(tree, quick);
+    expect(unclosed.exitCode).toBe(2);
+    expect(unclosed.stderr).toContain("asv.conf.json, line 1 column 28: a /* comment is never closed with */");
+  }, 60_000);
+});
+
+describe("asv's timeouts cover a benchmark's own run, not its module's import or its setup_cache", () => {
+  const timeouts = join(root, "test", "fixtures", "suites", "asv-timeouts");
+  let document: Results;
+
+  beforeAll(async () => {
+    document = resultsOf(await harness(timeouts, small));
+  }, 240_000);
+
+  it("imports a module that takes two seconds outside its benchmarks' one-second timeout", () => {
+    for (const id of ["heavy.TimeHeavyImport.time_sum", "heavy.TimeHeavyImport.time_max", "heavy.TimeHeavyImport.time_sorted"]) {
+      const heavy = benchOf(document, id);
+      expect(heavy).toMatchObject({ status: "ok", failure: null });
+      expect(heavy.timing?.processes).toHaveLength(2);
+    }
+  });
+
+  it("gives setup_cache its own timeout attribute, and fails every user of one that outlasts it", () => {
+    expect(benchOf(document, "heavy.TimeSlowCache.time_len").status).toBe("ok");
+    expect(benchOf(document, "heavy.TimeSlowCache.time_reversed").status).toBe("ok");
+    for (const id of ["heavy.TimeHungCache.time_first", "heavy.TimeHungCache.time_second"]) {
+      const hung = benchOf(document, id);
+      expect(hung.status).toBe("timeout");
+      expect(hung.failure?.message).toMatch(/^timed out after 1 s in setup_cache, which every benchmark using it shares .* setup_cache\.timeout = SECONDS/);
+    }
+  });
+
+  it("still times out a benchmark whose own run outlasts its timeout", () => {
+    const slow = benchOf(document, "heavy.TimeTooSlow.time_sleep");
+    expect(slow.status).toBe("timeout");
+    expect(slow.failure?.message).toMatch(/^timed out after 1 s in the timing pass: one iteration had not finished after 1 s/);
+  });
+
+  it("stops a hung import after the start-up limit, naming the module", async () => {
+    const tree = join(scratch, "hung-import");
+    cpSync(timeouts, tree, { recursive: true });
+    // Imports once (collection), then hangs in every later worker.
+    writeFileSync(
+      join(tree, "benchmarks", "hangs.py"),
+      'import os, time\nif os.path.exists("collected"):\n    time.sleep(600)\nopen("collected", "w").close()\n\n\ndef time_nothing():\n    pass\n',
+    );
+    const run = await harness(tree, [...small, "--processes", "1", "--timeout", "1"]);
+    const hung = benchOf(resultsOf(run), "hangs.time_nothing");
+    expect(hung.status).toBe("timeout");
+    expect(hung.failure?.message).toMatch(/^timed out after 5 s importing benchmarks\.hangs before the worker's first benchmark; .* 5 times the suite's timeout/);
+    // The collection's own import hangs too once the flag is there: the run stops with the same account.
+    const again = await harness(tree, [...small, "--timeout", "1"]);
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toContain("could not be collected: timed out after 5 s importing benchmarks.hangs before the worker's first benchmark");
+  }, 120_000);
 });
 
 describe("selecting and naming an asv suite", () => {

@@ -1,23 +1,24 @@
 /**
- * Suites written for pytest-benchmark and pytest-codspeed, run unchanged by the harness (`--suite pytest`). The
- * pytest-benchmark suite also runs under Debian's pytest with the real pytest-benchmark installed, which proves it
- * is a genuine pytest-benchmark suite rather than one shaped to profgate. Call counts come from what the fixture
- * code does (a key function called once per element), so a harness that measured the wrong thing could not pass.
+ * Suites written for pytest-benchmark and pytest-codspeed, run unchanged by the harness (`--suite pytest`) with the
+ * pinned venv of the real plugins (scripts/test-env.sh). Each suite also runs under the real pytest-benchmark or
+ * pytest-codspeed there, which proves it is a genuine suite of that plugin rather than one shaped to profgate. Call
+ * counts come from what the fixture code does (a key function called once per element), so a harness that measured
+ * the wrong thing could not pass.
  */
 import { execa } from "execa";
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Benchmark, type Results } from "../../src/core/results.js";
 import { benchOf, harnessRunner, scratchFolder, resultsOf, type HarnessRun } from "../support/harness.js";
+import { harnessPath, suites } from "../support/paths.js";
+import { outcomes, realPytest, type PytestRun } from "../support/pytest.js";
+import { pluginPython } from "../support/python.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const harnessPath = join(root, "python");
-const suites = join(root, "test", "fixtures", "suites");
-// Debian's interpreter has python3-pytest and python3-pytest-benchmark. An interpreter without pytest: python3, or
-// when it has pytest (pyenv's may), python3 -S, which leaves site-packages and pytest with them out.
-const debian = ["/usr/bin/python3"];
+// The venv's interpreter has pytest 9 with the real pytest-benchmark, pytest-codspeed and the plugins real suites
+// load beside them. An interpreter without pytest: python3, or when it has pytest (pyenv's may), python3 -S, which
+// leaves site-packages and pytest with them out.
+const plugins = [pluginPython()];
 const pathHasPytest = (await execa("python3", ["-c", "import pytest"], { reject: false })).exitCode === 0;
 const withoutPytest = pathHasPytest ? ["python3", "-S"] : ["python3"];
 // Small settings: the tests check what is measured, not how precisely.
@@ -26,10 +27,8 @@ const env = { PYTHONPATH: harnessPath, PYTHONDONTWRITEBYTECODE: "1" };
 
 const scratch = scratchFolder("pytest");
 
-const hasPytestBenchmark = existsSync("/usr/bin/python3") && (await execa("/usr/bin/python3", ["-c", "import pytest, pytest_benchmark"], { reject: false })).exitCode === 0;
-
 const runIn = harnessRunner(scratch);
-const harness = (suite: string, args: readonly string[], interpreter: readonly string[] = debian): Promise<HarnessRun> =>
+const harness = (suite: string, args: readonly string[], interpreter: readonly string[] = plugins): Promise<HarnessRun> =>
   runIn(join(suites, suite), args, { interpreter, env });
 
 /** `file:name` → calls per iteration. */
@@ -50,25 +49,24 @@ const benchmarkIds = [
   `${sorting}::test_broken`,
 ];
 
-describe.skipIf(!hasPytestBenchmark)("a suite written for pytest-benchmark", () => {
-  let real: { exitCode: number; stdout: string };
+describe("a suite written for pytest-benchmark", () => {
+  let real: PytestRun;
   let run: HarnessRun;
   let document: Results;
 
   beforeAll(async () => {
-    // The storage option keeps pytest-benchmark from creating .benchmarks in the fixture directory.
-    const storage = `--benchmark-storage=file://${join(scratch, "benchmarks")}`;
-    const pytest = await execa("/usr/bin/python3", ["-m", "pytest", "-rA", "-p", "no:cacheprovider", storage], { cwd: join(suites, "pytest-benchmark"), env: { PYTHONDONTWRITEBYTECODE: "1" }, reject: false });
-    real = { exitCode: pytest.exitCode ?? -1, stdout: pytest.stdout };
+    real = await realPytest(join(suites, "pytest-benchmark"), [], scratch);
+  });
+
+  beforeAll(async () => {
     run = await harness("pytest-benchmark", ["tests", "--suite", "pytest", ...quick]);
     document = resultsOf(run);
   });
 
   it("is a genuine pytest-benchmark suite: the real plugin runs it, and only the broken test fails", () => {
-    expect(real.stdout).toMatch(/^plugins: .*benchmark-\d/m);
-    const outcome = (word: string): string[] => [...real.stdout.matchAll(new RegExp(`^${word} (\\S+)`, "gm"))].map((m) => m[1] ?? "");
-    expect(outcome("FAILED")).toEqual([`${sorting}::test_broken`]);
-    expect(outcome("PASSED")).toEqual([...benchmarkIds.slice(0, -1), `${sorting}::test_not_a_benchmark`]);
+    expect(real.stdout).toMatch(/^plugins: .*benchmark-5\.3\.1/m);
+    expect(outcomes(real.stdout, "FAILED")).toEqual([`${sorting}::test_broken`]);
+    expect(outcomes(real.stdout, "PASSED")).toEqual([...benchmarkIds.slice(0, -1), `${sorting}::test_not_a_benchmark`]);
     expect(real.exitCode).toBe(1);
   });
 
@@ -146,15 +144,28 @@ it.skipIf(!pathHasPytest)("runs the pytest-benchmark suite alike with the pytest
   expect(callCounts(benchOf(other, `${sorting}::test_pedantic_setup`))["sortlib.py:descending"]).toBe(200);
 });
 
-describe.skipIf(!hasPytestBenchmark)("a suite written for pytest-codspeed's marker", () => {
+describe("a suite written for pytest-codspeed's marker", () => {
+  let real: PytestRun;
   let run: HarnessRun;
   let document: Results;
   const shapes = "tests/test_shapes.py";
 
   beforeAll(async () => {
+    real = await realPytest(join(suites, "pytest-codspeed"), ["--codspeed"], scratch);
+  });
+
+  beforeAll(async () => {
     // No --suite: the marker and the fixture are detected.
     run = await harness("pytest-codspeed", ["tests", ...quick]);
     document = resultsOf(run);
+  });
+
+  it("is a genuine pytest-codspeed suite: the real plugin measures the marked tests and the fixture's", () => {
+    expect(real.stdout).toMatch(/^codspeed: 5\.0\.4 \(enabled/m);
+    expect(outcomes(real.stdout, "PASSED")).toEqual([`${shapes}::test_total_area`, `${shapes}::test_one_area[2]`, `${shapes}::test_one_area[3]`, `${shapes}::test_fixture`]);
+    expect(real.stdout).toMatch(/^SKIPPED \[1\] tests\/test_shapes\.py:\d+: never runs here$/m);
+    expect(real.stdout).toMatch(/ 4 benchmarked /);
+    expect(real.exitCode).toBe(0);
   });
 
   it("measures marked tests whole and fixture calls alone, skipping skipped and unmarked tests", () => {

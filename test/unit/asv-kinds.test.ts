@@ -7,7 +7,7 @@ import { parseResults, type Benchmark } from "../../src/core/results.js";
 import { renderHtml } from "../../src/report/html.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
 import { renderComparison, renderRunSummary } from "../../src/report/terminal.js";
-import { bench, memory, results } from "./builders.js";
+import { bench, memory, results, spread } from "./builders.js";
 
 const SEPARATE = { mode: "separate" } as const;
 
@@ -114,5 +114,24 @@ describe("skipped combinations", () => {
     expect(summary).toMatch(/time_build\(20, 'col'\)\s+skipped/);
     expect(summary).toContain("100 cells");
     expect(summary).toContain("1.0 KiB");
+  });
+});
+
+describe("asv timeraw_", () => {
+  const id = "raw.timeraw_import";
+
+  function raw(times: number[]): Benchmark {
+    return asv(id, { kind: "timeraw", timing: bench(id, { times }).timing });
+  }
+
+  it("validates with timing alone, the cProfile and tracemalloc passes null, and gates on its timing", () => {
+    const base = results([raw(spread(0.01, 10))]);
+    const head = results([raw(spread(0.03, 10))]);
+    for (const document of [base, head]) expect(parseResults(JSON.parse(JSON.stringify(document)), "results.json")).toEqual(document);
+    const comparison = checked(compare(base, head, SEPARATE));
+    expect(only(comparison, id)).toMatchObject({ verdict: "regressed", gating: true, kind: "timeraw", memory: null, calls: null, attribution: { functions: null, allocations: null } });
+    expect(only(comparison, id).timing?.ratio).toBeGreaterThan(2.5);
+    expect(renderMarkdown(comparison, {})).toContain(id);
+    expect(renderRunSummary(head, false)).toMatch(/raw\.timeraw_import\s+ok/);
   });
 });

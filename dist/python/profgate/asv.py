@@ -1,8 +1,8 @@
 """Suites written for asv (airspeed velocity), run unchanged and without asv installed.
 
-The benchmark directory is ``benchmark_dir`` of ``asv.conf.json`` (default ``benchmarks``, relative to the file),
-imported as a package named after the directory, so its modules may use relative imports; every module under it is
-imported, as asv does (``pkgutil.iter_modules``, recursively). A module that fails to import becomes one failed
+The benchmark directory is ``benchmark_dir`` of ``asv.conf.json`` (read as JSON5, as asv reads it; default
+``benchmarks``, relative to the file), imported as a package named after the directory, so its modules may use
+relative imports; every module under it is imported, as asv does (``pkgutil.iter_modules``, recursively). A module that fails to import becomes one failed
 entry, its id the module's dotted name, and the others still run.
 
 Benchmarks are module-level functions and methods of classes whose names match asv's prefixes (``time_``,
@@ -24,7 +24,11 @@ What is measured by kind:
   above what was live before it, not asv's peak resident set size of the whole process;
 - ``mem_``: the deep size of the returned object (``deep_size``), one call;
 - ``track_``: the returned number, one call, with the benchmark's ``unit``;
-- ``timeraw_``: not supported (its code would run in a fresh interpreter); reported as skipped, by name.
+- ``timeraw_``: the timing pass only: each value runs the returned code (a string, or a ``(code, setup)`` tuple)
+  ``number`` times (default 1) through ``timeit`` in a fresh interpreter, as asv does, the set-up and the
+  interpreter's start-up outside the measurement; the benchmark's ``env`` joins that interpreter's environment, and
+  --pythonpath makes the project importable there as in the worker. No profiler of the worker reaches that
+  interpreter: the cProfile and tracemalloc passes do not apply (asv refuses to profile these too).
 
 asv's measurement attributes map onto profgate's settings where profgate has a per-benchmark counterpart: a
 non-zero ``number`` fixes the loop count (no calibration; ``number = 1``, asv's way of asking for a fresh set-up
@@ -32,6 +36,11 @@ before every call, also sets up again before each iteration, outside the measure
 ``repeat`` the most values per timing process (its maximum when a tuple), ``timeout`` the benchmark's timeout (a
 --timeout-for pattern still wins). ``rounds``, ``warmup_time`` and ``min_run_count`` have none: profgate's timing
 processes and warm-up values are the same for the whole suite.
+
+As in asv, a benchmark's ``timeout`` covers its own run (its set-up, the measurement, its teardown) in each pass,
+not the imports of the benchmark modules nor ``setup_cache``: a worker imports the modules of its job's benchmarks
+before its first benchmark (``run_job``), and a ``setup_cache`` runs in a phase of its own with its own limit, its
+``timeout`` attribute else the longest timeout of the benchmarks using it (``profgate.manager`` enforces both).
 """
 
 import functools
@@ -46,14 +55,19 @@ import math
 import os
 import pkgutil
 import re
+import subprocess
 import sys
+import tempfile
+import textwrap
+import time
 import traceback
 import types
 
 from profgate.benchmarks import json_value
-from profgate.normalise import clip, is_harness_file, tail
+from profgate.normalise import clip, is_harness_file, one_line, tail
 from profgate.passes import run_pass
-from profgate.records import describe, failure
+from profgate.records import Reported, describe, failure
+from profgate.timing import budgeted_values
 
 CONFIG = "asv.conf.json"
 DEFAULT_BENCHMARK_DIR = "benchmarks"
@@ -77,19 +91,210 @@ class ConfigError(Exception):
 
 
 def read_config(path):
-    """The parsed asv.conf.json at ``path``; asv allows whole-line ``//`` comments in it."""
+    """The parsed asv.conf.json at ``path``, read as asv reads it: JSON5 (``//`` and ``/* */`` comments, trailing
+    commas, single-quoted strings, unquoted keys, hexadecimal numbers, ``Infinity`` and ``NaN``)."""
     try:
         with open(path, encoding="utf-8") as file:
-            lines = [line for line in file if not line.lstrip().startswith("//")]
+            text = file.read()
     except OSError as error:
         raise ConfigError("{}: cannot read it: {}".format(path, error.strerror)) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError("{}: not UTF-8 text ({}); save it as UTF-8, as asv reads it".format(path, error.reason)) from None
     try:
-        config = json.loads("".join(lines))
-    except ValueError as error:
-        raise ConfigError("{}: not valid JSON: {}".format(path, error)) from None
+        config = _Json5(text).document()
+    except _Json5Error as error:
+        raise ConfigError(
+            "{}, line {} column {}: {}; correct the file at that place (asv reads it as JSON5: JSON with comments, "
+            "trailing commas, single-quoted strings and unquoted keys)".format(path, error.line, error.column, error.problem)
+        ) from None
     if not isinstance(config, dict):
-        raise ConfigError("{}: expected a JSON object".format(path))
+        raise ConfigError("{}: expected a JSON object ({{ ... }}) holding asv's settings, found {}".format(path, _json_type(config)))
     return config
+
+
+def _json_type(value):
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
+
+
+class _Json5Error(Exception):
+    def __init__(self, problem, line, column):
+        super().__init__(problem)
+        self.problem = problem
+        self.line = line
+        self.column = column
+
+
+# JSON5's white space: JSON's, vertical tab, form feed, no-break space, byte order mark, line and paragraph
+# separators, and every other Unicode space separator (category Zs, matched by \s).
+_SPACE = re.compile(r"(?:[\s\ufeff]+|//[^\n\r\u2028\u2029]*|/\*(?:[^*]|\*(?!/))*\*/)*")
+_NUMBER = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|Infinity|NaN)")
+_IDENTIFIER = re.compile(r"(?:[^\W\d]|\$|\\u[0-9a-fA-F]{4})(?:[\w$]|\\u[0-9a-fA-F]{4})*")
+_LINE_ENDS = "\n\r\u2028\u2029"
+_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "0": "\0"}
+_WORDS = {"null": None, "true": True, "false": False}
+
+
+class _Json5:
+    """A JSON5 reader (https://spec.json5.org/, as the ``json5`` package asv uses reads it): one value, positions of
+    errors as line and column."""
+
+    def __init__(self, text):
+        self.text = text
+        self.at = 0
+
+    def document(self):
+        self._space()
+        if self.at == len(self.text):
+            raise self._error("the file is empty; it holds one object of asv's settings")
+        value = self._value()
+        self._space()
+        if self.at < len(self.text):
+            raise self._error("unexpected {} after the end of the top-level value".format(self._shown()))
+        return value
+
+    def _error(self, problem, at=None):
+        at = self.at if at is None else at
+        before = self.text[:at]
+        line = len(re.findall(r"\r\n|[\n\r\u2028\u2029]", before)) + 1
+        column = at - max(before.rfind(end) for end in _LINE_ENDS)
+        return _Json5Error(problem, line, column)
+
+    def _shown(self):
+        if self.at >= len(self.text):
+            return "end of file"
+        return repr(self.text[self.at])
+
+    def _space(self):
+        self.at = _SPACE.match(self.text, self.at).end()
+        if self.text.startswith("/*", self.at):
+            raise self._error("a /* comment is never closed with */")
+
+    def _value(self):
+        char = self.text[self.at] if self.at < len(self.text) else ""
+        if char == "{":
+            return self._object()
+        if char == "[":
+            return self._array()
+        if char in ("\"", "'"):
+            return self._string()
+        for word, value in _WORDS.items():
+            if self.text.startswith(word, self.at) and not _IDENTIFIER.match(self.text, self.at).end() > self.at + len(word):
+                self.at += len(word)
+                return value
+        number = _NUMBER.match(self.text, self.at)
+        if number:
+            self.at = number.end()
+            return _number(number.group())
+        raise self._error("expected a value (an object, array, string, number, true, false or null), found {}".format(self._shown()))
+
+    def _object(self):
+        found = {}
+        self.at += 1
+        while True:
+            self._space()
+            if self.text.startswith("}", self.at):
+                self.at += 1
+                return found
+            key = self._key()
+            self._space()
+            if not self.text.startswith(":", self.at):
+                raise self._error("expected ':' after the key {!r}, found {}".format(key, self._shown()))
+            self.at += 1
+            self._space()
+            found[key] = self._value()
+            self._space()
+            if self.text.startswith(",", self.at):
+                self.at += 1
+            elif not self.text.startswith("}", self.at):
+                raise self._error("expected ',' or '}}' after the value of {!r}, found {}".format(key, self._shown()))
+
+    def _key(self):
+        if self.at < len(self.text) and self.text[self.at] in ("\"", "'"):
+            return self._string()
+        name = _IDENTIFIER.match(self.text, self.at)
+        if not name:
+            raise self._error("expected a key (a quoted string or a name) or '}}', found {}".format(self._shown()))
+        self.at = name.end()
+        return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), name.group())
+
+    def _array(self):
+        found = []
+        self.at += 1
+        while True:
+            self._space()
+            if self.text.startswith("]", self.at):
+                self.at += 1
+                return found
+            found.append(self._value())
+            self._space()
+            if self.text.startswith(",", self.at):
+                self.at += 1
+            elif not self.text.startswith("]", self.at):
+                raise self._error("expected ',' or ']' after an array item, found {}".format(self._shown()))
+
+    def _string(self):
+        quote = self.text[self.at]
+        start = self.at
+        self.at += 1
+        parts = []
+        while True:
+            if self.at >= len(self.text):
+                raise self._error("a string is never closed with {}".format(quote), start)
+            char = self.text[self.at]
+            if char == quote:
+                self.at += 1
+                return "".join(parts)
+            if char in "\n\r":
+                raise self._error("a string runs past the end of its line; close it with {} (or end the line with a backslash)".format(quote))
+            if char != "\\":
+                parts.append(char)
+                self.at += 1
+                continue
+            self.at += 1
+            parts.append(self._escape())
+
+    def _escape(self):
+        char = self.text[self.at] if self.at < len(self.text) else ""
+        if char == "":
+            raise self._error("a string is never closed")
+        if char in _ESCAPES and not (char == "0" and self.text[self.at + 1:self.at + 2].isdigit()):
+            self.at += 1
+            return _ESCAPES[char]
+        if char in "xu":
+            size = 2 if char == "x" else 4
+            digits = self.text[self.at + 1:self.at + 1 + size]
+            if len(digits) != size or not all(d in "0123456789abcdefABCDEF" for d in digits):
+                raise self._error("\\{} must be followed by {} hexadecimal digits".format(char, size))
+            self.at += 1 + size
+            return chr(int(digits, 16))
+        if char in _LINE_ENDS:
+            # A backslash before a line end continues the string on the next line.
+            self.at += 2 if self.text.startswith("\r\n", self.at) else 1
+            return ""
+        if char in "123456789":
+            raise self._error("\\{} is not an escape JSON5 allows".format(char))
+        self.at += 1
+        return char
+
+
+def _number(text):
+    sign = -1 if text.startswith("-") else 1
+    body = text.lstrip("+-")
+    if body in ("Infinity", "NaN"):
+        return sign * float("inf") if body == "Infinity" else float("nan")
+    if body[:2] in ("0x", "0X"):
+        return sign * int(body, 16)
+    if any(c in body for c in ".eE"):
+        return sign * float(body)
+    return sign * int(body)
 
 
 def benchmark_dir(cwd, config_path=None):
@@ -219,6 +424,9 @@ class Benchmark:
         number = _first(self.sources, "number", 0)
         if _whole(number) and number > 0:
             found["loops"] = number
+        elif self.kind == "timeraw":
+            # asv runs a timeraw_ benchmark's code once per fresh interpreter unless its number says otherwise.
+            found["loops"] = 1
         sample_time = _first(self.sources, "sample_time")
         if _positive(sample_time):
             found["min_time"] = float(sample_time)
@@ -304,17 +512,18 @@ def _relative_file(cwd, module):
     return os.path.relpath(path, cwd).replace(os.sep, "/") if path else ""
 
 
-def _modules(package):
+def _modules(package, records):
     """``(dotted name, module or exception)`` of every module under the package, in asv's order."""
     yield package.__name__, package
     for _, name, is_package in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        records.importing(name)
         try:
             module = importlib.import_module(name)
         except BaseException as exc:  # one module's failure is its own entry; the others still load
             yield name, exc
             continue
         if is_package:
-            yield from _modules(module)
+            yield from _modules(module, records)
         else:
             yield name, module
 
@@ -375,7 +584,7 @@ def _named(func, parts, attr_name):
     return ".".join(parts), kind_of(attr_name)
 
 
-def collect(job):
+def collect(job, records):
     """The collection worker's report: every benchmark combination, or an ``error`` per module that failed."""
     cwd = job["cwd"]
     found = []
@@ -383,7 +592,7 @@ def collect(job):
         package = load_package(cwd, job["root"])
     except BaseException as exc:
         return {"benchmarks": [_module_error(job["root"].rstrip("/").split("/")[-1], job["root"] + "/__init__.py", exc)]}
-    for name, module in _modules(package):
+    for name, module in _modules(package, records):
         if isinstance(module, BaseException):
             found.append(_module_error(name, _module_file(package, name, cwd), module))
             continue
@@ -457,15 +666,15 @@ def _describe(benchmark, module_name):
             entry["unit"] = clip(benchmark.unit)
         if benchmark.pretty_name is not None:
             entry["pretty_name"] = clip(str(benchmark.pretty_name))
-        if benchmark.kind == "timeraw":
-            entry["skipped"] = "timeraw_ benchmarks (code timed in a fresh interpreter) are not supported by profgate"
+        if benchmark.setup_cache is not None:
+            own = getattr(benchmark.setup_cache, "timeout", None)
+            entry["setup_cache"] = {"key": _cache_key(benchmark.setup_cache), "timeout": float(own) if _positive(own) else None}
         described.append(entry)
     return described
 
 
-def find(cwd, module_name, benchmark_id):
-    """The benchmark and parameter values with this id in the module named ``module_name``."""
-    module = importlib.import_module(module_name)
+def find(cwd, module, benchmark_id):
+    """The benchmark and parameter values with this id in ``module``."""
     for benchmark in benchmarks_of(module, cwd):
         if isinstance(benchmark, tuple):
             if benchmark[0] == benchmark_id or benchmark_id.startswith(benchmark[0] + "("):
@@ -477,43 +686,78 @@ def find(cwd, module_name, benchmark_id):
     raise LookupError("benchmark {} is gone: its module no longer defines it the same way".format(benchmark_id))
 
 
+def _cache_key(function):
+    """Which ``setup_cache`` a benchmark uses: one per function (a class's, or a base class's shared by its
+    subclasses, as asv shares it)."""
+    return "{}:{}".format(getattr(function, "__module__", ""), getattr(function, "__qualname__", repr(function)))
+
+
 class _Cache:
     """``setup_cache`` values of this worker, one call per function, its exception kept for every later user."""
 
     def __init__(self):
         self.values = {}
 
+    def holds(self, function):
+        return _cache_key(function) in self.values
+
+    def fill(self, function):
+        try:
+            self.values[_cache_key(function)] = (True, function())
+        except BaseException as exc:
+            self.values[_cache_key(function)] = (False, exc)
+
     def get(self, function):
-        key = (getattr(function, "__module__", ""), getattr(function, "__qualname__", repr(function)))
-        if key not in self.values:
-            try:
-                self.values[key] = (True, function())
-            except BaseException as exc:
-                self.values[key] = (False, exc)
-        ok, value = self.values[key]
+        if not self.holds(function):
+            self.fill(function)
+        ok, value = self.values[_cache_key(function)]
         if not ok:
             raise value
         return value
 
 
+def _import_all(job, records):
+    """The benchmark package and every module the job's benchmarks are in, imported before the first benchmark
+    starts, as asv imports a suite before running it: ``{module name: module or the exception importing it}``."""
+    try:
+        load_package(job["cwd"], job["root"])
+    except BaseException as exc:
+        return {spec["module"]: exc for spec in job["benchmarks"]}
+    modules = {}
+    for spec in job["benchmarks"]:
+        name = spec["module"]
+        if name in modules:
+            continue
+        records.importing(name)
+        try:
+            modules[name] = importlib.import_module(name)
+        except BaseException as exc:  # its benchmarks fail with it; the others still run
+            modules[name] = exc
+    return modules
+
+
 def run_job(job, records):
-    """Runs one worker job of an asv suite: a collection, or one pass over the job's benchmarks in order."""
+    """Runs one worker job of an asv suite: a collection, or one pass over the job's benchmarks in order.
+
+    The imports come first, in the worker's start-up, and a benchmark's ``setup_cache`` in a phase of its own: as in
+    asv, neither counts against the benchmark's timeout (``profgate.manager`` limits them on their own)."""
     if job["kind"] == "collect":
-        records.write(None, "ok", data=collect(job))
+        records.write(None, "ok", data=collect(job, records))
         return
     cwd = job["cwd"]
-    package_error = None
-    try:
-        load_package(cwd, job["root"])
-    except BaseException as exc:
-        package_error = exc
+    modules = _import_all(job, records)
     cache = _Cache()
     for index, spec in enumerate(job["benchmarks"]):
         records.begin(index)
         try:
-            if package_error is not None:
-                raise package_error
-            benchmark, values = find(cwd, spec["module"], spec["id"])
+            module = modules[spec["module"]]
+            if isinstance(module, BaseException):
+                raise module
+            benchmark, values = find(cwd, module, spec["id"])
+            if benchmark.setup_cache is not None and not cache.holds(benchmark.setup_cache):
+                records.begin(index, "setup_cache")
+                cache.fill(benchmark.setup_cache)
+                records.begin(index)
             data = _measure(job, spec, benchmark, values, cache, records)
         except BaseException as exc:
             status, message = failure(exc)
@@ -531,6 +775,11 @@ def _measure(job, spec, benchmark, values, cache, records):
     except NotImplementedError as exc:
         # asv's convention: this parameter combination does not apply here.
         return {"skipped": clip("setup raised NotImplementedError" + (": {}".format(exc) if str(exc) else ""))}
+    if benchmark.kind == "timeraw":
+        try:
+            return _time_raw(job, spec, benchmark, args, records)
+        finally:
+            _run(benchmark.teardowns, args)
     call = benchmark.call(args)
     prepare = None
     if benchmark.kind == "time" and benchmark.overrides().get("loops") == 1:
@@ -550,3 +799,118 @@ def _measure(job, spec, benchmark, values, cache, records):
 def _run(functions, args):
     for function in functions:
         function(*args)
+
+
+# Runs in the fresh interpreter of a timeraw_ benchmark: asv's measurement (timeit's Timer over the code, its setup
+# outside the timing, the garbage collector off unless asked for), reading CPU and wall clocks at once, with the
+# figures written to a file rather than stdout, where the timed code may print.
+_RAW_CHILD = """
+import gc, itertools, json, sys, time, timeit
+
+
+class Clock:
+    __slots__ = ("wall", "cpu")
+
+    def __init__(self):
+        self.wall = time.perf_counter()
+        self.cpu = time.process_time()
+
+    def __sub__(self, start):
+        return [self.cpu - start.cpu, self.wall - start.wall]
+
+
+with open(sys.argv[1], encoding="utf-8") as file:
+    job = json.load(file)
+timer = timeit.Timer(job["code"], job["setup"], timer=Clock)
+enabled = gc.isenabled()
+if not job["gc"]:
+    gc.disable()
+try:
+    cpu, wall = timer.inner(itertools.repeat(None, job["loops"]), Clock)
+finally:
+    if enabled:
+        gc.enable()
+with open(job["result"], "w", encoding="utf-8") as file:
+    json.dump({"cpu": cpu, "wall": wall}, file)
+"""
+
+
+def _raw_code(benchmark, args):
+    """The code and set-up code a timeraw_ benchmark returns (a string, or a ``(code, setup)`` tuple), dedented."""
+    returned = benchmark.func(*args)
+    code, setup = returned if isinstance(returned, tuple) and len(returned) == 2 else (returned, "")
+    if not isinstance(code, str) or not isinstance(setup, str):
+        raise TypeError("{} returned {}; a timeraw_ benchmark returns the code to time, a string or a (code, setup) tuple of strings".format(benchmark.name, clip(_param_repr(returned))))
+    return textwrap.dedent(code), textwrap.dedent(setup)
+
+
+def _raw_environment(job, benchmark):
+    """The fresh interpreter's environment: the worker's, the project's --pythonpath importable as in the worker,
+    and the benchmark's ``env`` attribute (asv's, for the timed process only)."""
+    env = dict(os.environ)
+    paths = [os.path.join(job["cwd"], entry) for entry in job["pythonpath"]]
+    if env.get("PYTHONPATH"):
+        paths.append(env["PYTHONPATH"])
+    if paths:
+        env["PYTHONPATH"] = os.pathsep.join(paths)
+    extra = _first(benchmark.sources, "env")
+    if extra is not None:
+        if not isinstance(extra, dict) or any(value is None for value in extra.values()):
+            raise TypeError("{}.env must be a dict of environment variables with values, not {}".format(benchmark.name, clip(_param_repr(extra))))
+        env.update({str(key): str(value) for key, value in extra.items()})
+    return env
+
+
+def _raw_value(code, setup, loops, keep_gc, env, scratch):
+    """CPU and wall seconds of ``loops`` runs of ``code`` in a fresh interpreter, and the wall seconds the whole
+    interpreter took (start-up included), which is what the run pays for a value."""
+    job_path = os.path.join(scratch, "raw.json")
+    result_path = os.path.join(scratch, "raw-result.json")
+    with open(job_path, "w", encoding="utf-8") as file:
+        json.dump({"code": code, "setup": setup, "loops": loops, "gc": keep_gc, "result": result_path}, file)
+    if os.path.exists(result_path):
+        os.remove(result_path)
+    started = time.perf_counter()
+    child = subprocess.run([sys.executable, "-c", _RAW_CHILD, job_path], env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    spent = time.perf_counter() - started
+    errors = child.stderr.decode("utf-8", errors="replace")
+    if errors:
+        # Into the worker's output, where the benchmark's own output goes; its last line names a failure.
+        sys.stderr.write(errors)
+        sys.stderr.flush()
+    if child.returncode != 0 or not os.path.exists(result_path):
+        lines = [line for line in errors.splitlines() if line.strip()]
+        cause = one_line(lines[-1]) if lines else "exit code {}".format(child.returncode)
+        raise Reported("error", clip("{} (in the fresh interpreter of the timeraw_ code)".format(cause)))
+    with open(result_path, encoding="utf-8") as file:
+        figures = json.load(file)
+    return figures["cpu"], figures["wall"], spent
+
+
+def _time_raw(job, spec, benchmark, args, records):
+    """The timing pass of a timeraw_ benchmark, as asv measures it: each value runs the returned code ``loops``
+    times in a fresh interpreter (``timeit`` there), as many values as the timing pass takes of any benchmark."""
+    kind = job["kind"]
+    loops = spec.get("loops") or benchmark.overrides()["loops"]
+    if kind == "calibrate":
+        return {"loops": loops}
+    if kind != "timing":
+        raise ValueError("a timeraw_ benchmark is measured by the timing pass only, not the {} pass".format(kind))
+    settings = dict(job, **spec.get("overrides", {}))
+    env = _raw_environment(job, benchmark)
+    warmups = settings["warmups"]
+    wanted = warmups + settings["values"]
+    cpu, wall = [], []
+    index = 0
+    with tempfile.TemporaryDirectory(prefix="profgate-raw-") as scratch:
+        while index < wanted:
+            code, setup = _raw_code(benchmark, args)
+            cpu_time, wall_time, spent = _raw_value(code, setup, loops, settings["gc"], env, scratch)
+            if index == 0:
+                records.iteration(spec["id"], spent)
+                wanted = budgeted_values(settings["budget"], spent, warmups, settings["values"])
+            if index >= warmups:
+                cpu.append(cpu_time / loops)
+                wall.append(wall_time / loops)
+            index += 1
+    return {"loops": loops, "cpu": cpu, "wall": wall}

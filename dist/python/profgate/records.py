@@ -2,7 +2,8 @@
 
 Shared by the native worker (``profgate.worker``) and the pytest side (``profgate.pytest_plugin``). Records are
 never written to stdout, where the benchmark may print: one per benchmark as soon as it is done (``{"id", "status",
-"message", "data"}``), ``{"id", "iteration": SECONDS}`` when a pass has timed one plain iteration of it (so that a
+"message", "data"}``), ``{"importing": MODULE}`` as a worker imports a module before its first benchmark,
+``{"id", "iteration": SECONDS}`` when a pass has timed one plain iteration of it (so that a
 timeout can say how long one iteration takes), a record with ``"id": null`` for a failure of the whole job, and
 ``{"finished": true}`` at the end.
 """
@@ -33,11 +34,13 @@ class Records:
         self.file = open(path, "a", encoding="utf-8")
         self.marker = marker
 
-    def begin(self, index):
-        """Marks in the output that the job's benchmark number ``index`` starts."""
+    def begin(self, index, phase=None):
+        """Marks in the output that the job's benchmark number ``index`` starts its own run, or with ``phase``
+        (``setup_cache``) a part of its work that its timeout does not cover, which the manager limits on its own."""
         _flush_streams()
+        label = "{}:{}".format(self.marker, index) + (":" + phase if phase else "")
         try:
-            os.write(1, "\x1e{}:{}\x1e".format(self.marker, index).encode("ascii"))
+            os.write(1, "\x1e{}\x1e".format(label).encode("ascii"))
         except OSError:
             # The benchmark closed its stdout: its output is then no longer told apart, its results still are.
             pass
@@ -45,6 +48,11 @@ class Records:
     def write(self, benchmark_id, status, message="", data=None):
         """Records how a benchmark (or, with ``benchmark_id`` None, the whole job) ended."""
         self._line({"id": benchmark_id, "status": status, "message": message, "data": data})
+
+    def importing(self, name):
+        """Records that the worker starts importing the module ``name`` before its first benchmark, so that a
+        start-up that runs out of time names the import it was in."""
+        self._line({"importing": name})
 
     def iteration(self, benchmark_id, seconds):
         """Records how long one plain iteration of a benchmark took, before the rest of its pass."""
