@@ -127,6 +127,14 @@ async function checkout(suite, dir, logs) {
   return missing;
 }
 
+/** The checked-out profgate commit, marked when the working tree differs from it. */
+async function profgateRevision() {
+  const head = await run("git", ["rev-parse", "--short", "HEAD"], { cwd: root, log: join(work, "git-head") });
+  const dirty = await run("git", ["diff", "--quiet", "HEAD", "--", "src", "python", "dist"], { cwd: root, log: join(work, "git-dirty") });
+  const commit = head.code === 0 ? (await readFile(join(work, "git-head.out"), "utf8")).trim() : "unknown";
+  return dirty.code === 0 ? commit : `${commit}+changes`;
+}
+
 async function interpreterVersion() {
   const probe = await run(opts.python, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], { log: join(work, "python-probe") });
   if (probe.code !== 0) usage(`--python ${opts.python} does not run`);
@@ -323,8 +331,8 @@ function cell(text) {
 
 function tableOf(rows) {
   const lines = [
-    "| suite | kind | found | ok | failed | skipped | first error of each kind | profgate | own tool | ratio | own tool measured | profgate measured those too |",
-    "|---|---|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|",
+    "| suite | kind | found | ok | failed | skipped | first error of each kind | profgate | own tool | ratio | own tool measured | profgate measured those too | ran |",
+    "|---|---|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|---|",
   ];
   for (const row of rows) {
     const s = row.profgate?.summary;
@@ -335,7 +343,7 @@ function tableOf(rows) {
     const ownCount = row.own ? (row.own.measured ?? `none: ${row.own.error ?? ""}`) : "";
     const both = row.own?.missing ? `${row.own.measured - row.own.missing.length} of ${row.own.measured}` : "";
     lines.push(
-      `| [${row.name}](https://github.com/${row.repository}/tree/${row.commit}) | ${row.kind} | ${s?.found ?? "-"} | ${s?.ok ?? "-"} | ${s?.failed ?? "-"} | ${s?.skipped ?? "-"} | ${cell(errors)} | ${pg} | ${own} | ${ratio} | ${cell(ownCount)} | ${both} |`,
+      `| [${row.name}](https://github.com/${row.repository}/tree/${row.commit}) | ${row.kind} | ${s?.found ?? "-"} | ${s?.ok ?? "-"} | ${s?.failed ?? "-"} | ${s?.skipped ?? "-"} | ${cell(errors)} | ${pg} | ${own} | ${ratio} | ${cell(ownCount)} | ${both} | ${(row.ran ?? "").slice(11, 16)} ${row.revision ?? ""} |`,
     );
   }
   return lines.join("\n");
@@ -364,21 +372,28 @@ function compactJson(value) {
 
 await mkdir(work, { recursive: true });
 const version = await interpreterVersion();
-const started = new Date();
-console.error(`corpus: ${suites.length} suites, Python ${version}, ${jobs} at a time, work folder ${work}`);
-const rows = await pool(suites, jobs, async (suite) => {
+const revision = await profgateRevision();
+console.error(`corpus: ${suites.length} suites, Python ${version}, profgate ${revision}, ${jobs} at a time, work folder ${work}`);
+// The suites allowed the longest go first, so that they overlap the short ones.
+const order = [...suites].sort((a, b) => (b.limit ?? defaultLimit) - (a.limit ?? defaultLimit));
+const rows = await pool(order, jobs, async (suite) => {
   console.error(`corpus: ${suite.name} ...`);
-  const row = await runSuite(suite, version);
+  const row = { ...(await runSuite(suite, version)), ran: new Date().toISOString(), revision };
   console.error(`corpus: ${suite.name} done: ${row.error ?? `profgate ${seconds(row.profgate?.seconds)}, own ${seconds(row.own?.seconds)}`}`);
   return row;
 });
 
 if (opts.lock) await writeFile(opts.manifest, compactJson(manifest) + "\n");
-const table = tableOf(rows);
-const header = `Run of ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, Python ${version}, ${jobs} suite(s) at a time.`;
-console.log(`${header}\n\n${table}`);
+// Rows accumulate across runs in WORK/results.json: a run replaces the rows of the suites it ran.
+const resultsFile = join(work, "results.json");
+const earlier = existsSync(resultsFile) ? JSON.parse(await readFile(resultsFile, "utf8")).rows ?? [] : [];
+const byName = new Map([...earlier, ...rows].map((row) => [row.name, row]));
+const all = manifest.suites.map((suite) => byName.get(suite.name)).filter(Boolean);
+const table = tableOf(all);
+const header = `Python ${version}, ${jobs} suite(s) at a time; each row says when it ran and on which profgate commit.`;
+console.log(`${header}\n\n${tableOf(rows)}`);
 await writeFile(join(work, "results.md"), `${header}\n\n${table}\n`);
-await writeFile(join(work, "results.json"), JSON.stringify({ started: started.toISOString(), python: version, jobs, rows }, null, 2) + "\n");
+await writeFile(resultsFile, JSON.stringify({ python: version, rows: all }, null, 2) + "\n");
 if (opts.readme) {
   const readme = join(root, "README.md");
   const text = await readFile(readme, "utf8");
