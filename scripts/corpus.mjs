@@ -4,7 +4,7 @@
 // benchmarks the suite's own tool measured profgate measured too.
 //
 //   node scripts/corpus.mjs [--only NAME,...] [--mirror DIR] [--work DIR] [--python CMD] [--limit SECONDS]
-//                           [--jobs N] [--readme] [--lock] [--no-own] [--no-profgate]
+//                           [--jobs N] [--readme] [--lock] [--no-own] [--no-profgate] [--report]
 //
 // Each suite is checked out from its snapshot (a bare git directory, DIR/<owner>+<name>/repo, as brought by a
 // fetch of the public repository) at its pinned commit into WORK/runs/<name>, fresh each run. Its requirements are
@@ -14,7 +14,8 @@
 // manifest's paths, and the suite's own tool (pytest-benchmark's default run, pytest-codspeed's wall-time mode,
 // or `asv run --python=same`). Wall times are those of this machine at that moment: compare the ratio within one
 // run. --lock pins each suite's requirements to what pip resolved (rewrites the manifest). --readme replaces the
-// table between the corpus markers of README.md. The table also goes to WORK/results.md and WORK/results.json.
+// table between the corpus markers of README.md. The table also goes to WORK/results.md and WORK/results.json, where
+// rows accumulate across runs; --report runs nothing and writes the table of the rows there.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
@@ -37,6 +38,7 @@ const { values: opts } = parseArgs({
     lock: { type: "boolean", default: false },
     "no-own": { type: "boolean", default: false },
     "no-profgate": { type: "boolean", default: false },
+    report: { type: "boolean", default: false },
   },
 });
 
@@ -374,31 +376,40 @@ await mkdir(work, { recursive: true });
 const version = await interpreterVersion();
 const revision = await profgateRevision();
 console.error(`corpus: ${suites.length} suites, Python ${version}, profgate ${revision}, ${jobs} at a time, work folder ${work}`);
+// Rows accumulate across runs in WORK/results.json, saved as each suite ends: a run replaces the rows of the suites it
+// ran, so that an interrupted run keeps what it finished.
+const resultsFile = join(work, "results.json");
+const header = `Python ${version}; each row says when (UTC) it ran and on which profgate commit.`;
+let saving = Promise.resolve();
+
+async function save(row) {
+  const earlier = existsSync(resultsFile) ? JSON.parse(await readFile(resultsFile, "utf8")).rows ?? [] : [];
+  const byName = new Map([...earlier, ...(row ? [row] : [])].map((each) => [each.name, each]));
+  const all = manifest.suites.map((suite) => byName.get(suite.name)).filter(Boolean);
+  await writeFile(resultsFile, JSON.stringify({ python: version, rows: all }, null, 2) + "\n");
+  await writeFile(join(work, "results.md"), `${header}\n\n${tableOf(all)}\n`);
+  return all;
+}
+
 // The suites allowed the longest go first, so that they overlap the short ones.
-const order = [...suites].sort((a, b) => (b.limit ?? defaultLimit) - (a.limit ?? defaultLimit));
+const order = opts.report ? [] : [...suites].sort((a, b) => (b.limit ?? defaultLimit) - (a.limit ?? defaultLimit));
 const rows = await pool(order, jobs, async (suite) => {
   console.error(`corpus: ${suite.name} ...`);
   const row = { ...(await runSuite(suite, version)), ran: new Date().toISOString(), revision };
   console.error(`corpus: ${suite.name} done: ${row.error ?? `profgate ${seconds(row.profgate?.seconds)}, own ${seconds(row.own?.seconds)}`}`);
+  saving = saving.then(() => save(row));
+  await saving;
   return row;
 });
 
 if (opts.lock) await writeFile(opts.manifest, compactJson(manifest) + "\n");
-// Rows accumulate across runs in WORK/results.json: a run replaces the rows of the suites it ran.
-const resultsFile = join(work, "results.json");
-const earlier = existsSync(resultsFile) ? JSON.parse(await readFile(resultsFile, "utf8")).rows ?? [] : [];
-const byName = new Map([...earlier, ...rows].map((row) => [row.name, row]));
-const all = manifest.suites.map((suite) => byName.get(suite.name)).filter(Boolean);
-const table = tableOf(all);
-const header = `Python ${version}, ${jobs} suite(s) at a time; each row says when it ran and on which profgate commit.`;
-console.log(`${header}\n\n${tableOf(rows)}`);
-await writeFile(join(work, "results.md"), `${header}\n\n${table}\n`);
-await writeFile(resultsFile, JSON.stringify({ python: version, rows: all }, null, 2) + "\n");
+const all = await save(null);
+console.log(`${header}\n\n${tableOf(opts.report ? all : rows)}`);
 if (opts.readme) {
   const readme = join(root, "README.md");
   const text = await readFile(readme, "utf8");
   const from = text.indexOf(START);
   const to = text.indexOf(END);
   if (from < 0 || to < from) usage(`README.md has no "${START}" ... "${END}" section to replace`);
-  await writeFile(readme, `${text.slice(0, from + START.length)}\n${header}\n\n${table}\n${text.slice(to)}`);
+  await writeFile(readme, `${text.slice(0, from + START.length)}\n${header}\n\n${tableOf(all)}\n${text.slice(to)}`);
 }
