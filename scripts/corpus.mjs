@@ -129,9 +129,9 @@ async function checkout(suite, dir, logs) {
   return missing;
 }
 
-/** The checked-out profgate commit, marked when the working tree differs from it. */
+/** The last commit that changed profgate itself (src, python, dist), marked when the working tree differs from it. */
 async function profgateRevision() {
-  const head = await run("git", ["rev-parse", "--short", "HEAD"], { cwd: root, log: join(work, "git-head") });
+  const head = await run("git", ["log", "-1", "--format=%h", "--", "src", "python", "dist"], { cwd: root, log: join(work, "git-head") });
   const dirty = await run("git", ["diff", "--quiet", "HEAD", "--", "src", "python", "dist"], { cwd: root, log: join(work, "git-dirty") });
   const commit = head.code === 0 ? (await readFile(join(work, "git-head.out"), "utf8")).trim() : "unknown";
   return dirty.code === 0 ? commit : `${commit}+changes`;
