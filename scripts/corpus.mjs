@@ -18,7 +18,7 @@
 // rows accumulate across runs; --report runs nothing and writes the table of the rows there.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createWriteStream, existsSync } from "node:fs";
+import { createWriteStream, existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,11 +63,27 @@ function usage(message) {
   process.exit(2);
 }
 
-/** Runs a command, its output to files; kills its whole process group after limitSeconds. */
+let spawned = 0;
+
+/** Kills every process whose environment carries CORPUS_RUN=token. */
+function killMarked(token) {
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(`CORPUS_RUN=${token}`)) process.kill(Number(pid), "SIGKILL");
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+}
+
+/** Runs a command, its output to files; kills its whole process group, and what left it, after limitSeconds. */
 function run(command, args, { cwd, env, limitSeconds, log }) {
   return new Promise((done) => {
     const started = performance.now();
-    const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    // A token in the environment finds the processes that left the group (asv starts its benchmark processes in
+    // sessions of their own), so that a time limit stops them too.
+    const token = `${process.pid}-${++spawned}`;
+    const child = spawn(command, args, { cwd, env: { ...(env ?? process.env), CORPUS_RUN: token }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     const out = createWriteStream(`${log}.out`);
     const err = createWriteStream(`${log}.err`);
     let tail = "";
@@ -85,6 +101,7 @@ function run(command, args, { cwd, env, limitSeconds, log }) {
           } catch {
             // already gone
           }
+          killMarked(token);
         }, limitSeconds * 1000)
       : null;
     const finish = (code, signal) => {
