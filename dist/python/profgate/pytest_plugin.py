@@ -176,9 +176,14 @@ def run_job(job, records):
     # A project's required_plugins names the plugins its own runs need, often pytest-benchmark itself: this worker
     # has just unloaded that one for its own fixture, and pytest would refuse to start over it.
     arguments += ["-o", "required_plugins="]
-    if _has_xdist():
+    if _has_plugin("xdist"):
         # One test at a time in this process, or the measurement would happen in an xdist worker out of reach.
         arguments += ["-n", "0"]
+    if _has_plugin("pytest_timeout"):
+        # pytest-timeout's limit is meant for one call of a test, and a pass calls it many times (the memory pass
+        # under tracemalloc): the benchmark's own timeout bounds the pass instead. The command line wins over the
+        # ini option and addopts.
+        arguments += ["--timeout", "0"]
     plugins = [sys.modules[__name__]]
     if job.get("bench_files") and hasattr(pytest, "version_tuple"):
         plugins.append(_BenchFiles(job["bench_files"], job["cwd"]))
@@ -191,8 +196,8 @@ def run_job(job, records):
         raise Reported("error", "pytest stopped before the test ran (exit code {}); its message is above".format(int(code)))
 
 
-def _has_xdist():
-    return not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") and importlib.util.find_spec("xdist") is not None
+def _has_plugin(module):
+    return not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") and importlib.util.find_spec(module) is not None
 
 
 def pytest_addhooks(pluginmanager):
