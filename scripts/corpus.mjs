@@ -179,6 +179,11 @@ async function environment(suite, version, dir, logs) {
     await must(opts.python, ["-m", "venv", venv], { log: join(logs, "venv") }, "venv");
     const pip = [join(venv, "bin", "python"), "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-q"];
     await must(pip[0], [...pip.slice(1), ...suite.requirements], { log: join(logs, "pip"), limitSeconds: 1200 }, "pip install");
+    if (suite.project.how === "editable") {
+      // A snapshot has no git history for setuptools-scm or hatch-vcs to read the version from: the manifest gives it.
+      const env = { ...process.env, SETUPTOOLS_SCM_PRETEND_VERSION: suite.project.version };
+      await must(pip[0], [...pip.slice(1), "--no-deps", "-e", dir], { env, log: join(logs, "pip-project"), limitSeconds: 1200 }, "pip install -e");
+    }
     if (suite.project.how === "path") {
       await must(join(venv, "bin", "python"), ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], { log: join(logs, "site") }, "site-packages");
       const site = (await readFile(join(logs, "site.out"), "utf8")).trim();
