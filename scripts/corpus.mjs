@@ -364,7 +364,7 @@ function tableOf(rows) {
     const pg = row.profgate ? seconds(row.profgate.seconds) + (row.profgate.timedOut ? " (limit)" : "") : "";
     const own = row.own ? seconds(row.own.seconds) + (row.own.timedOut ? " (limit)" : "") : "";
     const ratio = row.profgate && row.own && !row.profgate.timedOut && !row.own.timedOut ? `${(row.profgate.seconds / row.own.seconds).toFixed(1)}x` : "";
-    const ownCount = row.own ? (row.own.measured ?? `none: ${row.own.error ?? ""}`) : "";
+    const ownCount = !row.own ? "" : row.own.timedOut && !row.own.measured ? `none: did not finish in ${row.limit} s` : (row.own.measured ?? `none: ${row.own.error ?? ""}`);
     const both = row.own?.missing ? `${row.own.measured - row.own.missing.length} of ${row.own.measured}` : "";
     lines.push(
       `| [${row.name}](https://github.com/${row.repository}/tree/${row.commit}) | ${row.kind} | ${s?.found ?? "-"} | ${s?.ok ?? "-"} | ${s?.failed ?? "-"} | ${s?.skipped ?? "-"} | ${cell(errors)} | ${pg} | ${own} | ${ratio} | ${cell(ownCount)} | ${both} | ${(row.ran ?? "").slice(11, 16)} ${row.revision ?? ""} |`,
