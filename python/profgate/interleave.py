@@ -54,6 +54,7 @@ class Interleaved:
         entries = {side: self._collect(side) for side in SIDES}
         ids = list(entries["head"]) + [i for i in entries["base"] if i not in entries["head"]]
         self.emit({"event": "collected", "count": len(ids)})
+        self.emit({"event": "plan", "passes": ["timing"] if self.settings.loops is not None else ["calibrate", "timing"], "isolate": self.settings.isolate})
         loops = self._loops(ids, entries)
         processes = {side: {benchmark_id: [] for benchmark_id in entries[side]} for side in SIDES}
         rng = random.Random(self.plan.seed)

@@ -4,13 +4,14 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import { compare } from "../core/compare.js";
+import type { Clock } from "../core/progress.js";
 import { convertValue } from "../core/config.js";
 import type { Benchmark, Results } from "../core/results.js";
 import { checkPlan, DEFAULT_ROUND_PLAN, spendLevel } from "../core/sequential.js";
 import { thresholdResolver } from "../core/thresholds.js";
 import { runInterleaved, type InterleavedEvent } from "../adapters/ab.js";
 import { Git, GitError, type Worktree } from "../adapters/git.js";
-import { runHarness } from "../adapters/harness.js";
+import { runHarness, type HarnessEvent } from "../adapters/harness.js";
 import { loadProjectConfig } from "../adapters/project.js";
 import { formatDuration } from "../report/format.js";
 import { reportComparison, thresholdConfig, thresholdFlags } from "./compare.js";
@@ -96,26 +97,36 @@ function joinPasses(timed: Results, passes: Results): Results {
   };
 }
 
-function interleavedProgress(stream: ProgressStream): (event: InterleavedEvent) => void {
+/**
+ * Progress of the interleaved rounds: a line per batch and per look, and between them each batch's rounds as the
+ * harness reports them (the round, the side, benchmarks timed of the batch's total, what is left of the batch).
+ */
+export function interleavedProgress(stream: ProgressStream, colour: boolean, clock?: Clock): (event: InterleavedEvent) => void {
   const live = stream.isTTY === true;
+  let rounds: ((event: HarnessEvent) => void) | null = null;
   return (event) => {
     switch (event.event) {
-      case "collected":
-        break;
       case "batch":
         stream.write(`interleaved: ${event.rounds} rounds of ${event.ids === null ? "every benchmark" : `${event.ids.length} undecided benchmark${event.ids.length === 1 ? "" : "s"}`}\n`);
-        break;
-      case "round":
-        if (live) stream.write(`\r\u001b[2Kround ${event.round}/${event.rounds}`);
+        // Each batch is a run of the harness of its own: its pace starts afresh.
+        rounds = createProgress(stream, colour, "", clock);
         break;
       case "look":
+        rounds = null;
         stream.write(
           `${live ? "\r\u001b[2K" : ""}look ${event.look}/${event.maxLooks} after ${event.rounds} rounds: ${event.undecided} undecided (${formatDuration(event.elapsed)})\n`,
         );
         break;
-      case "pass":
-      case "done":
+      case "collected":
       case "finished":
+        // The batch and look lines say as much.
+        break;
+      case "plan":
+      case "pass":
+      case "progress":
+      case "done":
+      case "round":
+        rounds?.(event);
         break;
     }
   };
@@ -175,7 +186,7 @@ export async function abCommand(values: Record<string, unknown>, positionals: st
       maxRounds,
       budgetSeconds,
       commits,
-      onEvent: stderr === undefined ? undefined : interleavedProgress(stderr),
+      onEvent: stderr === undefined ? undefined : interleavedProgress(stderr, context.colour),
     });
     if (run.head.benchmarks.length === 0 && run.base.benchmarks.length === 0) {
       throw new UsageError(`no benchmarks found in ${settings.paths.join(", ")} of either version: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker`);
