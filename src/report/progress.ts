@@ -46,12 +46,15 @@ export function progressLine(snapshot: ProgressSnapshot, label = ""): string {
   const benchmark = snapshot.isolate && snapshot.total !== null ? `benchmark ${Math.min(snapshot.finished + 1, snapshot.total)}/${snapshot.total}, ` : "";
   const parts = [`${prefix}${benchmark}${passLabel(pass.name)} pass${stepLabel(pass)}: ${pass.done}/${pass.total}`, formatClock(pass.elapsed)];
   const following = snapshot.next.map(passLabel).join(", ");
-  if (snapshot.remaining !== null && pass.remaining !== null && snapshot.next.length > 0) {
-    parts.push(`about ${formatClock(pass.remaining)} left in the pass, ${formatClock(snapshot.remaining)} in the run`);
-  } else if (snapshot.remaining !== null) {
-    parts.push(`about ${formatClock(snapshot.remaining)} left`);
-  } else if (pass.remaining !== null) {
-    parts.push(`about ${formatClock(pass.remaining)} left in the pass${following === "" ? "" : `; ${following} to follow`}`);
+  // A pass that has done its all has nothing left to estimate (what follows it is named instead).
+  const passLeft = pass.done >= pass.total ? null : pass.remaining;
+  const runLeft = pass.done >= pass.total && snapshot.next.length === 0 ? null : snapshot.remaining;
+  if (runLeft !== null && passLeft !== null && snapshot.next.length > 0) {
+    parts.push(`about ${formatClock(passLeft)} left in the pass, ${formatClock(runLeft)} in the run`);
+  } else if (runLeft !== null) {
+    parts.push(`about ${formatClock(runLeft)} left`);
+  } else if (passLeft !== null) {
+    parts.push(`about ${formatClock(passLeft)} left in the pass${following === "" ? "" : `; ${following} to follow`}`);
   } else if (following !== "") {
     parts.push(`${following} to follow`);
   }
