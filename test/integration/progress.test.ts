@@ -7,9 +7,11 @@ import { execa } from "execa";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { advanceProgress, initialProgress, progressSnapshot, type HarnessEvent } from "../../src/core/progress.js";
+import { actionProgress } from "../../src/action/progress.js";
 import { createProgress } from "../../src/cli/progress.js";
 import { harnessRunner, resultsOf, scratchFolder, type HarnessRun } from "../support/harness.js";
 import { harnessPath, suites } from "../support/paths.js";
+import { captureStdout } from "../support/stdout.js";
 
 const quick = ["--processes", "2", "--values", "2", "--min-time", "0.001", "--max-time", "0.05", "--profile-iterations", "2"];
 
@@ -116,6 +118,21 @@ describe("a native suite's passes", () => {
       expect.stringMatching(new RegExp(`^finished in \\d+ s: ${ids.length} ok$`)),
     ]);
   });
+  it("make the Action's log a group per pass", () => {
+    const onEvent = actionProgress(() => 0);
+    const lines = captureStdout(() => {
+      for (const event of run.events) onEvent(event as HarnessEvent);
+    });
+    const marks = lines.filter((line) => line.startsWith("::"));
+    expect(marks).toEqual([
+      `::group::profgate: timing pass (2 processes) on ${ids.length} benchmarks`,
+      "::endgroup::",
+      `::group::profgate: cProfile pass on ${ids.length} benchmarks`,
+      "::endgroup::",
+      `::group::profgate: tracemalloc pass on ${ids.length} benchmarks`,
+      "::endgroup::",
+    ]);
+  });
 });
 
 describe("passes whose workers crash and hang", () => {
@@ -143,21 +160,20 @@ describe("an asv suite's value pass and its timed ones", () => {
   it("report each benchmark once per pass it takes", async () => {
     const run = await runIn(join(suites, "asv"), ["--pythonpath", "src", ...quick]);
     expect(run.exitCode, run.stderr).toBeLessThanOrEqual(1);
-    const plan = run.events.find((e) => e.event === "plan");
-    expect(plan).toEqual({ event: "plan", passes: ["value", "timing", "profile", "memory"], isolate: false });
+    const planAt = run.events.findIndex((e) => e.event === "plan");
+    expect(run.events[planAt]).toEqual({ event: "plan", passes: ["value", "timing", "profile", "memory"], isolate: false });
+    // Benchmarks that failed to collect or were skipped at collection are done before any pass, and take none.
+    const passless = new Set(run.events.slice(0, planAt).flatMap((e) => (e.event === "done" ? [String(e.id)] : [])));
+    expect(passless.size).toBeGreaterThan(0);
     const workers = expectCountsAddUp(run.events);
-    const document = resultsOf(run);
-    // asv's mem_ and track_ benchmarks that were collected and not skipped take the value pass (one may fail in it).
-    const values = document.benchmarks
-      .filter((b) => (b.kind === "mem" || b.kind === "track") && b.failure?.pass !== "collect" && b.status !== "skipped")
-      .map((b) => b.id);
-    expect([...(workers.get("value 1 ") ?? [])].sort()).toEqual([...values].sort());
-    // The first timing worker meets every timed benchmark that came through collection: those measured, and those
-    // whose setup then skipped them.
-    const timing = new Set(workers.get("timing 1 "));
-    const timed = document.benchmarks.filter((b) => (b.kind ?? "time") === "time" && b.failure?.pass !== "collect");
-    for (const b of timed) if (b.status === "ok" && b.skipped === undefined) expect(timing.has(b.id), b.id).toBe(true);
-    for (const id of timing) expect(timed.some((b) => b.id === id), id).toBe(true);
+    const taking = (kinds: readonly string[]): string[] =>
+      resultsOf(run)
+        .benchmarks.filter((b) => kinds.includes(b.kind ?? "time") && !passless.has(b.id))
+        .map((b) => b.id)
+        .sort();
+    // asv's mem_ and track_ benchmarks take the value pass; the timed ones the timing pass.
+    expect([...(workers.get("value 1 ") ?? [])].sort()).toEqual(taking(["mem", "track"]));
+    expect([...(workers.get("timing 1 ") ?? [])].sort()).toEqual(taking(["time"]));
   });
 });
 
