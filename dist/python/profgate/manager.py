@@ -67,21 +67,33 @@ class Manager:
         outcomes = self._attempt(dict(job, benchmarks=[]), [])
         return outcomes[None]
 
-    def run_batch(self, job, specs, wrapper=None):
+    def run_batch(self, job, specs, wrapper=None, on_done=None):
         """Runs ``job``'s pass on each benchmark of ``specs`` (dicts with ``file`` and ``id``, and what the pass
         needs) in that order, in as few fresh processes as crashes and timeouts allow: ``{id: Outcome}``. With
         ``wrapper``, each worker runs under the command ``wrapper(directory)`` returns, given an empty directory of
-        the worker's own (whose path the job carries as ``wrapped``)."""
+        the worker's own (whose path the job carries as ``wrapped``). ``on_done(id)`` is called once per benchmark,
+        as soon as its part of the job is over (the worker moved on to the next one, or ended)."""
         outcomes = {}
+        reported = set()
+
+        def report(benchmark_id):
+            if on_done is not None and benchmark_id not in reported:
+                reported.add(benchmark_id)
+                on_done(benchmark_id)
+
         pending = list(specs)
         while pending:
-            outcomes.update(self._attempt(dict(job, benchmarks=pending), [spec["id"] for spec in pending], wrapper))
+            settled = self._attempt(dict(job, benchmarks=pending), [spec["id"] for spec in pending], wrapper, report)
+            outcomes.update(settled)
+            for spec in pending:
+                if spec["id"] in settled:
+                    report(spec["id"])
             pending = [spec for spec in pending if spec["id"] not in outcomes]
         return outcomes
 
-    def _attempt(self, job, ids, wrapper=None):
+    def _attempt(self, job, ids, wrapper=None, report=None):
         """One worker process on ``job``: outcomes for the benchmarks it settled (at least one), or under ``None``
-        for a job without benchmarks."""
+        for a job without benchmarks. ``report(id)`` hears of each benchmark the worker has moved past."""
         with tempfile.TemporaryDirectory(prefix="profgate-") as scratch:
             marker = secrets.token_hex(8)
             job = dict(job, cwd=self.cwd, pythonpath=self.pythonpath, result=os.path.join(scratch, "result.jsonl"), marker=marker)
@@ -108,8 +120,13 @@ class Manager:
             reader.start()
             limits = [spec.get("timeout", self.timeout) for spec in job["benchmarks"]]
             timed_out = False
+            def advanced(index):
+                if report is not None:
+                    for benchmark_id in ids[:index]:
+                        report(benchmark_id)
+
             try:
-                timed_out = not self._wait(process, reader, limits)
+                timed_out = not self._wait(process, reader, limits, advanced)
             finally:
                 # Also reaps whatever the benchmark left running in the worker's session, which would hold the
                 # output pipe open (and the CPU busy) after the worker itself is gone.
@@ -126,11 +143,16 @@ class Manager:
                 outcome.message = _timeout_message(job["kind"], timeout, iterations.get(benchmark_id))
         return outcomes
 
-    def _wait(self, process, reader, limits):
+    def _wait(self, process, reader, limits, advanced):
         """Waits for the worker, each benchmark getting its timeout (``limits``, in the job's order; ``timeout``
-        before the first starts) from its own start; False on a timeout."""
+        before the first starts) from its own start, and calls ``advanced(index)`` when the benchmark at ``index``
+        starts (every one before it is then over); False on a timeout."""
+        seen = None
         while True:
             started = reader.started()
+            if started is not None and started != seen:
+                seen = started
+                advanced(started)
             limit = self.timeout if started is None else limits[started]
             remaining = reader.last_start() + limit - time.monotonic()
             if remaining <= 0:
