@@ -135,6 +135,31 @@ describe("a native suite's passes", () => {
   });
 });
 
+describe("the harness's own text progress (no --events-fd, stderr no terminal)", () => {
+  it("is a line per pass worker's start and end and the tally, with none per benchmark that passed", async () => {
+    const tree = join(suites, "measure");
+    const result = await execa("python3", ["-m", "profgate", "run", "--out", join(scratch, "text"), "--pythonpath", "src", ...quick], {
+      cwd: tree,
+      env: { PYTHONPATH: harnessPath, PYTHONDONTWRITEBYTECODE: "1" },
+      reject: false,
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const lines = result.stderr.split("\n").map((line) => line.replace(/\d+\.\d+ s/g, "T s"));
+    expect(lines).toEqual([
+      "profgate: 10 benchmarks found",
+      "profgate: timing pass 1/2 on 10 benchmarks",
+      "profgate: timing pass 1/2: 10/10 (T s)",
+      "profgate: timing pass 2/2 on 10 benchmarks",
+      "profgate: timing pass 2/2: 10/10 (T s)",
+      "profgate: profile pass on 10 benchmarks",
+      "profgate: profile pass: 10/10 (T s)",
+      "profgate: memory pass on 10 benchmarks",
+      "profgate: memory pass: 10/10 (T s)",
+      "profgate: finished in T s: 10 ok",
+    ]);
+  });
+});
+
 describe("passes whose workers crash and hang", () => {
   let run: HarnessRun;
   beforeAll(async () => {
