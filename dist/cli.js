@@ -33338,9 +33338,18 @@ function passEndLine(pass, seconds2, label = "") {
 
 // src/cli/progress.ts
 var monotonic = () => performance.now() / 1e3;
+var LIVE_TICK_SECONDS = 1;
+var intervalTicker = (tick, seconds2) => {
+  const timer = setInterval(tick, seconds2 * 1e3);
+  timer.unref();
+  return () => clearInterval(timer);
+};
 var CLEAR = "\r\x1B[2K";
-function createProgress(stream, colour, label = "", clock = monotonic) {
+function createProgress(stream, colour, label = "", options = {}) {
+  const clock = options.clock ?? monotonic;
+  const ticker = options.ticker ?? intervalTicker;
   const live = stream.isTTY === true;
+  let stopTicking = null;
   const prefix = label === "" ? "" : `${label} `;
   const interval = live ? LIVE_INTERVAL_SECONDS : PLAIN_INTERVAL_SECONDS;
   let state = initialProgress();
@@ -33375,8 +33384,11 @@ ${current}` : `${line}
         }
         break;
       case "finished": {
+        stopTicking?.();
+        stopTicking = null;
         if (live) stream.write(CLEAR);
         current = "";
+        if (options.quietFinish === true) return;
         const tally = Object.entries(state.statuses).sort(([a2], [b]) => a2.localeCompare(b)).map(([status, count3]) => `${count3} ${status === "ok" ? paint("ok", "green", colour) : status === "skipped" ? paint("skipped", "dim", colour) : paint(status, "red", colour)}`).join(", ");
         stream.write(`${prefix}finished in ${formatClock(event.elapsed)}${tally === "" ? "" : `: ${tally}`}
 `);
@@ -33391,6 +33403,14 @@ ${current}` : `${line}
     if (progressDue(before, event, shown, now, interval)) {
       shown = now;
       show(progressLine(progressSnapshot(state, now), label));
+    }
+    if (live && stopTicking === null && state.pass !== null) {
+      stopTicking = ticker(() => {
+        const at2 = clock();
+        if (state.pass === null || shown !== null && at2 - shown < LIVE_TICK_SECONDS) return;
+        shown = at2;
+        show(progressLine(progressSnapshot(state, at2), label));
+      }, LIVE_TICK_SECONDS);
     }
   };
 }
@@ -35479,7 +35499,7 @@ function joinPasses(timed, passes) {
     benchmarks: timed.benchmarks.map((b) => withPasses(b, byId.get(b.id)))
   };
 }
-function interleavedProgress(stream, colour, clock) {
+function interleavedProgress(stream, colour, options = {}) {
   const live = stream.isTTY === true;
   let rounds = null;
   return (event) => {
@@ -35487,7 +35507,7 @@ function interleavedProgress(stream, colour, clock) {
       case "batch":
         stream.write(`interleaved: ${event.rounds} rounds of ${event.ids === null ? "every benchmark" : `${event.ids.length} undecided benchmark${event.ids.length === 1 ? "" : "s"}`}
 `);
-        rounds = createProgress(stream, colour, "", clock);
+        rounds = createProgress(stream, colour, "", { ...options, quietFinish: true });
         break;
       case "look":
         rounds = null;
@@ -35497,8 +35517,8 @@ function interleavedProgress(stream, colour, clock) {
         );
         break;
       case "collected":
-      case "finished":
         break;
+      case "finished":
       case "plan":
       case "pass":
       case "progress":

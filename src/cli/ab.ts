@@ -4,7 +4,6 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import { compare } from "../core/compare.js";
-import type { Clock } from "../core/progress.js";
 import { convertValue } from "../core/config.js";
 import type { Benchmark, Results } from "../core/results.js";
 import { checkPlan, DEFAULT_ROUND_PLAN, spendLevel } from "../core/sequential.js";
@@ -16,7 +15,7 @@ import { loadProjectConfig } from "../adapters/project.js";
 import { formatDuration } from "../report/format.js";
 import { reportComparison, thresholdConfig, thresholdFlags } from "./compare.js";
 import { UsageError, type CommandContext } from "./context.js";
-import { createProgress, type ProgressStream } from "./progress.js";
+import { createProgress, type ProgressOptions, type ProgressStream } from "./progress.js";
 import { runSettingsFrom } from "./run.js";
 
 export const DEFAULT_AB_OUT = ".profgate/ab";
@@ -101,7 +100,7 @@ function joinPasses(timed: Results, passes: Results): Results {
  * Progress of the interleaved rounds: a line per batch and per look, and between them each batch's rounds as the
  * harness reports them (the round, the side, benchmarks timed of the batch's total, what is left of the batch).
  */
-export function interleavedProgress(stream: ProgressStream, colour: boolean, clock?: Clock): (event: InterleavedEvent) => void {
+export function interleavedProgress(stream: ProgressStream, colour: boolean, options: ProgressOptions = {}): (event: InterleavedEvent) => void {
   const live = stream.isTTY === true;
   let rounds: ((event: HarnessEvent) => void) | null = null;
   return (event) => {
@@ -109,7 +108,7 @@ export function interleavedProgress(stream: ProgressStream, colour: boolean, clo
       case "batch":
         stream.write(`interleaved: ${event.rounds} rounds of ${event.ids === null ? "every benchmark" : `${event.ids.length} undecided benchmark${event.ids.length === 1 ? "" : "s"}`}\n`);
         // Each batch is a run of the harness of its own: its pace starts afresh.
-        rounds = createProgress(stream, colour, "", clock);
+        rounds = createProgress(stream, colour, "", { ...options, quietFinish: true });
         break;
       case "look":
         rounds = null;
@@ -118,9 +117,9 @@ export function interleavedProgress(stream: ProgressStream, colour: boolean, clo
         );
         break;
       case "collected":
-      case "finished":
-        // The batch and look lines say as much.
+        // The batch line says as much.
         break;
+      case "finished":
       case "plan":
       case "pass":
       case "progress":

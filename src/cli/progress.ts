@@ -2,7 +2,9 @@
  * Progress of a harness run on stderr. On a terminal, one line redrawn in place (at most every
  * LIVE_INTERVAL_SECONDS): the pass, benchmarks done of its total, elapsed time and what is left. Elsewhere (a CI
  * log, a file), plain lines: one as each pass starts and ends, and at most one every PLAIN_INTERVAL_SECONDS between.
- * Either way a benchmark that fails gets a line of its own; those that pass are counted in the last line.
+ * Either way a benchmark that fails gets a line of its own; those that pass are counted in the last line. The live
+ * line is also redrawn every LIVE_TICK_SECONDS between events, so that a long benchmark shows the clock running
+ * rather than a run that looks hung.
  */
 import type { HarnessEvent } from "../adapters/harness.js";
 import { advanceProgress, type Clock, endedPass, initialProgress, LIVE_INTERVAL_SECONDS, PLAIN_INTERVAL_SECONDS, progressDue, progressSnapshot } from "../core/progress.js";
@@ -17,12 +19,37 @@ export interface ProgressStream {
 
 const monotonic: Clock = () => performance.now() / 1000;
 
+/** How often the live line is redrawn when no event comes. */
+export const LIVE_TICK_SECONDS = 1;
+
+/** Calls `tick` every `seconds` until the returned function is called. */
+export type Ticker = (tick: () => void, seconds: number) => () => void;
+
+const intervalTicker: Ticker = (tick, seconds) => {
+  const timer = setInterval(tick, seconds * 1000);
+  // Progress never keeps the process alive.
+  timer.unref();
+  return () => clearInterval(timer);
+};
+
+export interface ProgressOptions {
+  /** Seconds on a monotonic clock (default: performance.now()). */
+  clock?: Clock;
+  /** What redraws the live line between events (default: an unref'd setInterval). */
+  ticker?: Ticker;
+  /** Leave the "finished" line out (ab: each batch ends with a look line instead). */
+  quietFinish?: boolean;
+}
+
 /** Back to the start of the line, cleared. */
 const CLEAR = "\r\u001b[2K";
 
 /** Turns harness events into progress on `stream`; `label` prefixes each line (e.g. "base" or "head"). */
-export function createProgress(stream: ProgressStream, colour: boolean, label = "", clock: Clock = monotonic): (event: HarnessEvent) => void {
+export function createProgress(stream: ProgressStream, colour: boolean, label = "", options: ProgressOptions = {}): (event: HarnessEvent) => void {
+  const clock = options.clock ?? monotonic;
+  const ticker = options.ticker ?? intervalTicker;
   const live = stream.isTTY === true;
+  let stopTicking: (() => void) | null = null;
   const prefix = label === "" ? "" : `${label} `;
   const interval = live ? LIVE_INTERVAL_SECONDS : PLAIN_INTERVAL_SECONDS;
   let state = initialProgress();
@@ -57,8 +84,11 @@ export function createProgress(stream: ProgressStream, colour: boolean, label = 
         }
         break;
       case "finished": {
+        stopTicking?.();
+        stopTicking = null;
         if (live) stream.write(CLEAR);
         current = "";
+        if (options.quietFinish === true) return;
         const tally = Object.entries(state.statuses)
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([status, count]) => `${count} ${status === "ok" ? paint("ok", "green", colour) : status === "skipped" ? paint("skipped", "dim", colour) : paint(status, "red", colour)}`)
@@ -75,6 +105,14 @@ export function createProgress(stream: ProgressStream, colour: boolean, label = 
     if (progressDue(before, event, shown, now, interval)) {
       shown = now;
       show(progressLine(progressSnapshot(state, now), label));
+    }
+    if (live && stopTicking === null && state.pass !== null) {
+      stopTicking = ticker(() => {
+        const at = clock();
+        if (state.pass === null || (shown !== null && at - shown < LIVE_TICK_SECONDS)) return;
+        shown = at;
+        show(progressLine(progressSnapshot(state, at), label));
+      }, LIVE_TICK_SECONDS);
     }
   };
 }

@@ -104,7 +104,7 @@ describe("a native suite's passes", () => {
   it("make a short plain log: a line per pass start and end, none per benchmark", () => {
     let text = "";
     // A clock that stands still: no interval passes, so only the pass boundaries are due.
-    const render = createProgress({ write: (chunk: string) => (text += chunk), isTTY: false }, false, "", () => 0);
+    const render = createProgress({ write: (chunk: string) => (text += chunk), isTTY: false }, false, "", { clock: () => 0 });
     for (const event of run.events) render(event as HarnessEvent);
     const lines = text.trimEnd().split("\n");
     expect(lines).toEqual([

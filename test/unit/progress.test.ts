@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { interleavedProgress } from "../../src/cli/ab.js";
-import { createProgress } from "../../src/cli/progress.js";
+import { createProgress, type Ticker } from "../../src/cli/progress.js";
 import {
   advanceProgress,
   initialProgress,
@@ -166,6 +166,24 @@ describe("the progress line", () => {
   });
 });
 
+/** A ticker that never ticks, for tests of what events alone draw. */
+const noTicks: Ticker = () => () => undefined;
+
+/** A ticker the test drives: `fire` does what the timer would; `running` says whether it was started and not stopped. */
+function manualTicker(): { ticker: Ticker; fire: () => void; running: () => boolean } {
+  let tick: (() => void) | null = null;
+  return {
+    ticker: (fn) => {
+      tick = fn;
+      return () => {
+        tick = null;
+      };
+    },
+    fire: () => tick?.(),
+    running: () => tick !== null,
+  };
+}
+
 /** A stream that records what is written, as stderr on a terminal or not. */
 function fakeStream(isTTY: boolean): { write: (text: string) => boolean; isTTY: boolean; text: () => string } {
   let written = "";
@@ -202,7 +220,7 @@ describe("progress on a stream that is no terminal (a CI log)", () => {
     const stream = fakeStream(false);
     const events = largeRun();
     let now = 0;
-    const render = createProgress(stream, false, "", () => now);
+    const render = createProgress(stream, false, "", { clock: () => now, ticker: noTicks });
     for (const [at, event] of events) {
       now = at;
       render(event);
@@ -239,7 +257,7 @@ describe("progress on a terminal", () => {
   it("redraws one line in place at most five times a second, failures written above it", () => {
     const stream = fakeStream(true);
     let now = 0;
-    const render = createProgress(stream, false, "", () => now);
+    const render = createProgress(stream, false, "", { clock: () => now, ticker: noTicks });
     const events: Timed[] = [
       [0, { event: "collected", count: 100 }],
       [0, { event: "plan", passes: ["timing", "profile", "memory"], isolate: false }],
@@ -264,9 +282,32 @@ describe("progress on a terminal", () => {
     ]);
   });
 
+  it("keeps the clock running between events, so a long benchmark does not look hung, until the run ends", () => {
+    const stream = fakeStream(true);
+    const timer = manualTicker();
+    let now = 0;
+    const render = createProgress(stream, false, "", { clock: () => now, ticker: timer.ticker });
+    render({ event: "collected", count: 4 });
+    expect(timer.running()).toBe(false);
+    for (const [at, event] of [...start.slice(1), ...worker("memory", 1, 1, 4, 0, 10).slice(0, 2)]) {
+      now = at;
+      render(event);
+    }
+    expect(timer.running()).toBe(true);
+    now = 25;
+    timer.fire();
+    expect(visible(stream.text())).toBe("tracemalloc pass: 1/4 · 25 s · about 15 s left");
+    const before = stream.text();
+    now = 25.5;
+    timer.fire();
+    expect(stream.text()).toBe(before);
+    render({ event: "finished", elapsed: 26 });
+    expect(timer.running()).toBe(false);
+  });
+
   it("ends with the tally on a line of its own", () => {
     const stream = fakeStream(true);
-    const render = createProgress(stream, true, "base", () => 3);
+    const render = createProgress(stream, true, "base", { clock: () => 3, ticker: noTicks });
     render({ event: "done", index: 1, count: 1, id: "a", status: "ok", elapsed: 1 });
     render({ event: "finished", elapsed: 3 });
     expect(stream.text()).toBe("\r\u001b[2Kbase finished in 3 s: 1 \u001b[32mok\u001b[39m\n");
@@ -277,7 +318,7 @@ describe("ab's progress", () => {
   it("shows each batch's rounds by side between the batch and look lines, afresh for each batch", () => {
     const stream = fakeStream(false);
     let now = 0;
-    const render = interleavedProgress(stream, false, () => now);
+    const render = interleavedProgress(stream, false, { clock: () => now, ticker: noTicks });
     const batch = (first: number, rounds: number): Timed[] => [
       [first, { event: "collected", count: 2 }],
       [first, { event: "plan", passes: ["timing"], isolate: false }],
