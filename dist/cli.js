@@ -33372,7 +33372,10 @@ ${current}` : `${line}
     const before = state;
     state = advanceProgress(state, event, now);
     const ended = endedPass(before, state);
-    if (ended !== null && state.plan?.isolate !== true) permanent(passEndLine(ended.pass, ended.seconds, label));
+    if (ended !== null && state.plan?.isolate !== true) {
+      current = "";
+      permanent(passEndLine(ended.pass, ended.seconds, label));
+    }
     switch (event.event) {
       case "collected":
         permanent(`${prefix}${event.count} benchmark${event.count === 1 ? "" : "s"} found`);

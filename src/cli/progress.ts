@@ -72,7 +72,11 @@ export function createProgress(stream: ProgressStream, colour: boolean, label = 
     const before = state;
     state = advanceProgress(state, event, now);
     const ended = endedPass(before, state);
-    if (ended !== null && state.plan?.isolate !== true) permanent(passEndLine(ended.pass, ended.seconds, label));
+    if (ended !== null && state.plan?.isolate !== true) {
+      // The ended pass's live line is not drawn again under its end line.
+      current = "";
+      permanent(passEndLine(ended.pass, ended.seconds, label));
+    }
     switch (event.event) {
       case "collected":
         permanent(`${prefix}${event.count} benchmark${event.count === 1 ? "" : "s"} found`);
