@@ -6,14 +6,23 @@
  * gets a line of its own.
  */
 import * as core from "@actions/core";
+import type { InterleavedEvent } from "../adapters/ab.js";
 import type { HarnessEvent } from "../adapters/harness.js";
 import { advanceProgress, endedPass, initialProgress, PLAIN_INTERVAL_SECONDS, progressDue, progressSnapshot, type Clock } from "../core/progress.js";
 import { formatClock, passEndLine, passLabel, progressLine } from "../report/progress.js";
 
 const monotonic: Clock = () => performance.now() / 1000;
 
+export interface ActionProgressOptions {
+  /** Seconds on a monotonic clock (default: performance.now()). */
+  clock?: Clock;
+  /** Leave the "finished" line out (a batch of interleaved rounds ends with its look line instead). */
+  quietFinish?: boolean;
+}
+
 /** The `onEvent` handler of a harness run that logs its progress. */
-export function actionProgress(clock: Clock = monotonic): (event: HarnessEvent) => void {
+export function actionProgress(options: ActionProgressOptions = {}): (event: HarnessEvent) => void {
+  const clock = options.clock ?? monotonic;
   let state = initialProgress();
   let shown: number | null = null;
   let open = false;
@@ -58,6 +67,7 @@ export function actionProgress(clock: Clock = monotonic): (event: HarnessEvent) 
         break;
       case "finished": {
         close();
+        if (options.quietFinish === true) return;
         const tally = Object.entries(state.statuses)
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([status, count]) => `${count} ${status}`)
@@ -72,6 +82,38 @@ export function actionProgress(clock: Clock = monotonic): (event: HarnessEvent) 
     if (progressDue(before, event, shown, now, PLAIN_INTERVAL_SECONDS)) {
       shown = now;
       core.info(progressLine(progressSnapshot(state, now)));
+    }
+  };
+}
+
+/**
+ * The `onEvent` handler of interleaved rounds (the same-runner confirmation): a line per batch and per look, and
+ * each batch's passes grouped as in a run, with the round and side of each line.
+ */
+export function actionInterleavedProgress(options: Pick<ActionProgressOptions, "clock"> = {}): (event: InterleavedEvent) => void {
+  let rounds: ((event: HarnessEvent) => void) | null = null;
+  return (event) => {
+    switch (event.event) {
+      case "batch":
+        core.info(`profgate: ${event.rounds} interleaved rounds of ${event.ids === null ? "every benchmark" : `${event.ids.length} benchmark${event.ids.length === 1 ? "" : "s"}`}`);
+        // Each batch is a run of the harness of its own: its pace starts afresh.
+        rounds = actionProgress({ ...options, quietFinish: true });
+        break;
+      case "look":
+        rounds = null;
+        core.info(`profgate: look ${event.look} of at most ${event.maxLooks}: ${event.rounds} rounds, ${event.undecided} undecided`);
+        break;
+      case "collected":
+        // The batch line says as much.
+        break;
+      case "plan":
+      case "pass":
+      case "progress":
+      case "done":
+      case "round":
+      case "finished":
+        rounds?.(event);
+        break;
     }
   };
 }

@@ -119,7 +119,7 @@ describe("a native suite's passes", () => {
     ]);
   });
   it("make the Action's log a group per pass", () => {
-    const onEvent = actionProgress(() => 0);
+    const onEvent = actionProgress({ clock: () => 0 });
     const lines = captureStdout(() => {
       for (const event of run.events) onEvent(event as HarnessEvent);
     });

@@ -3,7 +3,8 @@
  * `::endgroup::`, then the pass's duration outside the group, and a line per failed benchmark.
  */
 import { describe, expect, it } from "vitest";
-import { actionProgress } from "../../src/action/progress.js";
+import { actionInterleavedProgress, actionProgress } from "../../src/action/progress.js";
+import type { InterleavedEvent } from "../../src/adapters/ab.js";
 import type { HarnessEvent, PassName } from "../../src/core/progress.js";
 import { captureStdout } from "../support/stdout.js";
 
@@ -17,7 +18,7 @@ function worker(pass: PassName, step: number, steps: number, count: number, star
 
 function play(events: readonly Timed[]): string[] {
   let now = 0;
-  const onEvent = actionProgress(() => now);
+  const onEvent = actionProgress({ clock: () => now });
   return captureStdout(() => {
     for (const [at, event] of events) {
       now = at;
@@ -75,5 +76,45 @@ describe("the Action's progress log", () => {
     const lines = play(events);
     expect(lines.filter((line) => line.startsWith("::"))).toEqual(["::group::profgate: timing, cProfile passes, one benchmark at a time, on 2 benchmarks", "::endgroup::"]);
     expect(lines.at(-1)).toBe("profgate: finished in 4 s: 2 ok");
+  });
+
+  it("logs interleaved rounds as a line per batch and look, each batch's passes in groups with round and side", () => {
+    let now = 0;
+    const onEvent = actionInterleavedProgress({ clock: () => now });
+    const side = (pass: "calibrate" | "timing", step: number, steps: number, which: "base" | "head", start: number): [number, InterleavedEvent][] => [
+      [start, { event: "pass", pass, step, steps, count: 2, side: which }],
+      [start + 20, { event: "progress", pass, step, steps, done: 1, count: 2, id: "a", elapsed: 20, side: which }],
+      [start + 40, { event: "progress", pass, step, steps, done: 2, count: 2, id: "b", elapsed: 40, side: which }],
+    ];
+    const script: [number, InterleavedEvent][] = [
+      [0, { event: "batch", look: 1, rounds: 2, ids: ["a", "b"] }],
+      [0, { event: "collected", count: 2 }],
+      [0, { event: "plan", passes: ["calibrate", "timing"], isolate: false }],
+      ...side("calibrate", 1, 1, "head", 0),
+      [40, { event: "round", round: 1, rounds: 2 }],
+      ...side("timing", 1, 2, "head", 40),
+      ...side("timing", 1, 2, "base", 80),
+      [120, { event: "round", round: 2, rounds: 2 }],
+      ...side("timing", 2, 2, "base", 120),
+      ...side("timing", 2, 2, "head", 160),
+      [200, { event: "finished", elapsed: 200 }],
+      [200, { event: "look", look: 1, maxLooks: 5, rounds: 2, undecided: 0, elapsed: 200 }],
+    ];
+    const lines = captureStdout(() => {
+      for (const [at, event] of script) {
+        now = at;
+        onEvent(event);
+      }
+    });
+    expect(lines[0]).toBe("profgate: 2 interleaved rounds of 2 benchmarks");
+    expect(lines.filter((line) => line.startsWith("::"))).toEqual([
+      "::group::profgate: calibration pass on 2 benchmarks",
+      "::endgroup::",
+      "::group::profgate: timing pass (2 rounds) on 2 benchmarks",
+      "::endgroup::",
+    ]);
+    expect(lines).toContain("timing pass, round 1/2 (head): 0/8 · 0 s");
+    expect(lines).toContain("timing pass, round 1/2 (base): 4/8 · 1 min 20 s · about 1 min 20 s left");
+    expect(lines.slice(-2)).toEqual(["profgate: timing pass done in 2 min 40 s", "profgate: look 1 of at most 5: 2 rounds, 0 undecided"]);
   });
 });
