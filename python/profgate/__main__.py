@@ -475,15 +475,18 @@ PLAIN_INTERVAL = 30.0
 class Progress:
     """Progress events: JSON lines to a file descriptor, or text on ``stream`` (stderr): on a terminal one line
     redrawn in place at most every LIVE_INTERVAL seconds, else a line per pass worker's start and end and at most
-    one every PLAIN_INTERVAL seconds between them, so that a large suite's log stays short. Benchmarks that fail
-    get a line each; those that pass are counted in the last line."""
+    one every PLAIN_INTERVAL seconds between them (with --isolate, a benchmark that passed, at most that often), so
+    that a large suite's log stays short. Benchmarks that fail get a line each; those that pass are counted in the
+    last line."""
 
     def __init__(self, fd, stream=None, clock=time.monotonic):
         self.fd = fd
         self.stream = stream if stream is not None else sys.stderr
         self.clock = clock
         self.live = fd is None and self.stream.isatty()
+        self.interval = LIVE_INTERVAL if self.live else PLAIN_INTERVAL
         self.shown = None
+        self.isolate = False
         self.statuses = {}
 
     def __call__(self, event):
@@ -499,26 +502,32 @@ class Progress:
     def _text(self, event):
         kind = event["event"]
         now = self.clock()
-        if kind == "progress":
-            finished = event["done"] == event["count"]
-            interval = LIVE_INTERVAL if self.live else PLAIN_INTERVAL
-            if not finished and self.shown is not None and now - self.shown < interval:
+        if kind == "plan":
+            self.isolate = event["isolate"]
+            return
+        if kind in ("pass", "progress"):
+            # With --isolate every benchmark has workers of its own: their starts and ends would be a line each, and
+            # a plain stream is better told which benchmark of how many the run is at (done, below).
+            if self.isolate and not self.live:
+                return
+            boundary = not self.isolate and (kind == "pass" or event["done"] == event["count"])
+            if not boundary and self.shown is not None and now - self.shown < self.interval:
                 return
             self.shown = now
-            self._line(_describe(event), keep=finished and not self.live)
-            return
-        if kind == "pass":
-            self.shown = now
-            self._line(_describe(event), keep=not self.live)
+            self._line(_describe(event), keep=boundary and not self.live)
             return
         if kind == "done":
             self.statuses[event["status"]] = self.statuses.get(event["status"], 0) + 1
+            # With --isolate, benchmarks that pass are the progress: one now and then.
+            due = self.isolate and (self.shown is None or now - self.shown >= self.interval)
             if event["status"] in ("ok", "skipped"):
+                if due:
+                    self.shown = now
+                    self._line(_describe(event), keep=not self.live)
                 return
         if kind == "finished":
             event = dict(event, statuses=self.statuses)
-        if kind != "plan":
-            self._line(_describe(event), keep=True)
+        self._line(_describe(event), keep=True)
 
     def _line(self, text, keep):
         if self.live:

@@ -160,6 +160,75 @@ describe("the harness's own text progress (no --events-fd, stderr no terminal)",
   });
 });
 
+describe("the harness's own text progress on a terminal, or with --isolate", () => {
+  /** What the harness's Progress writes for `events` (each at the clock value given) on a stream that is a terminal or not. */
+  async function render(events: readonly [number, Event][], tty: boolean): Promise<string> {
+    const script = [
+      "import io, json, sys",
+      "from profgate.__main__ import Progress",
+      "class Stream(io.StringIO):",
+      `    def isatty(self): return ${tty ? "True" : "False"}`,
+      "now = [0.0]",
+      "stream = Stream()",
+      "progress = Progress(None, stream=stream, clock=lambda: now[0])",
+      "for at, event in json.load(sys.stdin):",
+      "    now[0] = at",
+      "    progress(event)",
+      "sys.stdout.write(stream.getvalue())",
+    ].join("\n");
+    const result = await execa("python3", ["-c", script], { env: { PYTHONPATH: harnessPath }, input: JSON.stringify(events), stripFinalNewline: false });
+    return result.stdout;
+  }
+
+  const pass = (count: number, each: number, start: number): [number, Event][] => [
+    [start, { event: "pass", pass: "timing", step: 1, steps: 1, count }],
+    ...Array.from({ length: count }, (_, i): [number, Event] => [
+      start + (i + 1) * each,
+      { event: "progress", pass: "timing", step: 1, steps: 1, done: i + 1, count, id: `b${i}`, elapsed: (i + 1) * each },
+    ]),
+  ];
+
+  it("redraws one line in place at most five times a second, a failure and the tally on lines of their own", async () => {
+    const text = await render(
+      [
+        [0, { event: "collected", count: 100 }],
+        [0, { event: "plan", passes: ["timing"], isolate: false }],
+        ...pass(100, 0.01, 0),
+        [1, { event: "done", index: 1, count: 100, id: "b3", status: "error", elapsed: 0.5 }],
+        [1, { event: "finished", elapsed: 1 }],
+      ],
+      true,
+    );
+    const erase = "\r\u001b[2K";
+    expect(text.split(erase).length - 1).toBeLessThanOrEqual(10);
+    expect(text.split("\n").map((line) => line.slice(line.lastIndexOf(erase) + (line.includes(erase) ? erase.length : 0)))).toEqual([
+      "profgate: 100 benchmarks found",
+      "[1/100] b3: error (0.50 s)",
+      "profgate: finished in 1.00 s: 1 error",
+      "",
+    ]);
+  });
+
+  it("with --isolate, leaves out each benchmark's workers on a plain stream and shows a passing benchmark now and then", async () => {
+    const events: [number, Event][] = [
+      [0, { event: "collected", count: 40 }],
+      [0, { event: "plan", passes: ["timing"], isolate: true }],
+    ];
+    for (let i = 0; i < 40; i += 1) {
+      events.push(...pass(1, 2, i * 2), [i * 2 + 2, { event: "done", index: i + 1, count: 40, id: `b${i}`, status: "ok", elapsed: 2 }]);
+    }
+    events.push([80, { event: "finished", elapsed: 80 }]);
+    const lines = (await render(events, false)).trimEnd().split("\n");
+    expect(lines).toEqual([
+      "profgate: 40 benchmarks found",
+      "[1/40] b0: ok (2.00 s)",
+      "[16/40] b15: ok (2.00 s)",
+      "[31/40] b30: ok (2.00 s)",
+      "profgate: finished in 80.00 s: 40 ok",
+    ]);
+  });
+});
+
 describe("passes whose workers crash and hang", () => {
   let run: HarnessRun;
   beforeAll(async () => {
