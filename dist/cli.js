@@ -33237,7 +33237,8 @@ function advanceProgress(state, event, now) {
 function pace(done, spent, left, since) {
   if (done <= 0) return null;
   if (left <= 0) return 0;
-  return Math.max(0, spent / done * left - since);
+  const each = spent / done;
+  return Math.max(each * (left - 1), each * left - since);
 }
 function progressSnapshot(state, now) {
   const elapsed = state.started === null ? 0 : now - state.started;

@@ -139,11 +139,15 @@ export interface ProgressSnapshot {
   remaining: number | null;
 }
 
-/** Seconds left for `left` units at the pace of `done` units in `spent` seconds, less what the next has already had. */
+/**
+ * Seconds left for `left` units at the pace of `done` units in `spent` seconds, less the `since` seconds the
+ * running unit has had, up to one unit's share: a unit that runs long holds the estimate rather than driving it to 0.
+ */
 function pace(done: number, spent: number, left: number, since: number): number | null {
   if (done <= 0) return null;
   if (left <= 0) return 0;
-  return Math.max(0, (spent / done) * left - since);
+  const each = spent / done;
+  return Math.max(each * (left - 1), each * left - since);
 }
 
 /** Where the run described by `state` stands at clock value `now`. */

@@ -51,6 +51,13 @@ describe("the progress tracker", () => {
     expect(snapshot.finished).toBe(0);
   });
 
+  it("holds the estimate while one benchmark runs long, taking off no more than its share", () => {
+    const events = [...start, ...worker("memory", 1, 1, 10, 0, 2).slice(0, 3)];
+    const state = fold(events);
+    // Two done in 4 s, eight to go: 16 s, less what the third has had, down to the seven after it.
+    expect([1, 2, 60].map((since) => progressSnapshot(state, 4 + since).remaining)).toEqual([15, 14, 14]);
+  });
+
   it("knows nothing of the pace before the first benchmark is done", () => {
     const snapshot = progressSnapshot(fold([...start, ...worker("timing", 1, 10, 366, 0, 1).slice(0, 1)]), 5);
     expect(snapshot.pass?.remaining).toBeNull();
@@ -296,7 +303,8 @@ describe("progress on a terminal", () => {
     expect(timer.running()).toBe(true);
     now = 25;
     timer.fire();
-    expect(visible(stream.text())).toBe("tracemalloc pass: 1/4 · 25 s · about 15 s left");
+    // 10 s a benchmark and three to go; the second has run 15 s, so only its own share is taken off.
+    expect(visible(stream.text())).toBe("tracemalloc pass: 1/4 · 25 s · about 20 s left");
     const before = stream.text();
     now = 25.5;
     timer.fire();
