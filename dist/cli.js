@@ -33192,36 +33192,229 @@ function lineRow(l, colour) {
   ];
 }
 
-// src/cli/progress.ts
-function createProgress(stream, colour, label = "") {
-  const live = stream.isTTY === true;
+// src/core/progress.ts
+function initialProgress() {
+  return { started: null, total: null, plan: null, pass: null, ended: [], finished: 0, finishedAt: null, statuses: {}, round: null, elapsed: null };
+}
+function endPass(state, now) {
+  if (state.pass === null) return state;
+  return { ...state, pass: null, ended: [...state.ended, { pass: state.pass.pass, seconds: now - state.pass.started }] };
+}
+function advanceProgress(state, event, now) {
+  const started = state.started ?? now;
+  switch (event.event) {
+    case "collected":
+      return { ...state, started, total: event.count };
+    case "plan":
+      return { ...state, started, plan: { passes: [...event.passes], isolate: event.isolate } };
+    case "pass": {
+      const side = event.side ?? null;
+      const current = state.pass;
+      if (current !== null && current.pass === event.pass) {
+        const begun = current.begun + 1;
+        return {
+          ...state,
+          pass: { ...current, begun, workers: Math.max(current.workers, begun), before: current.before + current.done, step: event.step, steps: event.steps, side, count: event.count, done: 0 }
+        };
+      }
+      const sides2 = side !== null && event.pass !== "calibrate" ? 2 : 1;
+      const pass = { pass: event.pass, workers: event.steps * sides2, started: now, begun: 1, before: 0, step: event.step, steps: event.steps, side, count: event.count, done: 0, latest: now };
+      return { ...endPass(state, now), started, pass };
+    }
+    case "progress": {
+      const current = state.pass;
+      if (current === null || current.pass !== event.pass) return state;
+      return { ...state, pass: { ...current, done: Math.min(event.done, current.count), latest: now } };
+    }
+    case "done":
+      return { ...state, started, finished: state.finished + 1, finishedAt: now, statuses: { ...state.statuses, [event.status]: (state.statuses[event.status] ?? 0) + 1 } };
+    case "round":
+      return { ...state, started, round: { round: event.round, rounds: event.rounds } };
+    case "finished":
+      return { ...endPass(state, now), elapsed: event.elapsed };
+  }
+}
+function pace(done, spent, left, since) {
+  if (done <= 0) return null;
+  if (left <= 0) return 0;
+  const each = spent / done;
+  return Math.max(each * (left - 1), each * left - since);
+}
+function progressSnapshot(state, now) {
+  const elapsed = state.started === null ? 0 : now - state.started;
+  const isolate = state.plan?.isolate === true;
+  const current = state.pass;
+  let pass = null;
+  let next = [];
+  if (current !== null) {
+    const done = current.before + current.done;
+    const total = current.before + current.count * (current.workers - current.begun + 1);
+    const remaining2 = pace(done, current.latest - current.started, total - done, now - current.latest);
+    pass = { name: current.pass, step: current.step, steps: current.steps, side: current.side, done, total, elapsed: now - current.started, remaining: remaining2 };
+    const passes = state.plan?.passes ?? [];
+    const at2 = passes.indexOf(current.pass);
+    next = at2 === -1 ? [] : passes.slice(at2 + 1);
+  }
+  let remaining = null;
+  if (isolate && state.total !== null && state.started !== null && state.finishedAt !== null) {
+    remaining = pace(state.finished, state.finishedAt - state.started, state.total - state.finished, now - state.finishedAt);
+  } else if (!isolate && pass !== null && next.length === 0) {
+    remaining = pass.remaining;
+  }
+  return { elapsed, total: state.total, finished: state.finished, pass, next, isolate, remaining };
+}
+var PLAIN_INTERVAL_SECONDS = 30;
+var LIVE_INTERVAL_SECONDS = 0.2;
+function progressDue(before, event, shown, now, interval) {
+  const isolate = before.plan?.isolate === true;
+  const due = shown === null || now - shown >= interval;
+  switch (event.event) {
+    case "pass":
+      return isolate ? due : before.pass === null || before.pass.pass !== event.pass || due;
+    case "progress":
+      return due;
+    case "done":
+      return isolate && due;
+    case "collected":
+    case "plan":
+    case "round":
+    case "finished":
+      return false;
+  }
+}
+function endedPass(before, after) {
+  return after.ended.length > before.ended.length ? after.ended[after.ended.length - 1] ?? null : null;
+}
+
+// src/report/progress.ts
+var PASS_LABELS = {
+  value: "value",
+  calibrate: "calibration",
+  timing: "timing",
+  instructions: "instructions",
+  profile: "cProfile",
+  memory: "tracemalloc"
+};
+function passLabel(pass) {
+  return PASS_LABELS[pass];
+}
+function formatClock(seconds2) {
+  const whole = Math.max(0, Math.round(seconds2));
+  if (whole < 60) return `${whole} s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, "0")} s`;
+  const minutes = Math.round(whole / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+}
+function stepLabel(pass) {
+  if (pass.side !== null && pass.name === "timing") return `, round ${pass.step}/${pass.steps} (${pass.side})`;
+  if (pass.steps > 1) return `, process ${pass.step}/${pass.steps}`;
+  return "";
+}
+function progressLine(snapshot, label = "") {
   const prefix = label === "" ? "" : `${label} `;
-  const started = Date.now();
-  const elapsed = () => formatDuration((Date.now() - started) / 1e3);
+  const pass = snapshot.pass;
+  if (pass === null) {
+    const total = snapshot.total === null ? "" : `${snapshot.finished}/${snapshot.total} benchmarks \xB7 `;
+    return `${prefix}${total}${formatClock(snapshot.elapsed)}`;
+  }
+  const benchmark = snapshot.isolate && snapshot.total !== null ? `benchmark ${Math.min(snapshot.finished + 1, snapshot.total)}/${snapshot.total}, ` : "";
+  const parts = [`${prefix}${benchmark}${passLabel(pass.name)} pass${stepLabel(pass)}: ${pass.done}/${pass.total}`, formatClock(pass.elapsed)];
+  const following = snapshot.next.map(passLabel).join(", ");
+  const passLeft = pass.done >= pass.total ? null : pass.remaining;
+  const runLeft = pass.done >= pass.total && snapshot.next.length === 0 ? null : snapshot.remaining;
+  if (runLeft !== null && passLeft !== null && snapshot.next.length > 0) {
+    parts.push(`about ${formatClock(passLeft)} left in the pass, ${formatClock(runLeft)} in the run`);
+  } else if (runLeft !== null) {
+    parts.push(`about ${formatClock(runLeft)} left`);
+  } else if (passLeft !== null) {
+    parts.push(`about ${formatClock(passLeft)} left in the pass${following === "" ? "" : `; ${following} to follow`}`);
+  } else if (following !== "") {
+    parts.push(`${following} to follow`);
+  }
+  return parts.join(" \xB7 ");
+}
+function passEndLine(pass, seconds2, label = "") {
+  return `${label === "" ? "" : `${label} `}${passLabel(pass)} pass done in ${formatClock(seconds2)}`;
+}
+
+// src/cli/progress.ts
+var monotonic = () => performance.now() / 1e3;
+var LIVE_TICK_SECONDS = 1;
+var intervalTicker = (tick, seconds2) => {
+  const timer = setInterval(tick, seconds2 * 1e3);
+  timer.unref();
+  return () => clearInterval(timer);
+};
+var CLEAR = "\r\x1B[2K";
+function createProgress(stream, colour, label = "", options = {}) {
+  const clock = options.clock ?? monotonic;
+  const ticker = options.ticker ?? intervalTicker;
+  const live = stream.isTTY === true;
+  let stopTicking = null;
+  const prefix = label === "" ? "" : `${label} `;
+  const interval = live ? LIVE_INTERVAL_SECONDS : PLAIN_INTERVAL_SECONDS;
+  let state = initialProgress();
+  let shown = null;
+  let current = "";
+  const permanent = (line) => {
+    stream.write(live ? `${CLEAR}${line}
+${current}` : `${line}
+`);
+  };
+  const show = (line) => {
+    if (live) {
+      current = line;
+      stream.write(`${CLEAR}${line}`);
+    } else stream.write(`${line}
+`);
+  };
   return (event) => {
+    const now = clock();
+    const before = state;
+    state = advanceProgress(state, event, now);
+    const ended = endedPass(before, state);
+    if (ended !== null && state.plan?.isolate !== true) {
+      current = "";
+      permanent(passEndLine(ended.pass, ended.seconds, label));
+    }
     switch (event.event) {
       case "collected":
-        stream.write(`${prefix}${event.count} benchmark${event.count === 1 ? "" : "s"} found
-`);
-        break;
-      case "pass":
-        if (live) {
-          const step = event.steps > 1 ? ` ${event.step}/${event.steps}` : "";
-          stream.write(`\r\x1B[2K${prefix}${event.pass} pass${step} \xB7 ${event.count} benchmark${event.count === 1 ? "" : "s"} \xB7 ${elapsed()}`);
+        permanent(`${prefix}${event.count} benchmark${event.count === 1 ? "" : "s"} found`);
+        return;
+      case "done":
+        if (event.status !== "ok" && event.status !== "skipped") {
+          const status = paint(event.status, "red", colour);
+          permanent(`${prefix}[${event.index}/${event.count}] ${sanitize(event.id)} ${status} (${formatDuration(event.elapsed)})`);
         }
         break;
-      case "done": {
-        const status = event.status === "ok" ? paint("ok", "green", colour) : event.status === "skipped" ? paint("skipped", "dim", colour) : paint(event.status, "red", colour);
-        const line = `${prefix}[${event.index}/${event.count}] ${sanitize(event.id)} ${status} (${formatDuration(event.elapsed)})`;
-        stream.write(live ? `\r\x1B[2K${line}
-` : `${line}
+      case "finished": {
+        stopTicking?.();
+        stopTicking = null;
+        if (live) stream.write(CLEAR);
+        current = "";
+        if (options.quietFinish === true) return;
+        const tally = Object.entries(state.statuses).sort(([a2], [b]) => a2.localeCompare(b)).map(([status, count3]) => `${count3} ${status === "ok" ? paint("ok", "green", colour) : status === "skipped" ? paint("skipped", "dim", colour) : paint(status, "red", colour)}`).join(", ");
+        stream.write(`${prefix}finished in ${formatClock(event.elapsed)}${tally === "" ? "" : `: ${tally}`}
 `);
-        break;
+        return;
       }
-      case "finished":
-        stream.write(`${prefix}finished in ${formatDuration(event.elapsed)}
-`);
+      case "plan":
+      case "pass":
+      case "progress":
+      case "round":
         break;
+    }
+    if (progressDue(before, event, shown, now, interval)) {
+      shown = now;
+      show(progressLine(progressSnapshot(state, now), label));
+    }
+    if (live && stopTicking === null && state.pass !== null) {
+      stopTicking = ticker(() => {
+        const at2 = clock();
+        if (state.pass === null || shown !== null && at2 - shown < LIVE_TICK_SECONDS) return;
+        shown = at2;
+        show(progressLine(progressSnapshot(state, at2), label));
+      }, LIVE_TICK_SECONDS);
     }
   };
 }
@@ -35310,28 +35503,32 @@ function joinPasses(timed, passes) {
     benchmarks: timed.benchmarks.map((b) => withPasses(b, byId.get(b.id)))
   };
 }
-function interleavedProgress(stream) {
+function interleavedProgress(stream, colour, options = {}) {
   const live = stream.isTTY === true;
+  let rounds = null;
   return (event) => {
     switch (event.event) {
-      case "collected":
-        break;
       case "batch":
         stream.write(`interleaved: ${event.rounds} rounds of ${event.ids === null ? "every benchmark" : `${event.ids.length} undecided benchmark${event.ids.length === 1 ? "" : "s"}`}
 `);
-        break;
-      case "round":
-        if (live) stream.write(`\r\x1B[2Kround ${event.round}/${event.rounds}`);
+        rounds = createProgress(stream, colour, "", { ...options, quietFinish: true });
         break;
       case "look":
+        rounds = null;
         stream.write(
           `${live ? "\r\x1B[2K" : ""}look ${event.look}/${event.maxLooks} after ${event.rounds} rounds: ${event.undecided} undecided (${formatDuration(event.elapsed)})
 `
         );
         break;
-      case "pass":
-      case "done":
+      case "collected":
+        break;
       case "finished":
+      case "plan":
+      case "pass":
+      case "progress":
+      case "done":
+      case "round":
+        rounds?.(event);
         break;
     }
   };
@@ -35384,7 +35581,7 @@ async function abCommand(values, positionals, context) {
       maxRounds,
       budgetSeconds,
       commits,
-      onEvent: stderr === void 0 ? void 0 : interleavedProgress(stderr)
+      onEvent: stderr === void 0 ? void 0 : interleavedProgress(stderr, context.colour)
     });
     if (run.head.benchmarks.length === 0 && run.base.benchmarks.length === 0) {
       throw new UsageError(`no benchmarks found in ${settings.paths.join(", ")} of either version: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker`);

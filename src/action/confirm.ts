@@ -16,6 +16,7 @@ import type { Results } from "../core/results.js";
 import type { ThresholdConfig } from "../core/thresholds.js";
 import { runInterleaved, type InterleavedRun } from "../adapters/ab.js";
 import { Git } from "../adapters/git.js";
+import { actionInterleavedProgress } from "./progress.js";
 
 export type ConfirmMode = "auto" | "all" | "off";
 
@@ -98,9 +99,7 @@ export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmO
       ids,
       thresholds: request.thresholds,
       commits: { base: request.baseSha, head: request.headSha },
-      onEvent: (event) => {
-        if (event.event === "look") core.info(`profgate: look ${event.look} of at most ${event.maxLooks}: ${event.rounds} rounds, ${event.undecided} undecided`);
-      },
+      onEvent: actionInterleavedProgress(),
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -24,6 +24,7 @@ import { fetchBaseline, fetchRunResults, type BaselineOutcome } from "./baseline
 import { publish, type Report } from "./publish.js";
 import { readRunner, type Runner } from "./runner.js";
 import { mergeMode, shardMode } from "./shards.js";
+import { actionProgress } from "./progress.js";
 
 /** The outside systems the Action talks to, built once. */
 export interface Services {
@@ -72,9 +73,7 @@ async function runMode(inputs: ActionInputs, runner: Runner, services: Services)
     cwd,
     out,
     settings,
-    onEvent: (event) => {
-      if (event.event === "done") core.info(`[${event.index}/${event.count}] ${event.id}: ${event.status} (${event.elapsed.toFixed(1)} s)`);
-    },
+    onEvent: actionProgress(),
   });
   if (harness.results.benchmarks.length === 0) {
     throw noBenchmarks(settings, cwd);

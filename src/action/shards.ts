@@ -23,6 +23,7 @@ import type { ActionInputs } from "./inputs.js";
 import type { Services } from "./main.js";
 import type { Report } from "./publish.js";
 import type { Runner } from "./runner.js";
+import { actionProgress } from "./progress.js";
 
 /** The artifact shard `index` of `count` uploads: the merge finds every shard of the run by these names. */
 export function shardArtifactName(artifactName: string, index: number, count: number): string {
@@ -75,9 +76,7 @@ export async function shardMode(inputs: ActionInputs, shard: ShardSpec, runner: 
     run: String(runner.runId),
     runner: runner.runnerName,
     baseline: balancing,
-    onEvent: (event) => {
-      if (event.event === "done") core.info(`[${event.index}/${event.count}] ${event.id}: ${event.status} (${event.elapsed.toFixed(1)} s)`);
-    },
+    onEvent: actionProgress(),
   });
   if (measured.total === 0) throw noBenchmarks(settings, cwd);
   core.info(`profgate: shard ${shard.index} of ${shard.count} measured ${measured.ids.length} of the suite's ${measured.total} benchmarks`);
