@@ -7,9 +7,10 @@ import * as core from "@actions/core";
 import { getOctokit } from "@actions/github";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
-import { COMMENT_LIMIT } from "../report/markdown.js";
 import { VERSION } from "../version.js";
 
+/** GitHub refuses issue comments longer than this many characters: the renderers take it as their limit. */
+export const COMMENT_LIMIT = 65_536;
 /** GitHub refuses commit status descriptions longer than this. */
 export const STATUS_DESCRIPTION_LIMIT = 140;
 /** How many first parents of the base commit the baseline search looks at. */
