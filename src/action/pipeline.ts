@@ -4,6 +4,7 @@
  * that reports nothing) leaves the job as it was, so a new step is one entry in `REPORT`, or in one mode's list.
  */
 import { join, relative, resolve } from "node:path";
+import type { ShardSpec } from "../core/shards.js";
 import { loadProjectConfig } from "../adapters/project.js";
 import { fetchBaseline } from "./fetch-baseline.js";
 import { measure } from "./measure.js";
@@ -11,7 +12,6 @@ import { mergeShards, shardArtifactName } from "./merge-shards.js";
 import { gate, publish, upload } from "./publish.js";
 import { pullRequestRun } from "./pull-request-run.js";
 import type { ActionInputs, Job, Runner, Services, Step } from "./types.js";
-import type { ShardSpec } from "../core/shards.js";
 import { compareWithBaseline, confirm } from "./verdicts.js";
 
 /** What every mode does once it has the head results and the baseline. */

@@ -101,13 +101,14 @@ async function comment(job: Job, number: number, markdown: string): Promise<void
 
 /**
  * Publishes the report: the sticky PR comment, the job summary, annotations and the step's outputs. A shard job
- * only says how its share compares and where its results are: the merge job reports for the run.
+ * only logs its notes, how its share compares and where its results are: the merge job reports for the run.
  */
 export const publish: Step = async (job) => {
   const { services, comparison, head } = job;
   if (head === null) return;
   const workflow = services.workflow;
   if (job.shard !== null) {
+    for (const note of job.notes) workflow.info(`profgate: ${note}`);
     if (comparison !== null) {
       const counts = Object.entries(comparison.summary.counts).filter(([, n]) => n > 0).map(([verdict, n]) => `${n} ${verdict}`);
       workflow.info(`profgate: this shard's share against the baseline: ${counts.join(", ") || "nothing to compare"}; the merge job reports and gates`);
