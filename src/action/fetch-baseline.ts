@@ -76,10 +76,10 @@ export const fetchBaseline: Step = async (job) => {
   const { inputs, runner, services } = job;
   const baseSha = job.pullRequest?.baseSha ?? (job.shard === null ? null : runner.sha);
   if (baseSha === null) return;
-  if (job.workflow === null) throw new Error("GITHUB_WORKFLOW_REF is not set, so the workflow that stores baselines is unknown");
+  if (job.baselineWorkflow === null) throw new Error("GITHUB_WORKFLOW_REF is not set, so the workflow that stores baselines is unknown");
   const branch = inputs.baselineBranch ?? runner.defaultBranch ?? (await services.github.defaultBranch());
   try {
-    job.baseline = await findBaseline(job, { workflow: job.workflow, branch, baseSha });
+    job.baseline = await findBaseline(job, { workflow: job.baselineWorkflow, branch, baseSha });
   } catch (error) {
     // A push has no comparison to lose: without a baseline its shards split the suite evenly.
     if (job.pullRequest !== null || !(error instanceof GitHubApiError)) throw error;

@@ -52,7 +52,7 @@ export async function newJob(inputs: ActionInputs, runner: Runner, services: Ser
     resultsDir: resultsDirOf(inputs, runner, shard),
     shard,
     pullRequest: pr === null ? null : { number: pr.number, baseSha: pr.baseSha, headSha: pr.headSha },
-    workflow: runner.workflowFile,
+    baselineWorkflow: runner.workflowFile,
     settings: null,
     head: null,
     baseline: null,

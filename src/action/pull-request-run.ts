@@ -31,7 +31,7 @@ export const pullRequestRun: Step = async (job) => {
   job.resultsDir = head.folder.dir;
   job.notes.push(...head.notes);
   job.pullRequest = { number: pull.number, baseSha: pull.baseSha, headSha: pull.headSha };
-  job.workflow = trigger.workflowId;
+  job.baselineWorkflow = trigger.workflowId;
   job.artifactUrl = `${runner.serverUrl}/${runner.owner}/${runner.repo}/actions/runs/${trigger.id}/artifacts/${head.artifactId}`;
   job.statusSha = pull.headSha;
 };

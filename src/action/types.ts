@@ -122,7 +122,7 @@ export interface Job {
   /** The pull request reported on; null on a push. */
   pullRequest: PullRequestTarget | null;
   /** The workflow whose default-branch runs store baselines (a file name, or the triggering run's workflow id). */
-  workflow: string | number | null;
+  baselineWorkflow: string | number | null;
   /** How the head was run, when this job measured it here: then its flagged timings can be confirmed here. */
   settings: RunSettings | null;
   head: Results | null;

@@ -10,9 +10,11 @@ import { ResultsError, type Results } from "../core/results.js";
 import { mergeShards, type MergeOptions } from "../core/shards.js";
 import { readConfirmations, readResults } from "../adapters/project.js";
 
+/** The results document, validated on every read. */
 export const RESULTS_FILE = "results.json";
 /** Beside results.json: what same-runner confirmation measured, for a later stage to confirm from. */
 export const CONFIRMATIONS_FILE = "confirmations.json";
+/** The raw profiles (`.pstats`, `.folded`), one file name per benchmark id. */
 export const PROFILES_DIR = "profiles";
 
 /** A results folder read and validated. */
