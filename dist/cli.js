@@ -31275,6 +31275,8 @@ var package_default = {
     "@types/shell-quote": "^1.7.5",
     esbuild: "^0.28.0",
     eslint: "^10.0.0",
+    "eslint-import-resolver-typescript": "4.4.5",
+    "eslint-plugin-import-x": "4.18.1",
     globals: "^17.14.0",
     "playwright-core": "^1.65.1",
     typescript: "~6.0.3",
@@ -31286,7 +31288,7 @@ var package_default = {
 // src/version.ts
 var VERSION = package_default.version;
 
-// src/cli/run.ts
+// src/cli/run-command.ts
 import { hostname as hostname3 } from "node:os";
 import { resolve as resolve2 } from "node:path";
 
@@ -31475,98 +31477,6 @@ function topIndices(candidates, size, limit) {
   return top.map((entry) => entry.index);
 }
 
-// src/core/allocations.ts
-function totalsByLine(lines) {
-  const totals = /* @__PURE__ */ new Map();
-  for (const l of lines) {
-    let functions = totals.get(l.file);
-    if (functions === void 0) totals.set(l.file, functions = /* @__PURE__ */ new Map());
-    let sources = functions.get(l.function);
-    if (sources === void 0) functions.set(l.function, sources = /* @__PURE__ */ new Map());
-    const total = sources.get(l.source);
-    if (total === void 0) {
-      sources.set(l.source, { file: l.file, function: l.function, source: l.source, line: l.line, size: l.size, count: l.count, largest: Math.abs(l.size) });
-    } else {
-      total.size += l.size;
-      total.count += l.count;
-      if (Math.abs(l.size) > total.largest) {
-        total.largest = Math.abs(l.size);
-        total.line = l.line;
-      }
-    }
-  }
-  return totals;
-}
-function* eachTotal(totals) {
-  for (const functions of totals.values()) for (const sources of functions.values()) yield* sources.values();
-}
-var findTotal = (totals, t) => totals.get(t.file)?.get(t.function)?.get(t.source);
-function pairLines(before, after) {
-  const pairs = [];
-  const matched = /* @__PURE__ */ new Set();
-  const leftover = /* @__PURE__ */ new Map();
-  const slot = (t) => {
-    const key = `${t.file}\0${t.function}`;
-    let entry = leftover.get(key);
-    if (entry === void 0) leftover.set(key, entry = { base: [], head: [] });
-    return entry;
-  };
-  for (const h2 of eachTotal(after)) {
-    const b = findTotal(before, h2);
-    if (b === void 0) slot(h2).head.push(h2);
-    else {
-      matched.add(b);
-      pairs.push([b, h2]);
-    }
-  }
-  for (const b of eachTotal(before)) if (!matched.has(b)) slot(b).base.push(b);
-  for (const { base, head } of leftover.values()) {
-    if (base.length === 1 && head.length === 1) pairs.push([base[0], head[0]]);
-    else pairs.push(...base.map((b) => [b, void 0]), ...head.map((h2) => [void 0, h2]));
-  }
-  return pairs;
-}
-function lineChanges(base, head, limit) {
-  const changed = pairLines(totalsByLine(base), totalsByLine(head)).filter(([b, h2]) => (h2?.size ?? 0) !== (b?.size ?? 0) || (h2?.count ?? 0) !== (b?.count ?? 0));
-  const sizeChange = (i2) => {
-    const [b, h2] = changed[i2] ?? [];
-    return Math.abs((h2?.size ?? 0) - (b?.size ?? 0));
-  };
-  const rows = topIndices(changed.keys(), sizeChange, limit).flatMap((i2) => {
-    const [b, h2] = changed[i2] ?? [];
-    const where = h2 ?? b;
-    if (where === void 0) return [];
-    return [
-      {
-        file: where.file,
-        function: where.function,
-        source: where.source,
-        base_source: b !== void 0 && h2 !== void 0 && b.source !== h2.source ? b.source : null,
-        line: { base: b?.line ?? null, head: h2?.line ?? null },
-        size: { base: b?.size ?? 0, head: h2?.size ?? 0, delta: (h2?.size ?? 0) - (b?.size ?? 0) },
-        count: { base: b?.count ?? 0, head: h2?.count ?? 0, delta: (h2?.count ?? 0) - (b?.count ?? 0) }
-      }
-    ];
-  });
-  return { rows, count: changed.length };
-}
-function attributeAllocations(base, head, limit) {
-  const delta = (b, h2) => ({ base: b, head: h2, delta: h2 - b });
-  const atPeak = lineChanges(base.at_peak, head.at_peak, limit);
-  const retained = lineChanges(base.retained_lines, head.retained_lines, limit);
-  return {
-    peak: delta(base.peak, head.peak),
-    retained: delta(base.retained, head.retained),
-    retained_blocks: delta(base.retained_blocks, head.retained_blocks),
-    captured: delta(base.peak_captured, head.peak_captured),
-    notes: { base: base.note ?? null, head: head.note ?? null },
-    at_peak: atPeak.rows,
-    at_peak_count: atPeak.count,
-    retained_lines: retained.rows,
-    retained_count: retained.count
-  };
-}
-
 // src/core/attribution.ts
 var DEFAULT_LIMITS = Object.freeze({ functions: 15, external: 10, lines: 10, calls: 10 });
 function presenceOf(b, h2) {
@@ -31686,6 +31596,98 @@ function attributeFunctions(base, head, pairs, scale, limits) {
     external: topIndices(externalCandidates, bySize, limits.external).map(row),
     external_count: externalCandidates.length,
     unattributed: { base: charged.base.unattributed * factor.base, head: charged.head.unattributed * factor.head }
+  };
+}
+
+// src/core/allocations.ts
+function totalsByLine(lines) {
+  const totals = /* @__PURE__ */ new Map();
+  for (const l of lines) {
+    let functions = totals.get(l.file);
+    if (functions === void 0) totals.set(l.file, functions = /* @__PURE__ */ new Map());
+    let sources = functions.get(l.function);
+    if (sources === void 0) functions.set(l.function, sources = /* @__PURE__ */ new Map());
+    const total = sources.get(l.source);
+    if (total === void 0) {
+      sources.set(l.source, { file: l.file, function: l.function, source: l.source, line: l.line, size: l.size, count: l.count, largest: Math.abs(l.size) });
+    } else {
+      total.size += l.size;
+      total.count += l.count;
+      if (Math.abs(l.size) > total.largest) {
+        total.largest = Math.abs(l.size);
+        total.line = l.line;
+      }
+    }
+  }
+  return totals;
+}
+function* eachTotal(totals) {
+  for (const functions of totals.values()) for (const sources of functions.values()) yield* sources.values();
+}
+var findTotal = (totals, t) => totals.get(t.file)?.get(t.function)?.get(t.source);
+function pairLines(before, after) {
+  const pairs = [];
+  const matched = /* @__PURE__ */ new Set();
+  const leftover = /* @__PURE__ */ new Map();
+  const slot = (t) => {
+    const key = `${t.file}\0${t.function}`;
+    let entry = leftover.get(key);
+    if (entry === void 0) leftover.set(key, entry = { base: [], head: [] });
+    return entry;
+  };
+  for (const h2 of eachTotal(after)) {
+    const b = findTotal(before, h2);
+    if (b === void 0) slot(h2).head.push(h2);
+    else {
+      matched.add(b);
+      pairs.push([b, h2]);
+    }
+  }
+  for (const b of eachTotal(before)) if (!matched.has(b)) slot(b).base.push(b);
+  for (const { base, head } of leftover.values()) {
+    if (base.length === 1 && head.length === 1) pairs.push([base[0], head[0]]);
+    else pairs.push(...base.map((b) => [b, void 0]), ...head.map((h2) => [void 0, h2]));
+  }
+  return pairs;
+}
+function lineChanges(base, head, limit) {
+  const changed = pairLines(totalsByLine(base), totalsByLine(head)).filter(([b, h2]) => (h2?.size ?? 0) !== (b?.size ?? 0) || (h2?.count ?? 0) !== (b?.count ?? 0));
+  const sizeChange = (i2) => {
+    const [b, h2] = changed[i2] ?? [];
+    return Math.abs((h2?.size ?? 0) - (b?.size ?? 0));
+  };
+  const rows = topIndices(changed.keys(), sizeChange, limit).flatMap((i2) => {
+    const [b, h2] = changed[i2] ?? [];
+    const where = h2 ?? b;
+    if (where === void 0) return [];
+    return [
+      {
+        file: where.file,
+        function: where.function,
+        source: where.source,
+        base_source: b !== void 0 && h2 !== void 0 && b.source !== h2.source ? b.source : null,
+        line: { base: b?.line ?? null, head: h2?.line ?? null },
+        size: { base: b?.size ?? 0, head: h2?.size ?? 0, delta: (h2?.size ?? 0) - (b?.size ?? 0) },
+        count: { base: b?.count ?? 0, head: h2?.count ?? 0, delta: (h2?.count ?? 0) - (b?.count ?? 0) }
+      }
+    ];
+  });
+  return { rows, count: changed.length };
+}
+function attributeAllocations(base, head, limit) {
+  const delta = (b, h2) => ({ base: b, head: h2, delta: h2 - b });
+  const atPeak = lineChanges(base.at_peak, head.at_peak, limit);
+  const retained = lineChanges(base.retained_lines, head.retained_lines, limit);
+  return {
+    peak: delta(base.peak, head.peak),
+    retained: delta(base.retained, head.retained),
+    retained_blocks: delta(base.retained_blocks, head.retained_blocks),
+    captured: delta(base.peak_captured, head.peak_captured),
+    notes: { base: base.note ?? null, head: head.note ?? null },
+    at_peak: atPeak.rows,
+    at_peak_count: atPeak.count,
+    retained_lines: retained.rows,
+    retained_count: retained.count
   };
 }
 
@@ -32506,6 +32508,13 @@ function summarize(benchmarks) {
   const gatingRegressions = benchmarks.filter((b) => b.gating).length;
   return { verdict: gatingRegressions > 0 ? "fail" : "pass", gating_regressions: gatingRegressions, counts };
 }
+function holmFamily(timings) {
+  const adjusted = holm(timings.map((t) => t.p ?? 1));
+  return timings.map((timing, i2) => {
+    const pAdjusted = adjusted[i2] ?? 1;
+    return { ...timing, p_adjusted: pAdjusted, significant: timing.verdict === "regressed" && pAdjusted <= 1 - timing.level };
+  });
+}
 function compare(base, head, options) {
   const resolver = thresholdResolver(options.thresholds ?? {});
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -32543,12 +32552,9 @@ function compare(base, head, options) {
     }
   }
   const tested = pending.filter((p) => p.entry.timing?.p != null && !decidedByInstructions(p.entry));
-  const adjusted = holm(tested.map((p) => p.entry.timing?.p ?? 1));
+  const family = holmFamily(tested.flatMap((p) => p.entry.timing === null ? [] : [p.entry.timing]));
   tested.forEach((p, i2) => {
-    const timing = p.entry.timing;
-    if (timing === null) return;
-    timing.p_adjusted = adjusted[i2] ?? 1;
-    timing.significant = timing.verdict === "regressed" && timing.p_adjusted <= 1 - p.thresholds.level;
+    p.entry.timing = family[i2] ?? p.entry.timing;
   });
   for (const { entry, compared, thresholds, base: before, head: after } of pending) {
     if (!compared || before === void 0 || after === void 0) continue;
@@ -32769,7 +32775,7 @@ async function readResults(path6) {
   return parseResults(await readJsonFile(file2, info.size), file2);
 }
 
-// src/adapters/shard.ts
+// src/usecases/shard-run.ts
 import { writeFile as writeFile3 } from "node:fs/promises";
 async function runShard(options) {
   const all = await collectBenchmarks({ cwd: options.cwd, settings: options.settings });
@@ -32897,9 +32903,9 @@ function formatValue(value, kind, unit) {
   return kind === "mem" ? formatBytes(value) : `${formatCount(value)} ${unit}`;
 }
 function valueText(value) {
-  const relative3 = value.relative === null || value.delta === 0 ? "" : ` (${formatPercent(value.relative)})`;
+  const relative4 = value.relative === null || value.delta === 0 ? "" : ` (${formatPercent(value.relative)})`;
   const base = value.kind === "mem" ? formatBytes(value.base) : formatCount(value.base);
-  return `${value.kind} ${base} \u2192 ${formatValue(value.head, value.kind, value.unit)}${relative3}`;
+  return `${value.kind} ${base} \u2192 ${formatValue(value.head, value.kind, value.unit)}${relative4}`;
 }
 function timeOrValueText(bench) {
   return bench.value != null ? valueText(bench.value) : timingText(bench.timing);
@@ -32951,8 +32957,8 @@ function instructionsText(instructions, mark) {
   const flag = instructions.decides ? "" : ` ${mark}`;
   if (instructions.base === null || instructions.head === null) return `${instructions.base === null ? "head" : "base"} only${flag}`;
   const counts = `${formatLargeCount(instructions.base)} \u2192 ${formatLargeCount(instructions.head)}`;
-  const relative3 = instructions.relative === null ? "" : `${formatPercent(instructions.relative, 2)} `;
-  return instructions.delta === 0 ? `= ${formatLargeCount(instructions.head)}${flag}` : `${relative3}(${counts})${flag}`;
+  const relative4 = instructions.relative === null ? "" : `${formatPercent(instructions.relative, 2)} `;
+  return instructions.delta === 0 ? `= ${formatLargeCount(instructions.head)}${flag}` : `${relative4}(${counts})${flag}`;
 }
 function instructionCaveats(comparison) {
   const counts = /* @__PURE__ */ new Map();
@@ -32965,8 +32971,8 @@ function instructionCaveats(comparison) {
 function memoryText(metric) {
   if (metric === void 0) return "\u2014";
   if (metric.delta === 0) return formatBytes(metric.head);
-  const relative3 = metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`;
-  return `${formatBytes(metric.delta, true)}${relative3}`;
+  const relative4 = metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`;
+  return `${formatBytes(metric.delta, true)}${relative4}`;
 }
 function capturedText(allocations) {
   const share = (captured, peak) => peak > 0 ? `${Math.round(100 * Math.min(captured, peak) / peak)}%` : "all";
@@ -33059,9 +33065,9 @@ function renderRunSummary(results, colour) {
     let processes = "\u2014";
     if (bench.timing !== null) {
       const perProcess = processTimes(bench);
-      const relative3 = relativeSpread(perProcess);
+      const relative4 = relativeSpread(perProcess);
       time3 = perProcess.length > 0 ? formatDuration(median(perProcess)) : "\u2014";
-      spread = Number.isFinite(relative3) ? `\xB1${formatPercent(relative3 / 2).slice(1)}` : "\u2014";
+      spread = Number.isFinite(relative4) ? `\xB1${formatPercent(relative4 / 2).slice(1)}` : "\u2014";
       processes = `${bench.timing.processes.length}\xD7${bench.timing.processes[0]?.cpu.length ?? 0}`;
     }
     const memory = bench.memory;
@@ -33337,7 +33343,7 @@ function passEndLine(pass, seconds2, label = "") {
   return `${label === "" ? "" : `${label} `}${passLabel(pass)} pass done in ${formatClock(seconds2)}`;
 }
 
-// src/cli/progress.ts
+// src/cli/stderr-progress.ts
 var monotonic = () => performance.now() / 1e3;
 var LIVE_TICK_SECONDS = 1;
 var intervalTicker = (tick, seconds2) => {
@@ -33424,7 +33430,7 @@ var UsageError = class extends Error {
   name = "UsageError";
 };
 
-// src/cli/run.ts
+// src/cli/run-command.ts
 var DEFAULT_OUT = ".profgate";
 var RUN_OPTIONS = {
   out: { type: "string" },
@@ -33545,7 +33551,7 @@ async function measure(values, settings, out, context, onEvent) {
   return runShard({ cwd: context.cwd, out, settings, shard, run: null, runner: hostname3(), baseline, onEvent });
 }
 
-// src/cli/compare.ts
+// src/cli/compare-command.ts
 import { writeFile as writeFile4, mkdir as mkdir3 } from "node:fs/promises";
 import { dirname as dirname2, resolve as resolve3 } from "node:path";
 
@@ -34827,7 +34833,6 @@ function toAlignment(value) {
 }
 
 // src/report/markdown.ts
-var COMMENT_LIMIT = 65536;
 function reportMarker(key = "profgate") {
   return `<!-- profgate:report ${escapeText(key).replace(/--/g, "")} -->`;
 }
@@ -35047,7 +35052,7 @@ function largestFitting(high, fits) {
   return lo;
 }
 function renderMarkdown(comparison, context = {}) {
-  const limit = context.limit ?? COMMENT_LIMIT;
+  const limit = context.limit ?? Number.POSITIVE_INFINITY;
   const budget = {
     details: { functions: 10, external: 5, lines: 8 },
     detailed: Number.MAX_SAFE_INTEGER,
@@ -35103,7 +35108,7 @@ function renderMarkdown(comparison, context = {}) {
   return text3;
 }
 
-// src/cli/compare.ts
+// src/cli/compare-command.ts
 var COMPARE_OPTIONS = {
   markdown: { type: "string" },
   html: { type: "string" },
@@ -35176,7 +35181,7 @@ async function compareCommand(values, positionals, context) {
   return reportComparison(comparison, values, context, { base, head });
 }
 
-// src/cli/demo.ts
+// src/cli/demo-command.ts
 import { existsSync as existsSync2 } from "node:fs";
 import { cp, mkdir as mkdir4, rm as rm2, writeFile as writeFile5 } from "node:fs/promises";
 import { dirname as dirname3, join as join4, relative as relative2, resolve as resolve4, sep } from "node:path";
@@ -35248,12 +35253,12 @@ ${renderComparison(comparison, context.colour)}
   return 0;
 }
 
-// src/cli/ab.ts
+// src/cli/ab-command.ts
 import { existsSync as existsSync4 } from "node:fs";
 import { mkdir as mkdir5, writeFile as writeFile6 } from "node:fs/promises";
 import { join as join7, resolve as resolve5 } from "node:path";
 
-// src/adapters/ab.ts
+// src/usecases/interleaved.ts
 import { randomInt } from "node:crypto";
 import { mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
@@ -35431,7 +35436,7 @@ var Git = class _Git {
   }
 };
 
-// src/cli/ab.ts
+// src/cli/ab-command.ts
 var DEFAULT_AB_OUT = ".profgate/ab";
 var AB_OPTIONS = {
   out: { type: "string" },
@@ -35615,9 +35620,56 @@ async function abCommand(values, positionals, context) {
   }
 }
 
-// src/cli/merge.ts
-import { cp as cp2, mkdir as mkdir6, stat as stat2, writeFile as writeFile7 } from "node:fs/promises";
-import { join as join8, resolve as resolve6 } from "node:path";
+// src/cli/merge-command.ts
+import { join as join9, resolve as resolve6 } from "node:path";
+
+// src/usecases/results-folder.ts
+import { cp as cp2, mkdir as mkdir6, readdir, stat as stat2, writeFile as writeFile7 } from "node:fs/promises";
+import { dirname as dirname4, join as join8, relative as relative3 } from "node:path";
+var RESULTS_FILE = "results.json";
+var CONFIRMATIONS_FILE = "confirmations.json";
+var PROFILES_DIR = "profiles";
+async function isDirectory(path6) {
+  try {
+    return (await stat2(path6)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+async function readResultsFolder(path6, refused) {
+  const dir = await isDirectory(path6) ? path6 : dirname4(path6);
+  const results = await readResults(path6);
+  try {
+    return { dir, results, confirmations: await readConfirmations(join8(dir, CONFIRMATIONS_FILE)) };
+  } catch (error62) {
+    if (!(error62 instanceof ResultsError) || refused === void 0) throw error62;
+    refused(error62);
+    return { dir, results, confirmations: null };
+  }
+}
+async function writeConfirmations(dir, confirmations) {
+  if (confirmations.sessions.length === 0 && confirmations.skipped.length === 0) return;
+  await writeFile7(join8(dir, CONFIRMATIONS_FILE), `${JSON.stringify(confirmations)}
+`);
+}
+async function mergeResultsFolders(shards, out, options = {}) {
+  const results = mergeShards(
+    shards.map((s) => ({ label: s.label, results: s.folder.results })),
+    options
+  );
+  const confirmations = mergeConfirmations(shards.flatMap((s) => s.folder.confirmations === null ? [] : [s.folder.confirmations]));
+  await mkdir6(out, { recursive: true });
+  await writeFile7(join8(out, RESULTS_FILE), `${JSON.stringify(results)}
+`);
+  for (const { folder } of shards) {
+    const profiles = join8(folder.dir, PROFILES_DIR);
+    if (await isDirectory(profiles)) await cp2(profiles, join8(out, PROFILES_DIR), { recursive: true });
+  }
+  await writeConfirmations(out, confirmations);
+  return { results, confirmations };
+}
+
+// src/cli/merge-command.ts
 var MERGE_OPTIONS = {
   out: { type: "string" }
 };
@@ -35635,40 +35687,16 @@ Options:
 
 Exit codes: 0 merged, 2 usage or input error (a missing, duplicated or mismatched shard, an invalid file).
 `;
-async function isDirectory(path6) {
-  try {
-    return (await stat2(path6)).isDirectory();
-  } catch {
-    return false;
-  }
-}
 async function mergeCommand(values, positionals, context) {
   if (typeof values.out !== "string") throw new UsageError("--out DIR is required: the directory to write the merged results to");
   if (positionals.length === 0) throw new UsageError("expected the shards' directories (what profgate run --shard I/N --out DIR wrote), got none");
-  const inputs = [];
-  const confirmations = [];
-  const dirs = [];
-  for (const given of positionals) {
-    const path6 = resolve6(context.cwd, given);
-    const dir = await isDirectory(path6) ? path6 : resolve6(path6, "..");
-    inputs.push({ label: given, results: await readResults(path6) });
-    const confirmed = await readConfirmations(join8(dir, "confirmations.json"));
-    if (confirmed !== null) confirmations.push(confirmed);
-    dirs.push(dir);
-  }
-  const merged = mergeShards(inputs);
+  const shards = [];
+  for (const given of positionals) shards.push({ label: given, folder: await readResultsFolder(resolve6(context.cwd, given)) });
   const out = resolve6(context.cwd, values.out);
-  await mkdir6(out, { recursive: true });
-  for (const dir of dirs) {
-    if (await isDirectory(join8(dir, "profiles"))) await cp2(join8(dir, "profiles"), join8(out, "profiles"), { recursive: true });
-  }
-  await writeFile7(join8(out, "results.json"), `${JSON.stringify(merged)}
-`);
-  if (confirmations.length > 0) await writeFile7(join8(out, "confirmations.json"), `${JSON.stringify(mergeConfirmations(confirmations))}
-`);
-  context.stdout.write(`${renderRunSummary(merged, context.colour)}
+  const merged = await mergeResultsFolders(shards, out);
+  context.stdout.write(`${renderRunSummary(merged.results, context.colour)}
 
-Merged ${inputs.length} shards: ${join8(out, "results.json")}
+Merged ${shards.length} shards: ${join9(out, RESULTS_FILE)}
 `);
   return 0;
 }

@@ -5,11 +5,14 @@
  * PLAIN_INTERVAL_SECONDS (the pass, benchmarks done of its total, elapsed, what is left); each benchmark that fails
  * gets a line of its own.
  */
-import * as core from "@actions/core";
-import type { InterleavedEvent } from "../adapters/ab.js";
+import type { InterleavedEvent } from "../usecases/interleaved.js";
 import type { HarnessEvent } from "../adapters/harness.js";
 import { advanceProgress, endedPass, initialProgress, PLAIN_INTERVAL_SECONDS, progressDue, progressSnapshot, type Clock } from "../core/progress.js";
 import { formatClock, passEndLine, passLabel, progressLine } from "../report/progress.js";
+import type { Workflow } from "./types.js";
+
+/** Where progress goes: the job log. */
+export type ProgressLog = Pick<Workflow, "info" | "startGroup" | "endGroup">;
 
 const monotonic: Clock = () => performance.now() / 1000;
 
@@ -21,14 +24,14 @@ export interface ActionProgressOptions {
 }
 
 /** The `onEvent` handler of a harness run that logs its progress. */
-export function actionProgress(options: ActionProgressOptions = {}): (event: HarnessEvent) => void {
+export function actionProgress(log: ProgressLog, options: ActionProgressOptions = {}): (event: HarnessEvent) => void {
   const clock = options.clock ?? monotonic;
   let state = initialProgress();
   let shown: number | null = null;
   let open = false;
 
   const close = (): void => {
-    if (open) core.endGroup();
+    if (open) log.endGroup();
     open = false;
   };
 
@@ -40,29 +43,29 @@ export function actionProgress(options: ActionProgressOptions = {}): (event: Har
     const ended = endedPass(before, state);
     if (ended !== null && !isolate) {
       close();
-      core.info(`profgate: ${passEndLine(ended.pass, ended.seconds)}`);
+      log.info(`profgate: ${passEndLine(ended.pass, ended.seconds)}`);
     }
     switch (event.event) {
       case "collected":
-        core.info(`profgate: ${event.count} benchmark${event.count === 1 ? "" : "s"} found`);
+        log.info(`profgate: ${event.count} benchmark${event.count === 1 ? "" : "s"} found`);
         return;
       case "plan":
         if (isolate && state.total !== null) {
           // Each benchmark takes every pass in turn: one group for them all.
-          core.startGroup(`profgate: ${event.passes.map(passLabel).join(", ")} passes, one benchmark at a time, on ${state.total} benchmarks`);
+          log.startGroup(`profgate: ${event.passes.map(passLabel).join(", ")} passes, one benchmark at a time, on ${state.total} benchmarks`);
           open = true;
         }
         return;
       case "pass":
         if (!open) {
           const steps = event.steps > 1 ? ` (${event.steps} ${event.side === undefined ? "processes" : "rounds"})` : "";
-          core.startGroup(`profgate: ${passLabel(event.pass)} pass${steps} on ${event.count} benchmark${event.count === 1 ? "" : "s"}`);
+          log.startGroup(`profgate: ${passLabel(event.pass)} pass${steps} on ${event.count} benchmark${event.count === 1 ? "" : "s"}`);
           open = true;
         }
         break;
       case "done":
         if (event.status !== "ok" && event.status !== "skipped") {
-          core.info(`[${event.index}/${event.count}] ${event.id}: ${event.status} (${event.elapsed.toFixed(1)} s)`);
+          log.info(`[${event.index}/${event.count}] ${event.id}: ${event.status} (${event.elapsed.toFixed(1)} s)`);
         }
         break;
       case "finished": {
@@ -72,7 +75,7 @@ export function actionProgress(options: ActionProgressOptions = {}): (event: Har
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([status, count]) => `${count} ${status}`)
           .join(", ");
-        core.info(`profgate: finished in ${formatClock(event.elapsed)}${tally === "" ? "" : `: ${tally}`}`);
+        log.info(`profgate: finished in ${formatClock(event.elapsed)}${tally === "" ? "" : `: ${tally}`}`);
         return;
       }
       case "progress":
@@ -81,7 +84,7 @@ export function actionProgress(options: ActionProgressOptions = {}): (event: Har
     }
     if (progressDue(before, event, shown, now, PLAIN_INTERVAL_SECONDS)) {
       shown = now;
-      core.info(progressLine(progressSnapshot(state, now)));
+      log.info(progressLine(progressSnapshot(state, now)));
     }
   };
 }
@@ -90,18 +93,18 @@ export function actionProgress(options: ActionProgressOptions = {}): (event: Har
  * The `onEvent` handler of interleaved rounds (the same-runner confirmation): a line per batch and per look, and
  * each batch's passes grouped as in a run, with the round and side of each line.
  */
-export function actionInterleavedProgress(options: Pick<ActionProgressOptions, "clock"> = {}): (event: InterleavedEvent) => void {
+export function actionInterleavedProgress(log: ProgressLog, options: Pick<ActionProgressOptions, "clock"> = {}): (event: InterleavedEvent) => void {
   let rounds: ((event: HarnessEvent) => void) | null = null;
   return (event) => {
     switch (event.event) {
       case "batch":
-        core.info(`profgate: ${event.rounds} interleaved rounds of ${event.ids === null ? "every benchmark" : `${event.ids.length} benchmark${event.ids.length === 1 ? "" : "s"}`}`);
+        log.info(`profgate: ${event.rounds} interleaved rounds of ${event.ids === null ? "every benchmark" : `${event.ids.length} benchmark${event.ids.length === 1 ? "" : "s"}`}`);
         // Each batch is a run of the harness of its own: its pace starts afresh.
-        rounds = actionProgress({ ...options, quietFinish: true });
+        rounds = actionProgress(log, { ...options, quietFinish: true });
         break;
       case "look":
         rounds = null;
-        core.info(`profgate: look ${event.look} of at most ${event.maxLooks}: ${event.rounds} rounds, ${event.undecided} undecided`);
+        log.info(`profgate: look ${event.look} of at most ${event.maxLooks}: ${event.rounds} rounds, ${event.undecided} undecided`);
         break;
       case "collected":
         // The batch line says as much.

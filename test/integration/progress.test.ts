@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { advanceProgress, initialProgress, progressSnapshot, type HarnessEvent } from "../../src/core/progress.js";
 import { actionProgress } from "../../src/action/progress.js";
-import { createProgress } from "../../src/cli/progress.js";
+import { coreWorkflow } from "../../src/action/workflow.js";
+import { createProgress } from "../../src/cli/stderr-progress.js";
 import { harnessRunner, resultsOf, scratchFolder, type HarnessRun } from "../support/harness.js";
 import { harnessPath, suites } from "../support/paths.js";
 import { captureStdout } from "../support/stdout.js";
@@ -119,7 +120,7 @@ describe("a native suite's passes", () => {
     ]);
   });
   it("make the Action's log a group per pass", () => {
-    const onEvent = actionProgress({ clock: () => 0 });
+    const onEvent = actionProgress(coreWorkflow, { clock: () => 0 });
     const lines = captureStdout(() => {
       for (const event of run.events) onEvent(event as HarnessEvent);
     });

@@ -171,6 +171,8 @@ export interface FakeGitHubOptions {
   repo?: string;
   defaultBranch?: string;
   token?: string;
+  /** Who the token acts as: the workflow's token by default (github-actions[bot]); a user for a personal access token. */
+  identity?: CommentUser;
 }
 
 interface Context {
@@ -206,6 +208,8 @@ export class FakeGitHub {
   readonly repo: string;
   readonly defaultBranch: string;
   readonly token: string;
+  /** Who the token acts as: the author of the comments it posts, and GraphQL's `viewer`. */
+  readonly identity: CommentUser;
   /** When true every REST write answers 403 "Resource not accessible by integration", like a fork PR's token. */
   readOnly = false;
   readonly requests: RecordedRequest[] = [];
@@ -231,6 +235,7 @@ export class FakeGitHub {
     this.repo = options.repo ?? "octo-repo";
     this.defaultBranch = options.defaultBranch ?? "main";
     this.token = options.token ?? `ghs_fake${randomBytes(16).toString("hex")}`;
+    this.identity = options.identity ?? { login: "github-actions[bot]", type: "Bot" };
     this.addWorkflow({ id: 1, path: ".github/workflows/profgate.yml", name: "profgate" });
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -514,7 +519,8 @@ export class FakeGitHub {
       if (method === ctx.method && match !== null) {
         const denied = this.authorize({ ...ctx, match }, record.service);
         if (denied !== undefined) return denied;
-        if (record.service === "rest" && this.readOnly && method !== "GET") {
+        // A GraphQL query reads: a read-only token may make it.
+        if (record.service === "rest" && this.readOnly && method !== "GET" && ctx.url.pathname !== "/graphql") {
           return { status: 403, body: { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest" } };
         }
         return handler({ ...ctx, match });
@@ -614,6 +620,12 @@ export class FakeGitHub {
       r("POST", "/issues/(\\d+)/comments", (ctx) => this.createComment(ctx)),
       r("PATCH", "/issues/comments/(\\d+)", (ctx) => this.updateComment(ctx)),
       r("POST", "/statuses/([0-9a-f]{40})", (ctx) => this.createStatus(ctx)),
+      // GraphQL answers only `viewer { login }`, the one query profgate makes: who the token acts as.
+      ["POST", /^\/graphql$/, (ctx) => {
+        const query = (ctx.body as { query?: unknown } | null)?.query;
+        if (typeof query !== "string" || !/\bviewer\s*\{\s*login\s*\}/.test(query)) return { status: 400, body: { message: "the fake GitHub answers only viewer { login }" } };
+        return { status: 200, body: { data: { viewer: { login: this.identity.login } } } };
+      }],
       t("CreateArtifact", (ctx) => this.twirpCreate(ctx)),
       t("FinalizeArtifact", (ctx) => this.twirpFinalize(ctx)),
       t("ListArtifacts", (ctx) => this.twirpList(ctx)),
@@ -805,7 +817,7 @@ export class FakeGitHub {
     if (!this.pulls.has(issue)) return notFound();
     const body = this.commentBody(ctx);
     if (typeof body !== "string") return body;
-    const comment = this.addComment(issue, body, { login: "github-actions[bot]", type: "Bot" });
+    const comment = this.addComment(issue, body, this.identity);
     return { status: 201, body: this.commentJson(comment) };
   }
 

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { actionInterleavedProgress, actionProgress } from "../../src/action/progress.js";
-import type { InterleavedEvent } from "../../src/adapters/ab.js";
+import { coreWorkflow } from "../../src/action/workflow.js";
+import type { InterleavedEvent } from "../../src/usecases/interleaved.js";
 import type { HarnessEvent, PassName } from "../../src/core/progress.js";
 import { captureStdout } from "../support/stdout.js";
 
@@ -18,7 +19,7 @@ function worker(pass: PassName, step: number, steps: number, count: number, star
 
 function play(events: readonly Timed[]): string[] {
   let now = 0;
-  const onEvent = actionProgress({ clock: () => now });
+  const onEvent = actionProgress(coreWorkflow, { clock: () => now });
   return captureStdout(() => {
     for (const [at, event] of events) {
       now = at;
@@ -80,7 +81,7 @@ describe("the Action's progress log", () => {
 
   it("logs interleaved rounds as a line per batch and look, each batch's passes in groups with round and side", () => {
     let now = 0;
-    const onEvent = actionInterleavedProgress({ clock: () => now });
+    const onEvent = actionInterleavedProgress(coreWorkflow, { clock: () => now });
     const side = (pass: "calibrate" | "timing", step: number, steps: number, which: "base" | "head", start: number): [number, InterleavedEvent][] => [
       [start, { event: "pass", pass, step, steps, count: 2, side: which }],
       [start + 20, { event: "progress", pass, step, steps, done: 1, count: 2, id: "a", elapsed: 20, side: which }],

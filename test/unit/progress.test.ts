@@ -3,8 +3,8 @@
  * them, and the terminal rendering on a fake stream (a terminal's live line, a CI log's few plain lines).
  */
 import { describe, expect, it } from "vitest";
-import { interleavedProgress } from "../../src/cli/ab.js";
-import { createProgress, type Ticker } from "../../src/cli/progress.js";
+import { interleavedProgress } from "../../src/cli/ab-command.js";
+import { createProgress, type Ticker } from "../../src/cli/stderr-progress.js";
 import {
   advanceProgress,
   initialProgress,

@@ -8,15 +8,15 @@ import { convertValue } from "../core/config.js";
 import type { Benchmark, Results } from "../core/results.js";
 import { checkPlan, DEFAULT_ROUND_PLAN, spendLevel } from "../core/sequential.js";
 import { thresholdResolver } from "../core/thresholds.js";
-import { runInterleaved, type InterleavedEvent } from "../adapters/ab.js";
+import { runInterleaved, type InterleavedEvent } from "../usecases/interleaved.js";
 import { Git, GitError, type Worktree } from "../adapters/git.js";
 import { runHarness, type HarnessEvent } from "../adapters/harness.js";
 import { loadProjectConfig } from "../adapters/project.js";
 import { formatDuration } from "../report/format.js";
-import { reportComparison, thresholdConfig, thresholdFlags } from "./compare.js";
+import { reportComparison, thresholdConfig, thresholdFlags } from "./compare-command.js";
 import { UsageError, type CommandContext } from "./context.js";
-import { createProgress, type ProgressOptions, type ProgressStream } from "./progress.js";
-import { runSettingsFrom } from "./run.js";
+import { createProgress, type ProgressOptions, type ProgressStream } from "./stderr-progress.js";
+import { runSettingsFrom } from "./run-command.js";
 
 export const DEFAULT_AB_OUT = ".profgate/ab";
 

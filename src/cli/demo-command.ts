@@ -11,9 +11,9 @@ import { loadProjectConfig } from "../adapters/project.js";
 import { renderHtml } from "../report/html.js";
 import { renderMarkdown } from "../report/markdown.js";
 import { renderComparison } from "../report/terminal.js";
-import { createProgress } from "./progress.js";
+import { createProgress } from "./stderr-progress.js";
 import type { CommandContext } from "./context.js";
-import { thresholdConfig } from "./compare.js";
+import { thresholdConfig } from "./compare-command.js";
 
 export const DEMO_OPTIONS = {
   out: { type: "string" },
