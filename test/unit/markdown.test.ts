@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { compare } from "../../src/core/compare.js";
 import type { Comparison } from "../../src/core/comparison.js";
 import { COMMENT_LIMIT, escapeText, renderMarkdown, reportMarker } from "../../src/report/markdown.js";
-import { bench, results, spread } from "./builders.js";
+import { bench, results, spread } from "../support/builders.js";
 import {
   failingComparison,
   HEAD_SHA,
@@ -13,7 +13,7 @@ import {
   slowerButPassingComparison,
   unchangedPair,
   type Names,
-} from "./scenarios.js";
+} from "../support/scenarios.js";
 
 const GITHUB = { repository: "o/r", sha: HEAD_SHA };
 
