@@ -40,7 +40,6 @@ import { runtimeToken, twirpService } from "./github/twirp.js";
 import { readZip } from "./github/zip.js";
 
 export { sha } from "./github/state.js";
-export { makeZip, readZip } from "./github/zip.js";
 export type { ArtifactSeed, CommentUser, FakeArtifact, FakeComment, FakePullRequest, FakeRun, FakeStatus, PullRequestSeed, RunSeed, WorkflowSeed };
 
 /** One request as the fake saw it. The Authorization header is reduced to its scheme so no token is kept. */
