@@ -504,7 +504,7 @@ describe("the Action against a fake GitHub", () => {
       expect(body).toMatch(/Timing of \d+ benchmarks? confirmed on this runner: base [0-9a-f]{7} and head measured interleaved/);
       expect(body).toMatch(/regressed \(time[^)]*\) · timing confirmed on the same runner/);
       expect(result.outputs.verdict).toBe("fail");
-    });
+    }, LONG);
 
     it("the fork-safe pair: the comment stage shows the verdicts the measuring runner confirmed, and where", async () => {
       const { origin, baseSha, headSha, baseline } = await confirmRepository();
@@ -653,7 +653,7 @@ describe("the Action against a fake GitHub", () => {
     expect(body).toContain("regressed (instructions");
     // Every benchmark's CPU verdict came from its counts: nothing for the same-runner confirmation to settle.
     expect(result.stdout).not.toContain("could not check out the base commit to confirm");
-  });
+  }, LONG);
 
   describe("sharded over a matrix", () => {
     function merged(on: FakeGitHub, runId: number, name: string): { shards: { index: number; runner: string }[]; benchmarks: { id: string; shard: number; runner: string; profile: { pstats: string } | null }[] } {
