@@ -30591,6 +30591,64 @@ import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
+// src/core/digraph.ts
+function stronglyConnectedComponents(graph, include = () => true) {
+  const { count: count3, start, next } = graph;
+  const index = new Int32Array(count3).fill(-1);
+  const low = new Int32Array(count3);
+  const onStack = new Uint8Array(count3);
+  const stack = new Int32Array(count3);
+  let stackSize = 0;
+  const frameNode = new Int32Array(count3);
+  const frameNext = new Int32Array(count3);
+  let depth = 0;
+  let visited = 0;
+  const of = new Int32Array(count3).fill(-1);
+  const members2 = new Int32Array(count3);
+  const bounds = [0];
+  let placed = 0;
+  const enter = (v) => {
+    index[v] = low[v] = visited++;
+    stack[stackSize++] = v;
+    onStack[v] = 1;
+    frameNode[depth] = v;
+    frameNext[depth++] = start[v] ?? 0;
+  };
+  for (let root = 0; root < count3; root++) {
+    if (index[root] !== -1 || !include(root)) continue;
+    enter(root);
+    while (depth > 0) {
+      const v = frameNode[depth - 1] ?? 0;
+      const p = frameNext[depth - 1] ?? 0;
+      if (p < (start[v + 1] ?? 0)) {
+        frameNext[depth - 1] = p + 1;
+        const w = next[p] ?? v;
+        if (!include(w)) continue;
+        if (index[w] === -1) enter(w);
+        else if (onStack[w] === 1) low[v] = Math.min(low[v] ?? 0, index[w] ?? 0);
+        continue;
+      }
+      depth--;
+      if (depth > 0) {
+        const parent = frameNode[depth - 1] ?? 0;
+        low[parent] = Math.min(low[parent] ?? 0, low[v] ?? 0);
+      }
+      if (low[v] === index[v]) {
+        const component = bounds.length - 1;
+        let w;
+        do {
+          w = stack[--stackSize] ?? v;
+          onStack[w] = 0;
+          of[w] = component;
+          members2[placed++] = w;
+        } while (w !== v);
+        bounds.push(placed);
+      }
+    }
+  }
+  return { count: bounds.length - 1, of, members: members2.slice(0, placed), bounds: Int32Array.from(bounds) };
+}
+
 // src/core/callgraph.ts
 function isProjectFile(file2) {
   return !(file2 === "~" || file2.startsWith("<") || file2.startsWith("/") || file2.startsWith("\\") || /^[A-Za-z]:[\\/]/.test(file2));
@@ -30710,101 +30768,61 @@ function callGraph(profile) {
   };
 }
 function chargeTime(graph) {
-  const { count: count3, project, own: own2, callers, callees, caller: edgeCaller, callee: edgeCallee, edgeOwn, edgeCumulative, edgeCalls } = graph;
-  const time3 = own2.slice();
-  const passed = new Float64Array(count3);
-  let unattributed = 0;
-  const component = new Int32Array(count3).fill(-1);
-  const entering = [];
-  const spread = (amount, weights) => {
-    if (amount <= 0) return;
-    let total = 0;
-    for (const e of entering) total += weights[e] ?? 0;
-    if (!(total > 0)) {
-      unattributed += amount;
-      return;
-    }
-    for (const e of entering) {
-      const caller = edgeCaller[e] ?? 0;
-      const share = amount * (weights[e] ?? 0) / total;
-      if (project[caller] === 1) time3[caller] = (time3[caller] ?? 0) + share;
-      else passed[caller] = (passed[caller] ?? 0) + share;
-    }
-  };
-  const firstPositive = (...candidates) => {
-    for (const weights of candidates) if (entering.some((e) => (weights[e] ?? 0) > 0)) return weights;
-    return edgeCalls;
-  };
-  const members2 = [];
-  const settle2 = (id) => {
-    entering.length = 0;
-    for (const v of members2) {
-      for (let p = callers.start[v] ?? 0; p < (callers.start[v + 1] ?? 0); p++) {
-        const e = callers.items[p] ?? 0;
-        if (component[edgeCaller[e] ?? 0] !== id) entering.push(e);
-      }
-    }
+  const { project, own: own2 } = graph;
+  const ledger = { time: own2.slice(), passed: new Float64Array(graph.count), unattributed: 0 };
+  const groups = stronglyConnectedComponents(calleeGraph(graph), (v) => project[v] !== 1);
+  for (let k = 0; k < groups.count; k++) {
+    const members2 = groups.members.subarray(groups.bounds[k] ?? 0, groups.bounds[k + 1] ?? 0);
+    const entering = edgesInto(graph, members2, (v) => groups.of[v] === k);
     const [only] = members2;
     if (members2.length === 1 && only !== void 0) {
-      spread(own2[only] ?? 0, firstPositive(edgeOwn, edgeCumulative));
-      spread(passed[only] ?? 0, firstPositive(edgeCumulative));
+      share(graph, ledger, entering, own2[only] ?? 0, graph.edgeOwn, graph.edgeCumulative);
+      share(graph, ledger, entering, ledger.passed[only] ?? 0, graph.edgeCumulative);
     } else {
       let amount = 0;
-      for (const v of members2) amount += (own2[v] ?? 0) + (passed[v] ?? 0);
-      spread(amount, firstPositive(edgeCumulative));
-    }
-  };
-  const index = new Int32Array(count3).fill(-1);
-  const low = new Int32Array(count3);
-  const onStack = new Uint8Array(count3);
-  const stack = new Int32Array(count3);
-  let stackSize = 0;
-  const frameNode = new Int32Array(count3);
-  const frameEdge = new Int32Array(count3);
-  let depth = 0;
-  let counter = 0;
-  let components = 0;
-  const enter = (v) => {
-    index[v] = low[v] = counter++;
-    stack[stackSize++] = v;
-    onStack[v] = 1;
-    frameNode[depth] = v;
-    frameEdge[depth++] = callees.start[v] ?? 0;
-  };
-  for (let root = 0; root < count3; root++) {
-    if (project[root] === 1 || index[root] !== -1) continue;
-    enter(root);
-    while (depth > 0) {
-      const v = frameNode[depth - 1] ?? 0;
-      const p = frameEdge[depth - 1] ?? 0;
-      if (p < (callees.start[v + 1] ?? 0)) {
-        frameEdge[depth - 1] = p + 1;
-        const w = edgeCallee[callees.items[p] ?? 0] ?? v;
-        if (w === v || project[w] === 1) continue;
-        if (index[w] === -1) enter(w);
-        else if (onStack[w] === 1) low[v] = Math.min(low[v] ?? 0, index[w] ?? 0);
-        continue;
-      }
-      depth--;
-      if (depth > 0) {
-        const parent = frameNode[depth - 1] ?? 0;
-        low[parent] = Math.min(low[parent] ?? 0, low[v] ?? 0);
-      }
-      if (low[v] === index[v]) {
-        members2.length = 0;
-        let w;
-        do {
-          w = stack[--stackSize] ?? v;
-          onStack[w] = 0;
-          component[w] = components;
-          members2.push(w);
-        } while (w !== v);
-        settle2(components++);
-      }
+      for (const v of members2) amount += (own2[v] ?? 0) + (ledger.passed[v] ?? 0);
+      share(graph, ledger, entering, amount, graph.edgeCumulative);
     }
   }
-  const target = new Int32Array(count3).fill(-2);
-  const chargedTo = (start) => {
+  return { project, time: ledger.time, unattributed: ledger.unattributed, chargedTo: heaviestCallerPath(graph) };
+}
+function calleeGraph(graph) {
+  const { start, items } = graph.callees;
+  const next = new Int32Array(items.length);
+  for (let p = 0; p < items.length; p++) next[p] = graph.callee[items[p] ?? 0] ?? 0;
+  return { count: graph.count, start, next };
+}
+function edgesInto(graph, members2, inside) {
+  const { callers, caller } = graph;
+  const entering = [];
+  for (const v of members2) {
+    for (let p = callers.start[v] ?? 0; p < (callers.start[v + 1] ?? 0); p++) {
+      const e = callers.items[p] ?? 0;
+      if (!inside(caller[e] ?? 0)) entering.push(e);
+    }
+  }
+  return entering;
+}
+function share(graph, ledger, entering, amount, ...weights) {
+  if (amount <= 0) return;
+  const weight = weights.find((w) => entering.some((e) => (w[e] ?? 0) > 0)) ?? graph.edgeCalls;
+  let total = 0;
+  for (const e of entering) total += weight[e] ?? 0;
+  if (!(total > 0)) {
+    ledger.unattributed += amount;
+    return;
+  }
+  for (const e of entering) {
+    const caller = graph.caller[e] ?? 0;
+    const part = amount * (weight[e] ?? 0) / total;
+    if (graph.project[caller] === 1) ledger.time[caller] = (ledger.time[caller] ?? 0) + part;
+    else ledger.passed[caller] = (ledger.passed[caller] ?? 0) + part;
+  }
+}
+function heaviestCallerPath(graph) {
+  const { project, callers, caller: edgeCaller, edgeCumulative, edgeCalls } = graph;
+  const target = new Int32Array(graph.count).fill(-2);
+  return (start) => {
     const path6 = [];
     const seen = /* @__PURE__ */ new Set();
     let v = start;
@@ -30839,7 +30857,6 @@ function chargeTime(graph) {
     for (const p of path6) target[p] = result;
     return result;
   };
-  return { project, time: time3, unattributed, chargedTo };
 }
 var TREE_LIMITS = Object.freeze({ maxFrames: 3e3, minShare: 5e-4, maxDepth: 100 });
 function rootsOf(graph) {
@@ -30953,9 +30970,9 @@ function callTree(graph, limits = TREE_LIMITS) {
     }
     self.push(value * (graph.own[f] ?? 0) / denominator);
     for (const e of edges) {
-      const share = value * (graph.edgeCumulative[e] ?? 0) / denominator;
-      if (level + 1 > limits.maxDepth) cut += share;
-      else if (share > 0) heap.push(share, frame, graph.callee[e] ?? 0);
+      const share2 = value * (graph.edgeCumulative[e] ?? 0) / denominator;
+      if (level + 1 > limits.maxDepth) cut += share2;
+      else if (share2 > 0) heap.push(share2, frame, graph.callee[e] ?? 0);
     }
   }
   return depthFirst({ fn, parent, depth, total, self }, time3, cut);
@@ -31277,6 +31294,7 @@ var package_default = {
     eslint: "^10.0.0",
     "eslint-import-resolver-typescript": "4.4.5",
     "eslint-plugin-import-x": "4.18.1",
+    fflate: "0.8.3",
     globals: "^17.14.0",
     "playwright-core": "^1.65.1",
     typescript: "~6.0.3",
@@ -32975,9 +32993,9 @@ function memoryText(metric) {
   return `${formatBytes(metric.delta, true)}${relative4}`;
 }
 function capturedText(allocations) {
-  const share = (captured, peak) => peak > 0 ? `${Math.round(100 * Math.min(captured, peak) / peak)}%` : "all";
-  const head = share(allocations.captured.head, allocations.peak.head);
-  const base = share(allocations.captured.base, allocations.peak.base);
+  const share2 = (captured, peak) => peak > 0 ? `${Math.round(100 * Math.min(captured, peak) / peak)}%` : "all";
+  const head = share2(allocations.captured.head, allocations.peak.head);
+  const base = share2(allocations.captured.base, allocations.peak.base);
   return `the lines explain ${head} of the peak${base === head ? "" : ` (base ${base})`}`;
 }
 function memoryNotes(allocations) {
@@ -34013,9 +34031,9 @@ function diffFlame(base, head, pairs, time3, limits = TREE_LIMITS) {
         self = total * (graphs.base.own[b] ?? 0) / split.denominator;
         for (const e of split.edges) {
           const g = graphs.base.callee[e] ?? 0;
-          const share = total * (graphs.base.edgeCumulative[e] ?? 0) / split.denominator;
+          const share2 = total * (graphs.base.edgeCumulative[e] ?? 0) / split.denominator;
           const headCallee = headOf[g] ?? -1;
-          if (share > floor && (headCallee === -1 || edgeBetween(graphs.head, h2, headCallee) === -1)) candidates.push({ fn: entry(headCallee, g), frame: i2, time: share });
+          if (share2 > floor && (headCallee === -1 || edgeBetween(graphs.head, h2, headCallee) === -1)) candidates.push({ fn: entry(headCallee, g), frame: i2, time: share2 });
         }
       }
     }
@@ -34027,8 +34045,8 @@ function diffFlame(base, head, pairs, time3, limits = TREE_LIMITS) {
   }
   for (let r = 0; r < graphs.base.count; r++) {
     const headRoot = headOf[r] ?? -1;
-    const share = graphs.base.cumulative[r] ?? 0;
-    if (isRoot(graphs.base, r) && share > floor && (headRoot === -1 || !isRoot(graphs.head, headRoot))) candidates.push({ fn: entry(headRoot, r), frame: -1, time: share });
+    const share2 = graphs.base.cumulative[r] ?? 0;
+    if (isRoot(graphs.base, r) && share2 > floor && (headRoot === -1 || !isRoot(graphs.head, headRoot))) candidates.push({ fn: entry(headRoot, r), frame: -1, time: share2 });
   }
   candidates.sort((a2, b) => b.time - a2.time);
   const vanished = candidates.slice(0, VANISHED_LIMIT).map((c3) => {
@@ -34876,13 +34894,13 @@ function functionRows(context, functions, total) {
   return functions.map((f) => {
     const presence = f.presence === "new" ? " \u{1F195}" : f.presence === "gone" ? " (gone)" : "";
     const perCall = (side) => side === null ? "\u2014" : formatDuration(side);
-    const share = total !== 0 ? formatPercent(f.delta / total, 0) : "\u2014";
+    const share2 = total !== 0 ? formatPercent(f.delta / total, 0) : "\u2014";
     return [
       `${code2(f.name)}${presence}<br>${location2(context, f.file, f.line)}`,
       `${formatCount(f.calls.base)} \u2192 ${formatCount(f.calls.head)}`,
       `${perCall(f.per_call.base)} \u2192 ${perCall(f.per_call.head)}`,
       `${formatDuration(f.time.base)} \u2192 ${formatDuration(f.time.head)}`,
-      `${signedDuration(f.delta)} (${share})`,
+      `${signedDuration(f.delta)} (${share2})`,
       explainChange(f)
     ];
   });

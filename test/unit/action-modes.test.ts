@@ -15,8 +15,8 @@ import type { Results } from "../../src/core/results.js";
 import { stampShard } from "../../src/core/shards.js";
 import { reportMarker } from "../../src/report/markdown.js";
 import { RecordingServices } from "../support/recording-services.js";
-import { results } from "./builders.js";
-import { failingResults, FAST_ID, PLAIN, SAME_ID, SLOW_ID } from "./scenarios.js";
+import { results } from "../support/builders.js";
+import { failingResults, FAST_ID, PLAIN, SAME_ID, SLOW_ID } from "../support/scenarios.js";
 
 const BASE = "b".repeat(40);
 const HEAD = "c".repeat(40);

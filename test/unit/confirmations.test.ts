@@ -4,7 +4,7 @@ import { applyConfirmations, confirmationsDocument, parseConfirmations, type Con
 import { confirmTiming } from "../../src/core/confirmations.js";
 import { ResultsError, type Results } from "../../src/core/results.js";
 import { spendLevel } from "../../src/core/sequential.js";
-import { bench, builtin, edge, fn, memory, profile, results, spread } from "./builders.js";
+import { bench, builtin, edge, fn, memory, profile, results, spread } from "../support/builders.js";
 
 const A = "benchmarks/bench_app.py::bench_a";
 const B = "benchmarks/bench_app.py::bench_b";

@@ -14,7 +14,7 @@ import { renderHtml } from "../../src/report/html.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
 import { renderResultsMarkdown } from "../../src/report/results-markdown.js";
 import { renderComparison, renderRunSummary } from "../../src/report/terminal.js";
-import { bench, results, spread, type EnvSpec } from "./builders.js";
+import { bench, results, spread, type EnvSpec } from "../support/builders.js";
 
 const ID = "benchmarks/bench_app.py::bench_parse";
 const WALL = "benchmarks/bench_app.py::bench_fetch";

@@ -3,7 +3,7 @@ import { compare } from "../../src/core/compare.js";
 import type { Comparison } from "../../src/core/comparison.js";
 import { COMMENT_LIMIT } from "../../src/adapters/github.js";
 import { escapeText, renderMarkdown, reportMarker } from "../../src/report/markdown.js";
-import { bench, results, spread } from "./builders.js";
+import { bench, results, spread } from "../support/builders.js";
 import {
   failingComparison,
   HEAD_SHA,
@@ -14,7 +14,7 @@ import {
   slowerButPassingComparison,
   unchangedPair,
   type Names,
-} from "./scenarios.js";
+} from "../support/scenarios.js";
 
 const GITHUB = { repository: "o/r", sha: HEAD_SHA };
 

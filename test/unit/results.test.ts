@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseResults, Results, ResultsError } from "../../src/core/results.js";
-import { bench, builtin, edge, fn, line, memory, profile, results } from "./builders.js";
+import { bench, builtin, edge, fn, line, memory, profile, results } from "../support/builders.js";
 
 function document(): Record<string, unknown> {
   const doc = results([
