@@ -35126,6 +35126,9 @@ function renderMarkdown(comparison, context = {}) {
   return text3;
 }
 
+// src/adapters/github-limits.ts
+var COMMENT_LIMIT = 65536;
+
 // src/cli/compare-command.ts
 var COMPARE_OPTIONS = {
   markdown: { type: "string" },
@@ -35144,7 +35147,7 @@ Prints a verdict per benchmark and, for each regressed one, the functions that g
 allocate more. Thresholds come from [tool.profgate] in ./pyproject.toml; flags win.
 
 Options:
-  --markdown FILE          also write the report as Markdown (the PR comment)
+  --markdown FILE          also write the report as Markdown, the PR comment as posted (within GitHub's size limit)
   --html FILE              also write the report as one self-contained HTML page (every table, no size limit)
   --json FILE              also write the full comparison as JSON (docs/comparison-schema.md)
   --time-threshold PCT     a slowdown must exceed this to regress (default 5)
@@ -35174,7 +35177,7 @@ function thresholdFlags(values) {
   return flags;
 }
 async function reportComparison(comparison, values, context, results) {
-  if (typeof values.markdown === "string") await writeOut(resolve3(context.cwd, values.markdown), renderMarkdown(comparison));
+  if (typeof values.markdown === "string") await writeOut(resolve3(context.cwd, values.markdown), renderMarkdown(comparison, { limit: COMMENT_LIMIT }));
   if (typeof values.html === "string") await writeOut(resolve3(context.cwd, values.html), renderHtml(comparison, {}, results));
   if (typeof values.json === "string") await writeOut(resolve3(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}
 `);
@@ -35250,7 +35253,7 @@ async function demoCommand(values, _positionals, context) {
   const head = await runHarness({ cwd: sides2.head, out: "results", settings, onEvent: quiet ? void 0 : createProgress(context.stderr, context.colour, "head") });
   const comparison = compare(base.results, head.results, { mode: "separate", thresholds: thresholdConfig(project, {}) });
   const report = join4(out, "report.md");
-  await writeFile5(report, renderMarkdown(comparison));
+  await writeFile5(report, renderMarkdown(comparison, { limit: COMMENT_LIMIT }));
   const page = join4(out, "report.html");
   await writeFile5(page, renderHtml(comparison, {}, { base: base.results, head: head.results }));
   await writeFile5(join4(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}

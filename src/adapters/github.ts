@@ -8,11 +8,8 @@ import { getOctokit } from "@actions/github";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { VERSION } from "../version.js";
+import { COMMENT_LIMIT, STATUS_DESCRIPTION_LIMIT } from "./github-limits.js";
 
-/** GitHub refuses issue comments longer than this many characters: the renderers take it as their limit. */
-export const COMMENT_LIMIT = 65_536;
-/** GitHub refuses commit status descriptions longer than this. */
-export const STATUS_DESCRIPTION_LIMIT = 140;
 /** How many first parents of the base commit the baseline search looks at. */
 export const DEFAULT_MAX_ANCESTORS = 20;
 /** Events whose runs may serve as a baseline: never a pull request's, whose head a fork controls. */

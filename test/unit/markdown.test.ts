@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compare } from "../../src/core/compare.js";
 import type { Comparison } from "../../src/core/comparison.js";
-import { COMMENT_LIMIT } from "../../src/adapters/github.js";
+import { COMMENT_LIMIT } from "../../src/adapters/github-limits.js";
 import { escapeText, renderMarkdown, reportMarker } from "../../src/report/markdown.js";
 import { bench, results, spread } from "../support/builders.js";
 import {
