@@ -61,7 +61,7 @@ function results(seed, slowdown) {
     git: null,
     tool_version: "0.1.0",
   };
-  const settings = { paths: ["benchmarks"], pythonpath: [], filter: null, processes: 10, values: 5, warmups: 1, min_time: 0.02, timeout: 60, gc: false, hash_seed: 0, profile_iterations: 5, profile_warmups: 1, memory_warmups: 1 };
+  const settings = { paths: ["benchmarks"], pythonpath: [], filter: null, processes: 10, values: 5, warmups: 1, min_time: 0.02, max_time: 0.6, timeout: 60, gc: false, hash_seed: 0, isolate: false, profile_iterations: 5, profile_warmups: 1, memory_warmups: 1, memory_cost: 14 };
   return { schema: "profgate/results", schema_version: 1, created: "2026-01-01T00:00:00Z", environment, settings, benchmarks };
 }
 

@@ -116,8 +116,8 @@ function results(benchmarks, scale) {
       tool_version: "bench",
     },
     settings: {
-      paths: ["benchmarks"], pythonpath: [], filter: null, processes: 10, values: 5, warmups: 1, min_time: 0.02, timeout: 60,
-      gc: false, hash_seed: 0, profile_iterations: 5, profile_warmups: 1, memory_warmups: 1,
+      paths: ["benchmarks"], pythonpath: [], filter: null, processes: 10, values: 5, warmups: 1, min_time: 0.02, max_time: 0.6,
+      timeout: 60, gc: false, hash_seed: 0, isolate: false, profile_iterations: 5, profile_warmups: 1, memory_warmups: 1, memory_cost: 14,
     },
     benchmarks: benchmarks.map((profile, b) => ({
       id: `benchmarks/bench_big.py::bench_big[case=${b}]`,

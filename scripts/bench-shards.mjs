@@ -77,7 +77,7 @@ function document(benchmarks, shard) {
       git: { commit: "a".repeat(40), branch: "feature", dirty: false },
       tool_version: "0.1.0",
     },
-    settings: { paths: ["benchmarks"], pythonpath: [], filter: null, processes: 10, values: 5, warmups: 1, min_time: 0.02, timeout: 60, gc: false, hash_seed: 0, isolate: false, profile_iterations: 5, profile_warmups: 1, memory_warmups: 1 },
+    settings: { paths: ["benchmarks"], pythonpath: [], filter: null, processes: 10, values: 5, warmups: 1, min_time: 0.02, max_time: 0.6, timeout: 60, gc: false, hash_seed: 0, isolate: false, profile_iterations: 5, profile_warmups: 1, memory_warmups: 1, memory_cost: 14 },
     ...(shard === undefined ? {} : { shard }),
     benchmarks,
   };
