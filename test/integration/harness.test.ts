@@ -212,8 +212,11 @@ describe("the harness on allocation-heavy benchmarks whose memory grows through 
   });
 
   it("cuts the line breakdown short with a note when it would exceed the budget, keeping peak and retained exact", async () => {
-    const cut = resultsOf(await harness("allocations", ["--passes", "memory", "--memory-cost", "0", "--filter", "bench_deep_calls"]));
-    const full = benchOf(document, `${file}::bench_deep_calls`).memory;
+    // Against a run that differs in memory-cost alone: on Python 3.9 and 3.10 what other passes and benchmarks leave
+    // in the worker moves the peak by a few hundred bytes.
+    const only = ["--passes", "memory", "--filter", "bench_deep_calls"];
+    const cut = resultsOf(await harness("allocations", [...only, "--memory-cost", "0"]));
+    const full = benchOf(resultsOf(await harness("allocations", only)), `${file}::bench_deep_calls`).memory;
     const memory = benchOf(cut, `${file}::bench_deep_calls`).memory;
     expect(memory?.note).toContain("the line breakdown was cut short");
     expect(memory?.note).toContain("raise memory-cost");
