@@ -31231,6 +31231,7 @@ var package_default = {
   version: "0.1.0",
   description: "A performance gate for Python pull requests: timing, cProfile and tracemalloc passes compared with the default branch's baseline.",
   license: "MIT",
+  author: "The profgate authors",
   type: "module",
   engines: {
     node: ">=20.19"
