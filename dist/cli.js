@@ -23555,22 +23555,19 @@ var Settings = external_exports.strictObject({
   min_time: seconds,
   /**
    * Seconds of timed values per benchmark across the timing processes, which caps each process's values (never
-   * fewer than its warm-ups and one). Absent in results of earlier versions, which took every value.
+   * fewer than its warm-ups and one).
    */
-  max_time: seconds.optional(),
+  max_time: seconds,
   timeout: seconds,
   gc: external_exports.boolean(),
   hash_seed: external_exports.number().int().nonnegative(),
-  /**
-   * Each benchmark in worker processes of its own, rather than all benchmarks of a pass in one. Absent in results of
-   * earlier versions, which always gave each benchmark its own processes.
-   */
-  isolate: external_exports.boolean().optional(),
+  /** Each benchmark in worker processes of its own, rather than all benchmarks of a pass in one. */
+  isolate: external_exports.boolean(),
   profile_iterations: external_exports.number().int().positive(),
   profile_warmups: external_exports.number().int().nonnegative(),
   memory_warmups: external_exports.number().int().nonnegative(),
-  /** How many plain iterations' time the tracemalloc pass's line breakdown may take. Absent in earlier versions. */
-  memory_cost: external_exports.number().finite().nonnegative().optional(),
+  /** How many plain iterations' time the tracemalloc pass's line breakdown may take. */
+  memory_cost: external_exports.number().finite().nonnegative(),
   /** `instructions` when the instructions pass ran; absent otherwise, as are the two settings below. */
   instrument: external_exports.enum(["instructions"]).optional(),
   instruction_iterations: external_exports.number().int().positive().optional(),
@@ -23611,7 +23608,7 @@ function buildSchemas(rows) {
     /**
      * Set when the pass's budget cut the line breakdown short: `at_peak` is then from the last point reached and the
      * retained lines are charged to each block's innermost frame; `peak` and `retained` are exact either way.
-     * Absent in results of earlier versions and whenever the breakdown is complete.
+     * Absent whenever the breakdown is complete.
      */
     note: text().optional()
   });
@@ -23633,7 +23630,7 @@ function buildSchemas(rows) {
     shard: shardNumber.optional(),
     /** The machine that measured it, in a sharded run: the runner's name (absent otherwise). */
     runner: text().nullable().optional(),
-    /** Absent for `time`, and in results of earlier versions. */
+    /** Absent for `time`. */
     kind: BenchmarkKind.optional(),
     /** `mem` and `track`: the measured value, null when its call failed. */
     value: external_exports.number().finite().nullable().optional(),
@@ -31251,6 +31248,7 @@ var package_default = {
   version: "0.1.0",
   description: "A performance gate for Python pull requests: timing, cProfile and tracemalloc passes compared with the default branch's baseline.",
   license: "MIT",
+  author: "The profgate authors",
   type: "module",
   engines: {
     node: ">=20.19"

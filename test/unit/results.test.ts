@@ -56,6 +56,14 @@ describe("parseResults", () => {
     expect(schema).toContain('"retained_lines"');
   });
 
+  // Version 1 is the first published version: no field is optional because an earlier writer left it out.
+  it.each(["max_time", "isolate", "memory_cost"])("refuses settings without %s, naming it", (field) => {
+    const doc = document() as { settings: Record<string, unknown> };
+    delete doc.settings[field];
+    expect(Results.safeParse(doc).success).toBe(false);
+    expect(() => parseResults(doc, "r.json")).toThrow(new RegExp(`settings\\.${field}`));
+  });
+
   it("refuses a benchmark credited to a shard the document does not hold", () => {
     const doc = document() as { benchmarks: Record<string, unknown>[] };
     doc.benchmarks[0]!.shard = 2;
