@@ -23555,22 +23555,19 @@ var Settings = external_exports.strictObject({
   min_time: seconds,
   /**
    * Seconds of timed values per benchmark across the timing processes, which caps each process's values (never
-   * fewer than its warm-ups and one). Absent in results of earlier versions, which took every value.
+   * fewer than its warm-ups and one).
    */
-  max_time: seconds.optional(),
+  max_time: seconds,
   timeout: seconds,
   gc: external_exports.boolean(),
   hash_seed: external_exports.number().int().nonnegative(),
-  /**
-   * Each benchmark in worker processes of its own, rather than all benchmarks of a pass in one. Absent in results of
-   * earlier versions, which always gave each benchmark its own processes.
-   */
-  isolate: external_exports.boolean().optional(),
+  /** Each benchmark in worker processes of its own, rather than all benchmarks of a pass in one. */
+  isolate: external_exports.boolean(),
   profile_iterations: external_exports.number().int().positive(),
   profile_warmups: external_exports.number().int().nonnegative(),
   memory_warmups: external_exports.number().int().nonnegative(),
-  /** How many plain iterations' time the tracemalloc pass's line breakdown may take. Absent in earlier versions. */
-  memory_cost: external_exports.number().finite().nonnegative().optional(),
+  /** How many plain iterations' time the tracemalloc pass's line breakdown may take. */
+  memory_cost: external_exports.number().finite().nonnegative(),
   /** `instructions` when the instructions pass ran; absent otherwise, as are the two settings below. */
   instrument: external_exports.enum(["instructions"]).optional(),
   instruction_iterations: external_exports.number().int().positive().optional(),
@@ -23611,7 +23608,7 @@ function buildSchemas(rows) {
     /**
      * Set when the pass's budget cut the line breakdown short: `at_peak` is then from the last point reached and the
      * retained lines are charged to each block's innermost frame; `peak` and `retained` are exact either way.
-     * Absent in results of earlier versions and whenever the breakdown is complete.
+     * Absent whenever the breakdown is complete.
      */
     note: text().optional()
   });
@@ -23633,7 +23630,7 @@ function buildSchemas(rows) {
     shard: shardNumber.optional(),
     /** The machine that measured it, in a sharded run: the runner's name (absent otherwise). */
     runner: text().nullable().optional(),
-    /** Absent for `time`, and in results of earlier versions. */
+    /** Absent for `time`. */
     kind: BenchmarkKind.optional(),
     /** `mem` and `track`: the measured value, null when its call failed. */
     value: external_exports.number().finite().nullable().optional(),
@@ -30591,6 +30588,64 @@ import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
+// src/core/digraph.ts
+function stronglyConnectedComponents(graph, include = () => true) {
+  const { count: count3, start, next } = graph;
+  const index = new Int32Array(count3).fill(-1);
+  const low = new Int32Array(count3);
+  const onStack = new Uint8Array(count3);
+  const stack = new Int32Array(count3);
+  let stackSize = 0;
+  const frameNode = new Int32Array(count3);
+  const frameNext = new Int32Array(count3);
+  let depth = 0;
+  let visited = 0;
+  const of = new Int32Array(count3).fill(-1);
+  const members2 = new Int32Array(count3);
+  const bounds = [0];
+  let placed = 0;
+  const enter = (v) => {
+    index[v] = low[v] = visited++;
+    stack[stackSize++] = v;
+    onStack[v] = 1;
+    frameNode[depth] = v;
+    frameNext[depth++] = start[v] ?? 0;
+  };
+  for (let root = 0; root < count3; root++) {
+    if (index[root] !== -1 || !include(root)) continue;
+    enter(root);
+    while (depth > 0) {
+      const v = frameNode[depth - 1] ?? 0;
+      const p = frameNext[depth - 1] ?? 0;
+      if (p < (start[v + 1] ?? 0)) {
+        frameNext[depth - 1] = p + 1;
+        const w = next[p] ?? v;
+        if (!include(w)) continue;
+        if (index[w] === -1) enter(w);
+        else if (onStack[w] === 1) low[v] = Math.min(low[v] ?? 0, index[w] ?? 0);
+        continue;
+      }
+      depth--;
+      if (depth > 0) {
+        const parent = frameNode[depth - 1] ?? 0;
+        low[parent] = Math.min(low[parent] ?? 0, low[v] ?? 0);
+      }
+      if (low[v] === index[v]) {
+        const component = bounds.length - 1;
+        let w;
+        do {
+          w = stack[--stackSize] ?? v;
+          onStack[w] = 0;
+          of[w] = component;
+          members2[placed++] = w;
+        } while (w !== v);
+        bounds.push(placed);
+      }
+    }
+  }
+  return { count: bounds.length - 1, of, members: members2.slice(0, placed), bounds: Int32Array.from(bounds) };
+}
+
 // src/core/callgraph.ts
 function isProjectFile(file2) {
   return !(file2 === "~" || file2.startsWith("<") || file2.startsWith("/") || file2.startsWith("\\") || /^[A-Za-z]:[\\/]/.test(file2));
@@ -30710,101 +30765,61 @@ function callGraph(profile) {
   };
 }
 function chargeTime(graph) {
-  const { count: count3, project, own: own2, callers, callees, caller: edgeCaller, callee: edgeCallee, edgeOwn, edgeCumulative, edgeCalls } = graph;
-  const time3 = own2.slice();
-  const passed = new Float64Array(count3);
-  let unattributed = 0;
-  const component = new Int32Array(count3).fill(-1);
-  const entering = [];
-  const spread = (amount, weights) => {
-    if (amount <= 0) return;
-    let total = 0;
-    for (const e of entering) total += weights[e] ?? 0;
-    if (!(total > 0)) {
-      unattributed += amount;
-      return;
-    }
-    for (const e of entering) {
-      const caller = edgeCaller[e] ?? 0;
-      const share = amount * (weights[e] ?? 0) / total;
-      if (project[caller] === 1) time3[caller] = (time3[caller] ?? 0) + share;
-      else passed[caller] = (passed[caller] ?? 0) + share;
-    }
-  };
-  const firstPositive = (...candidates) => {
-    for (const weights of candidates) if (entering.some((e) => (weights[e] ?? 0) > 0)) return weights;
-    return edgeCalls;
-  };
-  const members2 = [];
-  const settle2 = (id) => {
-    entering.length = 0;
-    for (const v of members2) {
-      for (let p = callers.start[v] ?? 0; p < (callers.start[v + 1] ?? 0); p++) {
-        const e = callers.items[p] ?? 0;
-        if (component[edgeCaller[e] ?? 0] !== id) entering.push(e);
-      }
-    }
+  const { project, own: own2 } = graph;
+  const ledger = { time: own2.slice(), passed: new Float64Array(graph.count), unattributed: 0 };
+  const groups = stronglyConnectedComponents(calleeGraph(graph), (v) => project[v] !== 1);
+  for (let k = 0; k < groups.count; k++) {
+    const members2 = groups.members.subarray(groups.bounds[k] ?? 0, groups.bounds[k + 1] ?? 0);
+    const entering = edgesInto(graph, members2, (v) => groups.of[v] === k);
     const [only] = members2;
     if (members2.length === 1 && only !== void 0) {
-      spread(own2[only] ?? 0, firstPositive(edgeOwn, edgeCumulative));
-      spread(passed[only] ?? 0, firstPositive(edgeCumulative));
+      share(graph, ledger, entering, own2[only] ?? 0, graph.edgeOwn, graph.edgeCumulative);
+      share(graph, ledger, entering, ledger.passed[only] ?? 0, graph.edgeCumulative);
     } else {
       let amount = 0;
-      for (const v of members2) amount += (own2[v] ?? 0) + (passed[v] ?? 0);
-      spread(amount, firstPositive(edgeCumulative));
-    }
-  };
-  const index = new Int32Array(count3).fill(-1);
-  const low = new Int32Array(count3);
-  const onStack = new Uint8Array(count3);
-  const stack = new Int32Array(count3);
-  let stackSize = 0;
-  const frameNode = new Int32Array(count3);
-  const frameEdge = new Int32Array(count3);
-  let depth = 0;
-  let counter = 0;
-  let components = 0;
-  const enter = (v) => {
-    index[v] = low[v] = counter++;
-    stack[stackSize++] = v;
-    onStack[v] = 1;
-    frameNode[depth] = v;
-    frameEdge[depth++] = callees.start[v] ?? 0;
-  };
-  for (let root = 0; root < count3; root++) {
-    if (project[root] === 1 || index[root] !== -1) continue;
-    enter(root);
-    while (depth > 0) {
-      const v = frameNode[depth - 1] ?? 0;
-      const p = frameEdge[depth - 1] ?? 0;
-      if (p < (callees.start[v + 1] ?? 0)) {
-        frameEdge[depth - 1] = p + 1;
-        const w = edgeCallee[callees.items[p] ?? 0] ?? v;
-        if (w === v || project[w] === 1) continue;
-        if (index[w] === -1) enter(w);
-        else if (onStack[w] === 1) low[v] = Math.min(low[v] ?? 0, index[w] ?? 0);
-        continue;
-      }
-      depth--;
-      if (depth > 0) {
-        const parent = frameNode[depth - 1] ?? 0;
-        low[parent] = Math.min(low[parent] ?? 0, low[v] ?? 0);
-      }
-      if (low[v] === index[v]) {
-        members2.length = 0;
-        let w;
-        do {
-          w = stack[--stackSize] ?? v;
-          onStack[w] = 0;
-          component[w] = components;
-          members2.push(w);
-        } while (w !== v);
-        settle2(components++);
-      }
+      for (const v of members2) amount += (own2[v] ?? 0) + (ledger.passed[v] ?? 0);
+      share(graph, ledger, entering, amount, graph.edgeCumulative);
     }
   }
-  const target = new Int32Array(count3).fill(-2);
-  const chargedTo = (start) => {
+  return { project, time: ledger.time, unattributed: ledger.unattributed, chargedTo: heaviestCallerPath(graph) };
+}
+function calleeGraph(graph) {
+  const { start, items } = graph.callees;
+  const next = new Int32Array(items.length);
+  for (let p = 0; p < items.length; p++) next[p] = graph.callee[items[p] ?? 0] ?? 0;
+  return { count: graph.count, start, next };
+}
+function edgesInto(graph, members2, inside) {
+  const { callers, caller } = graph;
+  const entering = [];
+  for (const v of members2) {
+    for (let p = callers.start[v] ?? 0; p < (callers.start[v + 1] ?? 0); p++) {
+      const e = callers.items[p] ?? 0;
+      if (!inside(caller[e] ?? 0)) entering.push(e);
+    }
+  }
+  return entering;
+}
+function share(graph, ledger, entering, amount, ...weights) {
+  if (amount <= 0) return;
+  const weight = weights.find((w) => entering.some((e) => (w[e] ?? 0) > 0)) ?? graph.edgeCalls;
+  let total = 0;
+  for (const e of entering) total += weight[e] ?? 0;
+  if (!(total > 0)) {
+    ledger.unattributed += amount;
+    return;
+  }
+  for (const e of entering) {
+    const caller = graph.caller[e] ?? 0;
+    const part = amount * (weight[e] ?? 0) / total;
+    if (graph.project[caller] === 1) ledger.time[caller] = (ledger.time[caller] ?? 0) + part;
+    else ledger.passed[caller] = (ledger.passed[caller] ?? 0) + part;
+  }
+}
+function heaviestCallerPath(graph) {
+  const { project, callers, caller: edgeCaller, edgeCumulative, edgeCalls } = graph;
+  const target = new Int32Array(graph.count).fill(-2);
+  return (start) => {
     const path6 = [];
     const seen = /* @__PURE__ */ new Set();
     let v = start;
@@ -30839,7 +30854,6 @@ function chargeTime(graph) {
     for (const p of path6) target[p] = result;
     return result;
   };
-  return { project, time: time3, unattributed, chargedTo };
 }
 var TREE_LIMITS = Object.freeze({ maxFrames: 3e3, minShare: 5e-4, maxDepth: 100 });
 function rootsOf(graph) {
@@ -30953,9 +30967,9 @@ function callTree(graph, limits = TREE_LIMITS) {
     }
     self.push(value * (graph.own[f] ?? 0) / denominator);
     for (const e of edges) {
-      const share = value * (graph.edgeCumulative[e] ?? 0) / denominator;
-      if (level + 1 > limits.maxDepth) cut += share;
-      else if (share > 0) heap.push(share, frame, graph.callee[e] ?? 0);
+      const share2 = value * (graph.edgeCumulative[e] ?? 0) / denominator;
+      if (level + 1 > limits.maxDepth) cut += share2;
+      else if (share2 > 0) heap.push(share2, frame, graph.callee[e] ?? 0);
     }
   }
   return depthFirst({ fn, parent, depth, total, self }, time3, cut);
@@ -31234,6 +31248,7 @@ var package_default = {
   version: "0.1.0",
   description: "A performance gate for Python pull requests: timing, cProfile and tracemalloc passes compared with the default branch's baseline.",
   license: "MIT",
+  author: "The profgate authors",
   type: "module",
   engines: {
     node: ">=20.19"
@@ -31275,6 +31290,9 @@ var package_default = {
     "@types/shell-quote": "^1.7.5",
     esbuild: "^0.28.0",
     eslint: "^10.0.0",
+    "eslint-import-resolver-typescript": "4.4.5",
+    "eslint-plugin-import-x": "4.18.1",
+    fflate: "0.8.3",
     globals: "^17.14.0",
     "playwright-core": "^1.65.1",
     typescript: "~6.0.3",
@@ -31286,7 +31304,7 @@ var package_default = {
 // src/version.ts
 var VERSION = package_default.version;
 
-// src/cli/run.ts
+// src/cli/run-command.ts
 import { hostname as hostname3 } from "node:os";
 import { resolve as resolve2 } from "node:path";
 
@@ -31475,98 +31493,6 @@ function topIndices(candidates, size, limit) {
   return top.map((entry) => entry.index);
 }
 
-// src/core/allocations.ts
-function totalsByLine(lines) {
-  const totals = /* @__PURE__ */ new Map();
-  for (const l of lines) {
-    let functions = totals.get(l.file);
-    if (functions === void 0) totals.set(l.file, functions = /* @__PURE__ */ new Map());
-    let sources = functions.get(l.function);
-    if (sources === void 0) functions.set(l.function, sources = /* @__PURE__ */ new Map());
-    const total = sources.get(l.source);
-    if (total === void 0) {
-      sources.set(l.source, { file: l.file, function: l.function, source: l.source, line: l.line, size: l.size, count: l.count, largest: Math.abs(l.size) });
-    } else {
-      total.size += l.size;
-      total.count += l.count;
-      if (Math.abs(l.size) > total.largest) {
-        total.largest = Math.abs(l.size);
-        total.line = l.line;
-      }
-    }
-  }
-  return totals;
-}
-function* eachTotal(totals) {
-  for (const functions of totals.values()) for (const sources of functions.values()) yield* sources.values();
-}
-var findTotal = (totals, t) => totals.get(t.file)?.get(t.function)?.get(t.source);
-function pairLines(before, after) {
-  const pairs = [];
-  const matched = /* @__PURE__ */ new Set();
-  const leftover = /* @__PURE__ */ new Map();
-  const slot = (t) => {
-    const key = `${t.file}\0${t.function}`;
-    let entry = leftover.get(key);
-    if (entry === void 0) leftover.set(key, entry = { base: [], head: [] });
-    return entry;
-  };
-  for (const h2 of eachTotal(after)) {
-    const b = findTotal(before, h2);
-    if (b === void 0) slot(h2).head.push(h2);
-    else {
-      matched.add(b);
-      pairs.push([b, h2]);
-    }
-  }
-  for (const b of eachTotal(before)) if (!matched.has(b)) slot(b).base.push(b);
-  for (const { base, head } of leftover.values()) {
-    if (base.length === 1 && head.length === 1) pairs.push([base[0], head[0]]);
-    else pairs.push(...base.map((b) => [b, void 0]), ...head.map((h2) => [void 0, h2]));
-  }
-  return pairs;
-}
-function lineChanges(base, head, limit) {
-  const changed = pairLines(totalsByLine(base), totalsByLine(head)).filter(([b, h2]) => (h2?.size ?? 0) !== (b?.size ?? 0) || (h2?.count ?? 0) !== (b?.count ?? 0));
-  const sizeChange = (i2) => {
-    const [b, h2] = changed[i2] ?? [];
-    return Math.abs((h2?.size ?? 0) - (b?.size ?? 0));
-  };
-  const rows = topIndices(changed.keys(), sizeChange, limit).flatMap((i2) => {
-    const [b, h2] = changed[i2] ?? [];
-    const where = h2 ?? b;
-    if (where === void 0) return [];
-    return [
-      {
-        file: where.file,
-        function: where.function,
-        source: where.source,
-        base_source: b !== void 0 && h2 !== void 0 && b.source !== h2.source ? b.source : null,
-        line: { base: b?.line ?? null, head: h2?.line ?? null },
-        size: { base: b?.size ?? 0, head: h2?.size ?? 0, delta: (h2?.size ?? 0) - (b?.size ?? 0) },
-        count: { base: b?.count ?? 0, head: h2?.count ?? 0, delta: (h2?.count ?? 0) - (b?.count ?? 0) }
-      }
-    ];
-  });
-  return { rows, count: changed.length };
-}
-function attributeAllocations(base, head, limit) {
-  const delta = (b, h2) => ({ base: b, head: h2, delta: h2 - b });
-  const atPeak = lineChanges(base.at_peak, head.at_peak, limit);
-  const retained = lineChanges(base.retained_lines, head.retained_lines, limit);
-  return {
-    peak: delta(base.peak, head.peak),
-    retained: delta(base.retained, head.retained),
-    retained_blocks: delta(base.retained_blocks, head.retained_blocks),
-    captured: delta(base.peak_captured, head.peak_captured),
-    notes: { base: base.note ?? null, head: head.note ?? null },
-    at_peak: atPeak.rows,
-    at_peak_count: atPeak.count,
-    retained_lines: retained.rows,
-    retained_count: retained.count
-  };
-}
-
 // src/core/attribution.ts
 var DEFAULT_LIMITS = Object.freeze({ functions: 15, external: 10, lines: 10, calls: 10 });
 function presenceOf(b, h2) {
@@ -31686,6 +31612,98 @@ function attributeFunctions(base, head, pairs, scale, limits) {
     external: topIndices(externalCandidates, bySize, limits.external).map(row),
     external_count: externalCandidates.length,
     unattributed: { base: charged.base.unattributed * factor.base, head: charged.head.unattributed * factor.head }
+  };
+}
+
+// src/core/allocations.ts
+function totalsByLine(lines) {
+  const totals = /* @__PURE__ */ new Map();
+  for (const l of lines) {
+    let functions = totals.get(l.file);
+    if (functions === void 0) totals.set(l.file, functions = /* @__PURE__ */ new Map());
+    let sources = functions.get(l.function);
+    if (sources === void 0) functions.set(l.function, sources = /* @__PURE__ */ new Map());
+    const total = sources.get(l.source);
+    if (total === void 0) {
+      sources.set(l.source, { file: l.file, function: l.function, source: l.source, line: l.line, size: l.size, count: l.count, largest: Math.abs(l.size) });
+    } else {
+      total.size += l.size;
+      total.count += l.count;
+      if (Math.abs(l.size) > total.largest) {
+        total.largest = Math.abs(l.size);
+        total.line = l.line;
+      }
+    }
+  }
+  return totals;
+}
+function* eachTotal(totals) {
+  for (const functions of totals.values()) for (const sources of functions.values()) yield* sources.values();
+}
+var findTotal = (totals, t) => totals.get(t.file)?.get(t.function)?.get(t.source);
+function pairLines(before, after) {
+  const pairs = [];
+  const matched = /* @__PURE__ */ new Set();
+  const leftover = /* @__PURE__ */ new Map();
+  const slot = (t) => {
+    const key = `${t.file}\0${t.function}`;
+    let entry = leftover.get(key);
+    if (entry === void 0) leftover.set(key, entry = { base: [], head: [] });
+    return entry;
+  };
+  for (const h2 of eachTotal(after)) {
+    const b = findTotal(before, h2);
+    if (b === void 0) slot(h2).head.push(h2);
+    else {
+      matched.add(b);
+      pairs.push([b, h2]);
+    }
+  }
+  for (const b of eachTotal(before)) if (!matched.has(b)) slot(b).base.push(b);
+  for (const { base, head } of leftover.values()) {
+    if (base.length === 1 && head.length === 1) pairs.push([base[0], head[0]]);
+    else pairs.push(...base.map((b) => [b, void 0]), ...head.map((h2) => [void 0, h2]));
+  }
+  return pairs;
+}
+function lineChanges(base, head, limit) {
+  const changed = pairLines(totalsByLine(base), totalsByLine(head)).filter(([b, h2]) => (h2?.size ?? 0) !== (b?.size ?? 0) || (h2?.count ?? 0) !== (b?.count ?? 0));
+  const sizeChange = (i2) => {
+    const [b, h2] = changed[i2] ?? [];
+    return Math.abs((h2?.size ?? 0) - (b?.size ?? 0));
+  };
+  const rows = topIndices(changed.keys(), sizeChange, limit).flatMap((i2) => {
+    const [b, h2] = changed[i2] ?? [];
+    const where = h2 ?? b;
+    if (where === void 0) return [];
+    return [
+      {
+        file: where.file,
+        function: where.function,
+        source: where.source,
+        base_source: b !== void 0 && h2 !== void 0 && b.source !== h2.source ? b.source : null,
+        line: { base: b?.line ?? null, head: h2?.line ?? null },
+        size: { base: b?.size ?? 0, head: h2?.size ?? 0, delta: (h2?.size ?? 0) - (b?.size ?? 0) },
+        count: { base: b?.count ?? 0, head: h2?.count ?? 0, delta: (h2?.count ?? 0) - (b?.count ?? 0) }
+      }
+    ];
+  });
+  return { rows, count: changed.length };
+}
+function attributeAllocations(base, head, limit) {
+  const delta = (b, h2) => ({ base: b, head: h2, delta: h2 - b });
+  const atPeak = lineChanges(base.at_peak, head.at_peak, limit);
+  const retained = lineChanges(base.retained_lines, head.retained_lines, limit);
+  return {
+    peak: delta(base.peak, head.peak),
+    retained: delta(base.retained, head.retained),
+    retained_blocks: delta(base.retained_blocks, head.retained_blocks),
+    captured: delta(base.peak_captured, head.peak_captured),
+    notes: { base: base.note ?? null, head: head.note ?? null },
+    at_peak: atPeak.rows,
+    at_peak_count: atPeak.count,
+    retained_lines: retained.rows,
+    retained_count: retained.count
   };
 }
 
@@ -32506,6 +32524,13 @@ function summarize(benchmarks) {
   const gatingRegressions = benchmarks.filter((b) => b.gating).length;
   return { verdict: gatingRegressions > 0 ? "fail" : "pass", gating_regressions: gatingRegressions, counts };
 }
+function holmFamily(timings) {
+  const adjusted = holm(timings.map((t) => t.p ?? 1));
+  return timings.map((timing, i2) => {
+    const pAdjusted = adjusted[i2] ?? 1;
+    return { ...timing, p_adjusted: pAdjusted, significant: timing.verdict === "regressed" && pAdjusted <= 1 - timing.level };
+  });
+}
 function compare(base, head, options) {
   const resolver = thresholdResolver(options.thresholds ?? {});
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -32543,12 +32568,9 @@ function compare(base, head, options) {
     }
   }
   const tested = pending.filter((p) => p.entry.timing?.p != null && !decidedByInstructions(p.entry));
-  const adjusted = holm(tested.map((p) => p.entry.timing?.p ?? 1));
+  const family = holmFamily(tested.flatMap((p) => p.entry.timing === null ? [] : [p.entry.timing]));
   tested.forEach((p, i2) => {
-    const timing = p.entry.timing;
-    if (timing === null) return;
-    timing.p_adjusted = adjusted[i2] ?? 1;
-    timing.significant = timing.verdict === "regressed" && timing.p_adjusted <= 1 - p.thresholds.level;
+    p.entry.timing = family[i2] ?? p.entry.timing;
   });
   for (const { entry, compared, thresholds, base: before, head: after } of pending) {
     if (!compared || before === void 0 || after === void 0) continue;
@@ -32769,7 +32791,7 @@ async function readResults(path6) {
   return parseResults(await readJsonFile(file2, info.size), file2);
 }
 
-// src/adapters/shard.ts
+// src/usecases/shard-run.ts
 import { writeFile as writeFile3 } from "node:fs/promises";
 async function runShard(options) {
   const all = await collectBenchmarks({ cwd: options.cwd, settings: options.settings });
@@ -32897,9 +32919,9 @@ function formatValue(value, kind, unit) {
   return kind === "mem" ? formatBytes(value) : `${formatCount(value)} ${unit}`;
 }
 function valueText(value) {
-  const relative3 = value.relative === null || value.delta === 0 ? "" : ` (${formatPercent(value.relative)})`;
+  const relative4 = value.relative === null || value.delta === 0 ? "" : ` (${formatPercent(value.relative)})`;
   const base = value.kind === "mem" ? formatBytes(value.base) : formatCount(value.base);
-  return `${value.kind} ${base} \u2192 ${formatValue(value.head, value.kind, value.unit)}${relative3}`;
+  return `${value.kind} ${base} \u2192 ${formatValue(value.head, value.kind, value.unit)}${relative4}`;
 }
 function timeOrValueText(bench) {
   return bench.value != null ? valueText(bench.value) : timingText(bench.timing);
@@ -32951,8 +32973,8 @@ function instructionsText(instructions, mark) {
   const flag = instructions.decides ? "" : ` ${mark}`;
   if (instructions.base === null || instructions.head === null) return `${instructions.base === null ? "head" : "base"} only${flag}`;
   const counts = `${formatLargeCount(instructions.base)} \u2192 ${formatLargeCount(instructions.head)}`;
-  const relative3 = instructions.relative === null ? "" : `${formatPercent(instructions.relative, 2)} `;
-  return instructions.delta === 0 ? `= ${formatLargeCount(instructions.head)}${flag}` : `${relative3}(${counts})${flag}`;
+  const relative4 = instructions.relative === null ? "" : `${formatPercent(instructions.relative, 2)} `;
+  return instructions.delta === 0 ? `= ${formatLargeCount(instructions.head)}${flag}` : `${relative4}(${counts})${flag}`;
 }
 function instructionCaveats(comparison) {
   const counts = /* @__PURE__ */ new Map();
@@ -32965,13 +32987,13 @@ function instructionCaveats(comparison) {
 function memoryText(metric) {
   if (metric === void 0) return "\u2014";
   if (metric.delta === 0) return formatBytes(metric.head);
-  const relative3 = metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`;
-  return `${formatBytes(metric.delta, true)}${relative3}`;
+  const relative4 = metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`;
+  return `${formatBytes(metric.delta, true)}${relative4}`;
 }
 function capturedText(allocations) {
-  const share = (captured, peak) => peak > 0 ? `${Math.round(100 * Math.min(captured, peak) / peak)}%` : "all";
-  const head = share(allocations.captured.head, allocations.peak.head);
-  const base = share(allocations.captured.base, allocations.peak.base);
+  const share2 = (captured, peak) => peak > 0 ? `${Math.round(100 * Math.min(captured, peak) / peak)}%` : "all";
+  const head = share2(allocations.captured.head, allocations.peak.head);
+  const base = share2(allocations.captured.base, allocations.peak.base);
   return `the lines explain ${head} of the peak${base === head ? "" : ` (base ${base})`}`;
 }
 function memoryNotes(allocations) {
@@ -33059,9 +33081,9 @@ function renderRunSummary(results, colour) {
     let processes = "\u2014";
     if (bench.timing !== null) {
       const perProcess = processTimes(bench);
-      const relative3 = relativeSpread(perProcess);
+      const relative4 = relativeSpread(perProcess);
       time3 = perProcess.length > 0 ? formatDuration(median(perProcess)) : "\u2014";
-      spread = Number.isFinite(relative3) ? `\xB1${formatPercent(relative3 / 2).slice(1)}` : "\u2014";
+      spread = Number.isFinite(relative4) ? `\xB1${formatPercent(relative4 / 2).slice(1)}` : "\u2014";
       processes = `${bench.timing.processes.length}\xD7${bench.timing.processes[0]?.cpu.length ?? 0}`;
     }
     const memory = bench.memory;
@@ -33192,36 +33214,229 @@ function lineRow(l, colour) {
   ];
 }
 
-// src/cli/progress.ts
-function createProgress(stream, colour, label = "") {
-  const live = stream.isTTY === true;
+// src/core/progress.ts
+function initialProgress() {
+  return { started: null, total: null, plan: null, pass: null, ended: [], finished: 0, finishedAt: null, statuses: {}, round: null, elapsed: null };
+}
+function endPass(state, now) {
+  if (state.pass === null) return state;
+  return { ...state, pass: null, ended: [...state.ended, { pass: state.pass.pass, seconds: now - state.pass.started }] };
+}
+function advanceProgress(state, event, now) {
+  const started = state.started ?? now;
+  switch (event.event) {
+    case "collected":
+      return { ...state, started, total: event.count };
+    case "plan":
+      return { ...state, started, plan: { passes: [...event.passes], isolate: event.isolate } };
+    case "pass": {
+      const side = event.side ?? null;
+      const current = state.pass;
+      if (current !== null && current.pass === event.pass) {
+        const begun = current.begun + 1;
+        return {
+          ...state,
+          pass: { ...current, begun, workers: Math.max(current.workers, begun), before: current.before + current.done, step: event.step, steps: event.steps, side, count: event.count, done: 0 }
+        };
+      }
+      const sides2 = side !== null && event.pass !== "calibrate" ? 2 : 1;
+      const pass = { pass: event.pass, workers: event.steps * sides2, started: now, begun: 1, before: 0, step: event.step, steps: event.steps, side, count: event.count, done: 0, latest: now };
+      return { ...endPass(state, now), started, pass };
+    }
+    case "progress": {
+      const current = state.pass;
+      if (current === null || current.pass !== event.pass) return state;
+      return { ...state, pass: { ...current, done: Math.min(event.done, current.count), latest: now } };
+    }
+    case "done":
+      return { ...state, started, finished: state.finished + 1, finishedAt: now, statuses: { ...state.statuses, [event.status]: (state.statuses[event.status] ?? 0) + 1 } };
+    case "round":
+      return { ...state, started, round: { round: event.round, rounds: event.rounds } };
+    case "finished":
+      return { ...endPass(state, now), elapsed: event.elapsed };
+  }
+}
+function pace(done, spent, left, since) {
+  if (done <= 0) return null;
+  if (left <= 0) return 0;
+  const each = spent / done;
+  return Math.max(each * (left - 1), each * left - since);
+}
+function progressSnapshot(state, now) {
+  const elapsed = state.started === null ? 0 : now - state.started;
+  const isolate = state.plan?.isolate === true;
+  const current = state.pass;
+  let pass = null;
+  let next = [];
+  if (current !== null) {
+    const done = current.before + current.done;
+    const total = current.before + current.count * (current.workers - current.begun + 1);
+    const remaining2 = pace(done, current.latest - current.started, total - done, now - current.latest);
+    pass = { name: current.pass, step: current.step, steps: current.steps, side: current.side, done, total, elapsed: now - current.started, remaining: remaining2 };
+    const passes = state.plan?.passes ?? [];
+    const at2 = passes.indexOf(current.pass);
+    next = at2 === -1 ? [] : passes.slice(at2 + 1);
+  }
+  let remaining = null;
+  if (isolate && state.total !== null && state.started !== null && state.finishedAt !== null) {
+    remaining = pace(state.finished, state.finishedAt - state.started, state.total - state.finished, now - state.finishedAt);
+  } else if (!isolate && pass !== null && next.length === 0) {
+    remaining = pass.remaining;
+  }
+  return { elapsed, total: state.total, finished: state.finished, pass, next, isolate, remaining };
+}
+var PLAIN_INTERVAL_SECONDS = 30;
+var LIVE_INTERVAL_SECONDS = 0.2;
+function progressDue(before, event, shown, now, interval) {
+  const isolate = before.plan?.isolate === true;
+  const due = shown === null || now - shown >= interval;
+  switch (event.event) {
+    case "pass":
+      return isolate ? due : before.pass === null || before.pass.pass !== event.pass || due;
+    case "progress":
+      return due;
+    case "done":
+      return isolate && due;
+    case "collected":
+    case "plan":
+    case "round":
+    case "finished":
+      return false;
+  }
+}
+function endedPass(before, after) {
+  return after.ended.length > before.ended.length ? after.ended[after.ended.length - 1] ?? null : null;
+}
+
+// src/report/progress.ts
+var PASS_LABELS = {
+  value: "value",
+  calibrate: "calibration",
+  timing: "timing",
+  instructions: "instructions",
+  profile: "cProfile",
+  memory: "tracemalloc"
+};
+function passLabel(pass) {
+  return PASS_LABELS[pass];
+}
+function formatClock(seconds2) {
+  const whole = Math.max(0, Math.round(seconds2));
+  if (whole < 60) return `${whole} s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, "0")} s`;
+  const minutes = Math.round(whole / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+}
+function stepLabel(pass) {
+  if (pass.side !== null && pass.name === "timing") return `, round ${pass.step}/${pass.steps} (${pass.side})`;
+  if (pass.steps > 1) return `, process ${pass.step}/${pass.steps}`;
+  return "";
+}
+function progressLine(snapshot, label = "") {
   const prefix = label === "" ? "" : `${label} `;
-  const started = Date.now();
-  const elapsed = () => formatDuration((Date.now() - started) / 1e3);
+  const pass = snapshot.pass;
+  if (pass === null) {
+    const total = snapshot.total === null ? "" : `${snapshot.finished}/${snapshot.total} benchmarks \xB7 `;
+    return `${prefix}${total}${formatClock(snapshot.elapsed)}`;
+  }
+  const benchmark = snapshot.isolate && snapshot.total !== null ? `benchmark ${Math.min(snapshot.finished + 1, snapshot.total)}/${snapshot.total}, ` : "";
+  const parts = [`${prefix}${benchmark}${passLabel(pass.name)} pass${stepLabel(pass)}: ${pass.done}/${pass.total}`, formatClock(pass.elapsed)];
+  const following = snapshot.next.map(passLabel).join(", ");
+  const passLeft = pass.done >= pass.total ? null : pass.remaining;
+  const runLeft = pass.done >= pass.total && snapshot.next.length === 0 ? null : snapshot.remaining;
+  if (runLeft !== null && passLeft !== null && snapshot.next.length > 0) {
+    parts.push(`about ${formatClock(passLeft)} left in the pass, ${formatClock(runLeft)} in the run`);
+  } else if (runLeft !== null) {
+    parts.push(`about ${formatClock(runLeft)} left`);
+  } else if (passLeft !== null) {
+    parts.push(`about ${formatClock(passLeft)} left in the pass${following === "" ? "" : `; ${following} to follow`}`);
+  } else if (following !== "") {
+    parts.push(`${following} to follow`);
+  }
+  return parts.join(" \xB7 ");
+}
+function passEndLine(pass, seconds2, label = "") {
+  return `${label === "" ? "" : `${label} `}${passLabel(pass)} pass done in ${formatClock(seconds2)}`;
+}
+
+// src/cli/stderr-progress.ts
+var monotonic = () => performance.now() / 1e3;
+var LIVE_TICK_SECONDS = 1;
+var intervalTicker = (tick, seconds2) => {
+  const timer = setInterval(tick, seconds2 * 1e3);
+  timer.unref();
+  return () => clearInterval(timer);
+};
+var CLEAR = "\r\x1B[2K";
+function createProgress(stream, colour, label = "", options = {}) {
+  const clock = options.clock ?? monotonic;
+  const ticker = options.ticker ?? intervalTicker;
+  const live = stream.isTTY === true;
+  let stopTicking = null;
+  const prefix = label === "" ? "" : `${label} `;
+  const interval = live ? LIVE_INTERVAL_SECONDS : PLAIN_INTERVAL_SECONDS;
+  let state = initialProgress();
+  let shown = null;
+  let current = "";
+  const permanent = (line) => {
+    stream.write(live ? `${CLEAR}${line}
+${current}` : `${line}
+`);
+  };
+  const show = (line) => {
+    if (live) {
+      current = line;
+      stream.write(`${CLEAR}${line}`);
+    } else stream.write(`${line}
+`);
+  };
   return (event) => {
+    const now = clock();
+    const before = state;
+    state = advanceProgress(state, event, now);
+    const ended = endedPass(before, state);
+    if (ended !== null && state.plan?.isolate !== true) {
+      current = "";
+      permanent(passEndLine(ended.pass, ended.seconds, label));
+    }
     switch (event.event) {
       case "collected":
-        stream.write(`${prefix}${event.count} benchmark${event.count === 1 ? "" : "s"} found
-`);
-        break;
-      case "pass":
-        if (live) {
-          const step = event.steps > 1 ? ` ${event.step}/${event.steps}` : "";
-          stream.write(`\r\x1B[2K${prefix}${event.pass} pass${step} \xB7 ${event.count} benchmark${event.count === 1 ? "" : "s"} \xB7 ${elapsed()}`);
+        permanent(`${prefix}${event.count} benchmark${event.count === 1 ? "" : "s"} found`);
+        return;
+      case "done":
+        if (event.status !== "ok" && event.status !== "skipped") {
+          const status = paint(event.status, "red", colour);
+          permanent(`${prefix}[${event.index}/${event.count}] ${sanitize(event.id)} ${status} (${formatDuration(event.elapsed)})`);
         }
         break;
-      case "done": {
-        const status = event.status === "ok" ? paint("ok", "green", colour) : event.status === "skipped" ? paint("skipped", "dim", colour) : paint(event.status, "red", colour);
-        const line = `${prefix}[${event.index}/${event.count}] ${sanitize(event.id)} ${status} (${formatDuration(event.elapsed)})`;
-        stream.write(live ? `\r\x1B[2K${line}
-` : `${line}
+      case "finished": {
+        stopTicking?.();
+        stopTicking = null;
+        if (live) stream.write(CLEAR);
+        current = "";
+        if (options.quietFinish === true) return;
+        const tally = Object.entries(state.statuses).sort(([a2], [b]) => a2.localeCompare(b)).map(([status, count3]) => `${count3} ${status === "ok" ? paint("ok", "green", colour) : status === "skipped" ? paint("skipped", "dim", colour) : paint(status, "red", colour)}`).join(", ");
+        stream.write(`${prefix}finished in ${formatClock(event.elapsed)}${tally === "" ? "" : `: ${tally}`}
 `);
-        break;
+        return;
       }
-      case "finished":
-        stream.write(`${prefix}finished in ${formatDuration(event.elapsed)}
-`);
+      case "plan":
+      case "pass":
+      case "progress":
+      case "round":
         break;
+    }
+    if (progressDue(before, event, shown, now, interval)) {
+      shown = now;
+      show(progressLine(progressSnapshot(state, now), label));
+    }
+    if (live && stopTicking === null && state.pass !== null) {
+      stopTicking = ticker(() => {
+        const at2 = clock();
+        if (state.pass === null || shown !== null && at2 - shown < LIVE_TICK_SECONDS) return;
+        shown = at2;
+        show(progressLine(progressSnapshot(state, at2), label));
+      }, LIVE_TICK_SECONDS);
     }
   };
 }
@@ -33231,7 +33446,7 @@ var UsageError = class extends Error {
   name = "UsageError";
 };
 
-// src/cli/run.ts
+// src/cli/run-command.ts
 var DEFAULT_OUT = ".profgate";
 var RUN_OPTIONS = {
   out: { type: "string" },
@@ -33352,7 +33567,7 @@ async function measure(values, settings, out, context, onEvent) {
   return runShard({ cwd: context.cwd, out, settings, shard, run: null, runner: hostname3(), baseline, onEvent });
 }
 
-// src/cli/compare.ts
+// src/cli/compare-command.ts
 import { writeFile as writeFile4, mkdir as mkdir3 } from "node:fs/promises";
 import { dirname as dirname2, resolve as resolve3 } from "node:path";
 
@@ -33814,9 +34029,9 @@ function diffFlame(base, head, pairs, time3, limits = TREE_LIMITS) {
         self = total * (graphs.base.own[b] ?? 0) / split.denominator;
         for (const e of split.edges) {
           const g = graphs.base.callee[e] ?? 0;
-          const share = total * (graphs.base.edgeCumulative[e] ?? 0) / split.denominator;
+          const share2 = total * (graphs.base.edgeCumulative[e] ?? 0) / split.denominator;
           const headCallee = headOf[g] ?? -1;
-          if (share > floor && (headCallee === -1 || edgeBetween(graphs.head, h2, headCallee) === -1)) candidates.push({ fn: entry(headCallee, g), frame: i2, time: share });
+          if (share2 > floor && (headCallee === -1 || edgeBetween(graphs.head, h2, headCallee) === -1)) candidates.push({ fn: entry(headCallee, g), frame: i2, time: share2 });
         }
       }
     }
@@ -33828,8 +34043,8 @@ function diffFlame(base, head, pairs, time3, limits = TREE_LIMITS) {
   }
   for (let r = 0; r < graphs.base.count; r++) {
     const headRoot = headOf[r] ?? -1;
-    const share = graphs.base.cumulative[r] ?? 0;
-    if (isRoot(graphs.base, r) && share > floor && (headRoot === -1 || !isRoot(graphs.head, headRoot))) candidates.push({ fn: entry(headRoot, r), frame: -1, time: share });
+    const share2 = graphs.base.cumulative[r] ?? 0;
+    if (isRoot(graphs.base, r) && share2 > floor && (headRoot === -1 || !isRoot(graphs.head, headRoot))) candidates.push({ fn: entry(headRoot, r), frame: -1, time: share2 });
   }
   candidates.sort((a2, b) => b.time - a2.time);
   const vanished = candidates.slice(0, VANISHED_LIMIT).map((c3) => {
@@ -34634,7 +34849,6 @@ function toAlignment(value) {
 }
 
 // src/report/markdown.ts
-var COMMENT_LIMIT = 65536;
 function reportMarker(key = "profgate") {
   return `<!-- profgate:report ${escapeText(key).replace(/--/g, "")} -->`;
 }
@@ -34678,13 +34892,13 @@ function functionRows(context, functions, total) {
   return functions.map((f) => {
     const presence = f.presence === "new" ? " \u{1F195}" : f.presence === "gone" ? " (gone)" : "";
     const perCall = (side) => side === null ? "\u2014" : formatDuration(side);
-    const share = total !== 0 ? formatPercent(f.delta / total, 0) : "\u2014";
+    const share2 = total !== 0 ? formatPercent(f.delta / total, 0) : "\u2014";
     return [
       `${code2(f.name)}${presence}<br>${location2(context, f.file, f.line)}`,
       `${formatCount(f.calls.base)} \u2192 ${formatCount(f.calls.head)}`,
       `${perCall(f.per_call.base)} \u2192 ${perCall(f.per_call.head)}`,
       `${formatDuration(f.time.base)} \u2192 ${formatDuration(f.time.head)}`,
-      `${signedDuration(f.delta)} (${share})`,
+      `${signedDuration(f.delta)} (${share2})`,
       explainChange(f)
     ];
   });
@@ -34854,7 +35068,7 @@ function largestFitting(high, fits) {
   return lo;
 }
 function renderMarkdown(comparison, context = {}) {
-  const limit = context.limit ?? COMMENT_LIMIT;
+  const limit = context.limit ?? Number.POSITIVE_INFINITY;
   const budget = {
     details: { functions: 10, external: 5, lines: 8 },
     detailed: Number.MAX_SAFE_INTEGER,
@@ -34910,7 +35124,10 @@ function renderMarkdown(comparison, context = {}) {
   return text3;
 }
 
-// src/cli/compare.ts
+// src/adapters/github-limits.ts
+var COMMENT_LIMIT = 65536;
+
+// src/cli/compare-command.ts
 var COMPARE_OPTIONS = {
   markdown: { type: "string" },
   html: { type: "string" },
@@ -34928,7 +35145,7 @@ Prints a verdict per benchmark and, for each regressed one, the functions that g
 allocate more. Thresholds come from [tool.profgate] in ./pyproject.toml; flags win.
 
 Options:
-  --markdown FILE          also write the report as Markdown (the PR comment)
+  --markdown FILE          also write the report as Markdown, the PR comment as posted (within GitHub's size limit)
   --html FILE              also write the report as one self-contained HTML page (every table, no size limit)
   --json FILE              also write the full comparison as JSON (docs/comparison-schema.md)
   --time-threshold PCT     a slowdown must exceed this to regress (default 5)
@@ -34958,7 +35175,7 @@ function thresholdFlags(values) {
   return flags;
 }
 async function reportComparison(comparison, values, context, results) {
-  if (typeof values.markdown === "string") await writeOut(resolve3(context.cwd, values.markdown), renderMarkdown(comparison));
+  if (typeof values.markdown === "string") await writeOut(resolve3(context.cwd, values.markdown), renderMarkdown(comparison, { limit: COMMENT_LIMIT }));
   if (typeof values.html === "string") await writeOut(resolve3(context.cwd, values.html), renderHtml(comparison, {}, results));
   if (typeof values.json === "string") await writeOut(resolve3(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}
 `);
@@ -34983,7 +35200,7 @@ async function compareCommand(values, positionals, context) {
   return reportComparison(comparison, values, context, { base, head });
 }
 
-// src/cli/demo.ts
+// src/cli/demo-command.ts
 import { existsSync as existsSync2 } from "node:fs";
 import { cp, mkdir as mkdir4, rm as rm2, writeFile as writeFile5 } from "node:fs/promises";
 import { dirname as dirname3, join as join4, relative as relative2, resolve as resolve4, sep } from "node:path";
@@ -35034,7 +35251,7 @@ async function demoCommand(values, _positionals, context) {
   const head = await runHarness({ cwd: sides2.head, out: "results", settings, onEvent: quiet ? void 0 : createProgress(context.stderr, context.colour, "head") });
   const comparison = compare(base.results, head.results, { mode: "separate", thresholds: thresholdConfig(project, {}) });
   const report = join4(out, "report.md");
-  await writeFile5(report, renderMarkdown(comparison));
+  await writeFile5(report, renderMarkdown(comparison, { limit: COMMENT_LIMIT }));
   const page = join4(out, "report.html");
   await writeFile5(page, renderHtml(comparison, {}, { base: base.results, head: head.results }));
   await writeFile5(join4(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
@@ -35055,12 +35272,12 @@ ${renderComparison(comparison, context.colour)}
   return 0;
 }
 
-// src/cli/ab.ts
+// src/cli/ab-command.ts
 import { existsSync as existsSync4 } from "node:fs";
 import { mkdir as mkdir5, writeFile as writeFile6 } from "node:fs/promises";
 import { join as join7, resolve as resolve5 } from "node:path";
 
-// src/adapters/ab.ts
+// src/usecases/interleaved.ts
 import { randomInt } from "node:crypto";
 import { mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
@@ -35238,7 +35455,7 @@ var Git = class _Git {
   }
 };
 
-// src/cli/ab.ts
+// src/cli/ab-command.ts
 var DEFAULT_AB_OUT = ".profgate/ab";
 var AB_OPTIONS = {
   out: { type: "string" },
@@ -35310,28 +35527,32 @@ function joinPasses(timed, passes) {
     benchmarks: timed.benchmarks.map((b) => withPasses(b, byId.get(b.id)))
   };
 }
-function interleavedProgress(stream) {
+function interleavedProgress(stream, colour, options = {}) {
   const live = stream.isTTY === true;
+  let rounds = null;
   return (event) => {
     switch (event.event) {
-      case "collected":
-        break;
       case "batch":
         stream.write(`interleaved: ${event.rounds} rounds of ${event.ids === null ? "every benchmark" : `${event.ids.length} undecided benchmark${event.ids.length === 1 ? "" : "s"}`}
 `);
-        break;
-      case "round":
-        if (live) stream.write(`\r\x1B[2Kround ${event.round}/${event.rounds}`);
+        rounds = createProgress(stream, colour, "", { ...options, quietFinish: true });
         break;
       case "look":
+        rounds = null;
         stream.write(
           `${live ? "\r\x1B[2K" : ""}look ${event.look}/${event.maxLooks} after ${event.rounds} rounds: ${event.undecided} undecided (${formatDuration(event.elapsed)})
 `
         );
         break;
-      case "pass":
-      case "done":
+      case "collected":
+        break;
       case "finished":
+      case "plan":
+      case "pass":
+      case "progress":
+      case "done":
+      case "round":
+        rounds?.(event);
         break;
     }
   };
@@ -35384,7 +35605,7 @@ async function abCommand(values, positionals, context) {
       maxRounds,
       budgetSeconds,
       commits,
-      onEvent: stderr === void 0 ? void 0 : interleavedProgress(stderr)
+      onEvent: stderr === void 0 ? void 0 : interleavedProgress(stderr, context.colour)
     });
     if (run.head.benchmarks.length === 0 && run.base.benchmarks.length === 0) {
       throw new UsageError(`no benchmarks found in ${settings.paths.join(", ")} of either version: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker`);
@@ -35418,9 +35639,56 @@ async function abCommand(values, positionals, context) {
   }
 }
 
-// src/cli/merge.ts
-import { cp as cp2, mkdir as mkdir6, stat as stat2, writeFile as writeFile7 } from "node:fs/promises";
-import { join as join8, resolve as resolve6 } from "node:path";
+// src/cli/merge-command.ts
+import { join as join9, resolve as resolve6 } from "node:path";
+
+// src/usecases/results-folder.ts
+import { cp as cp2, mkdir as mkdir6, readdir, stat as stat2, writeFile as writeFile7 } from "node:fs/promises";
+import { dirname as dirname4, join as join8, relative as relative3 } from "node:path";
+var RESULTS_FILE = "results.json";
+var CONFIRMATIONS_FILE = "confirmations.json";
+var PROFILES_DIR = "profiles";
+async function isDirectory(path6) {
+  try {
+    return (await stat2(path6)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+async function readResultsFolder(path6, refused) {
+  const dir = await isDirectory(path6) ? path6 : dirname4(path6);
+  const results = await readResults(path6);
+  try {
+    return { dir, results, confirmations: await readConfirmations(join8(dir, CONFIRMATIONS_FILE)) };
+  } catch (error62) {
+    if (!(error62 instanceof ResultsError) || refused === void 0) throw error62;
+    refused(error62);
+    return { dir, results, confirmations: null };
+  }
+}
+async function writeConfirmations(dir, confirmations) {
+  if (confirmations.sessions.length === 0 && confirmations.skipped.length === 0) return;
+  await writeFile7(join8(dir, CONFIRMATIONS_FILE), `${JSON.stringify(confirmations)}
+`);
+}
+async function mergeResultsFolders(shards, out, options = {}) {
+  const results = mergeShards(
+    shards.map((s) => ({ label: s.label, results: s.folder.results })),
+    options
+  );
+  const confirmations = mergeConfirmations(shards.flatMap((s) => s.folder.confirmations === null ? [] : [s.folder.confirmations]));
+  await mkdir6(out, { recursive: true });
+  await writeFile7(join8(out, RESULTS_FILE), `${JSON.stringify(results)}
+`);
+  for (const { folder } of shards) {
+    const profiles = join8(folder.dir, PROFILES_DIR);
+    if (await isDirectory(profiles)) await cp2(profiles, join8(out, PROFILES_DIR), { recursive: true });
+  }
+  await writeConfirmations(out, confirmations);
+  return { results, confirmations };
+}
+
+// src/cli/merge-command.ts
 var MERGE_OPTIONS = {
   out: { type: "string" }
 };
@@ -35438,40 +35706,16 @@ Options:
 
 Exit codes: 0 merged, 2 usage or input error (a missing, duplicated or mismatched shard, an invalid file).
 `;
-async function isDirectory(path6) {
-  try {
-    return (await stat2(path6)).isDirectory();
-  } catch {
-    return false;
-  }
-}
 async function mergeCommand(values, positionals, context) {
   if (typeof values.out !== "string") throw new UsageError("--out DIR is required: the directory to write the merged results to");
   if (positionals.length === 0) throw new UsageError("expected the shards' directories (what profgate run --shard I/N --out DIR wrote), got none");
-  const inputs = [];
-  const confirmations = [];
-  const dirs = [];
-  for (const given of positionals) {
-    const path6 = resolve6(context.cwd, given);
-    const dir = await isDirectory(path6) ? path6 : resolve6(path6, "..");
-    inputs.push({ label: given, results: await readResults(path6) });
-    const confirmed = await readConfirmations(join8(dir, "confirmations.json"));
-    if (confirmed !== null) confirmations.push(confirmed);
-    dirs.push(dir);
-  }
-  const merged = mergeShards(inputs);
+  const shards = [];
+  for (const given of positionals) shards.push({ label: given, folder: await readResultsFolder(resolve6(context.cwd, given)) });
   const out = resolve6(context.cwd, values.out);
-  await mkdir6(out, { recursive: true });
-  for (const dir of dirs) {
-    if (await isDirectory(join8(dir, "profiles"))) await cp2(join8(dir, "profiles"), join8(out, "profiles"), { recursive: true });
-  }
-  await writeFile7(join8(out, "results.json"), `${JSON.stringify(merged)}
-`);
-  if (confirmations.length > 0) await writeFile7(join8(out, "confirmations.json"), `${JSON.stringify(mergeConfirmations(confirmations))}
-`);
-  context.stdout.write(`${renderRunSummary(merged, context.colour)}
+  const merged = await mergeResultsFolders(shards, out);
+  context.stdout.write(`${renderRunSummary(merged.results, context.colour)}
 
-Merged ${inputs.length} shards: ${join8(out, "results.json")}
+Merged ${shards.length} shards: ${join9(out, RESULTS_FILE)}
 `);
   return 0;
 }

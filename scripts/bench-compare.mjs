@@ -7,7 +7,7 @@ import { loadCore } from "./load-core.mjs";
 const { values } = parseArgs({ options: { benchmarks: { type: "string", default: "500" }, functions: { type: "string", default: "2000" } } });
 const BENCHMARKS = Number(values.benchmarks);
 const FUNCTIONS = Number(values.functions);
-const { compare, parseResults } = await loadCore();
+const { compare, parseResults, builders } = await loadCore();
 
 // A deterministic generator (mulberry32), so every run compares the same documents.
 function random(seed) {
@@ -29,40 +29,21 @@ function results(seed, slowdown) {
     for (let f = 0; f < FUNCTIONS; f++) {
       const builtin = f % 5 === 4;
       const own = (1 + rand()) * 1e-6 * (f === 1 ? slow : 1);
-      functions.push({
-        file: builtin ? "~" : `src/pkg/module${f % 40}.py`,
-        line: builtin ? 0 : 10 + f,
-        name: builtin ? `<built-in method m${f}>` : `function_${f}`,
-        calls: 1 + (f % 7),
-        primitive_calls: 1 + (f % 7),
-        own_time: own,
-        cumulative_time: own * 2,
-      });
-      if (f > 0) edges.push({ caller: Math.floor((f - 1) / 3), callee: f, calls: 1 + (f % 7), primitive_calls: 1 + (f % 7), own_time: own, cumulative_time: own * 2 });
+      const name = builtin ? `<built-in method m${f}>` : `function_${f}`;
+      functions.push(builtin ? builders.builtin(name, 1 + (f % 7), own) : builders.fn(name, 1 + (f % 7), own, own * 2, { file: `src/pkg/module${f % 40}.py`, line: 10 + f }));
+      if (f > 0) edges.push(builders.edge(functions[Math.floor((f - 1) / 3)].name, name, 1 + (f % 7), own, own * 2));
     }
-    const lines = Array.from({ length: 50 }, (_, l) => ({ file: `src/pkg/module${l}.py`, line: l + 1, function: `function_${l}`, source: `x = [0] * ${l}`, size: 1000 * (l + 1) * slow, count: l + 1 }));
-    benchmarks.push({
-      id: `benchmarks/bench_${b % 20}.py::bench_${b}`,
-      file: `benchmarks/bench_${b % 20}.py`,
-      name: `bench_${b}`,
-      params: {},
-      clock: "cpu",
-      status: "ok",
-      failure: null,
-      output: "",
-      timing: { loops: 100, warmups: 1, processes: Array.from({ length: 10 }, () => ({ cpu: Array.from({ length: 5 }, () => 1e-3 * slow * (1 + rand() * 0.02)), wall: Array.from({ length: 5 }, () => 1e-3 * slow * (1 + rand() * 0.02)) })) },
-      profile: { iterations: 5, warmups: 1, total_time: functions.reduce((s, f) => s + f.own_time, 0), functions, edges, pstats: null },
-      memory: { warmups: 1, peak: lines.reduce((s, l) => s + l.size, 0), peak_captured: lines.reduce((s, l) => s + l.size, 0), at_peak: lines, retained: 0, retained_blocks: 0, retained_lines: [] },
-    });
+    const lines = Array.from({ length: 50 }, (_, l) => builders.line(`src/pkg/module${l}.py`, l + 1, `function_${l}`, `x = [0] * ${l}`, 1000 * (l + 1) * slow, l + 1));
+    const samples = () => Array.from({ length: 5 }, () => 1e-3 * slow * (1 + rand() * 0.02));
+    benchmarks.push(
+      builders.bench(`benchmarks/bench_${b % 20}.py::bench_${b}`, {
+        timing: { loops: 100, warmups: 1, processes: Array.from({ length: 10 }, () => ({ cpu: samples(), wall: samples() })) },
+        profile: builders.profile(functions, edges),
+        memory: builders.memory(lines.reduce((s, l) => s + l.size, 0), 0, lines),
+      }),
+    );
   }
-  const environment = {
-    python: { version: "3.11.7", implementation: "CPython", build: "", compiler: "" },
-    platform: { system: "Linux", release: "", machine: "x86_64", cpu_model: "", cpu_count: 2 },
-    git: null,
-    tool_version: "0.1.0",
-  };
-  const settings = { paths: ["benchmarks"], pythonpath: [], filter: null, processes: 10, values: 5, warmups: 1, min_time: 0.02, timeout: 60, gc: false, hash_seed: 0, profile_iterations: 5, profile_warmups: 1, memory_warmups: 1 };
-  return { schema: "profgate/results", schema_version: 1, created: "2026-01-01T00:00:00Z", environment, settings, benchmarks };
+  return builders.results(benchmarks, { python: "3.11.7", settings: { values: 5 } });
 }
 
 const base = results(1, 1);

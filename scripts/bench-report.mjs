@@ -104,40 +104,22 @@ function makeProfile(count, slower) {
   };
 }
 
-function results(benchmarks, scale) {
-  return {
-    schema: "profgate/results",
-    schema_version: 1,
-    created: "2026-01-01T00:00:00Z",
-    environment: {
-      python: { version: "3.11.2", implementation: "CPython", build: "main", compiler: "GCC" },
-      platform: { system: "Linux", release: "6.1", machine: "x86_64", cpu_model: "bench", cpu_count: 2 },
-      git: null,
-      tool_version: "bench",
-    },
-    settings: {
-      paths: ["benchmarks"], pythonpath: [], filter: null, processes: 10, values: 5, warmups: 1, min_time: 0.02, timeout: 60,
-      gc: false, hash_seed: 0, profile_iterations: 5, profile_warmups: 1, memory_warmups: 1,
-    },
-    benchmarks: benchmarks.map((profile, b) => ({
-      id: `benchmarks/bench_big.py::bench_big[case=${b}]`,
-      file: "benchmarks/bench_big.py",
-      name: "bench_big",
-      params: { case: b },
-      clock: "cpu",
-      status: "ok",
-      failure: null,
-      output: "",
-      timing: { loops: 10, warmups: 1, processes: Array.from({ length: 10 }, (_, p) => ({ cpu: [0.01 * scale * (1 + 0.004 * p)], wall: [0.01 * scale * (1 + 0.004 * p)] })) },
-      profile,
-      memory: null,
-    })),
-  };
+function results(profiles, scale) {
+  return builders.results(
+    profiles.map((profile, b) =>
+      builders.bench(`benchmarks/bench_big.py::bench_big[case=${b}]`, {
+        params: { case: b },
+        timing: { loops: 10, warmups: 1, processes: Array.from({ length: 10 }, (_, p) => ({ cpu: [0.01 * scale * (1 + 0.004 * p)], wall: [0.01 * scale * (1 + 0.004 * p)] })) },
+        profile,
+      }),
+    ),
+    { settings: { values: 5 } },
+  );
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const { compare, renderHtml } = await loadCore();
+const { compare, renderHtml, builders } = await loadCore();
 const slower = new Map(Array.from({ length: 12 }, (_, k) => [37 + k * 131, 6]));
 const base = results(Array.from({ length: BENCHMARKS }, () => makeProfile(FUNCTIONS, new Map())), 1);
 const head = results(Array.from({ length: BENCHMARKS }, () => makeProfile(FUNCTIONS, slower)), 1.3);

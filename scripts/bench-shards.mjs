@@ -17,7 +17,7 @@ const { values } = parseArgs({
 const SHARDS = Number(values.shards);
 const BENCHMARKS = Number(values.benchmarks);
 const FUNCTIONS = Number(values.functions);
-const { compare, parseResults, mergeShards } = await loadCore();
+const { compare, parseResults, mergeShards, builders } = await loadCore();
 
 // A deterministic generator (mulberry32), so every run measures the same documents.
 function random(seed) {
@@ -37,50 +37,25 @@ function benchmark(b, rand, slow) {
     const kind = f % 5 === 4 ? "builtin" : f % 7 === 3 ? "stdlib" : "project";
     const own = (1 + rand()) * 1e-6 * (f === 1 ? slow : 1);
     const calls = 1 + (f % 7);
-    functions.push({
-      file: kind === "builtin" ? "~" : kind === "stdlib" ? `<stdlib>/json/module${f % 9}.py` : `src/pkg/module${f % 40}.py`,
-      line: kind === "builtin" ? 0 : 10 + f,
-      name: kind === "builtin" ? `<built-in method m${f % 60}>` : `function_${f}`,
-      calls,
-      primitive_calls: calls,
-      own_time: own,
-      cumulative_time: own * 2,
-    });
-    if (f > 0) edges.push({ caller: Math.floor((f - 1) / 3), callee: f, calls, primitive_calls: calls, own_time: own, cumulative_time: own * 2 });
-    if (f > 2 && f % 2 === 0) edges.push({ caller: Math.floor((f - 2) / 4), callee: f, calls: 1, primitive_calls: 1, own_time: own / 2, cumulative_time: own });
+    // Builtins are shared by name across call sites, as pstats keys them: edges name functions by index.
+    const name = kind === "builtin" ? `<built-in method m${f % 60}>` : `function_${f}`;
+    if (kind === "builtin") functions.push(builders.builtin(name, calls, own));
+    else functions.push(builders.fn(name, calls, own, own * 2, { file: kind === "stdlib" ? `<stdlib>/json/module${f % 9}.py` : `src/pkg/module${f % 40}.py`, line: 10 + f }));
+    if (f > 0) edges.push(builders.edge(Math.floor((f - 1) / 3), f, calls, own, own * 2));
+    if (f > 2 && f % 2 === 0) edges.push(builders.edge(Math.floor((f - 2) / 4), f, 1, own / 2, own));
   }
-  const lines = Array.from({ length: 40 }, (_, l) => ({ file: `src/pkg/module${l}.py`, line: l + 1, function: `function_${l}`, source: `buffer = [0] * ${l * 100}`, size: 1000 * (l + 1) * slow, count: l + 1 }));
+  const lines = Array.from({ length: 40 }, (_, l) => builders.line(`src/pkg/module${l}.py`, l + 1, `function_${l}`, `buffer = [0] * ${l * 100}`, 1000 * (l + 1) * slow, l + 1));
   const time = () => Array.from({ length: 5 }, () => 1e-3 * slow * (1 + rand() * 0.02));
-  return {
-    id: `benchmarks/bench_${b % 50}.py::bench_${b}`,
-    file: `benchmarks/bench_${b % 50}.py`,
-    name: `bench_${b}`,
-    params: {},
-    clock: "cpu",
-    status: "ok",
-    failure: null,
-    output: "",
+  return builders.bench(`benchmarks/bench_${b % 50}.py::bench_${b}`, {
     timing: { loops: 100, warmups: 1, processes: Array.from({ length: 10 }, () => ({ cpu: time(), wall: time() })) },
-    profile: { iterations: 5, warmups: 1, total_time: functions.reduce((s, f) => s + f.own_time, 0), functions, edges, pstats: `profiles/bench_${b}.pstats` },
-    memory: { warmups: 1, peak: lines.reduce((s, l) => s + l.size, 0), peak_captured: lines.reduce((s, l) => s + l.size, 0), at_peak: lines, retained: 0, retained_blocks: 0, retained_lines: lines.slice(0, 5) },
-  };
+    profile: { ...builders.profile(functions, edges), pstats: `profiles/bench_${b}.pstats` },
+    memory: builders.memory(lines.reduce((s, l) => s + l.size, 0), 0, lines, lines.slice(0, 5)),
+  });
 }
 
 function document(benchmarks, shard) {
-  return {
-    schema: "profgate/results",
-    schema_version: 1,
-    created: "2026-01-01T00:00:00Z",
-    environment: {
-      python: { version: "3.12.3", implementation: "CPython", build: "", compiler: "" },
-      platform: { system: "Linux", release: "", machine: "x86_64", cpu_model: "", cpu_count: 4 },
-      git: { commit: "a".repeat(40), branch: "feature", dirty: false },
-      tool_version: "0.1.0",
-    },
-    settings: { paths: ["benchmarks"], pythonpath: [], filter: null, processes: 10, values: 5, warmups: 1, min_time: 0.02, timeout: 60, gc: false, hash_seed: 0, isolate: false, profile_iterations: 5, profile_warmups: 1, memory_warmups: 1 },
-    ...(shard === undefined ? {} : { shard }),
-    benchmarks,
-  };
+  const results = builders.results(benchmarks, { python: "3.12.3", commit: "a".repeat(40), settings: { values: 5 } });
+  return { ...results, environment: { ...results.environment, git: { commit: "a".repeat(40), branch: "feature", dirty: false } }, ...(shard === undefined ? {} : { shard }) };
 }
 
 const timed = async (f) => {

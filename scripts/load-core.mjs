@@ -1,5 +1,5 @@
 // Bundles src/core (and the HTML renderer) on the fly so benchmark scripts call the same code the CLI and the Action
-// use.
+// use, and build their synthetic results with the same builders as the unit tests.
 import { build } from "esbuild";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,13 +8,16 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Imports compare, parseResults and mergeShards from src/core and renderHtml, bundled to a temporary ES module. */
+/**
+ * Imports compare, parseResults and mergeShards from src/core, renderHtml, and the result builders of
+ * test/support/builders.ts as `builders`, bundled to a temporary ES module.
+ */
 export async function loadCore() {
   const outfile = join(tmpdir(), `profgate-core-${process.pid}.mjs`);
   await build({
     stdin: {
       contents:
-        'export { compare } from "./src/core/compare.ts"; export { parseResults } from "./src/core/results.ts"; export { mergeShards } from "./src/core/shards.ts"; export { renderHtml } from "./src/report/html.ts";',
+        'export { compare } from "./src/core/compare.ts"; export { parseResults } from "./src/core/results.ts"; export { mergeShards } from "./src/core/shards.ts"; export { renderHtml } from "./src/report/html.ts"; export * as builders from "./test/support/builders.ts";',
       resolveDir: root,
       loader: "ts",
     },

@@ -43,7 +43,7 @@ async function loadAb() {
   const outfile = join(root, "node_modules", ".cache", `profgate-noise-ab-${process.pid}.mjs`);
   await build({
     stdin: {
-      contents: 'export { runInterleaved } from "./src/adapters/ab.ts"; export { resolveRunSettings } from "./src/core/config.ts";',
+      contents: 'export { runInterleaved } from "./src/usecases/interleaved.ts"; export { resolveRunSettings } from "./src/core/config.ts";',
       resolveDir: root,
       loader: "ts",
     },

@@ -213,6 +213,8 @@ class Suite:
         self._finish([entry for entry in entries if entry["failure"] is not None], len(entries))
         self._finish([entry for entry in entries if "skipped" in entry], len(entries))
         runnable = [entry for entry in entries if _runnable(entry)]
+        planned = [name for name in ("value",) + tuple(self.settings.passes) if any(name in PASSES_OF[entry.get("kind", "time")] for entry in runnable)]
+        self.emit({"event": "plan", "passes": planned, "isolate": self.settings.isolate})
         for group in ([entry] for entry in runnable) if self.settings.isolate else [runnable]:
             for pass_name in ("value",) + tuple(self.settings.passes):
                 members = [entry for entry in group if _runnable(entry) and pass_name in PASSES_OF[entry.get("kind", "time")]]
@@ -323,7 +325,23 @@ class Suite:
         job = dict(job, suite=self.settings.suite)
         if self.settings.suite == "asv":
             job["root"] = self.settings.paths[0]
-        outcomes = self.manager.run_batch(job, specs, wrapper)
+        started = time.perf_counter()
+        over = []
+
+        def on_done(benchmark_id):
+            over.append(benchmark_id)
+            self.emit({
+                "event": "progress",
+                "pass": pass_name,
+                "step": step,
+                "steps": steps,
+                "done": len(over),
+                "count": len(entries),
+                "id": benchmark_id,
+                "elapsed": time.perf_counter() - started,
+            })
+
+        outcomes = self.manager.run_batch(job, specs, wrapper, on_done)
         passed = []
         for entry in entries:
             outcome = outcomes[entry["id"]]

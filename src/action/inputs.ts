@@ -1,35 +1,8 @@
 /** Every Action input, read once into one typed object; each error names the input and what it allows. */
 import * as core from "@actions/core";
-import type { ConfirmMode } from "./confirm.js";
-import { parseShardSpec, type ShardSpec } from "../core/shards.js";
+import { parseShardSpec } from "../core/shards.js";
 import { applyRunValues, applyThresholdValues, ConfigError, type RunSettings, type ThresholdSettings } from "../core/config.js";
-
-export type ActionMode = "run" | "comment" | "merge";
-
-export interface ActionInputs {
-  /**
-   * `run`: measure, upload, compare, report (with `shard`: measure one share and upload it, nothing more).
-   * `merge`: merge this run's shards, compare, report. `comment`: the fork-safe second stage, from a workflow_run event.
-   */
-  mode: ActionMode;
-  /** Measure only this shard of the suite (mode run); null: the whole suite. */
-  shard: ShardSpec | null;
-  /** Run settings given as inputs; they win over pyproject.toml's [tool.profgate]. */
-  run: Partial<RunSettings>;
-  /** Thresholds given as inputs; they win over pyproject.toml. */
-  thresholds: ThresholdSettings;
-  failOnRegression: boolean;
-  comment: boolean;
-  artifactName: string;
-  /** Where baselines come from; null: the repository's default branch. */
-  baselineBranch: string | null;
-  token: string;
-  workingDirectory: string;
-  /** Which artifact verdicts to confirm on this runner, base and head interleaved. */
-  confirm: ConfirmMode;
-  /** Shell command run in the base and head trees before confirming. */
-  setup: string | null;
-}
+import type { ActionInputs } from "./types.js";
 
 const ARTIFACT_NAME = /^[^"<>|*?\\/:\r\n]{1,200}$/;
 

@@ -1,42 +1,7 @@
 /** What the runner tells the Action about this run: environment variables and the event payload, read once. */
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-
-export interface PullRequestEvent {
-  number: number;
-  baseSha: string;
-  baseRef: string;
-  headSha: string;
-}
-
-export interface WorkflowRunEvent {
-  id: number;
-  workflowId: number;
-  event: string;
-  headSha: string;
-  headBranch: string;
-  /** Owner login of the head repository (a fork's owner for fork PRs). */
-  headOwner: string | null;
-}
-
-export interface Runner {
-  eventName: string;
-  owner: string;
-  repo: string;
-  sha: string;
-  runId: number;
-  serverUrl: string;
-  apiUrl: string;
-  /** The workflow file of this run (`profgate.yml`), from GITHUB_WORKFLOW_REF. */
-  workflowFile: string | null;
-  defaultBranch: string | null;
-  pullRequest: PullRequestEvent | null;
-  workflowRun: WorkflowRunEvent | null;
-  tempDir: string;
-  runUrl: string;
-  /** The machine's name (RUNNER_NAME), recorded on what it measures in a sharded run. */
-  runnerName: string | null;
-}
+import type { PullRequestEvent, Runner, WorkflowRunEvent } from "./types.js";
 
 /** A runner variable or event field is missing or malformed: the Action is not running where it can work. */
 export class RunnerError extends Error {

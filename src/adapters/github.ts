@@ -7,11 +7,9 @@ import * as core from "@actions/core";
 import { getOctokit } from "@actions/github";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
-import { COMMENT_LIMIT } from "../report/markdown.js";
 import { VERSION } from "../version.js";
+import { COMMENT_LIMIT, STATUS_DESCRIPTION_LIMIT } from "./github-limits.js";
 
-/** GitHub refuses commit status descriptions longer than this. */
-export const STATUS_DESCRIPTION_LIMIT = 140;
 /** How many first parents of the base commit the baseline search looks at. */
 export const DEFAULT_MAX_ANCESTORS = 20;
 /** Events whose runs may serve as a baseline: never a pull request's, whose head a fork controls. */
@@ -153,6 +151,7 @@ export class GitHubApi {
   private readonly repo: string;
   private readonly token: string;
   private readonly artifactCache = new Map<string, RunArtifact | null>();
+  private viewer: Promise<string> | undefined;
 
   constructor(options: GitHubApiOptions) {
     this.owner = options.owner;
@@ -231,19 +230,31 @@ export class GitHubApi {
   }
 
   /**
-   * Updates the comment carrying `marker` (searched across every page of the PR's comments), or creates one.
-   * The marker is prepended to `body` when missing, so the next run finds the comment.
+   * The login this token acts as, as GitHub shows it on comments: a person's for a personal access token, an app's
+   * bot (`github-actions[bot]` for the workflow's token) for an installation token. GraphQL's `viewer` answers both
+   * kinds (REST `GET /user` refuses installation tokens); asked once.
+   */
+  async identity(): Promise<string> {
+    this.viewer ??= this.call("read who the token acts as", "pull-requests: read", () => this.octokit.graphql<{ viewer: { login: string } }>("query { viewer { login } }")).then(
+      (data) => data.viewer.login,
+    );
+    return this.viewer;
+  }
+
+  /**
+   * Updates the comment carrying `marker` that this token wrote (searched across every page of the PR's
+   * comments), or creates one. Anyone can paste the marker into a comment; only the token's own comment is ever
+   * updated. The marker is prepended to `body` when missing, so the next run finds the comment.
    */
   async upsertStickyComment(prNumber: number, marker: string, body: string): Promise<StickyComment> {
     const text = body.includes(marker) ? body : `${marker}\n${body}`;
     if (text.length > COMMENT_LIMIT) throw new RangeError(`the PR comment is ${text.length} characters; GitHub takes at most ${COMMENT_LIMIT}`);
     const permission = "pull-requests: write";
+    const me = sameAccount(await this.identity());
     const comments = await this.call("read the PR comments", "pull-requests: read", () =>
       this.octokit.paginate(this.octokit.rest.issues.listComments, { owner: this.owner, repo: this.repo, issue_number: prNumber, per_page: 100 }),
     );
-    const marked = comments.filter((c) => c.body?.includes(marker) === true);
-    // Anyone can paste the marker into a comment; prefer the one a bot (our token) wrote.
-    const existing = marked.find((c) => c.user?.type === "Bot") ?? marked[0];
+    const existing = comments.find((c) => c.body?.includes(marker) === true && sameAccount(c.user?.login ?? "") === me);
     if (existing !== undefined) {
       const { data } = await this.call("update the PR comment", permission, () =>
         this.octokit.rest.issues.updateComment({ owner: this.owner, repo: this.repo, comment_id: existing.id, body: text }),
@@ -405,6 +416,11 @@ function describe(error: unknown): { status: number | null; headers: Record<stri
   // Octokit reports network failures as status 500 without a response; they are not GitHub's answer.
   const answered = candidate?.response !== undefined;
   return { status: answered ? status : null, headers: candidate?.response?.headers ?? {}, detail };
+}
+
+/** A login as one account: an app's bot shows as `name[bot]` on comments and, depending on the API, as `name`. */
+function sameAccount(login: string): string {
+  return login.replace(/\[bot\]$/i, "").toLowerCase();
 }
 
 function toRun(run: RawRun): WorkflowRun {

@@ -11,17 +11,11 @@ import { delimiter, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { RunSettings } from "../core/config.js";
+import type { HarnessEvent } from "../core/progress.js";
 import { parseResults, type Results } from "../core/results.js";
 import { writeFoldedStacks } from "./profiles.js";
 
-/** A progress event from the harness (see the docstring of python/profgate/__main__.py). */
-export type HarnessEvent =
-  | { event: "collected"; count: number }
-  /** A worker of a pass starts on `count` benchmarks; the timing pass has `steps` workers (`value`: asv's mem_ and track_). */
-  | { event: "pass"; pass: "value" | "calibrate" | "timing" | "profile" | "memory"; step: number; steps: number; count: number }
-  /** `status` is a results status, or `skipped` for a benchmark that was not measured (asv's NotImplementedError). */
-  | { event: "done"; index: number; count: number; id: string; status: string; elapsed: number }
-  | { event: "finished"; elapsed: number };
+export type { HarnessEvent } from "../core/progress.js";
 
 /** The harness could not run at all (no interpreter, bad usage, the manager itself crashed). */
 export class HarnessError extends Error {
@@ -224,8 +218,8 @@ export async function collectBenchmarks(options: { cwd: string; settings: RunSet
   }
 }
 
-/** A progress event of `python -m profgate ab`: those of `run`, and the start of each round. */
-export type AbHarnessEvent = HarnessEvent | { event: "round"; round: number; rounds: number };
+/** A progress event of `python -m profgate ab`: those of `run` (pass and progress tagged by side), and each round's start. */
+export type AbHarnessEvent = HarnessEvent;
 
 export interface AbHarnessOptions {
   baseTree: string;

@@ -4,11 +4,11 @@ import { ConfigError } from "../core/config.js";
 import { ResultsError } from "../core/results.js";
 import { HarnessError } from "../adapters/harness.js";
 import { VERSION } from "../version.js";
-import { runCommand, RUN_OPTIONS, RUN_HELP } from "./run.js";
-import { compareCommand, COMPARE_HELP, COMPARE_OPTIONS } from "./compare.js";
-import { demoCommand, DEMO_HELP, DEMO_OPTIONS } from "./demo.js";
-import { abCommand, AB_HELP, AB_OPTIONS } from "./ab.js";
-import { mergeCommand, MERGE_HELP, MERGE_OPTIONS } from "./merge.js";
+import { runCommand, RUN_OPTIONS, RUN_HELP } from "./run-command.js";
+import { compareCommand, COMPARE_HELP, COMPARE_OPTIONS } from "./compare-command.js";
+import { demoCommand, DEMO_HELP, DEMO_OPTIONS } from "./demo-command.js";
+import { abCommand, AB_HELP, AB_OPTIONS } from "./ab-command.js";
+import { mergeCommand, MERGE_HELP, MERGE_OPTIONS } from "./merge-command.js";
 import { ShardError } from "../core/shards.js";
 import { UsageError, type CommandContext } from "./context.js";
 

@@ -5,6 +5,7 @@
  * Attribution and the report's flame graph both build on this module. Pure, and linear or near-linear in functions
  * and edges on typed arrays: profiles of thousands of functions are common.
  */
+import { stronglyConnectedComponents, type Digraph } from "./digraph.js";
 import type { Profile, ProfiledFunction } from "./results.js";
 
 /** Functions paired across base and head: entry k is `base[k]` and `head[k]`, indices into each side's `functions`, -1 where absent. */
@@ -193,113 +194,91 @@ export interface Charged {
 }
 
 /**
- * Charges the own time of every non-project function to the project functions that call it, directly or
- * through other non-project functions. Strongly connected groups of non-project functions (recursion) are
- * found with Tarjan's algorithm, whose output order puts callees before callers, so each group's time has
- * arrived before it is passed on. A function's own time is split among its callers by the edge's own time
- * (its time when called from there); time passed through, and a recursive group's time, by the edge's
- * cumulative time; where those are zero, by calls. Linear in functions + edges, on typed arrays.
+ * Charges the own time of every non-project function to the project functions that call it, directly or through
+ * other non-project functions. Groups of non-project functions that call one another (recursion) move as one: they
+ * are settled callees first, so each group's time has arrived before it is passed on to its callers. A function's
+ * own time is split among its callers by the edge's own time (its time when called from there); time passed through,
+ * and a recursive group's time, by the edge's cumulative time; where those are zero, by calls. Time that reaches no
+ * caller is unattributed. Linear in functions + edges, on typed arrays.
  */
 export function chargeTime(graph: CallGraph): Charged {
-  const { count, project, own, callers, callees, caller: edgeCaller, callee: edgeCallee, edgeOwn, edgeCumulative, edgeCalls } = graph;
-  const time = own.slice();
-  const passed = new Float64Array(count);
-  let unattributed = 0;
-
-  const component = new Int32Array(count).fill(-1);
-  const entering: number[] = [];
-  const spread = (amount: number, weights: Float64Array): void => {
-    if (amount <= 0) return;
-    let total = 0;
-    for (const e of entering) total += weights[e] ?? 0;
-    if (!(total > 0)) {
-      unattributed += amount;
-      return;
-    }
-    for (const e of entering) {
-      const caller = edgeCaller[e] ?? 0;
-      const share = (amount * (weights[e] ?? 0)) / total;
-      if (project[caller] === 1) time[caller] = (time[caller] ?? 0) + share;
-      else passed[caller] = (passed[caller] ?? 0) + share;
-    }
-  };
-  const firstPositive = (...candidates: Float64Array[]): Float64Array => {
-    for (const weights of candidates) if (entering.some((e) => (weights[e] ?? 0) > 0)) return weights;
-    return edgeCalls;
-  };
-  const members: number[] = [];
-  const settle = (id: number): void => {
-    entering.length = 0;
-    for (const v of members) {
-      for (let p = callers.start[v] ?? 0; p < (callers.start[v + 1] ?? 0); p++) {
-        const e = callers.items[p] ?? 0;
-        if (component[edgeCaller[e] ?? 0] !== id) entering.push(e);
-      }
-    }
+  const { project, own } = graph;
+  const ledger: Ledger = { time: own.slice(), passed: new Float64Array(graph.count), unattributed: 0 };
+  const groups = stronglyConnectedComponents(calleeGraph(graph), (v) => project[v] !== 1);
+  for (let k = 0; k < groups.count; k++) {
+    const members = groups.members.subarray(groups.bounds[k] ?? 0, groups.bounds[k + 1] ?? 0);
+    const entering = edgesInto(graph, members, (v) => groups.of[v] === k);
     const [only] = members;
     if (members.length === 1 && only !== undefined) {
-      spread(own[only] ?? 0, firstPositive(edgeOwn, edgeCumulative));
-      spread(passed[only] ?? 0, firstPositive(edgeCumulative));
+      share(graph, ledger, entering, own[only] ?? 0, graph.edgeOwn, graph.edgeCumulative);
+      share(graph, ledger, entering, ledger.passed[only] ?? 0, graph.edgeCumulative);
     } else {
       let amount = 0;
-      for (const v of members) amount += (own[v] ?? 0) + (passed[v] ?? 0);
-      spread(amount, firstPositive(edgeCumulative));
-    }
-  };
-
-  // Tarjan's strongly connected components over non-project functions, caller → callee, iteratively.
-  const index = new Int32Array(count).fill(-1);
-  const low = new Int32Array(count);
-  const onStack = new Uint8Array(count);
-  const stack = new Int32Array(count);
-  let stackSize = 0;
-  const frameNode = new Int32Array(count);
-  const frameEdge = new Int32Array(count);
-  let depth = 0;
-  let counter = 0;
-  let components = 0;
-  const enter = (v: number): void => {
-    index[v] = low[v] = counter++;
-    stack[stackSize++] = v;
-    onStack[v] = 1;
-    frameNode[depth] = v;
-    frameEdge[depth++] = callees.start[v] ?? 0;
-  };
-  for (let root = 0; root < count; root++) {
-    if (project[root] === 1 || index[root] !== -1) continue;
-    enter(root);
-    while (depth > 0) {
-      const v = frameNode[depth - 1] ?? 0;
-      const p = frameEdge[depth - 1] ?? 0;
-      if (p < (callees.start[v + 1] ?? 0)) {
-        frameEdge[depth - 1] = p + 1;
-        const w = edgeCallee[callees.items[p] ?? 0] ?? v;
-        if (w === v || project[w] === 1) continue;
-        if (index[w] === -1) enter(w);
-        else if (onStack[w] === 1) low[v] = Math.min(low[v] ?? 0, index[w] ?? 0);
-        continue;
-      }
-      depth--;
-      if (depth > 0) {
-        const parent = frameNode[depth - 1] ?? 0;
-        low[parent] = Math.min(low[parent] ?? 0, low[v] ?? 0);
-      }
-      if (low[v] === index[v]) {
-        members.length = 0;
-        let w: number;
-        do {
-          w = stack[--stackSize] ?? v;
-          onStack[w] = 0;
-          component[w] = components;
-          members.push(w);
-        } while (w !== v);
-        settle(components++);
-      }
+      for (const v of members) amount += (own[v] ?? 0) + (ledger.passed[v] ?? 0);
+      share(graph, ledger, entering, amount, graph.edgeCumulative);
     }
   }
+  return { project, time: ledger.time, unattributed: ledger.unattributed, chargedTo: heaviestCallerPath(graph) };
+}
 
-  const target = new Int32Array(count).fill(-2);
-  const chargedTo = (start: number): number => {
+/** Where charged time stands: project functions' time, time waiting in non-project functions, and time lost. */
+interface Ledger {
+  time: Float64Array;
+  passed: Float64Array;
+  unattributed: number;
+}
+
+/** The call graph as a plain digraph, caller → callee. */
+function calleeGraph(graph: CallGraph): Digraph {
+  const { start, items } = graph.callees;
+  const next = new Int32Array(items.length);
+  for (let p = 0; p < items.length; p++) next[p] = graph.callee[items[p] ?? 0] ?? 0;
+  return { count: graph.count, start, next };
+}
+
+/** The edges into `members` whose caller is not `inside` the group. */
+function edgesInto(graph: CallGraph, members: Int32Array, inside: (v: number) => boolean): number[] {
+  const { callers, caller } = graph;
+  const entering: number[] = [];
+  for (const v of members) {
+    for (let p = callers.start[v] ?? 0; p < (callers.start[v + 1] ?? 0); p++) {
+      const e = callers.items[p] ?? 0;
+      if (!inside(caller[e] ?? 0)) entering.push(e);
+    }
+  }
+  return entering;
+}
+
+/**
+ * Shares `amount` over the `entering` edges in proportion to the first of `weights` that is positive on one of them
+ * (calls when none is): a project caller's time grows, a non-project caller holds it to pass on. With no caller to
+ * take it, it is unattributed.
+ */
+function share(graph: CallGraph, ledger: Ledger, entering: readonly number[], amount: number, ...weights: Float64Array[]): void {
+  if (amount <= 0) return;
+  const weight = weights.find((w) => entering.some((e) => (w[e] ?? 0) > 0)) ?? graph.edgeCalls;
+  let total = 0;
+  for (const e of entering) total += weight[e] ?? 0;
+  if (!(total > 0)) {
+    ledger.unattributed += amount;
+    return;
+  }
+  for (const e of entering) {
+    const caller = graph.caller[e] ?? 0;
+    const part = (amount * (weight[e] ?? 0)) / total;
+    if (graph.project[caller] === 1) ledger.time[caller] = (ledger.time[caller] ?? 0) + part;
+    else ledger.passed[caller] = (ledger.passed[caller] ?? 0) + part;
+  }
+}
+
+/**
+ * For a non-project function, the project function reached by climbing to the heaviest caller (by cumulative time,
+ * then calls) until one is a project function; -1 when the climb ends or loops first. Memoised along each path.
+ */
+function heaviestCallerPath(graph: CallGraph): (start: number) => number {
+  const { project, callers, caller: edgeCaller, edgeCumulative, edgeCalls } = graph;
+  const target = new Int32Array(graph.count).fill(-2);
+  return (start) => {
     const path: number[] = [];
     const seen = new Set<number>();
     let v = start;
@@ -334,9 +313,7 @@ export function chargeTime(graph: CallGraph): Charged {
     for (const p of path) target[p] = result;
     return result;
   };
-  return { project, time, unattributed, chargedTo };
 }
-
 
 /**
  * Cut-offs of a derived call tree. A tree grows with the number of call paths, not of functions (a helper called

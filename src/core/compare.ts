@@ -361,6 +361,19 @@ export function summarize(benchmarks: readonly BenchmarkComparison[]): Summary {
   return { verdict: gatingRegressions > 0 ? "fail" : "pass", gating_regressions: gatingRegressions, counts };
 }
 
+/**
+ * Holm's procedure over a family of timing tests, the one rule for what gates: each timing's one-sided p-value
+ * adjusted for the family, and `significant` when the timing regressed and the adjusted p is within its own level
+ * (`timing.level`, the level its benchmark's thresholds resolved to). Returns new timings, in the order given.
+ */
+export function holmFamily(timings: readonly Timing[]): Timing[] {
+  const adjusted = holm(timings.map((t) => t.p ?? 1));
+  return timings.map((timing, i) => {
+    const pAdjusted = adjusted[i] ?? 1;
+    return { ...timing, p_adjusted: pAdjusted, significant: timing.verdict === "regressed" && pAdjusted <= 1 - timing.level };
+  });
+}
+
 /** Compares base and head results benchmark by benchmark (matched by id) and decides pass or fail. */
 export function compare(base: Results, head: Results, options: CompareOptions): Comparison {
   const resolver = thresholdResolver(options.thresholds ?? {});
@@ -402,12 +415,9 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
 
   // A timing the instruction counts replace decides nothing, so it does not spend the family's error rate.
   const tested = pending.filter((p) => p.entry.timing?.p != null && !decidedByInstructions(p.entry));
-  const adjusted = holm(tested.map((p) => p.entry.timing?.p ?? 1));
+  const family = holmFamily(tested.flatMap((p) => (p.entry.timing === null ? [] : [p.entry.timing])));
   tested.forEach((p, i) => {
-    const timing = p.entry.timing;
-    if (timing === null) return;
-    timing.p_adjusted = adjusted[i] ?? 1;
-    timing.significant = timing.verdict === "regressed" && timing.p_adjusted <= 1 - p.thresholds.level;
+    p.entry.timing = family[i] ?? p.entry.timing;
   });
 
   for (const { entry, compared, thresholds, base: before, head: after } of pending) {

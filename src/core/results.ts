@@ -151,22 +151,19 @@ export const Settings = z.strictObject({
   min_time: seconds,
   /**
    * Seconds of timed values per benchmark across the timing processes, which caps each process's values (never
-   * fewer than its warm-ups and one). Absent in results of earlier versions, which took every value.
+   * fewer than its warm-ups and one).
    */
-  max_time: seconds.optional(),
+  max_time: seconds,
   timeout: seconds,
   gc: z.boolean(),
   hash_seed: z.number().int().nonnegative(),
-  /**
-   * Each benchmark in worker processes of its own, rather than all benchmarks of a pass in one. Absent in results of
-   * earlier versions, which always gave each benchmark its own processes.
-   */
-  isolate: z.boolean().optional(),
+  /** Each benchmark in worker processes of its own, rather than all benchmarks of a pass in one. */
+  isolate: z.boolean(),
   profile_iterations: z.number().int().positive(),
   profile_warmups: z.number().int().nonnegative(),
   memory_warmups: z.number().int().nonnegative(),
-  /** How many plain iterations' time the tracemalloc pass's line breakdown may take. Absent in earlier versions. */
-  memory_cost: z.number().finite().nonnegative().optional(),
+  /** How many plain iterations' time the tracemalloc pass's line breakdown may take. */
+  memory_cost: z.number().finite().nonnegative(),
   /** `instructions` when the instructions pass ran; absent otherwise, as are the two settings below. */
   instrument: z.enum(["instructions"]).optional(),
   instruction_iterations: z.number().int().positive().optional(),
@@ -220,7 +217,7 @@ function buildSchemas(rows: <T>(row: z.ZodType<T>, max: number) => z.ZodType<T[]
     /**
      * Set when the pass's budget cut the line breakdown short: `at_peak` is then from the last point reached and the
      * retained lines are charged to each block's innermost frame; `peak` and `retained` are exact either way.
-     * Absent in results of earlier versions and whenever the breakdown is complete.
+     * Absent whenever the breakdown is complete.
      */
     note: text().optional(),
   });
@@ -242,7 +239,7 @@ function buildSchemas(rows: <T>(row: z.ZodType<T>, max: number) => z.ZodType<T[]
     shard: shardNumber.optional(),
     /** The machine that measured it, in a sharded run: the runner's name (absent otherwise). */
     runner: text().nullable().optional(),
-    /** Absent for `time`, and in results of earlier versions. */
+    /** Absent for `time`. */
     kind: BenchmarkKind.optional(),
     /** `mem` and `track`: the measured value, null when its call failed. */
     value: z.number().finite().nullable().optional(),

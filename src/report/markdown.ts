@@ -29,9 +29,6 @@ import {
 } from "./common.js";
 import { formatBytes, formatCount, formatDuration, formatPercent, formatRatio } from "./format.js";
 
-/** GitHub refuses issue comments longer than this many characters. */
-export const COMMENT_LIMIT = 65_536;
-
 /** The hidden marker that finds the sticky comment again; `key` separates several gated workflows in one PR. */
 export function reportMarker(key = "profgate"): string {
   return `<!-- profgate:report ${escapeText(key).replace(/--/g, "")} -->`;
@@ -41,7 +38,7 @@ export function reportMarker(key = "profgate"): string {
 export interface MarkdownContext extends ReportContext {
   /** The sticky comment's key (see `reportMarker`). */
   marker?: string;
-  /** Upper bound on the length; defaults to the comment limit. */
+  /** Upper bound on the length, such as GitHub's comment limit (which the GitHub adapter knows); none when unset. */
   limit?: number;
 }
 
@@ -318,7 +315,7 @@ function largestFitting(high: number, fits: (n: number) => boolean): number {
  * details of the least important benchmarks, then rows of the changed table), and the report says what was cut.
  */
 export function renderMarkdown(comparison: Comparison, context: MarkdownContext = {}): string {
-  const limit = context.limit ?? COMMENT_LIMIT;
+  const limit = context.limit ?? Number.POSITIVE_INFINITY;
   const budget: Budget = {
     details: { functions: 10, external: 5, lines: 8 },
     detailed: Number.MAX_SAFE_INTEGER,

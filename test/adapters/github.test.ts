@@ -212,6 +212,36 @@ describe("upsertStickyComment", () => {
     expect(fake.comments(5).find((c) => c.id === quoted.id)?.body).toBe(`why does ${MARKER} show up?`);
   });
 
+  it("updates only the token's own comment: another bot's or a person's copy of the marker is left alone", async () => {
+    fake.addPullRequest({ number: 4, headSha: sha("head"), headRef: "feature", baseSha: sha("base") });
+    const otherBot = fake.addComment(4, `${MARKER}\nstale copy`, { login: "renovate[bot]", type: "Bot" });
+    const person = fake.addComment(4, `${MARKER}\nquoted`, { login: "octocat", type: "User" });
+    const client = api();
+
+    const first = await client.upsertStickyComment(4, MARKER, `${MARKER}\nreport`);
+    const second = await client.upsertStickyComment(4, MARKER, `${MARKER}\nsecond report`);
+
+    expect(first.created).toBe(true);
+    expect(second).toEqual({ ...first, created: false });
+    expect(fake.comments(4).find((c) => c.id === first.id)).toMatchObject({ body: `${MARKER}\nsecond report`, user: { login: "github-actions[bot]" } });
+    expect(fake.comments(4).find((c) => c.id === otherBot.id)?.body).toBe(`${MARKER}\nstale copy`);
+    expect(fake.comments(4).find((c) => c.id === person.id)?.body).toBe(`${MARKER}\nquoted`);
+    // Who the token is was asked once, through GraphQL's viewer (REST GET /user refuses an installation token).
+    expect(fake.requestsTo("POST", "/graphql")).toHaveLength(1);
+  });
+
+  it("with a personal access token, updates the comment that person wrote, not the workflow bot's", async () => {
+    await fake.close();
+    fake = await FakeGitHub.start({ token: `pat-${Math.random().toString(36).slice(2)}`, identity: { login: "Release-Person", type: "User" } });
+    fake.addPullRequest({ number: 3, headSha: sha("head"), headRef: "feature", baseSha: sha("base") });
+    const bots = fake.addComment(3, `${MARKER}\nfrom the workflow token`, { login: "github-actions[bot]", type: "Bot" });
+    const mine = fake.addComment(3, `${MARKER}\nold`, { login: "release-person", type: "User" });
+
+    expect((await api().upsertStickyComment(3, MARKER, `${MARKER}\nnew`)).id).toBe(mine.id);
+    expect(fake.comments(3).find((c) => c.id === mine.id)?.body).toBe(`${MARKER}\nnew`);
+    expect(fake.comments(3).find((c) => c.id === bots.id)?.body).toBe(`${MARKER}\nfrom the workflow token`);
+  });
+
   it("raises PermissionError naming the permission when the token is read-only", async () => {
     fake.addPullRequest({ number: 6, headSha: sha("head"), headRef: "feature", baseSha: sha("base") });
     fake.readOnly = true;

@@ -5,19 +5,18 @@
  * both sides' timing processes, and do all of it without a single request leaving the page or a policy violation.
  * A screenshot goes to test-results/browser/ for a person (or CI's artifact upload) to look at.
  */
-import { execa } from "execa";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Comparison } from "../../src/core/comparison.js";
 import { parseResults } from "../../src/core/results.js";
 import { renderHtml } from "../../src/report/html.js";
+import { cliRunner } from "../support/cli.js";
+import { scratchFolder } from "../support/harness.js";
+import { root } from "../support/paths.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const cli = join(root, "dist", "cli.js");
 /** Debian's package; PROFGATE_CHROMIUM points elsewhere. Missing, the tests fail: CI installs it (.ci/run). */
 const CHROMIUM = process.env.PROFGATE_CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS = join(root, "test-results", "browser");
@@ -25,7 +24,8 @@ const BENCH = "benchmarks/bench_text.py::bench_count_words";
 /** The demo's planted slowdown: tokenize()'s list comprehension now calls is_stop_word() on every word. */
 const CULPRIT = "<listcomp>";
 
-const scratch = mkdtempSync(join(tmpdir(), "profgate-browser-"));
+const scratch = scratchFolder("browser");
+const profgate = cliRunner(scratch);
 let browser: Browser | undefined;
 let page: Page;
 let pageUrl: string;
@@ -34,25 +34,14 @@ let out: string;
 const requests: string[] = [];
 const problems: string[] = [];
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === "__pycache__") continue;
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`the browser tests need Chromium at ${CHROMIUM}: install Debian's "chromium" package (bash .ci/run does), or set PROFGATE_CHROMIUM`);
   }
-  if (!existsSync(cli) || statSync(cli).mtimeMs < newestMtime(join(root, "src"))) await execa("npm", ["run", "build"], { cwd: root });
   out = join(scratch, "demo");
   // Two processes a side keep this quick: the memory regression of bench_count_words is exact, so it regresses and
   // gets its flame graph whatever the timing says.
-  const demo = await execa("node", [cli, "demo", "--processes", "2", "--out", out, "--quiet"], { reject: false, env: { PYTHONDONTWRITEBYTECODE: "1", NO_COLOR: "1" } });
+  const demo = await profgate(["demo", "--processes", "2", "--out", out, "--quiet"]);
   expect(demo.exitCode, demo.stderr).toBe(0);
   comparison = Comparison.parse(JSON.parse(readFileSync(join(out, "comparison.json"), "utf8")));
   pageUrl = pathToFileURL(join(out, "report.html")).href;
@@ -65,7 +54,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  rmSync(scratch, { recursive: true, force: true });
 });
 
 /** Records every request a page makes and every error or warning it logs (policy violations among them). */

@@ -2,18 +2,24 @@
  * The built Action (dist/index.js) run as the runner runs it: a child process with INPUT_* variables, an event
  * payload file, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, and GitHub's REST and artifact services played by a
  * fake on 127.0.0.1 that the real Octokit and @actions/artifact clients talk to.
+ *
+ * Each case gets a fake GitHub of its own and seeds what it stands on (a baseline run on main, a pull request's
+ * earlier comment, a fork's uploaded results…), so any case runs alone and in any order. What is costly to measure
+ * (the baseline push, the regressed pull request, the sharded runs…) is a stage: run once per file, on first use, in
+ * a fake of its own; the case about that stage reads its outcome, and other cases seed their fakes from its artifacts.
  */
 import { execa } from "execa";
 import { appendFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { builtDist } from "../support/dist.js";
 import { FakeGitHub, sha } from "../support/fake-github.js";
+import { root } from "../support/paths.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const ACTION = join(root, "dist", "index.js");
 const DEMO = join(root, "examples", "demo");
+const REPOSITORY = { owner: "acme", repo: "demo", defaultBranch: "main" };
+const FULL_NAME = `${REPOSITORY.owner}/${REPOSITORY.repo}`;
 
 // Enough processes for the exact 99% bounds to clear the noise margin on a planted 2× slowdown, few enough values
 // and iterations to keep each run to seconds.
@@ -34,17 +40,43 @@ interface ActionRun {
   summary: string;
 }
 
-let fake: FakeGitHub;
+/** An artifact's files, by path. */
+type Files = Map<string, Buffer>;
+
+let action: string;
 let work: string;
 let baseTree: string;
 let headTree: string;
+/** The fake of the case under way. */
+let fake: FakeGitHub;
+/** Fakes of stages, kept for the cases that read them. */
+const stageFakes: FakeGitHub[] = [];
 const BASE = sha("base");
 const HEAD = sha("head");
+const FORK_HEAD = sha("fork-head");
 
 async function prepareTree(target: string, regressed: boolean): Promise<void> {
   await cp(DEMO, target, { recursive: true, filter: (p) => !p.includes(`${join(DEMO, "variants")}`) && !p.includes("__pycache__") });
   if (regressed) await cp(join(DEMO, "variants", "regressed"), target, { recursive: true });
   await writeFile(join(target, "pyproject.toml"), FAST_CONFIG);
+}
+
+/** A fake GitHub whose default branch holds two commits, the second `BASE`. */
+async function newFake(): Promise<FakeGitHub> {
+  const created = await FakeGitHub.start(REPOSITORY);
+  created.addLinearHistory([sha("root"), BASE]);
+  return created;
+}
+
+/** A stage: `make` runs once, on the first call, in a fake of its own that stays up for the cases reading it. */
+function stage<T>(make: (fake: FakeGitHub) => Promise<T>): () => Promise<T & { fake: FakeGitHub }> {
+  let made: Promise<T & { fake: FakeGitHub }> | undefined;
+  return () =>
+    (made ??= (async () => {
+      const own = await newFake();
+      stageFakes.push(own);
+      return { ...(await make(own)), fake: own };
+    })());
 }
 
 function parseOutputs(text: string): Record<string, string> {
@@ -54,18 +86,18 @@ function parseOutputs(text: string): Record<string, string> {
   return outputs;
 }
 
-async function runAction(runId: number, options: { cwd: string; inputs?: Record<string, string>; payload: object; env?: Record<string, string> }): Promise<ActionRun> {
+async function runAction(on: FakeGitHub, runId: number, options: { cwd: string; inputs?: Record<string, string>; payload: object; env?: Record<string, string> }): Promise<ActionRun> {
   const dir = await mkdtemp(join(work, "runner-"));
   const files = { event: join(dir, "event.json"), output: join(dir, "output"), summary: join(dir, "summary.md"), temp: join(dir, "temp") };
   await mkdir(files.temp);
   await writeFile(files.event, JSON.stringify(options.payload));
   await writeFile(files.output, "");
   await writeFile(files.summary, "");
-  const inputs = { "github-token": fake.token, ...options.inputs };
+  const inputs = { "github-token": on.token, ...options.inputs };
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? dir,
-    ...fake.runnerEnv(runId),
+    ...on.runnerEnv(runId),
     GITHUB_EVENT_PATH: files.event,
     GITHUB_OUTPUT: files.output,
     GITHUB_STEP_SUMMARY: files.summary,
@@ -74,7 +106,7 @@ async function runAction(runId: number, options: { cwd: string; inputs?: Record<
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
     ...options.env,
   };
-  const child = await execa("node", [ACTION], { cwd: options.cwd, env, extendEnv: false, reject: false, all: true });
+  const child = await execa("node", [action], { cwd: options.cwd, env, extendEnv: false, reject: false, all: true });
   return {
     code: child.exitCode ?? -1,
     stdout: child.all,
@@ -83,16 +115,20 @@ async function runAction(runId: number, options: { cwd: string; inputs?: Record<
   };
 }
 
+function pushPayload(after: string) {
+  return { ref: "refs/heads/main", after, repository: { default_branch: "main" } };
+}
+
 function pullRequestPayload(number: number, headSha: string, baseSha: string) {
   return {
     action: "synchronize",
     number,
     pull_request: { number, head: { sha: headSha, ref: "feature" }, base: { sha: baseSha, ref: "main" } },
-    repository: { default_branch: "main", full_name: fake.fullName },
+    repository: { default_branch: "main", full_name: FULL_NAME },
   };
 }
 
-function workflowRunPayload(run: { id: number; headSha: string }, headOwner: string) {
+function workflowRunPayload(run: { id: number; headSha: string }, headOwner: string, headBranch = "feature") {
   return {
     action: "completed",
     workflow_run: {
@@ -100,12 +136,12 @@ function workflowRunPayload(run: { id: number; headSha: string }, headOwner: str
       workflow_id: 1,
       event: "pull_request",
       head_sha: run.headSha,
-      head_branch: "feature",
+      head_branch: headBranch,
       head_repository: { full_name: `${headOwner}/demo`, owner: { login: headOwner } },
-      html_url: `https://github.com/${fake.fullName}/actions/runs/${run.id}`,
+      html_url: `https://github.com/${FULL_NAME}/actions/runs/${run.id}`,
       pull_requests: [],
     },
-    repository: { default_branch: "main", full_name: fake.fullName },
+    repository: { default_branch: "main", full_name: FULL_NAME },
   };
 }
 
@@ -114,34 +150,154 @@ function rendered(markdown: string): string {
   return markdown.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))).replace(/\u200b/g, "");
 }
 
-/** The results.json a run uploaded, parsed. */
-function uploadedResults(runId: number): { benchmarks: { id: string; profile: { functions: { name: string }[] } | null }[] } {
-  const artifact = fake.artifactsOf(runId)[0];
-  if (artifact === undefined) throw new Error(`run ${runId} uploaded nothing`);
-  return JSON.parse(fake.artifactFiles(artifact.id).get("results.json")!.toString("utf8")) as ReturnType<typeof uploadedResults>;
+/** The files of a run's artifact by that name (its first artifact when no name is given). */
+function artifactOf(on: FakeGitHub, runId: number, name?: string): Files {
+  const artifact = on.artifactsOf(runId).find((a) => name === undefined || a.name === name);
+  if (artifact === undefined) throw new Error(`run ${runId} has no artifact${name === undefined ? "" : ` ${name}`}`);
+  return on.artifactFiles(artifact.id);
 }
 
+/** A results.json, parsed. */
+function resultsIn(files: Files): { benchmarks: { id: string; profile: { functions: { name: string }[] } | null }[] } {
+  return JSON.parse(files.get("results.json")!.toString("utf8")) as ReturnType<typeof resultsIn>;
+}
+
+/** A run in `on` that uploaded `files` as its artifact `name`, as a stage's run did. */
+function seedArtifact(on: FakeGitHub, run: Parameters<FakeGitHub["addRun"]>[0], name: string, files: Files): number {
+  const id = on.addRun(run).id;
+  on.addArtifact(id, { name, files: Object.fromEntries(files) });
+  return id;
+}
+
+/** The baseline a push to main left: a push run of `headSha` holding the artifact. */
+function seedBaseline(on: FakeGitHub, files: Files, name = "profgate-results", headSha = BASE): number {
+  return seedArtifact(on, { headSha, event: "push" }, name, files);
+}
+
+const git = (cwd: string, ...args: string[]) => execa("git", ["-c", "user.name=profgate", "-c", "user.email=ci@example.invalid", "-c", "init.defaultBranch=main", ...args], { cwd });
+
+/** A git repository of the demo: the base commit, then the head commit with the planted regression. */
+async function originRepository(origin: string): Promise<{ baseSha: string; headSha: string }> {
+  await prepareTree(origin, false);
+  await git(origin, "init", "-q");
+  await git(origin, "add", "-A");
+  await git(origin, "commit", "-qm", "base");
+  const baseSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+  await cp(join(DEMO, "variants", "regressed"), origin, { recursive: true });
+  await git(origin, "commit", "-qam", "head: a stop-word list");
+  const headSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+  return { baseSha, headSha };
+}
+
+/** What actions/checkout leaves for a pull request: the one commit under test, in a fresh folder. */
+async function shallowCheckout(origin: string): Promise<string> {
+  const checkout = await mkdtemp(join(work, "pr-checkout-"));
+  await git(work, "clone", "-q", "--depth=1", `file://${origin}`, checkout);
+  return checkout;
+}
+
+/** The push to main that stores the baseline. */
+const baselinePush = stage(async (on) => {
+  const run = on.addRun({ headSha: BASE, event: "push" }).id;
+  const result = await runAction(on, run, { cwd: baseTree, payload: pushPayload(BASE) });
+  expect(result.code, result.stdout).toBe(0);
+  return { run, result, files: artifactOf(on, run, "profgate-results") };
+});
+
+/** The baseline's artifact. */
+const baselineFiles = async (): Promise<Files> => (await baselinePush()).files;
+
+/** Pull request 5, whose head has the planted regression, against the baseline. */
+const regressedPullRequest = stage(async (on) => {
+  seedBaseline(on, await baselineFiles());
+  on.addPullRequest({ number: 5, headSha: HEAD, headRef: "feature", baseSha: BASE });
+  const run = on.addRun({ headSha: HEAD, headBranch: "feature", event: "pull_request", pullRequests: [5] }).id;
+  const result = await runAction(on, run, { cwd: headTree, payload: pullRequestPayload(5, HEAD, BASE) });
+  return { run, result };
+});
+
+/** The first stage of the fork-safe pair for pull request 7 from a fork: measured, not commented. */
+const forkPullRequest = stage(async (on) => {
+  seedBaseline(on, await baselineFiles());
+  on.addPullRequest({ number: 7, headSha: FORK_HEAD, headRef: "feature", baseSha: BASE, forkOwner: "mallory" });
+  const run = on.addRun({ headSha: FORK_HEAD, headBranch: "feature", event: "pull_request", headRepository: "mallory/demo", pullRequests: [] }).id;
+  const result = await runAction(on, run, { cwd: headTree, inputs: { comment: "false" }, payload: pullRequestPayload(7, FORK_HEAD, BASE) });
+  return { run, result };
+});
+
+/** The fork's uploaded artifact. */
+const forkFiles = async (): Promise<Files> => {
+  const { fake: on, run } = await forkPullRequest();
+  return artifactOf(on, run);
+};
+
+/** A repository with the planted regression in its head commit, and the baseline a push of its base commit stored. */
+const confirmRepository = stage(async (on) => {
+  const origin = join(work, "origin-fork");
+  const { baseSha, headSha } = await originRepository(origin);
+  const baseCheckout = join(work, "fork-base-checkout");
+  await git(work, "clone", "-q", origin, baseCheckout);
+  await git(baseCheckout, "checkout", "-q", baseSha);
+  const pushRun = on.addRun({ headSha: baseSha, event: "push" }).id;
+  const push = await runAction(on, pushRun, { cwd: baseCheckout, inputs: { "artifact-name": "fork-confirm-results" }, payload: pushPayload(baseSha) });
+  expect(push.code, push.stdout).toBe(0);
+  return { origin, baseSha, headSha, baseline: artifactOf(on, pushRun) };
+});
+
+/** Runs the shard jobs and then the merge job of one workflow run, each shard on a runner of its own name. */
+async function matrixAndMerge(on: FakeGitHub, runId: number, cwd: string, payload: object, inputs: Record<string, string>): Promise<{ shards: ActionRun[]; merge: ActionRun }> {
+  const shards: ActionRun[] = [];
+  for (const index of [1, 2, 3]) {
+    shards.push(await runAction(on, runId, { cwd, inputs: { ...inputs, shard: `${index}/3` }, payload, env: { RUNNER_NAME: `runner-${index}` } }));
+  }
+  const merge = await runAction(on, runId, { cwd: work, inputs: { ...inputs, mode: "merge" }, payload, env: { RUNNER_NAME: "merge-runner" } });
+  return { shards, merge };
+}
+
+const SHARDED = "sharded-results";
+
+/** A push measured in three shards and merged. */
+const shardedPush = stage(async (on) => {
+  const run = on.addRun({ headSha: BASE, event: "push" }).id;
+  return { run, ...(await matrixAndMerge(on, run, baseTree, pushPayload(BASE), { "artifact-name": SHARDED })) };
+});
+
+/** Pull request 30 measured in three shards and merged, against the unsharded baseline. */
+const shardedPullRequest = stage(async (on) => {
+  seedBaseline(on, await baselineFiles());
+  on.addPullRequest({ number: 30, headSha: HEAD, headRef: "sharded", baseSha: BASE });
+  const run = on.addRun({ headSha: HEAD, headBranch: "sharded", event: "pull_request", pullRequests: [30] }).id;
+  return { run, ...(await matrixAndMerge(on, run, headTree, pullRequestPayload(30, HEAD, BASE), {})) };
+});
+
 beforeAll(async () => {
-  fake = await FakeGitHub.start({ owner: "acme", repo: "demo", defaultBranch: "main" });
+  action = (await builtDist()).action;
   work = await mkdtemp(join(tmpdir(), "profgate-e2e-"));
   baseTree = join(work, "base");
   headTree = join(work, "head");
   await prepareTree(baseTree, false);
   await prepareTree(headTree, true);
-  fake.addLinearHistory([sha("root"), BASE]);
+});
+
+beforeEach(async () => {
+  fake = await newFake();
+});
+
+afterEach(async () => {
+  await fake.close();
 });
 
 afterAll(async () => {
-  await fake.close();
+  await Promise.all(stageFakes.map((f) => f.close()));
   await rm(work, { recursive: true, force: true });
 });
 
-describe("the Action against a fake GitHub", () => {
-  let pushRun: number;
+/** For cases that run a stage of several minutes before their own work, on a machine others share. */
+const LONG = 360_000;
 
+describe("the Action against a fake GitHub", () => {
   it("a push to the default branch stores the baseline artifact and writes the job summary", async () => {
-    pushRun = fake.addRun({ headSha: BASE, event: "push" }).id;
-    const result = await runAction(pushRun, { cwd: baseTree, payload: { ref: "refs/heads/main", after: BASE, repository: { default_branch: "main" } } });
+    const { fake, run: pushRun, result } = await baselinePush();
     expect(result.code, result.stdout).toBe(0);
     const [artifact] = fake.artifactsOf(pushRun);
     expect(artifact?.name).toBe("profgate-results");
@@ -160,9 +316,7 @@ describe("the Action against a fake GitHub", () => {
   });
 
   it("a pull request with a planted regression gets one comment naming the culprit, annotations, and fails", async () => {
-    fake.addPullRequest({ number: 5, headSha: HEAD, headRef: "feature", baseSha: BASE });
-    const prRun = fake.addRun({ headSha: HEAD, headBranch: "feature", event: "pull_request", pullRequests: [5] }).id;
-    const result = await runAction(prRun, { cwd: headTree, payload: pullRequestPayload(5, HEAD, BASE) });
+    const { fake, run: prRun, result } = await regressedPullRequest();
     expect(result.code, result.stdout).toBe(1);
     const comments = fake.comments(5);
     expect(comments).toHaveLength(1);
@@ -181,7 +335,7 @@ describe("the Action against a fake GitHub", () => {
     expect(result.stdout).toMatch(/::warning::profgate: could not check out the base commit to confirm on this runner/);
     expect(result.outputs["comment-url"]).toContain(String(comments[0]!.id));
     expect(result.summary).toContain("regressed past the thresholds");
-    const artifact = fake.artifactFiles(fake.artifactsOf(prRun)[0]!.id);
+    const artifact = artifactOf(fake, prRun);
     const uploadedFiles = [...artifact.keys()];
     expect(uploadedFiles).toEqual(expect.arrayContaining(["results.json", "comparison.json", "report.md", "report.html"]));
     // Both sides' collapsed stacks, and a report that draws the regression's flame graph.
@@ -189,15 +343,20 @@ describe("the Action against a fake GitHub", () => {
     expect(uploadedFiles.filter((f) => /^baseline-profiles\/.+\.folded$/.test(f))).toHaveLength(5);
     expect(artifact.get("report.html")?.toString("utf8")).toMatch(/<section class="flame" [^>]*data-benchmark="benchmarks\/bench_text\.py::bench_count_words"/);
     expect(rendered(body)).toMatch(/\*\*Pictures\*\* in <code>report\.html<\/code> in the \[results artifact\]\([^)]*\/artifacts\/\d+\):\n\n(- .*\n)*- <code>bench_count_words<\/code>: its (flame graph|memory bars)/);
-    const uploaded = uploadedResults(prRun);
+    const uploaded = resultsIn(artifact);
     expect(uploaded.benchmarks).toHaveLength(5);
     expect(fake.requestsTo("GET", /\/actions\/artifacts\/\d+\/zip$/).length).toBeGreaterThan(0);
   });
 
   it("a second run on the pull request updates the same comment instead of adding one", async () => {
-    fake.clearRequests();
+    seedBaseline(fake, await baselineFiles());
+    fake.addPullRequest({ number: 5, headSha: HEAD, headRef: "feature", baseSha: BASE });
+    // The comment the first run left.
+    const first = await regressedPullRequest();
+    const [earlier] = first.fake.comments(5);
+    fake.addComment(5, earlier!.body, earlier!.user);
     const prRun = fake.addRun({ headSha: HEAD, headBranch: "feature", event: "pull_request", pullRequests: [5] }).id;
-    const result = await runAction(prRun, { cwd: headTree, payload: pullRequestPayload(5, HEAD, BASE) });
+    const result = await runAction(fake, prRun, { cwd: headTree, payload: pullRequestPayload(5, HEAD, BASE) });
     expect(result.code, result.stdout).toBe(1);
     expect(fake.comments(5)).toHaveLength(1);
     expect(fake.requestsTo("PATCH", /\/issues\/comments\/\d+$/)).toHaveLength(1);
@@ -208,7 +367,7 @@ describe("the Action against a fake GitHub", () => {
   it("a pull request with no baseline passes and says so", async () => {
     fake.addPullRequest({ number: 6, headSha: HEAD, headRef: "other", baseSha: BASE });
     const prRun = fake.addRun({ headSha: HEAD, headBranch: "other", event: "pull_request", pullRequests: [6] }).id;
-    const result = await runAction(prRun, { cwd: headTree, inputs: { "artifact-name": "nightly-results" }, payload: pullRequestPayload(6, HEAD, BASE) });
+    const result = await runAction(fake, prRun, { cwd: headTree, inputs: { "artifact-name": "nightly-results" }, payload: pullRequestPayload(6, HEAD, BASE) });
     expect(result.code, result.stdout).toBe(0);
     expect(result.outputs.verdict).toBe("no-baseline");
     const [comment] = fake.comments(6);
@@ -218,41 +377,36 @@ describe("the Action against a fake GitHub", () => {
   });
 
   it("when the token may not comment, the report goes to the job summary with a warning naming the fix", async () => {
+    seedBaseline(fake, await baselineFiles());
     fake.addPullRequest({ number: 8, headSha: HEAD, headRef: "readonly", baseSha: BASE });
     const prRun = fake.addRun({ headSha: HEAD, headBranch: "readonly", event: "pull_request", pullRequests: [8] }).id;
     fake.readOnly = true;
-    try {
-      const result = await runAction(prRun, { cwd: headTree, payload: pullRequestPayload(8, HEAD, BASE) });
-      expect(result.code, result.stdout).toBe(1);
-      expect(fake.comments(8)).toHaveLength(0);
-      expect(result.stdout).toMatch(/::warning::profgate could not comment on pull request #8 .*pull-requests: write.*fork-safe setup/);
-      expect(result.summary).toContain("regressed past the thresholds");
-      // The runner masks the token once told to (::add-mask::); it must appear nowhere else.
-      const logged = result.stdout.split("\n").filter((line) => !line.startsWith("::add-mask::"));
-      expect(logged.join("\n")).not.toContain(fake.token);
-      expect(result.summary).not.toContain(fake.token);
-    } finally {
-      fake.readOnly = false;
-    }
+    const result = await runAction(fake, prRun, { cwd: headTree, payload: pullRequestPayload(8, HEAD, BASE) });
+    expect(result.code, result.stdout).toBe(1);
+    expect(fake.comments(8)).toHaveLength(0);
+    expect(result.stdout).toMatch(/::warning::profgate could not comment on pull request #8 .*pull-requests: write.*fork-safe setup/);
+    expect(result.summary).toContain("regressed past the thresholds");
+    // The runner masks the token once told to (::add-mask::); it must appear nowhere else.
+    const logged = result.stdout.split("\n").filter((line) => !line.startsWith("::add-mask::"));
+    expect(logged.join("\n")).not.toContain(fake.token);
+    expect(result.summary).not.toContain(fake.token);
   });
 
   describe("fork-safe mode", () => {
-    let forkRun: number;
-    const FORK_HEAD = sha("fork-head");
-
     it("the pull_request stage runs with comment: false and uploads its results", async () => {
-      fake.addPullRequest({ number: 7, headSha: FORK_HEAD, headRef: "feature", baseSha: BASE, forkOwner: "mallory" });
-      forkRun = fake.addRun({ headSha: FORK_HEAD, headBranch: "feature", event: "pull_request", headRepository: "mallory/demo", pullRequests: [] }).id;
-      const result = await runAction(forkRun, { cwd: headTree, inputs: { comment: "false" }, payload: pullRequestPayload(7, FORK_HEAD, BASE) });
+      const { fake, run: forkRun, result } = await forkPullRequest();
       expect(result.code, result.stdout).toBe(1);
       expect(fake.comments(7)).toHaveLength(0);
       expect(fake.artifactsOf(forkRun)).toHaveLength(1);
     });
 
     it("the workflow_run stage compares, comments and sets a failing status without running any Python", async () => {
+      seedBaseline(fake, await baselineFiles());
+      fake.addPullRequest({ number: 7, headSha: FORK_HEAD, headRef: "feature", baseSha: BASE, forkOwner: "mallory" });
+      const forkRun = seedArtifact(fake, { headSha: FORK_HEAD, headBranch: "feature", event: "pull_request", headRepository: "mallory/demo" }, "profgate-results", await forkFiles());
       const commentRun = fake.addRun({ headSha: BASE, event: "workflow_run" }).id;
       const emptyCheckout = await mkdtemp(join(work, "checkout-"));
-      const result = await runAction(commentRun, {
+      const result = await runAction(fake, commentRun, {
         cwd: emptyCheckout,
         // No interpreter exists by this name: the stage must not need one.
         inputs: { mode: "comment", python: "no-such-python-anywhere" },
@@ -268,7 +422,8 @@ describe("the Action against a fake GitHub", () => {
     });
 
     it("escapes markup and mentions a fork planted in its results", async () => {
-      const planted = uploadedResults(forkRun);
+      seedBaseline(fake, await baselineFiles());
+      const planted = resultsIn(await forkFiles());
       const hostile = "<img src=x onerror=alert(1)> @octocat | [x](javascript:alert(1)) <!--";
       for (const bench of planted.benchmarks) {
         for (const fn of bench.profile?.functions ?? []) if (fn.name === "is_stop_word") fn.name = hostile;
@@ -277,7 +432,7 @@ describe("the Action against a fake GitHub", () => {
       const run = fake.addRun({ headSha: pr.headSha, headBranch: "evil", event: "pull_request", headRepository: "mallory/demo" });
       fake.addArtifact(run.id, { name: "profgate-results", files: { "results.json": JSON.stringify(planted) } });
       const commentRun = fake.addRun({ headSha: BASE, event: "workflow_run" }).id;
-      const result = await runAction(commentRun, { cwd: work, inputs: { mode: "comment" }, payload: workflowRunPayload(run, "mallory") });
+      const result = await runAction(fake, commentRun, { cwd: work, inputs: { mode: "comment" }, payload: workflowRunPayload(run, "mallory") });
       expect(result.code, result.stdout).toBe(1);
       const body = fake.comments(9)[0]?.body ?? "";
       expect(body).toContain("&#60;img src=x onerror=alert(1)&#62; @\u200boctocat");
@@ -288,10 +443,11 @@ describe("the Action against a fake GitHub", () => {
     });
 
     it("refuses a head artifact with an unknown schema, and one too large to download", async () => {
+      seedBaseline(fake, await baselineFiles());
       const bad = fake.addRun({ headSha: sha("bad"), headBranch: "bad", event: "pull_request", headRepository: "mallory/demo" });
       fake.addPullRequest({ number: 10, headSha: bad.headSha, headRef: "bad", baseSha: BASE, forkOwner: "mallory" });
       fake.addArtifact(bad.id, { name: "profgate-results", files: { "results.json": JSON.stringify({ schema: "profgate/results", schema_version: 99 }) } });
-      let result = await runAction(fake.addRun({ headSha: BASE, event: "workflow_run" }).id, { cwd: work, inputs: { mode: "comment" }, payload: workflowRunPayload(bad, "mallory") });
+      let result = await runAction(fake, fake.addRun({ headSha: BASE, event: "workflow_run" }).id, { cwd: work, inputs: { mode: "comment" }, payload: workflowRunPayload(bad, "mallory") });
       expect(result.code, result.stdout).toBe(0);
       expect(result.stdout).toMatch(/::warning::profgate: .*schema_version 99 is not known/);
       expect(fake.comments(10)).toHaveLength(0);
@@ -299,21 +455,22 @@ describe("the Action against a fake GitHub", () => {
       const huge = fake.addRun({ headSha: sha("huge"), headBranch: "huge", event: "pull_request", headRepository: "mallory/demo" });
       fake.addPullRequest({ number: 11, headSha: huge.headSha, headRef: "huge", baseSha: BASE, forkOwner: "mallory" });
       fake.addArtifact(huge.id, { name: "profgate-results", files: { "results.json": "{}" }, sizeInBytes: 5 * 1024 ** 3 });
-      result = await runAction(fake.addRun({ headSha: BASE, event: "workflow_run" }).id, { cwd: work, inputs: { mode: "comment" }, payload: workflowRunPayload(huge, "mallory") });
+      result = await runAction(fake, fake.addRun({ headSha: BASE, event: "workflow_run" }).id, { cwd: work, inputs: { mode: "comment" }, payload: workflowRunPayload(huge, "mallory") });
       expect(result.code, result.stdout).toBe(0);
       expect(result.stdout).toMatch(/::warning::profgate: .*(large|limit)/i);
       expect(fake.requestsTo("GET", new RegExp(`/actions/artifacts/${fake.artifactsOf(huge.id)[0]!.id}/zip$`))).toHaveLength(0);
     });
 
     it("treats a baseline with an invalid document as no baseline and says why", async () => {
+      seedBaseline(fake, await baselineFiles());
       const badBase = sha("bad-base");
       fake.addCommit({ sha: badBase, parents: [BASE], branch: "main" });
       const basePush = fake.addRun({ headSha: badBase, event: "push" });
       fake.addArtifact(basePush.id, { name: "profgate-results", files: { "results.json": JSON.stringify({ schema: "profgate/results", schema_version: 1, benchmarks: "none" }) } });
       const pr = fake.addPullRequest({ number: 12, headSha: sha("fork-head-2"), headRef: "feature2", baseSha: badBase, forkOwner: "mallory" });
       const run = fake.addRun({ headSha: pr.headSha, headBranch: "feature2", event: "pull_request", headRepository: "mallory/demo" });
-      fake.addArtifact(run.id, { name: "profgate-results", files: { "results.json": JSON.stringify(uploadedResults(forkRun)) } });
-      const result = await runAction(fake.addRun({ headSha: badBase, event: "workflow_run" }).id, { cwd: work, inputs: { mode: "comment" }, payload: { ...workflowRunPayload(run, "mallory"), workflow_run: { ...workflowRunPayload(run, "mallory").workflow_run, head_branch: "feature2" } } });
+      fake.addArtifact(run.id, { name: "profgate-results", files: { "results.json": JSON.stringify(resultsIn(await forkFiles())) } });
+      const result = await runAction(fake, fake.addRun({ headSha: badBase, event: "workflow_run" }).id, { cwd: work, inputs: { mode: "comment" }, payload: workflowRunPayload(run, "mallory", "feature2") });
       expect(result.code, result.stdout).toBe(0);
       const body = fake.comments(12)[0]?.body ?? "";
       expect(rendered(body)).toContain("was refused");
@@ -323,77 +480,47 @@ describe("the Action against a fake GitHub", () => {
   });
 
   describe("same-runner confirmation", () => {
-    const git = (cwd: string, ...args: string[]) =>
-      execa("git", ["-c", "user.name=profgate", "-c", "user.email=ci@example.invalid", "-c", "init.defaultBranch=main", ...args], { cwd });
-
     it("fetches the base commit a shallow checkout lacks and takes the timing verdict from the interleaved runs", async () => {
       const origin = join(work, "origin");
-      await prepareTree(origin, false);
-      await git(origin, "init", "-q");
-      await git(origin, "add", "-A");
-      await git(origin, "commit", "-qm", "base");
-      const baseSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
-      await cp(join(DEMO, "variants", "regressed"), origin, { recursive: true });
-      await git(origin, "commit", "-qam", "head: a stop-word list");
-      const headSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+      const { baseSha, headSha } = await originRepository(origin);
 
       const pushRun = fake.addRun({ headSha: baseSha, event: "push" }).id;
       const baseCheckout = join(work, "base-checkout");
       await git(work, "clone", "-q", origin, baseCheckout);
       await git(baseCheckout, "checkout", "-q", baseSha);
-      const push = await runAction(pushRun, { cwd: baseCheckout, inputs: { "artifact-name": "confirm-results" }, payload: { ref: "refs/heads/main", after: baseSha, repository: { default_branch: "main" } } });
+      const push = await runAction(fake, pushRun, { cwd: baseCheckout, inputs: { "artifact-name": "confirm-results" }, payload: pushPayload(baseSha) });
       expect(push.code, push.stdout).toBe(0);
 
       // actions/checkout fetches the one commit under test.
-      const checkout = join(work, "pr-checkout");
-      await git(work, "clone", "-q", "--depth=1", `file://${origin}`, checkout);
+      const checkout = await shallowCheckout(origin);
       await expect(git(checkout, "cat-file", "-e", `${baseSha}^{commit}`)).rejects.toThrow();
 
       fake.addPullRequest({ number: 20, headSha, headRef: "stop-words", baseSha });
       const prRun = fake.addRun({ headSha, headBranch: "stop-words", event: "pull_request", pullRequests: [20] }).id;
-      const result = await runAction(prRun, { cwd: checkout, inputs: { "artifact-name": "confirm-results" }, payload: pullRequestPayload(20, headSha, baseSha) });
+      const result = await runAction(fake, prRun, { cwd: checkout, inputs: { "artifact-name": "confirm-results" }, payload: pullRequestPayload(20, headSha, baseSha) });
       expect(result.code, result.stdout).toBe(1);
       expect(result.stdout).toContain(`profgate: fetching the base commit ${baseSha}`);
       const body = rendered(fake.comments(20)[0]?.body ?? "");
       expect(body).toMatch(/Timing of \d+ benchmarks? confirmed on this runner: base [0-9a-f]{7} and head measured interleaved/);
       expect(body).toMatch(/regressed \(time[^)]*\) · timing confirmed on the same runner/);
       expect(result.outputs.verdict).toBe("fail");
-    });
-
-    let forkCheckout: string;
-    let forkCommits: { base: string; head: string };
+    }, LONG);
 
     it("the fork-safe pair: the comment stage shows the verdicts the measuring runner confirmed, and where", async () => {
-      const origin = join(work, "origin-fork");
-      await prepareTree(origin, false);
-      await git(origin, "init", "-q");
-      await git(origin, "add", "-A");
-      await git(origin, "commit", "-qm", "base");
-      const baseSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
-      await cp(join(DEMO, "variants", "regressed"), origin, { recursive: true });
-      await git(origin, "commit", "-qam", "head: a stop-word list");
-      const headSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+      const { origin, baseSha, headSha, baseline } = await confirmRepository();
       const inputs = { "artifact-name": "fork-confirm-results" };
+      seedBaseline(fake, baseline, "fork-confirm-results", baseSha);
 
-      const baseCheckout = join(work, "fork-base-checkout");
-      await git(work, "clone", "-q", origin, baseCheckout);
-      await git(baseCheckout, "checkout", "-q", baseSha);
-      const push = await runAction(fake.addRun({ headSha: baseSha, event: "push" }).id, { cwd: baseCheckout, inputs, payload: { ref: "refs/heads/main", after: baseSha, repository: { default_branch: "main" } } });
-      expect(push.code, push.stdout).toBe(0);
-
-      const checkout = join(work, "fork-pr-checkout");
-      await git(work, "clone", "-q", "--depth=1", `file://${origin}`, checkout);
-      forkCheckout = checkout;
-      forkCommits = { base: baseSha, head: headSha };
+      const checkout = await shallowCheckout(origin);
       fake.addPullRequest({ number: 40, headSha, headRef: "stop-words", baseSha, forkOwner: "mallory" });
       const measuring = fake.addRun({ headSha, headBranch: "stop-words", event: "pull_request", headRepository: "mallory/demo", pullRequests: [] });
-      const measured = await runAction(measuring.id, { cwd: checkout, inputs: { ...inputs, comment: "false" }, payload: pullRequestPayload(40, headSha, baseSha), env: { RUNNER_NAME: "fork-runner" } });
+      const measured = await runAction(fake, measuring.id, { cwd: checkout, inputs: { ...inputs, comment: "false" }, payload: pullRequestPayload(40, headSha, baseSha), env: { RUNNER_NAME: "fork-runner" } });
       expect(measured.code, measured.stdout).toBe(1);
-      const uploaded = fake.artifactFiles(fake.artifactsOf(measuring.id)[0]!.id);
+      const uploaded = artifactOf(fake, measuring.id);
       expect([...uploaded.keys()]).toContain("confirmations.json");
 
       const commentStage = async (runId: number) =>
-        runAction(fake.addRun({ headSha: baseSha, event: "workflow_run" }).id, {
+        runAction(fake, fake.addRun({ headSha: baseSha, event: "workflow_run" }).id, {
           cwd: await mkdtemp(join(work, "checkout-")),
           inputs: { ...inputs, mode: "comment", python: "no-such-python-anywhere" },
           payload: workflowRunPayload({ id: runId, headSha }, "mallory"),
@@ -415,36 +542,38 @@ describe("the Action against a fake GitHub", () => {
       const after = rendered(fake.comments(40)[0]?.body ?? "");
       expect(after).toContain(`The same-runner confirmations of run ${hostile.id} were refused`);
       expect(after).not.toContain("timing confirmed on the same runner");
-    });
+    }, LONG);
 
     it("a sharded fork-safe pair: each shard confirms on its runner, the merge keeps it, the comment stage shows it", async () => {
-      const { base: baseSha, head: headSha } = forkCommits;
+      const { origin, baseSha, headSha, baseline } = await confirmRepository();
+      seedBaseline(fake, baseline, "fork-confirm-results", baseSha);
+      const checkout = await shallowCheckout(origin);
       const inputs = { "artifact-name": "fork-confirm-results", comment: "false" };
       fake.addPullRequest({ number: 41, headSha, headRef: "stop-words-sharded", baseSha, forkOwner: "mallory" });
       const measuring = fake.addRun({ headSha, headBranch: "stop-words-sharded", event: "pull_request", headRepository: "mallory/demo", pullRequests: [] });
       const payload = pullRequestPayload(41, headSha, baseSha);
       for (const index of [1, 2]) {
-        const shard = await runAction(measuring.id, { cwd: forkCheckout, inputs: { ...inputs, shard: `${index}/2` }, payload, env: { RUNNER_NAME: `fork-runner-${index}` } });
+        const shard = await runAction(fake, measuring.id, { cwd: checkout, inputs: { ...inputs, shard: `${index}/2` }, payload, env: { RUNNER_NAME: `fork-runner-${index}` } });
         expect(shard.code, shard.stdout).toBe(0);
       }
-      const merge = await runAction(measuring.id, { cwd: work, inputs: { ...inputs, mode: "merge" }, payload });
+      const merge = await runAction(fake, measuring.id, { cwd: work, inputs: { ...inputs, mode: "merge" }, payload });
       expect(merge.code, merge.stdout).toBe(1);
       expect(fake.comments(41)).toHaveLength(0);
-      const uploaded = fake.artifactFiles(fake.artifactsOf(measuring.id).find((a) => a.name === "fork-confirm-results")!.id);
+      const uploaded = artifactOf(fake, measuring.id, "fork-confirm-results");
       const sessions = (JSON.parse(uploaded.get("confirmations.json")!.toString("utf8")) as { sessions: { shard: number; runner: string }[] }).sessions;
       expect(sessions.length).toBeGreaterThan(0);
       for (const session of sessions) expect(session.runner).toBe(`fork-runner-${session.shard}`);
 
-      const result = await runAction(fake.addRun({ headSha: baseSha, event: "workflow_run" }).id, {
+      const result = await runAction(fake, fake.addRun({ headSha: baseSha, event: "workflow_run" }).id, {
         cwd: await mkdtemp(join(work, "checkout-")),
         inputs: { "artifact-name": "fork-confirm-results", mode: "comment", python: "no-such-python-anywhere" },
-        payload: { ...workflowRunPayload({ id: measuring.id, headSha }, "mallory"), workflow_run: { ...workflowRunPayload({ id: measuring.id, headSha }, "mallory").workflow_run, head_branch: "stop-words-sharded" } },
+        payload: workflowRunPayload({ id: measuring.id, headSha }, "mallory", "stop-words-sharded"),
       });
       expect(result.code, result.stdout).toBe(1);
       const body = rendered(fake.comments(41)[0]?.body ?? "");
       expect(body).toMatch(/regressed \(time[^)]*\) · timing confirmed on the same runner/);
       expect(body).toMatch(new RegExp(`confirmed on the runners? that measured the pull request in run ${measuring.id}: shard \\d on runner "fork-runner-\\d"`));
-    });
+    }, LONG);
 
     it("runs `setup` in both trees before confirming, and keeps the artifact verdicts with a warning when it fails", async () => {
       // A project with a build step: the package imports a module the build writes and git ignores.
@@ -466,17 +595,16 @@ describe("the Action against a fake GitHub", () => {
       await git(baseCheckout, "checkout", "-q", baseSha);
       await execa("bash", ["-c", build], { cwd: baseCheckout });
       const pushRun = fake.addRun({ headSha: baseSha, event: "push" }).id;
-      const push = await runAction(pushRun, { cwd: baseCheckout, inputs: { "artifact-name": "setup-results" }, payload: { ref: "refs/heads/main", after: baseSha, repository: { default_branch: "main" } } });
+      const push = await runAction(fake, pushRun, { cwd: baseCheckout, inputs: { "artifact-name": "setup-results" }, payload: pushPayload(baseSha) });
       expect(push.code, push.stdout).toBe(0);
 
-      const checkout = join(work, "setup-pr-checkout");
-      await git(work, "clone", "-q", "--depth=1", `file://${origin}`, checkout);
+      const checkout = await shallowCheckout(origin);
       // The workflow's own build step, before profgate runs; the base tree gets its build only through `setup`.
       await execa("bash", ["-c", build], { cwd: checkout });
       fake.addPullRequest({ number: 21, headSha, headRef: "stop-words-setup", baseSha });
       const payload = pullRequestPayload(21, headSha, baseSha);
 
-      const failing = await runAction(fake.addRun({ headSha, event: "pull_request", pullRequests: [21] }).id, { cwd: checkout, inputs: { "artifact-name": "setup-results", setup: "echo building; exit 3" }, payload });
+      const failing = await runAction(fake, fake.addRun({ headSha, event: "pull_request", pullRequests: [21] }).id, { cwd: checkout, inputs: { "artifact-name": "setup-results", setup: "echo building; exit 3" }, payload });
       expect(failing.code, failing.stdout).toBe(1);
       expect(failing.stdout).toContain("profgate: setup in the base tree: echo building; exit 3");
       expect(failing.stdout).toMatch(/::warning::profgate: could not confirm on this runner: input "setup" failed in the base tree \(exit code 3\)/);
@@ -484,7 +612,7 @@ describe("the Action against a fake GitHub", () => {
       expect(noted).toContain('Timing was not confirmed on this runner: input "setup" failed in the base tree (exit code 3)');
       expect(noted).not.toContain("timing confirmed on the same runner");
 
-      const result = await runAction(fake.addRun({ headSha, event: "pull_request", pullRequests: [21] }).id, { cwd: checkout, inputs: { "artifact-name": "setup-results", setup: build }, payload });
+      const result = await runAction(fake, fake.addRun({ headSha, event: "pull_request", pullRequests: [21] }).id, { cwd: checkout, inputs: { "artifact-name": "setup-results", setup: build }, payload });
       expect(result.code, result.stdout).toBe(1);
       expect(result.stdout).toContain(`profgate: setup in the base tree: ${build}`);
       expect(result.stdout).toContain(`profgate: setup in the head tree: ${build}`);
@@ -492,7 +620,7 @@ describe("the Action against a fake GitHub", () => {
       const body = rendered(fake.comments(21)[0]?.body ?? "");
       expect(body).toMatch(/Timing of \d+ benchmarks? confirmed on this runner: base [0-9a-f]{7} and head measured interleaved/);
       expect(body).toMatch(/regressed \(time[^)]*\) · timing confirmed on the same runner/);
-    });
+    }, LONG);
   });
 
   it("with instrument: instructions, counts instructions under valgrind and judges CPU cost by them, unconfirmed", async () => {
@@ -503,17 +631,17 @@ describe("the Action against a fake GitHub", () => {
     const baseSha = sha("counted-base");
     const headSha = sha("counted-head");
     fake.addCommit({ sha: baseSha, parents: [BASE], branch: "main" });
-    const push = await runAction(fake.addRun({ headSha: baseSha, event: "push" }).id, {
+    const push = await runAction(fake, fake.addRun({ headSha: baseSha, event: "push" }).id, {
       cwd: trees.base,
       inputs: counted,
-      payload: { ref: "refs/heads/main", after: baseSha, repository: { default_branch: "main" } },
+      payload: pushPayload(baseSha),
     });
     expect(push.code, push.stdout).toBe(0);
     expect(push.stdout).toMatch(/profgate: counting instructions with valgrind-3\./);
     expect(push.summary).toContain("instructions/iter");
 
     fake.addPullRequest({ number: 32, headSha, headRef: "counted", baseSha });
-    const result = await runAction(fake.addRun({ headSha, headBranch: "counted", event: "pull_request", pullRequests: [32] }).id, {
+    const result = await runAction(fake, fake.addRun({ headSha, headBranch: "counted", event: "pull_request", pullRequests: [32] }).id, {
       cwd: trees.head,
       inputs: counted,
       payload: pullRequestPayload(32, headSha, baseSha),
@@ -525,36 +653,19 @@ describe("the Action against a fake GitHub", () => {
     expect(body).toContain("regressed (instructions");
     // Every benchmark's CPU verdict came from its counts: nothing for the same-runner confirmation to settle.
     expect(result.stdout).not.toContain("could not check out the base commit to confirm");
-  });
+  }, LONG);
 
   describe("sharded over a matrix", () => {
-    const NAME = "sharded-results";
-    let prRun: number;
-    const pushPayload = { ref: "refs/heads/main", after: BASE, repository: { default_branch: "main" } };
-
-    /** Runs the three shard jobs and then the merge job of one workflow run, each shard on a runner of its own name. */
-    async function matrixAndMerge(runId: number, cwd: string, payload: object, inputs: Record<string, string>): Promise<{ shards: ActionRun[]; merge: ActionRun }> {
-      const shards: ActionRun[] = [];
-      for (const index of [1, 2, 3]) {
-        shards.push(await runAction(runId, { cwd, inputs: { ...inputs, shard: `${index}/3` }, payload, env: { RUNNER_NAME: `runner-${index}` } }));
-      }
-      const merge = await runAction(runId, { cwd: work, inputs: { ...inputs, mode: "merge" }, payload, env: { RUNNER_NAME: "merge-runner" } });
-      return { shards, merge };
-    }
-
-    function merged(runId: number, name: string): { shards: { index: number; runner: string }[]; benchmarks: { id: string; shard: number; runner: string; profile: { pstats: string } | null }[] } {
-      const artifact = fake.artifactsOf(runId).find((a) => a.name === name);
-      if (artifact === undefined) throw new Error(`run ${runId} has no artifact ${name}`);
-      return JSON.parse(fake.artifactFiles(artifact.id).get("results.json")!.toString("utf8")) as ReturnType<typeof merged>;
+    function merged(on: FakeGitHub, runId: number, name: string): { shards: { index: number; runner: string }[]; benchmarks: { id: string; shard: number; runner: string; profile: { pstats: string } | null }[] } {
+      return JSON.parse(artifactOf(on, runId, name).get("results.json")!.toString("utf8")) as ReturnType<typeof merged>;
     }
 
     it("a push measured in three shards and merged stores one merged baseline with every benchmark and profile", async () => {
-      const run = fake.addRun({ headSha: BASE, event: "push" }).id;
-      const { shards, merge } = await matrixAndMerge(run, baseTree, pushPayload, { "artifact-name": NAME });
+      const { fake, run, shards, merge } = await shardedPush();
       for (const shard of shards) expect(shard.code, shard.stdout).toBe(0);
       expect(merge.code, merge.stdout).toBe(0);
-      expect(fake.artifactsOf(run).map((a) => a.name).sort()).toEqual([NAME, `${NAME}-shard-1-of-3`, `${NAME}-shard-2-of-3`, `${NAME}-shard-3-of-3`]);
-      const doc = merged(run, NAME);
+      expect(fake.artifactsOf(run).map((a) => a.name).sort()).toEqual([SHARDED, `${SHARDED}-shard-1-of-3`, `${SHARDED}-shard-2-of-3`, `${SHARDED}-shard-3-of-3`]);
+      const doc = merged(fake, run, SHARDED);
       expect(doc.benchmarks).toHaveLength(5);
       expect(doc.shards.map((s) => [s.index, s.runner])).toEqual([
         [1, "runner-1"],
@@ -562,20 +673,17 @@ describe("the Action against a fake GitHub", () => {
         [3, "runner-3"],
       ]);
       for (const bench of doc.benchmarks) expect(bench.runner).toBe(`runner-${bench.shard}`);
-      const files = [...fake.artifactFiles(fake.artifactsOf(run).find((a) => a.name === NAME)!.id).keys()];
+      const files = [...artifactOf(fake, run, SHARDED).keys()];
       for (const bench of doc.benchmarks) expect(files).toContain(bench.profile!.pstats);
       expect(merge.outputs.verdict).toBe("no-baseline");
       expect(merge.summary).toContain("5 benchmarks measured");
       expect(merge.summary).toContain("stored as the baseline");
       for (const shard of shards) expect(shard.summary).toBe("");
-    });
+    }, LONG);
 
     it("a pull request in three shards with regressions in two of them gets one comment naming both culprits, and the merge fails", async () => {
-      fake.addPullRequest({ number: 30, headSha: HEAD, headRef: "sharded", baseSha: BASE });
-      const run = fake.addRun({ headSha: HEAD, headBranch: "sharded", event: "pull_request", pullRequests: [30] }).id;
-      prRun = run;
-      // Compared with the unsharded baseline the first push stored.
-      const { shards, merge } = await matrixAndMerge(run, headTree, pullRequestPayload(30, HEAD, BASE), {});
+      // Compared with the unsharded baseline.
+      const { fake, run, shards, merge } = await shardedPullRequest();
       for (const shard of shards) expect(shard.code, shard.stdout).toBe(0);
       expect(merge.code, merge.stdout).toBe(1);
       const comments = fake.comments(30);
@@ -593,55 +701,60 @@ describe("the Action against a fake GitHub", () => {
       expect(Number(merge.outputs.regressions)).toBeGreaterThanOrEqual(2);
       expect(merge.outputs["comment-url"]).toContain(String(comments[0]!.id));
       expect(merge.summary).toContain("regressed past the thresholds");
-      const comparison = JSON.parse(fake.artifactFiles(fake.artifactsOf(run).find((a) => a.name === "profgate-results")!.id).get("comparison.json")!.toString("utf8")) as {
+      const comparison = JSON.parse(artifactOf(fake, run, "profgate-results").get("comparison.json")!.toString("utf8")) as {
         benchmarks: { id: string; gating: boolean }[];
       };
-      const doc = merged(run, "profgate-results");
+      const doc = merged(fake, run, "profgate-results");
       const gatingShards = new Set(comparison.benchmarks.filter((b) => b.gating).map((b) => doc.benchmarks.find((d) => d.id === b.id)?.shard));
       expect(gatingShards.size).toBeGreaterThanOrEqual(2);
-    });
+    }, LONG);
 
     it("refuses to merge when a shard is missing, duplicated or from another run, naming it", async () => {
+      // The shards of a pull request run, and the comment that run's merge left.
+      const source = await shardedPullRequest();
+      const prRun = source.run;
+      fake.addPullRequest({ number: 30, headSha: HEAD, headRef: "sharded", baseSha: BASE });
+      fake.addRun({ id: prRun, headSha: HEAD, headBranch: "sharded", event: "pull_request", pullRequests: [30] });
+      for (const comment of source.fake.comments(30)) fake.addComment(30, comment.body, comment.user);
       const previous = fake.comments(30).map((c) => c.body);
+      expect(previous).toHaveLength(1);
       const names = [1, 2, 3].map((i) => `profgate-results-shard-${i}-of-3`);
       const copy = (target: number, which: string[]) => {
-        for (const name of which) {
-          const artifact = fake.artifactsOf(prRun).find((a) => a.name === name)!;
-          fake.addArtifact(target, { name, files: Object.fromEntries(fake.artifactFiles(artifact.id)) });
-        }
+        for (const name of which) fake.addArtifact(target, { name, files: Object.fromEntries(artifactOf(source.fake, prRun, name)) });
       };
       const missingRun = fake.addRun({ headSha: HEAD, headBranch: "sharded", event: "pull_request", pullRequests: [30] }).id;
       copy(missingRun, [names[0]!, names[2]!]);
-      const missing = await runAction(missingRun, { cwd: work, inputs: { mode: "merge" }, payload: pullRequestPayload(30, HEAD, BASE) });
+      const missing = await runAction(fake, missingRun, { cwd: work, inputs: { mode: "merge" }, payload: pullRequestPayload(30, HEAD, BASE) });
       expect(missing.code, missing.stdout).toBe(1);
       expect(missing.stdout).toContain('shard 2/3 is missing: this run has no artifact "profgate-results-shard-2-of-3"');
 
       const otherRun = fake.addRun({ headSha: HEAD, headBranch: "sharded", event: "pull_request", pullRequests: [30] }).id;
       copy(otherRun, names);
-      const other = await runAction(otherRun, { cwd: work, inputs: { mode: "merge" }, payload: pullRequestPayload(30, HEAD, BASE) });
+      const other = await runAction(fake, otherRun, { cwd: work, inputs: { mode: "merge" }, payload: pullRequestPayload(30, HEAD, BASE) });
       expect(other.code, other.stdout).toBe(1);
       expect(other.stdout).toContain(`shard 1/3 (artifact "profgate-results-shard-1-of-3") is from another run (run ${prRun}), not from run ${otherRun}`);
 
       // The same shard given to two jobs: one artifact holds another shard's results.
       const twiceRun = fake.addRun({ headSha: HEAD, headBranch: "sharded", event: "pull_request", pullRequests: [30] }).id;
       copy(twiceRun, [names[0]!, names[2]!]);
-      const shardOne = fake.artifactsOf(prRun).find((a) => a.name === names[0])!;
-      fake.addArtifact(twiceRun, { name: names[1]!, files: Object.fromEntries(fake.artifactFiles(shardOne.id)) });
-      const twice = await runAction(twiceRun, { cwd: work, inputs: { mode: "merge" }, payload: pullRequestPayload(30, HEAD, BASE) });
+      fake.addArtifact(twiceRun, { name: names[1]!, files: Object.fromEntries(artifactOf(source.fake, prRun, names[0])) });
+      const twice = await runAction(fake, twiceRun, { cwd: work, inputs: { mode: "merge" }, payload: pullRequestPayload(30, HEAD, BASE) });
       expect(twice.code, twice.stdout).toBe(1);
       expect(twice.stdout).toContain('artifact "profgate-results-shard-2-of-3" holds the results of shard 1/3');
       expect(fake.comments(30).map((c) => c.body)).toEqual(previous);
-    });
+    }, LONG);
 
     it("an unsharded pull request run compares with the merged, sharded baseline", async () => {
+      const pushed = await shardedPush();
+      seedBaseline(fake, artifactOf(pushed.fake, pushed.run, SHARDED), SHARDED);
       fake.addPullRequest({ number: 31, headSha: HEAD, headRef: "unsharded", baseSha: BASE });
       const run = fake.addRun({ headSha: HEAD, headBranch: "unsharded", event: "pull_request", pullRequests: [31] }).id;
-      const result = await runAction(run, { cwd: headTree, inputs: { "artifact-name": NAME }, payload: pullRequestPayload(31, HEAD, BASE) });
+      const result = await runAction(fake, run, { cwd: headTree, inputs: { "artifact-name": SHARDED }, payload: pullRequestPayload(31, HEAD, BASE) });
       expect(result.code, result.stdout).toBe(1);
       const body = rendered(fake.comments(31)[0]?.body ?? "");
       expect(body).toContain("regressed past the thresholds");
       expect(body).not.toMatch(/removed|new benchmark/i);
       expect(result.outputs.verdict).toBe("fail");
-    });
+    }, LONG);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * asv suites run for real: `python3 -m profgate run` on test/fixtures/suites/asv (an asv.conf.json naming the
+ * asv suites run for real: `python3 -m profgate run` (or PROFGATE_TEST_PYTHON) on test/fixtures/suites/asv (an asv.conf.json naming the
  * benchmark directory `bench`, a package with relative imports and a sample data file). The facts asserted (ids,
  * statuses, tracked numbers, sizes, set-up order) come from what the fixture code does.
  */
@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compare } from "../../src/core/compare.js";
 import { parseResults, type Results } from "../../src/core/results.js";
-import { benchOf, harnessRunner, scratchFolder, resultsOf, type HarnessRun as Run } from "../support/harness.js";
+import { benchOf, harnessRunner, scratchFolder, resultsOf, testPython, type HarnessRun as Run } from "../support/harness.js";
 import { harnessPath } from "../support/paths.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -179,7 +179,7 @@ describe("an asv suite, found by auto-detection from asv.conf.json", () => {
   });
 
   it("records a mem_ benchmark's deep size and a track_ benchmark's number with its unit", async () => {
-    const size = Number((await execa("python3", ["-c", "import sys; print(sys.getsizeof(bytes(1000)))"])).stdout);
+    const size = Number((await execa(testPython, ["-c", "import sys; print(sys.getsizeof(bytes(1000)))"])).stdout);
     expect(benchOf(document, "grid.Sizes.mem_payload(1000)")).toMatchObject({ kind: "mem", value: size, timing: null, memory: null });
     expect(benchOf(document, "grid.Sizes.track_cells(1000)")).toMatchObject({ kind: "track", value: 100, unit: "cells" });
     expect(benchOf(document, "limits.track_not_a_number")).toMatchObject({
@@ -331,7 +331,7 @@ describe("selecting and naming an asv suite", () => {
     writeFileSync(join(tree, "conf", "asv.conf.json"), config);
     rmSync(join(tree, "asv.conf.json"));
     const out = join(scratch, "config-elsewhere-out");
-    const args = [cli, "run", "--asv-config", "conf/asv.conf.json", "--filter", "TrackOrder", "--out", out, ...quick];
+    const args = [cli, "run", "--asv-config", "conf/asv.conf.json", "--filter", "TrackOrder", "--out", out, "--python", testPython, ...quick];
     const result = await execa("node", args, { cwd: tree, reject: false, env: { PYTHONDONTWRITEBYTECODE: "1", NO_COLOR: "1" } });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/order\.TrackOrder\.track_order\s+ok\s+123 unit/);

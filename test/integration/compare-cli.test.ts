@@ -4,17 +4,14 @@
  * find what the head version plants — unit_price() scans a 303-item list on every call, receipt() builds a
  * 64-fold copy of a list — and nothing in the benchmarks whose code did not change.
  */
-import { execa, type Result } from "execa";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Comparison, type BenchmarkComparison } from "../../src/core/comparison.js";
+import { cliRunner, type CliRun as Result } from "../support/cli.js";
+import { scratchFolder } from "../support/harness.js";
+import { suites } from "../support/paths.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const cli = join(root, "dist", "cli.js");
-const suites = join(root, "test", "fixtures", "suites");
 // Six processes per side: the fewest for which the exact one-sided test can pass 99% after Holm over four benchmarks.
 const quick = ["--processes", "6", "--values", "3", "--min-time", "0.01", "--profile-iterations", "3", "--quiet"];
 
@@ -23,22 +20,8 @@ const CART_TOTAL = `${SHOP}::bench_cart_total`;
 const RECEIPT = `${SHOP}::bench_receipt`;
 const UNCHANGED = [`${SHOP}::bench_parse_catalog`, `${SHOP}::bench_format_catalog`];
 
-const scratch = mkdtempSync(join(tmpdir(), "profgate-compare-cli-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === "__pycache__") continue;
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-async function profgate(args: readonly string[], cwd = scratch): Promise<Result> {
-  return execa("node", [cli, ...args], { cwd, reject: false, env: { PYTHONDONTWRITEBYTECODE: "1", NO_COLOR: "1" } });
-}
+const scratch = scratchFolder("compare-cli");
+const profgate = cliRunner(scratch);
 
 function comparisonAt(path: string): Comparison {
   return Comparison.parse(JSON.parse(readFileSync(path, "utf8")));
@@ -53,10 +36,6 @@ function entry(comparison: Comparison, id: string): BenchmarkComparison {
 const outs = { base: join(scratch, "base"), head: join(scratch, "head"), again: join(scratch, "base-again") };
 
 beforeAll(async () => {
-  // `npm test` builds first; run on its own, this file rebuilds the bundle when the sources are newer.
-  if (!existsSync(cli) || statSync(cli).mtimeMs < Math.max(newestMtime(join(root, "src")), newestMtime(join(root, "python", "profgate")))) {
-    await execa("npm", ["run", "build"], { cwd: root });
-  }
   // The three runs go side by side, so load on this machine falls on all of them alike: the A/A pair then
   // differs only by measurement noise, which is what it has to show the gate ignores.
   const runs = await Promise.all([

@@ -4,38 +4,24 @@
  * makes the interpreter's start-up take seconds.
  */
 import { execa } from "execa";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
 import { compare } from "../../src/core/compare.js";
-import { parseResults, type Results } from "../../src/core/results.js";
+import type { Results } from "../../src/core/results.js";
+import { harnessRunner, resultsOf, scratchFolder } from "../support/harness.js";
+import { suites } from "../support/paths.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const suite = join(root, "test", "fixtures", "suites", "instructions");
-const scratch = mkdtempSync(join(tmpdir(), "profgate-instructions-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const suite = join(suites, "instructions");
+const scratch = scratchFolder("instructions");
+const harness = harnessRunner(scratch);
 
 const LOOP = "benchmarks/bench_work.py::bench_loop";
 const SORT = "benchmarks/bench_work.py::bench_sort";
 const WAIT = "benchmarks/bench_work.py::bench_wait";
 
-let runs = 0;
-
-async function run(loop: number, env: Record<string, string> = {}, interpreter = "python3", cwd = suite, args: readonly string[] = []) {
-  runs += 1;
-  const out = join(scratch, `run-${runs}`);
-  const result = await execa(interpreter, ["-m", "profgate", "run", "--out", out, "--passes", "instructions", ...args], {
-    cwd,
-    env: { PYTHONPATH: join(root, "python"), PYTHONDONTWRITEBYTECODE: "1", LOOP: String(loop), ...env },
-    reject: false,
-  });
-  return { exitCode: result.exitCode, stderr: result.stderr, out };
-}
-
-function read(out: string): Results {
-  return parseResults(JSON.parse(readFileSync(join(out, "results.json"), "utf8")), out);
+/** The instructions pass alone, with the fixture's loop `loop` iterations long. */
+function run(loop: number, env: Record<string, string> = {}, interpreter = "python3", cwd = suite, args: readonly string[] = []) {
+  return harness(cwd, ["--passes", "instructions", ...args], { interpreter: [interpreter], env: { LOOP: String(loop), ...env } });
 }
 
 function count(results: Results, id: string): number {
@@ -51,12 +37,12 @@ describe("the instructions pass under valgrind", () => {
   let pytestSuite: Results;
 
   beforeAll(async () => {
-    const pytestRun = run(0, {}, "python3", join(root, "test", "fixtures", "suites", "pytest-benchmark"), ["tests", "--suite", "pytest"]);
+    const pytestRun = run(0, {}, "python3", join(suites, "pytest-benchmark"), ["tests", "--suite", "pytest"]);
     const done = await Promise.all([run(10_000), run(10_000), run(10_200)]);
     for (const r of done) expect(r.exitCode, r.stderr).toBe(0);
-    [first, second, planted] = done.map((r) => read(r.out)) as [Results, Results, Results];
+    [first, second, planted] = done.map(resultsOf) as [Results, Results, Results];
     // One benchmark of the pytest suite fails on purpose.
-    pytestSuite = read((await pytestRun).out);
+    pytestSuite = resultsOf(await pytestRun);
   }, 180_000);
 
   it("gives identical counts on two runs of the same suite", () => {

@@ -4,25 +4,19 @@
  * ones), and `profgate merge` joins the shards into one document that `profgate compare` takes like any other;
  * a missing or duplicated shard is refused by name.
  */
-import { execa, type Result } from "execa";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseResults, type Results } from "../../src/core/results.js";
+import { cliRunner } from "../support/cli.js";
+import { scratchFolder } from "../support/harness.js";
+import { suites } from "../support/paths.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const cli = join(root, "dist", "cli.js");
-const suite = join(root, "test", "fixtures", "suites", "measure");
+const suite = join(suites, "measure");
 const quick = ["--processes", "2", "--values", "1", "--min-time", "0.001", "--profile-iterations", "1", "--pythonpath", "src", "--quiet"];
 
-const scratch = mkdtempSync(join(tmpdir(), "profgate-shards-cli-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-async function profgate(args: readonly string[]): Promise<Result> {
-  return execa("node", [cli, ...args], { cwd: suite, reject: false, env: { PYTHONDONTWRITEBYTECODE: "1", NO_COLOR: "1" } });
-}
+const scratch = scratchFolder("shards-cli");
+const profgate = cliRunner(suite);
 
 function read(dir: string): Results {
   return parseResults(JSON.parse(readFileSync(join(dir, "results.json"), "utf8")), dir);

@@ -3,12 +3,21 @@
  * results read back through the same schema that guards artifacts.
  */
 import { execa } from "execa";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
 import { parseResults, type Benchmark, type Results } from "../../src/core/results.js";
 import { harnessPath } from "./paths.js";
+
+/**
+ * The interpreter the harness-level integration tests run: `PROFGATE_TEST_PYTHON` (a command on PATH or a path),
+ * else `python3`. CI runs those test files once per installed CPython with it set.
+ */
+export const testPython = process.env.PROFGATE_TEST_PYTHON || "python3";
+if (testPython.includes("/") && !existsSync(testPython)) {
+  throw new Error(`PROFGATE_TEST_PYTHON=${testPython} does not exist: name an interpreter (e.g. "$(pyenv prefix 3.12)/bin/python3") or unset it for python3`);
+}
 
 /** What one harness run left: exit code, output, events, and the results folder. */
 export interface HarnessRun {
@@ -19,7 +28,7 @@ export interface HarnessRun {
   out: string;
 }
 
-/** Options of one run: the interpreter command (with its own options) and extra environment. */
+/** Options of one run: the interpreter command (with its own options; default `testPython`) and extra environment. */
 export interface HarnessOptions {
   interpreter?: readonly string[];
   env?: Record<string, string>;
@@ -38,7 +47,7 @@ export function harnessRunner(scratch: string): (cwd: string, args: readonly str
   return async (cwd, args, options = {}) => {
     runs += 1;
     const out = join(scratch, `run-${runs}`);
-    const [command = "python3", ...prefix] = options.interpreter ?? ["python3"];
+    const [command = testPython, ...prefix] = options.interpreter ?? [testPython];
     const result = await execa(command, [...prefix, "-m", "profgate", "run", "--out", out, "--events-fd", "3", ...args], {
       cwd,
       env: { PYTHONPATH: harnessPath, PYTHONDONTWRITEBYTECODE: "1", ...options.env },

@@ -7,7 +7,7 @@ import { parseResults, type Benchmark } from "../../src/core/results.js";
 import { renderHtml } from "../../src/report/html.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
 import { renderComparison, renderRunSummary } from "../../src/report/terminal.js";
-import { bench, memory, results, spread } from "./builders.js";
+import { bench, memory, results, spread } from "../support/builders.js";
 
 const SEPARATE = { mode: "separate" } as const;
 

@@ -3,7 +3,7 @@ import { attributeAllocations } from "../../src/core/allocations.js";
 import { attributeFunctions, compareCalls, DEFAULT_LIMITS } from "../../src/core/attribution.js";
 import { isProjectFile, matchFunctions } from "../../src/core/callgraph.js";
 import type { Profile } from "../../src/core/results.js";
-import { builtin, edge, fn, line, memory, profile } from "./builders.js";
+import { builtin, edge, fn, line, memory, profile } from "../support/builders.js";
 
 function attribute(base: Profile, head: Profile, baseTime: number, ratio: number) {
   const result = attributeFunctions(base, head, matchFunctions(base.functions, head.functions), { baseTime, ratio }, DEFAULT_LIMITS);

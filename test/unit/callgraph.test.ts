@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { callGraph, callTree, foldedStacks, TREE_LIMITS, type CallTree } from "../../src/core/callgraph.js";
 import type { Profile } from "../../src/core/results.js";
-import { builtin, edge, fn, profile } from "./builders.js";
+import { builtin, edge, fn, profile } from "../support/builders.js";
 
 /** The tree as `path total/self` lines in depth-first order, times rounded to 1e-9. */
 function frames(p: Profile, tree: CallTree): string[] {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { compare } from "../../src/core/compare.js";
 import { Comparison } from "../../src/core/comparison.js";
 import type { Benchmark, Profile } from "../../src/core/results.js";
-import { bench, builtin, edge, fn, line, memory, profile, results, spread } from "./builders.js";
+import { bench, builtin, edge, fn, line, memory, profile, results, spread } from "../support/builders.js";
 
 const SEPARATE = { mode: "separate" } as const;
 

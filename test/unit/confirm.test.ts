@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { compare } from "../../src/core/compare.js";
 import { Comparison } from "../../src/core/comparison.js";
-import { confirmTiming } from "../../src/core/confirm.js";
+import { confirmTiming } from "../../src/core/confirmations.js";
 import type { Results } from "../../src/core/results.js";
-import { bench, builtin, edge, fn, memory, profile, results, spread } from "./builders.js";
+import { bench, builtin, edge, fn, memory, profile, results, spread } from "../support/builders.js";
 
 const SLOW = "benchmarks/bench_app.py::bench_slow";
 const NOISE = "benchmarks/bench_app.py::bench_noise";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { compare } from "../../src/core/compare.js";
 import { applyConfirmations, confirmationsDocument, parseConfirmations, type ConfirmationSession } from "../../src/core/confirmations.js";
-import { confirmTiming } from "../../src/core/confirm.js";
+import { confirmTiming } from "../../src/core/confirmations.js";
 import { ResultsError, type Results } from "../../src/core/results.js";
 import { spendLevel } from "../../src/core/sequential.js";
-import { bench, builtin, edge, fn, memory, profile, results, spread } from "./builders.js";
+import { bench, builtin, edge, fn, memory, profile, results, spread } from "../support/builders.js";
 
 const A = "benchmarks/bench_app.py::bench_a";
 const B = "benchmarks/bench_app.py::bench_b";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { matchFunctions } from "../../src/core/callgraph.js";
 import { diffFlame, type DiffFlame } from "../../src/core/flame.js";
 import type { Profile } from "../../src/core/results.js";
-import { edge, fn, profile } from "./builders.js";
+import { edge, fn, profile } from "../support/builders.js";
 
 function flame(base: Profile, head: Profile, time: { base: number; head: number }): DiffFlame {
   const result = diffFlame(base, head, matchFunctions(base.functions, head.functions), time);

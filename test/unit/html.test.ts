@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { FlameData } from "../../src/report/page-script.js";
 import { escapeHtml, renderHtml } from "../../src/report/html.js";
 import { methodText } from "../../src/report/common.js";
-import { failingComparison, failingResults, FAST_ID, HEAD_SHA, manyRegressions, passingComparison, PLAIN, SLOW_ID, slowerButPassingComparison, type Names } from "./scenarios.js";
+import { failingComparison, failingResults, FAST_ID, HEAD_SHA, manyRegressions, passingComparison, PLAIN, SLOW_ID, slowerButPassingComparison, type Names } from "../support/scenarios.js";
 
 const GITHUB = { repository: "o/r", sha: HEAD_SHA };
 const VOID = new Set(["meta", "input"]);

@@ -3,18 +3,18 @@
  * both sides were counted on the same build, and rendered next to time in every report.
  */
 import { describe, expect, it } from "vitest";
-import { benchmarksToConfirm } from "../../src/action/confirm.js";
+import { benchmarksToConfirm } from "../../src/action/same-runner.js";
 import { parseInputs } from "../../src/action/inputs.js";
 import { compare } from "../../src/core/compare.js";
 import { Comparison } from "../../src/core/comparison.js";
 import { parseProjectConfig, resolveRunSettings } from "../../src/core/config.js";
-import { confirmTiming } from "../../src/core/confirm.js";
+import { confirmTiming } from "../../src/core/confirmations.js";
 import { parseResults, type Benchmark, type Results } from "../../src/core/results.js";
 import { renderHtml } from "../../src/report/html.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
-import { renderResultsMarkdown } from "../../src/report/summary.js";
+import { renderResultsMarkdown } from "../../src/report/results-markdown.js";
 import { renderComparison, renderRunSummary } from "../../src/report/terminal.js";
-import { bench, results, spread, type EnvSpec } from "./builders.js";
+import { bench, results, spread, type EnvSpec } from "../support/builders.js";
 
 const ID = "benchmarks/bench_app.py::bench_parse";
 const WALL = "benchmarks/bench_app.py::bench_fetch";

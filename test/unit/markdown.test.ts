@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { compare } from "../../src/core/compare.js";
 import type { Comparison } from "../../src/core/comparison.js";
-import { COMMENT_LIMIT, escapeText, renderMarkdown, reportMarker } from "../../src/report/markdown.js";
-import { bench, results, spread } from "./builders.js";
+import { COMMENT_LIMIT } from "../../src/adapters/github-limits.js";
+import { escapeText, renderMarkdown, reportMarker } from "../../src/report/markdown.js";
+import { bench, results, spread } from "../support/builders.js";
 import {
   failingComparison,
   HEAD_SHA,
@@ -13,7 +14,7 @@ import {
   slowerButPassingComparison,
   unchangedPair,
   type Names,
-} from "./scenarios.js";
+} from "../support/scenarios.js";
 
 const GITHUB = { repository: "o/r", sha: HEAD_SHA };
 
@@ -302,7 +303,7 @@ describe("the size budget", () => {
   it("keeps hundreds of regressions with long names under the comment limit, and says what it dropped", () => {
     const comparison = manyRegressions(300, longNames);
     expect(comparison.summary.gating_regressions).toBe(300);
-    const markdown = renderMarkdown(comparison, GITHUB);
+    const markdown = renderMarkdown(comparison, { ...GITHUB, limit: COMMENT_LIMIT });
     expectShortened(markdown, comparison, COMMENT_LIMIT);
     expect(markdown).toMatch(/…and \d+ more changed benchmarks \(\d+ regressed\), not shown\./);
     expect(markdown).toContain("details of all 300 benchmarks");
@@ -315,7 +316,7 @@ describe("the size budget", () => {
 
   it("drops details of the least important benchmarks first, keeping the first ones", () => {
     const comparison = manyRegressions(40, longNames);
-    const markdown = renderMarkdown(comparison, GITHUB);
+    const markdown = renderMarkdown(comparison, { ...GITHUB, limit: COMMENT_LIMIT });
     expectShortened(markdown, comparison, COMMENT_LIMIT);
     expect(markdown).toContain("rows beyond the top 3 functions and lines");
     const dropped = /details of (\d+) of 40 benchmarks/.exec(markdown);

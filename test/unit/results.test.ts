@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseResults, Results, ResultsError } from "../../src/core/results.js";
-import { bench, builtin, edge, fn, line, memory, profile, results } from "./builders.js";
+import { bench, builtin, edge, fn, line, memory, profile, results } from "../support/builders.js";
 
 function document(): Record<string, unknown> {
   const doc = results([
@@ -54,6 +54,14 @@ describe("parseResults", () => {
     const schema = JSON.stringify(z.toJSONSchema(Results));
     expect(schema).toContain('"primitive_calls"');
     expect(schema).toContain('"retained_lines"');
+  });
+
+  // Version 1 is the first published version: no field is optional because an earlier writer left it out.
+  it.each(["max_time", "isolate", "memory_cost"])("refuses settings without %s, naming it", (field) => {
+    const doc = document() as { settings: Record<string, unknown> };
+    delete doc.settings[field];
+    expect(Results.safeParse(doc).success).toBe(false);
+    expect(() => parseResults(doc, "r.json")).toThrow(new RegExp(`settings\\.${field}`));
   });
 
   it("refuses a benchmark credited to a shard the document does not hold", () => {

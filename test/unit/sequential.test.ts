@@ -15,7 +15,7 @@ import {
   type RoundPlan,
 } from "../../src/core/sequential.js";
 import { thresholdResolver } from "../../src/core/thresholds.js";
-import { bench, results, spread } from "./builders.js";
+import { bench, results, spread } from "../support/builders.js";
 
 const NAMES = { initialRounds: "--initial", batch: "--batch", maxRounds: "--max-rounds", budgetSeconds: "--budget" };
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/core/config.js";
 import { parseResults, type Results, type Shard } from "../../src/core/results.js";
 import { benchmarkCost, mergeShards, parseShardSpec, ShardError, splitBenchmarks, type ShardInput } from "../../src/core/shards.js";
-import { bench, results, spread } from "./builders.js";
+import { bench, results, spread } from "../support/builders.js";
 
 const ids = Array.from({ length: 10 }, (_, i) => `benchmarks/bench_${i < 5 ? "a" : "b"}.py::bench_${i}`);
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { paint, renderComparison, renderRunSummary, renderTable, sanitize } from "../../src/report/terminal.js";
 import type { Benchmark } from "../../src/core/results.js";
-import { bench, memory, results } from "./builders.js";
-import { failingComparison, passingComparison, PLAIN, regressedPair } from "./scenarios.js";
+import { bench, memory, results } from "../support/builders.js";
+import { failingComparison, passingComparison, PLAIN, regressedPair } from "../support/scenarios.js";
 import { compare } from "../../src/core/compare.js";
 import { formatLevel } from "../../src/report/format.js";
 

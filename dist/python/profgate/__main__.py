@@ -118,16 +118,25 @@ process of each side takes the share MAX-TIME / PROCESSES of a benchmark's timin
 Results are never written to stdout: the benchmarks may print there. With --events-fd, progress is one JSON object
 per line ("index" counts from 1):
   {"event": "collected", "count": N}                                   benchmarks found (after --filter)
+  {"event": "plan", "passes": [PASS, ...], "isolate": BOOL}            the passes that will run, in order; with
+                                                                       --isolate each benchmark goes through them in
+                                                                       turn
   {"event": "pass", "pass": PASS, "step": I, "steps": N, "count": K}
                                                                        a worker of a pass (value, calibrate, timing,
                                                                        profile, memory) starts on K benchmarks; the
                                                                        timing pass has N workers (value: the call of
                                                                        asv's mem_ and track_ benchmarks)
+  {"event": "progress", "pass": PASS, "step": I, "steps": N, "done": D, "count": K, "id": ID,
+   "elapsed": SECONDS}                                                 the worker of the last pass event is past D of
+                                                                       its K benchmarks, ID the latest, SECONDS after
+                                                                       it started; each benchmark once, D reaching K
   {"event": "done", "index": I, "count": N, "id": ID, "status": STATUS, "elapsed": SECONDS,
    "passes": {PASS: SECONDS}}                                          a benchmark finished (I counts them): ok,
                                                                        error, exit, crash or timeout, or skipped
                                                                        (asv), after SECONDS of work on it, by pass
-  {"event": "round", "round": R, "rounds": N}                          ab: a round starts
+  {"event": "round", "round": R, "rounds": N}                          ab: a round starts; ab's pass and progress
+                                                                       events carry "side": "base" or "head", and
+                                                                       their step is the round
   {"event": "finished", "elapsed": SECONDS}                            results.json is about to be written
 
 Exit status: 0 every benchmark ran, 1 some failed (results.json is still complete), 2 usage error (pytest missing
@@ -143,6 +152,7 @@ import math
 import os
 import random
 import sys
+import time
 from typing import Optional
 
 from profgate import asv, environment, instructions, interleave
@@ -501,16 +511,32 @@ def _read_json(path, cwd, flag):
         raise UsageError("{} {!r}: not valid JSON: {}".format(flag, path, error)) from None
 
 
-class Progress:
-    """Progress events: JSON lines to a file descriptor, or a line of text per event on stderr."""
+# Text progress on stderr: how often a terminal's live line is redrawn, and how often, at most, a plain stream (a CI
+# log) gets a line within a pass worker, besides the one at its end.
+LIVE_INTERVAL = 0.2
+PLAIN_INTERVAL = 30.0
 
-    def __init__(self, fd):
+
+class Progress:
+    """Progress events: JSON lines to a file descriptor, or text on ``stream`` (stderr): on a terminal one line
+    redrawn in place at most every LIVE_INTERVAL seconds, else a line per pass worker's start and end and at most
+    one every PLAIN_INTERVAL seconds between them (with --isolate, a benchmark that passed, at most that often), so
+    that a large suite's log stays short. Benchmarks that fail get a line each; those that pass are counted in the
+    last line."""
+
+    def __init__(self, fd, stream=None, clock=time.monotonic):
         self.fd = fd
+        self.stream = stream if stream is not None else sys.stderr
+        self.clock = clock
+        self.live = fd is None and self.stream.isatty()
+        self.interval = LIVE_INTERVAL if self.live else PLAIN_INTERVAL
+        self.shown = None
+        self.isolate = False
+        self.statuses = {}
 
     def __call__(self, event):
         if self.fd is None:
-            sys.stderr.write(_describe(event) + "\n")
-            sys.stderr.flush()
+            self._text(event)
             return
         try:
             os.write(self.fd, (json.dumps(event) + "\n").encode("utf-8"))
@@ -518,19 +544,69 @@ class Progress:
             # A reader that went away must not cost the results.
             self.fd = None
 
+    def _text(self, event):
+        kind = event["event"]
+        now = self.clock()
+        if kind == "plan":
+            self.isolate = event["isolate"]
+            return
+        if kind in ("pass", "progress"):
+            # With --isolate every benchmark has workers of its own: their starts and ends would be a line each, and
+            # a plain stream is better told which benchmark of how many the run is at (done, below).
+            if self.isolate and not self.live:
+                return
+            boundary = not self.isolate and (kind == "pass" or event["done"] == event["count"])
+            if not boundary and self.shown is not None and now - self.shown < self.interval:
+                return
+            self.shown = now
+            self._line(_describe(event), keep=boundary and not self.live)
+            return
+        if kind == "done":
+            self.statuses[event["status"]] = self.statuses.get(event["status"], 0) + 1
+            # With --isolate, benchmarks that pass are the progress: one now and then.
+            due = self.isolate and (self.shown is None or now - self.shown >= self.interval)
+            if event["status"] in ("ok", "skipped"):
+                if due:
+                    self.shown = now
+                    self._line(_describe(event), keep=not self.live)
+                return
+        if kind == "finished":
+            event = dict(event, statuses=self.statuses)
+        self._line(_describe(event), keep=True)
+
+    def _line(self, text, keep):
+        if self.live:
+            # Redrawn in place: back to the start of the line, which is cleared first.
+            self.stream.write("\r\x1b[2K" + text + ("\n" if keep else ""))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def _plural(count, noun):
+    return "{} {}{}".format(count, noun, "" if count == 1 else "s")
+
 
 def _describe(event):
     kind = event["event"]
+    side = "{} ".format(event["side"]) if "side" in event else ""
     if kind == "collected":
-        return "profgate: {} benchmark{} found".format(event["count"], "" if event["count"] == 1 else "s")
+        return "profgate: {} found".format(_plural(event["count"], "benchmark"))
     if kind == "pass":
         steps = " {}/{}".format(event["step"], event["steps"]) if event["steps"] > 1 else ""
-        return "profgate: {} pass{} on {} benchmark{}".format(event["pass"], steps, event["count"], "" if event["count"] == 1 else "s")
+        return "profgate: {}{} pass{} on {}".format(side, event["pass"], steps, _plural(event["count"], "benchmark"))
+    if kind == "progress":
+        steps = " {}/{}".format(event["step"], event["steps"]) if event["steps"] > 1 else ""
+        done, count, elapsed = event["done"], event["count"], event["elapsed"]
+        left = "" if done == count else ", about {:.0f} s left".format(elapsed / done * (count - done))
+        return "profgate: {}{} pass{}: {}/{} ({:.1f} s{})".format(side, event["pass"], steps, done, count, elapsed, left)
     if kind == "done":
         return "[{}/{}] {}: {} ({:.2f} s)".format(event["index"], event["count"], event["id"], event["status"], event["elapsed"])
     if kind == "round":
         return "profgate: round {}/{}".format(event["round"], event["rounds"])
-    return "profgate: finished in {:.2f} s".format(event["elapsed"])
+    statuses = event.get("statuses", {})
+    tally = ", ".join("{} {}".format(statuses[status], status) for status in sorted(statuses))
+    return "profgate: finished in {:.2f} s{}".format(event["elapsed"], ": " + tally if tally else "")
 
 
 def _settings(command):

@@ -18,6 +18,11 @@ from profgate.suite import Suite
 SIDES = ("base", "head")
 
 
+def _for_side(emit, side):
+    """``emit`` for one side's suite: its pass and progress events say which side they are of."""
+    return lambda event: emit(dict(event, side=side))
+
+
 class Run:
     """What ``Interleaved.run`` produced: each side's result entries and the record of how they were taken."""
 
@@ -41,7 +46,7 @@ class Interleaved:
         self.plan = plan
         self.emit = emit
         # Each side's suite sees its own tree; no pass but timing runs, so nothing is written under their out.
-        self.suites = {side: Suite(settings, plan.trees[side], emit) for side in SIDES}
+        self.suites = {side: Suite(settings, plan.trees[side], _for_side(emit, side)) for side in SIDES}
 
     def run(self):
         """Runs every round and returns a ``Run``."""
@@ -49,6 +54,7 @@ class Interleaved:
         entries = {side: self._collect(side) for side in SIDES}
         ids = list(entries["head"]) + [i for i in entries["base"] if i not in entries["head"]]
         self.emit({"event": "collected", "count": len(ids)})
+        self.emit({"event": "plan", "passes": ["timing"] if self.settings.loops is not None else ["calibrate", "timing"], "isolate": self.settings.isolate})
         loops = self._loops(ids, entries)
         processes = {side: {benchmark_id: [] for benchmark_id in entries[side]} for side in SIDES}
         rng = random.Random(self.plan.seed)

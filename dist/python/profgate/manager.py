@@ -78,21 +78,33 @@ class Manager:
         outcomes = self._attempt(dict(job, benchmarks=[]), [])
         return outcomes[None]
 
-    def run_batch(self, job, specs, wrapper=None):
+    def run_batch(self, job, specs, wrapper=None, on_done=None):
         """Runs ``job``'s pass on each benchmark of ``specs`` (dicts with ``file`` and ``id``, and what the pass
         needs) in that order, in as few fresh processes as crashes and timeouts allow: ``{id: Outcome}``. With
         ``wrapper``, each worker runs under the command ``wrapper(directory)`` returns, given an empty directory of
-        the worker's own (whose path the job carries as ``wrapped``)."""
+        the worker's own (whose path the job carries as ``wrapped``). ``on_done(id)`` is called once per benchmark,
+        as soon as its part of the job is over (the worker moved on to the next one, or ended)."""
         outcomes = {}
+        reported = set()
+
+        def report(benchmark_id):
+            if on_done is not None and benchmark_id not in reported:
+                reported.add(benchmark_id)
+                on_done(benchmark_id)
+
         pending = list(specs)
         while pending:
-            outcomes.update(self._attempt(dict(job, benchmarks=pending), [spec["id"] for spec in pending], wrapper))
+            settled = self._attempt(dict(job, benchmarks=pending), [spec["id"] for spec in pending], wrapper, report)
+            outcomes.update(settled)
+            for spec in pending:
+                if spec["id"] in settled:
+                    report(spec["id"])
             pending = [spec for spec in pending if spec["id"] not in outcomes]
         return outcomes
 
-    def _attempt(self, job, ids, wrapper=None):
+    def _attempt(self, job, ids, wrapper=None, report=None):
         """One worker process on ``job``: outcomes for the benchmarks it settled (at least one), or under ``None``
-        for a job without benchmarks."""
+        for a job without benchmarks. ``report(id)`` hears of each benchmark the worker has moved past."""
         with tempfile.TemporaryDirectory(prefix="profgate-") as scratch:
             marker = secrets.token_hex(8)
             job = dict(job, cwd=self.cwd, pythonpath=self.pythonpath, result=os.path.join(scratch, "result.jsonl"), marker=marker)
@@ -119,8 +131,13 @@ class Manager:
             reader.start()
             specs = job["benchmarks"]
             timed_out = False
+            def advanced(index):
+                if report is not None:
+                    for benchmark_id in ids[:index]:
+                        report(benchmark_id)
+
             try:
-                timed_out = not self._wait(process, reader, specs)
+                timed_out = not self._wait(process, reader, specs, advanced)
             finally:
                 # Also reaps whatever the benchmark left running in the worker's session, which would hold the
                 # output pipe open (and the CPU busy) after the worker itself is gone.
@@ -153,11 +170,16 @@ class Manager:
         own = spec.get("timeout", self.timeout)
         return spec.get("setup_cache_timeout", own) if phase == "setup_cache" else own
 
-    def _wait(self, process, reader, specs):
+    def _wait(self, process, reader, specs, advanced):
         """Waits for the worker, each benchmark getting its timeout (in its spec, else ``timeout``) from its own
-        start, its ``setup_cache`` and the start-up theirs; False on a timeout."""
+        start, its ``setup_cache`` and the start-up theirs, and calls ``advanced(index)`` when the benchmark at
+        ``index`` starts (every one before it is then over); False on a timeout."""
+        seen = None
         while True:
             started, phase, since = reader.position()
+            if started is not None and started != seen:
+                seen = started
+                advanced(started)
             remaining = since + self._limit(specs, started, phase) - time.monotonic()
             if remaining <= 0:
                 return False

@@ -8,15 +8,15 @@ import { convertValue } from "../core/config.js";
 import type { Benchmark, Results } from "../core/results.js";
 import { checkPlan, DEFAULT_ROUND_PLAN, spendLevel } from "../core/sequential.js";
 import { thresholdResolver } from "../core/thresholds.js";
-import { runInterleaved, type InterleavedEvent } from "../adapters/ab.js";
+import { runInterleaved, type InterleavedEvent } from "../usecases/interleaved.js";
 import { Git, GitError, type Worktree } from "../adapters/git.js";
-import { runHarness } from "../adapters/harness.js";
+import { runHarness, type HarnessEvent } from "../adapters/harness.js";
 import { loadProjectConfig } from "../adapters/project.js";
 import { formatDuration } from "../report/format.js";
-import { reportComparison, thresholdConfig, thresholdFlags } from "./compare.js";
+import { reportComparison, thresholdConfig, thresholdFlags } from "./compare-command.js";
 import { UsageError, type CommandContext } from "./context.js";
-import { createProgress, type ProgressStream } from "./progress.js";
-import { runSettingsFrom } from "./run.js";
+import { createProgress, type ProgressOptions, type ProgressStream } from "./stderr-progress.js";
+import { runSettingsFrom } from "./run-command.js";
 
 export const DEFAULT_AB_OUT = ".profgate/ab";
 
@@ -96,26 +96,36 @@ function joinPasses(timed: Results, passes: Results): Results {
   };
 }
 
-function interleavedProgress(stream: ProgressStream): (event: InterleavedEvent) => void {
+/**
+ * Progress of the interleaved rounds: a line per batch and per look, and between them each batch's rounds as the
+ * harness reports them (the round, the side, benchmarks timed of the batch's total, what is left of the batch).
+ */
+export function interleavedProgress(stream: ProgressStream, colour: boolean, options: ProgressOptions = {}): (event: InterleavedEvent) => void {
   const live = stream.isTTY === true;
+  let rounds: ((event: HarnessEvent) => void) | null = null;
   return (event) => {
     switch (event.event) {
-      case "collected":
-        break;
       case "batch":
         stream.write(`interleaved: ${event.rounds} rounds of ${event.ids === null ? "every benchmark" : `${event.ids.length} undecided benchmark${event.ids.length === 1 ? "" : "s"}`}\n`);
-        break;
-      case "round":
-        if (live) stream.write(`\r\u001b[2Kround ${event.round}/${event.rounds}`);
+        // Each batch is a run of the harness of its own: its pace starts afresh.
+        rounds = createProgress(stream, colour, "", { ...options, quietFinish: true });
         break;
       case "look":
+        rounds = null;
         stream.write(
           `${live ? "\r\u001b[2K" : ""}look ${event.look}/${event.maxLooks} after ${event.rounds} rounds: ${event.undecided} undecided (${formatDuration(event.elapsed)})\n`,
         );
         break;
-      case "pass":
-      case "done":
+      case "collected":
+        // The batch line says as much.
+        break;
       case "finished":
+      case "plan":
+      case "pass":
+      case "progress":
+      case "done":
+      case "round":
+        rounds?.(event);
         break;
     }
   };
@@ -175,7 +185,7 @@ export async function abCommand(values: Record<string, unknown>, positionals: st
       maxRounds,
       budgetSeconds,
       commits,
-      onEvent: stderr === undefined ? undefined : interleavedProgress(stderr),
+      onEvent: stderr === undefined ? undefined : interleavedProgress(stderr, context.colour),
     });
     if (run.head.benchmarks.length === 0 && run.base.benchmarks.length === 0) {
       throw new UsageError(`no benchmarks found in ${settings.paths.join(", ")} of either version: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker`);

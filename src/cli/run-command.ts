@@ -6,9 +6,9 @@ import { applyRunValues, resolveRunSettings, type RunSettings } from "../core/co
 import { parseShardSpec } from "../core/shards.js";
 import { runHarness, type HarnessRun } from "../adapters/harness.js";
 import { loadProjectConfig, readResults } from "../adapters/project.js";
-import { runShard } from "../adapters/shard.js";
+import { runShard } from "../usecases/shard-run.js";
 import { renderRunSummary } from "../report/terminal.js";
-import { createProgress } from "./progress.js";
+import { createProgress } from "./stderr-progress.js";
 import { UsageError, type CommandContext } from "./context.js";
 
 export const DEFAULT_OUT = ".profgate";

@@ -4,20 +4,19 @@
  * interleaved, and the final timing verdict comes from that. Calls, memory and instruction counts are deterministic
  * and stay as they were; a benchmark whose instruction counts decide is not re-measured.
  */
-import * as core from "@actions/core";
 import { execa } from "execa";
 import { join } from "node:path";
 import { decidedByInstructions } from "../core/compare.js";
-import { confirmTiming } from "../core/confirm.js";
+import { confirmTiming } from "../core/confirmations.js";
 import { confirmationsDocument, type AppliedConfirmations, type ConfirmationSession, type Confirmations } from "../core/confirmations.js";
 import type { Comparison } from "../core/comparison.js";
 import type { RunSettings } from "../core/config.js";
 import type { Results } from "../core/results.js";
 import type { ThresholdConfig } from "../core/thresholds.js";
-import { runInterleaved, type InterleavedRun } from "../adapters/ab.js";
 import { Git } from "../adapters/git.js";
-
-export type ConfirmMode = "auto" | "all" | "off";
+import { runInterleaved, type InterleavedRun } from "../usecases/interleaved.js";
+import { actionInterleavedProgress } from "./progress.js";
+import type { ConfirmMode, Workflow } from "./types.js";
 
 export interface ConfirmRequest {
   mode: ConfirmMode;
@@ -34,6 +33,7 @@ export interface ConfirmRequest {
   /** The shard this job measures (null: the whole suite) and the runner's name, recorded with the rounds. */
   shard: number | null;
   runner: string | null;
+  workflow: Workflow;
 }
 
 export interface ConfirmOutcome {
@@ -55,8 +55,8 @@ export function benchmarksToConfirm(comparison: Comparison, mode: ConfirmMode): 
     .map((b) => b.id);
 }
 
-async function runSetup(command: string, cwd: string, side: string): Promise<void> {
-  core.info(`profgate: setup in the ${side} tree: ${command}`);
+async function runSetup(workflow: Workflow, command: string, cwd: string, side: string): Promise<void> {
+  workflow.info(`profgate: setup in the ${side} tree: ${command}`);
   const result = await execa("bash", ["-c", command], { cwd, reject: false, all: true });
   if (result.exitCode !== 0) {
     throw new Error(`input "setup" failed in the ${side} tree (exit code ${String(result.exitCode)}):\n${result.all.slice(-4_000)}`);
@@ -74,23 +74,23 @@ export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmO
   let worktree;
   try {
     if (!(await git.hasCommit(request.baseSha))) {
-      core.info(`profgate: fetching the base commit ${request.baseSha}`);
+      request.workflow.info(`profgate: fetching the base commit ${request.baseSha}`);
       await git.fetchCommit(request.baseSha);
     }
     worktree = await git.addWorktree(request.baseSha);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    core.warning(`profgate: could not check out the base commit to confirm on this runner (${message}); the verdicts come from the baseline artifact alone`);
+    request.workflow.warning(`profgate: could not check out the base commit to confirm on this runner (${message}); the verdicts come from the baseline artifact alone`);
     return { comparison: request.comparison, note: `Timing was not confirmed on this runner: ${message}`, session: null, skipped: `could not check out the base commit: ${message.split("\n")[0] ?? ""}` };
   }
   let run: InterleavedRun;
   try {
     const baseTree = join(worktree.path, await git.prefix());
     if (request.setup !== null) {
-      await runSetup(request.setup, baseTree, "base");
-      await runSetup(request.setup, request.cwd, "head");
+      await runSetup(request.workflow, request.setup, baseTree, "base");
+      await runSetup(request.workflow, request.setup, request.cwd, "head");
     }
-    core.info(`profgate: confirming ${ids.length} benchmark(s) on this runner, base ${request.baseSha.slice(0, 7)} and head interleaved`);
+    request.workflow.info(`profgate: confirming ${ids.length} benchmark(s) on this runner, base ${request.baseSha.slice(0, 7)} and head interleaved`);
     run = await runInterleaved({
       baseTree,
       headTree: request.cwd,
@@ -98,13 +98,11 @@ export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmO
       ids,
       thresholds: request.thresholds,
       commits: { base: request.baseSha, head: request.headSha },
-      onEvent: (event) => {
-        if (event.event === "look") core.info(`profgate: look ${event.look} of at most ${event.maxLooks}: ${event.rounds} rounds, ${event.undecided} undecided`);
-      },
+      onEvent: actionInterleavedProgress(request.workflow),
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    core.warning(`profgate: could not confirm on this runner: ${message}\nThe verdicts come from the baseline artifact alone.`);
+    request.workflow.warning(`profgate: could not confirm on this runner: ${message}\nThe verdicts come from the baseline artifact alone.`);
     const reason = message.split("\n")[0] ?? "";
     return { comparison: request.comparison, note: `Timing was not confirmed on this runner: ${reason}`, session: null, skipped: reason };
   } finally {
@@ -133,12 +131,12 @@ export function confirmationsOf(outcome: ConfirmOutcome, shard: number | null, r
 }
 
 /**
- * The report's sentence on confirmations a later stage applied (the merge of shards, the fork-safe comment stage):
+ * The report's sentences on confirmations a later stage applied (the merge of shards, the fork-safe comment stage):
  * which runner confirmed how many benchmarks, in how many rounds, and what the others rest on.
  */
-export function describeApplied(applied: AppliedConfirmations, baseSha: string, margin: number, where: string): string | null {
+export function describeApplied(applied: AppliedConfirmations, baseSha: string, margin: number, where: string): string[] {
   const total = applied.used.reduce((sum, u) => sum + u.confirmed, 0);
-  if (total === 0) return applied.notes.length === 0 ? null : applied.notes.join(" ");
+  if (total === 0) return applied.notes;
   const rounds = ([low, high]: [number, number]): string => (low === high ? `${low}` : `${low}–${high}`);
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
   const who = applied.used.map((u) => {
@@ -147,5 +145,5 @@ export function describeApplied(applied: AppliedConfirmations, baseSha: string, 
     return `${shard}${machine} (${plural(u.confirmed, "benchmark")}, ${rounds(u.rounds)} rounds)`;
   });
   const sentence = `Timing of ${plural(total, "benchmark")} confirmed on the runner${applied.used.length === 1 ? "" : "s"} that measured ${where}: ${who.join(", ")}; base ${baseSha.slice(0, 7)} and head measured interleaved (noise margin ${(margin * 100).toFixed(0)}%); the other verdicts come from the baseline artifact.`;
-  return [sentence, ...applied.notes].join(" ");
+  return [sentence, ...applied.notes];
 }

@@ -1,4 +1,5 @@
-// Hand-built results documents for unit tests: only what a test cares about has to be spelled out.
+// Hand-built results documents for unit tests and the benchmark scripts (scripts/load-core.mjs loads this file): only
+// what a caller cares about has to be spelled out.
 import type { Benchmark, CallEdge, Memory, MemoryLine, Profile, ProfiledFunction, Results } from "../../src/core/results.js";
 
 /** A function for `profile()`: per-iteration figures; `cum` defaults to `own`. */
@@ -11,10 +12,10 @@ export interface FnSpec {
   cum?: number;
 }
 
-/** A caller → callee edge between functions named in the same `profile()` call. */
+/** A caller → callee edge between functions of the same `profile()` call, by name or by index. */
 export interface EdgeSpec {
-  caller: string;
-  callee: string;
+  caller: string | number;
+  callee: string | number;
   calls: number;
   own: number;
   cum?: number;
@@ -30,14 +31,15 @@ export function builtin(name: string, calls: number, own: number): FnSpec {
   return { name, file: "~", line: 0, calls, own };
 }
 
-export function edge(caller: string, callee: string, calls: number, own: number, cum?: number): EdgeSpec {
+export function edge(caller: string | number, callee: string | number, calls: number, own: number, cum?: number): EdgeSpec {
   return { caller, callee, calls, own, ...(cum === undefined ? {} : { cum }) };
 }
 
-/** A cProfile pass; `total_time` is the sum of own times. Names must be unique within one profile. */
+/** A cProfile pass; `total_time` is the sum of own times. Edges that name functions need those names unique. */
 export function profile(functions: FnSpec[], edges: EdgeSpec[] = []): Profile {
   const index = new Map(functions.map((f, i) => [f.name, i]));
-  const find = (name: string): number => {
+  const find = (name: string | number): number => {
+    if (typeof name === "number") return name;
     const i = index.get(name);
     if (i === undefined) throw new Error(`edge names unknown function ${name}`);
     return i;
@@ -93,6 +95,9 @@ export function spread(centre: number, count: number, spreadFraction = 0.02): nu
 
 export interface BenchSpec {
   times?: number[] | null;
+  /** The timing pass as it is, instead of one built from `times`. */
+  timing?: Benchmark["timing"];
+  params?: Benchmark["params"];
   clock?: "cpu" | "wall";
   status?: Benchmark["status"];
   profile?: Profile | null;
@@ -106,12 +111,12 @@ export function bench(id: string, spec: BenchSpec = {}): Benchmark {
     id,
     file,
     name,
-    params: {},
+    params: spec.params ?? {},
     clock: spec.clock ?? "cpu",
     status,
     failure: status === "ok" ? null : { pass: "timing", message: `ValueError: boom in ${name}`, output: "" },
     output: "",
-    timing: spec.times === null || status !== "ok" ? null : timing(spec.times ?? spread(0.01, 10)),
+    timing: status !== "ok" ? null : spec.timing !== undefined ? spec.timing : spec.times === null ? null : timing(spec.times ?? spread(0.01, 10)),
     profile: spec.profile ?? null,
     memory: spec.memory ?? null,
   };
@@ -121,6 +126,8 @@ export interface EnvSpec {
   python?: string;
   cpu?: string;
   commit?: string;
+  /** Settings that differ from the defaults below. */
+  settings?: Partial<Results["settings"]>;
 }
 
 export function results(benchmarks: Benchmark[], env: EnvSpec = {}): Results {
@@ -142,12 +149,16 @@ export function results(benchmarks: Benchmark[], env: EnvSpec = {}): Results {
       values: 3,
       warmups: 1,
       min_time: 0.02,
+      max_time: 0.6,
       timeout: 60,
       gc: false,
       hash_seed: 0,
+      isolate: false,
       profile_iterations: 5,
       profile_warmups: 1,
       memory_warmups: 1,
+      memory_cost: 14,
+      ...env.settings,
     },
     benchmarks,
   };

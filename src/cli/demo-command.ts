@@ -10,10 +10,11 @@ import { runHarness } from "../adapters/harness.js";
 import { loadProjectConfig } from "../adapters/project.js";
 import { renderHtml } from "../report/html.js";
 import { renderMarkdown } from "../report/markdown.js";
+import { COMMENT_LIMIT } from "../adapters/github-limits.js";
 import { renderComparison } from "../report/terminal.js";
-import { createProgress } from "./progress.js";
+import { createProgress } from "./stderr-progress.js";
 import type { CommandContext } from "./context.js";
-import { thresholdConfig } from "./compare.js";
+import { thresholdConfig } from "./compare-command.js";
 
 export const DEMO_OPTIONS = {
   out: { type: "string" },
@@ -67,7 +68,7 @@ export async function demoCommand(values: Record<string, unknown>, _positionals:
 
   const comparison = compare(base.results, head.results, { mode: "separate", thresholds: thresholdConfig(project, {}) });
   const report = join(out, "report.md");
-  await writeFile(report, renderMarkdown(comparison));
+  await writeFile(report, renderMarkdown(comparison, { limit: COMMENT_LIMIT }));
   const page = join(out, "report.html");
   await writeFile(page, renderHtml(comparison, {}, { base: base.results, head: head.results }));
   await writeFile(join(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}\n`);

@@ -14,7 +14,7 @@ import type { RunSettings } from "../core/config.js";
 import type { Results } from "../core/results.js";
 import { checkPlan, DEFAULT_ROUND_PLAN, lookLevel, maxLooks, mergeBatches, nextBatch, spendLevel, undecided, type RoundPlan } from "../core/sequential.js";
 import { thresholdResolver, type ThresholdConfig } from "../core/thresholds.js";
-import { runAbHarness, type AbHarnessEvent } from "./harness.js";
+import { runAbHarness, type AbHarnessEvent } from "../adapters/harness.js";
 
 /** Progress of `runInterleaved`: the harness's own events, a batch starting, and the outcome of each look. */
 export type InterleavedEvent =

@@ -6,7 +6,7 @@ import { writeFile } from "node:fs/promises";
 import type { RunSettings } from "../core/config.js";
 import type { Results } from "../core/results.js";
 import { baselineCosts, splitBenchmarks, stampShard, type ShardSpec } from "../core/shards.js";
-import { collectBenchmarks, runHarness, type HarnessEvent, type HarnessRun } from "./harness.js";
+import { collectBenchmarks, runHarness, type HarnessEvent, type HarnessRun } from "../adapters/harness.js";
 
 export interface ShardRunOptions {
   cwd: string;

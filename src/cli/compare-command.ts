@@ -10,6 +10,7 @@ import type { ThresholdConfig } from "../core/thresholds.js";
 import { loadProjectConfig, readResults } from "../adapters/project.js";
 import { renderHtml } from "../report/html.js";
 import { renderMarkdown } from "../report/markdown.js";
+import { COMMENT_LIMIT } from "../adapters/github-limits.js";
 import { renderComparison } from "../report/terminal.js";
 import { UsageError, type CommandContext } from "./context.js";
 
@@ -31,7 +32,7 @@ Prints a verdict per benchmark and, for each regressed one, the functions that g
 allocate more. Thresholds come from [tool.profgate] in ./pyproject.toml; flags win.
 
 Options:
-  --markdown FILE          also write the report as Markdown (the PR comment)
+  --markdown FILE          also write the report as Markdown, the PR comment as posted (within GitHub's size limit)
   --html FILE              also write the report as one self-contained HTML page (every table, no size limit)
   --json FILE              also write the full comparison as JSON (docs/comparison-schema.md)
   --time-threshold PCT     a slowdown must exceed this to regress (default 5)
@@ -67,7 +68,7 @@ export function thresholdFlags(values: Record<string, unknown>): ThresholdSettin
 
 /** Writes the optional report files and prints the comparison; returns the exit code. `results` feed the HTML report's pictures. */
 export async function reportComparison(comparison: Comparison, values: Record<string, unknown>, context: CommandContext, results: { base: Results; head: Results }): Promise<number> {
-  if (typeof values.markdown === "string") await writeOut(resolve(context.cwd, values.markdown), renderMarkdown(comparison));
+  if (typeof values.markdown === "string") await writeOut(resolve(context.cwd, values.markdown), renderMarkdown(comparison, { limit: COMMENT_LIMIT }));
   if (typeof values.html === "string") await writeOut(resolve(context.cwd, values.html), renderHtml(comparison, {}, results));
   if (typeof values.json === "string") await writeOut(resolve(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}\n`);
   context.stdout.write(`${renderComparison(comparison, context.colour)}\n`);

@@ -8,7 +8,7 @@ import { processTimes } from "../core/compare.js";
 import { median } from "../core/stats.js";
 import { resultValueText } from "./common.js";
 import { formatBytes, formatDuration, formatLargeCount } from "./format.js";
-import { COMMENT_LIMIT, escapeText, reportMarker } from "./markdown.js";
+import { escapeText, reportMarker } from "./markdown.js";
 
 export interface ResultsMarkdownContext {
   /** The heading, e.g. "stored as the baseline" or "no baseline to compare with". Plain text; escaped here. */
@@ -17,6 +17,8 @@ export interface ResultsMarkdownContext {
   runUrl?: string;
   artifactUrl?: string;
   marker?: string;
+  /** Upper bound on the length, such as GitHub's comment limit; none when unset. */
+  limit?: number;
 }
 
 /** Renders results alone as Markdown: one row per benchmark with its time, memory and status. */
@@ -56,7 +58,8 @@ export function renderResultsMarkdown(results: Results, context: ResultsMarkdown
   );
   // Comment-sized suites are the norm; a huge one is cut at a row boundary rather than refused by GitHub.
   const text = `${out.join("\n")}\n`;
-  if (text.length <= COMMENT_LIMIT) return text;
+  const limit = context.limit ?? Number.POSITIVE_INFINITY;
+  if (text.length <= limit) return text;
   const note = "\n\n<sub>Truncated: the full results are in the artifact.</sub>\n";
-  return `${text.slice(0, text.lastIndexOf("\n", COMMENT_LIMIT - note.length))}${note}`;
+  return `${text.slice(0, text.lastIndexOf("\n", limit - note.length))}${note}`;
 }

@@ -1,0 +1,75 @@
+/**
+ * Each mode of the Action is a list of steps run in order over one job (src/action/types.ts): where its head results
+ * come from, then the same steps for all. A step that has nothing to work on (no pull request, no baseline, a shard
+ * that reports nothing) leaves the job as it was, so a new step is one entry in `REPORT`, or in one mode's list.
+ */
+import { join, relative, resolve } from "node:path";
+import type { ShardSpec } from "../core/shards.js";
+import { loadProjectConfig } from "../adapters/project.js";
+import { fetchBaseline } from "./fetch-baseline.js";
+import { measure } from "./measure.js";
+import { mergeShards, shardArtifactName } from "./merge-shards.js";
+import { gate, publish, upload } from "./publish.js";
+import { pullRequestRun } from "./pull-request-run.js";
+import type { ActionInputs, Job, Runner, Services, Step } from "./types.js";
+import { compareWithBaseline, confirm } from "./verdicts.js";
+
+/** What every mode does once it has the head results and the baseline. */
+const REPORT: readonly Step[] = [compareWithBaseline, confirm, upload, publish, gate];
+
+/** The steps of each mode. A shard (mode run with `shard`) uploads its share, and the merge job reports for it. */
+export const MODES: Record<ActionInputs["mode"], readonly Step[]> = {
+  run: [fetchBaseline, measure, ...REPORT],
+  merge: [mergeShards, fetchBaseline, ...REPORT],
+  comment: [pullRequestRun, fetchBaseline, ...REPORT],
+};
+
+/** Where a job's head results are: measured, merged, or downloaded from the pull request's run. */
+function resultsDirOf(inputs: ActionInputs, runner: Runner, shard: ShardSpec | null): string {
+  const root = join(runner.tempDir, "profgate");
+  switch (inputs.mode) {
+    case "run":
+      return join(root, shard === null ? `run-${runner.runId}` : `run-${runner.runId}-shard-${shard.index}`, "results");
+    case "merge":
+      return join(root, `merge-${runner.runId}`, "results");
+    case "comment":
+      return join(root, `comment-${runner.runId}`, "head");
+  }
+}
+
+/** The job a mode starts from: the runner's pull request (if any), and where its results go. */
+export async function newJob(inputs: ActionInputs, runner: Runner, services: Services): Promise<Job> {
+  const cwd = resolve(inputs.workingDirectory);
+  const pr = runner.pullRequest;
+  const shard = inputs.mode === "run" ? inputs.shard : null;
+  const measuring = inputs.mode !== "comment";
+  return {
+    inputs,
+    runner,
+    services,
+    cwd,
+    project: await loadProjectConfig(cwd),
+    resultsDir: resultsDirOf(inputs, runner, shard),
+    shard,
+    pullRequest: pr === null ? null : { number: pr.number, baseSha: pr.baseSha, headSha: pr.headSha },
+    baselineWorkflow: runner.workflowFile,
+    settings: null,
+    head: null,
+    baseline: null,
+    comparison: null,
+    confirmations: null,
+    notes: [],
+    artifact: !measuring ? null : { name: shard === null ? inputs.artifactName : shardArtifactName(inputs.artifactName, shard.index, shard.count) },
+    artifactUrl: null,
+    commentUrl: null,
+    statusSha: null,
+    workingDirectory: measuring ? relative(process.cwd(), cwd) : "",
+  };
+}
+
+/** Runs `steps` over `job` in order, up to the first that stops. */
+export async function runSteps(job: Job, steps: readonly Step[]): Promise<void> {
+  for (const step of steps) {
+    if ((await step(job)) === "stop") return;
+  }
+}

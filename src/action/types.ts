@@ -1,0 +1,151 @@
+/**
+ * The types the Action's modules share: its inputs, the runner's context, the outside systems it talks to, and the
+ * job its steps work on. They live here, apart from the modules that build or use them, so that no step imports
+ * another step's module for a type.
+ */
+import type { AnnotationProperties } from "@actions/core";
+import type { Comparison } from "../core/comparison.js";
+import type { ProjectConfig, RunSettings, ThresholdSettings } from "../core/config.js";
+import type { Confirmations } from "../core/confirmations.js";
+import type { Results } from "../core/results.js";
+import type { ShardSpec } from "../core/shards.js";
+import type { Artifacts } from "../adapters/artifacts.js";
+import type { Baseline, GitHubApi } from "../adapters/github.js";
+
+export type ActionMode = "run" | "comment" | "merge";
+
+export type ConfirmMode = "auto" | "all" | "off";
+
+export interface ActionInputs {
+  /**
+   * `run`: measure, upload, compare, report (with `shard`: measure one share and upload it, nothing more).
+   * `merge`: merge this run's shards, compare, report. `comment`: the fork-safe second stage, from a workflow_run event.
+   */
+  mode: ActionMode;
+  /** Measure only this shard of the suite (mode run); null: the whole suite. */
+  shard: ShardSpec | null;
+  /** Run settings given as inputs; they win over pyproject.toml's [tool.profgate]. */
+  run: Partial<RunSettings>;
+  /** Thresholds given as inputs; they win over pyproject.toml. */
+  thresholds: ThresholdSettings;
+  failOnRegression: boolean;
+  comment: boolean;
+  artifactName: string;
+  /** Where baselines come from; null: the repository's default branch. */
+  baselineBranch: string | null;
+  token: string;
+  workingDirectory: string;
+  /** Which artifact verdicts to confirm on this runner, base and head interleaved. */
+  confirm: ConfirmMode;
+  /** Shell command run in the base and head trees before confirming. */
+  setup: string | null;
+}
+
+export interface PullRequestEvent {
+  number: number;
+  baseSha: string;
+  baseRef: string;
+  headSha: string;
+}
+
+export interface WorkflowRunEvent {
+  id: number;
+  workflowId: number;
+  event: string;
+  headSha: string;
+  headBranch: string;
+  /** Owner login of the head repository (a fork's owner for fork PRs). */
+  headOwner: string | null;
+}
+
+export interface Runner {
+  eventName: string;
+  owner: string;
+  repo: string;
+  sha: string;
+  runId: number;
+  serverUrl: string;
+  apiUrl: string;
+  /** The workflow file of this run (`profgate.yml`), from GITHUB_WORKFLOW_REF. */
+  workflowFile: string | null;
+  defaultBranch: string | null;
+  pullRequest: PullRequestEvent | null;
+  workflowRun: WorkflowRunEvent | null;
+  tempDir: string;
+  runUrl: string;
+  /** The machine's name (RUNNER_NAME), recorded on what it measures in a sharded run. */
+  runnerName: string | null;
+}
+
+/** The workflow commands a step uses: the log, annotations, outputs, the job summary and the step's failure. */
+export interface Workflow {
+  info(message: string): void;
+  /** Opens a collapsible group of log lines; endGroup closes it. */
+  startGroup(title: string): void;
+  endGroup(): void;
+  warning(message: string, annotation?: AnnotationProperties): void;
+  setOutput(name: string, value: string): void;
+  setFailed(message: string): void;
+  /** Appends to the job summary (a no-op where the runner gives none). */
+  writeSummary(markdown: string): Promise<void>;
+}
+
+/** The outside systems the Action talks to, built once; tests pass fakes that record the calls. */
+export interface Services {
+  github: Pick<GitHubApi, "defaultBranch" | "findBaselineRun" | "findPullRequest" | "upsertStickyComment" | "setStatus">;
+  artifacts: Pick<Artifacts, "upload" | "downloadFromRun" | "listThisRun" | "downloadFromThisRun">;
+  workflow: Workflow;
+}
+
+/** The baseline a job compares with, when one was found and passed validation, and the sentence describing it. */
+export type BaselineOutcome = { results: Results; baseline: Baseline; note: string } | { results: null; baseline: Baseline | null; note: string };
+
+/** The pull request a job reports on. */
+export interface PullRequestTarget {
+  number: number;
+  baseSha: string;
+  headSha: string;
+}
+
+/**
+ * What a mode's steps work on, each step reading what earlier ones left and adding its own part. A step whose
+ * input is missing (no pull request, no baseline) leaves the job as it was.
+ */
+export interface Job {
+  readonly inputs: ActionInputs;
+  readonly runner: Runner;
+  readonly services: Services;
+  /** The project's directory: pyproject.toml, and the checkout measured in mode run. */
+  readonly cwd: string;
+  readonly project: ProjectConfig;
+  /** Where the head results (results.json, profiles/) are, and where the reports are written. */
+  resultsDir: string;
+  /** The shard this job measures; null for the whole suite. A shard job uploads its share and reports nothing. */
+  readonly shard: ShardSpec | null;
+  /** The pull request reported on; null on a push. */
+  pullRequest: PullRequestTarget | null;
+  /** The workflow whose default-branch runs store baselines (a file name, or the triggering run's workflow id). */
+  baselineWorkflow: string | number | null;
+  /** How the head was run, when this job measured it here: then its flagged timings can be confirmed here. */
+  settings: RunSettings | null;
+  head: Results | null;
+  baseline: BaselineOutcome | null;
+  comparison: Comparison | null;
+  /** What same-runner confirmation measured elsewhere (the shards, the pull request's run), still to apply. */
+  confirmations: Confirmations | null;
+  /** Sentences for the report, in the order the steps wrote them. */
+  notes: string[];
+  /** This run's artifact holding the head results; null when the job reports on another run's (mode comment). */
+  artifact: { name: string } | null;
+  /** Where the head results can be downloaded: this run's artifact once uploaded, or the other run's. */
+  artifactUrl: string | null;
+  /** The report comment, once published. */
+  commentUrl: string | null;
+  /** Set a commit status on this SHA (fork-safe mode, where the comment job's failure is not the PR's check). */
+  statusSha: string | null;
+  /** The project's directory relative to the repository root, for annotation paths. */
+  readonly workingDirectory: string;
+}
+
+/** One step of a mode's pipeline. "stop" ends the pipeline there: the job has nothing (more) to report. */
+export type Step = (job: Job) => Promise<"stop" | void>;

@@ -1,0 +1,73 @@
+/**
+ * The verdicts of a pull request: its head compared with the baseline artifact, then the timing of the flagged
+ * benchmarks confirmed on one runner — here, when this job measured the head, or as the runners that measured it
+ * recorded (a sharded run's merge, the fork-safe comment stage).
+ */
+import { compare } from "../core/compare.js";
+import { applyConfirmations } from "../core/confirmations.js";
+import { onlyBenchmarks } from "../core/shards.js";
+import type { ThresholdConfig } from "../core/thresholds.js";
+import { writeConfirmations } from "../usecases/results-folder.js";
+import { confirmationsOf, confirmOnRunner, describeApplied } from "./same-runner.js";
+import type { Job, Step } from "./types.js";
+
+/** The threshold layers: pyproject.toml, its per-benchmark overrides, then the inputs. */
+function thresholdsOf(job: Job): ThresholdConfig {
+  return { global: job.project.thresholds, benchmarks: job.project.overrides, flags: job.inputs.thresholds };
+}
+
+/** Compares the head with the baseline artifact's results (separate runs, the wide noise margin). */
+export const compareWithBaseline: Step = (job) => {
+  const { head, pullRequest: pr, baseline } = job;
+  if (head === null || pr === null || baseline === null || baseline.results === null) return Promise.resolve();
+  // A shard measured its share of the suite: the rest is not "removed".
+  const base = job.shard === null ? baseline.results : onlyBenchmarks(baseline.results, new Set(head.benchmarks.map((b) => b.id)));
+  job.comparison = compare(base, head, { mode: "separate", thresholds: thresholdsOf(job), commits: { base: baseline.baseline.run.headSha, head: pr.headSha } });
+  return Promise.resolve();
+};
+
+/** Who measured the confirmations a job applies, as the report names them. */
+function measuredBy(job: Job): string {
+  switch (job.inputs.mode) {
+    case "merge":
+      return "their shards";
+    case "comment":
+      return `the pull request in run ${job.runner.workflowRun?.id ?? "?"}`;
+    case "run":
+      return "the head";
+  }
+}
+
+/**
+ * Confirms the flagged timings on one runner. A job that measured the head confirms them here, base and head
+ * interleaved, and keeps what it measured beside the results for a later stage; a job that did not applies what the
+ * measuring runners kept.
+ */
+export const confirm: Step = async (job) => {
+  const { comparison, pullRequest: pr, head, baseline } = job;
+  if (comparison === null || pr === null || head === null || baseline?.results == null) return;
+  const results = { base: baseline.results, head };
+  if (job.settings !== null) {
+    const confirmed = await confirmOnRunner({
+      mode: job.inputs.confirm,
+      setup: job.inputs.setup,
+      cwd: job.cwd,
+      baseSha: pr.baseSha,
+      headSha: pr.headSha,
+      settings: job.settings,
+      thresholds: thresholdsOf(job),
+      comparison,
+      results,
+      shard: job.shard?.index ?? null,
+      runner: job.runner.runnerName,
+      workflow: job.services.workflow,
+    });
+    job.comparison = confirmed.comparison;
+    if (confirmed.note !== null) job.notes.push(confirmed.note);
+    await writeConfirmations(job.resultsDir, confirmationsOf(confirmed, job.shard?.index ?? null, job.runner.runnerName));
+  } else if (job.confirmations !== null) {
+    const applied = applyConfirmations(comparison, job.confirmations, { thresholds: thresholdsOf(job), results, commits: { base: pr.baseSha, head: pr.headSha } });
+    job.comparison = applied.comparison;
+    job.notes.push(...describeApplied(applied, pr.baseSha, applied.comparison.method.thresholds.interleaved_margin, measuredBy(job)));
+  }
+};

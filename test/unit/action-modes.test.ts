@@ -1,0 +1,277 @@
+/**
+ * The Action's decisions, mode by mode, through a fake of its Services that records every call: which systems each
+ * mode asks, in what order, what it uploads, comments and outputs, and when it fails. Results folders are real files;
+ * no Python runs (the measuring steps are the e2e test's).
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MODES, newJob, runSteps } from "../../src/action/pipeline.js";
+import type { ActionInputs, Runner } from "../../src/action/types.js";
+import { PermissionError, type Baseline } from "../../src/adapters/github.js";
+import { confirmationsDocument } from "../../src/core/confirmations.js";
+import type { Results } from "../../src/core/results.js";
+import { stampShard } from "../../src/core/shards.js";
+import { reportMarker } from "../../src/report/markdown.js";
+import { RecordingServices } from "../support/recording-services.js";
+import { results } from "../support/builders.js";
+import { failingResults, FAST_ID, PLAIN, SAME_ID, SLOW_ID } from "../support/scenarios.js";
+
+const BASE = "b".repeat(40);
+const HEAD = "c".repeat(40);
+const RUN_ID = 77;
+const PR_RUN = 300;
+const BASELINE_RUN = 900;
+
+let scratch: string;
+let fake: RecordingServices;
+
+beforeEach(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "profgate-modes-"));
+  await mkdir(join(scratch, "project"));
+  await mkdir(join(scratch, "temp"));
+  fake = new RecordingServices();
+});
+
+afterEach(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+function inputs(mode: ActionInputs["mode"], overrides: Partial<ActionInputs> = {}): ActionInputs {
+  return {
+    mode,
+    shard: null,
+    run: {},
+    thresholds: {},
+    failOnRegression: true,
+    comment: true,
+    artifactName: "profgate-results",
+    baselineBranch: null,
+    token: "t0ken",
+    workingDirectory: join(scratch, "project"),
+    confirm: "auto",
+    setup: null,
+    ...overrides,
+  };
+}
+
+function runner(event: "pull_request" | "push" | "workflow_run", trigger: "pull_request" | "push" = "pull_request"): Runner {
+  return {
+    eventName: event,
+    owner: "acme",
+    repo: "demo",
+    sha: HEAD,
+    runId: RUN_ID,
+    serverUrl: "https://github.com",
+    apiUrl: "https://api.github.com",
+    workflowFile: "profgate.yml",
+    defaultBranch: "main",
+    pullRequest: event === "pull_request" ? { number: 12, baseSha: BASE, baseRef: "main", headSha: HEAD } : null,
+    workflowRun: event === "workflow_run" ? { id: PR_RUN, workflowId: 9, event: trigger, headSha: HEAD, headBranch: "feature", headOwner: "fork" } : null,
+    tempDir: join(scratch, "temp"),
+    runUrl: `https://github.com/acme/demo/actions/runs/${RUN_ID}`,
+    runnerName: "runner-merge",
+  };
+}
+
+async function folder(name: string, documents: { results: Results; confirmations?: unknown }): Promise<string> {
+  const dir = join(scratch, "artifacts", name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "results.json"), JSON.stringify(documents.results));
+  if (documents.confirmations !== undefined) await writeFile(join(dir, "confirmations.json"), JSON.stringify(documents.confirmations));
+  return dir;
+}
+
+/** The baseline run of BASE on main, its artifact holding `base`. */
+async function seedBaseline(base: Results): Promise<void> {
+  fake.baseline = {
+    run: { id: BASELINE_RUN, headSha: BASE, headBranch: "main", event: "push", runNumber: 41, htmlUrl: "https://github.com/acme/demo/actions/runs/900", createdAt: "2026-01-01T00:00:00Z" },
+    artifact: { id: 901, name: "profgate-results", sizeInBytes: 1, digest: null },
+    match: "exact",
+    distance: 0,
+  } satisfies Baseline;
+  fake.runArtifacts.set(BASELINE_RUN, { id: 901, dir: await folder("baseline", { results: base }) });
+}
+
+/** This run's shard artifacts: the slow benchmark in shard 1, the other two in shard 2 (or as `stamped` says). */
+async function seedShards(head: Results, options: { only?: number[]; stamped?: (index: number) => number } = {}): Promise<void> {
+  const split = [[SLOW_ID], [FAST_ID, SAME_ID]];
+  for (const [i, ids] of split.entries()) {
+    const index = i + 1;
+    if (options.only !== undefined && !options.only.includes(index)) continue;
+    const share = results(head.benchmarks.filter((b) => ids.includes(b.id)));
+    const stamped = stampShard(share, { index: options.stamped?.(index) ?? index, count: 2, run: String(RUN_ID), runner: `runner-${index}`, total: 3, basis: null });
+    const name = `profgate-results-shard-${index}-of-2`;
+    fake.thisRun.push({ id: 10 + index, name, sizeInBytes: 1, dir: await folder(name, { results: stamped }) });
+  }
+}
+
+/** The text a reader sees: character references decoded, zero-width spaces gone. */
+function rendered(markdown: string | undefined): string {
+  return (markdown ?? "").replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))).replace(/\u200b/g, "");
+}
+
+async function runMode(mode: ActionInputs["mode"], given: ActionInputs, on: Runner): Promise<void> {
+  await runSteps(await newJob(given, on, fake.services), MODES[mode]);
+}
+
+describe("mode merge", () => {
+  it("on a pull request: merges the shards, compares once, uploads, comments once and fails naming the regression", async () => {
+    const { base, head } = failingResults();
+    await seedBaseline(base);
+    await seedShards(head);
+
+    await runMode("merge", inputs("merge"), runner("pull_request"));
+
+    expect(fake.names()).toEqual([
+      "artifacts.listThisRun",
+      "artifacts.downloadFromThisRun",
+      "artifacts.downloadFromThisRun",
+      "github.findBaselineRun",
+      "artifacts.downloadFromRun",
+      "artifacts.upload",
+      "github.upsertStickyComment",
+    ]);
+    expect(fake.calls.find((c) => c.method === "findBaselineRun")?.args[0]).toMatchObject({ workflow: "profgate.yml", branch: "main", baseSha: BASE });
+    const files = await fake.uploaded("profgate-results");
+    expect(files).toEqual(expect.arrayContaining(["results.json", "report.md", "comparison.json", "report.html"]));
+    expect(files.some((f) => f.startsWith("baseline-profiles/"))).toBe(true);
+    expect(fake.comments).toHaveLength(1);
+    expect(fake.comments[0]?.marker).toBe(reportMarker("profgate-results"));
+    expect(rendered(fake.comments[0]?.body)).toContain("Baseline: run #41 of bbbbbbb, the base commit of this pull request.");
+    expect(fake.comments[0]?.body).toContain("/actions/runs/77/artifacts/501");
+    expect(fake.summaries).toEqual([fake.comments[0]?.body]);
+    // Annotation paths are from the repository root: the project's directory, then the file in it.
+    expect(fake.annotations).toHaveLength(1);
+    expect(fake.annotations[0]?.file).toMatch(new RegExp(`(^|/)project/${PLAIN.file}$`));
+    expect(fake.annotations[0]?.startLine).toBe(20);
+    expect(fake.outputs.get("verdict")).toBe("fail");
+    expect(fake.outputs.get("regressions")).toBe("1");
+    expect(fake.outputs.get("comment-url")).toContain("#issuecomment-1");
+    expect(fake.failures).toEqual([`profgate: 1 benchmark regressed past the thresholds: ${SLOW_ID}`]);
+  });
+
+  it("with fail-on-regression off: reports the regression and does not fail", async () => {
+    const { base, head } = failingResults();
+    await seedBaseline(base);
+    await seedShards(head);
+
+    await runMode("merge", inputs("merge", { failOnRegression: false }), runner("pull_request"));
+
+    expect(fake.outputs.get("regressions")).toBe("1");
+    expect(fake.failures).toEqual([]);
+  });
+
+  it("on a push: stores the merged baseline without looking one up, and passes", async () => {
+    await seedShards(failingResults().head);
+
+    await runMode("merge", inputs("merge"), runner("push"));
+
+    expect(fake.names()).toEqual(["artifacts.listThisRun", "artifacts.downloadFromThisRun", "artifacts.downloadFromThisRun", "artifacts.upload"]);
+    expect(await fake.uploaded("profgate-results")).toEqual(["report.md", "results.json"]);
+    expect(fake.summaries[0]).toContain("3 benchmarks measured — stored as the baseline");
+    expect(fake.outputs.get("verdict")).toBe("no-baseline");
+    expect(fake.failures).toEqual([]);
+  });
+
+  it("refuses a missing shard, and a shard artifact holding another shard's results, before anything is published", async () => {
+    await seedShards(failingResults().head, { only: [1] });
+    await expect(runMode("merge", inputs("merge"), runner("pull_request"))).rejects.toThrow('shard 2/2 is missing: this run has no artifact "profgate-results-shard-2-of-2"');
+
+    fake = new RecordingServices();
+    await seedShards(failingResults().head, { stamped: () => 1 });
+    await expect(runMode("merge", inputs("merge"), runner("pull_request"))).rejects.toThrow('artifact "profgate-results-shard-2-of-2" holds the results of shard 1/2');
+    expect(fake.names()).not.toContain("artifacts.upload");
+    expect(fake.names()).not.toContain("github.upsertStickyComment");
+  });
+});
+
+describe("mode comment", () => {
+  beforeEach(() => {
+    fake.pullRequest = { number: 5, htmlUrl: "https://github.com/acme/demo/pull/5", headSha: HEAD, headRef: "feature", headRepository: "fork/demo", baseRef: "main", baseSha: BASE };
+  });
+
+  it("applies the measuring runner's confirmations and says which runner confirmed what", async () => {
+    const { base, head } = failingResults();
+    await seedBaseline(base);
+    const session = { shard: null, runner: "fork-runner", base_commit: BASE, head_commit: HEAD, looks: 1, base, head };
+    fake.runArtifacts.set(PR_RUN, { id: 301, dir: await folder("pr", { results: head, confirmations: confirmationsDocument([session]) }) });
+
+    await runMode("comment", inputs("comment"), runner("workflow_run"));
+
+    expect(fake.names()).toEqual(["artifacts.downloadFromRun", "github.findPullRequest", "github.findBaselineRun", "artifacts.downloadFromRun", "github.upsertStickyComment", "github.setStatus"]);
+    expect(fake.calls.find((c) => c.method === "findBaselineRun")?.args[0]).toMatchObject({ workflow: 9, baseSha: BASE });
+    const body = rendered(fake.comments[0]?.body);
+    expect(body).toMatch(/Timing of 3 benchmarks confirmed on the runner that measured the pull request in run 300: runner "fork-runner" \(3 benchmarks, 10 rounds\); base bbbbbbb and head measured interleaved/);
+    expect(body).toContain("timing confirmed on the same runner");
+    expect(body).toContain("/actions/runs/300/artifacts/301");
+    expect(fake.uploads).toEqual([]);
+    expect(fake.annotations).toEqual([]);
+    expect(fake.statuses).toHaveLength(1);
+    expect(fake.statuses[0]).toMatchObject({ sha: HEAD, status: { state: "failure", description: "1 benchmarks regressed", context: "profgate" } });
+    expect(fake.failures).toHaveLength(1);
+  });
+
+  it("refuses confirmations that fail validation: a warning and a note, and the verdicts rest on the artifacts alone", async () => {
+    const { base, head } = failingResults();
+    await seedBaseline(base);
+    const hostile = { ...confirmationsDocument([]), sessions: [{ shard: null, runner: "fork-runner", base_commit: BASE, head_commit: HEAD, looks: 0, base, head }] };
+    fake.runArtifacts.set(PR_RUN, { id: 301, dir: await folder("pr", { results: head, confirmations: hostile }) });
+
+    await runMode("comment", inputs("comment"), runner("workflow_run"));
+
+    expect(fake.warnings).toEqual([expect.stringMatching(/^profgate: refused the confirmations of run 300: .*looks/s)]);
+    const body = rendered(fake.comments[0]?.body);
+    expect(body).toContain("The same-runner confirmations of run 300 were refused");
+    expect(body).not.toContain("timing confirmed on the same runner");
+    expect(body).toContain("regressed past the thresholds");
+    expect(fake.statuses[0]?.status.state).toBe("failure");
+  });
+
+  it("without a baseline: reports the head alone, says why, and sets a passing status", async () => {
+    fake.runArtifacts.set(PR_RUN, { id: 301, dir: await folder("pr", { results: failingResults().head }) });
+
+    await runMode("comment", inputs("comment"), runner("workflow_run"));
+
+    expect(fake.names()).toEqual(["artifacts.downloadFromRun", "github.findPullRequest", "github.findBaselineRun", "github.upsertStickyComment", "github.setStatus"]);
+    expect(rendered(fake.comments[0]?.body)).toContain("No baseline yet");
+    expect(fake.comments[0]?.body).toContain("no baseline to compare with");
+    expect(fake.statuses[0]?.status).toMatchObject({ state: "success", description: "no baseline to compare with" });
+    expect(fake.outputs.get("verdict")).toBe("no-baseline");
+    expect(fake.failures).toEqual([]);
+  });
+
+  it("when the token may not comment: warns naming the fix, and still summarises, sets the status and gates", async () => {
+    const { base, head } = failingResults();
+    await seedBaseline(base);
+    fake.runArtifacts.set(PR_RUN, { id: 301, dir: await folder("pr", { results: head }) });
+    fake.commentError = new PermissionError("could not create the PR comment: GitHub answered 403", 403, "create the PR comment", "pull-requests: write");
+
+    await runMode("comment", inputs("comment"), runner("workflow_run"));
+
+    expect(fake.warnings).toEqual([expect.stringMatching(/^profgate could not comment on pull request #5 .*Grant "pull-requests: write".*fork-safe setup/)]);
+    expect(fake.summaries[0]).toContain("regressed past the thresholds");
+    expect(fake.outputs.get("comment-url")).toBe("");
+    expect(fake.statuses[0]?.status).toMatchObject({ state: "failure", targetUrl: `https://github.com/acme/demo/actions/runs/${RUN_ID}` });
+    expect(fake.failures).toHaveLength(1);
+  });
+
+  it("stops at once when the triggering run was not a pull request's, and when no open pull request has its head", async () => {
+    await runMode("comment", inputs("comment"), runner("workflow_run", "push"));
+    expect(fake.calls).toEqual([]);
+    expect(fake.info).toEqual(["profgate: the triggering run was a push event, not a pull request: nothing to comment on"]);
+
+    fake = new RecordingServices();
+    fake.runArtifacts.set(PR_RUN, { id: 301, dir: await folder("pr", { results: failingResults().head }) });
+    await runMode("comment", inputs("comment"), runner("workflow_run"));
+    expect(fake.names()).toEqual(["artifacts.downloadFromRun", "github.findPullRequest"]);
+    expect(fake.outputs.size).toBe(0);
+    expect(fake.failures).toEqual([]);
+  });
+
+  it("refuses to run on any other event, naming the setup to use", async () => {
+    await expect(runMode("comment", inputs("comment"), runner("pull_request"))).rejects.toThrow('mode "comment" runs on workflow_run events (this is a pull_request event)');
+    expect(fake.calls).toEqual([]);
+  });
+});
