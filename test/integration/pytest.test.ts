@@ -184,6 +184,38 @@ describe("a suite written for pytest-codspeed's marker", () => {
   });
 });
 
+describe("tests skipped at run time", () => {
+  const skips = "tests/test_skips.py";
+  let real: PytestRun;
+  let document: Results;
+
+  beforeAll(async () => {
+    real = await realPytest(join(suites, "pytest-skips"), [], scratch);
+    document = resultsOf(await harness("pytest-skips", ["tests", "--suite", "pytest", ...quick]));
+  });
+
+  it("are skipped by the real pytest-benchmark, which measures only the test that runs", () => {
+    expect(outcomes(real.stdout, "PASSED")).toEqual([`${skips}::test_runs`]);
+    expect(outcomes(real.stdout, "FAILED")).toEqual([`${skips}::test_fails`]);
+    expect(real.stdout).toMatch(/^SKIPPED \[1\] tests\/test_skips\.py:\d+: could not import 'profgate_fixture_module_that_is_never_installed'/m);
+    expect(real.stdout).toMatch(/^SKIPPED \[1\] tests\/test_skips\.py:\d+: the optional backend is not configured here$/m);
+  });
+
+  it("are recorded as skipped with pytest's reason, not as failures, and a failing test still fails", () => {
+    expect(benchOf(document, `${skips}::test_runs`)).toMatchObject({ status: "ok", failure: null });
+    const missing = benchOf(document, `${skips}::test_needs_a_missing_module`);
+    expect(missing).toMatchObject({ status: "ok", failure: null, timing: null });
+    expect(missing.skipped).toContain("skipped at run time: could not import 'profgate_fixture_module_that_is_never_installed'");
+    expect(benchOf(document, `${skips}::test_needs_a_backend`)).toMatchObject({
+      status: "ok",
+      failure: null,
+      timing: null,
+      skipped: "skipped at run time: the optional backend is not configured here",
+    });
+    expect(benchOf(document, `${skips}::test_fails`).status).toBe("error");
+  });
+});
+
 describe("a pytest suite without pytest", () => {
   it("exits 2, saying pytest is the project's dependency and how to install it", async () => {
     const missing = await harness("pytest-benchmark", ["tests", "--suite", "pytest"], withoutPytest);

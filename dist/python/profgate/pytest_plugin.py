@@ -20,9 +20,10 @@ as a plugin and any installed pytest-benchmark or pytest-codspeed plugin disable
 count at ``iterations`` (no calibration) and runs ``setup`` before and ``teardown`` after each iteration, outside
 the measurement; ``rounds`` and ``warmup_rounds`` give way to profgate's processes, values and warm-ups.
 
-A test that fails, errors in a fixture or is skipped at run time is a failed benchmark: its report goes to the
-worker's output (pytest's own terminal output is switched off) and the job ends as ``error``, or ``exit`` for
-``SystemExit``. pytest-benchmark's and pytest-codspeed's command-line options are accepted and ignored, so a
+A test that fails or errors in a fixture is a failed benchmark: its report goes to the worker's output (pytest's own
+terminal output is switched off) and the job ends as ``error``, or ``exit`` for ``SystemExit``. A test skipped at
+run time (``pytest.skip``, ``pytest.importorskip`` in a fixture or the test) before it measured anything is recorded
+as skipped, with pytest's reason, as pytest-benchmark and pytest-codspeed leave it unmeasured. pytest-benchmark's and pytest-codspeed's command-line options are accepted and ignored, so a
 project's ``addopts`` that name them still parse. pytest-benchmark's hook specifications are registered
 (``BenchmarkHookSpecs``), so a conftest.py implementing its hooks loads; profgate never calls those hooks.
 """
@@ -155,6 +156,7 @@ class _State:
         self.spec = spec
         self.data = None
         self.failure = None
+        self.skipped = None
         self.exited = False
 
 
@@ -353,6 +355,8 @@ def pytest_runtest_protocol(item, nextitem):
     yield
     if _state.failure is not None:
         _state.records.write(item.nodeid, "exit" if _state.exited else "error", _state.failure)
+    elif _state.skipped is not None and _state.data is None:
+        _state.records.write(item.nodeid, "ok", data={"skipped": _state.skipped})
     elif _state.data is None:
         _state.records.write(item.nodeid, "error", "the test requested the benchmark fixture but never called it")
     else:
@@ -373,9 +377,9 @@ def pytest_exception_interact(node, call, report):
 def pytest_runtest_logreport(report):
     if report.failed:
         _fail(report)
-    elif report.skipped and _state.failure is None:
+    elif report.skipped and _state.skipped is None:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        _state.failure = one_line("the test was skipped: " + reason.replace("Skipped: ", "", 1))
+        _state.skipped = one_line("skipped at run time: " + reason.replace("Skipped: ", "", 1))
 
 
 def _fail(report):
