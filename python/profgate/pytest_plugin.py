@@ -23,8 +23,11 @@ the measurement; ``rounds`` and ``warmup_rounds`` give way to profgate's process
 A test that fails or errors in a fixture is a failed benchmark: its report goes to the worker's output (pytest's own
 terminal output is switched off) and the job ends as ``error``, or ``exit`` for ``SystemExit``. A test skipped at
 run time (``pytest.skip``, ``pytest.importorskip`` in a fixture or the test) before it measured anything is recorded
-as skipped, with pytest's reason, as pytest-benchmark and pytest-codspeed leave it unmeasured. pytest-benchmark's and pytest-codspeed's command-line options are accepted and ignored, so a
-project's ``addopts`` that name them still parse. pytest-benchmark's hook specifications are registered
+as skipped, with pytest's reason, as pytest-benchmark and pytest-codspeed leave it unmeasured. pytest-xdist runs
+with ``-n 0``, pytest-cov with ``--no-cov`` (a project's ``addopts`` may turn coverage on, whose tracer the passes
+would measure) and pytest-timeout with ``--timeout 0`` (the benchmark's own timeout bounds a pass).
+pytest-benchmark's and pytest-codspeed's command-line options are accepted and ignored, so a project's ``addopts``
+that name them still parse. pytest-benchmark's hook specifications are registered
 (``BenchmarkHookSpecs``), so a conftest.py implementing its hooks loads; profgate never calls those hooks.
 """
 
@@ -181,6 +184,10 @@ def run_job(job, records):
     if _has_plugin("xdist"):
         # One test at a time in this process, or the measurement would happen in an xdist worker out of reach.
         arguments += ["-n", "0"]
+    if _has_plugin("pytest_cov"):
+        # A project's addopts often turn coverage on for every test run; its tracer would be what the passes
+        # measure (and it competes with the cProfile pass for the interpreter's hooks). --no-cov leaves --cov parsed.
+        arguments += ["--no-cov"]
     if _has_plugin("pytest_timeout"):
         # pytest-timeout's limit is meant for one call of a test, and a pass calls it many times (the memory pass
         # under tracemalloc): the benchmark's own timeout bounds the pass instead. The command line wins over the

@@ -216,6 +216,31 @@ describe("tests skipped at run time", () => {
   });
 });
 
+describe("a suite whose addopts turn on pytest-cov", () => {
+  const counting = "tests/test_counting.py::test_count_evens";
+  let real: PytestRun;
+  let document: Results;
+
+  beforeAll(async () => {
+    real = await realPytest(join(suites, "pytest-coverage"), ["-s"], scratch);
+    document = resultsOf(await harness("pytest-coverage", ["tests", "--suite", "pytest", ...quick]));
+  });
+
+  it("is traced by coverage under the real plugins", () => {
+    expect(real.stdout).toMatch(/^plugins: .*cov-7\.1\.0/m);
+    expect(real.stdout).toMatch(/tracer during the test: (CTracer|PyTracer)/);
+    expect(outcomes(real.stdout, "PASSED")).toEqual([counting]);
+  });
+
+  it("is measured without coverage's tracer, its --cov options still accepted", () => {
+    const benchmark = benchOf(document, counting);
+    expect(benchmark.status).toBe("ok");
+    expect(benchmark.output).toContain("tracer during the test: NoneType");
+    expect(benchmark.output).not.toMatch(/CTracer|PyTracer/);
+    expect(callCounts(benchmark)).toEqual({ "counting.py:count_evens": 1 });
+  });
+});
+
 describe("a pytest suite without pytest", () => {
   it("exits 2, saying pytest is the project's dependency and how to install it", async () => {
     const missing = await harness("pytest-benchmark", ["tests", "--suite", "pytest"], withoutPytest);

@@ -23,7 +23,7 @@ export async function realPytest(cwd: string, args: readonly string[], scratch: 
   mkdirSync(storage, { recursive: true });
   const result = await execa(pluginPython(), ["-m", "pytest", "-rA", "-p", "no:cacheprovider", `--benchmark-storage=file://${storage}`, ...args], {
     cwd,
-    env: { PYTHONDONTWRITEBYTECODE: "1", CODSPEED_PROFILE_FOLDER: storage },
+    env: { PYTHONDONTWRITEBYTECODE: "1", CODSPEED_PROFILE_FOLDER: storage, COVERAGE_FILE: join(storage, ".coverage") },
     reject: false,
   });
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
