@@ -33025,8 +33025,11 @@ var Git = class _Git {
       throw new GitError(`could not fetch commit ${sha} from ${remote}: ${result.stderr || "the commit is still missing after the fetch"}`);
     }
   }
-  /** The files the working tree (untracked files included) changes since commit `base`, renames as a deletion and an addition. */
-  async changedFiles(base) {
+  /**
+   * The files the working tree changes since commit `base`, renames as a deletion and an addition. `untracked`:
+   * whether untracked .py files count as added (not other untracked files: outputs, caches, build products).
+   */
+  async changedFiles(base, untracked) {
     const commit = await this.resolveCommit(base);
     const root = await this.root();
     const top = new _Git(root);
@@ -33035,9 +33038,10 @@ var Git = class _Git {
     const fields = diff.stdout.split("\0").filter((f) => f !== "");
     const files = [];
     for (let i2 = 0; i2 + 1 < fields.length; i2 += 2) files.push({ status: (fields[i2] ?? "M").charAt(0), path: fields[i2 + 1] ?? "" });
-    const untracked = await top.run(["ls-files", "--others", "--exclude-standard", "-z"]);
-    if (!untracked.ok) throw new GitError(`could not list the untracked files: ${untracked.stderr}`);
-    for (const path6 of untracked.stdout.split("\0")) if (path6 !== "") files.push({ status: "A", path: path6 });
+    if (!untracked) return files;
+    const others = await top.run(["ls-files", "--others", "--exclude-standard", "-z"]);
+    if (!others.ok) throw new GitError(`could not list the untracked files: ${others.stderr}`);
+    for (const path6 of others.stdout.split("\0")) if (path6.endsWith(".py")) files.push({ status: "A", path: path6 });
     return files;
   }
   /** The lines the working tree's `path` (relative to the top level) changes since commit `base`. */
@@ -33094,7 +33098,7 @@ async function describeChange(options) {
   const git = new Git(options.cwd);
   const root = await git.root();
   const prefix = await git.prefix();
-  const files = (await git.changedFiles(options.baseCommit)).map((f) => ({
+  const files = (await git.changedFiles(options.baseCommit, options.untracked)).map((f) => ({
     ...f,
     projectPath: f.path.startsWith(prefix) ? f.path.slice(prefix.length) : null
   }));
@@ -33124,7 +33128,7 @@ async function planAffected(options) {
   const baseline = options.baseline;
   if (baseline === null) return { selection: { everything: true, reason: "there is no baseline whose call graphs could tell which benchmarks the change reaches" }, collected: null };
   const benchmarkFiles = [...new Set(baseline.benchmarks.map((b) => b.file))];
-  const change = await describeChange({ cwd: options.cwd, python: options.settings.python, baseline, baseCommit: options.baseCommit, benchmarkFiles });
+  const change = await describeChange({ cwd: options.cwd, python: options.settings.python, baseline, baseCommit: options.baseCommit, benchmarkFiles, untracked: options.untracked });
   if (change.wholeSuite !== null) return { selection: { everything: true, reason: change.wholeSuite }, collected: null };
   const scratch = await mkdtemp4(join6(tmpdir4(), "profgate-collect-"));
   try {
@@ -33918,7 +33922,7 @@ async function measureAffected(since, values, settings, out, context, onEvent) {
   if (typeof values.baseline !== "string") throw new UsageError("--affected-since needs --baseline RESULTS: the results of REF, whose call graphs decide what runs");
   const baseline = await readResults(resolve3(context.cwd, values.baseline));
   try {
-    const plan = await planAffected({ cwd: context.cwd, settings, baseline, baseCommit: since });
+    const plan = await planAffected({ cwd: context.cwd, settings, baseline, baseCommit: since, untracked: true });
     context.stderr.write(`profgate run: ${plan.selection.everything ? `every benchmark runs: ${plan.selection.reason}` : plan.selection.sentence}
 `);
     return await runAffected({ cwd: context.cwd, out, settings, plan, baseline, from: `${values.baseline} (${since})`, onEvent });

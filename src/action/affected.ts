@@ -30,7 +30,7 @@ export const planAffectedRun: Step = async (job) => {
   const settings = resolveRunSettings(job.project.run, inputs.run);
   let plan;
   try {
-    plan = await planAffected({ cwd: job.cwd, settings, baseline, baseCommit: commit, fetchMissing: true });
+    plan = await planAffected({ cwd: job.cwd, settings, baseline, baseCommit: commit, fetchMissing: true, untracked: false });
   } catch (error) {
     if (!(error instanceof GitError) && !(error instanceof HarnessError)) throw error;
     workflow.warning(`profgate: affected: auto could not tell what the change reaches (${error.message}); running every benchmark`);

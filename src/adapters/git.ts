@@ -106,8 +106,11 @@ export class Git {
     }
   }
 
-  /** The files the working tree (untracked files included) changes since commit `base`, renames as a deletion and an addition. */
-  async changedFiles(base: string): Promise<ChangedFile[]> {
+  /**
+   * The files the working tree changes since commit `base`, renames as a deletion and an addition. `untracked`:
+   * whether untracked .py files count as added (not other untracked files: outputs, caches, build products).
+   */
+  async changedFiles(base: string, untracked: boolean): Promise<ChangedFile[]> {
     const commit = await this.resolveCommit(base);
     const root = await this.root();
     const top = new Git(root);
@@ -116,9 +119,10 @@ export class Git {
     const fields = diff.stdout.split("\0").filter((f) => f !== "");
     const files: ChangedFile[] = [];
     for (let i = 0; i + 1 < fields.length; i += 2) files.push({ status: (fields[i] ?? "M").charAt(0), path: fields[i + 1] ?? "" });
-    const untracked = await top.run(["ls-files", "--others", "--exclude-standard", "-z"]);
-    if (!untracked.ok) throw new GitError(`could not list the untracked files: ${untracked.stderr}`);
-    for (const path of untracked.stdout.split("\0")) if (path !== "") files.push({ status: "A", path });
+    if (!untracked) return files;
+    const others = await top.run(["ls-files", "--others", "--exclude-standard", "-z"]);
+    if (!others.ok) throw new GitError(`could not list the untracked files: ${others.stderr}`);
+    for (const path of others.stdout.split("\0")) if (path.endsWith(".py")) files.push({ status: "A", path });
     return files;
   }
 

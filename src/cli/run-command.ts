@@ -166,7 +166,7 @@ async function measureAffected(
   if (typeof values.baseline !== "string") throw new UsageError("--affected-since needs --baseline RESULTS: the results of REF, whose call graphs decide what runs");
   const baseline = await readResults(resolve(context.cwd, values.baseline));
   try {
-    const plan = await planAffected({ cwd: context.cwd, settings, baseline, baseCommit: since });
+    const plan = await planAffected({ cwd: context.cwd, settings, baseline, baseCommit: since, untracked: true });
     context.stderr.write(`profgate run: ${plan.selection.everything ? `every benchmark runs: ${plan.selection.reason}` : plan.selection.sentence}\n`);
     return await runAffected({ cwd: context.cwd, out, settings, plan, baseline, from: `${values.baseline} (${since})`, onEvent });
   } catch (error) {

@@ -24,6 +24,8 @@ export interface AffectedPlanOptions {
   baseCommit: string;
   /** Fetch `baseCommit` from origin when the (shallow) checkout lacks it. */
   fetchMissing?: boolean;
+  /** Count untracked .py files as added: true for a local working tree, false for a CI checkout. */
+  untracked: boolean;
 }
 
 /** The plan: the selection, and the head's collected benchmarks (null when everything runs without collecting). */
@@ -50,11 +52,19 @@ export interface DescribedChange {
  * Lists what the working tree of the repository holding `cwd` changes since `baseCommit` and, unless `wholeSuite`
  * (given the baseline) already rules, maps every changed .py file's lines to functions with `python`.
  */
-export async function describeChange(options: { cwd: string; python: string; baseline: Results | null; baseCommit: string; benchmarkFiles: readonly string[] }): Promise<DescribedChange> {
+export async function describeChange(options: {
+  cwd: string;
+  python: string;
+  baseline: Results | null;
+  baseCommit: string;
+  benchmarkFiles: readonly string[];
+  /** Count untracked .py files as added (a local working tree); a CI checkout's untracked files are its steps' products. */
+  untracked: boolean;
+}): Promise<DescribedChange> {
   const git = new Git(options.cwd);
   const root = await git.root();
   const prefix = await git.prefix();
-  const files: ChangedPath[] = (await git.changedFiles(options.baseCommit)).map((f) => ({
+  const files: ChangedPath[] = (await git.changedFiles(options.baseCommit, options.untracked)).map((f) => ({
     ...f,
     projectPath: f.path.startsWith(prefix) ? f.path.slice(prefix.length) : null,
   }));
@@ -87,7 +97,7 @@ export async function planAffected(options: AffectedPlanOptions): Promise<Affect
   if (baseline === null) return { selection: { everything: true, reason: "there is no baseline whose call graphs could tell which benchmarks the change reaches" }, collected: null };
   // Only the baseline's benchmark files matter for imports: a benchmark the baseline lacks runs anyway.
   const benchmarkFiles = [...new Set(baseline.benchmarks.map((b) => b.file))];
-  const change = await describeChange({ cwd: options.cwd, python: options.settings.python, baseline, baseCommit: options.baseCommit, benchmarkFiles });
+  const change = await describeChange({ cwd: options.cwd, python: options.settings.python, baseline, baseCommit: options.baseCommit, benchmarkFiles, untracked: options.untracked });
   if (change.wholeSuite !== null) return { selection: { everything: true, reason: change.wholeSuite }, collected: null };
   const scratch = await mkdtemp(join(tmpdir(), "profgate-collect-"));
   try {

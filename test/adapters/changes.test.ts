@@ -84,7 +84,7 @@ async function change(edits: Record<string, string | null>, base: Record<string,
   await git(repo, "commit", "-qm", "base");
   const commit = await git(repo, "rev-parse", "HEAD");
   await writeAll(repo, edits);
-  return describeChange({ cwd: repo, python: testPython, baseline: results([]), baseCommit: commit, benchmarkFiles: ["benchmarks/bench_lib.py", "benchmarks/bench_other.py"] });
+  return describeChange({ cwd: repo, python: testPython, baseline: results([]), baseCommit: commit, benchmarkFiles: ["benchmarks/bench_lib.py", "benchmarks/bench_other.py"], untracked: true });
 }
 
 function file(described: DescribedChange, path: string): AnalysedFile {
@@ -176,15 +176,21 @@ describe("changed lines to changed functions", () => {
   });
 
   it("runs the whole suite for a file that is not Python source, naming it", async () => {
-    const described = await change({ "pkg/data.json": "{}\n" });
+    const described = await change({ "pkg/data.json": '{"rows": 2}\n' }, { "pkg/data.json": '{"rows": 1}\n' });
     expect(described.wholeSuite).toMatch(/^pkg\/data\.json changed and is not Python source/);
     expect(described.analysed).toEqual([]);
   });
 
   it("runs the whole suite for a lock or requirements file, naming it", async () => {
-    expect((await change({ "uv.lock": "version = 2\n" })).wholeSuite).toMatch(/^uv\.lock changed: dependency and configuration files/);
+    expect((await change({ "uv.lock": "version = 2\n" }, { "uv.lock": "version = 1\n" })).wholeSuite).toMatch(/^uv\.lock changed: dependency and configuration files/);
     expect((await change({ "requirements-dev.txt": "attrs==25.1.0\n" }, { "requirements-dev.txt": "attrs==24.1.0\n" })).wholeSuite).toMatch(/^requirements-dev\.txt changed/);
-    expect((await change({ "setup.py": "from setuptools import setup\nsetup(name='x')\n" })).wholeSuite).toMatch(/^setup\.py changed/);
+    expect((await change({ "setup.py": "from setuptools import setup\nsetup(name='y')\n" }, { "setup.py": "from setuptools import setup\nsetup(name='x')\n" })).wholeSuite).toMatch(/^setup\.py changed/);
+  });
+
+  it("counts untracked .py files as added, and no other untracked file (outputs, caches, build products)", async () => {
+    const described = await change({ "pkg/extra.py": "X = 1\n", ".profgate/results.json": "{}\n", "pkg/lib.egg-info/PKG-INFO": "Name: lib\n" });
+    expect(described.wholeSuite).toBeNull();
+    expect(described.files).toEqual([{ path: "pkg/extra.py", projectPath: "pkg/extra.py", status: "A" }]);
   });
 
   it("finds nothing to run for a working tree equal to the base", async () => {

@@ -21,6 +21,7 @@ const FILES: Record<string, string> = {
   "lib/shapes.py": "def area(size):\n    return size * size\n\n\ndef perimeter(size):\n    return 4 * size\n",
   "lib/text.py": "from lib.settings import SEPARATOR\n\n\ndef shout(words):\n    return SEPARATOR.join(w.upper() for w in words)\n",
   "lib/settings.py": 'SEPARATOR = "-"\n',
+  "requirements.txt": "attrs==24.1.0\n",
   "benchmarks/bench_shapes.py": "from lib.shapes import area, perimeter\n\n\ndef bench_area():\n    return sum(area(n) for n in range(50))\n\n\ndef bench_perimeter():\n    return sum(perimeter(n) for n in range(50))\n",
   "benchmarks/bench_text.py": 'from lib.text import shout\n\n\ndef bench_shout():\n    return shout(["a", "b", "c"] * 10)\n',
 };
