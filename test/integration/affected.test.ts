@@ -123,3 +123,62 @@ describe("profgate run --affected-since", () => {
     expect(JSON.parse(await readFile(join(repo, "out-none", "results.json"), "utf8"))).toMatchObject({ schema: "profgate/results" });
   }, 240_000);
 });
+
+describe("profgate run --affected-since on a pytest-benchmark suite", () => {
+  const suite = join(scratch, "pytest-repo");
+  const PYTEST_FILES: Record<string, string> = {
+    "pytest.ini": "[pytest]\ntestpaths = tests\n",
+    "mathlib.py": "def square(x):\n    return x * x\n\n\ndef cube(x):\n    return x * x * x\n",
+    "tests/conftest.py": "import pytest\n\n\n@pytest.fixture\ndef numbers():\n    return list(range(40))\n",
+    "tests/test_math.py": [
+      "from mathlib import cube, square",
+      "",
+      "",
+      "def test_square(benchmark, numbers):",
+      "    benchmark(lambda: [square(n) for n in numbers])",
+      "",
+      "",
+      "def test_cube(benchmark, numbers):",
+      "    benchmark(lambda: [cube(n) for n in numbers])",
+      "",
+    ].join("\n"),
+  };
+  const inSuite = (...args: string[]) => execa("git", ["-c", "user.name=profgate", "-c", "user.email=ci@example.invalid", "-c", "init.defaultBranch=main", ...args], { cwd: suite });
+  const PYTEST = ["tests", "--suite", "pytest", ...SMALL];
+  let since: string;
+
+  beforeAll(async () => {
+    await mkdir(suite);
+    for (const [path, text] of Object.entries({ ...PYTEST_FILES, ".gitignore": "out-*/\n__pycache__/\n.pytest_cache/\n" })) {
+      await mkdir(dirname(join(suite, path)), { recursive: true });
+      await writeFile(join(suite, path), text);
+    }
+    await inSuite("init", "-q");
+    await inSuite("add", "-A");
+    await inSuite("commit", "-qm", "suite");
+    since = (await inSuite("rev-parse", "HEAD")).stdout.trim();
+    const run = await cli(["run", ...PYTEST, "--out", "out-base"], suite);
+    expect(run.exitCode, run.stderr).toBe(0);
+  }, 240_000);
+
+  async function rerunAfter(name: string, path: string, text: string): Promise<string[]> {
+    await writeFile(join(suite, path), text);
+    try {
+      const run = await cli(["run", ...PYTEST, "--out", `out-${name}`, "--affected-since", since, "--baseline", "out-base"], suite);
+      expect(run.exitCode, run.stderr).toBe(0);
+      const results = parseResults(JSON.parse(readFileSync(join(suite, `out-${name}`, "results.json"), "utf8")), name);
+      expect(results.benchmarks).toHaveLength(2);
+      return rerun(results);
+    } finally {
+      await inSuite("checkout", "-q", "--", ".");
+    }
+  }
+
+  it("runs the test whose call graph reaches the changed function, by pytest node id", async () => {
+    expect(await rerunAfter("cube", "mathlib.py", PYTEST_FILES["mathlib.py"]!.replace("return x * x * x", "return x ** 3"))).toEqual(["tests/test_math.py::test_cube"]);
+  }, 240_000);
+
+  it("runs every test under a changed conftest.py: its fixtures run outside the profiled iterations", async () => {
+    expect(await rerunAfter("conftest", "tests/conftest.py", PYTEST_FILES["tests/conftest.py"]!.replace("range(40)", "range(80)"))).toEqual(["tests/test_math.py::test_square", "tests/test_math.py::test_cube"]);
+  }, 240_000);
+});

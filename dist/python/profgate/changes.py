@@ -23,7 +23,8 @@ is the code object's name and ``line`` its first line, the first decorator's for
 last line. A line changed on the head side belongs to the base function of the same qualified name; a function the
 head side adds has no base identity and counts as a module-level change, since a new definition can change what
 other code dispatches to. ``module_level`` says why the file's module body changed (lines outside any function, a
-class body, an added function, a source that does not parse); empty when every change lies inside functions.
+class body, an added function, a source that does not parse, any change to a pytest conftest.py, whose fixtures run
+outside the profiled iterations); empty when every change lies inside functions of another file.
 
 ``importers`` are the benchmark files that import the changed file, directly or through other project files, found
 by reading the import statements of every .py file under root (including imports inside functions): an import of
@@ -137,6 +138,9 @@ def analyse_file(entry):
         reasons.insert(0, "a new file")
     if entry.get("head") is None and entry.get("base") is not None:
         reasons.insert(0, "deleted")
+    if entry["path"].rsplit("/", 1)[-1] == "conftest.py" and (changed or outside):
+        # Its fixtures and hooks run in set-up, outside the profiled iterations: no call graph shows them.
+        reasons.append("a pytest conftest.py, whose fixtures run outside the profiled iterations")
     return sorted(changed.values(), key=lambda f: (f["line"], f["qualname"])), reasons
 
 
