@@ -33419,7 +33419,7 @@ function renderRunSummary(results, colour) {
   const counted = results.benchmarks.some((b) => b.instructions !== void 0);
   const header = ["benchmark", "status", "time/iter", "spread", "processes", ...counted ? ["instructions/iter"] : [], "peak memory", "retained"];
   const rows = results.benchmarks.map((bench) => {
-    const status = bench.status !== "ok" ? paint(bench.status, "red", colour) : bench.skipped !== void 0 ? paint("skipped", "dim", colour) : paint("ok", "green", colour);
+    const status = bench.status !== "ok" ? paint(bench.status, "red", colour) : bench.skipped !== void 0 ? paint("skipped", "dim", colour) : bench.carried_over !== void 0 ? paint("not re-run", "dim", colour) : paint("ok", "green", colour);
     let time3 = resultValueText(bench) ?? "\u2014";
     let spread = "\u2014";
     let processes = "\u2014";

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { carryOver, isDependencyFile, selectAffected, wholeSuiteReason, type AnalysedFile, type Selection } from "../../src/core/affected.js";
 import { compare } from "../../src/core/compare.js";
 import { parseResults } from "../../src/core/results.js";
+import { renderRunSummary } from "../../src/report/terminal.js";
 import { bench, profile, results } from "../support/builders.js";
 
 const SORT = "benchmarks/bench_sort.py::bench_sort";
@@ -97,6 +98,9 @@ describe("carryOver", () => {
     expect(entry?.verdict).toBe("skipped");
     expect(entry?.skipped).toBe("not re-run: it calls none of the 1 changed function");
     expect(entry?.gating).toBe(false);
+    const table = renderRunSummary(merged, false).split("\n");
+    expect(table.find((row) => row.includes(PARSE))).toContain("not re-run");
+    expect(table.find((row) => row.includes(SORT))).not.toContain("not re-run");
   });
 
   it("reads documents written before the field existed", () => {
