@@ -193,6 +193,22 @@ describe("changed lines to changed functions", () => {
     expect(described.files).toEqual([{ path: "pkg/extra.py", projectPath: "pkg/extra.py", status: "A" }]);
   });
 
+  it("reads paths relative to a project in a subfolder, and runs the whole suite for a change outside it", async () => {
+    const repo = join(scratch, "monorepo");
+    await mkdir(repo);
+    await git(repo, "init", "-q");
+    await writeAll(repo, { "app/pkg/lib.py": LIB, "shared/util.py": "def util():\n    return 1\n" });
+    await git(repo, "add", "-A");
+    await git(repo, "commit", "-qm", "base");
+    const commit = await git(repo, "rev-parse", "HEAD");
+    await writeAll(repo, { "app/pkg/lib.py": LIB.replace("return x + 1", "return x + 2") });
+    const inside = await describeChange({ cwd: join(repo, "app"), python: testPython, baseline: results([]), baseCommit: commit, benchmarkFiles: [], untracked: true });
+    expect(inside.analysed.map((f) => [f.path, identities(f)])).toEqual([["pkg/lib.py", ["helper@7:helper"]]]);
+    await writeAll(repo, { "shared/util.py": "def util():\n    return 2\n" });
+    const outside = await describeChange({ cwd: join(repo, "app"), python: testPython, baseline: results([]), baseCommit: commit, benchmarkFiles: [], untracked: true });
+    expect(outside.wholeSuite).toMatch(/^shared\/util\.py changed outside the project directory/);
+  });
+
   it("finds nothing to run for a working tree equal to the base", async () => {
     const described = await change({});
     expect(described).toEqual({ files: [], wholeSuite: null, analysed: [] });
