@@ -5,6 +5,7 @@
  * git failing, no baseline, a change the call graphs cannot judge. The report says which rule decided.
  */
 import { resolveRunSettings } from "../core/config.js";
+import { carriedSentence } from "../core/affected.js";
 import { GitError } from "../adapters/git.js";
 import { HarnessError } from "../adapters/harness.js";
 import { planAffected } from "../usecases/affected-run.js";
@@ -49,4 +50,11 @@ export const planAffectedRun: Step = async (job) => {
   workflow.endGroup();
   job.affected = plan;
   job.notes.push(plan.selection.sentence);
+};
+
+/** The report's sentence on benchmarks the pull request run carried over, for a job that reports on another run's results. */
+export const noteCarriedOver: Step = (job) => {
+  const sentence = job.head === null ? null : carriedSentence(job.head);
+  if (sentence !== null) job.notes.push(sentence);
+  return Promise.resolve();
 };

@@ -6,7 +6,7 @@
 import { join, relative, resolve } from "node:path";
 import type { ShardSpec } from "../core/shards.js";
 import { loadProjectConfig } from "../adapters/project.js";
-import { planAffectedRun } from "./affected.js";
+import { noteCarriedOver, planAffectedRun } from "./affected.js";
 import { fetchBaseline } from "./fetch-baseline.js";
 import { measure } from "./measure.js";
 import { mergeShards, shardArtifactName } from "./merge-shards.js";
@@ -22,7 +22,7 @@ const REPORT: readonly Step[] = [compareWithBaseline, confirm, upload, publish, 
 export const MODES: Record<ActionInputs["mode"], readonly Step[]> = {
   run: [fetchBaseline, planAffectedRun, measure, ...REPORT],
   merge: [mergeShards, fetchBaseline, ...REPORT],
-  comment: [pullRequestRun, fetchBaseline, ...REPORT],
+  comment: [pullRequestRun, noteCarriedOver, fetchBaseline, ...REPORT],
 };
 
 /** Where a job's head results are: measured, merged, or downloaded from the pull request's run. */

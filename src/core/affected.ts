@@ -135,6 +135,18 @@ export function selectAffected(baseline: Results, head: readonly Pick<Benchmark,
 }
 
 /**
+ * The report's sentence for results that carry benchmarks over, read from the results alone (the fork-safe comment
+ * stage has only the pull request run's artifact); null when every benchmark was measured.
+ */
+export function carriedSentence(results: Results): string | null {
+  const carried = results.benchmarks.filter((b) => b.carried_over !== undefined);
+  if (carried.length === 0) return null;
+  const reasons = [...new Set(carried.map((b) => b.carried_over?.reason ?? ""))];
+  const why = reasons.length === 1 ? `: ${reasons[0] ?? ""}` : "";
+  return `${results.benchmarks.length - carried.length} of ${results.benchmarks.length} benchmarks ran (affected: auto); the other ${carried.length} keep the baseline's figures, marked not re-run${why}.`;
+}
+
+/**
  * The head's results when only some benchmarks ran: `measured` (null when none did) for those, the baseline's
  * entries marked `carried_over` for `carried`, in the order of `collected` (a collect-only run of the head, whose
  * environment and settings stand in when nothing ran). Carried entries drop their profile file: it is the baseline's.
