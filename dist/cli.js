@@ -26,9 +26,9 @@ var __export = (target, all) => {
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
-    for (let key of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key) && key !== except)
-        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+    for (let key2 of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key2) && key2 !== except)
+        __defProp(to, key2, { get: () => from[key2], enumerable: !(desc = __getOwnPropDesc(from, key2)) || desc.enumerable });
   }
   return to;
 };
@@ -135,12 +135,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve7, reject) {
+        return new Promise(function(resolve8, reject) {
           isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve7(is);
+              resolve8(is);
             }
           });
         });
@@ -206,27 +206,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve7, reject) => {
+      const step = (i2) => new Promise((resolve8, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve7(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve8(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve7(subStep(p, i2, 0));
+        resolve8(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve7, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve8, reject) => {
         if (ii === pathExt.length)
-          return resolve7(step(i2 + 1));
+          return resolve8(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve7(p + ext);
+              return resolve8(p + ext);
           }
-          return resolve7(subStep(p, i2, ii + 1));
+          return resolve8(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -275,7 +275,7 @@ var require_path_key = __commonJS({
       if (platform2 !== "win32") {
         return "PATH";
       }
-      return Object.keys(environment).reverse().find((key) => key.toUpperCase() === "PATH") || "Path";
+      return Object.keys(environment).reverse().find((key2) => key2.toUpperCase() === "PATH") || "Path";
     };
     module.exports = pathKey2;
     module.exports.default = pathKey2;
@@ -714,9 +714,9 @@ var require_parse2 = __commonJS({
       r.lastIndex = origIndex;
       return matches;
     }
-    function getVar(env, pre, key) {
-      var r = typeof env === "function" ? env(key) : env[key];
-      if (typeof r === "undefined" && key != "") {
+    function getVar(env, pre, key2) {
+      var r = typeof env === "function" ? env(key2) : env[key2];
+      if (typeof r === "undefined" && key2 != "") {
         r = "";
       } else if (typeof r === "undefined") {
         r = "$";
@@ -3337,11 +3337,11 @@ function parseInlineTable(ctx) {
     let t = res;
     let hasOwn = false;
     let errPtr = ctx.p;
-    let key = parseKey(ctx);
-    for (let i2 = 0; i2 < key.length; i2++) {
+    let key2 = parseKey(ctx);
+    for (let i2 = 0; i2 < key2.length; i2++) {
       if (i2)
         t = hasOwn ? t[k] : t[k] = /* @__PURE__ */ Object.create(null);
-      k = key[i2];
+      k = key2[i2];
       if ((hasOwn = Object.hasOwn(t, k)) && (typeof t[k] !== "object" || seen.has(t[k]))) {
         TomlError.x("trying to redefine an already defined value", ctx, errPtr);
       }
@@ -3400,13 +3400,13 @@ function parseArray(ctx) {
 }
 
 // node_modules/smol-toml/dist/parse.js
-function peekTable(ctx, key, table2, meta3, type) {
+function peekTable(ctx, key2, table2, meta3, type) {
   let t = table2;
   let m = meta3;
   let k;
   let hasOwn = false;
   let state;
-  for (let i2 = 0; i2 < key.length; i2++) {
+  for (let i2 = 0; i2 < key2.length; i2++) {
     if (i2) {
       t = hasOwn ? t[k] : t[k] = /* @__PURE__ */ Object.create(null);
       m = (state = m[k]).c;
@@ -3419,7 +3419,7 @@ function peekTable(ctx, key, table2, meta3, type) {
         m = m[l].c;
       }
     }
-    k = key[i2];
+    k = key2[i2];
     if ((hasOwn = Object.hasOwn(t, k)) && m[k]?.t === 0 && m[k]?.d) {
       return null;
     }
@@ -3432,7 +3432,7 @@ function peekTable(ctx, key, table2, meta3, type) {
         Object.defineProperty(m, k, { enumerable: true, configurable: true, writable: true });
       }
       m[k] = {
-        t: i2 < key.length - 1 && type === 2 ? 3 : type,
+        t: i2 < key2.length - 1 && type === 2 ? 3 : type,
         d: false,
         i: 0,
         c: /* @__PURE__ */ Object.create(null)
@@ -3682,12 +3682,12 @@ function convertValue(kind, raw, where) {
 function applyKeys(keys, table2, target, where, skip) {
   for (const [name, raw] of Object.entries(table2)) {
     if (skip.has(name)) continue;
-    const key = keys[name];
-    if (key === void 0) {
+    const key2 = keys[name];
+    if (key2 === void 0) {
       const allowed = Object.keys(keys).concat([...skip]).sort().join(", ");
       throw new ConfigError(`${where}: unknown key "${name}"; allowed keys are ${allowed}`);
     }
-    key.set(target, convertValue(key.kind, raw, `${where} ${name}`));
+    key2.set(target, convertValue(key2.kind, raw, `${where} ${name}`));
   }
 }
 function isTable(value) {
@@ -3733,17 +3733,17 @@ var THRESHOLD_KINDS = Object.fromEntries(Object.entries(THRESHOLD_KEYS).map(([k,
 function applyRunValues(target, raw, where) {
   for (const [name, value] of Object.entries(raw)) {
     if (value === void 0) continue;
-    const key = RUN_KEYS[name];
-    if (key === void 0) throw new ConfigError(`unknown setting "${name}"`);
-    key.set(target, convertValue(key.kind, value, where(name)));
+    const key2 = RUN_KEYS[name];
+    if (key2 === void 0) throw new ConfigError(`unknown setting "${name}"`);
+    key2.set(target, convertValue(key2.kind, value, where(name)));
   }
 }
 function applyThresholdValues(target, raw, where) {
   for (const [name, value] of Object.entries(raw)) {
     if (value === void 0) continue;
-    const key = THRESHOLD_KEYS[name];
-    if (key === void 0) throw new ConfigError(`unknown threshold "${name}"`);
-    key.set(target, convertValue(key.kind, value, where(name)));
+    const key2 = THRESHOLD_KEYS[name];
+    if (key2 === void 0) throw new ConfigError(`unknown threshold "${name}"`);
+    key2.set(target, convertValue(key2.kind, value, where(name)));
   }
 }
 function resolveRunSettings(...layers) {
@@ -4473,9 +4473,9 @@ function floatSafeRemainder(val, step) {
   return ratio - roundedRatio;
 }
 var EVALUATING = /* @__PURE__ */ Symbol("evaluating");
-function defineLazy(object2, key, getter) {
+function defineLazy(object2, key2, getter) {
   let value = void 0;
-  Object.defineProperty(object2, key, {
+  Object.defineProperty(object2, key2, {
     get() {
       if (value === EVALUATING) {
         return void 0;
@@ -4487,7 +4487,7 @@ function defineLazy(object2, key, getter) {
       return value;
     },
     set(v) {
-      Object.defineProperty(object2, key, {
+      Object.defineProperty(object2, key2, {
         value: v
         // configurable: true,
       });
@@ -4513,47 +4513,47 @@ function rawShape(def) {
 function sourceShape(schema) {
   return rawShape(schema._zod.def) ?? schema._zod.def.shape;
 }
-function deferProp(target, key, getter) {
-  Object.defineProperty(target, key, {
+function deferProp(target, key2, getter) {
+  Object.defineProperty(target, key2, {
     get() {
       const value = getter();
-      assignProp(this, key, value);
+      assignProp(this, key2, value);
       return value;
     },
     enumerable: true,
     configurable: true
   });
 }
-function putProp(target, key, value) {
-  if (key in target)
-    assignProp(target, key, value);
+function putProp(target, key2, value) {
+  if (key2 in target)
+    assignProp(target, key2, value);
   else
-    target[key] = value;
+    target[key2] = value;
 }
 function mirrorShape(target, source, keys, wrap) {
   const raw = sourceShape(source);
-  for (const key of keys) {
-    const desc = Object.getOwnPropertyDescriptor(raw, key);
+  for (const key2 of keys) {
+    const desc = Object.getOwnPropertyDescriptor(raw, key2);
     if (!desc.enumerable)
       continue;
     if (desc.get) {
-      deferProp(target, key, () => {
-        const value = source._zod.def.shape[key];
-        return wrap ? wrap(value, key) : value;
+      deferProp(target, key2, () => {
+        const value = source._zod.def.shape[key2];
+        return wrap ? wrap(value, key2) : value;
       });
     } else
-      putProp(target, key, wrap ? wrap(desc.value, key) : desc.value);
+      putProp(target, key2, wrap ? wrap(desc.value, key2) : desc.value);
   }
 }
 function mirrorProps(target, source) {
-  for (const key of Reflect.ownKeys(source)) {
-    const desc = Object.getOwnPropertyDescriptor(source, key);
+  for (const key2 of Reflect.ownKeys(source)) {
+    const desc = Object.getOwnPropertyDescriptor(source, key2);
     if (!desc.enumerable)
       continue;
     if (desc.get)
-      deferProp(target, key, () => source[key]);
+      deferProp(target, key2, () => source[key2]);
     else
-      putProp(target, key, desc.value);
+      putProp(target, key2, desc.value);
   }
 }
 function mergeDefs(...defs) {
@@ -4570,11 +4570,11 @@ function cloneDef(schema) {
 function getElementAtPath(obj, path6) {
   if (!path6)
     return obj;
-  return path6.reduce((acc, key) => acc?.[key], obj);
+  return path6.reduce((acc, key2) => acc?.[key2], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
-  const promises = keys.map((key) => promisesObj[key]);
+  const promises = keys.map((key2) => promisesObj[key2]);
   return Promise.all(promises).then((results) => {
     const resolvedObj = {};
     for (let i2 = 0; i2 < keys.length; i2++) {
@@ -4646,8 +4646,8 @@ function shallowClone(o2) {
 }
 function numKeys(data) {
   let keyCount = 0;
-  for (const key in data) {
-    if (Object.prototype.hasOwnProperty.call(data, key)) {
+  for (const key2 in data) {
+    if (Object.prototype.hasOwnProperty.call(data, key2)) {
       keyCount++;
     }
   }
@@ -4801,12 +4801,12 @@ function pick(schema, mask) {
 function maskedKeys(schema, mask) {
   const raw = sourceShape(schema);
   const keys = [];
-  for (const key of Reflect.ownKeys(mask)) {
-    if (!Object.getOwnPropertyDescriptor(raw, key)?.enumerable) {
-      throw new Error(`Unrecognized key: "${String(key)}"`);
+  for (const key2 of Reflect.ownKeys(mask)) {
+    if (!Object.getOwnPropertyDescriptor(raw, key2)?.enumerable) {
+      throw new Error(`Unrecognized key: "${String(key2)}"`);
     }
-    if (mask[key])
-      keys.push(key);
+    if (mask[key2])
+      keys.push(key2);
   }
   return keys;
 }
@@ -4819,7 +4819,7 @@ function omit(schema, mask) {
   }
   const omitted = new Set(maskedKeys(schema, mask));
   const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)).filter((key) => !omitted.has(key)));
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)).filter((key2) => !omitted.has(key2)));
   return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
 }
 function extend(schema, shape) {
@@ -4830,8 +4830,8 @@ function extend(schema, shape) {
   const hasChecks = checks && checks.length > 0;
   if (hasChecks) {
     const existingShape = sourceShape(schema);
-    for (const key of Reflect.ownKeys(shape)) {
-      if (Object.getOwnPropertyDescriptor(existingShape, key) !== void 0) {
+    for (const key2 of Reflect.ownKeys(shape)) {
+      if (Object.getOwnPropertyDescriptor(existingShape, key2) !== void 0) {
         throw new Error("Cannot overwrite keys on object schemas containing refinements. Use `.safeExtend()` instead.");
       }
     }
@@ -4878,15 +4878,15 @@ function partial(Class2, schema, mask, name = "partial") {
   }
   const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
   const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class2 && ((value, key) => selected && !selected.has(key) ? value : new Class2({ type: "optional", innerType: value })));
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class2 && ((value, key2) => selected && !selected.has(key2) ? value : new Class2({ type: "optional", innerType: value })));
   return clone(schema, mergeDefs(schema._zod.def, { shape: newShape, checks: [] }));
 }
 function required(Class2, schema, mask) {
   const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
   const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), (value, key) => (
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), (value, key2) => (
     // overwrite with non-optional
-    selected && !selected.has(key) ? value : new Class2({ type: "nonoptional", innerType: value })
+    selected && !selected.has(key2) ? value : new Class2({ type: "nonoptional", innerType: value })
   ));
   return clone(schema, mergeDefs(schema._zod.def, { shape: newShape }));
 }
@@ -5073,46 +5073,46 @@ var Class = class {
   }
 };
 function members(proto, table2) {
-  for (const key in table2) {
-    const desc = Object.getOwnPropertyDescriptor(table2, key);
+  for (const key2 in table2) {
+    const desc = Object.getOwnPropertyDescriptor(table2, key2);
     if (desc.get)
-      Object.defineProperty(proto, key, { ...desc, enumerable: false });
+      Object.defineProperty(proto, key2, { ...desc, enumerable: false });
     else
-      defineBound(proto, key, desc.value);
+      defineBound(proto, key2, desc.value);
   }
 }
-function own(inst, key, value, enumerable = true) {
-  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
+function own(inst, key2, value, enumerable = true) {
+  Object.defineProperty(inst, key2, { configurable: true, writable: true, enumerable, value });
   return value;
 }
-function hide(inst, key, value) {
-  return own(inst, key, value, false);
+function hide(inst, key2, value) {
+  return own(inst, key2, value, false);
 }
 // @__NO_SIDE_EFFECTS__
 function derived(computes, table2) {
-  for (const key in computes) {
-    const compute = computes[key];
-    Object.defineProperty(table2, key, {
+  for (const key2 in computes) {
+    const compute = computes[key2];
+    Object.defineProperty(table2, key2, {
       configurable: true,
       enumerable: true,
       get() {
-        return own(this, key, compute(this));
+        return own(this, key2, compute(this));
       },
       set(value) {
-        own(this, key, value);
+        own(this, key2, value);
       }
     });
   }
   return table2;
 }
-function defineBound(proto, key, fn) {
-  Object.defineProperty(proto, key, {
+function defineBound(proto, key2, fn) {
+  Object.defineProperty(proto, key2, {
     configurable: true,
     get() {
-      return this == null ? fn : own(this, key, fn.bind(this));
+      return this == null ? fn : own(this, key2, fn.bind(this));
     },
     set(value) {
-      own(this, key, value);
+      own(this, key2, value);
     }
   });
 }
@@ -5129,53 +5129,53 @@ var breaker = {
     return void 0;
   }
 };
-function defineLazyInternal(inst, key, compute) {
+function defineLazyInternal(inst, key2, compute) {
   const proto = Object.getPrototypeOf(inst._zod);
-  if (key in proto && installing !== inst._zod) {
+  if (key2 in proto && installing !== inst._zod) {
     installing = void 0;
     return;
   }
   installing = inst._zod;
-  Object.defineProperty(proto, key, {
+  Object.defineProperty(proto, key2, {
     configurable: true,
     get() {
-      Object.defineProperty(this, key, breaker);
+      Object.defineProperty(this, key2, breaker);
       const outer = broke;
       broke = false;
       try {
         const value = compute(this);
         if (broke)
-          delete this[key];
+          delete this[key2];
         else
-          Object.defineProperty(this, key, { configurable: true, writable: true, value });
+          Object.defineProperty(this, key2, { configurable: true, writable: true, value });
         broke = broke || outer;
         return value;
       } catch (err) {
-        delete this[key];
+        delete this[key2];
         broke = broke || outer;
         throw err;
       }
     },
     set(value) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, value });
+      Object.defineProperty(this, key2, { configurable: true, writable: true, value });
     }
   });
 }
-function installLazyProp(inst, key, make, enumerable) {
-  const proto = claim(inst, key);
+function installLazyProp(inst, key2, make, enumerable) {
+  const proto = claim(inst, key2);
   if (!proto)
     return;
-  Object.defineProperty(proto, key, {
+  Object.defineProperty(proto, key2, {
     configurable: true,
     get() {
       const desc = { configurable: true, writable: true, enumerable, value: void 0 };
-      Object.defineProperty(this, key, desc);
+      Object.defineProperty(this, key2, desc);
       desc.value = make(this);
-      Object.defineProperty(this, key, desc);
+      Object.defineProperty(this, key2, desc);
       return desc.value;
     },
     set(value) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
+      Object.defineProperty(this, key2, { configurable: true, writable: true, enumerable, value });
     }
   });
 }
@@ -5352,15 +5352,15 @@ var $ZodError = $constructor("$ZodError", initializer);
 var $ZodRealError = $constructor("$ZodError", initializer, void 0, {
   Parent: Error
 });
-function node(obj, key, make) {
-  if (!Object.prototype.hasOwnProperty.call(obj, key)) {
-    if (key === "__proto__") {
-      Object.defineProperty(obj, key, { value: make(), writable: true, enumerable: true, configurable: true });
+function node(obj, key2, make) {
+  if (!Object.prototype.hasOwnProperty.call(obj, key2)) {
+    if (key2 === "__proto__") {
+      Object.defineProperty(obj, key2, { value: make(), writable: true, enumerable: true, configurable: true });
     } else {
-      obj[key] = make();
+      obj[key2] = make();
     }
   }
-  return obj[key];
+  return obj[key2];
 }
 function flattenError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = {};
@@ -5760,8 +5760,8 @@ function emoji() {
 }
 var ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
 var ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
-var mac = (delimiter2) => {
-  const escapedDelim = escapeRegex(delimiter2 ?? ":");
+var mac = (delimiter3) => {
+  const escapedDelim = escapeRegex(delimiter3 ?? ":");
   return new RegExp(`^(?:[0-9A-F]{2}${escapedDelim}){5}[0-9A-F]{2}$|^(?:[0-9a-f]{2}${escapedDelim}){5}[0-9a-f]{2}$`);
 };
 var cidrv4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\/([0-9]|[1-2][0-9]|3[0-2])$/;
@@ -6269,16 +6269,16 @@ var $ZodCheckProperties = /* @__PURE__ */ $constructor("$ZodCheckProperties", (i
       payload.issues.push({ expected: "object", code: "invalid_type", input: payload.value, inst });
       return void 0;
     }
-    entries ?? (entries = Reflect.ownKeys(def.shape).map((key) => [key, def.shape[key]]));
+    entries ?? (entries = Reflect.ownKeys(def.shape).map((key2) => [key2, def.shape[key2]]));
     const input2 = payload.value;
     let proms;
-    for (const [key, schema] of entries) {
-      const result = schema._zod.run({ value: input2[key], issues: [] }, {});
+    for (const [key2, schema] of entries) {
+      const result = schema._zod.run({ value: input2[key2], issues: [] }, {});
       if (result instanceof Promise) {
         proms ?? (proms = []);
-        proms.push(result.then((result2) => handleCheckPropertyResult(result2, payload, key)));
+        proms.push(result.then((result2) => handleCheckPropertyResult(result2, payload, key2)));
       } else {
-        handleCheckPropertyResult(result, payload, key);
+        handleCheckPropertyResult(result, payload, key2);
       }
     }
     if (proms)
@@ -7179,8 +7179,8 @@ var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
   };
   capSize(inst, arraySize);
 });
-function handlePropertyResult(result, final, key, input2, optin, optout) {
-  const isPresent = key in input2;
+function handlePropertyResult(result, final, key2, input2, optin, optout) {
+  const isPresent = key2 in input2;
   const isOptionalOut = optout === "optional";
   if (!isPresent && isOptionalOut && optin === "optional") {
     return;
@@ -7189,7 +7189,7 @@ function handlePropertyResult(result, final, key, input2, optin, optout) {
     if (optin !== void 0 && isOptionalOut && !isPresent) {
       return;
     }
-    final.issues.push(...prefixIssues(key, result.issues));
+    final.issues.push(...prefixIssues(key2, result.issues));
   }
   if (!isPresent && optin === void 0) {
     if (!result.issues.length) {
@@ -7197,17 +7197,17 @@ function handlePropertyResult(result, final, key, input2, optin, optout) {
         code: "invalid_type",
         expected: "nonoptional",
         input: void 0,
-        path: [key]
+        path: [key2]
       });
     }
     return;
   }
   if (result.value === void 0) {
     if (isPresent || optin === "defaulted" && !isOptionalOut) {
-      final.value[key] = void 0;
+      final.value[key2] = void 0;
     }
   } else {
-    final.value[key] = result.value;
+    final.value[key2] = result.value;
   }
 }
 var NO_SYMBOL_KEYS = [];
@@ -7240,28 +7240,28 @@ function handleCatchall(proms, input2, payload, ctx, def, inst, abortEarly) {
   const optin = _catchall.optin;
   const optout = _catchall.optout;
   let seen = 0;
-  for (const key in input2) {
+  for (const key2 in input2) {
     if (abortEarly && payload.issues.length !== seen) {
       if (aborted(payload, seen))
         break;
       seen = payload.issues.length;
     }
-    if (keySet.has(key))
+    if (keySet.has(key2))
       continue;
-    if (key === "__proto__") {
+    if (key2 === "__proto__") {
       if (t === "never")
-        unrecognized.push(key);
+        unrecognized.push(key2);
       continue;
     }
     if (t === "never") {
-      unrecognized.push(key);
+      unrecognized.push(key2);
       continue;
     }
-    const r = _catchall.run({ value: input2[key], issues: [] }, ctx);
+    const r = _catchall.run({ value: input2[key2], issues: [] }, ctx);
     if (r instanceof Promise) {
-      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input2, optin, optout)));
+      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key2, input2, optin, optout)));
     } else {
-      handlePropertyResult(r, payload, key, input2, optin, optout);
+      handlePropertyResult(r, payload, key2, input2, optin, optout);
     }
   }
   if (unrecognized.length) {
@@ -7298,16 +7298,16 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   defineLazyInternal(inst, "propValues", (zod) => {
     const shape = zod.def.shape;
     const propValues = {};
-    for (const key in shape) {
-      const field = shape[key]._zod;
+    for (const key2 in shape) {
+      const field = shape[key2]._zod;
       if (field.values) {
-        if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
-          assignProp(propValues, key, /* @__PURE__ */ new Set());
+        if (!Object.prototype.hasOwnProperty.call(propValues, key2)) {
+          assignProp(propValues, key2, /* @__PURE__ */ new Set());
         }
         for (const v of field.values)
-          propValues[key].add(v);
+          propValues[key2].add(v);
         if (field.optin !== void 0)
-          propValues[key].add(void 0);
+          propValues[key2].add(void 0);
       }
     }
     return propValues;
@@ -7334,22 +7334,22 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
     const shape = value.shape;
     const abortEarly = ctx?.abortEarly;
     let seen = payload.issues.length;
-    for (const key of value.allKeys) {
+    for (const key2 of value.allKeys) {
       if (abortEarly && payload.issues.length !== seen) {
         if (aborted(payload, seen))
           break;
         seen = payload.issues.length;
       }
-      if (key === "__proto__")
+      if (key2 === "__proto__")
         continue;
-      const el = shape[key];
+      const el = shape[key2];
       const optin = el._zod.optin;
       const optout = el._zod.optout;
-      const r = el._zod.run({ value: input2[key], issues: [] }, ctx);
+      const r = el._zod.run({ value: input2[key2], issues: [] }, ctx);
       if (r instanceof Promise) {
-        proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input2, optin, optout)));
+        proms.push(r.then((r2) => handlePropertyResult(r2, payload, key2, input2, optin, optout)));
       } else {
-        handlePropertyResult(r, payload, key, input2, optin, optout);
+        handlePropertyResult(r, payload, key2, input2, optin, optout);
       }
     }
     if (!catchall) {
@@ -7383,17 +7383,17 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
     doc.write(`const input = payload.value;`);
     const ids = /* @__PURE__ */ Object.create(null);
     let counter = 0;
-    for (const key of normalized.allKeys) {
-      ids[key] = `key_${counter++}`;
+    for (const key2 of normalized.allKeys) {
+      ids[key2] = `key_${counter++}`;
     }
     doc.write(memo2 ? `const newResult = memo.alloc(inst, payload, {}, ctx);` : `const newResult = {};`);
-    for (const key of normalized.allKeys) {
-      if (key === "__proto__")
+    for (const key2 of normalized.allKeys) {
+      if (key2 === "__proto__")
         continue;
-      const id = ids[key];
-      const k = typeof key === "symbol" ? `syms[${syms.indexOf(key)}]` : esc(key);
+      const id = ids[key2];
+      const k = typeof key2 === "symbol" ? `syms[${syms.indexOf(key2)}]` : esc(key2);
       const isPresent = `${k} in input`;
-      const schema = shape[key];
+      const schema = shape[key2];
       const optin = schema?._zod?.optin;
       const isOptionalIn = optin !== void 0;
       const isOptionalOut = schema?._zod?.optout === "optional";
@@ -7727,21 +7727,21 @@ function mergeValues(a2, b) {
   }
   if (isPlainObject(a2) && isPlainObject(b)) {
     const bKeys = Object.keys(b);
-    const sharedKeys = Object.keys(a2).filter((key) => bKeys.indexOf(key) !== -1);
+    const sharedKeys = Object.keys(a2).filter((key2) => bKeys.indexOf(key2) !== -1);
     const newObj = { ...a2, ...b };
     if (Object.prototype.hasOwnProperty.call(newObj, "__proto__"))
       delete newObj.__proto__;
-    for (const key of sharedKeys) {
-      if (key === "__proto__")
+    for (const key2 of sharedKeys) {
+      if (key2 === "__proto__")
         continue;
-      const sharedValue = mergeValues(a2[key], b[key]);
+      const sharedValue = mergeValues(a2[key2], b[key2]);
       if (!sharedValue.valid) {
         return {
           valid: false,
-          mergeErrorPath: [key, ...sharedValue.mergeErrorPath]
+          mergeErrorPath: [key2, ...sharedValue.mergeErrorPath]
         };
       }
-      newObj[key] = sharedValue.data;
+      newObj[key2] = sharedValue.data;
     }
     return { valid: true, data: newObj };
   }
@@ -7900,9 +7900,9 @@ var $ZodTuple = /* @__PURE__ */ $constructor("$ZodTuple", (inst, def) => {
     return handleTupleResults(itemResults, payload, items, input2, optoutStart);
   };
 });
-function getTupleOptStart(items, key) {
+function getTupleOptStart(items, key2) {
   for (let i2 = items.length - 1; i2 >= 0; i2--) {
-    const omittable = key === "optin" ? items[i2]._zod.optin !== void 0 : items[i2]._zod.optout === "optional";
+    const omittable = key2 === "optin" ? items[i2]._zod.optin !== void 0 : items[i2]._zod.optout === "optional";
     if (!omittable)
       return i2 + 1;
   }
@@ -7960,12 +7960,12 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
     if (values && !def.partial) {
       payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
       const recordKeys = /* @__PURE__ */ new Set();
-      for (const key of values) {
-        if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
-          recordKeys.add(typeof key === "number" ? key.toString() : key);
-          if (key === "__proto__")
+      for (const key2 of values) {
+        if (typeof key2 === "string" || typeof key2 === "number" || typeof key2 === "symbol") {
+          recordKeys.add(typeof key2 === "number" ? key2.toString() : key2);
+          if (key2 === "__proto__")
             continue;
-          const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+          const keyResult = def.keyType._zod.run({ value: key2, issues: [] }, ctx);
           if (keyResult instanceof Promise) {
             throw new Error("Async schemas not supported in object keys currently");
           }
@@ -7974,8 +7974,8 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
               code: "invalid_key",
               origin: "record",
               issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
-              input: key,
-              path: [key],
+              input: key2,
+              path: [key2],
               inst
             });
             continue;
@@ -7983,32 +7983,32 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
           const outKey = keyResult.value;
           if (outKey === "__proto__")
             continue;
-          const result = def.valueType._zod.run({ value: input2[key], issues: [] }, ctx);
+          const result = def.valueType._zod.run({ value: input2[key2], issues: [] }, ctx);
           if (result instanceof Promise) {
             proms.push(result.then((result2) => {
               if (result2.issues.length) {
-                payload.issues.push(...prefixIssues(key, result2.issues));
+                payload.issues.push(...prefixIssues(key2, result2.issues));
               }
               payload.value[outKey] = result2.value;
             }));
           } else {
             if (result.issues.length) {
-              payload.issues.push(...prefixIssues(key, result.issues));
+              payload.issues.push(...prefixIssues(key2, result.issues));
             }
             payload.value[outKey] = result.value;
           }
         }
       }
       let unrecognized;
-      for (const key in input2) {
-        if (!recordKeys.has(key)) {
+      for (const key2 in input2) {
+        if (!recordKeys.has(key2)) {
           if (def.mode === "loose") {
-            if (key === "__proto__")
+            if (key2 === "__proto__")
               continue;
-            payload.value[key] = input2[key];
+            payload.value[key2] = input2[key2];
           } else {
             unrecognized = unrecognized ?? [];
-            unrecognized.push(key);
+            unrecognized.push(key2);
           }
         }
       }
@@ -8024,18 +8024,18 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
     } else {
       payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
       let unrecognized;
-      for (const key of Reflect.ownKeys(input2)) {
-        if (key === "__proto__")
+      for (const key2 of Reflect.ownKeys(input2)) {
+        if (key2 === "__proto__")
           continue;
-        if (!Object.prototype.propertyIsEnumerable.call(input2, key))
+        if (!Object.prototype.propertyIsEnumerable.call(input2, key2))
           continue;
-        let keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+        let keyResult = def.keyType._zod.run({ value: key2, issues: [] }, ctx);
         if (keyResult instanceof Promise) {
           throw new Error("Async schemas not supported in object keys currently");
         }
-        const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
+        const checkNumericKey = typeof key2 === "string" && number.test(key2) && keyResult.issues.length;
         if (checkNumericKey) {
-          const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
+          const retryResult = def.keyType._zod.run({ value: Number(key2), issues: [] }, ctx);
           if (retryResult instanceof Promise) {
             throw new Error("Async schemas not supported in object keys currently");
           }
@@ -8045,17 +8045,17 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
         }
         if (keyResult.issues.length) {
           if (def.mode === "loose") {
-            payload.value[key] = input2[key];
+            payload.value[key2] = input2[key2];
           } else if (values) {
             unrecognized = unrecognized ?? [];
-            unrecognized.push(key);
+            unrecognized.push(key2);
           } else {
             payload.issues.push({
               code: "invalid_key",
               origin: "record",
               issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
-              input: key,
-              path: [key],
+              input: key2,
+              path: [key2],
               inst
             });
           }
@@ -8064,17 +8064,17 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
         const outKey = keyResult.value;
         if (outKey === "__proto__")
           continue;
-        const result = def.valueType._zod.run({ value: input2[key], issues: [] }, ctx);
+        const result = def.valueType._zod.run({ value: input2[key2], issues: [] }, ctx);
         if (result instanceof Promise) {
           proms.push(result.then((result2) => {
             if (result2.issues.length) {
-              payload.issues.push(...prefixIssues(key, result2.issues));
+              payload.issues.push(...prefixIssues(key2, result2.issues));
             }
             payload.value[outKey] = result2.value;
           }));
         } else {
           if (result.issues.length) {
-            payload.issues.push(...prefixIssues(key, result.issues));
+            payload.issues.push(...prefixIssues(key2, result.issues));
           }
           payload.value[outKey] = result.value;
         }
@@ -8114,20 +8114,20 @@ var $ZodMap = /* @__PURE__ */ $constructor("$ZodMap", (inst, def) => {
     payload.value = memo2 ? memo2.alloc(inst, payload, /* @__PURE__ */ new Map(), ctx) : /* @__PURE__ */ new Map();
     const abortEarly = ctx?.abortEarly;
     let seen = payload.issues.length;
-    for (const [key, value] of input2) {
+    for (const [key2, value] of input2) {
       if (abortEarly && payload.issues.length !== seen) {
         if (aborted(payload, seen))
           break;
         seen = payload.issues.length;
       }
-      const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+      const keyResult = def.keyType._zod.run({ value: key2, issues: [] }, ctx);
       const valueResult = def.valueType._zod.run({ value, issues: [] }, ctx);
       if (keyResult instanceof Promise || valueResult instanceof Promise) {
         proms.push(Promise.all([keyResult, valueResult]).then(([keyResult2, valueResult2]) => {
-          handleMapResult(keyResult2, valueResult2, payload, key, input2, inst, ctx);
+          handleMapResult(keyResult2, valueResult2, payload, key2, input2, inst, ctx);
         }));
       } else {
-        handleMapResult(keyResult, valueResult, payload, key, input2, inst, ctx);
+        handleMapResult(keyResult, valueResult, payload, key2, input2, inst, ctx);
       }
     }
     if (proms.length)
@@ -8136,10 +8136,10 @@ var $ZodMap = /* @__PURE__ */ $constructor("$ZodMap", (inst, def) => {
   };
   capSize(inst, mapSize);
 });
-function handleMapResult(keyResult, valueResult, final, key, input2, inst, ctx) {
+function handleMapResult(keyResult, valueResult, final, key2, input2, inst, ctx) {
   if (keyResult.issues.length) {
-    if (propertyKeyTypes.has(typeof key)) {
-      final.issues.push(...prefixIssues(key, keyResult.issues));
+    if (propertyKeyTypes.has(typeof key2)) {
+      final.issues.push(...prefixIssues(key2, keyResult.issues));
     } else {
       final.issues.push({
         code: "invalid_key",
@@ -8151,15 +8151,15 @@ function handleMapResult(keyResult, valueResult, final, key, input2, inst, ctx) 
     }
   }
   if (valueResult.issues.length) {
-    if (propertyKeyTypes.has(typeof key)) {
-      final.issues.push(...prefixIssues(key, valueResult.issues));
+    if (propertyKeyTypes.has(typeof key2)) {
+      final.issues.push(...prefixIssues(key2, valueResult.issues));
     } else {
       final.issues.push({
         origin: "map",
         code: "invalid_element",
         input: input2,
         inst,
-        key,
+        key: key2,
         issues: valueResult.issues.map((iss) => finalizeIssue(iss, ctx, config()))
       });
     }
@@ -8817,7 +8817,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve7) {
+function isRecursive(inst, stack, resolve8) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -8827,18 +8827,18 @@ function isRecursive(inst, stack, resolve7) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve7);
+      const answer = isRecursive(child, stack, resolve8);
       if (answer > result)
         result = answer;
     }
   };
   const shape = (sh, spread) => {
     let answer = NONE;
-    for (const key of Reflect.ownKeys(sh)) {
-      const desc = Object.getOwnPropertyDescriptor(sh, key);
+    for (const key2 of Reflect.ownKeys(sh)) {
+      const desc = Object.getOwnPropertyDescriptor(sh, key2);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve7) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve8) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -8902,7 +8902,7 @@ function isRecursive(inst, stack, resolve7) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve7 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve8 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -8931,8 +8931,8 @@ function isRecursive(inst, stack, resolve7) {
       break;
     default: {
       kind;
-      for (const key in def) {
-        const desc = Object.getOwnPropertyDescriptor(def, key);
+      for (const key2 in def) {
+        const desc = Object.getOwnPropertyDescriptor(def, key2);
         if (!desc || desc.get)
           continue;
         const value = desc.value;
@@ -14461,8 +14461,8 @@ var error43 = () => {
       case "not_multiple_of":
         return `N\xFAmero inv\xE1lido: deve ser m\xFAltiplo de ${issue2.divisor}`;
       case "unrecognized_keys": {
-        const plural2 = issue2.keys.length > 1 ? "s" : "";
-        return `Chave${plural2} inv\xE1lida${plural2}: ${joinValues(issue2.keys, ", ")}`;
+        const plural3 = issue2.keys.length > 1 ? "s" : "";
+        return `Chave${plural3} inv\xE1lida${plural3}: ${joinValues(issue2.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inv\xE1lida n${translateOriginWithArticle(issue2.origin, "definite")}`;
@@ -14606,8 +14606,8 @@ var error44 = () => {
       case "not_multiple_of":
         return `N\xFAmero inv\xE1lido: deve ser m\xFAltiplo de ${issue2.divisor}`;
       case "unrecognized_keys": {
-        const plural2 = issue2.keys.length > 1 ? "s" : "";
-        return `Chave${plural2} inv\xE1lida${plural2}: ${joinValues(issue2.keys, ", ")}`;
+        const plural3 = issue2.keys.length > 1 ? "s" : "";
+        return `Chave${plural3} inv\xE1lida${plural3}: ${joinValues(issue2.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inv\xE1lida n${translateOriginWithArticle(issue2.origin, "definite")}`;
@@ -17065,11 +17065,11 @@ function generatePropertiesChecks(doc, ctx, def, accessor) {
   }
   doc.write(`if (${accessor} == null) return INVALID;`);
   const shape = def.shape;
-  for (const key of Reflect.ownKeys(shape)) {
-    const keyExpr = typeof key === "symbol" ? addConstant(ctx, key) : esc(key);
+  for (const key2 of Reflect.ownKeys(shape)) {
+    const keyExpr = typeof key2 === "symbol" ? addConstant(ctx, key2) : esc(key2);
     const inputVar = newVar(ctx);
     doc.write(`const ${inputVar} = ${accessor}[${keyExpr}];`);
-    compileChild(doc, ctx, shape[key], inputVar, false);
+    compileChild(doc, ctx, shape[key2], inputVar, false);
   }
 }
 function generatePropertyCheck(doc, ctx, def, accessor) {
@@ -17462,9 +17462,9 @@ function generateObjectCheck(doc, ctx, schema, accessor, buildsValue = true) {
     throw new ZodCompileUnsupportedError('object shape key "__proto__"');
   }
   const propOutputs = /* @__PURE__ */ new Map();
-  for (const key of allKeys) {
-    const propSchema = propShape[key];
-    const kx = keyExpr(key);
+  for (const key2 of allKeys) {
+    const propSchema = propShape[key2];
+    const kx = keyExpr(key2);
     const inputVar = newVar(ctx);
     doc.write(`const ${inputVar} = ${accessor}[${kx}];`);
     if (propSchema._zod.optin !== void 0) {
@@ -17485,14 +17485,14 @@ function generateObjectCheck(doc, ctx, schema, accessor, buildsValue = true) {
       } else {
         doc.write(`if (${outputVar2} === INVALID) return INVALID;`);
       }
-      propOutputs.set(key, outputVar2);
+      propOutputs.set(key2, outputVar2);
     } else {
       if (requiresPresenceCheck(propSchema)) {
         doc.write(`if (!(${kx} in ${accessor})) return INVALID;`);
       }
       const outputAccessor = compileChild(doc, ctx, propSchema, inputVar, buildsValue);
       if (outputAccessor !== null)
-        propOutputs.set(key, outputAccessor);
+        propOutputs.set(key2, outputAccessor);
     }
   }
   const catchall = def.catchall;
@@ -17913,9 +17913,9 @@ function generateTupleCheck(doc, ctx, schema, accessor) {
   }
   return outputVar;
 }
-function getTupleOptStart2(items, key) {
+function getTupleOptStart2(items, key2) {
   for (let i2 = items.length - 1; i2 >= 0; i2--) {
-    const omittable = key === "optin" ? items[i2]._zod.optin !== void 0 : items[i2]._zod.optout === "optional";
+    const omittable = key2 === "optin" ? items[i2]._zod.optin !== void 0 : items[i2]._zod.optout === "optional";
     if (!omittable)
       return i2 + 1;
   }
@@ -18045,16 +18045,16 @@ function generateRecordCheck(doc, ctx, schema, accessor) {
   const keyValues = recordDef.partial ? void 0 : def.keyType._zod.values;
   if (keyValues) {
     const inputKeys = [];
-    for (const key of keyValues) {
-      if (!(typeof key === "string" || typeof key === "number" || typeof key === "symbol")) {
-        throw new ZodCompileUnsupportedError(`record key value ${String(key)}`);
+    for (const key2 of keyValues) {
+      if (!(typeof key2 === "string" || typeof key2 === "number" || typeof key2 === "symbol")) {
+        throw new ZodCompileUnsupportedError(`record key value ${String(key2)}`);
       }
-      const inputKey = typeof key === "number" ? key.toString() : key;
+      const inputKey = typeof key2 === "number" ? key2.toString() : key2;
       if (inputKey === "__proto__") {
         throw new ZodCompileUnsupportedError('record key "__proto__"');
       }
       inputKeys.push(inputKey);
-      const keyConst = addConstant(ctx, key);
+      const keyConst = addConstant(ctx, key2);
       const outKey = generateCheck(doc, ctx, def.keyType, keyConst);
       const valueVar = newVar(ctx);
       doc.write(`const ${valueVar} = ${accessor}[${literalPropertyKey(ctx, inputKey)}];`);
@@ -18132,10 +18132,10 @@ function emitOwnKeys(doc, ctx, accessor, kVar, body, onSymbol) {
   });
   doc.write(`}`);
 }
-function literalPropertyKey(ctx, key) {
-  if (typeof key === "string")
-    return esc(key);
-  return addConstant(ctx, key);
+function literalPropertyKey(ctx, key2) {
+  if (typeof key2 === "string")
+    return esc(key2);
+  return addConstant(ctx, key2);
 }
 function generateMapCheck(doc, ctx, schema, accessor) {
   const def = schema._zod.def;
@@ -19364,9 +19364,9 @@ function _stringFormat(Class2, format2, fnOrRegex, _params = {}) {
 // node_modules/zod/v4/core/to-json-schema.js
 function assignProps(target, ...sources) {
   for (const source of sources) {
-    for (const key of Reflect.ownKeys(source)) {
-      if (Object.prototype.propertyIsEnumerable.call(source, key)) {
-        assignProp(target, key, source[key]);
+    for (const key2 of Reflect.ownKeys(source)) {
+      if (Object.prototype.propertyIsEnumerable.call(source, key2)) {
+        assignProp(target, key2, source[key2]);
       }
     }
   }
@@ -19512,8 +19512,8 @@ function extractDefs(ctx, schema) {
     if (defId)
       seen.defId = defId;
     const schema2 = seen.schema;
-    for (const key in schema2) {
-      delete schema2[key];
+    for (const key2 in schema2) {
+      delete schema2[key2];
     }
     schema2.$ref = ref;
   };
@@ -19594,8 +19594,8 @@ function foldObjects(members2) {
   for (const member of members2) {
     if (typeof member !== "object" || member.type !== "object")
       return null;
-    for (const key in member) {
-      if (!FOLDABLE_KEYS.has(key))
+    for (const key2 in member) {
+      if (!FOLDABLE_KEYS.has(key2))
         return null;
     }
     objects.push(member);
@@ -19603,22 +19603,22 @@ function foldObjects(members2) {
   const properties = {};
   const required2 = /* @__PURE__ */ new Set();
   for (const object2 of objects) {
-    for (const key in object2.properties) {
-      if (Object.prototype.hasOwnProperty.call(properties, key))
+    for (const key2 in object2.properties) {
+      if (Object.prototype.hasOwnProperty.call(properties, key2))
         continue;
       const parts = [];
       for (const other of objects) {
-        const part = other.properties?.[key] ?? undeclaredConstraint(other);
+        const part = other.properties?.[key2] ?? undeclaredConstraint(other);
         if (part === null || part === void 0)
           continue;
         if (!parts.some((seen) => JSON.stringify(seen) === JSON.stringify(part)))
           parts.push(part);
       }
       const merged = parts.length === 1 ? parts[0] : foldObjects(parts) ?? { allOf: parts };
-      assignProp(properties, key, merged);
+      assignProp(properties, key2, merged);
     }
-    for (const key of object2.required ?? [])
-      required2.add(key);
+    for (const key2 of object2.required ?? [])
+      required2.add(key2);
   }
   const folded = { type: "object", properties };
   if (required2.size)
@@ -19643,8 +19643,8 @@ function foldIntersection(json2) {
   const allOf = json2.allOf;
   if (!Array.isArray(allOf) || allOf.length < 2)
     return;
-  for (const key of FOLDABLE_KEYS)
-    if (key in json2)
+  for (const key2 of FOLDABLE_KEYS)
+    if (key2 in json2)
       return;
   const unions = allOf.filter((m) => UNION_KEYS.some((k) => Array.isArray(m[k])));
   let folded = null;
@@ -19691,20 +19691,20 @@ function finalize(ctx, schema) {
       assignProps(schema2, _cached);
       const isParentRef = zodSchema._zod.parent === ref;
       if (isParentRef) {
-        for (const key in schema2) {
-          if (key === "$ref" || key === "allOf")
+        for (const key2 in schema2) {
+          if (key2 === "$ref" || key2 === "allOf")
             continue;
-          if (!(key in _cached)) {
-            delete schema2[key];
+          if (!(key2 in _cached)) {
+            delete schema2[key2];
           }
         }
       }
       if (refSchema.$ref && refSeen.def) {
-        for (const key in schema2) {
-          if (key === "$ref" || key === "allOf")
+        for (const key2 in schema2) {
+          if (key2 === "$ref" || key2 === "allOf")
             continue;
-          if (key in refSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(refSeen.def[key])) {
-            delete schema2[key];
+          if (key2 in refSeen.def && JSON.stringify(schema2[key2]) === JSON.stringify(refSeen.def[key2])) {
+            delete schema2[key2];
           }
         }
       }
@@ -19716,11 +19716,11 @@ function finalize(ctx, schema) {
       if (parentSeen?.schema.$ref) {
         schema2.$ref = parentSeen.schema.$ref;
         if (parentSeen.def) {
-          for (const key in schema2) {
-            if (key === "$ref" || key === "allOf")
+          for (const key2 in schema2) {
+            if (key2 === "$ref" || key2 === "allOf")
               continue;
-            if (key in parentSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(parentSeen.def[key])) {
-              delete schema2[key];
+            if (key2 in parentSeen.def && JSON.stringify(schema2[key2]) === JSON.stringify(parentSeen.def[key2])) {
+              delete schema2[key2];
             }
           }
         }
@@ -19853,8 +19853,8 @@ function isTransforming(_schema, _ctx) {
     return isTransforming(def.in, ctx) || isTransforming(def.out, ctx);
   }
   if (def.type === "object") {
-    for (const key in def.shape) {
-      if (isTransforming(def.shape[key], ctx))
+    for (const key2 in def.shape) {
+      if (isTransforming(def.shape[key2], ctx))
         return true;
     }
     return false;
@@ -19892,13 +19892,13 @@ var createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params) =
 };
 
 // node_modules/zod/v4/core/json-schema-processors.js
-var narrowMin = (agg, key, value) => {
-  if (agg[key] === void 0 || value > agg[key])
-    agg[key] = value;
+var narrowMin = (agg, key2, value) => {
+  if (agg[key2] === void 0 || value > agg[key2])
+    agg[key2] = value;
 };
-var narrowMax = (agg, key, value) => {
-  if (agg[key] === void 0 || value < agg[key])
-    agg[key] = value;
+var narrowMax = (agg, key2, value) => {
+  if (agg[key2] === void 0 || value < agg[key2])
+    agg[key2] = value;
 };
 var narrowBoth = (agg, value) => {
   narrowMin(agg, "minimum", value);
@@ -20236,17 +20236,17 @@ var objectProcessor = (schema, ctx, _json, params) => {
   }
   json2.type = "object";
   json2.properties = {};
-  for (const key in shape) {
-    assignProp(json2.properties, key, processSchema(shape[key], ctx, {
+  for (const key2 in shape) {
+    assignProp(json2.properties, key2, processSchema(shape[key2], ctx, {
       ...params,
-      path: [...params.path, "properties", key]
+      path: [...params.path, "properties", key2]
     }));
   }
   const requiredKeys = [];
-  for (const key of Object.keys(shape)) {
-    const field = def.shape[key];
+  for (const key2 of Object.keys(shape)) {
+    const field = def.shape[key2];
     if (ctx.io === "input" ? inputOptin(field) === void 0 : field._zod.optout === void 0) {
-      requiredKeys.push(key);
+      requiredKeys.push(key2);
     }
   }
   if (requiredKeys.length > 0) {
@@ -20621,9 +20621,9 @@ function toJSONSchema(input2, params) {
     };
     ctx2.external = external;
     for (const entry of registry2._idmap.entries()) {
-      const [key, schema] = entry;
+      const [key2, schema] = entry;
       extractDefs(ctx2, schema);
-      assignProp(schemas, key, finalize(ctx2, schema));
+      assignProp(schemas, key2, finalize(ctx2, schema));
     }
     if (Object.keys(defs).length > 0) {
       const defsSegment = ctx2.target === "draft-2020-12" ? "$defs" : "definitions";
@@ -20938,17 +20938,17 @@ __export(checks_exports2, {
 
 // node_modules/zod/v4/classic/errors.js
 var _installedErrorProtos = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
-function _lazyMethod(proto, key, make) {
-  Object.defineProperty(proto, key, {
+function _lazyMethod(proto, key2, make) {
+  Object.defineProperty(proto, key2, {
     configurable: true,
     enumerable: false,
     get() {
       const value = make(this);
-      Object.defineProperty(this, key, { value, configurable: true, writable: true });
+      Object.defineProperty(this, key2, { value, configurable: true, writable: true });
       return value;
     },
     set(value) {
-      Object.defineProperty(this, key, { value, configurable: true, writable: true });
+      Object.defineProperty(this, key2, { value, configurable: true, writable: true });
     }
   });
 }
@@ -22618,11 +22618,11 @@ function resolveRef(ref, ctx) {
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
   if (path6[0] === defsKey) {
-    const key = path6[1] === void 0 ? void 0 : decodeJSONPointerSegment(path6[1]);
-    if (!key || !ctx.defs[key]) {
+    const key2 = path6[1] === void 0 ? void 0 : decodeJSONPointerSegment(path6[1]);
+    if (!key2 || !ctx.defs[key2]) {
       throw new Error(`Reference not found: ${ref}`);
     }
-    return ctx.defs[key];
+    return ctx.defs[key2];
   }
   throw new Error(`Reference not found: ${ref}`);
 }
@@ -22657,16 +22657,16 @@ function checkObjectGuards(objectSchema, guards) {
       });
     }
     if (guards.keySchema) {
-      for (const key of keys) {
-        const result = guards.keySchema.safeParse(key);
+      for (const key2 of keys) {
+        const result = guards.keySchema.safeParse(key2);
         if (result.success)
           continue;
         payload.issues.push({
           code: "invalid_key",
           origin: "record",
           issues: result.error.issues,
-          input: key,
-          path: [key],
+          input: key2,
+          path: [key2],
           continue: true
         });
       }
@@ -22691,20 +22691,20 @@ function canonicalKey(value, seen) {
     if (Array.isArray(value)) {
       const parts2 = [];
       for (const item of value) {
-        const key = canonicalKey(item, seen);
-        if (key === null)
+        const key2 = canonicalKey(item, seen);
+        if (key2 === null)
           return null;
-        parts2.push(key);
+        parts2.push(key2);
       }
       return `a${parts2.length}:[${parts2.join(",")}]`;
     }
     const keys = Object.keys(value).sort();
     const parts = [];
     for (const k of keys) {
-      const key = canonicalKey(value[k], seen);
-      if (key === null)
+      const key2 = canonicalKey(value[k], seen);
+      if (key2 === null)
         return null;
-      parts.push(`${k.length}:${k}=${key}`);
+      parts.push(`${k.length}:${k}=${key2}`);
     }
     return `o${parts.length}:{${parts.join(",")}}`;
   } finally {
@@ -22744,10 +22744,10 @@ function containsRef(value) {
     return value.some(containsRef);
   if (typeof value.$ref === "string")
     return true;
-  return Object.entries(value).some(([key, sub]) => {
-    if (SCHEMA_KEYWORDS.has(key))
+  return Object.entries(value).some(([key2, sub]) => {
+    if (SCHEMA_KEYWORDS.has(key2))
       return containsRef(sub);
-    if (!SCHEMA_MAP_KEYWORDS.has(key) || typeof sub !== "object" || sub === null)
+    if (!SCHEMA_MAP_KEYWORDS.has(key2) || typeof sub !== "object" || sub === null)
       return false;
     return Object.values(sub).some(containsRef);
   });
@@ -22763,12 +22763,12 @@ function checkArrayGuards(arraySchema, guards) {
     if (guards.uniqueItems === true) {
       const firstSeen = /* @__PURE__ */ new Map();
       for (let i2 = 0; i2 < items.length; i2++) {
-        const key = canonicalKey(items[i2], /* @__PURE__ */ new Set());
-        if (key === null)
+        const key2 = canonicalKey(items[i2], /* @__PURE__ */ new Set());
+        if (key2 === null)
           continue;
-        const first = firstSeen.get(key);
+        const first = firstSeen.get(key2);
         if (first === void 0) {
-          firstSeen.set(key, i2);
+          firstSeen.set(key2, i2);
           continue;
         }
         payload.issues.push({
@@ -23007,9 +23007,9 @@ function convertBaseSchema(schema, ctx) {
       const properties = schema.properties || {};
       const requiredSet = new Set(schema.required || []);
       const additionalSchema = typeof schema.additionalProperties === "object" ? convertSchema(schema.additionalProperties, ctx) : void 0;
-      for (const [key, propSchema] of Object.entries(properties)) {
+      for (const [key2, propSchema] of Object.entries(properties)) {
         const propZodSchema = convertSchema(propSchema, ctx);
-        assignProp(shape, key, requiredSet.has(key) ? propZodSchema : propZodSchema.optional());
+        assignProp(shape, key2, requiredSet.has(key2) ? propZodSchema : propZodSchema.optional());
       }
       if (schema.patternProperties) {
         const patternProps = schema.patternProperties;
@@ -23044,12 +23044,12 @@ function convertBaseSchema(schema, ctx) {
             if (!isPlainObject(payload.value))
               return;
             const unrecognized = [];
-            for (const key of Object.keys(payload.value)) {
-              if (propertyKeys.includes(key))
+            for (const key2 of Object.keys(payload.value)) {
+              if (propertyKeys.includes(key2))
                 continue;
-              if (patterns.some((regex) => regex.test(key)))
+              if (patterns.some((regex) => regex.test(key2)))
                 continue;
-              unrecognized.push(key);
+              unrecognized.push(key2);
             }
             if (unrecognized.length) {
               payload.issues.push({
@@ -23180,38 +23180,38 @@ function convertSchema(schema, ctx) {
   }
   const extraMeta = {};
   const coreMetadataKeys = ["$id", "id", "$comment", "$anchor", "$vocabulary", "$dynamicRef", "$dynamicAnchor"];
-  for (const key of coreMetadataKeys) {
-    if (key in schema) {
-      extraMeta[key] = schema[key];
+  for (const key2 of coreMetadataKeys) {
+    if (key2 in schema) {
+      extraMeta[key2] = schema[key2];
     }
   }
   const contentMetadataKeys = ["contentEncoding", "contentMediaType", "contentSchema"];
-  for (const key of contentMetadataKeys) {
-    if (key in schema) {
-      extraMeta[key] = schema[key];
+  for (const key2 of contentMetadataKeys) {
+    if (key2 in schema) {
+      extraMeta[key2] = schema[key2];
     }
   }
   if (schema.type === "object" && schema.$ref === void 0) {
     if (schema.propertyNames !== void 0 && !containsRef(schema.propertyNames)) {
       extraMeta.propertyNames = schema.propertyNames;
     }
-    for (const key of ["minProperties", "maxProperties"]) {
-      if (schema[key] !== void 0)
-        extraMeta[key] = schema[key];
+    for (const key2 of ["minProperties", "maxProperties"]) {
+      if (schema[key2] !== void 0)
+        extraMeta[key2] = schema[key2];
     }
   }
   if (schema.type === "array" && schema.$ref === void 0) {
     if (schema.contains !== void 0 && !containsRef(schema.contains)) {
       extraMeta.contains = schema.contains;
     }
-    for (const key of ["uniqueItems", "minContains", "maxContains"]) {
-      if (schema[key] !== void 0)
-        extraMeta[key] = schema[key];
+    for (const key2 of ["uniqueItems", "minContains", "maxContains"]) {
+      if (schema[key2] !== void 0)
+        extraMeta[key2] = schema[key2];
     }
   }
-  for (const key of Object.keys(schema)) {
-    if (!RECOGNIZED_KEYS.has(key)) {
-      assignProp(extraMeta, key, schema[key]);
+  for (const key2 of Object.keys(schema)) {
+    if (!RECOGNIZED_KEYS.has(key2)) {
+      assignProp(extraMeta, key2, schema[key2]);
     }
   }
   if (Object.keys(extraMeta).length > 0) {
@@ -23503,7 +23503,7 @@ var ROW_FIELDS = {
   number: { schema: external_exports.number().finite(), problem: (v) => typeof v === "number" && Number.isFinite(v) ? null : "expected a finite number" }
 };
 function rowSchema(spec) {
-  return external_exports.strictObject(Object.fromEntries(Object.entries(spec).map(([key, kind]) => [key, ROW_FIELDS[kind].schema])));
+  return external_exports.strictObject(Object.fromEntries(Object.entries(spec).map(([key2, kind]) => [key2, ROW_FIELDS[kind].schema])));
 }
 var FUNCTION_ROW = { file: "text", line: "line", name: "text", calls: "count", primitive_calls: "count", own_time: "seconds", cumulative_time: "seconds" };
 var EDGE_ROW = { caller: "index", callee: "index", calls: "count", primitive_calls: "count", own_time: "seconds", cumulative_time: "seconds" };
@@ -23639,7 +23639,12 @@ function buildSchemas(rows) {
     /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError). Not a failure. */
     skipped: text().optional(),
     /** A name for display (asv's `pretty_name`). */
-    pretty_name: text().optional()
+    pretty_name: text().optional(),
+    /**
+     * Not re-run (a pull request run with `affected: auto`): the figures are the baseline's, copied over because its
+     * call graph touches none of the change. Never compared as a regression, never gating. Absent when measured.
+     */
+    carried_over: external_exports.strictObject({ from: text(), reason: text() }).optional()
   });
   const Results2 = external_exports.strictObject({
     schema: external_exports.literal(RESULTS_SCHEMA_NAME),
@@ -23704,7 +23709,7 @@ var MAX_PROBLEMS = 20;
 function checkRows(rows, spec, max, where, problems) {
   if (rows.length > max) problems.push(`${where}: too many items (${rows.length}; at most ${max})`);
   const keys = Object.keys(spec);
-  const checks = keys.map((key) => [key, ROW_FIELDS[spec[key]].problem]);
+  const checks = keys.map((key2) => [key2, ROW_FIELDS[spec[key2]].problem]);
   for (let i2 = 0; i2 < rows.length && problems.length < MAX_PROBLEMS; i2++) {
     const row = rows[i2];
     if (typeof row !== "object" || row === null || Array.isArray(row)) {
@@ -23712,12 +23717,12 @@ function checkRows(rows, spec, max, where, problems) {
       continue;
     }
     const record2 = row;
-    for (const [key, problem] of checks) {
-      const found = problem(record2[key]);
-      if (found !== null) problems.push(`${where}[${i2}].${key}: ${record2[key] === void 0 ? "missing" : found}`);
+    for (const [key2, problem] of checks) {
+      const found = problem(record2[key2]);
+      if (found !== null) problems.push(`${where}[${i2}].${key2}: ${record2[key2] === void 0 ? "missing" : found}`);
     }
-    for (const key in record2) {
-      if (!Object.hasOwn(spec, key)) problems.push(`${where}[${i2}]: unknown field ${JSON.stringify(key)}`);
+    for (const key2 in record2) {
+      if (!Object.hasOwn(spec, key2)) problems.push(`${where}[${i2}]: unknown field ${JSON.stringify(key2)}`);
     }
   }
 }
@@ -24646,7 +24651,7 @@ function pathKey(options = {}) {
   if (platform2 !== "win32") {
     return "PATH";
   }
-  return Object.keys(env).reverse().find((key) => key.toUpperCase() === "PATH") || "Path";
+  return Object.keys(env).reverse().find((key2) => key2.toUpperCase() === "PATH") || "Path";
 }
 
 // node_modules/unicorn-magic/node.js
@@ -25333,8 +25338,8 @@ var disconnect = (anyProcess) => {
 // node_modules/execa/lib/utils/deferred.js
 var createDeferred = () => {
   const methods = {};
-  const promise2 = new Promise((resolve7, reject) => {
-    Object.assign(methods, { resolve: resolve7, reject });
+  const promise2 = new Promise((resolve8, reject) => {
+    Object.assign(methods, { resolve: resolve8, reject });
   });
   return Object.assign(promise2, methods);
 };
@@ -27104,7 +27109,7 @@ var isSyncGenerator = (value) => Object.prototype.toString.call(value) === "[obj
 var isTransformOptions = (value) => isPlainObject2(value) && (value.transform !== void 0 || value.final !== void 0);
 var isUrl = (value) => Object.prototype.toString.call(value) === "[object URL]";
 var isRegularUrl = (value) => isUrl(value) && value.protocol !== "file:";
-var isFilePathObject = (value) => isPlainObject2(value) && Object.keys(value).length > 0 && Object.keys(value).every((key) => FILE_PATH_KEYS.has(key)) && isFilePathString(value.file);
+var isFilePathObject = (value) => isPlainObject2(value) && Object.keys(value).length > 0 && Object.keys(value).every((key2) => FILE_PATH_KEYS.has(key2)) && isFilePathString(value.file);
 var FILE_PATH_KEYS = /* @__PURE__ */ new Set(["file", "append"]);
 var isFilePathString = (file2) => typeof file2 === "string";
 var isUnknownStdioString = (type, value) => type === "native" && typeof value === "string" && !KNOWN_STDIO_STRINGS.has(value);
@@ -29985,11 +29990,11 @@ var addConcurrentStream = (concurrentStreams, stream, waitName) => {
   const promises = weakMap.get(stream);
   const promise2 = createDeferred();
   promises.push(promise2);
-  const resolve7 = promise2.resolve.bind(promise2);
-  return { resolve: resolve7, promises };
+  const resolve8 = promise2.resolve.bind(promise2);
+  return { resolve: resolve8, promises };
 };
-var waitForConcurrentStreams = async ({ resolve: resolve7, promises }, subprocess) => {
-  resolve7();
+var waitForConcurrentStreams = async ({ resolve: resolve8, promises }, subprocess) => {
+  resolve8();
   const [isSubprocessExit] = await Promise.race([
     Promise.allSettled([true, subprocess]),
     Promise.all([false, ...promises])
@@ -30734,14 +30739,14 @@ function column(out, items, read) {
 }
 function adjacency(count3, keys) {
   const start = new Int32Array(count3 + 1);
-  for (const key of keys) start[key + 1] = (start[key + 1] ?? 0) + 1;
+  for (const key2 of keys) start[key2 + 1] = (start[key2 + 1] ?? 0) + 1;
   for (let v = 0; v < count3; v++) start[v + 1] = (start[v + 1] ?? 0) + (start[v] ?? 0);
   const fill = start.slice(0, count3);
   const items = new Int32Array(keys.length);
-  keys.forEach((key, e) => {
-    const at2 = fill[key] ?? 0;
+  keys.forEach((key2, e) => {
+    const at2 = fill[key2] ?? 0;
     items[at2] = e;
-    fill[key] = at2 + 1;
+    fill[key2] = at2 + 1;
   });
   return { start, items };
 }
@@ -31306,7 +31311,7 @@ var VERSION = package_default.version;
 
 // src/cli/run-command.ts
 import { hostname as hostname3 } from "node:os";
-import { resolve as resolve2 } from "node:path";
+import { resolve as resolve3 } from "node:path";
 
 // src/core/shards.ts
 function parseShardSpec(value, where) {
@@ -31416,10 +31421,10 @@ function shardProblems(inputs, options) {
         `${describeShard(input2)} split a suite of ${shard.total} benchmarks by ${shard.basis ?? "even counts"}, ${describeShard(first)} one of ${reference.total} by ${reference.basis ?? "even counts"}: the shards did not split the suite alike; run them again`
       );
     }
-    for (const key of SETTINGS_COMPARED) {
-      const mine = JSON.stringify(input2.results.settings[key] ?? null);
-      const theirs = JSON.stringify(first.results.settings[key] ?? null);
-      if (mine !== theirs) problems.push(`${describeShard(input2)} was measured with ${key} ${mine}, ${describeShard(first)} with ${theirs}`);
+    for (const key2 of SETTINGS_COMPARED) {
+      const mine = JSON.stringify(input2.results.settings[key2] ?? null);
+      const theirs = JSON.stringify(first.results.settings[key2] ?? null);
+      if (mine !== theirs) problems.push(`${describeShard(input2)} was measured with ${key2} ${mine}, ${describeShard(first)} with ${theirs}`);
     }
     const commit = input2.results.environment.git?.commit ?? null;
     const firstCommit = first.results.environment.git?.commit ?? null;
@@ -31646,9 +31651,9 @@ function pairLines(before, after) {
   const matched = /* @__PURE__ */ new Set();
   const leftover = /* @__PURE__ */ new Map();
   const slot = (t) => {
-    const key = `${t.file}\0${t.function}`;
-    let entry = leftover.get(key);
-    if (entry === void 0) leftover.set(key, entry = { base: [], head: [] });
+    const key2 = `${t.file}\0${t.function}`;
+    let entry = leftover.get(key2);
+    if (entry === void 0) leftover.set(key2, entry = { base: [], head: [] });
     return entry;
   };
   for (const h2 of eachTotal(after)) {
@@ -32076,8 +32081,8 @@ var distributions = /* @__PURE__ */ new Map();
 function lowerCdf(n2, m) {
   const small = Math.min(n2, m);
   const large = Math.max(n2, m);
-  const key = `${small}x${large}`;
-  const cached2 = distributions.get(key);
+  const key2 = `${small}x${large}`;
+  const cached2 = distributions.get(key2);
   if (cached2 !== void 0) return cached2;
   const half = Math.floor(n2 * m / 2);
   const rows = [];
@@ -32106,7 +32111,7 @@ function lowerCdf(n2, m) {
     sum += pmf[u2] ?? 0;
     cdf[u2] = sum;
   }
-  distributions.set(key, cdf);
+  distributions.set(key2, cdf);
   return cdf;
 }
 function mannWhitneyCdf(u2, n2, m) {
@@ -32543,7 +32548,11 @@ function compare(base, head, options) {
     const before = baseById.get(after.id);
     const thresholds = resolver.forBenchmark(after.id);
     const failures = [...failuresOf("base", before), ...failuresOf("head", after)];
-    if (failures.length > 0) {
+    if (after.carried_over !== void 0) {
+      const entry = emptyEntry(after, "skipped", []);
+      entry.skipped = `not re-run: ${after.carried_over.reason}`;
+      pending.push({ entry, compared: false, thresholds, base: before, head: after });
+    } else if (failures.length > 0) {
       pending.push({ entry: emptyEntry(after, "failed", failures), compared: false, thresholds, base: before, head: after });
     } else if (after.skipped !== void 0 || before?.skipped !== void 0) {
       const entry = emptyEntry(after, "skipped", []);
@@ -32627,17 +32636,17 @@ function minimumRounds(level) {
   return n2;
 }
 function checkPlan(plan, level, names) {
-  for (const key of ["initialRounds", "batch", "maxRounds"]) {
-    if (!Number.isInteger(plan[key]) || plan[key] < 1) throw new ConfigError(`${names[key]}: ${plan[key]} is not allowed; expected a whole number of at least 1`);
+  for (const key2 of ["initialRounds", "batch", "maxRounds"]) {
+    if (!Number.isInteger(plan[key2]) || plan[key2] < 1) throw new ConfigError(`${names[key2]}: ${plan[key2]} is not allowed; expected a whole number of at least 1`);
   }
   if (!(plan.budgetSeconds > 0)) throw new ConfigError(`${names.budgetSeconds}: ${plan.budgetSeconds} is not allowed; expected a number of seconds greater than 0`);
   const capped = { ...plan, initialRounds: Math.min(plan.initialRounds, plan.maxRounds) };
   const perLook = lookLevel(level, maxLooks(capped));
   const needed = minimumRounds(perLook);
   if (capped.initialRounds < needed) {
-    const key = plan.maxRounds < needed ? "maxRounds" : "initialRounds";
+    const key2 = plan.maxRounds < needed ? "maxRounds" : "initialRounds";
     throw new ConfigError(
-      `${names[key]}: ${plan[key]} rounds cannot bound a ratio at the level each of the ${maxLooks(capped)} looks tests at (${perLook.toFixed(5)}); give at least ${needed}`
+      `${names[key2]}: ${plan[key2]} rounds cannot bound a ratio at the level each of the ${maxLooks(capped)} looks tests at (${perLook.toFixed(5)}); give at least ${needed}`
     );
   }
   return capped;
@@ -32808,6 +32817,341 @@ async function runShard(options) {
   await writeFile3(run.resultsPath, `${JSON.stringify(results, null, 1)}
 `);
   return { ...run, results, ids, total: all.length };
+}
+
+// src/usecases/affected-run.ts
+import { mkdir as mkdir3, mkdtemp as mkdtemp4, readFile as readFile4, rm as rm4, writeFile as writeFile5 } from "node:fs/promises";
+import { tmpdir as tmpdir4 } from "node:os";
+import { join as join6, resolve as resolve2 } from "node:path";
+
+// src/core/affected.ts
+var DEPENDENCY_FILE = /(^|\/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt|[^/]*\.lock|Pipfile|pyproject\.toml|setup\.py|setup\.cfg|environment\.ya?ml|tox\.ini|pytest\.ini|asv\.conf\.json|MANIFEST\.in|\.python-version)$|(^|\/)requirements\/[^/]*\.(txt|in)$/;
+function isDependencyFile(path6) {
+  return DEPENDENCY_FILE.test(path6);
+}
+function plural2(count3, noun, nouns = `${noun}s`) {
+  return `${count3} ${count3 === 1 ? noun : nouns}`;
+}
+function listed(paths) {
+  const shown = paths.slice(0, 3).join(", ");
+  return paths.length > 3 ? `${shown} and ${paths.length - 3} more` : shown;
+}
+function wholeSuiteReason(baseline, files) {
+  if (baseline === null) return "there is no baseline whose call graphs could tell which benchmarks the change reaches";
+  const dependencies = files.filter((f) => isDependencyFile(f.path)).map((f) => f.path);
+  if (dependencies.length > 0) return `${listed(dependencies)} changed: dependency and configuration files can change what every benchmark runs`;
+  const outside = files.filter((f) => f.projectPath === null).map((f) => f.path);
+  if (outside.length > 0) return `${listed(outside)} changed outside the project directory, where the benchmarks' profiles cannot see it`;
+  const other = files.filter((f) => !f.path.endsWith(".py")).map((f) => f.path);
+  if (other.length > 0) return `${listed(other)} changed and ${other.length === 1 ? "is not" : "are not"} Python source: data, configuration or extension code read at run time shows in no call graph`;
+  return null;
+}
+function key(file2, line, name) {
+  return `${file2}\0${line}\0${name}`;
+}
+function reasonToRun(before, analysed, changed) {
+  if (before.status !== "ok") return "it failed in the baseline";
+  if (before.skipped !== void 0) return "it was skipped in the baseline";
+  if (before.profile === null) return "the baseline has no call graph for it";
+  for (const file2 of analysed) {
+    if (file2.path === before.file) return `its file ${file2.path} changed`;
+  }
+  const touched = /* @__PURE__ */ new Set();
+  for (const f of before.profile.functions) {
+    const hit = changed.get(key(f.file, f.line, f.name));
+    if (hit !== void 0) return `it calls ${hit}, which changed`;
+    touched.add(f.file);
+  }
+  for (const file2 of analysed) {
+    if (file2.module_level.length === 0) continue;
+    if (file2.importers.includes(before.file) || touched.has(file2.path)) return `it imports ${file2.path}, changed outside any function (${file2.module_level.join("; ")})`;
+  }
+  return null;
+}
+function selectAffected(baseline, head, analysed) {
+  const changed = /* @__PURE__ */ new Map();
+  for (const file2 of analysed) {
+    for (const f of file2.functions) changed.set(key(file2.path, f.line, f.name), `${f.qualname} (${file2.path}:${f.line})`);
+  }
+  const byId = new Map(baseline.benchmarks.map((b) => [b.id, b]));
+  const run = /* @__PURE__ */ new Map();
+  const carried = /* @__PURE__ */ new Map();
+  const modules = analysed.filter((f) => f.module_level.length > 0).length;
+  const because = `it calls none of the ${plural2(changed.size, "changed function")}${modules === 0 ? "" : ` and imports none of the ${plural2(modules, "file")} changed outside a function`}`;
+  for (const bench of head) {
+    const before = byId.get(bench.id);
+    const reason = before === void 0 ? "it is new: the baseline does not have it" : reasonToRun(before, analysed, changed);
+    if (reason === null) carried.set(bench.id, because);
+    else run.set(bench.id, reason);
+  }
+  const files = plural2(analysed.length, "changed Python file");
+  const sentence = carried.size === 0 ? `${run.size} of ${head.length} benchmarks ran (affected: auto): each reaches the change (${files}).` : `${run.size} of ${head.length} benchmarks ran (affected: auto): the other ${carried.size} call none of the ${plural2(changed.size, "changed function")}${modules === 0 ? "" : ` and import none of the ${plural2(modules, "file")} changed outside a function`} (${files}), so they keep the baseline's figures, marked not re-run.`;
+  return { everything: false, run, carried, sentence };
+}
+function carryOver(collected, measured, baseline, carried, from) {
+  const ran = new Map((measured?.benchmarks ?? []).map((b) => [b.id, b]));
+  const before = new Map(baseline.benchmarks.map((b) => [b.id, b]));
+  const benchmarks = [];
+  for (const bench of collected.benchmarks) {
+    const reason = carried.get(bench.id);
+    const old = before.get(bench.id);
+    if (reason !== void 0 && old !== void 0) {
+      const copy = { ...old, profile: old.profile === null ? null : { ...old.profile, pstats: null }, carried_over: { from, reason } };
+      delete copy.shard;
+      delete copy.runner;
+      benchmarks.push(copy);
+    } else {
+      benchmarks.push(ran.get(bench.id) ?? bench);
+    }
+  }
+  const top = measured ?? collected;
+  return { ...top, benchmarks };
+}
+
+// src/adapters/changes.ts
+import { mkdtemp as mkdtemp2, readFile as readFile3, rm as rm2, writeFile as writeFile4 } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import { delimiter as delimiter2, join as join4 } from "node:path";
+var TIMEOUT_MS = 3e5;
+function isAnalysed(value) {
+  if (typeof value !== "object" || value === null) return false;
+  const file2 = value;
+  return typeof file2.path === "string" && Array.isArray(file2.functions) && file2.functions.every((f) => typeof f === "object" && f !== null && typeof f.name === "string" && typeof f.line === "number") && Array.isArray(file2.module_level) && Array.isArray(file2.importers);
+}
+async function analyseChanges(options) {
+  const scratch = await mkdtemp2(join4(tmpdir2(), "profgate-changes-"));
+  try {
+    const entries = await Promise.all(
+      options.files.map(async (file2, i2) => {
+        const write = async (side, source) => {
+          if (source === null) return null;
+          const path6 = join4(scratch, `${i2}-${side}.py`);
+          await writeFile4(path6, source);
+          return path6;
+        };
+        return { path: file2.path, base: await write("base", file2.base), head: await write("head", file2.head), base_lines: file2.baseLines, head_lines: file2.headLines };
+      })
+    );
+    const request = join4(scratch, "request.json");
+    const answer = join4(scratch, "answer.json");
+    await writeFile4(request, JSON.stringify({ root: options.root, benchmark_files: options.benchmarkFiles, files: entries }));
+    const [command, ...prefix] = splitCommand(options.python);
+    if (command === void 0) throw new HarnessError("python: the command is empty; pass the interpreter, e.g. --python python3", true);
+    const pythonPath = [harnessDirectory(), process.env.PYTHONPATH].filter((p) => p !== void 0 && p !== "").join(delimiter2);
+    const result = await execa(command, [...prefix, "-m", "profgate.changes", request, answer], {
+      cwd: options.root,
+      env: { PYTHONPATH: pythonPath },
+      reject: false,
+      all: true,
+      timeout: TIMEOUT_MS,
+      stdin: "ignore"
+    });
+    if (result.exitCode !== 0) throw new HarnessError(`python -m profgate.changes failed (${result.exitCode === void 0 ? result.shortMessage ?? "not started" : `exit code ${result.exitCode}`}):
+${result.all.slice(-4e3)}`, false);
+    const document2 = JSON.parse(await readFile3(answer, "utf8"));
+    if (!Array.isArray(document2.files) || !document2.files.every(isAnalysed)) throw new HarnessError(`python -m profgate.changes wrote an answer of the wrong shape`, false);
+    return document2.files;
+  } finally {
+    await rm2(scratch, { recursive: true, force: true });
+  }
+}
+
+// src/adapters/git.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { mkdtemp as mkdtemp3, rm as rm3 } from "node:fs/promises";
+import { tmpdir as tmpdir3 } from "node:os";
+import { join as join5 } from "node:path";
+var GitError = class extends Error {
+  name = "GitError";
+};
+var LOCAL_TIMEOUT_MS = 6e4;
+var FETCH_TIMEOUT_MS = 3e5;
+var HUNK = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
+function parseHunks(diff) {
+  const lines = { base: [], head: [] };
+  for (const line of diff.split("\n")) {
+    const match = HUNK.exec(line);
+    if (match === null) continue;
+    const [baseStart, baseCount, headStart, headCount] = [match[1], match[2] ?? "1", match[3], match[4] ?? "1"].map(Number);
+    if (baseCount > 0) lines.base.push([baseStart, baseStart + baseCount - 1]);
+    if (headCount > 0) lines.head.push([headStart, headStart + headCount - 1]);
+  }
+  return lines;
+}
+var Git = class _Git {
+  constructor(cwd) {
+    this.cwd = cwd;
+  }
+  cwd;
+  async run(args, timeout = LOCAL_TIMEOUT_MS) {
+    const result = await execa("git", args, { cwd: this.cwd, reject: false, timeout, stdin: "ignore", env: { GIT_TERMINAL_PROMPT: "0" } });
+    if (result.failed && result.exitCode === void 0) {
+      const reason = /ENOENT/.test(result.message ?? "") ? "git is not installed (or not on PATH)" : result.shortMessage ?? "unknown error";
+      throw new GitError(`git ${args[0] ?? ""}: ${reason}`);
+    }
+    return { ok: result.exitCode === 0, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
+  }
+  /** The repository's top-level directory; throws when `cwd` is not inside a git repository. */
+  async root() {
+    const result = await this.run(["rev-parse", "--show-toplevel"]);
+    if (!result.ok) throw new GitError(`${this.cwd} is not in a git repository (git: ${result.stderr || "rev-parse failed"}); run profgate ab inside the repository whose commits it compares`);
+    return result.stdout;
+  }
+  /** Where `cwd` lies inside the repository, relative to its top level ("" at the top, else ending in "/"). */
+  async prefix() {
+    await this.root();
+    return (await this.run(["rev-parse", "--show-prefix"])).stdout;
+  }
+  /** The full SHA of the commit `ref` names (a branch, tag, SHA, `HEAD~1`…); throws naming the ref when unknown. */
+  async resolveCommit(ref) {
+    await this.root();
+    if (ref.startsWith("-")) throw new GitError(`unknown ref "${ref}": a ref cannot start with "-"`);
+    const result = await this.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+    if (!result.ok) {
+      throw new GitError(`unknown ref "${ref}": no such commit, branch or tag in ${await this.root()} (a commit missing from a shallow clone can be fetched first: git fetch --depth=1 origin SHA)`);
+    }
+    return result.stdout;
+  }
+  /** Whether the repository has the commit `sha` (e.g. after a shallow checkout of another one). */
+  async hasCommit(sha) {
+    if (sha.startsWith("-")) return false;
+    return (await this.run(["cat-file", "-e", "--end-of-options", `${sha}^{commit}`])).ok;
+  }
+  /** Fetches the one commit `sha` from `remote` without history or tags, as actions/checkout's shallow clone needs. */
+  async fetchCommit(sha, remote = "origin") {
+    if (!/^[0-9a-f]{7,64}$/i.test(sha)) throw new GitError(`fetch: "${sha}" is not a commit SHA`);
+    const result = await this.run(["fetch", "--no-tags", "--depth=1", remote, sha], FETCH_TIMEOUT_MS);
+    if (!result.ok || !await this.hasCommit(sha)) {
+      throw new GitError(`could not fetch commit ${sha} from ${remote}: ${result.stderr || "the commit is still missing after the fetch"}`);
+    }
+  }
+  /**
+   * The files the working tree changes since commit `base`, renames as a deletion and an addition. `untracked`:
+   * whether untracked .py files count as added (not other untracked files: outputs, caches, build products).
+   */
+  async changedFiles(base, untracked) {
+    const commit = await this.resolveCommit(base);
+    const root = await this.root();
+    const top = new _Git(root);
+    const diff = await top.run(["-c", "core.quotepath=off", "diff", "--name-status", "--no-renames", "-z", commit, "--"]);
+    if (!diff.ok) throw new GitError(`could not list the files changed since ${base}: ${diff.stderr}`);
+    const fields = diff.stdout.split("\0").filter((f) => f !== "");
+    const files = [];
+    for (let i2 = 0; i2 + 1 < fields.length; i2 += 2) files.push({ status: (fields[i2] ?? "M").charAt(0), path: fields[i2 + 1] ?? "" });
+    if (!untracked) return files;
+    const others = await top.run(["ls-files", "--others", "--exclude-standard", "-z"]);
+    if (!others.ok) throw new GitError(`could not list the untracked files: ${others.stderr}`);
+    for (const path6 of others.stdout.split("\0")) if (path6.endsWith(".py")) files.push({ status: "A", path: path6 });
+    return files;
+  }
+  /** The lines the working tree's `path` (relative to the top level) changes since commit `base`. */
+  async changedLines(base, path6) {
+    const root = await this.root();
+    const diff = await new _Git(root).run(["diff", "--no-color", "--no-renames", "--no-ext-diff", "-U0", base, "--", path6]);
+    if (!diff.ok) throw new GitError(`could not diff ${path6} since ${base}: ${diff.stderr}`);
+    return parseHunks(diff.stdout);
+  }
+  /** The content of `path` (relative to the top level) at commit `commit`, byte for byte. */
+  async show(commit, path6) {
+    const root = await this.root();
+    const result = await execa("git", ["show", `${commit}:${path6}`], { cwd: root, reject: false, timeout: LOCAL_TIMEOUT_MS, stdin: "ignore", encoding: "buffer", stripFinalNewline: false });
+    if (result.exitCode !== 0) throw new GitError(`could not read ${path6} at ${commit}: ${Buffer.from(result.stderr).toString().trim()}`);
+    return Buffer.from(result.stdout);
+  }
+  /** Checks `ref` out, detached, in a new temporary directory. */
+  async addWorktree(ref) {
+    const commit = await this.resolveCommit(ref);
+    const parent = await mkdtemp3(join5(tmpdir3(), "profgate-tree-"));
+    const path6 = join5(parent, commit.slice(0, 12));
+    const result = await this.run(["worktree", "add", "--detach", "--quiet", path6, commit]);
+    if (!result.ok) {
+      await rm3(parent, { recursive: true, force: true });
+      throw new GitError(`could not check out ${ref} (${commit}) in ${path6}: ${result.stderr}`);
+    }
+    const worktree = {
+      path: path6,
+      commit,
+      remove: async () => {
+        await this.run(["worktree", "remove", "--force", path6]);
+        await rm3(parent, { recursive: true, force: true });
+        await this.run(["worktree", "prune"]);
+      }
+    };
+    if (existsSync2(join5(path6, ".gitmodules"))) {
+      const submodules = await new _Git(path6).run(["submodule", "update", "--init", "--recursive"], FETCH_TIMEOUT_MS);
+      if (!submodules.ok) {
+        await worktree.remove();
+        throw new GitError(`could not check out the submodules of ${ref} (${commit}): ${submodules.stderr}`);
+      }
+    }
+    return worktree;
+  }
+};
+
+// src/usecases/affected-run.ts
+function lineCount(source) {
+  let lines = 0;
+  for (const byte of source) if (byte === 10) lines += 1;
+  return source.length > 0 && source[source.length - 1] !== 10 ? lines + 1 : lines;
+}
+async function describeChange(options) {
+  const git = new Git(options.cwd);
+  const root = await git.root();
+  const prefix = await git.prefix();
+  const files = (await git.changedFiles(options.baseCommit, options.untracked)).map((f) => ({
+    ...f,
+    projectPath: f.path.startsWith(prefix) ? f.path.slice(prefix.length) : null
+  }));
+  const wholeSuite = wholeSuiteReason(options.baseline, files);
+  if (wholeSuite !== null) return { files, wholeSuite, analysed: [] };
+  const requests = await Promise.all(
+    files.map(async (file2) => {
+      const path6 = file2.projectPath ?? file2.path;
+      const base = file2.status === "A" ? null : await git.show(options.baseCommit, file2.path);
+      const head = file2.status === "D" ? null : await readFile4(join6(root, file2.path));
+      if (base === null || head === null) {
+        return { path: path6, base, head, baseLines: base === null ? [] : [[1, lineCount(base)]], headLines: head === null ? [] : [[1, lineCount(head)]] };
+      }
+      const lines = await git.changedLines(options.baseCommit, file2.path);
+      return { path: path6, base, head, baseLines: lines.base, headLines: lines.head };
+    })
+  );
+  const analysed = requests.length === 0 ? [] : await analyseChanges({ python: options.python, root: options.cwd, files: requests, benchmarkFiles: options.benchmarkFiles });
+  return { files, wholeSuite: null, analysed };
+}
+async function planAffected(options) {
+  const git = new Git(options.cwd);
+  if (!await git.hasCommit(options.baseCommit)) {
+    if (options.fetchMissing !== true) return { selection: { everything: true, reason: `the baseline's commit ${options.baseCommit.slice(0, 7)} is not in this repository` }, collected: null };
+    await git.fetchCommit(options.baseCommit);
+  }
+  const baseline = options.baseline;
+  if (baseline === null) return { selection: { everything: true, reason: "there is no baseline whose call graphs could tell which benchmarks the change reaches" }, collected: null };
+  const benchmarkFiles = [...new Set(baseline.benchmarks.map((b) => b.file))];
+  const change = await describeChange({ cwd: options.cwd, python: options.settings.python, baseline, baseCommit: options.baseCommit, benchmarkFiles, untracked: options.untracked });
+  if (change.wholeSuite !== null) return { selection: { everything: true, reason: change.wholeSuite }, collected: null };
+  const scratch = await mkdtemp4(join6(tmpdir4(), "profgate-collect-"));
+  try {
+    const collected = (await runHarness({ cwd: options.cwd, out: scratch, settings: options.settings, passes: "none" })).results;
+    return { selection: selectAffected(baseline, collected.benchmarks, change.analysed), collected };
+  } finally {
+    await rm4(scratch, { recursive: true, force: true });
+  }
+}
+async function runAffected(options) {
+  const { plan } = options;
+  if (plan.selection.everything || plan.collected === null) {
+    return runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, onEvent: options.onEvent });
+  }
+  const ids = [...plan.selection.run.keys()];
+  const measured = ids.length === 0 ? null : await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, onEvent: options.onEvent });
+  const results = carryOver(plan.collected, measured?.results ?? null, options.baseline, plan.selection.carried, options.from);
+  const out = resolve2(options.cwd, options.out);
+  await mkdir3(out, { recursive: true });
+  const resultsPath = join6(out, "results.json");
+  await writeFile5(resultsPath, `${JSON.stringify(results, null, 1)}
+`);
+  return { results, resultsPath, exitCode: measured?.exitCode ?? 0 };
 }
 
 // src/report/format.ts
@@ -33075,7 +33419,7 @@ function renderRunSummary(results, colour) {
   const counted = results.benchmarks.some((b) => b.instructions !== void 0);
   const header = ["benchmark", "status", "time/iter", "spread", "processes", ...counted ? ["instructions/iter"] : [], "peak memory", "retained"];
   const rows = results.benchmarks.map((bench) => {
-    const status = bench.status !== "ok" ? paint(bench.status, "red", colour) : bench.skipped !== void 0 ? paint("skipped", "dim", colour) : paint("ok", "green", colour);
+    const status = bench.status !== "ok" ? paint(bench.status, "red", colour) : bench.skipped !== void 0 ? paint("skipped", "dim", colour) : bench.carried_over !== void 0 ? paint("not re-run", "dim", colour) : paint("ok", "green", colour);
     let time3 = resultValueText(bench) ?? "\u2014";
     let spread = "\u2014";
     let processes = "\u2014";
@@ -33467,6 +33811,7 @@ var RUN_OPTIONS = {
   isolate: { type: "boolean" },
   shard: { type: "string" },
   baseline: { type: "string" },
+  "affected-since": { type: "string" },
   quiet: { type: "boolean", short: "q" }
 };
 var RUN_HELP = `Usage: profgate run [PATH...] [options]
@@ -33508,7 +33853,12 @@ Options (flags win over [tool.profgate] in pyproject.toml):
                           joins the shards' results. Every shard splits the suite alike: evenly, or balanced by
                           the durations in --baseline
   --baseline RESULTS      with --shard: a results.json (or its directory) whose durations balance the split; give
-                          every shard the same one
+                          every shard the same one. With --affected-since: the results of REF, whose call graphs
+                          decide which benchmarks the change reaches, and whose figures the others keep
+  --affected-since REF    run only the benchmarks whose --baseline call graph reaches what the working tree changes
+                          since REF (the commit the baseline measured); the others keep the baseline's figures,
+                          marked not re-run. A change to a non-Python, dependency or configuration file, or outside
+                          the project, runs everything (see the README for what this cannot see)
   -q, --quiet             no progress on stderr
 
 Exit codes: 0 every benchmark ran, 1 some failed (results are still written), 2 usage error.
@@ -33557,19 +33907,34 @@ Results: ${run.resultsPath}
   return run.exitCode;
 }
 async function measure(values, settings, out, context, onEvent) {
+  if (typeof values["affected-since"] === "string") return measureAffected(values["affected-since"], values, settings, out, context, onEvent);
   if (typeof values.shard !== "string") {
-    if (typeof values.baseline === "string") throw new UsageError("--baseline balances the split of --shard; give --shard I/N too, or leave --baseline out");
+    if (typeof values.baseline === "string") throw new UsageError("--baseline balances the split of --shard or decides what --affected-since runs; give one of them too, or leave --baseline out");
     return runHarness({ cwd: context.cwd, out, settings, onEvent });
   }
   const shard = parseShardSpec(values.shard, "--shard");
-  const results = typeof values.baseline === "string" ? await readResults(resolve2(context.cwd, values.baseline)) : null;
+  const results = typeof values.baseline === "string" ? await readResults(resolve3(context.cwd, values.baseline)) : null;
   const baseline = results === null ? null : { results, label: `the baseline of ${results.environment.git?.commit.slice(0, 7) ?? "an unknown commit"} from ${results.created}` };
   return runShard({ cwd: context.cwd, out, settings, shard, run: null, runner: hostname3(), baseline, onEvent });
 }
+async function measureAffected(since, values, settings, out, context, onEvent) {
+  if (typeof values.shard === "string") throw new UsageError("--affected-since and --shard do not go together: a shard's share is fixed before the change is known; drop one");
+  if (typeof values.baseline !== "string") throw new UsageError("--affected-since needs --baseline RESULTS: the results of REF, whose call graphs decide what runs");
+  const baseline = await readResults(resolve3(context.cwd, values.baseline));
+  try {
+    const plan = await planAffected({ cwd: context.cwd, settings, baseline, baseCommit: since, untracked: true });
+    context.stderr.write(`profgate run: ${plan.selection.everything ? `every benchmark runs: ${plan.selection.reason}` : plan.selection.sentence}
+`);
+    return await runAffected({ cwd: context.cwd, out, settings, plan, baseline, from: `${values.baseline} (${since})`, onEvent });
+  } catch (error62) {
+    if (error62 instanceof GitError) throw new UsageError(`--affected-since ${since}: ${error62.message}`);
+    throw error62;
+  }
+}
 
 // src/cli/compare-command.ts
-import { writeFile as writeFile4, mkdir as mkdir3 } from "node:fs/promises";
-import { dirname as dirname2, resolve as resolve3 } from "node:path";
+import { writeFile as writeFile6, mkdir as mkdir4 } from "node:fs/promises";
+import { dirname as dirname2, resolve as resolve4 } from "node:path";
 
 // node_modules/@noble/hashes/_u64.js
 var fromNumH = (n2) => n2 / 2 ** 32 | 0;
@@ -34516,9 +34881,9 @@ function flameData(flame, context) {
 function jsonBlock(data) {
   return JSON.stringify(data).replace(/</g, "\\u003c");
 }
-function flameSection(context, key, bench, flame) {
+function flameSection(context, key2, bench, flame) {
   const parts = [
-    `<section class="flame" id="flame-${key}" data-graph="${key}" data-benchmark="${escapeHtml(bench.id)}">`,
+    `<section class="flame" id="flame-${key2}" data-graph="${key2}" data-benchmark="${escapeHtml(bench.id)}">`,
     `<h3>Flame graph</h3>`,
     `<p class="muted">The call tree of head's profile, root at the top. Width: head's time per iteration (${formatDuration(flame.time.head)} in all, base ${formatDuration(flame.time.base)}). Colour: the change in a frame's own time against the same call path in base \u2014 <span class="key slower">slower</span> <span class="key faster">faster</span> <span class="key new">new in head</span> <span class="key same">unchanged</span>. Hover over a frame for its figures, click to zoom in (click it again to zoom out), search to highlight functions.</p>`,
     `<div class="flame-tools"><input class="flame-search" type="search" placeholder="Search functions or files" aria-label="Search functions or files"><button class="flame-reset" type="button">Reset zoom</button><span class="flame-status" role="status"></span></div>`,
@@ -34568,9 +34933,9 @@ function pictures(context, results) {
       if (before === null || after === null || time3 === void 0) return void 0;
       const flame = diffFlame(before, after, matchFunctions(before.functions, after.functions), time3);
       if (flame === null) return void 0;
-      const key = String(Object.keys(graphs).length);
-      graphs[key] = flameData(flame, context);
-      return flameSection(context, key, bench, flame);
+      const key2 = String(Object.keys(graphs).length);
+      graphs[key2] = flameData(flame, context);
+      return flameSection(context, key2, bench, flame);
     },
     distribution(bench) {
       const before = base.get(bench.id);
@@ -34849,8 +35214,8 @@ function toAlignment(value) {
 }
 
 // src/report/markdown.ts
-function reportMarker(key = "profgate") {
-  return `<!-- profgate:report ${escapeText(key).replace(/--/g, "")} -->`;
+function reportMarker(key2 = "profgate") {
+  return `<!-- profgate:report ${escapeText(key2).replace(/--/g, "")} -->`;
 }
 function escapeText(text3) {
   return text3.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/[&<>"'|`*[\]\\~#:$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c3) => `&#${c3.charCodeAt(0)};`).replace(/@|&#35;/g, "$&\u200B");
@@ -35175,17 +35540,17 @@ function thresholdFlags(values) {
   return flags;
 }
 async function reportComparison(comparison, values, context, results) {
-  if (typeof values.markdown === "string") await writeOut(resolve3(context.cwd, values.markdown), renderMarkdown(comparison, { limit: COMMENT_LIMIT }));
-  if (typeof values.html === "string") await writeOut(resolve3(context.cwd, values.html), renderHtml(comparison, {}, results));
-  if (typeof values.json === "string") await writeOut(resolve3(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}
+  if (typeof values.markdown === "string") await writeOut(resolve4(context.cwd, values.markdown), renderMarkdown(comparison, { limit: COMMENT_LIMIT }));
+  if (typeof values.html === "string") await writeOut(resolve4(context.cwd, values.html), renderHtml(comparison, {}, results));
+  if (typeof values.json === "string") await writeOut(resolve4(context.cwd, values.json), `${JSON.stringify(comparison, null, 2)}
 `);
   context.stdout.write(`${renderComparison(comparison, context.colour)}
 `);
   return comparison.summary.verdict === "fail" && values["no-fail"] !== true ? 1 : 0;
 }
 async function writeOut(path6, text3) {
-  await mkdir3(dirname2(path6), { recursive: true });
-  await writeFile4(path6, text3);
+  await mkdir4(dirname2(path6), { recursive: true });
+  await writeFile6(path6, text3);
 }
 async function compareCommand(values, positionals, context) {
   if (positionals.length !== 2) {
@@ -35194,16 +35559,16 @@ async function compareCommand(values, positionals, context) {
   const flags = thresholdFlags(values);
   const project = await loadProjectConfig(context.cwd);
   const [basePath, headPath] = positionals;
-  const base = await readResults(resolve3(context.cwd, basePath));
-  const head = await readResults(resolve3(context.cwd, headPath));
+  const base = await readResults(resolve4(context.cwd, basePath));
+  const head = await readResults(resolve4(context.cwd, headPath));
   const comparison = compare(base, head, { mode: "separate", thresholds: thresholdConfig(project, flags) });
   return reportComparison(comparison, values, context, { base, head });
 }
 
 // src/cli/demo-command.ts
-import { existsSync as existsSync2 } from "node:fs";
-import { cp, mkdir as mkdir4, rm as rm2, writeFile as writeFile5 } from "node:fs/promises";
-import { dirname as dirname3, join as join4, relative as relative2, resolve as resolve4, sep } from "node:path";
+import { existsSync as existsSync3 } from "node:fs";
+import { cp, mkdir as mkdir5, rm as rm5, writeFile as writeFile7 } from "node:fs/promises";
+import { dirname as dirname3, join as join7, relative as relative2, resolve as resolve5, sep } from "node:path";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 var DEMO_OPTIONS = {
   out: { type: "string" },
@@ -35219,14 +35584,14 @@ the profiles, the comparison (comparison.json), the PR comment (report.md) and t
 `;
 function demoDirectory() {
   const here = dirname3(fileURLToPath4(import.meta.url));
-  const candidates = [join4(here, "..", "examples", "demo"), join4(here, "..", "..", "examples", "demo")];
-  const found = candidates.find((dir) => existsSync2(join4(dir, "pyproject.toml")));
+  const candidates = [join7(here, "..", "examples", "demo"), join7(here, "..", "..", "examples", "demo")];
+  const found = candidates.find((dir) => existsSync3(join7(dir, "pyproject.toml")));
   if (found === void 0) throw new Error(`the example project is missing (looked in ${candidates.join(", ")})`);
   return found;
 }
 async function prepareTree(source, target, overlay) {
-  await rm2(target, { recursive: true, force: true });
-  const variants = join4(source, "variants");
+  await rm5(target, { recursive: true, force: true });
+  const variants = join7(source, "variants");
   await cp(source, target, {
     recursive: true,
     filter: (path6) => path6 !== variants && !path6.startsWith(variants + sep) && !path6.includes("__pycache__")
@@ -35237,11 +35602,11 @@ async function demoCommand(values, _positionals, context) {
   const flags = {};
   applyRunValues(flags, { processes: values.processes }, (name) => `--${name}`);
   const source = demoDirectory();
-  const out = resolve4(context.cwd, typeof values.out === "string" ? values.out : join4(".profgate", "demo"));
-  const sides2 = { base: join4(out, "base"), head: join4(out, "head") };
-  await mkdir4(out, { recursive: true });
+  const out = resolve5(context.cwd, typeof values.out === "string" ? values.out : join7(".profgate", "demo"));
+  const sides2 = { base: join7(out, "base"), head: join7(out, "head") };
+  await mkdir5(out, { recursive: true });
   await prepareTree(source, sides2.base, null);
-  await prepareTree(source, sides2.head, join4(source, "variants", "regressed"));
+  await prepareTree(source, sides2.head, join7(source, "variants", "regressed"));
   const project = await loadProjectConfig(sides2.base);
   const settings = resolveRunSettings(project.run, flags);
   const quiet = values.quiet === true;
@@ -35250,11 +35615,11 @@ async function demoCommand(values, _positionals, context) {
   const base = await runHarness({ cwd: sides2.base, out: "results", settings, onEvent: quiet ? void 0 : createProgress(context.stderr, context.colour, "base") });
   const head = await runHarness({ cwd: sides2.head, out: "results", settings, onEvent: quiet ? void 0 : createProgress(context.stderr, context.colour, "head") });
   const comparison = compare(base.results, head.results, { mode: "separate", thresholds: thresholdConfig(project, {}) });
-  const report = join4(out, "report.md");
-  await writeFile5(report, renderMarkdown(comparison, { limit: COMMENT_LIMIT }));
-  const page = join4(out, "report.html");
-  await writeFile5(page, renderHtml(comparison, {}, { base: base.results, head: head.results }));
-  await writeFile5(join4(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
+  const report = join7(out, "report.md");
+  await writeFile7(report, renderMarkdown(comparison, { limit: COMMENT_LIMIT }));
+  const page = join7(out, "report.html");
+  await writeFile7(page, renderHtml(comparison, {}, { base: base.results, head: head.results }));
+  await writeFile7(join7(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
   const shown = (path6) => relative2(context.cwd, path6) || path6;
   context.stdout.write(`
@@ -35264,7 +35629,7 @@ ${renderComparison(comparison, context.colour)}
   context.stdout.write(
     [
       `The PR comment profgate would post: ${shown(report)}; the full report as a web page: ${shown(page)}`,
-      `Full comparison: ${shown(join4(out, "comparison.json"))}; raw profiles: ${shown(join4(sides2.head, "results", "profiles"))} (python -m pstats FILE.pstats; FILE.folded for flamegraph.pl, inferno or speedscope)`,
+      `Full comparison: ${shown(join7(out, "comparison.json"))}; raw profiles: ${shown(join7(sides2.head, "results", "profiles"))} (python -m pstats FILE.pstats; FILE.folded for flamegraph.pl, inferno or speedscope)`,
       comparison.summary.verdict === "fail" ? "On a pull request this build would fail (exit code 1); the demo itself exits 0." : "No regression was found this time: on a very noisy machine the timing verdicts can be inconclusive.",
       ""
     ].join("\n")
@@ -35274,14 +35639,14 @@ ${renderComparison(comparison, context.colour)}
 
 // src/cli/ab-command.ts
 import { existsSync as existsSync4 } from "node:fs";
-import { mkdir as mkdir5, writeFile as writeFile6 } from "node:fs/promises";
-import { join as join7, resolve as resolve5 } from "node:path";
+import { mkdir as mkdir6, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join9, resolve as resolve6 } from "node:path";
 
 // src/usecases/interleaved.ts
 import { randomInt } from "node:crypto";
-import { mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
-import { tmpdir as tmpdir2 } from "node:os";
-import { join as join5 } from "node:path";
+import { mkdtemp as mkdtemp5, rm as rm6 } from "node:fs/promises";
+import { tmpdir as tmpdir5 } from "node:os";
+import { join as join8 } from "node:path";
 async function runInterleaved(options) {
   const thresholds = options.thresholds ?? {};
   const level = thresholdResolver(thresholds).global.level;
@@ -35299,7 +35664,7 @@ async function runInterleaved(options) {
   const spent = spendLevel(thresholds, looksAllowed);
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1e3;
-  const scratch = await mkdtemp2(join5(tmpdir2(), "profgate-ab-"));
+  const scratch = await mkdtemp5(join8(tmpdir5(), "profgate-ab-"));
   const seeds = [];
   let base = null;
   let head = null;
@@ -35319,7 +35684,7 @@ async function runInterleaved(options) {
       const batch = await runAbHarness({
         baseTree: options.baseTree,
         headTree: options.headTree,
-        out: join5(scratch, `batch-${seeds.length}`),
+        out: join8(scratch, `batch-${seeds.length}`),
         settings: options.settings,
         rounds,
         seed,
@@ -35347,7 +35712,7 @@ async function runInterleaved(options) {
       ids = pending;
     }
   } finally {
-    await rm3(scratch, { recursive: true, force: true });
+    await rm6(scratch, { recursive: true, force: true });
   }
   if (base === null || head === null || comparison === void 0) throw new Error("unreachable: the first look always runs");
   const roundsById = {};
@@ -35367,93 +35732,6 @@ async function runInterleaved(options) {
     elapsedSeconds: elapsed()
   };
 }
-
-// src/adapters/git.ts
-import { existsSync as existsSync3 } from "node:fs";
-import { mkdtemp as mkdtemp3, rm as rm4 } from "node:fs/promises";
-import { tmpdir as tmpdir3 } from "node:os";
-import { join as join6 } from "node:path";
-var GitError = class extends Error {
-  name = "GitError";
-};
-var LOCAL_TIMEOUT_MS = 6e4;
-var FETCH_TIMEOUT_MS = 3e5;
-var Git = class _Git {
-  constructor(cwd) {
-    this.cwd = cwd;
-  }
-  cwd;
-  async run(args, timeout = LOCAL_TIMEOUT_MS) {
-    const result = await execa("git", args, { cwd: this.cwd, reject: false, timeout, stdin: "ignore", env: { GIT_TERMINAL_PROMPT: "0" } });
-    if (result.failed && result.exitCode === void 0) {
-      const reason = /ENOENT/.test(result.message ?? "") ? "git is not installed (or not on PATH)" : result.shortMessage ?? "unknown error";
-      throw new GitError(`git ${args[0] ?? ""}: ${reason}`);
-    }
-    return { ok: result.exitCode === 0, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
-  }
-  /** The repository's top-level directory; throws when `cwd` is not inside a git repository. */
-  async root() {
-    const result = await this.run(["rev-parse", "--show-toplevel"]);
-    if (!result.ok) throw new GitError(`${this.cwd} is not in a git repository (git: ${result.stderr || "rev-parse failed"}); run profgate ab inside the repository whose commits it compares`);
-    return result.stdout;
-  }
-  /** Where `cwd` lies inside the repository, relative to its top level ("" at the top, else ending in "/"). */
-  async prefix() {
-    await this.root();
-    return (await this.run(["rev-parse", "--show-prefix"])).stdout;
-  }
-  /** The full SHA of the commit `ref` names (a branch, tag, SHA, `HEAD~1`…); throws naming the ref when unknown. */
-  async resolveCommit(ref) {
-    await this.root();
-    if (ref.startsWith("-")) throw new GitError(`unknown ref "${ref}": a ref cannot start with "-"`);
-    const result = await this.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
-    if (!result.ok) {
-      throw new GitError(`unknown ref "${ref}": no such commit, branch or tag in ${await this.root()} (a commit missing from a shallow clone can be fetched first: git fetch --depth=1 origin SHA)`);
-    }
-    return result.stdout;
-  }
-  /** Whether the repository has the commit `sha` (e.g. after a shallow checkout of another one). */
-  async hasCommit(sha) {
-    if (sha.startsWith("-")) return false;
-    return (await this.run(["cat-file", "-e", "--end-of-options", `${sha}^{commit}`])).ok;
-  }
-  /** Fetches the one commit `sha` from `remote` without history or tags, as actions/checkout's shallow clone needs. */
-  async fetchCommit(sha, remote = "origin") {
-    if (!/^[0-9a-f]{7,64}$/i.test(sha)) throw new GitError(`fetch: "${sha}" is not a commit SHA`);
-    const result = await this.run(["fetch", "--no-tags", "--depth=1", remote, sha], FETCH_TIMEOUT_MS);
-    if (!result.ok || !await this.hasCommit(sha)) {
-      throw new GitError(`could not fetch commit ${sha} from ${remote}: ${result.stderr || "the commit is still missing after the fetch"}`);
-    }
-  }
-  /** Checks `ref` out, detached, in a new temporary directory. */
-  async addWorktree(ref) {
-    const commit = await this.resolveCommit(ref);
-    const parent = await mkdtemp3(join6(tmpdir3(), "profgate-tree-"));
-    const path6 = join6(parent, commit.slice(0, 12));
-    const result = await this.run(["worktree", "add", "--detach", "--quiet", path6, commit]);
-    if (!result.ok) {
-      await rm4(parent, { recursive: true, force: true });
-      throw new GitError(`could not check out ${ref} (${commit}) in ${path6}: ${result.stderr}`);
-    }
-    const worktree = {
-      path: path6,
-      commit,
-      remove: async () => {
-        await this.run(["worktree", "remove", "--force", path6]);
-        await rm4(parent, { recursive: true, force: true });
-        await this.run(["worktree", "prune"]);
-      }
-    };
-    if (existsSync3(join6(path6, ".gitmodules"))) {
-      const submodules = await new _Git(path6).run(["submodule", "update", "--init", "--recursive"], FETCH_TIMEOUT_MS);
-      if (!submodules.ok) {
-        await worktree.remove();
-        throw new GitError(`could not check out the submodules of ${ref} (${commit}): ${submodules.stderr}`);
-      }
-    }
-    return worktree;
-  }
-};
 
 // src/cli/ab-command.ts
 var DEFAULT_AB_OUT = ".profgate/ab";
@@ -35563,7 +35841,7 @@ function numberFlag(values, name, kind) {
 async function abCommand(values, positionals, context) {
   const [baseRef, ...rest] = positionals;
   if (baseRef === void 0) throw new UsageError("expected BASE_REF, the commit to compare with (a branch, tag, SHA or e.g. HEAD~1)");
-  const headRef = rest[0] !== void 0 && !existsSync4(resolve5(context.cwd, rest[0])) ? rest.shift() : void 0;
+  const headRef = rest[0] !== void 0 && !existsSync4(resolve6(context.cwd, rest[0])) ? rest.shift() : void 0;
   const settings = await runSettingsFrom(values, rest, context.cwd);
   const project = await loadProjectConfig(context.cwd);
   const thresholds = thresholdConfig(project, thresholdFlags(values));
@@ -35575,7 +35853,7 @@ async function abCommand(values, positionals, context) {
     maxRounds: "--max-rounds",
     budgetSeconds: "--budget"
   });
-  const out = resolve5(context.cwd, typeof values.out === "string" ? values.out : DEFAULT_AB_OUT);
+  const out = resolve6(context.cwd, typeof values.out === "string" ? values.out : DEFAULT_AB_OUT);
   const stderr = values.quiet === true ? void 0 : context.stderr;
   const git = new Git(context.cwd);
   const trees = [];
@@ -35594,8 +35872,8 @@ async function abCommand(values, positionals, context) {
     }
     const [baseWorktree, headWorktree] = trees;
     if (baseWorktree === void 0) throw new Error("unreachable: the base worktree was just added");
-    const baseTree = join7(baseWorktree.path, prefix);
-    const headTree = headWorktree === void 0 ? context.cwd : join7(headWorktree.path, prefix);
+    const baseTree = join9(baseWorktree.path, prefix);
+    const headTree = headWorktree === void 0 ? context.cwd : join9(headWorktree.path, prefix);
     const commits = { base: baseWorktree.commit, head: headCommit };
     const run = await runInterleaved({
       baseTree,
@@ -35619,19 +35897,19 @@ async function abCommand(values, positionals, context) {
     for (const side of ["base", "head"]) {
       const passes = await runHarness({
         cwd: sides2[side].tree,
-        out: join7(out, side),
+        out: join9(out, side),
         settings,
         passes: ["profile", "memory"],
         onEvent: stderr === void 0 ? void 0 : createProgress(stderr, context.colour, side)
       });
       joined[side] = joinPasses(sides2[side].timed, passes.results);
-      await writeFile6(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}
+      await writeFile8(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}
 `);
     }
     if (joined.base === void 0 || joined.head === void 0) throw new Error("unreachable: both sides ran");
     const comparison = compare(joined.base, joined.head, { mode: "interleaved", thresholds: spendLevel(thresholds, run.maxLooks), commits });
-    await mkdir5(out, { recursive: true });
-    await writeFile6(join7(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
+    await mkdir6(out, { recursive: true });
+    await writeFile8(join9(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
     return await reportComparison(comparison, values, context, { base: joined.base, head: joined.head });
   } finally {
@@ -35640,11 +35918,11 @@ async function abCommand(values, positionals, context) {
 }
 
 // src/cli/merge-command.ts
-import { join as join9, resolve as resolve6 } from "node:path";
+import { join as join11, resolve as resolve7 } from "node:path";
 
 // src/usecases/results-folder.ts
-import { cp as cp2, mkdir as mkdir6, readdir, stat as stat2, writeFile as writeFile7 } from "node:fs/promises";
-import { dirname as dirname4, join as join8, relative as relative3 } from "node:path";
+import { cp as cp2, mkdir as mkdir7, readdir, stat as stat2, writeFile as writeFile9 } from "node:fs/promises";
+import { dirname as dirname4, join as join10, relative as relative3 } from "node:path";
 var RESULTS_FILE = "results.json";
 var CONFIRMATIONS_FILE = "confirmations.json";
 var PROFILES_DIR = "profiles";
@@ -35659,7 +35937,7 @@ async function readResultsFolder(path6, refused) {
   const dir = await isDirectory(path6) ? path6 : dirname4(path6);
   const results = await readResults(path6);
   try {
-    return { dir, results, confirmations: await readConfirmations(join8(dir, CONFIRMATIONS_FILE)) };
+    return { dir, results, confirmations: await readConfirmations(join10(dir, CONFIRMATIONS_FILE)) };
   } catch (error62) {
     if (!(error62 instanceof ResultsError) || refused === void 0) throw error62;
     refused(error62);
@@ -35668,7 +35946,7 @@ async function readResultsFolder(path6, refused) {
 }
 async function writeConfirmations(dir, confirmations) {
   if (confirmations.sessions.length === 0 && confirmations.skipped.length === 0) return;
-  await writeFile7(join8(dir, CONFIRMATIONS_FILE), `${JSON.stringify(confirmations)}
+  await writeFile9(join10(dir, CONFIRMATIONS_FILE), `${JSON.stringify(confirmations)}
 `);
 }
 async function mergeResultsFolders(shards, out, options = {}) {
@@ -35677,12 +35955,12 @@ async function mergeResultsFolders(shards, out, options = {}) {
     options
   );
   const confirmations = mergeConfirmations(shards.flatMap((s) => s.folder.confirmations === null ? [] : [s.folder.confirmations]));
-  await mkdir6(out, { recursive: true });
-  await writeFile7(join8(out, RESULTS_FILE), `${JSON.stringify(results)}
+  await mkdir7(out, { recursive: true });
+  await writeFile9(join10(out, RESULTS_FILE), `${JSON.stringify(results)}
 `);
   for (const { folder } of shards) {
-    const profiles = join8(folder.dir, PROFILES_DIR);
-    if (await isDirectory(profiles)) await cp2(profiles, join8(out, PROFILES_DIR), { recursive: true });
+    const profiles = join10(folder.dir, PROFILES_DIR);
+    if (await isDirectory(profiles)) await cp2(profiles, join10(out, PROFILES_DIR), { recursive: true });
   }
   await writeConfirmations(out, confirmations);
   return { results, confirmations };
@@ -35710,12 +35988,12 @@ async function mergeCommand(values, positionals, context) {
   if (typeof values.out !== "string") throw new UsageError("--out DIR is required: the directory to write the merged results to");
   if (positionals.length === 0) throw new UsageError("expected the shards' directories (what profgate run --shard I/N --out DIR wrote), got none");
   const shards = [];
-  for (const given of positionals) shards.push({ label: given, folder: await readResultsFolder(resolve6(context.cwd, given)) });
-  const out = resolve6(context.cwd, values.out);
+  for (const given of positionals) shards.push({ label: given, folder: await readResultsFolder(resolve7(context.cwd, given)) });
+  const out = resolve7(context.cwd, values.out);
   const merged = await mergeResultsFolders(shards, out);
   context.stdout.write(`${renderRunSummary(merged.results, context.colour)}
 
-Merged ${shards.length} shards: ${join9(out, RESULTS_FILE)}
+Merged ${shards.length} shards: ${join11(out, RESULTS_FILE)}
 `);
   return 0;
 }

@@ -67,6 +67,10 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
   if (confirm !== "auto" && confirm !== "all" && confirm !== "off") {
     throw new ConfigError(`${where("confirm")}: ${JSON.stringify(confirm)} is not allowed; expected "auto" (re-measure flagged timings on this runner), "all" or "off"`);
   }
+  const affected = optional("affected") ?? "all";
+  if (affected !== "auto" && affected !== "all") {
+    throw new ConfigError(`${where("affected")}: ${JSON.stringify(affected)} is not allowed; expected "auto" (on pull requests, run only the benchmarks the change can reach) or "all"`);
+  }
   const token = optional("github-token");
   if (token === undefined) {
     throw new ConfigError(`${where("github-token")}: is empty; leave it unset to use the workflow's token, or pass a token with actions: read and pull-requests: write`);
@@ -85,5 +89,6 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
     workingDirectory: optional("working-directory") ?? ".",
     confirm,
     setup: optional("setup") ?? null,
+    affected,
   };
 }

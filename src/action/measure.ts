@@ -5,6 +5,7 @@ import type { HarnessEvent } from "../adapters/harness.js";
 import { runHarness } from "../adapters/harness.js";
 import { ensureValgrind } from "../adapters/valgrind.js";
 import { runShard } from "../usecases/shard-run.js";
+import { runAffected } from "../usecases/affected-run.js";
 import { actionProgress } from "./progress.js";
 import type { Job, Step, Workflow } from "./types.js";
 
@@ -48,7 +49,11 @@ export const measure: Step = async (job) => {
     job.head = await measureShard(job, settings, job.shard, log);
   } else {
     workflow.info(`profgate: running the benchmarks in ${settings.paths.join(", ")} with ${settings.python}`);
-    const harness = await runHarness({ cwd: job.cwd, out: job.resultsDir, settings, onEvent: log.onEvent });
+    const baseline = job.baseline;
+    const harness =
+      job.affected !== null && baseline?.results != null
+        ? await runAffected({ cwd: job.cwd, out: job.resultsDir, settings, plan: job.affected, baseline: baseline.results, from: `baseline run ${baseline.baseline?.run.id ?? "?"}`, onEvent: log.onEvent })
+        : await runHarness({ cwd: job.cwd, out: job.resultsDir, settings, onEvent: log.onEvent });
     if (harness.results.benchmarks.length === 0) throw noBenchmarks(settings, job.cwd);
     job.head = harness.results;
   }

@@ -6,6 +6,7 @@
 import { join, relative, resolve } from "node:path";
 import type { ShardSpec } from "../core/shards.js";
 import { loadProjectConfig } from "../adapters/project.js";
+import { noteCarriedOver, planAffectedRun } from "./affected.js";
 import { fetchBaseline } from "./fetch-baseline.js";
 import { measure } from "./measure.js";
 import { mergeShards, shardArtifactName } from "./merge-shards.js";
@@ -19,9 +20,9 @@ const REPORT: readonly Step[] = [compareWithBaseline, confirm, upload, publish, 
 
 /** The steps of each mode. A shard (mode run with `shard`) uploads its share, and the merge job reports for it. */
 export const MODES: Record<ActionInputs["mode"], readonly Step[]> = {
-  run: [fetchBaseline, measure, ...REPORT],
+  run: [fetchBaseline, planAffectedRun, measure, ...REPORT],
   merge: [mergeShards, fetchBaseline, ...REPORT],
-  comment: [pullRequestRun, fetchBaseline, ...REPORT],
+  comment: [pullRequestRun, noteCarriedOver, fetchBaseline, ...REPORT],
 };
 
 /** Where a job's head results are: measured, merged, or downloaded from the pull request's run. */
@@ -56,6 +57,7 @@ export async function newJob(inputs: ActionInputs, runner: Runner, services: Ser
     settings: null,
     head: null,
     baseline: null,
+    affected: null,
     comparison: null,
     confirmations: null,
     notes: [],

@@ -9,12 +9,16 @@ import type { ProjectConfig, RunSettings, ThresholdSettings } from "../core/conf
 import type { Confirmations } from "../core/confirmations.js";
 import type { Results } from "../core/results.js";
 import type { ShardSpec } from "../core/shards.js";
+import type { AffectedPlan } from "../usecases/affected-run.js";
 import type { Artifacts } from "../adapters/artifacts.js";
 import type { Baseline, GitHubApi } from "../adapters/github.js";
 
 export type ActionMode = "run" | "comment" | "merge";
 
 export type ConfirmMode = "auto" | "all" | "off";
+
+/** `auto`: a pull request run measures only the benchmarks the change can reach; `all`: every benchmark. */
+export type AffectedMode = "auto" | "all";
 
 export interface ActionInputs {
   /**
@@ -39,6 +43,8 @@ export interface ActionInputs {
   confirm: ConfirmMode;
   /** Shell command run in the base and head trees before confirming. */
   setup: string | null;
+  /** Which benchmarks a pull request run measures. */
+  affected: AffectedMode;
 }
 
 export interface PullRequestEvent {
@@ -130,6 +136,8 @@ export interface Job {
   settings: RunSettings | null;
   head: Results | null;
   baseline: BaselineOutcome | null;
+  /** Which benchmarks to measure when only those the change reaches run (`affected: auto`); null: every one. */
+  affected: AffectedPlan | null;
   comparison: Comparison | null;
   /** What same-runner confirmation measured elsewhere (the shards, the pull request's run), still to apply. */
   confirmations: Confirmations | null;

@@ -7,6 +7,8 @@ import { parseShardSpec } from "../core/shards.js";
 import { runHarness, type HarnessRun } from "../adapters/harness.js";
 import { loadProjectConfig, readResults } from "../adapters/project.js";
 import { runShard } from "../usecases/shard-run.js";
+import { planAffected, runAffected } from "../usecases/affected-run.js";
+import { GitError } from "../adapters/git.js";
 import { renderRunSummary } from "../report/terminal.js";
 import { createProgress } from "./stderr-progress.js";
 import { UsageError, type CommandContext } from "./context.js";
@@ -32,6 +34,7 @@ export const RUN_OPTIONS = {
   isolate: { type: "boolean" },
   shard: { type: "string" },
   baseline: { type: "string" },
+  "affected-since": { type: "string" },
   quiet: { type: "boolean", short: "q" },
 } satisfies ParseArgsConfig["options"];
 
@@ -74,7 +77,12 @@ Options (flags win over [tool.profgate] in pyproject.toml):
                           joins the shards' results. Every shard splits the suite alike: evenly, or balanced by
                           the durations in --baseline
   --baseline RESULTS      with --shard: a results.json (or its directory) whose durations balance the split; give
-                          every shard the same one
+                          every shard the same one. With --affected-since: the results of REF, whose call graphs
+                          decide which benchmarks the change reaches, and whose figures the others keep
+  --affected-since REF    run only the benchmarks whose --baseline call graph reaches what the working tree changes
+                          since REF (the commit the baseline measured); the others keep the baseline's figures,
+                          marked not re-run. A change to a non-Python, dependency or configuration file, or outside
+                          the project, runs everything (see the README for what this cannot see)
   -q, --quiet             no progress on stderr
 
 Exit codes: 0 every benchmark ran, 1 some failed (results are still written), 2 usage error.
@@ -133,8 +141,9 @@ async function measure(
   context: CommandContext,
   onEvent: ReturnType<typeof createProgress> | undefined,
 ): Promise<HarnessRun> {
+  if (typeof values["affected-since"] === "string") return measureAffected(values["affected-since"], values, settings, out, context, onEvent);
   if (typeof values.shard !== "string") {
-    if (typeof values.baseline === "string") throw new UsageError("--baseline balances the split of --shard; give --shard I/N too, or leave --baseline out");
+    if (typeof values.baseline === "string") throw new UsageError("--baseline balances the split of --shard or decides what --affected-since runs; give one of them too, or leave --baseline out");
     return runHarness({ cwd: context.cwd, out, settings, onEvent });
   }
   const shard = parseShardSpec(values.shard, "--shard");
@@ -142,4 +151,26 @@ async function measure(
   // Named by what the document is, not where it lies: every shard must name the same baseline alike.
   const baseline = results === null ? null : { results, label: `the baseline of ${results.environment.git?.commit.slice(0, 7) ?? "an unknown commit"} from ${results.created}` };
   return runShard({ cwd: context.cwd, out, settings, shard, run: null, runner: hostname(), baseline, onEvent });
+}
+
+/** `--affected-since REF --baseline RESULTS`: only the benchmarks the change since REF can reach. */
+async function measureAffected(
+  since: string,
+  values: Record<string, unknown>,
+  settings: RunSettings,
+  out: string,
+  context: CommandContext,
+  onEvent: ReturnType<typeof createProgress> | undefined,
+): Promise<HarnessRun> {
+  if (typeof values.shard === "string") throw new UsageError("--affected-since and --shard do not go together: a shard's share is fixed before the change is known; drop one");
+  if (typeof values.baseline !== "string") throw new UsageError("--affected-since needs --baseline RESULTS: the results of REF, whose call graphs decide what runs");
+  const baseline = await readResults(resolve(context.cwd, values.baseline));
+  try {
+    const plan = await planAffected({ cwd: context.cwd, settings, baseline, baseCommit: since, untracked: true });
+    context.stderr.write(`profgate run: ${plan.selection.everything ? `every benchmark runs: ${plan.selection.reason}` : plan.selection.sentence}\n`);
+    return await runAffected({ cwd: context.cwd, out, settings, plan, baseline, from: `${values.baseline} (${since})`, onEvent });
+  } catch (error) {
+    if (error instanceof GitError) throw new UsageError(`--affected-since ${since}: ${error.message}`);
+    throw error;
+  }
 }

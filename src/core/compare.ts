@@ -19,7 +19,8 @@
  * (an improvement, symmetrically, when base − head exceeds the floor and threshold × |head|). An asv `mem_` or
  * `track_` value is one exact number per side, a regression when head − base exceeds `valueThreshold` × |base|
  * (larger is worse, as asv compares them); asv's `peakmem_` benchmarks have no timing and gate on the memory pass.
- * A benchmark skipped on either side (asv's NotImplementedError from setup) is `skipped`, which never fails the gate.
+ * A benchmark skipped on either side (asv's NotImplementedError from setup) is `skipped`, which never fails the gate;
+ * so is one the head carried over from the baseline without re-running it (`affected: auto`).
  *
  * Instructions per iteration (`--instrument instructions`) are exact too: regressed when head exceeds base by more
  * than the instructions threshold, improved when base exceeds head by more than it. When both sides were counted on
@@ -388,7 +389,12 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
     const before = baseById.get(after.id);
     const thresholds = resolver.forBenchmark(after.id);
     const failures = [...failuresOf("base", before), ...failuresOf("head", after)];
-    if (failures.length > 0) {
+    if (after.carried_over !== undefined) {
+      // The baseline's own figures: comparing them with themselves would report "unchanged" for what nobody measured.
+      const entry = emptyEntry(after, "skipped", []);
+      entry.skipped = `not re-run: ${after.carried_over.reason}`;
+      pending.push({ entry, compared: false, thresholds, base: before, head: after });
+    } else if (failures.length > 0) {
       pending.push({ entry: emptyEntry(after, "failed", failures), compared: false, thresholds, base: before, head: after });
     } else if (after.skipped !== undefined || before?.skipped !== undefined) {
       const entry = emptyEntry(after, "skipped", []);

@@ -249,6 +249,11 @@ function buildSchemas(rows: <T>(row: z.ZodType<T>, max: number) => z.ZodType<T[]
     skipped: text().optional(),
     /** A name for display (asv's `pretty_name`). */
     pretty_name: text().optional(),
+    /**
+     * Not re-run (a pull request run with `affected: auto`): the figures are the baseline's, copied over because its
+     * call graph touches none of the change. Never compared as a regression, never gating. Absent when measured.
+     */
+    carried_over: z.strictObject({ from: text(), reason: text() }).optional(),
   });
   const Results = z.strictObject({
     schema: z.literal(RESULTS_SCHEMA_NAME),

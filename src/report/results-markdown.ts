@@ -33,7 +33,7 @@ export function renderResultsMarkdown(results: Results, context: ResultsMarkdown
       ...(counted ? [bench.instructions === undefined ? "—" : formatLargeCount(bench.instructions.per_iteration)] : []),
       bench.memory === null ? "—" : formatBytes(bench.memory.peak),
       bench.memory === null ? "—" : formatBytes(bench.memory.retained, true),
-      bench.status !== "ok" ? `❌ ${bench.status}${bench.failure === null ? "" : `: ${escapeText(bench.failure.message)}`}` : bench.skipped !== undefined ? `⏭️ skipped: ${escapeText(bench.skipped)}` : "ok",
+      bench.status !== "ok" ? `❌ ${bench.status}${bench.failure === null ? "" : `: ${escapeText(bench.failure.message)}`}` : bench.skipped !== undefined ? `⏭️ skipped: ${escapeText(bench.skipped)}` : bench.carried_over !== undefined ? `⏭️ not re-run: ${escapeText(bench.carried_over.reason)}` : "ok",
     ];
   });
   const out = [

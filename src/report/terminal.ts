@@ -75,7 +75,13 @@ export function renderRunSummary(results: Results, colour: boolean): string {
   const header = ["benchmark", "status", "time/iter", "spread", "processes", ...(counted ? ["instructions/iter"] : []), "peak memory", "retained"];
   const rows = results.benchmarks.map((bench) => {
     const status =
-      bench.status !== "ok" ? paint(bench.status, "red", colour) : bench.skipped !== undefined ? paint("skipped", "dim", colour) : paint("ok", "green", colour);
+      bench.status !== "ok"
+        ? paint(bench.status, "red", colour)
+        : bench.skipped !== undefined
+          ? paint("skipped", "dim", colour)
+          : bench.carried_over !== undefined
+            ? paint("not re-run", "dim", colour)
+            : paint("ok", "green", colour);
     let time = resultValueText(bench) ?? "—";
     let spread = "—";
     let processes = "—";

@@ -623,6 +623,42 @@ describe("the Action against a fake GitHub", () => {
     }, LONG);
   });
 
+  it("with affected: auto, runs only the benchmark whose baseline call graph reaches the changed function, and says so", async () => {
+    const origin = join(work, "origin-affected");
+    await prepareTree(origin, false);
+    await git(origin, "init", "-q");
+    await git(origin, "add", "-A");
+    await git(origin, "commit", "-qm", "base");
+    const baseSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+    const report = join(origin, "src", "wordfreq", "report.py");
+    await writeFile(report, (await readFile(report, "utf8")).replace('return f"{word:<{width}} {count:>8}"', 'return "{} {}".format(str(word).ljust(width), str(count).rjust(8))'));
+    await git(origin, "commit", "-qam", "head: render rows with str.format");
+    const headSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+    const baseCheckout = join(work, "affected-base-checkout");
+    await git(work, "clone", "-q", origin, baseCheckout);
+    await git(baseCheckout, "checkout", "-q", baseSha);
+    const inputs = { "artifact-name": "affected-results", affected: "auto", confirm: "off" };
+    const pushRun = fake.addRun({ headSha: baseSha, event: "push" }).id;
+    const push = await runAction(fake, pushRun, { cwd: baseCheckout, inputs, payload: pushPayload(baseSha) });
+    expect(push.code, push.stdout).toBe(0);
+    // A push stores the baseline: every benchmark runs, affected or not.
+    expect(resultsIn(artifactOf(fake, pushRun)).benchmarks.every((b) => !("carried_over" in b))).toBe(true);
+
+    const checkout = await shallowCheckout(origin);
+    fake.addPullRequest({ number: 40, headSha, headRef: "format", baseSha });
+    const prRun = fake.addRun({ headSha, headBranch: "format", event: "pull_request", pullRequests: [40] }).id;
+    const result = await runAction(fake, prRun, { cwd: checkout, inputs, payload: pullRequestPayload(40, headSha, baseSha) });
+    expect([0, 1], result.stdout).toContain(result.code);
+    expect(result.stdout).toContain("benchmarks/bench_report.py::bench_render_table: it calls render_row (src/wordfreq/report.py:4), which changed");
+    const uploaded = JSON.parse(artifactOf(fake, prRun).get("results.json")!.toString("utf8")) as { benchmarks: { id: string; carried_over?: { from: string; reason: string } }[] };
+    expect(uploaded.benchmarks.filter((b) => b.carried_over === undefined).map((b) => b.id)).toEqual(["benchmarks/bench_report.py::bench_render_table"]);
+    expect(uploaded.benchmarks.filter((b) => b.carried_over !== undefined)).toHaveLength(4);
+    expect(uploaded.benchmarks.find((b) => b.carried_over !== undefined)?.carried_over?.from).toBe(`baseline run ${pushRun}`);
+    const sentence = "1 of 5 benchmarks ran (affected: auto): the other 4 call none of the 1 changed function (1 changed Python file), so they keep the baseline's figures, marked not re-run.";
+    expect(rendered(fake.comments(40)[0]?.body ?? "")).toContain(sentence);
+    expect(rendered(result.summary)).toContain(sentence);
+  }, LONG);
+
   it("with instrument: instructions, counts instructions under valgrind and judges CPU cost by them, unconfirmed", async () => {
     const counted = { instrument: "instructions", "artifact-name": "instructions-results", processes: "2" };
     const trees = { base: join(work, "counted-base"), head: join(work, "counted-head") };

@@ -52,6 +52,7 @@ function inputs(mode: ActionInputs["mode"], overrides: Partial<ActionInputs> = {
     workingDirectory: join(scratch, "project"),
     confirm: "auto",
     setup: null,
+    affected: "all",
     ...overrides,
   };
 }
@@ -227,6 +228,20 @@ describe("mode comment", () => {
     expect(body).not.toContain("timing confirmed on the same runner");
     expect(body).toContain("regressed past the thresholds");
     expect(fake.statuses[0]?.status.state).toBe("failure");
+  });
+
+  it("says how many benchmarks the pull request run measured when it carried others over (affected: auto)", async () => {
+    const { base, head } = failingResults();
+    await seedBaseline(base);
+    const [first, ...rest] = head.benchmarks;
+    const carried = { ...base.benchmarks.find((b) => b.id === first?.id)!, carried_over: { from: "baseline run 900", reason: "it calls none of the 2 changed functions" } };
+    fake.runArtifacts.set(PR_RUN, { id: 301, dir: await folder("pr", { results: { ...head, benchmarks: [carried, ...rest] } }) });
+
+    await runMode("comment", inputs("comment"), runner("workflow_run"));
+
+    const body = rendered(fake.comments[0]?.body);
+    expect(body).toContain("2 of 3 benchmarks ran (affected: auto); the other 1 keep the baseline's figures, marked not re-run: it calls none of the 2 changed functions.");
+    expect(body).toContain("1 skipped");
   });
 
   it("without a baseline: reports the head alone, says why, and sets a passing status", async () => {

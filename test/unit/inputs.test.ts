@@ -24,3 +24,15 @@ describe("the shard and mode inputs", () => {
     expect(() => inputs({ mode: "combine" })).toThrow(/input "mode": "combine" is not allowed; expected "run" .*"merge"/);
   });
 });
+
+describe("the affected input", () => {
+  it("reads auto and all, all by default", () => {
+    expect(inputs({}).affected).toBe("all");
+    expect(inputs({ affected: "auto" }).affected).toBe("auto");
+    expect(inputs({ affected: "all" }).affected).toBe("all");
+  });
+
+  it("refuses anything else, naming the input and what it allows", () => {
+    expect(() => inputs({ affected: "yes" })).toThrow('input "affected": "yes" is not allowed; expected "auto"');
+  });
+});
