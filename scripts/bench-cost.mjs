@@ -1,11 +1,15 @@
 // What a `profgate run` costs: runs the harness on the example project (or the allocation-heavy fixture suite,
-// --suite allocations) and prints, per pass, the wall time the pass took against the time the benchmarks themselves
-// were measured for, and per benchmark the tracemalloc pass's time over one plain iteration measured in the same run
+// --suite allocations; the five fast pytest-benchmark tests of test/fixtures/suites/pytest-fast, --suite
+// pytest-fast, beside pytest-benchmark's own default run of them; or a generated asv suite of 40 benchmarks whose
+// setup takes 50 ms, --suite asv-setup, paid once per benchmark in every timing process) and prints, per pass, the
+// wall time the pass took against the time the benchmarks themselves were measured for, how many timing processes
+// the benchmarks got, and per benchmark the tracemalloc pass's time over one plain iteration measured in the same run
 // (its timing pass's best per-iteration wall time; target at most 20x, plus the pass's fixed costs for benchmarks of
 // a few milliseconds). Not a test: figures go in the README.
-//   node scripts/bench-cost.mjs [--suite demo|allocations] [--processes N] [--repeat N]
+//   node scripts/bench-cost.mjs [--suite demo|allocations|pytest-fast|asv-setup] [--processes N] [--repeat N]
+//                               [--python CMD] (default: python3; the pytest suite needs pytest-benchmark there)
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -13,20 +17,64 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
-  options: { processes: { type: "string", default: "10" }, repeat: { type: "string", default: "3" }, suite: { type: "string", default: "demo" } },
+  options: {
+    processes: { type: "string", default: "10" },
+    repeat: { type: "string", default: "3" },
+    suite: { type: "string", default: "demo" },
+    python: { type: "string", default: "python3" },
+  },
 });
+
+// An asv suite as large projects write them: every benchmark's setup builds its data (here 50 ms of work), and asv
+// runs it again before each benchmark in each process.
+const ASV_BENCHMARKS = 40;
+const ASV_SETUP_SECONDS = 0.05;
+async function asvSuite() {
+  const dir = await mkdtemp(join(tmpdir(), "profgate-cost-asv-"));
+  await mkdir(join(dir, "benchmarks"));
+  await writeFile(join(dir, "asv.conf.json"), JSON.stringify({ version: 1, project: "costs", repo: ".", benchmark_dir: "benchmarks" }));
+  await writeFile(join(dir, "benchmarks", "__init__.py"), "");
+  const classes = Array.from({ length: ASV_BENCHMARKS }, (_, i) => `
+class Suite${i}:
+    def setup(self):
+        deadline = time.process_time() + ${ASV_SETUP_SECONDS}
+        while time.process_time() < deadline:
+            pass
+        self.data = list(range(${200 + 10 * i}))
+
+    def time_sum(self):
+        sum(self.data)
+`);
+  await writeFile(join(dir, "benchmarks", "bench_setup.py"), `import time
+${classes.join("")}`);
+  return dir;
+}
+
 const SUITES = {
   demo: { dir: join(root, "examples", "demo"), args: ["benchmarks", "--pythonpath", "src"] },
   allocations: { dir: join(root, "test", "fixtures", "suites", "allocations"), args: ["benchmarks"] },
+  "pytest-fast": { dir: join(root, "test", "fixtures", "suites", "pytest-fast"), args: ["tests", "--suite", "pytest"], own: ["-m", "pytest", "tests", "-p", "no:cacheprovider", "--benchmark-only"] },
+  "asv-setup": { make: asvSuite, args: ["--suite", "asv"] },
 };
 const suite = SUITES[values.suite];
 if (suite === undefined) throw new Error(`--suite ${values.suite}: expected one of ${Object.keys(SUITES).join(", ")}`);
+if (suite.make !== undefined) suite.dir = await suite.make();
+
+/** The suite's own tool's default run (pytest-benchmark's), in wall seconds. */
+function ownRun() {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(values.python, suite.own, { cwd: suite.dir, stdio: ["ignore", "ignore", "ignore"] });
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`${values.python} ${suite.own.join(" ")} exited ${code}`))));
+  });
+}
 
 function runOnce(out) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(
-      "python3",
+      values.python,
       ["-m", "profgate", "run", ...suite.args, "--out", out, "--processes", values.processes, "--events-fd", "3"],
       { cwd: suite.dir, env: { ...process.env, PYTHONPATH: join(root, "python") }, stdio: ["ignore", "ignore", "inherit", "pipe"] },
     );
@@ -72,7 +120,10 @@ function measured(results) {
 }
 
 const rows = [];
+const own = [];
 for (let i = 0; i < Number(values.repeat); i++) {
+  // Interleaved with the own tool's runs, so that drift on the machine falls on both alike.
+  if (suite.own !== undefined) own.push(await ownRun());
   const out = await mkdtemp(join(tmpdir(), "profgate-cost-"));
   try {
     const run = await runOnce(out);
@@ -82,6 +133,7 @@ for (let i = 0; i < Number(values.repeat); i++) {
     await rm(out, { recursive: true, force: true });
   }
 }
+if (suite.make !== undefined) await rm(suite.dir, { recursive: true, force: true });
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
@@ -101,15 +153,29 @@ const total = median(rows.map((r) => r.total));
 console.log(`total     ${s(total).padStart(9)}   ${s(timingMeasured + profileMeasured).padStart(22)}   ${(total / (timingMeasured + profileMeasured)).toFixed(2).padStart(15)}×`);
 console.log("");
 console.log(`(collection, process start-up and writing results make up the rest: ${s(total - timingWall - profileWall - memoryWall)})`);
+if (own.length > 0) {
+  const theirs = median(own);
+  console.log(`pytest-benchmark's default run (--benchmark-only), median of ${own.length}: ${s(theirs)}; profgate / pytest-benchmark: ${(total / theirs).toFixed(2)}× (target ≤ 1.5×)`);
+}
+const counts = new Map();
+for (const row of rows) for (const bench of row.results.benchmarks) {
+  const n = bench.timing?.processes.length ?? 0;
+  counts.set(n, (counts.get(n) ?? 0) + 1);
+}
+const tally = [...counts].sort((a, b) => a[0] - b[0]).map(([n, c]) => `${c} with ${n}`).join(", ");
+console.log(`timing processes per benchmark, over the ${rows.length} runs (at most ${values.processes}): ${tally}`);
 
 // Per benchmark, from the last run: one plain iteration (the timing pass's best per-iteration wall time) against the
 // tracemalloc pass's seconds on it, and whether its line breakdown was cut short.
 const last = rows.at(-1);
 console.log("");
 console.log("benchmark".padEnd(58) + "plain iteration   memory pass   memory / plain   breakdown");
-for (const bench of last.results.benchmarks) {
+const SHOWN = 12;
+for (const bench of last.results.benchmarks.slice(0, SHOWN)) {
+  if (bench.timing === null) continue;
   const plain = Math.min(...bench.timing.processes.flatMap((p) => p.wall));
   const memory = last.perBenchmark.get(bench.id)?.memory ?? NaN;
   const cut = bench.memory?.note === undefined ? "complete" : "cut short";
   console.log(`${bench.id.padEnd(58)}${`${(plain * 1000).toFixed(2)} ms`.padStart(15)}   ${s(memory * 1000).padStart(11)}   ${`${(memory / plain).toFixed(0)}×`.padStart(14)}   ${cut}`);
 }
+if (last.results.benchmarks.length > SHOWN) console.log(`… and ${last.results.benchmarks.length - SHOWN} more`);

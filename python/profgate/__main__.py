@@ -40,8 +40,12 @@ loops calibrated once, PROCESSES processes of WARMUPS discarded and up to VALUES
 the process's share of MAX-TIME), a cProfile pass and a tracemalloc pass (whose line breakdown has a budget of
 MEMORY-COST plain iterations' time; past it, it is cut short with a note). A pass runs every benchmark in one worker
 process, one after another; the timing pass runs PROCESSES such workers, each in a new random order (drawn from
---hash-seed), so every benchmark gets values from PROCESSES independent processes while the start-up of Python (and
-pytest) is paid once per process, not once per benchmark. --isolate gives each benchmark its own processes instead.
+--hash-seed), so every benchmark gets values from independent processes while the start-up of Python (and pytest, or
+an asv benchmark's setup) is paid once per process, not once per benchmark. Processes stop early for a benchmark
+that needs no more: once it has MIN-PROCESSES, when their best values (what a comparison works on) lie within SETTLE
+of each other; and when its iteration lasts a second or more, once its values add up to LONG-TIME seconds (such an
+iteration is its process's only value, with no warm-up). The others get PROCESSES. --isolate gives each benchmark
+its own processes instead.
 With --instrument instructions a fourth pass, after the timing pass, counts each benchmark's instructions per
 iteration under valgrind: one worker for all benchmarks, which forks counted children (profgate/instructions.py).
 A benchmark that raises, exits, crashes, hangs past the timeout or fails to import is recorded as failed, and the
@@ -56,7 +60,7 @@ Options:
                             with it, --suite auto means asv
   -k EXPRESSION, --select EXPRESSION
                             pytest suites: only tests matching pytest's -k EXPRESSION
-  --processes N             timing worker processes per benchmark (default: 10)
+  --processes N             timing worker processes per benchmark, at most (default: 10)
   --values N                most timed values per process (default: 5)
   --warmups N               values discarded at the start of each process (default: 1)
   --min-time SECONDS        calibration: one value lasts at least this long, and not much longer (default: 0.01)
@@ -66,7 +70,9 @@ Options:
   --loops N                 iterations per value, skipping calibration
   --timeout SECONDS         seconds one benchmark may spend in one pass before its worker is killed and it is
                             recorded as timeout, with how long one iteration took; a worker's start-up before its
-                            first benchmark (its imports) may take five times this (default: 60)
+                            first benchmark (its imports) may take five times this (default: 60, asv's own default,
+                            for native and asv suites; 600 for pytest suites, as pytest-benchmark and
+                            pytest-codspeed set no limit and measure tests of a minute an iteration)
   --timeout-for ID=SECONDS  the timeout of the benchmarks matching ID, an exact id or a glob (* and ? stay within a
                             /-separated segment, ** crosses them); the last matching glob wins, an exact id beats
                             any glob (repeatable)
@@ -75,6 +81,14 @@ Options:
                             random orders (default: 0)
   --isolate                 run each benchmark in worker processes of its own (slower: one start-up of Python, and
                             of pytest, per benchmark and process) rather than all benchmarks of a pass in one
+  --min-processes N         run: timing processes every benchmark gets before SETTLE can stop it (default: 5, the
+                            fewest a side with which a comparison's default 99% interval has bounds; PROCESSES or
+                            more: every benchmark gets PROCESSES)
+  --settle FRACTION         run: a benchmark with MIN-PROCESSES timing processes whose best values lie within this
+                            fraction of each other (max / min - 1) gets no more (default: 0.05, a third of the
+                            15% noise margin of comparisons between runs; 0: only identical values stop it)
+  --long-time SECONDS       run: seconds of timing values after which a benchmark whose iteration lasts a second or
+                            more gets no more timing processes, at least one (default: 30)
   --profile-iterations N    iterations measured by the cProfile pass (default: 5)
   --profile-warmups N       iterations run before the cProfile pass measures (default: 1)
   --memory-warmups N        iterations run before the tracemalloc pass measures (default: 1)
@@ -159,6 +173,10 @@ from profgate import asv, environment, instructions, interleave
 from profgate.normalise import clip
 from profgate.settings import (
     DEFAULT_HASH_SEED,
+    DEFAULT_LONG_TIME,
+    DEFAULT_MIN_PROCESSES,
+    DEFAULT_SETTLE,
+    DEFAULT_TIMEOUTS,
     DEFAULT_INSTRUCTION_ITERATIONS,
     DEFAULT_INSTRUCTION_WARMUPS,
     DEFAULT_MAX_TIME,
@@ -171,7 +189,6 @@ from profgate.settings import (
     DEFAULT_PROFILE_ITERATIONS,
     DEFAULT_PROFILE_WARMUPS,
     DEFAULT_ROUNDS,
-    DEFAULT_TIMEOUT,
     DEFAULT_VALUES,
     DEFAULT_WARMUPS,
     INSTRUMENTS,
@@ -274,7 +291,7 @@ def _parser(command):
     parser.add_argument("--min-time", type=_seconds(positive=False), default=DEFAULT_MIN_TIME)
     parser.add_argument("--max-time", type=_seconds(positive=False), default=DEFAULT_MAX_TIME)
     parser.add_argument("--loops", type=_whole(1), default=None)
-    parser.add_argument("--timeout", type=_seconds(positive=True), default=DEFAULT_TIMEOUT)
+    parser.add_argument("--timeout", type=_seconds(positive=True), default=None)
     parser.add_argument("--timeout-for", type=_timeout_for, action="append", default=[])
     parser.add_argument("--gc", action="store_true")
     parser.add_argument("--isolate", action="store_true")
@@ -283,6 +300,9 @@ def _parser(command):
     parser.add_argument("--processes", type=_whole(1), default=DEFAULT_PROCESSES)
     parser.add_argument("--ids", default=None)
     if command == "run":
+        parser.add_argument("--min-processes", type=_whole(1), default=DEFAULT_MIN_PROCESSES)
+        parser.add_argument("--settle", type=_number(), default=DEFAULT_SETTLE)
+        parser.add_argument("--long-time", type=_seconds(positive=False), default=DEFAULT_LONG_TIME)
         parser.add_argument("--profile-iterations", type=_whole(1), default=DEFAULT_PROFILE_ITERATIONS)
         parser.add_argument("--profile-warmups", type=_whole(0), default=DEFAULT_PROFILE_WARMUPS)
         parser.add_argument("--memory-warmups", type=_whole(0), default=DEFAULT_MEMORY_WARMUPS)
@@ -348,6 +368,9 @@ def parse_arguments(argv, cwd):
         if not options.collect_only and options.instrument == "instructions" and "instructions" not in passes:
             passes = [name for name in PASSES if name in passes or name == "instructions"]
         run_only = {
+            "min_processes": options.min_processes,
+            "settle": options.settle,
+            "long_time": options.long_time,
             "profile_iterations": options.profile_iterations,
             "profile_warmups": options.profile_warmups,
             "memory_warmups": options.memory_warmups,
@@ -422,7 +445,7 @@ def prepare(request, cwd):
             os.makedirs(directory, exist_ok=True)
     except OSError as error:
         raise UsageError("--out {!r}: cannot create the directory: {}".format(settings.out, error.strerror)) from None
-    resolved = {"paths": paths, "suite": suite}
+    resolved = {"paths": paths, "suite": suite, "timeout": DEFAULT_TIMEOUTS[suite] if settings.timeout is None else settings.timeout}
     if request.name == "run":
         if "instructions" in settings.passes:
             try:

@@ -4,7 +4,9 @@ A worker process times a benchmark in values of ``loops`` iterations each: ``war
 up to ``values`` are kept, as CPU and wall seconds per iteration. The process's share of the benchmark's measurement
 budget (``max_time`` over the pass's processes) caps how many values it takes, never fewer than the warm-ups and
 one: a benchmark whose iteration lasts half a second gets one warm-up and one value per process instead of a run
-that grows with its iteration.
+that grows with its iteration. An iteration of ``LONG_ITERATION`` seconds or more is its process's one value, with
+no warm-up: what a process's first iteration pays for (imports, caches) is small beside it, and pytest-benchmark
+and pytest-codspeed count such an iteration too, where a warm-up would double the cost of every process.
 """
 
 import gc
@@ -15,6 +17,9 @@ import time
 __tracebackhide__ = True
 
 _CALIBRATION_MARGIN = 1.1
+
+# Seconds from which one iteration is a timing process's only value, with no warm-up.
+LONG_ITERATION = 1.0
 
 
 def time_value(call, loops, keep_gc, prepare=None):
@@ -92,12 +97,14 @@ def calibrate(call, min_time, keep_gc, prepare=None, first=None):
 
 def _calibrate(call, min_time, keep_gc, prepare, first):
     """``calibrate``'s loop count, and when it is 1 the value that found it, ``(cpu, wall)``: a full value of the
-    final loop count, which a long benchmark's timing process counts as its warm-up instead of spending another
-    iteration on one."""
-    # The first call pays for imports and caches; calibrating on it could fix loops too low for the rest.
-    seconds = first_iteration(call, prepare)
+    final loop count, which a long benchmark's timing process counts as its warm-up (or, from ``LONG_ITERATION``
+    on, as its value) instead of spending another iteration on one."""
+    first_value = time_value(call, 1, keep_gc, prepare)
     if first is not None:
-        first(seconds)
+        first(first_value[1])
+    if first_value[1] >= max(min_time, LONG_ITERATION):
+        return 1, first_value
+    # The first call pays for imports and caches; calibrating on it could fix loops too low for the rest.
     loops = 1
     while True:
         value = time_value(call, loops, keep_gc, prepare)
@@ -126,10 +133,10 @@ def budgeted_values(budget, value_seconds, warmups, values):
 
 
 def measure(call, loops, settings, prepare=None, first=None):
-    """``{"loops", "cpu", "wall"}`` of one process: ``settings`` gives ``min_time``, ``gc``, ``warmups``,
+    """``{"loops", "warmups", "cpu", "wall"}`` of one process (``warmups``: those it discarded): ``settings`` gives ``min_time``, ``gc``, ``warmups``,
     ``values`` and ``budget`` (this process's seconds for the benchmark). Without ``loops``, the process calibrates
     first (and reports the count); when the count is 1, the calibration's last value is the process's first
-    warm-up. ``first`` is called with the wall seconds of one plain iteration as soon as one has been timed."""
+    warm-up, or its value when it lasted ``LONG_ITERATION`` or more. ``first`` is called with the wall seconds of one plain iteration as soon as one has been timed."""
     keep_gc = settings["gc"]
     warmups = settings["warmups"]
     found = None
@@ -140,18 +147,20 @@ def measure(call, loops, settings, prepare=None, first=None):
     cpu, wall = [], []
     index = 0
     while index < wanted:
-        if index == 0 and found is not None and warmups > 0:
-            # The calibration's last value already ran the final loop count after the first iteration: it is this
-            # process's first warm-up.
+        if index == 0 and found is not None and (warmups > 0 or found[1] >= LONG_ITERATION):
+            # The calibration's last value already ran the final loop count: it is this process's first warm-up
+            # (or its value, below).
             cpu_time, wall_time = found
         else:
             cpu_time, wall_time = time_value(call, loops, keep_gc, prepare)
         if index == 0:
             if first is not None:
                 first(wall_time / loops)
+            if loops == 1 and wall_time >= LONG_ITERATION:
+                warmups = 0
             wanted = budgeted_values(settings["budget"], wall_time, warmups, settings["values"])
         if index >= warmups:
             cpu.append(cpu_time / loops)
             wall.append(wall_time / loops)
         index += 1
-    return {"loops": loops, "cpu": cpu, "wall": wall}
+    return {"loops": loops, "warmups": warmups, "cpu": cpu, "wall": wall}

@@ -83,10 +83,10 @@ function commonArgs(settings: RunSettings, out: string): string[] {
     "--warmups", String(settings.warmups),
     "--min-time", String(settings.minTime),
     "--max-time", String(settings.maxTime),
-    "--timeout", String(settings.timeout),
     "--hash-seed", String(settings.hashSeed),
     "--events-fd", "3",
   );
+  if (settings.timeout !== null) args.push("--timeout", String(settings.timeout));
   for (const [pattern, seconds] of Object.entries(settings.timeouts)) args.push("--timeout-for", `${pattern}=${String(seconds)}`);
   if (settings.gc) args.push("--gc");
   if (settings.isolate) args.push("--isolate");
@@ -97,6 +97,9 @@ function harnessArgs(settings: RunSettings, out: string, passes: readonly string
   const args = ["-m", "profgate", "run", ...commonArgs(settings, out)];
   args.push(
     "--processes", String(settings.processes),
+    "--min-processes", String(settings.minProcesses),
+    "--settle", String(settings.settle),
+    "--long-time", String(settings.longTime),
     "--profile-iterations", String(settings.profileIterations),
     "--profile-warmups", String(settings.profileWarmups),
     "--memory-warmups", String(settings.memoryWarmups),

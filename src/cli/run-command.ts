@@ -24,6 +24,9 @@ export const RUN_OPTIONS = {
   select: { type: "string", short: "k" },
   "asv-config": { type: "string" },
   processes: { type: "string" },
+  "min-processes": { type: "string" },
+  settle: { type: "string" },
+  "long-time": { type: "string" },
   values: { type: "string" },
   timeout: { type: "string" },
   "min-time": { type: "string" },
@@ -59,13 +62,21 @@ Options (flags win over [tool.profgate] in pyproject.toml):
                           holds bench_*.py files, else pytest if its tests use the benchmark fixture or marker)
   -k, --select EXPR       pytest suites: only the tests matching pytest's -k EXPR
   --asv-config FILE       asv suites: the asv.conf.json naming benchmark_dir (default asv.conf.json)
-  --processes N           timing worker processes (default 10), each timing every benchmark
+  --processes N           timing worker processes, at most (default 10), each timing every benchmark
+                          once in a new random order
+  --min-processes N       timing processes every benchmark gets before --settle can stop it (default 5)
+  --settle PERCENT        a benchmark whose first processes' best values lie within PERCENT of each other gets
+                          no more (default 5, a third of the 15% noise margin between runs; 0: only identical ones)
+  --long-time SECONDS     a benchmark whose iteration lasts a second or more gets timing processes until its
+                          values add up to SECONDS, at least one, each value one iteration with no warm-up
+                          (default 30)
   --values N              timed values per process (default 5)
   --min-time SECONDS      shortest duration of one timed value (default 0.01)
   --max-time SECONDS      timed seconds per benchmark across all processes (default 0.6): a benchmark whose
                           values are longer gets fewer per process, never fewer than a warm-up and one
-  --timeout SECONDS       seconds one benchmark's pass may run before its worker is killed (default 60; per
-                          benchmark: timeout under [tool.profgate.overrides."ID"])
+  --timeout SECONDS       seconds one benchmark's pass may run before its worker is killed (default 60 for
+                          native and asv suites, 600 for pytest suites; per benchmark: timeout under
+                          [tool.profgate.overrides."ID"])
   --profile-iterations N  iterations measured by the cProfile pass (default 5)
   --instrument WHAT       time (default), or instructions: also count each benchmark's instructions per
                           iteration under valgrind (Linux; exact and repeatable), which then judge CPU cost in
@@ -103,6 +114,9 @@ export async function runSettingsFrom(values: Record<string, unknown>, positiona
       select: values.select,
       "asv-config": values["asv-config"],
       processes: values.processes,
+      "min-processes": values["min-processes"],
+      settle: values.settle,
+      "long-time": values["long-time"],
       values: values.values,
       timeout: values.timeout,
       "min-time": values["min-time"],

@@ -30,12 +30,19 @@ export interface RunSettings {
   /** The asv.conf.json whose benchmark_dir an asv suite at the default path lives in (default: the one in the root). */
   asvConfig: string | null;
   processes: number;
+  /** Timing processes every benchmark gets before `settle` can stop it. */
+  minProcesses: number;
+  /** A benchmark with `minProcesses` timing processes whose best values lie within this fraction of each other gets no more. */
+  settle: number;
+  /** Seconds of timing values after which a benchmark whose iteration lasts a second or more gets no more processes. */
+  longTime: number;
   values: number;
   warmups: number;
   minTime: number;
   /** Seconds of timed values per benchmark across the timing processes (caps each process's values). */
   maxTime: number;
-  timeout: number;
+  /** Seconds one benchmark may spend in one pass; null: the harness's default for the kind of suite (60 s for native and asv suites, 600 s for pytest suites). */
+  timeout: number | null;
   /** Per-benchmark timeouts in seconds, keyed by exact id or glob (`[tool.profgate.overrides."…"] timeout`). */
   timeouts: Record<string, number>;
   gc: boolean;
@@ -72,11 +79,14 @@ export const DEFAULT_RUN_SETTINGS: Readonly<RunSettings> = Object.freeze({
   select: null,
   asvConfig: null,
   processes: 10,
+  minProcesses: 5,
+  settle: 0.05,
+  longTime: 30,
   values: 5,
   warmups: 1,
   minTime: 0.01,
   maxTime: 0.6,
-  timeout: 60,
+  timeout: null,
   timeouts: {},
   gc: false,
   hashSeed: 0,
@@ -109,6 +119,9 @@ const RUN_KEYS: Record<string, Key<Partial<RunSettings>>> = {
   select: { kind: "string", set: (t, v: string) => (t.select = v) },
   "asv-config": { kind: "string", set: (t, v: string) => (t.asvConfig = v) },
   processes: { kind: "positive-int", set: (t, v: number) => (t.processes = v) },
+  "min-processes": { kind: "positive-int", set: (t, v: number) => (t.minProcesses = v) },
+  settle: { kind: "percent", set: (t, v: number) => (t.settle = v) },
+  "long-time": { kind: "nonnegative-number", set: (t, v: number) => (t.longTime = v) },
   values: { kind: "positive-int", set: (t, v: number) => (t.values = v) },
   warmups: { kind: "nonnegative-int", set: (t, v: number) => (t.warmups = v) },
   "min-time": { kind: "positive-number", set: (t, v: number) => (t.minTime = v) },

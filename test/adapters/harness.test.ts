@@ -43,3 +43,15 @@ describe("the harness started through a quoted interpreter command", () => {
     expect(run.results.benchmarks.map((b) => [b.id, b.status])).toEqual([["benchmarks/bench_classes.py::bench_type", "ok"]]);
   });
 });
+
+describe("the harness's timing processes, as the settings give them", () => {
+  it("stops a benchmark's processes once its values agree within settle", async () => {
+    // Any spread is within 100000%: after one process, every benchmark needs no more of the three.
+    const settings = { ...DEFAULT_RUN_SETTINGS, processes: 3, minProcesses: 1, settle: 1000, values: 1, minTime: 0.001, filter: "bench_type" };
+    const run = await runHarness({ cwd: join(root, "test", "fixtures", "suites", "allocations"), out: join(scratch, "settled"), settings, passes: ["timing"] });
+    expect(run.exitCode).toBe(0);
+    expect(run.results.benchmarks.map((b) => b.timing?.processes.length)).toEqual([1]);
+    expect(run.results.settings.processes).toBe(3);
+    expect(run.results.settings.timeout).toBe(60);
+  });
+});

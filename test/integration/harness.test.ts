@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Benchmark, type MemoryLine, type Results } from "../../src/core/results.js";
 import { callGraph, chargeTime } from "../../src/core/callgraph.js";
+import { pluginPython } from "../support/python.js";
 import { benchOf, harnessRunner, scratchFolder, resultsOf, testPython, type HarnessRun } from "../support/harness.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -283,6 +284,68 @@ describe("the harness's measurement budget per benchmark", () => {
   });
 });
 
+describe("the harness's timing processes per benchmark", () => {
+  const file = "benchmarks/bench_settle.py";
+  let document: Results;
+  let lines: string[];
+
+  beforeAll(async () => {
+    const log = join(scratch, "settle.log");
+    // At most four processes; after two, a benchmark whose best values lie within 300% of each other stops, and one
+    // of a second an iteration stops once its values add up to 2 s.
+    const settings = ["--processes", "4", "--min-processes", "2", "--settle", "3", "--long-time", "2", "--max-time", "0.4", "--passes", "timing"];
+    const run = await harness("settle", settings, python, { PROFGATE_TEST_LOG: log });
+    expect(run.exitCode, run.stderr).toBe(0);
+    document = resultsOf(run);
+    lines = readFileSync(log, "utf8").trim().split("\n");
+  });
+
+  it("stops giving processes to a benchmark whose processes agree", () => {
+    expect(benchOf(document, `${file}::bench_agrees`).timing?.processes).toHaveLength(2);
+    expect(document.settings.processes).toBe(4);
+  });
+
+  it("gives every process to a benchmark whose processes disagree", () => {
+    const disagrees = benchOf(document, `${file}::bench_disagrees`).timing;
+    expect(disagrees?.processes).toHaveLength(4);
+    // What disagrees: its processes alternate between a 1 ms and a 300 ms sleep.
+    const bests = (disagrees?.processes ?? []).map((p) => Math.min(...p.wall) * (disagrees?.loops ?? 0));
+    expect(Math.max(...bests)).toBeGreaterThan(0.3);
+  });
+
+  it("times a benchmark of a second an iteration once per process, without a warm-up, until long-time", () => {
+    const long = benchOf(document, `${file}::bench_long`).timing;
+    expect(long?.loops).toBe(1);
+    expect(long?.warmups).toBe(0);
+    expect(long?.processes.map((p) => p.wall.length)).toEqual([1, 1]);
+    // One call per timing process, calibration included: two processes, two calls.
+    const calls = lines.filter((line) => line.endsWith(" long"));
+    expect(calls).toHaveLength(2);
+    expect(new Set(calls).size).toBe(2);
+  });
+
+  it("runs only as many timing processes as the benchmarks still need", () => {
+    // The collection and four timing processes import the module: the last two time bench_disagrees alone.
+    expect(lines.filter((line) => line.endsWith(" import"))).toHaveLength(5);
+  });
+});
+
+describe("the harness's default timeout per kind of suite", () => {
+  const collected = async (suite: string, args: readonly string[], interpreter = python): Promise<Results> => {
+    const run = await harness(suite, [...args, "--collect-only"], interpreter);
+    // 1: some of these fixtures hold benchmarks that fail to collect, on purpose.
+    expect([0, 1], run.stderr).toContain(run.exitCode);
+    return resultsOf(run);
+  };
+
+  it("is asv's 60 s for native and asv suites, 600 s for pytest suites, and --timeout wins", async () => {
+    expect((await collected("measure", ["benchmarks"])).settings.timeout).toBe(60);
+    expect((await collected("asv", ["--suite", "asv"])).settings.timeout).toBe(60);
+    expect((await collected("pytest-fast", ["tests", "--suite", "pytest"], pluginPython())).settings.timeout).toBe(600);
+    expect((await collected("pytest-fast", ["tests", "--suite", "pytest", "--timeout", "5"], pluginPython())).settings.timeout).toBe(5);
+  });
+});
+
 describe("the harness on a suite whose benchmarks fail in every way", () => {
   const file = "benchmarks/bench_failures.py";
   let run: HarnessRun;
@@ -350,8 +413,11 @@ describe("the harness on a suite whose benchmarks fail in every way", () => {
   it("says how long one iteration took when it alone does not fit the timeout, and which setting to raise", () => {
     const hangs = benchOf(document, `${file}::bench_hangs`).failure?.message ?? "";
     expect(hangs).toContain("in the timing pass: one iteration had not finished after 1 s");
+    // Its timing processes fit (an iteration of a second or more is a process's only value); the cProfile pass, a
+    // warm-up and a measured iteration, does not.
     const slow = benchOf(document, `${file}::bench_slow_iteration`).failure?.message ?? "";
-    expect(slow).toMatch(/timed out after 2 s in the timing pass: one plain iteration takes 1\.[2-9]\d* s, and the pass runs at least two/);
+    expect(benchOf(document, `${file}::bench_slow_iteration`).failure?.pass).toBe("profile");
+    expect(slow).toMatch(/timed out after 2 s in the cProfile pass: one plain iteration takes 1\.[2-9]\d* s, and the pass runs at least two/);
     for (const message of [hangs, slow]) {
       expect(message).toContain("--timeout SECONDS");
       expect(message).toContain("timeout = SECONDS under [tool.profgate]");

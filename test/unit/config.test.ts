@@ -99,6 +99,16 @@ describe("resolveRunSettings", () => {
     expect(settings.values).toBe(DEFAULT_RUN_SETTINGS.values);
   });
 
+  it("reads when a benchmark needs no more timing processes, and leaves the timeout to the kind of suite", () => {
+    const config = parseProjectConfig(`[tool.profgate]\nmin-processes = 3\nsettle = "2%"\nlong-time = 10\n`, "pyproject.toml");
+    expect(config.run).toEqual({ minProcesses: 3, settle: 0.02, longTime: 10 });
+    const defaults = resolveRunSettings();
+    expect([defaults.minProcesses, defaults.settle, defaults.longTime, defaults.timeout]).toEqual([5, 0.05, 30, null]);
+    expect(() => parseProjectConfig(`[tool.profgate]\nmin-processes = 0\n`, "pyproject.toml")).toThrow(
+      "pyproject.toml [tool.profgate] min-processes: 0 is not allowed; expected a whole number of at least 1",
+    );
+  });
+
   it("names the flag in errors", () => {
     expect(() => applyRunValues({}, { timeout: "soon" }, (n) => `--${n}`)).toThrow('--timeout: "soon" is not allowed; expected a number greater than 0');
   });

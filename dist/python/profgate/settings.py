@@ -11,13 +11,23 @@ from typing import FrozenSet, Mapping, Optional, Tuple
 
 DEFAULT_PATHS = ("benchmarks",)
 DEFAULT_PROCESSES = 10
+# The timing processes every benchmark gets; past them, one whose per-process best values lie within DEFAULT_SETTLE
+# of each other gets no more (profgate.suite.enough_processes).
+DEFAULT_MIN_PROCESSES = 5
+DEFAULT_SETTLE = 0.05
+# Seconds of timing a benchmark whose iteration lasts a second or more gets across processes (at least one process).
+DEFAULT_LONG_TIME = 30.0
 DEFAULT_VALUES = 5
 DEFAULT_WARMUPS = 1
 DEFAULT_MIN_TIME = 0.01
 # Seconds of timed values (warm-ups included) per benchmark across all timing processes; a benchmark whose
 # values are long gets fewer per process, never fewer than its warm-ups and one.
 DEFAULT_MAX_TIME = 0.6
+# Seconds one benchmark may spend in one pass, by kind of suite: asv's own default for asv suites; pytest-benchmark
+# and pytest-codspeed set no limit, and a pytest suite may hold a test of a minute an iteration that they measure, so
+# pytest suites get ten minutes (enough for the two iterations of a cProfile or tracemalloc pass of such a test).
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_TIMEOUTS = {"native": DEFAULT_TIMEOUT, "asv": DEFAULT_TIMEOUT, "pytest": 600.0}
 DEFAULT_HASH_SEED = 0
 DEFAULT_PROFILE_ITERATIONS = 5
 DEFAULT_PROFILE_WARMUPS = 1
@@ -52,6 +62,9 @@ class Settings:
     filter: Optional[str] = None
     select: Optional[str] = None
     processes: int = DEFAULT_PROCESSES
+    min_processes: int = DEFAULT_MIN_PROCESSES
+    settle: float = DEFAULT_SETTLE
+    long_time: float = DEFAULT_LONG_TIME
     values: int = DEFAULT_VALUES
     warmups: int = DEFAULT_WARMUPS
     min_time: float = DEFAULT_MIN_TIME

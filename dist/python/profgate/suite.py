@@ -20,6 +20,7 @@ import time
 from profgate import asv, instructions
 from profgate.manager import Manager
 from profgate.normalise import tail
+from profgate.timing import LONG_ITERATION
 
 _SKIPPED_DIRS = ("__pycache__", "node_modules")
 
@@ -419,16 +420,21 @@ class Suite:
         # Without a fixed count, the first timing worker calibrates each benchmark before timing it.
         loops = self._fixed_loops(entries)
         processes = {entry["id"]: [] for entry in entries}
-        alive = list(entries)
+        warmups = {}
+        wanted = list(entries)
         for step in range(1, settings.processes + 1):
-            order = list(alive)
+            if not wanted:
+                break
+            order = list(wanted)
             self.random.shuffle(order)
             for entry, data in self.time_processes(order, loops, step, settings.processes):
                 loops.setdefault(entry["id"], data["loops"])
+                warmups[entry["id"]] = min(warmups.get(entry["id"], settings.warmups), data.get("warmups", settings.warmups))
                 processes[entry["id"]].append({"cpu": data["cpu"], "wall": data["wall"]})
-            alive = [entry for entry in alive if _runnable(entry)]
-        for entry in alive:
-            entry["timing"] = {"loops": loops[entry["id"]], "warmups": settings.warmups, "processes": processes[entry["id"]]}
+            wanted = [entry for entry in wanted if _runnable(entry) and not enough_processes(settings, entry["clock"], loops[entry["id"]], processes[entry["id"]])]
+        for entry in entries:
+            if _runnable(entry):
+                entry["timing"] = {"loops": loops[entry["id"]], "warmups": warmups.get(entry["id"], settings.warmups), "processes": processes[entry["id"]]}
 
     def _instructions(self, entries):
         # Sleeps and waits execute next to no instructions: a wall-clock benchmark stays on timing.
@@ -461,6 +467,26 @@ class Suite:
         specs = [self._spec(entry, plain=_plain_seconds(entry["timing"])) for entry in entries]
         for entry, data in self._batch("memory", job, entries, specs):
             entry["memory"] = data["memory"]
+
+
+def enough_processes(settings, clock, loops, processes):
+    """Whether a benchmark timed in ``processes`` (``[{"cpu", "wall"}]``, one per process so far) needs no more:
+
+    - its values already agree: it has ``min_processes`` processes whose best values on its ``clock`` (what the
+      comparison works on) lie within ``settle`` of each other. A spread that small decides a comparison against
+      another run as well as more processes would (the default 5% is a third of the 15% noise margin of separate
+      runs, and five processes a side are the fewest with which the default 99% interval has bounds at all); a
+      benchmark whose processes disagree keeps getting values, up to ``processes``;
+    - or its iterations are long (one lasts ``LONG_ITERATION`` or more, and is its process's only value) and its
+      values add up to ``long_time`` seconds: a benchmark of a minute an iteration gets one process, not ten.
+    """
+    walls = [value for process in processes for value in process["wall"]]
+    if loops == 1 and walls and min(walls) >= LONG_ITERATION and sum(walls) >= settings.long_time:
+        return True
+    bests = [min(process[clock]) for process in processes if process[clock]]
+    if len(bests) < settings.min_processes or min(bests) <= 0:
+        return False
+    return max(bests) <= min(bests) * (1 + settings.settle)
 
 
 def _runnable(entry):
