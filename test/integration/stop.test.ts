@@ -2,10 +2,13 @@
  * A run stopped midway by SIGTERM or SIGINT, as a cancelled workflow, a job's time limit or Ctrl-C stops it: the real
  * harness on a fixture suite whose `bench_hold` holds the run still in a chosen pass until the test signals it.
  */
+import { execa } from "execa";
 import { mkdirSync, readdirSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { benchOf, harnessStarter, resultsOf, scratchFolder } from "../support/harness.js";
+import { parseResults } from "../../src/core/results.js";
+import { builtDist } from "../support/dist.js";
+import { benchOf, harnessStarter, resultsOf, scratchFolder, testPython } from "../support/harness.js";
 import { suites } from "../support/paths.js";
 import { running, runningInGroup, waitForFile } from "../support/processes.js";
 
@@ -116,6 +119,33 @@ describe("a run stopped midway", () => {
     const held = benchOf(results, ID("bench_hold"));
     expect(held.timing?.processes).toHaveLength(1);
     expect(held.failure?.message).toBe("stopped by SIGTERM after 1 of 3 timing processes");
+    expect(readdirSync(temp)).toEqual([]);
+  });
+
+  it("by Ctrl-C on profgate run: the CLI and the harness both get SIGINT, the CLI prints what was measured and exits 3", async () => {
+    const { cli } = await builtDist();
+    const hold = join(scratch, "cli-hold");
+    const temp = join(scratch, "cli-tmp");
+    const out = join(scratch, "cli-out");
+    mkdirSync(hold);
+    mkdirSync(temp);
+    // In a process group of its own, which gets the SIGINT as a terminal's foreground group gets Ctrl-C's.
+    const child = execa("node", [cli, "run", "benchmarks", "--out", out, "--python", testPython, "--isolate", "--processes", "2", "--values", "2", "--min-time", "0.001", "--max-time", "0.05", "--profile-iterations", "1"], {
+      cwd: SUITE,
+      detached: true,
+      reject: false,
+      env: { PYTHONDONTWRITEBYTECODE: "1", NO_COLOR: "1", PROFGATE_HOLD_IN: "any", PROFGATE_HOLD_DIR: hold, TMPDIR: temp },
+    });
+    await Promise.race([waitForFile(join(hold, "hold.json"), 90_000, "bench_hold's hold"), child.then((run) => Promise.reject(new Error(`the run ended first:\n${String(run.stderr)}`)))]);
+    process.kill(-child.pid!, "SIGINT");
+    const run = await child;
+    expect(run.exitCode, String(run.stderr)).toBe(3);
+    expect(run.stdout).toContain("⏹ stopped by SIGINT: 2 of 4 benchmarks were not run through all their passes");
+    expect(run.stderr).toContain('profgate run: stopped by SIGINT; 2 of 4 benchmarks were not run through all their passes (status "stopped")');
+    const results = parseResults(JSON.parse(readFileSync(join(out, "results.json"), "utf8")), out);
+    expect(results.benchmarks.map((b) => b.status)).toEqual(["ok", "ok", "stopped", "stopped"]);
+    const held = JSON.parse(readFileSync(join(hold, "hold.json"), "utf8")) as { worker: number; child: number };
+    expect([running(held.worker), running(held.child), running(child.pid!)]).toEqual([false, false, false]);
     expect(readdirSync(temp)).toEqual([]);
   });
 });
