@@ -31068,6 +31068,14 @@ var HarnessError = class extends Error {
 };
 var STOPPED_EXIT = 3;
 var STOP_GRACE_MS = 4e3;
+var HarnessStopped = class extends Error {
+  constructor(signal) {
+    super(`the run was stopped by ${signal} before it finished`);
+    this.signal = signal;
+  }
+  signal;
+  name = "HarnessStopped";
+};
 function harnessDirectory() {
   const here = dirname(fileURLToPath3(import.meta.url));
   const candidates = [join2(here, "python"), join2(here, "..", "..", "python")];
@@ -31245,7 +31253,8 @@ async function runAbHarness(options) {
     await writeFile2(join2(out, "ids.json"), JSON.stringify(options.ids));
     args.push("--ids", join2(out, "ids.json"));
   }
-  const { exitCode, output: output2 } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env, void 0);
+  const { exitCode, output: output2 } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env, options.stop);
+  if (exitCode === STOPPED_EXIT) throw new HarnessStopped(options.stop?.signal ?? "a signal");
   const [base, head] = await Promise.all(
     ["base", "head"].map(async (side) => {
       const path6 = join2(out, side, "results.json");
@@ -31258,7 +31267,7 @@ async function runAbHarness(options) {
     throw new HarnessError(`the harness wrote an incomplete ${join2(out, "interleave.json")}
 ${output2.slice(-4e3)}`, false);
   }
-  return { base, head, loops, exitCode };
+  return { base, head, loops, exitCode: exitCode === 0 ? 0 : 1 };
 }
 
 // package.json
@@ -35406,7 +35415,8 @@ async function runInterleaved(options) {
         loops,
         ids,
         onEvent: options.onEvent,
-        env: options.env
+        env: options.env,
+        stop: options.stop
       });
       const secondsPerRound = (Date.now() - batchStarted) / 1e3 / rounds;
       const batchSize = batch.head.benchmarks.length + batch.base.benchmarks.filter((b) => !batch.head.benchmarks.some((h2) => h2.id === b.id)).length;
@@ -35590,7 +35600,11 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --no-fail                exit 0 even when a benchmark regressed
   -q, --quiet              no progress on stderr
 
-Exit codes: 0 no regression, 1 regression, 2 usage or input error (not a git repository, an unknown ref).
+SIGINT or SIGTERM (Ctrl-C) stops it: the harness kills its worker, nothing is compared, and the worktrees and
+scratch folders are removed.
+
+Exit codes: 0 no regression, 1 regression, 2 usage or input error (not a git repository, an unknown ref), 3 stopped
+by SIGINT or SIGTERM.
 `;
 function withPasses(timed, passes) {
   if (timed.status !== "ok" || passes === void 0) return timed;
@@ -35659,6 +35673,7 @@ async function abCommand(values, positionals, context) {
   const stderr = values.quiet === true ? void 0 : context.stderr;
   const git = new Git(context.cwd);
   const trees = [];
+  const stop = StopSignals.listen();
   try {
     let prefix;
     let headCommit = null;
@@ -35685,7 +35700,8 @@ async function abCommand(values, positionals, context) {
       maxRounds,
       budgetSeconds,
       commits,
-      onEvent: stderr === void 0 ? void 0 : interleavedProgress(stderr, context.colour)
+      onEvent: stderr === void 0 ? void 0 : interleavedProgress(stderr, context.colour),
+      stop
     });
     if (run.head.benchmarks.length === 0 && run.base.benchmarks.length === 0) {
       throw new UsageError(`no benchmarks found in ${settings.paths.join(", ")} of either version: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker`);
@@ -35702,8 +35718,10 @@ async function abCommand(values, positionals, context) {
         out: join7(out, side),
         settings,
         passes: ["profile", "memory"],
-        onEvent: stderr === void 0 ? void 0 : createProgress(stderr, context.colour, side)
+        onEvent: stderr === void 0 ? void 0 : createProgress(stderr, context.colour, side),
+        stop
       });
+      if (passes.results.stopped !== void 0) throw new HarnessStopped(passes.results.stopped.signal);
       joined[side] = joinPasses(sides2[side].timed, passes.results);
       await writeFile6(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}
 `);
@@ -35714,8 +35732,14 @@ async function abCommand(values, positionals, context) {
     await writeFile6(join7(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
     return await reportComparison(comparison, values, context, { base: joined.base, head: joined.head });
+  } catch (error62) {
+    if (!(error62 instanceof HarnessStopped)) throw error62;
+    context.stderr.write(`profgate ab: ${error62.message}; nothing was compared, and its worktrees are removed
+`);
+    return STOPPED_EXIT;
   } finally {
     for (const tree of trees) await tree.remove();
+    stop.close();
   }
 }
 
@@ -35812,7 +35836,7 @@ Usage:
   profgate help COMMAND                help for one command
 
 Exit codes: 0 no regression and every benchmark ran, 1 a regression or a failed benchmark, 2 a usage or input error
-(or profgate itself failed), 3 profgate run stopped by SIGINT or SIGTERM (its results hold what was measured).
+(or profgate itself failed), 3 stopped by SIGINT or SIGTERM (profgate run: its results hold what was measured).
 `;
 var COMMANDS = {
   run: { options: RUN_OPTIONS, help: RUN_HELP, run: runCommand },

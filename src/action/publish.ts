@@ -140,8 +140,8 @@ export const gate: Step = async (job) => {
   const { services, comparison } = job;
   if (job.shard !== null || job.head === null) return;
   const { regressed, broken } = gateFailures(comparison);
-  const stopped = job.head.stopped;
-  // A stopped run measured only part of the suite: it never passes, whatever the part it measured says.
+  // A stopped run measured only part of the suite, or did not confirm its verdicts: it never passes.
+  const stopped = job.head.stopped ?? (job.stop?.signal == null ? undefined : { signal: job.stop.signal });
   const failing = stopped !== undefined || (job.inputs.failOnRegression && (regressed.length > 0 || broken.length > 0));
   if (job.statusSha !== null) {
     const description =
@@ -161,7 +161,8 @@ export const gate: Step = async (job) => {
     const parts: string[] = [];
     if (stopped !== undefined) {
       const notRun = job.head.benchmarks.filter((b) => b.status === "stopped").length;
-      parts.push(`the run was stopped by ${stopped.signal} before it finished, ${notRun} of ${job.head.benchmarks.length} benchmarks not run through all their passes (the results artifact holds what was measured)`);
+      const what = notRun > 0 ? `, ${notRun} of ${job.head.benchmarks.length} benchmarks not run through all their passes (the results artifact holds what was measured)` : "";
+      parts.push(`the run was stopped by ${stopped.signal} before it finished${what}`);
     }
     if (job.inputs.failOnRegression && regressed.length > 0) parts.push(`${regressed.length} benchmark${regressed.length === 1 ? "" : "s"} regressed past the thresholds: ${regressed.map((b) => b.id).join(", ")}`);
     if (job.inputs.failOnRegression && broken.length > 0) parts.push(`${broken.length} benchmark${broken.length === 1 ? "" : "s"} ran on the base but fail${broken.length === 1 ? "s" : ""} on the head: ${broken.map((b) => b.id).join(", ")}`);

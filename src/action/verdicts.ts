@@ -63,6 +63,7 @@ export const confirm: Step = async (job) => {
       shard: job.shard?.index ?? null,
       runner: job.runner.runnerName,
       workflow: job.services.workflow,
+      stop: job.stop,
     });
     job.comparison = confirmed.comparison;
     if (confirmed.note !== null) job.notes.push(confirmed.note);

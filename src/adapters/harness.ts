@@ -41,6 +41,14 @@ export const STOPPED_EXIT = 3;
  */
 export const STOP_GRACE_MS = 4_000;
 
+/** `ab` was stopped by a stop signal: its partial rounds are no comparison, so they are dropped. */
+export class HarnessStopped extends Error {
+  override name = "HarnessStopped";
+  constructor(readonly signal: string) {
+    super(`the run was stopped by ${signal} before it finished`);
+  }
+}
+
 export interface HarnessRun {
   results: Results;
   resultsPath: string;
@@ -268,6 +276,8 @@ export interface AbHarnessOptions {
   ids?: readonly string[];
   onEvent?: (event: AbHarnessEvent) => void;
   env?: Record<string, string>;
+  /** Stop signals to pass on to the harness; a stopped batch throws HarnessStopped. */
+  stop?: StopSignals;
 }
 
 export interface AbHarnessRun {
@@ -275,8 +285,8 @@ export interface AbHarnessRun {
   head: Results;
   /** The loop count of every benchmark that was timed, to pass to the next batch. */
   loops: Record<string, number>;
-  /** 0 every benchmark ran on both sides, 1 some failed (results are complete either way), 3 stopped. */
-  exitCode: HarnessExit;
+  /** 0 every benchmark ran on both sides, 1 some failed (results are complete either way). */
+  exitCode: 0 | 1;
 }
 
 /** Runs one batch of interleaved rounds (`python -m profgate ab`) and returns both sides' validated results. */
@@ -293,7 +303,8 @@ export async function runAbHarness(options: AbHarnessOptions): Promise<AbHarness
     await writeFile(join(out, "ids.json"), JSON.stringify(options.ids));
     args.push("--ids", join(out, "ids.json"));
   }
-  const { exitCode, output } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env, undefined);
+  const { exitCode, output } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env, options.stop);
+  if (exitCode === STOPPED_EXIT) throw new HarnessStopped(options.stop?.signal ?? "a signal");
   const [base, head] = await Promise.all(
     (["base", "head"] as const).map(async (side) => {
       const path = join(out, side, "results.json");
@@ -305,5 +316,5 @@ export async function runAbHarness(options: AbHarnessOptions): Promise<AbHarness
   if (base === undefined || head === undefined || typeof loops !== "object" || loops === null) {
     throw new HarnessError(`the harness wrote an incomplete ${join(out, "interleave.json")}\n${output.slice(-4_000)}`, false);
   }
-  return { base, head, loops: loops as Record<string, number>, exitCode };
+  return { base, head, loops: loops as Record<string, number>, exitCode: exitCode === 0 ? 0 : 1 };
 }

@@ -3,7 +3,7 @@
  * harness on a fixture suite whose `bench_hold` holds the run still in a chosen pass until the test signals it.
  */
 import { execa } from "execa";
-import { mkdirSync, readdirSync, readFileSync, existsSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, existsSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseResults } from "../../src/core/results.js";
@@ -146,6 +146,38 @@ describe("a run stopped midway", () => {
     expect(results.benchmarks.map((b) => b.status)).toEqual(["ok", "ok", "stopped", "stopped"]);
     const held = JSON.parse(readFileSync(join(hold, "hold.json"), "utf8")) as { worker: number; child: number };
     expect([running(held.worker), running(held.child), running(child.pid!)]).toEqual([false, false, false]);
+    expect(readdirSync(temp)).toEqual([]);
+  });
+
+  it("by Ctrl-C on profgate ab: no comparison, and neither its worktrees nor its scratch folders stay behind", async () => {
+    const { cli } = await builtDist();
+    const repository = join(scratch, "ab-repository");
+    const hold = join(scratch, "ab-hold");
+    const temp = join(scratch, "ab-tmp");
+    cpSync(SUITE, repository, { recursive: true });
+    mkdirSync(hold);
+    mkdirSync(temp);
+    const git = (...args: string[]) => execa("git", ["-c", "user.name=profgate", "-c", "user.email=ci@example.invalid", "-c", "init.defaultBranch=main", ...args], { cwd: repository });
+    await git("init", "-q");
+    await git("add", "-A");
+    await git("commit", "-qm", "base");
+    appendFileSync(join(repository, "benchmarks", "bench_stop.py"), "\n# head\n");
+    await git("commit", "-qam", "head");
+    const child = execa("node", [cli, "ab", "HEAD~1", "HEAD", "benchmarks", "--python", testPython, "--out", join(scratch, "ab-out")], {
+      cwd: repository,
+      detached: true,
+      reject: false,
+      env: { PYTHONDONTWRITEBYTECODE: "1", NO_COLOR: "1", PROFGATE_HOLD_IN: "any", PROFGATE_HOLD_DIR: hold, TMPDIR: temp },
+    });
+    await Promise.race([waitForFile(join(hold, "hold.json"), 90_000, "bench_hold's hold"), child.then((run) => Promise.reject(new Error(`the run ended first:\n${String(run.stderr)}`)))]);
+    process.kill(-child.pid!, "SIGINT");
+    const run = await child;
+    expect(run.exitCode, String(run.stderr)).toBe(3);
+    expect(run.stderr).toContain("profgate ab: the run was stopped by SIGINT before it finished; nothing was compared, and its worktrees are removed");
+    expect(existsSync(join(scratch, "ab-out", "comparison.json"))).toBe(false);
+    const held = JSON.parse(readFileSync(join(hold, "hold.json"), "utf8")) as { worker: number; child: number };
+    expect([running(held.worker), running(held.child)]).toEqual([false, false]);
+    expect((await git("worktree", "list", "--porcelain")).stdout.match(/^worktree /gm)).toHaveLength(1);
     expect(readdirSync(temp)).toEqual([]);
   });
 });
