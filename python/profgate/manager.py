@@ -126,7 +126,7 @@ class Manager:
         ``wrapper``, each worker runs under the command ``wrapper(directory)`` returns, given an empty directory of
         the worker's own (whose path the job carries as ``wrapped``). ``on_done(id)`` is called once per benchmark,
         as soon as its part of the job is over (the worker moved on to the next one, or ended). Once the run is
-        stopped, the benchmarks not settled yet are ``stopped``, with the output they had printed."""
+        stopped, the benchmarks not settled yet are ``stopped``."""
         outcomes = {}
         reported = set()
 
