@@ -124,7 +124,9 @@ export const publish: Step = async (job) => {
   if (job.pullRequest !== null && job.inputs.comment) await comment(job, job.pullRequest.number, markdown);
   await workflow.writeSummary(markdown);
   if (comparison !== null && job.artifact !== null) annotate(workflow, comparison, job.workingDirectory);
-  workflow.setOutput("verdict", comparison === null ? "no-baseline" : comparison.summary.verdict);
+  // A stopped run's comparison covers part of the suite: no later step may read it as the run's pass.
+  const stopped = head.stopped !== undefined || job.stop?.signal != null;
+  workflow.setOutput("verdict", stopped ? "stopped" : comparison === null ? "no-baseline" : comparison.summary.verdict);
   workflow.setOutput("regressions", String(gateFailures(comparison).regressed.length));
   workflow.setOutput("results", join(job.resultsDir, RESULTS_FILE));
   workflow.setOutput("report-markdown", reportPath(job));
