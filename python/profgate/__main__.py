@@ -714,7 +714,7 @@ def main(argv=None):
         _write_json(os.path.join(out, "results.json"), _results(command, tree, benchmarks, stop.signal))
     if stop.signal is not None:
         not_run = sum(1 for _, benchmarks in sides.values() for entry in benchmarks if entry["status"] == "stopped")
-        sys.stderr.write("python -m profgate: stopped by {}; results.json holds what was measured, with {} stopped short of their passes\n".format(stop.signal, _plural(not_run, "benchmark")))
+        sys.stderr.write("python -m profgate: stopped by {}; results.json holds what was measured, with {} stopped short of {} passes\n".format(stop.signal, _plural(not_run, "benchmark"), "its" if not_run == 1 else "their"))
         return EXIT_STOPPED
     return 0 if all(entry["status"] == "ok" for _, benchmarks in sides.values() for entry in benchmarks) else 1
 
