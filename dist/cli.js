@@ -23474,7 +23474,8 @@ function date4(params) {
 }
 
 // src/core/results.ts
-var RESULTS_SCHEMA_VERSION = 1;
+var RESULTS_SCHEMA_VERSION = 2;
+var READABLE_VERSIONS = [1, RESULTS_SCHEMA_VERSION];
 var RESULTS_SCHEMA_NAME = "profgate/results";
 var MAX_TEXT = 4096;
 var MAX_OUTPUT = 16384;
@@ -23483,7 +23484,7 @@ var text = (max = MAX_TEXT) => external_exports.string().max(max);
 var count = external_exports.number().finite().nonnegative();
 var seconds = external_exports.number().finite().nonnegative();
 var bytes = external_exports.number().finite();
-var BenchmarkStatus = external_exports.enum(["ok", "error", "exit", "crash", "timeout"]);
+var BenchmarkStatus = external_exports.enum(["ok", "error", "exit", "crash", "timeout", "stopped"]);
 var Pass = external_exports.enum(["collect", "timing", "instructions", "profile", "memory", "value"]);
 var Failure = external_exports.strictObject({
   pass: Pass,
@@ -23594,6 +23595,7 @@ var Shard = external_exports.strictObject({
   /** What balanced the split: a baseline's durations (e.g. `baseline run 1234`), or null for an even split. */
   basis: text().nullable()
 });
+var Stopped = external_exports.strictObject({ signal: external_exports.enum(["SIGINT", "SIGTERM"]) });
 function buildSchemas(rows) {
   const Profile2 = external_exports.strictObject({
     iterations: external_exports.number().int().positive(),
@@ -23662,6 +23664,8 @@ function buildSchemas(rows) {
     shard: Shard.optional(),
     /** This document merges these shards, by index (absent when it was not merged). */
     shards: external_exports.array(Shard).max(MAX_SHARDS).optional(),
+    /** The run was stopped by this signal before it finished (absent when it ran to its end). */
+    stopped: Stopped.optional(),
     benchmarks: external_exports.array(Benchmark2).max(1e5)
   });
   return { Profile: Profile2, Memory: Memory3, Benchmark: Benchmark2, Results: Results2 };
@@ -23694,12 +23698,12 @@ function parseResults(data, source) {
   if (record2.schema !== RESULTS_SCHEMA_NAME) {
     throw new ResultsError(source, [`"schema" is ${JSON.stringify(record2.schema) ?? "missing"}, expected "${RESULTS_SCHEMA_NAME}"`]);
   }
-  if (record2.schema_version !== RESULTS_SCHEMA_VERSION) {
+  if (typeof record2.schema_version !== "number" || !READABLE_VERSIONS.includes(record2.schema_version)) {
     throw new ResultsError(source, [
-      `schema_version ${JSON.stringify(record2.schema_version) ?? "is missing"} is not known to this profgate (it reads version ${RESULTS_SCHEMA_VERSION}); run both sides with the same profgate release`
+      `schema_version ${JSON.stringify(record2.schema_version) ?? "is missing"} is not known to this profgate (it reads versions ${READABLE_VERSIONS.join(" and ")}); run both sides with the same profgate release`
     ]);
   }
-  const parsed = deferred.Results.safeParse(data);
+  const parsed = deferred.Results.safeParse({ ...record2, schema_version: RESULTS_SCHEMA_VERSION });
   if (!parsed.success) {
     throw new ResultsError(
       source,
@@ -24726,7 +24730,7 @@ var npmRunPathEnv = ({ env = process4.env, ...options } = {}) => {
 };
 
 // node_modules/execa/lib/terminate/kill.js
-import { setTimeout } from "node:timers/promises";
+import { setTimeout as setTimeout2 } from "node:timers/promises";
 
 // node_modules/execa/lib/return/final-error.js
 var getFinalError = (originalError, message, isSync) => {
@@ -25233,7 +25237,7 @@ var killOnTimeout = async ({ kill, forceKillAfterDelay, context, controllerSigna
     return;
   }
   try {
-    await setTimeout(forceKillAfterDelay, void 0, { signal: controllerSignal });
+    await setTimeout2(forceKillAfterDelay, void 0, { signal: controllerSignal });
     if (kill("SIGKILL")) {
       context.isForcefullyTerminated ??= true;
     }
@@ -25851,7 +25855,7 @@ var getReason = ({ reason }) => {
 };
 
 // node_modules/execa/lib/terminate/timeout.js
-import { setTimeout as setTimeout2 } from "node:timers/promises";
+import { setTimeout as setTimeout3 } from "node:timers/promises";
 var validateTimeout = ({ timeout }) => {
   if (timeout !== void 0 && (!Number.isFinite(timeout) || timeout < 0)) {
     throw new TypeError(`Expected the \`timeout\` option to be a non-negative integer, got \`${timeout}\` (${typeof timeout})`);
@@ -25859,7 +25863,7 @@ var validateTimeout = ({ timeout }) => {
 };
 var throwOnTimeout = (subprocess, timeout, context, controller) => timeout === 0 || timeout === void 0 ? [] : [killAfterTimeout(subprocess, timeout, context, controller)];
 var killAfterTimeout = async (subprocess, timeout, context, { signal }) => {
-  await setTimeout2(timeout, void 0, { signal });
+  await setTimeout3(timeout, void 0, { signal });
   context.terminationReason ??= "timeout";
   subprocess.kill();
   throw new DiscardedError();
@@ -31073,6 +31077,16 @@ var HarnessError = class extends Error {
   usage;
   name = "HarnessError";
 };
+var STOPPED_EXIT = 3;
+var STOP_GRACE_MS = 4e3;
+var HarnessStopped = class extends Error {
+  constructor(signal) {
+    super(`the run was stopped by ${signal} before it finished`);
+    this.signal = signal;
+  }
+  signal;
+  name = "HarnessStopped";
+};
 function harnessDirectory() {
   const here = dirname(fileURLToPath3(import.meta.url));
   const candidates = [join2(here, "python"), join2(here, "..", "..", "python")];
@@ -31155,9 +31169,10 @@ function harnessArgs(settings, out, passes, loops) {
   if (loops !== void 0) args.push("--loops", String(loops));
   return args;
 }
-async function launch(cwd, python, args, onEvent, env) {
+async function launch(cwd, python, args, onEvent, env, stop) {
   const [command, ...prefix] = splitCommand(python);
   if (command === void 0) throw new HarnessError(`python: the command is empty; pass the interpreter, e.g. --python python3`, true);
+  if (stop?.signal != null) throw new HarnessError(`stopped by ${stop.signal} before the harness started; nothing was measured`, false);
   const harness = harnessDirectory();
   const pythonPath = [harness, process.env.PYTHONPATH].filter((p) => p !== void 0 && p !== "").join(delimiter);
   const child = execa(command, [...prefix, ...args], {
@@ -31178,9 +31193,20 @@ async function launch(cwd, python, args, onEvent, env) {
       }
     });
   }
-  const result = await child;
+  let grace;
+  const forget = stop?.onStop((signal) => {
+    child.kill(signal);
+    grace = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+  });
+  let result;
+  try {
+    result = await child;
+  } finally {
+    forget?.();
+    clearTimeout(grace);
+  }
   const output2 = result.all.trim();
-  if (result.failed && result.exitCode === void 0) {
+  if (result.failed && result.exitCode === void 0 && result.signal === void 0) {
     const notFound = /ENOENT/.test(result.message ?? "");
     throw new HarnessError(
       notFound ? `python: ${JSON.stringify(python)} was not found; install Python 3.9 or newer, or name the interpreter with --python (Action input "python")` : `python: could not run ${JSON.stringify(python)}: ${result.shortMessage ?? "unknown error"}`,
@@ -31188,11 +31214,12 @@ async function launch(cwd, python, args, onEvent, env) {
     );
   }
   if (result.exitCode === 2) throw new HarnessError(output2 || "the harness rejected its arguments", true);
-  if (result.exitCode !== 0 && result.exitCode !== 1) {
-    throw new HarnessError(`the harness failed (exit code ${String(result.exitCode)}):
+  if (result.exitCode !== 0 && result.exitCode !== 1 && result.exitCode !== STOPPED_EXIT) {
+    const how = result.exitCode === void 0 ? `killed by ${String(result.signal)}` : `exit code ${String(result.exitCode)}`;
+    throw new HarnessError(`the harness failed (${how}):
 ${output2.slice(-4e3)}`, false);
   }
-  return { exitCode: result.exitCode === 0 ? 0 : 1, output: output2 };
+  return { exitCode: result.exitCode, output: output2 };
 }
 async function readJson(path6, output2) {
   try {
@@ -31211,7 +31238,7 @@ async function runHarness(options) {
       await writeFile2(join2(scratch, "ids.json"), JSON.stringify(options.ids));
       args.push("--ids", join2(scratch, "ids.json"));
     }
-    const { exitCode, output: output2 } = await launch(options.cwd, options.settings.python, args, options.onEvent, options.env);
+    const { exitCode, output: output2 } = await launch(options.cwd, options.settings.python, args, options.onEvent, options.env, options.stop);
     const resultsPath = join2(out, "results.json");
     const results = parseResults(await readJson(resultsPath, output2), resultsPath);
     await writeFoldedStacks(results, join2(out, "profiles"));
@@ -31242,7 +31269,8 @@ async function runAbHarness(options) {
     await writeFile2(join2(out, "ids.json"), JSON.stringify(options.ids));
     args.push("--ids", join2(out, "ids.json"));
   }
-  const { exitCode, output: output2 } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env);
+  const { exitCode, output: output2 } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env, options.stop);
+  if (exitCode === STOPPED_EXIT) throw new HarnessStopped(options.stop?.signal ?? "a signal");
   const [base, head] = await Promise.all(
     ["base", "head"].map(async (side) => {
       const path6 = join2(out, side, "results.json");
@@ -31255,7 +31283,7 @@ async function runAbHarness(options) {
     throw new HarnessError(`the harness wrote an incomplete ${join2(out, "interleave.json")}
 ${output2.slice(-4e3)}`, false);
   }
-  return { base, head, loops, exitCode };
+  return { base, head, loops, exitCode: exitCode === 0 ? 0 : 1 };
 }
 
 // package.json
@@ -31482,7 +31510,8 @@ function mergeShards(inputs, options = {}) {
   const shards = ordered.map((input2) => input2.results.shard);
   const created = ordered.map((input2) => input2.results.created).reduce((latest, c3) => c3 > latest ? c3 : latest);
   const { schema, schema_version, environment, settings } = first.results;
-  return { schema, schema_version, created, environment, settings, shards, benchmarks };
+  const stopped = ordered.find((input2) => input2.results.stopped !== void 0)?.results.stopped;
+  return { schema, schema_version, created, environment, settings, shards, ...stopped === void 0 ? {} : { stopped }, benchmarks };
 }
 function stampShard(results, shard) {
   return { ...results, shard, benchmarks: results.benchmarks.map((b) => ({ ...b, shard: shard.index, runner: shard.runner })) };
@@ -31490,6 +31519,41 @@ function stampShard(results, shard) {
 function baselineCosts(baseline) {
   return new Map(baseline.benchmarks.map((b) => [b.id, benchmarkCost(b, baseline.settings)]));
 }
+
+// src/adapters/signals.ts
+var SIGNALS2 = ["SIGINT", "SIGTERM"];
+var StopSignals = class _StopSignals {
+  /** The first stop signal received; null while none came. */
+  signal = null;
+  listeners = /* @__PURE__ */ new Set();
+  handler = (signal) => {
+    if (this.signal !== null) return;
+    this.signal = signal === "SIGINT" ? "SIGINT" : "SIGTERM";
+    for (const listener of this.listeners) listener(this.signal);
+  };
+  constructor() {
+  }
+  /** Starts listening: from now on SIGINT and SIGTERM are recorded and passed on instead of ending the process. */
+  static listen() {
+    const signals2 = new _StopSignals();
+    for (const name of SIGNALS2) process.on(name, signals2.handler);
+    return signals2;
+  }
+  /** Calls `listener` on the first stop signal (at once if it already came); returns the function that forgets it. */
+  onStop(listener) {
+    if (this.signal !== null) {
+      listener(this.signal);
+      return () => void 0;
+    }
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  /** Stops listening: the signals end the process again, as by default. */
+  close() {
+    for (const name of SIGNALS2) process.off(name, this.handler);
+    this.listeners.clear();
+  }
+};
 
 // src/adapters/project.ts
 import { readFile as readFile2, stat } from "node:fs/promises";
@@ -31901,7 +31965,8 @@ var Attribution = external_exports.strictObject({
 });
 var BenchmarkFailure = external_exports.strictObject({
   side: Side,
-  status: BenchmarkStatus,
+  /** A stopped benchmark is no failure: the comparison calls it `skipped`. */
+  status: BenchmarkStatus.exclude(["stopped"]),
   pass: Pass.nullable(),
   message: external_exports.string()
 });
@@ -32317,7 +32382,7 @@ function thresholdResolver(config2) {
 
 // src/core/compare.ts
 function failuresOf(side, bench) {
-  if (bench === void 0 || bench.status === "ok") return [];
+  if (bench === void 0 || bench.status === "ok" || bench.status === "stopped") return [];
   return [{ side, status: bench.status, pass: bench.failure?.pass ?? null, message: bench.failure?.message ?? bench.status }];
 }
 function processTimes(bench, clock = bench.clock) {
@@ -32565,6 +32630,10 @@ function compare(base, head, options) {
       pending.push({ entry, compared: false, thresholds, base: before, head: after });
     } else if (failures.length > 0) {
       pending.push({ entry: emptyEntry(after, "failed", failures), compared: false, thresholds, base: before, head: after });
+    } else if (after.status === "stopped" || before?.status === "stopped") {
+      const entry = emptyEntry(after, "skipped", []);
+      entry.skipped = `not run (${after.status === "stopped" ? "stopped on the head" : "stopped on the base"})`;
+      pending.push({ entry, compared: false, thresholds, base: before, head: after });
     } else if (after.skipped !== void 0 || before?.skipped !== void 0) {
       const entry = emptyEntry(after, "skipped", []);
       entry.skipped = after.skipped ?? before?.skipped;
@@ -32817,7 +32886,7 @@ async function runShard(options) {
   const all = await collectBenchmarks({ cwd: options.cwd, settings: options.settings });
   const split = splitBenchmarks(all, options.shard.count, options.baseline === null ? null : baselineCosts(options.baseline.results));
   const ids = split.shards[options.shard.index - 1] ?? [];
-  const run = await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, onEvent: options.onEvent });
+  const run = await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, onEvent: options.onEvent, stop: options.stop });
   const results = stampShard(run.results, {
     ...options.shard,
     run: options.run,
@@ -33152,10 +33221,10 @@ async function planAffected(options) {
 async function runAffected(options) {
   const { plan } = options;
   if (plan.selection.everything || plan.collected === null) {
-    return runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, onEvent: options.onEvent });
+    return runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, onEvent: options.onEvent, stop: options.stop });
   }
   const ids = [...plan.selection.run.keys()];
-  const measured = ids.length === 0 ? null : await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, onEvent: options.onEvent });
+  const measured = ids.length === 0 ? null : await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, onEvent: options.onEvent, stop: options.stop });
   const results = carryOver(plan.collected, measured?.results ?? null, options.baseline, plan.selection.carried, options.from);
   const out = resolve2(options.cwd, options.out);
   await mkdir3(out, { recursive: true });
@@ -33430,7 +33499,7 @@ function renderRunSummary(results, colour) {
   const counted = results.benchmarks.some((b) => b.instructions !== void 0);
   const header = ["benchmark", "status", "time/iter", "spread", "processes", ...counted ? ["instructions/iter"] : [], "peak memory", "retained"];
   const rows = results.benchmarks.map((bench) => {
-    const status = bench.status !== "ok" ? paint(bench.status, "red", colour) : bench.skipped !== void 0 ? paint("skipped", "dim", colour) : bench.carried_over !== void 0 ? paint("not re-run", "dim", colour) : paint("ok", "green", colour);
+    const status = bench.status === "stopped" ? paint(bench.status, "yellow", colour) : bench.status !== "ok" ? paint(bench.status, "red", colour) : bench.skipped !== void 0 ? paint("skipped", "dim", colour) : bench.carried_over !== void 0 ? paint("not re-run", "dim", colour) : paint("ok", "green", colour);
     let time3 = resultValueText(bench) ?? "\u2014";
     let spread = "\u2014";
     let processes = "\u2014";
@@ -33463,7 +33532,11 @@ function renderRunSummary(results, colour) {
       ...cut.map((b) => paint(`    ${sanitize(b.id)}`, "yellow", colour))
     );
   }
-  const failed = results.benchmarks.filter((b) => b.status !== "ok");
+  if (results.stopped !== void 0) {
+    const notRun = results.benchmarks.filter((b) => b.status === "stopped").length;
+    lines.push("", paint(`\u23F9 stopped by ${results.stopped.signal}: ${notRun} of ${results.benchmarks.length} benchmarks were not run through all their passes`, "yellow", colour));
+  }
+  const failed = results.benchmarks.filter((b) => b.status !== "ok" && b.status !== "stopped");
   for (const bench of failed) {
     const failure2 = bench.failure;
     lines.push("", paint(`\u2717 ${sanitize(bench.id)}: ${bench.status}${failure2 ? ` in the ${failure2.pass} pass: ${sanitize(failure2.message)}` : ""}`, "red", colour));
@@ -33883,7 +33956,11 @@ Options (flags win over [tool.profgate] in pyproject.toml):
                           the project, runs everything (see the README for what this cannot see)
   -q, --quiet             no progress on stderr
 
-Exit codes: 0 every benchmark ran, 1 some failed (results are still written), 2 usage error.
+SIGINT or SIGTERM (Ctrl-C) stops the run: it is passed on to the harness, which kills its worker and writes
+DIR/results.json with what was measured, the other benchmarks marked "stopped".
+
+Exit codes: 0 every benchmark ran, 1 some failed (results are still written), 2 usage error, 3 stopped by SIGINT
+or SIGTERM (results hold what was measured).
 `;
 async function runSettingsFrom(values, positionals, cwd) {
   const project = await loadProjectConfig(cwd);
@@ -33919,8 +33996,14 @@ async function runCommand(values, positionals, context) {
   const settings = await runSettingsFrom(values, positionals, context.cwd);
   const out = typeof values.out === "string" ? values.out : DEFAULT_OUT;
   const progress = values.quiet === true ? void 0 : createProgress(context.stderr, context.colour);
-  const run = await measure(values, settings, out, context, progress);
-  if (run.results.benchmarks.length === 0 && (run.results.shard?.total ?? 0) === 0) {
+  const stop = StopSignals.listen();
+  let run;
+  try {
+    run = await measure(values, settings, out, context, progress, stop);
+  } finally {
+    stop.close();
+  }
+  if (run.results.benchmarks.length === 0 && (run.results.shard?.total ?? 0) === 0 && run.results.stopped === void 0) {
     throw new UsageError(
       `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select), or an asv suite (--suite asv); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`
     );
@@ -33929,18 +34012,24 @@ async function runCommand(values, positionals, context) {
 
 Results: ${run.resultsPath}
 `);
+  if (run.results.stopped !== void 0) {
+    const notRun = run.results.benchmarks.filter((b) => b.status === "stopped").length;
+    context.stderr.write(`profgate run: stopped by ${run.results.stopped.signal}; ${notRun} of ${run.results.benchmarks.length} benchmarks were not run through all their passes (status "stopped")
+`);
+    return STOPPED_EXIT;
+  }
   return run.exitCode;
 }
-async function measure(values, settings, out, context, onEvent) {
+async function measure(values, settings, out, context, onEvent, stop) {
   if (typeof values["affected-since"] === "string") return measureAffected(values["affected-since"], values, settings, out, context, onEvent);
   if (typeof values.shard !== "string") {
     if (typeof values.baseline === "string") throw new UsageError("--baseline balances the split of --shard or decides what --affected-since runs; give one of them too, or leave --baseline out");
-    return runHarness({ cwd: context.cwd, out, settings, onEvent });
+    return runHarness({ cwd: context.cwd, out, settings, onEvent, stop });
   }
   const shard = parseShardSpec(values.shard, "--shard");
   const results = typeof values.baseline === "string" ? await readResults(resolve3(context.cwd, values.baseline)) : null;
   const baseline = results === null ? null : { results, label: `the baseline of ${results.environment.git?.commit.slice(0, 7) ?? "an unknown commit"} from ${results.created}` };
-  return runShard({ cwd: context.cwd, out, settings, shard, run: null, runner: hostname3(), baseline, onEvent });
+  return runShard({ cwd: context.cwd, out, settings, shard, run: null, runner: hostname3(), baseline, onEvent, stop });
 }
 async function measureAffected(since, values, settings, out, context, onEvent) {
   if (typeof values.shard === "string") throw new UsageError("--affected-since and --shard do not go together: a shard's share is fixed before the change is known; drop one");
@@ -35716,7 +35805,8 @@ async function runInterleaved(options) {
         loops,
         ids,
         onEvent: options.onEvent,
-        env: options.env
+        env: options.env,
+        stop: options.stop
       });
       const secondsPerRound = (Date.now() - batchStarted) / 1e3 / rounds;
       const batchSize = batch.head.benchmarks.length + batch.base.benchmarks.filter((b) => !batch.head.benchmarks.some((h2) => h2.id === b.id)).length;
@@ -35813,7 +35903,11 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --no-fail                exit 0 even when a benchmark regressed
   -q, --quiet              no progress on stderr
 
-Exit codes: 0 no regression, 1 regression, 2 usage or input error (not a git repository, an unknown ref).
+SIGINT or SIGTERM (Ctrl-C) stops it: the harness kills its worker, nothing is compared, and the worktrees and
+scratch folders are removed.
+
+Exit codes: 0 no regression, 1 regression, 2 usage or input error (not a git repository, an unknown ref), 3 stopped
+by SIGINT or SIGTERM.
 `;
 function withPasses(timed, passes) {
   if (timed.status !== "ok" || passes === void 0) return timed;
@@ -35882,6 +35976,7 @@ async function abCommand(values, positionals, context) {
   const stderr = values.quiet === true ? void 0 : context.stderr;
   const git = new Git(context.cwd);
   const trees = [];
+  const stop = StopSignals.listen();
   try {
     let prefix;
     let headCommit = null;
@@ -35908,7 +36003,8 @@ async function abCommand(values, positionals, context) {
       maxRounds,
       budgetSeconds,
       commits,
-      onEvent: stderr === void 0 ? void 0 : interleavedProgress(stderr, context.colour)
+      onEvent: stderr === void 0 ? void 0 : interleavedProgress(stderr, context.colour),
+      stop
     });
     if (run.head.benchmarks.length === 0 && run.base.benchmarks.length === 0) {
       throw new UsageError(`no benchmarks found in ${settings.paths.join(", ")} of either version: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker`);
@@ -35925,8 +36021,10 @@ async function abCommand(values, positionals, context) {
         out: join9(out, side),
         settings,
         passes: ["profile", "memory"],
-        onEvent: stderr === void 0 ? void 0 : createProgress(stderr, context.colour, side)
+        onEvent: stderr === void 0 ? void 0 : createProgress(stderr, context.colour, side),
+        stop
       });
+      if (passes.results.stopped !== void 0) throw new HarnessStopped(passes.results.stopped.signal);
       joined[side] = joinPasses(sides2[side].timed, passes.results);
       await writeFile8(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}
 `);
@@ -35937,8 +36035,14 @@ async function abCommand(values, positionals, context) {
     await writeFile8(join9(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}
 `);
     return await reportComparison(comparison, values, context, { base: joined.base, head: joined.head });
+  } catch (error62) {
+    if (!(error62 instanceof HarnessStopped)) throw error62;
+    context.stderr.write(`profgate ab: ${error62.message}; nothing was compared, and its worktrees are removed
+`);
+    return STOPPED_EXIT;
   } finally {
     for (const tree of trees) await tree.remove();
+    stop.close();
   }
 }
 
@@ -36035,7 +36139,7 @@ Usage:
   profgate help COMMAND                help for one command
 
 Exit codes: 0 no regression and every benchmark ran, 1 a regression or a failed benchmark, 2 a usage or input error
-(or profgate itself failed).
+(or profgate itself failed), 3 stopped by SIGINT or SIGTERM (profgate run: its results hold what was measured).
 `;
 var COMMANDS = {
   run: { options: RUN_OPTIONS, help: RUN_HELP, run: runCommand },

@@ -146,15 +146,25 @@ per line ("index" counts from 1):
                                                                        it started; each benchmark once, D reaching K
   {"event": "done", "index": I, "count": N, "id": ID, "status": STATUS, "elapsed": SECONDS,
    "passes": {PASS: SECONDS}}                                          a benchmark finished (I counts them): ok,
-                                                                       error, exit, crash or timeout, or skipped
-                                                                       (asv), after SECONDS of work on it, by pass
+                                                                       error, exit, crash or timeout, skipped
+                                                                       (asv) or stopped (the run was stopped),
+                                                                       after SECONDS of work on it, by pass
   {"event": "round", "round": R, "rounds": N}                          ab: a round starts; ab's pass and progress
                                                                        events carry "side": "base" or "head", and
                                                                        their step is the round
   {"event": "finished", "elapsed": SECONDS}                            results.json is about to be written
 
+SIGINT or SIGTERM (Ctrl-C, a cancelled workflow, a job's time limit) stops the run: no new worker starts, the
+running one is killed with everything it started, and results.json (and the profiles measured so far) is written
+within a fraction of a second: every benchmark measured so far as usual, every other one with status "stopped"
+("not run (stopped by SIGTERM)", its failure naming the pass it did not finish; a benchmark whose timing pass had
+finished keeps its timing), and a top-level "stopped": {"signal": "SIGTERM"}. Stopped while collecting, benchmarks
+is empty. No temporary folder is left behind: each worker's TMPDIR lies in a scratch folder the harness removes. ab
+stops the same way, writing both sides with the rounds they finished.
+
 Exit status: 0 every benchmark ran, 1 some failed (results.json is still complete), 2 usage error (pytest missing
-for a pytest suite, or pytest rejecting the suite's configuration or -k expression, among them).
+for a pytest suite, or pytest rejecting the suite's configuration or -k expression, among them), 3 stopped by SIGINT
+or SIGTERM (results.json holds what was measured).
 """
 
 import argparse
@@ -170,6 +180,7 @@ import time
 from typing import Optional
 
 from profgate import asv, environment, instructions, interleave
+from profgate.manager import Stop, Stopped
 from profgate.normalise import clip
 from profgate.settings import (
     DEFAULT_HASH_SEED,
@@ -202,7 +213,10 @@ from profgate.suite import AmbiguousSuite, Suite, SuiteError, detect
 MAX_HASH_SEED = 4294967295
 
 RESULTS_SCHEMA = "profgate/results"
-RESULTS_SCHEMA_VERSION = 1
+RESULTS_SCHEMA_VERSION = 2
+
+# The exit status of a run stopped by SIGINT or SIGTERM, whose results.json holds what was measured.
+EXIT_STOPPED = 3
 
 
 class UsageError(Exception):
@@ -588,7 +602,8 @@ class Progress:
             self.statuses[event["status"]] = self.statuses.get(event["status"], 0) + 1
             # With --isolate, benchmarks that pass are the progress: one now and then.
             due = self.isolate and (self.shown is None or now - self.shown >= self.interval)
-            if event["status"] in ("ok", "skipped"):
+            # A stopped run's unmeasured benchmarks are counted in the last line, not listed.
+            if event["status"] in ("ok", "skipped", "stopped"):
                 if due:
                     self.shown = now
                     self._line(_describe(event), keep=not self.live)
@@ -663,9 +678,9 @@ def _settings(command):
     return recorded
 
 
-def _results(command, tree, benchmarks):
+def _results(command, tree, benchmarks, stopped):
     created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    return {
+    document = {
         "schema": RESULTS_SCHEMA,
         "schema_version": RESULTS_SCHEMA_VERSION,
         "created": created,
@@ -673,6 +688,9 @@ def _results(command, tree, benchmarks):
         "settings": _settings(command),
         "benchmarks": benchmarks,
     }
+    if stopped is not None:
+        document["stopped"] = {"signal": stopped}
+    return document
 
 
 def _write_json(path, document):
@@ -691,6 +709,9 @@ def main(argv=None):
         sys.stdout.write(__doc__)
         return 0
     cwd = os.getcwd()
+    # Before anything else: a stop that comes while the command is checked still gets its results.json.
+    stop = Stop()
+    stop.install()
     try:
         command = prepare(parse_arguments(argv, cwd), cwd)
     except UsageError as error:
@@ -700,17 +721,24 @@ def main(argv=None):
     progress = Progress(settings.events_fd)
     try:
         if command.plan is None:
-            sides = {None: (cwd, Suite(settings, cwd, progress).run())}
+            sides = {None: (cwd, Suite(settings, cwd, progress, stop).run())}
         else:
-            run = interleave.Interleaved(settings, command.plan, progress).run()
+            run = interleave.Interleaved(settings, command.plan, progress, stop).run()
             sides = {side: (command.plan.trees[side], run.benchmarks[side]) for side in interleave.SIDES}
             _write_json(os.path.join(settings.out, "interleave.json"), run.record())
     except SuiteError as error:
         sys.stderr.write("{}python -m profgate: error: {}\n".format(error.output, error))
         return 2
+    except Stopped:
+        # Stopped while collecting: nothing was measured, and the document says so.
+        sides = {None: (cwd, [])} if command.plan is None else {side: (command.plan.trees[side], []) for side in interleave.SIDES}
     for side, (tree, benchmarks) in sides.items():
         out = settings.out if side is None else os.path.join(settings.out, side)
-        _write_json(os.path.join(out, "results.json"), _results(command, tree, benchmarks))
+        _write_json(os.path.join(out, "results.json"), _results(command, tree, benchmarks, stop.signal))
+    if stop.signal is not None:
+        not_run = sum(1 for _, benchmarks in sides.values() for entry in benchmarks if entry["status"] == "stopped")
+        sys.stderr.write("python -m profgate: stopped by {}; results.json holds what was measured, with {} stopped short of {} passes\n".format(stop.signal, _plural(not_run, "benchmark"), "its" if not_run == 1 else "their"))
+        return EXIT_STOPPED
     return 0 if all(entry["status"] == "ok" for _, benchmarks in sides.values() for entry in benchmarks) else 1
 
 

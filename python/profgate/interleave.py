@@ -8,12 +8,15 @@ order, drawn at random per round (``--isolate``: one pair of processes per bench
 affects both sides alike.
 Each side keeps its own ``Suite`` (and so its own worker manager whose working directory is that side's tree); the
 loop count is calibrated once and shared, so both sides time the same number of iterations per value.
+A stopped run (``profgate.manager.Stop``) starts no further round; each side's benchmarks are then ``stopped``,
+keeping the processes of the rounds they finished.
 """
 
 import random
 import time
 
-from profgate.suite import Suite
+from profgate.manager import STOPPED, Stop
+from profgate.suite import Suite, fail
 
 SIDES = ("base", "head")
 
@@ -41,12 +44,13 @@ class Run:
 class Interleaved:
     """One ``ab`` run: collect in both trees, calibrate, then ``plan.rounds`` interleaved rounds."""
 
-    def __init__(self, settings, plan, emit):
+    def __init__(self, settings, plan, emit, stop=None):
         self.settings = settings
         self.plan = plan
         self.emit = emit
+        self.stop = stop if stop is not None else Stop()
         # Each side's suite sees its own tree; no pass but timing runs, so nothing is written under their out.
-        self.suites = {side: Suite(settings, plan.trees[side], _for_side(emit, side)) for side in SIDES}
+        self.suites = {side: Suite(settings, plan.trees[side], _for_side(emit, side), self.stop) for side in SIDES}
 
     def run(self):
         """Runs every round and returns a ``Run``."""
@@ -62,6 +66,8 @@ class Interleaved:
         runnable = [benchmark_id for benchmark_id in ids if benchmark_id in loops]
         groups = [[benchmark_id] for benchmark_id in runnable] if self.settings.isolate else [runnable]
         for round_number in range(1, self.plan.rounds + 1):
+            if self.stop.signal is not None:
+                break
             self.emit({"event": "round", "round": round_number, "rounds": self.plan.rounds})
             for group in groups:
                 alive = [i for i in group if all(entries[side][i]["failure"] is None and "skipped" not in entries[side][i] for side in SIDES if i in entries[side])]
@@ -80,8 +86,13 @@ class Interleaved:
                         processes[side][entry["id"]].append({"cpu": data["cpu"], "wall": data["wall"]})
         for side in SIDES:
             for benchmark_id, entry in entries[side].items():
-                if entry["failure"] is None and "skipped" not in entry and benchmark_id in loops:
-                    entry["timing"] = {"loops": loops[benchmark_id], "warmups": self.settings.warmups, "processes": processes[side][benchmark_id]}
+                done = processes[side][benchmark_id]
+                if self.stop.signal is not None and entry["failure"] is None:
+                    fail(entry, "timing", STOPPED, "not run (stopped by {})".format(self.stop.signal), "")
+                if entry["status"] == STOPPED and done:
+                    entry["failure"]["message"] = "stopped by {} after {} of {} rounds".format(self.stop.signal, len(done), self.plan.rounds)
+                if (entry["failure"] is None or entry["status"] == STOPPED) and "skipped" not in entry and benchmark_id in loops and done:
+                    entry["timing"] = {"loops": loops[benchmark_id], "warmups": self.settings.warmups, "processes": done}
         self.emit({"event": "finished", "elapsed": time.perf_counter() - started})
         return Run({side: list(entries[side].values()) for side in SIDES}, self.plan.seed, self.plan.rounds, loops, order)
 

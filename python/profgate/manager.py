@@ -12,6 +12,12 @@ A benchmark's timeout covers its own run only, as asv's does. The worker's start
 suite's timeout; so does an asv ``setup_cache``, which the worker marks as a phase of the benchmark that
 first needs it: the ``setup_cache_timeout`` of its spec. A ``setup_cache`` that runs out of time is recorded as the
 timeout of every benchmark of the job that uses it (its spec's ``setup_cache``), as asv fails them all.
+
+A run can be stopped (``Stop``: SIGINT or SIGTERM, from Ctrl-C, a cancelled workflow or a job's time limit). The
+manager then starts no new worker, kills the running one's session within ``_POLL`` seconds, keeps what that worker
+had already recorded, and reports the benchmarks it had not settled as ``stopped``. Each worker's ``TMPDIR`` is a
+folder inside its scratch directory, which the manager removes whatever way the worker ended: a worker killed in the
+middle of its work (a timeout, a stop) leaves no temporary files of its own or of the benchmark behind.
 """
 
 import json
@@ -40,6 +46,9 @@ _BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from profgate.worker 
 
 _STATUSES = ("ok", "error", "exit")
 
+# The status of a benchmark whose part of a job did not end because the run was stopped.
+STOPPED = "stopped"
+
 # A worker's start-up (its imports) before its first benchmark may take this many times the suite's timeout (300 s
 # at the default 60 s): generous, as asv sets no limit on importing a suite, whose modules may build large data at
 # import, but finite, so that a hung import cannot hang the run.
@@ -63,19 +72,52 @@ class Outcome:
         return self.status == "ok"
 
 
+class Stop:
+    """Whether the run was asked to stop, and by which signal. ``install`` makes SIGINT and SIGTERM set it rather
+    than end the process, so that the run can still write what it measured; a second signal changes nothing."""
+
+    def __init__(self):
+        self.signal = None
+
+    def install(self):
+        """Handles SIGINT and SIGTERM from now on (call from the main thread)."""
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, self._handle)
+
+    def request(self, name):
+        """Asks the run to stop, as the signal ``name`` (``SIGINT``, ``SIGTERM``) would."""
+        if self.signal is None:
+            self.signal = name
+
+    def _handle(self, number, frame):
+        # Only a flag: the manager's wait loop looks at it every _POLL seconds and does the killing and the cleaning
+        # itself, outside a signal handler, where an exception could cut a clean-up short.
+        self.request(signal.Signals(number).name)
+
+
+class Stopped(Exception):
+    """The run was stopped before a job without benchmarks (a collection) ended."""
+
+
 class Manager:
     """Runs worker jobs for one suite: the working directory, sys.path additions, hash seed and timeout (a
-    benchmark's ``timeout`` in its spec wins over it)."""
+    benchmark's ``timeout`` in its spec wins over it), and the ``Stop`` it heeds."""
 
-    def __init__(self, cwd, pythonpath, hash_seed, timeout):
+    def __init__(self, cwd, pythonpath, hash_seed, timeout, stop=None):
         self.cwd = cwd
         self.pythonpath = list(pythonpath)
         self.timeout = timeout
         self.env = dict(os.environ, PYTHONHASHSEED=str(hash_seed))
+        self.stop = stop if stop is not None else Stop()
 
     def run(self, job):
-        """Runs a job without a benchmark list (a collection) in a fresh process and says how it ended."""
+        """Runs a job without a benchmark list (a collection) in a fresh process and says how it ended; raises
+        ``Stopped`` when the run is stopped before it ends."""
+        if self.stop.signal is not None:
+            raise Stopped()
         outcomes = self._attempt(dict(job, benchmarks=[]), [])
+        if None not in outcomes:
+            raise Stopped()
         return outcomes[None]
 
     def run_batch(self, job, specs, wrapper=None, on_done=None):
@@ -83,7 +125,8 @@ class Manager:
         needs) in that order, in as few fresh processes as crashes and timeouts allow: ``{id: Outcome}``. With
         ``wrapper``, each worker runs under the command ``wrapper(directory)`` returns, given an empty directory of
         the worker's own (whose path the job carries as ``wrapped``). ``on_done(id)`` is called once per benchmark,
-        as soon as its part of the job is over (the worker moved on to the next one, or ended)."""
+        as soon as its part of the job is over (the worker moved on to the next one, or ended). Once the run is
+        stopped, the benchmarks not settled yet are ``stopped``."""
         outcomes = {}
         reported = set()
 
@@ -93,13 +136,15 @@ class Manager:
                 on_done(benchmark_id)
 
         pending = list(specs)
-        while pending:
+        while pending and self.stop.signal is None:
             settled = self._attempt(dict(job, benchmarks=pending), [spec["id"] for spec in pending], wrapper, report)
             outcomes.update(settled)
             for spec in pending:
                 if spec["id"] in settled:
                     report(spec["id"])
             pending = [spec for spec in pending if spec["id"] not in outcomes]
+        for spec in pending:
+            outcomes[spec["id"]] = Outcome(STOPPED, "not run (stopped by {})".format(self.stop.signal), "", None)
         return outcomes
 
     def _attempt(self, job, ids, wrapper=None, report=None):
@@ -109,6 +154,9 @@ class Manager:
             marker = secrets.token_hex(8)
             job = dict(job, cwd=self.cwd, pythonpath=self.pythonpath, result=os.path.join(scratch, "result.jsonl"), marker=marker)
             job_path = os.path.join(scratch, "job.json")
+            # Whatever the worker (or the benchmark) makes in tempfile.gettempdir() goes with the scratch directory.
+            temporary = os.path.join(scratch, "tmp")
+            os.mkdir(temporary)
             prefix = []
             if wrapper is not None:
                 job["wrapped"] = os.path.join(scratch, "wrapped")
@@ -121,7 +169,7 @@ class Manager:
             process = subprocess.Popen(
                 command,
                 cwd=self.cwd,
-                env=self.env,
+                env=dict(self.env, TMPDIR=temporary),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -131,13 +179,15 @@ class Manager:
             reader.start()
             specs = job["benchmarks"]
             timed_out = False
+
             def advanced(index):
                 if report is not None:
                     for benchmark_id in ids[:index]:
                         report(benchmark_id)
 
             try:
-                timed_out = not self._wait(process, reader, specs, advanced)
+                ended_how = self._wait(process, reader, specs, advanced)
+                timed_out = ended_how == "timeout"
             finally:
                 # Also reaps whatever the benchmark left running in the worker's session, which would hold the
                 # output pipe open (and the CPU busy) after the worker itself is gone.
@@ -147,6 +197,8 @@ class Manager:
             # A process that left the session (setsid) could keep the pipe open for ever.
             reader.join(_READER_GRACE)
             records, iterations, finished, importing = _read_records(job["result"])
+        if ended_how == "stopped":
+            return _settle_stopped(ids, records, reader, ended)
         started, phase, _ = reader.position()
         timeout = self._limit(specs, started, phase)
         outcomes = _settle(ids, records, finished, reader, ended, timed_out, timeout, process.returncode)
@@ -173,21 +225,37 @@ class Manager:
     def _wait(self, process, reader, specs, advanced):
         """Waits for the worker, each benchmark getting its timeout (in its spec, else ``timeout``) from its own
         start, its ``setup_cache`` and the start-up theirs, and calls ``advanced(index)`` when the benchmark at
-        ``index`` starts (every one before it is then over); False on a timeout."""
+        ``index`` starts (every one before it is then over): ``ended``, ``timeout`` or ``stopped`` (the worker is
+        then still running, for the caller to kill)."""
         seen = None
         while True:
+            if self.stop.signal is not None:
+                return "stopped"
             started, phase, since = reader.position()
             if started is not None and started != seen:
                 seen = started
                 advanced(started)
             remaining = since + self._limit(specs, started, phase) - time.monotonic()
             if remaining <= 0:
-                return False
+                return "timeout"
             try:
                 process.wait(min(remaining, _POLL))
-                return True
+                return "ended"
             except subprocess.TimeoutExpired:
                 continue
+
+
+def _settle_stopped(ids, records, reader, ended):
+    """The outcomes of a worker killed because the run was stopped: what it recorded before, and nothing for the
+    rest, which ``run_batch`` reports as stopped (a job without benchmarks gets no outcome)."""
+    segments = reader.segments(ended)
+    outcomes = {}
+    for record in records:
+        benchmark_id = record["id"]
+        if benchmark_id in ids and benchmark_id not in outcomes:
+            output, elapsed = segments.get(ids.index(benchmark_id), ("", 0.0))
+            outcomes[benchmark_id] = Outcome(record["status"], record["message"], output, record["data"], elapsed)
+    return outcomes
 
 
 def _settle(ids, records, finished, reader, ended, timed_out, timeout, returncode):

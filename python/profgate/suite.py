@@ -7,7 +7,10 @@ the memory pass for asv's ``peakmem_``, the timing pass for asv's ``timeraw_`` (
 interpreter), one ``value`` call for asv's ``mem_`` and ``track_``. A benchmark whose
 asv ``setup`` raises ``NotImplementedError`` is recorded as skipped (``skipped``: why) and leaves its passes.
 Benchmarks run one after another (never concurrently: they would perturb each other's timings); the first pass that
-fails stops that benchmark and is recorded, and the suite goes on.
+fails stops that benchmark and is recorded, and the suite goes on. When the run is stopped (``profgate.manager.Stop``),
+every benchmark that had not been through all its passes is recorded as ``stopped``, its failure naming the pass it
+did not finish; what it measured before is kept (its timing, when only later passes are missing; with fewer
+processes than asked, when the stop came within the timing pass).
 """
 
 import ast
@@ -18,7 +21,7 @@ import re
 import time
 
 from profgate import asv, instructions
-from profgate.manager import Manager
+from profgate.manager import STOPPED, Manager
 from profgate.normalise import tail
 from profgate.timing import LONG_ITERATION
 
@@ -192,11 +195,11 @@ class Suite:
     so that no benchmark always follows the same one. The profile and memory passes keep the collection order.
     """
 
-    def __init__(self, settings, cwd, emit):
+    def __init__(self, settings, cwd, emit, stop=None):
         self.settings = settings
         self.cwd = cwd
         self.emit = emit
-        self.manager = Manager(cwd, settings.pythonpath, settings.hash_seed, settings.timeout)
+        self.manager = Manager(cwd, settings.pythonpath, settings.hash_seed, settings.timeout, stop)
         self.random = random.Random(settings.hash_seed)
         self._done = []
         self._elapsed = {}
@@ -320,8 +323,9 @@ class Suite:
 
     def _batch(self, pass_name, job, entries, specs=None, step=1, steps=1, wrapper=None):
         """Runs one pass's job on ``entries`` (in that order) and returns the entries that came through it with
-        their data; the others are recorded as failed in ``pass_name``."""
-        self.emit({"event": "pass", "pass": pass_name, "step": step, "steps": steps, "count": len(entries)})
+        their data; the others are recorded as failed in ``pass_name`` (as stopped, once the run is stopped)."""
+        if self.manager.stop.signal is None:
+            self.emit({"event": "pass", "pass": pass_name, "step": step, "steps": steps, "count": len(entries)})
         specs = specs or [self._spec(entry) for entry in entries]
         job = dict(job, suite=self.settings.suite)
         if self.settings.suite == "asv":
@@ -433,8 +437,13 @@ class Suite:
                 processes[entry["id"]].append({"cpu": data["cpu"], "wall": data["wall"]})
             wanted = [entry for entry in wanted if _runnable(entry) and not enough_processes(settings, entry["clock"], loops[entry["id"]], processes[entry["id"]])]
         for entry in entries:
+            done = processes[entry["id"]]
             if _runnable(entry):
-                entry["timing"] = {"loops": loops[entry["id"]], "warmups": warmups.get(entry["id"], settings.warmups), "processes": processes[entry["id"]]}
+                entry["timing"] = {"loops": loops[entry["id"]], "warmups": warmups.get(entry["id"], settings.warmups), "processes": done}
+            elif entry["status"] == STOPPED and done:
+                # What a stopped run measured is kept, marked by the status as short of the processes asked for.
+                entry["timing"] = {"loops": loops[entry["id"]], "warmups": warmups.get(entry["id"], settings.warmups), "processes": done}
+                entry["failure"]["message"] = "stopped by {} after {} of {} timing processes".format(self.manager.stop.signal, len(done), settings.processes)
 
     def _instructions(self, entries):
         # Sleeps and waits execute next to no instructions: a wall-clock benchmark stays on timing.
@@ -456,6 +465,13 @@ class Suite:
             profile.update(data["profile"])
             profile["pstats"] = relative[entry["id"]]
             entry["profile"] = profile
+        for entry, spec in zip(entries, specs):
+            if entry["profile"] is None:
+                # A worker killed while writing a profile (a timeout, a stop) may have left part of one.
+                try:
+                    os.remove(spec["pstats"])
+                except OSError:
+                    pass
 
     def _value(self, entries):
         for entry, data in self._batch("value", {"kind": "value"}, entries):

@@ -8,6 +8,7 @@
 import * as core from "@actions/core";
 import { Artifacts } from "../adapters/artifacts.js";
 import { GitHubApi } from "../adapters/github.js";
+import { StopSignals } from "../adapters/signals.js";
 import { parseInputs } from "./inputs.js";
 import { MODES, newJob, runSteps } from "./pipeline.js";
 import { readRunner } from "./runner.js";
@@ -16,6 +17,8 @@ import { coreWorkflow } from "./workflow.js";
 
 /** Entry point of dist/index.js. */
 export async function run(): Promise<void> {
+  // From the start, so that a cancellation's SIGINT and the SIGTERM after it leave time to upload what was measured.
+  const stop = StopSignals.listen();
   try {
     const inputs = parseInputs();
     const runner = readRunner(process.env);
@@ -24,7 +27,7 @@ export async function run(): Promise<void> {
       artifacts: new Artifacts(),
       workflow: coreWorkflow,
     };
-    await runSteps(await newJob(inputs, runner, services), MODES[inputs.mode]);
+    await runSteps(await newJob(inputs, runner, services, stop), MODES[inputs.mode]);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }

@@ -5,6 +5,7 @@ import type { HarnessEvent } from "../adapters/harness.js";
 import { runHarness } from "../adapters/harness.js";
 import { ensureValgrind } from "../adapters/valgrind.js";
 import { runShard } from "../usecases/shard-run.js";
+import { stoppedNote } from "../report/results-markdown.js";
 import { runAffected } from "../usecases/affected-run.js";
 import { actionProgress } from "./progress.js";
 import type { Job, Step, Workflow } from "./types.js";
@@ -22,7 +23,7 @@ function progress(workflow: Workflow): { onEvent: (event: HarnessEvent) => void;
     onEvent: actionProgress(workflow),
     finished: (results) => {
       for (const bench of results.benchmarks) {
-        if (bench.status !== "ok") workflow.warning(`profgate: ${bench.id} failed (${bench.status}${bench.failure === null ? "" : ` in the ${bench.failure.pass} pass: ${bench.failure.message}`}); its output is in the results artifact`);
+        if (bench.status !== "ok" && bench.status !== "stopped") workflow.warning(`profgate: ${bench.id} failed (${bench.status}${bench.failure === null ? "" : ` in the ${bench.failure.pass} pass: ${bench.failure.message}`}); its output is in the results artifact`);
       }
     },
   };
@@ -33,7 +34,7 @@ async function measureShard(job: Job, settings: RunSettings, shard: NonNullable<
   const baseline = job.baseline;
   const balancing = baseline?.results != null ? { results: baseline.results, label: `baseline run ${baseline.baseline.run.id}` } : null;
   services.workflow.info(`profgate: shard ${shard.index} of ${shard.count}, ${balancing === null ? "split evenly" : `split by the durations of ${balancing.label}`}`);
-  const measured = await runShard({ cwd: job.cwd, out: job.resultsDir, settings, shard, run: String(runner.runId), runner: runner.runnerName, baseline: balancing, onEvent: log.onEvent });
+  const measured = await runShard({ cwd: job.cwd, out: job.resultsDir, settings, shard, run: String(runner.runId), runner: runner.runnerName, baseline: balancing, onEvent: log.onEvent, stop: job.stop ?? undefined });
   if (measured.total === 0) throw noBenchmarks(settings, job.cwd);
   services.workflow.info(`profgate: shard ${shard.index} of ${shard.count} measured ${measured.ids.length} of the suite's ${measured.total} benchmarks`);
   return measured.results;
@@ -42,6 +43,7 @@ async function measureShard(job: Job, settings: RunSettings, shard: NonNullable<
 /** Runs the suite (or this job's shard of it) in the checkout, into `job.resultsDir`. */
 export const measure: Step = async (job) => {
   const workflow = job.services.workflow;
+  if (job.stop?.signal != null) throw new Error(`profgate: stopped by ${job.stop.signal} before measuring; nothing was measured`);
   const settings = resolveRunSettings(job.project.run, job.inputs.run);
   const log = progress(workflow);
   if (settings.instrument === "instructions") workflow.info(`profgate: counting instructions with ${await ensureValgrind(process.platform, (line) => workflow.info(line))}`);
@@ -50,13 +52,16 @@ export const measure: Step = async (job) => {
   } else {
     workflow.info(`profgate: running the benchmarks in ${settings.paths.join(", ")} with ${settings.python}`);
     const baseline = job.baseline;
+    const stop = job.stop ?? undefined;
     const harness =
       job.affected !== null && baseline?.results != null
-        ? await runAffected({ cwd: job.cwd, out: job.resultsDir, settings, plan: job.affected, baseline: baseline.results, from: `baseline run ${baseline.baseline?.run.id ?? "?"}`, onEvent: log.onEvent })
-        : await runHarness({ cwd: job.cwd, out: job.resultsDir, settings, onEvent: log.onEvent });
-    if (harness.results.benchmarks.length === 0) throw noBenchmarks(settings, job.cwd);
+        ? await runAffected({ cwd: job.cwd, out: job.resultsDir, settings, plan: job.affected, baseline: baseline.results, from: `baseline run ${baseline.baseline?.run.id ?? "?"}`, onEvent: log.onEvent, stop })
+        : await runHarness({ cwd: job.cwd, out: job.resultsDir, settings, onEvent: log.onEvent, stop });
+    if (harness.results.benchmarks.length === 0 && harness.results.stopped === undefined) throw noBenchmarks(settings, job.cwd);
     job.head = harness.results;
   }
   log.finished(job.head);
   job.settings = settings;
+  const stopped = stoppedNote(job.head);
+  if (stopped !== null) workflow.warning(`profgate: ${stopped}`);
 };

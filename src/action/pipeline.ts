@@ -6,6 +6,7 @@
 import { join, relative, resolve } from "node:path";
 import type { ShardSpec } from "../core/shards.js";
 import { loadProjectConfig } from "../adapters/project.js";
+import type { StopSignals } from "../adapters/signals.js";
 import { noteCarriedOver, planAffectedRun } from "./affected.js";
 import { fetchBaseline } from "./fetch-baseline.js";
 import { measure } from "./measure.js";
@@ -38,8 +39,8 @@ function resultsDirOf(inputs: ActionInputs, runner: Runner, shard: ShardSpec | n
   }
 }
 
-/** The job a mode starts from: the runner's pull request (if any), and where its results go. */
-export async function newJob(inputs: ActionInputs, runner: Runner, services: Services): Promise<Job> {
+/** The job a mode starts from: the runner's pull request (if any), where its results go, and the stop signals it heeds. */
+export async function newJob(inputs: ActionInputs, runner: Runner, services: Services, stop: StopSignals | null = null): Promise<Job> {
   const cwd = resolve(inputs.workingDirectory);
   const pr = runner.pullRequest;
   const shard = inputs.mode === "run" ? inputs.shard : null;
@@ -66,6 +67,7 @@ export async function newJob(inputs: ActionInputs, runner: Runner, services: Ser
     commentUrl: null,
     statusSha: null,
     workingDirectory: measuring ? relative(process.cwd(), cwd) : "",
+    stop,
   };
 }
 

@@ -12,7 +12,7 @@ import { COMMENT_LIMIT } from "../adapters/github-limits.js";
 import { writeFoldedStacks } from "../adapters/profiles.js";
 import { renderHtml } from "../report/html.js";
 import { renderMarkdown, reportMarker } from "../report/markdown.js";
-import { renderResultsMarkdown } from "../report/results-markdown.js";
+import { renderResultsMarkdown, stoppedNote } from "../report/results-markdown.js";
 import { listFiles, RESULTS_FILE } from "../usecases/results-folder.js";
 import type { Job, Step, Workflow } from "./types.js";
 
@@ -45,7 +45,9 @@ function annotate(workflow: Workflow, comparison: Comparison, workingDirectory: 
 /** The report as markdown: the comparison's, or the head results' alone when there is no baseline to compare with. */
 function render(job: Job, head: Results, artifactUrl: string | null): string {
   const { runner, comparison } = job;
-  const context = { runUrl: runner.runUrl, artifactUrl: artifactUrl ?? undefined, notes: job.notes, marker: job.inputs.artifactName, limit: COMMENT_LIMIT };
+  const stopped = stoppedNote(head);
+  const notes = stopped === null ? job.notes : [stopped, ...job.notes];
+  const context = { runUrl: runner.runUrl, artifactUrl: artifactUrl ?? undefined, notes, marker: job.inputs.artifactName, limit: COMMENT_LIMIT };
   if (comparison !== null) return renderMarkdown(comparison, { ...context, repository: `${runner.owner}/${runner.repo}`, serverUrl: runner.serverUrl, sha: headSha(job) });
   return renderResultsMarkdown(head, { ...context, title: job.pullRequest === null ? "stored as the baseline" : "no baseline to compare with" });
 }
@@ -122,7 +124,9 @@ export const publish: Step = async (job) => {
   if (job.pullRequest !== null && job.inputs.comment) await comment(job, job.pullRequest.number, markdown);
   await workflow.writeSummary(markdown);
   if (comparison !== null && job.artifact !== null) annotate(workflow, comparison, job.workingDirectory);
-  workflow.setOutput("verdict", comparison === null ? "no-baseline" : comparison.summary.verdict);
+  // A stopped run's comparison covers part of the suite: no later step may read it as the run's pass.
+  const stopped = head.stopped !== undefined || job.stop?.signal != null;
+  workflow.setOutput("verdict", stopped ? "stopped" : comparison === null ? "no-baseline" : comparison.summary.verdict);
   workflow.setOutput("regressions", String(gateFailures(comparison).regressed.length));
   workflow.setOutput("results", join(job.resultsDir, RESULTS_FILE));
   workflow.setOutput("report-markdown", reportPath(job));
@@ -131,17 +135,23 @@ export const publish: Step = async (job) => {
 
 /**
  * Fails the step when a benchmark regressed past the thresholds, or ran on the base and fails on the head (with
- * `fail-on-regression`). In fork-safe mode the decision is also the PR commit's status: the comment job's own
+ * `fail-on-regression`), and whenever the run was stopped before it finished. In fork-safe mode the decision is also the PR commit's status: the comment job's own
  * failure is not the PR's check.
  */
 export const gate: Step = async (job) => {
   const { services, comparison } = job;
   if (job.shard !== null || job.head === null) return;
   const { regressed, broken } = gateFailures(comparison);
-  const failing = job.inputs.failOnRegression && (regressed.length > 0 || broken.length > 0);
+  // A stopped run measured only part of the suite, or did not confirm its verdicts: it never passes.
+  const stopped = job.head.stopped ?? (job.stop?.signal == null ? undefined : { signal: job.stop.signal });
+  const failing = stopped !== undefined || (job.inputs.failOnRegression && (regressed.length > 0 || broken.length > 0));
   if (job.statusSha !== null) {
     const description =
-      comparison === null ? "no baseline to compare with" : regressed.length > 0 ? `${regressed.length} benchmarks regressed` : broken.length > 0 ? `${broken.length} benchmarks fail` : "no regression";
+      stopped !== undefined
+        ? `the run was stopped by ${stopped.signal} before it finished`
+        : comparison === null
+          ? "no baseline to compare with"
+          : regressed.length > 0 ? `${regressed.length} benchmarks regressed` : broken.length > 0 ? `${broken.length} benchmarks fail` : "no regression";
     try {
       await services.github.setStatus(job.statusSha, { state: failing ? "failure" : "success", description, targetUrl: job.commentUrl ?? job.runner.runUrl, context: "profgate" });
     } catch (error) {
@@ -151,8 +161,13 @@ export const gate: Step = async (job) => {
   }
   if (failing) {
     const parts: string[] = [];
-    if (regressed.length > 0) parts.push(`${regressed.length} benchmark${regressed.length === 1 ? "" : "s"} regressed past the thresholds: ${regressed.map((b) => b.id).join(", ")}`);
-    if (broken.length > 0) parts.push(`${broken.length} benchmark${broken.length === 1 ? "" : "s"} ran on the base but fail${broken.length === 1 ? "s" : ""} on the head: ${broken.map((b) => b.id).join(", ")}`);
+    if (stopped !== undefined) {
+      const notRun = job.head.benchmarks.filter((b) => b.status === "stopped").length;
+      const what = notRun > 0 ? `, ${notRun} of ${job.head.benchmarks.length} benchmarks not run through all their passes (the results artifact holds what was measured)` : "";
+      parts.push(`the run was stopped by ${stopped.signal} before it finished${what}`);
+    }
+    if (job.inputs.failOnRegression && regressed.length > 0) parts.push(`${regressed.length} benchmark${regressed.length === 1 ? "" : "s"} regressed past the thresholds: ${regressed.map((b) => b.id).join(", ")}`);
+    if (job.inputs.failOnRegression && broken.length > 0) parts.push(`${broken.length} benchmark${broken.length === 1 ? "" : "s"} ran on the base but fail${broken.length === 1 ? "s" : ""} on the head: ${broken.map((b) => b.id).join(", ")}`);
     services.workflow.setFailed(`profgate: ${parts.join("; ")}`);
   }
 };

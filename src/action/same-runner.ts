@@ -14,6 +14,7 @@ import type { RunSettings } from "../core/config.js";
 import type { Results } from "../core/results.js";
 import type { ThresholdConfig } from "../core/thresholds.js";
 import { Git } from "../adapters/git.js";
+import type { StopSignals } from "../adapters/signals.js";
 import { runInterleaved, type InterleavedRun } from "../usecases/interleaved.js";
 import { actionInterleavedProgress } from "./progress.js";
 import type { ConfirmMode, Workflow } from "./types.js";
@@ -34,6 +35,8 @@ export interface ConfirmRequest {
   shard: number | null;
   runner: string | null;
   workflow: Workflow;
+  /** Stop signals passed on to the harness: a stopped confirmation leaves the artifact verdicts, with a warning. */
+  stop: StopSignals | null;
 }
 
 export interface ConfirmOutcome {
@@ -99,6 +102,7 @@ export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmO
       thresholds: request.thresholds,
       commits: { base: request.baseSha, head: request.headSha },
       onEvent: actionInterleavedProgress(request.workflow),
+      stop: request.stop ?? undefined,
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -12,6 +12,7 @@ import type { ShardSpec } from "../core/shards.js";
 import type { AffectedPlan } from "../usecases/affected-run.js";
 import type { Artifacts } from "../adapters/artifacts.js";
 import type { Baseline, GitHubApi } from "../adapters/github.js";
+import type { StopSignals } from "../adapters/signals.js";
 
 export type ActionMode = "run" | "comment" | "merge";
 
@@ -153,6 +154,8 @@ export interface Job {
   statusSha: string | null;
   /** The project's directory relative to the repository root, for annotation paths. */
   readonly workingDirectory: string;
+  /** The process's SIGINT and SIGTERM (a cancelled workflow, a job's time limit), passed on to the harness. */
+  readonly stop: StopSignals | null;
 }
 
 /** One step of a mode's pipeline. "stop" ends the pipeline there: the job has nothing (more) to report. */

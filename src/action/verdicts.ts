@@ -46,6 +46,8 @@ function measuredBy(job: Job): string {
 export const confirm: Step = async (job) => {
   const { comparison, pullRequest: pr, head, baseline } = job;
   if (comparison === null || pr === null || head === null || baseline?.results == null) return;
+  // A stopped run has seconds left before it is killed: they go to uploading and reporting what it measured.
+  if (head.stopped !== undefined) return;
   const results = { base: baseline.results, head };
   if (job.settings !== null) {
     const confirmed = await confirmOnRunner({
@@ -61,6 +63,7 @@ export const confirm: Step = async (job) => {
       shard: job.shard?.index ?? null,
       runner: job.runner.runnerName,
       workflow: job.services.workflow,
+      stop: job.stop,
     });
     job.comparison = confirmed.comparison;
     if (confirmed.note !== null) job.notes.push(confirmed.note);

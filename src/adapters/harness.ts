@@ -14,6 +14,7 @@ import type { RunSettings } from "../core/config.js";
 import type { HarnessEvent } from "../core/progress.js";
 import { parseResults, type Results } from "../core/results.js";
 import { writeFoldedStacks } from "./profiles.js";
+import type { StopSignals } from "./signals.js";
 
 export type { HarnessEvent } from "../core/progress.js";
 
@@ -28,11 +29,30 @@ export class HarnessError extends Error {
   }
 }
 
+/** The harness's exit codes: 0 every benchmark ran, 1 some failed (results are complete either way), 3 stopped. */
+export type HarnessExit = 0 | 1 | typeof STOPPED_EXIT;
+
+/** The exit code of a run stopped by SIGINT or SIGTERM: its results hold what was measured, the rest `stopped`. */
+export const STOPPED_EXIT = 3;
+
+/**
+ * How long a harness that was passed a stop signal may take to write its partial results before it is killed. It
+ * needs a fraction of a second; GitHub allows about 7.5 s after its SIGINT before it sends SIGTERM.
+ */
+export const STOP_GRACE_MS = 4_000;
+
+/** `ab` was stopped by a stop signal: its partial rounds are no comparison, so they are dropped. */
+export class HarnessStopped extends Error {
+  override name = "HarnessStopped";
+  constructor(readonly signal: string) {
+    super(`the run was stopped by ${signal} before it finished`);
+  }
+}
+
 export interface HarnessRun {
   results: Results;
   resultsPath: string;
-  /** 0 every benchmark ran, 1 some failed (results are complete either way). */
-  exitCode: 0 | 1;
+  exitCode: HarnessExit;
 }
 
 /** Where the bundled harness lives: `dist/python` beside the bundle, or `python/` in a source checkout. */
@@ -127,18 +147,25 @@ export interface HarnessOptions {
   onEvent?: (event: HarnessEvent) => void;
   /** Extra environment for the interpreter. */
   env?: Record<string, string>;
+  /** Stop signals to pass on to the harness, which then writes what it measured and exits with STOPPED_EXIT. */
+  stop?: StopSignals;
 }
 
-/** Starts the harness with `args` in `cwd`, relays its events, and returns its exit code (0 or 1) and output. */
+/**
+ * Starts the harness with `args` in `cwd`, relays its events, and returns its exit code and output. A stop signal
+ * heard meanwhile goes on to the harness, which is killed if it has not ended STOP_GRACE_MS later.
+ */
 async function launch<Event>(
   cwd: string,
   python: string,
   args: readonly string[],
   onEvent: ((event: Event) => void) | undefined,
   env: Record<string, string> | undefined,
-): Promise<{ exitCode: 0 | 1; output: string }> {
+  stop: StopSignals | undefined,
+): Promise<{ exitCode: HarnessExit; output: string }> {
   const [command, ...prefix] = splitCommand(python);
   if (command === undefined) throw new HarnessError(`python: the command is empty; pass the interpreter, e.g. --python python3`, true);
+  if (stop?.signal != null) throw new HarnessError(`stopped by ${stop.signal} before the harness started; nothing was measured`, false);
   const harness = harnessDirectory();
   const pythonPath = [harness, process.env.PYTHONPATH].filter((p) => p !== undefined && p !== "").join(delimiter);
   const child = execa(command, [...prefix, ...args], {
@@ -160,9 +187,20 @@ async function launch<Event>(
       }
     });
   }
-  const result = await child;
+  let grace: NodeJS.Timeout | undefined;
+  const forget = stop?.onStop((signal) => {
+    child.kill(signal);
+    grace = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+  });
+  let result;
+  try {
+    result = await child;
+  } finally {
+    forget?.();
+    clearTimeout(grace);
+  }
   const output = result.all.trim();
-  if (result.failed && result.exitCode === undefined) {
+  if (result.failed && result.exitCode === undefined && result.signal === undefined) {
     const notFound = /ENOENT/.test(result.message ?? "");
     throw new HarnessError(
       notFound
@@ -172,10 +210,11 @@ async function launch<Event>(
     );
   }
   if (result.exitCode === 2) throw new HarnessError(output || "the harness rejected its arguments", true);
-  if (result.exitCode !== 0 && result.exitCode !== 1) {
-    throw new HarnessError(`the harness failed (exit code ${String(result.exitCode)}):\n${output.slice(-4_000)}`, false);
+  if (result.exitCode !== 0 && result.exitCode !== 1 && result.exitCode !== STOPPED_EXIT) {
+    const how = result.exitCode === undefined ? `killed by ${String(result.signal)}` : `exit code ${String(result.exitCode)}`;
+    throw new HarnessError(`the harness failed (${how}):\n${output.slice(-4_000)}`, false);
   }
-  return { exitCode: result.exitCode === 0 ? 0 : 1, output };
+  return { exitCode: result.exitCode, output };
 }
 
 async function readJson(path: string, output: string): Promise<unknown> {
@@ -200,7 +239,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessRun> {
       await writeFile(join(scratch, "ids.json"), JSON.stringify(options.ids));
       args.push("--ids", join(scratch, "ids.json"));
     }
-    const { exitCode, output } = await launch(options.cwd, options.settings.python, args, options.onEvent, options.env);
+    const { exitCode, output } = await launch(options.cwd, options.settings.python, args, options.onEvent, options.env, options.stop);
     const resultsPath = join(out, "results.json");
     const results = parseResults(await readJson(resultsPath, output), resultsPath);
     await writeFoldedStacks(results, join(out, "profiles"));
@@ -240,6 +279,8 @@ export interface AbHarnessOptions {
   ids?: readonly string[];
   onEvent?: (event: AbHarnessEvent) => void;
   env?: Record<string, string>;
+  /** Stop signals to pass on to the harness; a stopped batch throws HarnessStopped. */
+  stop?: StopSignals;
 }
 
 export interface AbHarnessRun {
@@ -265,7 +306,8 @@ export async function runAbHarness(options: AbHarnessOptions): Promise<AbHarness
     await writeFile(join(out, "ids.json"), JSON.stringify(options.ids));
     args.push("--ids", join(out, "ids.json"));
   }
-  const { exitCode, output } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env);
+  const { exitCode, output } = await launch(resolve(options.headTree), options.settings.python, args, options.onEvent, options.env, options.stop);
+  if (exitCode === STOPPED_EXIT) throw new HarnessStopped(options.stop?.signal ?? "a signal");
   const [base, head] = await Promise.all(
     (["base", "head"] as const).map(async (side) => {
       const path = join(out, side, "results.json");
@@ -277,5 +319,5 @@ export async function runAbHarness(options: AbHarnessOptions): Promise<AbHarness
   if (base === undefined || head === undefined || typeof loops !== "object" || loops === null) {
     throw new HarnessError(`the harness wrote an incomplete ${join(out, "interleave.json")}\n${output.slice(-4_000)}`, false);
   }
-  return { base, head, loops: loops as Record<string, number>, exitCode };
+  return { base, head, loops: loops as Record<string, number>, exitCode: exitCode === 0 ? 0 : 1 };
 }

@@ -10,7 +10,8 @@ import { checkPlan, DEFAULT_ROUND_PLAN, spendLevel } from "../core/sequential.js
 import { thresholdResolver } from "../core/thresholds.js";
 import { runInterleaved, type InterleavedEvent } from "../usecases/interleaved.js";
 import { Git, GitError, type Worktree } from "../adapters/git.js";
-import { runHarness, type HarnessEvent } from "../adapters/harness.js";
+import { HarnessStopped, runHarness, STOPPED_EXIT, type HarnessEvent } from "../adapters/harness.js";
+import { StopSignals } from "../adapters/signals.js";
 import { loadProjectConfig } from "../adapters/project.js";
 import { formatDuration } from "../report/format.js";
 import { reportComparison, thresholdConfig, thresholdFlags } from "./compare-command.js";
@@ -74,7 +75,11 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --no-fail                exit 0 even when a benchmark regressed
   -q, --quiet              no progress on stderr
 
-Exit codes: 0 no regression, 1 regression, 2 usage or input error (not a git repository, an unknown ref).
+SIGINT or SIGTERM (Ctrl-C) stops it: the harness kills its worker, nothing is compared, and the worktrees and
+scratch folders are removed.
+
+Exit codes: 0 no regression, 1 regression, 2 usage or input error (not a git repository, an unknown ref), 3 stopped
+by SIGINT or SIGTERM.
 `;
 
 /** One benchmark's interleaved timing with the profile, memory (and instructions) of a separate run of those passes. */
@@ -158,6 +163,8 @@ export async function abCommand(values: Record<string, unknown>, positionals: st
 
   const git = new Git(context.cwd);
   const trees: Worktree[] = [];
+  // Until the worktrees are removed: a stop then ends the rounds, and the clean-up below still runs.
+  const stop = StopSignals.listen();
   try {
     let prefix: string;
     let headCommit: string | null = null;
@@ -186,6 +193,7 @@ export async function abCommand(values: Record<string, unknown>, positionals: st
       budgetSeconds,
       commits,
       onEvent: stderr === undefined ? undefined : interleavedProgress(stderr, context.colour),
+      stop,
     });
     if (run.head.benchmarks.length === 0 && run.base.benchmarks.length === 0) {
       throw new UsageError(`no benchmarks found in ${settings.paths.join(", ")} of either version: expected files named bench_*.py with functions named bench_*, or pytest tests that use the benchmark fixture or marker`);
@@ -202,7 +210,9 @@ export async function abCommand(values: Record<string, unknown>, positionals: st
         settings,
         passes: ["profile", "memory"],
         onEvent: stderr === undefined ? undefined : createProgress(stderr, context.colour, side),
+        stop,
       });
+      if (passes.results.stopped !== undefined) throw new HarnessStopped(passes.results.stopped.signal);
       joined[side] = joinPasses(sides[side].timed, passes.results);
       await writeFile(passes.resultsPath, `${JSON.stringify(joined[side], null, 1)}\n`);
     }
@@ -211,7 +221,12 @@ export async function abCommand(values: Record<string, unknown>, positionals: st
     await mkdir(out, { recursive: true });
     await writeFile(join(out, "comparison.json"), `${JSON.stringify(comparison, null, 2)}\n`);
     return await reportComparison(comparison, values, context, { base: joined.base, head: joined.head });
+  } catch (error) {
+    if (!(error instanceof HarnessStopped)) throw error;
+    context.stderr.write(`profgate ab: ${error.message}; nothing was compared, and its worktrees are removed\n`);
+    return STOPPED_EXIT;
   } finally {
     for (const tree of trees) await tree.remove();
+    stop.close();
   }
 }

@@ -23,7 +23,7 @@ Usage:
   profgate help COMMAND                help for one command
 
 Exit codes: 0 no regression and every benchmark ran, 1 a regression or a failed benchmark, 2 a usage or input error
-(or profgate itself failed).
+(or profgate itself failed), 3 stopped by SIGINT or SIGTERM (profgate run: its results hold what was measured).
 `;
 
 interface Command {

@@ -4,7 +4,8 @@ import { resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import { applyRunValues, resolveRunSettings, type RunSettings } from "../core/config.js";
 import { parseShardSpec } from "../core/shards.js";
-import { runHarness, type HarnessRun } from "../adapters/harness.js";
+import { runHarness, STOPPED_EXIT, type HarnessRun } from "../adapters/harness.js";
+import { StopSignals } from "../adapters/signals.js";
 import { loadProjectConfig, readResults } from "../adapters/project.js";
 import { runShard } from "../usecases/shard-run.js";
 import { planAffected, runAffected } from "../usecases/affected-run.js";
@@ -96,7 +97,11 @@ Options (flags win over [tool.profgate] in pyproject.toml):
                           the project, runs everything (see the README for what this cannot see)
   -q, --quiet             no progress on stderr
 
-Exit codes: 0 every benchmark ran, 1 some failed (results are still written), 2 usage error.
+SIGINT or SIGTERM (Ctrl-C) stops the run: it is passed on to the harness, which kills its worker and writes
+DIR/results.json with what was measured, the other benchmarks marked "stopped".
+
+Exit codes: 0 every benchmark ran, 1 some failed (results are still written), 2 usage error, 3 stopped by SIGINT
+or SIGTERM (results hold what was measured).
 `;
 
 /** Merges defaults, pyproject.toml and flags into the settings of one run. */
@@ -136,14 +141,25 @@ export async function runCommand(values: Record<string, unknown>, positionals: s
   const settings = await runSettingsFrom(values, positionals, context.cwd);
   const out = typeof values.out === "string" ? values.out : DEFAULT_OUT;
   const progress = values.quiet === true ? undefined : createProgress(context.stderr, context.colour);
-  const run = await measure(values, settings, out, context, progress);
-  // A shard may be empty (more shards than benchmarks); the suite may not.
-  if (run.results.benchmarks.length === 0 && (run.results.shard?.total ?? 0) === 0) {
+  const stop = StopSignals.listen();
+  let run: HarnessRun;
+  try {
+    run = await measure(values, settings, out, context, progress, stop);
+  } finally {
+    stop.close();
+  }
+  // A shard may be empty (more shards than benchmarks); the suite may not, unless stopped while collecting.
+  if (run.results.benchmarks.length === 0 && (run.results.shard?.total ?? 0) === 0 && run.results.stopped === undefined) {
     throw new UsageError(
       `no benchmarks found in ${settings.paths.join(", ")}: expected files named bench_*.py with functions named bench_*, pytest tests that use the benchmark fixture or marker (--suite pytest, -k to select), or an asv suite (--suite asv); pass the paths as arguments or set "benchmarks" under [tool.profgate] in pyproject.toml`,
     );
   }
   context.stdout.write(`${renderRunSummary(run.results, context.colour)}\n\nResults: ${run.resultsPath}\n`);
+  if (run.results.stopped !== undefined) {
+    const notRun = run.results.benchmarks.filter((b) => b.status === "stopped").length;
+    context.stderr.write(`profgate run: stopped by ${run.results.stopped.signal}; ${notRun} of ${run.results.benchmarks.length} benchmarks were not run through all their passes (status "stopped")\n`);
+    return STOPPED_EXIT;
+  }
   return run.exitCode;
 }
 
@@ -154,17 +170,18 @@ async function measure(
   out: string,
   context: CommandContext,
   onEvent: ReturnType<typeof createProgress> | undefined,
+  stop: StopSignals,
 ): Promise<HarnessRun> {
   if (typeof values["affected-since"] === "string") return measureAffected(values["affected-since"], values, settings, out, context, onEvent);
   if (typeof values.shard !== "string") {
     if (typeof values.baseline === "string") throw new UsageError("--baseline balances the split of --shard or decides what --affected-since runs; give one of them too, or leave --baseline out");
-    return runHarness({ cwd: context.cwd, out, settings, onEvent });
+    return runHarness({ cwd: context.cwd, out, settings, onEvent, stop });
   }
   const shard = parseShardSpec(values.shard, "--shard");
   const results = typeof values.baseline === "string" ? await readResults(resolve(context.cwd, values.baseline)) : null;
   // Named by what the document is, not where it lies: every shard must name the same baseline alike.
   const baseline = results === null ? null : { results, label: `the baseline of ${results.environment.git?.commit.slice(0, 7) ?? "an unknown commit"} from ${results.created}` };
-  return runShard({ cwd: context.cwd, out, settings, shard, run: null, runner: hostname(), baseline, onEvent });
+  return runShard({ cwd: context.cwd, out, settings, shard, run: null, runner: hostname(), baseline, onEvent, stop });
 }
 
 /** `--affected-since REF --baseline RESULTS`: only the benchmarks the change since REF can reach. */

@@ -20,7 +20,8 @@
  * `track_` value is one exact number per side, a regression when head − base exceeds `valueThreshold` × |base|
  * (larger is worse, as asv compares them); asv's `peakmem_` benchmarks have no timing and gate on the memory pass.
  * A benchmark skipped on either side (asv's NotImplementedError from setup) is `skipped`, which never fails the gate;
- * so is one the head carried over from the baseline without re-running it (`affected: auto`).
+ * so is one the head carried over from the baseline without re-running it (`affected: auto`), and one of a stopped
+ * run that had not finished its passes (status `stopped`), never compared.
  *
  * Instructions per iteration (`--instrument instructions`) are exact too: regressed when head exceeds base by more
  * than the instructions threshold, improved when base exceeds head by more than it. When both sides were counted on
@@ -78,7 +79,7 @@ interface Pending {
 }
 
 function failuresOf(side: "base" | "head", bench: Benchmark | undefined): BenchmarkFailure[] {
-  if (bench === undefined || bench.status === "ok") return [];
+  if (bench === undefined || bench.status === "ok" || bench.status === "stopped") return [];
   return [{ side, status: bench.status, pass: bench.failure?.pass ?? null, message: bench.failure?.message ?? bench.status }];
 }
 
@@ -396,6 +397,11 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
       pending.push({ entry, compared: false, thresholds, base: before, head: after });
     } else if (failures.length > 0) {
       pending.push({ entry: emptyEntry(after, "failed", failures), compared: false, thresholds, base: before, head: after });
+    } else if (after.status === "stopped" || before?.status === "stopped") {
+      // Part of a run that was stopped: whatever it measured before is not the whole benchmark, so not compared.
+      const entry = emptyEntry(after, "skipped", []);
+      entry.skipped = `not run (${after.status === "stopped" ? "stopped on the head" : "stopped on the base"})`;
+      pending.push({ entry, compared: false, thresholds, base: before, head: after });
     } else if (after.skipped !== undefined || before?.skipped !== undefined) {
       const entry = emptyEntry(after, "skipped", []);
       entry.skipped = after.skipped ?? before?.skipped;

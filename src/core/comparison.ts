@@ -11,7 +11,7 @@ export const COMPARISON_SCHEMA_VERSION = 1;
 
 /**
  * A benchmark's verdict; these exact words are published. `skipped`: not measured on one side or both (asv's
- * NotImplementedError from setup), which is no failure.
+ * NotImplementedError from setup, or a stopped run that had not finished its passes), which is no failure.
  */
 export const Verdict = z.enum(["regressed", "improved", "unchanged", "inconclusive", "new", "removed", "failed", "skipped"]);
 export type Verdict = z.infer<typeof Verdict>;
@@ -237,7 +237,8 @@ export type Attribution = z.infer<typeof Attribution>;
 
 export const BenchmarkFailure = z.strictObject({
   side: Side,
-  status: BenchmarkStatus,
+  /** A stopped benchmark is no failure: the comparison calls it `skipped`. */
+  status: BenchmarkStatus.exclude(["stopped"]),
   pass: Pass.nullable(),
   message: z.string(),
 });

@@ -5,8 +5,14 @@
  */
 import { z } from "zod";
 
-/** The schema version this build writes and reads. Readers refuse any other by name. */
-export const RESULTS_SCHEMA_VERSION = 1;
+/** The schema version this build writes. Readers refuse any other by name, except the older ones in `READABLE_VERSIONS`. */
+export const RESULTS_SCHEMA_VERSION = 2;
+
+/**
+ * Versions this build reads: a version 1 document (before `stopped`) is a valid version 2 document but for its
+ * number, so reading it is a change of that number.
+ */
+const READABLE_VERSIONS: readonly number[] = [1, RESULTS_SCHEMA_VERSION];
 export const RESULTS_SCHEMA_NAME = "profgate/results";
 
 // Bounds keep a hostile artifact from smuggling huge strings or arrays through validation.
@@ -19,8 +25,11 @@ const count = z.number().finite().nonnegative();
 const seconds = z.number().finite().nonnegative();
 const bytes = z.number().finite();
 
-/** How a benchmark ended. Everything but `ok` counts as a failed benchmark. */
-export const BenchmarkStatus = z.enum(["ok", "error", "exit", "crash", "timeout"]);
+/**
+ * How a benchmark ended. `stopped`: the run was stopped (SIGINT, SIGTERM) before the benchmark finished its passes;
+ * what it measured before is kept, and it is neither a failure nor compared. Everything else but `ok` is a failure.
+ */
+export const BenchmarkStatus = z.enum(["ok", "error", "exit", "crash", "timeout", "stopped"]);
 export type BenchmarkStatus = z.infer<typeof BenchmarkStatus>;
 
 /** `value`: the one call of an asv `mem_` or `track_` benchmark whose return value is measured. */
@@ -192,6 +201,10 @@ export const Shard = z.strictObject({
 });
 export type Shard = z.infer<typeof Shard>;
 
+/** How a run was stopped before its end: the signal it got. */
+export const Stopped = z.strictObject({ signal: z.enum(["SIGINT", "SIGTERM"]) });
+export type Stopped = z.infer<typeof Stopped>;
+
 /**
  * The schema tree above the row arrays, built twice: with `rows` giving each row array its full zod schema (the
  * published JSON Schema, and the types), and with `rows` accepting any array, for `parseResults`, which then checks
@@ -265,6 +278,8 @@ function buildSchemas(rows: <T>(row: z.ZodType<T>, max: number) => z.ZodType<T[]
     shard: Shard.optional(),
     /** This document merges these shards, by index (absent when it was not merged). */
     shards: z.array(Shard).max(MAX_SHARDS).optional(),
+    /** The run was stopped by this signal before it finished (absent when it ran to its end). */
+    stopped: Stopped.optional(),
     benchmarks: z.array(Benchmark).max(100_000),
   });
   return { Profile, Memory, Benchmark, Results };
@@ -312,12 +327,12 @@ export function parseResults(data: unknown, source: string): Results {
   if (record.schema !== RESULTS_SCHEMA_NAME) {
     throw new ResultsError(source, [`"schema" is ${JSON.stringify(record.schema) ?? "missing"}, expected "${RESULTS_SCHEMA_NAME}"`]);
   }
-  if (record.schema_version !== RESULTS_SCHEMA_VERSION) {
+  if (typeof record.schema_version !== "number" || !READABLE_VERSIONS.includes(record.schema_version)) {
     throw new ResultsError(source, [
-      `schema_version ${JSON.stringify(record.schema_version) ?? "is missing"} is not known to this profgate (it reads version ${RESULTS_SCHEMA_VERSION}); run both sides with the same profgate release`,
+      `schema_version ${JSON.stringify(record.schema_version) ?? "is missing"} is not known to this profgate (it reads versions ${READABLE_VERSIONS.join(" and ")}); run both sides with the same profgate release`,
     ]);
   }
-  const parsed = deferred.Results.safeParse(data);
+  const parsed = deferred.Results.safeParse({ ...record, schema_version: RESULTS_SCHEMA_VERSION });
   if (!parsed.success) {
     throw new ResultsError(
       source,

@@ -220,7 +220,9 @@ export function mergeShards(inputs: readonly ShardInput[], options: MergeOptions
   const shards: Shard[] = ordered.map((input) => input.results.shard!);
   const created = ordered.map((input) => input.results.created).reduce((latest, c) => (c > latest ? c : latest));
   const { schema, schema_version, environment, settings } = first.results;
-  return { schema, schema_version, created, environment, settings, shards, benchmarks };
+  // One stopped shard makes the merged run a stopped one: its benchmarks say which were not run.
+  const stopped = ordered.find((input) => input.results.stopped !== undefined)?.results.stopped;
+  return { schema, schema_version, created, environment, settings, shards, ...(stopped === undefined ? {} : { stopped }), benchmarks };
 }
 
 /** `results` narrowed to the benchmarks `ids` holds: a shard compares its share with the whole baseline. */

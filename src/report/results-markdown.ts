@@ -21,9 +21,17 @@ export interface ResultsMarkdownContext {
   limit?: number;
 }
 
+/** The sentence a report carries for a run that was stopped: by what, and how many benchmarks it did not run. */
+export function stoppedNote(results: Results): string | null {
+  if (results.stopped === undefined) return null;
+  const notRun = results.benchmarks.filter((b) => b.status === "stopped").length;
+  return `The run was stopped by ${results.stopped.signal} (a cancelled workflow, a time limit, Ctrl-C) before it finished: ${notRun} of ${results.benchmarks.length} benchmarks were not run through all their passes. They are not compared and never gate; the results hold what was measured.`;
+}
+
 /** Renders results alone as Markdown: one row per benchmark with its time, memory and status. */
 export function renderResultsMarkdown(results: Results, context: ResultsMarkdownContext): string {
-  const failed = results.benchmarks.filter((b) => b.status !== "ok").length;
+  const failed = results.benchmarks.filter((b) => b.status !== "ok" && b.status !== "stopped").length;
+  const notRun = results.benchmarks.filter((b) => b.status === "stopped").length;
   const counted = results.benchmarks.some((b) => b.instructions !== undefined);
   const rows = results.benchmarks.map((bench) => {
     const perProcess = processTimes(bench);
@@ -33,12 +41,20 @@ export function renderResultsMarkdown(results: Results, context: ResultsMarkdown
       ...(counted ? [bench.instructions === undefined ? "—" : formatLargeCount(bench.instructions.per_iteration)] : []),
       bench.memory === null ? "—" : formatBytes(bench.memory.peak),
       bench.memory === null ? "—" : formatBytes(bench.memory.retained, true),
-      bench.status !== "ok" ? `❌ ${bench.status}${bench.failure === null ? "" : `: ${escapeText(bench.failure.message)}`}` : bench.skipped !== undefined ? `⏭️ skipped: ${escapeText(bench.skipped)}` : bench.carried_over !== undefined ? `⏭️ not re-run: ${escapeText(bench.carried_over.reason)}` : "ok",
+      bench.status === "stopped"
+        ? `⏹️ ${escapeText(bench.failure?.message ?? "not run (stopped)")}`
+        : bench.status !== "ok"
+          ? `❌ ${bench.status}${bench.failure === null ? "" : `: ${escapeText(bench.failure.message)}`}`
+          : bench.skipped !== undefined
+            ? `⏭️ skipped: ${escapeText(bench.skipped)}`
+            : bench.carried_over !== undefined
+              ? `⏭️ not re-run: ${escapeText(bench.carried_over.reason)}`
+              : "ok",
     ];
   });
   const out = [
     reportMarker(context.marker),
-    `### profgate: ${results.benchmarks.length} benchmarks measured${failed > 0 ? `, ${failed} failed` : ""} — ${escapeText(context.title)}`,
+    `### profgate: ${results.benchmarks.length} benchmarks measured${failed > 0 ? `, ${failed} failed` : ""}${notRun > 0 ? `, ${notRun} not run (stopped)` : ""} — ${escapeText(context.title)}`,
     "",
   ];
   for (const note of context.notes ?? []) out.push(`> ${escapeText(note)}`, "");

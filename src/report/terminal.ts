@@ -75,13 +75,15 @@ export function renderRunSummary(results: Results, colour: boolean): string {
   const header = ["benchmark", "status", "time/iter", "spread", "processes", ...(counted ? ["instructions/iter"] : []), "peak memory", "retained"];
   const rows = results.benchmarks.map((bench) => {
     const status =
-      bench.status !== "ok"
-        ? paint(bench.status, "red", colour)
-        : bench.skipped !== undefined
-          ? paint("skipped", "dim", colour)
-          : bench.carried_over !== undefined
-            ? paint("not re-run", "dim", colour)
-            : paint("ok", "green", colour);
+      bench.status === "stopped"
+        ? paint(bench.status, "yellow", colour)
+        : bench.status !== "ok"
+          ? paint(bench.status, "red", colour)
+          : bench.skipped !== undefined
+            ? paint("skipped", "dim", colour)
+            : bench.carried_over !== undefined
+              ? paint("not re-run", "dim", colour)
+              : paint("ok", "green", colour);
     let time = resultValueText(bench) ?? "—";
     let spread = "—";
     let processes = "—";
@@ -114,7 +116,11 @@ export function renderRunSummary(results: Results, colour: boolean): string {
       ...cut.map((b) => paint(`    ${sanitize(b.id)}`, "yellow", colour)),
     );
   }
-  const failed = results.benchmarks.filter((b) => b.status !== "ok");
+  if (results.stopped !== undefined) {
+    const notRun = results.benchmarks.filter((b) => b.status === "stopped").length;
+    lines.push("", paint(`⏹ stopped by ${results.stopped.signal}: ${notRun} of ${results.benchmarks.length} benchmarks were not run through all their passes`, "yellow", colour));
+  }
+  const failed = results.benchmarks.filter((b) => b.status !== "ok" && b.status !== "stopped");
   for (const bench of failed) {
     const failure = bench.failure;
     lines.push("", paint(`✗ ${sanitize(bench.id)}: ${bench.status}${failure ? ` in the ${failure.pass} pass: ${sanitize(failure.message)}` : ""}`, "red", colour));

@@ -13,6 +13,7 @@ import type { Results } from "../core/results.js";
 import { analyseChanges, type ChangeRequestFile } from "../adapters/changes.js";
 import { Git } from "../adapters/git.js";
 import { runHarness, type HarnessEvent, type HarnessRun } from "../adapters/harness.js";
+import type { StopSignals } from "../adapters/signals.js";
 
 export interface AffectedPlanOptions {
   /** The project directory, inside a git repository. */
@@ -117,16 +118,18 @@ export interface AffectedRunOptions {
   /** Names the baseline in each carried benchmark's `carried_over.from` (e.g. `baseline run 1234 (abc1234)`). */
   from: string;
   onEvent?: (event: HarnessEvent) => void;
+  /** Stop signals passed on to the harness (a stopped run keeps what it measured, see runHarness). */
+  stop?: StopSignals;
 }
 
 /** Measures the plan's benchmarks into `out` and rewrites `out/results.json` with the others carried over. */
 export async function runAffected(options: AffectedRunOptions): Promise<HarnessRun> {
   const { plan } = options;
   if (plan.selection.everything || plan.collected === null) {
-    return runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, onEvent: options.onEvent });
+    return runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, onEvent: options.onEvent, stop: options.stop });
   }
   const ids = [...plan.selection.run.keys()];
-  const measured = ids.length === 0 ? null : await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, onEvent: options.onEvent });
+  const measured = ids.length === 0 ? null : await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, onEvent: options.onEvent, stop: options.stop });
   const results = carryOver(plan.collected, measured?.results ?? null, options.baseline, plan.selection.carried, options.from);
   const out = resolve(options.cwd, options.out);
   await mkdir(out, { recursive: true });

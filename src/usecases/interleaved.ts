@@ -15,6 +15,7 @@ import type { Results } from "../core/results.js";
 import { checkPlan, DEFAULT_ROUND_PLAN, lookLevel, maxLooks, mergeBatches, nextBatch, spendLevel, undecided, type RoundPlan } from "../core/sequential.js";
 import { thresholdResolver, type ThresholdConfig } from "../core/thresholds.js";
 import { runAbHarness, type AbHarnessEvent } from "../adapters/harness.js";
+import type { StopSignals } from "../adapters/signals.js";
 
 /** Progress of `runInterleaved`: the harness's own events, a batch starting, and the outcome of each look. */
 export type InterleavedEvent =
@@ -45,6 +46,8 @@ export interface InterleavedOptions {
   onEvent?: (event: InterleavedEvent) => void;
   /** Extra environment for the interpreter. */
   env?: Record<string, string>;
+  /** Stop signals passed on to the harness; a stopped batch throws HarnessStopped, after the scratch folder is gone. */
+  stop?: StopSignals;
 }
 
 export interface InterleavedRun {
@@ -116,6 +119,7 @@ export async function runInterleaved(options: InterleavedOptions): Promise<Inter
         ids,
         onEvent: options.onEvent,
         env: options.env,
+        stop: options.stop,
       });
       const secondsPerRound = (Date.now() - batchStarted) / 1000 / rounds;
       const batchSize = batch.head.benchmarks.length + batch.base.benchmarks.filter((b) => !batch.head.benchmarks.some((h) => h.id === b.id)).length;

@@ -7,6 +7,7 @@ import type { RunSettings } from "../core/config.js";
 import type { Results } from "../core/results.js";
 import { baselineCosts, splitBenchmarks, stampShard, type ShardSpec } from "../core/shards.js";
 import { collectBenchmarks, runHarness, type HarnessEvent, type HarnessRun } from "../adapters/harness.js";
+import type { StopSignals } from "../adapters/signals.js";
 
 export interface ShardRunOptions {
   cwd: string;
@@ -20,6 +21,8 @@ export interface ShardRunOptions {
   /** Results whose durations balance the split, and how to name them (every shard must name them alike). */
   baseline: { results: Results; label: string } | null;
   onEvent?: (event: HarnessEvent) => void;
+  /** Stop signals passed on to the harness while it measures. */
+  stop?: StopSignals;
 }
 
 export interface ShardRun extends HarnessRun {
@@ -33,7 +36,7 @@ export async function runShard(options: ShardRunOptions): Promise<ShardRun> {
   const all = await collectBenchmarks({ cwd: options.cwd, settings: options.settings });
   const split = splitBenchmarks(all, options.shard.count, options.baseline === null ? null : baselineCosts(options.baseline.results));
   const ids = split.shards[options.shard.index - 1] ?? [];
-  const run = await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, onEvent: options.onEvent });
+  const run = await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, onEvent: options.onEvent, stop: options.stop });
   const results = stampShard(run.results, {
     ...options.shard,
     run: options.run,

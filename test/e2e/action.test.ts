@@ -12,10 +12,12 @@ import { execa } from "execa";
 import { appendFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { builtDist } from "../support/dist.js";
 import { FakeGitHub, sha } from "../support/fake-github.js";
-import { root } from "../support/paths.js";
+import { root, suites } from "../support/paths.js";
+import { running, waitForFile } from "../support/processes.js";
 
 const DEMO = join(root, "examples", "demo");
 const REPOSITORY = { owner: "acme", repo: "demo", defaultBranch: "main" };
@@ -86,7 +88,17 @@ function parseOutputs(text: string): Record<string, string> {
   return outputs;
 }
 
-async function runAction(on: FakeGitHub, runId: number, options: { cwd: string; inputs?: Record<string, string>; payload: object; env?: Record<string, string> }): Promise<ActionRun> {
+/** Signals sent to the Action once `marker` exists, a second apart, as the runner cancels a step: SIGINT, then SIGTERM. */
+interface Cancel {
+  marker: string;
+  signals: NodeJS.Signals[];
+}
+
+async function runAction(
+  on: FakeGitHub,
+  runId: number,
+  options: { cwd: string; inputs?: Record<string, string>; payload: object; env?: Record<string, string>; cancel?: Cancel },
+): Promise<ActionRun> {
   const dir = await mkdtemp(join(work, "runner-"));
   const files = { event: join(dir, "event.json"), output: join(dir, "output"), summary: join(dir, "summary.md"), temp: join(dir, "temp") };
   await mkdir(files.temp);
@@ -106,7 +118,15 @@ async function runAction(on: FakeGitHub, runId: number, options: { cwd: string; 
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
     ...options.env,
   };
-  const child = await execa("node", [action], { cwd: options.cwd, env, extendEnv: false, reject: false, all: true });
+  const started = execa("node", [action], { cwd: options.cwd, env, extendEnv: false, reject: false, all: true });
+  if (options.cancel !== undefined) {
+    await waitForFile(options.cancel.marker, 120_000, "the run's hold");
+    for (const [i, signal] of options.cancel.signals.entries()) {
+      if (i > 0) await sleep(1_000);
+      started.kill(signal);
+    }
+  }
+  const child = await started;
   return {
     code: child.exitCode ?? -1,
     stdout: child.all,
@@ -390,6 +410,42 @@ describe("the Action against a fake GitHub", () => {
     const logged = result.stdout.split("\n").filter((line) => !line.startsWith("::add-mask::"));
     expect(logged.join("\n")).not.toContain(fake.token);
     expect(result.summary).not.toContain(fake.token);
+  });
+
+  it("a run cancelled midway (SIGINT, then SIGTERM) uploads what it measured, says so in the summary and comment, and fails", async () => {
+    const tree = join(work, "cancelled");
+    await cp(headTree, tree, { recursive: true });
+    // Last in collection order: every benchmark of the demo is through the memory pass when bench_hold holds there.
+    await cp(join(suites, "stop", "benchmarks", "bench_stop.py"), join(tree, "benchmarks", "bench_zz_stop.py"));
+    const hold = await mkdtemp(join(work, "hold-"));
+    fake.addPullRequest({ number: 40, headSha: HEAD, headRef: "cancelled", baseSha: BASE });
+    const prRun = fake.addRun({ headSha: HEAD, headBranch: "cancelled", event: "pull_request", pullRequests: [40] }).id;
+    const result = await runAction(fake, prRun, {
+      cwd: tree,
+      payload: pullRequestPayload(40, HEAD, BASE),
+      env: { PROFGATE_HOLD_IN: "memory", PROFGATE_HOLD_DIR: hold },
+      cancel: { marker: join(hold, "hold.json"), signals: ["SIGINT", "SIGTERM"] },
+    });
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.outputs.verdict).toBe("stopped");
+    expect(result.stdout).toMatch(/::error::profgate: the run was stopped by SIGINT before it finished, 2 of 9 benchmarks not run through all their passes/);
+    const uploaded = JSON.parse(artifactOf(fake, prRun).get("results.json")!.toString("utf8")) as {
+      stopped?: { signal: string };
+      benchmarks: { id: string; status: string; timing: object | null; profile: object | null; memory: object | null; failure: { pass: string } | null }[];
+    };
+    expect(uploaded.stopped).toEqual({ signal: "SIGINT" });
+    const stopped = uploaded.benchmarks.filter((b) => b.status === "stopped");
+    expect(stopped.map((b) => b.id)).toEqual(["benchmarks/bench_zz_stop.py::bench_hold", "benchmarks/bench_zz_stop.py::bench_after"]);
+    // Their timing and profile passes had finished: the artifact keeps them.
+    for (const bench of stopped) expect([bench.failure?.pass, bench.timing !== null, bench.profile !== null, bench.memory]).toEqual(["memory", true, true, null]);
+    expect(uploaded.benchmarks.filter((b) => b.status === "ok" && b.memory !== null)).toHaveLength(7);
+    const sentence = /The run was stopped by SIGINT \(a cancelled workflow, a time limit, Ctrl-C\) before it finished: 2 of 9 benchmarks were not run through all their passes/;
+    expect(rendered(result.summary)).toMatch(sentence);
+    expect(rendered(result.summary)).toContain("9 benchmarks measured, 2 not run (stopped)");
+    const [comment] = fake.comments(40);
+    expect(rendered(comment?.body ?? "")).toMatch(sentence);
+    const held = JSON.parse(await readFile(join(hold, "hold.json"), "utf8")) as { worker: number; child: number };
+    expect([running(held.worker), running(held.child)]).toEqual([false, false]);
   });
 
   describe("fork-safe mode", () => {

@@ -150,7 +150,7 @@ describe("profgate compare on bad input", () => {
 
   it("names an unknown schema version", async () => {
     const path = write("future.json", JSON.stringify({ ...goodResults(), schema_version: 99 }));
-    await expectInputError(path, path, "schema_version 99 is not known to this profgate (it reads version 1)");
+    await expectInputError(path, path, "schema_version 99 is not known to this profgate (it reads versions 1 and 2)");
   });
 
   it("names the invalid field by its path", async () => {

@@ -133,7 +133,7 @@ export interface EnvSpec {
 export function results(benchmarks: Benchmark[], env: EnvSpec = {}): Results {
   return {
     schema: "profgate/results",
-    schema_version: 1,
+    schema_version: 2,
     created: "2026-01-01T00:00:00Z",
     environment: {
       python: { version: env.python ?? "3.11.2", implementation: "CPython", build: "main", compiler: "GCC 12.2.0" },

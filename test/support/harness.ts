@@ -41,25 +41,41 @@ export function scratchFolder(name: string): string {
   return scratch;
 }
 
-/** A harness runner whose results folders are numbered runs in `scratch`. */
-export function harnessRunner(scratch: string): (cwd: string, args: readonly string[], options?: HarnessOptions) => Promise<HarnessRun> {
+/** A harness run under way: its process (to signal) and the run it ends as. */
+export interface StartedHarness {
+  pid: number;
+  kill(signal: NodeJS.Signals): void;
+  finished: Promise<HarnessRun>;
+}
+
+/** A harness starter whose results folders are numbered runs in `scratch`: each call starts a run without waiting. */
+export function harnessStarter(scratch: string): (cwd: string, args: readonly string[], options?: HarnessOptions) => StartedHarness {
   let runs = 0;
-  return async (cwd, args, options = {}) => {
+  return (cwd, args, options = {}) => {
     runs += 1;
     const out = join(scratch, `run-${runs}`);
     const [command = testPython, ...prefix] = options.interpreter ?? [testPython];
-    const result = await execa(command, [...prefix, "-m", "profgate", "run", "--out", out, "--events-fd", "3", ...args], {
+    const child = execa(command, [...prefix, "-m", "profgate", "run", "--out", out, "--events-fd", "3", ...args], {
       cwd,
       env: { PYTHONPATH: harnessPath, PYTHONDONTWRITEBYTECODE: "1", ...options.env },
       stdio: ["ignore", "pipe", "pipe", "pipe"],
       reject: false,
     });
-    const events = String(result.stdio[3] ?? "")
-      .split("\n")
-      .filter((line) => line !== "")
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, events, out };
+    const finished = child.then((result) => {
+      const events = String(result.stdio[3] ?? "")
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, events, out };
+    });
+    return { pid: child.pid ?? -1, kill: (signal) => child.kill(signal), finished };
   };
+}
+
+/** A harness runner whose results folders are numbered runs in `scratch`. */
+export function harnessRunner(scratch: string): (cwd: string, args: readonly string[], options?: HarnessOptions) => Promise<HarnessRun> {
+  const start = harnessStarter(scratch);
+  return (cwd, args, options) => start(cwd, args, options).finished;
 }
 
 /** The run's results.json, validated. */

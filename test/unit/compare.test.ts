@@ -148,6 +148,23 @@ describe("benchmarks on one side only, and failures", () => {
     expect(comparison.summary).toMatchObject({ verdict: "pass", gating_regressions: 0, counts: { unchanged: 1, new: 1, failed: 3, removed: 1 } });
     expect(comparison.method.family).toBe(1);
   });
+
+  it("never compares or gates on the benchmarks a stopped run left unfinished, even with a slower partial timing", () => {
+    const base = results([bench("a.py::done", { times: spread(0.01, 10) }), bench("a.py::cut", { times: spread(0.01, 10) }), bench("a.py::base_cut")]);
+    // What the stopped run timed before the stop is kept, and twice as slow: it must not read as a regression.
+    const cut = { ...bench("a.py::cut", { times: spread(0.02, 3) }), status: "stopped" as const, failure: { pass: "timing" as const, message: "stopped by SIGTERM after 3 of 10 timing processes", output: "" } };
+    const head = { ...results([bench("a.py::done", { times: spread(0.02, 10) }), cut, bench("a.py::base_cut")]), stopped: { signal: "SIGTERM" as const } };
+    const stoppedBase = { ...base, benchmarks: base.benchmarks.map((b) => (b.id === "a.py::base_cut" ? { ...b, status: "stopped" as const, timing: null } : b)) };
+    const comparison = checked(compare(stoppedBase, head, SEPARATE));
+    expect(comparison.benchmarks.map((b) => [b.id, b.verdict, b.gating])).toEqual([
+      ["a.py::done", "regressed", true],
+      ["a.py::cut", "skipped", false],
+      ["a.py::base_cut", "skipped", false],
+    ]);
+    expect(only(comparison, "a.py::cut")).toMatchObject({ skipped: "not run (stopped on the head)", failures: [], timing: null });
+    expect(only(comparison, "a.py::base_cut").skipped).toBe("not run (stopped on the base)");
+    expect(comparison.method.family).toBe(1);
+  });
 });
 
 describe("noise-free metrics", () => {

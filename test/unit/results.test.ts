@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { parseResults, Results, ResultsError } from "../../src/core/results.js";
+import { parseResults, Results, ResultsError, RESULTS_SCHEMA_VERSION } from "../../src/core/results.js";
+import { root } from "../support/paths.js";
 import { bench, builtin, edge, fn, line, memory, profile, results } from "../support/builders.js";
 
 function document(): Record<string, unknown> {
@@ -29,6 +32,24 @@ const MUTATIONS: Mutation[] = [
 ];
 
 describe("parseResults", () => {
+  it("reads a version 1 document, written by the harness before version 2, as the current version", () => {
+    const path = join(root, "test", "fixtures", "results", "version-1.json");
+    const older = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    expect(older.schema_version).toBe(1);
+    const read = parseResults(older, path);
+    expect(read.schema_version).toBe(RESULTS_SCHEMA_VERSION);
+    expect(read.stopped).toBeUndefined();
+    expect(read.benchmarks.map((b) => [b.id, b.status])).toEqual([["benchmarks/bench_stop.py::bench_quick_one", "ok"]]);
+    expect(Results.safeParse({ ...older, schema_version: RESULTS_SCHEMA_VERSION }).success).toBe(true);
+  });
+
+  it("reads a stopped run's document, and refuses a signal it does not know", () => {
+    const doc = { ...document(), stopped: { signal: "SIGTERM" } };
+    expect(parseResults(doc, "r.json").stopped).toEqual({ signal: "SIGTERM" });
+    expect(() => parseResults({ ...doc, stopped: { signal: "SIGHUP" } }, "r.json")).toThrow(/stopped\.signal/);
+    expect(() => parseResults({ ...doc, schema_version: 3 }, "r.json")).toThrow(/schema_version 3 is not known to this profgate \(it reads versions 1 and 2\)/);
+  });
+
   it("accepts a valid document, as the published schema does", () => {
     const doc = document();
     expect(Results.safeParse(doc).success).toBe(true);

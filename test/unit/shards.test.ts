@@ -93,6 +93,19 @@ describe("mergeShards", () => {
     expect(() => parseResults(JSON.parse(JSON.stringify(merged)), "merged")).not.toThrow();
   });
 
+  it("makes the merge of a run with a stopped shard a stopped run, its stopped benchmarks kept as they are", () => {
+    const inputs = threeShards();
+    const cut = inputs[2]!.results;
+    inputs[2] = {
+      label: "shard-2",
+      results: { ...cut, stopped: { signal: "SIGTERM" }, benchmarks: cut.benchmarks.map((b) => (b.id === "d" ? { ...b, status: "stopped" as const, timing: null, failure: { pass: "timing" as const, message: "not run (stopped by SIGTERM)", output: "" } } : b)) },
+    };
+    const merged = parseResults(JSON.parse(JSON.stringify(mergeShards(inputs, { run: "77" }))), "merged");
+    expect(merged.stopped).toEqual({ signal: "SIGTERM" });
+    expect(merged.benchmarks.filter((b) => b.status === "stopped").map((b) => b.id)).toEqual(["d"]);
+    expect(mergeShards(threeShards(), { run: "77" }).stopped).toBeUndefined();
+  });
+
   it("refuses a missing shard by name", () => {
     const inputs = threeShards().filter((s) => s.label !== "shard-2");
     expect(() => mergeShards(inputs, { run: "77", nameOf: (i, n) => `artifact "results-shard-${i}-of-${n}"` })).toThrow(
