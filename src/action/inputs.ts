@@ -67,6 +67,12 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
   if (confirm !== "auto" && confirm !== "all" && confirm !== "off") {
     throw new ConfigError(`${where("confirm")}: ${JSON.stringify(confirm)} is not allowed; expected "auto" (re-measure flagged timings on this runner), "all" or "off"`);
   }
+  const depth = optional("depth") ?? "auto";
+  if (depth !== "auto" && depth !== "full") {
+    throw new ConfigError(
+      `${where("depth")}: ${JSON.stringify(depth)} is not allowed; expected "auto" (on pull requests, profile and trace allocations in depth only the benchmarks whose verdict is not unchanged) or "full" (every benchmark in depth)`,
+    );
+  }
   const token = optional("github-token");
   if (token === undefined) {
     throw new ConfigError(`${where("github-token")}: is empty; leave it unset to use the workflow's token, or pass a token with actions: read and pull-requests: write`);
@@ -85,5 +91,6 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
     workingDirectory: optional("working-directory") ?? ".",
     confirm,
     setup: optional("setup") ?? null,
+    depth,
   };
 }

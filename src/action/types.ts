@@ -16,6 +16,9 @@ export type ActionMode = "run" | "comment" | "merge";
 
 export type ConfirmMode = "auto" | "all" | "off";
 
+/** `auto`: a pull request's run takes the deep passes only where a verdict needs them; `full`: every benchmark. */
+export type DepthMode = "auto" | "full";
+
 export interface ActionInputs {
   /**
    * `run`: measure, upload, compare, report (with `shard`: measure one share and upload it, nothing more).
@@ -39,6 +42,8 @@ export interface ActionInputs {
   confirm: ConfirmMode;
   /** Shell command run in the base and head trees before confirming. */
   setup: string | null;
+  /** How deep a pull request's run measures each benchmark (pushes, which store the baseline, always in full). */
+  depth: DepthMode;
 }
 
 export interface PullRequestEvent {

@@ -141,6 +141,10 @@ export const Environment = z.strictObject({
 });
 export type Environment = z.infer<typeof Environment>;
 
+/** How much each benchmark gets beyond its timing (the harness's `--depth`). */
+export const Depth = z.enum(["exact", "full"]);
+export type Depth = z.infer<typeof Depth>;
+
 export const Settings = z.strictObject({
   paths: z.array(text()).max(1_000),
   pythonpath: z.array(text()).max(1_000),
@@ -164,6 +168,12 @@ export const Settings = z.strictObject({
   memory_warmups: z.number().int().nonnegative(),
   /** How many plain iterations' time the tracemalloc pass's line breakdown may take. */
   memory_cost: z.number().finite().nonnegative(),
+  /**
+   * `full`: the whole picture of every benchmark; `exact`: only the exact, cheap figures beyond timing (one profiled
+   * iteration, peak and retained without the live-at-peak lines), the deep passes left for a later `--deep-only` run.
+   * Absent in documents written before the setting existed (full).
+   */
+  depth: Depth.optional(),
   /** `instructions` when the instructions pass ran; absent otherwise, as are the two settings below. */
   instrument: z.enum(["instructions"]).optional(),
   instruction_iterations: z.number().int().positive().optional(),
@@ -249,6 +259,11 @@ function buildSchemas(rows: <T>(row: z.ZodType<T>, max: number) => z.ZodType<T[]
     skipped: text().optional(),
     /** A name for display (asv's `pretty_name`). */
     pretty_name: text().optional(),
+    /**
+     * `exact` when this benchmark got only the exact figures beyond timing (a run at depth exact, its deep passes not
+     * run since); absent when it got the whole picture.
+     */
+    depth: z.literal("exact").optional(),
   });
   const Results = z.strictObject({
     schema: z.literal(RESULTS_SCHEMA_NAME),

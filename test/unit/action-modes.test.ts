@@ -52,6 +52,7 @@ function inputs(mode: ActionInputs["mode"], overrides: Partial<ActionInputs> = {
     workingDirectory: join(scratch, "project"),
     confirm: "auto",
     setup: null,
+    depth: "auto",
     ...overrides,
   };
 }
