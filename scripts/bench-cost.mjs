@@ -2,8 +2,12 @@
 // --suite allocations) and prints, per pass, the wall time the pass took against the time the benchmarks themselves
 // were measured for, and per benchmark the tracemalloc pass's time over one plain iteration measured in the same run
 // (its timing pass's best per-iteration wall time; target at most 20x, plus the pass's fixed costs for benchmarks of
-// a few milliseconds). Not a test: figures go in the README.
+// a few milliseconds), whether its line breakdown is complete and how much of the peak the lines explain, with the
+// share of complete breakdowns and the medians at the end. --dir runs a real suite instead: its directory, the
+// interpreter of its venv (--python) and the harness's arguments (--args, space-separated; e.g. the corpus's checkouts
+// under /work/corpus-lock/runs and their venvs). Not a test: figures go in the README.
 //   node scripts/bench-cost.mjs [--suite demo|allocations] [--processes N] [--repeat N]
+//   node scripts/bench-cost.mjs --dir DIR --python CMD --args "PATH ..." [--processes N] [--repeat N]
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,20 +17,28 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
-  options: { processes: { type: "string", default: "10" }, repeat: { type: "string", default: "3" }, suite: { type: "string", default: "demo" } },
+  options: {
+    processes: { type: "string", default: "10" },
+    repeat: { type: "string", default: "3" },
+    suite: { type: "string", default: "demo" },
+    dir: { type: "string" },
+    python: { type: "string", default: "python3" },
+    args: { type: "string", default: "" },
+  },
 });
 const SUITES = {
   demo: { dir: join(root, "examples", "demo"), args: ["benchmarks", "--pythonpath", "src"] },
   allocations: { dir: join(root, "test", "fixtures", "suites", "allocations"), args: ["benchmarks"] },
 };
-const suite = SUITES[values.suite];
-if (suite === undefined) throw new Error(`--suite ${values.suite}: expected one of ${Object.keys(SUITES).join(", ")}`);
+const suite = values.dir !== undefined ? { dir: values.dir, args: values.args.split(" ").filter(Boolean) } : SUITES[values.suite];
+if (suite === undefined) throw new Error(`--suite ${values.suite}: expected one of ${Object.keys(SUITES).join(", ")}, or --dir`);
+const label = values.dir ?? values.suite;
 
 function runOnce(out) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(
-      "python3",
+      values.python,
       ["-m", "profgate", "run", ...suite.args, "--out", out, "--processes", values.processes, "--events-fd", "3"],
       { cwd: suite.dir, env: { ...process.env, PYTHONPATH: join(root, "python") }, stdio: ["ignore", "ignore", "inherit", "pipe"] },
     );
@@ -55,7 +67,7 @@ function runOnce(out) {
       }
     });
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve({ total: performance.now() - started, passes, perBenchmark }) : reject(new Error(`harness exited ${code}`))));
+    child.on("close", (code) => (code === 0 || code === 1 ? resolve({ total: performance.now() - started, passes, perBenchmark }) : reject(new Error(`harness exited ${code}`))));
   });
 }
 
@@ -86,7 +98,7 @@ for (let i = 0; i < Number(values.repeat); i++) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const first = rows[0].measured;
-console.log(`profgate run on ${values.suite}: ${first.count} benchmarks, ${values.processes} timing processes each, median of ${rows.length} runs`);
+console.log(`profgate run on ${label}: ${first.count} benchmarks, ${values.processes} timing processes each, median of ${rows.length} runs`);
 console.log("");
 console.log("pass      wall time   benchmark measured for   wall / measured");
 const timingWall = median(rows.map((r) => r.passes.timing));
@@ -106,10 +118,29 @@ console.log(`(collection, process start-up and writing results make up the rest:
 // tracemalloc pass's seconds on it, and whether its line breakdown was cut short.
 const last = rows.at(-1);
 console.log("");
-console.log("benchmark".padEnd(58) + "plain iteration   memory pass   memory / plain   breakdown");
+console.log("benchmark".padEnd(58) + "plain iteration   memory pass   memory / plain   breakdown   lines explain");
+const measuredMemory = [];
 for (const bench of last.results.benchmarks) {
+  if (bench.memory === null || bench.timing === null) {
+    console.log(`${bench.id.padEnd(58)}${"—".padStart(15)}   (${bench.status}${bench.memory === null ? ", no memory pass" : ""})`);
+    continue;
+  }
   const plain = Math.min(...bench.timing.processes.flatMap((p) => p.wall));
   const memory = last.perBenchmark.get(bench.id)?.memory ?? NaN;
-  const cut = bench.memory?.note === undefined ? "complete" : "cut short";
-  console.log(`${bench.id.padEnd(58)}${`${(plain * 1000).toFixed(2)} ms`.padStart(15)}   ${s(memory * 1000).padStart(11)}   ${`${(memory / plain).toFixed(0)}×`.padStart(14)}   ${cut}`);
+  const complete = bench.memory.note === undefined;
+  const explained = bench.memory.peak > 0 ? bench.memory.peak_captured / bench.memory.peak : 1;
+  measuredMemory.push({ ratio: memory / plain, complete, explained, peak: bench.memory.peak });
+  console.log(
+    `${bench.id.slice(-57).padEnd(58)}${`${(plain * 1000).toFixed(2)} ms`.padStart(15)}   ${s(memory * 1000).padStart(11)}   ${`${(memory / plain).toFixed(0)}×`.padStart(14)}   ${(complete ? "complete" : "cut short").padEnd(9)}   ${`${(explained * 100).toFixed(0)}%`.padStart(13)}`,
+  );
+}
+if (measuredMemory.length > 0) {
+  const complete = measuredMemory.filter((m) => m.complete).length;
+  console.log("");
+  console.log(
+    `complete breakdowns: ${complete} of ${measuredMemory.length} (${((100 * complete) / measuredMemory.length).toFixed(0)}%); median share of the peak the lines explain: ${(100 * median(measuredMemory.map((m) => m.explained))).toFixed(0)}%; median memory pass: ${median(measuredMemory.map((m) => m.ratio)).toFixed(0)}× one plain iteration`,
+  );
+  // A peak below the memory threshold's floor (64 KiB) cannot regress: a few loop temporaries between two calls.
+  const large = measuredMemory.filter((m) => m.peak >= 65_536);
+  if (large.length > 0) console.log(`of the ${large.length} peaks of 64 KiB or more: median share the lines explain ${(100 * median(large.map((m) => m.explained))).toFixed(0)}%`);
 }
