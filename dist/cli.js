@@ -23552,6 +23552,7 @@ var Environment = external_exports.strictObject({
     libc: text()
   }).optional()
 });
+var Depth = external_exports.enum(["exact", "full"]);
 var Settings = external_exports.strictObject({
   paths: external_exports.array(text()).max(1e3),
   pythonpath: external_exports.array(text()).max(1e3),
@@ -23575,6 +23576,12 @@ var Settings = external_exports.strictObject({
   memory_warmups: external_exports.number().int().nonnegative(),
   /** How many plain iterations' time the tracemalloc pass's line breakdown may take. */
   memory_cost: external_exports.number().finite().nonnegative(),
+  /**
+   * `full`: the whole picture of every benchmark; `exact`: only the exact, cheap figures beyond timing (one profiled
+   * iteration, peak and retained without the live-at-peak lines), the deep passes left for a later `--deep-only` run.
+   * Absent in documents written before the setting existed (full).
+   */
+  depth: Depth.optional(),
   /** `instructions` when the instructions pass ran; absent otherwise, as are the two settings below. */
   instrument: external_exports.enum(["instructions"]).optional(),
   instruction_iterations: external_exports.number().int().positive().optional(),
@@ -23644,7 +23651,7 @@ function buildSchemas(rows) {
     value: external_exports.number().finite().nullable().optional(),
     /** `track`: the unit of `value` (asv's `unit` attribute). */
     unit: text().optional(),
-    /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError). Not a failure. */
+    /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError; pytest: skipped at run time). Not a failure. */
     skipped: text().optional(),
     /** A name for display (asv's `pretty_name`). */
     pretty_name: text().optional(),
@@ -23652,7 +23659,12 @@ function buildSchemas(rows) {
      * Not re-run (a pull request run with `affected: auto`): the figures are the baseline's, copied over because its
      * call graph touches none of the change. Never compared as a regression, never gating. Absent when measured.
      */
-    carried_over: external_exports.strictObject({ from: text(), reason: text() }).optional()
+    carried_over: external_exports.strictObject({ from: text(), reason: text() }).optional(),
+    /**
+     * `exact` when this benchmark got only the exact figures beyond timing (a run at depth exact, its deep passes not
+     * run since); absent when it got the whole picture.
+     */
+    depth: external_exports.literal("exact").optional()
   });
   const Results2 = external_exports.strictObject({
     schema: external_exports.literal(RESULTS_SCHEMA_NAME),
@@ -31232,11 +31244,13 @@ ${output2.slice(-4e3)}`, false);
 async function runHarness(options) {
   const out = resolve(options.cwd, options.out);
   const args = harnessArgs(options.settings, out, options.passes, options.loops);
-  const scratch = options.ids === void 0 ? null : await mkdtemp(join2(tmpdir(), "profgate-ids-"));
+  if (options.depth === "exact") args.push("--depth", "exact");
+  const listed2 = options.deepOnly ?? options.ids;
+  const scratch = listed2 === void 0 ? null : await mkdtemp(join2(tmpdir(), "profgate-ids-"));
   try {
     if (scratch !== null) {
-      await writeFile2(join2(scratch, "ids.json"), JSON.stringify(options.ids));
-      args.push("--ids", join2(scratch, "ids.json"));
+      await writeFile2(join2(scratch, "ids.json"), JSON.stringify(listed2));
+      args.push(options.deepOnly === void 0 ? "--ids" : "--deep-only", join2(scratch, "ids.json"));
     }
     const { exitCode, output: output2 } = await launch(options.cwd, options.settings.python, args, options.onEvent, options.env, options.stop);
     const resultsPath = join2(out, "results.json");
@@ -31349,6 +31363,7 @@ var package_default = {
 var VERSION = package_default.version;
 
 // src/cli/run-command.ts
+import { readFile as readFile5 } from "node:fs/promises";
 import { hostname as hostname3 } from "node:os";
 import { resolve as resolve3 } from "node:path";
 
@@ -33221,10 +33236,10 @@ async function planAffected(options) {
 async function runAffected(options) {
   const { plan } = options;
   if (plan.selection.everything || plan.collected === null) {
-    return runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, onEvent: options.onEvent, stop: options.stop });
+    return runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, depth: options.depth, onEvent: options.onEvent, stop: options.stop });
   }
   const ids = [...plan.selection.run.keys()];
-  const measured = ids.length === 0 ? null : await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, onEvent: options.onEvent, stop: options.stop });
+  const measured = ids.length === 0 ? null : await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, depth: options.depth, onEvent: options.onEvent, stop: options.stop });
   const results = carryOver(plan.collected, measured?.results ?? null, options.baseline, plan.selection.carried, options.from);
   const out = resolve2(options.cwd, options.out);
   await mkdir3(out, { recursive: true });
@@ -33523,7 +33538,7 @@ function renderRunSummary(results, colour) {
     ];
   });
   const lines = [renderTable([header.map((h2) => paint(h2, "bold", colour)), ...rows], { align: counted ? "llrrrrrr" : "llrrrrr" })];
-  const cut = results.benchmarks.filter((b) => b.memory?.note !== void 0);
+  const cut = results.benchmarks.filter((b) => b.memory?.note !== void 0 && b.depth !== "exact");
   if (cut.length > 0) {
     const which = cut.length === 1 ? "1 benchmark was" : `${cut.length} benchmarks were`;
     lines.push(
@@ -33899,6 +33914,8 @@ var RUN_OPTIONS = {
   shard: { type: "string" },
   baseline: { type: "string" },
   "affected-since": { type: "string" },
+  depth: { type: "string" },
+  "deep-only": { type: "string" },
   quiet: { type: "boolean", short: "q" }
 };
 var RUN_HELP = `Usage: profgate run [PATH...] [options]
@@ -33944,6 +33961,11 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --gc                    keep the garbage collector on while timing
   --isolate               give each benchmark worker processes of its own (slower: one Python start-up per
                           benchmark and process)
+  --depth DEPTH           full (default): every benchmark in full; exact: the timing pass and the exact, cheap
+                          figures only (calls per iteration from one profiled iteration, peak and retained memory
+                          without the lines live at the peak), each such benchmark marked "depth": "exact"
+  --deep-only IDS         complete the results in --out: run the cProfile and tracemalloc passes in full on the
+                          benchmarks whose ids the JSON list in file IDS holds, in place of their exact figures
   --shard I/N             measure only shard I of N of the suite (e.g. on machine I of N); \`profgate merge\`
                           joins the shards' results. Every shard splits the suite alike: evenly, or balanced by
                           the durations in --baseline
@@ -34020,18 +34042,35 @@ Results: ${run.resultsPath}
   }
   return run.exitCode;
 }
+async function readIds(path6, flag) {
+  let ids;
+  try {
+    ids = JSON.parse(await readFile5(path6, "utf8"));
+  } catch (error62) {
+    throw new UsageError(`${flag} ${JSON.stringify(path6)}: cannot read a JSON list of benchmark ids from it: ${error62 instanceof Error ? error62.message : String(error62)}`);
+  }
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string")) throw new UsageError(`${flag} ${JSON.stringify(path6)}: expected a JSON list of benchmark ids (strings)`);
+  return ids;
+}
 async function measure(values, settings, out, context, onEvent, stop) {
-  if (typeof values["affected-since"] === "string") return measureAffected(values["affected-since"], values, settings, out, context, onEvent);
+  const depth = values.depth ?? "full";
+  if (depth !== "full" && depth !== "exact") throw new UsageError(`--depth ${JSON.stringify(depth)} is not allowed; expected "full" (every benchmark in full) or "exact" (the exact, cheap figures only)`);
+  const deepOnly = typeof values["deep-only"] === "string" ? await readIds(resolve3(context.cwd, values["deep-only"]), "--deep-only") : void 0;
+  if (deepOnly !== void 0 && (depth === "exact" || typeof values.shard === "string" || typeof values["affected-since"] === "string")) {
+    throw new UsageError(`--deep-only completes an earlier run in full; leave out ${depth === "exact" ? "--depth exact" : typeof values.shard === "string" ? "--shard" : "--affected-since"}`);
+  }
+  if (typeof values["affected-since"] === "string") return measureAffected(values["affected-since"], values, settings, out, context, onEvent, depth, stop);
   if (typeof values.shard !== "string") {
     if (typeof values.baseline === "string") throw new UsageError("--baseline balances the split of --shard or decides what --affected-since runs; give one of them too, or leave --baseline out");
-    return runHarness({ cwd: context.cwd, out, settings, onEvent, stop });
+    return runHarness({ cwd: context.cwd, out, settings, depth, deepOnly, onEvent, stop });
   }
+  if (depth === "exact") throw new UsageError("--depth exact measures the whole suite; leave out --shard, or --depth");
   const shard = parseShardSpec(values.shard, "--shard");
   const results = typeof values.baseline === "string" ? await readResults(resolve3(context.cwd, values.baseline)) : null;
   const baseline = results === null ? null : { results, label: `the baseline of ${results.environment.git?.commit.slice(0, 7) ?? "an unknown commit"} from ${results.created}` };
   return runShard({ cwd: context.cwd, out, settings, shard, run: null, runner: hostname3(), baseline, onEvent, stop });
 }
-async function measureAffected(since, values, settings, out, context, onEvent) {
+async function measureAffected(since, values, settings, out, context, onEvent, depth, stop) {
   if (typeof values.shard === "string") throw new UsageError("--affected-since and --shard do not go together: a shard's share is fixed before the change is known; drop one");
   if (typeof values.baseline !== "string") throw new UsageError("--affected-since needs --baseline RESULTS: the results of REF, whose call graphs decide what runs");
   const baseline = await readResults(resolve3(context.cwd, values.baseline));
@@ -34039,7 +34078,7 @@ async function measureAffected(since, values, settings, out, context, onEvent) {
     const plan = await planAffected({ cwd: context.cwd, settings, baseline, baseCommit: since, untracked: true });
     context.stderr.write(`profgate run: ${plan.selection.everything ? `every benchmark runs: ${plan.selection.reason}` : plan.selection.sentence}
 `);
-    return await runAffected({ cwd: context.cwd, out, settings, plan, baseline, from: `${values.baseline} (${since})`, onEvent });
+    return await runAffected({ cwd: context.cwd, out, settings, plan, baseline, from: `${values.baseline} (${since})`, onEvent, depth, stop });
   } catch (error62) {
     if (error62 instanceof GitError) throw new UsageError(`--affected-since ${since}: ${error62.message}`);
     throw error62;

@@ -6,8 +6,12 @@
 // the benchmarks got, and per benchmark the tracemalloc pass's time over one plain iteration measured in the same run
 // (its timing pass's best per-iteration wall time; target at most 20x, plus the pass's fixed costs for benchmarks of
 // a few milliseconds). Not a test: figures go in the README.
+// The memory table also says whether each line breakdown is complete and how much of the peak the lines explain,
+// with the share of complete breakdowns and the medians at the end. --dir runs a real suite instead: its directory,
+// the interpreter of its venv (--python) and the harness's arguments (--args, space-separated).
 //   node scripts/bench-cost.mjs [--suite demo|allocations|pytest-fast|asv-setup] [--processes N] [--repeat N]
 //                               [--python CMD] (default: python3; the pytest suite needs pytest-benchmark there)
+//   node scripts/bench-cost.mjs --dir DIR --python CMD --args "PATH ..." [--processes N] [--repeat N]
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -22,6 +26,8 @@ const { values } = parseArgs({
     repeat: { type: "string", default: "3" },
     suite: { type: "string", default: "demo" },
     python: { type: "string", default: "python3" },
+    dir: { type: "string" },
+    args: { type: "string", default: "" },
   },
 });
 
@@ -56,8 +62,9 @@ const SUITES = {
   "pytest-fast": { dir: join(root, "test", "fixtures", "suites", "pytest-fast"), args: ["tests", "--suite", "pytest"], own: ["-m", "pytest", "tests", "-p", "no:cacheprovider", "--benchmark-only"] },
   "asv-setup": { make: asvSuite, args: ["--suite", "asv"] },
 };
-const suite = SUITES[values.suite];
-if (suite === undefined) throw new Error(`--suite ${values.suite}: expected one of ${Object.keys(SUITES).join(", ")}`);
+const suite = values.dir !== undefined ? { dir: values.dir, args: values.args.split(" ").filter(Boolean) } : SUITES[values.suite];
+if (suite === undefined) throw new Error(`--suite ${values.suite}: expected one of ${Object.keys(SUITES).join(", ")}, or --dir`);
+const label = values.dir ?? values.suite;
 if (suite.make !== undefined) suite.dir = await suite.make();
 
 /** The suite's own tool's default run (pytest-benchmark's), in wall seconds. */
@@ -103,7 +110,7 @@ function runOnce(out) {
       }
     });
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve({ total: performance.now() - started, passes, perBenchmark }) : reject(new Error(`harness exited ${code}`))));
+    child.on("close", (code) => (code === 0 || code === 1 ? resolve({ total: performance.now() - started, passes, perBenchmark }) : reject(new Error(`harness exited ${code}`))));
   });
 }
 
@@ -138,7 +145,7 @@ if (suite.make !== undefined) await rm(suite.dir, { recursive: true, force: true
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const first = rows[0].measured;
-console.log(`profgate run on ${values.suite}: ${first.count} benchmarks, ${values.processes} timing processes each, median of ${rows.length} runs`);
+console.log(`profgate run on ${label}: ${first.count} benchmarks, ${values.processes} timing processes each, median of ${rows.length} runs`);
 console.log("");
 console.log("pass      wall time   benchmark measured for   wall / measured");
 const timingWall = median(rows.map((r) => r.passes.timing));
@@ -169,13 +176,29 @@ console.log(`timing processes per benchmark, over the ${rows.length} runs (at mo
 // tracemalloc pass's seconds on it, and whether its line breakdown was cut short.
 const last = rows.at(-1);
 console.log("");
-console.log("benchmark".padEnd(58) + "plain iteration   memory pass   memory / plain   breakdown");
-const SHOWN = 12;
-for (const bench of last.results.benchmarks.slice(0, SHOWN)) {
-  if (bench.timing === null) continue;
+console.log("benchmark".padEnd(58) + "plain iteration   memory pass   memory / plain   breakdown   lines explain");
+const measuredMemory = [];
+for (const bench of last.results.benchmarks) {
+  if (bench.memory === null || bench.timing === null) {
+    console.log(`${bench.id.padEnd(58)}${"—".padStart(15)}   (${bench.status}${bench.memory === null ? ", no memory pass" : ""})`);
+    continue;
+  }
   const plain = Math.min(...bench.timing.processes.flatMap((p) => p.wall));
   const memory = last.perBenchmark.get(bench.id)?.memory ?? NaN;
-  const cut = bench.memory?.note === undefined ? "complete" : "cut short";
-  console.log(`${bench.id.padEnd(58)}${`${(plain * 1000).toFixed(2)} ms`.padStart(15)}   ${s(memory * 1000).padStart(11)}   ${`${(memory / plain).toFixed(0)}×`.padStart(14)}   ${cut}`);
+  const complete = bench.memory.note === undefined;
+  const explained = bench.memory.peak > 0 ? bench.memory.peak_captured / bench.memory.peak : 1;
+  measuredMemory.push({ ratio: memory / plain, complete, explained, peak: bench.memory.peak });
+  console.log(
+    `${bench.id.slice(-57).padEnd(58)}${`${(plain * 1000).toFixed(2)} ms`.padStart(15)}   ${s(memory * 1000).padStart(11)}   ${`${(memory / plain).toFixed(0)}×`.padStart(14)}   ${(complete ? "complete" : "cut short").padEnd(9)}   ${`${(explained * 100).toFixed(0)}%`.padStart(13)}`,
+  );
 }
-if (last.results.benchmarks.length > SHOWN) console.log(`… and ${last.results.benchmarks.length - SHOWN} more`);
+if (measuredMemory.length > 0) {
+  const complete = measuredMemory.filter((m) => m.complete).length;
+  console.log("");
+  console.log(
+    `complete breakdowns: ${complete} of ${measuredMemory.length} (${((100 * complete) / measuredMemory.length).toFixed(0)}%); median share of the peak the lines explain: ${(100 * median(measuredMemory.map((m) => m.explained))).toFixed(0)}%; median memory pass: ${median(measuredMemory.map((m) => m.ratio)).toFixed(0)}× one plain iteration`,
+  );
+  // A peak below the memory threshold's floor (64 KiB) cannot regress: a few loop temporaries between two calls.
+  const large = measuredMemory.filter((m) => m.peak >= 65_536);
+  if (large.length > 0) console.log(`of the ${large.length} peaks of 64 KiB or more: median share the lines explain ${(100 * median(large.map((m) => m.explained))).toFixed(0)}%`);
+}

@@ -1,49 +1,54 @@
 """The tracemalloc pass: peak, what is live at the peak, and what an iteration leaves behind, by source line.
 
 tracemalloc sees live memory, not a running total of allocations, so the pass measures what it can see exactly. It
-traces only around the measured iterations (blocks allocated before cannot change a difference across one), and
-after the warm-ups runs four identical iterations:
+traces only around the measured iterations (blocks allocated before cannot change a difference across one). After
+the warm-ups it runs one iteration at the ``exact`` depth, and three more at the ``full`` depth (the default):
 
-1. Plain, traced with one frame per allocation (cheap): ``peak`` is the peak traced size minus the traced size
-   before it (``reset_peak()`` first); snapshots before and after (with ``gc.collect()``) give ``retained`` and
-   ``retained_blocks``, exactly, and a line breakdown charged to each block's innermost frame.
-2. Coarse, still with one frame, under a ``sys.setprofile`` hook, which fires at every Python and C call and
-   return. The hook counts events in windows of ``WINDOW`` and reads the traced size only at each window's end:
-   the windows that may hold the highest point are the one whose end saw the highest size, the one in which
-   tracemalloc's own peak last rose, and the last one.
-3. Fine, the same, reading the traced size at every event of those windows only: the event at which the traced
-   size first reached its highest value.
+1. Plain, traced with one frame per allocation (cheap), nothing else attached: ``peak`` is the peak traced size
+   minus the traced size before it (``reset_peak()`` first); snapshots before and after (with ``gc.collect()``)
+   give ``retained`` and ``retained_blocks``, exactly, and a line breakdown charged to each block's innermost frame.
+   At the ``exact`` depth the pass ends here: ``at_peak`` is empty and ``note`` says why.
+2. Sampled, still with one frame, at every automatic garbage collection (``gc.callbacks``, which fire every few
+   hundred container allocations at no cost in between): the collection whose start saw the highest traced size,
+   and the stretch between two collections in which tracemalloc's own peak last rose, which holds the highest point.
+3. Fine, the same, with a ``sys.setprofile`` hook (which fires at every Python and C call and return) installed only
+   over that stretch: it reads the traced size at every event and finds the event at which it was highest, and it
+   leaves as soon as the peak has been passed (tracemalloc's peak reached iteration 2's and the traced size fell
+   well below it). A hook makes call-heavy code ten times slower; over one stretch that is a small part of the
+   iteration, which is why the stretch is found first without one.
 4. Traced with ``TRACEBACK_FRAMES`` frames, so that an allocation deep in the standard library reaches the project
-   line that caused it, and a hook that takes one snapshot at that event. Iterations of deterministic code (the
-   hash seed is fixed) reach the same event with the same objects live, so the snapshot is the highest point the
-   hook can observe. After the iteration, a last snapshot gives the retained lines with the same deep tracebacks,
-   used when they add up to what iteration 1 retained (an iteration that grows a container resizes it now and
-   then; otherwise iteration 1's lines stand).
+   line that caused it, with the same hook installed at the same collection, counting events only, and taking one
+   snapshot at the chosen event (or, when iteration 3 found none, at the collection of iteration 2's highest
+   sample). Iterations of deterministic code (the hash seed is fixed) reach the same event with the same objects
+   live, so the snapshot is the highest point the hook can observe. After the iteration, a last snapshot gives the
+   retained lines with the same deep tracebacks, used when they add up to what iteration 1 retained (an iteration
+   that grows a container resizes it now and then; otherwise iteration 1's lines stand).
    On Python 3.11+ the hook makes the interpreter create a frame object for every frame it reports; those on the
-   stack at the snapshot are the harness's doing and are subtracted.
+   stack at the snapshot are the harness's doing and are subtracted, as is the dict a garbage collection hands its
+   callbacks.
 
 The hooks count without allocating (small integers only): an allocation per event would be traced, with a deep
 traceback in iteration 4. Snapshots are charged to lines after tracing stops, for the same reason.
 
-The cost is bounded. Deep tracebacks cost several times the plain iteration (on Python 3.12+, each frame of each
-allocation's traceback is looked up in its code object's line table) and a hook more, so iterations 2 to 4
-together may take the time of ``cost`` plain iterations (the memory-cost setting; an iteration counts as at least
-``SHORTEST`` seconds), and at most a share of the benchmark's timeout. The hooks check the deadline at every
-window's end, and where the platform has ``SIGALRM`` a timer enforces it too (a loop of bytecode that allocates
-without calling gives a hook nothing to see). When the budget runs out, hooks and tracing stop: the snapshot is
-then the last point reached (``at_peak`` explains less of ``peak``: ``peak_captured`` says how much), the retained
-lines are those of iteration 1, charged to the innermost frame, and ``note`` says so. ``peak``, ``retained`` and
-``retained_blocks`` are exact either way.
+The cost is bounded. The hooked stretches of iterations 3 and 4 together may take the time of ``cost`` plain
+iterations (the memory-cost setting; an iteration counts as at least ``SHORTEST`` seconds), and at most a share of
+the benchmark's timeout. The hooks check the deadline at every window of ``WINDOW`` events, and where the platform
+has ``SIGPROF`` a timer enforces it too (a loop of bytecode that allocates without calling gives a hook nothing to
+see). When the budget runs out, hooks and tracing stop: the snapshot is then taken at the collection of the highest
+sample, or the last point reached (``at_peak`` explains less of ``peak``: ``peak_captured`` says how much), the
+retained lines are those of iteration 1, charged to the innermost frame, and ``note`` says so. ``peak``,
+``retained`` and ``retained_blocks`` are exact either way.
 
 The limits: memory allocated and freed between two events (a temporary inside one C call, such as a list resized
 in place, or one freed in a function body before its next call or return) raises ``peak`` but is seen only as it
 is at the nearest event; ``peak_captured`` (the bytes attributed in ``at_peak``) tells how much of ``peak`` that
 was. On Python 3.9 and 3.10 the hook makes the interpreter build a locals dict for each frame it reports (a few
 hundred bytes per frame on the stack, charged to the function's ``def`` line), which cannot be told apart from the
-benchmark's memory and stays in ``at_peak``. ``peak`` includes the few hundred bytes the harness's own call of a
-parametrised benchmark allocates for its keyword arguments; ``retained`` and the line lists leave out every
-allocation the harness makes (its snapshots among them). Only the calling thread's events are observed (other
-threads' memory is seen at those events).
+benchmark's memory and stays in ``at_peak``. With the garbage collector disabled by the benchmark there are no
+collections to sample, and the hooked stretch is the whole iteration. ``peak`` includes the few hundred bytes the
+harness's own call of a parametrised benchmark allocates for its keyword arguments; ``retained`` and the line lists
+leave out every allocation the harness makes (its snapshots among them). Only the calling thread's events are
+observed (other threads' memory is seen at those events).
 """
 
 import ast
@@ -65,16 +70,26 @@ __tracebackhide__ = True
 # Deep enough that an allocation inside the standard library still reaches the project frame that caused it.
 TRACEBACK_FRAMES = 30
 MAX_LINES = 200
-# The hooked iterations may take the time of ``cost`` plain iterations (the memory-cost setting), an iteration
-# counting as at least SHORTEST seconds (a hook makes call-heavy code 50-200 times slower, which on a short
+# The hooked stretches may take the time of ``cost`` plain iterations (the memory-cost setting), an iteration
+# counting as at least SHORTEST seconds (a hook makes call-heavy code 10-200 times slower, which on a short
 # benchmark is still little time), and at most TIMEOUT_SHARE of the benchmark's timeout.
 SHORTEST = 0.1
 TIMEOUT_SHARE = 0.5
-# Hook events are counted in windows of WINDOW: the coarse iteration reads the traced size once per window.
+# Hook events are counted in windows of WINDOW: the deadline is checked once per window.
 WINDOW = 64
-# Of the budget, the share by whose end the coarse and the fine iteration must be done; the snapshot gets the rest.
-COARSE_SHARE = 0.3
-FINE_SHARE = 0.55
+# Of the budget, the share by whose end iteration 3 must be done; iteration 4's stretch gets the rest.
+FINE_SHARE = 0.5
+# What iteration 4's deep tracing may take beyond its hooked stretch, in plain iterations (it costs 3 to 8 of them).
+DEEP_ITERATION = 12
+# Iteration 3 has passed the peak once the traced size is this share of the peak below tracemalloc's own peak.
+DESCENT = 0.05
+
+# The budget is counted in this process's CPU time, as the hooks and tracing cost CPU: on a machine shared with other
+# work (a busy CI runner) wall time would cut the breakdown short for the load, not for its cost. The timer that
+# enforces it counts the same time (ITIMER_PROF, which raises SIGPROF).
+_clock = time.process_time
+_TIMER = getattr(signal, "ITIMER_PROF", None)
+_SIGNAL = getattr(signal, "SIGPROF", None)
 
 # Before 3.11 every frame is a heap object anyway; from 3.11 a profile hook makes the interpreter allocate one.
 _HOOK_ALLOCATES_FRAMES = sys.version_info >= (3, 11)
@@ -82,14 +97,21 @@ _HOOK_ALLOCATES_FRAMES = sys.version_info >= (3, 11)
 # hook has seen the code object, which gives it a table of line numbers by instruction. tracemalloc looks up the line
 # of every frame of every traceback it records, so on allocation-heavy code of long functions (class creation)
 # tracing a first iteration cold costs 10-25 plain iterations, and 3-6 after one under a hook that does nothing.
-_HOOK_BUILDS_LINE_TABLES = sys.version_info[:2] == (3, 11)
+HOOK_BUILDS_LINE_TABLES = sys.version_info[:2] == (3, 11)
 
 _HARNESS, _STDLIB, _PROJECT = "harness", "stdlib", "project"
 
+EXACT, FULL = "exact", "full"
+EXACT_NOTE = (
+    "the live-at-peak lines were left out (depth exact: the deep passes run only where a comparison needs them); "
+    "peak and retained are exact, and the retained lines are charged to each block's innermost frame"
+)
 
-def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, plain=None):
+
+def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, plain=None, depth=FULL):
     """The schema's ``memory`` object for one benchmark whose pass may run ``timeout`` seconds, its hooked
-    iterations ``cost`` plain iterations' time (each counted as at least ``SHORTEST``).
+    stretches ``cost`` plain iterations' time (each counted as at least ``SHORTEST``); at ``depth`` ``exact``, only
+    the exact totals (iteration 1).
 
     With ``prepare``, an iteration is the callable ``prepare()`` returns, prepared before the iteration's first
     snapshot: what it prepares is live in both snapshots, so only what the iteration itself adds is counted.
@@ -107,31 +129,37 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, 
     elif plain is not None and first is not None:
         first(plain)
     budget = min(cost * max(plain or 0.0, SHORTEST), TIMEOUT_SHARE * timeout)
+    deep = None
+    observed = False
     try:
         tracemalloc.start(1)
-        # On Python 3.11 at least one warm-up runs under a hook that does nothing; the finally below removes it.
-        build_lines = _HOOK_BUILDS_LINE_TABLES and warmups > 0
-        sys.setprofile(_ignore if build_lines else None)
+        # On Python 3.11 at least one warm-up runs under a hook that does nothing; the finally below removes it,
+        # unless only the exact totals are wanted: one traced iteration does not repay a hooked one.
+        build_lines = HOOK_BUILDS_LINE_TABLES and warmups > 0 and depth == FULL
+        sys.setprofile(ignore if build_lines else None)
         warm_up(call, max(1, warmups - untraced) if build_lines else warmups - untraced, prepare)
         sys.setprofile(None)
         # What exists now (the modules, other benchmarks' leftovers, even garbage: it stays as it is through the
         # iterations) is kept out of the collections the pass makes before each snapshot: a full collection would
         # otherwise grow with the worker's whole heap, and with it each benchmark's cost with the suite's size.
         gc.freeze()
-        started = time.perf_counter()
+        started = _clock()
         peak, plain_before, plain_after = _plain(iteration())
         if plain is None:
             # Without a warm-up, the traced iteration stands in for the plain one (and overstates it).
-            plain = time.perf_counter() - started
+            plain = _clock() - started
             budget = min(cost * max(plain, SHORTEST), TIMEOUT_SHARE * timeout)
-        started = time.perf_counter()
-        windows, observed = _windows(iteration(), started + COARSE_SHARE * budget)
-        highest = None
-        if observed:
-            highest, observed = _highest_event(iteration(), windows, started + FINE_SHARE * budget)
-        tracemalloc.stop()
-        tracemalloc.start(TRACEBACK_FRAMES)
-        deep = _snapshot_at(iteration(), highest, started + budget)
+        if depth == FULL:
+            sampled = _sample(iteration())
+            started = _clock()
+            event, observed = _highest_event(iteration(), sampled, started + FINE_SHARE * budget)
+            tracemalloc.stop()
+            tracemalloc.start(TRACEBACK_FRAMES)
+            # Iteration 4's hooked stretch gets what iteration 3 left of the budget, and at least its own share; its
+            # tracing, which the budget does not cover, DEEP_ITERATION plain iterations more.
+            now = _clock()
+            at = max(started + budget, now + (1 - FINE_SHARE) * budget) + DEEP_ITERATION * max(plain, SHORTEST)
+            deep = _snapshot_at(iteration(), sampled, event, min(at, now + TIMEOUT_SHARE * timeout))
     finally:
         sys.setprofile(None)
         tracemalloc.stop()
@@ -140,21 +168,22 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, 
     # Charged once tracing is off: charging a large snapshot allocates, and tracing that would cost more than it.
     charge = _Charger(normaliser)
     retained_shallow = _difference(charge.lines(plain_after), charge.lines(plain_before))
-    base = charge.lines(deep.base)
-    at_peak = _difference(charge.lines(deep.at_highest), base)
-    for frames, size in deep.hook_frames:
-        place = charge.place(frames)
-        if place in at_peak:
-            at_peak[place] = (at_peak[place][0] - size, at_peak[place][1] - 1)
-    at_peak = {place: figures for place, figures in at_peak.items() if figures[0] > 0}
-    complete = observed and deep.reached
+    at_peak = {}
     retained = retained_shallow
-    if deep.after is not None:
-        retained_deep = _difference(charge.lines(deep.after), base)
-        # The deep lines only when iteration 4 retained exactly what iteration 1 did: an iteration that grows a
-        # container resizes it now and then, and the figures must add up to the totals reported.
-        if _totals(retained_deep) == _totals(retained_shallow):
-            retained = retained_deep
+    if deep is not None:
+        base = charge.lines(deep.base)
+        at_peak = _difference(charge.lines(deep.at_highest), base)
+        for frames, size in deep.harness_blocks:
+            place = charge.place(frames)
+            if place in at_peak:
+                at_peak[place] = (at_peak[place][0] - size, at_peak[place][1] - 1)
+        at_peak = {place: figures for place, figures in at_peak.items() if figures[0] > 0}
+        if deep.after is not None:
+            retained_deep = _difference(charge.lines(deep.after), base)
+            # The deep lines only when iteration 4 retained exactly what iteration 1 did: an iteration that grows a
+            # container resizes it now and then, and the figures must add up to the totals reported.
+            if _totals(retained_deep) == _totals(retained_shallow):
+                retained = retained_deep
 
     describe = _Describer(normaliser)
     at_peak_lines = describe(at_peak, key=lambda entry: (-entry["size"], entry["file"], entry["line"]))
@@ -167,13 +196,16 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, 
         "retained_blocks": _totals(retained_shallow)[1],
         "retained_lines": describe(retained, key=lambda entry: (-abs(entry["size"]), entry["file"], entry["line"])),
     }
-    if not complete or deep.after is None:
+    if deep is None:
+        result["note"] = EXACT_NOTE
+    elif not (observed and deep.reached) or deep.after is None:
         result["note"] = _cut_note(budget, cost, plain, observed, deep.reached, deep.after is not None)
     return result
 
 
-def _ignore(frame, event, arg):
-    """A profile hook that does nothing: on Python 3.11 its presence builds each code object's line table."""
+def ignore(frame, event, arg):
+    """A profile hook that does nothing: on Python 3.11 its presence builds the line table of each code object it
+    sees run."""
 
 
 def _totals(lines):
@@ -187,7 +219,9 @@ def _cut_note(budget, cost, plain, observed, reached, deep_retained):
     elif observed:
         lines = "the live-at-peak lines are from the last point reached, short of the peak"
     else:
-        lines = "the live-at-peak lines are from {}".format("the highest point seen before the budget ran out" if reached else "the last point reached")
+        lines = "the live-at-peak lines are from {}".format(
+            "the highest point seen before the budget ran out" if reached else "the last point reached"
+        )
     if not deep_retained:
         lines += " and the retained lines are charged to each block's innermost frame"
     return (
@@ -212,7 +246,7 @@ def _plain(run):
 
 class _Deadline:
     """When one hooked iteration must stop: its hook checks at the end of every window of events and, where the
-    platform has SIGALRM and nothing else handles it, a timer enforces it too, so that it also holds in code that
+    platform has SIGPROF and nothing else handles it, a timer enforces it too, so that it also holds in code that
     allocates much and calls little (a loop of bytecode gives a hook nothing to see). ``expire(frame)`` runs once,
     in the benchmark's thread."""
 
@@ -223,153 +257,215 @@ class _Deadline:
         self._previous = None
 
     def check(self, frame):
-        if not self.passed and time.perf_counter() > self.at:
+        if not self.passed and _clock() > self.at:
             self._fire(frame)
 
     def _fire(self, frame):
         self.passed = True
         self.expire(frame)
 
+    def lift(self):
+        """No deadline any more: what is left to run is not hooked, and the benchmark's timeout bounds it."""
+        self.at = float("inf")
+        if self._previous is not None:
+            signal.setitimer(_TIMER, 0)
+
     def _alarm(self, signum, frame):
         if not self.passed:
             self._fire(frame)
 
     def __enter__(self):
-        delay = self.at - time.perf_counter()
+        delay = self.at - _clock()
         usable = (
             hasattr(signal, "setitimer")
+            and hasattr(signal, "SIGPROF")
             and threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+            and signal.getsignal(_SIGNAL) in (signal.SIG_DFL, None)
         )
         if usable and delay > 0:
-            self._previous = signal.signal(signal.SIGALRM, self._alarm)
-            signal.setitimer(signal.ITIMER_REAL, delay)
+            self._previous = signal.signal(_SIGNAL, self._alarm)
+            signal.setitimer(_TIMER, delay)
         return self
 
     def __exit__(self, *exc):
         if self._previous is not None:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self._previous)
+            signal.setitimer(_TIMER, 0)
+            signal.signal(_SIGNAL, self._previous)
             self._previous = None
         return False
-
-
-def _observe(call, hook, deadline):
-    """Runs one iteration under ``hook`` until ``deadline``; an iteration whose deadline has already passed is not
-    run at all."""
-    if time.perf_counter() >= deadline.at:
-        deadline.passed = True
-        return
-    with deadline:
-        sys.setprofile(hook)
-        try:
-            call()
-        finally:
-            sys.setprofile(None)
 
 
 def _stop_hook(frame):
     sys.setprofile(None)
 
 
+class _Sampled:
+    """What iteration 2 saw at the start of each automatic garbage collection (numbered from 1): ``best``, the
+    collection whose start saw the highest traced size (0: none did, or there was none), ``best_size`` that size above
+    the traced size before the iteration; ``stretch``, the collection
+    after which tracemalloc's peak last rose (0: the iteration's start), where iterations 3 and 4 install their hook;
+    ``peak``, the iteration's peak above the traced size before it."""
+
+    def __init__(self, best, best_size, stretch, peak):
+        self.best = best
+        self.best_size = best_size
+        self.stretch = stretch
+        self.peak = peak
+
+
+def _collections(on_start):
+    """A ``gc.callbacks`` entry calling ``on_start(info)`` at the start of each collection."""
+
+    def callback(phase, info):
+        if phase == "start":
+            on_start(info)
+
+    return callback
+
+
+def _with_callback(callback, call):
+    gc.callbacks.append(callback)
+    try:
+        call()
+    finally:
+        gc.callbacks.remove(callback)
+
+
+def _sample(call):
+    """Iteration 2: samples the traced size at each automatic garbage collection."""
+    traced = tracemalloc.get_traced_memory
+    state = [0, -1, 0, -1, 0]  # collections, highest size, its collection, highest peak, the collection that saw it
+
+    def on_start(info):
+        state[0] += 1
+        current, peak = traced()
+        if current > state[1]:
+            state[1] = current
+            state[2] = state[0]
+        if peak > state[3]:
+            state[3] = peak
+            state[4] = state[0]
+
+    gc.collect()
+    before = traced()[0]
+    tracemalloc.reset_peak()
+    _with_callback(_collections(on_start), call)
+    del call
+    peak = traced()[1]
+    # The peak rose after the last collection: the stretch is the iteration's tail.
+    rise = state[0] + 1 if peak > state[3] else state[4]
+    return _Sampled(state[2], state[1] - before, max(0, rise - 1), peak - before)
+
+
+def _install_at(stretch, hook):
+    """Runs ``call`` with ``hook`` installed at the start of the collection numbered ``stretch`` (0: at once)."""
+    state = [0]
+
+    def on_start(info):
+        state[0] += 1
+        if state[0] == stretch:
+            sys.setprofile(hook)
+
+    def run(call):
+        if stretch == 0:
+            sys.setprofile(hook)
+            try:
+                call()
+            finally:
+                sys.setprofile(None)
+            return
+        try:
+            _with_callback(_collections(on_start), call)
+        finally:
+            sys.setprofile(None)
+
+    return run
+
+
 # The hooks below count events as (window, tick), tick 0 to WINDOW - 1, in lists of small integers: an integer above
 # 256 is a new object, and an allocation per event would cost a traceback each (a deep one in iteration 4).
 
 
-def _windows(call, at):
-    """Iteration 2, coarse: the windows of events that may hold the highest point (the one whose last event saw the
-    highest traced size, the one in which tracemalloc's peak last rose, and the last one), and whether the whole
-    iteration was observed before ``at``."""
+def _highest_event(call, sampled, at):
+    """Iteration 3, fine: the event ``(window, tick)`` of the hook installed over ``sampled.stretch`` at which the
+    traced size first reached its highest value (None if the hook saw none, or, cut short by ``at``, none above the
+    highest collection's), and whether the stretch was observed to the peak before ``at``."""
     traced = tracemalloc.get_traced_memory
-    last = WINDOW - 1
+    stop = sys.setprofile
     deadline = _Deadline(at, _stop_hook)
-    state = [-1, 0, -1, 0, -1, 0]  # tick, window, highest size, its window, highest peak, its window
+    state = [-1, 0, -1, None, False]  # tick, window, highest size, its event, the peak passed
+
+    gc.collect()
+    before = traced()[0]
+    top = before + sampled.peak
+    descent = max(1, int(DESCENT * sampled.peak))
 
     def hook(frame, event, arg):
         tick = state[0] + 1
         if tick == WINDOW:
             tick = 0
             state[1] += 1
+            deadline.check(frame)
         state[0] = tick
-        if tick != last:
+        if arg is stop or deadline.passed:
+            # The harness removing the hook, whose frame object is no benchmark's; or out of time.
             return
         current, peak = traced()
         if current > state[2]:
             state[2] = current
-            state[3] = state[1]
-        if peak > state[4]:
-            state[4] = peak
-            state[5] = state[1]
-        deadline.check(frame)
+            state[3] = (state[1], tick)
+        elif peak >= top and current < peak - descent:
+            state[4] = True
+            sys.setprofile(None)
 
-    gc.collect()
     tracemalloc.reset_peak()
-    _observe(call, hook, deadline)
-    return {state[3], state[5], state[1]}, not deadline.passed
-
-
-def _highest_event(call, windows, at):
-    """Iteration 3, fine: the event ``(window, tick)`` at which the traced size first reached its highest value
-    within ``windows`` (None if none was reached), and whether the iteration was observed to its end before
-    ``at``."""
-    traced = tracemalloc.get_traced_memory
-    stop = sys.setprofile
-    deadline = _Deadline(at, _stop_hook)
-    state = [-1, 0, 0 in windows, -1, None]  # tick, window, in a wanted window, highest size, its event
-
-    def hook(frame, event, arg):
-        tick = state[0] + 1
-        if tick == WINDOW:
-            tick = 0
-            state[1] += 1
-            state[2] = state[1] in windows
-            deadline.check(frame)
-        state[0] = tick
-        if not state[2] or arg is stop or deadline.passed:
-            # Outside the wanted windows; or the harness removing the hook, whose frame object is no benchmark's.
-            return
-        size = traced()[0]
-        if size > state[3]:
-            state[3] = size
-            state[4] = (state[1], tick)
-
-    gc.collect()
-    _observe(call, hook, deadline)
-    return state[4], not deadline.passed
+    if _clock() >= at:
+        return None, False
+    with deadline:
+        _install_at(sampled.stretch, hook)(call)
+    if deadline.passed and state[2] - before <= sampled.best_size:
+        # Cut short below what a collection saw: iteration 4 takes its snapshot there instead.
+        return None, False
+    return state[3], not deadline.passed
 
 
 class _Deep:
-    """What iteration 4 saw: snapshots before it, at the chosen event (``reached``, or where the deadline passed
-    first) and after it (None when the deadline stopped tracing), and the traceback and size of each frame object
-    the hook caused that was live at the chosen event."""
+    """What iteration 4 saw: snapshots before it, at the chosen point (``reached``, or where the deadline passed
+    first) and after it (None when the deadline stopped tracing), and the traceback and size of each block the
+    harness caused that was live at the chosen point (the hook's frame objects, a collection's info dict)."""
 
     def __init__(self):
         self.base = None
         self.at_highest = None
         self.after = None
         self.reached = False
-        self.hook_frames = []
+        self.harness_blocks = []
 
 
-def _snapshot_at(call, event, at):
-    """Iteration 4, traced deep: snapshots before it, at hook event ``event`` (or where the deadline ``at`` passes
-    first; with ``event`` None the highest point is unknown, and the latest point reached is the best guess) and
-    after it, unless the deadline stopped tracing."""
+def _snapshot_at(call, sampled, event, at):
+    """Iteration 4, traced deep: snapshots before it, at hook event ``event`` of the hook installed over
+    ``sampled.stretch`` (with ``event`` None, at the collection of the highest sample, else the latest point reached;
+    or where the deadline ``at`` passes first) and after it, unless the deadline stopped tracing."""
     deep = _Deep()
     wanted_window, wanted_tick = event if event is not None else (-1, -1)
-    state = [-1, 0]  # tick, window
+    state = [-1, 0, 0]  # tick, window, collections
 
-    def take(frame):
+    def note_block(block):
+        traceback = tracemalloc.get_object_traceback(block)
+        if traceback is not None:
+            deep.harness_blocks.append((_frames(traceback), sys.getsizeof(block)))
+
+    def take(frame, info=None):
         deep.at_highest = tracemalloc.take_snapshot()
+        if info is not None:
+            note_block(info)
         while _HOOK_ALLOCATES_FRAMES and frame is not None:
-            traceback = tracemalloc.get_object_traceback(frame)
-            if traceback is not None:
-                deep.hook_frames.append((_frames(traceback), sys.getsizeof(frame)))
+            note_block(frame)
             frame = frame.f_back
 
     def expire(frame):
         if deep.at_highest is None:
-            take(frame)
+            take(frame if sys.getprofile() is not None else None)
         sys.setprofile(None)
         tracemalloc.stop()
 
@@ -388,13 +484,31 @@ def _snapshot_at(call, event, at):
             deep.reached = True
             take(frame)
             sys.setprofile(None)
+            deadline.lift()
+
+    def at_collection(info):
+        state[2] += 1
+        if state[2] == sampled.best and deep.at_highest is None:
+            deep.reached = True
+            take(None, info)
+            deadline.lift()
 
     gc.collect()
     deep.base = tracemalloc.take_snapshot()
-    _observe(call, hook, deadline)
+    if _clock() >= at:
+        deadline.passed = True
+    else:
+        with deadline:
+            if event is not None:
+                _install_at(sampled.stretch, hook)(call)
+            elif sampled.best > 0:
+                _with_callback(_collections(at_collection), call)
+            else:
+                call()
     del call
     if deep.at_highest is None:
-        # The iteration had fewer events than the one observed (it is not deterministic after all).
+        # The iteration had fewer events than the one observed (it is not deterministic after all), or no
+        # collection to sample.
         deep.at_highest = deep.base
     if tracemalloc.is_tracing() and not deadline.passed:
         gc.collect()

@@ -38,7 +38,7 @@ def run_pass(job, spec, call, records, prepare=None):
         normaliser = Normaliser(job["cwd"])
         return {"profile": profiling.profile(call, job["iterations"], job["warmups"], job["max_time"], spec["pstats"], normaliser, prepare, first)}
     if kind == "memory":
-        return {"memory": memory.measure(call, job["warmups"], job["cost"], spec["timeout"], Normaliser(job["cwd"]), prepare, first, spec.get("plain"))}
+        return {"memory": memory.measure(call, job["warmups"], job["cost"], spec["timeout"], Normaliser(job["cwd"]), prepare, first, spec.get("plain"), job.get("depth", memory.FULL))}
     if kind == "value":
         return {"value": call()}
     raise ValueError("unknown pass {!r}".format(kind))

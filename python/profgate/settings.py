@@ -46,6 +46,11 @@ PASSES = ("timing", "instructions", "profile", "memory")
 DEFAULT_PASSES = ("timing", "profile", "memory")
 INSTRUMENTS = ("instructions",)
 SUITES = ("native", "pytest", "asv", "auto")
+# How much each benchmark gets beyond its timing: ``full``, the whole picture (cProfile over profile-iterations, the
+# tracemalloc pass's line breakdown); ``exact``, only the figures that are exact and cheap (the calls of one profiled
+# iteration, peak and retained traced with one frame), the deep passes left for a later --deep-only run.
+DEPTHS = ("exact", "full")
+DEFAULT_DEPTH = "full"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +90,9 @@ class Settings:
     instruction_iterations: int = DEFAULT_INSTRUCTION_ITERATIONS
     instruction_warmups: int = DEFAULT_INSTRUCTION_WARMUPS
     valgrind: Optional[str] = None
+    depth: str = DEFAULT_DEPTH
+    # run --deep-only: the results.json in ``out`` that the deep passes of ``ids`` complete; None, a new run.
+    deep_only: bool = False
     # run --ids: only these benchmarks (one shard's share); None, every one collected. ab's ids are its plan's.
     ids: Optional[FrozenSet[str]] = None
 

@@ -71,6 +71,12 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
   if (affected !== "auto" && affected !== "all") {
     throw new ConfigError(`${where("affected")}: ${JSON.stringify(affected)} is not allowed; expected "auto" (on pull requests, run only the benchmarks the change can reach) or "all"`);
   }
+  const depth = optional("depth") ?? "auto";
+  if (depth !== "auto" && depth !== "full") {
+    throw new ConfigError(
+      `${where("depth")}: ${JSON.stringify(depth)} is not allowed; expected "auto" (on pull requests, profile and trace allocations in depth only the benchmarks whose verdict is not unchanged) or "full" (every benchmark in depth)`,
+    );
+  }
   const token = optional("github-token");
   if (token === undefined) {
     throw new ConfigError(`${where("github-token")}: is empty; leave it unset to use the workflow's token, or pass a token with actions: read and pull-requests: write`);
@@ -90,5 +96,6 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
     confirm,
     setup: optional("setup") ?? null,
     affected,
+    depth,
   };
 }

@@ -1,6 +1,6 @@
 /** Measuring the head in this checkout: the whole suite, or one shard of it balanced by the baseline's durations. */
 import { resolveRunSettings, type RunSettings } from "../core/config.js";
-import type { Results } from "../core/results.js";
+import type { Depth, Results } from "../core/results.js";
 import type { HarnessEvent } from "../adapters/harness.js";
 import { runHarness } from "../adapters/harness.js";
 import { ensureValgrind } from "../adapters/valgrind.js";
@@ -40,6 +40,17 @@ async function measureShard(job: Job, settings: RunSettings, shard: NonNullable<
   return measured.results;
 }
 
+/**
+ * How deep to measure: on a pull request with a baseline to compare with here (input depth auto), the exact figures
+ * only, the deep passes following for the benchmarks whose verdict needs them (the `deepen` step). Pushes store
+ * the baseline, whose every benchmark may be compared in depth later; shards report nothing themselves; `confirm:
+ * all` may turn any verdict; a job without a baseline compares nothing here: each of them measures in full.
+ */
+function depthOf(job: Job): Depth {
+  const comparesHere = job.pullRequest !== null && job.baseline?.results != null;
+  return job.inputs.depth === "auto" && comparesHere && job.shard === null && job.inputs.confirm !== "all" ? "exact" : "full";
+}
+
 /** Runs the suite (or this job's shard of it) in the checkout, into `job.resultsDir`. */
 export const measure: Step = async (job) => {
   const workflow = job.services.workflow;
@@ -50,13 +61,16 @@ export const measure: Step = async (job) => {
   if (job.shard !== null) {
     job.head = await measureShard(job, settings, job.shard, log);
   } else {
-    workflow.info(`profgate: running the benchmarks in ${settings.paths.join(", ")} with ${settings.python}`);
+    const depth = depthOf(job);
+    workflow.info(
+      `profgate: running the benchmarks in ${settings.paths.join(", ")} with ${settings.python}${depth === "exact" ? ", the deep passes left for the benchmarks whose verdict needs them (depth: auto)" : ""}`,
+    );
     const baseline = job.baseline;
     const stop = job.stop ?? undefined;
     const harness =
       job.affected !== null && baseline?.results != null
-        ? await runAffected({ cwd: job.cwd, out: job.resultsDir, settings, plan: job.affected, baseline: baseline.results, from: `baseline run ${baseline.baseline?.run.id ?? "?"}`, onEvent: log.onEvent, stop })
-        : await runHarness({ cwd: job.cwd, out: job.resultsDir, settings, onEvent: log.onEvent, stop });
+        ? await runAffected({ cwd: job.cwd, out: job.resultsDir, settings, plan: job.affected, baseline: baseline.results, from: `baseline run ${baseline.baseline?.run.id ?? "?"}`, onEvent: log.onEvent, depth, stop })
+        : await runHarness({ cwd: job.cwd, out: job.resultsDir, settings, depth, onEvent: log.onEvent, stop });
     if (harness.results.benchmarks.length === 0 && harness.results.stopped === undefined) throw noBenchmarks(settings, job.cwd);
     job.head = harness.results;
   }

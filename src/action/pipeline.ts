@@ -14,10 +14,13 @@ import { mergeShards, shardArtifactName } from "./merge-shards.js";
 import { gate, publish, upload } from "./publish.js";
 import { pullRequestRun } from "./pull-request-run.js";
 import type { ActionInputs, Job, Runner, Services, Step } from "./types.js";
-import { compareWithBaseline, confirm } from "./verdicts.js";
+import { compareWithBaseline, confirm, deepen } from "./verdicts.js";
 
-/** What every mode does once it has the head results and the baseline. */
-const REPORT: readonly Step[] = [compareWithBaseline, confirm, upload, publish, gate];
+/**
+ * What every mode does once it has the head results and the baseline. `deepen` acts only where this job measured
+ * the head at depth exact (mode run on a pull request, input depth auto).
+ */
+const REPORT: readonly Step[] = [compareWithBaseline, deepen, confirm, upload, publish, gate];
 
 /** The steps of each mode. A shard (mode run with `shard`) uploads its share, and the merge job reports for it. */
 export const MODES: Record<ActionInputs["mode"], readonly Step[]> = {

@@ -20,6 +20,8 @@ export type ConfirmMode = "auto" | "all" | "off";
 
 /** `auto`: a pull request run measures only the benchmarks the change can reach; `all`: every benchmark. */
 export type AffectedMode = "auto" | "all";
+/** `auto`: a pull request's run takes the deep passes only where a verdict needs them; `full`: every benchmark. */
+export type DepthMode = "auto" | "full";
 
 export interface ActionInputs {
   /**
@@ -46,6 +48,8 @@ export interface ActionInputs {
   setup: string | null;
   /** Which benchmarks a pull request run measures. */
   affected: AffectedMode;
+  /** How deep a pull request's run measures each benchmark (pushes, which store the baseline, always in full). */
+  depth: DepthMode;
 }
 
 export interface PullRequestEvent {

@@ -4,6 +4,9 @@
  * recorded (a sharded run's merge, the fork-safe comment stage).
  */
 import { compare } from "../core/compare.js";
+import type { Verdict } from "../core/comparison.js";
+import { runHarness } from "../adapters/harness.js";
+import { actionProgress } from "./progress.js";
 import { applyConfirmations } from "../core/confirmations.js";
 import { onlyBenchmarks } from "../core/shards.js";
 import type { ThresholdConfig } from "../core/thresholds.js";
@@ -24,6 +27,34 @@ export const compareWithBaseline: Step = (job) => {
   const base = job.shard === null ? baseline.results : onlyBenchmarks(baseline.results, new Set(head.benchmarks.map((b) => b.id)));
   job.comparison = compare(base, head, { mode: "separate", thresholds: thresholdsOf(job), commits: { base: baseline.baseline.run.headSha, head: pr.headSha } });
   return Promise.resolve();
+};
+
+/**
+ * The verdicts whose report needs the whole picture: what got slower or faster, which functions and lines did it.
+ * A new benchmark has no baseline to attribute against, and a failed or skipped one nothing to deepen.
+ */
+const NEEDS_DEPTH: ReadonlySet<Verdict> = new Set<Verdict>(["regressed", "improved", "inconclusive"]);
+
+/**
+ * Runs the deep passes (cProfile over the profile iterations, the lines that allocate at the peak) of the benchmarks
+ * the head measured at depth exact whose verdict needs them, writes them into the head results, and compares again:
+ * the report of those benchmarks is then the one a full run gives. Calls, peak and retained memory are exact at
+ * either depth, so no verdict moves.
+ */
+export const deepen: Step = async (job) => {
+  const { head, comparison, settings } = job;
+  if (head === null || comparison === null || settings === null) return;
+  const exact = new Set(head.benchmarks.filter((b) => b.depth === "exact").map((b) => b.id));
+  if (exact.size === 0) return;
+  const ids = comparison.benchmarks.filter((b) => exact.has(b.id) && NEEDS_DEPTH.has(b.verdict)).map((b) => b.id);
+  const workflow = job.services.workflow;
+  workflow.info(
+    `profgate: ${ids.length} of ${head.benchmarks.length} benchmark${head.benchmarks.length === 1 ? "" : "s"} need${ids.length === 1 ? "s" : ""} the deep passes (a verdict other than unchanged); the rest keep their exact figures (depth: auto)`,
+  );
+  if (ids.length === 0) return;
+  const deepened = await runHarness({ cwd: job.cwd, out: job.resultsDir, settings, deepOnly: ids, onEvent: actionProgress(workflow) });
+  job.head = deepened.results;
+  await compareWithBaseline(job);
 };
 
 /** Who measured the confirmations a job applies, as the report names them. */

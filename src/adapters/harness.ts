@@ -12,7 +12,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { RunSettings } from "../core/config.js";
 import type { HarnessEvent } from "../core/progress.js";
-import { parseResults, type Results } from "../core/results.js";
+import { parseResults, type Depth, type Results } from "../core/results.js";
 import { writeFoldedStacks } from "./profiles.js";
 import type { StopSignals } from "./signals.js";
 
@@ -144,6 +144,13 @@ export interface HarnessOptions {
   loops?: number;
   /** Only these benchmarks (ids), e.g. one shard's share. */
   ids?: readonly string[];
+  /** `exact`: the timing pass and the exact, cheap figures, the deep work left out (`--depth exact`). Default full. */
+  depth?: Depth;
+  /**
+   * Complete the results already in `out`: run the deep passes of these benchmarks (ids) and write them in place of
+   * their exact figures (`--deep-only`).
+   */
+  deepOnly?: readonly string[];
   onEvent?: (event: HarnessEvent) => void;
   /** Extra environment for the interpreter. */
   env?: Record<string, string>;
@@ -233,11 +240,13 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessRun> {
   const out = resolve(options.cwd, options.out);
   const args = harnessArgs(options.settings, out, options.passes, options.loops);
   // The id list goes beside OUT, not into it: OUT is what gets uploaded.
-  const scratch = options.ids === undefined ? null : await mkdtemp(join(tmpdir(), "profgate-ids-"));
+  if (options.depth === "exact") args.push("--depth", "exact");
+  const listed = options.deepOnly ?? options.ids;
+  const scratch = listed === undefined ? null : await mkdtemp(join(tmpdir(), "profgate-ids-"));
   try {
     if (scratch !== null) {
-      await writeFile(join(scratch, "ids.json"), JSON.stringify(options.ids));
-      args.push("--ids", join(scratch, "ids.json"));
+      await writeFile(join(scratch, "ids.json"), JSON.stringify(listed));
+      args.push(options.deepOnly === undefined ? "--ids" : "--deep-only", join(scratch, "ids.json"));
     }
     const { exitCode, output } = await launch(options.cwd, options.settings.python, args, options.onEvent, options.env, options.stop);
     const resultsPath = join(out, "results.json");

@@ -1,4 +1,5 @@
 /** `profgate run`: measure the benchmarks and print a summary. */
+import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
@@ -39,6 +40,8 @@ export const RUN_OPTIONS = {
   shard: { type: "string" },
   baseline: { type: "string" },
   "affected-since": { type: "string" },
+  depth: { type: "string" },
+  "deep-only": { type: "string" },
   quiet: { type: "boolean", short: "q" },
 } satisfies ParseArgsConfig["options"];
 
@@ -85,6 +88,11 @@ Options (flags win over [tool.profgate] in pyproject.toml):
   --gc                    keep the garbage collector on while timing
   --isolate               give each benchmark worker processes of its own (slower: one Python start-up per
                           benchmark and process)
+  --depth DEPTH           full (default): every benchmark in full; exact: the timing pass and the exact, cheap
+                          figures only (calls per iteration from one profiled iteration, peak and retained memory
+                          without the lines live at the peak), each such benchmark marked "depth": "exact"
+  --deep-only IDS         complete the results in --out: run the cProfile and tracemalloc passes in full on the
+                          benchmarks whose ids the JSON list in file IDS holds, in place of their exact figures
   --shard I/N             measure only shard I of N of the suite (e.g. on machine I of N); \`profgate merge\`
                           joins the shards' results. Every shard splits the suite alike: evenly, or balanced by
                           the durations in --baseline
@@ -163,6 +171,18 @@ export async function runCommand(values: Record<string, unknown>, positionals: s
   return run.exitCode;
 }
 
+/** The benchmark ids of the JSON list in file `path`, given as `flag`. */
+async function readIds(path: string, flag: string): Promise<string[]> {
+  let ids: unknown;
+  try {
+    ids = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    throw new UsageError(`${flag} ${JSON.stringify(path)}: cannot read a JSON list of benchmark ids from it: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string")) throw new UsageError(`${flag} ${JSON.stringify(path)}: expected a JSON list of benchmark ids (strings)`);
+  return ids;
+}
+
 /** Runs the whole suite, or with --shard one shard of it. */
 async function measure(
   values: Record<string, unknown>,
@@ -172,11 +192,18 @@ async function measure(
   onEvent: ReturnType<typeof createProgress> | undefined,
   stop: StopSignals,
 ): Promise<HarnessRun> {
-  if (typeof values["affected-since"] === "string") return measureAffected(values["affected-since"], values, settings, out, context, onEvent);
+  const depth = values.depth ?? "full";
+  if (depth !== "full" && depth !== "exact") throw new UsageError(`--depth ${JSON.stringify(depth)} is not allowed; expected "full" (every benchmark in full) or "exact" (the exact, cheap figures only)`);
+  const deepOnly = typeof values["deep-only"] === "string" ? await readIds(resolve(context.cwd, values["deep-only"]), "--deep-only") : undefined;
+  if (deepOnly !== undefined && (depth === "exact" || typeof values.shard === "string" || typeof values["affected-since"] === "string")) {
+    throw new UsageError(`--deep-only completes an earlier run in full; leave out ${depth === "exact" ? "--depth exact" : typeof values.shard === "string" ? "--shard" : "--affected-since"}`);
+  }
+  if (typeof values["affected-since"] === "string") return measureAffected(values["affected-since"], values, settings, out, context, onEvent, depth, stop);
   if (typeof values.shard !== "string") {
     if (typeof values.baseline === "string") throw new UsageError("--baseline balances the split of --shard or decides what --affected-since runs; give one of them too, or leave --baseline out");
-    return runHarness({ cwd: context.cwd, out, settings, onEvent, stop });
+    return runHarness({ cwd: context.cwd, out, settings, depth, deepOnly, onEvent, stop });
   }
+  if (depth === "exact") throw new UsageError("--depth exact measures the whole suite; leave out --shard, or --depth");
   const shard = parseShardSpec(values.shard, "--shard");
   const results = typeof values.baseline === "string" ? await readResults(resolve(context.cwd, values.baseline)) : null;
   // Named by what the document is, not where it lies: every shard must name the same baseline alike.
@@ -192,6 +219,8 @@ async function measureAffected(
   out: string,
   context: CommandContext,
   onEvent: ReturnType<typeof createProgress> | undefined,
+  depth: "full" | "exact",
+  stop: StopSignals | undefined,
 ): Promise<HarnessRun> {
   if (typeof values.shard === "string") throw new UsageError("--affected-since and --shard do not go together: a shard's share is fixed before the change is known; drop one");
   if (typeof values.baseline !== "string") throw new UsageError("--affected-since needs --baseline RESULTS: the results of REF, whose call graphs decide what runs");
@@ -199,7 +228,7 @@ async function measureAffected(
   try {
     const plan = await planAffected({ cwd: context.cwd, settings, baseline, baseCommit: since, untracked: true });
     context.stderr.write(`profgate run: ${plan.selection.everything ? `every benchmark runs: ${plan.selection.reason}` : plan.selection.sentence}\n`);
-    return await runAffected({ cwd: context.cwd, out, settings, plan, baseline, from: `${values.baseline} (${since})`, onEvent });
+    return await runAffected({ cwd: context.cwd, out, settings, plan, baseline, from: `${values.baseline} (${since})`, onEvent, depth, stop });
   } catch (error) {
     if (error instanceof GitError) throw new UsageError(`--affected-since ${since}: ${error.message}`);
     throw error;

@@ -150,6 +150,10 @@ export const Environment = z.strictObject({
 });
 export type Environment = z.infer<typeof Environment>;
 
+/** How much each benchmark gets beyond its timing (the harness's `--depth`). */
+export const Depth = z.enum(["exact", "full"]);
+export type Depth = z.infer<typeof Depth>;
+
 export const Settings = z.strictObject({
   paths: z.array(text()).max(1_000),
   pythonpath: z.array(text()).max(1_000),
@@ -173,6 +177,12 @@ export const Settings = z.strictObject({
   memory_warmups: z.number().int().nonnegative(),
   /** How many plain iterations' time the tracemalloc pass's line breakdown may take. */
   memory_cost: z.number().finite().nonnegative(),
+  /**
+   * `full`: the whole picture of every benchmark; `exact`: only the exact, cheap figures beyond timing (one profiled
+   * iteration, peak and retained without the live-at-peak lines), the deep passes left for a later `--deep-only` run.
+   * Absent in documents written before the setting existed (full).
+   */
+  depth: Depth.optional(),
   /** `instructions` when the instructions pass ran; absent otherwise, as are the two settings below. */
   instrument: z.enum(["instructions"]).optional(),
   instruction_iterations: z.number().int().positive().optional(),
@@ -258,7 +268,7 @@ function buildSchemas(rows: <T>(row: z.ZodType<T>, max: number) => z.ZodType<T[]
     value: z.number().finite().nullable().optional(),
     /** `track`: the unit of `value` (asv's `unit` attribute). */
     unit: text().optional(),
-    /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError). Not a failure. */
+    /** Why the benchmark was not measured (asv: `setup` raised NotImplementedError; pytest: skipped at run time). Not a failure. */
     skipped: text().optional(),
     /** A name for display (asv's `pretty_name`). */
     pretty_name: text().optional(),
@@ -267,6 +277,11 @@ function buildSchemas(rows: <T>(row: z.ZodType<T>, max: number) => z.ZodType<T[]
      * call graph touches none of the change. Never compared as a regression, never gating. Absent when measured.
      */
     carried_over: z.strictObject({ from: text(), reason: text() }).optional(),
+    /**
+     * `exact` when this benchmark got only the exact figures beyond timing (a run at depth exact, its deep passes not
+     * run since); absent when it got the whole picture.
+     */
+    depth: z.literal("exact").optional(),
   });
   const Results = z.strictObject({
     schema: z.literal(RESULTS_SCHEMA_NAME),

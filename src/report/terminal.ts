@@ -107,7 +107,8 @@ export function renderRunSummary(results: Results, colour: boolean): string {
     ];
   });
   const lines = [renderTable([header.map((h) => paint(h, "bold", colour)), ...rows], { align: counted ? "llrrrrrr" : "llrrrrr" })];
-  const cut = results.benchmarks.filter((b) => b.memory?.note !== undefined);
+  // A benchmark measured at depth exact has no line breakdown by design: its note says so, and no budget cut it.
+  const cut = results.benchmarks.filter((b) => b.memory?.note !== undefined && b.depth !== "exact");
   if (cut.length > 0) {
     const which = cut.length === 1 ? "1 benchmark was" : `${cut.length} benchmarks were`;
     lines.push(

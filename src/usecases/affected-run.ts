@@ -120,16 +120,18 @@ export interface AffectedRunOptions {
   onEvent?: (event: HarnessEvent) => void;
   /** Stop signals passed on to the harness (a stopped run keeps what it measured, see runHarness). */
   stop?: StopSignals;
+  /** The depth the benchmarks that run are measured at (default full). */
+  depth?: "full" | "exact";
 }
 
 /** Measures the plan's benchmarks into `out` and rewrites `out/results.json` with the others carried over. */
 export async function runAffected(options: AffectedRunOptions): Promise<HarnessRun> {
   const { plan } = options;
   if (plan.selection.everything || plan.collected === null) {
-    return runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, onEvent: options.onEvent, stop: options.stop });
+    return runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, depth: options.depth, onEvent: options.onEvent, stop: options.stop });
   }
   const ids = [...plan.selection.run.keys()];
-  const measured = ids.length === 0 ? null : await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, onEvent: options.onEvent, stop: options.stop });
+  const measured = ids.length === 0 ? null : await runHarness({ cwd: options.cwd, out: options.out, settings: options.settings, ids, depth: options.depth, onEvent: options.onEvent, stop: options.stop });
   const results = carryOver(plan.collected, measured?.results ?? null, options.baseline, plan.selection.carried, options.from);
   const out = resolve(options.cwd, options.out);
   await mkdir(out, { recursive: true });

@@ -177,6 +177,12 @@ function artifactOf(on: FakeGitHub, runId: number, name?: string): Files {
   return on.artifactFiles(artifact.id);
 }
 
+/** What a results.json says of each benchmark's depth. */
+interface DepthResults {
+  settings: { depth?: string };
+  benchmarks: { id: string; depth?: string; profile: { iterations: number; pstats: string | null } | null; memory: { note?: string; at_peak: unknown[] } | null }[];
+}
+
 /** A results.json, parsed. */
 function resultsIn(files: Files): { benchmarks: { id: string; profile: { functions: { name: string }[] } | null }[] } {
   return JSON.parse(files.get("results.json")!.toString("utf8")) as ReturnType<typeof resultsIn>;
@@ -366,6 +372,42 @@ describe("the Action against a fake GitHub", () => {
     const uploaded = resultsIn(artifact);
     expect(uploaded.benchmarks).toHaveLength(5);
     expect(fake.requestsTo("GET", /\/actions\/artifacts\/\d+\/zip$/).length).toBeGreaterThan(0);
+  });
+
+  it("a pull request's run (depth auto) runs the deep passes only for the benchmarks whose verdict needs them", async () => {
+    // A time threshold no timing crosses: the verdicts come from the exact metrics alone, so the benchmarks the
+    // planted change does not reach are unchanged whatever the machine's load.
+    seedBaseline(fake, await baselineFiles());
+    fake.addPullRequest({ number: 8, headSha: HEAD, headRef: "feature", baseSha: BASE });
+    const prRun = fake.addRun({ headSha: HEAD, headBranch: "feature", event: "pull_request", pullRequests: [8] }).id;
+    const result = await runAction(fake, prRun, { cwd: headTree, inputs: { "time-threshold": "1000" }, payload: pullRequestPayload(8, HEAD, BASE) });
+    const base = JSON.parse((await baselineFiles()).get("results.json")!.toString("utf8")) as DepthResults;
+    // The push that stored the baseline measured every benchmark in full.
+    expect(base.settings.depth).toBe("full");
+    expect(base.benchmarks.every((b) => b.depth === undefined && b.profile?.iterations === 2)).toBe(true);
+    const artifact = artifactOf(fake, prRun);
+    const head = JSON.parse(artifact.get("results.json")!.toString("utf8")) as DepthResults;
+    const comparison = JSON.parse(artifact.get("comparison.json")!.toString("utf8")) as { benchmarks: { id: string; verdict: string }[] };
+    const needed = comparison.benchmarks.filter((b) => ["regressed", "improved", "inconclusive"].includes(b.verdict)).map((b) => b.id);
+    const unchanged = comparison.benchmarks.filter((b) => b.verdict === "unchanged").map((b) => b.id);
+    expect(needed).toContain("benchmarks/bench_text.py::bench_count_words");
+    expect(unchanged.length).toBeGreaterThan(0);
+    expect(head.settings.depth).toBe("exact");
+    for (const bench of head.benchmarks) {
+      if (needed.includes(bench.id)) {
+        expect(bench.depth, bench.id).toBeUndefined();
+        expect(bench.profile?.iterations, bench.id).toBe(2);
+        expect(bench.memory?.note, bench.id).toBeUndefined();
+        expect(bench.memory?.at_peak.length, bench.id).toBeGreaterThan(0);
+      } else {
+        expect(bench.depth, bench.id).toBe("exact");
+        expect(bench.profile?.iterations, bench.id).toBe(1);
+        expect(bench.memory?.at_peak, bench.id).toEqual([]);
+      }
+      // Every benchmark keeps its raw profile: one profiled iteration at depth exact, the deep pass's otherwise.
+      expect(artifact.has(bench.profile?.pstats ?? "(none)"), bench.id).toBe(true);
+    }
+    expect(result.stdout).toContain(`profgate: ${needed.length} of ${head.benchmarks.length} benchmarks need`);
   });
 
   it("a second run on the pull request updates the same comment instead of adding one", async () => {

@@ -32,6 +32,8 @@ export interface HarnessRun {
 export interface HarnessOptions {
   interpreter?: readonly string[];
   env?: Record<string, string>;
+  /** The results folder of an earlier run to write into again (`--deep-only`), instead of a new one. */
+  out?: string;
 }
 
 /** A temporary folder removed after the test file: call it at the top level of a test file. */
@@ -53,7 +55,7 @@ export function harnessStarter(scratch: string): (cwd: string, args: readonly st
   let runs = 0;
   return (cwd, args, options = {}) => {
     runs += 1;
-    const out = join(scratch, `run-${runs}`);
+    const out = options.out ?? join(scratch, `run-${runs}`);
     const [command = testPython, ...prefix] = options.interpreter ?? [testPython];
     const child = execa(command, [...prefix, "-m", "profgate", "run", "--out", out, "--events-fd", "3", ...args], {
       cwd,

@@ -53,6 +53,7 @@ function inputs(mode: ActionInputs["mode"], overrides: Partial<ActionInputs> = {
     confirm: "auto",
     setup: null,
     affected: "all",
+    depth: "auto",
     ...overrides,
   };
 }

@@ -36,3 +36,16 @@ describe("the affected input", () => {
     expect(() => inputs({ affected: "yes" })).toThrow('input "affected": "yes" is not allowed; expected "auto"');
   });
 });
+
+describe("the depth input", () => {
+  it("reads auto by default, and full", () => {
+    expect(inputs({})).toMatchObject({ depth: "auto" });
+    expect(inputs({ depth: "full" })).toMatchObject({ depth: "full" });
+    expect(inputs({ depth: " auto " })).toMatchObject({ depth: "auto" });
+  });
+
+  it("refuses any other value, naming the input, quoting the value and saying what is allowed", () => {
+    expect(() => inputs({ depth: "exact" })).toThrow(ConfigError);
+    expect(() => inputs({ depth: "exact" })).toThrow(/^input "depth": "exact" is not allowed; expected "auto" .* or "full" /);
+  });
+});

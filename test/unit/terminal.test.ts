@@ -137,6 +137,13 @@ describe("renderRunSummary", () => {
     expect(renderRunSummary(results([bench("benchmarks/bench_a.py::bench_full", { memory: memory(4_096) })]), false)).not.toContain("cut short");
   });
 
+  it("does not count a benchmark measured at depth exact as cut short: it has no line breakdown by design", () => {
+    const exact = { ...memory(1_048_576), at_peak: [], peak_captured: 0, note: "the live-at-peak lines were left out (depth exact: …)" };
+    const text = renderRunSummary(results([{ ...bench("benchmarks/bench_a.py::bench_exact", { memory: exact }), depth: "exact" }]), false);
+    expect(text).toContain("bench_exact");
+    expect(text).not.toContain("cut short");
+  });
+
   it("marks failed benchmarks and prints the end of their output", () => {
     const output = Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join("\n");
     const text = renderRunSummary(results([bench("benchmarks/bench_a.py::bench_ok"), failed("benchmarks/bench_a.py::bench_bad", `${output}\n${ESC}[2J`)]), false);

@@ -105,6 +105,18 @@ Options:
   --collect-only            run no pass: results.json lists the benchmarks found, unmeasured (timing, profile and
                             memory null), and those that failed to collect
   --ids FILE                only the benchmarks whose ids the JSON list in FILE holds (e.g. one shard's share)
+  --depth DEPTH             full (default): the whole picture of every benchmark; exact: the timing pass and the
+                            figures that are exact and cheap, the deep work left out: the cProfile pass profiles one
+                            iteration (its calls per iteration are exact, its times a sample of one) and the
+                            tracemalloc pass measures peak and retained, traced with one frame, without the
+                            live-at-peak lines (their note says so; retained lines are charged to the innermost
+                            frame). Each such benchmark carries "depth": "exact" in results.json
+  --deep-only FILE          complete an earlier run in --out: run the cProfile and tracemalloc passes at depth full
+                            on the benchmarks whose ids the JSON list in FILE holds, and write them into
+                            DIR/results.json in place of their exact figures (their "depth" mark goes); the rest
+                            of that document, timings included, stays as it was. A run at depth exact, a
+                            comparison, then --deep-only with the benchmarks whose verdict needs the whole picture
+                            gives those the same figures a full run would
   --events-fd FD            write progress as JSON lines to file descriptor FD instead of text on stderr
   -h, --help                show this help
 
@@ -202,6 +214,7 @@ from profgate.settings import (
     DEFAULT_ROUNDS,
     DEFAULT_VALUES,
     DEFAULT_WARMUPS,
+    DEPTHS,
     INSTRUMENTS,
     PASSES,
     SUITES,
@@ -326,6 +339,8 @@ def _parser(command):
         parser.add_argument("--instruction-iterations", type=_whole(1), default=DEFAULT_INSTRUCTION_ITERATIONS)
         parser.add_argument("--instruction-warmups", type=_whole(0), default=DEFAULT_INSTRUCTION_WARMUPS)
         parser.add_argument("--collect-only", action="store_true")
+        parser.add_argument("--depth", choices=DEPTHS, default="full")
+        parser.add_argument("--deep-only", default=None)
     else:
         parser.add_argument("--base", required=True)
         parser.add_argument("--head", required=True)
@@ -359,11 +374,13 @@ class Request:
 
 @dataclasses.dataclass(frozen=True)
 class Command:
-    """A prepared command line: ``name`` (``run`` or ``ab``), its ``settings``, and for ``ab`` its ``plan``."""
+    """A prepared command line: ``name`` (``run`` or ``ab``), its ``settings``, for ``ab`` its ``plan``, and for
+    ``run --deep-only`` the results document it completes (``prior``)."""
 
     name: str
     settings: Settings
     plan: Optional[AbPlan] = None
+    prior: Optional[dict] = None
 
 
 def parse_arguments(argv, cwd):
@@ -393,7 +410,16 @@ def parse_arguments(argv, cwd):
             "instrument": "instructions" if "instructions" in passes else None,
             "instruction_iterations": options.instruction_iterations,
             "instruction_warmups": options.instruction_warmups,
+            "depth": options.depth,
         }
+        if options.deep_only is not None:
+            if options.ids is not None or options.collect_only:
+                raise UsageError("--deep-only {!r} names the benchmarks itself; leave out {}".format(options.deep_only, "--ids" if options.ids is not None else "--collect-only"))
+            if options.depth != "full":
+                raise UsageError("--deep-only {!r} runs the deep passes, at depth full; leave out --depth {}".format(options.deep_only, options.depth))
+            # The deep passes only: the timing (and instructions) of the run being completed stand.
+            run_only["passes"] = tuple(name for name in passes if name in ("profile", "memory"))
+            run_only["deep_only"] = True
     settings = Settings(
         paths=tuple(_relative(cwd, path) for path in options.paths or DEFAULT_PATHS),
         out=os.path.abspath(os.path.join(cwd, options.out)),
@@ -416,7 +442,7 @@ def parse_arguments(argv, cwd):
         **run_only
     )
     if name == "run":
-        return Request(name, settings, asv_config=options.asv_config, ids_file=options.ids)
+        return Request(name, settings, asv_config=options.asv_config, ids_file=options.ids if options.deep_only is None else options.deep_only)
     return Request(
         name, settings, asv_config=options.asv_config, ids_file=options.ids, base=options.base, head=options.head,
         rounds=options.rounds, loops_json=options.loops_json, seed=options.seed,
@@ -466,9 +492,46 @@ def prepare(request, cwd):
                 resolved["valgrind"] = instructions.check()
             except instructions.Unavailable as error:
                 raise UsageError("--instrument instructions: {}".format(error)) from None
-        ids = _read_ids(request.ids_file, cwd)
+        ids = _read_ids(request.ids_file, cwd, "--deep-only" if settings.deep_only else "--ids")
         resolved["ids"] = None if ids is None else frozenset(ids)
+        if settings.deep_only:
+            prior = _read_prior(settings.out)
+            unknown = sorted(set(ids) - {entry["id"] for entry in prior["benchmarks"]})
+            if unknown:
+                raise UsageError("--deep-only {!r}: {} not in {}; give ids of the run being completed".format(request.ids_file, ", ".join(repr(i) for i in unknown[:3]), os.path.join(settings.out, "results.json")))
+            return Command(request.name, dataclasses.replace(settings, **resolved), plan, prior)
     return Command(request.name, dataclasses.replace(settings, **resolved), plan)
+
+
+def _read_prior(out):
+    """The results.json in ``out`` that a --deep-only run completes."""
+    path = os.path.join(out, "results.json")
+    document = _read_json(path, out, "--deep-only: --out")
+    if not isinstance(document, dict) or document.get("schema") != RESULTS_SCHEMA or document.get("schema_version") != RESULTS_SCHEMA_VERSION or not isinstance(document.get("benchmarks"), list):
+        raise UsageError("--deep-only: {} is not a results document of schema {} version {}; run profgate run --depth exact into --out first".format(path, RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION))
+    return document
+
+
+def merge_deep(prior, measured):
+    """``prior``'s benchmarks with the deep passes of ``measured`` (a --deep-only run) in place of their exact
+    ones: their ``profile`` and ``memory``, and the first failure of a deep pass, which then is the benchmark's."""
+    deep = {entry["id"]: entry for entry in measured}
+    merged = []
+    for entry in prior["benchmarks"]:
+        again = deep.get(entry["id"])
+        # A deep pass cut off by a stop leaves the benchmark as the exact run measured it.
+        if again is None or again["status"] == "stopped":
+            merged.append(entry)
+            continue
+        entry = dict(entry)
+        for key in ("profile", "memory"):
+            if again[key] is not None:
+                entry[key] = again[key]
+        if again["failure"] is not None and entry["failure"] is None:
+            entry.update(status=again["status"], failure=again["failure"], output=again["output"])
+        entry.pop("depth", None)
+        merged.append(entry)
+    return merged
 
 
 def _asv_paths(paths, suite, asv_config, tree):
@@ -528,13 +591,13 @@ def _check_trees(request, paths, cwd, wanted):
     return AbPlan(trees=trees, rounds=request.rounds, seed=seed, loops=loops, ids=ids), suite
 
 
-def _read_ids(path, cwd):
-    """The ids of the JSON list in file ``path`` (``--ids``), as a tuple; None without the flag."""
+def _read_ids(path, cwd, flag="--ids"):
+    """The ids of the JSON list in file ``path`` (``--ids``, ``--deep-only``), as a tuple; None without the flag."""
     if path is None:
         return None
-    ids = _read_json(path, cwd, "--ids")
+    ids = _read_json(path, cwd, flag)
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise UsageError("--ids {!r}: expected a JSON list of benchmark ids (strings)".format(path))
+        raise UsageError("{} {!r}: expected a JSON list of benchmark ids (strings)".format(flag, path))
     return tuple(ids)
 
 
@@ -668,6 +731,7 @@ def _settings(command):
         "profile_warmups": settings.profile_warmups,
         "memory_warmups": settings.memory_warmups,
         "memory_cost": settings.memory_cost,
+        "depth": settings.depth,
     }
     if settings.instrument is not None:
         recorded.update({
@@ -720,7 +784,12 @@ def main(argv=None):
     settings = command.settings
     progress = Progress(settings.events_fd)
     try:
-        if command.plan is None:
+        if command.prior is not None and not settings.ids:
+            measured = []
+        elif command.prior is not None:
+            timings = {entry["id"]: entry["timing"] for entry in command.prior["benchmarks"]}
+            measured = Suite(settings, cwd, progress, stop, timings).run()
+        elif command.plan is None:
             sides = {None: (cwd, Suite(settings, cwd, progress, stop).run())}
         else:
             run = interleave.Interleaved(settings, command.plan, progress, stop).run()
@@ -731,7 +800,15 @@ def main(argv=None):
         return 2
     except Stopped:
         # Stopped while collecting: nothing was measured, and the document says so.
+        measured = []
         sides = {None: (cwd, [])} if command.plan is None else {side: (command.plan.trees[side], []) for side in interleave.SIDES}
+    if command.prior is not None:
+        document = dict(command.prior, benchmarks=merge_deep(command.prior, measured))
+        _write_json(os.path.join(settings.out, "results.json"), document)
+        if stop.signal is not None:
+            sys.stderr.write("python -m profgate: stopped by {}; results.json keeps the exact figures of the benchmarks whose deep passes did not finish\n".format(stop.signal))
+            return EXIT_STOPPED
+        return 0 if all(entry["status"] == "ok" for entry in document["benchmarks"]) else 1
     for side, (tree, benchmarks) in sides.items():
         out = settings.out if side is None else os.path.join(settings.out, side)
         _write_json(os.path.join(out, "results.json"), _results(command, tree, benchmarks, stop.signal))

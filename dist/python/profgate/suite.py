@@ -195,8 +195,10 @@ class Suite:
     so that no benchmark always follows the same one. The profile and memory passes keep the collection order.
     """
 
-    def __init__(self, settings, cwd, emit, stop=None):
+    def __init__(self, settings, cwd, emit, stop=None, timings=None):
         self.settings = settings
+        # A --deep-only run's timings, from the run it completes: one plain iteration sizes the memory pass's budget.
+        self.timings = timings or {}
         self.cwd = cwd
         self.emit = emit
         self.manager = Manager(cwd, settings.pythonpath, settings.hash_seed, settings.timeout, stop)
@@ -227,6 +229,10 @@ class Suite:
                 self._passes[pass_name](members)
                 self._finish([entry for entry in members if not _runnable(entry)], len(entries))
             self._finish([entry for entry in group if _runnable(entry)], len(entries))
+        if self.settings.depth == "exact":
+            for entry in entries:
+                if entry["profile"] is not None or entry["memory"] is not None:
+                    entry["depth"] = "exact"
         self.emit({"event": "finished", "elapsed": time.perf_counter() - started})
         return entries
 
@@ -459,7 +465,9 @@ class Suite:
         settings = self.settings
         relative = {entry["id"]: "profiles/{}.pstats".format(profile_slug(entry["id"])) for entry in entries}
         specs = [self._spec(entry, pstats=os.path.join(settings.out, *relative[entry["id"]].split("/"))) for entry in entries]
-        job = {"kind": "profile", "iterations": settings.profile_iterations, "warmups": settings.profile_warmups, "max_time": settings.max_time}
+        # At depth exact one profiled iteration: its calls are exact; its times are no more than a sample.
+        iterations = 1 if settings.depth == "exact" else settings.profile_iterations
+        job = {"kind": "profile", "iterations": iterations, "warmups": settings.profile_warmups, "max_time": settings.max_time}
         for entry, data in self._batch("profile", job, entries, specs):
             profile = {"warmups": settings.profile_warmups}
             profile.update(data["profile"])
@@ -478,9 +486,9 @@ class Suite:
             entry["value"] = data["value"]
 
     def _memory(self, entries):
-        job = {"kind": "memory", "warmups": self.settings.memory_warmups, "cost": self.settings.memory_cost}
+        job = {"kind": "memory", "warmups": self.settings.memory_warmups, "cost": self.settings.memory_cost, "depth": self.settings.depth}
         # One plain iteration's seconds, as the timing pass measured it, sizes the memory pass's budget.
-        specs = [self._spec(entry, plain=_plain_seconds(entry["timing"])) for entry in entries]
+        specs = [self._spec(entry, plain=_plain_seconds(entry["timing"] or self.timings.get(entry["id"]))) for entry in entries]
         for entry, data in self._batch("memory", job, entries, specs):
             entry["memory"] = data["memory"]
 
