@@ -33600,6 +33600,7 @@ function memoryDelta(metric) {
   if (metric.delta === 0) return "=";
   return `${formatBytes(metric.delta, true)}${metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`}`;
 }
+var SMALL_NAMED = 5;
 function renderComparison(comparison, colour, detailRows = 5) {
   const { summary } = comparison;
   const lines = [];
@@ -33657,7 +33658,9 @@ function renderComparison(comparison, colour, detailRows = 5) {
     for (const line of familyExplanation(family)) lines.push(`  ${sanitize(line)}`);
   }
   if (quiet.length + small.length > 0) {
-    lines.push("", paint(`${quiet.length} benchmark famil${quiet.length === 1 ? "y" : "ies"} with no change in growth${small.length > 0 ? `; too small to judge: ${small.map((f) => sanitize(f.id)).join(", ")}` : ""}`, "dim", colour));
+    const named = small.slice(0, SMALL_NAMED).map((f) => sanitize(f.id));
+    const more = small.length > SMALL_NAMED ? ` and ${small.length - SMALL_NAMED} more` : "";
+    lines.push("", paint(`${quiet.length} benchmark famil${quiet.length === 1 ? "y" : "ies"} with no change in growth${small.length > 0 ? `; too small to judge: ${named.join(", ")}${more}` : ""}`, "dim", colour));
   }
   for (const bench of comparison.benchmarks.filter((b) => b.failures.length > 0)) {
     for (const failure2 of bench.failures) {

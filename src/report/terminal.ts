@@ -143,6 +143,9 @@ function memoryDelta(metric: MemoryMetric | undefined): string {
   return `${formatBytes(metric.delta, true)}${metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`}`;
 }
 
+/** Families too small to judge that the terminal names; the rest are counted. */
+const SMALL_NAMED = 5;
+
 /** The comparison as `profgate compare` prints it: verdict line, benchmark table, then what changed and where. */
 export function renderComparison(comparison: Comparison, colour: boolean, detailRows = 5): string {
   const { summary } = comparison;
@@ -204,7 +207,9 @@ export function renderComparison(comparison: Comparison, colour: boolean, detail
     for (const line of familyExplanation(family)) lines.push(`  ${sanitize(line)}`);
   }
   if (quiet.length + small.length > 0) {
-    lines.push("", paint(`${quiet.length} benchmark famil${quiet.length === 1 ? "y" : "ies"} with no change in growth${small.length > 0 ? `; too small to judge: ${small.map((f) => sanitize(f.id)).join(", ")}` : ""}`, "dim", colour));
+    const named = small.slice(0, SMALL_NAMED).map((f) => sanitize(f.id));
+    const more = small.length > SMALL_NAMED ? ` and ${small.length - SMALL_NAMED} more` : "";
+    lines.push("", paint(`${quiet.length} benchmark famil${quiet.length === 1 ? "y" : "ies"} with no change in growth${small.length > 0 ? `; too small to judge: ${named.join(", ")}${more}` : ""}`, "dim", colour));
   }
   for (const bench of comparison.benchmarks.filter((b) => b.failures.length > 0)) {
     for (const failure of bench.failures) {
