@@ -33484,6 +33484,9 @@ function familyExplanation(family) {
   const time3 = timeGrowthText(family);
   if (time3 !== null) lines.push(time3);
   if (family.predictions.length > 0) lines.push(`predicted time: ${predictionText(family.parameter, family.predictions)}`);
+  for (const [what, fits] of [["instructions per iteration", family.instructions], ["peak memory", family.peak_memory]]) {
+    if (fits?.base != null && fits.head !== null && fits.base.class !== fits.head.class) lines.push(`${what}: ${fitText(fits.base)} \u2192 ${fitText(fits.head)}`);
+  }
   if (family.culprit !== null && family.culprit_predictions.length > 0) lines.push(`predicted calls of ${family.culprit.name}: ${predictionText(family.parameter, family.culprit_predictions, "makes")}`);
   if (family.note !== null) lines.push(family.note);
   return lines;

@@ -86,6 +86,10 @@ export function familyExplanation(family: FamilyComparison): string[] {
   const time = timeGrowthText(family);
   if (time !== null) lines.push(time);
   if (family.predictions.length > 0) lines.push(`predicted time: ${predictionText(family.parameter, family.predictions)}`);
+  for (const [what, fits] of [["instructions per iteration", family.instructions], ["peak memory", family.peak_memory]] as const) {
+    // Shown where the class moved: the exact metrics' growth backs up (or explains) the verdict.
+    if (fits?.base != null && fits.head !== null && fits.base.class !== fits.head.class) lines.push(`${what}: ${fitText(fits.base)} → ${fitText(fits.head)}`);
+  }
   if (family.culprit !== null && family.culprit_predictions.length > 0) lines.push(`predicted calls of ${family.culprit.name}: ${predictionText(family.parameter, family.culprit_predictions, "makes")}`);
   if (family.note !== null) lines.push(family.note);
   return lines;

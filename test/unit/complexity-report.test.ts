@@ -5,21 +5,21 @@ import { predictionText } from "../../src/report/complexity-text.js";
 import { renderHtml } from "../../src/report/html.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
 import { renderComparison } from "../../src/report/terminal.js";
-import { bench, fn, profile, results, spread } from "../support/builders.js";
+import { bench, fn, memory, profile, results, spread } from "../support/builders.js";
 
 const SIZES = [8, 16, 32, 64];
 
-function member(n: number, calls: [string, number][], extra: Benchmark["params"] = {}): Benchmark {
+function member(n: number, calls: [string, number][], extra: Benchmark["params"] = {}, peak = 1000 * n): Benchmark {
   const params = { ...extra, n };
   return {
-    ...bench(`benchmarks/bench_parse.py::bench_parse[${Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(",")}]`, { times: spread(1e-5 * n, 10), params, profile: profile(calls.map(([name, c]) => fn(name, c, 1e-6))) }),
+    ...bench(`benchmarks/bench_parse.py::bench_parse[${Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(",")}]`, { times: spread(1e-5 * n, 10), params, profile: profile(calls.map(([name, c]) => fn(name, c, 1e-6))), memory: memory(peak) }),
     file: "benchmarks/bench_parse.py",
     name: "bench_parse",
   };
 }
 
 const base = results([...SIZES.map((n) => member(n, [["parse", 1], ["scan", n]])), member(10, [["parse", 1]], { k: 1 }), member(20, [["parse", 1]], { k: 1 })]);
-const head = results([...SIZES.map((n) => member(n, [["parse", 1], ["scan", (n * n) / 2]])), ...base.benchmarks.slice(4)]);
+const head = results([...SIZES.map((n) => member(n, [["parse", 1], ["scan", (n * n) / 2]], {}, 100 * n * n)), ...base.benchmarks.slice(4)]);
 
 describe("complexity in the reports", () => {
   const comparison = compare(base, head, { mode: "interleaved" });
@@ -36,8 +36,10 @@ describe("complexity in the reports", () => {
     expect(markdown).toContain("growth regressed");
     expect(markdown).toContain("scan (src/app.py) calls per iteration: O(N), n^1.00 (RMS 0%) → O(N²), n^2.00 (RMS 0%)");
     expect(markdown).toContain("predicted calls of scan: at n = 640 the head makes 320× the base");
+    expect(markdown).toContain("peak memory: O(N), n^1.00 (RMS 0%) → O(N²), n^2.00 (RMS 0%)");
+    expect(markdown).not.toContain("instructions per iteration:");
     expect(markdown).toContain("too small to judge");
-    expect(markdown).toMatch(/regressed \(growth\)/);
+    expect(markdown).toMatch(/regressed \(peak memory, growth\)/);
   });
 
   it("says the same on the terminal", () => {
