@@ -26,6 +26,9 @@
  * the same build (`sameBuild`) and the benchmark is judged on CPU time, the instruction verdict takes the timing
  * verdict's place: timing is still shown, but neither gates nor enters Holm's family. Otherwise the counts are shown
  * with a caveat and timing decides.
+ *
+ * Growth with size (./complexity.ts): benchmarks alike but for one numeric parameter form a family, judged on how its
+ * cost grows; a family's verdict is carried by its largest size as the metric `complexity`, which gates like memory.
  */
 import { attributeAllocations } from "./allocations.js";
 import { attributeFunctions, compareCalls, DEFAULT_LIMITS, type AttributionLimits } from "./attribution.js";
