@@ -3613,7 +3613,9 @@ var THRESHOLD_KEYS = {
   level: { kind: "level", set: (t, v) => t.level = v },
   "call-threshold": { kind: "percent", set: (t, v) => t.callThreshold = v },
   "instructions-threshold": { kind: "percent", set: (t, v) => t.instructionsThreshold = v },
-  "value-threshold": { kind: "percent", set: (t, v) => t.valueThreshold = v }
+  "value-threshold": { kind: "percent", set: (t, v) => t.valueThreshold = v },
+  "complexity-threshold": { kind: "nonnegative-number", set: (t, v) => t.complexityThreshold = v },
+  "complexity-parameter": { kind: "string", set: (t, v) => t.complexityParameter = v }
 };
 var ALLOWED = {
   "positive-int": "a whole number of at least 1",
@@ -31802,294 +31804,6 @@ function attributeAllocations(base, head, limit) {
   };
 }
 
-// src/core/comparison.ts
-var COMPARISON_SCHEMA_NAME = "profgate/comparison";
-var COMPARISON_SCHEMA_VERSION = 1;
-var Verdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive", "new", "removed", "failed", "skipped"]);
-var MetricVerdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive"]);
-var Metric = external_exports.enum(["time", "instructions", "peak_memory", "retained_memory", "calls", "value"]);
-var Mode = external_exports.enum(["separate", "interleaved"]);
-var Side = external_exports.enum(["base", "head"]);
-var Pair = external_exports.strictObject({ base: external_exports.number(), head: external_exports.number() });
-var NullablePair = external_exports.strictObject({ base: external_exports.number().nullable(), head: external_exports.number().nullable() });
-var Timing2 = external_exports.strictObject({
-  verdict: MetricVerdict,
-  clock: external_exports.enum(["cpu", "wall"]),
-  /** Processes that entered the test (each contributing its best value), per side. */
-  processes: Pair,
-  /** Median over processes of each process's best (lowest) value, seconds per iteration. */
-  median: Pair,
-  /** Hodges–Lehmann estimate of head/base (exp of the shift of log values); null when not computable. */
-  ratio: external_exports.number().nullable(),
-  /** One-sided lower bound on the ratio at `level`; null when the samples cannot bound it. */
-  lower: external_exports.number().nullable(),
-  /** One-sided upper bound on the ratio at `level`. */
-  upper: external_exports.number().nullable(),
-  level: external_exports.number(),
-  method: external_exports.enum(["exact", "normal"]).nullable(),
-  threshold: external_exports.number(),
-  /** The noise margin that applied (separate or interleaved). */
-  margin: external_exports.number(),
-  /** One-sided Mann–Whitney p-value for head/base > 1 + margin. */
-  p: external_exports.number().nullable(),
-  /** Holm-adjusted p over every benchmark with a timing test. */
-  p_adjusted: external_exports.number().nullable(),
-  /** Whether a timing regression survives Holm at 1 − level and so counts for the gate. */
-  significant: external_exports.boolean(),
-  /** The environments differ (see `caveats`): timing across machines or interpreters is less comparable. */
-  caveat: external_exports.boolean(),
-  /** Why the timing could not be tested, when it could not. */
-  note: external_exports.string().nullable()
-});
-var MemoryMetric = external_exports.strictObject({
-  verdict: MetricVerdict,
-  base: external_exports.number(),
-  head: external_exports.number(),
-  delta: external_exports.number(),
-  /** delta / |base|; null when base is 0. */
-  relative: external_exports.number().nullable()
-});
-var Memory2 = external_exports.strictObject({
-  peak: MemoryMetric,
-  retained: MemoryMetric,
-  threshold: external_exports.number(),
-  floor: external_exports.number()
-});
-var Instructions2 = external_exports.strictObject({
-  verdict: MetricVerdict,
-  /** Instructions per iteration; null on a side that was not counted. */
-  base: external_exports.number().nullable(),
-  head: external_exports.number().nullable(),
-  delta: external_exports.number().nullable(),
-  /** delta / base; null when either side is missing or base is 0. */
-  relative: external_exports.number().nullable(),
-  threshold: external_exports.number(),
-  /** The instruction verdict replaced the timing verdict for this benchmark. */
-  decides: external_exports.boolean(),
-  /** Why the counts do not decide (a side not counted, different builds, a wall-clock benchmark); null when they do. */
-  caveat: external_exports.string().nullable()
-});
-var ValueMetric = external_exports.strictObject({
-  kind: external_exports.enum(["mem", "track"]),
-  unit: external_exports.string(),
-  verdict: MetricVerdict,
-  base: external_exports.number(),
-  head: external_exports.number(),
-  delta: external_exports.number(),
-  /** delta / |base|; null when base is 0. */
-  relative: external_exports.number().nullable(),
-  threshold: external_exports.number()
-});
-var FunctionPlace = {
-  file: external_exports.string(),
-  line: external_exports.number(),
-  name: external_exports.string(),
-  base_line: external_exports.number().nullable()
-};
-var Presence = external_exports.enum(["both", "new", "gone"]);
-var CallChange = external_exports.strictObject({
-  ...FunctionPlace,
-  presence: Presence,
-  calls: Pair,
-  /** head/base − 1; null for a function new in head or gone from it. */
-  relative: external_exports.number().nullable()
-});
-var Calls = external_exports.strictObject({
-  verdict: MetricVerdict,
-  threshold: external_exports.number().nullable(),
-  /** Functions in both versions called more, or fewer, times per iteration. */
-  increased: external_exports.number(),
-  decreased: external_exports.number(),
-  new: external_exports.number(),
-  gone: external_exports.number(),
-  /** The largest changes in calls per iteration, new and gone functions included. */
-  top: external_exports.array(CallChange)
-});
-var FunctionRef = external_exports.strictObject({ file: external_exports.string(), line: external_exports.number(), name: external_exports.string() });
-var FunctionChange = external_exports.strictObject({
-  ...FunctionPlace,
-  presence: Presence,
-  /** Whether the file lies inside the project (not `~`, `<stdlib>/…`, `<site-packages>/…` or an absolute path). */
-  project: external_exports.boolean(),
-  calls: Pair,
-  /**
-   * Time per iteration this row is ranked on: for a project function its own time plus the builtin and
-   * non-project time charged to it; for any other function its own time.
-   */
-  time: Pair,
-  /** `time` per call; null when not called on that side. */
-  per_call: NullablePair,
-  /** Own time per iteration (pstats tottime). */
-  own: Pair,
-  /** Cumulative time per iteration (pstats cumtime). */
-  cumulative: Pair,
-  /** time.head − time.base = call_effect + per_call_effect. */
-  delta: external_exports.number(),
-  /** (calls.head − calls.base) × per_call.base. */
-  call_effect: external_exports.number(),
-  /** calls.head × (per_call.head − per_call.base). */
-  per_call_effect: external_exports.number(),
-  /** For a non-project function: the project function most of its time is charged to. */
-  charged_to: FunctionRef.nullable()
-});
-var FunctionAttribution = external_exports.strictObject({
-  /** The timing estimates the profile shares are scaled to: base median, and base median × ratio. */
-  time: Pair,
-  ratio: external_exports.number(),
-  /** Profiled seconds per iteration (raw, with profiler overhead), for reference only. */
-  profiled: Pair,
-  /** Project functions ranked by |delta|; their `time` sums (with `unattributed`) to `time`. */
-  project: external_exports.array(FunctionChange),
-  project_count: external_exports.number(),
-  /** Non-project functions (builtins, standard library, packages) ranked by |delta| of their own time. */
-  external: external_exports.array(FunctionChange),
-  external_count: external_exports.number(),
-  /** Non-project time with no project function on its call path. */
-  unattributed: Pair
-});
-var LineChange = external_exports.strictObject({
-  file: external_exports.string(),
-  function: external_exports.string(),
-  /** The line's text in head (in base for a line gone from head). */
-  source: external_exports.string(),
-  /** The line's text in base when the line was rewritten (matched as the one changed line of its function). */
-  base_source: external_exports.string().nullable(),
-  line: NullablePair,
-  size: external_exports.strictObject({ base: external_exports.number(), head: external_exports.number(), delta: external_exports.number() }),
-  count: external_exports.strictObject({ base: external_exports.number(), head: external_exports.number(), delta: external_exports.number() })
-});
-var Delta = external_exports.strictObject({ base: external_exports.number(), head: external_exports.number(), delta: external_exports.number() });
-var AllocationAttribution = external_exports.strictObject({
-  peak: Delta,
-  retained: Delta,
-  retained_blocks: Delta,
-  /** The bytes of each side's peak that its live-at-peak lines explain (the results' `peak_captured`). */
-  captured: Delta,
-  /** Each side's memory note: set when its line breakdown was cut short (the results' `memory.note`). */
-  notes: external_exports.strictObject({ base: external_exports.string().nullable(), head: external_exports.string().nullable() }),
-  /** Lines by change in memory live at the peak, largest |size.delta| first. */
-  at_peak: external_exports.array(LineChange),
-  at_peak_count: external_exports.number(),
-  /** Lines by change in retained memory, largest |size.delta| first. */
-  retained_lines: external_exports.array(LineChange),
-  retained_count: external_exports.number()
-});
-var Attribution = external_exports.strictObject({
-  functions: FunctionAttribution.nullable(),
-  allocations: AllocationAttribution.nullable()
-});
-var BenchmarkFailure = external_exports.strictObject({
-  side: Side,
-  /** A stopped benchmark is no failure: the comparison calls it `skipped`. */
-  status: BenchmarkStatus.exclude(["stopped"]),
-  pass: Pass.nullable(),
-  message: external_exports.string()
-});
-var BenchmarkComparison = external_exports.strictObject({
-  id: external_exports.string(),
-  file: external_exports.string(),
-  name: external_exports.string(),
-  params: external_exports.record(external_exports.string(), ParamValue),
-  verdict: Verdict,
-  /** This benchmark fails the gate. A timing-only regression that does not survive Holm is `regressed` but not gating. */
-  gating: external_exports.boolean(),
-  regressions: external_exports.array(Metric),
-  improvements: external_exports.array(Metric),
-  failures: external_exports.array(BenchmarkFailure),
-  timing: Timing2.nullable(),
-  /** Present when either side counted instructions (`--instrument instructions`). */
-  instructions: Instructions2.optional(),
-  memory: Memory2.nullable(),
-  calls: Calls.nullable(),
-  /** An asv `mem_` or `track_` benchmark's compared value (absent for other benchmarks). */
-  value: ValueMetric.nullable().optional(),
-  /** What the benchmark measures (absent for `time`). */
-  kind: BenchmarkKind.optional(),
-  /** The name shown for it (asv's `pretty_name`), when it has one. */
-  pretty_name: external_exports.string().optional(),
-  /** Why it was not measured, on the side that skipped it (for `skipped`). */
-  skipped: external_exports.string().optional(),
-  /** Present for regressed and improved benchmarks. */
-  attribution: Attribution.nullable(),
-  /**
-   * The timing (and so the verdict) was confirmed on the runner itself: base and head re-measured in interleaved
-   * rounds (`confirmTiming`), replacing the timing of a separate-runs comparison. False otherwise, `profgate ab` included.
-   */
-  confirmed: external_exports.boolean()
-});
-var Caveat = external_exports.strictObject({
-  field: external_exports.string(),
-  base: external_exports.string(),
-  head: external_exports.string(),
-  message: external_exports.string()
-});
-var ThresholdsJson = external_exports.strictObject({
-  time_threshold: external_exports.number(),
-  noise_margin: external_exports.number(),
-  interleaved_margin: external_exports.number(),
-  memory_threshold: external_exports.number(),
-  memory_floor: external_exports.number(),
-  call_threshold: external_exports.number().nullable(),
-  value_threshold: external_exports.number(),
-  /** Present when either side counted instructions. */
-  instructions_threshold: external_exports.number().optional(),
-  level: external_exports.number()
-});
-var RunFacts = external_exports.strictObject({
-  created: external_exports.string(),
-  commit: external_exports.string().nullable(),
-  branch: external_exports.string().nullable(),
-  dirty: external_exports.boolean().nullable(),
-  processes: external_exports.number(),
-  values: external_exports.number(),
-  profile_iterations: external_exports.number(),
-  hash_seed: external_exports.number(),
-  gc: external_exports.boolean(),
-  tool_version: external_exports.string(),
-  python: external_exports.string(),
-  implementation: external_exports.string(),
-  system: external_exports.string(),
-  machine: external_exports.string(),
-  cpu_model: external_exports.string(),
-  cpu_count: external_exports.number()
-});
-var Method = external_exports.strictObject({
-  mode: Mode,
-  level: external_exports.number(),
-  /** Benchmarks with a timing test: Holm's family. */
-  family: external_exports.number(),
-  /** The global thresholds; `overridden` benchmarks have per-benchmark entries. */
-  thresholds: ThresholdsJson,
-  /** The noise margin for `mode`. */
-  margin: external_exports.number(),
-  overridden: external_exports.number(),
-  base: RunFacts,
-  head: RunFacts
-});
-var Summary = external_exports.strictObject({
-  /** `fail` when at least one benchmark is gating. */
-  verdict: external_exports.enum(["fail", "pass"]),
-  gating_regressions: external_exports.number(),
-  counts: external_exports.strictObject({
-    regressed: external_exports.number(),
-    improved: external_exports.number(),
-    unchanged: external_exports.number(),
-    inconclusive: external_exports.number(),
-    new: external_exports.number(),
-    removed: external_exports.number(),
-    failed: external_exports.number(),
-    skipped: external_exports.number()
-  })
-});
-var Comparison = external_exports.strictObject({
-  schema: external_exports.literal(COMPARISON_SCHEMA_NAME),
-  schema_version: external_exports.literal(COMPARISON_SCHEMA_VERSION),
-  summary: Summary,
-  method: Method,
-  caveats: external_exports.array(Caveat),
-  benchmarks: external_exports.array(BenchmarkComparison)
-});
-
 // src/core/stats.ts
 var EXACT_MAX_PAIRS = 1e4;
 var RELATIVE_SLACK = 1e-9;
@@ -32359,6 +32073,669 @@ function holm(pValues) {
   return adjusted;
 }
 
+// src/core/complexity.ts
+var MIN_SIZES = 3;
+var MIN_SPAN = 4;
+var CALL_EXPONENT_GUARD = 0.1;
+var MAX_FUNCTIONS = 10;
+var PREDICTION_FACTORS = [10, 100];
+var CLASSES = [
+  { name: "O(1)", g: () => 1 },
+  { name: "O(log N)", g: (n2) => Math.log2(n2) },
+  { name: "O(N)", g: (n2) => n2 },
+  { name: "O(N log N)", g: (n2) => n2 * Math.log2(n2) },
+  { name: "O(N\xB2)", g: (n2) => n2 * n2 },
+  { name: "O(N\xB3)", g: (n2) => n2 * n2 * n2 }
+];
+function classRank(name) {
+  return CLASSES.findIndex((c3) => c3.name === name);
+}
+function classOf(name) {
+  return CLASSES[classRank(name)]?.g ?? (() => 1);
+}
+function fitClass(points) {
+  const mean2 = points.reduce((s, p) => s + p.value, 0) / Math.max(1, points.length);
+  let best = { class: "O(1)", coefficient: mean2, rms: Infinity };
+  for (const { name, g } of CLASSES) {
+    const gs = points.map((p) => g(p.size));
+    const gg = gs.reduce((s, v) => s + v * v, 0);
+    if (gg === 0) continue;
+    const coefficient = points.reduce((s, p, i2) => s + p.value * (gs[i2] ?? 0), 0) / gg;
+    const residual = points.reduce((s, p, i2) => s + (p.value - coefficient * (gs[i2] ?? 0)) ** 2, 0);
+    const rms = Math.sqrt(residual / points.length) / (mean2 > 0 ? mean2 : 1);
+    if (rms < best.rms * (1 - 1e-9)) best = { class: name, coefficient, rms };
+  }
+  return best;
+}
+function fitPower(points, variances) {
+  const used = points.flatMap((p, i2) => p.value > 0 && p.size > 0 ? [{ x: Math.log(p.size), y: Math.log(p.value), v: variances?.[i2] }] : []);
+  if (used.length < MIN_SIZES) return null;
+  const mx = used.reduce((s, p) => s + p.x, 0) / used.length;
+  const my = used.reduce((s, p) => s + p.y, 0) / used.length;
+  const sxx = used.reduce((s, p) => s + (p.x - mx) ** 2, 0);
+  if (sxx === 0) return null;
+  const exponent = used.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0) / sxx;
+  const variance = variances === void 0 || used.some((p) => p.v === void 0) ? null : used.reduce((s, p) => s + (p.x - mx) ** 2 * (p.v ?? 0), 0) / sxx ** 2;
+  return { exponent, scale: Math.exp(my - exponent * mx), variance };
+}
+function fitGrowth(points, variances) {
+  const cls = fitClass(points);
+  const power = fitPower(points, variances);
+  return {
+    points: [...points],
+    class: cls.class,
+    coefficient: cls.coefficient,
+    rms: cls.rms,
+    exponent: power?.exponent ?? null,
+    scale: power?.scale ?? null,
+    variance: power?.variance ?? null
+  };
+}
+function predict(base, head, size) {
+  const classBase = base.coefficient * classOf(base.class)(size);
+  const classHead = head.coefficient * classOf(head.class)(size);
+  const powerFit = base.scale !== null && head.scale !== null && base.exponent !== null && head.exponent !== null ? head.scale * size ** head.exponent / (base.scale * size ** base.exponent) : null;
+  return { size, class_fit: classBase > 0 ? classHead / classBase : null, power_fit: powerFit !== null && Number.isFinite(powerFit) ? powerFit : null };
+}
+function numberOf(value, coerce) {
+  if (typeof value === "number") return Number.isFinite(value) && value > 0 ? value : null;
+  if (coerce && typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value) > 0 ? Number(value) : null;
+  return null;
+}
+function paramText(params) {
+  return params.map(([k, v]) => `${k}=${typeof v === "string" ? JSON.stringify(v) : String(v)}`).join(", ");
+}
+function idNumber(id) {
+  const match = /\[([^[\]]*)\]$/.exec(id);
+  if (match === null) return null;
+  const inside = match[1] ?? "";
+  const found = [...inside.matchAll(/(?:^|[-=,_ ])(\d+(?:\.\d+)?)(?=$|[-,_ ])/g)];
+  if (found.length !== 1 || found[0] === void 0) return null;
+  const at2 = found[0].index + found[0][0].indexOf(found[0][1] ?? "");
+  const before = inside.slice(0, at2);
+  const named = /([A-Za-z_]\w*)[=-]$/.exec(before);
+  const size = Number(found[0][1]);
+  if (!(size > 0)) return null;
+  return { template: `${id.slice(0, match.index)}[${before}N${inside.slice(at2 + (found[0][1] ?? "").length)}]`, parameter: named?.[1] ?? "id", size };
+}
+function placements(bench, parameter) {
+  const params = Object.entries(bench.params);
+  const kind = bench.kind ?? "time";
+  const axes = params.filter(([k, v]) => (parameter === null || k === parameter) && numberOf(v, parameter !== null) !== null);
+  if (axes.length > 0) {
+    return axes.map(([axis, value]) => {
+      const others = params.filter(([k]) => k !== axis);
+      return {
+        key: JSON.stringify([kind, bench.file, bench.name, axis, others]),
+        label: `${bench.file}::${bench.name}${others.length > 0 ? `[${paramText(others)}]` : ""}`,
+        parameter: axis,
+        size: numberOf(value, true) ?? 0
+      };
+    });
+  }
+  if (parameter !== null || params.some(([, v]) => typeof v === "number")) return [];
+  const fromId = idNumber(bench.id);
+  return fromId === null ? [] : [{ key: JSON.stringify([kind, bench.file, "id", fromId.template]), label: fromId.template, parameter: fromId.parameter, size: fromId.size }];
+}
+function usable(sample) {
+  return sample !== void 0 && sample.bench.status === "ok" && sample.bench.skipped === void 0;
+}
+function families(base, head, parameterOf) {
+  const baseById = new Map(base.map((s) => [s.bench.id, s]));
+  const groups = /* @__PURE__ */ new Map();
+  for (const after of head) {
+    for (const place2 of placements(after.bench, parameterOf(after.bench.id))) {
+      let group = groups.get(place2.key);
+      if (group === void 0) {
+        group = { key: place2.key, label: place2.label, file: after.bench.file, name: after.bench.name, parameter: place2.parameter, members: [] };
+        groups.set(place2.key, group);
+      }
+      const before = baseById.get(after.bench.id);
+      if (usable(before) && usable(after) && !group.members.some((m) => m.size === place2.size)) group.members.push({ size: place2.size, base: before, head: after });
+    }
+  }
+  return [...groups.values()].filter((g) => g.members.length >= 2).map((g) => ({ ...g, members: g.members.sort((a2, b) => a2.size - b.size) }));
+}
+function timePoint(sample, size) {
+  if (sample.times.length === 0) return null;
+  const logs = sample.times.filter((t) => t > 0).map(Math.log);
+  const k = logs.length;
+  const mean2 = logs.reduce((s, v) => s + v, 0) / Math.max(1, k);
+  const s2 = k >= 2 ? logs.reduce((s, v) => s + (v - mean2) ** 2, 0) / (k - 1) : void 0;
+  return { point: { size, value: median(sample.times) }, variance: s2 === void 0 ? void 0 : Math.PI / 2 * s2 / k };
+}
+function fitTimes(members2, side) {
+  const found = members2.map((m) => timePoint(m[side], m.size));
+  if (found.some((f) => f === null)) return null;
+  const points = found.flatMap((f) => f === null ? [] : [f]);
+  const variances = points.every((p) => p.variance !== void 0) ? points.map((p) => p.variance ?? 0) : void 0;
+  return fitGrowth(
+    points.map((p) => p.point),
+    variances
+  );
+}
+function fitScalar(members2, side, read) {
+  const points = [];
+  for (const m of members2) {
+    const value = read(m[side].bench);
+    if (value == null) return null;
+    points.push({ size: m.size, value });
+  }
+  return fitGrowth(points);
+}
+var functionKey = (file2, name) => `${file2}\0${name}`;
+function callTable(members2, side) {
+  const table2 = /* @__PURE__ */ new Map();
+  for (const [i2, m] of members2.entries()) {
+    const profile = m[side].bench.profile;
+    if (profile === null) return null;
+    for (const f of profile.functions) {
+      const key2 = functionKey(f.file, f.name);
+      let row = table2.get(key2);
+      if (row === void 0) {
+        row = { file: f.file, name: f.name, calls: members2.map(() => 0) };
+        table2.set(key2, row);
+      }
+      row.calls[i2] = (row.calls[i2] ?? 0) + f.calls;
+    }
+  }
+  return table2;
+}
+function callFit(members2, calls) {
+  if (calls === void 0 || calls.every((c3) => c3 === 0)) return null;
+  return fitGrowth(members2.map((m, i2) => ({ size: m.size, value: calls[i2] ?? 0 })));
+}
+function steeper(before, after) {
+  return classRank(after.class) > classRank(before.class) && (after.exponent ?? 0) - (before.exponent ?? 0) >= CALL_EXPONENT_GUARD;
+}
+function functionGrowth(members2) {
+  const before = callTable(members2, "base");
+  const after = callTable(members2, "head");
+  if (before === null || after === null) return null;
+  const last = members2.length - 1;
+  const fits = [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].flatMap((key2) => {
+    const b = before.get(key2);
+    const h2 = after.get(key2);
+    const top = Math.max(b?.calls[last] ?? 0, h2?.calls[last] ?? 0);
+    if (top < 1) return [];
+    const row = h2 ?? b;
+    return [{ file: row.file, name: row.name, base: callFit(members2, b?.calls), head: callFit(members2, h2?.calls), top }];
+  });
+  const ceiling = (side) => Math.max(-1, ...fits.flatMap((f) => f[side] === null ? [] : [classRank(f[side].class)]));
+  const baseCeiling = ceiling("base");
+  const headCeiling = ceiling("head");
+  const changed = fits.flatMap((f) => {
+    const common2 = { file: f.file, name: f.name, project: isProjectFile(f.file), base: f.base, head: f.head, top: f.top };
+    if (f.base !== null && f.head !== null) {
+      if (steeper(f.base, f.head)) return [{ ...common2, change: "grew" }];
+      if (steeper(f.head, f.base)) return [{ ...common2, change: "shrank" }];
+      return [];
+    }
+    if (f.head !== null && classRank(f.head.class) > baseCeiling) return [{ ...common2, change: "grew" }];
+    if (f.base !== null && classRank(f.base.class) > headCeiling) return [{ ...common2, change: "shrank" }];
+    return [];
+  });
+  changed.sort((x, y) => Number(x.change === "shrank") - Number(y.change === "shrank") || Number(y.project) - Number(x.project) || y.top - x.top);
+  return changed.map(({ top: _top, ...rest }) => rest);
+}
+function judgeTime(base, head, t) {
+  if (base === null || head === null) return null;
+  const delta = base.exponent !== null && head.exponent !== null ? head.exponent - base.exponent : null;
+  const z2 = normalQuantile(t.level);
+  const se = base.variance !== null && head.variance !== null ? Math.sqrt(base.variance + head.variance) : null;
+  const lower = delta !== null && se !== null ? delta - z2 * se : null;
+  const upper = delta !== null && se !== null ? delta + z2 * se : null;
+  let verdict = "inconclusive";
+  if (delta !== null && lower !== null && upper !== null) {
+    if (delta > t.complexityThreshold && lower > 0) verdict = "regressed";
+    else if (delta < -t.complexityThreshold && upper < 0) verdict = "improved";
+    else if (lower >= -t.complexityThreshold && upper <= t.complexityThreshold) verdict = "unchanged";
+  }
+  return { base, head, delta, lower, upper, level: t.level, threshold: t.complexityThreshold, verdict };
+}
+function sideFits(members2, read) {
+  const base = fitScalar(members2, "base", read);
+  const head = fitScalar(members2, "head", read);
+  return base === null && head === null ? null : { base, head };
+}
+function tooSmall(members2) {
+  const sizes = members2.map((m) => m.size);
+  const span = (sizes[sizes.length - 1] ?? 1) / (sizes[0] ?? 1);
+  if (sizes.length < MIN_SIZES) return `${sizes.length} sizes measured on both sides (${sizes.join(", ")}): too few to judge growth; it takes ${MIN_SIZES} spanning ${MIN_SPAN}\xD7`;
+  if (span < MIN_SPAN) return `sizes ${sizes.join(", ")} span only ${span.toFixed(1)}\xD7: too close to judge growth; it takes ${MIN_SIZES} spanning ${MIN_SPAN}\xD7`;
+  return null;
+}
+function compareFamily(group, t) {
+  const { members: members2 } = group;
+  const largest = members2[members2.length - 1];
+  const family = {
+    id: `${group.label} over ${group.parameter}`,
+    file: group.file,
+    name: group.name,
+    parameter: group.parameter,
+    sizes: members2.map((m) => m.size),
+    benchmarks: members2.map((m) => m.head.bench.id),
+    representative: largest.head.bench.id,
+    verdict: "too_small",
+    regressions: [],
+    improvements: [],
+    note: tooSmall(members2),
+    time: null,
+    functions: [],
+    culprit: null,
+    instructions: null,
+    peak_memory: null,
+    predictions: [],
+    culprit_predictions: []
+  };
+  if (family.note !== null) return family;
+  family.time = judgeTime(fitTimes(members2, "base"), fitTimes(members2, "head"), t);
+  const changed = functionGrowth(members2);
+  family.functions = (changed ?? []).slice(0, MAX_FUNCTIONS);
+  family.instructions = sideFits(members2, (b) => b.instructions?.per_iteration);
+  family.peak_memory = sideFits(members2, (b) => b.memory?.peak);
+  const grew = (changed ?? []).find((f) => f.change === "grew");
+  const shrank = (changed ?? []).find((f) => f.change === "shrank");
+  if (grew !== void 0) family.regressions.push("calls");
+  if (family.time?.verdict === "regressed") family.regressions.push("time");
+  if (shrank !== void 0) family.improvements.push("calls");
+  if (family.time?.verdict === "improved") family.improvements.push("time");
+  if (family.regressions.length > 0) {
+    family.verdict = "regressed";
+    family.culprit = grew ?? null;
+  } else if (family.improvements.length > 0) {
+    family.verdict = "improved";
+    family.culprit = shrank ?? null;
+  } else {
+    family.verdict = family.time === null || family.time.verdict === "inconclusive" ? "inconclusive" : "unchanged";
+  }
+  if (changed === null) family.note = "not profiled on both sides: growth judged on time alone";
+  else if (family.time === null) family.note = "not timed on both sides: growth judged on calls alone";
+  const sizes = PREDICTION_FACTORS.map((f) => f * largest.size);
+  if (family.time !== null) {
+    const { base, head } = family.time;
+    family.predictions = sizes.map((size) => predict(base, head, size));
+  }
+  const culprit = family.culprit;
+  if (culprit?.base != null && culprit.head !== null) {
+    const { base, head } = culprit;
+    family.culprit_predictions = sizes.map((size) => predict(base, head, size));
+  }
+  return family;
+}
+var CARRIED_WEIGHT = ["unchanged", "inconclusive", "improved", "regressed"];
+function compareComplexity(base, head, thresholdsOf) {
+  const found = families(base, head, (id) => thresholdsOf(id).complexityParameter).map((group) => compareFamily(group, thresholdsOf(group.members[group.members.length - 1].head.bench.id)));
+  const carried = /* @__PURE__ */ new Map();
+  for (const family of found) {
+    if (family.verdict === "too_small") continue;
+    const verdict = family.verdict;
+    const held = carried.get(family.representative);
+    if (held === void 0 || CARRIED_WEIGHT.indexOf(verdict) > CARRIED_WEIGHT.indexOf(held.verdict)) carried.set(family.representative, { family: family.id, verdict });
+  }
+  return { families: found, carried };
+}
+
+// src/core/comparison.ts
+var COMPARISON_SCHEMA_NAME = "profgate/comparison";
+var COMPARISON_SCHEMA_VERSION = 1;
+var Verdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive", "new", "removed", "failed", "skipped"]);
+var MetricVerdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive"]);
+var Metric = external_exports.enum(["time", "instructions", "peak_memory", "retained_memory", "calls", "value", "complexity"]);
+var Mode = external_exports.enum(["separate", "interleaved"]);
+var Side = external_exports.enum(["base", "head"]);
+var Pair = external_exports.strictObject({ base: external_exports.number(), head: external_exports.number() });
+var NullablePair = external_exports.strictObject({ base: external_exports.number().nullable(), head: external_exports.number().nullable() });
+var Timing2 = external_exports.strictObject({
+  verdict: MetricVerdict,
+  clock: external_exports.enum(["cpu", "wall"]),
+  /** Processes that entered the test (each contributing its best value), per side. */
+  processes: Pair,
+  /** Median over processes of each process's best (lowest) value, seconds per iteration. */
+  median: Pair,
+  /** Hodges–Lehmann estimate of head/base (exp of the shift of log values); null when not computable. */
+  ratio: external_exports.number().nullable(),
+  /** One-sided lower bound on the ratio at `level`; null when the samples cannot bound it. */
+  lower: external_exports.number().nullable(),
+  /** One-sided upper bound on the ratio at `level`. */
+  upper: external_exports.number().nullable(),
+  level: external_exports.number(),
+  method: external_exports.enum(["exact", "normal"]).nullable(),
+  threshold: external_exports.number(),
+  /** The noise margin that applied (separate or interleaved). */
+  margin: external_exports.number(),
+  /** One-sided Mann–Whitney p-value for head/base > 1 + margin. */
+  p: external_exports.number().nullable(),
+  /** Holm-adjusted p over every benchmark with a timing test. */
+  p_adjusted: external_exports.number().nullable(),
+  /** Whether a timing regression survives Holm at 1 − level and so counts for the gate. */
+  significant: external_exports.boolean(),
+  /** The environments differ (see `caveats`): timing across machines or interpreters is less comparable. */
+  caveat: external_exports.boolean(),
+  /** Why the timing could not be tested, when it could not. */
+  note: external_exports.string().nullable()
+});
+var MemoryMetric = external_exports.strictObject({
+  verdict: MetricVerdict,
+  base: external_exports.number(),
+  head: external_exports.number(),
+  delta: external_exports.number(),
+  /** delta / |base|; null when base is 0. */
+  relative: external_exports.number().nullable()
+});
+var Memory2 = external_exports.strictObject({
+  peak: MemoryMetric,
+  retained: MemoryMetric,
+  threshold: external_exports.number(),
+  floor: external_exports.number()
+});
+var Instructions2 = external_exports.strictObject({
+  verdict: MetricVerdict,
+  /** Instructions per iteration; null on a side that was not counted. */
+  base: external_exports.number().nullable(),
+  head: external_exports.number().nullable(),
+  delta: external_exports.number().nullable(),
+  /** delta / base; null when either side is missing or base is 0. */
+  relative: external_exports.number().nullable(),
+  threshold: external_exports.number(),
+  /** The instruction verdict replaced the timing verdict for this benchmark. */
+  decides: external_exports.boolean(),
+  /** Why the counts do not decide (a side not counted, different builds, a wall-clock benchmark); null when they do. */
+  caveat: external_exports.string().nullable()
+});
+var ValueMetric = external_exports.strictObject({
+  kind: external_exports.enum(["mem", "track"]),
+  unit: external_exports.string(),
+  verdict: MetricVerdict,
+  base: external_exports.number(),
+  head: external_exports.number(),
+  delta: external_exports.number(),
+  /** delta / |base|; null when base is 0. */
+  relative: external_exports.number().nullable(),
+  threshold: external_exports.number()
+});
+var FunctionPlace = {
+  file: external_exports.string(),
+  line: external_exports.number(),
+  name: external_exports.string(),
+  base_line: external_exports.number().nullable()
+};
+var Presence = external_exports.enum(["both", "new", "gone"]);
+var CallChange = external_exports.strictObject({
+  ...FunctionPlace,
+  presence: Presence,
+  calls: Pair,
+  /** head/base − 1; null for a function new in head or gone from it. */
+  relative: external_exports.number().nullable()
+});
+var Calls = external_exports.strictObject({
+  verdict: MetricVerdict,
+  threshold: external_exports.number().nullable(),
+  /** Functions in both versions called more, or fewer, times per iteration. */
+  increased: external_exports.number(),
+  decreased: external_exports.number(),
+  new: external_exports.number(),
+  gone: external_exports.number(),
+  /** The largest changes in calls per iteration, new and gone functions included. */
+  top: external_exports.array(CallChange)
+});
+var FunctionRef = external_exports.strictObject({ file: external_exports.string(), line: external_exports.number(), name: external_exports.string() });
+var FunctionChange = external_exports.strictObject({
+  ...FunctionPlace,
+  presence: Presence,
+  /** Whether the file lies inside the project (not `~`, `<stdlib>/…`, `<site-packages>/…` or an absolute path). */
+  project: external_exports.boolean(),
+  calls: Pair,
+  /**
+   * Time per iteration this row is ranked on: for a project function its own time plus the builtin and
+   * non-project time charged to it; for any other function its own time.
+   */
+  time: Pair,
+  /** `time` per call; null when not called on that side. */
+  per_call: NullablePair,
+  /** Own time per iteration (pstats tottime). */
+  own: Pair,
+  /** Cumulative time per iteration (pstats cumtime). */
+  cumulative: Pair,
+  /** time.head − time.base = call_effect + per_call_effect. */
+  delta: external_exports.number(),
+  /** (calls.head − calls.base) × per_call.base. */
+  call_effect: external_exports.number(),
+  /** calls.head × (per_call.head − per_call.base). */
+  per_call_effect: external_exports.number(),
+  /** For a non-project function: the project function most of its time is charged to. */
+  charged_to: FunctionRef.nullable()
+});
+var FunctionAttribution = external_exports.strictObject({
+  /** The timing estimates the profile shares are scaled to: base median, and base median × ratio. */
+  time: Pair,
+  ratio: external_exports.number(),
+  /** Profiled seconds per iteration (raw, with profiler overhead), for reference only. */
+  profiled: Pair,
+  /** Project functions ranked by |delta|; their `time` sums (with `unattributed`) to `time`. */
+  project: external_exports.array(FunctionChange),
+  project_count: external_exports.number(),
+  /** Non-project functions (builtins, standard library, packages) ranked by |delta| of their own time. */
+  external: external_exports.array(FunctionChange),
+  external_count: external_exports.number(),
+  /** Non-project time with no project function on its call path. */
+  unattributed: Pair
+});
+var LineChange = external_exports.strictObject({
+  file: external_exports.string(),
+  function: external_exports.string(),
+  /** The line's text in head (in base for a line gone from head). */
+  source: external_exports.string(),
+  /** The line's text in base when the line was rewritten (matched as the one changed line of its function). */
+  base_source: external_exports.string().nullable(),
+  line: NullablePair,
+  size: external_exports.strictObject({ base: external_exports.number(), head: external_exports.number(), delta: external_exports.number() }),
+  count: external_exports.strictObject({ base: external_exports.number(), head: external_exports.number(), delta: external_exports.number() })
+});
+var Delta = external_exports.strictObject({ base: external_exports.number(), head: external_exports.number(), delta: external_exports.number() });
+var AllocationAttribution = external_exports.strictObject({
+  peak: Delta,
+  retained: Delta,
+  retained_blocks: Delta,
+  /** The bytes of each side's peak that its live-at-peak lines explain (the results' `peak_captured`). */
+  captured: Delta,
+  /** Each side's memory note: set when its line breakdown was cut short (the results' `memory.note`). */
+  notes: external_exports.strictObject({ base: external_exports.string().nullable(), head: external_exports.string().nullable() }),
+  /** Lines by change in memory live at the peak, largest |size.delta| first. */
+  at_peak: external_exports.array(LineChange),
+  at_peak_count: external_exports.number(),
+  /** Lines by change in retained memory, largest |size.delta| first. */
+  retained_lines: external_exports.array(LineChange),
+  retained_count: external_exports.number()
+});
+var Attribution = external_exports.strictObject({
+  functions: FunctionAttribution.nullable(),
+  allocations: AllocationAttribution.nullable()
+});
+var BenchmarkFailure = external_exports.strictObject({
+  side: Side,
+  /** A stopped benchmark is no failure: the comparison calls it `skipped`. */
+  status: BenchmarkStatus.exclude(["stopped"]),
+  pass: Pass.nullable(),
+  message: external_exports.string()
+});
+var ComplexityClass = external_exports.enum(["O(1)", "O(log N)", "O(N)", "O(N log N)", "O(N\xB2)", "O(N\xB3)"]);
+var GrowthPoint = external_exports.strictObject({ size: external_exports.number(), value: external_exports.number() });
+var GrowthFit = external_exports.strictObject({
+  points: external_exports.array(GrowthPoint),
+  class: ComplexityClass,
+  coefficient: external_exports.number(),
+  rms: external_exports.number(),
+  exponent: external_exports.number().nullable(),
+  scale: external_exports.number().nullable(),
+  variance: external_exports.number().nullable()
+});
+var FunctionGrowth = external_exports.strictObject({
+  file: external_exports.string(),
+  name: external_exports.string(),
+  project: external_exports.boolean(),
+  base: GrowthFit.nullable(),
+  head: GrowthFit.nullable(),
+  /** `grew`: a higher class on head (or new on head above every class base had); `shrank` the reverse. */
+  change: external_exports.enum(["grew", "shrank"])
+});
+var GrowthPrediction = external_exports.strictObject({
+  size: external_exports.number(),
+  /** From the class fits: (head coefficient × g_head(size)) / (base coefficient × g_base(size)). */
+  class_fit: external_exports.number().nullable(),
+  /** From the power laws: (head scale × size^head exponent) / (base scale × size^base exponent). */
+  power_fit: external_exports.number().nullable()
+});
+var SideFits = external_exports.strictObject({ base: GrowthFit.nullable(), head: GrowthFit.nullable() });
+var FamilyComparison = external_exports.strictObject({
+  id: external_exports.string(),
+  file: external_exports.string(),
+  name: external_exports.string(),
+  /** The size parameter (a parameter name, or `id` for a number read from a pytest id). */
+  parameter: external_exports.string(),
+  sizes: external_exports.array(external_exports.number()),
+  /** Benchmark ids in size order, as head names them. */
+  benchmarks: external_exports.array(external_exports.string()),
+  /** The benchmark whose verdict carries the family's (the largest size). */
+  representative: external_exports.string(),
+  verdict: external_exports.enum(["regressed", "improved", "unchanged", "inconclusive", "too_small"]),
+  regressions: external_exports.array(external_exports.enum(["calls", "time"])),
+  improvements: external_exports.array(external_exports.enum(["calls", "time"])),
+  note: external_exports.string().nullable(),
+  /** The exponent of time per iteration: head − base, its interval at `level`, and the threshold it must pass. */
+  time: external_exports.strictObject({
+    base: GrowthFit,
+    head: GrowthFit,
+    delta: external_exports.number().nullable(),
+    lower: external_exports.number().nullable(),
+    upper: external_exports.number().nullable(),
+    level: external_exports.number(),
+    threshold: external_exports.number(),
+    verdict: MetricVerdict
+  }).nullable(),
+  /** Functions whose class of calls per iteration changed, grown first, the most called first. */
+  functions: external_exports.array(FunctionGrowth),
+  /** The function named for a changed growth: the first of `functions` that changed the way the verdict went. */
+  culprit: FunctionGrowth.nullable(),
+  instructions: SideFits.nullable(),
+  peak_memory: SideFits.nullable(),
+  /** Head time over base time at 10× and 100× the largest size. */
+  predictions: external_exports.array(GrowthPrediction),
+  /** The culprit's head calls over base calls at the same sizes. */
+  culprit_predictions: external_exports.array(GrowthPrediction)
+});
+var BenchmarkComplexity = external_exports.strictObject({ family: external_exports.string(), verdict: MetricVerdict });
+var BenchmarkComparison = external_exports.strictObject({
+  id: external_exports.string(),
+  file: external_exports.string(),
+  name: external_exports.string(),
+  params: external_exports.record(external_exports.string(), ParamValue),
+  verdict: Verdict,
+  /** This benchmark fails the gate. A timing-only regression that does not survive Holm is `regressed` but not gating. */
+  gating: external_exports.boolean(),
+  regressions: external_exports.array(Metric),
+  improvements: external_exports.array(Metric),
+  failures: external_exports.array(BenchmarkFailure),
+  timing: Timing2.nullable(),
+  /** Present when either side counted instructions (`--instrument instructions`). */
+  instructions: Instructions2.optional(),
+  memory: Memory2.nullable(),
+  calls: Calls.nullable(),
+  /** An asv `mem_` or `track_` benchmark's compared value (absent for other benchmarks). */
+  value: ValueMetric.nullable().optional(),
+  /** What the benchmark measures (absent for `time`). */
+  kind: BenchmarkKind.optional(),
+  /** The name shown for it (asv's `pretty_name`), when it has one. */
+  pretty_name: external_exports.string().optional(),
+  /** Why it was not measured, on the side that skipped it (for `skipped`). */
+  skipped: external_exports.string().optional(),
+  /** Present for regressed and improved benchmarks. */
+  attribution: Attribution.nullable(),
+  /** Present on the largest size of a family whose growth was judged (see the comparison's `complexity`). */
+  complexity: BenchmarkComplexity.optional(),
+  /**
+   * The timing (and so the verdict) was confirmed on the runner itself: base and head re-measured in interleaved
+   * rounds (`confirmTiming`), replacing the timing of a separate-runs comparison. False otherwise, `profgate ab` included.
+   */
+  confirmed: external_exports.boolean()
+});
+var Caveat = external_exports.strictObject({
+  field: external_exports.string(),
+  base: external_exports.string(),
+  head: external_exports.string(),
+  message: external_exports.string()
+});
+var ThresholdsJson = external_exports.strictObject({
+  time_threshold: external_exports.number(),
+  noise_margin: external_exports.number(),
+  interleaved_margin: external_exports.number(),
+  memory_threshold: external_exports.number(),
+  memory_floor: external_exports.number(),
+  call_threshold: external_exports.number().nullable(),
+  value_threshold: external_exports.number(),
+  /** Present when either side counted instructions. */
+  instructions_threshold: external_exports.number().optional(),
+  /** Growth of the time exponent that regresses a family (absent in documents written before families). */
+  complexity_threshold: external_exports.number().optional(),
+  level: external_exports.number()
+});
+var RunFacts = external_exports.strictObject({
+  created: external_exports.string(),
+  commit: external_exports.string().nullable(),
+  branch: external_exports.string().nullable(),
+  dirty: external_exports.boolean().nullable(),
+  processes: external_exports.number(),
+  values: external_exports.number(),
+  profile_iterations: external_exports.number(),
+  hash_seed: external_exports.number(),
+  gc: external_exports.boolean(),
+  tool_version: external_exports.string(),
+  python: external_exports.string(),
+  implementation: external_exports.string(),
+  system: external_exports.string(),
+  machine: external_exports.string(),
+  cpu_model: external_exports.string(),
+  cpu_count: external_exports.number()
+});
+var Method = external_exports.strictObject({
+  mode: Mode,
+  level: external_exports.number(),
+  /** Benchmarks with a timing test: Holm's family. */
+  family: external_exports.number(),
+  /** The global thresholds; `overridden` benchmarks have per-benchmark entries. */
+  thresholds: ThresholdsJson,
+  /** The noise margin for `mode`. */
+  margin: external_exports.number(),
+  overridden: external_exports.number(),
+  base: RunFacts,
+  head: RunFacts
+});
+var Summary = external_exports.strictObject({
+  /** `fail` when at least one benchmark is gating. */
+  verdict: external_exports.enum(["fail", "pass"]),
+  gating_regressions: external_exports.number(),
+  counts: external_exports.strictObject({
+    regressed: external_exports.number(),
+    improved: external_exports.number(),
+    unchanged: external_exports.number(),
+    inconclusive: external_exports.number(),
+    new: external_exports.number(),
+    removed: external_exports.number(),
+    failed: external_exports.number(),
+    skipped: external_exports.number()
+  })
+});
+var Comparison = external_exports.strictObject({
+  schema: external_exports.literal(COMPARISON_SCHEMA_NAME),
+  schema_version: external_exports.literal(COMPARISON_SCHEMA_VERSION),
+  summary: Summary,
+  method: Method,
+  caveats: external_exports.array(Caveat),
+  benchmarks: external_exports.array(BenchmarkComparison),
+  /** Benchmark families and how their growth changed (absent in documents written before families). */
+  complexity: external_exports.array(FamilyComparison).optional()
+});
+
 // src/core/thresholds.ts
 var import_picomatch = __toESM(require_picomatch2(), 1);
 var DEFAULT_THRESHOLDS = Object.freeze({
@@ -32370,7 +32747,9 @@ var DEFAULT_THRESHOLDS = Object.freeze({
   callThreshold: null,
   instructionsThreshold: 0.02,
   valueThreshold: 0.1,
-  level: 0.99
+  level: 0.99,
+  complexityThreshold: 0.25,
+  complexityParameter: null
 });
 function defined(layer) {
   return Object.fromEntries(Object.entries(layer ?? {}).filter(([, value]) => value !== void 0));
@@ -32520,7 +32899,7 @@ function compareValue(base, head, t) {
     threshold: t.valueThreshold
   };
 }
-function metricsWith(verdict, timing, memory, calls, value, instructions) {
+function metricsWith(verdict, timing, memory, calls, value, instructions, complexity) {
   const metrics = [];
   if (instructions?.decides === true) {
     if (instructions.verdict === verdict) metrics.push("instructions");
@@ -32529,6 +32908,7 @@ function metricsWith(verdict, timing, memory, calls, value, instructions) {
   if (memory?.retained.verdict === verdict) metrics.push("retained_memory");
   if (calls?.verdict === verdict) metrics.push("calls");
   if (value?.verdict === verdict) metrics.push("value");
+  if (complexity === verdict) metrics.push("complexity");
   return metrics;
 }
 var CAVEAT_FIELDS = [
@@ -32595,8 +32975,8 @@ function decidedByInstructions(entry) {
 function decideVerdict(entry) {
   const { timing, memory, calls, instructions } = entry;
   const value = entry.value ?? null;
-  entry.regressions = metricsWith("regressed", timing, memory, calls, value, instructions);
-  entry.improvements = metricsWith("improved", timing, memory, calls, value, instructions);
+  entry.regressions = metricsWith("regressed", timing, memory, calls, value, instructions, entry.complexity?.verdict);
+  entry.improvements = metricsWith("improved", timing, memory, calls, value, instructions, entry.complexity?.verdict);
   if (entry.regressions.length > 0) entry.verdict = "regressed";
   else if (entry.improvements.length > 0) entry.verdict = "improved";
   else if (timing?.verdict === "inconclusive" && !decidedByInstructions(entry)) entry.verdict = "inconclusive";
@@ -32676,6 +33056,15 @@ function compare(base, head, options) {
   tested.forEach((p, i2) => {
     p.entry.timing = family[i2] ?? p.entry.timing;
   });
+  const complexity = compareComplexity(
+    base.benchmarks.map((bench) => ({ bench, times: processTimes(bench) })),
+    head.benchmarks.map((bench) => ({ bench, times: processTimes(bench) })),
+    (id) => resolver.forBenchmark(id)
+  );
+  for (const p of pending) {
+    const carried = p.compared ? complexity.carried.get(p.entry.id) : void 0;
+    if (carried !== void 0) p.entry.complexity = carried;
+  }
   for (const { entry, compared, thresholds, base: before, head: after } of pending) {
     if (!compared || before === void 0 || after === void 0) continue;
     const pairs = before.profile !== null && after.profile !== null ? matchFunctions(before.profile.functions, after.profile.functions) : null;
@@ -32705,6 +33094,7 @@ function compare(base, head, options) {
         call_threshold: global3.callThreshold,
         value_threshold: global3.valueThreshold,
         ...counted ? { instructions_threshold: global3.instructionsThreshold } : {},
+        complexity_threshold: global3.complexityThreshold,
         level: global3.level
       },
       margin: options.mode === "separate" ? global3.noiseMargin : global3.interleavedMargin,
@@ -32713,7 +33103,8 @@ function compare(base, head, options) {
       head: runFacts(head, options.commits?.head)
     },
     caveats,
-    benchmarks
+    benchmarks,
+    complexity: complexity.families
   };
 }
 
@@ -33375,7 +33766,8 @@ var METRIC_LABEL = {
   peak_memory: "peak memory",
   retained_memory: "retained memory",
   calls: "calls",
-  value: "value"
+  value: "value",
+  complexity: "growth"
 };
 function verdictLine(comparison) {
   const { summary } = comparison;
@@ -33472,6 +33864,79 @@ function describeRun(facts, escape, commit) {
   const cpu = facts.cpu_model === "" ? "" : `, ${facts.cpu_model}`;
   const sha = facts.commit === null ? "?" : facts.commit.slice(0, 7);
   return `${commit(sha)} ${escape(`${facts.implementation} ${facts.python} on ${facts.system} ${facts.machine}${cpu}`)} (${facts.cpu_count} CPUs)`;
+}
+
+// src/report/complexity-text.ts
+function exponentOf(fit) {
+  return fit?.exponent == null ? "\u2014" : fit.exponent.toFixed(2);
+}
+function fitText(fit) {
+  if (fit === null) return "not called";
+  return `${fit.class}, n^${exponentOf(fit)} (RMS ${Math.round(fit.rms * 100)}%)`;
+}
+function timesText(ratio) {
+  if (ratio === null || !Number.isFinite(ratio)) return "\u2014";
+  if (ratio >= 100) return `${Math.round(ratio).toLocaleString("en-US")}\xD7`;
+  return `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(ratio >= 1 ? 1 : 2)}\xD7`;
+}
+function sizeText(size) {
+  return Number.isInteger(size) ? size.toLocaleString("en-US") : formatCount(size);
+}
+function predictionText(parameter, predictions, what = "takes") {
+  return predictions.map((p, i2) => {
+    const main2 = timesText(p.class_fit ?? p.power_fit);
+    const other = p.class_fit !== null && p.power_fit !== null ? i2 === 0 ? ` (power law ${timesText(p.power_fit)})` : ` (${timesText(p.power_fit)})` : "";
+    return i2 === 0 ? `at ${parameter} = ${sizeText(p.size)} the head ${what} ${main2} the base${other}` : `at ${parameter} = ${sizeText(p.size)}, ${main2}${other}`;
+  }).join("; ");
+}
+function functionGrowthText(f) {
+  const where = f.file === "~" ? "builtin" : f.file;
+  if (f.base === null) return `${f.name} (${where}) is new on head, called ${fitText(f.head)} times per iteration`;
+  if (f.head === null) return `${f.name} (${where}) is gone from head; base called it ${fitText(f.base)} times per iteration`;
+  return `${f.name} (${where}) calls per iteration: ${fitText(f.base)} \u2192 ${fitText(f.head)}`;
+}
+function timeGrowthText(family) {
+  const time3 = family.time;
+  if (time3 === null) return null;
+  const signed = (x) => `${x >= 0 ? "+" : ""}${x.toFixed(2)}`;
+  const interval = time3.lower !== null && time3.upper !== null ? ` (${Math.round(time3.level * 100)}% interval ${signed(time3.lower)} to ${signed(time3.upper)})` : " (no interval: too few processes)";
+  const delta = time3.delta === null ? "" : `; exponent ${signed(time3.delta)}${interval}`;
+  return `time per iteration: ${fitText(time3.base)} \u2192 ${fitText(time3.head)}${delta}`;
+}
+var FAMILY_WORD = {
+  regressed: "growth regressed",
+  improved: "growth improved",
+  unchanged: "growth unchanged",
+  inconclusive: "growth inconclusive",
+  too_small: "too small to judge"
+};
+function familyVerdictText(family) {
+  return FAMILY_WORD[family.verdict];
+}
+function sizesText(family) {
+  const sizes = family.sizes;
+  return `${family.parameter} = ${sizeText(sizes[0] ?? 0)}\u2013${sizeText(sizes[sizes.length - 1] ?? 0)} (${sizes.length} sizes)`;
+}
+function familyExplanation(family) {
+  const lines = [];
+  if (family.culprit !== null) lines.push(functionGrowthText(family.culprit));
+  const time3 = timeGrowthText(family);
+  if (time3 !== null) lines.push(time3);
+  if (family.predictions.length > 0) lines.push(`predicted time: ${predictionText(family.parameter, family.predictions)}`);
+  for (const [what, fits] of [["instructions per iteration", family.instructions], ["peak memory", family.peak_memory]]) {
+    if (fits?.base != null && fits.head !== null && fits.base.class !== fits.head.class) lines.push(`${what}: ${fitText(fits.base)} \u2192 ${fitText(fits.head)}`);
+  }
+  if (family.culprit !== null && family.culprit_predictions.length > 0) lines.push(`predicted calls of ${family.culprit.name}: ${predictionText(family.parameter, family.culprit_predictions, "makes")}`);
+  if (family.note !== null) lines.push(family.note);
+  return lines;
+}
+function familiesByImportance(comparison) {
+  const all = comparison.complexity ?? [];
+  return {
+    changed: [...all.filter((f) => f.verdict === "regressed"), ...all.filter((f) => f.verdict === "improved")],
+    quiet: all.filter((f) => f.verdict === "unchanged" || f.verdict === "inconclusive"),
+    small: all.filter((f) => f.verdict === "too_small")
+  };
 }
 
 // src/report/terminal.ts
@@ -33581,6 +34046,7 @@ function memoryDelta(metric) {
   if (metric.delta === 0) return "=";
   return `${formatBytes(metric.delta, true)}${metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`}`;
 }
+var SMALL_NAMED = 5;
 function renderComparison(comparison, colour, detailRows = 5) {
   const { summary } = comparison;
   const lines = [];
@@ -33631,6 +34097,16 @@ function renderComparison(comparison, colour, detailRows = 5) {
       lines.push(renderTable(retained.map((l) => lineRow(l, colour)), { align: "lllr" }));
     }
     for (const note of allocations === null ? [] : memoryNotes(allocations)) lines.push(paint(`  \u26A0 ${sanitize(note)}`, "yellow", colour));
+  }
+  const { changed, quiet, small } = familiesByImportance(comparison);
+  for (const family of changed) {
+    lines.push("", paint(`${familyVerdictText(family)}: ${sanitize(family.id)}, ${sanitize(sizesText(family))}`, family.verdict === "regressed" ? "red" : "green", colour));
+    for (const line of familyExplanation(family)) lines.push(`  ${sanitize(line)}`);
+  }
+  if (quiet.length + small.length > 0) {
+    const named = small.slice(0, SMALL_NAMED).map((f) => sanitize(f.id));
+    const more = small.length > SMALL_NAMED ? ` and ${small.length - SMALL_NAMED} more` : "";
+    lines.push("", paint(`${quiet.length} benchmark famil${quiet.length === 1 ? "y" : "ies"} with no change in growth${small.length > 0 ? `; too small to judge: ${named.join(", ")}${more}` : ""}`, "dim", colour));
   }
   for (const bench of comparison.benchmarks.filter((b) => b.failures.length > 0)) {
     for (const failure2 of bench.failures) {
@@ -34674,11 +35150,53 @@ function memoryBarsSvg(lines, escape) {
   const height = 6 + shown.length * rowHeight;
   return `<svg class="chart memory" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="memory live at the peak by line, base and head">${parts.join("")}</svg>`;
 }
+function decades(low, high) {
+  const out = [];
+  for (let e = Math.floor(Math.log10(low)); e <= Math.ceil(Math.log10(high)); e++) {
+    const v = 10 ** e;
+    if (v >= low * (1 - 1e-9) && v <= high * (1 + 1e-9)) out.push(v);
+  }
+  return out.length >= 2 ? out : [low, high];
+}
+function growthSvg(title, series, format2, escape) {
+  const width2 = 360;
+  const height = 240;
+  const [left, right, top, bottom] = [64, 12, 24, 36];
+  const all = series.flatMap((s) => s.points).filter((p) => p.size > 0 && p.value > 0);
+  if (all.length === 0) return "";
+  const sizes = all.map((p) => p.size);
+  const values = all.map((p) => p.value);
+  const [xMin, xMax] = [Math.min(...sizes), Math.max(...sizes)];
+  let [yMin, yMax] = [Math.min(...values), Math.max(...values)];
+  if (!(yMax > yMin)) [yMin, yMax] = [yMin / 2, yMax * 2];
+  const lx = (v) => Math.log(v);
+  const x = (v) => left + (lx(v) - lx(xMin)) / (lx(xMax) - lx(xMin) || 1) * (width2 - left - right);
+  const y = (v) => height - bottom - (lx(v) - lx(yMin)) / (lx(yMax) - lx(yMin)) * (height - top - bottom);
+  const clampY = (v) => Math.min(height - bottom, Math.max(top, y(v)));
+  const parts = [`<text class="label" x="${left}" y="14">${escape(title)}</text>`];
+  for (const size of [...new Set(sizes)].sort((a2, b) => a2 - b)) {
+    parts.push(`<line class="grid" x1="${fixed(x(size))}" x2="${fixed(x(size))}" y1="${top}" y2="${height - bottom}"/>`, `<text class="axis" x="${fixed(x(size))}" y="${height - bottom + 14}" text-anchor="middle">${size}</text>`);
+  }
+  for (const v of decades(yMin, yMax)) {
+    parts.push(`<line class="grid" x1="${left}" x2="${width2 - right}" y1="${fixed(y(v))}" y2="${fixed(y(v))}"/>`, `<text class="axis" x="${left - 4}" y="${fixed(y(v) + 4)}" text-anchor="end">${escape(format2(v))}</text>`);
+  }
+  for (const s of series) {
+    const points = s.points.filter((p) => p.size > 0 && p.value > 0);
+    if (s.power !== null) {
+      const { scale, exponent } = s.power;
+      parts.push(`<line class="fit ${s.side}" x1="${fixed(x(xMin))}" x2="${fixed(x(xMax))}" y1="${fixed(clampY(scale * xMin ** exponent))}" y2="${fixed(clampY(scale * xMax ** exponent))}"><title>${s.side}: fitted exponent ${exponent.toFixed(2)}</title></line>`);
+    }
+    parts.push(`<polyline class="trace ${s.side}" points="${points.map((p) => `${fixed(x(p.size))},${fixed(y(p.value))}`).join(" ")}"/>`);
+    for (const p of points) parts.push(`<circle class="${s.side}" cx="${fixed(x(p.size))}" cy="${fixed(y(p.value))}" r="3.5"><title>${s.side} at ${p.size}: ${escape(format2(p.value))}</title></circle>`);
+  }
+  parts.push(`<text class="label base" x="${width2 - right - 80}" y="14">\u25CF base</text>`, `<text class="label head" x="${width2 - right - 36}" y="14">\u25CF head</text>`);
+  return `<svg class="chart growth" viewBox="0 0 ${width2} ${height}" width="${width2}" height="${height}" role="img" aria-label="${escape(title)}, log-log, base and head">${parts.join("")}</svg>`;
+}
 
 // src/report/page-script.ts
 function flameScript() {
   const ROW = 18;
-  const CLASSES = ["same", "slower", "faster", "new"];
+  const CLASSES2 = ["same", "slower", "faster", "new"];
   const COLOURS = [
     [
       [214, 211, 203],
@@ -34762,7 +35280,7 @@ function flameScript() {
       const out = document.createDocumentFragment();
       const frame = (i2, at2, w) => {
         const box = document.createElement("div");
-        box.className = `frame ${CLASSES[Number(g.c[i2] ?? "0")] ?? "same"}${matches(i2) ? " match" : ""}`;
+        box.className = `frame ${CLASSES2[Number(g.c[i2] ?? "0")] ?? "same"}${matches(i2) ? " match" : ""}`;
         box.dataset.i = String(i2);
         box.style.left = `${at2}px`;
         box.style.width = `${w}px`;
@@ -34875,6 +35393,9 @@ summary { cursor: pointer; font-weight: 600; } details { margin: 1em 0; }
 .chart .box { fill: none; stroke: var(--muted); } .chart .median { stroke: var(--fg); stroke-width: 2; }
 .chart .reference { stroke: var(--muted); stroke-dasharray: 3 3; } .chart .interval { stroke: #d1242f; stroke-width: 2; }
 .chart .estimate { fill: #d1242f; }
+.chart .trace { fill: none; stroke-width: 1.5; } .chart .trace.base { stroke: #8c959f; } .chart .trace.head { stroke: #d1242f; }
+.chart .fit { stroke-dasharray: 4 3; } .chart .fit.base { stroke: #8c959f; } .chart .fit.head { stroke: #d1242f; }
+.chart text.label.base { fill: #8c959f; } .chart text.label.head { fill: #d1242f; } .growth-pair { display: flex; flex-wrap: wrap; gap: 1em; }
 .flame { margin: 1em 0; } .flame-tools { display: flex; gap: .5em; align-items: center; margin: .4em 0; }
 .flame-search { font: inherit; padding: 2px 6px; min-width: 16em; } .flame-status { color: var(--muted); }
 .flame-chart { position: relative; overflow: hidden; border: 1px solid var(--line); }
@@ -35106,7 +35627,43 @@ function pictures(context, results) {
     }
   };
 }
-function benchmarkSection(context, bench, drawn) {
+function seriesOf(side, fit) {
+  if (fit === null) return [];
+  return [{ side, points: fit.points, power: fit.scale !== null && fit.exponent !== null ? { scale: fit.scale, exponent: fit.exponent } : null }];
+}
+function growthPictures(family) {
+  const charts = [];
+  if (family.time !== null) charts.push(growthSvg(`time per iteration against ${family.parameter}`, [...seriesOf("base", family.time.base), ...seriesOf("head", family.time.head)], formatDuration, escapeHtml));
+  const culprit = family.culprit;
+  if (culprit !== null) charts.push(growthSvg(`calls of ${culprit.name} per iteration against ${family.parameter}`, [...seriesOf("base", culprit.base), ...seriesOf("head", culprit.head)], formatCount, escapeHtml));
+  return charts.length === 0 ? "" : `<div class="growth-pair">${charts.join("")}</div>`;
+}
+function familySection(family) {
+  return [
+    `<h3 class="${family.verdict}">${escapeHtml(familyVerdictText(family))}: ${code(family.id)} <span class="muted">${escapeHtml(sizesText(family))}</span></h3>`,
+    `<ul>${familyExplanation(family).map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`,
+    growthPictures(family),
+    `<p class="muted">Log-log axes: a straight line's slope is the exponent of growth; dashed lines are the fitted power laws. Each time is the median over processes of each process's best time per iteration.</p>`
+  ].join("\n");
+}
+function growthSection(comparison) {
+  const { changed, quiet, small } = familiesByImportance(comparison);
+  if (changed.length + quiet.length + small.length === 0) return [];
+  const out = [`<h2>Growth with size</h2>`, ...changed.map(familySection)];
+  const rest = [...quiet, ...small];
+  if (rest.length > 0) {
+    out.push(
+      `<details><summary>${rest.length} other famil${rest.length === 1 ? "y" : "ies"}</summary>`,
+      table(
+        ["family", "sizes", "time growth (base \u2192 head)", "verdict"],
+        rest.map((f) => [code(f.id), escapeHtml(sizesText(f)), f.time === null ? "\u2014" : escapeHtml(`${fitText(f.time.base)} \u2192 ${fitText(f.time.head)}`), escapeHtml(f.note ?? familyVerdictText(f))])
+      ),
+      "</details>"
+    );
+  }
+  return out;
+}
+function benchmarkSection(context, bench, drawn, family) {
   const parts = [`<details${bench.gating ? " open" : ""}>`, `<summary class="${bench.verdict}">${escapeHtml(verdictText(bench))}: ${code(displayName(bench))} <span class="muted">${escapeHtml(bench.file)}</span></summary>`];
   const functions = bench.attribution?.functions ?? null;
   const allocations = bench.attribution?.allocations ?? null;
@@ -35114,6 +35671,9 @@ function benchmarkSection(context, bench, drawn) {
   if (distribution !== void 0) parts.push(`<h3>Time per iteration, process by process</h3>`, distribution);
   const flame = drawn.flame(bench);
   if (flame !== void 0) parts.push(flame);
+  if (family !== void 0 && (family.verdict === "regressed" || family.verdict === "improved")) {
+    parts.push(`<h3>Growth with ${escapeHtml(family.parameter)}: ${escapeHtml(familyVerdictText(family))}</h3>`, growthPictures(family));
+  }
   if (functions !== null) parts.push(functionsSection(context, functions));
   const calls = bench.calls;
   if (calls !== null && calls.top.length > 0) {
@@ -35194,8 +35754,10 @@ function renderHtml(comparison, context = {}, results) {
   for (const { verdict, benches } of quiet) {
     body.push(`<details><summary>${benches.length} ${verdict}</summary>`, table(headers, benchmarkRows(benches, counted), numeric), "</details>");
   }
+  body.push(...growthSection(comparison));
+  const families2 = new Map((comparison.complexity ?? []).map((f) => [f.id, f]));
   const explained = changed.filter((b) => b.attribution !== null && (b.verdict === "regressed" || b.verdict === "improved") || b.failures.length > 0);
-  if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b, drawn)));
+  if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b, drawn, b.complexity === void 0 ? void 0 : families2.get(b.complexity.family))));
   const others = [...changed, ...quiet.flatMap((group) => group.benches)].filter((b) => !explained.includes(b)).flatMap((b) => {
     const distribution = drawn.distribution(b);
     return distribution === void 0 ? [] : [`<details><summary class="${b.verdict}">${escapeHtml(verdictText(b))}: ${code(displayName(b))} <span class="muted">${escapeHtml(b.file)}</span></summary>`, distribution, "</details>"];
@@ -35552,6 +36114,7 @@ function build(comparison, context, budget, dropped, detailsOf) {
     if (hidden2.length > 0) out.push(`\u2026and ${hidden2.length} more changed benchmarks (${countsText(hidden2)}), not shown.`, "");
     out.push(...pictureGuide(changed, context));
   }
+  out.push(...growthSection2(comparison, budget.unchangedTable));
   for (const { verdict, benches } of quietBenchmarks(comparison)) {
     if (budget.unchangedTable) {
       out.push(`<details><summary>${benches.length} ${verdict}</summary>`, "", benchmarkTable(benches, counted), "", "</details>", "");
@@ -35574,6 +36137,32 @@ function build(comparison, context, budget, dropped, detailsOf) {
   out.push(footer2(comparison, context));
   return `${out.join("\n")}
 `;
+}
+var MAX_FAMILIES = 20;
+function growthSection2(comparison, table2) {
+  const { changed, quiet, small } = familiesByImportance(comparison);
+  if (changed.length + quiet.length + small.length === 0) return [];
+  const out = [];
+  for (const family of changed.slice(0, MAX_FAMILIES)) {
+    const icon = family.verdict === "regressed" ? VERDICT_ICON.regressed : VERDICT_ICON.improved;
+    out.push(`${icon} **${familyVerdictText(family)}** (${family.regressions.length > 0 ? family.regressions.join(", ") : family.improvements.join(", ")}): ${code2(family.id)}, ${escapeText(sizesText(family))}`, "");
+    for (const line of familyExplanation(family)) out.push(`- ${escapeText(line)}`);
+    out.push("");
+  }
+  if (changed.length > MAX_FAMILIES) out.push(`\u2026and ${changed.length - MAX_FAMILIES} more families whose growth changed, not shown.`, "");
+  const rest = [...quiet, ...small];
+  if (rest.length === 0) return out;
+  const families2 = (n2) => `${n2} famil${n2 === 1 ? "y" : "ies"}`;
+  const label = [quiet.length > 0 ? `${families2(quiet.length)} with no change in growth` : "", small.length > 0 ? `${families2(small.length)} too small to judge` : ""].filter((t) => t !== "").join(", ");
+  if (!table2) return [...out, `${label}.`, ""];
+  const rows = rest.map((f) => [
+    code2(f.id),
+    escapeText(sizesText(f)),
+    f.time === null ? "\u2014" : escapeText(`${fitText(f.time.base)} \u2192 ${fitText(f.time.head)}`),
+    escapeText(f.note ?? familyVerdictText(f))
+  ]);
+  out.push(`<details><summary>${label}</summary>`, "", markdownTable([["family", "sizes", "time growth (base \u2192 head)", "verdict"], ...rows], { align: ["l", "l", "l", "l"] }), "", "</details>", "");
+  return out;
 }
 function largestFitting(high, fits) {
   let lo = 0;

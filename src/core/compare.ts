@@ -28,10 +28,14 @@
  * the same build (`sameBuild`) and the benchmark is judged on CPU time, the instruction verdict takes the timing
  * verdict's place: timing is still shown, but neither gates nor enters Holm's family. Otherwise the counts are shown
  * with a caveat and timing decides.
+ *
+ * Growth with size (./complexity.ts): benchmarks alike but for one numeric parameter form a family, judged on how its
+ * cost grows; a family's verdict is carried by its largest size as the metric `complexity`, which gates like memory.
  */
 import { attributeAllocations } from "./allocations.js";
 import { attributeFunctions, compareCalls, DEFAULT_LIMITS, type AttributionLimits } from "./attribution.js";
 import { matchFunctions } from "./callgraph.js";
+import { compareComplexity } from "./complexity.js";
 import {
   COMPARISON_SCHEMA_NAME,
   COMPARISON_SCHEMA_VERSION,
@@ -229,7 +233,7 @@ function compareValue(base: Benchmark, head: Benchmark, t: Thresholds): ValueMet
   };
 }
 
-function metricsWith(verdict: MetricVerdict, timing: Timing | null, memory: Memory | null, calls: Calls | null, value: ValueMetric | null, instructions?: Instructions): Metric[] {
+function metricsWith(verdict: MetricVerdict, timing: Timing | null, memory: Memory | null, calls: Calls | null, value: ValueMetric | null, instructions?: Instructions, complexity?: MetricVerdict): Metric[] {
   const metrics: Metric[] = [];
   if (instructions?.decides === true) {
     if (instructions.verdict === verdict) metrics.push("instructions");
@@ -238,6 +242,7 @@ function metricsWith(verdict: MetricVerdict, timing: Timing | null, memory: Memo
   if (memory?.retained.verdict === verdict) metrics.push("retained_memory");
   if (calls?.verdict === verdict) metrics.push("calls");
   if (value?.verdict === verdict) metrics.push("value");
+  if (complexity === verdict) metrics.push("complexity");
   return metrics;
 }
 
@@ -311,13 +316,13 @@ export function decidedByInstructions(entry: BenchmarkComparison): boolean {
 
 /**
  * Sets a compared benchmark's `regressions`, `improvements`, `verdict` and `gating` from its metrics (`timing`
- * with Holm's `significant` already decided, `memory`, `calls`).
+ * with Holm's `significant` already decided, `memory`, `calls`, and the growth of the family it is the largest size of).
  */
 export function decideVerdict(entry: BenchmarkComparison): void {
   const { timing, memory, calls, instructions } = entry;
   const value = entry.value ?? null;
-  entry.regressions = metricsWith("regressed", timing, memory, calls, value, instructions);
-  entry.improvements = metricsWith("improved", timing, memory, calls, value, instructions);
+  entry.regressions = metricsWith("regressed", timing, memory, calls, value, instructions, entry.complexity?.verdict);
+  entry.improvements = metricsWith("improved", timing, memory, calls, value, instructions, entry.complexity?.verdict);
   if (entry.regressions.length > 0) entry.verdict = "regressed";
   else if (entry.improvements.length > 0) entry.verdict = "improved";
   else if (timing?.verdict === "inconclusive" && !decidedByInstructions(entry)) entry.verdict = "inconclusive";
@@ -432,6 +437,16 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
     p.entry.timing = family[i] ?? p.entry.timing;
   });
 
+  const complexity = compareComplexity(
+    base.benchmarks.map((bench) => ({ bench, times: processTimes(bench) })),
+    head.benchmarks.map((bench) => ({ bench, times: processTimes(bench) })),
+    (id) => resolver.forBenchmark(id),
+  );
+  for (const p of pending) {
+    const carried = p.compared ? complexity.carried.get(p.entry.id) : undefined;
+    if (carried !== undefined) p.entry.complexity = carried;
+  }
+
   for (const { entry, compared, thresholds, base: before, head: after } of pending) {
     if (!compared || before === undefined || after === undefined) continue;
     const pairs = before.profile !== null && after.profile !== null ? matchFunctions(before.profile.functions, after.profile.functions) : null;
@@ -462,6 +477,7 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
         call_threshold: global.callThreshold,
         value_threshold: global.valueThreshold,
         ...(counted ? { instructions_threshold: global.instructionsThreshold } : {}),
+        complexity_threshold: global.complexityThreshold,
         level: global.level,
       },
       margin: options.mode === "separate" ? global.noiseMargin : global.interleavedMargin,
@@ -471,5 +487,6 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
     },
     caveats,
     benchmarks,
+    complexity: complexity.families,
   };
 }

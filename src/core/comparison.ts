@@ -20,8 +20,11 @@ export type Verdict = z.infer<typeof Verdict>;
 export const MetricVerdict = z.enum(["regressed", "improved", "unchanged", "inconclusive"]);
 export type MetricVerdict = z.infer<typeof MetricVerdict>;
 
-/** The metrics a benchmark can regress or improve on; `value` is an asv `mem_` or `track_` benchmark's value. */
-export const Metric = z.enum(["time", "instructions", "peak_memory", "retained_memory", "calls", "value"]);
+/**
+ * The metrics a benchmark can regress or improve on; `value` is an asv `mem_` or `track_` benchmark's value;
+ * `complexity` the growth of the family the benchmark is the largest size of (see `complexity`).
+ */
+export const Metric = z.enum(["time", "instructions", "peak_memory", "retained_memory", "calls", "value", "complexity"]);
 export type Metric = z.infer<typeof Metric>;
 
 /** How base and head were measured: in separate runs, or interleaved on one machine (`profgate ab`). */
@@ -244,6 +247,105 @@ export const BenchmarkFailure = z.strictObject({
 });
 export type BenchmarkFailure = z.infer<typeof BenchmarkFailure>;
 
+/** The complexity classes growth is fitted against, in the style of Google Benchmark's `BigO`, cheapest first. */
+export const ComplexityClass = z.enum(["O(1)", "O(log N)", "O(N)", "O(N log N)", "O(N²)", "O(N³)"]);
+export type ComplexityClass = z.infer<typeof ComplexityClass>;
+
+/** One size's value on one side: seconds, calls, instructions per iteration or peak bytes. */
+export const GrowthPoint = z.strictObject({ size: z.number(), value: z.number() });
+export type GrowthPoint = z.infer<typeof GrowthPoint>;
+
+/**
+ * How one metric grows with size on one side. `class`, `coefficient`, `rms`: the least-squares fit of
+ * value ≈ coefficient × g(size) for each class g, the class with the smallest RMS kept, the RMS relative to the mean
+ * value. `exponent`, `scale`: the power law value ≈ scale × size^exponent fitted on log-log (null when fewer than
+ * three sizes have a positive value); `variance`: the exponent's variance from the per-process values (time only).
+ */
+export const GrowthFit = z.strictObject({
+  points: z.array(GrowthPoint),
+  class: ComplexityClass,
+  coefficient: z.number(),
+  rms: z.number(),
+  exponent: z.number().nullable(),
+  scale: z.number().nullable(),
+  variance: z.number().nullable(),
+});
+export type GrowthFit = z.infer<typeof GrowthFit>;
+
+/** The growth of one function's exact calls per iteration; a side is null where the function was never called. */
+export const FunctionGrowth = z.strictObject({
+  file: z.string(),
+  name: z.string(),
+  project: z.boolean(),
+  base: GrowthFit.nullable(),
+  head: GrowthFit.nullable(),
+  /** `grew`: a higher class on head (or new on head above every class base had); `shrank` the reverse. */
+  change: z.enum(["grew", "shrank"]),
+});
+export type FunctionGrowth = z.infer<typeof FunctionGrowth>;
+
+/** Head cost over base cost at a size beyond the largest measured, from each fit. */
+export const GrowthPrediction = z.strictObject({
+  size: z.number(),
+  /** From the class fits: (head coefficient × g_head(size)) / (base coefficient × g_base(size)). */
+  class_fit: z.number().nullable(),
+  /** From the power laws: (head scale × size^head exponent) / (base scale × size^base exponent). */
+  power_fit: z.number().nullable(),
+});
+export type GrowthPrediction = z.infer<typeof GrowthPrediction>;
+
+/** The growth of a metric that is fitted and shown, never judged (instructions, peak memory). */
+const SideFits = z.strictObject({ base: GrowthFit.nullable(), head: GrowthFit.nullable() });
+
+/**
+ * A family: benchmarks alike but for one numeric size parameter, compared on how their cost grows with it.
+ * `too_small` when the sizes both sides measured are fewer than 3 or span less than 4× (`note` says which).
+ */
+export const FamilyComparison = z.strictObject({
+  id: z.string(),
+  file: z.string(),
+  name: z.string(),
+  /** The size parameter (a parameter name, or `id` for a number read from a pytest id). */
+  parameter: z.string(),
+  sizes: z.array(z.number()),
+  /** Benchmark ids in size order, as head names them. */
+  benchmarks: z.array(z.string()),
+  /** The benchmark whose verdict carries the family's (the largest size). */
+  representative: z.string(),
+  verdict: z.enum(["regressed", "improved", "unchanged", "inconclusive", "too_small"]),
+  regressions: z.array(z.enum(["calls", "time"])),
+  improvements: z.array(z.enum(["calls", "time"])),
+  note: z.string().nullable(),
+  /** The exponent of time per iteration: head − base, its interval at `level`, and the threshold it must pass. */
+  time: z
+    .strictObject({
+      base: GrowthFit,
+      head: GrowthFit,
+      delta: z.number().nullable(),
+      lower: z.number().nullable(),
+      upper: z.number().nullable(),
+      level: z.number(),
+      threshold: z.number(),
+      verdict: MetricVerdict,
+    })
+    .nullable(),
+  /** Functions whose class of calls per iteration changed, grown first, the most called first. */
+  functions: z.array(FunctionGrowth),
+  /** The function named for a changed growth: the first of `functions` that changed the way the verdict went. */
+  culprit: FunctionGrowth.nullable(),
+  instructions: SideFits.nullable(),
+  peak_memory: SideFits.nullable(),
+  /** Head time over base time at 10× and 100× the largest size. */
+  predictions: z.array(GrowthPrediction),
+  /** The culprit's head calls over base calls at the same sizes. */
+  culprit_predictions: z.array(GrowthPrediction),
+});
+export type FamilyComparison = z.infer<typeof FamilyComparison>;
+
+/** A benchmark's share of its family's verdict: set on the family's largest size only. */
+export const BenchmarkComplexity = z.strictObject({ family: z.string(), verdict: MetricVerdict });
+export type BenchmarkComplexity = z.infer<typeof BenchmarkComplexity>;
+
 export const BenchmarkComparison = z.strictObject({
   id: z.string(),
   file: z.string(),
@@ -270,6 +372,8 @@ export const BenchmarkComparison = z.strictObject({
   skipped: z.string().optional(),
   /** Present for regressed and improved benchmarks. */
   attribution: Attribution.nullable(),
+  /** Present on the largest size of a family whose growth was judged (see the comparison's `complexity`). */
+  complexity: BenchmarkComplexity.optional(),
   /**
    * The timing (and so the verdict) was confirmed on the runner itself: base and head re-measured in interleaved
    * rounds (`confirmTiming`), replacing the timing of a separate-runs comparison. False otherwise, `profgate ab` included.
@@ -296,6 +400,8 @@ const ThresholdsJson = z.strictObject({
   value_threshold: z.number(),
   /** Present when either side counted instructions. */
   instructions_threshold: z.number().optional(),
+  /** Growth of the time exponent that regresses a family (absent in documents written before families). */
+  complexity_threshold: z.number().optional(),
   level: z.number(),
 });
 
@@ -358,5 +464,7 @@ export const Comparison = z.strictObject({
   method: Method,
   caveats: z.array(Caveat),
   benchmarks: z.array(BenchmarkComparison),
+  /** Benchmark families and how their growth changed (absent in documents written before families). */
+  complexity: z.array(FamilyComparison).optional(),
 });
 export type Comparison = z.infer<typeof Comparison>;

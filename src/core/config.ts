@@ -147,6 +147,8 @@ const THRESHOLD_KEYS: Record<string, Key<ThresholdSettings>> = {
   "call-threshold": { kind: "percent", set: (t, v: number) => (t.callThreshold = v) },
   "instructions-threshold": { kind: "percent", set: (t, v: number) => (t.instructionsThreshold = v) },
   "value-threshold": { kind: "percent", set: (t, v: number) => (t.valueThreshold = v) },
+  "complexity-threshold": { kind: "nonnegative-number", set: (t, v: number) => (t.complexityThreshold = v) },
+  "complexity-parameter": { kind: "string", set: (t, v: string) => (t.complexityParameter = v) },
 };
 
 const ALLOWED: Record<Kind, string> = {

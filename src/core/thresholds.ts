@@ -25,6 +25,10 @@ export interface Thresholds {
   valueThreshold: number;
   /** One-sided confidence level of the timing interval; 1 − level is also Holm's family-wise error rate. */
   level: number;
+  /** Growth of a family's fitted time exponent (head − base, log-log slope) that regresses it, its interval clear of 0. */
+  complexityThreshold: number;
+  /** The parameter that is a family's size, when detection cannot tell (several numeric parameters, numbers as text). */
+  complexityParameter: string | null;
 }
 
 /** Some thresholds, as one configuration layer gives them (same names as `Thresholds`, all optional). */
@@ -56,6 +60,8 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   instructionsThreshold: 0.02,
   valueThreshold: 0.1,
   level: 0.99,
+  complexityThreshold: 0.25,
+  complexityParameter: null,
 });
 
 /** Resolves thresholds by benchmark id; built once per configuration so globs compile once. */

@@ -129,3 +129,60 @@ export function memoryBarsSvg(lines: readonly LineChange[], escape: (text: strin
   const height = 6 + shown.length * rowHeight;
   return `<svg class="chart memory" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="memory live at the peak by line, base and head">${parts.join("")}</svg>`;
 }
+
+/** One side's points and power law, as `growthSvg` draws them. */
+export interface GrowthSeries {
+  side: "base" | "head";
+  points: readonly { size: number; value: number }[];
+  /** value ≈ scale × size^exponent, drawn dashed across the sizes; null when not fitted. */
+  power: { scale: number; exponent: number } | null;
+}
+
+/** Powers of ten covering [low, high] (both > 0), or the two ends when the range lies within one decade. */
+function decades(low: number, high: number): number[] {
+  const out: number[] = [];
+  for (let e = Math.floor(Math.log10(low)); e <= Math.ceil(Math.log10(high)); e++) {
+    const v = 10 ** e;
+    if (v >= low * (1 - 1e-9) && v <= high * (1 + 1e-9)) out.push(v);
+  }
+  return out.length >= 2 ? out : [low, high];
+}
+
+/**
+ * A metric against size on log-log axes, base and head: each measured size a dot, joined, with the fitted power
+ * law dashed. A straight line's slope is the exponent, so a change of growth shows as lines that part.
+ */
+export function growthSvg(title: string, series: readonly GrowthSeries[], format: (value: number) => string, escape: (text: string) => string): string {
+  const width = 360;
+  const height = 240;
+  const [left, right, top, bottom] = [64, 12, 24, 36];
+  const all = series.flatMap((s) => s.points).filter((p) => p.size > 0 && p.value > 0);
+  if (all.length === 0) return "";
+  const sizes = all.map((p) => p.size);
+  const values = all.map((p) => p.value);
+  const [xMin, xMax] = [Math.min(...sizes), Math.max(...sizes)];
+  let [yMin, yMax] = [Math.min(...values), Math.max(...values)];
+  if (!(yMax > yMin)) [yMin, yMax] = [yMin / 2, yMax * 2];
+  const lx = (v: number) => Math.log(v);
+  const x = (v: number) => left + ((lx(v) - lx(xMin)) / (lx(xMax) - lx(xMin) || 1)) * (width - left - right);
+  const y = (v: number) => height - bottom - ((lx(v) - lx(yMin)) / (lx(yMax) - lx(yMin))) * (height - top - bottom);
+  const clampY = (v: number) => Math.min(height - bottom, Math.max(top, y(v)));
+  const parts: string[] = [`<text class="label" x="${left}" y="14">${escape(title)}</text>`];
+  for (const size of [...new Set(sizes)].sort((a, b) => a - b)) {
+    parts.push(`<line class="grid" x1="${fixed(x(size))}" x2="${fixed(x(size))}" y1="${top}" y2="${height - bottom}"/>`, `<text class="axis" x="${fixed(x(size))}" y="${height - bottom + 14}" text-anchor="middle">${size}</text>`);
+  }
+  for (const v of decades(yMin, yMax)) {
+    parts.push(`<line class="grid" x1="${left}" x2="${width - right}" y1="${fixed(y(v))}" y2="${fixed(y(v))}"/>`, `<text class="axis" x="${left - 4}" y="${fixed(y(v) + 4)}" text-anchor="end">${escape(format(v))}</text>`);
+  }
+  for (const s of series) {
+    const points = s.points.filter((p) => p.size > 0 && p.value > 0);
+    if (s.power !== null) {
+      const { scale, exponent } = s.power;
+      parts.push(`<line class="fit ${s.side}" x1="${fixed(x(xMin))}" x2="${fixed(x(xMax))}" y1="${fixed(clampY(scale * xMin ** exponent))}" y2="${fixed(clampY(scale * xMax ** exponent))}"><title>${s.side}: fitted exponent ${exponent.toFixed(2)}</title></line>`);
+    }
+    parts.push(`<polyline class="trace ${s.side}" points="${points.map((p) => `${fixed(x(p.size))},${fixed(y(p.value))}`).join(" ")}"/>`);
+    for (const p of points) parts.push(`<circle class="${s.side}" cx="${fixed(x(p.size))}" cy="${fixed(y(p.value))}" r="3.5"><title>${s.side} at ${p.size}: ${escape(format(p.value))}</title></circle>`);
+  }
+  parts.push(`<text class="label base" x="${width - right - 80}" y="14">● base</text>`, `<text class="label head" x="${width - right - 36}" y="14">● head</text>`);
+  return `<svg class="chart growth" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(title)}, log-log, base and head">${parts.join("")}</svg>`;
+}

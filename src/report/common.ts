@@ -120,6 +120,7 @@ const METRIC_LABEL: Record<Metric, string> = {
   retained_memory: "retained memory",
   calls: "calls",
   value: "value",
+  complexity: "growth",
 };
 
 /** The report's first line, as an icon and a sentence. */

@@ -10,10 +10,11 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { matchFunctions, TREE_LIMITS } from "../core/callgraph.js";
 import { processTimes } from "../core/compare.js";
-import type { BenchmarkComparison, Comparison, FunctionAttribution, LineChange, RunFacts } from "../core/comparison.js";
+import type { BenchmarkComparison, Comparison, FamilyComparison, FunctionAttribution, GrowthFit, LineChange, RunFacts } from "../core/comparison.js";
 import { diffFlame, type DiffFlame } from "../core/flame.js";
 import type { Benchmark, Results } from "../core/results.js";
-import { distributionSvg, memoryBarsSvg } from "./charts.js";
+import { distributionSvg, growthSvg, memoryBarsSvg, type GrowthSeries } from "./charts.js";
+import { familiesByImportance, familyExplanation, familyVerdictText, fitText, sizesText } from "./complexity-text.js";
 import { flameScript, type FlameData } from "./page-script.js";
 import {
   capturedText,
@@ -67,6 +68,9 @@ summary { cursor: pointer; font-weight: 600; } details { margin: 1em 0; }
 .chart .box { fill: none; stroke: var(--muted); } .chart .median { stroke: var(--fg); stroke-width: 2; }
 .chart .reference { stroke: var(--muted); stroke-dasharray: 3 3; } .chart .interval { stroke: #d1242f; stroke-width: 2; }
 .chart .estimate { fill: #d1242f; }
+.chart .trace { fill: none; stroke-width: 1.5; } .chart .trace.base { stroke: #8c959f; } .chart .trace.head { stroke: #d1242f; }
+.chart .fit { stroke-dasharray: 4 3; } .chart .fit.base { stroke: #8c959f; } .chart .fit.head { stroke: #d1242f; }
+.chart text.label.base { fill: #8c959f; } .chart text.label.head { fill: #d1242f; } .growth-pair { display: flex; flex-wrap: wrap; gap: 1em; }
 .flame { margin: 1em 0; } .flame-tools { display: flex; gap: .5em; align-items: center; margin: .4em 0; }
 .flame-search { font: inherit; padding: 2px 6px; min-width: 16em; } .flame-status { color: var(--muted); }
 .flame-chart { position: relative; overflow: hidden; border: 1px solid var(--line); }
@@ -330,7 +334,50 @@ function pictures(context: ReportContext, results: { base: Results; head: Result
   };
 }
 
-function benchmarkSection(context: ReportContext, bench: BenchmarkComparison, drawn: Pictures): string {
+function seriesOf(side: "base" | "head", fit: GrowthFit | null): GrowthSeries[] {
+  if (fit === null) return [];
+  return [{ side, points: fit.points, power: fit.scale !== null && fit.exponent !== null ? { scale: fit.scale, exponent: fit.exponent } : null }];
+}
+
+/** A family's log-log pictures: time against size, and the culprit's calls against size, base and head. */
+function growthPictures(family: FamilyComparison): string {
+  const charts: string[] = [];
+  if (family.time !== null) charts.push(growthSvg(`time per iteration against ${family.parameter}`, [...seriesOf("base", family.time.base), ...seriesOf("head", family.time.head)], formatDuration, escapeHtml));
+  const culprit = family.culprit;
+  if (culprit !== null) charts.push(growthSvg(`calls of ${culprit.name} per iteration against ${family.parameter}`, [...seriesOf("base", culprit.base), ...seriesOf("head", culprit.head)], formatCount, escapeHtml));
+  return charts.length === 0 ? "" : `<div class="growth-pair">${charts.join("")}</div>`;
+}
+
+/** The growth of a family: its verdict, the explanation and the pictures. */
+function familySection(family: FamilyComparison): string {
+  return [
+    `<h3 class="${family.verdict}">${escapeHtml(familyVerdictText(family))}: ${code(family.id)} <span class="muted">${escapeHtml(sizesText(family))}</span></h3>`,
+    `<ul>${familyExplanation(family).map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`,
+    growthPictures(family),
+    `<p class="muted">Log-log axes: a straight line's slope is the exponent of growth; dashed lines are the fitted power laws. Each time is the median over processes of each process's best time per iteration.</p>`,
+  ].join("\n");
+}
+
+/** Growth with size: every family whose growth changed in full, the others in one table. */
+function growthSection(comparison: Comparison): string[] {
+  const { changed, quiet, small } = familiesByImportance(comparison);
+  if (changed.length + quiet.length + small.length === 0) return [];
+  const out = [`<h2>Growth with size</h2>`, ...changed.map(familySection)];
+  const rest = [...quiet, ...small];
+  if (rest.length > 0) {
+    out.push(
+      `<details><summary>${rest.length} other famil${rest.length === 1 ? "y" : "ies"}</summary>`,
+      table(
+        ["family", "sizes", "time growth (base → head)", "verdict"],
+        rest.map((f) => [code(f.id), escapeHtml(sizesText(f)), f.time === null ? "—" : escapeHtml(`${fitText(f.time.base)} → ${fitText(f.time.head)}`), escapeHtml(f.note ?? familyVerdictText(f))]),
+      ),
+      "</details>",
+    );
+  }
+  return out;
+}
+
+function benchmarkSection(context: ReportContext, bench: BenchmarkComparison, drawn: Pictures, family: FamilyComparison | undefined): string {
   const parts = [`<details${bench.gating ? " open" : ""}>`, `<summary class="${bench.verdict}">${escapeHtml(verdictText(bench))}: ${code(displayName(bench))} <span class="muted">${escapeHtml(bench.file)}</span></summary>`];
   const functions = bench.attribution?.functions ?? null;
   const allocations = bench.attribution?.allocations ?? null;
@@ -338,6 +385,9 @@ function benchmarkSection(context: ReportContext, bench: BenchmarkComparison, dr
   if (distribution !== undefined) parts.push(`<h3>Time per iteration, process by process</h3>`, distribution);
   const flame = drawn.flame(bench);
   if (flame !== undefined) parts.push(flame);
+  if (family !== undefined && (family.verdict === "regressed" || family.verdict === "improved")) {
+    parts.push(`<h3>Growth with ${escapeHtml(family.parameter)}: ${escapeHtml(familyVerdictText(family))}</h3>`, growthPictures(family));
+  }
   if (functions !== null) parts.push(functionsSection(context, functions));
   const calls = bench.calls;
   if (calls !== null && calls.top.length > 0) {
@@ -429,8 +479,10 @@ export function renderHtml(comparison: Comparison, context: ReportContext = {}, 
   for (const { verdict, benches } of quiet) {
     body.push(`<details><summary>${benches.length} ${verdict}</summary>`, table(headers, benchmarkRows(benches, counted), numeric), "</details>");
   }
+  body.push(...growthSection(comparison));
+  const families = new Map((comparison.complexity ?? []).map((f) => [f.id, f]));
   const explained = changed.filter((b) => (b.attribution !== null && (b.verdict === "regressed" || b.verdict === "improved")) || b.failures.length > 0);
-  if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b, drawn)));
+  if (explained.length > 0) body.push(`<h2>What changed, and where</h2>`, ...explained.map((b) => benchmarkSection(context, b, drawn, b.complexity === undefined ? undefined : families.get(b.complexity.family))));
   const others = [...changed, ...quiet.flatMap((group) => group.benches)].filter((b) => !explained.includes(b)).flatMap((b) => {
     const distribution = drawn.distribution(b);
     return distribution === undefined ? [] : [`<details><summary class="${b.verdict}">${escapeHtml(verdictText(b))}: ${code(displayName(b))} <span class="muted">${escapeHtml(b.file)}</span></summary>`, distribution, "</details>"];

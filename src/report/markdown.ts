@@ -27,6 +27,7 @@ import {
   VERDICT_ICON,
   type ReportContext,
 } from "./common.js";
+import { familiesByImportance, familyExplanation, familyVerdictText, fitText, sizesText } from "./complexity-text.js";
 import { formatBytes, formatCount, formatDuration, formatPercent, formatRatio } from "./format.js";
 
 /** The hidden marker that finds the sticky comment again; `key` separates several gated workflows in one PR. */
@@ -274,6 +275,7 @@ function build(comparison: Comparison, context: MarkdownContext, budget: Budget,
     if (hidden.length > 0) out.push(`…and ${hidden.length} more changed benchmarks (${countsText(hidden)}), not shown.`, "");
     out.push(...pictureGuide(changed, context));
   }
+  out.push(...growthSection(comparison, budget.unchangedTable));
   for (const { verdict, benches } of quietBenchmarks(comparison)) {
     if (budget.unchangedTable) {
       out.push(`<details><summary>${benches.length} ${verdict}</summary>`, "", benchmarkTable(benches, counted), "", "</details>", "");
@@ -295,6 +297,39 @@ function build(comparison: Comparison, context: MarkdownContext, budget: Budget,
   }
   out.push(footer(comparison, context));
   return `${out.join("\n")}\n`;
+}
+
+/** Families shown with their explanation; the rest are counted. */
+const MAX_FAMILIES = 20;
+
+/**
+ * Growth with size: each family whose growth changed, with the function that changed it, the fits and the
+ * predictions; the other families in a folded table (or counted, when `table` is off to save room).
+ */
+function growthSection(comparison: Comparison, table: boolean): string[] {
+  const { changed, quiet, small } = familiesByImportance(comparison);
+  if (changed.length + quiet.length + small.length === 0) return [];
+  const out: string[] = [];
+  for (const family of changed.slice(0, MAX_FAMILIES)) {
+    const icon = family.verdict === "regressed" ? VERDICT_ICON.regressed : VERDICT_ICON.improved;
+    out.push(`${icon} **${familyVerdictText(family)}** (${family.regressions.length > 0 ? family.regressions.join(", ") : family.improvements.join(", ")}): ${code(family.id)}, ${escapeText(sizesText(family))}`, "");
+    for (const line of familyExplanation(family)) out.push(`- ${escapeText(line)}`);
+    out.push("");
+  }
+  if (changed.length > MAX_FAMILIES) out.push(`…and ${changed.length - MAX_FAMILIES} more families whose growth changed, not shown.`, "");
+  const rest = [...quiet, ...small];
+  if (rest.length === 0) return out;
+  const families = (n: number) => `${n} famil${n === 1 ? "y" : "ies"}`;
+  const label = [quiet.length > 0 ? `${families(quiet.length)} with no change in growth` : "", small.length > 0 ? `${families(small.length)} too small to judge` : ""].filter((t) => t !== "").join(", ");
+  if (!table) return [...out, `${label}.`, ""];
+  const rows = rest.map((f) => [
+    code(f.id),
+    escapeText(sizesText(f)),
+    f.time === null ? "—" : escapeText(`${fitText(f.time.base)} → ${fitText(f.time.head)}`),
+    escapeText(f.note ?? familyVerdictText(f)),
+  ]);
+  out.push(`<details><summary>${label}</summary>`, "", markdownTable([["family", "sizes", "time growth (base → head)", "verdict"], ...rows], { align: ["l", "l", "l", "l"] }), "", "</details>", "");
+  return out;
 }
 
 /** The largest n in [0, high] for which `fits(n)` holds, given that it holds for 0 or not at all (then 0). */

@@ -7,6 +7,7 @@ import type { Results } from "../core/results.js";
 import { processTimes } from "../core/compare.js";
 import { median, quantile } from "../core/stats.js";
 import { capturedText, hasInstructions, instructionCaveats, instructionsText, memoryNotes, resultValueText, valueText } from "./common.js";
+import { familiesByImportance, familyExplanation, familyVerdictText, sizesText } from "./complexity-text.js";
 import { formatBytes, formatCount, formatDuration, formatLargeCount, formatLevel, formatPercent, formatRatio } from "./format.js";
 
 export type Colour = "red" | "green" | "yellow" | "dim" | "bold" | "cyan";
@@ -155,6 +156,9 @@ function memoryDelta(metric: MemoryMetric | undefined): string {
   return `${formatBytes(metric.delta, true)}${metric.relative === null ? "" : ` (${formatPercent(metric.relative)})`}`;
 }
 
+/** Families too small to judge that the terminal names; the rest are counted. */
+const SMALL_NAMED = 5;
+
 /** The comparison as `profgate compare` prints it: verdict line, benchmark table, then what changed and where. */
 export function renderComparison(comparison: Comparison, colour: boolean, detailRows = 5): string {
   const { summary } = comparison;
@@ -209,6 +213,16 @@ export function renderComparison(comparison: Comparison, colour: boolean, detail
       lines.push(renderTable(retained.map((l) => lineRow(l, colour)), { align: "lllr" }));
     }
     for (const note of allocations === null ? [] : memoryNotes(allocations)) lines.push(paint(`  ⚠ ${sanitize(note)}`, "yellow", colour));
+  }
+  const { changed, quiet, small } = familiesByImportance(comparison);
+  for (const family of changed) {
+    lines.push("", paint(`${familyVerdictText(family)}: ${sanitize(family.id)}, ${sanitize(sizesText(family))}`, family.verdict === "regressed" ? "red" : "green", colour));
+    for (const line of familyExplanation(family)) lines.push(`  ${sanitize(line)}`);
+  }
+  if (quiet.length + small.length > 0) {
+    const named = small.slice(0, SMALL_NAMED).map((f) => sanitize(f.id));
+    const more = small.length > SMALL_NAMED ? ` and ${small.length - SMALL_NAMED} more` : "";
+    lines.push("", paint(`${quiet.length} benchmark famil${quiet.length === 1 ? "y" : "ies"} with no change in growth${small.length > 0 ? `; too small to judge: ${named.join(", ")}${more}` : ""}`, "dim", colour));
   }
   for (const bench of comparison.benchmarks.filter((b) => b.failures.length > 0)) {
     for (const failure of bench.failures) {

@@ -14,6 +14,8 @@ describe("thresholds", () => {
       instructionsThreshold: 0.02,
       valueThreshold: 0.1,
       level: 0.99,
+      complexityThreshold: 0.25,
+      complexityParameter: null,
     });
     expect(resolver.forBenchmark("benchmarks/bench_a.py::bench_x")).toEqual(DEFAULT_THRESHOLDS);
     expect(resolver.isOverridden("benchmarks/bench_a.py::bench_x")).toBe(false);
