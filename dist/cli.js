@@ -36071,7 +36071,7 @@ function appendRun(history, results, origin, window2 = history.window) {
     return i2;
   };
   const fresh = {
-    commit: results.environment.git?.commit ?? "unknown",
+    commit: origin.commit ?? results.environment.git?.commit ?? "unknown",
     date: results.created,
     run: origin.run,
     runner: origin.runner,

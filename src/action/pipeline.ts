@@ -7,6 +7,7 @@ import { join, relative, resolve } from "node:path";
 import type { ShardSpec } from "../core/shards.js";
 import { loadProjectConfig } from "../adapters/project.js";
 import { fetchBaseline } from "./fetch-baseline.js";
+import { history } from "./history.js";
 import { measure } from "./measure.js";
 import { mergeShards, shardArtifactName } from "./merge-shards.js";
 import { gate, publish, upload } from "./publish.js";
@@ -15,7 +16,7 @@ import type { ActionInputs, Job, Runner, Services, Step } from "./types.js";
 import { compareWithBaseline, confirm } from "./verdicts.js";
 
 /** What every mode does once it has the head results and the baseline. */
-const REPORT: readonly Step[] = [compareWithBaseline, confirm, upload, publish, gate];
+const REPORT: readonly Step[] = [compareWithBaseline, confirm, history, upload, publish, gate];
 
 /** The steps of each mode. A shard (mode run with `shard`) uploads its share, and the merge job reports for it. */
 export const MODES: Record<ActionInputs["mode"], readonly Step[]> = {
@@ -58,6 +59,7 @@ export async function newJob(inputs: ActionInputs, runner: Runner, services: Ser
     baseline: null,
     comparison: null,
     confirmations: null,
+    history: null,
     notes: [],
     artifact: !measuring ? null : { name: shard === null ? inputs.artifactName : shardArtifactName(inputs.artifactName, shard.index, shard.count) },
     artifactUrl: null,

@@ -14,6 +14,7 @@ import { renderHtml } from "../report/html.js";
 import { renderMarkdown, reportMarker } from "../report/markdown.js";
 import { renderResultsMarkdown } from "../report/results-markdown.js";
 import { listFiles, RESULTS_FILE } from "../usecases/results-folder.js";
+import { historyMarkdown } from "./history.js";
 import type { Job, Step, Workflow } from "./types.js";
 
 /** GitHub shows at most this many warning annotations per step; the rest would be noise anyway. */
@@ -45,9 +46,14 @@ function annotate(workflow: Workflow, comparison: Comparison, workingDirectory: 
 /** The report as markdown: the comparison's, or the head results' alone when there is no baseline to compare with. */
 function render(job: Job, head: Results, artifactUrl: string | null): string {
   const { runner, comparison } = job;
-  const context = { runUrl: runner.runUrl, artifactUrl: artifactUrl ?? undefined, notes: job.notes, marker: job.inputs.artifactName, limit: COMMENT_LIMIT };
-  if (comparison !== null) return renderMarkdown(comparison, { ...context, repository: `${runner.owner}/${runner.repo}`, serverUrl: runner.serverUrl, sha: headSha(job) });
-  return renderResultsMarkdown(head, { ...context, title: job.pullRequest === null ? "stored as the baseline" : "no baseline to compare with" });
+  const history = historyMarkdown(job);
+  const limit = history === "" ? COMMENT_LIMIT : COMMENT_LIMIT - history.length - 1;
+  const context = { runUrl: runner.runUrl, artifactUrl: artifactUrl ?? undefined, notes: job.notes, marker: job.inputs.artifactName, limit };
+  const report =
+    comparison !== null
+      ? renderMarkdown(comparison, { ...context, repository: `${runner.owner}/${runner.repo}`, serverUrl: runner.serverUrl, sha: headSha(job) })
+      : renderResultsMarkdown(head, { ...context, title: job.pullRequest === null ? "stored as the baseline" : "no baseline to compare with" });
+  return history === "" ? report : `${report}\n${history}`;
 }
 
 /** The commit the head results measure: links point at its source lines. */

@@ -292,6 +292,20 @@ function exactAnalysis(history: History, id: string, entries: (HistoryBenchmark 
   });
 }
 
+/** Each benchmark's timing estimates over the history's runs, oldest first (runs without one left out). */
+export function timingSeries(history: History): Map<string, number[]> {
+  const series = new Map<string, number[]>();
+  for (const run of history.runs) {
+    for (const b of run.benchmarks) {
+      if (b.time === null || !(b.time > 0)) continue;
+      const values = series.get(b.id) ?? [];
+      values.push(b.time);
+      series.set(b.id, values);
+    }
+  }
+  return series;
+}
+
 /** Every benchmark id the history holds, in first-seen order. */
 export function benchmarkIds(history: History): string[] {
   const ids = new Set<string>();

@@ -160,6 +160,8 @@ export function parseHistory(data: unknown, source: string): History {
 export interface RunOrigin {
   run: number | null;
   runner: string | null;
+  /** The commit measured, when the results' own git record is not to be taken (a CI checkout's detached state). */
+  commit?: string;
 }
 
 function round(value: number, digits = TIME_DIGITS): number {
@@ -233,7 +235,7 @@ export function appendRun(history: History, results: Results, origin: RunOrigin,
     return i;
   };
   const fresh: HistoryRun = {
-    commit: results.environment.git?.commit ?? "unknown",
+    commit: origin.commit ?? results.environment.git?.commit ?? "unknown",
     date: results.created,
     run: origin.run,
     runner: origin.runner,

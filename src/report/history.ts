@@ -135,3 +135,31 @@ export function renderHistoryText(input: { runs: number; size: HistorySize; chan
   if (input.drifts.length > 0) lines.push("Drift:", ...input.drifts.map((d) => `  ${describeDrift(d, short)}`));
   return `${lines.join("\n")}\n`;
 }
+
+/** How many of main's newest runs a trend line draws. */
+const TREND_RUNS = 20;
+
+/** A flagged benchmark of a pull request, as the trends need it. */
+export interface FlaggedBenchmark {
+  id: string;
+  /** The head's timing estimate, seconds per iteration; null when it has none. */
+  head: number | null;
+}
+
+/**
+ * The pull request comment's trends: for each flagged benchmark, main's newest timings as a line of blocks with the
+ * head as its last block, and the level main holds now, from the history.
+ */
+export function renderTrendsMarkdown(input: { flagged: readonly FlaggedBenchmark[]; series: ReadonlyMap<string, readonly number[]>; levels: ReadonlyMap<string, Level>; branch: string }): string {
+  const rows: string[] = [];
+  for (const bench of input.flagged) {
+    const level = input.levels.get(bench.id);
+    const series = (input.series.get(bench.id) ?? []).slice(-TREND_RUNS);
+    if (level === undefined || series.length === 0) continue;
+    const line = sparkline(bench.head === null ? series : [...series, bench.head]);
+    const head = bench.head === null ? "" : `; this head ${formatDuration(bench.head)} (${formatPercent(bench.head / level.time - 1)})`;
+    rows.push(`- \`${bench.id.replace(/`/g, "'")}\` \`${line}\` ${describeLevel(level, input.branch)}: ${formatDuration(level.time)} ± ${formatPercent(level.spread).replace("+", "")} between runs${head}`);
+  }
+  if (rows.length === 0) return "";
+  return `**Trend on ${escapeMarkdown(input.branch)}** (its newest runs; the last block is this pull request):\n\n${rows.join("\n")}\n`;
+}

@@ -71,7 +71,8 @@ export class RecordingServices {
         },
         findBaselineRun: (query) => {
           record("github", "findBaselineRun", [query]);
-          return Promise.resolve(this.baseline);
+          // As GitHub's listing does: only a run holding an artifact by the asked name is a baseline.
+          return Promise.resolve(this.baseline?.artifact.name === query.artifactName ? this.baseline : null);
         },
         findPullRequest: (headSha, head) => {
           record("github", "findPullRequest", [headSha, head]);

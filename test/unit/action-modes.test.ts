@@ -52,6 +52,8 @@ function inputs(mode: ActionInputs["mode"], overrides: Partial<ActionInputs> = {
     workingDirectory: join(scratch, "project"),
     confirm: "auto",
     setup: null,
+    history: true,
+    historyWindow: null,
     ...overrides,
   };
 }
@@ -72,6 +74,7 @@ function runner(event: "pull_request" | "push" | "workflow_run", trigger: "pull_
     tempDir: join(scratch, "temp"),
     runUrl: `https://github.com/acme/demo/actions/runs/${RUN_ID}`,
     runnerName: "runner-merge",
+    ref: event === "pull_request" ? "refs/pull/12/merge" : "refs/heads/main",
   };
 }
 
@@ -130,9 +133,13 @@ describe("mode merge", () => {
       "artifacts.downloadFromThisRun",
       "github.findBaselineRun",
       "artifacts.downloadFromRun",
+      // The history of main, for the trends: none was stored.
+      "github.findBaselineRun",
       "artifacts.upload",
       "github.upsertStickyComment",
     ]);
+    expect(fake.calls.filter((c) => c.method === "findBaselineRun")[1]?.args[0]).toMatchObject({ branch: "main", baseSha: BASE, artifactName: "profgate-results-history" });
+    expect(fake.uploads.map((u) => u.name)).toEqual(["profgate-results"]);
     expect(fake.calls.find((c) => c.method === "findBaselineRun")?.args[0]).toMatchObject({ workflow: "profgate.yml", branch: "main", baseSha: BASE });
     const files = await fake.uploaded("profgate-results");
     expect(files).toEqual(expect.arrayContaining(["results.json", "report.md", "comparison.json", "report.html"]));
@@ -168,7 +175,11 @@ describe("mode merge", () => {
 
     await runMode("merge", inputs("merge"), runner("push"));
 
-    expect(fake.names()).toEqual(["artifacts.listThisRun", "artifacts.downloadFromThisRun", "artifacts.downloadFromThisRun", "artifacts.upload"]);
+    // No baseline is looked up; the previous history is, and the history this run starts is uploaded.
+    expect(fake.names()).toEqual(["artifacts.listThisRun", "artifacts.downloadFromThisRun", "artifacts.downloadFromThisRun", "github.findBaselineRun", "artifacts.upload", "artifacts.upload"]);
+    expect(fake.calls.find((c) => c.method === "findBaselineRun")?.args[0]).toMatchObject({ artifactName: "profgate-results-history", baseSha: HEAD });
+    expect(await fake.uploaded("profgate-results-history")).toEqual(["history.json"]);
+    expect(fake.outputs.get("change-points")).toBe("0");
     expect(await fake.uploaded("profgate-results")).toEqual(["report.md", "results.json"]);
     expect(fake.summaries[0]).toContain("3 benchmarks measured — stored as the baseline");
     expect(fake.outputs.get("verdict")).toBe("no-baseline");
@@ -200,7 +211,7 @@ describe("mode comment", () => {
 
     await runMode("comment", inputs("comment"), runner("workflow_run"));
 
-    expect(fake.names()).toEqual(["artifacts.downloadFromRun", "github.findPullRequest", "github.findBaselineRun", "artifacts.downloadFromRun", "github.upsertStickyComment", "github.setStatus"]);
+    expect(fake.names()).toEqual(["artifacts.downloadFromRun", "github.findPullRequest", "github.findBaselineRun", "artifacts.downloadFromRun", "github.findBaselineRun", "github.upsertStickyComment", "github.setStatus"]);
     expect(fake.calls.find((c) => c.method === "findBaselineRun")?.args[0]).toMatchObject({ workflow: 9, baseSha: BASE });
     const body = rendered(fake.comments[0]?.body);
     expect(body).toMatch(/Timing of 3 benchmarks confirmed on the runner that measured the pull request in run 300: runner "fork-runner" \(3 benchmarks, 10 rounds\); base bbbbbbb and head measured interleaved/);
@@ -234,7 +245,7 @@ describe("mode comment", () => {
 
     await runMode("comment", inputs("comment"), runner("workflow_run"));
 
-    expect(fake.names()).toEqual(["artifacts.downloadFromRun", "github.findPullRequest", "github.findBaselineRun", "github.upsertStickyComment", "github.setStatus"]);
+    expect(fake.names()).toEqual(["artifacts.downloadFromRun", "github.findPullRequest", "github.findBaselineRun", "github.findBaselineRun", "github.upsertStickyComment", "github.setStatus"]);
     expect(rendered(fake.comments[0]?.body)).toContain("No baseline yet");
     expect(fake.comments[0]?.body).toContain("no baseline to compare with");
     expect(fake.statuses[0]?.status).toMatchObject({ state: "success", description: "no baseline to compare with" });
