@@ -39,8 +39,10 @@ export class RecordingServices {
   readonly comments: { number: number; marker: string; body: string }[] = [];
   readonly statuses: { sha: string; status: CommitStatus }[] = [];
 
-  /** What `findBaselineRun` answers. */
+  /** What `findBaselineRun` answers when asked for its artifact's name. */
   baseline: Baseline | null = null;
+  /** What `findBaselineRun` answers for other artifact names (the history). */
+  readonly baselinesByName = new Map<string, Baseline>();
   /** What `findPullRequest` answers. */
   pullRequest: PullRequest | null = null;
   /** Other runs' artifacts by run id: the folder a download copies. */
@@ -72,7 +74,7 @@ export class RecordingServices {
         findBaselineRun: (query) => {
           record("github", "findBaselineRun", [query]);
           // As GitHub's listing does: only a run holding an artifact by the asked name is a baseline.
-          return Promise.resolve(this.baseline?.artifact.name === query.artifactName ? this.baseline : null);
+          return Promise.resolve(this.baseline?.artifact.name === query.artifactName ? this.baseline : (this.baselinesByName.get(query.artifactName) ?? null));
         },
         findPullRequest: (headSha, head) => {
           record("github", "findPullRequest", [headSha, head]);

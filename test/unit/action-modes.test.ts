@@ -3,7 +3,7 @@
  * mode asks, in what order, what it uploads, comments and outputs, and when it fails. Results folders are real files;
  * no Python runs (the measuring steps are the e2e test's).
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -11,6 +11,7 @@ import { MODES, newJob, runSteps } from "../../src/action/pipeline.js";
 import type { ActionInputs, Runner } from "../../src/action/types.js";
 import { PermissionError, type Baseline } from "../../src/adapters/github.js";
 import { confirmationsDocument } from "../../src/core/confirmations.js";
+import { appendRun, emptyHistory, parseHistory, type History } from "../../src/core/history.js";
 import type { Results } from "../../src/core/results.js";
 import { stampShard } from "../../src/core/shards.js";
 import { reportMarker } from "../../src/report/markdown.js";
@@ -284,5 +285,79 @@ describe("mode comment", () => {
   it("refuses to run on any other event, naming the setup to use", async () => {
     await expect(runMode("comment", inputs("comment"), runner("pull_request"))).rejects.toThrow('mode "comment" runs on workflow_run events (this is a pull_request event)');
     expect(fake.calls).toEqual([]);
+  });
+});
+
+describe("the history step", () => {
+  const HISTORY_RUN = 950;
+
+  /** A history artifact of main's run HISTORY_RUN holding `document` as history.json. */
+  async function seedHistory(document: unknown): Promise<void> {
+    fake.baselinesByName.set("profgate-results-history", {
+      run: { id: HISTORY_RUN, headSha: BASE, headBranch: "main", event: "push", runNumber: 42, htmlUrl: "https://github.com/acme/demo/actions/runs/950", createdAt: "2026-01-02T00:00:00Z" },
+      artifact: { id: 951, name: "profgate-results-history", sizeInBytes: 1, digest: null },
+      match: "exact",
+      distance: 0,
+    });
+    const dir = join(scratch, "artifacts", "history");
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "history.json"), typeof document === "string" ? document : JSON.stringify(document));
+    fake.runArtifacts.set(HISTORY_RUN, { id: 951, dir });
+  }
+
+  /** Main's history over `count` runs of the failing scenario's base. */
+  function mainHistory(count: number): History {
+    let history = emptyHistory();
+    for (let i = 0; i < count; i++) history = appendRun(history, failingResults().base, { run: 800 + i, runner: `runner-${i % 2}`, commit: `${i}`.padStart(40, "a") });
+    return history;
+  }
+
+  it("refuses a hostile history on a pull request with a warning and a note, and keeps the baseline artifact's verdicts", async () => {
+    const { base, head } = failingResults();
+    await seedBaseline(base);
+    await seedShards(head);
+    await seedHistory({ schema: "profgate/history", schema_version: 1, window: 1, functions: [], runs: [{ commit: "x" }, { commit: "y" }] });
+
+    await runMode("merge", inputs("merge"), runner("pull_request"));
+
+    expect(fake.warnings.some((w) => /refused the history of run 950: .*not a valid profgate history/.test(w))).toBe(true);
+    const body = rendered(fake.comments[0]?.body);
+    expect(body).toMatch(/The history of main in run 950 was refused \(runs\[0\]\.date: .*\)\. Judged against the baseline artifact alone\./);
+    expect(body).not.toContain("Trend on main");
+    expect(fake.failures).toEqual([`profgate: 1 benchmark regressed past the thresholds: ${SLOW_ID}`]);
+    expect(fake.uploads.map((u) => u.name)).toEqual(["profgate-results"]);
+  });
+
+  it("on a push, starts a new history when the previous one is not JSON, saying so", async () => {
+    await seedShards(failingResults().head);
+    await seedHistory("{ not json");
+
+    await runMode("merge", inputs("merge", { historyWindow: 50 }), runner("push"));
+
+    expect(rendered(fake.summaries[0])).toMatch(/The history of main in run 950 was refused \(not valid JSON: .*\)\. A new history starts with this run\./);
+    const upload = fake.uploads.find((u) => u.name === "profgate-results-history")!;
+    const written = parseHistory(JSON.parse(await readFile(join(upload.root, "history.json"), "utf8")), "history.json");
+    expect(written.window).toBe(50);
+    expect(written.runs.map((r) => r.commit)).toEqual([HEAD]);
+  });
+
+  it("on a push, extends main's history; a pull request's comment shows the trend of its flagged benchmark", async () => {
+    await seedShards(failingResults().head);
+    await seedHistory(mainHistory(6));
+    await runMode("merge", inputs("merge"), runner("push"));
+    const upload = fake.uploads.find((u) => u.name === "profgate-results-history")!;
+    const extended = parseHistory(JSON.parse(await readFile(join(upload.root, "history.json"), "utf8")), "history.json");
+    expect(extended.runs).toHaveLength(7);
+    expect(extended.runs[6]).toMatchObject({ commit: HEAD, run: RUN_ID, runner: "runner-merge" });
+    expect(fake.summaries[0]).toContain("7 runs kept");
+
+    fake = new RecordingServices();
+    const { base, head } = failingResults();
+    await seedBaseline(base);
+    await seedShards(head);
+    await seedHistory(mainHistory(6));
+    await runMode("merge", inputs("merge"), runner("pull_request"));
+    const body = rendered(fake.comments[0]?.body);
+    expect(body).toMatch(new RegExp(`- \`${SLOW_ID}\` \`▁▁▁▁▁▁█\` main since aaaaaaa, 6 runs on 2 runners: [\\d.]+ [µm]s ± 0\\.2% between runs; this head [\\d.]+ [µm]s \\(\\+[\\d.]+%\\)`));
   });
 });
