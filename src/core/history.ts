@@ -83,6 +83,9 @@ export const HistoryRun = z.strictObject({
 });
 export type HistoryRun = z.infer<typeof HistoryRun>;
 
+/** The run's shape with its benchmark entries left to `entryProblem`: zod per entry costs seconds on a large history. */
+const ShallowRun = HistoryRun.extend({ benchmarks: z.custom<HistoryBenchmark[]>((value) => Array.isArray(value), { message: "expected an array" }) });
+
 export const History = z.strictObject({
   schema: z.literal(HISTORY_SCHEMA_NAME),
   schema_version: z.literal(HISTORY_SCHEMA_VERSION),
@@ -93,6 +96,36 @@ export const History = z.strictObject({
   runs: z.array(HistoryRun).max(MAX_HISTORY_WINDOW),
 });
 export type History = z.infer<typeof History>;
+
+const ShallowHistory = History.extend({ runs: z.array(ShallowRun).max(MAX_HISTORY_WINDOW) });
+
+const ENTRY_KEYS = new Set(["id", "time", "processes", "instructions", "peak", "retained", "calls", "functions"]);
+
+const isFigure = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0;
+const isFigureOrNull = (v: unknown): boolean => v === null || isFigure(v);
+const isNumberOrNull = (v: unknown): boolean => v === null || (typeof v === "number" && Number.isFinite(v));
+
+/** What is wrong with one benchmark entry (the checks HistoryBenchmark states, written out), or null. */
+function entryProblem(entry: unknown, functions: number): string | null {
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return "expected an object";
+  const e = entry as Record<string, unknown>;
+  for (const key in e) if (!ENTRY_KEYS.has(key)) return `unknown field ${JSON.stringify(key)}`;
+  if (typeof e.id !== "string" || e.id.length > MAX_TEXT) return `id: expected a string of at most ${MAX_TEXT} characters`;
+  if (!isFigureOrNull(e.time)) return "time: expected a finite number ≥ 0 or null";
+  if (!Array.isArray(e.processes) || e.processes.length > 10_000 || !e.processes.every(isFigure)) return "processes: expected at most 10000 finite numbers ≥ 0";
+  if (!isFigureOrNull(e.instructions)) return "instructions: expected a finite number ≥ 0 or null";
+  if (!isNumberOrNull(e.peak)) return "peak: expected a finite number or null";
+  if (!isNumberOrNull(e.retained)) return "retained: expected a finite number or null";
+  if (!isFigureOrNull(e.calls)) return "calls: expected a finite number ≥ 0 or null";
+  if (!Array.isArray(e.functions) || e.functions.length > 100) return "functions: expected at most 100 entries";
+  for (const [k, f] of (e.functions as unknown[]).entries()) {
+    if (!Array.isArray(f) || f.length !== 5 || !f.every(isFigure)) return `functions[${k}]: expected [function, own, cumulative, charged, calls], five finite numbers ≥ 0`;
+    const index = f[0] as number;
+    if (!Number.isInteger(index)) return `functions[${k}]: the function index must be a whole number`;
+    if (index >= functions) return `functions[${k}]: refers to function ${index} of ${functions}`;
+  }
+  return null;
+}
 
 /** A history document that failed validation; `problems` name their places. */
 export class HistoryError extends Error {
@@ -134,22 +167,27 @@ export function parseHistory(data: unknown, source: string): History {
   if (record.schema_version !== HISTORY_SCHEMA_VERSION) {
     throw new HistoryError(source, [`schema_version ${JSON.stringify(record.schema_version) ?? "is missing"} is not known to this profgate (it reads version ${HISTORY_SCHEMA_VERSION})`]);
   }
-  const parsed = History.safeParse(data);
+  const parsed = ShallowHistory.safeParse(data);
   if (!parsed.success) throw new HistoryError(source, parsed.error.issues.slice(0, 20).map((issue) => `${place(issue.path)}: ${issue.message}`));
-  const history = parsed.data;
+  const history: History = parsed.data;
   const problems: string[] = [];
   if (history.runs.length > history.window) problems.push(`runs: ${history.runs.length} runs, more than the window of ${history.window}`);
   let entries = 0;
   history.runs.forEach((run, r) => {
     entries += run.benchmarks.length;
+    if (run.benchmarks.length > MAX_BENCHMARKS) problems.push(`runs[${r}].benchmarks: too many items (${run.benchmarks.length}; at most ${MAX_BENCHMARKS})`);
     const ids = new Set<string>();
-    run.benchmarks.forEach((bench, b) => {
-      if (ids.has(bench.id)) problems.push(`runs[${r}].benchmarks[${b}].id: duplicate id ${JSON.stringify(bench.id)}`);
-      ids.add(bench.id);
-      bench.functions.forEach(([f], k) => {
-        if (f >= history.functions.length) problems.push(`runs[${r}].benchmarks[${b}].functions[${k}]: refers to function ${f} of ${history.functions.length}`);
-      });
-    });
+    for (let b = 0; b < run.benchmarks.length && problems.length < 20; b++) {
+      const bench = run.benchmarks[b];
+      const problem = entryProblem(bench, history.functions.length);
+      if (problem !== null) {
+        problems.push(`runs[${r}].benchmarks[${b}].${problem}`);
+        continue;
+      }
+      const id = (bench as HistoryBenchmark).id;
+      if (ids.has(id)) problems.push(`runs[${r}].benchmarks[${b}].id: duplicate id ${JSON.stringify(id)}`);
+      ids.add(id);
+    }
   });
   if (entries > MAX_ENTRIES) problems.push(`runs: ${entries} benchmark entries in all; at most ${MAX_ENTRIES}`);
   if (problems.length > 0) throw new HistoryError(source, problems.slice(0, 20));
@@ -217,13 +255,15 @@ function recordBenchmark(bench: Benchmark, intern: (f: HistoryFunction) => numbe
 }
 
 /**
- * The history with a record of `results` appended, the oldest runs dropped beyond the window and the function
- * table rebuilt to hold only what the kept runs use. `window` changes the history's window when given.
+ * The history with a record of `results` appended and the oldest runs dropped beyond the window. The function table
+ * keeps its entries and grows by the new run's; once more than half of it is unused by the kept runs it is rebuilt
+ * (rebuilding copies every entry, which on a large history costs more than the append). `window` changes the
+ * history's window when given.
  */
 export function appendRun(history: History, results: Results, origin: RunOrigin, window: number = history.window): History {
   checkWindow(window, "window");
-  const table: HistoryFunction[] = [];
-  const index = new Map<string, number>();
+  const table: HistoryFunction[] = [...history.functions];
+  const index = new Map<string, number>(table.map((f, i) => [keyOf(f), i]));
   const intern = (f: HistoryFunction): number => {
     const key = keyOf(f);
     let i = index.get(key);
@@ -245,13 +285,20 @@ export function appendRun(history: History, results: Results, origin: RunOrigin,
     benchmarks: results.benchmarks.map((b) => recordBenchmark(b, intern)),
   };
   const kept = [...history.runs, fresh].slice(-window);
-  const reindex = (run: HistoryRun, from: readonly HistoryFunction[]): HistoryRun => ({
+  const used = new Set<number>();
+  for (const run of kept) for (const b of run.benchmarks) for (const [f] of b.functions) used.add(f);
+  if (used.size * 2 >= table.length) return { schema: HISTORY_SCHEMA_NAME, schema_version: HISTORY_SCHEMA_VERSION, window, functions: table, runs: kept };
+  const compact: HistoryFunction[] = [];
+  const moved = new Map<number, number>();
+  for (const f of [...used].sort((a, b) => a - b)) {
+    moved.set(f, compact.length);
+    compact.push(table[f] ?? { file: "?", line: 0, name: "?" });
+  }
+  const runs = kept.map((run) => ({
     ...run,
-    benchmarks: run.benchmarks.map((b) => ({ ...b, functions: b.functions.map(([f, ...rest]) => [intern(from[f] ?? { file: "?", line: 0, name: "?" }), ...rest] as FunctionEntry) })),
-  });
-  // The new run interned into `table` first; the kept older runs are re-interned after it.
-  const runs = kept.map((run) => (run === fresh ? run : reindex(run, history.functions)));
-  return { schema: HISTORY_SCHEMA_NAME, schema_version: HISTORY_SCHEMA_VERSION, window, functions: table, runs };
+    benchmarks: run.benchmarks.map((b) => ({ ...b, functions: b.functions.map(([f, ...rest]) => [moved.get(f) ?? 0, ...rest] as FunctionEntry) })),
+  }));
+  return { schema: HISTORY_SCHEMA_NAME, schema_version: HISTORY_SCHEMA_VERSION, window, functions: compact, runs };
 }
 
 /** The history as it is stored: compact JSON. */

@@ -49,6 +49,16 @@ describe("history record", () => {
     expect(roundTrip(widened).runs[0]!.benchmarks[0]!.functions.map(([f]) => widened.functions[f]!.name)).toEqual(["outer", "inner"]);
   });
 
+  it("rebuilds its function table once most of it is no longer used", () => {
+    const renamed = (i: number) =>
+      results([bench("b.py::bench_a", { times: [1e-5], profile: profile([fn(`step_${i}`, 1, 1e-6)]) })], { commit: `r${i}` });
+    let history = emptyHistory(2);
+    for (let i = 0; i < 6; i++) history = appendRun(history, renamed(i), { run: i, runner: null });
+    expect(history.functions.length).toBeLessThanOrEqual(4);
+    expect(history.runs.map((r) => history.functions[r.benchmarks[0]!.functions[0]![0]]!.name)).toEqual(["step_4", "step_5"]);
+    expect(roundTrip(history)).toEqual(history);
+  });
+
   it("states its size per run and per benchmark entry", () => {
     let history = emptyHistory();
     for (let i = 0; i < 4; i++) history = appendRun(history, run(`c${i}`, [1e-5, 1.1e-5]), { run: i, runner: null });
