@@ -34156,6 +34156,50 @@ function memoryBarsSvg(lines, escape) {
   const height = 6 + shown.length * rowHeight;
   return `<svg class="chart memory" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="memory live at the peak by line, base and head">${parts.join("")}</svg>`;
 }
+function trendSvg(t, escape) {
+  const headValues = t.head === null ? [] : [t.head.time, t.head.lower, t.head.upper].filter((v) => v !== null);
+  const all = [...t.runs.map((r) => r.time), t.level.time, ...headValues];
+  let min = Math.min(...all);
+  let max = Math.max(...all);
+  if (!(max > min)) {
+    min *= 0.95;
+    max = max * 1.05 || 1e-9;
+  }
+  const pad = (max - min) * 0.08;
+  min = Math.max(0, min - pad);
+  max += pad;
+  const height = 140;
+  const top = 10;
+  const bottom = 110;
+  const slots = t.runs.length + (t.head === null ? 0 : 2);
+  const x = (i2) => LEFT + (i2 + 0.5) / Math.max(1, slots) * (WIDTH - LEFT - RIGHT);
+  const y = (v) => bottom - (v - min) / (max - min) * (bottom - top);
+  const parts = [];
+  for (const tick of ticks(min, max, 4)) {
+    parts.push(`<line class="grid" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${fixed(y(tick))}" y2="${fixed(y(tick))}"/>`, `<text class="axis" x="${LEFT - 4}" y="${fixed(y(tick) + 4)}" text-anchor="end">${formatDuration(tick)}</text>`);
+  }
+  for (const c3 of t.changes) {
+    const at2 = (x(c3 - 1) + x(c3)) / 2;
+    parts.push(`<line class="reference" x1="${fixed(at2)}" x2="${fixed(at2)}" y1="${top}" y2="${bottom}"><title>change point at ${escape(t.runs[c3]?.commit.slice(0, 7) ?? "?")}</title></line>`);
+  }
+  parts.push(
+    `<line class="interval" x1="${fixed(x(t.level.since) - 4)}" x2="${fixed(x(t.runs.length - 1) + 4)}" y1="${fixed(y(t.level.time))}" y2="${fixed(y(t.level.time))}"><title>${escape(`${t.branch}'s level since ${t.runs[t.level.since]?.commit.slice(0, 7) ?? "?"}`)}: ${formatDuration(t.level.time)}</title></line>`
+  );
+  t.runs.forEach((r, i2) => parts.push(`<circle class="base" cx="${fixed(x(i2))}" cy="${fixed(y(r.time))}" r="3"><title>${escape(r.commit.slice(0, 7))}: ${formatDuration(r.time)}</title></circle>`));
+  if (t.head !== null) {
+    const hx = x(t.runs.length + 1);
+    if (t.head.lower !== null || t.head.upper !== null) {
+      parts.push(`<line class="interval" x1="${fixed(hx)}" x2="${fixed(hx)}" y1="${fixed(y(t.head.upper ?? max))}" y2="${fixed(y(t.head.lower ?? min))}"/>`);
+    }
+    const hy = y(t.head.time);
+    parts.push(
+      `<path class="estimate" d="M${fixed(hx)} ${fixed(hy - 5)}L${fixed(hx + 5)} ${fixed(hy)}L${fixed(hx)} ${fixed(hy + 5)}L${fixed(hx - 5)} ${fixed(hy)}Z"><title>this head: ${formatDuration(t.head.time)}</title></path>`,
+      `<text class="label" x="${fixed(hx)}" y="${bottom + 24}" text-anchor="middle">head</text>`
+    );
+  }
+  parts.push(`<text class="label" x="${LEFT}" y="${bottom + 24}">${escape(t.branch)}: ${t.runs.length} runs, oldest first</text>`);
+  return `<svg class="chart trend" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="time per iteration on ${escape(t.branch)}, run by run, and this head">${parts.join("")}</svg>`;
+}
 
 // src/report/page-script.ts
 function flameScript() {
@@ -34554,7 +34598,7 @@ function flameSection(context, key, bench, flame) {
   parts.push("</section>");
   return parts.join("\n");
 }
-function pictures(context, results) {
+function pictures(context, results, trends) {
   const graphs = {};
   const byId = (list) => new Map(list.map((b) => [b.id, b]));
   const base = byId(results?.base.benchmarks ?? []);
@@ -34581,9 +34625,14 @@ function pictures(context, results) {
       if (values.base.length === 0 || values.head.length === 0) return void 0;
       const estimate = timing.ratio === null ? "" : ` \u25C6 is head's estimate, base median \xD7 ${formatRatio(timing.ratio)}, with its ${formatLevel(timing.level)} bounds; the dashed line is base's median.`;
       const confirmed = bench.confirmed ? " The verdict comes from base and head re-measured interleaved on the runner; the dots are the two separate runs." : "";
+      const trend = trends.get(bench.id);
       return [
         distributionSvg(values),
-        `<p class="muted">Each dot is one timing process's best ${timing.clock} time per iteration (${values.base.length} base, ${values.head.length} head processes); boxes span the quartiles, the bar is the median.${estimate}${confirmed}</p>`
+        `<p class="muted">Each dot is one timing process's best ${timing.clock} time per iteration (${values.base.length} base, ${values.head.length} head processes); boxes span the quartiles, the bar is the median.${estimate}${confirmed}</p>`,
+        ...trend === void 0 ? [] : [
+          trendSvg(trend, escapeHtml),
+          `<p class="muted">The history of ${escapeHtml(trend.branch)}: each dot is one run's estimate; dashed lines are its change points; the bar is its level now, over the runs since the last one; \u25C6 is this head, with its interval.</p>`
+        ]
       ].join("\n");
     }
   };
@@ -34658,11 +34707,11 @@ function hashSource(text4) {
   const digest = sha256(new TextEncoder().encode(text4));
   return `'sha256-${btoa(String.fromCharCode(...digest))}'`;
 }
-function renderHtml(comparison, context = {}, results) {
+function renderHtml(comparison, context = {}, results, trends = /* @__PURE__ */ new Map()) {
   const { icon, text: text4 } = verdictLine(comparison);
   const changed = changedBenchmarks(comparison);
   const verdictClass = comparison.summary.verdict === "fail" ? "fail" : comparison.summary.counts.regressed > 0 ? "warn" : "pass";
-  const drawn = pictures(context, results);
+  const drawn = pictures(context, results, trends);
   const body = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text4)}</h1>`];
   for (const note of context.notes ?? []) body.push(`<blockquote>${escapeHtml(note)}</blockquote>`);
   for (const caveat of comparison.caveats) body.push(`<blockquote class="warn">\u26A0\uFE0F ${escapeHtml(caveat.message)}</blockquote>`);
@@ -35950,6 +35999,7 @@ var HistoryRun = external_exports.strictObject({
   instrument: text3.nullable(),
   benchmarks: external_exports.array(HistoryBenchmark).max(MAX_BENCHMARKS)
 });
+var ShallowRun = HistoryRun.extend({ benchmarks: external_exports.custom((value) => Array.isArray(value), { message: "expected an array" }) });
 var History = external_exports.strictObject({
   schema: external_exports.literal(HISTORY_SCHEMA_NAME),
   schema_version: external_exports.literal(HISTORY_SCHEMA_VERSION),
@@ -35959,6 +36009,31 @@ var History = external_exports.strictObject({
   /** Oldest first. */
   runs: external_exports.array(HistoryRun).max(MAX_HISTORY_WINDOW)
 });
+var ShallowHistory = History.extend({ runs: external_exports.array(ShallowRun).max(MAX_HISTORY_WINDOW) });
+var ENTRY_KEYS = /* @__PURE__ */ new Set(["id", "time", "processes", "instructions", "peak", "retained", "calls", "functions"]);
+var isFigure = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0;
+var isFigureOrNull = (v) => v === null || isFigure(v);
+var isNumberOrNull = (v) => v === null || typeof v === "number" && Number.isFinite(v);
+function entryProblem(entry, functions) {
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return "expected an object";
+  const e = entry;
+  for (const key in e) if (!ENTRY_KEYS.has(key)) return `unknown field ${JSON.stringify(key)}`;
+  if (typeof e.id !== "string" || e.id.length > MAX_TEXT2) return `id: expected a string of at most ${MAX_TEXT2} characters`;
+  if (!isFigureOrNull(e.time)) return "time: expected a finite number \u2265 0 or null";
+  if (!Array.isArray(e.processes) || e.processes.length > 1e4 || !e.processes.every(isFigure)) return "processes: expected at most 10000 finite numbers \u2265 0";
+  if (!isFigureOrNull(e.instructions)) return "instructions: expected a finite number \u2265 0 or null";
+  if (!isNumberOrNull(e.peak)) return "peak: expected a finite number or null";
+  if (!isNumberOrNull(e.retained)) return "retained: expected a finite number or null";
+  if (!isFigureOrNull(e.calls)) return "calls: expected a finite number \u2265 0 or null";
+  if (!Array.isArray(e.functions) || e.functions.length > 100) return "functions: expected at most 100 entries";
+  for (const [k, f] of e.functions.entries()) {
+    if (!Array.isArray(f) || f.length !== 5 || !f.every(isFigure)) return `functions[${k}]: expected [function, own, cumulative, charged, calls], five finite numbers \u2265 0`;
+    const index = f[0];
+    if (!Number.isInteger(index)) return `functions[${k}]: the function index must be a whole number`;
+    if (index >= functions) return `functions[${k}]: refers to function ${index} of ${functions}`;
+  }
+  return null;
+}
 var HistoryError = class extends Error {
   constructor(source, problems) {
     super(`${source}: not a valid profgate history:
@@ -35991,7 +36066,7 @@ function parseHistory(data, source) {
   if (record2.schema_version !== HISTORY_SCHEMA_VERSION) {
     throw new HistoryError(source, [`schema_version ${JSON.stringify(record2.schema_version) ?? "is missing"} is not known to this profgate (it reads version ${HISTORY_SCHEMA_VERSION})`]);
   }
-  const parsed = History.safeParse(data);
+  const parsed = ShallowHistory.safeParse(data);
   if (!parsed.success) throw new HistoryError(source, parsed.error.issues.slice(0, 20).map((issue2) => `${place2(issue2.path)}: ${issue2.message}`));
   const history = parsed.data;
   const problems = [];
@@ -35999,14 +36074,19 @@ function parseHistory(data, source) {
   let entries = 0;
   history.runs.forEach((run, r) => {
     entries += run.benchmarks.length;
+    if (run.benchmarks.length > MAX_BENCHMARKS) problems.push(`runs[${r}].benchmarks: too many items (${run.benchmarks.length}; at most ${MAX_BENCHMARKS})`);
     const ids = /* @__PURE__ */ new Set();
-    run.benchmarks.forEach((bench, b) => {
-      if (ids.has(bench.id)) problems.push(`runs[${r}].benchmarks[${b}].id: duplicate id ${JSON.stringify(bench.id)}`);
-      ids.add(bench.id);
-      bench.functions.forEach(([f], k) => {
-        if (f >= history.functions.length) problems.push(`runs[${r}].benchmarks[${b}].functions[${k}]: refers to function ${f} of ${history.functions.length}`);
-      });
-    });
+    for (let b = 0; b < run.benchmarks.length && problems.length < 20; b++) {
+      const bench = run.benchmarks[b];
+      const problem = entryProblem(bench, history.functions.length);
+      if (problem !== null) {
+        problems.push(`runs[${r}].benchmarks[${b}].${problem}`);
+        continue;
+      }
+      const id = bench.id;
+      if (ids.has(id)) problems.push(`runs[${r}].benchmarks[${b}].id: duplicate id ${JSON.stringify(id)}`);
+      ids.add(id);
+    }
   });
   if (entries > MAX_ENTRIES) problems.push(`runs: ${entries} benchmark entries in all; at most ${MAX_ENTRIES}`);
   if (problems.length > 0) throw new HistoryError(source, problems.slice(0, 20));
@@ -36058,8 +36138,8 @@ function recordBenchmark(bench, intern) {
 }
 function appendRun(history, results, origin, window2 = history.window) {
   checkWindow(window2, "window");
-  const table2 = [];
-  const index = /* @__PURE__ */ new Map();
+  const table2 = [...history.functions];
+  const index = new Map(table2.map((f, i2) => [keyOf(f), i2]));
   const intern = (f) => {
     const key = keyOf(f);
     let i2 = index.get(key);
@@ -36081,12 +36161,20 @@ function appendRun(history, results, origin, window2 = history.window) {
     benchmarks: results.benchmarks.map((b) => recordBenchmark(b, intern))
   };
   const kept = [...history.runs, fresh].slice(-window2);
-  const reindex = (run, from) => ({
+  const used = /* @__PURE__ */ new Set();
+  for (const run of kept) for (const b of run.benchmarks) for (const [f] of b.functions) used.add(f);
+  if (used.size * 2 >= table2.length) return { schema: HISTORY_SCHEMA_NAME, schema_version: HISTORY_SCHEMA_VERSION, window: window2, functions: table2, runs: kept };
+  const compact = [];
+  const moved = /* @__PURE__ */ new Map();
+  for (const f of [...used].sort((a2, b) => a2 - b)) {
+    moved.set(f, compact.length);
+    compact.push(table2[f] ?? { file: "?", line: 0, name: "?" });
+  }
+  const runs = kept.map((run) => ({
     ...run,
-    benchmarks: run.benchmarks.map((b) => ({ ...b, functions: b.functions.map(([f, ...rest]) => [intern(from[f] ?? { file: "?", line: 0, name: "?" }), ...rest]) }))
-  });
-  const runs = kept.map((run) => run === fresh ? run : reindex(run, history.functions));
-  return { schema: HISTORY_SCHEMA_NAME, schema_version: HISTORY_SCHEMA_VERSION, window: window2, functions: table2, runs };
+    benchmarks: run.benchmarks.map((b) => ({ ...b, functions: b.functions.map(([f, ...rest]) => [moved.get(f) ?? 0, ...rest]) }))
+  }));
+  return { schema: HISTORY_SCHEMA_NAME, schema_version: HISTORY_SCHEMA_VERSION, window: window2, functions: compact, runs };
 }
 function serializeHistory(history) {
   return JSON.stringify(history);

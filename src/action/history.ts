@@ -14,6 +14,7 @@ import { analyzeHistory, newChangePoints, timingSeries, type HistoryAnalysis } f
 import { appendRun, emptyHistory, HistoryError, historySize, type History } from "../core/history.js";
 import { DEFAULT_BASELINE_EVENTS } from "../adapters/github.js";
 import { readHistoryFile, writeHistoryFile } from "../adapters/history-file.js";
+import type { Trend } from "../report/charts.js";
 import { renderHistoryMarkdown, renderTrendsMarkdown } from "../report/history.js";
 import type { Job, Step } from "./types.js";
 
@@ -110,4 +111,40 @@ export function historyMarkdown(job: Job): string {
     .filter((b) => b.verdict === "regressed" || b.timing?.verdict === "regressed" || b.timing?.verdict === "inconclusive")
     .map((b) => ({ id: b.id, head: b.timing !== null && b.timing.median.head > 0 ? b.timing.median.head : null }));
   return renderTrendsMarkdown({ flagged, series: timingSeries(outcome.history), levels: outcome.analysis.levels, branch: outcome.branch });
+}
+
+/** The HTML report's trend pictures: for each compared benchmark main has a level for, its runs, change points and the head. */
+export function historyTrends(job: Job): Map<string, Trend> {
+  const trends = new Map<string, Trend>();
+  const outcome = job.history;
+  if (outcome === null || outcome.file !== null || job.comparison === null) return trends;
+  const runsOf = new Map<string, { time: number; commit: string; index: number }[]>();
+  outcome.history.runs.forEach((run, index) => {
+    for (const b of run.benchmarks) {
+      if (b.time === null || !(b.time > 0)) continue;
+      const list = runsOf.get(b.id) ?? [];
+      list.push({ time: b.time, commit: run.commit, index });
+      runsOf.set(b.id, list);
+    }
+  });
+  for (const bench of job.comparison.benchmarks) {
+    const runs = runsOf.get(bench.id);
+    const level = outcome.analysis.levels.get(bench.id);
+    if (runs === undefined || level === undefined) continue;
+    const position = (index: number): number => runs.findIndex((r) => r.index >= index);
+    const changes = outcome.analysis.changePoints.filter((c) => c.benchmark === bench.id && c.metric === "time").map((c) => position(c.index));
+    const timing = bench.timing;
+    const reference = timing?.median.base ?? 0;
+    trends.set(bench.id, {
+      branch: outcome.branch,
+      runs: runs.map(({ time, commit }) => ({ time, commit })),
+      changes: changes.filter((c) => c > 0),
+      level: { since: Math.max(0, position(level.since)), time: level.time },
+      head:
+        timing === null || !(timing.median.head > 0)
+          ? null
+          : { time: timing.median.head, lower: timing.lower === null ? null : reference * timing.lower, upper: timing.upper === null ? null : reference * timing.upper },
+    });
+  }
+  return trends;
 }

@@ -14,7 +14,7 @@ import { renderHtml } from "../report/html.js";
 import { renderMarkdown, reportMarker } from "../report/markdown.js";
 import { renderResultsMarkdown } from "../report/results-markdown.js";
 import { listFiles, RESULTS_FILE } from "../usecases/results-folder.js";
-import { historyMarkdown } from "./history.js";
+import { historyMarkdown, historyTrends } from "./history.js";
 import type { Job, Step, Workflow } from "./types.js";
 
 /** GitHub shows at most this many warning annotations per step; the rest would be noise anyway. */
@@ -80,7 +80,7 @@ export const upload: Step = async (job) => {
     if (comparison !== null) {
       await writeFile(join(dir, "comparison.json"), `${JSON.stringify(comparison, null, 2)}\n`);
       const context = { repository: `${runner.owner}/${runner.repo}`, serverUrl: runner.serverUrl, sha: headSha(job), runUrl: runner.runUrl, notes: job.notes };
-      await writeFile(join(dir, "report.html"), renderHtml(comparison, context, job.baseline?.results ? { base: job.baseline.results, head } : undefined));
+      await writeFile(join(dir, "report.html"), renderHtml(comparison, context, job.baseline?.results ? { base: job.baseline.results, head } : undefined, historyTrends(job)));
     }
   }
   const uploaded = await services.artifacts.upload(artifact.name, dir, await listFiles(dir));

@@ -359,5 +359,13 @@ describe("the history step", () => {
     await runMode("merge", inputs("merge"), runner("pull_request"));
     const body = rendered(fake.comments[0]?.body);
     expect(body).toMatch(new RegExp(`- \`${SLOW_ID}\` \`▁▁▁▁▁▁█\` main since aaaaaaa, 6 runs on 2 runners: [\\d.]+ [µm]s ± 0\\.2% between runs; this head [\\d.]+ [µm]s \\(\\+[\\d.]+%\\)`));
+    // The HTML report draws main's runs with the level and the head, for each compared benchmark main has a level for.
+    const report = fake.uploads.find((u) => u.name === "profgate-results")!;
+    const html = await readFile(join(report.root, "report.html"), "utf8");
+    const trends = html.match(/<svg class="chart trend"[\s\S]*?<\/svg>/g) ?? [];
+    expect(trends).toHaveLength(3);
+    expect(trends[0]!.match(/<circle class="base"/g)).toHaveLength(6);
+    expect(trends[0]).toMatch(/main(&#39;|&#x27;|')s level since aaaaaaa: /);
+    expect(trends[0]).toContain("<title>this head: ");
   });
 });
