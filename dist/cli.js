@@ -36188,7 +36188,7 @@ function historySize(history) {
 // src/adapters/history-file.ts
 import { mkdir as mkdir7, readFile as readFile3, stat as stat3, writeFile as writeFile8 } from "node:fs/promises";
 import { dirname as dirname5 } from "node:path";
-var MAX_HISTORY_BYTES = 192 * 1024 * 1024;
+var MAX_HISTORY_BYTES = 256 * 1024 * 1024;
 async function readHistoryFile(file2) {
   let size;
   try {
