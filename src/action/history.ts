@@ -12,7 +12,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { analyzeHistory, newChangePoints, timingSeries, type HistoryAnalysis } from "../core/changepoints.js";
 import { appendRun, emptyHistory, HistoryError, historySize, type History } from "../core/history.js";
-import { DEFAULT_BASELINE_EVENTS } from "../adapters/github.js";
+import { DEFAULT_BASELINE_EVENTS, GitHubApiError } from "../adapters/github.js";
 import { readHistoryFile, writeHistoryFile } from "../adapters/history-file.js";
 import type { Trend } from "../report/charts.js";
 import { renderHistoryMarkdown, renderTrendsMarkdown } from "../report/history.js";
@@ -67,7 +67,16 @@ export const history: Step = async (job) => {
   const branch = inputs.baselineBranch ?? runner.defaultBranch ?? (await services.github.defaultBranch());
   const writing = isBranchRun(job, branch);
   if (job.pullRequest === null && !writing) return;
-  const previous = await fetchHistory(job, branch, job.pullRequest?.baseSha ?? runner.sha);
+  let previous;
+  try {
+    previous = await fetchHistory(job, branch, job.pullRequest?.baseSha ?? runner.sha);
+  } catch (error) {
+    // The history adds to the report; an API failure looking it up must not cost the run its verdicts or results.
+    if (!(error instanceof GitHubApiError)) throw error;
+    services.workflow.warning(`profgate: could not look up the history of ${branch} (${error.message}); ${writing ? "it is not extended by this run" : "the trends are left out"}`);
+    job.notes.push(`The history of ${branch} could not be looked up (${error.message}).`);
+    return;
+  }
   if (previous.note !== null) job.notes.push(writing ? `${previous.note} A new history starts with this run.` : `${previous.note} Judged against the baseline artifact alone.`);
   if (!writing) {
     if (previous.history !== null && previous.history.runs.length > 0) {

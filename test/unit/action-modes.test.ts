@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MODES, newJob, runSteps } from "../../src/action/pipeline.js";
 import type { ActionInputs, Runner } from "../../src/action/types.js";
-import { PermissionError, type Baseline } from "../../src/adapters/github.js";
+import { GitHubApiError, PermissionError, type Baseline } from "../../src/adapters/github.js";
 import { confirmationsDocument } from "../../src/core/confirmations.js";
 import { appendRun, emptyHistory, parseHistory, type History } from "../../src/core/history.js";
 import type { Results } from "../../src/core/results.js";
@@ -326,6 +326,17 @@ describe("the history step", () => {
     expect(body).not.toContain("Trend on main");
     expect(fake.failures).toEqual([`profgate: 1 benchmark regressed past the thresholds: ${SLOW_ID}`]);
     expect(fake.uploads.map((u) => u.name)).toEqual(["profgate-results"]);
+  });
+
+  it("when the history cannot be looked up, warns and still stores the results on a push", async () => {
+    await seedShards(failingResults().head);
+    fake.findErrors.set("profgate-results-history", new GitHubApiError("GitHub answered 502 to list the runs", 502, "list the runs"));
+
+    await runMode("merge", inputs("merge"), runner("push"));
+
+    expect(fake.warnings).toContain("profgate: could not look up the history of main (GitHub answered 502 to list the runs); it is not extended by this run");
+    expect(fake.uploads.map((u) => u.name)).toEqual(["profgate-results"]);
+    expect(fake.failures).toEqual([]);
   });
 
   it("on a push, starts a new history when the previous one is not JSON, saying so", async () => {
