@@ -64,15 +64,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat3, path6, options) {
-      if (!stat3.isSymbolicLink() && !stat3.isFile()) {
+    function checkStat(stat5, path6, options) {
+      if (!stat5.isSymbolicLink() && !stat5.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat3) {
-        cb(er, er ? false : checkStat(stat3, path6, options));
+      fs.stat(path6, function(er, stat5) {
+        cb(er, er ? false : checkStat(stat5, path6, options));
       });
     }
     function sync(path6, options) {
@@ -88,20 +88,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat3) {
-        cb(er, er ? false : checkStat(stat3, options));
+      fs.stat(path6, function(er, stat5) {
+        cb(er, er ? false : checkStat(stat5, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs.statSync(path6), options);
     }
-    function checkStat(stat3, options) {
-      return stat3.isFile() && checkMode(stat3, options);
+    function checkStat(stat5, options) {
+      return stat5.isFile() && checkMode(stat5, options);
     }
-    function checkMode(stat3, options) {
-      var mod = stat3.mode;
-      var uid = stat3.uid;
-      var gid = stat3.gid;
+    function checkMode(stat5, options) {
+      var mod = stat5.mode;
+      var uid = stat5.uid;
+      var gid = stat5.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -135,12 +135,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve8, reject) {
+        return new Promise(function(resolve9, reject) {
           isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve8(is);
+              resolve9(is);
             }
           });
         });
@@ -206,27 +206,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve8, reject) => {
+      const step = (i2) => new Promise((resolve9, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve8(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve9(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve8(subStep(p, i2, 0));
+        resolve9(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve8, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve9, reject) => {
         if (ii === pathExt.length)
-          return resolve8(step(i2 + 1));
+          return resolve9(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve8(p + ext);
+              return resolve9(p + ext);
           }
-          return resolve8(subStep(p, i2, ii + 1));
+          return resolve9(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -3701,10 +3701,10 @@ function applyKeys(keys, table2, target, where, skip) {
 function isTable(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
-function parseProjectConfig(text3, source) {
+function parseProjectConfig(text4, source) {
   let document2;
   try {
-    document2 = parse(text3);
+    document2 = parse(text4);
   } catch (error62) {
     const detail = error62 instanceof TomlError ? error62.message.split("\n")[0] : String(error62);
     throw new ConfigError(`${source}: not valid TOML: ${detail}`);
@@ -8825,7 +8825,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve8) {
+function isRecursive(inst, stack, resolve9) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -8835,7 +8835,7 @@ function isRecursive(inst, stack, resolve8) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve8);
+      const answer = isRecursive(child, stack, resolve9);
       if (answer > result)
         result = answer;
     }
@@ -8846,7 +8846,7 @@ function isRecursive(inst, stack, resolve8) {
       const desc = Object.getOwnPropertyDescriptor(sh, key2);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve8) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve9) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -8910,7 +8910,7 @@ function isRecursive(inst, stack, resolve8) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve8 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve9 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -11655,8 +11655,8 @@ var error20 = () => {
       case "invalid_union":
         return "\u05E7\u05DC\u05D8 \u05DC\u05D0 \u05EA\u05E7\u05D9\u05DF";
       case "invalid_element": {
-        const place2 = withDefinite(issue2.origin ?? "array");
-        return `\u05E2\u05E8\u05DA \u05DC\u05D0 \u05EA\u05E7\u05D9\u05DF \u05D1${place2}`;
+        const place3 = withDefinite(issue2.origin ?? "array");
+        return `\u05E2\u05E8\u05DA \u05DC\u05D0 \u05EA\u05E7\u05D9\u05DF \u05D1${place3}`;
       }
       default:
         return `\u05E7\u05DC\u05D8 \u05DC\u05D0 \u05EA\u05E7\u05D9\u05DF`;
@@ -13108,8 +13108,8 @@ function ko_default() {
 }
 
 // node_modules/zod/v4/locales/lt.js
-var capitalizeFirstCharacter = (text3) => {
-  return text3.charAt(0).toUpperCase() + text3.slice(1);
+var capitalizeFirstCharacter = (text4) => {
+  return text4.charAt(0).toUpperCase() + text4.slice(1);
 };
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
@@ -19470,8 +19470,8 @@ function processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
   const _result = ctx.seen.get(schema);
   return _result.schema;
 }
-function encodeJSONPointerSegment(segment) {
-  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
+function encodeJSONPointerSegment(segment2) {
+  return segment2.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 function extractDefs(ctx, schema) {
   const root = ctx.seen.get(schema);
@@ -22613,8 +22613,8 @@ function detectVersion(schema, defaultTarget) {
 function applyMinItems(items, minItems) {
   return items.map((item, index) => index < minItems ? item : item.optional());
 }
-function decodeJSONPointerSegment(segment) {
-  return segment.replace(/~1/g, "/").replace(/~0/g, "~");
+function decodeJSONPointerSegment(segment2) {
+  return segment2.replace(/~1/g, "/").replace(/~0/g, "~");
 }
 function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
@@ -25362,8 +25362,8 @@ var disconnect = (anyProcess) => {
 // node_modules/execa/lib/utils/deferred.js
 var createDeferred = () => {
   const methods = {};
-  const promise2 = new Promise((resolve8, reject) => {
-    Object.assign(methods, { resolve: resolve8, reject });
+  const promise2 = new Promise((resolve9, reject) => {
+    Object.assign(methods, { resolve: resolve9, reject });
   });
   return Object.assign(promise2, methods);
 };
@@ -26915,8 +26915,8 @@ function prettyMilliseconds(milliseconds, options) {
     const flooredValue = Math.round(flooredInterimValue) / 10 ** decimalDigits;
     return flooredValue.toFixed(decimalDigits);
   };
-  const add = (value, long, short, valueString) => {
-    if ((result.length === 0 || !options.colonNotation) && isZero(value) && !(options.colonNotation && short === "m")) {
+  const add = (value, long, short2, valueString) => {
+    if ((result.length === 0 || !options.colonNotation) && isZero(value) && !(options.colonNotation && short2 === "m")) {
       return;
     }
     valueString ??= String(value);
@@ -26925,7 +26925,7 @@ function prettyMilliseconds(milliseconds, options) {
       const minLength = result.length > 0 ? 2 : 1;
       valueString = "0".repeat(Math.max(0, minLength - wholeDigits)) + valueString;
     } else {
-      valueString += options.verbose ? " " + pluralize(long, value) : short;
+      valueString += options.verbose ? " " + pluralize(long, value) : short2;
     }
     result.push(valueString);
   };
@@ -30014,11 +30014,11 @@ var addConcurrentStream = (concurrentStreams, stream, waitName) => {
   const promises = weakMap.get(stream);
   const promise2 = createDeferred();
   promises.push(promise2);
-  const resolve8 = promise2.resolve.bind(promise2);
-  return { resolve: resolve8, promises };
+  const resolve9 = promise2.resolve.bind(promise2);
+  return { resolve: resolve9, promises };
 };
-var waitForConcurrentStreams = async ({ resolve: resolve8, promises }, subprocess) => {
-  resolve8();
+var waitForConcurrentStreams = async ({ resolve: resolve9, promises }, subprocess) => {
+  resolve9();
   const [isSubprocessExit] = await Promise.race([
     Promise.allSettled([true, subprocess]),
     Promise.all([false, ...promises])
@@ -32184,14 +32184,14 @@ function families(base, head, parameterOf) {
   const baseById = new Map(base.map((s) => [s.bench.id, s]));
   const groups = /* @__PURE__ */ new Map();
   for (const after of head) {
-    for (const place2 of placements(after.bench, parameterOf(after.bench.id))) {
-      let group = groups.get(place2.key);
+    for (const place3 of placements(after.bench, parameterOf(after.bench.id))) {
+      let group = groups.get(place3.key);
       if (group === void 0) {
-        group = { key: place2.key, label: place2.label, file: after.bench.file, name: after.bench.name, parameter: place2.parameter, members: [] };
-        groups.set(place2.key, group);
+        group = { key: place3.key, label: place3.label, file: after.bench.file, name: after.bench.name, parameter: place3.parameter, members: [] };
+        groups.set(place3.key, group);
       }
       const before = baseById.get(after.bench.id);
-      if (usable(before) && usable(after) && !group.members.some((m) => m.size === place2.size)) group.members.push({ size: place2.size, base: before, head: after });
+      if (usable(before) && usable(after) && !group.members.some((m) => m.size === place3.size)) group.members.push({ size: place3.size, base: before, head: after });
     }
   }
   return [...groups.values()].filter((g) => g.members.length >= 2).map((g) => ({ ...g, members: g.members.sort((a2, b) => a2.size - b.size) }));
@@ -33245,14 +33245,14 @@ function parseConfirmations(data, source) {
 var MAX_RESULTS_BYTES = 256 * 1024 * 1024;
 async function loadProjectConfig(cwd) {
   const path6 = join3(cwd, "pyproject.toml");
-  let text3;
+  let text4;
   try {
-    text3 = await readFile2(path6, "utf8");
+    text4 = await readFile2(path6, "utf8");
   } catch (error62) {
     if (error62.code === "ENOENT") return { run: {}, thresholds: {}, overrides: {} };
     throw error62;
   }
-  return parseProjectConfig(text3, relative(cwd, path6) || path6);
+  return parseProjectConfig(text4, relative(cwd, path6) || path6);
 }
 async function readJsonFile(file2, size) {
   if (size > MAX_RESULTS_BYTES) throw new ResultsError(file2, [`${size} bytes is over the ${MAX_RESULTS_BYTES}-byte limit for a results file`]);
@@ -33720,14 +33720,14 @@ function sourceUrl(context, file2, line) {
 function encodePart(part) {
   return encodeURIComponent(part).replace(/[!'()*]/g, (c3) => `%${c3.charCodeAt(0).toString(16).toUpperCase()}`);
 }
-function clip(text3, max) {
-  if (text3.length <= max) return text3;
+function clip(text4, max) {
+  if (text4.length <= max) return text4;
   const keep = max - 1;
   let end = Math.ceil(keep / 2);
-  let start = text3.length - (keep - end);
-  if (isLowSurrogate(text3.charCodeAt(end))) end -= 1;
-  if (isLowSurrogate(text3.charCodeAt(start))) start += 1;
-  return `${text3.slice(0, end)}\u2026${text3.slice(start)}`;
+  let start = text4.length - (keep - end);
+  if (isLowSurrogate(text4.charCodeAt(end))) end -= 1;
+  if (isLowSurrogate(text4.charCodeAt(start))) start += 1;
+  return `${text4.slice(0, end)}\u2026${text4.slice(start)}`;
 }
 function isLowSurrogate(code3) {
   return code3 >= 56320 && code3 <= 57343;
@@ -33948,17 +33948,17 @@ var CODES = {
   dim: [2, 22],
   bold: [1, 22]
 };
-function paint(text3, colour, enabled) {
-  if (!enabled) return text3;
+function paint(text4, colour, enabled) {
+  if (!enabled) return text4;
   const [open2, close] = CODES[colour];
-  return `\x1B[${open2}m${text3}\x1B[${close}m`;
+  return `\x1B[${open2}m${text4}\x1B[${close}m`;
 }
 var ANSI = /\u001b\[[0-9;]*m/g;
-function width(text3) {
-  return [...text3.replace(ANSI, "")].length;
+function width(text4) {
+  return [...text4.replace(ANSI, "")].length;
 }
-function sanitize(text3) {
-  return text3.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c3) => `\\x${c3.charCodeAt(0).toString(16).padStart(2, "0")}`);
+function sanitize(text4) {
+  return text4.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c3) => `\\x${c3.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 function renderTable(rows, options) {
   const columns = Math.max(0, ...rows.map((r) => r.length));
@@ -35192,6 +35192,50 @@ function growthSvg(title, series, format2, escape) {
   parts.push(`<text class="label base" x="${width2 - right - 80}" y="14">\u25CF base</text>`, `<text class="label head" x="${width2 - right - 36}" y="14">\u25CF head</text>`);
   return `<svg class="chart growth" viewBox="0 0 ${width2} ${height}" width="${width2}" height="${height}" role="img" aria-label="${escape(title)}, log-log, base and head">${parts.join("")}</svg>`;
 }
+function trendSvg(t, escape) {
+  const headValues = t.head === null ? [] : [t.head.time, t.head.lower, t.head.upper].filter((v) => v !== null);
+  const all = [...t.runs.map((r) => r.time), t.level.time, ...headValues];
+  let min = Math.min(...all);
+  let max = Math.max(...all);
+  if (!(max > min)) {
+    min *= 0.95;
+    max = max * 1.05 || 1e-9;
+  }
+  const pad = (max - min) * 0.08;
+  min = Math.max(0, min - pad);
+  max += pad;
+  const height = 140;
+  const top = 10;
+  const bottom = 110;
+  const slots = t.runs.length + (t.head === null ? 0 : 2);
+  const x = (i2) => LEFT + (i2 + 0.5) / Math.max(1, slots) * (WIDTH - LEFT - RIGHT);
+  const y = (v) => bottom - (v - min) / (max - min) * (bottom - top);
+  const parts = [];
+  for (const tick of ticks(min, max, 4)) {
+    parts.push(`<line class="grid" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${fixed(y(tick))}" y2="${fixed(y(tick))}"/>`, `<text class="axis" x="${LEFT - 4}" y="${fixed(y(tick) + 4)}" text-anchor="end">${formatDuration(tick)}</text>`);
+  }
+  for (const c3 of t.changes) {
+    const at2 = (x(c3 - 1) + x(c3)) / 2;
+    parts.push(`<line class="reference" x1="${fixed(at2)}" x2="${fixed(at2)}" y1="${top}" y2="${bottom}"><title>change point at ${escape(t.runs[c3]?.commit.slice(0, 7) ?? "?")}</title></line>`);
+  }
+  parts.push(
+    `<line class="interval" x1="${fixed(x(t.level.since) - 4)}" x2="${fixed(x(t.runs.length - 1) + 4)}" y1="${fixed(y(t.level.time))}" y2="${fixed(y(t.level.time))}"><title>${escape(`${t.branch}'s level since ${t.runs[t.level.since]?.commit.slice(0, 7) ?? "?"}`)}: ${formatDuration(t.level.time)}</title></line>`
+  );
+  t.runs.forEach((r, i2) => parts.push(`<circle class="base" cx="${fixed(x(i2))}" cy="${fixed(y(r.time))}" r="3"><title>${escape(r.commit.slice(0, 7))}: ${formatDuration(r.time)}</title></circle>`));
+  if (t.head !== null) {
+    const hx = x(t.runs.length + 1);
+    if (t.head.lower !== null || t.head.upper !== null) {
+      parts.push(`<line class="interval" x1="${fixed(hx)}" x2="${fixed(hx)}" y1="${fixed(y(t.head.upper ?? max))}" y2="${fixed(y(t.head.lower ?? min))}"/>`);
+    }
+    const hy = y(t.head.time);
+    parts.push(
+      `<path class="estimate" d="M${fixed(hx)} ${fixed(hy - 5)}L${fixed(hx + 5)} ${fixed(hy)}L${fixed(hx)} ${fixed(hy + 5)}L${fixed(hx - 5)} ${fixed(hy)}Z"><title>this head: ${formatDuration(t.head.time)}</title></path>`,
+      `<text class="label" x="${fixed(hx)}" y="${bottom + 24}" text-anchor="middle">head</text>`
+    );
+  }
+  parts.push(`<text class="label" x="${LEFT}" y="${bottom + 24}">${escape(t.branch)}: ${t.runs.length} runs, oldest first</text>`);
+  return `<svg class="chart trend" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="time per iteration on ${escape(t.branch)}, run by run, and this head">${parts.join("")}</svg>`;
+}
 
 // src/report/page-script.ts
 function flameScript() {
@@ -35367,8 +35411,8 @@ function flameScript() {
 
 // src/report/html.ts
 var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-function escapeHtml(text3) {
-  return text3.replace(/[&<>"']/g, (c3) => ENTITIES[c3] ?? c3);
+function escapeHtml(text4) {
+  return text4.replace(/[&<>"']/g, (c3) => ENTITIES[c3] ?? c3);
 }
 var STYLE = `
 :root { color-scheme: light dark; --fg: #1f2328; --bg: #fff; --muted: #59636e; --line: #d1d9e0; --head: #f6f8fa;
@@ -35408,8 +35452,8 @@ summary { cursor: pointer; font-weight: 600; } details { margin: 1em 0; }
 .key.slower { background: #d62828; color: #fff; } .key.faster { background: #1e64d6; color: #fff; }
 .key.new { background: #b48cf0; } .key.same { background: #d6d3cb; }
 `;
-function code(text3) {
-  return `<code>${escapeHtml(text3)}</code>`;
+function code(text4) {
+  return `<code>${escapeHtml(text4)}</code>`;
 }
 function cell(content, numeric = false) {
   return numeric ? `<td class="n">${content}</td>` : `<td>${content}</td>`;
@@ -35593,7 +35637,7 @@ function flameSection(context, key2, bench, flame) {
   parts.push("</section>");
   return parts.join("\n");
 }
-function pictures(context, results) {
+function pictures(context, results, trends) {
   const graphs = {};
   const byId = (list) => new Map(list.map((b) => [b.id, b]));
   const base = byId(results?.base.benchmarks ?? []);
@@ -35620,9 +35664,14 @@ function pictures(context, results) {
       if (values.base.length === 0 || values.head.length === 0) return void 0;
       const estimate = timing.ratio === null ? "" : ` \u25C6 is head's estimate, base median \xD7 ${formatRatio(timing.ratio)}, with its ${formatLevel(timing.level)} bounds; the dashed line is base's median.`;
       const confirmed = bench.confirmed ? " The verdict comes from base and head re-measured interleaved on the runner; the dots are the two separate runs." : "";
+      const trend = trends.get(bench.id);
       return [
         distributionSvg(values),
-        `<p class="muted">Each dot is one timing process's best ${timing.clock} time per iteration (${values.base.length} base, ${values.head.length} head processes); boxes span the quartiles, the bar is the median.${estimate}${confirmed}</p>`
+        `<p class="muted">Each dot is one timing process's best ${timing.clock} time per iteration (${values.base.length} base, ${values.head.length} head processes); boxes span the quartiles, the bar is the median.${estimate}${confirmed}</p>`,
+        ...trend === void 0 ? [] : [
+          trendSvg(trend, escapeHtml),
+          `<p class="muted">The history of ${escapeHtml(trend.branch)}: each dot is one run's estimate; dashed lines are its change points; the bar is its level now, over the runs since the last one; \u25C6 is this head, with its interval.</p>`
+        ]
       ].join("\n");
     }
   };
@@ -35732,16 +35781,16 @@ function footer(comparison, context) {
   ].join("\n");
 }
 var SCRIPT = `(${flameScript.toString()})();`;
-function hashSource(text3) {
-  const digest = sha256(new TextEncoder().encode(text3));
+function hashSource(text4) {
+  const digest = sha256(new TextEncoder().encode(text4));
   return `'sha256-${btoa(String.fromCharCode(...digest))}'`;
 }
-function renderHtml(comparison, context = {}, results) {
-  const { icon, text: text3 } = verdictLine(comparison);
+function renderHtml(comparison, context = {}, results, trends = /* @__PURE__ */ new Map()) {
+  const { icon, text: text4 } = verdictLine(comparison);
   const changed = changedBenchmarks(comparison);
   const verdictClass = comparison.summary.verdict === "fail" ? "fail" : comparison.summary.counts.regressed > 0 ? "warn" : "pass";
-  const drawn = pictures(context, results);
-  const body = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text3)}</h1>`];
+  const drawn = pictures(context, results, trends);
+  const body = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text4)}</h1>`];
   for (const note of context.notes ?? []) body.push(`<blockquote>${escapeHtml(note)}</blockquote>`);
   for (const caveat of comparison.caveats) body.push(`<blockquote class="warn">\u26A0\uFE0F ${escapeHtml(caveat.message)}</blockquote>`);
   for (const caveat of instructionCaveats(comparison)) body.push(`<blockquote class="warn">\u26A0\uFE0F ${escapeHtml(caveat)}</blockquote>`);
@@ -35774,7 +35823,7 @@ function renderHtml(comparison, context = {}, results) {
     '<meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="${policy}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(text3)}</title>`,
+    `<title>${escapeHtml(text4)}</title>`,
     `<style>${STYLE}</style>`,
     "</head>",
     "<body>",
@@ -35932,16 +35981,16 @@ function toAlignment(value) {
 function reportMarker(key2 = "profgate") {
   return `<!-- profgate:report ${escapeText(key2).replace(/--/g, "")} -->`;
 }
-function escapeText(text3) {
-  return text3.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/[&<>"'|`*[\]\\~#:$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c3) => `&#${c3.charCodeAt(0)};`).replace(/@|&#35;/g, "$&\u200B");
+function escapeText(text4) {
+  return text4.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/[&<>"'|`*[\]\\~#:$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c3) => `&#${c3.charCodeAt(0)};`).replace(/@|&#35;/g, "$&\u200B");
 }
 var MAX_NAME = 160;
 var MAX_MESSAGE = 500;
-function code2(text3) {
-  return `<code>${escapeText(clip(text3, MAX_NAME))}</code>`;
+function code2(text4) {
+  return `<code>${escapeText(clip(text4, MAX_NAME))}</code>`;
 }
-function link(text3, url2) {
-  return url2 === void 0 ? text3 : `[${text3}](${url2})`;
+function link(text4, url2) {
+  return url2 === void 0 ? text4 : `[${text4}](${url2})`;
 }
 function location2(context, file2, line) {
   const label = line !== null && line > 0 ? `${file2}:${line}` : file2;
@@ -36102,9 +36151,9 @@ function countsText(benches) {
 }
 function build(comparison, context, budget, dropped, detailsOf) {
   const changed = changedBenchmarks(comparison);
-  const { icon, text: text3 } = verdictLine(comparison);
+  const { icon, text: text4 } = verdictLine(comparison);
   const counted = hasInstructions(comparison);
-  const out = [reportMarker(context.marker), `### ${icon} ${text3}`, ""];
+  const out = [reportMarker(context.marker), `### ${icon} ${text4}`, ""];
   for (const note of context.notes ?? []) out.push(`> ${escapeText(note)}`, "");
   for (const caveat of comparison.caveats) out.push(`> \u26A0\uFE0F ${escapeText(caveat.message)}`, "");
   for (const caveat of instructionCaveats(comparison)) out.push(`> \u26A0\uFE0F ${escapeText(caveat)}`, "");
@@ -36188,9 +36237,9 @@ function renderMarkdown(comparison, context = {}) {
   const detailsOf = (bench) => {
     const hit = cache.get(bench);
     if (hit?.limits === budget.details) return hit.text;
-    const text4 = benchmarkDetails(context, bench, budget.details, bench.gating);
-    cache.set(bench, { limits: budget.details, text: text4 });
-    return text4;
+    const text5 = benchmarkDetails(context, bench, budget.details, bench.gating);
+    cache.set(bench, { limits: budget.details, text: text5 });
+    return text5;
   };
   const steps = [
     ["library functions", () => budget.details.external > 0 && (budget.details = { ...budget.details, external: 0 }, true)],
@@ -36199,15 +36248,15 @@ function renderMarkdown(comparison, context = {}) {
     ["rows beyond the top 5 functions and lines", () => budget.details.functions > 5 && (budget.details = { functions: 5, external: 0, lines: 5 }, true)],
     ["rows beyond the top 3 functions and lines", () => budget.details.functions > 3 && (budget.details = { functions: 3, external: 0, lines: 3 }, true)]
   ];
-  let text3 = build(comparison, context, budget, dropped, detailsOf);
+  let text4 = build(comparison, context, budget, dropped, detailsOf);
   for (const [what, apply] of steps) {
-    if (text3.length <= limit) return text3;
+    if (text4.length <= limit) return text4;
     if (apply()) {
       dropped.push(what);
-      text3 = build(comparison, context, budget, dropped, detailsOf);
+      text4 = build(comparison, context, budget, dropped, detailsOf);
     }
   }
-  if (text3.length <= limit) return text3;
+  if (text4.length <= limit) return text4;
   const changed = changedBenchmarks(comparison);
   const candidates = explainable(changed, budget).length;
   const withDetails = (n2) => {
@@ -36215,20 +36264,20 @@ function renderMarkdown(comparison, context = {}) {
     return build(comparison, context, budget, n2 < candidates ? [...dropped, `details of ${candidates - n2} of ${candidates} benchmarks`] : dropped, detailsOf);
   };
   const detailed = largestFitting(candidates, (n2) => withDetails(n2).length <= limit);
-  text3 = withDetails(detailed);
-  if (text3.length <= limit) return text3;
+  text4 = withDetails(detailed);
+  if (text4.length <= limit) return text4;
   if (candidates > 0) dropped.push(`details of all ${candidates} benchmarks`);
   const withRows = (n2) => {
     budget.rows = n2;
     return build(comparison, context, budget, dropped, detailsOf);
   };
-  text3 = withRows(largestFitting(changed.length, (n2) => withRows(n2).length <= limit));
-  if (text3.length > limit) {
+  text4 = withRows(largestFitting(changed.length, (n2) => withRows(n2).length <= limit));
+  if (text4.length > limit) {
     const note = "\n\n<sub>Truncated to fit GitHub's comment limit. The full report is in the results artifact.</sub>\n";
-    const cut = text3.lastIndexOf("\n", limit - note.length);
-    text3 = text3.slice(0, Math.max(0, cut)) + note;
+    const cut = text4.lastIndexOf("\n", limit - note.length);
+    text4 = text4.slice(0, Math.max(0, cut)) + note;
   }
-  return text3;
+  return text4;
 }
 
 // src/adapters/github-limits.ts
@@ -36290,9 +36339,9 @@ async function reportComparison(comparison, values, context, results) {
 `);
   return comparison.summary.verdict === "fail" && values["no-fail"] !== true ? 1 : 0;
 }
-async function writeOut(path6, text3) {
+async function writeOut(path6, text4) {
   await mkdir4(dirname2(path6), { recursive: true });
-  await writeFile6(path6, text3);
+  await writeFile6(path6, text4);
 }
 async function compareCommand(values, positionals, context) {
   if (positionals.length !== 2) {
@@ -36755,6 +36804,568 @@ Merged ${shards.length} shards: ${join11(out, RESULTS_FILE)}
   return 0;
 }
 
+// src/cli/history-command.ts
+import { readdir as readdir2, stat as stat4 } from "node:fs/promises";
+import { join as join12, resolve as resolve8 } from "node:path";
+
+// src/core/changepoints.ts
+var DEFAULT_CHANGE_POINT_OPTIONS = Object.freeze({ minSegment: 4, threshold: 5, minChange: 0.03, driftThreshold: 0.1 });
+var MIN_SPLIT = 5e-3;
+var CLIP = 4;
+var MIN_SCALE = 2e-3;
+function metricValue(bench, metric) {
+  switch (metric) {
+    case "instructions":
+      return bench.instructions;
+    case "calls":
+      return bench.calls;
+    case "peak_memory":
+      return bench.peak;
+    case "retained_memory":
+      return bench.retained;
+  }
+}
+function medianOf(values) {
+  const sorted = [...values].sort((a2, b) => a2 - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] ?? 0 : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+function noiseScale(values) {
+  if (values.length < 3) return MIN_SCALE;
+  const diffs = [];
+  for (let i2 = 1; i2 < values.length; i2++) diffs.push(Math.abs((values[i2] ?? 0) - (values[i2 - 1] ?? 0)));
+  return Math.max(MIN_SCALE, medianOf(diffs) / (0.6745 * Math.SQRT2));
+}
+function clipped(values, scale) {
+  return values.map((v, i2) => {
+    const around = medianOf(values.slice(Math.max(0, i2 - 2), i2 + 3));
+    return Math.min(around + CLIP * scale, Math.max(around - CLIP * scale, v));
+  });
+}
+function segment(values, options) {
+  const scale = noiseScale(values);
+  const x = clipped(values, scale);
+  const prefix = [0];
+  for (const v of x) prefix.push((prefix[prefix.length - 1] ?? 0) + v);
+  const mean2 = (a2, b) => ((prefix[b] ?? 0) - (prefix[a2] ?? 0)) / (b - a2);
+  const score = (a2, k, b) => {
+    const diff = Math.abs(mean2(k, b) - mean2(a2, k));
+    return diff < Math.log1p(MIN_SPLIT) ? 0 : diff / (scale * Math.sqrt(1 / (k - a2) + 1 / (b - k)));
+  };
+  const splits = [];
+  const visit2 = (a2, b) => {
+    let best = -1;
+    let bestScore = 0;
+    for (let k = a2 + options.minSegment; k <= b - options.minSegment; k++) {
+      const s = score(a2, k, b);
+      if (s > bestScore) {
+        bestScore = s;
+        best = k;
+      }
+    }
+    if (best === -1 || bestScore < options.threshold) return;
+    if (b === x.length && best === b - options.minSegment && best + 1 < b && score(a2, best + 1, b) > bestScore) return;
+    visit2(a2, best);
+    splits.push(best);
+    visit2(best, b);
+  };
+  visit2(0, x.length);
+  return splits;
+}
+function entryMaps(history) {
+  return history.runs.map((run) => new Map(run.benchmarks.map((b) => [b.id, b])));
+}
+function functionRef(history, index) {
+  return history.functions[index] ?? { file: "?", line: 0, name: "?" };
+}
+function functionMeans(entries, field) {
+  const sums = /* @__PURE__ */ new Map();
+  for (const entry of entries) for (const f of entry.functions) sums.set(f[0], (sums.get(f[0]) ?? 0) + f[field]);
+  return new Map([...sums].map(([f, sum]) => [f, sum / Math.max(1, entries.length)]));
+}
+function changedFunctions(history, before, after, field, direction) {
+  const b = functionMeans(before, field);
+  const a2 = functionMeans(after, field);
+  const all = /* @__PURE__ */ new Set([...b.keys(), ...a2.keys()]);
+  return [...all].map((f) => ({ ...functionRef(history, f), before: b.get(f) ?? 0, after: a2.get(f) ?? 0 })).filter((f) => Math.sign(f.after - f.before) === Math.sign(direction) && f.after !== f.before).sort((x, y) => Math.abs(y.after - y.before) - Math.abs(x.after - x.before)).slice(0, 3);
+}
+function sameEnvironment(a2, b, metric) {
+  return a2.python === b.python && a2.platform.split(",")[0] === b.platform.split(",")[0] && (metric !== "instructions" || a2.instrument === b.instrument);
+}
+function timingAnalysis(history, id, entries, options, out) {
+  const at2 = [];
+  entries.forEach((e, i2) => {
+    if (e?.time != null && e.time > 0) at2.push(i2);
+  });
+  if (at2.length === 0) return;
+  const logs = at2.map((i2) => Math.log(entries[i2]?.time ?? 1));
+  const splits = segment(logs, options);
+  const bounds = [0, ...splits, logs.length];
+  const levels = bounds.slice(1).map((end, s) => medianOf(logs.slice(bounds[s] ?? 0, end)));
+  const entriesIn = (from, to) => at2.slice(from, to).map((i2) => entries[i2]).filter((e) => e !== void 0);
+  splits.forEach((k, s) => {
+    const before = Math.exp(levels[s] ?? 0);
+    const after = Math.exp(levels[s + 1] ?? 0);
+    const change = after / before - 1;
+    if (Math.abs(change) < options.minChange) return;
+    const index = at2[k] ?? 0;
+    const previous = at2[k - 1] ?? 0;
+    const run = history.runs[index];
+    out.changePoints.push({
+      benchmark: id,
+      metric: "time",
+      index,
+      commit: run?.commit ?? "?",
+      previous: history.runs[previous]?.commit ?? "?",
+      run: run?.run ?? null,
+      before,
+      after,
+      change,
+      functions: changedFunctions(history, entriesIn(bounds[s] ?? 0, k), entriesIn(k, bounds[s + 2] ?? logs.length), 3, change)
+    });
+  });
+  const lastStart = bounds[bounds.length - 2] ?? 0;
+  const segmentLogs = logs.slice(lastStart);
+  const sinceRun = history.runs[at2[lastStart] ?? 0];
+  const runners = new Set(at2.slice(lastStart).map((i2) => history.runs[i2]?.runner ?? "(unnamed)"));
+  out.levels.set(id, {
+    benchmark: id,
+    since: at2[lastStart] ?? 0,
+    commit: sinceRun?.commit ?? "?",
+    runs: segmentLogs.length,
+    runners: runners.size,
+    time: Math.exp(levels[levels.length - 1] ?? 0),
+    spread: noiseScale(segmentLogs),
+    values: segmentLogs.map(Math.exp)
+  });
+  const best = levels.reduce((lowest, level, s) => (level ?? Infinity) < (levels[lowest] ?? Infinity) ? s : lowest, 0);
+  const drift = Math.exp((levels[levels.length - 1] ?? 0) - (levels[best] ?? 0)) - 1;
+  if (drift >= options.driftThreshold && levels.length - 1 - best > 1) {
+    out.drifts.push({ benchmark: id, change: drift, from: history.runs[at2[bounds[best] ?? 0] ?? 0]?.commit ?? "?", steps: levels.length - 1 - best });
+  }
+}
+function exactAnalysis(history, id, entries, metric, out) {
+  let last = null;
+  entries.forEach((entry, i2) => {
+    const value = entry === void 0 ? null : metricValue(entry, metric);
+    if (value === null || entry === void 0) return;
+    const prior = last === null ? void 0 : entries[last];
+    const priorValue = prior === void 0 ? null : metricValue(prior, metric);
+    const run = history.runs[i2];
+    const priorRun = last === null ? void 0 : history.runs[last];
+    if (prior !== void 0 && priorValue !== null && run !== void 0 && priorRun !== void 0 && sameEnvironment(priorRun, run, metric)) {
+      const tolerance = 1e-9 * Math.max(Math.abs(value), Math.abs(priorValue));
+      if (Math.abs(value - priorValue) > tolerance) {
+        const change = priorValue === 0 ? Infinity : value / priorValue - 1;
+        out.changePoints.push({
+          benchmark: id,
+          metric,
+          index: i2,
+          commit: run.commit,
+          previous: priorRun.commit,
+          run: run.run,
+          before: priorValue,
+          after: value,
+          change,
+          functions: metric === "instructions" ? changedFunctions(history, [prior], [entry], 3, value - priorValue) : changedFunctions(history, [prior], [entry], 4, value - priorValue)
+        });
+      }
+    }
+    last = i2;
+  });
+}
+function benchmarkIds(history) {
+  const ids = /* @__PURE__ */ new Set();
+  for (const run of history.runs) for (const b of run.benchmarks) ids.add(b.id);
+  return [...ids];
+}
+function analyzeHistory(history, options = DEFAULT_CHANGE_POINT_OPTIONS) {
+  const out = { changePoints: [], levels: /* @__PURE__ */ new Map(), drifts: [] };
+  const maps = entryMaps(history);
+  for (const id of benchmarkIds(history)) {
+    const entries = maps.map((m) => m.get(id));
+    timingAnalysis(history, id, entries, options, out);
+    for (const metric of ["instructions", "calls", "peak_memory", "retained_memory"]) exactAnalysis(history, id, entries, metric, out);
+  }
+  return out;
+}
+
+// src/core/history.ts
+var HISTORY_SCHEMA_NAME = "profgate/history";
+var HISTORY_SCHEMA_VERSION = 1;
+var DEFAULT_HISTORY_WINDOW = 200;
+var MAX_HISTORY_WINDOW = 2e3;
+var HISTORY_FUNCTIONS = 5;
+var TIME_DIGITS = 4;
+var MAX_TEXT2 = 4096;
+var MAX_BENCHMARKS = 1e5;
+var MAX_FUNCTIONS2 = 1e6;
+var MAX_ENTRIES = 1e7;
+var text3 = external_exports.string().max(MAX_TEXT2);
+var figure = external_exports.number().finite().nonnegative();
+var HistoryFunction = external_exports.strictObject({ file: text3, line: external_exports.number().int().nonnegative(), name: text3 });
+var FunctionEntry = external_exports.tuple([external_exports.number().int().nonnegative(), figure, figure, figure, figure]);
+var HistoryBenchmark = external_exports.strictObject({
+  id: text3,
+  /** Seconds per iteration: the median of the per-process values. */
+  time: figure.nullable(),
+  /** Each timing process's best time per iteration, as the comparison takes them. */
+  processes: external_exports.array(figure).max(1e4),
+  instructions: figure.nullable(),
+  peak: external_exports.number().finite().nullable(),
+  retained: external_exports.number().finite().nullable(),
+  /** Function calls per iteration, over the whole profile. */
+  calls: figure.nullable(),
+  functions: external_exports.array(FunctionEntry).max(100)
+});
+var HistoryRun = external_exports.strictObject({
+  commit: text3,
+  /** When the results were created (ISO 8601). */
+  date: text3,
+  /** The workflow run that measured it, when known. */
+  run: external_exports.number().int().nonnegative().nullable(),
+  /** The machine that measured it (the runner's name), when known. */
+  runner: text3.nullable(),
+  /** The interpreter: "CPython 3.12.3 (main, …)". Timings of different interpreters are not one series. */
+  python: text3,
+  /** System, machine and CPU model. */
+  platform: text3,
+  /** What instruction counts depend on besides the interpreter (valgrind, libc); null when none were counted. */
+  instrument: text3.nullable(),
+  benchmarks: external_exports.array(HistoryBenchmark).max(MAX_BENCHMARKS)
+});
+var ShallowRun = HistoryRun.extend({ benchmarks: external_exports.custom((value) => Array.isArray(value), { message: "expected an array" }) });
+var History = external_exports.strictObject({
+  schema: external_exports.literal(HISTORY_SCHEMA_NAME),
+  schema_version: external_exports.literal(HISTORY_SCHEMA_VERSION),
+  /** How many runs are kept; appending beyond it drops the oldest. */
+  window: external_exports.number().int().min(1).max(MAX_HISTORY_WINDOW),
+  functions: external_exports.array(HistoryFunction).max(MAX_FUNCTIONS2),
+  /** Oldest first. */
+  runs: external_exports.array(HistoryRun).max(MAX_HISTORY_WINDOW)
+});
+var ShallowHistory = History.extend({ runs: external_exports.array(ShallowRun).max(MAX_HISTORY_WINDOW) });
+var ENTRY_KEYS = /* @__PURE__ */ new Set(["id", "time", "processes", "instructions", "peak", "retained", "calls", "functions"]);
+var isFigure = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0;
+var isFigureOrNull = (v) => v === null || isFigure(v);
+var isNumberOrNull = (v) => v === null || typeof v === "number" && Number.isFinite(v);
+function entryProblem(entry, functions) {
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return "expected an object";
+  const e = entry;
+  for (const key2 in e) if (!ENTRY_KEYS.has(key2)) return `unknown field ${JSON.stringify(key2)}`;
+  if (typeof e.id !== "string" || e.id.length > MAX_TEXT2) return `id: expected a string of at most ${MAX_TEXT2} characters`;
+  if (!isFigureOrNull(e.time)) return "time: expected a finite number \u2265 0 or null";
+  if (!Array.isArray(e.processes) || e.processes.length > 1e4 || !e.processes.every(isFigure)) return "processes: expected at most 10000 finite numbers \u2265 0";
+  if (!isFigureOrNull(e.instructions)) return "instructions: expected a finite number \u2265 0 or null";
+  if (!isNumberOrNull(e.peak)) return "peak: expected a finite number or null";
+  if (!isNumberOrNull(e.retained)) return "retained: expected a finite number or null";
+  if (!isFigureOrNull(e.calls)) return "calls: expected a finite number \u2265 0 or null";
+  if (!Array.isArray(e.functions) || e.functions.length > 100) return "functions: expected at most 100 entries";
+  for (const [k, f] of e.functions.entries()) {
+    if (!Array.isArray(f) || f.length !== 5 || !f.every(isFigure)) return `functions[${k}]: expected [function, own, cumulative, charged, calls], five finite numbers \u2265 0`;
+    const index = f[0];
+    if (!Number.isInteger(index)) return `functions[${k}]: the function index must be a whole number`;
+    if (index >= functions) return `functions[${k}]: refers to function ${index} of ${functions}`;
+  }
+  return null;
+}
+var HistoryError = class extends Error {
+  constructor(source, problems) {
+    super(`${source}: not a valid profgate history:
+${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.source = source;
+    this.problems = problems;
+    this.name = "HistoryError";
+  }
+  source;
+  problems;
+};
+function place2(path6) {
+  return path6.length === 0 ? "(top level)" : path6.map((p) => typeof p === "number" ? `[${p}]` : `.${String(p)}`).join("").replace(/^\./, "");
+}
+function emptyHistory(window2 = DEFAULT_HISTORY_WINDOW) {
+  checkWindow(window2, "window");
+  return { schema: HISTORY_SCHEMA_NAME, schema_version: HISTORY_SCHEMA_VERSION, window: window2, functions: [], runs: [] };
+}
+function checkWindow(window2, where) {
+  if (!Number.isInteger(window2) || window2 < 1 || window2 > MAX_HISTORY_WINDOW) {
+    throw new HistoryError(where, [`${String(window2)} runs is not allowed; the window is a whole number of runs from 1 to ${MAX_HISTORY_WINDOW}`]);
+  }
+}
+function parseHistory(data, source) {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) throw new HistoryError(source, ["expected a JSON object"]);
+  const record2 = data;
+  if (record2.schema !== HISTORY_SCHEMA_NAME) {
+    throw new HistoryError(source, [`"schema" is ${JSON.stringify(record2.schema) ?? "missing"}, expected "${HISTORY_SCHEMA_NAME}"`]);
+  }
+  if (record2.schema_version !== HISTORY_SCHEMA_VERSION) {
+    throw new HistoryError(source, [`schema_version ${JSON.stringify(record2.schema_version) ?? "is missing"} is not known to this profgate (it reads version ${HISTORY_SCHEMA_VERSION})`]);
+  }
+  const parsed = ShallowHistory.safeParse(data);
+  if (!parsed.success) throw new HistoryError(source, parsed.error.issues.slice(0, 20).map((issue2) => `${place2(issue2.path)}: ${issue2.message}`));
+  const history = parsed.data;
+  const problems = [];
+  if (history.runs.length > history.window) problems.push(`runs: ${history.runs.length} runs, more than the window of ${history.window}`);
+  let entries = 0;
+  history.runs.forEach((run, r) => {
+    entries += run.benchmarks.length;
+    if (run.benchmarks.length > MAX_BENCHMARKS) problems.push(`runs[${r}].benchmarks: too many items (${run.benchmarks.length}; at most ${MAX_BENCHMARKS})`);
+    const ids = /* @__PURE__ */ new Set();
+    for (let b = 0; b < run.benchmarks.length && problems.length < 20; b++) {
+      const bench = run.benchmarks[b];
+      const problem = entryProblem(bench, history.functions.length);
+      if (problem !== null) {
+        problems.push(`runs[${r}].benchmarks[${b}].${problem}`);
+        continue;
+      }
+      const id = bench.id;
+      if (ids.has(id)) problems.push(`runs[${r}].benchmarks[${b}].id: duplicate id ${JSON.stringify(id)}`);
+      ids.add(id);
+    }
+  });
+  if (entries > MAX_ENTRIES) problems.push(`runs: ${entries} benchmark entries in all; at most ${MAX_ENTRIES}`);
+  if (problems.length > 0) throw new HistoryError(source, problems.slice(0, 20));
+  return history;
+}
+function round2(value, digits = TIME_DIGITS) {
+  return value === 0 ? 0 : Number(value.toPrecision(digits));
+}
+function pythonOf(results) {
+  const p = results.environment.python;
+  return `${p.implementation} ${p.version} (${p.build}, ${p.compiler})`;
+}
+function platformOf(results) {
+  const p = results.environment.platform;
+  return `${p.system} ${p.machine}, ${p.cpu_model}`;
+}
+function keyOf(f) {
+  return `${f.file}\0${f.line}\0${f.name}`;
+}
+function recordBenchmark(bench, intern) {
+  const processes = bench.status === "ok" ? processTimes(bench) : [];
+  const time3 = processes.length > 0 ? median(processes) : null;
+  const profile = bench.status === "ok" ? bench.profile : null;
+  const functions = [];
+  let calls = null;
+  if (profile !== null) {
+    calls = profile.functions.reduce((sum, f) => sum + f.calls, 0);
+    if (profile.total_time > 0) {
+      const scale = (time3 ?? profile.total_time) / profile.total_time;
+      const charged = chargeTime(callGraph(profile));
+      const project = profile.functions.map((f, i2) => ({ f, i: i2 })).filter(({ f }) => isProjectFile(f.file));
+      project.sort((a2, b) => (charged.time[b.i] ?? 0) - (charged.time[a2.i] ?? 0));
+      for (const { f, i: i2 } of project.slice(0, HISTORY_FUNCTIONS)) {
+        functions.push([intern({ file: f.file, line: f.line, name: f.name }), round2(f.own_time * scale), round2(f.cumulative_time * scale), round2((charged.time[i2] ?? 0) * scale), f.calls]);
+      }
+    }
+  }
+  const memory = bench.status === "ok" ? bench.memory : null;
+  return {
+    id: bench.id,
+    time: time3 === null ? null : round2(time3),
+    processes: processes.map((v) => round2(v)),
+    instructions: bench.status === "ok" ? bench.instructions?.per_iteration ?? null : null,
+    peak: memory?.peak ?? null,
+    retained: memory?.retained ?? null,
+    calls,
+    functions
+  };
+}
+function appendRun(history, results, origin, window2 = history.window) {
+  checkWindow(window2, "window");
+  const table2 = [...history.functions];
+  const index = new Map(table2.map((f, i2) => [keyOf(f), i2]));
+  const intern = (f) => {
+    const key2 = keyOf(f);
+    let i2 = index.get(key2);
+    if (i2 === void 0) {
+      i2 = table2.length;
+      table2.push(f);
+      index.set(key2, i2);
+    }
+    return i2;
+  };
+  const fresh = {
+    commit: origin.commit ?? results.environment.git?.commit ?? "unknown",
+    date: results.created,
+    run: origin.run,
+    runner: origin.runner,
+    python: pythonOf(results),
+    platform: platformOf(results),
+    instrument: results.environment.instructions === void 0 ? null : `valgrind ${results.environment.instructions.valgrind}, ${results.environment.instructions.libc}`,
+    benchmarks: results.benchmarks.map((b) => recordBenchmark(b, intern))
+  };
+  const kept = [...history.runs, fresh].slice(-window2);
+  const used = /* @__PURE__ */ new Set();
+  for (const run of kept) for (const b of run.benchmarks) for (const [f] of b.functions) used.add(f);
+  if (used.size * 2 >= table2.length) return { schema: HISTORY_SCHEMA_NAME, schema_version: HISTORY_SCHEMA_VERSION, window: window2, functions: table2, runs: kept };
+  const compact = [];
+  const moved = /* @__PURE__ */ new Map();
+  for (const f of [...used].sort((a2, b) => a2 - b)) {
+    moved.set(f, compact.length);
+    compact.push(table2[f] ?? { file: "?", line: 0, name: "?" });
+  }
+  const runs = kept.map((run) => ({
+    ...run,
+    benchmarks: run.benchmarks.map((b) => ({ ...b, functions: b.functions.map(([f, ...rest]) => [moved.get(f) ?? 0, ...rest]) }))
+  }));
+  return { schema: HISTORY_SCHEMA_NAME, schema_version: HISTORY_SCHEMA_VERSION, window: window2, functions: compact, runs };
+}
+function serializeHistory(history) {
+  return JSON.stringify(history);
+}
+function historySize(history) {
+  const bytes2 = new TextEncoder().encode(serializeHistory(history)).length;
+  const entries = history.runs.reduce((sum, run) => sum + run.benchmarks.length, 0);
+  return { bytes: bytes2, runs: history.runs.length, entries, perRun: history.runs.length === 0 ? 0 : bytes2 / history.runs.length, perEntry: entries === 0 ? 0 : bytes2 / entries };
+}
+
+// src/adapters/history-file.ts
+import { mkdir as mkdir8, readFile as readFile6, stat as stat3, writeFile as writeFile10 } from "node:fs/promises";
+import { dirname as dirname5 } from "node:path";
+var MAX_HISTORY_BYTES = 256 * 1024 * 1024;
+async function readHistoryFile(file2) {
+  let size;
+  try {
+    size = (await stat3(file2)).size;
+  } catch {
+    return null;
+  }
+  if (size > MAX_HISTORY_BYTES) throw new HistoryError(file2, [`${size} bytes is over the ${MAX_HISTORY_BYTES}-byte limit for a history`]);
+  let data;
+  try {
+    data = JSON.parse(await readFile6(file2, "utf8"));
+  } catch (error62) {
+    throw new HistoryError(file2, [`not valid JSON: ${error62 instanceof Error ? error62.message : String(error62)}`]);
+  }
+  return parseHistory(data, file2);
+}
+async function writeHistoryFile(file2, history) {
+  await mkdir8(dirname5(file2), { recursive: true });
+  await writeFile10(file2, serializeHistory(history));
+}
+
+// src/report/history.ts
+function short(sha) {
+  return sha.slice(0, 7);
+}
+var METRIC_NAMES = {
+  time: "time",
+  instructions: "instructions",
+  calls: "calls",
+  peak_memory: "peak memory",
+  retained_memory: "retained memory"
+};
+function formatFigure(metric, value) {
+  switch (metric) {
+    case "time":
+      return formatDuration(value);
+    case "instructions":
+      return formatLargeCount(value);
+    case "calls":
+      return formatCount(value);
+    case "peak_memory":
+    case "retained_memory":
+      return formatBytes(value);
+  }
+}
+function functionFigure(metric, value) {
+  switch (metric) {
+    case "time":
+    case "instructions":
+      return formatDuration(value);
+    case "calls":
+      return formatCount(value);
+    case "peak_memory":
+    case "retained_memory":
+      return null;
+  }
+}
+function describeChangePoint(point, commitText = short) {
+  const change = Number.isFinite(point.change) ? formatPercent(point.change) : "from 0";
+  const functions = point.functions.map((f) => {
+    const figure2 = functionFigure(point.metric, f.before);
+    const after = functionFigure(point.metric, f.after);
+    return figure2 === null || after === null ? f.name : `${f.name} (${f.file}:${f.line}, ${figure2} \u2192 ${after})`;
+  }).join(", ");
+  return `${point.benchmark}: ${METRIC_NAMES[point.metric]} ${formatFigure(point.metric, point.before)} \u2192 ${formatFigure(point.metric, point.after)} (${change}) at ${commitText(point.commit)} (after ${commitText(point.previous)})${functions === "" ? "" : `; changed: ${functions}`}`;
+}
+function describeDrift(drift, commitText) {
+  return `${drift.benchmark}: ${formatPercent(drift.change)} since its best level at ${commitText(drift.from)}, over ${drift.steps} steps`;
+}
+function renderHistoryText(input2) {
+  const lines = [
+    `${input2.runs} runs, ${input2.size.entries} benchmark entries: ${formatBytes(input2.size.bytes)} (${formatBytes(input2.size.perRun)} per run, ${formatBytes(input2.size.perEntry)} per benchmark and run)`
+  ];
+  lines.push(input2.changePoints.length === 0 ? "No change points." : `${input2.changePoints.length} change point${input2.changePoints.length === 1 ? "" : "s"}:`);
+  for (const point of input2.changePoints) lines.push(`  ${describeChangePoint(point)}`);
+  if (input2.drifts.length > 0) lines.push("Drift:", ...input2.drifts.map((d) => `  ${describeDrift(d, short)}`));
+  return `${lines.join("\n")}
+`;
+}
+
+// src/cli/history-command.ts
+var HISTORY_OPTIONS = {
+  out: { type: "string" },
+  window: { type: "string" }
+};
+var HISTORY_HELP = `Usage: profgate history PATH... --out FILE [--window N]
+
+Builds the history of the default branch from results files, or extends the one at FILE: the same document the
+Action keeps as the "<artifact-name>-history" artifact, so baseline artifacts a project still has can be
+backfilled into it. Each PATH is a results.json, a directory \`profgate run --out\` wrote, or a directory searched
+for results.json files (downloaded artifacts, one folder each). Runs are appended oldest first, by the date each
+results document was created; the oldest beyond the window are dropped. Prints the history's size and every change
+point it holds, with the commit that introduced it and the functions that changed.
+
+Options:
+  --out FILE     the history to write; extended when it exists (required)
+  --window N     runs to keep, 1 to ${MAX_HISTORY_WINDOW} (default: the history's own, else ${DEFAULT_HISTORY_WINDOW})
+
+Exit codes: 0 written, 2 usage or input error (an invalid results file or history).
+`;
+async function resultsFiles(path6) {
+  let info;
+  try {
+    info = await stat4(path6);
+  } catch {
+    throw new UsageError(`${path6}: no such file or directory; pass results.json files or directories holding them`);
+  }
+  if (!info.isDirectory()) return [path6];
+  const found = [];
+  for (const entry of await readdir2(path6, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name === "results.json") found.push(join12(entry.parentPath, entry.name));
+  }
+  if (found.length === 0) throw new UsageError(`${path6}: holds no results.json`);
+  return found.sort();
+}
+function parseWindow(value) {
+  if (value === void 0) return void 0;
+  const n2 = Number(value);
+  if (typeof value !== "string" || !/^\d+$/.test(value) || n2 < 1 || n2 > MAX_HISTORY_WINDOW) {
+    throw new UsageError(`--window ${JSON.stringify(value)} is not allowed; expected a whole number of runs from 1 to ${MAX_HISTORY_WINDOW}`);
+  }
+  return n2;
+}
+async function historyCommand(values, positionals, context) {
+  if (typeof values.out !== "string") throw new UsageError("--out FILE is required: the history to write (extended when it exists)");
+  if (positionals.length === 0) throw new UsageError("expected results.json files or directories holding them, got none");
+  const window2 = parseWindow(values.window);
+  const out = resolve8(context.cwd, values.out);
+  const runs = [];
+  for (const given of positionals) {
+    for (const file2 of await resultsFiles(resolve8(context.cwd, given))) runs.push({ file: file2, results: await readResults(file2) });
+  }
+  runs.sort((a2, b) => a2.results.created.localeCompare(b.results.created));
+  let history = await readHistoryFile(out) ?? emptyHistory(window2);
+  for (const { results } of runs) history = appendRun(history, results, { run: null, runner: results.shard?.runner ?? null }, window2 ?? history.window);
+  await writeHistoryFile(out, history);
+  const analysis = analyzeHistory(history);
+  context.stdout.write(`Appended ${runs.length} run${runs.length === 1 ? "" : "s"}: ${out}
+${renderHistoryText({ runs: history.runs.length, size: historySize(history), changePoints: analysis.changePoints, drifts: analysis.drifts })}`);
+  return 0;
+}
+
 // src/cli/main.ts
 var HELP = `profgate ${VERSION}: a performance gate for Python pull requests
 
@@ -36763,6 +37374,7 @@ Usage:
   profgate compare BASE HEAD [options] compare two runs: verdicts, slower functions, allocating lines
   profgate ab BASE_REF [HEAD_REF]      time two commits interleaved on this machine, and compare them
   profgate merge DIR... --out DIR      merge the shards of a sharded run (profgate run --shard I/N) into one
+  profgate history PATH... --out FILE  build or extend the default branch's history; its change points
   profgate demo                        the example project before and after a planted regression, compared
   profgate help COMMAND                help for one command
 
@@ -36774,7 +37386,8 @@ var COMMANDS = {
   compare: { options: COMPARE_OPTIONS, help: COMPARE_HELP, run: compareCommand },
   demo: { options: DEMO_OPTIONS, help: DEMO_HELP, run: demoCommand },
   ab: { options: AB_OPTIONS, help: AB_HELP, run: abCommand },
-  merge: { options: MERGE_OPTIONS, help: MERGE_HELP, run: mergeCommand }
+  merge: { options: MERGE_OPTIONS, help: MERGE_HELP, run: mergeCommand },
+  history: { options: HISTORY_OPTIONS, help: HISTORY_HELP, run: historyCommand }
 };
 async function main(argv, context = defaultContext()) {
   const [name, ...rest] = argv;
@@ -36811,7 +37424,7 @@ async function main(argv, context = defaultContext()) {
     }
     return await command.run(parsed.values, parsed.positionals, context);
   } catch (error62) {
-    if (error62 instanceof UsageError || error62 instanceof ConfigError || error62 instanceof ResultsError || error62 instanceof ShardError || error62 instanceof HarnessError && error62.usage) {
+    if (error62 instanceof UsageError || error62 instanceof ConfigError || error62 instanceof ResultsError || error62 instanceof HistoryError || error62 instanceof ShardError || error62 instanceof HarnessError && error62.usage) {
       context.stderr.write(`profgate ${name}: ${error62.message}
 `);
       return 2;

@@ -9,15 +9,16 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
- * Imports compare, parseResults and mergeShards from src/core, renderHtml, and the result builders of
- * test/support/builders.ts as `builders`, bundled to a temporary ES module.
+ * Imports compare, parseResults and mergeShards from src/core, renderHtml, the result builders of
+ * test/support/builders.ts as `builders`, and src/core's history and change point modules as `history` and
+ * `changepoints`, bundled to a temporary ES module.
  */
 export async function loadCore() {
   const outfile = join(tmpdir(), `profgate-core-${process.pid}.mjs`);
   await build({
     stdin: {
       contents:
-        'export { compare } from "./src/core/compare.ts"; export { parseResults } from "./src/core/results.ts"; export { mergeShards } from "./src/core/shards.ts"; export { renderHtml } from "./src/report/html.ts"; export * as builders from "./test/support/builders.ts";',
+        'export { compare } from "./src/core/compare.ts"; export { parseResults } from "./src/core/results.ts"; export { mergeShards } from "./src/core/shards.ts"; export { renderHtml } from "./src/report/html.ts"; export * as builders from "./test/support/builders.ts"; export * as history from "./src/core/history.ts"; export * as changepoints from "./src/core/changepoints.ts";',
       resolveDir: root,
       loader: "ts",
     },

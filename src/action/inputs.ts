@@ -1,6 +1,7 @@
 /** Every Action input, read once into one typed object; each error names the input and what it allows. */
 import * as core from "@actions/core";
 import { parseShardSpec } from "../core/shards.js";
+import { MAX_HISTORY_WINDOW } from "../core/history.js";
 import { applyRunValues, applyThresholdValues, ConfigError, type RunSettings, type ThresholdSettings } from "../core/config.js";
 import type { ActionInputs } from "./types.js";
 
@@ -82,6 +83,14 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
     throw new ConfigError(`${where("github-token")}: is empty; leave it unset to use the workflow's token, or pass a token with actions: read and pull-requests: write`);
   }
   core.setSecret(token);
+  const windowValue = optional("history-window");
+  let historyWindow: number | null = null;
+  if (windowValue !== undefined) {
+    historyWindow = Number(windowValue);
+    if (!/^\d+$/.test(windowValue) || historyWindow < 1 || historyWindow > MAX_HISTORY_WINDOW) {
+      throw new ConfigError(`${where("history-window")}: ${JSON.stringify(windowValue)} is not allowed; expected a whole number of runs from 1 to ${MAX_HISTORY_WINDOW}`);
+    }
+  }
   return {
     mode,
     shard,
@@ -97,5 +106,7 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
     setup: optional("setup") ?? null,
     affected,
     depth,
+    history: boolean("history", true),
+    historyWindow,
   };
 }

@@ -14,6 +14,7 @@ import { renderHtml } from "../report/html.js";
 import { renderMarkdown, reportMarker } from "../report/markdown.js";
 import { renderResultsMarkdown, stoppedNote } from "../report/results-markdown.js";
 import { listFiles, RESULTS_FILE } from "../usecases/results-folder.js";
+import { historyMarkdown, historyTrends } from "./history.js";
 import type { Job, Step, Workflow } from "./types.js";
 
 /** GitHub shows at most this many warning annotations per step; the rest would be noise anyway. */
@@ -47,9 +48,14 @@ function render(job: Job, head: Results, artifactUrl: string | null): string {
   const { runner, comparison } = job;
   const stopped = stoppedNote(head);
   const notes = stopped === null ? job.notes : [stopped, ...job.notes];
-  const context = { runUrl: runner.runUrl, artifactUrl: artifactUrl ?? undefined, notes, marker: job.inputs.artifactName, limit: COMMENT_LIMIT };
-  if (comparison !== null) return renderMarkdown(comparison, { ...context, repository: `${runner.owner}/${runner.repo}`, serverUrl: runner.serverUrl, sha: headSha(job) });
-  return renderResultsMarkdown(head, { ...context, title: job.pullRequest === null ? "stored as the baseline" : "no baseline to compare with" });
+  const history = historyMarkdown(job);
+  const limit = history === "" ? COMMENT_LIMIT : COMMENT_LIMIT - history.length - 1;
+  const context = { runUrl: runner.runUrl, artifactUrl: artifactUrl ?? undefined, notes, marker: job.inputs.artifactName, limit };
+  const report =
+    comparison !== null
+      ? renderMarkdown(comparison, { ...context, repository: `${runner.owner}/${runner.repo}`, serverUrl: runner.serverUrl, sha: headSha(job) })
+      : renderResultsMarkdown(head, { ...context, title: job.pullRequest === null ? "stored as the baseline" : "no baseline to compare with" });
+  return history === "" ? report : `${report}\n${history}`;
 }
 
 /** The commit the head results measure: links point at its source lines. */
@@ -76,7 +82,7 @@ export const upload: Step = async (job) => {
     if (comparison !== null) {
       await writeFile(join(dir, "comparison.json"), `${JSON.stringify(comparison, null, 2)}\n`);
       const context = { repository: `${runner.owner}/${runner.repo}`, serverUrl: runner.serverUrl, sha: headSha(job), runUrl: runner.runUrl, notes: job.notes };
-      await writeFile(join(dir, "report.html"), renderHtml(comparison, context, job.baseline?.results ? { base: job.baseline.results, head } : undefined));
+      await writeFile(join(dir, "report.html"), renderHtml(comparison, context, job.baseline?.results ? { base: job.baseline.results, head } : undefined, historyTrends(job)));
     }
   }
   const uploaded = await services.artifacts.upload(artifact.name, dir, await listFiles(dir));

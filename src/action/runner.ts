@@ -94,5 +94,6 @@ export function readRunner(env: Record<string, string | undefined>): Runner {
     tempDir: env.RUNNER_TEMP ?? tmpdir(),
     runUrl: `${serverUrl}/${owner}/${repo}/actions/runs/${runId}`,
     runnerName: text(env.RUNNER_NAME),
+    ref: text(env.GITHUB_REF),
   };
 }

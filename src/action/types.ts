@@ -7,6 +7,8 @@ import type { AnnotationProperties } from "@actions/core";
 import type { Comparison } from "../core/comparison.js";
 import type { ProjectConfig, RunSettings, ThresholdSettings } from "../core/config.js";
 import type { Confirmations } from "../core/confirmations.js";
+import type { ChangePoint, HistoryAnalysis } from "../core/changepoints.js";
+import type { History } from "../core/history.js";
 import type { Results } from "../core/results.js";
 import type { ShardSpec } from "../core/shards.js";
 import type { AffectedPlan } from "../usecases/affected-run.js";
@@ -50,6 +52,10 @@ export interface ActionInputs {
   affected: AffectedMode;
   /** How deep a pull request's run measures each benchmark (pushes, which store the baseline, always in full). */
   depth: DepthMode;
+  /** Keep the baseline branch's history, and show it on pull requests. */
+  history: boolean;
+  /** Runs the history keeps; null: the history's own window (a new history: the default). */
+  historyWindow: number | null;
 }
 
 export interface PullRequestEvent {
@@ -86,6 +92,8 @@ export interface Runner {
   runUrl: string;
   /** The machine's name (RUNNER_NAME), recorded on what it measures in a sharded run. */
   runnerName: string | null;
+  /** The ref that triggered the run (GITHUB_REF, "refs/heads/main"), when set. */
+  ref: string | null;
 }
 
 /** The workflow commands a step uses: the log, annotations, outputs, the job summary and the step's failure. */
@@ -110,6 +118,17 @@ export interface Services {
 
 /** The baseline a job compares with, when one was found and passed validation, and the sentence describing it. */
 export type BaselineOutcome = { results: Results; baseline: Baseline; note: string } | { results: null; baseline: Baseline | null; note: string };
+
+/** The baseline branch's history as a job read it (a pull request) or extended it (a run of that branch). */
+export interface HistoryOutcome {
+  branch: string;
+  history: History;
+  analysis: HistoryAnalysis;
+  /** The change points this run revealed: set on a run of the baseline branch, empty on a pull request. */
+  fresh: ChangePoint[];
+  /** Where the history this job wrote is; null when it only read one. */
+  file: string | null;
+}
 
 /** The pull request a job reports on. */
 export interface PullRequestTarget {
@@ -144,6 +163,8 @@ export interface Job {
   /** Which benchmarks to measure when only those the change reaches run (`affected: auto`); null: every one. */
   affected: AffectedPlan | null;
   comparison: Comparison | null;
+  /** The baseline branch's history, when there is one and it passed validation. */
+  history: HistoryOutcome | null;
   /** What same-runner confirmation measured elsewhere (the shards, the pull request's run), still to apply. */
   confirmations: Confirmations | null;
   /** Sentences for the report, in the order the steps wrote them. */

@@ -9,6 +9,8 @@ import { compareCommand, COMPARE_HELP, COMPARE_OPTIONS } from "./compare-command
 import { demoCommand, DEMO_HELP, DEMO_OPTIONS } from "./demo-command.js";
 import { abCommand, AB_HELP, AB_OPTIONS } from "./ab-command.js";
 import { mergeCommand, MERGE_HELP, MERGE_OPTIONS } from "./merge-command.js";
+import { historyCommand, HISTORY_HELP, HISTORY_OPTIONS } from "./history-command.js";
+import { HistoryError } from "../core/history.js";
 import { ShardError } from "../core/shards.js";
 import { UsageError, type CommandContext } from "./context.js";
 
@@ -19,6 +21,7 @@ Usage:
   profgate compare BASE HEAD [options] compare two runs: verdicts, slower functions, allocating lines
   profgate ab BASE_REF [HEAD_REF]      time two commits interleaved on this machine, and compare them
   profgate merge DIR... --out DIR      merge the shards of a sharded run (profgate run --shard I/N) into one
+  profgate history PATH... --out FILE  build or extend the default branch's history; its change points
   profgate demo                        the example project before and after a planted regression, compared
   profgate help COMMAND                help for one command
 
@@ -38,6 +41,7 @@ const COMMANDS: Record<string, Command> = {
   demo: { options: DEMO_OPTIONS, help: DEMO_HELP, run: demoCommand },
   ab: { options: AB_OPTIONS, help: AB_HELP, run: abCommand },
   merge: { options: MERGE_OPTIONS, help: MERGE_HELP, run: mergeCommand },
+  history: { options: HISTORY_OPTIONS, help: HISTORY_HELP, run: historyCommand },
 };
 
 /** Runs the CLI with `argv` (without node and the script) and returns the exit code. */
@@ -74,7 +78,7 @@ export async function main(argv: string[], context: CommandContext = defaultCont
     }
     return await command.run(parsed.values, parsed.positionals, context);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof ResultsError || error instanceof ShardError || (error instanceof HarnessError && error.usage)) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof ResultsError || error instanceof HistoryError || error instanceof ShardError || (error instanceof HarnessError && error.usage)) {
       context.stderr.write(`profgate ${name}: ${error.message}\n`);
       return 2;
     }

@@ -186,3 +186,65 @@ export function growthSvg(title: string, series: readonly GrowthSeries[], format
   parts.push(`<text class="label base" x="${width - right - 80}" y="14">● base</text>`, `<text class="label head" x="${width - right - 36}" y="14">● head</text>`);
   return `<svg class="chart growth" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(title)}, log-log, base and head">${parts.join("")}</svg>`;
 }
+
+/** What a trend picture draws: the baseline branch's runs of one benchmark, its change points, and this head. */
+export interface Trend {
+  branch: string;
+  /** Each run's timing estimate with its commit, oldest first. */
+  runs: readonly { time: number; commit: string }[];
+  /** Indices into `runs` of the first run after each timing change point. */
+  changes: readonly number[];
+  /** The level now: from run `since` on, at `time`. */
+  level: { since: number; time: number };
+  /** This head's estimate and its bounds, when compared. */
+  head: { time: number; lower: number | null; upper: number | null } | null;
+}
+
+/**
+ * The baseline branch's history of one benchmark: a dot per run, a dashed line where a change point is, the current
+ * level as a bar over its runs, and this head at the right with its interval, on one time axis.
+ */
+export function trendSvg(t: Trend, escape: (text: string) => string): string {
+  const headValues = t.head === null ? [] : [t.head.time, t.head.lower, t.head.upper].filter((v): v is number => v !== null);
+  const all = [...t.runs.map((r) => r.time), t.level.time, ...headValues];
+  let min = Math.min(...all);
+  let max = Math.max(...all);
+  if (!(max > min)) {
+    min *= 0.95;
+    max = max * 1.05 || 1e-9;
+  }
+  const pad = (max - min) * 0.08;
+  min = Math.max(0, min - pad);
+  max += pad;
+  const height = 140;
+  const top = 10;
+  const bottom = 110;
+  const slots = t.runs.length + (t.head === null ? 0 : 2);
+  const x = (i: number): number => LEFT + ((i + 0.5) / Math.max(1, slots)) * (WIDTH - LEFT - RIGHT);
+  const y = (v: number): number => bottom - ((v - min) / (max - min)) * (bottom - top);
+  const parts: string[] = [];
+  for (const tick of ticks(min, max, 4)) {
+    parts.push(`<line class="grid" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${fixed(y(tick))}" y2="${fixed(y(tick))}"/>`, `<text class="axis" x="${LEFT - 4}" y="${fixed(y(tick) + 4)}" text-anchor="end">${formatDuration(tick)}</text>`);
+  }
+  for (const c of t.changes) {
+    const at = (x(c - 1) + x(c)) / 2;
+    parts.push(`<line class="reference" x1="${fixed(at)}" x2="${fixed(at)}" y1="${top}" y2="${bottom}"><title>change point at ${escape(t.runs[c]?.commit.slice(0, 7) ?? "?")}</title></line>`);
+  }
+  parts.push(
+    `<line class="interval" x1="${fixed(x(t.level.since) - 4)}" x2="${fixed(x(t.runs.length - 1) + 4)}" y1="${fixed(y(t.level.time))}" y2="${fixed(y(t.level.time))}"><title>${escape(`${t.branch}'s level since ${t.runs[t.level.since]?.commit.slice(0, 7) ?? "?"}`)}: ${formatDuration(t.level.time)}</title></line>`,
+  );
+  t.runs.forEach((r, i) => parts.push(`<circle class="base" cx="${fixed(x(i))}" cy="${fixed(y(r.time))}" r="3"><title>${escape(r.commit.slice(0, 7))}: ${formatDuration(r.time)}</title></circle>`));
+  if (t.head !== null) {
+    const hx = x(t.runs.length + 1);
+    if (t.head.lower !== null || t.head.upper !== null) {
+      parts.push(`<line class="interval" x1="${fixed(hx)}" x2="${fixed(hx)}" y1="${fixed(y(t.head.upper ?? max))}" y2="${fixed(y(t.head.lower ?? min))}"/>`);
+    }
+    const hy = y(t.head.time);
+    parts.push(
+      `<path class="estimate" d="M${fixed(hx)} ${fixed(hy - 5)}L${fixed(hx + 5)} ${fixed(hy)}L${fixed(hx)} ${fixed(hy + 5)}L${fixed(hx - 5)} ${fixed(hy)}Z"><title>this head: ${formatDuration(t.head.time)}</title></path>`,
+      `<text class="label" x="${fixed(hx)}" y="${bottom + 24}" text-anchor="middle">head</text>`,
+    );
+  }
+  parts.push(`<text class="label" x="${LEFT}" y="${bottom + 24}">${escape(t.branch)}: ${t.runs.length} runs, oldest first</text>`);
+  return `<svg class="chart trend" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="time per iteration on ${escape(t.branch)}, run by run, and this head">${parts.join("")}</svg>`;
+}

@@ -13,7 +13,7 @@ import { processTimes } from "../core/compare.js";
 import type { BenchmarkComparison, Comparison, FamilyComparison, FunctionAttribution, GrowthFit, LineChange, RunFacts } from "../core/comparison.js";
 import { diffFlame, type DiffFlame } from "../core/flame.js";
 import type { Benchmark, Results } from "../core/results.js";
-import { distributionSvg, growthSvg, memoryBarsSvg, type GrowthSeries } from "./charts.js";
+import { distributionSvg, growthSvg, memoryBarsSvg, trendSvg, type GrowthSeries, type Trend } from "./charts.js";
 import { familiesByImportance, familyExplanation, familyVerdictText, fitText, sizesText } from "./complexity-text.js";
 import { flameScript, type FlameData } from "./page-script.js";
 import {
@@ -299,7 +299,7 @@ interface Pictures {
   graphs: Record<string, FlameData>;
 }
 
-function pictures(context: ReportContext, results: { base: Results; head: Results } | undefined): Pictures {
+function pictures(context: ReportContext, results: { base: Results; head: Results } | undefined, trends: ReadonlyMap<string, Trend>): Pictures {
   const graphs: Record<string, FlameData> = {};
   const byId = (list: readonly Benchmark[]): Map<string, Benchmark> => new Map(list.map((b) => [b.id, b]));
   const base = byId(results?.base.benchmarks ?? []);
@@ -326,9 +326,16 @@ function pictures(context: ReportContext, results: { base: Results; head: Result
       if (values.base.length === 0 || values.head.length === 0) return undefined;
       const estimate = timing.ratio === null ? "" : ` ◆ is head's estimate, base median × ${formatRatio(timing.ratio)}, with its ${formatLevel(timing.level)} bounds; the dashed line is base's median.`;
       const confirmed = bench.confirmed ? " The verdict comes from base and head re-measured interleaved on the runner; the dots are the two separate runs." : "";
+      const trend = trends.get(bench.id);
       return [
         distributionSvg(values),
         `<p class="muted">Each dot is one timing process's best ${timing.clock} time per iteration (${values.base.length} base, ${values.head.length} head processes); boxes span the quartiles, the bar is the median.${estimate}${confirmed}</p>`,
+        ...(trend === undefined
+          ? []
+          : [
+              trendSvg(trend, escapeHtml),
+              `<p class="muted">The history of ${escapeHtml(trend.branch)}: each dot is one run's estimate; dashed lines are its change points; the bar is its level now, over the runs since the last one; ◆ is this head, with its interval.</p>`,
+            ]),
       ].join("\n");
     },
   };
@@ -459,13 +466,14 @@ function hashSource(text: string): string {
 
 /**
  * Renders the whole comparison as one self-contained HTML page. With both results (`results`), the regressed and
- * improved benchmarks get a differential flame graph and every benchmark its timing distribution.
+ * improved benchmarks get a differential flame graph and every benchmark its timing distribution, with the baseline
+ * branch's trend under it where `trends` has one.
  */
-export function renderHtml(comparison: Comparison, context: ReportContext = {}, results?: { base: Results; head: Results }): string {
+export function renderHtml(comparison: Comparison, context: ReportContext = {}, results?: { base: Results; head: Results }, trends: ReadonlyMap<string, Trend> = new Map()): string {
   const { icon, text } = verdictLine(comparison);
   const changed = changedBenchmarks(comparison);
   const verdictClass = comparison.summary.verdict === "fail" ? "fail" : comparison.summary.counts.regressed > 0 ? "warn" : "pass";
-  const drawn = pictures(context, results);
+  const drawn = pictures(context, results, trends);
   const body: string[] = [`<h1 class="${verdictClass}">${icon} ${escapeHtml(text)}</h1>`];
   for (const note of context.notes ?? []) body.push(`<blockquote>${escapeHtml(note)}</blockquote>`);
   for (const caveat of comparison.caveats) body.push(`<blockquote class="warn">⚠️ ${escapeHtml(caveat.message)}</blockquote>`);

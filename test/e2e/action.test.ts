@@ -267,7 +267,7 @@ const confirmRepository = stage(async (on) => {
   const pushRun = on.addRun({ headSha: baseSha, event: "push" }).id;
   const push = await runAction(on, pushRun, { cwd: baseCheckout, inputs: { "artifact-name": "fork-confirm-results" }, payload: pushPayload(baseSha) });
   expect(push.code, push.stdout).toBe(0);
-  return { origin, baseSha, headSha, baseline: artifactOf(on, pushRun) };
+  return { origin, baseSha, headSha, baseline: artifactOf(on, pushRun, "fork-confirm-results") };
 });
 
 /** Runs the shard jobs and then the merge job of one workflow run, each shard on a runner of its own name. */
@@ -294,6 +294,22 @@ const shardedPullRequest = stage(async (on) => {
   on.addPullRequest({ number: 30, headSha: HEAD, headRef: "sharded", baseSha: BASE });
   const run = on.addRun({ headSha: HEAD, headBranch: "sharded", event: "pull_request", pullRequests: [30] }).id;
   return { run, ...(await matrixAndMerge(on, run, headTree, pullRequestPayload(30, HEAD, BASE), {})) };
+});
+
+const MAIN_2 = sha("main-2");
+const STEP = sha("step");
+
+/** Three pushes to main, each on one of two runners: the base twice, then the planted regression at STEP. */
+const historyOnMain = stage(async (on) => {
+  on.addLinearHistory([MAIN_2, STEP]);
+  const pushes: { run: number; result: ActionRun }[] = [];
+  for (const [index, [headSha, tree]] of ([[BASE, baseTree], [MAIN_2, baseTree], [STEP, headTree]] as const).entries()) {
+    const run = on.addRun({ headSha, event: "push" }).id;
+    const result = await runAction(on, run, { cwd: tree, payload: pushPayload(headSha), env: { RUNNER_NAME: `main-runner-${index % 2}` } });
+    expect(result.code, result.stdout).toBe(0);
+    pushes.push({ run, result });
+  }
+  return { pushes };
 });
 
 beforeAll(async () => {
@@ -325,8 +341,9 @@ describe("the Action against a fake GitHub", () => {
   it("a push to the default branch stores the baseline artifact and writes the job summary", async () => {
     const { fake, run: pushRun, result } = await baselinePush();
     expect(result.code, result.stdout).toBe(0);
-    const [artifact] = fake.artifactsOf(pushRun);
-    expect(artifact?.name).toBe("profgate-results");
+    // The results, and the history of main that this first run starts.
+    expect(fake.artifactsOf(pushRun).map((a) => a.name).sort()).toEqual(["profgate-results", "profgate-results-history"]);
+    const artifact = fake.artifactsOf(pushRun).find((a) => a.name === "profgate-results");
     const files = [...fake.artifactFiles(artifact!.id).keys()];
     expect(files).toContain("results.json");
     expect(files).toContain("report.md");
@@ -798,7 +815,7 @@ describe("the Action against a fake GitHub", () => {
       const { fake, run, shards, merge } = await shardedPush();
       for (const shard of shards) expect(shard.code, shard.stdout).toBe(0);
       expect(merge.code, merge.stdout).toBe(0);
-      expect(fake.artifactsOf(run).map((a) => a.name).sort()).toEqual([SHARDED, `${SHARDED}-shard-1-of-3`, `${SHARDED}-shard-2-of-3`, `${SHARDED}-shard-3-of-3`]);
+      expect(fake.artifactsOf(run).map((a) => a.name).sort()).toEqual([SHARDED, `${SHARDED}-history`, `${SHARDED}-shard-1-of-3`, `${SHARDED}-shard-2-of-3`, `${SHARDED}-shard-3-of-3`]);
       const doc = merged(fake, run, SHARDED);
       expect(doc.benchmarks).toHaveLength(5);
       expect(doc.shards.map((s) => [s.index, s.runner])).toEqual([
@@ -889,6 +906,43 @@ describe("the Action against a fake GitHub", () => {
       expect(body).toContain("regressed past the thresholds");
       expect(body).not.toMatch(/removed|new benchmark/i);
       expect(result.outputs.verdict).toBe("fail");
+    }, LONG);
+  });
+  describe("history of the default branch", () => {
+    it("pushes to main build the history, and a planted step is reported as a change point naming its commit and function", async () => {
+      const { fake, pushes } = await historyOnMain();
+      const history = JSON.parse(artifactOf(fake, pushes[2]!.run, "profgate-results-history").get("history.json")!.toString("utf8")) as {
+        runs: { commit: string; runner: string | null; benchmarks: { id: string }[] }[];
+      };
+      expect(history.runs.map((r) => r.commit)).toEqual([BASE, MAIN_2, STEP]);
+      expect(history.runs.map((r) => r.runner)).toEqual(["main-runner-0", "main-runner-1", "main-runner-0"]);
+      expect(history.runs.every((r) => r.benchmarks.length === 5)).toBe(true);
+      // Each push looked up the history an earlier push left, and the second found no change in the same code.
+      expect(fake.requestsTo("GET", /\/actions\/runs\/\d+\/artifacts$/).length).toBeGreaterThan(0);
+      expect(pushes[1]!.result.outputs["change-points"]).toBe("0");
+      expect(pushes[1]!.result.summary).toContain("No new change points.");
+      const step = pushes[2]!.result;
+      expect(Number(step.outputs["change-points"])).toBeGreaterThan(0);
+      expect(step.outputs.history).toMatch(/history\.json$/);
+      const summary = rendered(step.summary);
+      expect(summary).toContain("### History of main");
+      expect(summary).toMatch(/3 runs kept \([\d.]+ KiB; [\d.]+ KiB per run, [\d.]+ (B|KiB) per benchmark and run\)/);
+      expect(summary).toMatch(new RegExp(`- benchmarks/bench_text\\.py::bench_count_words: calls \\d+ → \\d+ \\(\\+[\\d.]+%\\) at \\[\`${STEP.slice(0, 7)}\`\\]\\(https://github\\.com/acme/demo/commit/${STEP}\\) \\(after \\[\`${MAIN_2.slice(0, 7)}\`\\][^)]*\\)\\); changed: is_stop_word \\(src/wordfreq/text\\.py:\\d+`));
+    }, LONG);
+
+    it("a pull request's comment shows main's trend and the level it holds, from the history", async () => {
+      const { fake: main, pushes } = await historyOnMain();
+      seedBaseline(fake, await baselineFiles());
+      seedArtifact(fake, { headSha: BASE, event: "push" }, "profgate-results-history", artifactOf(main, pushes[2]!.run, "profgate-results-history"));
+      fake.addPullRequest({ number: 41, headSha: HEAD, headRef: "trend", baseSha: BASE });
+      const prRun = fake.addRun({ headSha: HEAD, headBranch: "trend", event: "pull_request", pullRequests: [41] }).id;
+      const result = await runAction(fake, prRun, { cwd: headTree, payload: pullRequestPayload(41, HEAD, BASE) });
+      expect(result.code, result.stdout).toBe(1);
+      const body = rendered(fake.comments(41)[0]!.body);
+      expect(body).toContain("**Trend on main** (its newest runs; the last block is this pull request):");
+      expect(body).toMatch(new RegExp(`- \`benchmarks/bench_text\\.py::bench_count_words\` \`[▁▂▃▄▅▆▇█]{4}\` main since ${BASE.slice(0, 7)}, 3 runs on 2 runners: [\\d.]+ [µm]s ± [\\d.]+% between runs; this head [\\d.]+ [µm]s \\(\\+[\\d.]+%\\)`));
+      // A pull request reads the history and never writes one.
+      expect(fake.artifactsOf(prRun).map((a) => a.name)).toEqual(["profgate-results"]);
     }, LONG);
   });
 });

@@ -3,14 +3,15 @@
  * mode asks, in what order, what it uploads, comments and outputs, and when it fails. Results folders are real files;
  * no Python runs (the measuring steps are the e2e test's).
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MODES, newJob, runSteps } from "../../src/action/pipeline.js";
 import type { ActionInputs, Runner } from "../../src/action/types.js";
-import { PermissionError, type Baseline } from "../../src/adapters/github.js";
+import { GitHubApiError, PermissionError, type Baseline } from "../../src/adapters/github.js";
 import { confirmationsDocument } from "../../src/core/confirmations.js";
+import { appendRun, emptyHistory, parseHistory, type History } from "../../src/core/history.js";
 import type { Results } from "../../src/core/results.js";
 import { stampShard } from "../../src/core/shards.js";
 import { reportMarker } from "../../src/report/markdown.js";
@@ -54,6 +55,8 @@ function inputs(mode: ActionInputs["mode"], overrides: Partial<ActionInputs> = {
     setup: null,
     affected: "all",
     depth: "auto",
+    history: true,
+    historyWindow: null,
     ...overrides,
   };
 }
@@ -74,6 +77,7 @@ function runner(event: "pull_request" | "push" | "workflow_run", trigger: "pull_
     tempDir: join(scratch, "temp"),
     runUrl: `https://github.com/acme/demo/actions/runs/${RUN_ID}`,
     runnerName: "runner-merge",
+    ref: event === "pull_request" ? "refs/pull/12/merge" : "refs/heads/main",
   };
 }
 
@@ -132,9 +136,13 @@ describe("mode merge", () => {
       "artifacts.downloadFromThisRun",
       "github.findBaselineRun",
       "artifacts.downloadFromRun",
+      // The history of main, for the trends: none was stored.
+      "github.findBaselineRun",
       "artifacts.upload",
       "github.upsertStickyComment",
     ]);
+    expect(fake.calls.filter((c) => c.method === "findBaselineRun")[1]?.args[0]).toMatchObject({ branch: "main", baseSha: BASE, artifactName: "profgate-results-history" });
+    expect(fake.uploads.map((u) => u.name)).toEqual(["profgate-results"]);
     expect(fake.calls.find((c) => c.method === "findBaselineRun")?.args[0]).toMatchObject({ workflow: "profgate.yml", branch: "main", baseSha: BASE });
     const files = await fake.uploaded("profgate-results");
     expect(files).toEqual(expect.arrayContaining(["results.json", "report.md", "comparison.json", "report.html"]));
@@ -170,7 +178,11 @@ describe("mode merge", () => {
 
     await runMode("merge", inputs("merge"), runner("push"));
 
-    expect(fake.names()).toEqual(["artifacts.listThisRun", "artifacts.downloadFromThisRun", "artifacts.downloadFromThisRun", "artifacts.upload"]);
+    // No baseline is looked up; the previous history is, and the history this run starts is uploaded.
+    expect(fake.names()).toEqual(["artifacts.listThisRun", "artifacts.downloadFromThisRun", "artifacts.downloadFromThisRun", "github.findBaselineRun", "artifacts.upload", "artifacts.upload"]);
+    expect(fake.calls.find((c) => c.method === "findBaselineRun")?.args[0]).toMatchObject({ artifactName: "profgate-results-history", baseSha: HEAD });
+    expect(await fake.uploaded("profgate-results-history")).toEqual(["history.json"]);
+    expect(fake.outputs.get("change-points")).toBe("0");
     expect(await fake.uploaded("profgate-results")).toEqual(["report.md", "results.json"]);
     expect(fake.summaries[0]).toContain("3 benchmarks measured — stored as the baseline");
     expect(fake.outputs.get("verdict")).toBe("no-baseline");
@@ -202,7 +214,7 @@ describe("mode comment", () => {
 
     await runMode("comment", inputs("comment"), runner("workflow_run"));
 
-    expect(fake.names()).toEqual(["artifacts.downloadFromRun", "github.findPullRequest", "github.findBaselineRun", "artifacts.downloadFromRun", "github.upsertStickyComment", "github.setStatus"]);
+    expect(fake.names()).toEqual(["artifacts.downloadFromRun", "github.findPullRequest", "github.findBaselineRun", "artifacts.downloadFromRun", "github.findBaselineRun", "github.upsertStickyComment", "github.setStatus"]);
     expect(fake.calls.find((c) => c.method === "findBaselineRun")?.args[0]).toMatchObject({ workflow: 9, baseSha: BASE });
     const body = rendered(fake.comments[0]?.body);
     expect(body).toMatch(/Timing of 3 benchmarks confirmed on the runner that measured the pull request in run 300: runner "fork-runner" \(3 benchmarks, 10 rounds\); base bbbbbbb and head measured interleaved/);
@@ -250,7 +262,7 @@ describe("mode comment", () => {
 
     await runMode("comment", inputs("comment"), runner("workflow_run"));
 
-    expect(fake.names()).toEqual(["artifacts.downloadFromRun", "github.findPullRequest", "github.findBaselineRun", "github.upsertStickyComment", "github.setStatus"]);
+    expect(fake.names()).toEqual(["artifacts.downloadFromRun", "github.findPullRequest", "github.findBaselineRun", "github.findBaselineRun", "github.upsertStickyComment", "github.setStatus"]);
     expect(rendered(fake.comments[0]?.body)).toContain("No baseline yet");
     expect(fake.comments[0]?.body).toContain("no baseline to compare with");
     expect(fake.statuses[0]?.status).toMatchObject({ state: "success", description: "no baseline to compare with" });
@@ -289,5 +301,98 @@ describe("mode comment", () => {
   it("refuses to run on any other event, naming the setup to use", async () => {
     await expect(runMode("comment", inputs("comment"), runner("pull_request"))).rejects.toThrow('mode "comment" runs on workflow_run events (this is a pull_request event)');
     expect(fake.calls).toEqual([]);
+  });
+});
+
+describe("the history step", () => {
+  const HISTORY_RUN = 950;
+
+  /** A history artifact of main's run HISTORY_RUN holding `document` as history.json. */
+  async function seedHistory(document: unknown): Promise<void> {
+    fake.baselinesByName.set("profgate-results-history", {
+      run: { id: HISTORY_RUN, headSha: BASE, headBranch: "main", event: "push", runNumber: 42, htmlUrl: "https://github.com/acme/demo/actions/runs/950", createdAt: "2026-01-02T00:00:00Z" },
+      artifact: { id: 951, name: "profgate-results-history", sizeInBytes: 1, digest: null },
+      match: "exact",
+      distance: 0,
+    });
+    const dir = join(scratch, "artifacts", "history");
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "history.json"), typeof document === "string" ? document : JSON.stringify(document));
+    fake.runArtifacts.set(HISTORY_RUN, { id: 951, dir });
+  }
+
+  /** Main's history over `count` runs of the failing scenario's base. */
+  function mainHistory(count: number): History {
+    let history = emptyHistory();
+    for (let i = 0; i < count; i++) history = appendRun(history, failingResults().base, { run: 800 + i, runner: `runner-${i % 2}`, commit: `${i}`.padStart(40, "a") });
+    return history;
+  }
+
+  it("refuses a hostile history on a pull request with a warning and a note, and keeps the baseline artifact's verdicts", async () => {
+    const { base, head } = failingResults();
+    await seedBaseline(base);
+    await seedShards(head);
+    await seedHistory({ schema: "profgate/history", schema_version: 1, window: 1, functions: [], runs: [{ commit: "x" }, { commit: "y" }] });
+
+    await runMode("merge", inputs("merge"), runner("pull_request"));
+
+    expect(fake.warnings.some((w) => /refused the history of run 950: .*not a valid profgate history/.test(w))).toBe(true);
+    const body = rendered(fake.comments[0]?.body);
+    expect(body).toMatch(/The history of main in run 950 was refused \(runs\[0\]\.date: .*\)\. Judged against the baseline artifact alone\./);
+    expect(body).not.toContain("Trend on main");
+    expect(fake.failures).toEqual([`profgate: 1 benchmark regressed past the thresholds: ${SLOW_ID}`]);
+    expect(fake.uploads.map((u) => u.name)).toEqual(["profgate-results"]);
+  });
+
+  it("when the history cannot be looked up, warns and still stores the results on a push", async () => {
+    await seedShards(failingResults().head);
+    fake.findErrors.set("profgate-results-history", new GitHubApiError("GitHub answered 502 to list the runs", 502, "list the runs"));
+
+    await runMode("merge", inputs("merge"), runner("push"));
+
+    expect(fake.warnings).toContain("profgate: could not look up the history of main (GitHub answered 502 to list the runs); it is not extended by this run");
+    expect(fake.uploads.map((u) => u.name)).toEqual(["profgate-results"]);
+    expect(fake.failures).toEqual([]);
+  });
+
+  it("on a push, starts a new history when the previous one is not JSON, saying so", async () => {
+    await seedShards(failingResults().head);
+    await seedHistory("{ not json");
+
+    await runMode("merge", inputs("merge", { historyWindow: 50 }), runner("push"));
+
+    expect(rendered(fake.summaries[0])).toMatch(/The history of main in run 950 was refused \(not valid JSON: .*\)\. A new history starts with this run\./);
+    const upload = fake.uploads.find((u) => u.name === "profgate-results-history")!;
+    const written = parseHistory(JSON.parse(await readFile(join(upload.root, "history.json"), "utf8")), "history.json");
+    expect(written.window).toBe(50);
+    expect(written.runs.map((r) => r.commit)).toEqual([HEAD]);
+  });
+
+  it("on a push, extends main's history; a pull request's comment shows the trend of its flagged benchmark", async () => {
+    await seedShards(failingResults().head);
+    await seedHistory(mainHistory(6));
+    await runMode("merge", inputs("merge"), runner("push"));
+    const upload = fake.uploads.find((u) => u.name === "profgate-results-history")!;
+    const extended = parseHistory(JSON.parse(await readFile(join(upload.root, "history.json"), "utf8")), "history.json");
+    expect(extended.runs).toHaveLength(7);
+    expect(extended.runs[6]).toMatchObject({ commit: HEAD, run: RUN_ID, runner: "runner-merge" });
+    expect(fake.summaries[0]).toContain("7 runs kept");
+
+    fake = new RecordingServices();
+    const { base, head } = failingResults();
+    await seedBaseline(base);
+    await seedShards(head);
+    await seedHistory(mainHistory(6));
+    await runMode("merge", inputs("merge"), runner("pull_request"));
+    const body = rendered(fake.comments[0]?.body);
+    expect(body).toMatch(new RegExp(`- \`${SLOW_ID}\` \`▁▁▁▁▁▁█\` main since aaaaaaa, 6 runs on 2 runners: [\\d.]+ [µm]s ± 0\\.2% between runs; this head [\\d.]+ [µm]s \\(\\+[\\d.]+%\\)`));
+    // The HTML report draws main's runs with the level and the head, for each compared benchmark main has a level for.
+    const report = fake.uploads.find((u) => u.name === "profgate-results")!;
+    const html = await readFile(join(report.root, "report.html"), "utf8");
+    const trends = html.match(/<svg class="chart trend"[\s\S]*?<\/svg>/g) ?? [];
+    expect(trends).toHaveLength(3);
+    expect(trends[0]!.match(/<circle class="base"/g)).toHaveLength(6);
+    expect(trends[0]).toMatch(/main(&#39;|&#x27;|')s level since aaaaaaa: /);
+    expect(trends[0]).toContain("<title>this head: ");
   });
 });

@@ -49,3 +49,17 @@ describe("the depth input", () => {
     expect(() => inputs({ depth: "exact" })).toThrow(/^input "depth": "exact" is not allowed; expected "auto" .* or "full" /);
   });
 });
+
+describe("the history inputs", () => {
+  it("keep the history by default, with the history's own window", () => {
+    expect(inputs({})).toMatchObject({ history: true, historyWindow: null });
+    expect(inputs({ history: "false", "history-window": "50" })).toMatchObject({ history: false, historyWindow: 50 });
+  });
+
+  it("refuse a window that is not a whole number of runs within bounds", () => {
+    expect(() => inputs({ "history-window": "0" })).toThrow('input "history-window": "0" is not allowed; expected a whole number of runs from 1 to 2000');
+    expect(() => inputs({ "history-window": "12.5" })).toThrow(/input "history-window": "12\.5" is not allowed/);
+    expect(() => inputs({ "history-window": "5000" })).toThrow(/from 1 to 2000/);
+    expect(() => inputs({ history: "maybe" })).toThrow('input "history": "maybe" is not allowed; expected true or false');
+  });
+});
