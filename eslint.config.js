@@ -5,7 +5,7 @@ import { importX } from "eslint-plugin-import-x";
 import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "examples/**", "test/fixtures/**", "**/*.py"] },
+  { ignores: ["dist/**", "node_modules/**", "examples/**", "test/fixtures/**", "**/*.py", ".venv*/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
