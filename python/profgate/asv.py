@@ -34,7 +34,8 @@ asv's measurement attributes map onto profgate's settings where profgate has a p
 non-zero ``number`` fixes the loop count (no calibration; ``number = 1``, asv's way of asking for a fresh set-up
 before every call, also sets up again before each iteration, outside the measurement), ``sample_time`` is the calibration target (min-time),
 ``repeat`` the most values per timing process (its maximum when a tuple), ``timeout`` the benchmark's timeout (a
---timeout-for pattern still wins). ``rounds``, ``warmup_time`` and ``min_run_count`` have none: profgate's timing
+--timeout-for pattern still wins; without the attribute, asv.conf.json's ``default_benchmark_timeout`` is the
+suite's timeout unless --timeout is given). ``rounds``, ``warmup_time`` and ``min_run_count`` have none: profgate's timing
 processes and warm-up values are the same for the whole suite.
 
 As in asv, a benchmark's ``timeout`` covers its own run (its set-up, the measurement, its teardown) in each pass,
@@ -308,6 +309,20 @@ def benchmark_dir(cwd, config_path=None):
         raise ConfigError("{}: benchmark_dir must be a directory name, not {!r}".format(path, directory))
     full = os.path.join(os.path.dirname(os.path.abspath(path)), directory)
     return os.path.relpath(full, cwd).replace(os.sep, "/")
+
+
+def default_timeout(cwd, config_path=None):
+    """The ``default_benchmark_timeout`` of asv.conf.json (``config_path``, else the one in ``cwd``): the timeout of
+    every benchmark without a ``timeout`` attribute, as asv reads it; None when the file or the key is absent."""
+    path = os.path.join(cwd, config_path or CONFIG)
+    if not os.path.isfile(path):
+        return None
+    seconds = read_config(path).get("default_benchmark_timeout")
+    if seconds is None:
+        return None
+    if not _positive(seconds):
+        raise ConfigError("{}: default_benchmark_timeout must be a positive number of seconds, not {!r}".format(path, seconds))
+    return float(seconds)
 
 
 def holds_benchmarks(cwd, directory):

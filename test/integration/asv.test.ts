@@ -306,6 +306,23 @@ describe("asv's timeouts cover a benchmark's own run, not its module's import or
     expect(again.exitCode).toBe(2);
     expect(again.stderr).toContain("could not be collected: timed out after 5 s importing benchmarks.hangs before the worker's first benchmark");
   }, 120_000);
+
+  it("takes asv.conf.json's default_benchmark_timeout as the suite's timeout, unless --timeout is given", async () => {
+    const tree = join(scratch, "default-timeout");
+    cpSync(timeouts, tree, { recursive: true });
+    writeFileSync(join(tree, "asv.conf.json"), readFileSync(join(tree, "asv.conf.json"), "utf8").replace('"version": 1,', '"version": 1,\n    "default_benchmark_timeout": 1.5, // seconds, as asv reads it'));
+    writeFileSync(join(tree, "benchmarks", "plain.py"), "import time\n\n\ndef time_long():\n    time.sleep(3)\n");
+    const configured = resultsOf(await harness(tree, [...small, "--processes", "1", "--filter", "plain."]));
+    expect(configured.settings.timeout).toBe(1.5);
+    expect(benchOf(configured, "plain.time_long").failure?.message).toMatch(/^timed out after 1\.5 s in the timing pass/);
+    const given = resultsOf(await harness(tree, [...small, "--processes", "1", "--filter", "plain.", "--timeout", "2.5"]));
+    expect(given.settings.timeout).toBe(2.5);
+    expect(benchOf(given, "plain.time_long").failure?.message).toMatch(/^timed out after 2\.5 s in the timing pass/);
+    writeFileSync(join(tree, "asv.conf.json"), readFileSync(join(tree, "asv.conf.json"), "utf8").replace('"default_benchmark_timeout": 1.5', '"default_benchmark_timeout": "soon"'));
+    const refused = await harness(tree, [...small, "--filter", "plain."]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("default_benchmark_timeout must be a positive number of seconds, not 'soon'");
+  }, 120_000);
 });
 
 describe("selecting and naming an asv suite", () => {

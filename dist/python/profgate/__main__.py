@@ -71,8 +71,9 @@ Options:
   --timeout SECONDS         seconds one benchmark may spend in one pass before its worker is killed and it is
                             recorded as timeout, with how long one iteration took; a worker's start-up before its
                             first benchmark (its imports) may take five times this (default: 60, asv's own default,
-                            for native and asv suites; 600 for pytest suites, as pytest-benchmark and
-                            pytest-codspeed set no limit and measure tests of a minute an iteration)
+                            for native and asv suites, or an asv suite's default_benchmark_timeout; 600 for pytest
+                            suites, as pytest-benchmark and pytest-codspeed set no limit and measure tests of a
+                            minute an iteration)
   --timeout-for ID=SECONDS  the timeout of the benchmarks matching ID, an exact id or a glob (* and ? stay within a
                             /-separated segment, ** crosses them); the last matching glob wins, an exact id beats
                             any glob (repeatable)
@@ -485,7 +486,13 @@ def prepare(request, cwd):
             os.makedirs(directory, exist_ok=True)
     except OSError as error:
         raise UsageError("--out {!r}: cannot create the directory: {}".format(settings.out, error.strerror)) from None
-    resolved = {"paths": paths, "suite": suite, "timeout": DEFAULT_TIMEOUTS[suite] if settings.timeout is None else settings.timeout}
+    timeout = settings.timeout
+    if timeout is None and suite == "asv":
+        try:
+            timeout = asv.default_timeout(tree, request.asv_config)
+        except asv.ConfigError as error:
+            raise UsageError(str(error)) from None
+    resolved = {"paths": paths, "suite": suite, "timeout": DEFAULT_TIMEOUTS[suite] if timeout is None else timeout}
     if request.name == "run":
         if "instructions" in settings.passes:
             try:
