@@ -37,7 +37,9 @@ has ``SIGPROF`` a timer enforces it too (a loop of bytecode that allocates witho
 see). When the budget runs out, hooks and tracing stop: the snapshot is then taken at the collection of the highest
 sample, or the last point reached (``at_peak`` explains less of ``peak``: ``peak_captured`` says how much), the
 retained lines are those of iteration 1, charged to the innermost frame, and ``note`` says so. ``peak``,
-``retained`` and ``retained_blocks`` are exact either way.
+``retained`` and ``retained_blocks`` are exact either way. A benchmark whose plain iteration is so long that
+``FULL_PASS_ITERATIONS`` of them would outlast half its timeout gets those exact totals only (iteration 1), with a
+``note`` that says why, rather than a timeout.
 
 The limits: memory allocated and freed between two events (a temporary inside one C call, such as a list resized
 in place, or one freed in a function body before its next call or return) raises ``peak`` but is seen only as it
@@ -102,6 +104,17 @@ HOOK_BUILDS_LINE_TABLES = sys.version_info[:2] == (3, 11)
 _HARNESS, _STDLIB, _PROJECT = "harness", "stdlib", "project"
 
 EXACT, FULL = "exact", "full"
+# What a pass at depth full costs at most, in plain iterations: the warm-ups (one under a hook on Python 3.11),
+# iterations 1 to 3 and iteration 4's deep tracing. A benchmark whose iterations are so long that this would outlast
+# its share of the timeout gets the exact totals only, rather than a timeout.
+FULL_PASS_ITERATIONS = 30
+
+LONG_NOTE = (
+    "the live-at-peak lines were left out: one plain iteration takes {:.3g} s, and a pass with the line breakdown "
+    "costs up to {} of them, past half the timeout ({:g} s); peak and retained are exact, and the retained lines are "
+    "charged to each block's innermost frame. Raise the timeout for the breakdown"
+)
+
 EXACT_NOTE = (
     "the live-at-peak lines were left out (depth exact: the deep passes run only where a comparison needs them); "
     "peak and retained are exact, and the retained lines are charged to each block's innermost frame"
@@ -129,6 +142,9 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, 
     elif plain is not None and first is not None:
         first(plain)
     budget = min(cost * max(plain or 0.0, SHORTEST), TIMEOUT_SHARE * timeout)
+    too_long = depth == FULL and plain is not None and plain * FULL_PASS_ITERATIONS > TIMEOUT_SHARE * timeout
+    if too_long:
+        depth = EXACT
     deep = None
     observed = False
     try:
@@ -196,7 +212,9 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, 
         "retained_blocks": _totals(retained_shallow)[1],
         "retained_lines": describe(retained, key=lambda entry: (-abs(entry["size"]), entry["file"], entry["line"])),
     }
-    if deep is None:
+    if too_long:
+        result["note"] = LONG_NOTE.format(plain, FULL_PASS_ITERATIONS, timeout)
+    elif deep is None:
         result["note"] = EXACT_NOTE
     elif not (observed and deep.reached) or deep.after is None:
         result["note"] = _cut_note(budget, cost, plain, observed, deep.reached, deep.after is not None)

@@ -4,7 +4,7 @@
  * and line numbers, statuses) come from what the fixture code does, so a harness that guessed could not pass.
  */
 import { execa } from "execa";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -192,7 +192,11 @@ describe("the harness on allocation-heavy benchmarks whose memory grows through 
     expect(run.exitCode).toBe(0);
     expect(document.benchmarks.map((b) => [b.id, b.status])).toEqual(ids.map((id) => [id, "ok"]));
     for (const b of document.benchmarks) {
-      expect(b.timing?.processes).toHaveLength(10);
+      // Ten processes, or as few as five once their best values agree within 5% (min-processes, settle).
+      const bests = (b.timing?.processes ?? []).map((p) => Math.min(...p.cpu));
+      expect(bests.length).toBeGreaterThanOrEqual(5);
+      expect(bests.length).toBeLessThanOrEqual(10);
+      if (bests.length < 10) expect(Math.max(...bests), b.id).toBeLessThanOrEqual(Math.min(...bests) * 1.05);
       expect(b.profile?.functions.length).toBeGreaterThan(0);
       expect(b.memory?.peak).toBeGreaterThan(0);
     }
@@ -228,6 +232,24 @@ describe("the harness on allocation-heavy benchmarks whose memory grows through 
     expect(memory?.retained_blocks).toBe(full?.retained_blocks);
     expect(memory?.peak_captured).toBeLessThan(memory?.peak ?? 0);
     expect(cut.settings.memory_cost).toBe(0);
+  });
+});
+
+describe("the harness's memory pass on a benchmark whose iterations are long for its timeout", () => {
+  it("keeps the exact peak and retained totals and says why the line breakdown was left out, rather than timing out", async () => {
+    const tree = join(scratch, "long-memory");
+    mkdirSync(join(tree, "benchmarks"), { recursive: true });
+    writeFileSync(
+      join(tree, "benchmarks", "bench_long.py"),
+      'import time\n\n\ndef bench_long():\n    blocks = [bytes(1000) for _ in range(300)]\n    time.sleep(0.25)\n    return len(blocks)\n\n\nbench_long.clock = "wall"\n',
+    );
+    // 30 plain iterations of 0.25 s are past half of a 4 s timeout: the pass measures iteration 1 only.
+    const run = await runIn(tree, ["benchmarks", "--processes", "1", "--values", "1", "--profile-iterations", "1", "--timeout", "4"], { interpreter: [python] });
+    const long = benchOf(resultsOf(run), "benchmarks/bench_long.py::bench_long");
+    expect(long.status, long.failure?.message).toBe("ok");
+    expect(long.memory?.peak).toBeGreaterThanOrEqual(300 * 1000);
+    expect(long.memory?.at_peak).toEqual([]);
+    expect(long.memory?.note).toMatch(/^the live-at-peak lines were left out: one plain iteration takes 0\.2\d* s, and a pass with the line breakdown costs up to 30 of them, past half the timeout \(4 s\)/);
   });
 });
 
