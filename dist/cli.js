@@ -32775,6 +32775,14 @@ function thresholdResolver(config2) {
 }
 
 // src/core/compare.ts
+var MIN_SEGMENT_RUNS = 5;
+function segmentMargin(segment2, level) {
+  const n2 = segment2.runs.length;
+  return Math.expm1(normalQuantile(level) * segment2.spread * Math.sqrt(1 + 1 / n2));
+}
+function usableSegment(segment2) {
+  return segment2 !== void 0 && segment2.runs.filter((r) => r.length > 0).length >= MIN_SEGMENT_RUNS;
+}
 function failuresOf(side, bench) {
   if (bench === void 0 || bench.status === "ok" || bench.status === "stopped") return [];
   return [{ side, status: bench.status, pass: bench.failure?.pass ?? null, message: bench.failure?.message ?? bench.status }];
@@ -32782,10 +32790,11 @@ function failuresOf(side, bench) {
 function processTimes(bench, clock = bench.clock) {
   return (bench.timing?.processes ?? []).map((p) => p[clock]).filter((values) => values.length > 0).map((values) => Math.min(...values));
 }
-function compareTiming(base, head, t, mode, caveat) {
+function compareTiming(base, head, t, mode, caveat, segment2) {
   const clock = head.clock;
-  const margin = mode === "separate" ? t.noiseMargin : t.interleavedMargin;
-  const before = processTimes(base, clock);
+  const level = mode === "separate" && base.clock === head.clock && usableSegment(segment2) ? segment2 : void 0;
+  const margin = level !== void 0 ? segmentMargin(level, t.level) : mode === "separate" ? t.noiseMargin : t.interleavedMargin;
+  const before = level !== void 0 ? level.runs.flat() : processTimes(base, clock);
   const after = processTimes(head, clock);
   const timing = {
     verdict: "inconclusive",
@@ -32803,7 +32812,7 @@ function compareTiming(base, head, t, mode, caveat) {
     p_adjusted: null,
     significant: false,
     caveat,
-    note: base.clock === head.clock ? null : `base measured ${base.clock} time, head ${head.clock} time; compared on ${clock} time`
+    note: level !== void 0 ? `judged against the baseline branch's ${level.runs.length} runs since its last change point, margin from their spread` : base.clock === head.clock ? null : `base measured ${base.clock} time, head ${head.clock} time; compared on ${clock} time`
   };
   if (before.length === 0 || after.length === 0) return { ...timing, note: "no timing values on one side" };
   if (![...before, ...after].every((v) => v > 0)) return { ...timing, note: "a process measured zero time per iteration" };
@@ -33037,7 +33046,7 @@ function compare(base, head, options) {
       pending.push({ entry: emptyEntry(after, "new", []), compared: false, thresholds, base: before, head: after });
     } else {
       const entry = emptyEntry(after, "unchanged", []);
-      entry.timing = after.timing !== null && before.timing !== null ? compareTiming(before, after, thresholds, options.mode, caveats.length > 0) : null;
+      entry.timing = after.timing !== null && before.timing !== null ? compareTiming(before, after, thresholds, options.mode, caveats.length > 0, options.segments?.get(after.id)) : null;
       const instructions = compareInstructions(before, after, thresholds, mismatch);
       if (instructions !== void 0) entry.instructions = instructions;
       entry.memory = compareMemory(before, after, thresholds);
