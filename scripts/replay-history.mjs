@@ -157,7 +157,7 @@ for (const [h, head] of runs.entries()) {
           const t = count(way, slowdown, "compared");
           if (verdict === "regressed") t.regressed++;
           if (verdict === "regressed" || verdict === "inconclusive") t.confirm++;
-          if (b.timing.note?.startsWith("judged against") === true) t.segment++;
+          if (b.timing.baseline_runs !== undefined) t.segment++;
           if (base.loaded) {
             t.baseLoaded++;
             if (verdict === "regressed") t.baseLoadedRegressed++;

@@ -151,12 +151,8 @@ function compareTiming(base: Benchmark, head: Benchmark, t: Thresholds, mode: Mo
     p_adjusted: null,
     significant: false,
     caveat,
-    note:
-      level !== undefined
-        ? `judged against the baseline branch's ${level.runs.length} runs since its last change point, margin from their spread`
-        : base.clock === head.clock
-          ? null
-          : `base measured ${base.clock} time, head ${head.clock} time; compared on ${clock} time`,
+    note: base.clock === head.clock ? null : `base measured ${base.clock} time, head ${head.clock} time; compared on ${clock} time`,
+    ...(level === undefined ? {} : { baseline_runs: level.runs.length }),
   };
   if (before.length === 0 || after.length === 0) return { ...timing, note: "no timing values on one side" };
   if (![...before, ...after].every((v) => v > 0)) return { ...timing, note: "a process measured zero time per iteration" };

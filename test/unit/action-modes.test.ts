@@ -419,5 +419,6 @@ describe("the history step", () => {
     expect(fake.failures).toEqual([`profgate: 1 benchmark regressed past the thresholds: ${SLOW_ID}`]);
     const body = rendered(fake.comments[0]?.body);
     expect(body).toMatch(new RegExp(`- \`${SLOW_ID}\` \`[▁▂▃▄▅▆▇█]{9}\` judged against main since aaaaaaa, 8 runs on 3 runners: `));
+    expect(body).toMatch(/3 benchmarks' timings were judged against the baseline branch's runs since its last change point \(8 runs, every process of them as the base\), the lower bound above a margin learned from how those runs spread \([\d.]+%(–[\d.]+%)?\) instead\./);
   });
 });

@@ -277,7 +277,8 @@ describe("timing judged against the baseline branch's level", () => {
     expect(judged.timing?.margin).toBeCloseTo(segmentMargin(segment, 0.99), 12);
     expect(judged.timing?.processes.base).toBe(60);
     expect(judged.timing?.ratio).toBeGreaterThan(1.07);
-    expect(judged.timing?.note).toContain("12 runs since its last change point");
+    expect(judged.timing?.baseline_runs).toBe(12);
+    expect(flat.timing?.baseline_runs).toBeUndefined();
   });
 
   it("does not flag a head within the noise of main's runs when they spread widely", () => {
