@@ -333,7 +333,18 @@ export function newChangePoints(before: HistoryAnalysis, after: HistoryAnalysis)
   return after.changePoints.filter((c) => !known.has(key(c)));
 }
 
-/** Each benchmark's runs since its last timing change point, as `compare` judges a pull request against them. */
+function standardDeviation(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
+  return Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1));
+}
+
+/**
+ * Each benchmark's runs since its last timing change point, as `compare` judges a pull request against them. Their
+ * spread is the larger of the robust scale and the standard deviation of the runs' log timings: slow runs on shared
+ * runners make the noise heavy-tailed, and a margin from the robust scale alone sits inside that tail (replayed on
+ * real runs, it flagged more unchanged heads than the flat margin did).
+ */
 export function levelSegments(history: History, analysis: HistoryAnalysis): Map<string, Segment> {
   const segments = new Map<string, Segment>();
   const maps = entryMaps(history);
@@ -343,7 +354,7 @@ export function levelSegments(history: History, analysis: HistoryAnalysis): Map<
       const bench = map.get(id);
       if (bench !== undefined && bench.time !== null && bench.time > 0 && bench.processes.length > 0) runs.push([...bench.processes]);
     }
-    segments.set(id, { runs, spread: level.spread });
+    segments.set(id, { runs, spread: Math.max(level.spread, standardDeviation(level.values.map(Math.log))) });
   }
   return segments;
 }

@@ -13,7 +13,7 @@
  * with a segment of the baseline branch's history (`segments`: its runs since the last timing change point, at least
  * MIN_SEGMENT_RUNS of them) is judged against that segment instead of the one baseline artifact: the base sample is
  * every process of the segment's runs, and the margin is learned from how those runs spread: a new run's offset
- * from the level, σ·√(1 + 1/n) on the log scale for n runs of robust spread σ, at the one-sided quantile of `level`.
+ * from the level, σ·√(1 + 1/n) on the log scale for n runs of spread σ, at the one-sided quantile of `level`.
  * The head is one run like any of them, so its offset is the noise a between-run margin stands for. For the
  * pass/fail decision, Holm's procedure over every benchmark with a timing test controls the family-wise error at
  * 1 − level, using the one-sided p-value for head/base > 1 + margin: a timing regression that does not survive
@@ -84,7 +84,7 @@ export interface CompareOptions {
 export interface Segment {
   /** Each run's per-process best times per iteration, oldest run first. */
   runs: readonly (readonly number[])[];
-  /** The run-to-run spread of the runs' log timing estimates (a robust standard deviation). */
+  /** The run-to-run spread of the runs' log timing estimates (a standard deviation). */
   spread: number;
 }
 

@@ -294,6 +294,21 @@ describe("timing judged against the baseline branch's level", () => {
     }
   });
 
+  it("widens the margin for the slow runs a shared runner makes now and then, so a head run slowed like them is not a regression", () => {
+    const centres = around(0.005);
+    centres[3] = 0.014;
+    centres[9] = 0.0135;
+    const segments = segmentsOf(centres);
+    const segment = segments.get(ID)!;
+    expect(segment.runs).toHaveLength(12);
+    expect(segmentMargin(segment, 0.99)).toBeGreaterThan(0.3);
+    const base = results([bench(ID, { times: spread(0.01, 5, 0.01) })]);
+    // Regressed against the robust scale of the ten quiet runs alone (a margin under 2%); not against their spread.
+    const head = results([bench(ID, { times: spread(0.0125, 5, 0.01) })]);
+    expect(only(compare(base, head, { ...SEPARATE, segments: new Map([[ID, { ...segment, spread: 0.005 }]]) }), ID).timing?.verdict).toBe("regressed");
+    expect(only(compare(base, head, { ...SEPARATE, segments }), ID).timing?.verdict).not.toBe("regressed");
+  });
+
   it("falls back to the baseline artifact and the flat margin when fewer than five runs follow the last change point", () => {
     const segments = segmentsOf(around(0.005).slice(0, 4));
     expect(usableSegment(segments.get(ID))).toBe(false);
