@@ -10,8 +10,7 @@
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { analyzeHistory, levelSegments, newChangePoints, timingSeries, type HistoryAnalysis } from "../core/changepoints.js";
-import { usableSegment } from "../core/compare.js";
+import { analyzeHistory, newChangePoints, timingSeries, type HistoryAnalysis } from "../core/changepoints.js";
 import { appendRun, emptyHistory, HistoryError, historySize, type History } from "../core/history.js";
 import { DEFAULT_BASELINE_EVENTS, GitHubApiError } from "../adapters/github.js";
 import { readHistoryFile, writeHistoryFile } from "../adapters/history-file.js";
@@ -137,10 +136,9 @@ export function historyMarkdown(job: Job): string {
       links: { serverUrl: job.runner.serverUrl, repository: `${job.runner.owner}/${job.runner.repo}` },
     });
   }
-  const segments = levelSegments(outcome.history, outcome.analysis);
   const flagged = (job.comparison?.benchmarks ?? [])
     .filter((b) => b.verdict === "regressed" || b.timing?.verdict === "regressed" || b.timing?.verdict === "inconclusive")
-    .map((b) => ({ id: b.id, head: b.timing !== null && b.timing.median.head > 0 ? b.timing.median.head : null, judged: usableSegment(segments.get(b.id)) }));
+    .map((b) => ({ id: b.id, head: b.timing !== null && b.timing.median.head > 0 ? b.timing.median.head : null, judged: b.timing?.baseline_runs !== undefined }));
   return renderTrendsMarkdown({ flagged, series: timingSeries(outcome.history), levels: outcome.analysis.levels, branch: outcome.branch });
 }
 

@@ -144,7 +144,7 @@ export interface FlaggedBenchmark {
   id: string;
   /** The head's timing estimate, seconds per iteration; null when it has none. */
   head: number | null;
-  /** Whether its timing was judged against the level (enough runs since the last change point), not the artifact. */
+  /** Whether its timing verdict is the one against the level, not the artifact's nor a confirmation's on the runner. */
   judged: boolean;
 }
 
