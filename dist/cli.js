@@ -32402,8 +32402,13 @@ var Timing2 = external_exports.strictObject({
   level: external_exports.number(),
   method: external_exports.enum(["exact", "normal"]).nullable(),
   threshold: external_exports.number(),
-  /** The noise margin that applied (separate or interleaved). */
+  /** The noise margin that applied (separate or interleaved, or learned from the baseline branch's runs). */
   margin: external_exports.number(),
+  /**
+   * When the base was the baseline branch's runs since the benchmark's last timing change point (from its history),
+   * how many; absent when it was one baseline artifact or an interleaved run.
+   */
+  baseline_runs: external_exports.number().int().positive().optional(),
   /** One-sided Mann–Whitney p-value for head/base > 1 + margin. */
   p: external_exports.number().nullable(),
   /** Holm-adjusted p over every benchmark with a timing test. */
@@ -32775,6 +32780,14 @@ function thresholdResolver(config2) {
 }
 
 // src/core/compare.ts
+var MIN_SEGMENT_RUNS = 5;
+function segmentMargin(segment2, level) {
+  const n2 = segment2.runs.length;
+  return Math.expm1(normalQuantile(level) * segment2.spread * Math.sqrt(1 + 1 / n2));
+}
+function usableSegment(segment2) {
+  return segment2 !== void 0 && segment2.runs.filter((r) => r.length > 0).length >= MIN_SEGMENT_RUNS;
+}
 function failuresOf(side, bench) {
   if (bench === void 0 || bench.status === "ok" || bench.status === "stopped") return [];
   return [{ side, status: bench.status, pass: bench.failure?.pass ?? null, message: bench.failure?.message ?? bench.status }];
@@ -32782,10 +32795,11 @@ function failuresOf(side, bench) {
 function processTimes(bench, clock = bench.clock) {
   return (bench.timing?.processes ?? []).map((p) => p[clock]).filter((values) => values.length > 0).map((values) => Math.min(...values));
 }
-function compareTiming(base, head, t, mode, caveat) {
+function compareTiming(base, head, t, mode, caveat, segment2) {
   const clock = head.clock;
-  const margin = mode === "separate" ? t.noiseMargin : t.interleavedMargin;
-  const before = processTimes(base, clock);
+  const level = mode === "separate" && base.clock === head.clock && usableSegment(segment2) ? segment2 : void 0;
+  const margin = level !== void 0 ? segmentMargin(level, t.level) : mode === "separate" ? t.noiseMargin : t.interleavedMargin;
+  const before = level !== void 0 ? level.runs.flat() : processTimes(base, clock);
   const after = processTimes(head, clock);
   const timing = {
     verdict: "inconclusive",
@@ -32803,7 +32817,8 @@ function compareTiming(base, head, t, mode, caveat) {
     p_adjusted: null,
     significant: false,
     caveat,
-    note: base.clock === head.clock ? null : `base measured ${base.clock} time, head ${head.clock} time; compared on ${clock} time`
+    note: base.clock === head.clock ? null : `base measured ${base.clock} time, head ${head.clock} time; compared on ${clock} time`,
+    ...level === void 0 ? {} : { baseline_runs: level.runs.length }
   };
   if (before.length === 0 || after.length === 0) return { ...timing, note: "no timing values on one side" };
   if (![...before, ...after].every((v) => v > 0)) return { ...timing, note: "a process measured zero time per iteration" };
@@ -33037,7 +33052,7 @@ function compare(base, head, options) {
       pending.push({ entry: emptyEntry(after, "new", []), compared: false, thresholds, base: before, head: after });
     } else {
       const entry = emptyEntry(after, "unchanged", []);
-      entry.timing = after.timing !== null && before.timing !== null ? compareTiming(before, after, thresholds, options.mode, caveats.length > 0) : null;
+      entry.timing = after.timing !== null && before.timing !== null ? compareTiming(before, after, thresholds, options.mode, caveats.length > 0, options.segments?.get(after.id)) : null;
       const instructions = compareInstructions(before, after, thresholds, mismatch);
       if (instructions !== void 0) entry.instructions = instructions;
       entry.memory = compareMemory(before, after, thresholds);
@@ -33851,6 +33866,19 @@ function explainChange(f) {
   if (Math.abs(f.call_effect) >= Math.abs(f.per_call_effect)) return f.call_effect > 0 ? "more calls" : "fewer calls";
   return f.per_call_effect > 0 ? "slower per call" : "faster per call";
 }
+function levelText(comparison) {
+  const judged = comparison.benchmarks.flatMap((b) => b.timing?.baseline_runs === void 0 ? [] : [b.timing]);
+  if (judged.length === 0) return "";
+  const margins = judged.map((t) => t.margin);
+  const runs = judged.map((t) => t.baseline_runs ?? 0);
+  const range = (values, text4) => {
+    const low = text4(Math.min(...values));
+    const high = text4(Math.max(...values));
+    return low === high ? low : `${low}\u2013${high}`;
+  };
+  const count3 = judged.length === 1 ? "1 benchmark's timing was" : `${judged.length} benchmarks' timings were`;
+  return ` ${count3} judged against the baseline branch's runs since its last change point (${range(runs, String)} runs, every process of them as the base), the lower bound above a margin learned from how those runs spread (${range(margins, (m) => formatPercent(m, 1).replace("+", ""))}) instead.`;
+}
 function methodText(comparison) {
   const { method } = comparison;
   const t = method.thresholds;
@@ -33858,7 +33886,7 @@ function methodText(comparison) {
   const mode = method.mode === "separate" ? "base and head from separate runs" : "base and head interleaved on the same machine";
   const { base, head } = method;
   const samples = base.processes === head.processes && base.values === head.values ? `${head.processes} processes \xD7 ${head.values} values per side` : `${base.processes} processes \xD7 ${base.values} values for base, ${head.processes} \xD7 ${head.values} for head`;
-  return `Timing: Hodges\u2013Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${comparison.benchmarks.some((b) => b.value != null) ? ` asv mem_ and track_ values are exact, regressed above ${formatPercent(t.value_threshold, 0)}.` : ""}${t.instructions_threshold === void 0 ? "" : ` Instructions per iteration: counted under valgrind, exact; regressed above ${formatPercent(t.instructions_threshold, 0)}, and where base and head ran the same build they judge CPU cost in place of timing.`}${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
+  return `Timing: Hodges\u2013Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann\u2013Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${comparison.benchmarks.some((b) => b.value != null) ? ` asv mem_ and track_ values are exact, regressed above ${formatPercent(t.value_threshold, 0)}.` : ""}${t.instructions_threshold === void 0 ? "" : ` Instructions per iteration: counted under valgrind, exact; regressed above ${formatPercent(t.instructions_threshold, 0)}, and where base and head ran the same build they judge CPU cost in place of timing.`}${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}${levelText(comparison)}`;
 }
 function describeRun(facts, escape, commit) {
   const cpu = facts.cpu_model === "" ? "" : `, ${facts.cpu_model}`;

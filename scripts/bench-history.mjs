@@ -9,7 +9,8 @@
 //
 // `--size`: a suite of 2,000 benchmarks over a 200-run window, each benchmark with a profile of 30 functions and
 // 10 timing processes: the history's size (JSON, and deflated as the artifact's zip stores it), and the time to read
-// and validate it (the download's CPU side), to append a run, and to find the change points.
+// and validate it (the download's CPU side), to append a run, to find the change points, and to compare a pull request
+// with the baseline artifact and with main's levels (the runs since each benchmark's last change point).
 //
 // Usage: node scripts/bench-history.mjs --simulate [--series N] | --size [--benchmarks N] [--runs N]
 import { parseArgs } from "node:util";
@@ -30,7 +31,7 @@ if (!values.simulate && !values.size) {
   process.exit(2);
 }
 
-const { history: H, changepoints: C, builders } = await loadCore();
+const { compare, history: H, changepoints: C, builders } = await loadCore();
 
 function random(seed) {
   let state = seed >>> 0;
@@ -192,11 +193,17 @@ function size(benchmarks, runs) {
   const [appended, appendSeconds] = timed(() => H.appendRun(parsed, next, { run: 9999, runner: "runner-x" }));
   const [, analyzeSeconds] = timed(() => C.analyzeHistory(appended));
   const [, serializeSeconds] = timed(() => H.serializeHistory(appended));
+  // A pull request: its head against the baseline artifact, then against main's runs since each last change point.
+  const head = suiteResults(benchmarks, rand, "e".repeat(40));
+  const [, artifactSeconds] = timed(() => compare(next, head, { mode: "separate" }));
+  const [segments, segmentSeconds] = timed(() => C.levelSegments(parsed, C.analyzeHistory(parsed)));
+  const [, levelSeconds] = timed(() => compare(next, head, { mode: "separate", segments }));
   const measured = H.historySize(appended);
   const MiB = 1024 * 1024;
   console.log(`History of ${benchmarks} benchmarks over ${appended.runs.length} runs:`);
   console.log(`  ${(measured.bytes / MiB).toFixed(1)} MiB of JSON (${(measured.perRun / 1024).toFixed(0)} KiB per run, ${measured.perEntry.toFixed(0)} B per benchmark and run); ${(zipped / MiB).toFixed(1)} MiB deflated, as the artifact's zip holds it`);
   console.log(`  read and validate ${seconds(readSeconds)}; append a run ${seconds(appendSeconds)}; change points ${seconds(analyzeSeconds)}; write ${seconds(serializeSeconds)}`);
+  console.log(`  a pull request: compare with the baseline artifact ${seconds(artifactSeconds)}; main's levels (change points, segments) ${seconds(segmentSeconds)}; compare with the levels (${[...segments.values()][0]?.runs.length ?? 0} runs each) ${seconds(levelSeconds)}`);
 }
 
 if (values.simulate) simulate(Number(values.series));

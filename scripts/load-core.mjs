@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
- * Imports compare, parseResults and mergeShards from src/core, renderHtml, the result builders of
+ * Imports compare (and segmentMargin), parseResults and mergeShards from src/core, renderHtml, the result builders of
  * test/support/builders.ts as `builders`, and src/core's history and change point modules as `history` and
  * `changepoints`, bundled to a temporary ES module.
  */
@@ -18,7 +18,7 @@ export async function loadCore() {
   await build({
     stdin: {
       contents:
-        'export { compare } from "./src/core/compare.ts"; export { parseResults } from "./src/core/results.ts"; export { mergeShards } from "./src/core/shards.ts"; export { renderHtml } from "./src/report/html.ts"; export * as builders from "./test/support/builders.ts"; export * as history from "./src/core/history.ts"; export * as changepoints from "./src/core/changepoints.ts";',
+        'export { compare, segmentMargin } from "./src/core/compare.ts"; export { parseResults } from "./src/core/results.ts"; export { mergeShards } from "./src/core/shards.ts"; export { renderHtml } from "./src/report/html.ts"; export * as builders from "./test/support/builders.ts"; export * as history from "./src/core/history.ts"; export * as changepoints from "./src/core/changepoints.ts";',
       resolveDir: root,
       loader: "ts",
     },

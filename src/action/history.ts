@@ -57,33 +57,53 @@ function analyze(history: History): HistoryAnalysis {
   return analyzeHistory(history);
 }
 
+/** The baseline branch the history follows. */
+async function branchOf(job: Job): Promise<string> {
+  return job.inputs.baselineBranch ?? job.runner.defaultBranch ?? (await job.services.github.defaultBranch());
+}
+
 /**
- * Extends the history on a run of the baseline branch and reads it on a pull request. A shard, a job without head
- * results, and any other run (a push to another branch) leave the job as it was.
+ * The newest history of the baseline branch and why it is missing, or null when looking it up failed (warned and
+ * noted: the history adds to the report, and an API failure must not cost the run its verdicts or results).
+ */
+async function lookUp(job: Job, branch: string, writing: boolean): Promise<{ history: History | null; note: string | null } | null> {
+  try {
+    return await fetchHistory(job, branch, job.pullRequest?.baseSha ?? job.runner.sha);
+  } catch (error) {
+    if (!(error instanceof GitHubApiError)) throw error;
+    job.services.workflow.warning(`profgate: could not look up the history of ${branch} (${error.message}); ${writing ? "it is not extended by this run" : "the pull request is judged against the baseline artifact alone"}`);
+    job.notes.push(`The history of ${branch} could not be looked up (${error.message}).`);
+    return null;
+  }
+}
+
+/**
+ * Reads the history on a pull request, before its head is compared: main's level since its last change point is the
+ * baseline the timing is judged against, and the trend the report draws.
+ */
+export const readHistory: Step = async (job) => {
+  if (!job.inputs.history || job.shard !== null || job.head === null || job.pullRequest === null) return;
+  const branch = await branchOf(job);
+  const previous = await lookUp(job, branch, false);
+  if (previous === null) return;
+  if (previous.note !== null) job.notes.push(`${previous.note} Judged against the baseline artifact alone.`);
+  if (previous.history !== null && previous.history.runs.length > 0) {
+    job.history = { branch, history: previous.history, analysis: analyze(previous.history), fresh: [], file: null };
+  }
+};
+
+/**
+ * Extends the history on a run of the baseline branch. A shard, a job without head results, a pull request (which
+ * `readHistory` read it for) and any other run (a push to another branch) leave the job as it was.
  */
 export const history: Step = async (job) => {
   const { inputs, runner, services } = job;
-  if (!inputs.history || job.shard !== null || job.head === null) return;
-  const branch = inputs.baselineBranch ?? runner.defaultBranch ?? (await services.github.defaultBranch());
-  const writing = isBranchRun(job, branch);
-  if (job.pullRequest === null && !writing) return;
-  let previous;
-  try {
-    previous = await fetchHistory(job, branch, job.pullRequest?.baseSha ?? runner.sha);
-  } catch (error) {
-    // The history adds to the report; an API failure looking it up must not cost the run its verdicts or results.
-    if (!(error instanceof GitHubApiError)) throw error;
-    services.workflow.warning(`profgate: could not look up the history of ${branch} (${error.message}); ${writing ? "it is not extended by this run" : "the trends are left out"}`);
-    job.notes.push(`The history of ${branch} could not be looked up (${error.message}).`);
-    return;
-  }
-  if (previous.note !== null) job.notes.push(writing ? `${previous.note} A new history starts with this run.` : `${previous.note} Judged against the baseline artifact alone.`);
-  if (!writing) {
-    if (previous.history !== null && previous.history.runs.length > 0) {
-      job.history = { branch, history: previous.history, analysis: analyze(previous.history), fresh: [], file: null };
-    }
-    return;
-  }
+  if (!inputs.history || job.shard !== null || job.head === null || job.pullRequest !== null) return;
+  const branch = await branchOf(job);
+  if (!isBranchRun(job, branch)) return;
+  const previous = await lookUp(job, branch, true);
+  if (previous === null) return;
+  if (previous.note !== null) job.notes.push(`${previous.note} A new history starts with this run.`);
   const before = previous.history ?? emptyHistory(inputs.historyWindow ?? undefined);
   const next = appendRun(before, job.head, { run: runner.runId, runner: runner.runnerName, commit: runner.sha }, inputs.historyWindow ?? before.window);
   const analysis = analyze(next);
@@ -118,7 +138,7 @@ export function historyMarkdown(job: Job): string {
   }
   const flagged = (job.comparison?.benchmarks ?? [])
     .filter((b) => b.verdict === "regressed" || b.timing?.verdict === "regressed" || b.timing?.verdict === "inconclusive")
-    .map((b) => ({ id: b.id, head: b.timing !== null && b.timing.median.head > 0 ? b.timing.median.head : null }));
+    .map((b) => ({ id: b.id, head: b.timing !== null && b.timing.median.head > 0 ? b.timing.median.head : null, judged: b.timing?.baseline_runs !== undefined }));
   return renderTrendsMarkdown({ flagged, series: timingSeries(outcome.history), levels: outcome.analysis.levels, branch: outcome.branch });
 }
 

@@ -9,7 +9,7 @@ import { loadProjectConfig } from "../adapters/project.js";
 import type { StopSignals } from "../adapters/signals.js";
 import { noteCarriedOver, planAffectedRun } from "./affected.js";
 import { fetchBaseline } from "./fetch-baseline.js";
-import { history } from "./history.js";
+import { history, readHistory } from "./history.js";
 import { measure } from "./measure.js";
 import { mergeShards, shardArtifactName } from "./merge-shards.js";
 import { gate, publish, upload } from "./publish.js";
@@ -19,10 +19,11 @@ import { compareWithBaseline, confirm, deepen } from "./verdicts.js";
 
 /**
  * What every mode does once it has the head results and the baseline. `deepen` acts only where this job measured
- * the head at depth exact (mode run on a pull request, input depth auto); `history` writes only on the baseline
- * branch, and reads the history for a pull request's trends.
+ * the head at depth exact (mode run on a pull request, input depth auto); `readHistory` reads the baseline branch's
+ * history on a pull request before it is compared (main's level is its baseline), and `history` extends it only on
+ * a run of that branch.
  */
-const REPORT: readonly Step[] = [compareWithBaseline, deepen, confirm, history, upload, publish, gate];
+const REPORT: readonly Step[] = [readHistory, compareWithBaseline, deepen, confirm, history, upload, publish, gate];
 
 /** The steps of each mode. A shard (mode run with `shard`) uploads its share, and the merge job reports for it. */
 export const MODES: Record<ActionInputs["mode"], readonly Step[]> = {

@@ -3,6 +3,7 @@
  * benchmarks confirmed on one runner — here, when this job measured the head, or as the runners that measured it
  * recorded (a sharded run's merge, the fork-safe comment stage).
  */
+import { levelSegments } from "../core/changepoints.js";
 import { compare } from "../core/compare.js";
 import type { Verdict } from "../core/comparison.js";
 import { runHarness } from "../adapters/harness.js";
@@ -19,13 +20,18 @@ function thresholdsOf(job: Job): ThresholdConfig {
   return { global: job.project.thresholds, benchmarks: job.project.overrides, flags: job.inputs.thresholds };
 }
 
-/** Compares the head with the baseline artifact's results (separate runs, the wide noise margin). */
+/**
+ * Compares the head with the baseline artifact's results (separate runs, the wide noise margin); a benchmark the
+ * history read on this pull request holds enough runs of is judged against main's level instead, with the margin
+ * learned from those runs.
+ */
 export const compareWithBaseline: Step = (job) => {
   const { head, pullRequest: pr, baseline } = job;
   if (head === null || pr === null || baseline === null || baseline.results === null) return Promise.resolve();
   // A shard measured its share of the suite: the rest is not "removed".
   const base = job.shard === null ? baseline.results : onlyBenchmarks(baseline.results, new Set(head.benchmarks.map((b) => b.id)));
-  job.comparison = compare(base, head, { mode: "separate", thresholds: thresholdsOf(job), commits: { base: baseline.baseline.run.headSha, head: pr.headSha } });
+  const segments = job.history !== null && job.history.file === null ? levelSegments(job.history.history, job.history.analysis) : undefined;
+  job.comparison = compare(base, head, { mode: "separate", thresholds: thresholdsOf(job), commits: { base: baseline.baseline.run.headSha, head: pr.headSha }, segments });
   return Promise.resolve();
 };
 

@@ -20,6 +20,7 @@
  * records per run: their charged time (own time plus the builtins and library time they call, as the PR comment's
  * attribution charges it) on either side of the step.
  */
+import type { Segment } from "./compare.js";
 import type { History, HistoryBenchmark, HistoryRun } from "./history.js";
 
 export type HistoryMetric = "time" | "instructions" | "calls" | "peak_memory" | "retained_memory";
@@ -330,4 +331,30 @@ export function newChangePoints(before: HistoryAnalysis, after: HistoryAnalysis)
   const key = (c: ChangePoint): string => `${c.benchmark}\0${c.metric}\0${c.commit}`;
   const known = new Set(before.changePoints.map(key));
   return after.changePoints.filter((c) => !known.has(key(c)));
+}
+
+function standardDeviation(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
+  return Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1));
+}
+
+/**
+ * Each benchmark's runs since its last timing change point, as `compare` judges a pull request against them. Their
+ * spread is the larger of the robust scale and the standard deviation of the runs' log timings: slow runs on shared
+ * runners make the noise heavy-tailed, and a margin from the robust scale alone sits inside that tail (replayed on
+ * real runs, it flagged more unchanged heads than the flat margin did).
+ */
+export function levelSegments(history: History, analysis: HistoryAnalysis): Map<string, Segment> {
+  const segments = new Map<string, Segment>();
+  const maps = entryMaps(history);
+  for (const [id, level] of analysis.levels) {
+    const runs: number[][] = [];
+    for (const map of maps.slice(level.since)) {
+      const bench = map.get(id);
+      if (bench !== undefined && bench.time !== null && bench.time > 0 && bench.processes.length > 0) runs.push([...bench.processes]);
+    }
+    segments.set(id, { runs, spread: Math.max(level.spread, standardDeviation(level.values.map(Math.log))) });
+  }
+  return segments;
 }

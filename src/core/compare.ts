@@ -9,7 +9,12 @@
  *   unchanged     ratio within those thresholds and both bounds within [1 / (1 + w), 1 + w], w = max(threshold, margin):
  *                 the samples rule out any change the gate could flag
  *   inconclusive  anything else (too few processes, too much noise, or a change within the noise margin)
- * The margin is `noiseMargin` for separate runs, `interleavedMargin` for runs interleaved on one machine. For the
+ * The margin is `noiseMargin` for separate runs, `interleavedMargin` for runs interleaved on one machine. A benchmark
+ * with a segment of the baseline branch's history (`segments`: its runs since the last timing change point, at least
+ * MIN_SEGMENT_RUNS of them) is judged against that segment instead of the one baseline artifact: the base sample is
+ * every process of the segment's runs, and the margin is learned from how those runs spread: a new run's offset
+ * from the level, σ·√(1 + 1/n) on the log scale for n runs of spread σ, at the one-sided quantile of `level`.
+ * The head is one run like any of them, so its offset is the noise a between-run margin stands for. For the
  * pass/fail decision, Holm's procedure over every benchmark with a timing test controls the family-wise error at
  * 1 − level, using the one-sided p-value for head/base > 1 + margin: a timing regression that does not survive
  * keeps the verdict `regressed` (the benchmark's own evidence) with `timing.significant = false` and
@@ -58,7 +63,7 @@ import {
   type Verdict,
 } from "./comparison.js";
 import type { Benchmark, Results } from "./results.js";
-import { holm, median, shiftInterval, shiftTest } from "./stats.js";
+import { holm, median, normalQuantile, shiftInterval, shiftTest } from "./stats.js";
 import { thresholdResolver, type ThresholdConfig, type Thresholds } from "./thresholds.js";
 
 /** What `compare` needs besides the two results documents. */
@@ -71,6 +76,30 @@ export interface CompareOptions {
   limits?: Partial<AttributionLimits>;
   /** Commits to report, when known better than the results' own `environment.git` (e.g. the PR's head SHA). */
   commits?: { base?: string | null; head?: string | null };
+  /** Per benchmark, the baseline branch's runs since its last timing change point (separate mode only). */
+  segments?: ReadonlyMap<string, Segment>;
+}
+
+/** A benchmark's level on the baseline branch, from its history: the runs since its last timing change point. */
+export interface Segment {
+  /** Each run's per-process best times per iteration, oldest run first. */
+  runs: readonly (readonly number[])[];
+  /** The run-to-run spread of the runs' log timing estimates (a standard deviation). */
+  spread: number;
+}
+
+/** Fewer runs than this since the last change point tell too little of the spread: the baseline artifact decides. */
+export const MIN_SEGMENT_RUNS = 5;
+
+/** The between-run margin a segment supports: its spread of a new run around its level, at the one-sided `level`. */
+export function segmentMargin(segment: Segment, level: number): number {
+  const n = segment.runs.length;
+  return Math.expm1(normalQuantile(level) * segment.spread * Math.sqrt(1 + 1 / n));
+}
+
+/** Whether the segment holds enough runs, each with timing values, to judge against. */
+export function usableSegment(segment: Segment | undefined): segment is Segment {
+  return segment !== undefined && segment.runs.filter((r) => r.length > 0).length >= MIN_SEGMENT_RUNS;
 }
 
 interface Pending {
@@ -99,10 +128,12 @@ export function processTimes(bench: Benchmark, clock: "cpu" | "wall" = bench.clo
   return (bench.timing?.processes ?? []).map((p) => p[clock]).filter((values) => values.length > 0).map((values) => Math.min(...values));
 }
 
-function compareTiming(base: Benchmark, head: Benchmark, t: Thresholds, mode: Mode, caveat: boolean): Timing {
+function compareTiming(base: Benchmark, head: Benchmark, t: Thresholds, mode: Mode, caveat: boolean, segment?: Segment): Timing {
   const clock = head.clock;
-  const margin = mode === "separate" ? t.noiseMargin : t.interleavedMargin;
-  const before = processTimes(base, clock);
+  // The history records the times of each benchmark's own clock, the head's when both sides agree on it.
+  const level = mode === "separate" && base.clock === head.clock && usableSegment(segment) ? segment : undefined;
+  const margin = level !== undefined ? segmentMargin(level, t.level) : mode === "separate" ? t.noiseMargin : t.interleavedMargin;
+  const before = level !== undefined ? level.runs.flat() : processTimes(base, clock);
   const after = processTimes(head, clock);
   const timing: Timing = {
     verdict: "inconclusive",
@@ -121,6 +152,7 @@ function compareTiming(base: Benchmark, head: Benchmark, t: Thresholds, mode: Mo
     significant: false,
     caveat,
     note: base.clock === head.clock ? null : `base measured ${base.clock} time, head ${head.clock} time; compared on ${clock} time`,
+    ...(level === undefined ? {} : { baseline_runs: level.runs.length }),
   };
   if (before.length === 0 || after.length === 0) return { ...timing, note: "no timing values on one side" };
   if (![...before, ...after].every((v) => v > 0)) return { ...timing, note: "a process measured zero time per iteration" };
@@ -415,7 +447,7 @@ export function compare(base: Results, head: Results, options: CompareOptions): 
       pending.push({ entry: emptyEntry(after, "new", []), compared: false, thresholds, base: before, head: after });
     } else {
       const entry = emptyEntry(after, "unchanged", []);
-      entry.timing = after.timing !== null && before.timing !== null ? compareTiming(before, after, thresholds, options.mode, caveats.length > 0) : null;
+      entry.timing = after.timing !== null && before.timing !== null ? compareTiming(before, after, thresholds, options.mode, caveats.length > 0, options.segments?.get(after.id)) : null;
       const instructions = compareInstructions(before, after, thresholds, mismatch);
       if (instructions !== undefined) entry.instructions = instructions;
       entry.memory = compareMemory(before, after, thresholds);

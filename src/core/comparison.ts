@@ -51,8 +51,13 @@ export const Timing = z.strictObject({
   level: z.number(),
   method: z.enum(["exact", "normal"]).nullable(),
   threshold: z.number(),
-  /** The noise margin that applied (separate or interleaved). */
+  /** The noise margin that applied (separate or interleaved, or learned from the baseline branch's runs). */
   margin: z.number(),
+  /**
+   * When the base was the baseline branch's runs since the benchmark's last timing change point (from its history),
+   * how many; absent when it was one baseline artifact or an interleaved run.
+   */
+  baseline_runs: z.number().int().positive().optional(),
   /** One-sided Mann–Whitney p-value for head/base > 1 + margin. */
   p: z.number().nullable(),
   /** Holm-adjusted p over every benchmark with a timing test. */

@@ -230,6 +230,21 @@ export function explainChange(f: FunctionChange): string {
   return f.per_call_effect > 0 ? "slower per call" : "faster per call";
 }
 
+/** Which timings were judged against the baseline branch's level from its history, and on what margins. */
+function levelText(comparison: Comparison): string {
+  const judged = comparison.benchmarks.flatMap((b) => (b.timing?.baseline_runs === undefined ? [] : [b.timing]));
+  if (judged.length === 0) return "";
+  const margins = judged.map((t) => t.margin);
+  const runs = judged.map((t) => t.baseline_runs ?? 0);
+  const range = (values: number[], text: (v: number) => string): string => {
+    const low = text(Math.min(...values));
+    const high = text(Math.max(...values));
+    return low === high ? low : `${low}–${high}`;
+  };
+  const count = judged.length === 1 ? "1 benchmark's timing was" : `${judged.length} benchmarks' timings were`;
+  return ` ${count} judged against the baseline branch's runs since its last change point (${range(runs, String)} runs, every process of them as the base), the lower bound above a margin learned from how those runs spread (${range(margins, (m) => formatPercent(m, 1).replace("+", ""))}) instead.`;
+}
+
 /** The statistics and thresholds behind the verdicts, in one paragraph. */
 export function methodText(comparison: Comparison): string {
   const { method } = comparison;
@@ -241,7 +256,7 @@ export function methodText(comparison: Comparison): string {
     base.processes === head.processes && base.values === head.values
       ? `${head.processes} processes × ${head.values} values per side`
       : `${base.processes} processes × ${base.values} values for base, ${head.processes} × ${head.values} for head`;
-  return `Timing: Hodges–Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann–Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${comparison.benchmarks.some((b) => b.value != null) ? ` asv mem_ and track_ values are exact, regressed above ${formatPercent(t.value_threshold, 0)}.` : ""}${t.instructions_threshold === undefined ? "" : ` Instructions per iteration: counted under valgrind, exact; regressed above ${formatPercent(t.instructions_threshold, 0)}, and where base and head ran the same build they judge CPU cost in place of timing.`}${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}`;
+  return `Timing: Hodges–Lehmann estimate of head/base over each process's best CPU time per iteration (wall time where a benchmark asks for it), with exact Mann–Whitney bounds, each one-sided at ${level}; ${samples}; Holm across ${method.family} benchmarks. A regression needs the estimate above ${formatPercent(t.time_threshold, 0)} and the lower bound above ${formatPercent(method.margin, 0)} (${mode}). Memory: peak and retained by tracemalloc, exact, regressed above ${formatPercent(t.memory_threshold, 0)} and ${formatBytes(t.memory_floor)}. Calls per iteration are exact${t.call_threshold === null ? " and reported, not gated" : `, gated above ${formatPercent(t.call_threshold, 0)}`}.${comparison.benchmarks.some((b) => b.value != null) ? ` asv mem_ and track_ values are exact, regressed above ${formatPercent(t.value_threshold, 0)}.` : ""}${t.instructions_threshold === undefined ? "" : ` Instructions per iteration: counted under valgrind, exact; regressed above ${formatPercent(t.instructions_threshold, 0)}, and where base and head ran the same build they judge CPU cost in place of timing.`}${method.overridden > 0 ? ` ${method.overridden} benchmarks have their own thresholds.` : ""}${levelText(comparison)}`;
 }
 
 /** One side's environment: commit, interpreter, platform and CPU, each field passed through `escape`. */

@@ -144,6 +144,8 @@ export interface FlaggedBenchmark {
   id: string;
   /** The head's timing estimate, seconds per iteration; null when it has none. */
   head: number | null;
+  /** Whether its timing verdict is the one against the level, not the artifact's nor a confirmation's on the runner. */
+  judged: boolean;
 }
 
 /**
@@ -158,7 +160,7 @@ export function renderTrendsMarkdown(input: { flagged: readonly FlaggedBenchmark
     if (level === undefined || series.length === 0) continue;
     const line = sparkline(bench.head === null ? series : [...series, bench.head]);
     const head = bench.head === null ? "" : `; this head ${formatDuration(bench.head)} (${formatPercent(bench.head / level.time - 1)})`;
-    rows.push(`- \`${bench.id.replace(/`/g, "'")}\` \`${line}\` ${describeLevel(level, input.branch)}: ${formatDuration(level.time)} ± ${formatPercent(level.spread).replace("+", "")} between runs${head}`);
+    rows.push(`- \`${bench.id.replace(/`/g, "'")}\` \`${line}\` ${bench.judged ? "judged against " : ""}${describeLevel(level, input.branch)}: ${formatDuration(level.time)} ± ${formatPercent(level.spread).replace("+", "")} between runs${head}`);
   }
   if (rows.length === 0) return "";
   return `**Trend on ${escapeMarkdown(input.branch)}** (its newest runs; the last block is this pull request):\n\n${rows.join("\n")}\n`;

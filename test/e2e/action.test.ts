@@ -944,5 +944,25 @@ describe("the Action against a fake GitHub", () => {
       // A pull request reads the history and never writes one.
       expect(fake.artifactsOf(prRun).map((a) => a.name)).toEqual(["profgate-results"]);
     }, LONG);
+
+    it("a pull request is judged against main's runs since its last change point when the history holds five or more", async () => {
+      const files = await baselineFiles();
+      // Backfilled from the baseline artifact, as a project does with the artifacts it still has.
+      const backfill = join(work, "backfill");
+      await mkdir(backfill, { recursive: true });
+      await writeFile(join(backfill, "results.json"), files.get("results.json")!);
+      for (let i = 0; i < 6; i++) await execa(process.execPath, [(await builtDist()).cli, "history", join(backfill, "results.json"), "--out", join(backfill, "history.json")]);
+      seedBaseline(fake, files);
+      seedArtifact(fake, { headSha: BASE, event: "push" }, "profgate-results-history", new Map([["history.json", await readFile(join(backfill, "history.json"))]]));
+      fake.addPullRequest({ number: 43, headSha: HEAD, headRef: "level", baseSha: BASE });
+      const prRun = fake.addRun({ headSha: HEAD, headBranch: "level", event: "pull_request", pullRequests: [43] }).id;
+      const result = await runAction(fake, prRun, { cwd: headTree, payload: pullRequestPayload(43, HEAD, BASE) });
+      expect(result.code, result.stdout).toBe(1);
+      const body = rendered(fake.comments(43)[0]!.body);
+      expect(body).toMatch(new RegExp(`- \`benchmarks/bench_text\\.py::bench_count_words\` \`[▁▂▃▄▅▆▇█]{7}\` judged against main since \\w+, 6 runs on 1 runner: `));
+      expect(body).toMatch(/5 benchmarks' timings were judged against the baseline branch's runs since its last change point \(6 runs, every process of them as the base\)/);
+      const comparison = JSON.parse(artifactOf(fake, prRun, "profgate-results").get("comparison.json")!.toString("utf8")) as { benchmarks: { id: string; timing: { baseline_runs?: number } | null }[] };
+      expect(comparison.benchmarks.every((b) => b.timing === null || b.timing.baseline_runs === 6)).toBe(true);
+    }, LONG);
   });
 });

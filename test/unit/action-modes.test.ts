@@ -16,7 +16,7 @@ import type { Results } from "../../src/core/results.js";
 import { stampShard } from "../../src/core/shards.js";
 import { reportMarker } from "../../src/report/markdown.js";
 import { RecordingServices } from "../support/recording-services.js";
-import { results } from "../support/builders.js";
+import { bench, results, spread } from "../support/builders.js";
 import { failingResults, FAST_ID, PLAIN, SAME_ID, SLOW_ID } from "../support/scenarios.js";
 
 const BASE = "b".repeat(40);
@@ -385,7 +385,7 @@ describe("the history step", () => {
     await seedHistory(mainHistory(6));
     await runMode("merge", inputs("merge"), runner("pull_request"));
     const body = rendered(fake.comments[0]?.body);
-    expect(body).toMatch(new RegExp(`- \`${SLOW_ID}\` \`▁▁▁▁▁▁█\` main since aaaaaaa, 6 runs on 2 runners: [\\d.]+ [µm]s ± 0\\.2% between runs; this head [\\d.]+ [µm]s \\(\\+[\\d.]+%\\)`));
+    expect(body).toMatch(new RegExp(`- \`${SLOW_ID}\` \`▁▁▁▁▁▁█\` judged against main since aaaaaaa, 6 runs on 2 runners: [\\d.]+ [µm]s ± 0\\.2% between runs; this head [\\d.]+ [µm]s \\(\\+[\\d.]+%\\)`));
     // The HTML report draws main's runs with the level and the head, for each compared benchmark main has a level for.
     const report = fake.uploads.find((u) => u.name === "profgate-results")!;
     const html = await readFile(join(report.root, "report.html"), "utf8");
@@ -394,5 +394,31 @@ describe("the history step", () => {
     expect(trends[0]!.match(/<circle class="base"/g)).toHaveLength(6);
     expect(trends[0]).toMatch(/main(&#39;|&#x27;|')s level since aaaaaaa: /);
     expect(trends[0]).toContain("<title>this head: ");
+  });
+
+  it("on a pull request, judges the timing against main's level with the margin learned from its runs, not the slow baseline run", async () => {
+    /** The three benchmarks with the slow one at `centre` seconds per iteration, five processes 1% apart. */
+    const suite = (centre: number, commit?: string): Results =>
+      results([bench(SLOW_ID, { times: spread(centre, 5, 0.01) }), bench(FAST_ID, { times: spread(0.02, 5, 0.01) }), bench(SAME_ID, { times: spread(0.005, 5, 0.01) })], { commit });
+    let main = emptyHistory();
+    for (let i = 0; i < 8; i++) main = appendRun(main, suite(0.01 * (1 + 0.004 * [0, 1, -1, 0.5][i % 4]!)), { run: 800 + i, runner: `runner-${i % 3}`, commit: `${i}`.padStart(40, "a") });
+    // The baseline artifact was measured on a slow runner, 5% above main's level; the head is 8% above it.
+    const judge = async (history: boolean): Promise<void> => {
+      fake = new RecordingServices();
+      await seedBaseline(suite(0.0105));
+      await seedShards(suite(0.0108, HEAD));
+      await seedHistory(main);
+      await runMode("merge", inputs("merge", { history }), runner("pull_request"));
+    };
+
+    await judge(false);
+    expect(fake.failures).toEqual([]);
+    expect(fake.outputs.get("regressions")).toBe("0");
+
+    await judge(true);
+    expect(fake.failures).toEqual([`profgate: 1 benchmark regressed past the thresholds: ${SLOW_ID}`]);
+    const body = rendered(fake.comments[0]?.body);
+    expect(body).toMatch(new RegExp(`- \`${SLOW_ID}\` \`[▁▂▃▄▅▆▇█]{9}\` judged against main since aaaaaaa, 8 runs on 3 runners: `));
+    expect(body).toMatch(/3 benchmarks' timings were judged against the baseline branch's runs since its last change point \(8 runs, every process of them as the base\), the lower bound above a margin learned from how those runs spread \([\d.]+%(–[\d.]+%)?\) instead\./);
   });
 });

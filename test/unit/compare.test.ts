@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { compare } from "../../src/core/compare.js";
+import { analyzeHistory, levelSegments } from "../../src/core/changepoints.js";
+import { compare, segmentMargin, usableSegment, type Segment } from "../../src/core/compare.js";
 import { Comparison } from "../../src/core/comparison.js";
+import { appendRun, emptyHistory } from "../../src/core/history.js";
 import type { Benchmark, Profile } from "../../src/core/results.js";
 import { bench, builtin, edge, fn, line, memory, profile, results, spread } from "../support/builders.js";
 
@@ -244,5 +246,81 @@ describe("scale", () => {
     const comparison = compare(base, head, SEPARATE);
     expect(comparison.summary.gating_regressions).toBe(500);
     expect(comparison.benchmarks[0]?.attribution?.functions?.project).toHaveLength(15);
+  });
+});
+
+describe("timing judged against the baseline branch's level", () => {
+  /** A history of main's runs at `centres` (each run five processes 1% apart), analysed as a pull request reads it. */
+  function segmentsOf(centres: number[]): Map<string, Segment> {
+    let history = emptyHistory();
+    centres.forEach((centre, i) => {
+      history = appendRun(history, results([bench(ID, { times: spread(centre, 5, 0.01) })]), { run: i, runner: `runner-${i % 3}`, commit: `${i}`.padStart(40, "a") });
+    });
+    return levelSegments(history, analyzeHistory(history));
+  }
+  /** Run levels around 10 ms, `jitter` apart, in a pattern without a step. */
+  const around = (jitter: number): number[] => Array.from({ length: 12 }, (_, i) => 0.01 * (1 + jitter * [0, 1, -1, 0.5, -0.5][i % 5]!));
+
+  it("catches +8% that a slow baseline run and the flat margin call unchanged, when main's runs spread little", () => {
+    const segments = segmentsOf(around(0.005));
+    const segment = segments.get(ID)!;
+    expect(segment.runs).toHaveLength(12);
+    expect(segmentMargin(segment, 0.99)).toBeLessThan(0.03);
+    // The baseline artifact came from a slow runner, 5% above main's level.
+    const base = results([bench(ID, { times: spread(0.0105, 5, 0.01) })]);
+    const head = results([bench(ID, { times: spread(0.0108, 5, 0.01) })]);
+    const flat = only(checked(compare(base, head, SEPARATE)), ID);
+    expect(flat.timing?.verdict).toBe("unchanged");
+    expect(flat.timing?.margin).toBe(0.15);
+    const judged = only(checked(compare(base, head, { ...SEPARATE, segments })), ID);
+    expect(judged.timing?.verdict).toBe("regressed");
+    expect(judged.timing?.margin).toBeCloseTo(segmentMargin(segment, 0.99), 12);
+    expect(judged.timing?.processes.base).toBe(60);
+    expect(judged.timing?.ratio).toBeGreaterThan(1.07);
+    expect(judged.timing?.baseline_runs).toBe(12);
+    expect(flat.timing?.baseline_runs).toBeUndefined();
+  });
+
+  it("does not flag a head within the noise of main's runs when they spread widely", () => {
+    const segments = segmentsOf(around(0.1));
+    const margin = segmentMargin(segments.get(ID)!, 0.99);
+    expect(margin).toBeGreaterThan(0.15);
+    const base = results([bench(ID, { times: spread(0.01, 5, 0.01) })]);
+    for (const centre of [0.01, 0.0108, 0.0112]) {
+      const head = results([bench(ID, { times: spread(centre, 5, 0.01) })]);
+      const timing = only(compare(base, head, { ...SEPARATE, segments }), ID).timing;
+      expect(timing?.margin).toBe(margin);
+      expect(timing?.verdict).not.toBe("regressed");
+    }
+  });
+
+  it("widens the margin for the slow runs a shared runner makes now and then, so a head run slowed like them is not a regression", () => {
+    const centres = around(0.005);
+    centres[3] = 0.014;
+    centres[9] = 0.0135;
+    const segments = segmentsOf(centres);
+    const segment = segments.get(ID)!;
+    expect(segment.runs).toHaveLength(12);
+    expect(segmentMargin(segment, 0.99)).toBeGreaterThan(0.3);
+    const base = results([bench(ID, { times: spread(0.01, 5, 0.01) })]);
+    // Regressed against the robust scale of the ten quiet runs alone (a margin under 2%); not against their spread.
+    const head = results([bench(ID, { times: spread(0.0125, 5, 0.01) })]);
+    expect(only(compare(base, head, { ...SEPARATE, segments: new Map([[ID, { ...segment, spread: 0.005 }]]) }), ID).timing?.verdict).toBe("regressed");
+    expect(only(compare(base, head, { ...SEPARATE, segments }), ID).timing?.verdict).not.toBe("regressed");
+  });
+
+  it("falls back to the baseline artifact and the flat margin when fewer than five runs follow the last change point", () => {
+    const segments = segmentsOf(around(0.005).slice(0, 4));
+    expect(usableSegment(segments.get(ID))).toBe(false);
+    const base = results([bench(ID, { times: spread(0.0105, 5, 0.01) })]);
+    const head = results([bench(ID, { times: spread(0.0108, 5, 0.01) })]);
+    expect(only(compare(base, head, { ...SEPARATE, segments }), ID).timing).toEqual(only(compare(base, head, SEPARATE), ID).timing);
+  });
+
+  it("keeps the interleaved margin for runs interleaved on one machine", () => {
+    const segments = segmentsOf(around(0.005));
+    const base = results([bench(ID, { times: spread(0.0105, 5, 0.01) })]);
+    const head = results([bench(ID, { times: spread(0.0108, 5, 0.01) })]);
+    expect(only(compare(base, head, { mode: "interleaved", segments }), ID).timing?.processes.base).toBe(5);
   });
 });
