@@ -282,12 +282,6 @@ class _Deadline:
         self.passed = True
         self.expire(frame)
 
-    def lift(self):
-        """No deadline any more: what is left to run is not hooked, and the benchmark's timeout bounds it."""
-        self.at = float("inf")
-        if self._previous is not None:
-            signal.setitimer(_TIMER, 0)
-
     def _alarm(self, signum, frame):
         if not self.passed:
             self._fire(frame)
@@ -501,15 +495,15 @@ def _snapshot_at(call, sampled, event, at):
         if tick == wanted_tick and state[1] == wanted_window:
             deep.reached = True
             take(frame)
+            # The rest of the iteration runs unhooked but still traced deep, for the retained lines: the deadline
+            # stays, as deep tracing of code that allocates in a tight loop can cost a hundred plain iterations.
             sys.setprofile(None)
-            deadline.lift()
 
     def at_collection(info):
         state[2] += 1
         if state[2] == sampled.best and deep.at_highest is None:
             deep.reached = True
             take(None, info)
-            deadline.lift()
 
     gc.collect()
     deep.base = tracemalloc.take_snapshot()

@@ -488,7 +488,7 @@ describe("the Action against a fake GitHub", () => {
     expect(result.code, result.stdout).toBe(1);
     expect(result.outputs.verdict).toBe("stopped");
     expect(result.stdout).toMatch(/::error::profgate: the run was stopped by SIGINT before it finished, 2 of 9 benchmarks not run through all their passes/);
-    const uploaded = JSON.parse(artifactOf(fake, prRun).get("results.json")!.toString("utf8")) as {
+    const uploaded = JSON.parse(artifactOf(fake, prRun, "affected-results").get("results.json")!.toString("utf8")) as {
       stopped?: { signal: string };
       benchmarks: { id: string; status: string; timing: object | null; profile: object | null; memory: object | null; failure: { pass: string } | null }[];
     };
@@ -757,7 +757,7 @@ describe("the Action against a fake GitHub", () => {
     const push = await runAction(fake, pushRun, { cwd: baseCheckout, inputs, payload: pushPayload(baseSha) });
     expect(push.code, push.stdout).toBe(0);
     // A push stores the baseline: every benchmark runs, affected or not.
-    expect(resultsIn(artifactOf(fake, pushRun)).benchmarks.every((b) => !("carried_over" in b))).toBe(true);
+    expect(resultsIn(artifactOf(fake, pushRun, "affected-results")).benchmarks.every((b) => !("carried_over" in b))).toBe(true);
 
     const checkout = await shallowCheckout(origin);
     fake.addPullRequest({ number: 40, headSha, headRef: "format", baseSha });
@@ -765,7 +765,7 @@ describe("the Action against a fake GitHub", () => {
     const result = await runAction(fake, prRun, { cwd: checkout, inputs, payload: pullRequestPayload(40, headSha, baseSha) });
     expect([0, 1], result.stdout).toContain(result.code);
     expect(result.stdout).toContain("benchmarks/bench_report.py::bench_render_table: it calls render_row (src/wordfreq/report.py:4), which changed");
-    const uploaded = JSON.parse(artifactOf(fake, prRun).get("results.json")!.toString("utf8")) as { benchmarks: { id: string; carried_over?: { from: string; reason: string } }[] };
+    const uploaded = JSON.parse(artifactOf(fake, prRun, "affected-results").get("results.json")!.toString("utf8")) as { benchmarks: { id: string; carried_over?: { from: string; reason: string } }[] };
     expect(uploaded.benchmarks.filter((b) => b.carried_over === undefined).map((b) => b.id)).toEqual(["benchmarks/bench_report.py::bench_render_table"]);
     expect(uploaded.benchmarks.filter((b) => b.carried_over !== undefined)).toHaveLength(4);
     expect(uploaded.benchmarks.find((b) => b.carried_over !== undefined)?.carried_over?.from).toBe(`baseline run ${pushRun}`);
