@@ -488,7 +488,7 @@ describe("the Action against a fake GitHub", () => {
     expect(result.code, result.stdout).toBe(1);
     expect(result.outputs.verdict).toBe("stopped");
     expect(result.stdout).toMatch(/::error::profgate: the run was stopped by SIGINT before it finished, 2 of 9 benchmarks not run through all their passes/);
-    const uploaded = JSON.parse(artifactOf(fake, prRun, "affected-results").get("results.json")!.toString("utf8")) as {
+    const uploaded = JSON.parse(artifactOf(fake, prRun).get("results.json")!.toString("utf8")) as {
       stopped?: { signal: string };
       benchmarks: { id: string; status: string; timing: object | null; profile: object | null; memory: object | null; failure: { pass: string } | null }[];
     };
