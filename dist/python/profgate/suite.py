@@ -444,11 +444,11 @@ class Suite:
             wanted = [entry for entry in wanted if _runnable(entry) and not enough_processes(settings, entry["clock"], loops[entry["id"]], processes[entry["id"]])]
         for entry in entries:
             done = processes[entry["id"]]
-            if _runnable(entry):
+            # What a stopped run measured is kept too, marked by the status as short of the processes asked for.
+            stopped = entry["status"] == STOPPED and done
+            if _runnable(entry) or stopped:
                 entry["timing"] = {"loops": loops[entry["id"]], "warmups": warmups.get(entry["id"], settings.warmups), "processes": done}
-            elif entry["status"] == STOPPED and done:
-                # What a stopped run measured is kept, marked by the status as short of the processes asked for.
-                entry["timing"] = {"loops": loops[entry["id"]], "warmups": warmups.get(entry["id"], settings.warmups), "processes": done}
+            if stopped:
                 entry["failure"]["message"] = "stopped by {} after {} of {} timing processes".format(self.manager.stop.signal, len(done), settings.processes)
 
     def _instructions(self, entries):
