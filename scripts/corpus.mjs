@@ -65,16 +65,19 @@ function usage(message) {
 
 let spawned = 0;
 
-/** Kills every process whose environment carries CORPUS_RUN=token. */
-function killMarked(token) {
+/** Sends `signal` to every process whose environment carries CORPUS_RUN=token. */
+function signalMarked(token, signal) {
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
-      if (readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(`CORPUS_RUN=${token}`)) process.kill(Number(pid), "SIGKILL");
+      if (readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(`CORPUS_RUN=${token}`)) process.kill(Number(pid), signal);
     } catch {
       // gone, or not ours to read
     }
   }
 }
+
+/** Seconds a tool has, after SIGTERM at its limit, to write what it measured (profgate's results of a stopped run). */
+const GRACE_SECONDS = 60;
 
 /** Runs a command, its output to files; kills its whole process group, and what left it, after limitSeconds. */
 function run(command, args, { cwd, env, limitSeconds, log }) {
@@ -93,19 +96,28 @@ function run(command, args, { cwd, env, limitSeconds, log }) {
     });
     child.stderr.pipe(err);
     let timedOut = false;
+    let grace = null;
+    const signalAll = (signal) => {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+      signalMarked(token, signal);
+    };
+    // At the limit, SIGTERM as a job's time limit sends it (profgate then writes the results of what it measured),
+    // and SIGKILL for whatever is left after the grace period.
     const timer = limitSeconds
       ? setTimeout(() => {
           timedOut = true;
-          try {
-            process.kill(-child.pid, "SIGKILL");
-          } catch {
-            // already gone
-          }
-          killMarked(token);
+          signalAll("SIGTERM");
+          grace = setTimeout(() => signalAll("SIGKILL"), GRACE_SECONDS * 1000);
         }, limitSeconds * 1000)
       : null;
     const finish = (code, signal) => {
       if (timer) clearTimeout(timer);
+      if (grace) clearTimeout(grace);
+      if (timedOut) signalAll("SIGKILL");
       done({ code, signal, timedOut, seconds: (performance.now() - started) / 1000, stderr: tail });
     };
     child.on("error", (error) => finish(null, String(error)));
@@ -204,9 +216,15 @@ async function readProfgate(file) {
   if (!existsSync(file)) return null;
   const results = JSON.parse(await readFile(file, "utf8"));
   const summary = { found: 0, ok: 0, failed: 0, skipped: 0, errors: {}, measured: [] };
+  // A run stopped at the limit: its benchmarks that had not finished their passes are neither measured nor failed.
+  if (results.stopped !== undefined) summary.stopped = { signal: results.stopped.signal, benchmarks: 0, passes: {} };
   for (const bench of results.benchmarks) {
     summary.found += 1;
-    if (bench.status !== "ok") {
+    if (bench.status === "stopped") {
+      summary.stopped.benchmarks += 1;
+      const pass = bench.failure?.pass ?? "?";
+      summary.stopped.passes[pass] = (summary.stopped.passes[pass] ?? 0) + 1;
+    } else if (bench.status !== "ok") {
       summary.failed += 1;
       summary.errors[bench.status] ??= `${bench.id}: ${bench.failure?.message ?? "?"}`;
     } else if (bench.skipped) {
@@ -217,6 +235,13 @@ async function readProfgate(file) {
     }
   }
   return summary;
+}
+
+/** How far asv got before its limit: the last "[ 35.00%]" of its log (it saves results only at the end). */
+function asvProgress(log) {
+  if (!existsSync(log)) return null;
+  const marks = [...readFileSync(log, "utf8").matchAll(/\[\s*(\d+(?:\.\d+)?)%\]/g)];
+  return marks.length === 0 ? null : `${Number(marks[marks.length - 1][1]).toFixed(0)}%`;
 }
 
 /** The names of the benchmarks the suite's own tool measured, as profgate names them. */
@@ -332,6 +357,7 @@ async function runSuite(suite, version) {
       const result = await run(command[0], command.slice(1), { cwd, env, limitSeconds: row.limit, log: join(logs, "own") });
       const names = await ownMeasured(suite, cwd, scratch);
       row.own = { command: command.join(" ").replaceAll(work, "WORK"), seconds: result.seconds, code: result.code, timedOut: result.timedOut, measured: names?.length ?? null };
+      if (result.timedOut && suite.kind === "asv") row.own.progress = asvProgress(join(logs, "own.out"));
       if (!names) row.own.error = result.timedOut ? `did not finish in ${row.limit} s` : lastLines(result.stderr, 3);
       if (names && row.profgate?.summary) {
         const measured = new Set(row.profgate.summary.measured);
@@ -360,11 +386,21 @@ function tableOf(rows) {
   ];
   for (const row of rows) {
     const s = row.profgate?.summary;
-    const errors = row.error ?? (s ? Object.entries(s.errors).map(([kind, message]) => `${kind}: ${message}`).join("; ") : row.profgate?.error ?? "");
+    const stopped = s?.stopped
+      ? `stopped at the limit (${s.stopped.signal}): ${s.stopped.benchmarks} not finished, in ${Object.entries(s.stopped.passes)
+          .map(([pass, n]) => `${pass} ${n}`)
+          .join(", ")}`
+      : "";
+    const failures = s ? Object.entries(s.errors).map(([kind, message]) => `${kind}: ${message}`) : [];
+    const errors = row.error ?? (s ? [stopped, ...failures].filter(Boolean).join("; ") : row.profgate?.error ?? "");
     const pg = row.profgate ? seconds(row.profgate.seconds) + (row.profgate.timedOut ? " (limit)" : "") : "";
     const own = row.own ? seconds(row.own.seconds) + (row.own.timedOut ? " (limit)" : "") : "";
     const ratio = row.profgate && row.own && !row.profgate.timedOut && !row.own.timedOut ? `${(row.profgate.seconds / row.own.seconds).toFixed(1)}x` : "";
-    const ownCount = !row.own ? "" : row.own.timedOut && !row.own.measured ? `none: did not finish in ${row.limit} s` : (row.own.measured ?? `none: ${row.own.error ?? ""}`);
+    const ownCount = !row.own
+      ? ""
+      : row.own.timedOut && !row.own.measured
+        ? `none: did not finish in ${row.limit} s${row.own.progress ? ` (${row.own.progress} of its benchmarks run)` : ""}`
+        : (row.own.measured ?? `none: ${row.own.error ?? ""}`);
     const both = row.own?.missing ? `${row.own.measured - row.own.missing.length} of ${row.own.measured}` : "";
     lines.push(
       `| [${row.name}](https://github.com/${row.repository}/tree/${row.commit}) | ${row.kind} | ${s?.found ?? "-"} | ${s?.ok ?? "-"} | ${s?.failed ?? "-"} | ${s?.skipped ?? "-"} | ${cell(errors)} | ${pg} | ${own} | ${ratio} | ${cell(ownCount)} | ${both} | ${(row.ran ?? "").slice(11, 16)} ${row.revision ?? ""} |`,
