@@ -15,8 +15,11 @@ For each benchmark, in each worker, in asv's order: ``setup_cache`` once per wor
 argument of everything below), then ``setup`` of the module, the class and the benchmark (``time_x.setup``), the
 measurement, then ``teardown`` of the benchmark, the class and the module (once around each pass of a benchmark,
 where asv sets up again before each of its samples). A ``setup`` that raises
-``NotImplementedError`` skips that parameter combination: it is recorded as skipped, not failed. The attributes are
-looked up on the benchmark, then its class, then its module, as asv does.
+``NotImplementedError`` skips that parameter combination: it is recorded as skipped, not failed. So does a
+combination listed in the benchmark's ``skip_params`` (what asv_runner's ``@skip_for_params`` and
+``@skip_params_if`` set), before any ``setup`` runs; a function whose ``skip_benchmark`` is true (``@skip_benchmark``,
+``@skip_benchmark_if``) is no benchmark, as asv leaves it out at discovery. The attributes are looked up on the
+benchmark, then its class, then its module, as asv does.
 
 What is measured by kind:
 - ``time_``: one call is one iteration, through the timing, cProfile and tracemalloc passes;
@@ -397,6 +400,7 @@ class Benchmark:
         self.setups = _all(sources, "setup", True)[::-1]
         self.teardowns = _all(sources, "teardown", True)
         self.setup_cache = _first(sources, "setup_cache")
+        self.skip_params = _first(sources, "skip_params", [])
         self.pretty_name = _first([func], "pretty_name")
         self.unit = "bytes" if kind == "mem" else str(_first(sources, "unit", "unit"))
         params = _first(sources, "params", [])
@@ -594,6 +598,8 @@ def _benchmark(name, kind, file, make):
 def _named(func, parts, attr_name):
     """asv's name and kind of a candidate: its ``benchmark_name`` when set (the kind from its last part)."""
     custom = getattr(func, "benchmark_name", None)
+    if getattr(func, "skip_benchmark", False):
+        return ".".join(parts), None
     if isinstance(custom, str) and custom:
         return custom, kind_of(custom.split(".")[-1])
     return ".".join(parts), kind_of(attr_name)
@@ -785,6 +791,8 @@ def _measure(job, spec, benchmark, values, cache, records):
     args = tuple(values)
     if benchmark.setup_cache is not None:
         args = (cache.get(benchmark.setup_cache),) + args
+    if _listed(tuple(values), benchmark.skip_params):
+        return {"skipped": clip("{} is in the benchmark's skip_params".format(tuple(values)))}
     try:
         _run(benchmark.setups, args)
     except NotImplementedError as exc:
@@ -809,6 +817,14 @@ def _measure(job, spec, benchmark, values, cache, records):
         return run_pass(job, spec, call, records, prepare)
     finally:
         _run(benchmark.teardowns, args)
+
+
+def _listed(values, combinations):
+    """Whether asv would skip this parameter combination: ``values in skip_params``, compared as asv compares them."""
+    try:
+        return values in combinations
+    except Exception:  # values whose == does not give a truth value (arrays): asv would fail here; not skipped
+        return False
 
 
 def _run(functions, args):

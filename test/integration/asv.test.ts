@@ -363,6 +363,27 @@ describe("selecting and naming an asv suite", () => {
   }, 60_000);
 });
 
+describe("asv's skip marks (skip_params, skip_benchmark), set as asv_runner's decorators set them", () => {
+  it("skips the listed combinations before their setup runs, and leaves out a function marked skip_benchmark", async () => {
+    // The fixture's setup and benchmarks raise for every combination a mark leaves out: running one fails it.
+    const run = await harness(join(root, "test", "fixtures", "suites", "asv-marks"), small);
+    expect(run.exitCode).toBe(0);
+    const document = resultsOf(run);
+    expect(document.benchmarks.map((b) => [b.id, b.status, b.skipped ?? null])).toEqual([
+      ["bench_marks.TimeSkipped.time_sum(10, 'row')", "ok", null],
+      ["bench_marks.TimeSkipped.time_sum(10, 'col')", "ok", null],
+      ["bench_marks.TimeSkipped.time_sum(20, 'row')", "ok", null],
+      ["bench_marks.TimeSkipped.time_sum(20, 'col')", "ok", "(20, 'col') is in the benchmark's skip_params"],
+      ["bench_marks.TimeClassSkips.time_square(1)", "ok", null],
+      ["bench_marks.TimeClassSkips.time_square(2)", "ok", "(2,) is in the benchmark's skip_params"],
+      ["bench_marks.TimeClassSkips.time_square(3)", "ok", null],
+      ["bench_marks.time_plain", "ok", null],
+    ]);
+    expect(benchOf(document, "bench_marks.TimeSkipped.time_sum(20, 'col')")).toMatchObject({ failure: null, timing: null, profile: null, memory: null });
+    expect(benchOf(document, "bench_marks.TimeSkipped.time_sum(20, 'row')").timing?.processes).toHaveLength(2);
+  }, 120_000);
+});
+
 describe("gating asv's kinds on a changed project", () => {
   it("flags the mem_, track_ and peakmem_ benchmarks of a version that grew them", async () => {
     const head = join(scratch, "head");
