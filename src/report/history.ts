@@ -24,7 +24,8 @@ export function sparkline(values: readonly number[]): string {
     .join("");
 }
 
-function short(sha: string): string {
+/** A commit as GitHub abbreviates it. */
+export function short(sha: string): string {
   return sha.slice(0, 7);
 }
 
@@ -33,7 +34,8 @@ export function describeLevel(level: Level, branch: string): string {
   return `${branch} since ${short(level.commit)}, ${level.runs} run${level.runs === 1 ? "" : "s"} on ${level.runners} runner${level.runners === 1 ? "" : "s"}`;
 }
 
-const METRIC_NAMES: Record<HistoryMetric, string> = {
+/** Each metric as a sentence names it. */
+export const METRIC_NAMES: Record<HistoryMetric, string> = {
   time: "time",
   instructions: "instructions",
   calls: "calls",
@@ -41,7 +43,8 @@ const METRIC_NAMES: Record<HistoryMetric, string> = {
   retained_memory: "retained memory",
 };
 
-function formatFigure(metric: HistoryMetric, value: number): string {
+/** A level of `metric` with its unit. */
+export function formatFigure(metric: HistoryMetric, value: number): string {
   switch (metric) {
     case "time":
       return formatDuration(value);
@@ -56,7 +59,7 @@ function formatFigure(metric: HistoryMetric, value: number): string {
 }
 
 /** What a change point's functions show: time for timing and instructions, calls for calls; none for memory. */
-function functionFigure(metric: HistoryMetric, value: number): string | null {
+export function functionFigure(metric: HistoryMetric, value: number): string | null {
   switch (metric) {
     case "time":
     case "instructions":
