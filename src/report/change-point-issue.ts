@@ -4,7 +4,7 @@
  * introduced it with the one before, and the functions that changed across it. A hidden marker, keyed by the change
  * points, lets the next run (a rerun of the same job above all) find the issue instead of opening a second one.
  */
-import type { ChangePoint } from "../core/changepoints.js";
+import type { ChangePoint, HistoryMetric } from "../core/changepoints.js";
 import { formatPercent } from "./format.js";
 import { formatFigure, functionFigure, METRIC_NAMES, short, type CommitLinks } from "./history.js";
 import { escapeText } from "./markdown.js";
@@ -63,18 +63,22 @@ function changeText(point: ChangePoint): string {
   return Number.isFinite(point.change) ? formatPercent(point.change) : "from 0";
 }
 
-/** "profgate: 2 change points at abc1234 on main (bench_x time +12.0%)": the largest change names the issue. */
+/** "profgate: 2 change points at abc1234 on main (bench_x time +12.0%, …)": the weightiest change names the issue. */
 function titleOf(input: ChangePointIssueInput): string {
   const points = input.changePoints;
   const commits = new Set(points.map((c) => c.commit));
   const where = commits.size === 1 ? `at ${short(points[0]?.commit ?? input.commit)}` : `at ${commits.size} commits`;
-  const largest = [...points].sort((a, b) => size(b) - size(a))[0];
+  const largest = [...points].sort((a, b) => METRIC_ORDER.indexOf(a.metric) - METRIC_ORDER.indexOf(b.metric) || size(b) - size(a))[0];
   const headline = largest === undefined ? "" : ` (${titleName(largest.benchmark)} ${METRIC_NAMES[largest.metric]} ${changeText(largest)}${points.length > 1 ? ", …" : ""})`;
   return `profgate: ${points.length} change point${points.length === 1 ? "" : "s"} ${where} on ${input.branch}${headline}`;
 }
 
+/** Which metric's change names the issue first: time is what readers act on, a few bytes retained the least. */
+const METRIC_ORDER: readonly HistoryMetric[] = ["time", "instructions", "calls", "peak_memory", "retained_memory"];
+
+/** A change's weight for the title: a change from 0 (no ratio) comes after every measurable one of its metric. */
 function size(point: ChangePoint): number {
-  return Number.isFinite(point.change) ? Math.abs(point.change) : Number.MAX_VALUE;
+  return Number.isFinite(point.change) ? Math.abs(point.change) : -1;
 }
 
 /** One change point: its levels, the commits either side of it, and the functions that changed across it. */

@@ -39,7 +39,8 @@ describe("the change point issue", () => {
   it("names each change point's levels, commits, changed functions and the run, under a short specific title", () => {
     const calls = point({ benchmark: "benchmarks/bench_text.py::bench_top", metric: "calls", before: 1200, after: 1500, change: 0.25, run: null, functions: [{ file: "src/wordfreq/text.py", line: 12, name: "is_stop_word", before: 400, after: 700 }] });
     const issue = renderChangePointIssue(input([point(), calls]));
-    expect(issue.title).toBe("profgate: 2 change points at aaaaaaa on main (bench_top calls +25.0%, …)");
+    // Time names the issue before a larger change of calls.
+    expect(issue.title).toBe("profgate: 2 change points at aaaaaaa on main (bench_count_words time +12.0%, …)");
     const body = rendered(issue.body);
     expect(issue.body.startsWith(`${issue.marker}\n`)).toBe(true);
     expect(body).toContain(`### 2 new change points on main`);
@@ -60,7 +61,11 @@ describe("the change point issue", () => {
   it("says when the change points sit on several commits, and that a memory step names no figures per function", () => {
     const memory = point({ metric: "peak_memory", commit: HEAD, previous: STEP, before: 1_048_576, after: 3_145_728, change: 2, functions: [{ file: "src/a.py", line: 3, name: "load", before: 1, after: 2 }] });
     const issue = renderChangePointIssue(input([point(), memory]));
-    expect(issue.title).toBe("profgate: 2 change points at 2 commits on main (bench_count_words peak memory +200.0%, …)");
+    expect(issue.title).toBe("profgate: 2 change points at 2 commits on main (bench_count_words time +12.0%, …)");
+    // Among memory steps, a measurable change names it before a change from nothing, however large.
+    const fromZero = point({ benchmark: "b.py::bench_retained", metric: "retained_memory", before: 0, after: 28, change: Infinity, functions: [] });
+    expect(renderChangePointIssue(input([fromZero, memory])).title).toBe("profgate: 2 change points at 2 commits on main (bench_count_words peak memory +200.0%, …)");
+    expect(renderChangePointIssue(input([fromZero])).title).toBe("profgate: 1 change point at aaaaaaa on main (bench_retained retained memory from 0)");
     expect(rendered(issue.body)).toContain("- **Level:** 1.0 MiB → 3.0 MiB (+200.0%)");
     expect(rendered(issue.body)).toContain("- **Functions that changed:** load (src/a.py:3)\n");
     expect(renderChangePointIssue(input([point({ functions: [] })])).body).toContain("- **Functions that changed:** none among the heaviest functions the history records");
