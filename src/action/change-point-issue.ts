@@ -39,6 +39,7 @@ export const changePointIssue: Step = async (job) => {
   try {
     const opened = await services.github.openIssue(issue.marker, { title: issue.title, body: issue.body });
     url = opened.url;
+    outcome.issue = { number: opened.number, url: opened.url };
     services.workflow.info(
       opened.created ? `profgate: opened ${opened.url} for ${fresh.length} new change point${fresh.length === 1 ? "" : "s"}` : `profgate: ${opened.url} already reports these change points; no second issue`,
     );

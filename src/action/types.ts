@@ -130,6 +130,8 @@ export interface HistoryOutcome {
   fresh: ChangePoint[];
   /** Where the history this job wrote is; null when it only read one. */
   file: string | null;
+  /** The issue reporting `fresh` (`change-point-issues`), opened by this job or an earlier attempt; null when none. */
+  issue: { number: number; url: string } | null;
 }
 
 /** The pull request a job reports on. */

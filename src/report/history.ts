@@ -113,13 +113,23 @@ function linked(sentence: (mark: (sha: string) => string) => string, link: (sha:
  * The job summary's history section on the default branch: the history kept, the change points this run revealed,
  * and drift. Empty change point lists say so: a reader should see that the check ran.
  */
-export function renderHistoryMarkdown(input: { runs: number; size: HistorySize; changePoints: readonly ChangePoint[]; drifts: readonly Drift[]; branch: string; links: CommitLinks }): string {
+export function renderHistoryMarkdown(input: {
+  runs: number;
+  size: HistorySize;
+  changePoints: readonly ChangePoint[];
+  drifts: readonly Drift[];
+  branch: string;
+  links: CommitLinks;
+  /** The issue that reports these change points, when one was opened (or found) for them. */
+  issue?: { number: number; url: string } | null;
+}): string {
   const commit = (sha: string): string => `[\`${short(sha)}\`](${input.links.serverUrl}/${input.links.repository}/commit/${sha})`;
   const lines = [`### History of ${escapeMarkdown(input.branch)}`, "", `${input.runs} runs kept (${formatBytes(input.size.bytes)}; ${formatBytes(input.size.perRun)} per run, ${formatBytes(input.size.perEntry)} per benchmark and run).`, ""];
   if (input.changePoints.length === 0) lines.push("No new change points.");
   else {
     lines.push(`**${input.changePoints.length} new change point${input.changePoints.length === 1 ? "" : "s"}:**`, "");
     for (const point of input.changePoints) lines.push(`- ${linked((mark) => describeChangePoint(point, mark), commit)}`);
+    if (input.issue != null) lines.push("", `Reported in [issue #${input.issue.number}](${input.issue.url}).`);
   }
   if (input.drifts.length > 0) {
     lines.push("", `**Drift** (slowdowns accumulated over steps too small to report alone):`, "");

@@ -998,7 +998,7 @@ describe("the Action against a fake GitHub", () => {
         ),
       );
       expect(first.outputs["change-point-issue"]).toBe(`https://github.com/acme/demo/issues/${issue.number}`);
-      expect(first.summary).toContain("### History of main");
+      expect(first.summary).toContain(`Reported in [issue #${issue.number}](https://github.com/acme/demo/issues/${issue.number}).`);
 
       const rerun = await push();
       expect(rerun.code, rerun.stdout).toBe(0);
@@ -1008,6 +1008,7 @@ describe("the Action against a fake GitHub", () => {
       expect(fake.requestsTo("GET", /\/issues$/)).toHaveLength(2);
       expect(rerun.outputs["change-point-issue"]).toBe(first.outputs["change-point-issue"]);
       expect(rerun.stdout).toContain(`profgate: https://github.com/acme/demo/issues/${issue.number} already reports these change points; no second issue`);
+      expect(rerun.summary).toContain(`Reported in [issue #${issue.number}](https://github.com/acme/demo/issues/${issue.number}).`);
     }, LONG);
   });
 });

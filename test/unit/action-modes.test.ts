@@ -443,6 +443,8 @@ describe("the history step", () => {
       expect(rendered(issue.body)).toContain("[This run](https://github.com/acme/demo/actions/runs/77) of main at");
       expect(Number(fake.outputs.get("change-points"))).toBeGreaterThan(0);
       expect(fake.outputs.get("change-point-issue")).toBe("https://github.com/o/r/issues/101");
+      // The job summary's list of change points links the issue.
+      expect(fake.summaries[0]).toContain("\n\nReported in [issue #101](https://github.com/o/r/issues/101).\n");
       expect(fake.info).toContain(`profgate: opened https://github.com/o/r/issues/101 for ${fake.outputs.get("change-points")} new change point${fake.outputs.get("change-points") === "1" ? "" : "s"}`);
       expect(fake.failures).toEqual([]);
     });
@@ -461,6 +463,7 @@ describe("the history step", () => {
         'profgate could not open an issue for the new change points (could not open an issue: GitHub answered 403: Resource not accessible by integration (the token needs `issues: write`)); they are in the job summary. Grant "issues: write" in the workflow\'s permissions, or set change-point-issues: false.',
       ]);
       expect(fake.outputs.get("change-point-issue")).toBe("");
+      expect(fake.summaries[0]).not.toContain("Reported in");
       expect(fake.failures).toEqual([]);
       expect(fake.uploads.map((u) => u.name)).toEqual(["profgate-results-history", "profgate-results"]);
     });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ChangePoint } from "../../src/core/changepoints.js";
 import { changePointMarker, renderChangePointIssue, type ChangePointIssueInput } from "../../src/report/change-point-issue.js";
+import { renderHistoryMarkdown } from "../../src/report/history.js";
 
 const STEP = "a".repeat(40);
 const BEFORE = "b".repeat(40);
@@ -115,5 +116,12 @@ describe("the change point issue", () => {
     // Every listed change point is whole: the cut falls between them.
     expect(issue.body.match(/- \*\*Functions that changed:\*\*/g)).toHaveLength(listed);
     expect(renderChangePointIssue(input(many.slice(0, 3)), 65_536).body).not.toContain("not listed here");
+  });
+
+  it("is linked from the job summary's list of change points, when there is one", () => {
+    const summary = (issue: { number: number; url: string } | null, changePoints: ChangePoint[]) =>
+      renderHistoryMarkdown({ runs: 12, size: { bytes: 4096, runs: 12, entries: 12, perRun: 341, perEntry: 341 }, changePoints, drifts: [], branch: "main", links: { serverUrl: "https://github.com", repository: "acme/demo" }, issue });
+    expect(rendered(summary({ number: 12, url: `${REPO}/issues/12` }, [point()]))).toMatch(/- benchmarks\/bench_text\.py::bench_count_words: time [^\n]+\n\nReported in \[issue #12\]\(https:\/\/github\.com\/acme\/demo\/issues\/12\)\.\n$/);
+    expect(summary(null, [point()])).not.toContain("Reported in");
   });
 });
