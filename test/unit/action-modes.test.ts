@@ -468,6 +468,16 @@ describe("the history step", () => {
       expect(fake.uploads.map((u) => u.name)).toEqual(["profgate-results-history", "profgate-results"]);
     });
 
+    it("warns when the repository has its issues turned off, and the job still passes", async () => {
+      fake.issueError = new GitHubApiError("could not open an issue: GitHub answered 410: Issues are disabled for this repo", 410, "open an issue");
+      await pushWithStep({ changePointIssues: true });
+      expect(fake.warnings.filter((w) => w.includes("issue"))).toEqual([
+        "profgate could not open an issue for the new change points: issues are turned off in this repository (could not open an issue: GitHub answered 410: Issues are disabled for this repo); they are in the job summary.",
+      ]);
+      expect(fake.outputs.get("change-point-issue")).toBe("");
+      expect(fake.failures).toEqual([]);
+    });
+
     it("never opens one from a pull request, which reads the history and does not extend it", async () => {
       const { base, head } = failingResults();
       await seedBaseline(base);
