@@ -88,7 +88,7 @@ export const readHistory: Step = async (job) => {
   if (previous === null) return;
   if (previous.note !== null) job.notes.push(`${previous.note} Judged against the baseline artifact alone.`);
   if (previous.history !== null && previous.history.runs.length > 0) {
-    job.history = { branch, history: previous.history, analysis: analyze(previous.history), fresh: [], file: null };
+    job.history = { branch, history: previous.history, analysis: analyze(previous.history), fresh: [], file: null, issue: null };
   }
 };
 
@@ -114,7 +114,7 @@ export const history: Step = async (job) => {
   const size = historySize(next);
   const uploaded = await services.artifacts.upload(historyArtifactName(inputs.artifactName), dir, [HISTORY_FILE]);
   services.workflow.info(`profgate: uploaded the history of ${branch}: ${next.runs.length} runs, ${size.bytes} bytes (${Math.round(size.perRun)} per run, ${Math.round(size.perEntry)} per benchmark and run; artifact ${uploaded.sizeInBytes} bytes)`);
-  job.history = { branch, history: next, analysis, fresh, file };
+  job.history = { branch, history: next, analysis, fresh, file, issue: null };
   services.workflow.setOutput("change-points", String(fresh.length));
   services.workflow.setOutput("history", file);
 };
@@ -134,6 +134,7 @@ export function historyMarkdown(job: Job): string {
       drifts: outcome.analysis.drifts,
       branch: outcome.branch,
       links: { serverUrl: job.runner.serverUrl, repository: `${job.runner.owner}/${job.runner.repo}` },
+      issue: outcome.issue,
     });
   }
   const flagged = (job.comparison?.benchmarks ?? [])

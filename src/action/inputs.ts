@@ -108,5 +108,6 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
     depth,
     history: boolean("history", true),
     historyWindow,
+    changePointIssues: boolean("change-point-issues", false),
   };
 }

@@ -8,6 +8,7 @@ import type { ShardSpec } from "../core/shards.js";
 import { loadProjectConfig } from "../adapters/project.js";
 import type { StopSignals } from "../adapters/signals.js";
 import { noteCarriedOver, planAffectedRun } from "./affected.js";
+import { changePointIssue } from "./change-point-issue.js";
 import { fetchBaseline } from "./fetch-baseline.js";
 import { history, readHistory } from "./history.js";
 import { measure } from "./measure.js";
@@ -21,9 +22,9 @@ import { compareWithBaseline, confirm, deepen } from "./verdicts.js";
  * What every mode does once it has the head results and the baseline. `deepen` acts only where this job measured
  * the head at depth exact (mode run on a pull request, input depth auto); `readHistory` reads the baseline branch's
  * history on a pull request before it is compared (main's level is its baseline), and `history` extends it only on
- * a run of that branch.
+ * a run of that branch, where `changePointIssue` may open an issue for the change points it found.
  */
-const REPORT: readonly Step[] = [readHistory, compareWithBaseline, deepen, confirm, history, upload, publish, gate];
+const REPORT: readonly Step[] = [readHistory, compareWithBaseline, deepen, confirm, history, changePointIssue, upload, publish, gate];
 
 /** The steps of each mode. A shard (mode run with `shard`) uploads its share, and the merge job reports for it. */
 export const MODES: Record<ActionInputs["mode"], readonly Step[]> = {

@@ -56,6 +56,8 @@ export interface ActionInputs {
   history: boolean;
   /** Runs the history keeps; null: the history's own window (a new history: the default). */
   historyWindow: number | null;
+  /** Open an issue for the change points a run of the baseline branch revealed. */
+  changePointIssues: boolean;
 }
 
 export interface PullRequestEvent {
@@ -111,7 +113,7 @@ export interface Workflow {
 
 /** The outside systems the Action talks to, built once; tests pass fakes that record the calls. */
 export interface Services {
-  github: Pick<GitHubApi, "defaultBranch" | "findBaselineRun" | "findPullRequest" | "upsertStickyComment" | "setStatus">;
+  github: Pick<GitHubApi, "defaultBranch" | "findBaselineRun" | "findPullRequest" | "upsertStickyComment" | "setStatus" | "openIssue">;
   artifacts: Pick<Artifacts, "upload" | "downloadFromRun" | "listThisRun" | "downloadFromThisRun">;
   workflow: Workflow;
 }
@@ -128,6 +130,8 @@ export interface HistoryOutcome {
   fresh: ChangePoint[];
   /** Where the history this job wrote is; null when it only read one. */
   file: string | null;
+  /** The issue reporting `fresh` (`change-point-issues`), opened by this job or an earlier attempt; null when none. */
+  issue: { number: number; url: string } | null;
 }
 
 /** The pull request a job reports on. */

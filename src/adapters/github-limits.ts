@@ -7,3 +7,7 @@
 export const COMMENT_LIMIT = 65_536;
 /** GitHub refuses commit status descriptions longer than this. */
 export const STATUS_DESCRIPTION_LIMIT = 140;
+/** GitHub refuses issue bodies longer than this many characters (the same cap as a comment's). */
+export const ISSUE_BODY_LIMIT = 65_536;
+/** GitHub refuses issue titles longer than this. */
+export const ISSUE_TITLE_LIMIT = 256;

@@ -8,7 +8,7 @@ import { getOctokit } from "@actions/github";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { VERSION } from "../version.js";
-import { COMMENT_LIMIT, STATUS_DESCRIPTION_LIMIT } from "./github-limits.js";
+import { COMMENT_LIMIT, ISSUE_BODY_LIMIT, ISSUE_TITLE_LIMIT, STATUS_DESCRIPTION_LIMIT } from "./github-limits.js";
 
 /** How many first parents of the base commit the baseline search looks at. */
 export const DEFAULT_MAX_ANCESTORS = 20;
@@ -21,6 +21,8 @@ const RUN_PAGES = 2;
 const LATEST_CANDIDATES = 10;
 /** Rate-limit waits longer than this fail the call instead of stalling the job. */
 const MAX_RATE_LIMIT_WAIT_SECONDS = 120;
+/** Pages of open issues, newest first, searched for one that already carries an issue's marker. */
+const ISSUE_PAGES = 3;
 /** Retries after a rate limit before giving up. */
 const RATE_LIMIT_RETRIES = 2;
 
@@ -123,6 +125,13 @@ export interface PullRequest {
 export interface StickyComment {
   id: number;
   url: string;
+  created: boolean;
+}
+
+export interface OpenedIssue {
+  number: number;
+  url: string;
+  /** False when an open issue of this token's already carried the marker, and nothing was created. */
   created: boolean;
 }
 
@@ -265,6 +274,32 @@ export class GitHubApi {
       this.octokit.rest.issues.createComment({ owner: this.owner, repo: this.repo, issue_number: prNumber, body: text }),
     );
     return { id: data.id, url: data.html_url, created: true };
+  }
+
+  /**
+   * Opens an issue carrying `marker`, unless an open issue this token wrote already carries it (searched among the
+   * newest open issues): then that one is answered and nothing is created, so a rerun never opens a second issue.
+   * Like the sticky comment, a person's or another app's issue quoting the marker does not count. The marker is
+   * prepended to `body` when missing; a title over GitHub's limit is shortened rather than refused.
+   */
+  async openIssue(marker: string, issue: { title: string; body: string }): Promise<OpenedIssue> {
+    const body = issue.body.includes(marker) ? issue.body : `${marker}\n${issue.body}`;
+    if (body.length > ISSUE_BODY_LIMIT) throw new RangeError(`the issue body is ${body.length} characters; GitHub takes at most ${ISSUE_BODY_LIMIT}`);
+    // Reading issues needs only `issues: read`, but the point is to write one: a refusal names what the job needs.
+    const permission = "issues: write";
+    const me = sameAccount(await this.identity());
+    for (let page = 1; page <= ISSUE_PAGES; page++) {
+      const { data } = await this.call("list the open issues", permission, () =>
+        this.octokit.rest.issues.listForRepo({ owner: this.owner, repo: this.repo, state: "open", sort: "created", direction: "desc", per_page: 100, page }),
+      );
+      // The listing holds pull requests too: their bodies are a contributor's to write, never ours to match.
+      const existing = data.find((i) => i.pull_request === undefined && i.body?.includes(marker) === true && sameAccount(i.user?.login ?? "") === me);
+      if (existing !== undefined) return { number: existing.number, url: existing.html_url, created: false };
+      if (data.length < 100) break;
+    }
+    const title = issue.title.length > ISSUE_TITLE_LIMIT ? `${issue.title.slice(0, ISSUE_TITLE_LIMIT - 1)}…` : issue.title;
+    const { data } = await this.call("open an issue", permission, () => this.octokit.rest.issues.create({ owner: this.owner, repo: this.repo, title, body }));
+    return { number: data.number, url: data.html_url, created: true };
   }
 
   /** Sets a commit status; a description over GitHub's limit is shortened rather than refused. */

@@ -24,7 +24,8 @@ export function sparkline(values: readonly number[]): string {
     .join("");
 }
 
-function short(sha: string): string {
+/** A commit as GitHub abbreviates it. */
+export function short(sha: string): string {
   return sha.slice(0, 7);
 }
 
@@ -33,7 +34,8 @@ export function describeLevel(level: Level, branch: string): string {
   return `${branch} since ${short(level.commit)}, ${level.runs} run${level.runs === 1 ? "" : "s"} on ${level.runners} runner${level.runners === 1 ? "" : "s"}`;
 }
 
-const METRIC_NAMES: Record<HistoryMetric, string> = {
+/** Each metric as a sentence names it. */
+export const METRIC_NAMES: Record<HistoryMetric, string> = {
   time: "time",
   instructions: "instructions",
   calls: "calls",
@@ -41,7 +43,8 @@ const METRIC_NAMES: Record<HistoryMetric, string> = {
   retained_memory: "retained memory",
 };
 
-function formatFigure(metric: HistoryMetric, value: number): string {
+/** A level of `metric` with its unit. */
+export function formatFigure(metric: HistoryMetric, value: number): string {
   switch (metric) {
     case "time":
       return formatDuration(value);
@@ -56,7 +59,7 @@ function formatFigure(metric: HistoryMetric, value: number): string {
 }
 
 /** What a change point's functions show: time for timing and instructions, calls for calls; none for memory. */
-function functionFigure(metric: HistoryMetric, value: number): string | null {
+export function functionFigure(metric: HistoryMetric, value: number): string | null {
   switch (metric) {
     case "time":
     case "instructions":
@@ -110,13 +113,23 @@ function linked(sentence: (mark: (sha: string) => string) => string, link: (sha:
  * The job summary's history section on the default branch: the history kept, the change points this run revealed,
  * and drift. Empty change point lists say so: a reader should see that the check ran.
  */
-export function renderHistoryMarkdown(input: { runs: number; size: HistorySize; changePoints: readonly ChangePoint[]; drifts: readonly Drift[]; branch: string; links: CommitLinks }): string {
+export function renderHistoryMarkdown(input: {
+  runs: number;
+  size: HistorySize;
+  changePoints: readonly ChangePoint[];
+  drifts: readonly Drift[];
+  branch: string;
+  links: CommitLinks;
+  /** The issue that reports these change points, when one was opened (or found) for them. */
+  issue?: { number: number; url: string } | null;
+}): string {
   const commit = (sha: string): string => `[\`${short(sha)}\`](${input.links.serverUrl}/${input.links.repository}/commit/${sha})`;
   const lines = [`### History of ${escapeMarkdown(input.branch)}`, "", `${input.runs} runs kept (${formatBytes(input.size.bytes)}; ${formatBytes(input.size.perRun)} per run, ${formatBytes(input.size.perEntry)} per benchmark and run).`, ""];
   if (input.changePoints.length === 0) lines.push("No new change points.");
   else {
     lines.push(`**${input.changePoints.length} new change point${input.changePoints.length === 1 ? "" : "s"}:**`, "");
     for (const point of input.changePoints) lines.push(`- ${linked((mark) => describeChangePoint(point, mark), commit)}`);
+    if (input.issue != null) lines.push("", `Reported in [issue #${input.issue.number}](${input.issue.url}).`);
   }
   if (input.drifts.length > 0) {
     lines.push("", `**Drift** (slowdowns accumulated over steps too small to report alone):`, "");

@@ -964,5 +964,51 @@ describe("the Action against a fake GitHub", () => {
       const comparison = JSON.parse(artifactOf(fake, prRun, "profgate-results").get("comparison.json")!.toString("utf8")) as { benchmarks: { id: string; timing: { baseline_runs?: number } | null }[] };
       expect(comparison.benchmarks.every((b) => b.timing === null || b.timing.baseline_runs === 6)).toBe(true);
     }, LONG);
+
+    it("with change-point-issues, a push that reveals a change point opens one issue naming its commit and function, and a rerun opens no second", async () => {
+      const { fake: main, pushes } = await historyOnMain();
+      // Off by default: the pushes that built main's history found change points and asked nothing about issues.
+      expect(Number(pushes[2]!.result.outputs["change-points"])).toBeGreaterThan(0);
+      expect(pushes[2]!.result.outputs["change-point-issue"]).toBe("");
+      expect(main.requests.filter((r) => /\/issues$/.test(r.path))).toEqual([]);
+
+      // Main's history before the step (BASE, MAIN_2), as the push of MAIN_2 left it.
+      fake.addLinearHistory([MAIN_2, STEP]);
+      seedArtifact(fake, { headSha: MAIN_2, event: "push" }, "profgate-results-history", artifactOf(main, pushes[1]!.run, "profgate-results-history"));
+      const push = async (): Promise<ActionRun & { id: number }> => {
+        const run = fake.addRun({ headSha: STEP, event: "push", status: "in_progress" });
+        const result = await runAction(fake, run.id, { cwd: headTree, payload: pushPayload(STEP), inputs: { "change-point-issues": "true" }, env: { RUNNER_NAME: "main-runner-0" } });
+        // The job is rerun because the run failed after profgate's step: its history is not one a later run reads.
+        run.status = "completed";
+        run.conclusion = "failure";
+        return { ...result, id: run.id };
+      };
+      const first = await push();
+      expect(first.code, first.stdout).toBe(0);
+      expect(fake.issues()).toHaveLength(1);
+      const issue = fake.issues()[0]!;
+      expect(issue.user).toEqual(fake.identity);
+      expect(issue.title).toMatch(new RegExp(`^profgate: \\d+ change points? at ${STEP.slice(0, 7)} on main \\(`));
+      const body = rendered(issue.body);
+      expect(body).toMatch(/^<!-- profgate:change-points profgate-results [0-9a-f]{16} -->\n/);
+      expect(body).toContain(`[This run](https://github.com/acme/demo/actions/runs/${first.id}) of main at [\`${STEP.slice(0, 7)}\`](https://github.com/acme/demo/commit/${STEP})`);
+      expect(body).toMatch(
+        new RegExp(
+          `#### benchmarks/bench_text\\.py::bench_count_words: calls \\+[\\d.]+%\\n\\n- \\*\\*Level:\\*\\* [\\d.]+ → [\\d.]+ per iteration \\(\\+[\\d.]+%\\)\\n- \\*\\*Introduced by:\\*\\* \\[\`${STEP.slice(0, 7)}\`\\]\\(https://github\\.com/acme/demo/commit/${STEP}\\), after \\[\`${MAIN_2.slice(0, 7)}\`\\]\\(https://github\\.com/acme/demo/commit/${MAIN_2}\\)[^\\n]*\\n- \\*\\*Functions that changed:\\*\\* is_stop_word \\(src/wordfreq/text\\.py:\\d+\\)`,
+        ),
+      );
+      expect(first.outputs["change-point-issue"]).toBe(`https://github.com/acme/demo/issues/${issue.number}`);
+      expect(first.summary).toContain(`Reported in [issue #${issue.number}](https://github.com/acme/demo/issues/${issue.number}).`);
+
+      const rerun = await push();
+      expect(rerun.code, rerun.stdout).toBe(0);
+      expect(rerun.outputs["change-points"]).toBe(first.outputs["change-points"]);
+      expect(fake.issues()).toHaveLength(1);
+      expect(fake.requestsTo("POST", /\/issues$/)).toHaveLength(1);
+      expect(fake.requestsTo("GET", /\/issues$/)).toHaveLength(2);
+      expect(rerun.outputs["change-point-issue"]).toBe(first.outputs["change-point-issue"]);
+      expect(rerun.stdout).toContain(`profgate: https://github.com/acme/demo/issues/${issue.number} already reports these change points; no second issue`);
+      expect(rerun.summary).toContain(`Reported in [issue #${issue.number}](https://github.com/acme/demo/issues/${issue.number}).`);
+    }, LONG);
   });
 });

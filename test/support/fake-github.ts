@@ -1,6 +1,6 @@
 /**
  * A fake GitHub on 127.0.0.1 for tests: one server on a random port composing a module per service — the REST API
- * (github/rest*.ts: runs and artifacts, commits, pulls and comments, statuses), the Actions results service's Twirp
+ * (github/rest*.ts: runs and artifacts, commits, pulls and comments, statuses, issues), the Actions results service's Twirp
  * ArtifactService (github/twirp.ts) and the blob storage behind its signed URLs (github/blob.ts) — over one state
  * (github/state.ts). The real Octokit and artifact clients talk to it; it records every request and lets tests
  * seed state and inject failures.
@@ -28,7 +28,9 @@ import {
   type CommentUser,
   type FakeArtifact,
   type FakeComment,
+  type FakeIssue,
   type FakePullRequest,
+  type IssueSeed,
   type FakeRun,
   type FakeStatus,
   type PullRequestSeed,
@@ -40,7 +42,7 @@ import { runtimeToken, twirpService } from "./github/twirp.js";
 import { readZip } from "./github/zip.js";
 
 export { sha } from "./github/state.js";
-export type { ArtifactSeed, CommentUser, FakeArtifact, FakeComment, FakePullRequest, FakeRun, FakeStatus, PullRequestSeed, RunSeed, WorkflowSeed };
+export type { ArtifactSeed, CommentUser, FakeArtifact, FakeComment, FakeIssue, FakePullRequest, IssueSeed, FakeRun, FakeStatus, PullRequestSeed, RunSeed, WorkflowSeed };
 
 /** One request as the fake saw it. The Authorization header is reduced to its scheme so no token is kept. */
 export interface RecordedRequest {
@@ -193,6 +195,11 @@ export class FakeGitHub {
     return this.state.addComment(issueNumber, body, user);
   }
 
+  /** Adds an issue (open, by a person, unless the seed says otherwise). */
+  addIssue(seed: IssueSeed): FakeIssue {
+    return this.state.addIssue(seed);
+  }
+
   /** Makes the next matching requests fail (first registered spec that matches wins). */
   failNext(spec: FailureSpec): void {
     this.failures.push({ ...spec, remaining: spec.times ?? 1 });
@@ -218,6 +225,11 @@ export class FakeGitHub {
   /** The comments of a PR, oldest first. */
   comments(issueNumber: number): FakeComment[] {
     return this.state.comments.filter((c) => c.issueNumber === issueNumber);
+  }
+
+  /** The repository's issues (pull requests aside), oldest first. */
+  issues(): FakeIssue[] {
+    return [...this.state.issues];
   }
 
   /** Commit statuses created so far, oldest first. */

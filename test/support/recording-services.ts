@@ -6,7 +6,7 @@
 import { cp, readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { DownloadResult, ListedArtifact, UploadedArtifact } from "../../src/adapters/artifacts.js";
-import type { Baseline, CommitStatus, PullRequest, StickyComment } from "../../src/adapters/github.js";
+import type { Baseline, CommitStatus, OpenedIssue, PullRequest, StickyComment } from "../../src/adapters/github.js";
 import type { Services } from "../../src/action/types.js";
 
 export interface RecordedCall {
@@ -38,6 +38,7 @@ export class RecordingServices {
   readonly uploads: Upload[] = [];
   readonly comments: { number: number; marker: string; body: string }[] = [];
   readonly statuses: { sha: string; status: CommitStatus }[] = [];
+  readonly issues: { marker: string; title: string; body: string }[] = [];
 
   /** What `findBaselineRun` answers when asked for its artifact's name. */
   baseline: Baseline | null = null;
@@ -53,6 +54,8 @@ export class RecordingServices {
   readonly thisRun: (ListedArtifact & { dir: string })[] = [];
   /** Thrown by `upsertStickyComment` instead of commenting. */
   commentError: Error | null = null;
+  /** Thrown by `openIssue` instead of opening one. */
+  issueError: Error | null = null;
 
   /** The recorded calls as `service.method`, in order. */
   names(): string[] {
@@ -89,6 +92,15 @@ export class RecordingServices {
           if (this.commentError !== null) return Promise.reject(this.commentError);
           this.comments.push({ number, marker, body });
           return Promise.resolve({ id: this.comments.length, url: `https://github.com/o/r/pull/${number}#issuecomment-${this.comments.length}`, created: true });
+        },
+        openIssue: (marker, issue): Promise<OpenedIssue> => {
+          record("github", "openIssue", [marker]);
+          if (this.issueError !== null) return Promise.reject(this.issueError);
+          // As GitHub's listing lets the adapter do: an open issue with the marker is answered, not opened again.
+          const known = this.issues.findIndex((i) => i.marker === marker);
+          if (known === -1) this.issues.push({ marker, ...issue });
+          const number = (known === -1 ? this.issues.length : known + 1) + 100;
+          return Promise.resolve({ number, url: `https://github.com/o/r/issues/${number}`, created: known === -1 });
         },
         setStatus: (sha, status) => {
           record("github", "setStatus", [sha, status]);

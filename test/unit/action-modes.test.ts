@@ -57,6 +57,7 @@ function inputs(mode: ActionInputs["mode"], overrides: Partial<ActionInputs> = {
     depth: "auto",
     history: true,
     historyWindow: null,
+    changePointIssues: false,
     ...overrides,
   };
 }
@@ -420,5 +421,71 @@ describe("the history step", () => {
     const body = rendered(fake.comments[0]?.body);
     expect(body).toMatch(new RegExp(`- \`${SLOW_ID}\` \`[▁▂▃▄▅▆▇█]{9}\` judged against main since aaaaaaa, 8 runs on 3 runners: `));
     expect(body).toMatch(/3 benchmarks' timings were judged against the baseline branch's runs since its last change point \(8 runs, every process of them as the base\), the lower bound above a margin learned from how those runs spread \([\d.]+%(–[\d.]+%)?\) instead\./);
+  });
+
+  describe("with change-point-issues", () => {
+    /** A push whose head steps from main's six runs of the base: its peak memory is an exact change point at HEAD. */
+    async function pushWithStep(given: Partial<ActionInputs>): Promise<void> {
+      await seedShards(failingResults().head);
+      await seedHistory(mainHistory(6));
+      await runMode("merge", inputs("merge", given), runner("push"));
+    }
+
+    it("opens one issue for the change points a push revealed, after uploading the history, and outputs its URL", async () => {
+      await pushWithStep({ changePointIssues: true });
+      const names = fake.names();
+      expect(names.filter((n) => n === "github.openIssue")).toHaveLength(1);
+      expect(names.indexOf("github.openIssue")).toBeGreaterThan(names.indexOf("artifacts.upload"));
+      const issue = fake.issues[0]!;
+      expect(issue.title).toMatch(new RegExp(`^profgate: \\d+ change points? at ccccccc on main \\(`));
+      expect(issue.body.startsWith(issue.marker)).toBe(true);
+      expect(rendered(issue.body)).toContain(`#### ${SLOW_ID}: peak memory +`);
+      expect(rendered(issue.body)).toContain("[This run](https://github.com/acme/demo/actions/runs/77) of main at");
+      expect(Number(fake.outputs.get("change-points"))).toBeGreaterThan(0);
+      expect(fake.outputs.get("change-point-issue")).toBe("https://github.com/o/r/issues/101");
+      // The job summary's list of change points links the issue.
+      expect(fake.summaries[0]).toContain("\n\nReported in [issue #101](https://github.com/o/r/issues/101).\n");
+      expect(fake.info).toContain(`profgate: opened https://github.com/o/r/issues/101 for ${fake.outputs.get("change-points")} new change point${fake.outputs.get("change-points") === "1" ? "" : "s"}`);
+      expect(fake.failures).toEqual([]);
+    });
+
+    it("is off by default: the same push opens no issue and outputs none", async () => {
+      await pushWithStep({});
+      expect(Number(fake.outputs.get("change-points"))).toBeGreaterThan(0);
+      expect(fake.names()).not.toContain("github.openIssue");
+      expect(fake.outputs.get("change-point-issue")).toBe("");
+    });
+
+    it("warns naming the permission when the token may not open issues, and the job still passes", async () => {
+      fake.issueError = new PermissionError("could not open an issue: GitHub answered 403: Resource not accessible by integration (the token needs `issues: write`)", 403, "open an issue", "issues: write");
+      await pushWithStep({ changePointIssues: true });
+      expect(fake.warnings.filter((w) => w.includes("issue"))).toEqual([
+        'profgate could not open an issue for the new change points (could not open an issue: GitHub answered 403: Resource not accessible by integration (the token needs `issues: write`)); they are in the job summary. Grant "issues: write" in the workflow\'s permissions, or set change-point-issues: false.',
+      ]);
+      expect(fake.outputs.get("change-point-issue")).toBe("");
+      expect(fake.summaries[0]).not.toContain("Reported in");
+      expect(fake.failures).toEqual([]);
+      expect(fake.uploads.map((u) => u.name)).toEqual(["profgate-results-history", "profgate-results"]);
+    });
+
+    it("warns when the repository has its issues turned off, and the job still passes", async () => {
+      fake.issueError = new GitHubApiError("could not open an issue: GitHub answered 410: Issues are disabled for this repo", 410, "open an issue");
+      await pushWithStep({ changePointIssues: true });
+      expect(fake.warnings.filter((w) => w.includes("issue"))).toEqual([
+        "profgate could not open an issue for the new change points: issues are turned off in this repository (could not open an issue: GitHub answered 410: Issues are disabled for this repo); they are in the job summary.",
+      ]);
+      expect(fake.outputs.get("change-point-issue")).toBe("");
+      expect(fake.failures).toEqual([]);
+    });
+
+    it("never opens one from a pull request, which reads the history and does not extend it", async () => {
+      const { base, head } = failingResults();
+      await seedBaseline(base);
+      await seedShards(head);
+      await seedHistory(mainHistory(6));
+      await runMode("merge", inputs("merge", { changePointIssues: true }), runner("pull_request"));
+      expect(fake.names()).not.toContain("github.openIssue");
+      expect(fake.outputs.get("change-point-issue")).toBe("");
+    });
   });
 });

@@ -63,3 +63,12 @@ describe("the history inputs", () => {
     expect(() => inputs({ history: "maybe" })).toThrow('input "history": "maybe" is not allowed; expected true or false');
   });
 });
+
+describe("the change-point-issues input", () => {
+  it("is off by default, and turned on or off by the boolean spellings of the other inputs", () => {
+    expect(inputs({}).changePointIssues).toBe(false);
+    expect(inputs({ "change-point-issues": "true" }).changePointIssues).toBe(true);
+    expect(inputs({ "change-point-issues": "false" }).changePointIssues).toBe(false);
+    expect(() => inputs({ "change-point-issues": "always" })).toThrow('input "change-point-issues": "always" is not allowed; expected true or false');
+  });
+});

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { escapeRegExp, type Route, type Service } from "./http.js";
 import { commitRoutes } from "./rest-commits.js";
+import { issueRoutes } from "./rest-issues.js";
 import { pullRoutes } from "./rest-pulls.js";
 import { runRoutes } from "./rest-runs.js";
 import { statusRoutes } from "./rest-statuses.js";
@@ -30,7 +31,7 @@ export function restService(state: GitHubState, used: () => number): Service {
   return {
     name: "rest",
     owns: () => true,
-    routes: [...[...commitRoutes(state), ...runRoutes(state), ...pullRoutes(state), ...statusRoutes(state)].map(underRepository), graphqlRoute(state)],
+    routes: [...[...commitRoutes(state), ...runRoutes(state), ...pullRoutes(state), ...statusRoutes(state), ...issueRoutes(state)].map(underRepository), graphqlRoute(state)],
     authorize(ctx) {
       if (ctx.authorization !== `token ${state.token}` && ctx.authorization !== `Bearer ${state.token}`) {
         return { status: 401, body: { message: "Bad credentials" } };

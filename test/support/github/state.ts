@@ -93,6 +93,8 @@ export interface PullRequestSeed {
   /** Owner of the fork the PR comes from; omitted for a branch of this repository. */
   forkOwner?: string;
   title?: string;
+  /** The description; defaults to empty. */
+  body?: string;
 }
 
 export interface FakePullRequest extends Required<Omit<PullRequestSeed, "forkOwner">> {
@@ -112,6 +114,23 @@ export interface FakeComment {
   user: CommentUser;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface FakeIssue {
+  number: number;
+  title: string;
+  body: string;
+  user: CommentUser;
+  state: "open" | "closed";
+  createdAt: string;
+}
+
+export interface IssueSeed {
+  title: string;
+  body: string;
+  /** The author; defaults to a person. */
+  user?: CommentUser;
+  state?: "open" | "closed";
 }
 
 export interface FakeStatus {
@@ -161,6 +180,8 @@ export class GitHubState {
   readonly pulls = new Map<number, FakePullRequest>();
   readonly comments: FakeComment[] = [];
   readonly statuses: FakeStatus[] = [];
+  /** Issues proper; pull requests share their numbers, as on GitHub. */
+  readonly issues: FakeIssue[] = [];
 
   private clock = Date.parse("2026-01-05T10:00:00Z");
   private lastId = 1000;
@@ -261,6 +282,7 @@ export class GitHubState {
       baseSha: seed.baseSha,
       state: seed.state ?? "open",
       title: seed.title ?? `PR ${seed.number}`,
+      body: seed.body ?? "",
       forkOwner: seed.forkOwner ?? null,
       updatedAt: this.tick(),
     };
@@ -273,6 +295,14 @@ export class GitHubState {
     const comment: FakeComment = { id: this.newId(), issueNumber, body, user, createdAt: now, updatedAt: now };
     this.comments.push(comment);
     return comment;
+  }
+
+  /** Opens an issue numbered after every issue and pull request so far. */
+  addIssue(seed: IssueSeed): FakeIssue {
+    const number = Math.max(0, ...this.pulls.keys(), ...this.issues.map((i) => i.number)) + 1;
+    const issue: FakeIssue = { number, title: seed.title, body: seed.body, user: seed.user ?? { login: "octocat", type: "User" }, state: seed.state ?? "open", createdAt: this.tick() };
+    this.issues.push(issue);
+    return issue;
   }
 
   requireRun(runId: number): FakeRun {
