@@ -211,10 +211,19 @@ export function verdictText(bench: BenchmarkComparison): string {
   const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
   const metrics = what.length > 0 ? ` (${what.map((m) => (m === "value" && bench.value != null ? `${bench.value.kind} value` : METRIC_LABEL[m])).join(", ")})` : "";
   if (bench.verdict === "skipped") return `${VERDICT_ICON.skipped} skipped${bench.skipped === undefined ? "" : `: ${clip(bench.skipped, 120)}`}`;
-  const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
+  const pending = bench.rerun?.state === "pending";
+  const ungated = bench.verdict === "regressed" && !bench.gating && !pending ? ", not significant across the suite" : "";
   const confirmed = bench.confirmed ? " · timing confirmed on the same runner" : "";
-  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}`;
+  const rerun = bench.rerun === undefined ? "" : ` · ${RERUN_TEXT[bench.rerun.state]}`;
+  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}${rerun}`;
 }
+
+/** What a fresh-runner rerun made of a benchmark's regressed timing, as a verdict's suffix says it. */
+const RERUN_TEXT: Record<NonNullable<BenchmarkComparison["rerun"]>["state"], string> = {
+  pending: "timing waits for a rerun on a fresh runner",
+  agreed: "timing regressed again on a fresh runner",
+  disagreed: "timing not confirmed on a fresh runner",
+};
 
 /** A duration with its sign, "+1.20 ms" or "-300 µs". */
 export function signedDuration(seconds: number): string {

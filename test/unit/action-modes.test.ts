@@ -57,6 +57,7 @@ function inputs(mode: ActionInputs["mode"], overrides: Partial<ActionInputs> = {
     depth: "auto",
     history: true,
     historyWindow: null,
+    rerun: "off",
     ...overrides,
   };
 }
