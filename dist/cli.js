@@ -32378,7 +32378,7 @@ function compareComplexity(base, head, thresholdsOf) {
 
 // src/core/comparison.ts
 var COMPARISON_SCHEMA_NAME = "profgate/comparison";
-var COMPARISON_SCHEMA_VERSION = 1;
+var COMPARISON_SCHEMA_VERSION = 2;
 var Verdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive", "new", "removed", "failed", "skipped"]);
 var MetricVerdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive"]);
 var Metric = external_exports.enum(["time", "instructions", "peak_memory", "retained_memory", "calls", "value", "complexity"]);
@@ -32630,6 +32630,19 @@ var FamilyComparison = external_exports.strictObject({
   culprit_predictions: external_exports.array(GrowthPrediction)
 });
 var BenchmarkComplexity = external_exports.strictObject({ family: external_exports.string(), verdict: MetricVerdict });
+var Rerun = external_exports.strictObject({
+  /**
+   * `pending`: the first run deferred it to the rerun and does not gate on its timing; `agreed`: the fresh runner's
+   * timing regressed too; `disagreed`: it did not, or the fresh runner could not time it (the timing never gates then).
+   */
+  state: external_exports.enum(["pending", "agreed", "disagreed"]),
+  /** The first run's timing, as it was before the rerun. */
+  first: Timing2,
+  /** The fresh runner's timing against the same baseline; null while pending, or when it could not be timed there. */
+  fresh: Timing2.nullable(),
+  /** The machine that reran it (its runner name); null while pending, or when unknown. */
+  runner: external_exports.string().nullable()
+});
 var BenchmarkComparison = external_exports.strictObject({
   id: external_exports.string(),
   file: external_exports.string(),
@@ -32662,7 +32675,9 @@ var BenchmarkComparison = external_exports.strictObject({
    * The timing (and so the verdict) was confirmed on the runner itself: base and head re-measured in interleaved
    * rounds (`confirmTiming`), replacing the timing of a separate-runs comparison. False otherwise, `profgate ab` included.
    */
-  confirmed: external_exports.boolean()
+  confirmed: external_exports.boolean(),
+  /** Present when the timing regressed and a fresh-runner rerun was asked for (see `Rerun`). */
+  rerun: Rerun.optional()
 });
 var Caveat = external_exports.strictObject({
   field: external_exports.string(),
@@ -33852,10 +33867,17 @@ function verdictText(bench) {
   const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
   const metrics = what.length > 0 ? ` (${what.map((m) => m === "value" && bench.value != null ? `${bench.value.kind} value` : METRIC_LABEL[m]).join(", ")})` : "";
   if (bench.verdict === "skipped") return `${VERDICT_ICON.skipped} skipped${bench.skipped === void 0 ? "" : `: ${clip(bench.skipped, 120)}`}`;
-  const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
+  const pending = bench.rerun?.state === "pending";
+  const ungated = bench.verdict === "regressed" && !bench.gating && !pending ? ", not significant across the suite" : "";
   const confirmed = bench.confirmed ? " \xB7 timing confirmed on the same runner" : "";
-  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}`;
+  const rerun = bench.rerun === void 0 ? "" : ` \xB7 ${RERUN_TEXT[bench.rerun.state]}`;
+  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}${rerun}`;
 }
+var RERUN_TEXT = {
+  pending: "timing waits for a rerun on a fresh runner",
+  agreed: "timing regressed again on a fresh runner",
+  disagreed: "timing not confirmed on a fresh runner"
+};
 function signedDuration(seconds2) {
   return `${seconds2 >= 0 ? "+" : "-"}${formatDuration(Math.abs(seconds2))}`;
 }
