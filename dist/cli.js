@@ -33804,8 +33804,11 @@ function verdictLine(comparison) {
   const c3 = summary.counts;
   const total = comparison.benchmarks.length;
   const rest = [];
-  const ungated = c3.regressed - summary.gating_regressions;
+  const waiting = comparison.benchmarks.filter((b) => b.rerun?.state === "pending" && !b.gating).length;
+  const ungated = c3.regressed - summary.gating_regressions - waiting;
+  if (summary.verdict === "fail" && waiting > 0) rest.push(`${waiting} more wait for a rerun on a fresh runner`);
   if (summary.verdict === "fail" && ungated > 0) rest.push(`${ungated} more look slower, but not significantly`);
+  if (summary.verdict === "pass" && waiting > 0 && ungated > 0) rest.push(`${ungated} more look slower, but not past the thresholds`);
   if (c3.improved > 0) rest.push(`${c3.improved} improved`);
   if (c3.inconclusive > 0) rest.push(`${c3.inconclusive} inconclusive`);
   if (c3.failed > 0) rest.push(`${c3.failed} failed`);
@@ -33816,6 +33819,7 @@ function verdictLine(comparison) {
   if (summary.verdict === "fail") {
     return { icon: "\u274C", text: `profgate: ${summary.gating_regressions} of ${total} benchmarks regressed past the thresholds${tail}` };
   }
+  if (waiting > 0) return { icon: "\u23F3", text: `profgate: ${waiting} of ${total} benchmarks look slower and wait for a rerun on a fresh runner${tail}` };
   if (c3.regressed > 0) return { icon: "\u26A0\uFE0F", text: `profgate: ${c3.regressed} of ${total} benchmarks look slower, but not past the thresholds${tail}` };
   return { icon: "\u2705", text: `profgate: no regression in ${total} benchmarks${tail}` };
 }

@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { resolveRunSettings } from "../core/config.js";
 import { compare } from "../core/compare.js";
+import type { Timing } from "../core/comparison.js";
 import { ResultsError } from "../core/results.js";
 import { awaitRerun, combineRerun, rerunCandidates } from "../core/rerun.js";
 import { onlyBenchmarks } from "../core/shards.js";
@@ -106,12 +107,15 @@ async function rerunHere(job: Job): Promise<void> {
   });
   job.comparison = combineRerun(comparison, fresh, job.runner.runnerName);
   const states = job.comparison.benchmarks.filter((b) => wanted.has(b.id));
-  const agreed = states.filter((b) => b.rerun?.state === "agreed").map((b) => b.id);
-  const disagreed = states.filter((b) => b.rerun?.state === "disagreed").map((b) => b.id);
+  const ratio = (timing: Timing | null | undefined): string => (timing?.ratio == null ? "not timed" : `${timing.ratio.toFixed(2)}×`);
+  const named = (state: "agreed" | "disagreed"): string[] =>
+    states.filter((b) => b.rerun?.state === state).map((b) => `\`${b.id}\` (first run ${ratio(b.rerun?.first)}, fresh runner ${ratio(b.rerun?.fresh)})`);
+  const agreed = named("agreed");
+  const disagreed = named("disagreed");
   const where = job.runner.runnerName === null ? "a fresh runner" : `a fresh runner ("${job.runner.runnerName}")`;
   const parts = [`Rerun on ${where}: ${plural(ids.length, "benchmark whose timing the first job found regressed was", "benchmarks whose timing the first job found regressed were")} measured again against the same baseline.`];
-  if (agreed.length > 0) parts.push(`Regressed in both runs: ${list(agreed)}.`);
-  if (disagreed.length > 0) parts.push(`Not confirmed on a fresh runner, so their timing does not gate: ${list(disagreed)}.`);
+  if (agreed.length > 0) parts.push(`Regressed in both runs: ${agreed.join(", ")}.`);
+  if (disagreed.length > 0) parts.push(`Not confirmed on a fresh runner, so their timing does not gate: ${disagreed.join(", ")}.`);
   job.notes.push(parts.join(" "));
 }
 

@@ -129,8 +129,12 @@ export function verdictLine(comparison: Comparison): { icon: string; text: strin
   const c = summary.counts;
   const total = comparison.benchmarks.length;
   const rest: string[] = [];
-  const ungated = c.regressed - summary.gating_regressions;
+  // Regressed timings the first job of a fresh-runner rerun leaves to the rerun: neither passed nor dismissed yet.
+  const waiting = comparison.benchmarks.filter((b) => b.rerun?.state === "pending" && !b.gating).length;
+  const ungated = c.regressed - summary.gating_regressions - waiting;
+  if (summary.verdict === "fail" && waiting > 0) rest.push(`${waiting} more wait for a rerun on a fresh runner`);
   if (summary.verdict === "fail" && ungated > 0) rest.push(`${ungated} more look slower, but not significantly`);
+  if (summary.verdict === "pass" && waiting > 0 && ungated > 0) rest.push(`${ungated} more look slower, but not past the thresholds`);
   if (c.improved > 0) rest.push(`${c.improved} improved`);
   if (c.inconclusive > 0) rest.push(`${c.inconclusive} inconclusive`);
   if (c.failed > 0) rest.push(`${c.failed} failed`);
@@ -141,6 +145,7 @@ export function verdictLine(comparison: Comparison): { icon: string; text: strin
   if (summary.verdict === "fail") {
     return { icon: "❌", text: `profgate: ${summary.gating_regressions} of ${total} benchmarks regressed past the thresholds${tail}` };
   }
+  if (waiting > 0) return { icon: "⏳", text: `profgate: ${waiting} of ${total} benchmarks look slower and wait for a rerun on a fresh runner${tail}` };
   if (c.regressed > 0) return { icon: "⚠️", text: `profgate: ${c.regressed} of ${total} benchmarks look slower, but not past the thresholds${tail}` };
   return { icon: "✅", text: `profgate: no regression in ${total} benchmarks${tail}` };
 }

@@ -455,6 +455,7 @@ describe("the fresh-runner rerun", () => {
     expect(body).toContain(`1 benchmark whose timing regressed waits for a rerun on a fresh runner (rerun: fresh): \`${SLOW_ID}\``);
     expect(body).toContain("timing waits for a rerun on a fresh runner");
     expect(body).not.toContain("not significant across the suite");
+    expect(body).toContain("⏳ profgate: 1 of 3 benchmarks look slower and wait for a rerun on a fresh runner");
     // No annotation points at a culprit of a regression that may not stand.
     expect(fake.annotations).toEqual([]);
     const upload = fake.uploads.find((u) => u.name === "profgate-results")!;
@@ -471,6 +472,7 @@ describe("the fresh-runner rerun", () => {
     // The slow benchmark holds 2 MiB more at its peak: exact, so it fails here while its timing waits.
     expect(fake.outputs.get("rerun-benchmarks")).toBe(JSON.stringify([SLOW_ID]));
     expect(fake.failures).toEqual([`profgate: 1 benchmark regressed past the thresholds: ${SLOW_ID}`]);
+    expect(rendered(fake.comments[0]?.body)).toContain("timing waits for a rerun on a fresh runner");
 
     fake = new RecordingServices();
     await seedBaseline(timingOnly(1.6).base);
