@@ -4,7 +4,8 @@
  * merge) compares as usual, then defers the benchmarks whose timing regressed: they do not fail it, and it names them
  * in the `rerun-benchmarks` output. The rerun job (mode rerun) downloads the first job's results artifact, compares
  * it with the baseline again (the same verdicts, confirmations applied), measures only the deferred benchmarks here,
- * and lets a regression stand only where both runs found it; then it updates the one comment and gates.
+ * judged as the first job judged them (confirmed beside the base commit where it confirmed them), and lets a
+ * regression stand only where both runs found it; then it updates the one comment and gates.
  */
 import { join } from "node:path";
 import { resolveRunSettings } from "../core/config.js";
@@ -16,6 +17,7 @@ import { onlyBenchmarks } from "../core/shards.js";
 import { runHarness } from "../adapters/harness.js";
 import { readResultsFolder } from "../usecases/results-folder.js";
 import { actionProgress } from "./progress.js";
+import { confirmOnRunner } from "./same-runner.js";
 import type { Job, Step } from "./types.js";
 import { baselineSegments, thresholdsOf } from "./verdicts.js";
 
@@ -81,7 +83,10 @@ function defer(job: Job): void {
   job.services.workflow.info(`profgate: ${plural(ids.length, "benchmark waits", "benchmarks wait")} for the rerun on a fresh runner: ${ids.join(", ")}`);
 }
 
-/** Measures the deferred benchmarks on this runner, compares them with the baseline, and keeps what both runs found. */
+/**
+ * Measures the deferred benchmarks on this runner, compares them with the baseline (and confirms beside the base
+ * commit those the first job confirmed so), and keeps what both runs found.
+ */
 async function rerunHere(job: Job): Promise<void> {
   const { comparison, head, baseline, pullRequest: pr, services } = job;
   if (comparison === null || head === null || pr === null || baseline?.results == null) return;
@@ -99,12 +104,38 @@ async function rerunHere(job: Job): Promise<void> {
   services.workflow.info(`profgate: measuring again on this runner (${job.runner.runnerName ?? "unnamed"}): ${ids.join(", ")}`);
   const measured = await runHarness({ cwd: job.cwd, out: join(job.resultsDir, "rerun"), settings, ids, depth: "exact", onEvent: actionProgress(services.workflow), stop: job.stop ?? undefined });
   const wanted = new Set(ids);
-  const fresh = compare(onlyBenchmarks(baseline.results, wanted), measured.results, {
+  const base = onlyBenchmarks(baseline.results, wanted);
+  let fresh = compare(base, measured.results, {
     mode: "separate",
     thresholds: thresholdsOf(job),
     commits: { base: baseline.baseline.run.headSha, head: pr.headSha },
     segments: baselineSegments(job),
   });
+  // A timing the first job confirmed beside the base commit (1% margin) is measured the same way here: against the
+  // baseline artifact's wide margin alone, a small real slowdown could never be found twice.
+  const confirmedFirst = new Set(comparison.benchmarks.filter((b) => wanted.has(b.id) && b.confirmed).map((b) => b.id));
+  if (confirmedFirst.size > 0) {
+    const confirmed = await confirmOnRunner({
+      mode: "all",
+      setup: job.inputs.setup,
+      cwd: job.cwd,
+      baseSha: pr.baseSha,
+      headSha: pr.headSha,
+      settings,
+      thresholds: thresholdsOf(job),
+      comparison: { ...fresh, benchmarks: fresh.benchmarks.filter((b) => confirmedFirst.has(b.id)) },
+      results: { base, head: measured.results },
+      shard: null,
+      runner: job.runner.runnerName,
+      workflow: services.workflow,
+      stop: job.stop,
+    });
+    const timed = new Map(confirmed.comparison.benchmarks.map((b) => [b.id, b]));
+    fresh = { ...fresh, benchmarks: fresh.benchmarks.map((b) => timed.get(b.id) ?? b) };
+    if (confirmed.skipped !== null) {
+      job.notes.push(`The fresh runner could not measure the base commit beside the head (${confirmed.skipped}); ${list([...confirmedFirst])}, confirmed that way in the first job, ${confirmedFirst.size === 1 ? "was" : "were"} compared with the baseline alone on it.`);
+    }
+  }
   job.comparison = combineRerun(comparison, fresh, job.runner.runnerName);
   const states = job.comparison.benchmarks.filter((b) => wanted.has(b.id));
   const ratio = (timing: Timing | null | undefined): string => (timing?.ratio == null ? "not timed" : `${timing.ratio.toFixed(2)}×`);
@@ -114,6 +145,8 @@ async function rerunHere(job: Job): Promise<void> {
   const disagreed = named("disagreed");
   const where = job.runner.runnerName === null ? "a fresh runner" : `a fresh runner ("${job.runner.runnerName}")`;
   const parts = [`Rerun on ${where}: ${plural(ids.length, "benchmark whose timing the first job found regressed was", "benchmarks whose timing the first job found regressed were")} measured again against the same baseline.`];
+  const interleaved = fresh.benchmarks.filter((b) => b.confirmed).length;
+  if (interleaved > 0) parts.push(`${plural(interleaved, "timing the first job confirmed beside the base commit was", "timings the first job confirmed beside the base commit were")} measured the same way here.`);
   if (agreed.length > 0) parts.push(`Regressed in both runs: ${agreed.join(", ")}.`);
   if (disagreed.length > 0) parts.push(`Not confirmed on a fresh runner, so their timing does not gate: ${disagreed.join(", ")}.`);
   job.notes.push(parts.join(" "));

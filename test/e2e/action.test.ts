@@ -970,15 +970,19 @@ describe("the Action against a fake GitHub", () => {
     const RENDER_TABLE = "benchmarks/bench_report.py::bench_render_table";
     const RERUN_HEAD = sha("rerun-head");
 
-    /** The demo with render_row slower on timing alone: a loop that calls nothing and allocates nothing. */
-    async function slowTree(): Promise<string> {
-      const tree = join(work, "slow-render");
-      await prepareTree(tree, false);
+    /** Makes the demo in `tree` slower in render_row on timing alone: a loop that calls nothing and allocates nothing. */
+    async function slowDown(tree: string): Promise<void> {
       const report = join(tree, "src", "wordfreq", "report.py");
       const source = await readFile(report, "utf8");
       const slower = source.replace("def render_row(word, count, width):\n", "def render_row(word, count, width):\n    spin = 0\n    while spin < 60:\n        spin += 1\n");
       expect(slower).not.toBe(source);
       await writeFile(report, slower);
+    }
+
+    async function slowTree(): Promise<string> {
+      const tree = join(work, "slow-render");
+      await prepareTree(tree, false);
+      await slowDown(tree);
       return tree;
     }
 
@@ -1054,6 +1058,51 @@ describe("the Action against a fake GitHub", () => {
       const comparison = JSON.parse(artifactOf(fake, run, "profgate-results-rerun").get("comparison.json")!.toString("utf8")) as { benchmarks: { id: string; verdict: string; gating: boolean; rerun?: { state: string } }[] };
       expect(comparison.benchmarks.find((b) => b.id === RENDER_TABLE)).toMatchObject({ gating: false, rerun: { state: "disagreed" } });
       expect(comparison.benchmarks.filter((b) => b.gating)).toEqual([]);
+    }, LONG);
+
+    it("a timing the first job confirmed beside the base commit is measured the same way on the fresh runner", async () => {
+      const origin = join(work, "origin-rerun");
+      await prepareTree(origin, false);
+      await git(origin, "init", "-q");
+      await git(origin, "add", "-A");
+      await git(origin, "commit", "-qm", "base");
+      const baseSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+      await slowDown(origin);
+      await git(origin, "commit", "-qam", "head: slower rows");
+      const headSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+      const inputs = { "artifact-name": "rerun-confirm-results" };
+
+      const baseCheckout = join(work, "rerun-base-checkout");
+      await git(work, "clone", "-q", origin, baseCheckout);
+      await git(baseCheckout, "checkout", "-q", baseSha);
+      const pushRun = fake.addRun({ headSha: baseSha, event: "push" }).id;
+      const push = await runAction(fake, pushRun, { cwd: baseCheckout, inputs, payload: pushPayload(baseSha) });
+      expect(push.code, push.stdout).toBe(0);
+
+      fake.addPullRequest({ number: 51, headSha, headRef: "slower-rows", baseSha });
+      const run = fake.addRun({ headSha, headBranch: "slower-rows", event: "pull_request", pullRequests: [51] }).id;
+      const payload = pullRequestPayload(51, headSha, baseSha);
+      const first = await runAction(fake, run, { cwd: await shallowCheckout(origin), inputs: { ...inputs, rerun: "fresh" }, payload, env: { RUNNER_NAME: "first-runner" } });
+      expect(first.code, first.stdout).toBe(0);
+      expect(JSON.parse(first.outputs["rerun-benchmarks"]!)).toContain(RENDER_TABLE);
+      const waiting = rendered(fake.comments(51)[0]!.body);
+      expect(waiting).toMatch(/bench_render_table<\/code>[^\n]*regressed \(time\) · timing confirmed on the same runner · timing waits for a rerun on a fresh runner/);
+
+      // Another fresh checkout of the one commit under test, as the second job's runner gets.
+      const result = await runAction(fake, run, { cwd: await shallowCheckout(origin), inputs: { ...inputs, mode: "rerun" }, payload, env: { RUNNER_NAME: "fresh-runner" } });
+      expect(result.code, result.stdout).toBe(1);
+      expect(result.stdout).toContain(`profgate: fetching the base commit ${baseSha}`);
+      const comments = fake.comments(51);
+      expect(comments).toHaveLength(1);
+      const body = rendered(comments[0]!.body);
+      expect(body).toMatch(/\d+ timings? the first job confirmed beside the base commit (was|were) measured the same way here\./);
+      expect(body).toMatch(/bench_render_table<\/code>[^\n]*regressed \(time\) · timing confirmed on the same runner · timing regressed again on a fresh runner/);
+      const comparison = JSON.parse(artifactOf(fake, run, "rerun-confirm-results-rerun").get("comparison.json")!.toString("utf8")) as {
+        method: { thresholds: { interleaved_margin: number } };
+        benchmarks: { id: string; gating: boolean; rerun?: { state: string; first: { margin: number }; fresh: { margin: number } | null } }[];
+      };
+      const margin = comparison.method.thresholds.interleaved_margin;
+      expect(comparison.benchmarks.find((b) => b.id === RENDER_TABLE)).toMatchObject({ gating: true, rerun: { state: "agreed", first: { margin }, fresh: { margin } } });
     }, LONG);
   });
 });
