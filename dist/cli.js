@@ -35712,12 +35712,12 @@ function pictures(context, results, trends) {
     distribution(bench) {
       const before = base.get(bench.id);
       const after = head.get(bench.id);
-      const timing = bench.timing;
+      const timing = bench.rerun?.first ?? bench.timing;
       if (before === void 0 || after === void 0 || timing === null) return void 0;
       const values = { base: processTimes(before, timing.clock), head: processTimes(after, timing.clock), timing };
       if (values.base.length === 0 || values.head.length === 0) return void 0;
       const estimate = timing.ratio === null ? "" : ` \u25C6 is head's estimate, base median \xD7 ${formatRatio(timing.ratio)}, with its ${formatLevel(timing.level)} bounds; the dashed line is base's median.`;
-      const confirmed = bench.confirmed ? " The verdict comes from base and head re-measured interleaved on the runner; the dots are the two separate runs." : "";
+      const confirmed = (bench.confirmed ? " The verdict comes from base and head re-measured interleaved on the runner; the dots are the two separate runs." : "") + rerunSentence(bench);
       const trend = trends.get(bench.id);
       return [
         distributionSvg(values),
@@ -35886,6 +35886,19 @@ function renderHtml(comparison, context = {}, results, trends = /* @__PURE__ */ 
     "</html>",
     ""
   ].join("\n");
+}
+function rerunSentence(bench) {
+  const rerun = bench.rerun;
+  if (rerun === void 0) return "";
+  const fresh = rerun.fresh?.ratio == null ? "could not time it" : `found ${formatRatio(rerun.fresh.ratio)}`;
+  switch (rerun.state) {
+    case "pending":
+      return " This timing waits for a rerun on a fresh runner before it can fail the check.";
+    case "agreed":
+      return ` A rerun on a fresh runner ${fresh}: regressed in both runs.`;
+    case "disagreed":
+      return ` A rerun on a fresh runner ${fresh}, not confirming it: the timing verdict is the fresh runner's, and does not gate.`;
+  }
 }
 
 // node_modules/markdown-table/index.js
