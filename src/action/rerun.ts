@@ -100,7 +100,8 @@ async function rerunHere(job: Job): Promise<void> {
     job.notes.push(`Rerun on a fresh runner: not run, because the first job was stopped before it finished; its verdicts stand as measured.`);
     return;
   }
-  const settings = resolveRunSettings(job.project.run, job.inputs.run);
+  // Only timing is in question: instruction counts are exact, and the rerun never measures a benchmark they decide.
+  const settings = { ...resolveRunSettings(job.project.run, job.inputs.run), instrument: "time" as const };
   services.workflow.info(`profgate: measuring again on this runner (${job.runner.runnerName ?? "unnamed"}): ${ids.join(", ")}`);
   const measured = await runHarness({ cwd: job.cwd, out: join(job.resultsDir, "rerun"), settings, ids, depth: "exact", onEvent: actionProgress(services.workflow), stop: job.stop ?? undefined });
   const wanted = new Set(ids);
