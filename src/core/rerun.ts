@@ -2,7 +2,7 @@
  * The fresh-runner rerun (`rerun: fresh`): a benchmark whose timing regressed is measured again by a later job of the
  * same workflow run, which lands on another machine, and the regression stands only when both runs find it. On shared
  * runners a slow machine can make a noisy comparison look like a regression; two independent runs must then both be
- * false alarms, so the false-alarm rate p becomes about p².
+ * false alarms, so the false-alarm rate p becomes about p² where the two machines' noise is independent.
  *
  * Only timing is rerun: calls, peak and retained memory, asv values and instruction counts are exact, so a second
  * run cannot change them and they gate in the first job as always. Timing that instruction counts decide is exact too.
