@@ -32378,7 +32378,7 @@ function compareComplexity(base, head, thresholdsOf) {
 
 // src/core/comparison.ts
 var COMPARISON_SCHEMA_NAME = "profgate/comparison";
-var COMPARISON_SCHEMA_VERSION = 1;
+var COMPARISON_SCHEMA_VERSION = 2;
 var Verdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive", "new", "removed", "failed", "skipped"]);
 var MetricVerdict = external_exports.enum(["regressed", "improved", "unchanged", "inconclusive"]);
 var Metric = external_exports.enum(["time", "instructions", "peak_memory", "retained_memory", "calls", "value", "complexity"]);
@@ -32630,6 +32630,19 @@ var FamilyComparison = external_exports.strictObject({
   culprit_predictions: external_exports.array(GrowthPrediction)
 });
 var BenchmarkComplexity = external_exports.strictObject({ family: external_exports.string(), verdict: MetricVerdict });
+var Rerun = external_exports.strictObject({
+  /**
+   * `pending`: the first run deferred it to the rerun and does not gate on its timing; `agreed`: the fresh runner's
+   * timing regressed too; `disagreed`: it did not, or the fresh runner could not time it (the timing never gates then).
+   */
+  state: external_exports.enum(["pending", "agreed", "disagreed"]),
+  /** The first run's timing, as it was before the rerun. */
+  first: Timing2,
+  /** The fresh runner's timing against the same baseline; null while pending, or when it could not be timed there. */
+  fresh: Timing2.nullable(),
+  /** The machine that reran it (its runner name); null while pending, or when unknown. */
+  runner: external_exports.string().nullable()
+});
 var BenchmarkComparison = external_exports.strictObject({
   id: external_exports.string(),
   file: external_exports.string(),
@@ -32662,7 +32675,9 @@ var BenchmarkComparison = external_exports.strictObject({
    * The timing (and so the verdict) was confirmed on the runner itself: base and head re-measured in interleaved
    * rounds (`confirmTiming`), replacing the timing of a separate-runs comparison. False otherwise, `profgate ab` included.
    */
-  confirmed: external_exports.boolean()
+  confirmed: external_exports.boolean(),
+  /** Present when the timing regressed and a fresh-runner rerun was asked for (see `Rerun`). */
+  rerun: Rerun.optional()
 });
 var Caveat = external_exports.strictObject({
   field: external_exports.string(),
@@ -33789,8 +33804,11 @@ function verdictLine(comparison) {
   const c3 = summary.counts;
   const total = comparison.benchmarks.length;
   const rest = [];
-  const ungated = c3.regressed - summary.gating_regressions;
+  const waiting = comparison.benchmarks.filter((b) => b.rerun?.state === "pending" && !b.gating).length;
+  const ungated = c3.regressed - summary.gating_regressions - waiting;
+  if (summary.verdict === "fail" && waiting > 0) rest.push(`${waiting} more wait for a rerun on a fresh runner`);
   if (summary.verdict === "fail" && ungated > 0) rest.push(`${ungated} more look slower, but not significantly`);
+  if (summary.verdict === "pass" && waiting > 0 && ungated > 0) rest.push(`${ungated} more look slower, but not past the thresholds`);
   if (c3.improved > 0) rest.push(`${c3.improved} improved`);
   if (c3.inconclusive > 0) rest.push(`${c3.inconclusive} inconclusive`);
   if (c3.failed > 0) rest.push(`${c3.failed} failed`);
@@ -33801,6 +33819,7 @@ function verdictLine(comparison) {
   if (summary.verdict === "fail") {
     return { icon: "\u274C", text: `profgate: ${summary.gating_regressions} of ${total} benchmarks regressed past the thresholds${tail}` };
   }
+  if (waiting > 0) return { icon: "\u23F3", text: `profgate: ${waiting} of ${total} benchmarks look slower and wait for a rerun on a fresh runner${tail}` };
   if (c3.regressed > 0) return { icon: "\u26A0\uFE0F", text: `profgate: ${c3.regressed} of ${total} benchmarks look slower, but not past the thresholds${tail}` };
   return { icon: "\u2705", text: `profgate: no regression in ${total} benchmarks${tail}` };
 }
@@ -33852,10 +33871,17 @@ function verdictText(bench) {
   const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
   const metrics = what.length > 0 ? ` (${what.map((m) => m === "value" && bench.value != null ? `${bench.value.kind} value` : METRIC_LABEL[m]).join(", ")})` : "";
   if (bench.verdict === "skipped") return `${VERDICT_ICON.skipped} skipped${bench.skipped === void 0 ? "" : `: ${clip(bench.skipped, 120)}`}`;
-  const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
+  const pending = bench.rerun?.state === "pending";
+  const ungated = bench.verdict === "regressed" && !bench.gating && !pending ? ", not significant across the suite" : "";
   const confirmed = bench.confirmed ? " \xB7 timing confirmed on the same runner" : "";
-  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}`;
+  const rerun = bench.rerun === void 0 ? "" : ` \xB7 ${RERUN_TEXT[bench.rerun.state]}`;
+  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}${rerun}`;
 }
+var RERUN_TEXT = {
+  pending: "timing waits for a rerun on a fresh runner",
+  agreed: "timing regressed again on a fresh runner",
+  disagreed: "timing not confirmed on a fresh runner"
+};
 function signedDuration(seconds2) {
   return `${seconds2 >= 0 ? "+" : "-"}${formatDuration(Math.abs(seconds2))}`;
 }
@@ -35686,12 +35712,12 @@ function pictures(context, results, trends) {
     distribution(bench) {
       const before = base.get(bench.id);
       const after = head.get(bench.id);
-      const timing = bench.timing;
+      const timing = bench.rerun?.first ?? bench.timing;
       if (before === void 0 || after === void 0 || timing === null) return void 0;
       const values = { base: processTimes(before, timing.clock), head: processTimes(after, timing.clock), timing };
       if (values.base.length === 0 || values.head.length === 0) return void 0;
       const estimate = timing.ratio === null ? "" : ` \u25C6 is head's estimate, base median \xD7 ${formatRatio(timing.ratio)}, with its ${formatLevel(timing.level)} bounds; the dashed line is base's median.`;
-      const confirmed = bench.confirmed ? " The verdict comes from base and head re-measured interleaved on the runner; the dots are the two separate runs." : "";
+      const confirmed = (bench.confirmed ? " The verdict comes from base and head re-measured interleaved on the runner; the dots are the two separate runs." : "") + rerunSentence(bench);
       const trend = trends.get(bench.id);
       return [
         distributionSvg(values),
@@ -35860,6 +35886,19 @@ function renderHtml(comparison, context = {}, results, trends = /* @__PURE__ */ 
     "</html>",
     ""
   ].join("\n");
+}
+function rerunSentence(bench) {
+  const rerun = bench.rerun;
+  if (rerun === void 0) return "";
+  const fresh = rerun.fresh?.ratio == null ? "could not time it" : `found ${formatRatio(rerun.fresh.ratio)}`;
+  switch (rerun.state) {
+    case "pending":
+      return " This timing waits for a rerun on a fresh runner before it can fail the check.";
+    case "agreed":
+      return ` A rerun on a fresh runner ${fresh}: regressed in both runs.`;
+    case "disagreed":
+      return ` A rerun on a fresh runner ${fresh}, not confirming it: the timing verdict is the fresh runner's, and does not gate.`;
+  }
 }
 
 // node_modules/markdown-table/index.js

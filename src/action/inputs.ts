@@ -23,9 +23,9 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
   };
 
   const mode = optional("mode") ?? "run";
-  if (mode !== "run" && mode !== "comment" && mode !== "merge") {
+  if (mode !== "run" && mode !== "comment" && mode !== "merge" && mode !== "rerun") {
     throw new ConfigError(
-      `${where("mode")}: ${JSON.stringify(mode)} is not allowed; expected "run" (measure and report), "merge" (merge the shards of this run and report) or "comment" (the fork-safe workflow_run stage)`,
+      `${where("mode")}: ${JSON.stringify(mode)} is not allowed; expected "run" (measure and report), "merge" (merge the shards of this run and report), "comment" (the fork-safe workflow_run stage) or "rerun" (measure again, on this fresh runner, the benchmarks an earlier job of this run found slower)`,
     );
   }
   const shardValue = optional("shard");
@@ -91,6 +91,17 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
       throw new ConfigError(`${where("history-window")}: ${JSON.stringify(windowValue)} is not allowed; expected a whole number of runs from 1 to ${MAX_HISTORY_WINDOW}`);
     }
   }
+  const rerun = optional("rerun") ?? "off";
+  if (rerun !== "off" && rerun !== "fresh") {
+    throw new ConfigError(
+      `${where("rerun")}: ${JSON.stringify(rerun)} is not allowed; expected "off" or "fresh" (on pull requests, a benchmark whose timing regressed fails nothing until a later job with mode "rerun" measures it again on a fresh runner)`,
+    );
+  }
+  if (rerun === "fresh" && mode === "comment") {
+    throw new ConfigError(
+      `${where("rerun")}: "fresh" is not allowed with mode "comment"; the fork-safe comment stage reports the measuring run's own verdicts, so leave rerun off there`,
+    );
+  }
   return {
     mode,
     shard,
@@ -109,5 +120,6 @@ export function parseInputs(getInput: (name: string) => string = (name) => core.
     history: boolean("history", true),
     historyWindow,
     changePointIssues: boolean("change-point-issues", false),
+    rerun,
   };
 }

@@ -3,7 +3,8 @@
  * compares them with the baseline and reports; with `shard: i/n` it measures one share and only uploads it, and
  * `mode: merge` merges the shards and reports once. `mode: comment` is the fork-safe second stage: from a
  * workflow_run event it downloads the PR run's results, compares, comments and sets a commit status, never running
- * PR code. Each mode is a list of steps (src/action/pipeline.ts).
+ * PR code. `mode: rerun`, a later job of a run whose first job had `rerun: fresh`, measures again on its fresh runner
+ * what that job found slower, and gates on what both found. Each mode is a list of steps (src/action/pipeline.ts).
  */
 import * as core from "@actions/core";
 import { Artifacts } from "../adapters/artifacts.js";

@@ -15,22 +15,28 @@ import { measure } from "./measure.js";
 import { mergeShards, shardArtifactName } from "./merge-shards.js";
 import { gate, publish, upload } from "./publish.js";
 import { pullRequestRun } from "./pull-request-run.js";
+import { firstJobResults, freshRunner, rerunArtifactName } from "./rerun.js";
 import type { ActionInputs, Job, Runner, Services, Step } from "./types.js";
 import { compareWithBaseline, confirm, deepen } from "./verdicts.js";
 
 /**
  * What every mode does once it has the head results and the baseline. `deepen` acts only where this job measured
- * the head at depth exact (mode run on a pull request, input depth auto); `readHistory` reads the baseline branch's
+ * the head at depth exact (mode run on a pull request, input depth auto); `freshRunner` defers the regressed timings
+ * with `rerun: fresh` (mode run or merge) and measures them again in mode rerun; `readHistory` reads the baseline branch's
  * history on a pull request before it is compared (main's level is its baseline), and `history` extends it only on
  * a run of that branch, where `changePointIssue` may open an issue for the change points it found.
  */
-const REPORT: readonly Step[] = [readHistory, compareWithBaseline, deepen, confirm, history, changePointIssue, upload, publish, gate];
+const REPORT: readonly Step[] = [readHistory, compareWithBaseline, deepen, confirm, freshRunner, history, changePointIssue, upload, publish, gate];
 
-/** The steps of each mode. A shard (mode run with `shard`) uploads its share, and the merge job reports for it. */
+/**
+ * The steps of each mode. A shard (mode run with `shard`) uploads its share, and the merge job reports for it. Mode
+ * rerun starts from the first job's results, compared and confirmed as that job did, before measuring again.
+ */
 export const MODES: Record<ActionInputs["mode"], readonly Step[]> = {
   run: [fetchBaseline, planAffectedRun, measure, ...REPORT],
   merge: [mergeShards, fetchBaseline, ...REPORT],
   comment: [pullRequestRun, noteCarriedOver, fetchBaseline, ...REPORT],
+  rerun: [firstJobResults, fetchBaseline, ...REPORT],
 };
 
 /** Where a job's head results are: measured, merged, or downloaded from the pull request's run. */
@@ -43,7 +49,15 @@ function resultsDirOf(inputs: ActionInputs, runner: Runner, shard: ShardSpec | n
       return join(root, `merge-${runner.runId}`, "results");
     case "comment":
       return join(root, `comment-${runner.runId}`, "head");
+    case "rerun":
+      return join(root, `rerun-${runner.runId}`, "results");
   }
+}
+
+/** The artifact a measuring job uploads: the results, a shard's share of them, or the rerun's. */
+function artifactNameOf(inputs: ActionInputs, shard: ShardSpec | null): string {
+  if (shard !== null) return shardArtifactName(inputs.artifactName, shard.index, shard.count);
+  return inputs.mode === "rerun" ? rerunArtifactName(inputs.artifactName) : inputs.artifactName;
 }
 
 /** The job a mode starts from: the runner's pull request (if any), where its results go, and the stop signals it heeds. */
@@ -70,7 +84,7 @@ export async function newJob(inputs: ActionInputs, runner: Runner, services: Ser
     confirmations: null,
     history: null,
     notes: [],
-    artifact: !measuring ? null : { name: shard === null ? inputs.artifactName : shardArtifactName(inputs.artifactName, shard.index, shard.count) },
+    artifact: !measuring ? null : { name: artifactNameOf(inputs, shard) },
     artifactUrl: null,
     commentUrl: null,
     statusSha: null,

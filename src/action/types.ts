@@ -16,7 +16,7 @@ import type { Artifacts } from "../adapters/artifacts.js";
 import type { Baseline, GitHubApi } from "../adapters/github.js";
 import type { StopSignals } from "../adapters/signals.js";
 
-export type ActionMode = "run" | "comment" | "merge";
+export type ActionMode = "run" | "comment" | "merge" | "rerun";
 
 export type ConfirmMode = "auto" | "all" | "off";
 
@@ -24,11 +24,14 @@ export type ConfirmMode = "auto" | "all" | "off";
 export type AffectedMode = "auto" | "all";
 /** `auto`: a pull request's run takes the deep passes only where a verdict needs them; `full`: every benchmark. */
 export type DepthMode = "auto" | "full";
+/** `fresh`: a pull request's regressed timings wait for a rerun by a later job of the run (mode rerun); `off`: none. */
+export type RerunMode = "off" | "fresh";
 
 export interface ActionInputs {
   /**
    * `run`: measure, upload, compare, report (with `shard`: measure one share and upload it, nothing more).
    * `merge`: merge this run's shards, compare, report. `comment`: the fork-safe second stage, from a workflow_run event.
+   * `rerun`: a later job of the same run measures the benchmarks whose timing the first job found regressed, and reports.
    */
   mode: ActionMode;
   /** Measure only this shard of the suite (mode run); null: the whole suite. */
@@ -58,6 +61,8 @@ export interface ActionInputs {
   historyWindow: number | null;
   /** Open an issue for the change points a run of the baseline branch revealed. */
   changePointIssues: boolean;
+  /** Whether a pull request's regressed timings wait for a rerun on a fresh runner before they gate. */
+  rerun: RerunMode;
 }
 
 export interface PullRequestEvent {

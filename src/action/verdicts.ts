@@ -16,7 +16,7 @@ import { confirmationsOf, confirmOnRunner, describeApplied } from "./same-runner
 import type { Job, Step } from "./types.js";
 
 /** The threshold layers: pyproject.toml, its per-benchmark overrides, then the inputs. */
-function thresholdsOf(job: Job): ThresholdConfig {
+export function thresholdsOf(job: Job): ThresholdConfig {
   return { global: job.project.thresholds, benchmarks: job.project.overrides, flags: job.inputs.thresholds };
 }
 
@@ -30,10 +30,14 @@ export const compareWithBaseline: Step = (job) => {
   if (head === null || pr === null || baseline === null || baseline.results === null) return Promise.resolve();
   // A shard measured its share of the suite: the rest is not "removed".
   const base = job.shard === null ? baseline.results : onlyBenchmarks(baseline.results, new Set(head.benchmarks.map((b) => b.id)));
-  const segments = job.history !== null && job.history.file === null ? levelSegments(job.history.history, job.history.analysis) : undefined;
-  job.comparison = compare(base, head, { mode: "separate", thresholds: thresholdsOf(job), commits: { base: baseline.baseline.run.headSha, head: pr.headSha }, segments });
+  job.comparison = compare(base, head, { mode: "separate", thresholds: thresholdsOf(job), commits: { base: baseline.baseline.run.headSha, head: pr.headSha }, segments: baselineSegments(job) });
   return Promise.resolve();
 };
+
+/** Main's level per benchmark, from the history this pull request read; undefined without one. */
+export function baselineSegments(job: Job): ReturnType<typeof levelSegments> | undefined {
+  return job.history !== null && job.history.file === null ? levelSegments(job.history.history, job.history.analysis) : undefined;
+}
 
 /**
  * The verdicts whose report needs the whole picture: what got slower or faster, which functions and lines did it.
@@ -72,6 +76,8 @@ function measuredBy(job: Job): string {
       return `the pull request in run ${job.runner.workflowRun?.id ?? "?"}`;
     case "run":
       return "the head";
+    case "rerun":
+      return `the head in the first job of run ${job.runner.runId}`;
   }
 }
 

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { BenchmarkKind, BenchmarkStatus, ParamValue, Pass } from "./results.js";
 
 export const COMPARISON_SCHEMA_NAME = "profgate/comparison";
-export const COMPARISON_SCHEMA_VERSION = 1;
+export const COMPARISON_SCHEMA_VERSION = 2;
 
 /**
  * A benchmark's verdict; these exact words are published. `skipped`: not measured on one side or both (asv's
@@ -351,6 +351,26 @@ export type FamilyComparison = z.infer<typeof FamilyComparison>;
 export const BenchmarkComplexity = z.strictObject({ family: z.string(), verdict: MetricVerdict });
 export type BenchmarkComplexity = z.infer<typeof BenchmarkComplexity>;
 
+/**
+ * A fresh-runner rerun (`rerun: fresh`) of a benchmark whose timing the first run found regressed: measured again by
+ * a later job of the same workflow run, on another machine, against the same baseline. Both runs must find it
+ * regressed for the regression to stand, so a false alarm needs two that coincide.
+ */
+export const Rerun = z.strictObject({
+  /**
+   * `pending`: the first run deferred it to the rerun and does not gate on its timing; `agreed`: the fresh runner's
+   * timing regressed too; `disagreed`: it did not, or the fresh runner could not time it (the timing never gates then).
+   */
+  state: z.enum(["pending", "agreed", "disagreed"]),
+  /** The first run's timing, as it was before the rerun. */
+  first: Timing,
+  /** The fresh runner's timing against the same baseline; null while pending, or when it could not be timed there. */
+  fresh: Timing.nullable(),
+  /** The machine that reran it (its runner name); null while pending, or when unknown. */
+  runner: z.string().nullable(),
+});
+export type Rerun = z.infer<typeof Rerun>;
+
 export const BenchmarkComparison = z.strictObject({
   id: z.string(),
   file: z.string(),
@@ -384,6 +404,8 @@ export const BenchmarkComparison = z.strictObject({
    * rounds (`confirmTiming`), replacing the timing of a separate-runs comparison. False otherwise, `profgate ab` included.
    */
   confirmed: z.boolean(),
+  /** Present when the timing regressed and a fresh-runner rerun was asked for (see `Rerun`). */
+  rerun: Rerun.optional(),
 });
 export type BenchmarkComparison = z.infer<typeof BenchmarkComparison>;
 

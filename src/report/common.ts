@@ -129,8 +129,12 @@ export function verdictLine(comparison: Comparison): { icon: string; text: strin
   const c = summary.counts;
   const total = comparison.benchmarks.length;
   const rest: string[] = [];
-  const ungated = c.regressed - summary.gating_regressions;
+  // Regressed timings the first job of a fresh-runner rerun leaves to the rerun: neither passed nor dismissed yet.
+  const waiting = comparison.benchmarks.filter((b) => b.rerun?.state === "pending" && !b.gating).length;
+  const ungated = c.regressed - summary.gating_regressions - waiting;
+  if (summary.verdict === "fail" && waiting > 0) rest.push(`${waiting} more wait for a rerun on a fresh runner`);
   if (summary.verdict === "fail" && ungated > 0) rest.push(`${ungated} more look slower, but not significantly`);
+  if (summary.verdict === "pass" && waiting > 0 && ungated > 0) rest.push(`${ungated} more look slower, but not past the thresholds`);
   if (c.improved > 0) rest.push(`${c.improved} improved`);
   if (c.inconclusive > 0) rest.push(`${c.inconclusive} inconclusive`);
   if (c.failed > 0) rest.push(`${c.failed} failed`);
@@ -141,6 +145,7 @@ export function verdictLine(comparison: Comparison): { icon: string; text: strin
   if (summary.verdict === "fail") {
     return { icon: "❌", text: `profgate: ${summary.gating_regressions} of ${total} benchmarks regressed past the thresholds${tail}` };
   }
+  if (waiting > 0) return { icon: "⏳", text: `profgate: ${waiting} of ${total} benchmarks look slower and wait for a rerun on a fresh runner${tail}` };
   if (c.regressed > 0) return { icon: "⚠️", text: `profgate: ${c.regressed} of ${total} benchmarks look slower, but not past the thresholds${tail}` };
   return { icon: "✅", text: `profgate: no regression in ${total} benchmarks${tail}` };
 }
@@ -211,10 +216,19 @@ export function verdictText(bench: BenchmarkComparison): string {
   const what = bench.regressions.length > 0 ? bench.regressions : bench.improvements;
   const metrics = what.length > 0 ? ` (${what.map((m) => (m === "value" && bench.value != null ? `${bench.value.kind} value` : METRIC_LABEL[m])).join(", ")})` : "";
   if (bench.verdict === "skipped") return `${VERDICT_ICON.skipped} skipped${bench.skipped === undefined ? "" : `: ${clip(bench.skipped, 120)}`}`;
-  const ungated = bench.verdict === "regressed" && !bench.gating ? ", not significant across the suite" : "";
+  const pending = bench.rerun?.state === "pending";
+  const ungated = bench.verdict === "regressed" && !bench.gating && !pending ? ", not significant across the suite" : "";
   const confirmed = bench.confirmed ? " · timing confirmed on the same runner" : "";
-  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}`;
+  const rerun = bench.rerun === undefined ? "" : ` · ${RERUN_TEXT[bench.rerun.state]}`;
+  return `${VERDICT_ICON[bench.verdict]} ${bench.verdict}${metrics}${ungated}${confirmed}${rerun}`;
 }
+
+/** What a fresh-runner rerun made of a benchmark's regressed timing, as a verdict's suffix says it. */
+const RERUN_TEXT: Record<NonNullable<BenchmarkComparison["rerun"]>["state"], string> = {
+  pending: "timing waits for a rerun on a fresh runner",
+  agreed: "timing regressed again on a fresh runner",
+  disagreed: "timing not confirmed on a fresh runner",
+};
 
 /** A duration with its sign, "+1.20 ms" or "-300 µs". */
 export function signedDuration(seconds: number): string {

@@ -320,12 +320,13 @@ function pictures(context: ReportContext, results: { base: Results; head: Result
     distribution(bench) {
       const before = base.get(bench.id);
       const after = head.get(bench.id);
-      const timing = bench.timing;
+      // The dots are the first run's processes: after a fresh-runner rerun, its estimate is the one they show.
+      const timing = bench.rerun?.first ?? bench.timing;
       if (before === undefined || after === undefined || timing === null) return undefined;
       const values = { base: processTimes(before, timing.clock), head: processTimes(after, timing.clock), timing };
       if (values.base.length === 0 || values.head.length === 0) return undefined;
       const estimate = timing.ratio === null ? "" : ` ◆ is head's estimate, base median × ${formatRatio(timing.ratio)}, with its ${formatLevel(timing.level)} bounds; the dashed line is base's median.`;
-      const confirmed = bench.confirmed ? " The verdict comes from base and head re-measured interleaved on the runner; the dots are the two separate runs." : "";
+      const confirmed = (bench.confirmed ? " The verdict comes from base and head re-measured interleaved on the runner; the dots are the two separate runs." : "") + rerunSentence(bench);
       const trend = trends.get(bench.id);
       return [
         distributionSvg(values),
@@ -517,4 +518,19 @@ export function renderHtml(comparison: Comparison, context: ReportContext = {}, 
     "</html>",
     "",
   ].join("\n");
+}
+
+/** What a fresh-runner rerun made of a benchmark's timing, for the sentence under its distribution. */
+function rerunSentence(bench: BenchmarkComparison): string {
+  const rerun = bench.rerun;
+  if (rerun === undefined) return "";
+  const fresh = rerun.fresh?.ratio == null ? "could not time it" : `found ${formatRatio(rerun.fresh.ratio)}`;
+  switch (rerun.state) {
+    case "pending":
+      return " This timing waits for a rerun on a fresh runner before it can fail the check.";
+    case "agreed":
+      return ` A rerun on a fresh runner ${fresh}: regressed in both runs.`;
+    case "disagreed":
+      return ` A rerun on a fresh runner ${fresh}, not confirming it: the timing verdict is the fresh runner's, and does not gate.`;
+  }
 }

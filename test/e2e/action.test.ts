@@ -1011,4 +1011,144 @@ describe("the Action against a fake GitHub", () => {
       expect(rerun.summary).toContain(`Reported in [issue #${issue.number}](https://github.com/acme/demo/issues/${issue.number}).`);
     }, LONG);
   });
+
+  describe("fresh-runner rerun", () => {
+    const RENDER_TABLE = "benchmarks/bench_report.py::bench_render_table";
+    const RERUN_HEAD = sha("rerun-head");
+
+    /** Makes the demo in `tree` slower in render_row on timing alone: a loop that calls nothing and allocates nothing. */
+    async function slowDown(tree: string): Promise<void> {
+      const report = join(tree, "src", "wordfreq", "report.py");
+      const source = await readFile(report, "utf8");
+      const slower = source.replace("def render_row(word, count, width):\n", "def render_row(word, count, width):\n    spin = 0\n    while spin < 60:\n        spin += 1\n");
+      expect(slower).not.toBe(source);
+      await writeFile(report, slower);
+    }
+
+    async function slowTree(): Promise<string> {
+      const tree = join(work, "slow-render");
+      await prepareTree(tree, false);
+      await slowDown(tree);
+      return tree;
+    }
+
+    /** Pull request 50's first job with rerun: fresh, on the slower tree: it defers the slowdown and passes. */
+    const firstJob = stage(async (on) => {
+      const tree = await slowTree();
+      seedBaseline(on, await baselineFiles());
+      on.addPullRequest({ number: 50, headSha: RERUN_HEAD, headRef: "slower-rows", baseSha: BASE });
+      const run = on.addRun({ headSha: RERUN_HEAD, headBranch: "slower-rows", event: "pull_request", pullRequests: [50] }).id;
+      const result = await runAction(on, run, { cwd: tree, inputs: { rerun: "fresh" }, payload: pullRequestPayload(50, RERUN_HEAD, BASE), env: { RUNNER_NAME: "first-runner" } });
+      return { tree, result, files: artifactOf(on, run, "profgate-results"), comment: on.comments(50)[0] };
+    });
+
+    /** This case's fake as the first job left it: the baseline, the pull request, its comment and its run's artifact. */
+    async function afterFirstJob(): Promise<{ run: number; deferred: string[] }> {
+      const first = await firstJob();
+      expect(first.result.code, first.result.stdout).toBe(0);
+      seedBaseline(fake, await baselineFiles());
+      fake.addPullRequest({ number: 50, headSha: RERUN_HEAD, headRef: "slower-rows", baseSha: BASE });
+      const run = seedArtifact(fake, { headSha: RERUN_HEAD, headBranch: "slower-rows", event: "pull_request", pullRequests: [50] }, "profgate-results", first.files);
+      fake.addComment(50, first.comment!.body, first.comment!.user);
+      return { run, deferred: JSON.parse(first.result.outputs["rerun-benchmarks"]!) as string[] };
+    }
+
+    async function rerunJob(run: number, cwd: string): Promise<ActionRun> {
+      return runAction(fake, run, { cwd, inputs: { mode: "rerun" }, payload: pullRequestPayload(50, RERUN_HEAD, BASE), env: { RUNNER_NAME: "fresh-runner" } });
+    }
+
+    it("the first job defers a timing slowdown to the rerun; the rerun measures only it, finds it again, and fails", async () => {
+      const first = await firstJob();
+      expect(first.result.code, first.result.stdout).toBe(0);
+      expect(first.result.outputs.verdict).toBe("pass");
+      const { run, deferred } = await afterFirstJob();
+      expect(deferred).toContain(RENDER_TABLE);
+      expect(deferred.length).toBeLessThan(5);
+      const waiting = rendered(first.comment!.body);
+      expect(waiting).toContain("for a rerun on a fresh runner (rerun: fresh)");
+      expect(waiting).toContain("timing waits for a rerun on a fresh runner");
+      expect(waiting).toMatch(/### ⏳ profgate: \d of 5 benchmarks look slower and wait for a rerun on a fresh runner/);
+
+      const result = await rerunJob(run, first.tree);
+      expect(result.code, result.stdout).toBe(1);
+      expect(JSON.parse(result.outputs["rerun-benchmarks"]!)).toEqual(deferred);
+      expect(result.stdout).toMatch(/::error::profgate: \d benchmarks? regressed past the thresholds: [^\n]*bench_render_table/);
+      // The one comment, updated in place.
+      const comments = fake.comments(50);
+      expect(comments).toHaveLength(1);
+      const body = rendered(comments[0]!.body);
+      expect(body).toContain('Rerun on a fresh runner ("fresh-runner")');
+      expect(body).toMatch(/Regressed in both runs: [^\n]*`benchmarks\/bench_report\.py::bench_render_table` \(first run [\d.]+×, fresh runner [\d.]+×\)/);
+      expect(body).toContain("timing regressed again on a fresh runner");
+      // Its own artifact: the first job's results with the combined comparison, and the fresh runner's results of the deferred benchmarks alone.
+      const artifact = artifactOf(fake, run, "profgate-results-rerun");
+      const fresh = JSON.parse(artifact.get("rerun/results.json")!.toString("utf8")) as { benchmarks: { id: string }[] };
+      expect(fresh.benchmarks.map((b) => b.id).sort()).toEqual([...deferred].sort());
+      const comparison = JSON.parse(artifact.get("comparison.json")!.toString("utf8")) as { schema_version: number; benchmarks: { id: string; gating: boolean; rerun?: { state: string; runner: string } }[] };
+      expect(comparison.schema_version).toBe(2);
+      expect(comparison.benchmarks.find((b) => b.id === RENDER_TABLE)).toMatchObject({ gating: true, rerun: { state: "agreed", runner: "fresh-runner" } });
+    }, LONG);
+
+    it("when the fresh runner does not find the slowdown, the rerun passes and the comment says it was not confirmed", async () => {
+      const { run, deferred } = await afterFirstJob();
+      // The first job's slowdown stands in for a slow runner: the fresh runner measures the code without it.
+      const result = await rerunJob(run, baseTree);
+      expect(result.code, result.stdout).toBe(0);
+      expect(result.outputs.verdict).toBe("pass");
+      expect(JSON.parse(result.outputs["rerun-benchmarks"]!)).toEqual(deferred);
+      const comments = fake.comments(50);
+      expect(comments).toHaveLength(1);
+      const body = rendered(comments[0]!.body);
+      expect(body).toMatch(/Not confirmed on a fresh runner, so their timing does not gate: [^\n]*`benchmarks\/bench_report\.py::bench_render_table` \(first run [\d.]+×, fresh runner [\d.]+×\)/);
+      expect(body).toContain("timing not confirmed on a fresh runner");
+      const comparison = JSON.parse(artifactOf(fake, run, "profgate-results-rerun").get("comparison.json")!.toString("utf8")) as { benchmarks: { id: string; verdict: string; gating: boolean; rerun?: { state: string } }[] };
+      expect(comparison.benchmarks.find((b) => b.id === RENDER_TABLE)).toMatchObject({ gating: false, rerun: { state: "disagreed" } });
+      expect(comparison.benchmarks.filter((b) => b.gating)).toEqual([]);
+    }, LONG);
+
+    it("a timing the first job confirmed beside the base commit is measured the same way on the fresh runner", async () => {
+      const origin = join(work, "origin-rerun");
+      await prepareTree(origin, false);
+      await git(origin, "init", "-q");
+      await git(origin, "add", "-A");
+      await git(origin, "commit", "-qm", "base");
+      const baseSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+      await slowDown(origin);
+      await git(origin, "commit", "-qam", "head: slower rows");
+      const headSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+      const inputs = { "artifact-name": "rerun-confirm-results" };
+
+      const baseCheckout = join(work, "rerun-base-checkout");
+      await git(work, "clone", "-q", origin, baseCheckout);
+      await git(baseCheckout, "checkout", "-q", baseSha);
+      const pushRun = fake.addRun({ headSha: baseSha, event: "push" }).id;
+      const push = await runAction(fake, pushRun, { cwd: baseCheckout, inputs, payload: pushPayload(baseSha) });
+      expect(push.code, push.stdout).toBe(0);
+
+      fake.addPullRequest({ number: 51, headSha, headRef: "slower-rows", baseSha });
+      const run = fake.addRun({ headSha, headBranch: "slower-rows", event: "pull_request", pullRequests: [51] }).id;
+      const payload = pullRequestPayload(51, headSha, baseSha);
+      const first = await runAction(fake, run, { cwd: await shallowCheckout(origin), inputs: { ...inputs, rerun: "fresh" }, payload, env: { RUNNER_NAME: "first-runner" } });
+      expect(first.code, first.stdout).toBe(0);
+      expect(JSON.parse(first.outputs["rerun-benchmarks"]!)).toContain(RENDER_TABLE);
+      const waiting = rendered(fake.comments(51)[0]!.body);
+      expect(waiting).toMatch(/bench_render_table<\/code>[^\n]*regressed \(time\) · timing confirmed on the same runner · timing waits for a rerun on a fresh runner/);
+
+      // Another fresh checkout of the one commit under test, as the second job's runner gets.
+      const result = await runAction(fake, run, { cwd: await shallowCheckout(origin), inputs: { ...inputs, mode: "rerun" }, payload, env: { RUNNER_NAME: "fresh-runner" } });
+      expect(result.code, result.stdout).toBe(1);
+      expect(result.stdout).toContain(`profgate: fetching the base commit ${baseSha}`);
+      const comments = fake.comments(51);
+      expect(comments).toHaveLength(1);
+      const body = rendered(comments[0]!.body);
+      expect(body).toMatch(/\d+ timings? the first job confirmed beside the base commit (was|were) measured the same way here\./);
+      expect(body).toMatch(/bench_render_table<\/code>[^\n]*regressed \(time\) · timing confirmed on the same runner · timing regressed again on a fresh runner/);
+      const comparison = JSON.parse(artifactOf(fake, run, "rerun-confirm-results-rerun").get("comparison.json")!.toString("utf8")) as {
+        method: { thresholds: { interleaved_margin: number } };
+        benchmarks: { id: string; gating: boolean; rerun?: { state: string; first: { margin: number }; fresh: { margin: number } | null } }[];
+      };
+      const margin = comparison.method.thresholds.interleaved_margin;
+      expect(comparison.benchmarks.find((b) => b.id === RENDER_TABLE)).toMatchObject({ gating: true, rerun: { state: "agreed", first: { margin }, fresh: { margin } } });
+    }, LONG);
+  });
 });

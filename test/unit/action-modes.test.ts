@@ -16,7 +16,7 @@ import type { Results } from "../../src/core/results.js";
 import { stampShard } from "../../src/core/shards.js";
 import { reportMarker } from "../../src/report/markdown.js";
 import { RecordingServices } from "../support/recording-services.js";
-import { bench, results, spread } from "../support/builders.js";
+import { bench, memory, results, spread } from "../support/builders.js";
 import { failingResults, FAST_ID, PLAIN, SAME_ID, SLOW_ID } from "../support/scenarios.js";
 
 const BASE = "b".repeat(40);
@@ -58,6 +58,7 @@ function inputs(mode: ActionInputs["mode"], overrides: Partial<ActionInputs> = {
     history: true,
     historyWindow: null,
     changePointIssues: false,
+    rerun: "off",
     ...overrides,
   };
 }
@@ -487,5 +488,100 @@ describe("the history step", () => {
       expect(fake.names()).not.toContain("github.openIssue");
       expect(fake.outputs.get("change-point-issue")).toBe("");
     });
+  });
+});
+
+describe("the fresh-runner rerun", () => {
+  /** Base and head where SLOW_ID is `factor` times slower on timing alone (calls and memory as on the base). */
+  function timingOnly(factor: number): { base: Results; head: Results } {
+    const sides = (f: number) => [
+      bench(SLOW_ID, { times: spread(0.01 * f, 10), memory: memory(50_000) }),
+      bench(FAST_ID, { times: spread(0.02, 10), memory: memory(200_000) }),
+      bench(SAME_ID, { times: spread(0.005, 10), memory: memory(50_000) }),
+    ];
+    return { base: results(sides(1)), head: results(sides(factor), { commit: HEAD }) };
+  }
+
+  /** This run's artifact of the first job, as mode run uploaded it. */
+  async function seedFirstJob(head: Results): Promise<void> {
+    fake.thisRun.push({ id: 21, name: "profgate-results", sizeInBytes: 1, dir: await folder("first-job", { results: head }) });
+  }
+
+  it("mode merge with rerun: fresh defers a timing regression: it passes, names it in the output and the comment", async () => {
+    const { base, head } = timingOnly(1.6);
+    await seedBaseline(base);
+    await seedShards(head);
+
+    await runMode("merge", inputs("merge", { rerun: "fresh" }), runner("pull_request"));
+
+    expect(fake.outputs.get("rerun-benchmarks")).toBe(JSON.stringify([SLOW_ID]));
+    expect(fake.failures).toEqual([]);
+    expect(fake.outputs.get("verdict")).toBe("pass");
+    expect(fake.outputs.get("regressions")).toBe("0");
+    const body = rendered(fake.comments[0]?.body);
+    expect(body).toContain(`1 benchmark whose timing regressed waits for a rerun on a fresh runner (rerun: fresh): \`${SLOW_ID}\``);
+    expect(body).toContain("timing waits for a rerun on a fresh runner");
+    expect(body).not.toContain("not significant across the suite");
+    expect(body).toContain("⏳ profgate: 1 of 3 benchmarks look slower and wait for a rerun on a fresh runner");
+    // No annotation points at a culprit of a regression that may not stand.
+    expect(fake.annotations).toEqual([]);
+    const upload = fake.uploads.find((u) => u.name === "profgate-results")!;
+    const comparison = JSON.parse(await readFile(join(upload.root, "comparison.json"), "utf8")) as { schema_version: number; benchmarks: { id: string; gating: boolean; rerun?: { state: string } }[] };
+    expect(comparison.schema_version).toBe(2);
+    expect(comparison.benchmarks.find((b) => b.id === SLOW_ID)).toMatchObject({ gating: false, rerun: { state: "pending" } });
+  });
+
+  it("the deferral still fails on what a rerun cannot change, and rerun off defers nothing", async () => {
+    const { base, head } = failingResults();
+    await seedBaseline(base);
+    await seedShards(head);
+    await runMode("merge", inputs("merge", { rerun: "fresh" }), runner("pull_request"));
+    // The slow benchmark holds 2 MiB more at its peak: exact, so it fails here while its timing waits.
+    expect(fake.outputs.get("rerun-benchmarks")).toBe(JSON.stringify([SLOW_ID]));
+    expect(fake.failures).toEqual([`profgate: 1 benchmark regressed past the thresholds: ${SLOW_ID}`]);
+    expect(rendered(fake.comments[0]?.body)).toContain("timing waits for a rerun on a fresh runner");
+
+    fake = new RecordingServices();
+    await seedBaseline(timingOnly(1.6).base);
+    await seedShards(timingOnly(1.6).head);
+    await runMode("merge", inputs("merge"), runner("pull_request"));
+    expect(fake.outputs.has("rerun-benchmarks")).toBe(false);
+    expect(fake.failures).toEqual([`profgate: 1 benchmark regressed past the thresholds: ${SLOW_ID}`]);
+  });
+
+  it("mode rerun: with no timing regression in the first job's results, measures nothing, uploads its own artifact and passes", async () => {
+    const { base, head } = timingOnly(1);
+    await seedBaseline(base);
+    await seedFirstJob(head);
+
+    await runMode("rerun", inputs("rerun"), runner("pull_request"));
+
+    expect(fake.names()).toEqual([
+      "artifacts.listThisRun",
+      "artifacts.downloadFromThisRun",
+      "github.findBaselineRun",
+      "artifacts.downloadFromRun",
+      "github.findBaselineRun",
+      "artifacts.upload",
+      "github.upsertStickyComment",
+    ]);
+    // The first job's artifact holds this run's name already: the rerun's is its own.
+    expect(fake.uploads.map((u) => u.name)).toEqual(["profgate-results-rerun"]);
+    expect(fake.outputs.get("rerun-benchmarks")).toBe("[]");
+    expect(fake.comments[0]?.marker).toBe(reportMarker("profgate-results"));
+    expect(rendered(fake.comments[0]?.body)).toContain("Rerun on a fresh runner: the first job found no timing regression, so nothing was measured again.");
+    expect(fake.failures).toEqual([]);
+  });
+
+  it("mode rerun: refuses to start without the first job's artifact, naming the setup, and does nothing on a push", async () => {
+    await seedBaseline(timingOnly(1).base);
+    await expect(runMode("rerun", inputs("rerun"), runner("pull_request"))).rejects.toThrow(
+      'mode "rerun": this run has no artifact "profgate-results"; run it in a job that needs: the job with mode "run" (or "merge") and rerun: fresh, with the same artifact-name',
+    );
+
+    fake = new RecordingServices();
+    await runMode("rerun", inputs("rerun"), runner("push"));
+    expect(fake.names()).toEqual([]);
+    expect(fake.info).toContain('profgate: mode "rerun" measures again what a pull request\'s first job found slower; this is a push event: nothing to rerun');
   });
 });

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { FlameData } from "../../src/report/page-script.js";
 import { escapeHtml, renderHtml } from "../../src/report/html.js";
 import { methodText } from "../../src/report/common.js";
+import { compare } from "../../src/core/compare.js";
+import { awaitRerun, combineRerun } from "../../src/core/rerun.js";
 import { failingComparison, failingResults, FAST_ID, HEAD_SHA, manyRegressions, passingComparison, PLAIN, SLOW_ID, slowerButPassingComparison, type Names } from "../support/scenarios.js";
 
 const GITHUB = { repository: "o/r", sha: HEAD_SHA };
@@ -211,5 +213,25 @@ describe("the HTML report on hostile names", () => {
       const names: Names = { ...PLAIN, file };
       expect(renderHtml(manyRegressions(1, () => names), GITHUB)).not.toContain("<a ");
     }
+  });
+});
+
+describe("the HTML report after a fresh-runner rerun", () => {
+  it("says a deferred timing waits, and what the fresh runner found, under the first run's dots", () => {
+    const { base, head } = failingResults();
+    const first = compare(base, head, { mode: "separate" });
+    const pending = renderHtml(awaitRerun(first), GITHUB, { base, head });
+    expect(pending).toContain("This timing waits for a rerun on a fresh runner before it can fail the check.");
+    expectWellFormed(pending);
+
+    // The fresh runner measured the slow benchmark at its base's speed.
+    const fresh = compare(base, { ...base, benchmarks: base.benchmarks.filter((b) => b.id === SLOW_ID) }, { mode: "separate" });
+    const combined = combineRerun(first, fresh, "fresh-runner");
+    const html = renderHtml(combined, GITHUB, { base, head });
+    const section = html.slice(html.indexOf('<summary class="regressed">'), html.indexOf("</details>", html.indexOf('<summary class="regressed">')));
+    expect(section).toMatch(/A rerun on a fresh runner found 1\.00\d?×, not confirming it: the timing verdict is the fresh runner's, and does not gate\./);
+    // The ◆ stays the first run's estimate, beside the first run's dots.
+    expect(section).toContain(`base median × ${combined.benchmarks.find((b) => b.id === SLOW_ID)?.rerun?.first.ratio?.toFixed(2)}`);
+    expectWellFormed(html);
   });
 });

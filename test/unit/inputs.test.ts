@@ -72,3 +72,22 @@ describe("the change-point-issues input", () => {
     expect(() => inputs({ "change-point-issues": "always" })).toThrow('input "change-point-issues": "always" is not allowed; expected true or false');
   });
 });
+
+describe("the rerun input and mode rerun", () => {
+  it("reads off by default, and fresh; mode rerun is a mode of its own", () => {
+    expect(inputs({})).toMatchObject({ rerun: "off" });
+    expect(inputs({ rerun: "fresh" })).toMatchObject({ mode: "run", rerun: "fresh" });
+    expect(inputs({ mode: "merge", rerun: "fresh" })).toMatchObject({ mode: "merge", rerun: "fresh" });
+    expect(inputs({ mode: "rerun" })).toMatchObject({ mode: "rerun", shard: null });
+  });
+
+  it("refuses any other value, naming the input, quoting the value and saying what is allowed", () => {
+    expect(() => inputs({ rerun: "twice" })).toThrow(ConfigError);
+    expect(() => inputs({ rerun: "twice" })).toThrow(/^input "rerun": "twice" is not allowed; expected "off" or "fresh" /);
+  });
+
+  it("refuses fresh in the fork-safe comment stage, and a shard in mode rerun", () => {
+    expect(() => inputs({ mode: "comment", rerun: "fresh" })).toThrow(/^input "rerun": "fresh" is not allowed with mode "comment"/);
+    expect(() => inputs({ mode: "rerun", shard: "1/2" })).toThrow('input "shard": "1/2" is not allowed with mode "rerun"');
+  });
+});
