@@ -13,7 +13,8 @@
 // detection per planted slowdown (regressed), the share `confirm: auto` would measure again on the runner (timing
 // regressed or inconclusive), and, where the baseline artifact is an outlying slow run as measured (10% or more above
 // the history's median run), how many planted slowdowns were hidden (called unchanged or improved, so never
-// confirmed).
+// confirmed), and the same with a rerun on a fresh runner (a flagged benchmark regressed only when another run, made
+// on the same code with the same slowdown planted, regressed too against the same baseline).
 //
 // Usage: node scripts/replay-history.mjs [--make] --dir DIR [--runs N] [--history N] [--trials N]
 import { spawn } from "node:child_process";
@@ -129,7 +130,7 @@ if (runs.length < historyLength + 1) {
 const tally = new Map();
 const count = (way, slowdown, key) => {
   const k = `${way} ${slowdown}`;
-  const t = tally.get(k) ?? { compared: 0, regressed: 0, confirm: 0, segment: 0, baseSlow: 0, baseSlowRegressed: 0, baseSlowHidden: 0 };
+  const t = tally.get(k) ?? { compared: 0, regressed: 0, confirm: 0, segment: 0, baseSlow: 0, baseSlowRegressed: 0, baseSlowHidden: 0, bothRegressed: 0 };
   t[key]++;
   tally.set(k, t);
   return t;
@@ -173,17 +174,23 @@ for (const [h, head] of runs.entries()) {
         baseSlow++;
       }
     }
+    // The fresh runner of `rerun: fresh`: another run, neither main's nor the head's, measuring the same code.
+    const spare = runs.filter((run, i) => i !== h && !chosen.includes(run));
+    const fresh = spare[Math.floor(next() * spare.length)];
     for (const slowdown of SLOWDOWNS) {
       const planted = slowed(head.results, 1 + slowdown);
+      const again = slowed(fresh.results, 1 + slowdown);
       for (const [way, options] of [
         ["artifact", { mode: "separate" }],
         ["history", { mode: "separate", segments }],
       ]) {
+        const rerun = new Map(compare(base.results, again, options).benchmarks.map((b) => [b.id, b.timing?.verdict]));
         for (const b of compare(base.results, planted, options).benchmarks) {
           const verdict = b.timing?.verdict;
           if (verdict === undefined) continue;
           const t = count(way, slowdown, "compared");
           if (verdict === "regressed") t.regressed++;
+          if (verdict === "regressed" && rerun.get(b.id) === "regressed") t.bothRegressed++;
           if (verdict === "regressed" || verdict === "inconclusive") t.confirm++;
           if (b.timing.baseline_runs !== undefined) t.segment++;
           if (slowBase.has(b.id)) {
@@ -232,6 +239,15 @@ for (const [way, label] of WAYS) {
   const hidden = [0.05, 0.1, 0.15].map((s) => pct(at(s).baseSlowHidden, at(s).baseSlow));
   const regressed = [0.05, 0.1, 0.15].map((s) => pct(at(s).baseSlowRegressed, at(s).baseSlow));
   console.log(`| ${label} | ${hidden.join(" | ")} | ${regressed.join(" | ")} |`);
+}
+console.log("");
+console.log("With a rerun on a fresh runner (rerun: fresh): regressed only when another run, on the same code with the same slowdown, regressed too:");
+console.log("");
+console.log("| baseline | false alarms (+0%) | detected +5% | +10% | +15% |");
+console.log("|---|---|---|---|---|");
+for (const [way, label] of WAYS) {
+  const at = (s) => tally.get(`${way} ${s}`);
+  console.log(`| ${label} | ${SLOWDOWNS.map((s) => pct(at(s).bothRegressed, at(s).compared)).join(" | ")} |`);
 }
 console.log("");
 console.log(`Margins learned from all ${runs.length} runs: ${learnedMargins()}`);
