@@ -695,7 +695,6 @@ class _Describer:
 
     def __init__(self, normaliser):
         self.normaliser = normaliser
-        self._functions = {}
 
     def __call__(self, lines, key):
         merged = {}
@@ -716,9 +715,9 @@ class _Describer:
         return sorted(merged.values(), key=key)[:MAX_LINES]
 
     def _function(self, filename, line):
-        spans = self._functions.get(filename)
-        if spans is None:
-            spans = self._functions[filename] = _function_spans(filename)
+        spans = _FUNCTION_SPANS.get(filename, _UNPARSED)
+        if spans is _UNPARSED:
+            spans = _FUNCTION_SPANS[filename] = _function_spans(filename)
         if spans is None:
             return ""
         name, start = "<module>", 0
@@ -726,6 +725,12 @@ class _Describer:
             if first <= line <= last and first >= start:
                 name, start = candidate, first
         return name
+
+
+# The spans of each file parsed so far: a file's source does not change while the worker runs its benchmarks, and
+# parsing a long one for every benchmark whose lines it holds cost milliseconds each.
+_FUNCTION_SPANS = {}
+_UNPARSED = object()
 
 
 def _function_spans(filename):
