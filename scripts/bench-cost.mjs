@@ -7,8 +7,11 @@
 // (its timing pass's best per-iteration wall time; target at most 20x, plus the pass's fixed costs for benchmarks of
 // a few milliseconds). Not a test: figures go in the README.
 // The memory table also says whether each line breakdown is complete and how much of the peak the lines explain,
-// with the share of complete breakdowns and the medians at the end. --dir runs a real suite instead: its directory,
-// the interpreter of its venv (--python) and the harness's arguments (--args, space-separated).
+// with the share of complete breakdowns and the medians at the end, and the pass's fixed cost: its time on a
+// benchmark that allocates one small list, of the same kind (a native bench_ function, or a pytest test for pytest
+// suites) and run by the same interpreter, which for microsecond iterations is nearly all of it; the last column is
+// the rest over one plain iteration. --dir runs a real suite instead: its directory, the interpreter of its venv
+// (--python) and the harness's arguments (--args, space-separated).
 //   node scripts/bench-cost.mjs [--suite demo|allocations|pytest-fast|asv-setup] [--processes N] [--repeat N]
 //                               [--python CMD] (default: python3; the pytest suite needs pytest-benchmark there)
 //   node scripts/bench-cost.mjs --dir DIR --python CMD --args "PATH ..." [--processes N] [--repeat N]
@@ -77,13 +80,13 @@ function ownRun() {
   });
 }
 
-function runOnce(out) {
+function runOnce(out, dir = suite.dir, args = suite.args) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(
       values.python,
-      ["-m", "profgate", "run", ...suite.args, "--out", out, "--processes", values.processes, "--events-fd", "3"],
-      { cwd: suite.dir, env: { ...process.env, PYTHONPATH: join(root, "python") }, stdio: ["ignore", "ignore", "inherit", "pipe"] },
+      ["-m", "profgate", "run", ...args, "--out", out, "--processes", values.processes, "--events-fd", "3"],
+      { cwd: dir, env: { ...process.env, PYTHONPATH: join(root, "python") }, stdio: ["ignore", "ignore", "inherit", "pipe"] },
     );
     const passes = { timing: 0, profile: 0, memory: 0 };
     const perBenchmark = new Map();
@@ -143,6 +146,30 @@ for (let i = 0; i < Number(values.repeat); i++) {
 if (suite.make !== undefined) await rm(suite.dir, { recursive: true, force: true });
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// The memory pass's fixed cost: its seconds on a benchmark whose iteration allocates one small list, of the suite's kind; the
+// median of FLOOR_BENCHMARKS such, as a worker's first benchmark pays its imports and its last the worker's exit.
+const FLOOR_BENCHMARKS = 5;
+const pytestKind = rows[0].results.benchmarks.some((b) => /(^|::)test_[^:]*$/.test(b.id));
+async function memoryFloor() {
+  const dir = await mkdtemp(join(tmpdir(), "profgate-cost-floor-"));
+  const out = await mkdtemp(join(tmpdir(), "profgate-cost-"));
+  try {
+    const indices = Array.from({ length: FLOOR_BENCHMARKS }, (_, i) => i);
+    const [folder, file, source, args] = pytestKind
+      ? ["tests", "test_floor.py", indices.map((i) => `def test_floor_${i}(benchmark):\n    benchmark(lambda: [0] * 8)\n`).join("\n"), ["tests", "--suite", "pytest", "--passes", "memory"]]
+      : ["benchmarks", "bench_floor.py", indices.map((i) => `def bench_floor_${i}():\n    return [0] * 8\n`).join("\n"), ["benchmarks", "--passes", "memory"]];
+    await mkdir(join(dir, folder));
+    await writeFile(join(dir, folder, file), source);
+    const run = await runOnce(out, dir, args);
+    return median([...run.perBenchmark.values()].map((passes) => passes.memory ?? NaN));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await rm(out, { recursive: true, force: true });
+  }
+}
+const floor = await memoryFloor();
+
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const first = rows[0].measured;
 console.log(`profgate run on ${label}: ${first.count} benchmarks, ${values.processes} timing processes each, median of ${rows.length} runs`);
@@ -176,7 +203,8 @@ console.log(`timing processes per benchmark, over the ${rows.length} runs (at mo
 // tracemalloc pass's seconds on it, and whether its line breakdown was cut short.
 const last = rows.at(-1);
 console.log("");
-console.log("benchmark".padEnd(58) + "plain iteration   memory pass   memory / plain   breakdown   lines explain");
+console.log(`the memory pass's fixed cost (median of ${FLOOR_BENCHMARKS} ${pytestKind ? "pytest tests" : "benchmarks"} that allocate one small list, same interpreter): ${(floor * 1000).toFixed(0)} ms`);
+console.log("benchmark".padEnd(58) + "plain iteration   memory pass   memory / plain   breakdown   lines explain   (memory - fixed) / plain");
 const measuredMemory = [];
 for (const bench of last.results.benchmarks) {
   if (bench.memory === null || bench.timing === null) {
@@ -187,16 +215,17 @@ for (const bench of last.results.benchmarks) {
   const memory = last.perBenchmark.get(bench.id)?.memory ?? NaN;
   const complete = bench.memory.note === undefined;
   const explained = bench.memory.peak > 0 ? bench.memory.peak_captured / bench.memory.peak : 1;
-  measuredMemory.push({ ratio: memory / plain, complete, explained, peak: bench.memory.peak });
+  const beyond = Math.max(0, memory - floor) / plain;
+  measuredMemory.push({ ratio: memory / plain, beyond, complete, explained, peak: bench.memory.peak });
   console.log(
-    `${bench.id.slice(-57).padEnd(58)}${`${(plain * 1000).toFixed(2)} ms`.padStart(15)}   ${s(memory * 1000).padStart(11)}   ${`${(memory / plain).toFixed(0)}×`.padStart(14)}   ${(complete ? "complete" : "cut short").padEnd(9)}   ${`${(explained * 100).toFixed(0)}%`.padStart(13)}`,
+    `${bench.id.slice(-57).padEnd(58)}${`${(plain * 1000).toFixed(2)} ms`.padStart(15)}   ${s(memory * 1000).padStart(11)}   ${`${(memory / plain).toFixed(0)}×`.padStart(14)}   ${(complete ? "complete" : "cut short").padEnd(9)}   ${`${(explained * 100).toFixed(0)}%`.padStart(13)}   ${`${beyond.toFixed(0)}×`.padStart(24)}`,
   );
 }
 if (measuredMemory.length > 0) {
   const complete = measuredMemory.filter((m) => m.complete).length;
   console.log("");
   console.log(
-    `complete breakdowns: ${complete} of ${measuredMemory.length} (${((100 * complete) / measuredMemory.length).toFixed(0)}%); median share of the peak the lines explain: ${(100 * median(measuredMemory.map((m) => m.explained))).toFixed(0)}%; median memory pass: ${median(measuredMemory.map((m) => m.ratio)).toFixed(0)}× one plain iteration`,
+    `complete breakdowns: ${complete} of ${measuredMemory.length} (${((100 * complete) / measuredMemory.length).toFixed(0)}%); median share of the peak the lines explain: ${(100 * median(measuredMemory.map((m) => m.explained))).toFixed(0)}%; median memory pass: ${median(measuredMemory.map((m) => m.ratio)).toFixed(0)}× one plain iteration (target ≤ 20×), ${(floor * 1000).toFixed(0)} ms fixed + ${median(measuredMemory.map((m) => m.beyond)).toFixed(0)}× (range ${Math.min(...measuredMemory.map((m) => m.beyond)).toFixed(0)}–${Math.max(...measuredMemory.map((m) => m.beyond)).toFixed(0)}×)`,
   );
   // A peak below the memory threshold's floor (64 KiB) cannot regress: a few loop temporaries between two calls.
   const large = measuredMemory.filter((m) => m.peak >= 65_536);

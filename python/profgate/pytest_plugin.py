@@ -41,7 +41,7 @@ import types
 
 import pytest
 
-from profgate import memory, passes
+from profgate import passes
 from profgate.records import Reported
 from profgate.benchmarks import json_value
 from profgate.normalise import one_line, tail
@@ -359,17 +359,7 @@ def pytest_runtest_protocol(item, nextitem):
     index, spec = _state.specs[item.nodeid]
     _state.records.begin(index)
     _state.reset(spec)
-    # tracemalloc looks up the line of each frame of each traceback it records, up to memory.TRACEBACK_FRAMES of
-    # them: on Python 3.11 that is fast only in code objects a profile hook has seen run, and pytest's frames between
-    # here and the benchmark are among them. The memory pass removes the hook before it traces.
-    lines = _state.job["kind"] == "memory" and memory.HOOK_BUILDS_LINE_TABLES and _state.job.get("depth") != memory.EXACT
-    if lines:
-        sys.setprofile(memory.ignore)
-    try:
-        yield
-    finally:
-        if lines:
-            sys.setprofile(None)
+    yield
     if _state.failure is not None:
         _state.records.write(item.nodeid, "exit" if _state.exited else "error", _state.failure)
     elif _state.skipped is not None and _state.data is None:

@@ -614,6 +614,38 @@ describe("the harness's command line", () => {
   });
 });
 
+describe("the memory pass's line tables for the frames below the benchmark", () => {
+  it("builds them without running any of the code: plain functions, closures, generators, coroutines and the module", async () => {
+    // The frames on the stack (this script's module code among them) and the functions named: had any of them run,
+    // `ran` would not be empty before the calls below, and the module would have printed twice.
+    const script = [
+      "import asyncio, json, sys",
+      `sys.path.insert(0, ${JSON.stringify(harnessPath)})`,
+      "from profgate import memory",
+      "ran = []",
+      "def plain(a, b, *, c): ran.append('plain')",
+      "def outer():",
+      "    x = 1",
+      "    def inner(y): ran.append('inner %d' % x)",
+      "    return inner",
+      "def gen(n):",
+      "    ran.append('gen')",
+      "    yield n",
+      "async def coro(): ran.append('coro')",
+      "async def agen():",
+      "    ran.append('agen')",
+      "    yield 1",
+      "inner = outer()",
+      "memory._build_line_tables(sys._getframe(), [plain, outer, gen, coro, agen])",
+      "before = list(ran)",
+      "plain(1, 2, c=3); inner(0); list(gen(1)); asyncio.run(coro())",
+      "print(json.dumps({'before': before, 'after': ran, 'hook': sys.getprofile() is None, 'built': sum(1 for code in memory._LINE_TABLES.values() if code.co_name in ('plain', 'inner', 'gen', 'coro', '<module>'))}))",
+    ].join("\n");
+    const built = await execa(python, ["-c", script]);
+    expect(JSON.parse(built.stdout)).toEqual({ before: [], after: ["plain", "inner 1", "gen", "coro"], hook: true, built: 5 });
+  });
+});
+
 describe("the harness's portability", () => {
   it("imports with the standard library alone (python -I -S)", async () => {
     const script = [

@@ -26,6 +26,10 @@ the warm-ups it runs one iteration at the ``exact`` depth, and three more at the
    On Python 3.11+ the hook makes the interpreter create a frame object for every frame it reports; those on the
    stack at the snapshot are the harness's doing and are subtracted, as is the dict a garbage collection hands its
    callbacks.
+   tracemalloc looks up the line of every frame of every traceback it records. Python 3.11 does that fast only in
+   code objects a profile hook has seen run, so there one warm-up runs under a hook that does nothing, and each code
+   object on the stack below the benchmark (the harness's, pytest's: a long function without its table there made
+   deep tracing 20-60 times slower) has its table built before iteration 4 (``_build_line_tables``).
 
 The hooks count without allocating (small integers only): an allocation per event would be traced, with a deep
 traceback in iteration 4. Snapshots are charged to lines after tracing stops, for the same reason.
@@ -54,14 +58,17 @@ observed (other threads' memory is seen at those events).
 """
 
 import ast
+import collections
 import gc
 import linecache
+import operator
 import os
 import signal
 import sys
 import threading
 import time
 import tracemalloc
+import types
 
 from profgate.normalise import clip, is_harness_file
 from profgate.timing import warm_up
@@ -100,6 +107,13 @@ _HOOK_ALLOCATES_FRAMES = sys.version_info >= (3, 11)
 # of every frame of every traceback it records, so on allocation-heavy code of long functions (class creation)
 # tracing a first iteration cold costs 10-25 plain iterations, and 3-6 after one under a hook that does nothing.
 HOOK_BUILDS_LINE_TABLES = sys.version_info[:2] == (3, 11)
+# The frames below the benchmark (the harness's, pytest's) are in every deep traceback too, and some are long
+# functions: one of 600 lines without its table makes deep tracing 20-60 times slower. A hook sees them only when they
+# next run, so each code object on the stack gets its table built before the deep iteration (_build_line_tables).
+# The code objects done, by id; kept, so that an id is not reused while the process lives.
+_LINE_TABLES = {}
+_SUSPENDED_START = 0x20 | 0x80 | 0x100  # CO_GENERATOR, CO_COROUTINE, CO_ITERABLE_COROUTINE: run by send(None)
+_ASYNC_GENERATOR = 0x200  # CO_ASYNC_GENERATOR: left alone
 
 _HARNESS, _STDLIB, _PROJECT = "harness", "stdlib", "project"
 
@@ -170,6 +184,8 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, 
             started = _clock()
             event, observed = _highest_event(iteration(), sampled, started + FINE_SHARE * budget)
             tracemalloc.stop()
+            if HOOK_BUILDS_LINE_TABLES:
+                _build_line_tables(sys._getframe(), _DEEP_STACK)
             tracemalloc.start(TRACEBACK_FRAMES)
             # Iteration 4's hooked stretch gets what iteration 3 left of the budget, and at least its own share; its
             # tracing, which the budget does not cover, DEEP_ITERATION plain iterations more.
@@ -224,6 +240,55 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, 
 def ignore(frame, event, arg):
     """A profile hook that does nothing: on Python 3.11 its presence builds the line table of each code object it
     sees run."""
+
+
+class _TableBuilt(Exception):
+    """Raised by the hook of ``_build_line_table`` at the call event of the code object it was built for."""
+
+
+def _build_line_tables(frame, functions):
+    """On Python 3.11, builds the line table of every code object on the stack from ``frame`` down, and of
+    ``functions`` and the functions nested in them (the harness's, which will be on the stack while it traces)."""
+    codes = []
+    while frame is not None:
+        codes.append(frame.f_code)
+        frame = frame.f_back
+    pending = [function.__code__ for function in functions]
+    while pending:
+        code = pending.pop()
+        codes.append(code)
+        pending.extend(const for const in code.co_consts if isinstance(const, types.CodeType))
+    for code in codes:
+        if id(code) not in _LINE_TABLES:
+            _LINE_TABLES[id(code)] = code
+            _build_line_table(code)
+
+
+def _build_line_table(code):
+    """Builds ``code``'s line table without running any of it: a function made of it is called under a profile hook
+    that raises at its call event, before its first instruction (the interpreter builds the table just before it
+    calls the hook). Its globals have no builtins either, so that nothing could run far if it did."""
+    if code.co_flags & _ASYNC_GENERATOR:
+        return
+    cells = tuple(types.CellType() for _ in code.co_freevars)
+    function = types.FunctionType(code, {"__builtins__": {}}, None, None, cells)
+    arguments = [None] * code.co_argcount
+    keywords = dict.fromkeys(code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount])
+    start = function
+    if code.co_flags & _SUSPENDED_START:
+        start, arguments, keywords = function(*arguments, **keywords).send, [None], {}
+
+    def stop(frame, event, arg):
+        if frame.f_code is code:
+            raise _TableBuilt
+
+    try:
+        sys.setprofile(stop)
+        start(*arguments, **keywords)
+    except _TableBuilt:
+        pass
+    finally:
+        sys.setprofile(None)
 
 
 def _totals(lines):
@@ -579,12 +644,20 @@ class _Charger:
     def lines(self, snapshot):
         """``{(filename, line): (size, count)}`` of a snapshot."""
         # Grouped by the raw traceback tuple first: a snapshot of a large iteration holds hundreds of thousands of
-        # traces, and the public API would build a Trace and a Traceback object for each.
+        # traces, and the public API would build a Trace and a Traceback object for each. The traces are counted by
+        # (traceback, size) in C: most blocks of one traceback have one size (objects of one type), so the loop in
+        # Python runs over far fewer entries than there are traces. A snapshot holds one tuple per distinct traceback,
+        # shared by its traces, and it is counted by its id: hashing a tuple of 30 frames for each trace took seconds
+        # on a snapshot of 400,000.
+        traces = _raw_traces(snapshot)
+        tracebacks = list(map(_TRACEBACK, traces))
+        ids = list(map(id, tracebacks))
+        by_id = dict(zip(ids, tracebacks))
         by_traceback = {}
-        for trace in _raw_traces(snapshot):
-            frames = trace[2]
+        for (key, size), count in collections.Counter(zip(ids, map(_SIZE, traces))).items():
+            frames = by_id[key]
             figures = by_traceback.get(frames)
-            by_traceback[frames] = (trace[1], 1) if figures is None else (figures[0] + trace[1], figures[1] + 1)
+            by_traceback[frames] = (size * count, count) if figures is None else (figures[0] + size * count, figures[1] + count)
         totals = {}
         for frames, (size, count) in by_traceback.items():
             place = self.place(frames)
@@ -592,6 +665,10 @@ class _Charger:
                 known = totals.get(place)
                 totals[place] = (size, count) if known is None else (known[0] + size, known[1] + count)
         return totals
+
+
+_SIZE = operator.itemgetter(1)
+_TRACEBACK = operator.itemgetter(2)
 
 
 def _raw_traces(snapshot):
@@ -618,7 +695,6 @@ class _Describer:
 
     def __init__(self, normaliser):
         self.normaliser = normaliser
-        self._functions = {}
 
     def __call__(self, lines, key):
         merged = {}
@@ -639,9 +715,9 @@ class _Describer:
         return sorted(merged.values(), key=key)[:MAX_LINES]
 
     def _function(self, filename, line):
-        spans = self._functions.get(filename)
-        if spans is None:
-            spans = self._functions[filename] = _function_spans(filename)
+        spans = _FUNCTION_SPANS.get(filename, _UNPARSED)
+        if spans is _UNPARSED:
+            spans = _FUNCTION_SPANS[filename] = _function_spans(filename)
         if spans is None:
             return ""
         name, start = "<module>", 0
@@ -649,6 +725,12 @@ class _Describer:
             if first <= line <= last and first >= start:
                 name, start = candidate, first
         return name
+
+
+# The spans of each file parsed so far: a file's source does not change while the worker runs its benchmarks, and
+# parsing a long one for every benchmark whose lines it holds cost milliseconds each.
+_FUNCTION_SPANS = {}
+_UNPARSED = object()
 
 
 def _function_spans(filename):
@@ -662,3 +744,7 @@ def _function_spans(filename):
         return None
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     return [(node.lineno, node.end_lineno, node.name) for node in ast.walk(tree) if isinstance(node, kinds)]
+
+
+# The harness's functions on the stack, or called from it, while iteration 4 traces deep.
+_DEEP_STACK = (_snapshot_at, _install_at, _with_callback, _collections, _Deadline.check, _Deadline._fire, _Deadline._alarm, _stop_hook)
