@@ -233,11 +233,23 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "benchmark: a benchmark; without the benchmark fixture, the whole test is measured")
     config.addinivalue_line("markers", "codspeed_benchmark: pytest-codspeed's name for the benchmark marker")
-    # The worker's output is what the benchmark printed plus the failure reports this module writes; pytest's
-    # progress and summary lines would be noise in every benchmark's output.
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        config.pluginmanager.unregister(reporter)
+
+
+def pytest_cmdline_main(config):
+    # Registered now, after every installed plugin and initial conftest: of the trylast pytest_configure
+    # implementations the last registered runs last, so the reporter it removes is the one in place once a plugin
+    # that replaces pytest's reporter (taking, and asserting, the one registered before it) has done so.
+    config.pluginmanager.register(_QuietReporter(), "profgate-quiet-reporter")
+
+
+class _QuietReporter:
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(self, config):
+        # The worker's output is what the benchmark printed plus the failure reports this module writes; pytest's
+        # progress and summary lines would be noise in every benchmark's output.
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            config.pluginmanager.unregister(reporter)
 
 
 def _is_benchmark(item):
