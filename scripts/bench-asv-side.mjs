@@ -169,7 +169,7 @@ let asvSeconds = null;
 if (!values["skip-asv"]) {
   load("asv run --python=same");
   asvSeconds = await timed("asv", join(venvBin, "asv"), ["run", "--python=same", "--set-commit-hash=HEAD", "--machine", "side", "--show-stderr", "--config", "asv.side.json"]);
-  rows.push(["asv run --python=same (asv's defaults)", asvSeconds, `${await asvCount()} results`, loadavg()[0]]);
+  rows.push(["asv run --python=same (asv's defaults)", asvSeconds, `${await asvCount()} benchmarks with results (a parametrised one counts once)`, loadavg()[0]]);
 }
 load("profgate: the default-branch run (full)");
 const full = await timed("base", "node", cli(["run", "--out", "out-base", ...RUN]), [0, 1]);
