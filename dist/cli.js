@@ -36879,6 +36879,7 @@ import { join as join12, resolve as resolve8 } from "node:path";
 var DEFAULT_CHANGE_POINT_OPTIONS = Object.freeze({ minSegment: 4, threshold: 5, minChange: 0.03, driftThreshold: 0.1 });
 var MIN_SPLIT = 5e-3;
 var CLIP = 4;
+var MEMORY_STEP = 1024;
 var MIN_SCALE = 2e-3;
 function metricValue(bench, metric) {
   switch (metric) {
@@ -37021,7 +37022,7 @@ function exactAnalysis(history, id, entries, metric, out) {
     const run = history.runs[i2];
     const priorRun = last === null ? void 0 : history.runs[last];
     if (prior !== void 0 && priorValue !== null && run !== void 0 && priorRun !== void 0 && sameEnvironment(priorRun, run, metric)) {
-      const tolerance = 1e-9 * Math.max(Math.abs(value), Math.abs(priorValue));
+      const tolerance = metric === "peak_memory" || metric === "retained_memory" ? MEMORY_STEP : 1e-9 * Math.max(Math.abs(value), Math.abs(priorValue));
       if (Math.abs(value - priorValue) > tolerance) {
         const change = priorValue === 0 ? Infinity : value / priorValue - 1;
         out.changePoints.push({

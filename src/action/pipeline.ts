@@ -26,7 +26,7 @@ import { compareWithBaseline, confirm, deepen } from "./verdicts.js";
  * history on a pull request before it is compared (main's level is its baseline), and `history` extends it only on
  * a run of that branch, where `changePointIssue` may open an issue for the change points it found.
  */
-const REPORT: readonly Step[] = [readHistory, compareWithBaseline, deepen, confirm, freshRunner, history, changePointIssue, upload, publish, gate];
+const REPORT: readonly Step[] = [readHistory, compareWithBaseline, confirm, deepen, freshRunner, history, changePointIssue, upload, publish, gate];
 
 /**
  * The steps of each mode. A shard (mode run with `shard`) uploads its share, and the merge job reports for it. Mode
@@ -82,6 +82,7 @@ export async function newJob(inputs: ActionInputs, runner: Runner, services: Ser
     affected: null,
     comparison: null,
     confirmations: null,
+    confirmedHere: null,
     history: null,
     notes: [],
     artifact: !measuring ? null : { name: artifactNameOf(inputs, shard) },

@@ -45,6 +45,8 @@ export interface ConfirmOutcome {
   note: string | null;
   /** What the interleaved rounds measured, for a later stage to confirm from; null when none ran. */
   session: ConfirmationSession | null;
+  /** The interleaved rounds' comparison, which `comparison` applied; null when none ran. */
+  interleaved: Comparison | null;
   /** Why benchmarks flagged for confirmation were not confirmed; null when they were, or none were flagged. */
   skipped: string | null;
 }
@@ -72,7 +74,7 @@ async function runSetup(workflow: Workflow, command: string, cwd: string, side: 
  */
 export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmOutcome> {
   const ids = benchmarksToConfirm(request.comparison, request.mode);
-  if (ids.length === 0) return { comparison: request.comparison, note: null, session: null, skipped: null };
+  if (ids.length === 0) return { comparison: request.comparison, note: null, session: null, interleaved: null, skipped: null };
   const git = new Git(request.cwd);
   let worktree;
   try {
@@ -84,7 +86,7 @@ export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmO
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     request.workflow.warning(`profgate: could not check out the base commit to confirm on this runner (${message}); the verdicts come from the baseline artifact alone`);
-    return { comparison: request.comparison, note: `Timing was not confirmed on this runner: ${message}`, session: null, skipped: `could not check out the base commit: ${message.split("\n")[0] ?? ""}` };
+    return { comparison: request.comparison, note: `Timing was not confirmed on this runner: ${message}`, session: null, interleaved: null, skipped: `could not check out the base commit: ${message.split("\n")[0] ?? ""}` };
   }
   let run: InterleavedRun;
   try {
@@ -108,7 +110,7 @@ export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmO
     const message = error instanceof Error ? error.message : String(error);
     request.workflow.warning(`profgate: could not confirm on this runner: ${message}\nThe verdicts come from the baseline artifact alone.`);
     const reason = message.split("\n")[0] ?? "";
-    return { comparison: request.comparison, note: `Timing was not confirmed on this runner: ${reason}`, session: null, skipped: reason };
+    return { comparison: request.comparison, note: `Timing was not confirmed on this runner: ${reason}`, session: null, interleaved: null, skipped: reason };
   } finally {
     await worktree.remove();
   }
@@ -126,7 +128,7 @@ export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmO
     base: run.base,
     head: run.head,
   };
-  return { comparison, note, session, skipped: null };
+  return { comparison, note, session, interleaved: run.comparison, skipped: null };
 }
 
 /** What a confirmation on this runner leaves for a later stage: its rounds, or why there were none. */

@@ -176,6 +176,8 @@ export interface Job {
   history: HistoryOutcome | null;
   /** What same-runner confirmation measured elsewhere (the shards, the pull request's run), still to apply. */
   confirmations: Confirmations | null;
+  /** The interleaved comparison this job's confirmation measured, applied again whenever the head is compared again. */
+  confirmedHere: Comparison | null;
   /** Sentences for the report, in the order the steps wrote them. */
   notes: string[];
   /** This run's artifact holding the head results; null when the job reports on another run's (mode comment). */

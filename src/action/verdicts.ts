@@ -8,7 +8,7 @@ import { compare } from "../core/compare.js";
 import type { Verdict } from "../core/comparison.js";
 import { runHarness } from "../adapters/harness.js";
 import { actionProgress } from "./progress.js";
-import { applyConfirmations } from "../core/confirmations.js";
+import { applyConfirmations, confirmTiming } from "../core/confirmations.js";
 import { onlyBenchmarks } from "../core/shards.js";
 import type { ThresholdConfig } from "../core/thresholds.js";
 import { writeConfirmations } from "../usecases/results-folder.js";
@@ -49,11 +49,14 @@ const NEEDS_DEPTH: ReadonlySet<Verdict> = new Set<Verdict>(["regressed", "improv
  * Runs the deep passes (cProfile over the profile iterations, the lines that allocate at the peak) of the benchmarks
  * the head measured at depth exact whose verdict needs them, writes them into the head results, and compares again:
  * the report of those benchmarks is then the one a full run gives. Calls, peak and retained memory are exact at
- * either depth, so no verdict moves.
+ * either depth, so no verdict moves. It runs after confirmation: a timing this runner settled as unchanged needs no
+ * deep pass, and on a large suite most of what one baseline artifact leaves inconclusive is settled that way.
  */
 export const deepen: Step = async (job) => {
-  const { head, comparison, settings } = job;
+  const { head, comparison, settings, baseline } = job;
   if (head === null || comparison === null || settings === null) return;
+  // A stopped run has seconds left before it is killed: they go to uploading and reporting what it measured.
+  if (head.stopped !== undefined) return;
   const exact = new Set(head.benchmarks.filter((b) => b.depth === "exact").map((b) => b.id));
   if (exact.size === 0) return;
   const ids = comparison.benchmarks.filter((b) => exact.has(b.id) && NEEDS_DEPTH.has(b.verdict)).map((b) => b.id);
@@ -62,9 +65,14 @@ export const deepen: Step = async (job) => {
     `profgate: ${ids.length} of ${head.benchmarks.length} benchmark${head.benchmarks.length === 1 ? "" : "s"} need${ids.length === 1 ? "s" : ""} the deep passes (a verdict other than unchanged); the rest keep their exact figures (depth: auto)`,
   );
   if (ids.length === 0) return;
-  const deepened = await runHarness({ cwd: job.cwd, out: job.resultsDir, settings, deepOnly: ids, onEvent: actionProgress(workflow) });
+  const deepened = await runHarness({ cwd: job.cwd, out: job.resultsDir, settings, deepOnly: ids, onEvent: actionProgress(workflow), stop: job.stop ?? undefined });
   job.head = deepened.results;
   await compareWithBaseline(job);
+  // Compared again from the artifact: the timings this runner confirmed take their confirmed verdicts again, and
+  // their attribution now comes from the deep profiles.
+  if (job.confirmedHere !== null && job.comparison !== null && baseline?.results != null) {
+    job.comparison = confirmTiming(job.comparison, job.confirmedHere, { results: { base: baseline.results, head: job.head } });
+  }
 };
 
 /** Who measured the confirmations a job applies, as the report names them. */
@@ -109,6 +117,7 @@ export const confirm: Step = async (job) => {
       stop: job.stop,
     });
     job.comparison = confirmed.comparison;
+    job.confirmedHere = confirmed.interleaved;
     if (confirmed.note !== null) job.notes.push(confirmed.note);
     await writeConfirmations(job.resultsDir, confirmationsOf(confirmed, job.shard?.index ?? null, job.runner.runnerName));
   } else if (job.confirmations !== null) {

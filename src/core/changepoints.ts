@@ -14,7 +14,9 @@
  *   the level now is compared with the best level in the window, so ten merges at +3% each are seen as drift.
  *
  * The deterministic figures (instructions, calls, peak and retained memory) need no statistics: any change between
- * two consecutive runs on the same interpreter and platform is a step, placed on its commit.
+ * two consecutive runs on the same interpreter and platform is a step, placed on its commit. Memory is exact for one
+ * execution but not always the same across identical ones (a cache or a free list that a timer or the order of
+ * earlier work touches moves it by a few bytes), so a memory step must exceed `MEMORY_STEP` bytes.
  *
  * Each change point names the functions that changed across it, from the heaviest project functions the history
  * records per run: their charged time (own time plus the builtins and library time they call, as the PR comment's
@@ -42,6 +44,8 @@ export const DEFAULT_CHANGE_POINT_OPTIONS: Readonly<ChangePointOptions> = Object
 const MIN_SPLIT = 0.005;
 /** Timing values are clipped to this many noise scales of their neighbours' median. */
 const CLIP = 4;
+/** Peak or retained memory must move by more than this many bytes to be a step: less is no change a user acts on. */
+export const MEMORY_STEP = 1024;
 /** The floor of the timing noise scale (in log units): identical values would otherwise make any step "significant". */
 const MIN_SCALE = 0.002;
 
@@ -272,7 +276,7 @@ function exactAnalysis(history: History, id: string, entries: (HistoryBenchmark 
     const run = history.runs[i];
     const priorRun = last === null ? undefined : history.runs[last];
     if (prior !== undefined && priorValue !== null && run !== undefined && priorRun !== undefined && sameEnvironment(priorRun, run, metric)) {
-      const tolerance = 1e-9 * Math.max(Math.abs(value), Math.abs(priorValue));
+      const tolerance = metric === "peak_memory" || metric === "retained_memory" ? MEMORY_STEP : 1e-9 * Math.max(Math.abs(value), Math.abs(priorValue));
       if (Math.abs(value - priorValue) > tolerance) {
         const change = priorValue === 0 ? Infinity : value / priorValue - 1;
         out.changePoints.push({

@@ -618,7 +618,51 @@ describe("the Action against a fake GitHub", () => {
       const body = rendered(fake.comments(20)[0]?.body ?? "");
       expect(body).toMatch(/Timing of \d+ benchmarks? confirmed on this runner: base [0-9a-f]{7} and head measured interleaved/);
       expect(body).toMatch(/regressed \(time[^)]*\) · timing confirmed on the same runner/);
+      // Deepened after its confirmation, and still confirmed: the attribution comes from the deep profile.
+      expect(body).toContain("is_stop_word");
+      const regressed = (JSON.parse(artifactOf(fake, prRun, "confirm-results").get("results.json")!.toString("utf8")) as DepthResults).benchmarks.find((b) => b.id === "benchmarks/bench_text.py::bench_count_words");
+      expect(regressed?.depth).toBeUndefined();
       expect(result.outputs.verdict).toBe("fail");
+    }, LONG);
+
+    it("confirms before it deepens: timings this runner settles as unchanged get no deep passes", async () => {
+      // A pull request that changes no code, against a baseline whose timings a fast runner measured (every value
+      // 0.6 of this runner's): the artifact comparison flags every timing, and only the interleaved rounds settle it.
+      const origin = join(work, "origin-unchanged");
+      await prepareTree(origin, false);
+      await git(origin, "init", "-q");
+      await git(origin, "add", "-A");
+      await git(origin, "commit", "-qm", "base");
+      const baseSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+      await writeFile(join(origin, "NOTES.md"), "No code changes here.\n");
+      await git(origin, "add", "NOTES.md");
+      await git(origin, "commit", "-qm", "head: notes only");
+      const headSha = (await git(origin, "rev-parse", "HEAD")).stdout.trim();
+      const files = new Map(await baselineFiles());
+      const fast = JSON.parse(files.get("results.json")!.toString("utf8")) as { benchmarks: { timing: { processes: Record<string, number[]>[] } | null }[] };
+      for (const bench of fast.benchmarks) {
+        for (const process of bench.timing?.processes ?? []) for (const clock of Object.keys(process)) process[clock] = process[clock]!.map((v) => v * 0.6);
+      }
+      files.set("results.json", Buffer.from(JSON.stringify(fast)));
+      seedBaseline(fake, files, "profgate-results", baseSha);
+
+      const checkout = await shallowCheckout(origin);
+      fake.addPullRequest({ number: 21, headSha, headRef: "notes", baseSha });
+      const prRun = fake.addRun({ headSha, headBranch: "notes", event: "pull_request", pullRequests: [21] }).id;
+      // A time threshold of 30%: the artifact's 1.67x still regresses, and interleaved rounds of the same code settle
+      // as unchanged whatever the load (their interval need only stay within ±30%).
+      const result = await runAction(fake, prRun, { cwd: checkout, inputs: { "time-threshold": "30" }, payload: pullRequestPayload(21, headSha, baseSha) });
+      expect(result.stdout).toContain("profgate: confirming 5 benchmark(s) on this runner");
+      const artifact = artifactOf(fake, prRun);
+      const comparison = JSON.parse(artifact.get("comparison.json")!.toString("utf8")) as { benchmarks: { id: string; verdict: string; confirmed?: boolean; attribution: unknown }[] };
+      expect(comparison.benchmarks.every((b) => b.confirmed === true)).toBe(true);
+      const needed = comparison.benchmarks.filter((b) => ["regressed", "improved", "inconclusive"].includes(b.verdict)).map((b) => b.id);
+      expect(needed.length, JSON.stringify(comparison.benchmarks.map((b) => [b.id, b.verdict]))).toBeLessThan(3);
+      expect(result.stdout).toContain(`profgate: ${needed.length} of 5 benchmarks need`);
+      const head = JSON.parse(artifact.get("results.json")!.toString("utf8")) as DepthResults;
+      for (const bench of head.benchmarks) expect(bench.depth, bench.id).toBe(needed.includes(bench.id) ? undefined : "exact");
+      const regressed = comparison.benchmarks.filter((b) => b.verdict === "regressed");
+      expect(result.code, result.stdout).toBe(regressed.length > 0 ? 1 : 0);
     }, LONG);
 
     it("the fork-safe pair: the comment stage shows the verdicts the measuring runner confirmed, and where", async () => {
@@ -919,7 +963,7 @@ describe("the Action against a fake GitHub", () => {
       expect(history.runs.every((r) => r.benchmarks.length === 5)).toBe(true);
       // Each push looked up the history an earlier push left, and the second found no change in the same code.
       expect(fake.requestsTo("GET", /\/actions\/runs\/\d+\/artifacts$/).length).toBeGreaterThan(0);
-      expect(pushes[1]!.result.outputs["change-points"]).toBe("0");
+      expect(pushes[1]!.result.outputs["change-points"], pushes[1]!.result.summary).toBe("0");
       expect(pushes[1]!.result.summary).toContain("No new change points.");
       const step = pushes[2]!.result;
       expect(Number(step.outputs["change-points"])).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyzeHistory, newChangePoints, segment } from "../../src/core/changepoints.js";
+import { analyzeHistory, MEMORY_STEP, newChangePoints, segment } from "../../src/core/changepoints.js";
 import { appendRun, emptyHistory, type History } from "../../src/core/history.js";
 import { bench, edge, fn, memory, profile, results } from "../support/builders.js";
 
@@ -13,13 +13,13 @@ function noise(seed: number): () => number {
 }
 
 /** A history of `times.length` runs of one benchmark; from `slowFrom` on, `tokenize` takes three times as long. */
-function historyOf(times: number[], options: { slowFrom?: number; callsFrom?: number; runner?: (i: number) => string } = {}): History {
+function historyOf(times: number[], options: { slowFrom?: number; callsFrom?: number; runner?: (i: number) => string; retained?: (i: number) => number } = {}): History {
   let history = emptyHistory();
   times.forEach((t, i) => {
     const slow = options.slowFrom !== undefined && i >= options.slowFrom;
     const calls = options.callsFrom !== undefined && i >= options.callsFrom ? 6 : 4;
     const p = profile([fn("count_words", 1, 1e-6, 6e-6), fn("tokenize", calls, slow ? 6e-6 : 2e-6), fn("normalise", 4, 2e-6)], [edge("count_words", "tokenize", calls, 2e-6), edge("count_words", "normalise", 4, 2e-6)]);
-    history = appendRun(history, results([bench("b.py::bench_words", { times: [t, t * 1.01, t * 0.99], profile: p, memory: memory(4096, 0) })], { commit: `commit${i}` }), {
+    history = appendRun(history, results([bench("b.py::bench_words", { times: [t, t * 1.01, t * 0.99], profile: p, memory: memory(4096, options.retained?.(i) ?? 0) })], { commit: `commit${i}` }), {
       run: 100 + i,
       runner: options.runner?.(i) ?? `runner-${i % 3}`,
     });
@@ -76,6 +76,14 @@ describe("change points", () => {
     expect(calls[0]).toMatchObject({ index: 6, commit: "commit6", before: 9, after: 11 });
     expect(calls[0]!.functions.map((f) => f.name)).toEqual(["tokenize"]);
     expect(analysis.changePoints.filter((c) => c.metric === "peak_memory")).toEqual([]);
+  });
+
+  it("takes a memory step only past a kibibyte: identical runs may differ by a few bytes a cache or a free list moved", () => {
+    const times = Array.from({ length: 10 }, () => 1e-5);
+    const jitter = analyzeHistory(historyOf(times, { retained: (i) => (i % 3 === 1 ? -55 : 0) }));
+    expect(jitter.changePoints.filter((c) => c.metric === "retained_memory")).toEqual([]);
+    const grown = analyzeHistory(historyOf(times, { retained: (i) => (i >= 7 ? MEMORY_STEP + 8 : i % 3 === 1 ? -55 : 0) }));
+    expect(grown.changePoints.filter((c) => c.metric === "retained_memory").map((c) => [c.commit, c.before, c.after])).toEqual([["commit7", 0, MEMORY_STEP + 8]]);
   });
 
   it("reports as new only what the latest run revealed", () => {
