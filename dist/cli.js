@@ -34062,7 +34062,7 @@ function renderRunSummary(results, colour) {
     const which = cut.length === 1 ? "1 benchmark was" : `${cut.length} benchmarks were`;
     lines.push(
       "",
-      paint(`\u26A0 the memory line breakdown of ${which} cut short by the tracemalloc pass's budget (peak and retained are exact; raise memory-cost for the full breakdown):`, "yellow", colour),
+      paint(`\u26A0 the memory line breakdown of ${which} cut short or left out (peak and retained are exact; each one's memory note in results.json says why, and what gives the full breakdown):`, "yellow", colour),
       ...cut.map((b) => paint(`    ${sanitize(b.id)}`, "yellow", colour))
     );
   }

@@ -43,7 +43,10 @@ sample, or the last point reached (``at_peak`` explains less of ``peak``: ``peak
 retained lines are those of iteration 1, charged to the innermost frame, and ``note`` says so. ``peak``,
 ``retained`` and ``retained_blocks`` are exact either way. A benchmark whose plain iteration is so long that
 ``FULL_PASS_ITERATIONS`` of them would outlast half its timeout gets those exact totals only (iteration 1), with a
-``note`` that says why, rather than a timeout.
+``note`` that says why, rather than a timeout. The budget is CPU time, but the worker is killed on wall time: on a
+loaded machine, or for an iteration that waits, wall time runs ahead, so the deep work also ends by half the timeout
+in wall time (the hooks check it too), and iterations 2 to 4 are not started when one more, as long in wall time as
+iteration 1, would end past it (the exact totals stand, and ``note`` says why).
 
 The limits: memory allocated and freed between two events (a temporary inside one C call, such as a list resized
 in place, or one freed in a function body before its next call or return) raises ``peak`` but is seen only as it
@@ -129,6 +132,13 @@ LONG_NOTE = (
     "charged to each block's innermost frame. Raise the timeout for the breakdown"
 )
 
+SLOW_NOTE = (
+    "the live-at-peak lines were left out: an iteration of the pass took {:.3g} s of wall time ({:.3g} s when the "
+    "timing pass ran it: a loaded machine, or an iteration that waits), and the line breakdown's iterations would "
+    "have run past half the timeout ({:g} s); peak and retained are exact, and the retained lines are charged to each "
+    "block's innermost frame"
+)
+
 EXACT_NOTE = (
     "the live-at-peak lines were left out (depth exact: the deep passes run only where a comparison needs them); "
     "peak and retained are exact, and the retained lines are charged to each block's innermost frame"
@@ -149,6 +159,11 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, 
     is resized during it, at its whole new size.
     """
     iteration = (lambda: call) if prepare is None else prepare
+    # The budget is CPU time, but the worker is killed after `timeout` seconds of wall time: on a loaded machine (or
+    # for an iteration that waits) wall time runs ahead of CPU time, so the line breakdown must also end by half the
+    # timeout in wall time, and an iteration that would end past it is not started.
+    wall_limit = time.monotonic() + TIMEOUT_SHARE * timeout
+    slow = None
     untraced = 0
     if plain is None and warmups > 0:
         plain = warm_up(call, 1, prepare, first)
@@ -174,24 +189,34 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, 
         # otherwise grow with the worker's whole heap, and with it each benchmark's cost with the suite's size.
         gc.freeze()
         started = _clock()
+        wall_started = time.monotonic()
         peak, plain_before, plain_after = _plain(iteration())
+        wall = time.monotonic() - wall_started
         if plain is None:
             # Without a warm-up, the traced iteration stands in for the plain one (and overstates it).
             plain = _clock() - started
             budget = min(cost * max(plain, SHORTEST), TIMEOUT_SHARE * timeout)
-        if depth == FULL:
+        if depth == FULL and _too_late(wall_limit, wall):
+            slow = wall
+        elif depth == FULL:
             sampled = _sample(iteration())
             started = _clock()
-            event, observed = _highest_event(iteration(), sampled, started + FINE_SHARE * budget)
-            tracemalloc.stop()
-            if HOOK_BUILDS_LINE_TABLES:
-                _build_line_tables(sys._getframe(), _DEEP_STACK)
-            tracemalloc.start(TRACEBACK_FRAMES)
-            # Iteration 4's hooked stretch gets what iteration 3 left of the budget, and at least its own share; its
-            # tracing, which the budget does not cover, DEEP_ITERATION plain iterations more.
-            now = _clock()
-            at = max(started + budget, now + (1 - FINE_SHARE) * budget) + DEEP_ITERATION * max(plain, SHORTEST)
-            deep = _snapshot_at(iteration(), sampled, event, min(at, now + TIMEOUT_SHARE * timeout))
+            if _too_late(wall_limit, wall):
+                slow = wall
+            else:
+                event, observed = _highest_event(iteration(), sampled, started + FINE_SHARE * budget, wall_limit)
+                tracemalloc.stop()
+                if HOOK_BUILDS_LINE_TABLES:
+                    _build_line_tables(sys._getframe(), _DEEP_STACK)
+                if _too_late(wall_limit, wall):
+                    slow = wall
+                else:
+                    tracemalloc.start(TRACEBACK_FRAMES)
+                    # Iteration 4's hooked stretch gets what iteration 3 left of the budget, and at least its own
+                    # share; its tracing, which the budget does not cover, DEEP_ITERATION plain iterations more.
+                    now = _clock()
+                    at = max(started + budget, now + (1 - FINE_SHARE) * budget) + DEEP_ITERATION * max(plain, SHORTEST)
+                    deep = _snapshot_at(iteration(), sampled, event, min(at, now + TIMEOUT_SHARE * timeout), wall_limit)
     finally:
         sys.setprofile(None)
         tracemalloc.stop()
@@ -230,6 +255,8 @@ def measure(call, warmups, cost, timeout, normaliser, prepare=None, first=None, 
     }
     if too_long:
         result["note"] = LONG_NOTE.format(plain, FULL_PASS_ITERATIONS, timeout)
+    elif slow is not None:
+        result["note"] = SLOW_NOTE.format(slow, plain, timeout)
     elif deep is None:
         result["note"] = EXACT_NOTE
     elif not (observed and deep.reached) or deep.after is None:
@@ -309,9 +336,15 @@ def _cut_note(budget, cost, plain, observed, reached, deep_retained):
         lines += " and the retained lines are charged to each block's innermost frame"
     return (
         "the line breakdown was cut short: locating the peak and tracing with deep tracebacks took longer than the "
-        "memory pass's budget ({:.3g} s: memory-cost {:g} x one {:.3g} s iteration, counted as at least {:g} s); "
-        "peak and retained are exact, {}; raise memory-cost for the full breakdown".format(budget, cost, plain, SHORTEST, lines)
+        "memory pass's budget ({:.3g} s of CPU time: memory-cost {:g} x one {:.3g} s iteration, counted as at least {:g} "
+        "s; and half the timeout in wall time); peak and retained are exact, {}; raise memory-cost for the full "
+        "breakdown".format(budget, cost, plain, SHORTEST, lines)
     )
+
+
+def _too_late(wall_limit, wall):
+    """Whether another iteration, taking ``wall`` seconds as iteration 1 did, would end past ``wall_limit``."""
+    return time.monotonic() + wall > wall_limit
 
 
 def _plain(run):
@@ -333,14 +366,15 @@ class _Deadline:
     allocates much and calls little (a loop of bytecode gives a hook nothing to see). ``expire(frame)`` runs once,
     in the benchmark's thread."""
 
-    def __init__(self, at, expire):
+    def __init__(self, at, expire, wall_at=float("inf")):
         self.at = at
+        self.wall_at = wall_at
         self.expire = expire
         self.passed = False
         self._previous = None
 
     def check(self, frame):
-        if not self.passed and _clock() > self.at:
+        if not self.passed and (_clock() > self.at or time.monotonic() > self.wall_at):
             self._fire(frame)
 
     def _fire(self, frame):
@@ -352,7 +386,9 @@ class _Deadline:
             self._fire(frame)
 
     def __enter__(self):
-        delay = self.at - _clock()
+        # CPU time runs no faster than wall time: the timer fires by the wall deadline's delay at the latest in CPU
+        # time, and the hooks' checks hold the wall deadline itself.
+        delay = min(self.at - _clock(), self.wall_at - time.monotonic())
         usable = (
             hasattr(signal, "setitimer")
             and hasattr(signal, "SIGPROF")
@@ -463,13 +499,13 @@ def _install_at(stretch, hook):
 # 256 is a new object, and an allocation per event would cost a traceback each (a deep one in iteration 4).
 
 
-def _highest_event(call, sampled, at):
+def _highest_event(call, sampled, at, wall_at):
     """Iteration 3, fine: the event ``(window, tick)`` of the hook installed over ``sampled.stretch`` at which the
     traced size first reached its highest value (None if the hook saw none, or, cut short by ``at``, none above the
     highest collection's), and whether the stretch was observed to the peak before ``at``."""
     traced = tracemalloc.get_traced_memory
     stop = sys.setprofile
-    deadline = _Deadline(at, _stop_hook)
+    deadline = _Deadline(at, _stop_hook, wall_at)
     state = [-1, 0, -1, None, False]  # tick, window, highest size, its event, the peak passed
 
     gc.collect()
@@ -496,7 +532,7 @@ def _highest_event(call, sampled, at):
             sys.setprofile(None)
 
     tracemalloc.reset_peak()
-    if _clock() >= at:
+    if _clock() >= at or time.monotonic() >= wall_at:
         return None, False
     with deadline:
         _install_at(sampled.stretch, hook)(call)
@@ -519,7 +555,7 @@ class _Deep:
         self.harness_blocks = []
 
 
-def _snapshot_at(call, sampled, event, at):
+def _snapshot_at(call, sampled, event, at, wall_at):
     """Iteration 4, traced deep: snapshots before it, at hook event ``event`` of the hook installed over
     ``sampled.stretch`` (with ``event`` None, at the collection of the highest sample, else the latest point reached;
     or where the deadline ``at`` passes first) and after it, unless the deadline stopped tracing."""
@@ -546,7 +582,7 @@ def _snapshot_at(call, sampled, event, at):
         sys.setprofile(None)
         tracemalloc.stop()
 
-    deadline = _Deadline(at, expire)
+    deadline = _Deadline(at, expire, wall_at)
 
     def hook(frame, event, arg):
         tick = state[0] + 1
@@ -572,7 +608,7 @@ def _snapshot_at(call, sampled, event, at):
 
     gc.collect()
     deep.base = tracemalloc.take_snapshot()
-    if _clock() >= at:
+    if _clock() >= at or time.monotonic() >= wall_at:
         deadline.passed = True
     else:
         with deadline:

@@ -253,6 +253,53 @@ describe("the harness's memory pass on a benchmark whose iterations are long for
   });
 });
 
+describe("the harness's memory pass when wall time runs ahead of CPU time", () => {
+  it("ends the line breakdown by half the timeout in wall time, keeping the exact totals, rather than timing out", async () => {
+    // Iterations that wait only while measured stand in for a machine that gets busy during the memory pass: its
+    // budget is CPU time, which hardly moves, while the worker is killed after the timeout in wall time.
+    const tree = join(scratch, "loaded-memory");
+    mkdirSync(join(tree, "benchmarks"), { recursive: true });
+    writeFileSync(
+      join(tree, "benchmarks", "bench_loaded.py"),
+      [
+        "import sys",
+        "import time",
+        "import tracemalloc",
+        "",
+        "",
+        "def bench_traced():",
+        "    blocks = [bytes(1000) for _ in range(50)]",
+        "    if tracemalloc.is_tracing():",
+        "        for _ in range(40):",
+        "            time.sleep(0.01)",
+        "    return len(blocks)",
+        "",
+        "",
+        "def bench_hooked():",
+        "    blocks = [bytes(1000) for _ in range(50)]",
+        "    for _ in range(150):",
+        "        if sys.getprofile() is None or not tracemalloc.is_tracing():",
+        "            break",
+        "        time.sleep(0.01)",
+        "    return len(blocks)",
+        "",
+      ].join("\n"),
+    );
+    // At a 1.6 s timeout: traced, each iteration of the pass takes 0.4 s, and five of them (a warm-up and iterations 1
+    // to 4) outlast it; hooked, iterations 3 and 4 take 1.5 s each.
+    const run = await runIn(tree, ["benchmarks", "--processes", "2", "--timeout", "1.6"], { interpreter: [python] });
+    const traced = benchOf(resultsOf(run), "benchmarks/bench_loaded.py::bench_traced");
+    expect(traced.status, traced.failure?.message).toBe("ok");
+    expect(traced.memory?.peak).toBeGreaterThanOrEqual(50 * 1000);
+    expect(traced.memory?.at_peak).toEqual([]);
+    expect(traced.memory?.note).toMatch(/^the live-at-peak lines were left out: an iteration of the pass took 0\.4\d* s of wall time \([\d.e-]+ s when the timing pass ran it: a loaded machine, or an iteration that waits\), and the line breakdown's iterations would have run past half the timeout \(1\.6 s\)/);
+    const hooked = benchOf(resultsOf(run), "benchmarks/bench_loaded.py::bench_hooked");
+    expect(hooked.status, hooked.failure?.message).toBe("ok");
+    expect(hooked.memory?.peak).toBeGreaterThanOrEqual(50 * 1000);
+    expect(hooked.memory?.note).toMatch(/(cut short|left out)/);
+  });
+});
+
 describe("the harness's measurement budget per benchmark", () => {
   const file = "benchmarks/bench_budget.py";
   let document: Results;
