@@ -33340,13 +33340,15 @@ import { mkdir as mkdir3, mkdtemp as mkdtemp4, readFile as readFile4, rm as rm4,
 import { tmpdir as tmpdir4 } from "node:os";
 import { join as join6, resolve as resolve2 } from "node:path";
 
+// src/core/words.ts
+function plural2(count3, noun, nouns = `${noun}s`) {
+  return `${count3} ${count3 === 1 ? noun : nouns}`;
+}
+
 // src/core/affected.ts
 var DEPENDENCY_FILE = /(^|\/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt|[^/]*\.lock|Pipfile|pyproject\.toml|setup\.py|setup\.cfg|environment\.ya?ml|tox\.ini|pytest\.ini|asv\.conf\.json|MANIFEST\.in|\.python-version)$|(^|\/)requirements\/[^/]*\.(txt|in)$/;
 function isDependencyFile(path6) {
   return DEPENDENCY_FILE.test(path6);
-}
-function plural2(count3, noun, nouns = `${noun}s`) {
-  return `${count3} ${count3 === 1 ? noun : nouns}`;
 }
 function listed(paths) {
   const shown = paths.slice(0, 3).join(", ");

@@ -20,6 +20,7 @@ import { actionProgress } from "./progress.js";
 import { confirmOnRunner } from "./same-runner.js";
 import type { Job, Step } from "./types.js";
 import { baselineSegments, thresholdsOf } from "./verdicts.js";
+import { plural } from "../core/words.js";
 
 /** The artifact the rerun job uploads: the first job's name is taken in this run, and artifacts cannot be replaced. */
 export function rerunArtifactName(artifactName: string): string {
@@ -28,10 +29,6 @@ export function rerunArtifactName(artifactName: string): string {
 
 function list(ids: readonly string[]): string {
   return ids.map((id) => `\`${id}\``).join(", ");
-}
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /**

@@ -18,6 +18,7 @@ import type { StopSignals } from "../adapters/signals.js";
 import { runInterleaved, type InterleavedRun } from "../usecases/interleaved.js";
 import { actionInterleavedProgress } from "./progress.js";
 import type { ConfirmMode, Workflow } from "./types.js";
+import { plural } from "../core/words.js";
 
 export interface ConfirmRequest {
   mode: ConfirmMode;
@@ -118,7 +119,7 @@ export async function confirmOnRunner(request: ConfirmRequest): Promise<ConfirmO
   const confirmed = comparison.benchmarks.filter((b) => b.confirmed).length;
   const rounds = Object.values(run.rounds);
   const range = rounds.length === 0 ? "0" : Math.min(...rounds) === Math.max(...rounds) ? String(rounds[0]) : `${Math.min(...rounds)}–${Math.max(...rounds)}`;
-  const note = `Timing of ${confirmed} benchmark${confirmed === 1 ? "" : "s"} confirmed on this runner: base ${request.baseSha.slice(0, 7)} and head measured interleaved in ${range} rounds (noise margin ${(request.comparison.method.thresholds.interleaved_margin * 100).toFixed(0)}%); the other verdicts come from the baseline artifact.`;
+  const note = `Timing of ${plural(confirmed, "benchmark")} confirmed on this runner: base ${request.baseSha.slice(0, 7)} and head measured interleaved in ${range} rounds (noise margin ${(request.comparison.method.thresholds.interleaved_margin * 100).toFixed(0)}%); the other verdicts come from the baseline artifact.`;
   const session: ConfirmationSession = {
     shard: request.shard,
     runner: request.runner,
@@ -144,7 +145,6 @@ export function describeApplied(applied: AppliedConfirmations, baseSha: string, 
   const total = applied.used.reduce((sum, u) => sum + u.confirmed, 0);
   if (total === 0) return applied.notes;
   const rounds = ([low, high]: [number, number]): string => (low === high ? `${low}` : `${low}–${high}`);
-  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
   const who = applied.used.map((u) => {
     const machine = u.runner === null ? "an unnamed runner" : `runner "${u.runner}"`;
     const shard = u.shard === null ? "" : `shard ${u.shard} on `;

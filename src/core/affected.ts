@@ -6,6 +6,7 @@
  * project, no baseline at all) runs the whole suite. The rest keep the baseline's figures, marked as not re-run.
  */
 import type { Benchmark, Results } from "./results.js";
+import { plural } from "./words.js";
 
 /** A file the change touches, as git lists it. */
 export interface ChangedPath {
@@ -55,10 +56,6 @@ const DEPENDENCY_FILE =
 /** Whether `path` names a dependency or suite configuration file (requirements, lock files, pyproject.toml, setup.py, …). */
 export function isDependencyFile(path: string): boolean {
   return DEPENDENCY_FILE.test(path);
-}
-
-function plural(count: number, noun: string, nouns = `${noun}s`): string {
-  return `${count} ${count === 1 ? noun : nouns}`;
 }
 
 function listed(paths: readonly string[]): string {
