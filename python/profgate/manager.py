@@ -41,6 +41,10 @@ _READER_GRACE = 5.0
 # How often a waiting manager looks at which benchmark is running: a benchmark with a shorter timeout than the one
 # before it (--timeout-for, an asv benchmark's timeout) must not wait out the longer one.
 _POLL = 0.05
+# A worker killed by SIGINT or SIGTERM when every process of the run is signalled (a terminal's Ctrl-C reaches the
+# whole group, a job's time limit may signal every process): the manager's own signal may land a moment after the
+# worker's death, and is waited for this long before the worker counts as crashed.
+_STOP_GRACE = 1.0
 
 _BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from profgate.worker import main; main(sys.argv[2])"
 
@@ -187,6 +191,8 @@ class Manager:
 
             try:
                 ended_how = self._wait(process, reader, specs, advanced)
+                if ended_how == "ended" and self._stopped_with(process.returncode):
+                    ended_how = "stopped"
                 timed_out = ended_how == "timeout"
             finally:
                 # Also reaps whatever the benchmark left running in the worker's session, which would hold the
@@ -212,6 +218,15 @@ class Manager:
                 if shared is not None and spec.get("setup_cache") == shared and spec["id"] not in outcomes:
                     outcomes[spec["id"]] = Outcome("timeout", message, "", None)
         return outcomes
+
+    def _stopped_with(self, returncode):
+        """Whether a worker that ended with ``returncode`` was killed by the same stop the run got."""
+        if returncode not in (-signal.SIGINT, -signal.SIGTERM):
+            return False
+        deadline = time.monotonic() + _STOP_GRACE
+        while self.stop.signal is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.stop.signal is not None
 
     def _limit(self, specs, started, phase):
         """The seconds the worker may spend from the start of where it is (``started``: the index of the benchmark

@@ -99,6 +99,26 @@ describe("a run stopped midway", () => {
     expect(readdirSync(temp)).toEqual([]);
   });
 
+  it("by SIGTERM to every process, the worker first (a job limit that signals them all): the held benchmark is stopped, not crashed", async () => {
+    const hold = join(scratch, "all-hold");
+    const temp = join(scratch, "all-tmp");
+    mkdirSync(hold);
+    mkdirSync(temp);
+    const harness = start(SUITE, [...FAST, "--processes", "3"], { env: { PROFGATE_HOLD_IN: "second-timing", PROFGATE_HOLD_DIR: hold, TMPDIR: temp } });
+    const marker = join(hold, "hold.json");
+    await Promise.race([waitForFile(marker, 90_000, "bench_hold's hold"), harness.finished.then((run) => Promise.reject(new Error(`the run ended first:\n${run.stderr}`)))]);
+    const { worker } = JSON.parse(readFileSync(marker, "utf8")) as { worker: number };
+    process.kill(worker, "SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    harness.kill("SIGTERM");
+    const run = await harness.finished;
+    expect(run.exitCode, run.stderr).toBe(3);
+    const results = resultsOf(run);
+    expect(results.benchmarks.map((b) => [b.id, b.status])).toEqual(results.benchmarks.map((b) => [b.id, "stopped"]));
+    expect(benchOf(results, ID("bench_hold")).failure?.message).toBe("stopped by SIGTERM after 1 of 3 timing processes");
+    expect(readdirSync(temp)).toEqual([]);
+  });
+
   it("by SIGTERM within the timing pass keeps the processes that finished, marked as fewer than asked", async () => {
     const hold = join(scratch, "timing-hold");
     const temp = join(scratch, "timing-tmp");
